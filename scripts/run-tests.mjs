@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Runs every *.test.ts below the folders given on the command line with node:test.
+// Node 20's `--test` does not expand globs itself, so we list the files here.
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function collect(dir, out) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) collect(path, out);
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+const files = args.flatMap((dir) => collect(dir, []));
+if (files.length === 0) {
+  console.error(`no test files under ${args.join(' ')}`);
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);
