@@ -1,0 +1,51 @@
+// The registry of every API this broker speaks, by key.
+
+import type { ApiDefinition } from '../api.ts';
+import { apiVersions } from './api-versions.ts';
+import { metadata } from './metadata.ts';
+
+export type { ApiDefinition } from '../api.ts';
+export * from './api-versions.ts';
+export * from './metadata.ts';
+
+/** Kafka API keys (the numbers are Kafka's; the names are its API names). */
+export const ApiKey = {
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
+  Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  JoinGroup: 11,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  SyncGroup: 14,
+  DescribeGroups: 15,
+  ListGroups: 16,
+  SaslHandshake: 17,
+  ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  DeleteRecords: 21,
+  InitProducerId: 22,
+  DescribeConfigs: 32,
+  SaslAuthenticate: 36,
+  CreatePartitions: 37,
+  DeleteGroups: 42,
+  OffsetDelete: 47,
+  DescribeCluster: 60,
+} as const;
+
+export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];
+
+/** Every API we support, in key order. */
+export const allApis: readonly ApiDefinition[] = [metadata, apiVersions].sort((a, b) => a.apiKey - b.apiKey);
+
+export const apiByKey: Map<number, ApiDefinition> = new Map(allApis.map((api) => [api.apiKey, api]));
+
+for (const api of allApis) {
+  const named = (ApiKey as Record<string, number>)[api.name];
+  if (named !== api.apiKey) throw new Error(`invariant: ApiKey.${api.name} is ${named}, definition says ${api.apiKey}`);
+}
+if (apiByKey.size !== allApis.length) throw new Error('invariant: two API definitions share a key');
