@@ -1,0 +1,219 @@
+// One client connection: frames in, handlers called, responses out in request order.
+//
+// Kafka clients pipeline requests and match responses by correlation id, but they also rely on a
+// connection answering in the order it was asked (librdkafka checks this), so a slow request (an
+// acks=all produce, a long-polling fetch) holds back the answers behind it. Reading pauses while
+// too many requests are in flight or the socket's write buffer is full, which bounds the memory one
+// client can make us hold.
+
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { apiByKey, ApiKey } from '../protocol/apis/index.ts';
+import { decodeRequestHeader, encodeResponse, encodeResponseBuffers } from '../protocol/header.ts';
+import { FrameDecoder } from '../protocol/frame.ts';
+import { Reader } from '../protocol/primitives.ts';
+import { decode } from '../protocol/schema.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { noResponse, type ApiHandler, type Body, type HandlerResult, type RequestContext } from './handler.ts';
+import type { BadInputLog } from './bad-input-log.ts';
+
+export interface ConnectionLimits {
+  frameBytesMax: number;
+  inflightRequestsMax: number;
+}
+
+interface Slot {
+  done: boolean;
+  /** The response frame as slices (record bytes are referenced, not copied); null for no response. */
+  frame: Buffer[] | null;
+}
+
+export class Connection {
+  readonly id: number;
+  private readonly socket: Socket;
+  private readonly handlers: Map<number, ApiHandler>;
+  private readonly limits: ConnectionLimits;
+  private readonly logger: Logger;
+  private readonly badInput: BadInputLog;
+  private readonly decoder: FrameDecoder;
+  private readonly pending: Slot[] = [];
+  private readonly abort = new AbortController();
+  private readonly remoteAddress: string;
+  private writeBlocked = false;
+  private closed = false;
+
+  constructor(
+    id: number,
+    socket: Socket,
+    handlers: Map<number, ApiHandler>,
+    limits: ConnectionLimits,
+    logger: Logger,
+    badInput: BadInputLog,
+  ) {
+    this.id = id;
+    this.socket = socket;
+    this.handlers = handlers;
+    this.limits = limits;
+    this.logger = logger;
+    this.badInput = badInput;
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.decoder = new FrameDecoder(limits.frameBytesMax);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.writeBlocked = false;
+      this.updateReading();
+    });
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get closedSignal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.reject('frame', `bad frame: ${(err as Error).message}`);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      this.onFrame(frame);
+    }
+    this.updateReading();
+  }
+
+  private onFrame(frame: Buffer): void {
+    const reader = new Reader(frame);
+    let header;
+    try {
+      header = decodeRequestHeader(reader);
+    } catch (err) {
+      this.reject('header', `malformed request header: ${(err as Error).message}`);
+      return;
+    }
+    const { apiKey, apiVersion, correlationId, clientId } = header;
+    const handler = this.handlers.get(apiKey);
+    if (!handler) {
+      this.reject(`api-${apiKey}`, `unknown or unsupported api key ${apiKey}`, { clientId });
+      return;
+    }
+    const api = handler.api;
+    if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
+      if (apiKey === ApiKey.ApiVersions) {
+        // DESIGN.md §5: answer with a v0 body carrying UNSUPPORTED_VERSION and our ranges, so the
+        // client can retry with a version we speak (librdkafka sends v3 first and does exactly that).
+        this.respondUnsupportedApiVersions(correlationId);
+        return;
+      }
+      this.reject(`version-${apiKey}-${apiVersion}`, `${api.name} v${apiVersion} is not supported (we speak v${api.minVersion}-${api.maxVersion})`, { clientId });
+      return;
+    }
+    let body: Body;
+    try {
+      body = decode(api.request, apiVersion, reader) as Body;
+    } catch (err) {
+      this.reject(`decode-${apiKey}`, `malformed ${api.name} v${apiVersion} request: ${(err as Error).message}`, { clientId });
+      return;
+    }
+    const slot: Slot = { done: false, frame: null };
+    this.pending.push(slot);
+    const context: RequestContext = {
+      apiVersion,
+      correlationId,
+      clientId,
+      connectionId: this.id,
+      remoteAddress: this.remoteAddress,
+      signal: this.abort.signal,
+    };
+    let result: HandlerResult | Promise<HandlerResult>;
+    try {
+      result = handler.handle(body, context);
+    } catch (err) {
+      this.failed(api.name, err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value) => this.complete(slot, handler, context, value),
+        (err) => this.failed(api.name, err),
+      );
+    } else {
+      this.complete(slot, handler, context, result);
+    }
+  }
+
+  private complete(slot: Slot, handler: ApiHandler, context: RequestContext, result: HandlerResult): void {
+    if (this.closed) return;
+    if (result !== noResponse) {
+      try {
+        slot.frame = encodeResponseBuffers(handler.api, context.apiVersion, context.correlationId, result);
+      } catch (err) {
+        this.failed(handler.api.name, err);
+        return;
+      }
+    }
+    slot.done = true;
+    this.writeReady();
+  }
+
+  /** Writes every finished response at the head of the queue, in request order. */
+  private writeReady(): void {
+    let wrote = false;
+    while (this.pending.length > 0 && this.pending[0].done) {
+      const slot = this.pending.shift()!;
+      if (slot.frame) {
+        if (!wrote) this.socket.cork();
+        wrote = true;
+        for (const part of slot.frame) {
+          if (!this.socket.write(part)) this.writeBlocked = true;
+        }
+      }
+    }
+    if (wrote) process.nextTick(() => this.socket.uncork());
+    this.updateReading();
+  }
+
+  private updateReading(): void {
+    if (this.closed) return;
+    const shouldPause = this.writeBlocked || this.pending.length >= this.limits.inflightRequestsMax;
+    if (shouldPause && !this.socket.isPaused()) this.socket.pause();
+    else if (!shouldPause && this.socket.isPaused()) this.socket.resume();
+  }
+
+  private respondUnsupportedApiVersions(correlationId: number): void {
+    const api = apiByKey.get(ApiKey.ApiVersions)!;
+    const body = {
+      errorCode: ErrorCode.UNSUPPORTED_VERSION,
+      apiKeys: [{ apiKey: ApiKey.ApiVersions, minVersion: api.minVersion, maxVersion: api.maxVersion }],
+      throttleTimeMs: 0,
+    };
+    const slot: Slot = { done: true, frame: [encodeResponse(api, 0, correlationId, body)] };
+    this.pending.push(slot);
+    this.writeReady();
+  }
+
+  /** Bad client input: log it (once per kind and client address), then drop this connection only. */
+  private reject(kind: string, message: string, extra: Record<string, unknown> = {}): void {
+    this.badInput.report(kind, this.remoteAddress, { connection: this.id, remote: this.remoteAddress, ...extra }, message);
+    this.close();
+  }
+
+  /** A handler threw: a bug of ours, not the client's. Log it with the stack and drop the connection. */
+  private failed(apiName: string, err: unknown): void {
+    this.logger.error({ err, api: apiName, connection: this.id }, 'request handler failed; closing the connection');
+    this.close();
+  }
+}

@@ -1,0 +1,82 @@
+// CreateTopics (key 19).
+//
+//   CreateTopicsRequest => [topics] timeout_ms validate_only(v1+)
+//     topics => name num_partitions replication_factor [assignments] [configs]
+//       assignments => partition_index [broker_ids]
+//       configs => name value
+//   CreateTopicsResponse => throttle_time_ms(v2+) [topics]
+//     topics => name topic_id(v7+) error_code error_message(v1+) topic_config_error_code(tagged v5+)
+//         num_partitions(v5+) replication_factor(v5+) [configs](v5+)
+//       configs => name value read_only config_source is_sensitive
+//
+// A name that appears twice in one request fails for both entries, as in Kafka
+// (INVALID_REQUEST), because either answer would be a guess.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+import { createTopic } from '../topic-admin.ts';
+import { describeTopicConfigs } from '../topic-configs.ts';
+import { uuidFromHex, zeroUuid } from '../uuid.ts';
+
+/** Kafka's ConfigSource numbers. */
+export const ConfigSource = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
+
+export function createTopicsHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.CreateTopics),
+    async handle(request) {
+      const topics = request.topics as Body[];
+      const counts = new Map<string, number>();
+      for (const t of topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+      const results: Body[] = [];
+      for (const t of topics) {
+        if (counts.get(t.name)! > 1) {
+          results.push(failure(t.name, ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once in the request`));
+          continue;
+        }
+        const result = await createTopic(
+          services,
+          { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, assignments: t.assignments, configs: t.configs },
+          request.validateOnly === true,
+        );
+        if (result.errorCode !== ErrorCode.NONE || !result.topic) {
+          results.push(failure(t.name, result.errorCode, result.errorMessage));
+          continue;
+        }
+        const topic = result.topic;
+        results.push({
+          name: topic.name,
+          topicId: uuidFromHex(topic.topicId),
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          topicConfigErrorCode: ErrorCode.NONE,
+          numPartitions: topic.partitionCount,
+          replicationFactor: topic.replicationFactor,
+          configs: describeTopicConfigs(topic.configs, services.topicDefaults).map((c) => ({
+            name: c.name,
+            value: c.value,
+            readOnly: c.readOnly,
+            configSource: c.isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.DYNAMIC_TOPIC_CONFIG,
+            isSensitive: false,
+          })),
+        });
+      }
+      return { throttleTimeMs: 0, topics: results };
+    },
+  };
+}
+
+function failure(name: string, errorCode: number, errorMessage: string | null): Body {
+  return {
+    name,
+    topicId: zeroUuid,
+    errorCode,
+    errorMessage,
+    topicConfigErrorCode: ErrorCode.NONE,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: null,
+  };
+}

@@ -1,0 +1,40 @@
+// DeleteRecords (key 21): move a partition's log start offset forward.
+//
+//   DeleteRecordsRequest => [topics] timeout_ms
+//     topics => name [partitions]
+//       partitions => partition_index offset        (offset -1 = the high watermark)
+//   DeleteRecordsResponse => throttle_time_ms [topics]
+//     topics => name [partitions]
+//       partitions => partition_index low_watermark error_code
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+export function deleteRecordsHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.DeleteRecords),
+    handle(request) {
+      const topics = (request.topics as Body[]).map((t) => ({
+        name: t.name,
+        partitions: (t.partitions as Body[]).map((p) => {
+          const partition = services.replicas.partition(t.name, p.partitionIndex);
+          if (!partition) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+          const hw = partition.highWatermark;
+          const offset = p.offset === -1 ? hw : p.offset;
+          // Records above the high watermark are not committed yet; Kafka refuses to delete them.
+          if (offset < 0 || offset > hw) {
+            return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+          }
+          if (offset > partition.logStartOffset) {
+            partition.deleteRecordsBefore(offset);
+            services.logger.info({ topic: t.name, partition: p.partitionIndex, logStartOffset: offset }, 'records deleted');
+          }
+          return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.NONE };
+        }),
+      }));
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}

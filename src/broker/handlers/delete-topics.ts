@@ -1,0 +1,46 @@
+// DeleteTopics (key 20).
+//
+//   DeleteTopicsRequest => [topic_names](v0-5) [topics](v6+) timeout_ms
+//     topics => name topic_id
+//   DeleteTopicsResponse => throttle_time_ms(v1+) [responses]
+//     responses => name topic_id(v6+) error_code error_message(v5+)
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+import { deleteTopic } from '../topic-admin.ts';
+import { uuidFromHex, uuidToHex, zeroUuid } from '../uuid.ts';
+
+export function deleteTopicsHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.DeleteTopics),
+    async handle(request, context) {
+      const state = services.controller.state;
+      const wanted: Array<{ name: string | null; topicId: Buffer }> =
+        context.apiVersion >= 6
+          ? (request.topics as Body[]).map((t) => ({ name: t.name, topicId: t.topicId }))
+          : (request.topicNames as string[]).map((name) => ({ name, topicId: zeroUuid }));
+      const responses: Body[] = [];
+      for (const entry of wanted) {
+        let name = entry.name;
+        if (name === null) {
+          const byId = state.topicById(uuidToHex(entry.topicId));
+          if (!byId) {
+            responses.push({ name: null, topicId: entry.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'no topic has this id' });
+            continue;
+          }
+          name = byId.name;
+        }
+        const result = await deleteTopic(services, name);
+        responses.push({
+          name,
+          topicId: result.topic ? uuidFromHex(result.topic.topicId) : entry.topicId,
+          errorCode: result.errorCode,
+          errorMessage: result.errorMessage,
+        });
+      }
+      return { throttleTimeMs: 0, responses };
+    },
+  };
+}

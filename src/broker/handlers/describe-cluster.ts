@@ -1,0 +1,38 @@
+// DescribeCluster (key 60): the brokers, the controller and the cluster id.
+//
+//   DescribeClusterRequest => include_cluster_authorized_operations endpoint_type(v1+) TAG_BUFFER
+//   DescribeClusterResponse => throttle_time_ms error_code error_message endpoint_type(v1+)
+//       cluster_id controller_id [brokers] cluster_authorized_operations TAG_BUFFER
+//     brokers => broker_id host port rack
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { apiFor, type ApiHandler } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+const BROKERS_ENDPOINT = 1;
+
+export function describeClusterHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.DescribeCluster),
+    handle(request) {
+      const endpointType = request.endpointType ?? BROKERS_ENDPOINT;
+      if (endpointType !== BROKERS_ENDPOINT) {
+        return {
+          throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'only broker endpoints exist',
+          endpointType, clusterId: services.clusterId, controllerId: -1, brokers: [], clusterAuthorizedOperations: -2147483648,
+        };
+      }
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        endpointType,
+        clusterId: services.clusterId,
+        controllerId: services.nodeId,
+        brokers: services.controller.state.allBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        clusterAuthorizedOperations: -2147483648,
+      };
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// DescribeConfigs (key 32): the configs in force for topics (resource type 2) and brokers (4).
+//
+//   DescribeConfigsRequest => [resources] include_synonyms(v1+) include_documentation(v3+)
+//     resources => resource_type resource_name [configuration_keys] (nullable: null = all)
+//   DescribeConfigsResponse => throttle_time_ms [results]
+//     results => error_code error_message resource_type resource_name [configs]
+//       configs => name value read_only is_default(v0) config_source(v1+) is_sensitive
+//           [synonyms](v1+) config_type(v3+) documentation(v3+)
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+import { describeTopicConfigs, type ConfigEntryView } from '../topic-configs.ts';
+import { ConfigSource } from './create-topics.ts';
+
+export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
+
+export function describeConfigsHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.DescribeConfigs),
+    handle(request) {
+      const results = (request.resources as Body[]).map((resource) => {
+        const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+        let entries: ConfigEntryView[];
+        let source: number;
+        if (resource.resourceType === ResourceType.TOPIC) {
+          const topic = services.controller.state.topic(resource.resourceName);
+          if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${resource.resourceName}" does not exist`, configs: [] };
+          entries = describeTopicConfigs(topic.configs, services.topicDefaults);
+          source = ConfigSource.DYNAMIC_TOPIC_CONFIG;
+        } else if (resource.resourceType === ResourceType.BROKER) {
+          if (resource.resourceName !== '' && resource.resourceName !== String(services.nodeId)) {
+            return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this is broker ${services.nodeId}`, configs: [] };
+          }
+          entries = Object.entries(services.brokerConfigs).map(([name, value]) => ({
+            name, value, isDefault: false, readOnly: true, configType: 2, documentation: '',
+          }));
+          source = ConfigSource.STATIC_BROKER_CONFIG;
+        } else {
+          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${resource.resourceType} is not supported`, configs: [] };
+        }
+        const keys: string[] | null = resource.configurationKeys;
+        const wanted = keys === null || keys.length === 0 ? entries : entries.filter((e) => keys.includes(e.name));
+        return {
+          ...base,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          configs: wanted.map((e) => ({
+            name: e.name,
+            value: e.value,
+            readOnly: e.readOnly,
+            isDefault: e.isDefault,
+            configSource: e.isDefault ? ConfigSource.DEFAULT_CONFIG : source,
+            isSensitive: false,
+            synonyms: [],
+            configType: e.configType,
+            documentation: request.includeDocumentation ? e.documentation : null,
+          })),
+        };
+      });
+      return { throttleTimeMs: 0, results };
+    },
+  };
+}

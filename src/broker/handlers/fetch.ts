@@ -1,0 +1,124 @@
+// Fetch (key 1): read record batches up to the high watermark, long-polling for new data.
+//
+//   FetchRequest => cluster_id(tagged, v12+) replica_id max_wait_ms min_bytes max_bytes(v3+)
+//       isolation_level(v4+) session_id(v7+) session_epoch(v7+) [topics] [forgotten_topics_data](v7+)
+//       rack_id(v11+)
+//     topics => topic [partitions]
+//       partitions => partition current_leader_epoch(v9+) fetch_offset last_fetched_epoch(v12+)
+//           log_start_offset(v5+) partition_max_bytes
+//   FetchResponse => throttle_time_ms(v1+) error_code(v7+) session_id(v7+) [responses]
+//     responses => topic [partitions]
+//       partitions => partition_index error_code high_watermark last_stable_offset(v4+)
+//           log_start_offset(v5+) [aborted_transactions](v4+) preferred_read_replica(v11+) records
+//
+// The response waits up to max_wait_ms (capped by fetchWaitMsMax) until min_bytes are available,
+// and carries at most max_bytes, except that the first batch is always sent whole so a consumer
+// can make progress past a batch larger than its limit (KIP-74). Incremental fetch sessions
+// (KIP-227) are not offered: we answer session_id 0, which tells the client to send full requests.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { OffsetOutOfRangeError } from '../../storage/index.ts';
+import { apiFor, type ApiHandler, type Body, type RequestContext } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+import type { Partition } from '../../partition/partition.ts';
+
+const emptyRecords = Buffer.alloc(0);
+
+export function fetchHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.Fetch),
+    async handle(request, context) {
+      const maxWaitMs = Math.max(0, Math.min(request.maxWaitMs, services.limits.fetchWaitMsMax));
+      const minBytes: number = Math.max(0, request.minBytes);
+      const maxBytes = Math.max(0, Math.min(request.maxBytes, services.limits.fetchBytesMax));
+
+      const deadline = Date.now() + maxWaitMs;
+      let result = readAll(services, request, maxBytes);
+      // Each wake-up re-reads; the loop ends at the deadline at the latest, or when the client leaves.
+      while (result.bytes < minBytes && !result.hasError && !context.signal.aborted) {
+        const remainingMs = deadline - Date.now();
+        if (remainingMs <= 0) break;
+        await waitForData(services, request, remainingMs, context);
+        result = readAll(services, request, maxBytes);
+      }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
+    },
+  };
+}
+
+function readAll(services: BrokerServices, request: Body, maxBytes: number): { responses: Body[]; bytes: number; hasError: boolean } {
+  let bytes = 0;
+  let hasError = false;
+  const responses = (request.topics as Body[]).map((topic) => ({
+    topic: topic.topic as string,
+    partitions: (topic.partitions as Body[]).map((p) => {
+      const partition = services.replicas.partition(topic.topic, p.partition);
+      if (!partition) {
+        hasError = true;
+        const known = services.controller.state.topic(topic.topic);
+        const errorCode = known && p.partition >= 0 && p.partition < known.partitionCount
+          ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+          : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        return partitionResponse(p.partition, errorCode, -1, -1, emptyRecords);
+      }
+      const hw = partition.highWatermark;
+      // Later partitions get what the earlier ones left of max_bytes; the first data always goes.
+      const budget = bytes === 0 ? Math.min(p.partitionMaxBytes, Math.max(maxBytes, 1)) : Math.min(p.partitionMaxBytes, maxBytes - bytes);
+      let records = emptyRecords;
+      if (budget > 0 && p.fetchOffset < hw) {
+        try {
+          records = partition.log.read(p.fetchOffset, budget, hw).records;
+        } catch (err) {
+          if (!(err instanceof OffsetOutOfRangeError)) throw err;
+          hasError = true;
+          return partitionResponse(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, hw, partition.logStartOffset, emptyRecords);
+        }
+      } else if (p.fetchOffset < partition.logStartOffset || p.fetchOffset > partition.logEndOffset) {
+        hasError = true;
+        return partitionResponse(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, hw, partition.logStartOffset, emptyRecords);
+      }
+      bytes += records.length;
+      return partitionResponse(p.partition, ErrorCode.NONE, hw, partition.logStartOffset, records);
+    }),
+  }));
+  return { responses, bytes, hasError };
+}
+
+function partitionResponse(index: number, errorCode: number, hw: number, logStartOffset: number, records: Buffer): Body {
+  return {
+    partitionIndex: index,
+    errorCode,
+    highWatermark: hw,
+    // Without transactions the last stable offset is the high watermark, so read_committed
+    // consumers (KafkaJS's default) see the same records as read_uncommitted ones.
+    lastStableOffset: hw,
+    logStartOffset,
+    abortedTransactions: [],
+    preferredReadReplica: -1,
+    records,
+  };
+}
+
+/** Waits until any requested partition's high watermark moves, the deadline passes or the client leaves. */
+function waitForData(services: BrokerServices, request: Body, maxWaitMs: number, context: RequestContext): Promise<void> {
+  return new Promise((resolve) => {
+    const partitions: Partition[] = [];
+    for (const topic of request.topics as Body[]) {
+      for (const p of topic.partitions as Body[]) {
+        const partition = services.replicas.partition(topic.topic, p.partition);
+        if (partition) partitions.push(partition);
+      }
+    }
+    const unsubscribes: Array<() => void> = [];
+    const done = () => {
+      clearTimeout(timer);
+      for (const unsubscribe of unsubscribes) unsubscribe();
+      context.signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, maxWaitMs);
+    for (const partition of partitions) unsubscribes.push(partition.onAdvance(done));
+    context.signal.addEventListener('abort', done);
+  });
+}

@@ -1,0 +1,70 @@
+// ListOffsets (key 2): the earliest, the latest, or the first offset at or after a timestamp.
+//
+//   ListOffsetsRequest => replica_id isolation_level(v2+) [topics]
+//     topics => name [partitions]
+//       partitions => partition_index current_leader_epoch(v4+) timestamp max_num_offsets(v0)
+//   ListOffsetsResponse => throttle_time_ms(v2+) [topics]
+//     topics => name [partitions]
+//       partitions => partition_index error_code old_style_offsets(v0) timestamp(v1+) offset(v1+)
+//           leader_epoch(v4+)
+//
+// Special timestamps: -1 latest (the high watermark), -2 earliest (the log start offset), -3 the
+// record with the largest timestamp (v7+). Only committed records (below the high watermark) count.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+import type { Partition } from '../../partition/partition.ts';
+import { findOffsetForTimestamp, findMaxTimestamp } from '../../partition/timestamp-lookup.ts';
+
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+
+export function listOffsetsHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.ListOffsets),
+    handle(request, context) {
+      const version = context.apiVersion;
+      const topics = (request.topics as Body[]).map((t) => ({
+        name: t.name,
+        partitions: (t.partitions as Body[]).map((p) => {
+          const partition = services.replicas.partition(t.name, p.partitionIndex);
+          if (!partition) return answer(version, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1, -1);
+          const epoch = services.replicas.leaderEpoch(t.name, p.partitionIndex);
+          const found = lookup(partition, p.timestamp, version);
+          if (typeof found === 'number') return answer(version, p.partitionIndex, found, -1, -1, -1);
+          return answer(version, p.partitionIndex, ErrorCode.NONE, found.timestamp, found.offset, epoch);
+        }),
+      }));
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}
+
+/** Returns the offset and timestamp to answer, or a Kafka error code. */
+function lookup(partition: Partition, timestamp: number, version: number): { offset: number; timestamp: number } | number {
+  const hw = partition.highWatermark;
+  if (timestamp === LATEST_TIMESTAMP) return { offset: hw, timestamp: -1 };
+  if (timestamp === EARLIEST_TIMESTAMP) return { offset: partition.logStartOffset, timestamp: -1 };
+  if (timestamp === MAX_TIMESTAMP) {
+    if (version < 7) return ErrorCode.UNSUPPORTED_VERSION;
+    return findMaxTimestamp(partition.log, hw) ?? { offset: -1, timestamp: -1 };
+  }
+  if (timestamp < 0) return ErrorCode.INVALID_REQUEST;
+  // No record at or after the timestamp: Kafka answers offset -1 (v1+), which clients read as "none".
+  return findOffsetForTimestamp(partition.log, timestamp, hw) ?? { offset: -1, timestamp: -1 };
+}
+
+function answer(version: number, partitionIndex: number, errorCode: number, timestamp: number, offset: number, leaderEpoch: number): Body {
+  return {
+    partitionIndex,
+    errorCode,
+    // v0 answers with a list of offsets; the only one we give is the one v1+ would give.
+    oldStyleOffsets: version === 0 && errorCode === ErrorCode.NONE && offset >= 0 ? [offset] : [],
+    timestamp,
+    offset,
+    leaderEpoch,
+  };
+}

@@ -1,0 +1,121 @@
+// Metadata (key 3): brokers, topics and partition leaders; creates missing topics when allowed.
+//
+//   MetadataRequest => [topics] allow_auto_topic_creation(v4+)
+//       include_cluster_authorized_operations(v8-10) include_topic_authorized_operations(v8+)
+//     topics => topic_id(v10+) name (nullable v10+); the array itself is nullable from v1 (null =
+//     all topics); in v0 an empty array means all topics
+//   MetadataResponse => throttle_time_ms(v3+) [brokers] cluster_id(v2+) controller_id(v1+) [topics]
+//       cluster_authorized_operations(v8-10)
+//     brokers => node_id host port rack(v1+)
+//     topics => error_code name topic_id(v10+) is_internal(v1+) [partitions]
+//         topic_authorized_operations(v8+)
+//       partitions => error_code partition_index leader_id leader_epoch(v7+) [replica_nodes]
+//           [isr_nodes] [offline_replicas](v5+)
+//
+// Kafka creates an unknown topic when the client allows it (v4+, always before v4) and the broker
+// does; kcat's producer depends on this, having no CreateTopics of its own.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { topicNameProblem } from '../../cluster/topic-names.ts';
+import type { TopicRecord } from '../../cluster/metadata-state.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+import { createTopic } from '../topic-admin.ts';
+import { uuidFromHex, uuidToHex, zeroUuid } from '../uuid.ts';
+
+export function metadataHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.Metadata),
+    async handle(request, context) {
+      const version = context.apiVersion;
+      const state = services.controller.state;
+      const requested: Body[] | null = request.topics;
+      const all = requested === null || (version === 0 && requested.length === 0);
+      const allowCreate = services.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation !== false);
+
+      const topics: Body[] = [];
+      if (all) {
+        for (const topic of state.allTopics()) topics.push(describeTopic(services, topic));
+      } else {
+        for (const entry of requested!) {
+          const name: string | null = entry.name;
+          if (name === null || name === undefined) {
+            const byId = entry.topicId ? state.topicById(uuidToHex(entry.topicId)) : undefined;
+            topics.push(byId ? describeTopic(services, byId) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, entry.topicId));
+            continue;
+          }
+          const existing = state.topic(name);
+          if (existing) {
+            topics.push(describeTopic(services, existing));
+            continue;
+          }
+          if (topicNameProblem(name)) {
+            topics.push(topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, name));
+            continue;
+          }
+          if (!allowCreate) {
+            topics.push(topicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name));
+            continue;
+          }
+          const created = await createTopic(
+            services,
+            { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] },
+            false,
+          );
+          if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
+            // Another request created it while we waited: describe what is there now.
+            const now = state.topic(name);
+            topics.push(now ? describeTopic(services, now) : topicError(ErrorCode.LEADER_NOT_AVAILABLE, name));
+          } else if (created.errorCode !== ErrorCode.NONE || !created.topic) {
+            topics.push(topicError(created.errorCode, name));
+          } else {
+            topics.push(describeTopic(services, state.topic(name) ?? created.topic));
+          }
+        }
+      }
+
+      return {
+        throttleTimeMs: 0,
+        brokers: state.allBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        clusterId: services.clusterId,
+        controllerId: services.nodeId,
+        topics,
+        clusterAuthorizedOperations: -2147483648,
+      };
+    },
+  };
+}
+
+function describeTopic(services: BrokerServices, topic: TopicRecord): Body {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: uuidFromHex(topic.topicId),
+    isInternal: false,
+    partitions: topic.assignments.map((replicas, index) => {
+      const leader = services.replicas.leaderOf(topic.name, index);
+      return {
+        errorCode: leader.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+        partitionIndex: index,
+        leaderId: leader.leaderId,
+        leaderEpoch: leader.leaderEpoch,
+        replicaNodes: replicas,
+        isrNodes: leader.isr,
+        offlineReplicas: [],
+      };
+    }),
+    topicAuthorizedOperations: -2147483648,
+  };
+}
+
+function topicError(errorCode: number, name: string | null, topicId?: Buffer): Body {
+  return {
+    errorCode,
+    name,
+    topicId: topicId ?? zeroUuid,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: -2147483648,
+  };
+}

@@ -1,0 +1,136 @@
+// Produce (key 0): append record batches to partition logs.
+//
+//   ProduceRequest => transactional_id(v3+) acks timeout_ms [topic_data]
+//     topic_data => name [partition_data]
+//       partition_data => index records
+//   ProduceResponse => [responses] throttle_time_ms(v1+)
+//     responses => name [partition_responses]
+//       partition_responses => index error_code base_offset log_append_time_ms(v2+)
+//           log_start_offset(v5+) [record_errors](v8+) error_message(v8+)
+//
+// Batches are validated (magic 2, length, CRC-32C, size limit) and stored exactly as sent: the
+// broker never decompresses or rebuilds them. acks=0 gets no response, acks=1 is answered after the
+// leader's append, acks=all (-1) after the batch is durable (DESIGN.md §1).
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { validateBatches } from '../../protocol/record-batch.ts';
+import { apiFor, noResponse, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+import { effectiveTopicConfig } from '../topic-configs.ts';
+
+interface PartitionOutcome {
+  index: number;
+  errorCode: number;
+  baseOffset: number;
+  logStartOffset: number;
+  errorMessage: string | null;
+}
+
+export function produceHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.Produce),
+    async handle(request, context) {
+      const acks: number = request.acks;
+      const waits: Array<Promise<void>> = [];
+      const responses = (request.topicData as Body[]).map((topicData) => ({
+        name: topicData.name as string,
+        partitionResponses: (topicData.partitionData as Body[]).map((partitionData) => {
+          const outcome = produceToPartition(services, acks, topicData.name, partitionData);
+          if (acks === -1 && outcome.wait) {
+            const wait = withTimeout(outcome.wait, request.timeoutMs).then(
+              (timedOut) => {
+                if (timedOut) setError(outcome.result, ErrorCode.REQUEST_TIMED_OUT, 'the batch did not become durable within timeout_ms');
+              },
+              (err: Error) => setError(outcome.result, ErrorCode.KAFKA_STORAGE_ERROR, err.message),
+            );
+            waits.push(wait);
+          }
+          return outcome.result;
+        }),
+      }));
+      if (acks === 0) return noResponse;
+      if (waits.length > 0) await Promise.all(waits);
+      void context;
+      return {
+        responses: responses.map((topic) => ({
+          name: topic.name,
+          partitionResponses: topic.partitionResponses.map((p) => ({
+            index: p.index,
+            errorCode: p.errorCode,
+            baseOffset: p.errorCode === ErrorCode.NONE ? p.baseOffset : -1,
+            logAppendTimeMs: -1,
+            logStartOffset: p.logStartOffset,
+            recordErrors: [],
+            errorMessage: p.errorMessage,
+          })),
+        })),
+        throttleTimeMs: 0,
+      };
+    },
+  };
+}
+
+function produceToPartition(
+  services: BrokerServices,
+  acks: number,
+  topicName: string,
+  partitionData: Body,
+): { result: PartitionOutcome; wait?: Promise<void> } {
+  const index: number = partitionData.index;
+  const result: PartitionOutcome = { index, errorCode: ErrorCode.NONE, baseOffset: -1, logStartOffset: -1, errorMessage: null };
+  if (acks !== 0 && acks !== 1 && acks !== -1) {
+    return { result: setError(result, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (got ${acks})`) };
+  }
+  const topic = services.controller.state.topic(topicName);
+  if (!topic || index < 0 || index >= topic.partitionCount) {
+    return { result: setError(result, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null) };
+  }
+  const partition = services.replicas.partition(topicName, index);
+  if (!partition) return { result: setError(result, ErrorCode.NOT_LEADER_OR_FOLLOWER, null) };
+
+  const records: Buffer | null = partitionData.records;
+  if (!records || records.length === 0) {
+    return { result: setError(result, ErrorCode.CORRUPT_MESSAGE, 'no record batch in the request') };
+  }
+  const limit = Math.min(services.limits.batchBytesMax, effectiveTopicConfig(topic.configs, services.topicDefaults).maxMessageBytes);
+  const validation = validateBatches(records, limit);
+  if (!validation.ok) {
+    return { result: setError(result, validation.errorCode, validation.message ?? null) };
+  }
+  for (const batch of validation.batches) {
+    // Control batches and transactional batches belong to transactions, which Runnel does not
+    // implement; storing them would make consumers believe a transaction was handled.
+    if ((batch.attributes & 0x30) !== 0) {
+      return { result: setError(result, ErrorCode.INVALID_RECORD, 'transactional and control batches are not supported') };
+    }
+  }
+  try {
+    const appended = partition.append(
+      validation.batches.map((b) => b.buf),
+      services.replicas.leaderEpoch(topicName, index),
+    );
+    result.baseOffset = appended.baseOffset;
+    result.logStartOffset = partition.logStartOffset;
+    return { result, wait: acks === -1 ? partition.waitDurable(appended.lastOffset) : undefined };
+  } catch (err) {
+    services.logger.error({ err, topic: topicName, partition: index }, 'append failed');
+    return { result: setError(result, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message) };
+  }
+}
+
+function setError(result: PartitionOutcome, errorCode: number, message: string | null): PartitionOutcome {
+  result.errorCode = errorCode;
+  result.errorMessage = message;
+  return result;
+}
+
+/** Resolves true when `timeoutMs` passes first, false when the promise settles first. */
+function withTimeout(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
+  if (timeoutMs <= 0) return promise.then(() => false);
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), timeoutMs);
+  });
+  return Promise.race([promise.then(() => false), timeout]).finally(() => clearTimeout(timer));
+}

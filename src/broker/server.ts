@@ -1,0 +1,78 @@
+// The Kafka listener: accepts TCP connections up to the limit and hands each to a Connection.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Connection } from './connection.ts';
+import type { ApiHandler } from './handler.ts';
+import { BadInputLog } from './bad-input-log.ts';
+
+export interface KafkaServerOptions {
+  host: string;
+  port: number;
+  frameBytesMax: number;
+  inflightRequestsMax: number;
+  connectionsMax: number;
+  /** A connection that sends nothing for this long is closed, like Kafka's connections.max.idle.ms. */
+  idleMs: number;
+}
+
+export class KafkaServer {
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+  private readonly options: KafkaServerOptions;
+  private readonly logger: Logger;
+  private readonly badInput: BadInputLog;
+  private nextConnectionId = 1;
+
+  constructor(handlers: Map<number, ApiHandler>, options: KafkaServerOptions, logger: Logger) {
+    this.options = options;
+    this.logger = logger;
+    this.badInput = new BadInputLog(logger);
+    this.server = createServer((socket) => this.accept(socket, handlers));
+    this.server.on('error', (err) => logger.error({ err }, 'kafka listener error'));
+  }
+
+  listen(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', onError);
+        const address = this.server.address();
+        const port = typeof address === 'object' && address ? address.port : this.options.port;
+        resolve({ host: this.options.host, port });
+      });
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const connection of this.connections) connection.close();
+    await closed;
+  }
+
+  private accept(socket: Socket, handlers: Map<number, ApiHandler>): void {
+    if (this.connections.size >= this.options.connectionsMax) {
+      this.badInput.report('connections-max', `${socket.remoteAddress}:${socket.remotePort}`, { connectionsMax: this.options.connectionsMax }, 'connection refused: max_connections reached');
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(
+      this.nextConnectionId++,
+      socket,
+      handlers,
+      { frameBytesMax: this.options.frameBytesMax, inflightRequestsMax: this.options.inflightRequestsMax },
+      this.logger,
+      this.badInput,
+    );
+    this.connections.add(connection);
+    if (this.options.idleMs > 0) {
+      socket.setTimeout(this.options.idleMs, () => connection.close());
+    }
+    socket.once('close', () => this.connections.delete(connection));
+  }
+}

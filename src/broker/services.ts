@@ -1,0 +1,36 @@
+// What the Kafka API handlers may use of the broker: its identity, the metadata (through the
+// controller) and the partition replicas. Handlers get this object and nothing else, which keeps
+// them testable with an in-memory broker.
+
+import type { Logger } from 'pino';
+import type { LocalController } from '../cluster/local-controller.ts';
+import type { ReplicaManager } from '../partition/replica-manager.ts';
+import type { TopicConfigDefaults } from './topic-configs.ts';
+
+export interface BrokerLimits {
+  frameBytesMax: number;
+  batchBytesMax: number;
+  inflightRequestsMax: number;
+  connectionsMax: number;
+  fetchWaitMsMax: number;
+  fetchBytesMax: number;
+  topicPartitionsMax: number;
+}
+
+export interface BrokerServices {
+  nodeId: number;
+  clusterId: string;
+  advertisedHost: string;
+  /** Set once the listener is bound: with port 0 the OS chooses it. */
+  advertisedPort: number;
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+  defaultReplicationFactor: number;
+  topicDefaults: TopicConfigDefaults;
+  limits: BrokerLimits;
+  controller: LocalController;
+  replicas: ReplicaManager;
+  logger: Logger;
+  /** Broker-level settings shown by DescribeConfigs for resource type BROKER. */
+  brokerConfigs: Record<string, string>;
+}

@@ -1,0 +1,148 @@
+// Wires one broker node together from its config: node store, metadata, partition logs, the Kafka
+// listener and the retention timer. The only place that knows every layer (DESIGN.md §2).
+
+import type { Logger } from 'pino';
+import { resolve } from 'node:path';
+import type { RunnelConfig } from '../config/index.ts';
+import { NodeStore } from '../cluster/node-store.ts';
+import { MetadataState } from '../cluster/metadata-state.ts';
+import { LocalController } from '../cluster/local-controller.ts';
+import { ReplicaManager } from '../partition/replica-manager.ts';
+import { createHandlers } from '../broker/handlers/index.ts';
+import { KafkaServer } from '../broker/server.ts';
+import type { BrokerServices } from '../broker/services.ts';
+import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
+
+export interface BrokerNode {
+  nodeId: number;
+  clusterId: string;
+  host: string;
+  port: number;
+  services: BrokerServices;
+  close(): Promise<void>;
+}
+
+export async function startBrokerNode(config: RunnelConfig, logger: Logger): Promise<BrokerNode> {
+  if (config.cluster.enabled) {
+    throw new Error('cluster mode (cluster.enabled: true) is not implemented yet; run a single node (cluster.enabled: false)');
+  }
+  const dataDir = resolve(config.data_dir);
+  const nodeId = config.cluster.node_id;
+  const store = NodeStore.open(dataDir);
+  const identity = store.identity(nodeId);
+  const state = new MetadataState(store.loadMetadata() ?? { clusterId: identity.clusterId, brokers: [], topics: [] });
+
+  const topicDefaults: TopicConfigDefaults = {
+    retentionMs: config.retention_time_ms,
+    retentionBytes: config.retention_bytes,
+    segmentBytes: config.segment_size,
+    maxMessageBytes: config.limits.max_batch_bytes,
+  };
+  const replicas = new ReplicaManager(
+    {
+      nodeId,
+      dataDir,
+      topicDefaults,
+      flush: { mode: config.flush.mode, intervalMs: config.flush.interval_ms },
+      indexIntervalBytes: 4096,
+    },
+    logger,
+  );
+  replicas.start(state);
+
+  const controller = new LocalController(state, store, logger);
+  controller.onApplied((command, applied) => replicas.onMetadata(command, applied));
+
+  const services: BrokerServices = {
+    nodeId,
+    clusterId: state.clusterId,
+    advertisedHost: config.server.advertised_host,
+    advertisedPort: config.server.port,
+    autoCreateTopics: config.auto_create_topics,
+    defaultPartitions: config.default_partitions,
+    defaultReplicationFactor: config.cluster.replication_factor,
+    topicDefaults,
+    limits: {
+      frameBytesMax: config.limits.max_frame_bytes,
+      batchBytesMax: config.limits.max_batch_bytes,
+      inflightRequestsMax: config.limits.max_inflight_requests_per_connection,
+      connectionsMax: config.limits.max_connections,
+      fetchWaitMsMax: config.limits.fetch_max_wait_ms,
+      fetchBytesMax: config.limits.fetch_max_bytes,
+      topicPartitionsMax: config.max_topic_partitions,
+    },
+    controller,
+    replicas,
+    logger,
+    brokerConfigs: brokerConfigView(config),
+  };
+
+  const server = new KafkaServer(
+    createHandlers(services),
+    {
+      host: config.server.host,
+      port: config.server.port,
+      frameBytesMax: config.limits.max_frame_bytes,
+      inflightRequestsMax: config.limits.max_inflight_requests_per_connection,
+      connectionsMax: config.limits.max_connections,
+      idleMs: config.limits.connections_max_idle_ms,
+    },
+    logger,
+  );
+  let listening: { host: string; port: number };
+  try {
+    listening = await server.listen();
+  } catch (err) {
+    await replicas.close();
+    store.close();
+    throw err;
+  }
+  // With port 0 the OS picks the port; clients must be told the real one.
+  services.advertisedPort = listening.port;
+  await controller.propose({
+    type: 'registerBroker',
+    broker: { nodeId, host: config.server.advertised_host, port: listening.port, rack: null },
+  });
+
+  const retentionTimer = setInterval(() => replicas.runRetention(Date.now()), config.retention_check_interval_ms);
+  retentionTimer.unref();
+
+  logger.info(
+    { host: listening.host, port: listening.port, advertised: `${config.server.advertised_host}:${listening.port}`, nodeId, clusterId: state.clusterId, dataDir },
+    'listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    nodeId,
+    clusterId: state.clusterId,
+    host: listening.host,
+    port: listening.port,
+    services,
+    close() {
+      closing ??= (async () => {
+        clearInterval(retentionTimer);
+        await server.close();
+        await replicas.close();
+        store.close();
+        logger.info({ nodeId }, 'broker stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The broker settings DescribeConfigs shows, under the Kafka names clients know. */
+function brokerConfigView(config: RunnelConfig): Record<string, string> {
+  return {
+    'log.dirs': resolve(config.data_dir),
+    'log.segment.bytes': String(config.segment_size),
+    'log.retention.ms': String(config.retention_time_ms),
+    'log.retention.bytes': String(config.retention_bytes),
+    'message.max.bytes': String(config.limits.max_batch_bytes),
+    'socket.request.max.bytes': String(config.limits.max_frame_bytes),
+    'auto.create.topics.enable': String(config.auto_create_topics),
+    'num.partitions': String(config.default_partitions),
+    'default.replication.factor': String(config.cluster.replication_factor),
+  };
+}

@@ -1,0 +1,86 @@
+// `./broker [-config=FILE] [command]`: runs one Runnel broker until SIGINT or SIGTERM.
+
+import { loadConfig, parseArgs, ConfigError } from '../config/index.ts';
+import { createLogger } from '../log/index.ts';
+import { startBrokerNode } from './broker-node.ts';
+
+const usage = `usage: ./broker [-config=FILE | --config FILE]
+
+Runs a Runnel broker. Without a config file it runs a single node on built-in defaults
+(Kafka port 9092, data in ./data). Every config field can be overridden by an environment
+variable, e.g. RUNNEL_SERVER__PORT=9093 or RUNNEL_DATA_DIR=/var/lib/runnel.
+See docs/configuration.md.`;
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (args.command === 'help' || args.rest.includes('-h') || args.rest.includes('--help')) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (args.command !== undefined) {
+    process.stderr.write(`unknown command "${args.command}"\n${usage}\n`);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig({ file: args.configFile, env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`runnel: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const logger = createLogger({
+    level: config.server.log_level,
+    format: config.server.log_format,
+    file: config.server.log_file,
+    base: { node: config.cluster.node_id },
+  });
+
+  let node;
+  try {
+    node = await startBrokerNode(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'broker failed to start');
+    logger.flush?.();
+    return 1;
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      node.close().then(
+        () => resolve(0),
+        (err) => {
+          logger.error({ err }, 'error while stopping');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+main().then(
+  (code) => {
+    // Exit explicitly: a client socket or timer left behind must not keep a stopped broker alive.
+    process.exit(code);
+  },
+  (err) => {
+    process.stderr.write(`runnel: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

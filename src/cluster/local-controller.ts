@@ -1,0 +1,56 @@
+// The controller of a single-node cluster: it applies metadata commands to the state machine at
+// once and saves a snapshot to the node store before it reports success, so a topic that was
+// reported created survives a crash. In cluster mode the metadata Raft group takes this role; both
+// expose the same `propose` so the Kafka handlers do not care which one runs.
+
+import type { Logger } from 'pino';
+import { MetadataState, type ApplyResult, type MetadataCommand } from './metadata-state.ts';
+import type { NodeStore } from './node-store.ts';
+
+export type MetadataListener = (command: MetadataCommand, state: MetadataState) => void;
+
+export class LocalController {
+  readonly state: MetadataState;
+  private readonly store: NodeStore;
+  private readonly logger: Logger;
+  private readonly listeners: MetadataListener[] = [];
+
+  constructor(state: MetadataState, store: NodeStore, logger: Logger) {
+    this.state = state;
+    this.store = store;
+    this.logger = logger;
+  }
+
+  onApplied(listener: MetadataListener): void {
+    this.listeners.push(listener);
+  }
+
+  async propose(command: MetadataCommand): Promise<ApplyResult> {
+    const result = this.state.apply(command);
+    if (!result.ok) return result;
+    this.store.saveMetadata(this.state.snapshot());
+    for (const listener of this.listeners) listener(command, this.state);
+    this.logCommand(command);
+    return result;
+  }
+
+  private logCommand(command: MetadataCommand): void {
+    switch (command.type) {
+      case 'createTopic':
+        this.logger.info(
+          { topic: command.topic.name, partitions: command.topic.partitionCount, configs: command.topic.configs },
+          'topic created',
+        );
+        break;
+      case 'deleteTopic':
+        this.logger.info({ topic: command.name }, 'topic deleted');
+        break;
+      case 'createPartitions':
+        this.logger.info({ topic: command.name, added: command.assignments.length }, 'partitions added');
+        break;
+      case 'registerBroker':
+        this.logger.info({ broker: command.broker }, 'broker registered');
+        break;
+    }
+  }
+}

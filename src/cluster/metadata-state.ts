@@ -1,0 +1,161 @@
+// The cluster metadata state machine: topics, their partitions and configs, the brokers.
+//
+// It is pure and deterministic: `apply(command)` is the only way to change it, commands carry every
+// value that was chosen by whoever proposed them (topic ids, timestamps), and the result of applying
+// the same commands in the same order is the same on every node. A single node applies commands
+// directly; in cluster mode the same commands are entries of the metadata Raft group.
+
+import { collisionKey, topicNameProblem } from './topic-names.ts';
+
+export interface TopicRecord {
+  name: string;
+  /** 32 lowercase hex digits: the topic's UUID (Kafka's topic id, Metadata v10+). */
+  topicId: string;
+  partitionCount: number;
+  replicationFactor: number;
+  /** Topic-level config overrides (retention.ms, segment.bytes, ...), as strings like Kafka's. */
+  configs: Record<string, string>;
+  /** For each partition, the broker ids of its replicas; the first is the preferred leader. */
+  assignments: number[][];
+  createdAtMs: number;
+}
+
+export interface BrokerRecord {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export type MetadataCommand =
+  | { type: 'registerBroker'; broker: BrokerRecord }
+  | { type: 'createTopic'; topic: TopicRecord }
+  | { type: 'deleteTopic'; name: string }
+  | { type: 'createPartitions'; name: string; assignments: number[][] };
+
+export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
+
+export type MetadataErrorKind =
+  | 'TOPIC_ALREADY_EXISTS'
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  | 'INVALID_TOPIC_EXCEPTION'
+  | 'INVALID_PARTITIONS';
+
+export interface MetadataSnapshot {
+  clusterId: string;
+  brokers: BrokerRecord[];
+  topics: TopicRecord[];
+}
+
+export class MetadataState {
+  readonly clusterId: string;
+  private readonly brokers = new Map<number, BrokerRecord>();
+  private readonly topics = new Map<string, TopicRecord>();
+  private readonly topicsById = new Map<string, TopicRecord>();
+  private readonly collisionKeys = new Map<string, string>();
+
+  constructor(snapshot: MetadataSnapshot) {
+    this.clusterId = snapshot.clusterId;
+    for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, broker);
+    for (const topic of snapshot.topics) this.insertTopic(topic);
+  }
+
+  apply(command: MetadataCommand): ApplyResult {
+    switch (command.type) {
+      case 'registerBroker':
+        this.brokers.set(command.broker.nodeId, { ...command.broker });
+        return { ok: true };
+      case 'createTopic':
+        return this.createTopic(command.topic);
+      case 'deleteTopic':
+        return this.deleteTopic(command.name);
+      case 'createPartitions':
+        return this.createPartitions(command.name, command.assignments);
+    }
+  }
+
+  topic(name: string): TopicRecord | undefined {
+    return this.topics.get(name);
+  }
+
+  topicById(topicId: string): TopicRecord | undefined {
+    return this.topicsById.get(topicId);
+  }
+
+  allTopics(): TopicRecord[] {
+    return [...this.topics.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  broker(nodeId: number): BrokerRecord | undefined {
+    return this.brokers.get(nodeId);
+  }
+
+  allBrokers(): BrokerRecord[] {
+    return [...this.brokers.values()].sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** The topic whose name collides with `name` once '.' and '_' are treated alike, if any. */
+  collidingTopic(name: string): string | undefined {
+    const other = this.collisionKeys.get(collisionKey(name));
+    return other !== undefined && other !== name ? other : undefined;
+  }
+
+  snapshot(): MetadataSnapshot {
+    return {
+      clusterId: this.clusterId,
+      brokers: this.allBrokers().map((b) => ({ ...b })),
+      topics: this.allTopics().map((t) => structuredClone(t)),
+    };
+  }
+
+  private createTopic(topic: TopicRecord): ApplyResult {
+    const problem = topicNameProblem(topic.name);
+    if (problem) return { ok: false, error: 'INVALID_TOPIC_EXCEPTION', message: problem };
+    if (this.topics.has(topic.name)) {
+      return { ok: false, error: 'TOPIC_ALREADY_EXISTS', message: `topic "${topic.name}" already exists` };
+    }
+    const colliding = this.collidingTopic(topic.name);
+    if (colliding !== undefined) {
+      return {
+        ok: false,
+        error: 'INVALID_TOPIC_EXCEPTION',
+        message: `topic "${topic.name}" collides with existing topic "${colliding}" ('.' and '_' are alike)`,
+      };
+    }
+    if (topic.partitionCount < 1 || topic.assignments.length !== topic.partitionCount) {
+      return { ok: false, error: 'INVALID_PARTITIONS', message: 'a topic needs at least one partition' };
+    }
+    this.insertTopic(structuredClone(topic));
+    return { ok: true };
+  }
+
+  private deleteTopic(name: string): ApplyResult {
+    const topic = this.topics.get(name);
+    if (!topic) return unknownTopic(name);
+    this.topics.delete(name);
+    this.topicsById.delete(topic.topicId);
+    this.collisionKeys.delete(collisionKey(name));
+    return { ok: true };
+  }
+
+  private createPartitions(name: string, assignments: number[][]): ApplyResult {
+    const topic = this.topics.get(name);
+    if (!topic) return unknownTopic(name);
+    if (assignments.length === 0) {
+      return { ok: false, error: 'INVALID_PARTITIONS', message: 'no partitions to add' };
+    }
+    topic.assignments.push(...assignments.map((replicas) => [...replicas]));
+    topic.partitionCount = topic.assignments.length;
+    return { ok: true };
+  }
+
+  private insertTopic(topic: TopicRecord): void {
+    this.topics.set(topic.name, topic);
+    this.topicsById.set(topic.topicId, topic);
+    this.collisionKeys.set(collisionKey(topic.name), topic.name);
+  }
+}
+
+function unknownTopic(name: string): ApplyResult {
+  return { ok: false, error: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic "${name}" does not exist` };
+}

@@ -1,0 +1,81 @@
+// The small durable state of one node, kept in SQLite (DESIGN.md §4): its identity (cluster id and
+// storage UUID) and the latest snapshot of the metadata state machine. Message data never goes here.
+
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MetadataSnapshot } from './metadata-state.ts';
+
+export interface NodeIdentity {
+  nodeId: number;
+  /** Chosen once, when the first node of a cluster starts; 22 characters like Kafka's. */
+  clusterId: string;
+  /** Chosen once per data dir; a wiped disk gets a new one, which is how peers recognise it. */
+  storageId: string;
+}
+
+export const nodeStoreFileName = 'runnel.db';
+
+export class NodeStore {
+  private readonly db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  static open(dataDir: string): NodeStore {
+    mkdirSync(dataDir, { recursive: true });
+    const db = new Database(join(dataDir, nodeStoreFileName));
+    // WAL with synchronous=FULL: a committed metadata change survives power loss, as Raft needs.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    return new NodeStore(db);
+  }
+
+  /** Loads the identity, creating it on first start. A node id change on the same disk is refused. */
+  identity(nodeId: number): NodeIdentity {
+    const stored = this.get<NodeIdentity>('identity');
+    if (stored) {
+      if (stored.nodeId !== nodeId) {
+        throw new Error(
+          `data dir belongs to node ${stored.nodeId}, but this node is configured as ${nodeId} ` +
+            '(cluster.node_id); use the matching data_dir or a fresh one',
+        );
+      }
+      return stored;
+    }
+    const identity: NodeIdentity = { nodeId, clusterId: newClusterId(), storageId: randomUUID() };
+    this.put('identity', identity);
+    return identity;
+  }
+
+  loadMetadata(): MetadataSnapshot | undefined {
+    return this.get<MetadataSnapshot>('metadata');
+  }
+
+  saveMetadata(snapshot: MetadataSnapshot): void {
+    this.put('metadata', snapshot);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private get<T>(key: string): T | undefined {
+    const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  private put(key: string, value: unknown): void {
+    this.db
+      .prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, JSON.stringify(value));
+  }
+}
+
+/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). */
+function newClusterId(): string {
+  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+}

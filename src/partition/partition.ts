@@ -1,0 +1,160 @@
+// One partition replica on a single node: the segment log, its high watermark, and the waiters
+// that long-polling fetches and acks=all produces leave on it.
+//
+// The high watermark is the end of what is durable under the flush policy. With the default
+// 'group' policy a batch becomes visible to consumers, and an acks=all produce is answered, only
+// after the fsync that covers it: the single-node form of "committed on a majority". With 'interval'
+// or 'none' the OS decides when bytes reach the disk, so the high watermark follows the log end at
+// once. In cluster mode a Raft group replaces this class's flush-driven high watermark with the
+// commit index; the produce and fetch handlers see the same interface.
+
+import type { PartitionLog } from '../storage/index.ts';
+
+export type FlushMode = 'group' | 'interval' | 'none';
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+}
+
+export class Partition {
+  readonly topic: string;
+  readonly index: number;
+  readonly log: PartitionLog;
+  private readonly flushMode: FlushMode;
+  private hw: number;
+  private flushScheduled = false;
+  private flushRunning = false;
+  private closed = false;
+  /** Called whenever the high watermark moves, so long-polling fetches can re-check. */
+  private readonly advanceListeners = new Set<() => void>();
+  /** acks=all produces waiting for the high watermark to pass their last offset. */
+  private durableWaiters: Array<{ offset: number; resolve: () => void; reject: (e: Error) => void }> = [];
+
+  constructor(topic: string, index: number, log: PartitionLog, flushMode: FlushMode) {
+    this.topic = topic;
+    this.index = index;
+    this.log = log;
+    this.flushMode = flushMode;
+    // What recovery found on disk is durable: it was there after the restart.
+    this.hw = log.logEndOffset;
+  }
+
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  /** Appends validated batches (one RecordBatch each) and returns the offsets they received. */
+  append(batches: Buffer[], leaderEpoch: number): AppendResult {
+    if (this.closed) throw new Error(`partition ${this.topic}-${this.index} is closed`);
+    let baseOffset = -1;
+    let lastOffset = -1;
+    for (const batch of batches) {
+      const result = this.log.append(batch, leaderEpoch);
+      if (baseOffset < 0) baseOffset = result.baseOffset;
+      lastOffset = result.lastOffset;
+    }
+    if (this.flushMode === 'group') this.scheduleFlush();
+    else this.advanceTo(this.log.logEndOffset);
+    return { baseOffset, lastOffset };
+  }
+
+  /** Resolves once `lastOffset` is below the high watermark (durable under the flush policy). */
+  waitDurable(lastOffset: number): Promise<void> {
+    if (lastOffset < this.hw) return Promise.resolve();
+    return new Promise((resolve, reject) => this.durableWaiters.push({ offset: lastOffset, resolve, reject }));
+  }
+
+  onAdvance(listener: () => void): () => void {
+    this.advanceListeners.add(listener);
+    return () => this.advanceListeners.delete(listener);
+  }
+
+  /** DeleteRecords: moves the log start offset; nothing below it can be read again. */
+  deleteRecordsBefore(offset: number): void {
+    this.log.deleteRecordsBefore(offset);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let a running flush finish so its waiters get their answer, then flush what is left.
+    if (this.flushMode === 'group') await this.flushNow();
+    this.closed = true;
+    const error = new Error(`partition ${this.topic}-${this.index} closed`);
+    for (const waiter of this.durableWaiters) waiter.reject(error);
+    this.durableWaiters = [];
+    await this.log.close();
+  }
+
+  /** For a deleted topic: answer waiters with an error and drop the log handle. */
+  async abandon(): Promise<void> {
+    this.closed = true;
+    const error = new Error(`partition ${this.topic}-${this.index} was deleted`);
+    for (const waiter of this.durableWaiters) waiter.reject(error);
+    this.durableWaiters = [];
+    this.notifyListeners();
+    await this.log.close();
+  }
+
+  // Group commit: every append in this turn of the event loop shares the next fsync, and appends
+  // made while an fsync runs share the one after it.
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushRunning) {
+      this.flushScheduled = true;
+      return;
+    }
+    this.flushScheduled = true;
+    setImmediate(() => void this.flushNow());
+  }
+
+  private async flushNow(): Promise<void> {
+    while (this.flushRunning) await new Promise((r) => setImmediate(r));
+    if (this.closed) return;
+    this.flushScheduled = false;
+    this.flushRunning = true;
+    const target = this.log.logEndOffset;
+    try {
+      await this.log.flush();
+      this.advanceTo(target);
+    } catch (err) {
+      // A failed fsync means we cannot promise durability of anything written since the last good
+      // one (the kernel may have dropped the dirty pages): fail the waiters and keep the high
+      // watermark where it was, so no consumer sees data that may be gone.
+      const error = err instanceof Error ? err : new Error(String(err));
+      for (const waiter of this.durableWaiters) waiter.reject(error);
+      this.durableWaiters = [];
+    } finally {
+      this.flushRunning = false;
+    }
+    if (this.flushScheduled && !this.closed) {
+      this.flushScheduled = false;
+      this.scheduleFlush();
+    }
+  }
+
+  private advanceTo(offset: number): void {
+    if (offset <= this.hw) return;
+    this.hw = offset;
+    if (this.durableWaiters.length > 0) {
+      const still: typeof this.durableWaiters = [];
+      for (const waiter of this.durableWaiters) {
+        if (waiter.offset < offset) waiter.resolve();
+        else still.push(waiter);
+      }
+      this.durableWaiters = still;
+    }
+    this.notifyListeners();
+  }
+
+  private notifyListeners(): void {
+    for (const listener of this.advanceListeners) listener();
+  }
+}
