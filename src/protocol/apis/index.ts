@@ -3,10 +3,28 @@
 import type { ApiDefinition } from '../api.ts';
 import { apiVersions } from './api-versions.ts';
 import { metadata } from './metadata.ts';
+import { produce } from './produce.ts';
+import { fetch } from './fetch.ts';
+import { listOffsets } from './list-offsets.ts';
+import { createTopics } from './create-topics.ts';
+import { deleteTopics } from './delete-topics.ts';
+import { createPartitions } from './create-partitions.ts';
+import { deleteRecords } from './delete-records.ts';
+import { describeConfigs } from './describe-configs.ts';
+import { describeCluster } from './describe-cluster.ts';
 
 export type { ApiDefinition } from '../api.ts';
 export * from './api-versions.ts';
 export * from './metadata.ts';
+export * from './produce.ts';
+export * from './fetch.ts';
+export * from './list-offsets.ts';
+export * from './create-topics.ts';
+export * from './delete-topics.ts';
+export * from './create-partitions.ts';
+export * from './delete-records.ts';
+export * from './describe-configs.ts';
+export * from './describe-cluster.ts';
 
 /** Kafka API keys (the numbers are Kafka's; the names are its API names). */
 export const ApiKey = {
@@ -40,7 +58,9 @@ export const ApiKey = {
 export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];
 
 /** Every API we support, in key order. */
-export const allApis: readonly ApiDefinition[] = [metadata, apiVersions].sort((a, b) => a.apiKey - b.apiKey);
+export const allApis: readonly ApiDefinition[] = [
+  apiVersions, metadata, produce, fetch, listOffsets, createTopics, deleteTopics, createPartitions, deleteRecords, describeConfigs, describeCluster,
+].sort((a, b) => a.apiKey - b.apiKey);
 
 export const apiByKey: Map<number, ApiDefinition> = new Map(allApis.map((api) => [api.apiKey, api]));
 
