@@ -1,0 +1,61 @@
+// Built-in defaults: `./broker` with no flags runs a single node on exactly
+// these. Why each value was chosen is in docs/configuration.md.
+import type { RunnelConfig } from './types.ts';
+
+/** The defaults before derived fields are filled in (cluster.data_dir follows data_dir). */
+export type BaseDefaults = Omit<RunnelConfig, 'cluster'> & {
+  cluster: Omit<RunnelConfig['cluster'], 'data_dir'> & { data_dir: string | null };
+};
+
+const MIB = 1024 * 1024;
+
+export function baseDefaults(): BaseDefaults {
+  return {
+    data_dir: './data',
+    max_topic_partitions: 1000,
+    segment_size: 128 * MIB,
+    retention_time_ms: 168 * 3_600_000,
+    retention_bytes: -1,
+    retention_check_interval_ms: 300_000,
+    auto_create_topics: true,
+    default_partitions: 1,
+    flush: { mode: 'group', interval_ms: 1000 },
+    server: {
+      host: '0.0.0.0',
+      port: 9092,
+      advertised_host: '127.0.0.1',
+      log_file: null,
+      log_level: 'info',
+      log_format: 'auto',
+    },
+    http: { enabled: true, host: '0.0.0.0', port: 8080 },
+    limits: {
+      max_frame_bytes: 100 * MIB, // Kafka's socket.request.max.bytes.
+      max_batch_bytes: 1_048_588, // Kafka's message.max.bytes.
+      max_connections: 10_000,
+      max_inflight_requests_per_connection: 100,
+      fetch_max_wait_ms: 30_000,
+      fetch_max_bytes: 50 * MIB, // The Java consumer's fetch.max.bytes.
+      max_partitions_per_request: 10_000,
+      connections_max_idle_ms: 600_000, // Kafka's connections.max.idle.ms.
+      raft_max_inflight_msgs: 256, // etcd's usual MaxInflightMsgs.
+      raft_max_msg_bytes: 1 * MIB, // etcd's usual MaxSizePerMsg.
+    },
+    cluster: {
+      enabled: false,
+      node_id: 1,
+      raft_address: '127.0.0.1:9192',
+      initial_members: [],
+      data_dir: null,
+      rtt_ms: 100,
+      election_rtt: 10,
+      heartbeat_rtt: 1,
+      check_quorum: true,
+      snapshot_entries: 10_000,
+      compaction_overhead: 5_000,
+      metadata_voters: 3,
+      replication_factor: 3,
+      secret: null,
+    },
+  };
+}

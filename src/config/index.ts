@@ -1,0 +1,22 @@
+// Runnel's configuration: JSON files with Go Queue's field names, validated by
+// an ajv schema, with built-in defaults and RUNNEL_* environment overrides.
+// See docs/configuration.md for every field.
+export { parseArgs, type ParsedArgs } from './args.ts';
+export { defaultConfig, loadConfig, loadConfigDetailed, type LoadedConfig, type LoadOptions } from './load.ts';
+export { ConfigError } from './errors.ts';
+export { ENV_PREFIX, NON_CONFIG_ENV_PREFIXES, type EnvOverride } from './env.ts';
+export { formatGoDuration, parseGoDuration } from './duration.ts';
+export { parseSize } from './size.ts';
+export type {
+  ClusterConfig,
+  ClusterMember,
+  FlushConfig,
+  FlushMode,
+  HttpConfig,
+  IgnoredField,
+  LimitsConfig,
+  LogFormat,
+  LogLevel,
+  RunnelConfig,
+  ServerConfig,
+} from './types.ts';

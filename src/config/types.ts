@@ -1,0 +1,86 @@
+// The normalised configuration every other module reads. Keys keep Go Queue's
+// snake_case names so a Go Queue user recognises them; the only renames are
+// durations, which carry their unit in the name once normalised
+// (retention_time -> retention_time_ms). docs/configuration.md has the table.
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'json' | 'pretty' | 'auto';
+export type FlushMode = 'group' | 'interval' | 'none';
+
+export interface ClusterMember {
+  node_id: number;
+  address: string;
+}
+
+export interface FlushConfig {
+  mode: FlushMode;
+  interval_ms: number;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  advertised_host: string;
+  log_file: string | null;
+  log_level: LogLevel;
+  log_format: LogFormat;
+}
+
+export interface HttpConfig {
+  enabled: boolean;
+  host: string;
+  port: number;
+}
+
+export interface LimitsConfig {
+  max_frame_bytes: number;
+  max_batch_bytes: number;
+  max_connections: number;
+  max_inflight_requests_per_connection: number;
+  fetch_max_wait_ms: number;
+  fetch_max_bytes: number;
+  max_partitions_per_request: number;
+  connections_max_idle_ms: number;
+  raft_max_inflight_msgs: number;
+  raft_max_msg_bytes: number;
+}
+
+export interface ClusterConfig {
+  enabled: boolean;
+  node_id: number;
+  raft_address: string;
+  initial_members: ClusterMember[];
+  data_dir: string;
+  rtt_ms: number;
+  election_rtt: number;
+  heartbeat_rtt: number;
+  check_quorum: boolean;
+  snapshot_entries: number;
+  compaction_overhead: number;
+  metadata_voters: number;
+  replication_factor: number;
+  secret: string | null;
+}
+
+export interface RunnelConfig {
+  data_dir: string;
+  max_topic_partitions: number;
+  segment_size: number;
+  retention_time_ms: number;
+  retention_bytes: number;
+  retention_check_interval_ms: number;
+  auto_create_topics: boolean;
+  default_partitions: number;
+  flush: FlushConfig;
+  server: ServerConfig;
+  http: HttpConfig;
+  limits: LimitsConfig;
+  cluster: ClusterConfig;
+}
+
+/** A Go Queue field that was accepted but has no effect in Runnel, and why. */
+export interface IgnoredField {
+  field: string;
+  reason: string;
+  source: string;
+}
