@@ -12,6 +12,20 @@ import { createPartitions } from './create-partitions.ts';
 import { deleteRecords } from './delete-records.ts';
 import { describeConfigs } from './describe-configs.ts';
 import { describeCluster } from './describe-cluster.ts';
+import { findCoordinator } from './find-coordinator.ts';
+import { joinGroup } from './join-group.ts';
+import { syncGroup } from './sync-group.ts';
+import { heartbeat } from './heartbeat.ts';
+import { leaveGroup } from './leave-group.ts';
+import { offsetCommit } from './offset-commit.ts';
+import { offsetFetch } from './offset-fetch.ts';
+import { listGroups } from './list-groups.ts';
+import { describeGroups } from './describe-groups.ts';
+import { initProducerId } from './init-producer-id.ts';
+import { saslHandshake } from './sasl-handshake.ts';
+import { saslAuthenticate } from './sasl-authenticate.ts';
+import { offsetDelete } from './offset-delete.ts';
+import { deleteGroups } from './delete-groups.ts';
 
 export type { ApiDefinition } from '../api.ts';
 export * from './api-versions.ts';
@@ -25,6 +39,20 @@ export * from './create-partitions.ts';
 export * from './delete-records.ts';
 export * from './describe-configs.ts';
 export * from './describe-cluster.ts';
+export * from './find-coordinator.ts';
+export * from './join-group.ts';
+export * from './sync-group.ts';
+export * from './heartbeat.ts';
+export * from './leave-group.ts';
+export * from './offset-commit.ts';
+export * from './offset-fetch.ts';
+export * from './list-groups.ts';
+export * from './describe-groups.ts';
+export * from './init-producer-id.ts';
+export * from './sasl-handshake.ts';
+export * from './sasl-authenticate.ts';
+export * from './offset-delete.ts';
+export * from './delete-groups.ts';
 
 /** Kafka API keys (the numbers are Kafka's; the names are its API names). */
 export const ApiKey = {
@@ -59,7 +87,10 @@ export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];
 
 /** Every API we support, in key order. */
 export const allApis: readonly ApiDefinition[] = [
-  apiVersions, metadata, produce, fetch, listOffsets, createTopics, deleteTopics, createPartitions, deleteRecords, describeConfigs, describeCluster,
+  apiVersions, metadata, produce, fetch, listOffsets, createTopics, deleteTopics, createPartitions,
+  deleteRecords, describeConfigs, describeCluster, findCoordinator, joinGroup, syncGroup,
+  heartbeat, leaveGroup, offsetCommit, offsetFetch, listGroups, describeGroups, initProducerId,
+  saslHandshake, saslAuthenticate, offsetDelete, deleteGroups,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 export const apiByKey: Map<number, ApiDefinition> = new Map(allApis.map((api) => [api.apiKey, api]));
