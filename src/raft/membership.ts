@@ -1,0 +1,175 @@
+// Group membership: who votes, who only learns, and with which storage identity. The
+// configuration in force is the latest config entry in the log, committed or not (Raft
+// thesis §4.1); Membership values are immutable so the log can keep its history.
+
+import { invariant } from './assert.ts';
+import type { ConfChange, ConfState, Member } from './types.ts';
+
+export class Membership {
+  private constructor(
+    readonly voters: ReadonlyMap<number, string>,
+    readonly learners: ReadonlyMap<number, string>,
+  ) {}
+
+  static fromConfState(cs: ConfState): Membership {
+    const voters = new Map<number, string>();
+    const learners = new Map<number, string>();
+    for (const m of cs.voters) voters.set(m.id, m.storageId);
+    for (const m of cs.learners) if (!voters.has(m.id)) learners.set(m.id, m.storageId);
+    return new Membership(voters, learners);
+  }
+
+  toConfState(): ConfState {
+    const voters: Member[] = [];
+    const learners: Member[] = [];
+    for (const [id, storageId] of this.voters) voters.push({ id, storageId });
+    for (const [id, storageId] of this.learners) learners.push({ id, storageId });
+    voters.sort((a, b) => a.id - b.id);
+    learners.sort((a, b) => a.id - b.id);
+    return { voters, learners };
+  }
+
+  isVoter(id: number): boolean {
+    return this.voters.has(id);
+  }
+
+  isMember(id: number): boolean {
+    return this.voters.has(id) || this.learners.has(id);
+  }
+
+  storageIdOf(id: number): string | undefined {
+    return this.voters.get(id) ?? this.learners.get(id);
+  }
+
+  quorum(): number {
+    return Math.floor(this.voters.size / 2) + 1;
+  }
+
+  /** Ids of every member, voters first, each list in ascending order. */
+  memberIds(): number[] {
+    const v = [...this.voters.keys()].sort((a, b) => a - b);
+    const l = [...this.learners.keys()].sort((a, b) => a - b);
+    return v.concat(l);
+  }
+
+  /**
+   * Why a change cannot be proposed against this configuration, or null if it can.
+   * Validation happens once, on the leader; every node then applies the same entry the
+   * same way, so `apply` itself must accept anything `validate` let through.
+   */
+  validate(cc: ConfChange): string | null {
+    switch (cc.type) {
+      case 'addVoter':
+        if (cc.storageId === '') return 'addVoter needs a storageId';
+        if (this.voters.get(cc.nodeId) === cc.storageId) return `node ${cc.nodeId} is already a voter`;
+        return null;
+      case 'addLearner':
+        if (cc.storageId === '') return 'addLearner needs a storageId';
+        if (this.voters.has(cc.nodeId)) return `node ${cc.nodeId} is a voter; demotion is not supported`;
+        if (this.learners.get(cc.nodeId) === cc.storageId) return `node ${cc.nodeId} is already a learner`;
+        return null;
+      case 'removeNode':
+        if (!this.isMember(cc.nodeId)) return `node ${cc.nodeId} is not a member`;
+        if (this.voters.has(cc.nodeId) && this.voters.size === 1) return 'cannot remove the last voter';
+        return null;
+    }
+  }
+
+  apply(cc: ConfChange): Membership {
+    const voters = new Map(this.voters);
+    const learners = new Map(this.learners);
+    switch (cc.type) {
+      case 'addVoter':
+        // Also covers promoting a learner, and re-adding a voter whose disk was wiped
+        // under a new storage id: the old identity can no longer answer, so quorums of
+        // the old and new configuration still overlap (docs/raft.md, "stale identity").
+        learners.delete(cc.nodeId);
+        voters.set(cc.nodeId, cc.storageId);
+        break;
+      case 'addLearner':
+        if (voters.has(cc.nodeId)) return this;
+        learners.set(cc.nodeId, cc.storageId);
+        break;
+      case 'removeNode':
+        voters.delete(cc.nodeId);
+        learners.delete(cc.nodeId);
+        break;
+    }
+    return new Membership(voters, learners);
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeConfChange(cc: ConfChange): Uint8Array {
+  return encoder.encode(JSON.stringify({ type: cc.type, nodeId: cc.nodeId, storageId: cc.storageId }));
+}
+
+export function decodeConfChange(data: Uint8Array): ConfChange {
+  const v = JSON.parse(decoder.decode(data)) as ConfChange;
+  invariant(
+    (v.type === 'addVoter' || v.type === 'addLearner' || v.type === 'removeNode') &&
+      Number.isInteger(v.nodeId) &&
+      typeof v.storageId === 'string',
+    'malformed config entry',
+  );
+  return v;
+}
+
+/** Membership over the log: the configuration at the base index plus later config entries. */
+export class ConfigHistory {
+  private baseIndex: number;
+  private base: Membership;
+  private readonly changes: { index: number; conf: Membership }[] = [];
+
+  constructor(baseIndex: number, base: Membership) {
+    this.baseIndex = baseIndex;
+    this.base = base;
+  }
+
+  current(): Membership {
+    return this.changes.length > 0 ? this.changes[this.changes.length - 1].conf : this.base;
+  }
+
+  /** Index of the latest config entry in the log (the base index if none). */
+  lastIndex(): number {
+    return this.changes.length > 0 ? this.changes[this.changes.length - 1].index : this.baseIndex;
+  }
+
+  /** The configuration in force right after entry `index`. */
+  at(index: number): Membership {
+    invariant(index >= this.baseIndex, () => `config at ${index} is older than the history base ${this.baseIndex}`);
+    let conf = this.base;
+    for (const c of this.changes) {
+      if (c.index > index) break;
+      conf = c.conf;
+    }
+    return conf;
+  }
+
+  /** Forgets config entries at index >= from (the log was truncated there). */
+  truncateFrom(from: number): void {
+    while (this.changes.length > 0 && this.changes[this.changes.length - 1].index >= from) this.changes.pop();
+  }
+
+  push(index: number, cc: ConfChange): void {
+    invariant(index > this.lastIndex(), () => `config entry ${index} not after ${this.lastIndex()}`);
+    this.changes.push({ index, conf: this.current().apply(cc) });
+  }
+
+  reset(baseIndex: number, base: Membership): void {
+    this.baseIndex = baseIndex;
+    this.base = base;
+    this.changes.length = 0;
+  }
+
+  /** Drops history at or below `index` that no later question can need. */
+  prune(index: number): void {
+    if (index <= this.baseIndex) return;
+    const conf = this.at(index);
+    while (this.changes.length > 0 && this.changes[0].index <= index) this.changes.shift();
+    this.baseIndex = index;
+    this.base = conf;
+  }
+}
