@@ -1,0 +1,43 @@
+// Errors the storage layer throws on purpose. Anything else is a bug or an I/O failure.
+
+/** A read or DeleteRecords asked for an offset outside [logStartOffset, logEndOffset]. */
+export class OffsetOutOfRangeError extends Error {
+  readonly offset: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  /** Kafka's OFFSET_OUT_OF_RANGE. */
+  readonly errorCode = 1;
+  constructor(offset: number, logStartOffset: number, logEndOffset: number) {
+    super(`offset ${offset} is outside the log range [${logStartOffset}, ${logEndOffset}]`);
+    this.name = 'OffsetOutOfRangeError';
+    this.offset = offset;
+    this.logStartOffset = logStartOffset;
+    this.logEndOffset = logEndOffset;
+  }
+}
+
+/**
+ * Data below the recovery point (known synced, so possibly acknowledged) is damaged.
+ * We refuse to open rather than silently drop acknowledged records; the replica must
+ * be repaired from its peers (DESIGN.md §4).
+ */
+export class LogCorruptionError extends Error {
+  readonly path: string;
+  constructor(path: string, detail: string) {
+    super(`${path}: ${detail}`);
+    this.name = 'LogCorruptionError';
+    this.path = path;
+  }
+}
+
+/** A failed fdatasync leaves the file in an unknown state; the log refuses further work. */
+export class LogFailedError extends Error {
+  constructor(dir: string, cause: unknown) {
+    super(`log ${dir} failed after an I/O error: ${String(cause)}`, { cause });
+    this.name = 'LogFailedError';
+  }
+}
+
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`storage invariant broken: ${message}`);
+}

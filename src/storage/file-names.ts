@@ -1,0 +1,53 @@
+// File and directory names of the on-disk layout (docs/storage.md).
+
+import { join } from 'node:path';
+
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+export const CHECKPOINT_FILE = 'partition.checkpoint';
+export const TMP_SUFFIX = '.tmp';
+
+const BASE_NAME_DIGITS = 20;
+const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
+/** Kafka's legal topic characters and length. */
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const PARTITION_DIR = /^(.+)-(\d{1,9})$/;
+
+export function segmentBaseName(baseOffset: number): string {
+  if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) throw new RangeError(`bad base offset ${baseOffset}`);
+  return String(baseOffset).padStart(BASE_NAME_DIGITS, '0');
+}
+
+export function segmentPaths(dir: string, baseOffset: number): { log: string; index: string; timeIndex: string } {
+  const base = join(dir, segmentBaseName(baseOffset));
+  return { log: base + LOG_SUFFIX, index: base + INDEX_SUFFIX, timeIndex: base + TIME_INDEX_SUFFIX };
+}
+
+/** Parses `00000000000000001234.log` and its index files; null for anything else. */
+export function parseSegmentFile(name: string): { baseOffset: number; kind: 'log' | 'index' | 'timeindex' } | null {
+  const m = SEGMENT_FILE.exec(name);
+  if (!m) return null;
+  const baseOffset = Number(m[1]);
+  if (!Number.isSafeInteger(baseOffset)) return null;
+  return { baseOffset, kind: m[2] as 'log' | 'index' | 'timeindex' };
+}
+
+export function isValidTopicName(topic: string): boolean {
+  return TOPIC_NAME.test(topic) && topic !== '.' && topic !== '..';
+}
+
+export function partitionDirName(topic: string, partition: number): string {
+  if (!isValidTopicName(topic)) throw new RangeError(`illegal topic name ${JSON.stringify(topic)}`);
+  if (!Number.isInteger(partition) || partition < 0 || partition > 999_999_999) {
+    throw new RangeError(`illegal partition ${partition}`);
+  }
+  return `${topic}-${partition}`;
+}
+
+/** Topic names may contain '-', so the partition is whatever follows the LAST '-'. */
+export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
+  const m = PARTITION_DIR.exec(name);
+  if (!m || !isValidTopicName(m[1])) return null;
+  return { topic: m[1], partition: Number(m[2]) };
+}

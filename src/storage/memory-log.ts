@@ -1,0 +1,203 @@
+// An in-memory Log with the same contract as PartitionLog, for tests and the Raft
+// simulator. Each batch plays the part of a segment for retention. flush() makes the
+// current end durable; crash() drops whatever was not flushed, like a power loss.
+
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_LENGTH_OFFSET,
+  CURRENT_MAGIC,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD_BYTES,
+  MAGIC_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  readInt64,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+} from '../protocol/record-batch.ts';
+import { OffsetOutOfRangeError, invariant } from './errors.ts';
+import type { LogConfig } from './log-config.ts';
+import type { AppendResult, Log, ReadResult, RetentionResult } from './log.ts';
+
+interface StoredBatch {
+  baseOffset: number;
+  lastOffset: number;
+  term: number;
+  maxTimestamp: number;
+  buf: Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class MemoryLog implements Log {
+  private batches: StoredBatch[] = [];
+  private startOffset: number;
+  private endOffset: number;
+  private durableOffset: number;
+  private bytes = 0;
+  private lastTermEver = -1;
+  private readonly retention: Pick<LogConfig, 'retentionMs' | 'retentionBytes'>;
+  private closed = false;
+
+  constructor(options: { startOffset?: number; retentionMs?: number; retentionBytes?: number } = {}) {
+    this.startOffset = options.startOffset ?? 0;
+    this.endOffset = this.startOffset;
+    this.durableOffset = this.startOffset;
+    this.retention = { retentionMs: options.retentionMs ?? -1, retentionBytes: options.retentionBytes ?? -1 };
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+  get logEndOffset(): number {
+    return this.endOffset;
+  }
+  get flushedOffset(): number {
+    return this.durableOffset;
+  }
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+  get lastTerm(): number {
+    return this.batches.length > 0 ? this.batches[this.batches.length - 1].term : this.lastTermEver;
+  }
+
+  append(batch: Buffer, term: number): AppendResult {
+    this.checkOpen();
+    invariant(batch.length >= BATCH_HEADER_BYTES && batch[MAGIC_OFFSET] === CURRENT_MAGIC, 'append takes RecordBatch v2');
+    invariant(LOG_OVERHEAD_BYTES + batch.readInt32BE(BATCH_LENGTH_OFFSET) === batch.length, 'append takes exactly one batch');
+    invariant(Number.isInteger(term) && term >= 0 && term >= this.lastTerm, `term ${term} is not below ${this.lastTerm}`);
+    const lastOffsetDelta = batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
+    invariant(lastOffsetDelta >= 0, 'lastOffsetDelta >= 0');
+    const baseOffset = this.endOffset;
+    setBaseOffset(batch, 0, baseOffset);
+    setPartitionLeaderEpoch(batch, 0, term);
+    const stored = {
+      baseOffset,
+      lastOffset: baseOffset + lastOffsetDelta,
+      term,
+      maxTimestamp: readInt64(batch, MAX_TIMESTAMP_OFFSET),
+      buf: Buffer.from(batch),
+    };
+    this.batches.push(stored);
+    this.bytes += batch.length;
+    this.endOffset = stored.lastOffset + 1;
+    this.lastTermEver = term;
+    return { baseOffset, lastOffset: stored.lastOffset };
+  }
+
+  async flush(): Promise<void> {
+    this.checkOpen();
+    const target = this.endOffset;
+    await Promise.resolve();
+    // A truncation while we waited may have lowered the end.
+    this.durableOffset = Math.max(this.durableOffset, Math.min(target, this.endOffset));
+  }
+
+  /** Loses everything appended after the last completed flush. */
+  crash(): void {
+    if (this.durableOffset < this.endOffset) this.truncateTo(this.durableOffset);
+  }
+
+  read(offset: number, maxBytes: number, maxOffsetExclusive: number): ReadResult {
+    this.checkOpen();
+    if (!Number.isSafeInteger(offset) || offset < this.startOffset || offset > this.endOffset) {
+      throw new OffsetOutOfRangeError(offset, this.startOffset, this.endOffset);
+    }
+    const parts: Buffer[] = [];
+    let total = 0;
+    let next = offset;
+    for (let i = this.indexOf(offset); i < this.batches.length; i++) {
+      const b = this.batches[i];
+      if (b.lastOffset >= maxOffsetExclusive) break;
+      if (parts.length > 0 && total + b.buf.length > maxBytes) break;
+      parts.push(b.buf);
+      total += b.buf.length;
+      next = b.lastOffset + 1;
+      if (total >= maxBytes) break;
+    }
+    if (parts.length === 0) return { records: EMPTY, nextOffset: offset };
+    return { records: Buffer.concat(parts, total), nextOffset: next };
+  }
+
+  /** Index of the first batch whose lastOffset >= offset (batches.length if none). */
+  private indexOf(offset: number): number {
+    let lo = 0;
+    let hi = this.batches.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.batches[mid].lastOffset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
+    for (let i = this.indexOf(this.startOffset); i < this.batches.length; i++) {
+      const b = this.batches[i];
+      if (b.maxTimestamp >= timestamp) return { offset: Math.max(b.baseOffset, this.startOffset), timestamp: b.maxTimestamp };
+    }
+    return null;
+  }
+
+  termAt(offset: number): number | undefined {
+    const i = this.indexOf(offset);
+    const b = this.batches[i];
+    return b !== undefined && b.baseOffset <= offset ? b.term : undefined;
+  }
+
+  truncateTo(offset: number): void {
+    this.checkOpen();
+    if (offset >= this.endOffset) return;
+    invariant(offset >= this.startOffset, `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
+    const i = this.indexOf(offset);
+    for (const b of this.batches.slice(i)) this.bytes -= b.buf.length;
+    this.endOffset = i < this.batches.length ? this.batches[i].baseOffset : this.endOffset;
+    this.batches.length = i;
+    this.durableOffset = Math.min(this.durableOffset, this.endOffset);
+    this.lastTermEver = this.batches.length > 0 ? this.batches[this.batches.length - 1].term : -1;
+  }
+
+  deleteRecordsBefore(offset: number): void {
+    this.checkOpen();
+    if (offset > this.endOffset) throw new OffsetOutOfRangeError(offset, this.startOffset, this.endOffset);
+    if (offset <= this.startOffset) return;
+    this.startOffset = offset;
+    this.dropHead((b) => b.lastOffset < offset);
+  }
+
+  applyRetention(nowMs: number): RetentionResult {
+    this.checkOpen();
+    let result = { deletedSegments: 0, deletedBytes: 0 };
+    if (this.retention.retentionMs >= 0) {
+      result = this.dropHead((b) => nowMs - b.maxTimestamp > this.retention.retentionMs);
+    }
+    if (this.retention.retentionBytes >= 0) {
+      const r = this.dropHead((b) => this.bytes - b.buf.length >= this.retention.retentionBytes);
+      result = { deletedSegments: result.deletedSegments + r.deletedSegments, deletedBytes: result.deletedBytes + r.deletedBytes };
+    }
+    return result;
+  }
+
+  private dropHead(expired: (b: StoredBatch) => boolean): RetentionResult {
+    let n = 0;
+    let deletedBytes = 0;
+    while (n < this.batches.length && expired(this.batches[n])) {
+      deletedBytes += this.batches[n].buf.length;
+      this.bytes -= this.batches[n].buf.length;
+      n++;
+    }
+    if (n > 0) {
+      this.startOffset = Math.max(this.startOffset, this.batches[n - 1].lastOffset + 1);
+      this.batches.splice(0, n);
+    }
+    return { deletedSegments: n, deletedBytes };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('memory log is closed');
+  }
+}

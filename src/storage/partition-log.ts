@@ -1,0 +1,539 @@
+// The log of one partition replica: a directory of segments (docs/storage.md). It is both
+// the Kafka partition log and, later, the Raft log: each RecordBatch is one entry whose
+// term is its partitionLeaderEpoch.
+//
+// Reads and appends are synchronous (page cache); durability is asynchronous: flush()
+// shares fdatasyncs between callers (group commit) and never blocks the event loop.
+
+import { fdatasync, fdatasyncSync, fsync, mkdirSync, readdirSync, rmSync, unlinkSync, closeSync, openSync, close } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_LENGTH_OFFSET,
+  CURRENT_MAGIC,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD_BYTES,
+  MAGIC_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  readInt64,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+} from '../protocol/record-batch.ts';
+import { fsyncDirSync, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { LogCorruptionError, LogFailedError, OffsetOutOfRangeError, invariant } from './errors.ts';
+import { TMP_SUFFIX, parseSegmentFile, segmentPaths } from './file-names.ts';
+import { GroupCommit } from './group-commit.ts';
+import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
+import type { AppendResult, Log, ReadResult, RetentionResult } from './log.ts';
+import { Segment } from './segment.ts';
+
+const fdatasyncAsync = promisify(fdatasync);
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+const EMPTY = Buffer.alloc(0);
+
+export class PartitionLog implements Log {
+  readonly dir: string;
+  private readonly config: LogConfig;
+  private readonly logger: LogLike;
+  private segments: Segment[];
+  private startOffset: number;
+  private recoveryPoint: number;
+  private lastTermEver: number;
+  private durableOffset: number;
+  private totalBytes: number;
+  private dirDirty = false;
+  private readonly groupCommit: GroupCommit;
+  private syncsInFlight = 0;
+  /** fds of deleted segments, closed once no fdatasync may still be using them. */
+  private fdsToClose: number[] = [];
+  /** The lowest log end offset a truncation left while a sync was running. */
+  private truncatedDuringSync = Infinity;
+  private intervalTimer: NodeJS.Timeout | null = null;
+  private failure: Error | null = null;
+  /** close() has started: no more changes. */
+  private closing = false;
+  private closed = false;
+
+  private constructor(dir: string, config: LogConfig, logger: LogLike, segments: Segment[], checkpoint: Checkpoint) {
+    this.dir = dir;
+    this.config = config;
+    this.logger = logger;
+    this.segments = segments;
+    const leo = segments[segments.length - 1].nextOffset;
+    this.startOffset = Math.min(Math.max(checkpoint.logStartOffset, segments[0].baseOffset), leo);
+    this.recoveryPoint = Math.min(checkpoint.recoveryPoint, this.active.baseOffset);
+    this.lastTermEver = checkpoint.lastTerm;
+    this.durableOffset = leo;
+    this.totalBytes = segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+    this.groupCommit = new GroupCommit(() => this.syncOnce());
+    if (config.flush.mode === 'interval') {
+      this.intervalTimer = setInterval(() => {
+        this.groupCommit.request().catch(() => undefined);
+      }, config.flush.intervalMs);
+      this.intervalTimer.unref();
+    }
+  }
+
+  /** Opens the log in `dir`, creating it or recovering it (see docs/storage.md). */
+  static open(dir: string, config: LogConfig, logger: LogLike = SILENT_LOGGER): PartitionLog {
+    validateLogConfig(config);
+    mkdirSync(dir, { recursive: true });
+    const stored = readCheckpoint(dir, logger);
+    const checkpoint: Checkpoint = stored ?? { logStartOffset: 0, recoveryPoint: 0, lastTerm: -1, cleanShutdown: false };
+    if (stored?.cleanShutdown) {
+      // From here on a crash is unclean again: persist that before anything can change.
+      writeCheckpoint(dir, { ...checkpoint, cleanShutdown: false });
+    }
+    const segments = loadSegments(dir, config, logger, checkpoint);
+    if (segments.length === 0) segments.push(Segment.create(dir, checkpoint.logStartOffset));
+    const log = new PartitionLog(dir, config, logger, segments, checkpoint);
+    fsyncDirSync(dir);
+    log.writeCheckpointNow();
+    return log;
+  }
+
+  /** Removes a partition directory and everything in it. The log must be closed. */
+  static destroy(dir: string): void {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+
+  get flushedOffset(): number {
+    return this.durableOffset;
+  }
+
+  get sizeBytes(): number {
+    return this.totalBytes;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Term of the last batch in the log; for an empty log the last term it ever held, or -1. */
+  get lastTerm(): number {
+    return this.lastBatchTerm() ?? this.lastTermEver;
+  }
+
+  private lastBatchTerm(): number | undefined {
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const t = this.segments[i].lastTerm;
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+
+  append(batch: Buffer, term: number): AppendResult {
+    this.checkUsable();
+    invariant(batch.length >= BATCH_HEADER_BYTES, `a batch has at least ${BATCH_HEADER_BYTES} bytes`);
+    invariant(batch[MAGIC_OFFSET] === CURRENT_MAGIC, 'append takes RecordBatch v2 only');
+    invariant(LOG_OVERHEAD_BYTES + batch.readInt32BE(BATCH_LENGTH_OFFSET) === batch.length, 'append takes exactly one whole batch');
+    invariant(Number.isInteger(term) && term >= 0 && term >= this.lastTerm, `term ${term} is not below the last term ${this.lastTerm}`);
+    const lastOffsetDelta = batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
+    invariant(lastOffsetDelta >= 0, 'lastOffsetDelta >= 0');
+    const baseOffset = this.logEndOffset;
+    const lastOffset = baseOffset + lastOffsetDelta;
+    let active = this.active;
+    if (!active.isEmpty && (
+      active.sizeBytes + batch.length > this.config.segmentBytes ||
+      active.lastTerm !== term ||
+      !active.fitsRelativeOffset(lastOffset))) {
+      active = this.roll(active.lastTerm !== term ? 'term' : 'size');
+    }
+    setBaseOffset(batch, 0, baseOffset);
+    setPartitionLeaderEpoch(batch, 0, term);
+    active.append(batch, baseOffset, lastOffset, readInt64(batch, MAX_TIMESTAMP_OFFSET), term, this.config.indexIntervalBytes);
+    this.totalBytes += batch.length;
+    this.lastTermEver = term;
+    return { baseOffset, lastOffset };
+  }
+
+  /** Seals the active segment (writing its index files) and starts a new one at the log end. */
+  private roll(reason: string): Segment {
+    const old = this.active;
+    old.writeIndexFiles();
+    const segment = Segment.create(this.dir, this.logEndOffset);
+    this.segments.push(segment);
+    this.dirDirty = true;
+    this.logger.info({ dir: this.dir, baseOffset: segment.baseOffset, reason, sealedBytes: old.sizeBytes }, 'segment rolled');
+    return segment;
+  }
+
+  flush(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error(`log ${this.dir} is closed`));
+    if (this.config.flush.mode !== 'group') return Promise.resolve();
+    return this.groupCommit.request();
+  }
+
+  /** One round of group commit: fdatasync every dirty file, then advance the durable offset. */
+  private async syncOnce(): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    const target = this.logEndOffset;
+    const logs = this.segments.filter((s) => s.logDirty);
+    const indexed = this.segments.filter((s) => s.indexFilesUnsynced);
+    const syncDir = this.dirDirty;
+    for (const s of logs) s.logDirty = false;
+    for (const s of indexed) s.indexFilesUnsynced = false;
+    this.dirDirty = false;
+    this.truncatedDuringSync = Infinity;
+    this.syncsInFlight++;
+    try {
+      const jobs: Promise<void>[] = logs.map((s) => fdatasyncAsync(s.fd));
+      for (const s of indexed) jobs.push(fsyncPath(s.paths.index), fsyncPath(s.paths.timeIndex));
+      await Promise.all(jobs);
+      if (syncDir) await fsyncPath(this.dir);
+    } catch (err) {
+      // After a failed fsync the page cache may have dropped the data (fsyncgate):
+      // nothing appended since the last good sync can be promised, so stop here.
+      this.failure = new LogFailedError(this.dir, err);
+      this.logger.error({ dir: this.dir, err: String(err) }, 'fdatasync failed; log is now read-only');
+      throw this.failure;
+    } finally {
+      this.syncsInFlight--;
+      if (this.syncsInFlight === 0) this.closeDeferredFds();
+    }
+    const durable = Math.min(target, this.truncatedDuringSync, this.logEndOffset);
+    if (durable > this.durableOffset) this.durableOffset = durable;
+    this.advanceRecoveryPoint();
+  }
+
+  /** Every segment before the first one with unsynced data is safe to skip in recovery. */
+  private advanceRecoveryPoint(): void {
+    if (this.closed) return;
+    let point = this.active.baseOffset;
+    for (const s of this.segments) {
+      if (s.logDirty || s.indexFilesUnsynced || s === this.active) {
+        point = s.baseOffset;
+        break;
+      }
+    }
+    if (point > this.recoveryPoint) {
+      this.recoveryPoint = point;
+      this.writeCheckpointNow();
+    }
+  }
+
+  private closeDeferredFds(): void {
+    const fds = this.fdsToClose;
+    this.fdsToClose = [];
+    for (const fd of fds) closeSync(fd);
+  }
+
+  read(offset: number, maxBytes: number, maxOffsetExclusive: number): ReadResult {
+    this.checkOpen();
+    if (!Number.isSafeInteger(offset) || offset < this.startOffset || offset > this.logEndOffset) {
+      throw new OffsetOutOfRangeError(offset, this.startOffset, this.logEndOffset);
+    }
+    invariant(maxBytes >= 0, 'maxBytes >= 0');
+    const limit = Math.min(maxOffsetExclusive, this.logEndOffset);
+    if (offset >= limit) return { records: EMPTY, nextOffset: offset };
+    const parts: Buffer[] = [];
+    let bytes = 0;
+    let next = offset;
+    // Each segment is visited once, in order; the byte budget usually ends the loop early.
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length && next < limit; i++) {
+      const segment = this.segments[i];
+      if (segment.isEmpty) continue;
+      const part = segment.read(next, maxBytes - bytes, limit, parts.length === 0);
+      if (part.records.length > 0) {
+        parts.push(part.records);
+        bytes += part.records.length;
+        next = part.nextOffset;
+      }
+      if (!part.reachedEnd) break;
+    }
+    if (parts.length === 0) return { records: EMPTY, nextOffset: offset };
+    return { records: parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes), nextOffset: next };
+  }
+
+  /** Index of the segment holding `offset` (the last one with baseOffset <= offset). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid].baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
+    this.checkOpen();
+    for (let i = this.segmentIndexFor(this.startOffset); i < this.segments.length; i++) {
+      const found = this.segments[i].findByTimestamp(timestamp, this.startOffset);
+      if (found !== null) return { offset: Math.max(found.baseOffset, this.startOffset), timestamp: found.maxTimestamp };
+    }
+    return null;
+  }
+
+  termAt(offset: number): number | undefined {
+    this.checkOpen();
+    if (offset < this.segments[0].baseOffset || offset >= this.logEndOffset) return undefined;
+    return this.segments[this.segmentIndexFor(offset)].termAt(offset);
+  }
+
+  /**
+   * Raft truncate-suffix: removes every batch whose last offset is >= offset. An offset
+   * in the middle of a batch removes that whole batch, so the new log end may be lower
+   * than `offset` (Kafka does the same).
+   */
+  truncateTo(offset: number): void {
+    this.checkUsable();
+    const before = this.logEndOffset;
+    if (offset >= before) return;
+    invariant(offset >= this.startOffset, `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
+    let removedSegments = 0;
+    while (this.segments.length > 1 && this.active.baseOffset >= offset) {
+      const segment = this.segments.pop() as Segment;
+      this.totalBytes -= segment.sizeBytes;
+      this.dropSegmentFiles(segment);
+      removedSegments++;
+    }
+    const active = this.active;
+    const cut = active.positionOf(offset);
+    this.totalBytes -= active.sizeBytes - cut.position;
+    active.truncateToPosition(cut.position);
+    invariant(active.nextOffset === cut.baseOffset, 'truncation ends at a batch boundary');
+    // Make the cut durable now: otherwise the old suffix, with its old terms, could come
+    // back after a crash and be mistaken for entries this replica still holds.
+    fdatasyncSync(active.fd);
+    fsyncDirSync(this.dir);
+    active.logDirty = false;
+    // Raft may replace a suffix with entries of a lower term (Raft §5.3, Figure 7), so
+    // the term floor for later appends is the term of what remains.
+    this.lastTermEver = this.lastBatchTerm() ?? -1;
+    if (this.syncsInFlight > 0) this.truncatedDuringSync = Math.min(this.truncatedDuringSync, this.logEndOffset);
+    this.durableOffset = Math.min(this.durableOffset, this.logEndOffset);
+    if (this.recoveryPoint > active.baseOffset) this.recoveryPoint = active.baseOffset;
+    this.writeCheckpointNow();
+    this.logger.info({ dir: this.dir, from: before, to: this.logEndOffset, removedSegments }, 'log truncated');
+  }
+
+  /** DeleteRecords: moves the log start offset and drops every segment wholly below it. */
+  deleteRecordsBefore(offset: number): void {
+    this.checkUsable();
+    if (offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.startOffset, this.logEndOffset);
+    if (offset <= this.startOffset) return;
+    this.startOffset = offset;
+    this.writeCheckpointNow();
+    const deleted = this.deleteHeadSegments('delete-records', (s, next) => next <= offset);
+    if (deleted.deletedSegments > 0) {
+      this.logger.info({ dir: this.dir, logStartOffset: offset, ...deleted }, 'records deleted');
+    }
+  }
+
+  applyRetention(nowMs: number): RetentionResult {
+    this.checkUsable();
+    const { retentionMs, retentionBytes } = this.config;
+    let result: RetentionResult = { deletedSegments: 0, deletedBytes: 0 };
+    if (retentionMs >= 0) {
+      result = this.deleteHeadSegments('retention-time', (s) => !s.isEmpty && nowMs - s.maxTimestamp > retentionMs);
+    }
+    if (retentionBytes >= 0) {
+      // As in Kafka: delete a head segment while the rest still holds retentionBytes;
+      // the active segment stays.
+      const bySize = this.deleteHeadSegments('retention-bytes', (s) => s !== this.active && this.totalBytes - s.sizeBytes >= retentionBytes);
+      result = { deletedSegments: result.deletedSegments + bySize.deletedSegments, deletedBytes: result.deletedBytes + bySize.deletedBytes };
+    }
+    if (result.deletedSegments > 0) {
+      this.logger.info({ dir: this.dir, ...result, logStartOffset: this.startOffset }, 'retention deleted segments');
+    }
+    return result;
+  }
+
+  /**
+   * Deletes segments from the head while `expired(segment, endOffset)` holds. When the
+   * active segment itself expires, an empty segment is rolled at the log end first, so
+   * the log always has one segment and keeps its end offset.
+   */
+  private deleteHeadSegments(reason: string, expired: (s: Segment, endOffset: number) => boolean): RetentionResult {
+    let deletedSegments = 0;
+    let deletedBytes = 0;
+    // Each iteration removes the head segment or stops; the segment count bounds it.
+    while (this.segments.length > 0) {
+      const head = this.segments[0];
+      const endOffset = this.segments.length > 1 ? this.segments[1].baseOffset : head.nextOffset;
+      if (!expired(head, endOffset)) break;
+      if (head === this.active) {
+        if (head.isEmpty) break;
+        this.roll(reason);
+      }
+      this.segments.shift();
+      this.totalBytes -= head.sizeBytes;
+      deletedBytes += head.sizeBytes;
+      deletedSegments++;
+      this.dropSegmentFiles(head);
+    }
+    if (deletedSegments > 0) {
+      this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
+      if (this.recoveryPoint < this.segments[0].baseOffset) this.recoveryPoint = this.segments[0].baseOffset;
+    }
+    return { deletedSegments, deletedBytes };
+  }
+
+  private dropSegmentFiles(segment: Segment): void {
+    segment.deleteFiles();
+    if (this.syncsInFlight > 0) this.fdsToClose.push(segment.fd);
+    else segment.close();
+    this.dirDirty = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.intervalTimer !== null) clearInterval(this.intervalTimer);
+    this.intervalTimer = null;
+    await this.groupCommit.idle();
+    if (this.failure === null) {
+      this.active.writeIndexFiles();
+      await this.groupCommit.request();
+      this.closed = true;
+      writeCheckpoint(this.dir, {
+        logStartOffset: this.startOffset,
+        recoveryPoint: this.logEndOffset,
+        lastTerm: this.lastTerm,
+        cleanShutdown: true,
+      });
+    }
+    this.closed = true;
+    this.closeDeferredFds();
+    for (const s of this.segments) s.close();
+  }
+
+  private writeCheckpointNow(): void {
+    writeCheckpoint(this.dir, {
+      logStartOffset: this.startOffset,
+      recoveryPoint: this.recoveryPoint,
+      lastTerm: this.lastTerm,
+      cleanShutdown: false,
+    });
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`log ${this.dir} is closed`);
+  }
+
+  private checkUsable(): void {
+    this.checkOpen();
+    if (this.closing) throw new Error(`log ${this.dir} is closing`);
+    if (this.failure !== null) throw this.failure;
+  }
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const fd = openSync(path, 'r');
+  try {
+    await fsyncAsync(fd);
+  } finally {
+    await closeAsync(fd);
+  }
+}
+
+/**
+ * Finds, checks and loads the segments of a directory. Segments that end at or below
+ * the recovery point were synced with their indexes: their indexes are loaded (rebuilt
+ * from the log when missing or damaged). Later segments are recovered: every batch is
+ * CRC-checked and a torn tail is truncated, with everything after it.
+ */
+function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoint: Checkpoint): Segment[] {
+  const bases = new Set<number>();
+  const indexFiles: { name: string; baseOffset: number }[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name.endsWith(TMP_SUFFIX)) {
+      unlinkSync(join(dir, name));
+      continue;
+    }
+    const parsed = parseSegmentFile(name);
+    if (parsed === null) continue;
+    if (parsed.kind === 'log') bases.add(parsed.baseOffset);
+    else indexFiles.push({ name, baseOffset: parsed.baseOffset });
+  }
+  for (const f of indexFiles) {
+    if (!bases.has(f.baseOffset)) unlinkSync(join(dir, f.name));
+  }
+  const sorted = [...bases].sort((a, b) => a - b);
+  const segments: Segment[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const isLast = i === sorted.length - 1;
+    const endOffset = isLast ? Infinity : sorted[i + 1];
+    const trusted = checkpoint.cleanShutdown || endOffset <= checkpoint.recoveryPoint;
+    const segment = Segment.openFile(dir, sorted[i]);
+    const previous = segments[segments.length - 1];
+    if (previous !== undefined && segment.baseOffset !== previous.nextOffset) {
+      segment.close();
+      const detail = `segment starts at ${segment.baseOffset} but the previous one ends at ${previous.nextOffset}`;
+      if (trusted) throw new LogCorruptionError(segment.paths.log, detail);
+      logger.warn({ dir, detail }, 'dropping segments after a gap');
+      deleteSegmentsFrom(dir, sorted.slice(i), logger);
+      break;
+    }
+    let recover = !trusted;
+    if (trusted) {
+      const problem = segment.loadTrusted();
+      if (problem !== null) {
+        logger.warn({ path: segment.paths.index, reason: problem }, 'index rebuilt');
+        if (isLast) {
+          recover = true;
+        } else {
+          const scan = segment.rebuild(false, config.indexIntervalBytes);
+          if (scan.problem !== null) {
+            segment.close();
+            throw new LogCorruptionError(segment.paths.log, `synced segment is damaged at ${scan.endPosition}: ${scan.problem}`);
+          }
+          segment.writeIndexFiles();
+        }
+      }
+    }
+    if (recover) {
+      const scan = segment.rebuild(true, config.indexIntervalBytes);
+      if (scan.problem !== null) {
+        const truncatedBytes = segment.sizeBytes - scan.endPosition;
+        segment.truncateToPosition(scan.endPosition);
+        logger.warn(
+          { path: segment.paths.log, position: scan.endPosition, truncatedBytes, reason: scan.problem },
+          'recovery truncated a torn tail',
+        );
+      }
+      // Whatever we recovered may still sit only in the page cache (the process died,
+      // the machine did not): make it durable before anything is built on it.
+      fdatasyncSync(segment.fd);
+      segment.logDirty = false;
+      if (!isLast) segment.writeIndexFiles();
+      segments.push(segment);
+      if (scan.problem !== null && !isLast) {
+        deleteSegmentsFrom(dir, sorted.slice(i + 1), logger);
+        break;
+      }
+      continue;
+    }
+    segments.push(segment);
+  }
+  // Remove an empty non-first tail left behind... only the last segment may be empty.
+  for (let i = 0; i < segments.length - 1; i++) {
+    invariant(!segments[i].isEmpty, `only the last segment may be empty (${segments[i].paths.log})`);
+  }
+  return segments;
+}
+
+function deleteSegmentsFrom(dir: string, bases: number[], logger: LogLike): void {
+  for (const base of bases) {
+    const paths = segmentPaths(dir, base);
+    for (const p of [paths.log, paths.index, paths.timeIndex]) rmSync(p, { force: true });
+    logger.warn({ path: paths.log }, 'deleted segment after a truncated one');
+  }
+}

@@ -1,0 +1,337 @@
+// One segment: a .log file of RecordBatch v2 batches with contiguous offsets starting at
+// baseOffset, plus its in-memory sparse indexes (persisted as .index and .timeindex
+// files when the segment is sealed or the log closes). Synchronous file I/O: callers
+// are PartitionLog methods that must see their own writes at once.
+
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
+import { BATCH_HEADER_BYTES } from '../protocol/record-batch.ts';
+import { FileWindow, readFully, scanBatches, type ScanResult, type ScannedBatch } from './batch-scan.ts';
+import { invariant } from './errors.ts';
+import { segmentPaths } from './file-names.ts';
+import { OffsetIndex, TimeIndex } from './sparse-index.ts';
+
+/** The first offset written with a given term. Segments roll on term change, so usually one. */
+export interface TermStart {
+  term: number;
+  startOffset: number;
+}
+
+export interface SegmentRead {
+  records: Buffer;
+  /** Offset after the last batch returned; the requested offset when nothing was returned. */
+  nextOffset: number;
+  /** False when a batch at or past maxOffsetExclusive (or the byte limit) stopped the read. */
+  reachedEnd: boolean;
+}
+
+/** Read window bounds: big enough to hold a typical fetch in one read, small enough to bound memory. */
+const READ_CHUNK_BYTES_MIN = 64 * 1024;
+const READ_CHUNK_BYTES_MAX = 16 * 1024 * 1024;
+/** Relative offsets in the index are uint32; a segment rolls before it would overflow. */
+export const RELATIVE_OFFSET_MAX = 0xffffffff;
+const EMPTY = Buffer.alloc(0);
+
+export class Segment {
+  readonly baseOffset: number;
+  readonly paths: { log: string; index: string; timeIndex: string };
+  readonly fd: number;
+  sizeBytes = 0;
+  nextOffset: number;
+  /** Largest batch maxTimestamp in the segment, -1 when empty. */
+  maxTimestamp = -1;
+  terms: TermStart[] = [];
+  offsetIndex = new OffsetIndex();
+  timeIndex = new TimeIndex();
+  /** Bytes appended since the last fdatasync of the .log. */
+  logDirty = false;
+  /** Index files written since their last fsync. */
+  indexFilesUnsynced = false;
+  private bytesSinceIndexEntry = 0;
+
+  private constructor(dir: string, baseOffset: number, fd: number) {
+    this.baseOffset = baseOffset;
+    this.nextOffset = baseOffset;
+    this.paths = segmentPaths(dir, baseOffset);
+    this.fd = fd;
+  }
+
+  /** Creates a new empty segment file; stale index files of the same name are removed. */
+  static create(dir: string, baseOffset: number): Segment {
+    const paths = segmentPaths(dir, baseOffset);
+    for (const p of [paths.index, paths.timeIndex]) if (existsSync(p)) unlinkSync(p);
+    const fd = openSync(paths.log, 'wx+');
+    const segment = new Segment(dir, baseOffset, fd);
+    segment.logDirty = true;
+    return segment;
+  }
+
+  /** Opens an existing segment file; nothing is loaded until loadTrusted or rebuild. */
+  static openFile(dir: string, baseOffset: number): Segment {
+    const fd = openSync(segmentPaths(dir, baseOffset).log, 'r+');
+    const segment = new Segment(dir, baseOffset, fd);
+    segment.sizeBytes = fstatSync(fd).size;
+    return segment;
+  }
+
+  get isEmpty(): boolean {
+    return this.sizeBytes === 0;
+  }
+
+  get lastTerm(): number | undefined {
+    return this.terms.length === 0 ? undefined : this.terms[this.terms.length - 1].term;
+  }
+
+  termAt(offset: number): number | undefined {
+    if (offset < this.baseOffset || offset >= this.nextOffset) return undefined;
+    for (let i = this.terms.length - 1; i >= 0; i--) if (this.terms[i].startOffset <= offset) return this.terms[i].term;
+    return undefined;
+  }
+
+  /** True when a batch ending at lastOffset still fits the uint32 relative offsets. */
+  fitsRelativeOffset(lastOffset: number): boolean {
+    return lastOffset - this.baseOffset <= RELATIVE_OFFSET_MAX;
+  }
+
+  /** Writes one batch (already stamped with its offsets and term) at the end. */
+  append(batch: Buffer, baseOffset: number, lastOffset: number, maxTimestamp: number, term: number, indexIntervalBytes: number): void {
+    invariant(baseOffset === this.nextOffset, `append at ${baseOffset} follows ${this.nextOffset}`);
+    invariant(this.fitsRelativeOffset(lastOffset), 'relative offset fits uint32');
+    const position = this.sizeBytes;
+    let written = 0;
+    // writeSync on a regular file writes everything or throws; the bound is the batch size.
+    while (written < batch.length) {
+      written += writeSync(this.fd, batch, written, batch.length - written, position + written);
+    }
+    this.sizeBytes += batch.length;
+    this.logDirty = true;
+    this.noteBatch({ position, sizeBytes: batch.length, baseOffset, lastOffset, term, maxTimestamp }, indexIntervalBytes);
+  }
+
+  /** Updates offsets, terms, timestamps and the sparse indexes for a batch now in the file. */
+  private noteBatch(b: ScannedBatch, indexIntervalBytes: number): void {
+    if (b.maxTimestamp > this.maxTimestamp) this.maxTimestamp = b.maxTimestamp;
+    if (this.terms.length === 0 || this.terms[this.terms.length - 1].term !== b.term) {
+      invariant(this.terms.length === 0 || b.term > this.terms[this.terms.length - 1].term, `term ${b.term} does not go back`);
+      this.terms.push({ term: b.term, startOffset: b.baseOffset });
+    }
+    // As in Kafka, a batch is indexed once indexIntervalBytes have passed since the last
+    // entry; the first batch needs no entry because lookups fall back to position 0.
+    if (this.bytesSinceIndexEntry >= indexIntervalBytes) {
+      const rel = b.baseOffset - this.baseOffset;
+      this.offsetIndex.append(rel, b.position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, rel);
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += b.sizeBytes;
+    this.nextOffset = b.lastOffset + 1;
+  }
+
+  private resetState(): void {
+    this.nextOffset = this.baseOffset;
+    this.maxTimestamp = -1;
+    this.terms = [];
+    this.offsetIndex = new OffsetIndex();
+    this.timeIndex = new TimeIndex();
+    this.bytesSinceIndexEntry = 0;
+  }
+
+  /**
+   * Rebuilds every in-memory structure by scanning the whole file. With verifyCrc the
+   * scan is recovery: the result says where the good data ends; the caller truncates.
+   */
+  rebuild(verifyCrc: boolean, indexIntervalBytes: number): ScanResult {
+    this.resetState();
+    return scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: 0, expectedBaseOffset: this.baseOffset, verifyCrc },
+      (b) => this.noteBatch(b, indexIntervalBytes),
+    );
+  }
+
+  /**
+   * Loads the index files and the tail after their last entry, trusting the log body.
+   * Returns null when done, or why the files cannot be trusted (then call rebuild).
+   */
+  loadTrusted(): string | null {
+    this.resetState();
+    if (this.sizeBytes === 0) return null;
+    if (!existsSync(this.paths.index) || !existsSync(this.paths.timeIndex)) return 'index files missing';
+    const offsetIndex = OffsetIndex.fromBuffer(readFileSync(this.paths.index), this.sizeBytes);
+    if (typeof offsetIndex === 'string') return `offset index: ${offsetIndex}`;
+    const timeIndex = TimeIndex.fromBuffer(readFileSync(this.paths.timeIndex), offsetIndex);
+    if (typeof timeIndex === 'string') return `time index: ${timeIndex}`;
+    const first = this.headerAt(0);
+    if (first.baseOffset !== this.baseOffset) return `first batch has offset ${first.baseOffset}`;
+    this.offsetIndex = offsetIndex;
+    this.timeIndex = timeIndex;
+    this.terms = [{ term: first.term, startOffset: this.baseOffset }];
+    this.maxTimestamp = timeIndex.lastTimestamp;
+    const problem = this.scanTail();
+    if (problem !== null) return problem;
+    if (this.terms.length !== 1) return 'several terms in one segment';
+    return null;
+  }
+
+  /**
+   * Scans from the last index entry to the end of the file, completing nextOffset,
+   * maxTimestamp, terms and the index counter. Returns why it failed, or null.
+   */
+  private scanTail(): string | null {
+    const n = this.offsetIndex.count;
+    const fromPosition = n === 0 ? 0 : this.offsetIndex.positionAt(n - 1);
+    const expectedBaseOffset = n === 0 ? this.baseOffset : this.baseOffset + this.offsetIndex.relativeOffsetAt(n - 1);
+    let lastOffset = expectedBaseOffset - 1;
+    const result = scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition, expectedBaseOffset, verifyCrc: false },
+      (b) => {
+        if (b.maxTimestamp > this.maxTimestamp) this.maxTimestamp = b.maxTimestamp;
+        const last = this.terms[this.terms.length - 1];
+        if (last === undefined || last.term !== b.term) this.terms.push({ term: b.term, startOffset: b.baseOffset });
+        lastOffset = b.lastOffset;
+      },
+    );
+    if (result.problem !== null) return `tail at ${result.endPosition}: ${result.problem}`;
+    this.nextOffset = lastOffset + 1;
+    this.bytesSinceIndexEntry = this.sizeBytes - fromPosition;
+    return null;
+  }
+
+  private headerAt(position: number): { baseOffset: number; term: number } {
+    const buf = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
+    readFully(this.fd, buf, 0, BATCH_HEADER_BYTES, position);
+    return { baseOffset: buf.readInt32BE(0) * 4294967296 + buf.readUInt32BE(4), term: buf.readInt32BE(12) };
+  }
+
+  /** Cuts the file at `position` (a batch boundary) and fixes the in-memory state. */
+  truncateToPosition(position: number): void {
+    invariant(position >= 0 && position <= this.sizeBytes, `truncation position ${position} within ${this.sizeBytes}`);
+    ftruncateSync(this.fd, position);
+    this.sizeBytes = position;
+    this.logDirty = true;
+    this.offsetIndex.truncateToPosition(position);
+    const n = this.offsetIndex.count;
+    this.timeIndex.truncateToRelativeOffset(n === 0 ? 0 : this.offsetIndex.relativeOffsetAt(n - 1) + 1);
+    if (position === 0) {
+      this.resetState();
+      return;
+    }
+    const terms = this.terms;
+    this.maxTimestamp = this.timeIndex.lastTimestamp;
+    this.terms = [terms[0]];
+    const problem = this.scanTail();
+    invariant(problem === null, `segment ${this.paths.log} reads back after truncation (${problem})`);
+    // The tail scan only sees terms after the last index entry; keep the earlier ones.
+    const kept = terms.filter((t) => t.startOffset < this.nextOffset);
+    this.terms = kept;
+  }
+
+  /** Position of the first batch whose last offset is >= offset, or sizeBytes if none. */
+  positionOf(offset: number): { position: number; baseOffset: number } {
+    const start = this.indexFloor(offset);
+    let found = { position: this.sizeBytes, baseOffset: this.nextOffset };
+    scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, chunkBytes: READ_CHUNK_BYTES_MIN },
+      (b) => {
+        if (b.lastOffset < offset) return true;
+        found = { position: b.position, baseOffset: b.baseOffset };
+        return false;
+      },
+    );
+    return found;
+  }
+
+  private indexFloor(offset: number): { position: number; baseOffset: number } {
+    const i = this.offsetIndex.floor(offset - this.baseOffset);
+    if (i < 0) return { position: 0, baseOffset: this.baseOffset };
+    return { position: this.offsetIndex.positionAt(i), baseOffset: this.baseOffset + this.offsetIndex.relativeOffsetAt(i) };
+  }
+
+  /**
+   * Whole batches from the one containing `offset`, stopping before a batch that reaches
+   * maxOffsetExclusive or that would take the total above maxBytes. With
+   * includeOversizedFirst the first batch is returned even when larger than maxBytes.
+   */
+  read(offset: number, maxBytes: number, maxOffsetExclusive: number, includeOversizedFirst: boolean): SegmentRead {
+    const start = this.indexFloor(offset);
+    const chunkBytes = Math.min(Math.max(maxBytes, READ_CHUNK_BYTES_MIN), READ_CHUNK_BYTES_MAX);
+    const window = new FileWindow(this.fd, this.sizeBytes, chunkBytes);
+    let first = -1;
+    let end = -1;
+    let nextOffset = offset;
+    let reachedEnd = true;
+    const scan = scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, window },
+      (b) => {
+        if (b.lastOffset < offset) return true;
+        if (b.lastOffset >= maxOffsetExclusive) {
+          reachedEnd = false;
+          return false;
+        }
+        const total = first < 0 ? b.sizeBytes : b.position + b.sizeBytes - first;
+        if (total > maxBytes && !(first < 0 && includeOversizedFirst)) {
+          reachedEnd = false;
+          return false;
+        }
+        if (first < 0) first = b.position;
+        end = b.position + b.sizeBytes;
+        nextOffset = b.lastOffset + 1;
+        return true;
+      },
+    );
+    invariant(scan.problem === null, `${this.paths.log} reads cleanly (${scan.problem})`);
+    if (first < 0) return { records: EMPTY, nextOffset: offset, reachedEnd };
+    const { buf, at } = window.get(first, end - first);
+    return { records: buf.subarray(at, at + end - first), nextOffset, reachedEnd };
+  }
+
+  /** The first batch at or after minOffset whose maxTimestamp >= timestamp, via the time index. */
+  findByTimestamp(timestamp: number, minOffset: number): { baseOffset: number; maxTimestamp: number } | null {
+    if (this.maxTimestamp < timestamp || minOffset >= this.nextOffset) return null;
+    let start = this.indexFloor(minOffset);
+    const t = this.timeIndex.lastBefore(timestamp);
+    if (t >= 0) {
+      const rel = this.timeIndex.relativeOffsetAt(t);
+      const i = this.offsetIndex.find(rel);
+      invariant(i >= 0, 'time index entries name offset index entries');
+      const position = this.offsetIndex.positionAt(i);
+      if (position > start.position) start = { position, baseOffset: this.baseOffset + rel };
+    }
+    let found: { baseOffset: number; maxTimestamp: number } | null = null;
+    scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false },
+      (b) => {
+        if (b.lastOffset < minOffset || b.maxTimestamp < timestamp) return true;
+        found = { baseOffset: b.baseOffset, maxTimestamp: b.maxTimestamp };
+        return false;
+      },
+    );
+    return found;
+  }
+
+  /** Writes both index files from memory (sealing, clean close, after a rebuild). */
+  writeIndexFiles(): void {
+    writeFileSync(this.paths.index, this.offsetIndex.toBuffer());
+    writeFileSync(this.paths.timeIndex, this.timeIndex.toBuffer());
+    this.indexFilesUnsynced = true;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** Removes the three files; the fd must be closed (or handed to the caller) already. */
+  deleteFiles(): void {
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) {
+      if (existsSync(p)) unlinkSync(p);
+    }
+  }
+}
