@@ -1,0 +1,51 @@
+// `npm run bench -- <name> [options]`: runs bench/<name>.ts in a child process.
+//
+// Each benchmark is its own script, owned by the engineer of that layer. Running them as
+// child processes keeps one benchmark's heap and JIT state from skewing another, and
+// lets this dispatcher say clearly when a benchmark has not been written yet.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const BENCHES: Record<string, string> = {
+  'produce-consume': 'single-node produce and consume throughput, latency histogram (issue 2)',
+  raft: 'Raft core and replication',
+  storage: 'segment log append/read/fsync',
+  codec: 'protocol codec encode/decode',
+};
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const [name, ...rest] = process.argv.slice(2);
+
+function usage(): void {
+  console.log('usage: npm run bench -- <name> [options]\n');
+  for (const [n, what] of Object.entries(BENCHES)) {
+    const present = existsSync(join(here, `${n}.ts`)) ? '' : '  (not written yet)';
+    console.log(`  ${n.padEnd(16)} ${what}${present}`);
+  }
+  console.log('\nproduce-consume options: [--client runnel|kafkajs] [--records N] [--rate R] [--broker host:port]');
+  console.log('                         [--size BYTES] [--batch RECORDS] [--inflight N] [--partitions N]');
+}
+
+if (!name || name === '--help' || name === '-h') {
+  usage();
+  process.exit(name ? 0 : 2);
+}
+if (!(name in BENCHES)) {
+  console.error(`unknown benchmark "${name}"`);
+  usage();
+  process.exit(2);
+}
+const script = join(here, `${name}.ts`);
+if (!existsSync(script)) {
+  console.error(`bench/${name}.ts does not exist yet: the "${name}" benchmark (${BENCHES[name]}) has not been written.`);
+  process.exit(2);
+}
+const res = spawnSync(process.execPath, ['--import', 'tsx', script, ...rest], { stdio: 'inherit' });
+if (res.error) {
+  console.error(`could not run bench/${name}.ts: ${res.error.message}`);
+  process.exit(1);
+}
+process.exit(res.status ?? 1);

@@ -1,0 +1,96 @@
+// Self-tests of the harness pieces that other tests trust: the independent CRC-32C and
+// RecordBatch codec in bench/lib, the histogram, and the broker process helper's
+// promise to leave no process behind. If these were wrong, the broker tests could pass
+// or fail for the wrong reasons.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { crc32c } from '../../bench/lib/crc32c.ts';
+import { buildBatch, decodeBatches, countRecords, CRC_OFFSET } from '../../bench/lib/record-batch.ts';
+import { Histogram } from '../../bench/lib/histogram.ts';
+import { buildRecordBatch, decodeRecords } from '../../src/protocol/record-batch.ts';
+import { freePort, procStatusKb } from '../helpers/broker-process.ts';
+
+test('CRC-32C matches the standard check value and RFC 3720 vectors', () => {
+  // The "check" value of CRC-32C is the CRC of the ASCII string 123456789.
+  assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
+  // RFC 3720 B.4: 32 bytes of zeros, and 32 bytes of 0xff.
+  assert.equal(crc32c(Buffer.alloc(32, 0)), 0x8a9136aa);
+  assert.equal(crc32c(Buffer.alloc(32, 0xff)), 0x62a8ab43);
+});
+
+test('harness RecordBatch round-trips keys, values, null fields, headers and timestamps', () => {
+  const ts = 1_700_000_000_000;
+  const input = [
+    { key: Buffer.from('k0'), value: Buffer.from('v0'), headers: [{ key: 'a', value: Buffer.from('1') }], timestamp: ts },
+    { key: null, value: Buffer.alloc(300, 9), headers: [], timestamp: ts + 5 },
+    { key: Buffer.alloc(0), value: null, headers: [{ key: 'n', value: null }], timestamp: ts - 3 },
+  ];
+  const batch = buildBatch(input, { baseOffset: 42 });
+  const [b] = decodeBatches(batch);
+  assert.ok(b.crcValid);
+  assert.equal(b.baseOffset, 42);
+  assert.equal(b.lastOffset, 44);
+  assert.equal(b.baseTimestamp, ts - 3);
+  assert.equal(b.maxTimestamp, ts + 5);
+  assert.deepEqual(
+    b.records.map((r) => [r.offset, r.timestamp, r.key, r.value, r.headers]),
+    input.map((r, i) => [42 + i, r.timestamp, r.key, r.value, r.headers]),
+  );
+  assert.deepEqual(countRecords(batch), { records: 3, lastOffset: 44, bytes: batch.length });
+  const corrupt = Buffer.from(batch);
+  corrupt[corrupt.length - 1] ^= 1;
+  assert.equal(decodeBatches(corrupt)[0].crcValid, false);
+  assert.equal(corrupt.readUInt32BE(CRC_OFFSET), batch.readUInt32BE(CRC_OFFSET));
+});
+
+test('harness and broker codecs agree on RecordBatch bytes in both directions', () => {
+  // Two independent readings of the spec: each must decode what the other builds.
+  const ts = 1_700_000_000_000;
+  const ours = buildBatch([
+    { key: Buffer.from('key'), value: Buffer.from('value'), headers: [{ key: 'h', value: Buffer.from('x') }], timestamp: ts },
+    { key: null, value: Buffer.from('second'), headers: [], timestamp: ts + 1 },
+  ]);
+  const theirs = decodeRecords(ours) as Array<{ key: Buffer | null; value: Buffer | null; timestamp: number }>;
+  assert.equal(theirs.length, 2);
+  assert.equal(theirs[0].key?.toString(), 'key');
+  assert.equal(theirs[1].value?.toString(), 'second');
+  assert.equal(Number(theirs[1].timestamp), ts + 1);
+
+  const built = buildRecordBatch({
+    records: [{ key: Buffer.from('a'), value: Buffer.from('b'), headers: [{ key: 'k', value: Buffer.from('v') }], timestamp: ts }],
+  } as never);
+  const [b] = decodeBatches(built);
+  assert.ok(b.crcValid, 'the broker codec writes a CRC our implementation accepts');
+  assert.equal(b.records[0].key?.toString(), 'a');
+  assert.equal(b.records[0].value?.toString(), 'b');
+  assert.deepEqual(b.records[0].headers.map((h) => [h.key, h.value?.toString()]), [['k', 'v']]);
+  assert.equal(b.records[0].timestamp, ts);
+});
+
+test('histogram percentiles are within one bucket of the truth', () => {
+  const h = new Histogram();
+  for (let i = 1; i <= 10_000; i++) h.record(i); // 1 µs .. 10 ms, uniform
+  for (const [p, truth] of [
+    [50, 5_000],
+    [99, 9_900],
+    [99.9, 9_990],
+  ] as const) {
+    const got = h.percentile(p);
+    assert.ok(got >= truth && got <= truth * 1.05, `p${p}: ${got} vs ${truth}`);
+  }
+  assert.equal(h.count, 10_000);
+  assert.equal(h.max, 10_000);
+  const w = new Histogram();
+  w.record(100, 99);
+  w.record(50_000, 1);
+  assert.ok(w.percentile(99) <= 100 * 1.05);
+  assert.equal(w.percentile(100), 50_000);
+});
+
+test('freePort gives a bindable port and /proc status reads work for this process', async () => {
+  const port = await freePort();
+  assert.ok(port > 1024 && port < 65536);
+  assert.ok(procStatusKb(process.pid, 'VmRSS') > 0);
+  assert.ok(procStatusKb(process.pid, 'VmHWM') > 0);
+});
