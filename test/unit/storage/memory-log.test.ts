@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryLog } from '../../../src/storage/memory-log.ts';
+import { PartitionLog } from '../../../src/storage/partition-log.ts';
+import { OffsetOutOfRangeError } from '../../../src/storage/errors.ts';
+import type { Log } from '../../../src/storage/log.ts';
+import { makeBatch, readAll, smallConfig, tempDir } from './helpers.ts';
+
+// The same script against both implementations: MemoryLog must answer like PartitionLog.
+function script(log: Log): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < 40; i++) out.push(log.append(makeBatch(i, 1 + (i % 3), 30, 1000 * i), 1 + Math.floor(i / 15)));
+  out.push(log.read(7, 1, 100).nextOffset, log.read(7, 500, 20).nextOffset, log.read(0, 0, 100).nextOffset);
+  out.push(log.offsetForTimestamp(12_500), log.termAt(0), log.termAt(50), log.termAt(79), log.lastTerm);
+  log.truncateTo(50);
+  out.push(log.logEndOffset, log.lastTerm);
+  log.append(makeBatch(100), 2);
+  log.deleteRecordsBefore(10);
+  out.push(log.logStartOffset, readAll(log).map((r) => [r.offset, r.key?.toString(), r.timestamp]));
+  assert.throws(() => log.read(9, 100, 100), OffsetOutOfRangeError);
+  return out;
+}
+
+test('MemoryLog answers the same as PartitionLog for appends, reads, terms, truncation, DeleteRecords', async (t) => {
+  const file = PartitionLog.open(tempDir(t), smallConfig({ segmentBytes: 1024 }));
+  const memory = new MemoryLog();
+  assert.deepEqual(script(memory), script(file));
+  await file.close();
+});
+
+test('MemoryLog crash() loses exactly what was not flushed', async () => {
+  const log = new MemoryLog();
+  log.append(makeBatch(0), 1);
+  await log.flush();
+  log.append(makeBatch(1), 1);
+  assert.equal(log.flushedOffset, 3);
+  log.crash();
+  assert.equal(log.logEndOffset, 3);
+  assert.equal(readAll(log).length, 3);
+});
+
+test('MemoryLog retention by bytes and time drops batches from the head', () => {
+  const log = new MemoryLog({ retentionBytes: 1000, retentionMs: 5000 });
+  for (let i = 0; i < 20; i++) log.append(makeBatch(i, 2, 50, i * 1000), 1);
+  const r = log.applyRetention(10_000);
+  assert.ok(r.deletedSegments > 0);
+  assert.ok(log.sizeBytes >= 1000);
+  assert.equal(log.logStartOffset, 2 * r.deletedSegments);
+});
