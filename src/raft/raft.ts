@@ -81,11 +81,12 @@ export class Raft {
     const snap = storage.snapshot();
     this.conf = new ConfigHistory(snap.index, Membership.fromConfState(snap.confState));
     // The configuration is the latest config entry in the log, so rebuild it from the
-    // stable entries behind the snapshot.
+    // snapshot's configuration and the stable entries after the snapshot (entries kept
+    // for compaction overhead may sit before it; they are already in its configuration).
     const first = storage.firstIndex();
     const last = storage.lastIndex();
-    if (last >= first) {
-      for (const e of storage.entries(first, last + 1, NO_LIMIT)) {
+    if (last > snap.index) {
+      for (const e of storage.entries(Math.max(first, snap.index + 1), last + 1, NO_LIMIT)) {
         if (e.type === 'config') this.conf.push(e.index, decodeConfChange(e.data));
       }
     }
@@ -308,9 +309,11 @@ export class Raft {
     if (m.term > this.term) {
       if (m.type === 'vote' || m.type === 'preVote') {
         const force = m.context === CAMPAIGN_TRANSFER;
-        const inLease = this.lead !== NONE && this.electionElapsed < this.cfg.electionTicks;
         // Leader stickiness (thesis §4.2.3): while we hear from a leader, a rejoining or
-        // removed node cannot make us bump our term or give away our vote.
+        // removed node cannot make us bump our term or give away our vote. It needs
+        // check-quorum: without it a leader cut off from the majority would ignore the
+        // higher term forever and the rest could never elect anyone it follows.
+        const inLease = this.cfg.checkQuorum && this.lead !== NONE && this.electionElapsed < this.cfg.electionTicks;
         if (!force && inLease) return;
       }
       if (m.type === 'preVote') {

@@ -4,6 +4,7 @@
 // log implementation lives with the cluster code.
 
 import { invariant, entrySize } from './assert.ts';
+import { encodeConfChange } from './membership.ts';
 import type { ConfState, Entry, HardState, Snapshot } from './types.ts';
 
 export interface InitialState {
@@ -32,9 +33,21 @@ export class MemoryStorage implements Storage {
   /** ents[0] is a dummy standing for the snapshot's (index, term). */
   private ents: Entry[];
 
-  constructor(readonly storageId: string, confState: ConfState = EMPTY_CONF_STATE) {
-    this.snap = { index: 0, term: 0, confState: cloneConfState(confState), data: new Uint8Array(0) };
+  constructor(readonly storageId: string) {
+    this.snap = { index: 0, term: 0, confState: cloneConfState(EMPTY_CONF_STATE), data: new Uint8Array(0) };
     this.ents = [{ index: 0, term: 0, type: 'normal', data: new Uint8Array(0) }];
+  }
+
+  /**
+   * Writes the initial configuration of a brand-new group (the same on every founding
+   * member). It goes into the log as committed config entries, not into a snapshot, so
+   * a node that joins later or comes back wiped learns it by replication like any entry.
+   */
+  bootstrap(confState: ConfState): void {
+    invariant(this.lastIndex() === 0, 'bootstrap on a storage that already has entries');
+    const ents = bootstrapEntries(confState);
+    this.append(ents);
+    this.setHardState({ term: 1, vote: 0, commit: ents.length });
   }
 
   initialState(): InitialState {
@@ -136,4 +149,13 @@ export function cloneConfState(cs: ConfState): ConfState {
     voters: cs.voters.map((m) => ({ id: m.id, storageId: m.storageId })),
     learners: cs.learners.map((m) => ({ id: m.id, storageId: m.storageId })),
   };
+}
+
+/** The config entries (term 1, indexes 1..n) that found a group with this configuration. */
+export function bootstrapEntries(cs: ConfState): Entry[] {
+  invariant(cs.voters.length > 0, 'bootstrap needs at least one voter');
+  const out: Entry[] = [];
+  for (const m of cs.voters) out.push({ index: out.length + 1, term: 1, type: 'config', data: encodeConfChange({ type: 'addVoter', nodeId: m.id, storageId: m.storageId }) });
+  for (const m of cs.learners) out.push({ index: out.length + 1, term: 1, type: 'config', data: encodeConfChange({ type: 'addLearner', nodeId: m.id, storageId: m.storageId }) });
+  return out;
 }

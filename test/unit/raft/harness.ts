@@ -38,7 +38,11 @@ export class TestCluster {
   ) {
     this.rng = new Rng(seed);
     const confState: ConfState = { voters: ids.map((id) => ({ id, storageId: `s${id}` })), learners: [] };
-    for (const id of ids) this.addPeer(id, new MemoryStorage(`s${id}`, confState));
+    for (const id of ids) {
+      const storage = new MemoryStorage(`s${id}`);
+      storage.bootstrap(confState);
+      this.addPeer(id, storage);
+    }
   }
 
   addPeer(id: number, storage: MemoryStorage, extra: Partial<RaftConfig> = {}): TestPeer {

@@ -1,0 +1,709 @@
+// Deterministic simulation of a Raft group: N RaftNodes in one process on a simulated
+// clock, a lossy network and crashable disks, all driven by one seeded PRNG. A run has
+// a safety phase (faults) and a liveness phase (no new faults, everything healed) and
+// checks the invariants in invariants.ts after every event. Same seed, same run.
+
+import { MemoryStorage, RaftNode, Rng, decodeConfChange } from '../../src/raft/index.ts';
+import type { ConfState, Entry, Message, RaftConfig, Ready } from '../../src/raft/index.ts';
+import { FlightHeap } from './heap.ts';
+import { InvariantViolation, Invariants, fnv, mix } from './invariants.ts';
+
+export interface SimOptions {
+  nodes: number;
+  /** Ticks with faults, then at most livenessTicksMax ticks to elect and commit. */
+  safetyTicks: number;
+  livenessTicksMax: number;
+  /** Print every fault and leader change as it happens. */
+  verbose?: boolean;
+  /** Fold every delivered message into a trace hash (for the determinism test). */
+  trace?: boolean;
+}
+
+export interface SimResult {
+  seed: number;
+  ok: boolean;
+  error: string;
+  profile: string;
+  faults: string[];
+  ticks: number;
+  ticksToElect: number;
+  ticksToCommit: number;
+  traceHash: number;
+  stats: SimStats;
+}
+
+export interface SimStats {
+  messages: number;
+  dropped: number;
+  leaders: number;
+  committed: number;
+  acked: number;
+  reads: number;
+  crashes: number;
+  snapshotsInstalled: number;
+  confChanges: number;
+}
+
+/** One rtt_ms tick is divided into steps; a normal one-way delay is 1-2 steps. */
+const STEPS_PER_TICK = 4;
+const ELECTION_TICKS = 10;
+const HEARTBEAT_TICKS = 1;
+
+interface Profile {
+  checkQuorum: boolean;
+  preVote: boolean;
+  drop: number;
+  duplicate: number;
+  /** Probability that a message gets a long delay (reordering it past others). */
+  delaySpike: number;
+  delaySpikeStepsMax: number;
+  faultEveryTicks: number;
+  tornWrite: number;
+  snapshotEntries: number;
+  compactionOverhead: number;
+  maxInflightMsgs: number;
+  maxSizePerMsg: number;
+  proposeChance: number;
+}
+
+interface StateMachine {
+  index: number;
+  hash: number;
+}
+
+interface SimNode {
+  id: number;
+  storage: MemoryStorage;
+  node: RaftNode | null;
+  incarnation: number;
+  downUntilTick: number;
+  pausedUntilTick: number;
+  inbox: Message[];
+  sm: StateMachine;
+  lastCommit: number;
+  wasLeaderTerm: number;
+  dirty: boolean;
+}
+
+interface PendingRead {
+  node: number;
+  minIndex: number;
+}
+
+export function storageIdOf(id: number, incarnation: number): string {
+  return `n${id}.${incarnation}`;
+}
+
+function drawProfile(rng: Rng): Profile {
+  return {
+    checkQuorum: rng.chance(0.5),
+    preVote: rng.chance(0.5),
+    drop: rng.pick([0, 0.01, 0.05, 0.15]),
+    duplicate: rng.pick([0, 0.01, 0.05]),
+    delaySpike: rng.pick([0, 0.02, 0.1]),
+    delaySpikeStepsMax: rng.pick([8, 40, 120]),
+    faultEveryTicks: rng.pick([20, 50, 120]),
+    tornWrite: rng.pick([0, 0.001, 0.005]),
+    snapshotEntries: rng.pick([0, 10, 40]),
+    compactionOverhead: rng.pick([0, 5, 50]),
+    maxInflightMsgs: rng.pick([1, 4, 64]),
+    maxSizePerMsg: rng.pick([1, 200, 4096]),
+    proposeChance: rng.pick([0.1, 0.4, 0.9]),
+  };
+}
+
+function encodeSm(sm: StateMachine): Uint8Array {
+  const b = new Uint8Array(12);
+  const v = new DataView(b.buffer);
+  v.setFloat64(0, sm.index);
+  v.setUint32(8, sm.hash);
+  return b;
+}
+
+function decodeSm(data: Uint8Array): StateMachine {
+  if (data.length === 0) return { index: 0, hash: 2166136261 };
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return { index: v.getFloat64(0), hash: v.getUint32(8) };
+}
+
+export class Simulation {
+  readonly rng: Rng;
+  readonly profile: Profile;
+  readonly inv = new Invariants();
+  readonly faults: string[] = [];
+  readonly stats: SimStats = {
+    messages: 0,
+    dropped: 0,
+    leaders: 0,
+    committed: 0,
+    acked: 0,
+    reads: 0,
+    crashes: 0,
+    snapshotsInstalled: 0,
+    confChanges: 0,
+  };
+  private readonly nodes: SimNode[] = [];
+  private readonly net = new FlightHeap<Message>();
+  private seq = 0;
+  private step = 0;
+  tick = 0;
+  private faultsOn = true;
+  /** Directed links that are cut: blocked[from][to]. */
+  private readonly blocked: boolean[][];
+  private flapping = 0;
+  private flapPeriodTicks = 0;
+  traceHash = 2166136261;
+  private nextProposal = 1;
+  /** (index, term) of proposals the client is waiting for -> proposal id. */
+  private readonly inflightProposals = new Map<number, number>();
+  private maxAckedIndex = 0;
+  private readonly reads = new Map<string, PendingRead>();
+  private nextRead = 1;
+  private leaderBecame = new Map<string, number>();
+
+  constructor(
+    readonly seed: number,
+    readonly opts: SimOptions,
+  ) {
+    this.rng = new Rng(seed);
+    this.profile = drawProfile(this.rng);
+    const n = opts.nodes;
+    this.blocked = Array.from({ length: n + 1 }, () => new Array<boolean>(n + 1).fill(false));
+    const confState: ConfState = {
+      voters: Array.from({ length: n }, (_, k) => ({ id: k + 1, storageId: storageIdOf(k + 1, 0) })),
+      learners: [],
+    };
+    for (let id = 1; id <= n; id++) {
+      const storage = new MemoryStorage(storageIdOf(id, 0));
+      storage.bootstrap(confState);
+      const sn: SimNode = {
+        id,
+        storage,
+        node: null,
+        incarnation: 0,
+        downUntilTick: 0,
+        pausedUntilTick: 0,
+        inbox: [],
+        sm: { index: 0, hash: 2166136261 },
+        lastCommit: 0,
+        wasLeaderTerm: 0,
+        dirty: false,
+      };
+      this.nodes.push(sn);
+      this.boot(sn);
+    }
+  }
+
+  private raftConfig(id: number): Partial<RaftConfig> & { id: number } {
+    const p = this.profile;
+    return {
+      id,
+      electionTicks: ELECTION_TICKS,
+      heartbeatTicks: HEARTBEAT_TICKS,
+      checkQuorum: p.checkQuorum,
+      preVote: p.preVote,
+      maxInflightMsgs: p.maxInflightMsgs,
+      maxInflightBytes: 0,
+      maxSizePerMsg: p.maxSizePerMsg,
+      maxUncommittedBytes: 1 << 20,
+      maxCommittedBytesPerReady: 1 << 20,
+      maxPendingReads: 64,
+      snapshotEntries: p.snapshotEntries,
+      compactionOverhead: p.compactionOverhead,
+    };
+  }
+
+  private boot(sn: SimNode): void {
+    // The host rebuilds its state machine from the snapshot; Raft replays the rest.
+    sn.sm = decodeSm(sn.storage.snapshot().data);
+    sn.node = new RaftNode(this.raftConfig(sn.id), sn.storage, this.rng.fork());
+    sn.lastCommit = sn.node.commit;
+    sn.wasLeaderTerm = 0;
+    sn.inbox = [];
+  }
+
+  private note(text: string): void {
+    const line = `t=${this.tick} ${text}`;
+    this.faults.push(line);
+    if (this.opts.verbose) console.log(line);
+  }
+
+  private up(sn: SimNode): boolean {
+    return sn.node !== null && sn.pausedUntilTick <= this.tick;
+  }
+
+  // ------------------------------------------------------------ host loop
+
+  private process(sn: SimNode): void {
+    const node = sn.node;
+    if (node === null) return;
+    for (let k = 0; k < 64 && node.hasReady(); k++) {
+      const rd = node.ready();
+      if (this.faultsOn && this.profile.tornWrite > 0 && this.rng.chance(this.profile.tornWrite)) {
+        this.crashMidWrite(sn, rd);
+        return;
+      }
+      this.persist(sn, rd);
+      this.inv.onPersist(node, sn.id, rd.entries);
+      for (const m of rd.messages) this.send(m);
+      this.apply(sn, rd);
+      node.advance(rd);
+      this.check(sn);
+    }
+  }
+
+  private persist(sn: SimNode, rd: Ready): void {
+    if (rd.snapshot !== null) {
+      sn.storage.applySnapshot(rd.snapshot);
+      sn.sm = decodeSm(rd.snapshot.data);
+      this.inv.onSnapshotRestore(sn.id, sn.sm.index, sn.sm.hash);
+      this.stats.snapshotsInstalled++;
+    }
+    sn.storage.append(rd.entries);
+    if (rd.hardState !== null) sn.storage.setHardState(rd.hardState);
+  }
+
+  /**
+   * The process dies while writing this Ready: unsynced writes are lost except for a
+   * prefix of the entries that happened to reach the disk, whose last one may be torn
+   * (and is then dropped by recovery). Hard state is written after entries, so it is lost.
+   */
+  private crashMidWrite(sn: SimNode, rd: Ready): void {
+    let kept = 0;
+    if (rd.snapshot === null && rd.entries.length > 0) {
+      kept = this.rng.int(0, rd.entries.length + 1);
+      if (kept > 0) sn.storage.append(rd.entries.slice(0, kept));
+    }
+    const down = this.rng.int(1, 4 * ELECTION_TICKS);
+    this.note(`torn-write crash ${sn.id} (kept ${kept}/${rd.entries.length} unsynced entries, down ${down} ticks)`);
+    this.crash(sn, down);
+  }
+
+  private apply(sn: SimNode, rd: Ready): void {
+    for (const e of rd.committedEntries) {
+      if (e.index <= sn.sm.index) continue;
+      if (e.index !== sn.sm.index + 1) throw new InvariantViolation(`node ${sn.id} applies ${e.index} after ${sn.sm.index}`);
+      sn.sm.hash = fnv(mix(mix(sn.sm.hash, e.index), e.term), e.data);
+      sn.sm.index = e.index;
+      this.inv.onApply(sn.id, e, sn.sm.hash);
+      if (e.type === 'config') this.stats.confChanges++;
+      this.ackProposal(sn, e);
+    }
+    for (const r of rd.readStates) {
+      const pending = this.reads.get(r.context);
+      if (pending === undefined) continue;
+      this.reads.delete(r.context);
+      // Read-index linearizability (§6.4): the read index covers every write that was
+      // acknowledged before the read was asked for.
+      if (r.index < pending.minIndex) {
+        throw new InvariantViolation(`read ${r.context} on node ${sn.id} got index ${r.index} < acknowledged ${pending.minIndex}`);
+      }
+      this.stats.reads++;
+    }
+    const req = rd.snapshotRequest;
+    if (req !== null) {
+      if (sn.sm.index !== req.index) throw new InvariantViolation(`snapshot request at ${req.index} but node ${sn.id} applied ${sn.sm.index}`);
+      sn.storage.createSnapshot(req.index, req.confState, encodeSm(sn.sm));
+      sn.storage.compact(Math.min(req.compactTo, req.index));
+    }
+  }
+
+  private ackProposal(sn: SimNode, e: Entry): void {
+    const node = sn.node!;
+    if (node.state !== 'leader' || e.data.length !== 8) return;
+    const key = e.index * 1048576 + e.term;
+    const id = this.inflightProposals.get(key);
+    if (id === undefined) return;
+    this.inflightProposals.delete(key);
+    if (new DataView(e.data.buffer, e.data.byteOffset, 8).getFloat64(0) !== id) {
+      throw new InvariantViolation(`proposal ${id} acknowledged at ${e.index} but the entry holds other data`);
+    }
+    this.stats.acked++;
+    if (e.index > this.maxAckedIndex) this.maxAckedIndex = e.index;
+  }
+
+  private check(sn: SimNode): void {
+    const node = sn.node!;
+    this.inv.onCommit(node, sn.id, sn.lastCommit);
+    sn.lastCommit = node.commit;
+    if (node.state === 'leader' && sn.wasLeaderTerm !== node.term) {
+      sn.wasLeaderTerm = node.term;
+      this.inv.onLeader(node, sn.id);
+      this.stats.leaders++;
+      this.leaderBecame.set(`${sn.id}:${node.term}`, this.tick);
+      if (this.opts.verbose) console.log(`t=${this.tick} node ${sn.id} became leader of term ${node.term}`);
+    }
+  }
+
+  // ------------------------------------------------------------ network
+
+  private send(m: Message): void {
+    this.stats.messages++;
+    if (this.blocked[m.from][m.to]) {
+      this.stats.dropped++;
+      return;
+    }
+    const p = this.profile;
+    if (this.faultsOn && p.drop > 0 && this.rng.chance(p.drop)) {
+      this.stats.dropped++;
+      return;
+    }
+    this.enqueue(m);
+    if (this.faultsOn && p.duplicate > 0 && this.rng.chance(p.duplicate)) this.enqueue(m);
+  }
+
+  private enqueue(m: Message): void {
+    let delay = this.rng.int(1, 3);
+    const p = this.profile;
+    if (this.faultsOn && p.delaySpike > 0 && this.rng.chance(p.delaySpike)) delay += this.rng.int(1, p.delaySpikeStepsMax);
+    this.net.push({ at: this.step + delay, seq: this.seq++, item: m });
+  }
+
+  private deliver(m: Message): void {
+    const sn = this.nodes[m.to - 1];
+    if (sn.node === null) return;
+    // A link cut after the message left still loses it (the connection broke).
+    if (this.blocked[m.from][m.to]) return;
+    if (this.opts.trace) {
+      let h = this.traceHash;
+      h = mix(h, m.type.length * 31 + m.type.charCodeAt(0) + m.type.charCodeAt(m.type.length - 1));
+      h = mix(mix(mix(h, m.from), m.to), m.term);
+      h = mix(mix(mix(h, m.index), m.commit), m.entries.length);
+      this.traceHash = h;
+    }
+    if (sn.pausedUntilTick > this.tick) {
+      sn.inbox.push(m);
+      return;
+    }
+    sn.node.step(m);
+    sn.dirty = true;
+  }
+
+  // ------------------------------------------------------------ faults
+
+  private setIsolated(id: number, cut: boolean): void {
+    for (let j = 1; j <= this.opts.nodes; j++) {
+      if (j === id) continue;
+      this.blocked[id][j] = cut;
+      this.blocked[j][id] = cut;
+    }
+  }
+
+  private healNetwork(): void {
+    for (const row of this.blocked) row.fill(false);
+    this.flapping = 0;
+  }
+
+  private crash(sn: SimNode, downTicks: number): void {
+    sn.node = null;
+    sn.inbox = [];
+    sn.downUntilTick = this.tick + downTicks;
+    this.stats.crashes++;
+  }
+
+  private restart(sn: SimNode): void {
+    this.boot(sn);
+    sn.dirty = true;
+  }
+
+  private leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const sn of this.nodes) {
+      if (sn.node !== null && sn.node.state === 'leader' && (best === undefined || sn.node.term > best.node!.term)) best = sn;
+    }
+    return best;
+  }
+
+  /** Voters the leader's configuration names with a storage id the node no longer has. */
+  private staleVoters(conf: ConfState): number[] {
+    return conf.voters.filter((m) => m.storageId !== storageIdOf(m.id, this.nodes[m.id - 1].incarnation)).map((m) => m.id);
+  }
+
+  private injectFault(): void {
+    const r = this.rng;
+    const n = this.opts.nodes;
+    const target = this.nodes[r.int(0, n)];
+    const kind = r.int(0, 12);
+    switch (kind) {
+      case 0:
+      case 1: {
+        if (target.node === null) return;
+        const down = r.int(1, 6 * ELECTION_TICKS);
+        this.note(`crash ${target.id} (down ${down} ticks)`);
+        this.crash(target, down);
+        return;
+      }
+      case 2: {
+        if (target.node === null || target.pausedUntilTick > this.tick) return;
+        const ticks = r.int(1, 4 * ELECTION_TICKS);
+        target.pausedUntilTick = this.tick + ticks;
+        this.note(`pause ${target.id} (${ticks} ticks)`);
+        return;
+      }
+      case 3:
+        this.note(`isolate ${target.id}`);
+        this.setIsolated(target.id, true);
+        return;
+      case 4: {
+        const other = 1 + ((target.id + r.int(0, n - 1)) % n);
+        if (other === target.id) return;
+        this.blocked[target.id][other] = true;
+        this.note(`one-way cut ${target.id}->${other}`);
+        return;
+      }
+      case 5: {
+        const side = this.nodes.filter(() => r.chance(0.5)).map((s) => s.id);
+        for (const a of side) for (let b = 1; b <= n; b++) if (!side.includes(b)) this.blocked[a][b] = this.blocked[b][a] = true;
+        this.note(`partition [${side.join(',')}] | rest`);
+        return;
+      }
+      case 6:
+      case 7:
+        this.note('heal network');
+        this.healNetwork();
+        return;
+      case 8:
+        this.flapping = target.id;
+        this.flapPeriodTicks = r.int(2, 3 * ELECTION_TICKS);
+        this.note(`flap ${target.id} every ${this.flapPeriodTicks} ticks`);
+        return;
+      case 9:
+        this.membershipChange();
+        return;
+      case 10: {
+        const ld = this.leader();
+        if (ld === undefined) return;
+        const conf = ld.node!.status().config;
+        const to = r.pick(conf.voters).id;
+        if (to !== ld.id && ld.node!.transferLeadership(to)) {
+          this.note(`transfer leadership ${ld.id} -> ${to}`);
+          ld.dirty = true;
+        }
+        return;
+      }
+      case 11:
+        this.wipe(target);
+        return;
+    }
+  }
+
+  /** A disk replaced: the node restarts empty under a new storage id. */
+  private wipe(sn: SimNode): void {
+    const ld = this.leader();
+    if (ld === undefined) return;
+    const conf = ld.node!.status().config;
+    // Keep the run recoverable without an operator: at most one stale voter at a time,
+    // and only when the others still form a quorum of the configuration.
+    if (conf.voters.length < 3 || this.staleVoters(conf).length > 0) return;
+    sn.incarnation++;
+    sn.storage = new MemoryStorage(storageIdOf(sn.id, sn.incarnation));
+    this.note(`wipe disk of ${sn.id} (now ${storageIdOf(sn.id, sn.incarnation)})`);
+    this.crash(sn, this.rng.int(1, 3 * ELECTION_TICKS));
+  }
+
+  private membershipChange(): void {
+    const ld = this.leader();
+    if (ld === undefined) return;
+    const node = ld.node!;
+    const st = node.status();
+    const conf = st.config;
+    const r = this.rng;
+    const n = this.opts.nodes;
+    const minVoters = n >= 5 ? 3 : 2;
+    const stale = this.staleVoters(conf);
+    let cc: { type: 'addVoter' | 'addLearner' | 'removeNode'; nodeId: number; storageId: string } | null = null;
+    if (stale.length > 0) {
+      const id = stale[0];
+      cc = { type: 'addVoter', nodeId: id, storageId: storageIdOf(id, this.nodes[id - 1].incarnation) };
+    } else {
+      const members = new Set([...conf.voters, ...conf.learners].map((m) => m.id));
+      const outsiders = this.nodes.filter((s) => !members.has(s.id)).map((s) => s.id);
+      const choice = r.int(0, 3);
+      if (choice === 0 && conf.voters.length > minVoters) {
+        cc = { type: 'removeNode', nodeId: r.pick(conf.voters).id, storageId: '' };
+      } else if (choice === 1 && outsiders.length > 0) {
+        const id = r.pick(outsiders);
+        cc = { type: 'addLearner', nodeId: id, storageId: storageIdOf(id, this.nodes[id - 1].incarnation) };
+      } else if (conf.learners.length > 0) {
+        const m = r.pick(conf.learners);
+        const pr = st.progress.find((p) => p.id === m.id);
+        if (pr !== undefined && pr.identityOk && pr.lag < 20) cc = { type: 'addVoter', nodeId: m.id, storageId: m.storageId };
+      }
+    }
+    if (cc === null) return;
+    const res = node.proposeConfChange(cc);
+    if (res.ok) {
+      this.note(`conf change ${cc.type} ${cc.nodeId}${cc.storageId ? ` (${cc.storageId})` : ''} at ${res.index}`);
+      ld.dirty = true;
+    }
+  }
+
+  private client(): void {
+    const r = this.rng;
+    if (r.chance(this.profile.proposeChance)) {
+      const sn = this.nodes[r.int(0, this.opts.nodes)];
+      if (this.up(sn) && sn.node!.state === 'leader') {
+        const count = r.int(1, 4);
+        const datas: Uint8Array[] = [];
+        const ids: number[] = [];
+        for (let k = 0; k < count; k++) {
+          const id = this.nextProposal++;
+          const b = new Uint8Array(8);
+          new DataView(b.buffer).setFloat64(0, id);
+          datas.push(b);
+          ids.push(id);
+        }
+        const res = sn.node!.proposeBatch(datas);
+        if (res.ok) {
+          for (let k = 0; k < count; k++) this.inflightProposals.set((res.index + k) * 1048576 + res.term, ids[k]);
+          sn.dirty = true;
+        }
+      }
+    }
+    if (r.chance(0.05)) {
+      const sn = this.nodes[r.int(0, this.opts.nodes)];
+      if (this.up(sn)) {
+        const ctx = `read${this.nextRead++}`;
+        if (sn.node!.readIndex(ctx)) {
+          this.reads.set(ctx, { node: sn.id, minIndex: this.maxAckedIndex });
+          sn.dirty = true;
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ the clock
+
+  private onTick(): void {
+    for (const sn of this.nodes) {
+      if (sn.node === null && sn.downUntilTick <= this.tick) {
+        this.note(`restart ${sn.id}`);
+        this.restart(sn);
+      }
+      if (sn.node !== null && sn.pausedUntilTick === this.tick && sn.inbox.length > 0) {
+        const inbox = sn.inbox;
+        sn.inbox = [];
+        for (const m of inbox) sn.node.step(m);
+        sn.dirty = true;
+      }
+    }
+    if (this.faultsOn) {
+      if (this.flapping !== 0 && this.tick % this.flapPeriodTicks === 0) {
+        const cut = !this.blocked[this.flapping][this.flapping === 1 ? 2 : 1];
+        this.setIsolated(this.flapping, cut);
+      }
+      if (this.rng.chance(1 / this.profile.faultEveryTicks)) this.injectFault();
+      this.client();
+    }
+    for (const sn of this.nodes) {
+      if (!this.up(sn)) continue;
+      sn.node!.tick();
+      sn.dirty = true;
+    }
+  }
+
+  /** Advances the simulation by one tick: the tick itself, then all steps until the next. */
+  advanceTick(): void {
+    this.onTick();
+    this.processDirty();
+    for (let s = 0; s < STEPS_PER_TICK; s++) {
+      this.step++;
+      while (this.net.size > 0 && this.net.peekAt() <= this.step) this.deliver(this.net.pop()!.item);
+      this.processDirty();
+    }
+    this.tick++;
+  }
+
+  private processDirty(): void {
+    for (const sn of this.nodes) {
+      if (sn.dirty) {
+        sn.dirty = false;
+        if (this.up(sn)) this.process(sn);
+      }
+    }
+  }
+
+  /** Stops injecting faults and repairs everything (the start of the liveness phase). */
+  heal(): void {
+    this.faultsOn = false;
+    this.healNetwork();
+    for (const sn of this.nodes) {
+      if (sn.node === null) {
+        sn.downUntilTick = this.tick;
+      }
+      if (sn.pausedUntilTick > this.tick) sn.pausedUntilTick = this.tick;
+    }
+    this.note('heal: faults stop, network repaired, crashed nodes restart');
+  }
+
+  /** Proposes a marker and returns the tick when some leader applied it (-1 while waiting). */
+  liveness(): { electedAt: number; committedAt: number } {
+    const start = this.tick;
+    let marker: { index: number; term: number; leader: number } | null = null;
+    for (let k = 0; k < this.opts.livenessTicksMax; k++) {
+      this.advanceTick();
+      const ld = this.leader();
+      if (ld === undefined || !this.up(ld)) continue;
+      const node = ld.node!;
+      if (marker === null || marker.leader !== ld.id || marker.term !== node.term) {
+        const res = node.propose(new Uint8Array([0x4c, 0x49, 0x56, 0x45]));
+        if (res.ok) {
+          marker = { index: res.index, term: res.term, leader: ld.id };
+          ld.dirty = true;
+        }
+        continue;
+      }
+      if (node.commit >= marker.index && node.termAt(marker.index) === marker.term && ld.sm.index >= marker.index) {
+        const became = this.leaderBecame.get(`${ld.id}:${node.term}`) ?? start;
+        return { electedAt: Math.max(0, became - start), committedAt: this.tick - start };
+      }
+    }
+    return { electedAt: -1, committedAt: -1 };
+  }
+
+  describeProfile(): string {
+    const p = this.profile;
+    return (
+      `nodes=${this.opts.nodes} checkQuorum=${p.checkQuorum} preVote=${p.preVote} drop=${p.drop} dup=${p.duplicate} ` +
+      `delaySpike=${p.delaySpike}/${p.delaySpikeStepsMax}steps faultEvery=${p.faultEveryTicks}ticks torn=${p.tornWrite} ` +
+      `snapshotEntries=${p.snapshotEntries} overhead=${p.compactionOverhead} inflight=${p.maxInflightMsgs} ` +
+      `maxSizePerMsg=${p.maxSizePerMsg} propose=${p.proposeChance}`
+    );
+  }
+
+  configEntryText(e: Entry): string {
+    const cc = decodeConfChange(e.data);
+    return `${cc.type} ${cc.nodeId}`;
+  }
+}
+
+export function runSeed(seed: number, opts: SimOptions): SimResult {
+  const sim = new Simulation(seed, opts);
+  let error = '';
+  let ticksToElect = -1;
+  let ticksToCommit = -1;
+  try {
+    for (let t = 0; t < opts.safetyTicks; t++) sim.advanceTick();
+    sim.heal();
+    const live = sim.liveness();
+    ticksToElect = live.electedAt;
+    ticksToCommit = live.committedAt;
+    if (live.committedAt < 0) error = `liveness: no leader committed a new proposal within ${opts.livenessTicksMax} ticks after faults stopped`;
+  } catch (e) {
+    const err = e as Error;
+    error = `${err.name}: ${err.message}${err instanceof InvariantViolation ? '' : `\n${err.stack ?? ''}`}`;
+  }
+  sim.stats.committed = sim.inv.committedTerms.length - 1;
+  return {
+    seed,
+    ok: error === '',
+    error,
+    profile: sim.describeProfile(),
+    faults: sim.faults,
+    ticks: sim.tick,
+    ticksToElect,
+    ticksToCommit,
+    traceHash: sim.traceHash,
+    stats: sim.stats,
+  };
+}
