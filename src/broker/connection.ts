@@ -14,7 +14,7 @@ import { FrameDecoder } from '../protocol/frame.ts';
 import { Reader } from '../protocol/primitives.ts';
 import { decode } from '../protocol/schema.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { noResponse, type ApiHandler, type Body, type HandlerResult, type RequestContext } from './handler.ts';
+import { noResponse, servedVersions, type ApiHandler, type Body, type HandlerResult, type RequestContext } from './handler.ts';
 import type { BadInputLog } from './bad-input-log.ts';
 
 export interface ConnectionLimits {
@@ -111,14 +111,15 @@ export class Connection {
       return;
     }
     const api = handler.api;
-    if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
+    const served = servedVersions(handler);
+    if (apiVersion < served.minVersion || apiVersion > served.maxVersion) {
       if (apiKey === ApiKey.ApiVersions) {
         // DESIGN.md §5: answer with a v0 body carrying UNSUPPORTED_VERSION and our ranges, so the
         // client can retry with a version we speak (librdkafka sends v3 first and does exactly that).
         this.respondUnsupportedApiVersions(correlationId);
         return;
       }
-      this.reject(`version-${apiKey}-${apiVersion}`, `${api.name} v${apiVersion} is not supported (we speak v${api.minVersion}-${api.maxVersion})`, { clientId });
+      this.reject(`version-${apiKey}-${apiVersion}`, `${api.name} v${apiVersion} is not supported (we speak v${served.minVersion}-${served.maxVersion})`, { clientId });
       return;
     }
     let body: Body;
@@ -195,13 +196,12 @@ export class Connection {
 
   private respondUnsupportedApiVersions(correlationId: number): void {
     const api = apiByKey.get(ApiKey.ApiVersions)!;
-    const body = {
-      errorCode: ErrorCode.UNSUPPORTED_VERSION,
-      apiKeys: [{ apiKey: ApiKey.ApiVersions, minVersion: api.minVersion, maxVersion: api.maxVersion }],
-      throttleTimeMs: 0,
-    };
-    const slot: Slot = { done: true, frame: [encodeResponse(api, 0, correlationId, body)] };
-    this.pending.push(slot);
+    // Like Kafka, list every API we serve, so the client can pick its next ApiVersions version.
+    const apiKeys = [...this.handlers.values()]
+      .map((h) => ({ apiKey: h.api.apiKey, ...servedVersions(h) }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+    const body = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys, throttleTimeMs: 0 };
+    this.pending.push({ done: true, frame: [encodeResponse(api, 0, correlationId, body)] });
     this.writeReady();
   }
 

@@ -23,9 +23,10 @@ export type HandlerResult = Body | typeof noResponse;
 export interface ApiHandler {
   api: ApiDefinition;
   /**
-   * Versions we serve may be narrower than the codec declares (e.g. Produce 0-2 carry old message
-   * formats we refuse); ApiVersions still advertises the declared range, as DESIGN.md §5 allows.
+   * The versions served and advertised, when narrower than what the codec declares: Fetch v0-3
+   * would have to return the old message formats, which we never store, so it starts at v4.
    */
+  minVersion?: number;
   handle(request: Body, context: RequestContext): HandlerResult | Promise<HandlerResult>;
 }
 
@@ -34,4 +35,9 @@ export function apiFor(apiKey: number): ApiDefinition {
   const api = apiByKey.get(apiKey);
   if (!api) throw new Error(`the protocol codec has no definition for api key ${apiKey}`);
   return api;
+}
+
+/** The version range a handler serves: the codec's range, narrowed by the handler's own minimum. */
+export function servedVersions(handler: ApiHandler): { minVersion: number; maxVersion: number } {
+  return { minVersion: Math.max(handler.api.minVersion, handler.minVersion ?? 0), maxVersion: handler.api.maxVersion };
 }

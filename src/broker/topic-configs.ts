@@ -2,6 +2,8 @@
 // A config we do not honour is refused with INVALID_CONFIG rather than stored and ignored, so a
 // user never believes a setting is in force when it is not.
 
+import { SEGMENT_BYTES_MIN } from '../storage/log-config.ts';
+
 export interface TopicConfigDefaults {
   retentionMs: number;
   retentionBytes: number;
@@ -49,7 +51,7 @@ const specs: Record<string, TopicConfigSpec> = {
     configType: 3,
     documentation: 'The size of one segment file of the partition log.',
     defaultValue: (d) => String(d.segmentBytes),
-    problem: longAtLeast(14),
+    problem: longAtLeast(SEGMENT_BYTES_MIN),
   },
   'max.message.bytes': {
     configType: 3,

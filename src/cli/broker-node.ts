@@ -49,6 +49,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     logger,
   );
   replicas.start(state);
+  await replicas.removeOrphans(state);
 
   const controller = new LocalController(state, store, logger);
   controller.onApplied((command, applied) => replicas.onMetadata(command, applied));

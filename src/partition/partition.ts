@@ -8,7 +8,7 @@
 // once. In cluster mode a Raft group replaces this class's flush-driven high watermark with the
 // commit index; the produce and fetch handlers see the same interface.
 
-import type { PartitionLog } from '../storage/index.ts';
+import type { Log } from '../storage/log.ts';
 
 export type FlushMode = 'group' | 'interval' | 'none';
 
@@ -20,7 +20,7 @@ export interface AppendResult {
 export class Partition {
   readonly topic: string;
   readonly index: number;
-  readonly log: PartitionLog;
+  readonly log: Log;
   private readonly flushMode: FlushMode;
   private hw: number;
   private flushScheduled = false;
@@ -31,7 +31,7 @@ export class Partition {
   /** acks=all produces waiting for the high watermark to pass their last offset. */
   private durableWaiters: Array<{ offset: number; resolve: () => void; reject: (e: Error) => void }> = [];
 
-  constructor(topic: string, index: number, log: PartitionLog, flushMode: FlushMode) {
+  constructor(topic: string, index: number, log: Log, flushMode: FlushMode) {
     this.topic = topic;
     this.index = index;
     this.log = log;

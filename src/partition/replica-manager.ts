@@ -6,7 +6,8 @@
 
 import type { Logger } from 'pino';
 import type { MetadataCommand, MetadataState, TopicRecord } from '../cluster/metadata-state.ts';
-import { LogManager, type LogConfig } from '../storage/index.ts';
+import { LogManager } from '../storage/log-manager.ts';
+import type { LogConfig } from '../storage/log-config.ts';
 import { effectiveTopicConfig, type TopicConfigDefaults } from '../broker/topic-configs.ts';
 import { Partition, type FlushMode } from './partition.ts';
 
@@ -33,7 +34,12 @@ export class ReplicaManager {
   constructor(options: ReplicaManagerOptions, logger: Logger) {
     this.options = options;
     this.logger = logger;
-    this.logs = new LogManager(options.dataDir, (topic) => this.logConfigFor(topic), logger);
+    this.logs = LogManager.open({
+      dataDir: options.dataDir,
+      defaultConfig: this.logConfigFor(''),
+      configFor: (topic) => this.logConfigFor(topic),
+      logger,
+    });
   }
 
   /** Each topic's config overrides, which decide the segment size and retention of its logs. */
@@ -42,17 +48,20 @@ export class ReplicaManager {
   /** Opens the logs of every partition assigned here and removes those of unknown topics. */
   start(state: MetadataState): void {
     for (const topic of state.allTopics()) this.topicConfigs.set(topic.name, topic.configs);
-    const known = new Set<string>();
     for (const topic of state.allTopics()) {
       for (let index = 0; index < topic.partitionCount; index++) {
-        known.add(key(topic.name, index));
         if (topic.assignments[index].includes(this.options.nodeId)) this.openPartition(topic.name, index);
       }
     }
-    for (const { topic, partition } of this.logs.list()) {
-      if (!known.has(key(topic, partition))) {
+  }
+
+  /** Removes logs of partitions the metadata no longer has (a topic deleted just before a crash). */
+  async removeOrphans(state: MetadataState): Promise<void> {
+    for (const { topic, partition } of this.logs.partitions()) {
+      const record = state.topic(topic);
+      if (!record || partition >= record.partitionCount || !record.assignments[partition].includes(this.options.nodeId)) {
         this.logger.warn({ topic, partition }, 'removing the log of a partition the metadata no longer has');
-        this.logs.deleteLog(topic, partition);
+        await this.logs.deleteLog(topic, partition);
       }
     }
   }
@@ -105,6 +114,7 @@ export class ReplicaManager {
   async close(): Promise<void> {
     await Promise.all([...this.partitions.values()].map((p) => p.close()));
     this.partitions.clear();
+    await this.logs.closeAll();
   }
 
   private ensurePartitions(topic: TopicRecord): void {
@@ -117,7 +127,7 @@ export class ReplicaManager {
   }
 
   private openPartition(topic: string, index: number): void {
-    const log = this.logs.openLog(topic, index);
+    const log = this.logs.createLog(topic, index);
     this.partitions.set(key(topic, index), new Partition(topic, index, log, this.options.flush.mode));
   }
 
@@ -126,7 +136,7 @@ export class ReplicaManager {
     const doomed = [...this.partitions.values()].filter((p) => p.topic === topic);
     for (const partition of doomed) this.partitions.delete(key(topic, partition.index));
     await Promise.all(doomed.map((p) => p.abandon()));
-    for (const partition of doomed) this.logs.deleteLog(topic, partition.index);
+    await this.logs.deleteTopic(topic);
   }
 
   private logConfigFor(topic: string): LogConfig {

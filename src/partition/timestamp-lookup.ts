@@ -7,14 +7,14 @@
 // itself, so nothing is missed, at the cost of precision within one batch.
 
 import { COMPRESSION_GZIP, COMPRESSION_NONE, compressionOf, decodeRecords, readBatchHeader } from '../protocol/record-batch.ts';
-import type { PartitionLog } from '../storage/index.ts';
+import type { Log } from '../storage/log.ts';
 
 export interface TimestampHit {
   offset: number;
   timestamp: number;
 }
 
-export function findOffsetForTimestamp(log: PartitionLog, timestamp: number, hw: number): TimestampHit | null {
+export function findOffsetForTimestamp(log: Log, timestamp: number, hw: number): TimestampHit | null {
   const found = log.offsetForTimestamp(timestamp);
   if (!found || found.offset >= hw) return null;
   const { records } = log.read(found.offset, 1, hw);
@@ -30,10 +30,4 @@ export function findOffsetForTimestamp(log: PartitionLog, timestamp: number, hw:
     }
   }
   return null;
-}
-
-export function findMaxTimestamp(log: PartitionLog, hw: number): TimestampHit | null {
-  const found = log.maxTimestamp();
-  if (!found || found.offset >= hw) return null;
-  return found;
 }

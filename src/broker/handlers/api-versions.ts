@@ -9,14 +9,14 @@
 
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler } from '../handler.ts';
+import { apiFor, servedVersions, type ApiHandler } from '../handler.ts';
 
 export function apiVersionsHandler(registered: () => Iterable<ApiHandler>): ApiHandler {
   return {
     api: apiFor(ApiKey.ApiVersions),
     handle() {
       const apiKeys = [...registered()]
-        .map((h) => ({ apiKey: h.api.apiKey, minVersion: h.api.minVersion, maxVersion: h.api.maxVersion }))
+        .map((h) => ({ apiKey: h.api.apiKey, ...servedVersions(h) }))
         .sort((a, b) => a.apiKey - b.apiKey);
       return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 };
     },

@@ -18,16 +18,17 @@
 
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { OffsetOutOfRangeError } from '../../storage/index.ts';
+import { OffsetOutOfRangeError } from '../../storage/errors.ts';
 import { apiFor, type ApiHandler, type Body, type RequestContext } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import type { Partition } from '../../partition/partition.ts';
 
-const emptyRecords = Buffer.alloc(0);
+const emptyRecords: Buffer = Buffer.alloc(0);
 
 export function fetchHandler(services: BrokerServices): ApiHandler {
   return {
     api: apiFor(ApiKey.Fetch),
+    minVersion: 4,
     async handle(request, context) {
       const maxWaitMs = Math.max(0, Math.min(request.maxWaitMs, services.limits.fetchWaitMsMax));
       const minBytes: number = Math.max(0, request.minBytes);

@@ -42,7 +42,9 @@ export function produceHandler(services: BrokerServices): ApiHandler {
               (timedOut) => {
                 if (timedOut) setError(outcome.result, ErrorCode.REQUEST_TIMED_OUT, 'the batch did not become durable within timeout_ms');
               },
-              (err: Error) => setError(outcome.result, ErrorCode.KAFKA_STORAGE_ERROR, err.message),
+              (err: Error) => {
+                setError(outcome.result, ErrorCode.KAFKA_STORAGE_ERROR, err.message);
+              },
             );
             waits.push(wait);
           }
