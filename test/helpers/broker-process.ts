@@ -124,6 +124,8 @@ function harnessEnv(port: number, dataDir: string, extra: Record<string, string>
     ...process.env,
     RUNNEL_DATA_DIR: dataDir,
     RUNNEL_SERVER__PORT: String(port),
+    // Tests bind to loopback only, never to every interface.
+    RUNNEL_SERVER__HOST: '127.0.0.1',
     RUNNEL_SERVER__ADVERTISED_HOST: '127.0.0.1',
     RUNNEL_HTTP__ENABLED: 'false',
     RUNNEL_SERVER__LOG_FORMAT: 'json',
