@@ -31,7 +31,8 @@ async function kcat(args: string[], input?: string, timeoutMs = 30_000): Promise
 }
 
 function describe(r: RunResult): string {
-  return (r as RunResult & { describe?: string }).describe ?? '';
+  const alive = broker.alive() ? 'running' : 'NOT RUNNING';
+  return `${(r as RunResult & { describe?: string }).describe ?? ''}\n--- broker (${alive}) log tail\n${broker.logs().slice(-15).join('\n')}`;
 }
 
 async function kcatOk(args: string[], input?: string, timeoutMs?: number): Promise<RunResult> {
