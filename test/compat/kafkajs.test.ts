@@ -130,7 +130,7 @@ for (const acks of [-1, 1, 0] as const) {
   });
 }
 
-test('producer.sendBatch across topics and partitions, and keyed records land per the default partitioner', async () => {
+test('producer.sendBatch across topics and partitions: each key stays in one partition, in send order', async () => {
   const topics = ['kjs-batch-x', 'kjs-batch-y'];
   await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
   const n = 60;

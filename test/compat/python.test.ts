@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker, type BrokerHandle } from '../helpers/broker-process.ts';
 import { describeRun, requireExecutable, run, type RunResult } from '../helpers/run.ts';
+import { RawClient } from '../../bench/lib/raw-client.ts';
+import { decodeBatches } from '../../bench/lib/record-batch.ts';
+
+const CODEC_IDS: Record<string, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPTS = fileURLToPath(new URL('./python/', import.meta.url));
@@ -67,6 +71,21 @@ for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
       assert.equal(partition, 0);
       assert.equal(offset, i, `delivery report offsets follow produce order`);
     });
+
+    // librdkafka compresses only when the broker's advertised versions enable the codec
+    // (reference/client-versions.md); the stored batches show what it really sent.
+    const client = await RawClient.connect({ port: broker.port });
+    try {
+      const res = await client.fetch(topic, 0, 0);
+      const batches = decodeBatches(res.records, { records: false });
+      assert.ok(batches.length > 0);
+      for (const b of batches) {
+        assert.equal(b.compression, CODEC_IDS[compression], `batch at ${b.baseOffset}: attributes ${b.attributes}`);
+        assert.ok(b.crcValid);
+      }
+    } finally {
+      client.close();
+    }
 
     const start = 10;
     const cons = await py('consumer.py', [broker.bootstrap, topic, '0', String(start), String(n - start)]);
