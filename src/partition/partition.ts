@@ -23,8 +23,6 @@ export class Partition {
   readonly log: Log;
   private readonly flushMode: FlushMode;
   private hw: number;
-  private flushScheduled = false;
-  private flushRunning = false;
   private closed = false;
   /** Called whenever the high watermark moves, so long-polling fetches can re-check. */
   private readonly advanceListeners = new Set<() => void>();
@@ -62,7 +60,7 @@ export class Partition {
       if (baseOffset < 0) baseOffset = result.baseOffset;
       lastOffset = result.lastOffset;
     }
-    if (this.flushMode === 'group') this.scheduleFlush();
+    if (this.flushMode === 'group') this.requestFlush();
     else this.advanceTo(this.log.logEndOffset);
     return { baseOffset, lastOffset };
   }
@@ -85,59 +83,45 @@ export class Partition {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // Let a running flush finish so its waiters get their answer, then flush what is left.
-    if (this.flushMode === 'group') await this.flushNow();
     this.closed = true;
-    const error = new Error(`partition ${this.topic}-${this.index} closed`);
-    for (const waiter of this.durableWaiters) waiter.reject(error);
-    this.durableWaiters = [];
+    // Answer the acks=all produces still waiting if their data reaches the disk now.
+    if (this.flushMode === 'group') {
+      try {
+        await this.log.flush();
+        this.advanceTo(this.log.flushedOffset);
+      } catch {
+        // requestFlush's handler already failed the waiters.
+      }
+    }
+    this.failWaiters(new Error(`partition ${this.topic}-${this.index} closed`));
     await this.log.close();
   }
 
   /** For a deleted topic: answer waiters with an error and drop the log handle. */
   async abandon(): Promise<void> {
     this.closed = true;
-    const error = new Error(`partition ${this.topic}-${this.index} was deleted`);
-    for (const waiter of this.durableWaiters) waiter.reject(error);
-    this.durableWaiters = [];
+    this.failWaiters(new Error(`partition ${this.topic}-${this.index} was deleted`));
     this.notifyListeners();
     await this.log.close();
   }
 
-  // Group commit: every append in this turn of the event loop shares the next fsync, and appends
-  // made while an fsync runs share the one after it.
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushRunning) {
-      this.flushScheduled = true;
-      return;
-    }
-    this.flushScheduled = true;
-    setImmediate(() => void this.flushNow());
+  // Group commit happens in the log: every append made while an fsync runs shares the next one,
+  // so asking after each append costs one promise, not one fsync.
+  private requestFlush(): void {
+    this.log.flush().then(
+      () => this.advanceTo(this.log.flushedOffset),
+      (err: unknown) => {
+        // A failed fsync means nothing written since the last good one can be promised (the
+        // kernel may have dropped the dirty pages): fail the waiters and keep the high watermark
+        // where it was, so no consumer sees data that may be gone. The log refuses appends now.
+        this.failWaiters(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   }
 
-  private async flushNow(): Promise<void> {
-    while (this.flushRunning) await new Promise((r) => setImmediate(r));
-    if (this.closed) return;
-    this.flushScheduled = false;
-    this.flushRunning = true;
-    const target = this.log.logEndOffset;
-    try {
-      await this.log.flush();
-      this.advanceTo(target);
-    } catch (err) {
-      // A failed fsync means we cannot promise durability of anything written since the last good
-      // one (the kernel may have dropped the dirty pages): fail the waiters and keep the high
-      // watermark where it was, so no consumer sees data that may be gone.
-      const error = err instanceof Error ? err : new Error(String(err));
-      for (const waiter of this.durableWaiters) waiter.reject(error);
-      this.durableWaiters = [];
-    } finally {
-      this.flushRunning = false;
-    }
-    if (this.flushScheduled && !this.closed) {
-      this.flushScheduled = false;
-      this.scheduleFlush();
-    }
+  private failWaiters(error: Error): void {
+    for (const waiter of this.durableWaiters) waiter.reject(error);
+    this.durableWaiters = [];
   }
 
   private advanceTo(offset: number): void {
