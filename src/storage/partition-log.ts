@@ -46,6 +46,7 @@ export class PartitionLog implements Log {
   private dirDirty = false;
   private readonly groupCommit: GroupCommit;
   private syncsInFlight = 0;
+  private syncRoundsDone = 0;
   /** fds of deleted segments, closed once no fdatasync may still be using them. */
   private fdsToClose: number[] = [];
   /** The lowest log end offset a truncation left while a sync was running. */
@@ -117,6 +118,11 @@ export class PartitionLog implements Log {
 
   get sizeBytes(): number {
     return this.totalBytes;
+  }
+
+  /** Completed group-commit sync rounds (for metrics, and tests of the sharing). */
+  get syncRounds(): number {
+    return this.syncRoundsDone;
   }
 
   get segmentCount(): number {
@@ -206,6 +212,7 @@ export class PartitionLog implements Log {
       this.syncsInFlight--;
       if (this.syncsInFlight === 0) this.closeDeferredFds();
     }
+    this.syncRoundsDone++;
     const durable = Math.min(target, this.truncatedDuringSync, this.logEndOffset);
     if (durable > this.durableOffset) this.durableOffset = durable;
     this.advanceRecoveryPoint();

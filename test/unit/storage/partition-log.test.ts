@@ -403,6 +403,17 @@ test('flush makes everything appended before it durable; concurrent flushes shar
   }
   await Promise.all(waits);
   assert.equal(log.flushedOffset, log.logEndOffset);
+  // Group commit: the first call starts a round, the other 49 all share the next one.
+  assert.equal(log.syncRounds, 2);
+  // Callers arriving while a round runs wait for a round that starts after them.
+  log.append(makeBatch(100), 1);
+  const first = log.flush();
+  log.append(makeBatch(101), 1);
+  const end = log.logEndOffset;
+  await log.flush();
+  assert.equal(log.flushedOffset, end);
+  await first;
+  assert.equal(log.syncRounds, 4);
   await log.close();
 });
 
@@ -433,4 +444,16 @@ test('a clean close lets the next open trust the last segment index files', asyn
   assert.equal(JSON.parse(readFileSync(join(dir, 'partition.checkpoint'), 'utf8')).cleanShutdown, false);
   assert.equal(again.logEndOffset, 120);
   await again.close();
+});
+
+test('flush mode interval resolves at once and the timer makes the data durable later', async (t) => {
+  const dir = tempDir(t);
+  const log = PartitionLog.open(dir, smallConfig({ flush: { mode: 'interval', intervalMs: 5 } }));
+  log.append(makeBatch(0), 1);
+  await log.flush();
+  // Bounded wait for the timer (no assertion on how long it takes).
+  for (let i = 0; i < 400 && log.flushedOffset < 3; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(log.flushedOffset, 3);
+  assert.ok(log.syncRounds >= 1);
+  await log.close();
 });
