@@ -2,16 +2,17 @@
 // plus a version into a specialised encoder and decoder.
 //
 // A message is declared once, with a version range on every field, mirroring the
-// Apache Kafka JSON message definitions (see docs/protocol.md). For each version the
-// compiler resolves, once, which fields are present, nullable or tagged and which wire
-// forms they use (compact in flexible versions), and builds a tree of closures that does
-// no further version checks on the hot path. Compiled codecs are cached per version.
+// Apache Kafka JSON message definitions (see docs/protocol.md). For each version,
+// compile.ts resolves once which fields are present, nullable or tagged and which wire
+// forms they use (compact in flexible versions), and generates a codec that does no
+// further version checks on the hot path. Compiled codecs are cached per version.
 //
 // Object shape: property names are the lowerCamelCase of the Kafka field names. A
 // decoded object carries every declared field; fields absent at the decoded version hold
 // their default. int64 values are JS numbers (safe integers), `records` and `bytes`
 // are Buffers that view the decoded frame (no copy), `uuid` is a 16-byte Buffer.
 
+import { compileMessage, type CompiledCodec } from './compile.ts';
 import { DecodeError, Reader, Writer } from './primitives.ts';
 
 /** Raised when an object cannot be encoded at the requested version. */
@@ -218,18 +219,13 @@ export interface MessageOptions<F extends readonly FieldDef<string, unknown>[]> 
   fields: F;
 }
 
-interface Compiled {
-  readonly encode: (w: Writer, value: unknown) => void;
-  readonly decode: (r: Reader) => unknown;
-}
-
 export interface MessageSchema<T = any> {
   readonly name: string;
   readonly validVersions: VersionRange;
   readonly flexibleVersions: VersionRange;
   readonly fields: readonly FieldDef<string, unknown>[];
   /** Compiled codecs, indexed by version, filled on first use. */
-  readonly compiled: (Compiled | undefined)[];
+  readonly compiled: (CompiledCodec | undefined)[];
   readonly _value?: T;
 }
 
@@ -281,7 +277,7 @@ export function isFlexible(schema: MessageSchema, version: number): boolean {
   return inRange(schema.flexibleVersions, version);
 }
 
-function compiledFor(schema: MessageSchema, version: number): Compiled {
+function compiledFor(schema: MessageSchema, version: number): CompiledCodec {
   const cached = schema.compiled[version];
   if (cached !== undefined) return cached;
   if (!Number.isInteger(version) || !inRange(schema.validVersions, version)) {
@@ -289,10 +285,7 @@ function compiledFor(schema: MessageSchema, version: number): Compiled {
   }
   const flexible = isFlexible(schema, version);
   const root: StructType<unknown> = { kind: 'struct', fields: schema.fields };
-  const compiled: Compiled = {
-    encode: compileEncoder(root, version, flexible, schema.name),
-    decode: compileDecoder(root, version, flexible, schema.name),
-  };
+  const compiled = compileMessage(root, schema.name, version, flexible);
   schema.compiled[version] = compiled;
   return compiled;
 }
@@ -309,393 +302,4 @@ export function decode<T>(schema: MessageSchema<T>, version: number, reader: Rea
     throw new DecodeError(`${schema.name} does not support version ${version}`);
   }
   return compiledFor(schema, version).decode(reader) as T;
-}
-
-// ---------------------------------------------------------------------------------------
-// Defaults
-
-type Maker = () => unknown;
-
-const ZERO_UUID = Buffer.alloc(16);
-
-/** The default of field `f` (fresh for mutable values, so decoded objects never alias). */
-function defaultMaker(f: FieldDef<string, unknown>, version: number): Maker {
-  if (f.default === null) return () => null;
-  if (f.default !== undefined) {
-    const v = f.default;
-    return () => v;
-  }
-  return typeDefaultMaker(f.type, version);
-}
-
-function typeDefaultMaker(type: TypeSpec<unknown>, version: number): Maker {
-  switch (type.kind) {
-    case 'int8':
-    case 'int16':
-    case 'uint16':
-    case 'int32':
-    case 'uint32':
-    case 'int64':
-    case 'float64':
-      return () => 0;
-    case 'bool':
-      return () => false;
-    case 'string':
-      return () => '';
-    case 'bytes':
-      return () => Buffer.alloc(0);
-    case 'records':
-      return () => null;
-    case 'uuid':
-      return () => Buffer.alloc(16);
-    case 'array':
-      return () => [];
-    case 'struct': {
-      const names = type.fields.map((f) => f.name);
-      const makers = type.fields.map((f) => defaultMaker(f, version));
-      return () => {
-        const o: Record<string, unknown> = {};
-        for (let i = 0; i < names.length; i++) o[names[i]!] = makers[i]!();
-        return o;
-      };
-    }
-  }
-}
-
-/** True if `value` equals the default, so a tagged field need not be written. */
-function isDefaultValue(f: FieldDef<string, unknown>, type: TypeSpec<unknown>, value: unknown): boolean {
-  if (value === undefined) return true;
-  if (f.default !== undefined) return value === f.default;
-  switch (type.kind) {
-    case 'bytes':
-      return value !== null && (value as Buffer).length === 0;
-    case 'uuid':
-      return value !== null && ZERO_UUID.equals(value as Buffer);
-    case 'records':
-      return value === null;
-    case 'array':
-      return value !== null && (value as unknown[]).length === 0;
-    case 'struct':
-      return (
-        value !== null &&
-        type.fields.every((sf) => isDefaultValue(sf, sf.type, (value as Record<string, unknown>)[sf.name]))
-      );
-    case 'bool':
-      return value === false;
-    case 'string':
-      return value === '';
-    default:
-      return value === 0;
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Decoder compiler
-
-type Dec = (r: Reader) => unknown;
-
-/** The fewest bytes one value of `type` can occupy, used to bound array counts. */
-function bytesMin(type: TypeSpec<unknown>, version: number, flexible: boolean): number {
-  switch (type.kind) {
-    case 'int8':
-    case 'bool':
-      return 1;
-    case 'int16':
-    case 'uint16':
-      return 2;
-    case 'int32':
-    case 'uint32':
-      return 4;
-    case 'int64':
-    case 'float64':
-      return 8;
-    case 'uuid':
-      return 16;
-    case 'string':
-      return flexible ? 1 : 2;
-    case 'bytes':
-    case 'records':
-    case 'array':
-      return flexible ? 1 : 4;
-    case 'struct': {
-      let n = flexible ? 1 : 0;
-      for (const f of type.fields) {
-        if (inRange(f.versions, version) && !inRange(f.taggedVersions, version)) n += bytesMin(f.type, version, flexible);
-      }
-      return n;
-    }
-  }
-}
-
-function compileValueDecoder(
-  type: TypeSpec<unknown>,
-  nullable: boolean,
-  version: number,
-  flexible: boolean,
-  path: string,
-): Dec {
-  switch (type.kind) {
-    case 'int8':
-      return (r) => r.int8();
-    case 'int16':
-      return (r) => r.int16();
-    case 'uint16':
-      return (r) => r.uint16();
-    case 'int32':
-      return (r) => r.int32();
-    case 'uint32':
-      return (r) => r.uint32();
-    case 'int64':
-      return (r) => r.int64();
-    case 'float64':
-      return (r) => r.float64();
-    case 'bool':
-      return (r) => r.bool();
-    case 'uuid':
-      return (r) => r.uuid();
-    case 'string':
-      if (flexible) return nullable ? (r) => r.compactNullableString() : (r) => r.compactString();
-      return nullable ? (r) => r.nullableString() : (r) => r.string();
-    case 'bytes':
-    case 'records':
-      if (flexible) return nullable ? (r) => r.compactNullableBytes() : (r) => r.compactBytes();
-      return nullable ? (r) => r.nullableBytes() : (r) => r.bytes();
-    case 'array': {
-      const item = compileValueDecoder(type.items, false, version, flexible, `${path}[]`);
-      const itemBytesMin = bytesMin(type.items, version, flexible);
-      return (r) => {
-        const n = flexible ? r.compactArrayLength(itemBytesMin) : r.arrayLength(itemBytesMin);
-        if (n === null) {
-          if (!nullable) throw new DecodeError(`${path} is null but not nullable at this version`);
-          return null;
-        }
-        const out = new Array<unknown>(n);
-        for (let i = 0; i < n; i++) out[i] = item(r);
-        return out;
-      };
-    }
-    case 'struct': {
-      const body = compileDecoder(type, version, flexible, path);
-      if (!nullable) return body;
-      // A nullable struct is preceded by an int8 presence marker (-1 = null, 1 = present).
-      return (r) => (r.int8() < 0 ? null : body(r));
-    }
-  }
-}
-
-function compileDecoder(type: StructType<unknown>, version: number, flexible: boolean, path: string): Dec {
-  const names: string[] = [];
-  const steps: Dec[] = [];
-  const tagged = new Map<number, { name: string; decode: Dec }>();
-  for (const f of type.fields) {
-    names.push(f.name);
-    const present = inRange(f.versions, version);
-    const isTagged = present && flexible && inRange(f.taggedVersions, version);
-    const nullable = inRange(f.nullableVersions, version);
-    const fieldPath = `${path}.${f.name}`;
-    if (present && !isTagged) {
-      steps.push(compileValueDecoder(f.type, nullable, version, flexible, fieldPath));
-    } else {
-      const make = defaultMaker(f, version);
-      steps.push(() => make());
-      if (isTagged) {
-        tagged.set(f.tag!, { name: f.name, decode: compileValueDecoder(f.type, nullable, version, true, fieldPath) });
-      }
-    }
-  }
-  const count = names.length;
-  if (!flexible) {
-    return (r) => {
-      const o: Record<string, unknown> = {};
-      for (let i = 0; i < count; i++) o[names[i]!] = steps[i]!(r);
-      return o;
-    };
-  }
-  return (r) => {
-    const o: Record<string, unknown> = {};
-    for (let i = 0; i < count; i++) o[names[i]!] = steps[i]!(r);
-    r.taggedFields((tag, fr) => {
-      const t = tagged.get(tag);
-      if (t === undefined) return false;
-      o[t.name] = t.decode(fr);
-      return true;
-    });
-    return o;
-  };
-}
-
-// ---------------------------------------------------------------------------------------
-// Encoder compiler
-
-type Enc = (w: Writer, value: unknown) => void;
-
-function compileValueEncoder(
-  type: TypeSpec<unknown>,
-  nullable: boolean,
-  version: number,
-  flexible: boolean,
-  path: string,
-): Enc {
-  const nullCheck = (v: unknown): void => {
-    if (v === null && !nullable) throw new EncodeError(`${path} is null but not nullable at version ${version}`);
-  };
-  switch (type.kind) {
-    case 'int8':
-      return (w, v) => void w.int8(v as number);
-    case 'int16':
-      return (w, v) => void w.int16(v as number);
-    case 'uint16':
-      return (w, v) => void w.uint16(v as number);
-    case 'int32':
-      return (w, v) => void w.int32(v as number);
-    case 'uint32':
-      return (w, v) => void w.uint32(v as number);
-    case 'int64':
-      return (w, v) => void w.int64(v as number);
-    case 'float64':
-      return (w, v) => void w.float64(v as number);
-    case 'bool':
-      return (w, v) => void w.bool(v as boolean);
-    case 'uuid':
-      return (w, v) => {
-        nullCheck(v);
-        w.uuid(v as Buffer);
-      };
-    case 'string':
-      if (flexible) {
-        return nullable
-          ? (w, v) => void w.compactNullableString(v as string | null)
-          : (w, v) => {
-              nullCheck(v);
-              w.compactString(v as string);
-            };
-      }
-      return nullable
-        ? (w, v) => void w.nullableString(v as string | null)
-        : (w, v) => {
-            nullCheck(v);
-            w.string(v as string);
-          };
-    case 'bytes':
-      if (flexible) {
-        return nullable
-          ? (w, v) => void w.compactNullableBytes(v as Buffer | null)
-          : (w, v) => {
-              nullCheck(v);
-              w.compactBytes(v as Buffer);
-            };
-      }
-      return nullable
-        ? (w, v) => void w.nullableBytes(v as Buffer | null)
-        : (w, v) => {
-            nullCheck(v);
-            w.bytes(v as Buffer);
-          };
-    case 'records':
-      // Records may be large (Fetch): the writer keeps them by reference and copies once.
-      return (w, v) => {
-        if (v === null) {
-          nullCheck(v);
-          if (flexible) w.uvarint(0);
-          else w.int32(-1);
-          return;
-        }
-        const b = v as Buffer;
-        if (flexible) w.uvarint(b.length + 1);
-        else w.int32(b.length);
-        w.rawRef(b);
-      };
-    case 'array': {
-      const item = compileValueEncoder(type.items, false, version, flexible, `${path}[]`);
-      return (w, v) => {
-        if (v === null) {
-          nullCheck(v);
-          if (flexible) w.uvarint(0);
-          else w.int32(-1);
-          return;
-        }
-        if (!Array.isArray(v)) throw new EncodeError(`${path} must be an array`);
-        const n = v.length;
-        if (flexible) w.uvarint(n + 1);
-        else w.int32(n);
-        for (let i = 0; i < n; i++) item(w, v[i]);
-      };
-    }
-    case 'struct': {
-      const body = compileEncoder(type, version, flexible, path);
-      if (!nullable) {
-        return (w, v) => {
-          nullCheck(v);
-          body(w, v);
-        };
-      }
-      return (w, v) => {
-        if (v === null) {
-          w.int8(-1);
-          return;
-        }
-        w.int8(1);
-        body(w, v);
-      };
-    }
-  }
-}
-
-interface TaggedEncoder {
-  readonly tag: number;
-  readonly field: FieldDef<string, unknown>;
-  readonly encode: Enc;
-}
-
-function compileEncoder(type: StructType<unknown>, version: number, flexible: boolean, path: string): Enc {
-  const names: string[] = [];
-  const steps: Enc[] = [];
-  const defaults: Maker[] = [];
-  const tagged: TaggedEncoder[] = [];
-  for (const f of type.fields) {
-    if (!inRange(f.versions, version)) continue;
-    const nullable = inRange(f.nullableVersions, version);
-    const fieldPath = `${path}.${f.name}`;
-    const enc = compileValueEncoder(f.type, nullable, version, flexible, fieldPath);
-    if (flexible && inRange(f.taggedVersions, version)) {
-      tagged.push({ tag: f.tag!, field: f, encode: enc });
-      continue;
-    }
-    names.push(f.name);
-    steps.push(enc);
-    defaults.push(defaultMaker(f, version));
-  }
-  tagged.sort((a, b) => a.tag - b.tag);
-  const count = names.length;
-  return (w, value) => {
-    if (value === null || typeof value !== 'object') throw new EncodeError(`${path} must be an object`);
-    const o = value as Record<string, unknown>;
-    for (let i = 0; i < count; i++) {
-      const v = o[names[i]!];
-      steps[i]!(w, v === undefined ? defaults[i]!() : v);
-    }
-    if (!flexible) return;
-    if (tagged.length === 0) {
-      w.uvarint(0);
-      return;
-    }
-    writeTaggedFields(w, o, tagged);
-  };
-}
-
-/** Writes the tagged fields whose values differ from their defaults, in tag order. */
-function writeTaggedFields(w: Writer, o: Record<string, unknown>, tagged: readonly TaggedEncoder[]): void {
-  const present: TaggedEncoder[] = [];
-  for (const t of tagged) {
-    if (!isDefaultValue(t.field, t.field.type, o[t.field.name])) present.push(t);
-  }
-  w.uvarint(present.length);
-  for (const t of present) {
-    const sub = new Writer(64);
-    t.encode(sub, o[t.field.name]);
-    const body = sub.toBuffer();
-    w.uvarint(t.tag);
-    w.uvarint(body.length);
-    w.raw(body);
-  }
 }
