@@ -87,12 +87,16 @@ export class LogManager {
     return partitions.length;
   }
 
-  runRetention(nowMs: number): RetentionResult {
+  /**
+   * Applies retention to every log. `highWatermarkOf` bounds what may be deleted per
+   * partition (records not yet committed must stay); without it there is no bound.
+   */
+  runRetention(nowMs: number, highWatermarkOf?: (topic: string, partition: number) => number): RetentionResult {
     let deletedSegments = 0;
     let deletedBytes = 0;
     for (const { key, log } of this.logs.values()) {
       try {
-        const r = log.applyRetention(nowMs);
+        const r = log.applyRetention(nowMs, highWatermarkOf?.(key.topic, key.partition) ?? Infinity);
         deletedSegments += r.deletedSegments;
         deletedBytes += r.deletedBytes;
       } catch (err) {

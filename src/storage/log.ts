@@ -47,6 +47,7 @@ export interface Log {
   truncateTo(offset: number): void;
   /** DeleteRecords: advances logStartOffset; whole segments below it go. */
   deleteRecordsBefore(offset: number): void;
-  applyRetention(nowMs: number): RetentionResult;
+  /** Deletes expired head segments that end at or below maxOffsetExclusive (default: no bound). */
+  applyRetention(nowMs: number, maxOffsetExclusive?: number): RetentionResult;
   close(): Promise<void>;
 }

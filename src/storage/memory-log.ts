@@ -165,14 +165,16 @@ export class MemoryLog implements Log {
     this.dropHead((b) => b.lastOffset < offset);
   }
 
-  applyRetention(nowMs: number): RetentionResult {
+  applyRetention(nowMs: number, maxOffsetExclusive = Infinity): RetentionResult {
     this.checkOpen();
     let result = { deletedSegments: 0, deletedBytes: 0 };
     if (this.retention.retentionMs >= 0) {
-      result = this.dropHead((b) => nowMs - b.maxTimestamp > this.retention.retentionMs);
+      result = this.dropHead((b) => b.lastOffset < maxOffsetExclusive && nowMs - b.maxTimestamp > this.retention.retentionMs);
     }
     if (this.retention.retentionBytes >= 0) {
-      const r = this.dropHead((b) => this.bytes - b.buf.length >= this.retention.retentionBytes);
+      const r = this.dropHead(
+        (b) => b.lastOffset < maxOffsetExclusive && this.bytes - b.buf.length >= this.retention.retentionBytes,
+      );
       result = { deletedSegments: result.deletedSegments + r.deletedSegments, deletedBytes: result.deletedBytes + r.deletedBytes };
     }
     return result;

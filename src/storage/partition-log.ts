@@ -344,17 +344,28 @@ export class PartitionLog implements Log {
     }
   }
 
-  applyRetention(nowMs: number): RetentionResult {
+  /**
+   * Deletes expired head segments. As in Kafka, only segments that end at or below
+   * `maxOffsetExclusive` (the high watermark / Raft commit) may go, so retention never
+   * removes records that are not yet committed.
+   */
+  applyRetention(nowMs: number, maxOffsetExclusive = Infinity): RetentionResult {
     this.checkUsable();
     const { retentionMs, retentionBytes } = this.config;
     let result: RetentionResult = { deletedSegments: 0, deletedBytes: 0 };
     if (retentionMs >= 0) {
-      result = this.deleteHeadSegments('retention-time', (s) => !s.isEmpty && nowMs - s.maxTimestamp > retentionMs);
+      result = this.deleteHeadSegments(
+        'retention-time',
+        (s, end) => !s.isEmpty && end <= maxOffsetExclusive && nowMs - s.maxTimestamp > retentionMs,
+      );
     }
     if (retentionBytes >= 0) {
       // As in Kafka: delete a head segment while the rest still holds retentionBytes;
       // the active segment stays.
-      const bySize = this.deleteHeadSegments('retention-bytes', (s) => s !== this.active && this.totalBytes - s.sizeBytes >= retentionBytes);
+      const bySize = this.deleteHeadSegments(
+        'retention-bytes',
+        (s, end) => s !== this.active && end <= maxOffsetExclusive && this.totalBytes - s.sizeBytes >= retentionBytes,
+      );
       result = { deletedSegments: result.deletedSegments + bySize.deletedSegments, deletedBytes: result.deletedBytes + bySize.deletedBytes };
     }
     if (result.deletedSegments > 0) {

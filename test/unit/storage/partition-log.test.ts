@@ -140,6 +140,8 @@ test('retention by time deletes whole segments whose newest timestamp expired, a
   for (let i = 0; i < 40; i++) log.append(makeBatch(i, 3, 40, i < 20 ? 1000 : 100_000), 1);
   const before = log.segmentCount;
   assert.deepEqual(log.applyRetention(5_000), { deletedSegments: 0, deletedBytes: 0 });
+  // Kafka: nothing at or above the high watermark is deleted, however old.
+  assert.deepEqual(log.applyRetention(50_000, 10), { deletedSegments: 0, deletedBytes: 0 });
   const r = log.applyRetention(50_000);
   assert.ok(r.deletedSegments > 0 && r.deletedSegments < before);
   assert.equal(log.segmentCount, before - r.deletedSegments);
