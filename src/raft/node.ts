@@ -53,6 +53,8 @@ export interface RaftStatus {
   leadTransferee: number;
   storageId: string;
   config: ConfState;
+  /** Index of the config entry that set `config` (it may not be committed yet). */
+  configIndex: number;
   /** Filled on the leader only. */
   progress: FollowerStatus[];
 }
@@ -224,6 +226,7 @@ export class RaftNode {
       leadTransferee: r.leadTransferee,
       storageId: r.storageId,
       config: r.conf.current().toConfState(),
+      configIndex: r.conf.lastIndex(),
       progress,
     };
   }

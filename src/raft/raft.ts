@@ -236,6 +236,7 @@ export class Raft {
     // An empty entry of the new term lets the leader commit everything before it (§5.4.2)
     // and learn the commit index for read-index (§6.4).
     this.appendProposal([{ index: 0, term: 0, type: 'normal', data: EMPTY_DATA }]);
+    this.bcastAppend();
   }
 
   private newProgress(id: number, next: number): Progress {

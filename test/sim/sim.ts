@@ -151,6 +151,8 @@ export class Simulation {
   /** Directed links that are cut: blocked[from][to]. */
   private readonly blocked: boolean[][];
   private flapping = 0;
+  /** Node whose disk was wiped and that the configuration does not yet name by its new id. */
+  private pendingWipe = 0;
   private flapPeriodTicks = 0;
   traceHash = 2166136261;
   private nextProposal = 1;
@@ -286,7 +288,14 @@ export class Simulation {
       sn.sm.hash = fnv(mix(mix(sn.sm.hash, e.index), e.term), e.data);
       sn.sm.index = e.index;
       this.inv.onApply(sn.id, e, sn.sm.hash);
-      if (e.type === 'config') this.stats.confChanges++;
+      if (e.type === 'config') {
+        this.stats.confChanges++;
+        // A committed change that names the wiped node's new disk (or removes it) ends the wipe.
+        const cc = decodeConfChange(e.data);
+        if (cc.nodeId === this.pendingWipe && (cc.type === 'removeNode' || cc.storageId === storageIdOf(cc.nodeId, this.nodes[cc.nodeId - 1].incarnation))) {
+          this.pendingWipe = 0;
+        }
+      }
       this.ackProposal(sn, e);
     }
     for (const r of rd.readStates) {
@@ -414,11 +423,6 @@ export class Simulation {
     return best;
   }
 
-  /** Voters the leader's configuration names with a storage id the node no longer has. */
-  private staleVoters(conf: ConfState): number[] {
-    return conf.voters.filter((m) => m.storageId !== storageIdOf(m.id, this.nodes[m.id - 1].incarnation)).map((m) => m.id);
-  }
-
   private injectFault(): void {
     const r = this.rng;
     const n = this.opts.nodes;
@@ -491,14 +495,26 @@ export class Simulation {
   private wipe(sn: SimNode): void {
     const ld = this.leader();
     if (ld === undefined) return;
-    const conf = ld.node!.status().config;
-    // Keep the run recoverable without an operator: at most one stale voter at a time,
-    // and only when the others still form a quorum of the configuration.
-    if (conf.voters.length < 3 || this.staleVoters(conf).length > 0) return;
+    const st = ld.node!.status();
+    // Keep the run recoverable without an operator: one wiped disk at a time, and only
+    // when the newest leader's configuration is committed and has at least 3 voters, so
+    // the other voters still form a quorum that can re-add the wiped node.
+    if (this.pendingWipe !== 0 || st.configIndex > st.commit || st.config.voters.length < 3) return;
+    // An uncommitted config entry on any other disk could still win and shrink the group.
+    if (this.nodes.some((o) => this.hasConfigAfter(o, st.commit))) return;
+    this.pendingWipe = sn.id;
     sn.incarnation++;
     sn.storage = new MemoryStorage(storageIdOf(sn.id, sn.incarnation));
     this.note(`wipe disk of ${sn.id} (now ${storageIdOf(sn.id, sn.incarnation)})`);
     this.crash(sn, this.rng.int(1, 3 * ELECTION_TICKS));
+  }
+
+  private hasConfigAfter(sn: SimNode, index: number): boolean {
+    if (sn.node !== null) return sn.node.status().configIndex > index;
+    const last = sn.storage.lastIndex();
+    const from = Math.max(index + 1, sn.storage.firstIndex());
+    if (from > last) return false;
+    return sn.storage.entries(from, last + 1, Number.MAX_SAFE_INTEGER).some((e) => e.type === 'config');
   }
 
   private membershipChange(): void {
@@ -510,11 +526,12 @@ export class Simulation {
     const r = this.rng;
     const n = this.opts.nodes;
     const minVoters = n >= 5 ? 3 : 2;
-    const stale = this.staleVoters(conf);
     let cc: { type: 'addVoter' | 'addLearner' | 'removeNode'; nodeId: number; storageId: string } | null = null;
-    if (stale.length > 0) {
-      const id = stale[0];
-      cc = { type: 'addVoter', nodeId: id, storageId: storageIdOf(id, this.nodes[id - 1].incarnation) };
+    if (this.pendingWipe !== 0) {
+      // While a wiped node waits to be re-added, that is the only change the operator makes.
+      const id = this.pendingWipe;
+      const sid = storageIdOf(id, this.nodes[id - 1].incarnation);
+      cc = { type: conf.voters.some((m) => m.id === id) ? 'addVoter' : 'addLearner', nodeId: id, storageId: sid };
     } else {
       const members = new Set([...conf.voters, ...conf.learners].map((m) => m.id));
       const outsiders = this.nodes.filter((s) => !members.has(s.id)).map((s) => s.id);
