@@ -153,6 +153,7 @@ export class Simulation {
   private flapping = 0;
   /** Node whose disk was wiped and that the configuration does not yet name by its new id. */
   private pendingWipe = 0;
+  private pendingWipeAfter = 0;
   private flapPeriodTicks = 0;
   traceHash = 2166136261;
   private nextProposal = 1;
@@ -292,7 +293,7 @@ export class Simulation {
         this.stats.confChanges++;
         // A committed change that names the wiped node's new disk (or removes it) ends the wipe.
         const cc = decodeConfChange(e.data);
-        if (cc.nodeId === this.pendingWipe && (cc.type === 'removeNode' || cc.storageId === storageIdOf(cc.nodeId, this.nodes[cc.nodeId - 1].incarnation))) {
+        if (cc.nodeId === this.pendingWipe && e.index > this.pendingWipeAfter && (cc.type === 'removeNode' || cc.storageId === storageIdOf(cc.nodeId, this.nodes[cc.nodeId - 1].incarnation))) {
           this.pendingWipe = 0;
         }
       }
@@ -503,6 +504,8 @@ export class Simulation {
     // An uncommitted config entry on any other disk could still win and shrink the group.
     if (this.nodes.some((o) => this.hasConfigAfter(o, st.commit))) return;
     this.pendingWipe = sn.id;
+    // Older entries (replayed by restarting nodes) say nothing about the new disk.
+    this.pendingWipeAfter = st.commit;
     sn.incarnation++;
     sn.storage = new MemoryStorage(storageIdOf(sn.id, sn.incarnation));
     this.note(`wipe disk of ${sn.id} (now ${storageIdOf(sn.id, sn.incarnation)})`);
