@@ -15,7 +15,7 @@ import { Reader } from '../protocol/primitives.ts';
 import { decode } from '../protocol/schema.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { noResponse, servedVersions, type ApiHandler, type Body, type HandlerResult, type RequestContext } from './handler.ts';
-import type { BadInputLog } from './bad-input-log.ts';
+import type { LogOnce } from '../log/index.ts';
 
 export interface ConnectionLimits {
   frameBytesMax: number;
@@ -34,7 +34,7 @@ export class Connection {
   private readonly handlers: Map<number, ApiHandler>;
   private readonly limits: ConnectionLimits;
   private readonly logger: Logger;
-  private readonly badInput: BadInputLog;
+  private readonly badInput: LogOnce;
   private readonly decoder: FrameDecoder;
   private readonly pending: Slot[] = [];
   private readonly abort = new AbortController();
@@ -48,7 +48,7 @@ export class Connection {
     handlers: Map<number, ApiHandler>,
     limits: ConnectionLimits,
     logger: Logger,
-    badInput: BadInputLog,
+    badInput: LogOnce,
   ) {
     this.id = id;
     this.socket = socket;
@@ -205,9 +205,10 @@ export class Connection {
     this.writeReady();
   }
 
-  /** Bad client input: log it (once per kind and client address), then drop this connection only. */
+  /** Bad client input: log it (once per kind and client host a minute), then drop this connection only. */
   private reject(kind: string, message: string, extra: Record<string, unknown> = {}): void {
-    this.badInput.report(kind, this.remoteAddress, { connection: this.id, remote: this.remoteAddress, ...extra }, message);
+    const host = this.remoteAddress.slice(0, this.remoteAddress.lastIndexOf(':'));
+    this.badInput.warn(`${kind}|${host}`, { kind, connection: this.id, remote: this.remoteAddress, ...extra }, message);
     this.close();
   }
 

@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Connection } from './connection.ts';
 import type { ApiHandler } from './handler.ts';
-import { BadInputLog } from './bad-input-log.ts';
+import { LogOnce } from '../log/index.ts';
 
 export interface KafkaServerOptions {
   host: string;
@@ -21,13 +21,14 @@ export class KafkaServer {
   private readonly connections = new Set<Connection>();
   private readonly options: KafkaServerOptions;
   private readonly logger: Logger;
-  private readonly badInput: BadInputLog;
+  private readonly badInput: LogOnce;
   private nextConnectionId = 1;
 
   constructor(handlers: Map<number, ApiHandler>, options: KafkaServerOptions, logger: Logger) {
     this.options = options;
     this.logger = logger;
-    this.badInput = new BadInputLog(logger);
+    // A client stuck sending bad frames would otherwise write one line per frame.
+    this.badInput = new LogOnce(logger, { intervalMs: 60_000 });
     this.server = createServer((socket) => this.accept(socket, handlers));
     this.server.on('error', (err) => logger.error({ err }, 'kafka listener error'));
   }
@@ -57,7 +58,7 @@ export class KafkaServer {
 
   private accept(socket: Socket, handlers: Map<number, ApiHandler>): void {
     if (this.connections.size >= this.options.connectionsMax) {
-      this.badInput.report('connections-max', `${socket.remoteAddress}:${socket.remotePort}`, { connectionsMax: this.options.connectionsMax }, 'connection refused: max_connections reached');
+      this.badInput.warn('connections-max', { remote: socket.remoteAddress, connectionsMax: this.options.connectionsMax }, 'connection refused: max_connections reached');
       socket.destroy();
       return;
     }

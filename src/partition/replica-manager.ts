@@ -104,7 +104,8 @@ export class ReplicaManager {
   /** Deletes segments past retention in every partition; the caller owns the timer. */
   runRetention(nowMs: number): void {
     for (const partition of this.partitions.values()) {
-      const deleted = partition.log.applyRetention(nowMs);
+      // Bounded by the high watermark: retention never deletes what is not committed yet.
+      const deleted = partition.log.applyRetention(nowMs, partition.highWatermark);
       if (deleted.deletedSegments > 0) {
         this.logger.info({ topic: partition.topic, partition: partition.index, ...deleted }, 'retention deleted segments');
       }

@@ -1,0 +1,191 @@
+// Kafka API semantics on one in-process broker: long-poll fetch, response order, ListOffsets by
+// timestamp, DeleteRecords, topic administration errors and persistence across a restart.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { defaultConfig, type RunnelConfig } from '../../src/config/index.ts';
+import { startBrokerNode, type BrokerNode } from '../../src/cli/broker-node.ts';
+import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
+import { ErrorCode } from '../../src/protocol/errors.ts';
+import { buildRecordBatch, decodeBatches } from '../../src/protocol/record-batch.ts';
+import { RawClient } from '../../bench/lib/raw-client.ts';
+
+const silent = pino({ level: 'silent' });
+let dataDir: string;
+let node: BrokerNode;
+let client: RawClient;
+
+function config(dir: string): RunnelConfig {
+  const c = defaultConfig();
+  c.data_dir = dir;
+  c.server.host = '127.0.0.1';
+  c.server.port = 0;
+  c.max_topic_partitions = 8;
+  return c;
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'runnel-apis-'));
+  node = await startBrokerNode(config(dataDir), silent);
+  client = await RawClient.connect({ port: node.port });
+});
+
+after(async () => {
+  client.close();
+  await node.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const api = (key: number) => apiByKey.get(key)!;
+
+async function createTopic(name: string, numPartitions = 1, extra: Record<string, unknown> = {}): Promise<any> {
+  const res = await client.request(api(ApiKey.CreateTopics), 7, {
+    topics: [{ name, numPartitions, replicationFactor: -1, assignments: [], configs: [], ...extra }],
+    timeoutMs: 5000,
+    validateOnly: false,
+  });
+  return res.topics[0];
+}
+
+function batch(values: string[], timestamps?: number[]): Buffer {
+  return buildRecordBatch({
+    records: values.map((v, i) => ({ key: null, value: Buffer.from(v), headers: [], timestamp: timestamps?.[i] ?? 1_000 + i })),
+  });
+}
+
+test('a long-polling fetch is woken by a produce and answers with the new batch', async () => {
+  assert.equal((await createTopic('poll')).errorCode, ErrorCode.NONE);
+  // The fetch may wait 30 s; the test's own timeout (10 s) fails it if the produce does not wake it.
+  const fetching = client.fetch('poll', 0, 0, { maxWaitMs: 30_000, minBytes: 1 });
+  const producer = await RawClient.connect({ port: node.port });
+  try {
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await producer.produce('poll', 0, batch(['a', 'b']), -1)).errorCode, ErrorCode.NONE);
+  } finally {
+    producer.close();
+  }
+  const res = await fetching;
+  assert.equal(res.errorCode, ErrorCode.NONE);
+  assert.equal(res.highWatermark, 2);
+  const [got] = decodeBatches(res.records);
+  assert.deepEqual(got.records.map((r) => r.value!.toString()), ['a', 'b']);
+}, { timeout: 10_000 });
+
+test('responses on one connection come back in request order, even behind a long poll', async () => {
+  await createTopic('order');
+  const fetching = client.fetch('order', 0, 0, { maxWaitMs: 300, minBytes: 1 });
+  const metadata = client.metadata(['order']);
+  const finished: string[] = [];
+  await Promise.all([fetching.then(() => finished.push('fetch')), metadata.then(() => finished.push('metadata'))]);
+  assert.deepEqual(finished, ['fetch', 'metadata']);
+});
+
+test('ListOffsets: earliest, latest, and the first record at or after a timestamp', async () => {
+  await createTopic('times');
+  await client.produce('times', 0, batch(['a', 'b', 'c'], [100, 200, 300]), -1);
+  await client.produce('times', 0, batch(['d', 'e'], [400, 500]), -1);
+  assert.deepEqual(await client.listOffset('times', 0, -2), { errorCode: 0, offset: 0, timestamp: -1 });
+  assert.equal((await client.listOffset('times', 0, -1)).offset, 5);
+  // Inside the first batch: the exact record, not the batch start (Kafka's semantics).
+  assert.deepEqual(await client.listOffset('times', 0, 150), { errorCode: 0, offset: 1, timestamp: 200 });
+  assert.deepEqual(await client.listOffset('times', 0, 400), { errorCode: 0, offset: 3, timestamp: 400 });
+  assert.equal((await client.listOffset('times', 0, 501)).offset, -1);
+});
+
+test('ListOffsets v7 max timestamp (-3) is refused honestly with UNSUPPORTED_VERSION', async () => {
+  const res = await client.request(api(ApiKey.ListOffsets), 7, {
+    replicaId: -1, isolationLevel: 0,
+    topics: [{ name: 'times', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3 }] }],
+  });
+  assert.equal(res.topics[0].partitions[0].errorCode, ErrorCode.UNSUPPORTED_VERSION);
+});
+
+test('DeleteRecords moves the low watermark; reads below it and deletes above the high watermark are out of range', async () => {
+  await createTopic('trim');
+  await client.produce('trim', 0, batch(['a', 'b', 'c', 'd']), -1);
+  const del = (offset: number) =>
+    client.request(api(ApiKey.DeleteRecords), 2, { topics: [{ name: 'trim', partitions: [{ partitionIndex: 0, offset }] }], timeoutMs: 1000 });
+  const res = await del(2);
+  assert.deepEqual(res.topics[0].partitions[0], { partitionIndex: 0, lowWatermark: 2, errorCode: 0 });
+  assert.equal((await del(99)).topics[0].partitions[0].errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+  assert.equal((await client.listOffset('trim', 0, -2)).offset, 2);
+  assert.equal((await client.fetch('trim', 0, 0, { maxWaitMs: 0 })).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+});
+
+test('CreateTopics refuses bad requests with Kafka error codes and creates nothing', async () => {
+  assert.equal((await createTopic('bad/name')).errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  assert.equal((await createTopic('too-many', 9)).errorCode, ErrorCode.INVALID_PARTITIONS);
+  assert.equal((await createTopic('rf3', 1, { replicationFactor: 3 })).errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
+  const badConfig = await createTopic('cfg', 1, { configs: [{ name: 'cleanup.policy', value: 'compact' }] });
+  assert.equal(badConfig.errorCode, ErrorCode.INVALID_CONFIG);
+  assert.match(badConfig.errorMessage, /compaction/);
+  const validateOnly = await client.request(api(ApiKey.CreateTopics), 7, {
+    topics: [{ name: 'dry', numPartitions: 2, replicationFactor: -1, assignments: [], configs: [] }],
+    timeoutMs: 1000, validateOnly: true,
+  });
+  assert.equal(validateOnly.topics[0].errorCode, ErrorCode.NONE);
+  assert.equal(validateOnly.topics[0].numPartitions, 2);
+  const meta = await client.metadata(['bad/name', 'too-many', 'rf3', 'cfg', 'dry'], false);
+  for (const t of meta.topics) assert.notEqual(t.errorCode, ErrorCode.NONE, `${t.name} must not exist`);
+  assert.equal((await createTopic('poll')).errorCode, ErrorCode.TOPIC_ALREADY_EXISTS);
+});
+
+test('Metadata without auto-creation reports unknown topics and invalid names', async () => {
+  const meta = await client.metadata(['nope', 'bad name'], false);
+  const byName = new Map(meta.topics.map((t: any) => [t.name, t.errorCode]));
+  assert.equal(byName.get('nope'), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  assert.equal(byName.get('bad name'), ErrorCode.INVALID_TOPIC_EXCEPTION);
+});
+
+test('CreatePartitions grows a topic and refuses to shrink it; DescribeConfigs shows overrides', async () => {
+  await createTopic('grow', 1, { configs: [{ name: 'retention.ms', value: '60000' }] });
+  const grow = (count: number) =>
+    client.request(api(ApiKey.CreatePartitions), 3, { topics: [{ name: 'grow', count, assignments: null }], timeoutMs: 1000, validateOnly: false });
+  assert.equal((await grow(3)).results[0].errorCode, ErrorCode.NONE);
+  assert.equal((await grow(2)).results[0].errorCode, ErrorCode.INVALID_PARTITIONS);
+  const meta = await client.metadata(['grow']);
+  assert.equal(meta.topics[0].partitions.length, 3);
+  assert.equal((await client.produce('grow', 2, batch(['x']), -1)).errorCode, ErrorCode.NONE);
+  const described = await client.request(api(ApiKey.DescribeConfigs), 4, {
+    resources: [{ resourceType: 2, resourceName: 'grow', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false,
+  });
+  const retention = described.results[0].configs.find((c: any) => c.name === 'retention.ms');
+  assert.equal(retention.value, '60000');
+  assert.equal(retention.configSource, 1); // DYNAMIC_TOPIC_CONFIG
+});
+
+test('Produce to an unknown partition and with bad acks is refused per partition', async () => {
+  assert.equal((await client.produce('grow', 7, batch(['x']), -1)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  assert.equal((await client.produce('nope', 0, batch(['x']), -1)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const res = await client.request(api(ApiKey.Produce), 7, {
+    transactionalId: null, acks: 2, timeoutMs: 1000,
+    topicData: [{ name: 'grow', partitionData: [{ index: 0, records: batch(['x']) }] }],
+  });
+  assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_REQUIRED_ACKS);
+});
+
+test('topics, configs and records survive a restart; a deleted topic loses its directory', async () => {
+  await createTopic('keep', 2, { configs: [{ name: 'retention.bytes', value: '1000000' }] });
+  await client.produce('keep', 1, batch(['p', 'q']), -1);
+  await createTopic('drop');
+  const deleted = await client.request(api(ApiKey.DeleteTopics), 6, { topics: [{ name: 'drop', topicId: Buffer.alloc(16) }], timeoutMs: 1000 });
+  assert.equal(deleted.responses[0].errorCode, ErrorCode.NONE);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(existsSync(join(dataDir, 'drop-0')), false);
+
+  client.close();
+  await node.close();
+  node = await startBrokerNode(config(dataDir), silent);
+  client = await RawClient.connect({ port: node.port });
+
+  const meta = await client.metadata(['keep', 'drop'], false);
+  const keep = meta.topics.find((t: any) => t.name === 'keep');
+  assert.equal(keep.partitions.length, 2);
+  assert.equal(meta.topics.find((t: any) => t.name === 'drop').errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const res = await client.fetch('keep', 1, 0, { maxWaitMs: 0 });
+  assert.deepEqual(decodeBatches(res.records)[0].records.map((r) => r.value!.toString()), ['p', 'q']);
+});
