@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { runSeed } from './sim.ts';
 import { formatFailure, optionsFor } from './run.ts';
 
-const SEEDS = 240;
+const SEEDS = 800;
 const TICKS = 2000;
 
 test(`simulation: ${SEEDS} seeds of ${TICKS} ticks keep every safety invariant and recover (Raft §5, thesis §3-§6)`, () => {
