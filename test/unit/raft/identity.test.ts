@@ -37,6 +37,7 @@ test('identity: acknowledgements from a wiped follower do not count toward commi
   wipe(c, 2, 's2-new');
   c.isolated.add(3);
   const r = c.propose(1, 'b');
+  assert.ok(r.ok);
   c.tickAll(5);
   assert.equal(c.node(2).lastIndex >= r.index, true, 'the wiped node caught up by replication');
   assert.ok(c.node(1).commit < r.index, 'yet the leader does not count it');
@@ -55,6 +56,7 @@ test('identity: after the operator re-adds the node with its new storage id it v
   assert.equal(c.node(2).isVoter(), true);
   c.isolated.add(3);
   const r = c.propose(1, 'c');
+  assert.ok(r.ok);
   c.tickAll(2);
   assert.ok(c.node(1).commit >= r.index, 'leader + re-added node 2 form a quorum');
 });
