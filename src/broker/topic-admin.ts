@@ -137,6 +137,17 @@ export async function createPartitions(
 }
 
 /**
+ * Names given more than once in one request. Kafka fails every entry of such a name
+ * (INVALID_REQUEST), because answering any one of them would be a guess.
+ */
+export function repeatedNames(entries: Array<{ name: string }>): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { name } of entries) (seen.has(name) ? repeated : seen).add(name);
+  return repeated;
+}
+
+/**
  * Round-robin placement: partition p's replicas are consecutive brokers starting at (p + start), so
  * leadership (the first replica) is spread evenly and each topic starts at a different broker.
  */

@@ -793,12 +793,14 @@ export class Group {
 
   /** Protocols every member supports. */
   private candidateProtocols(): Set<string> {
-    let candidates: Set<string> | null = null;
-    for (const member of this.members.values()) {
-      const names = new Set(member.protocols.map((p) => p.name));
-      candidates = candidates === null ? names : new Set([...candidates].filter((n) => names.has(n)));
+    const all = [...this.members.values()];
+    if (all.length === 0) return new Set<string>();
+    const result = new Set<string>(all[0].protocols.map((p) => p.name));
+    for (const member of all.slice(1)) {
+      const names = new Set<string>(member.protocols.map((p) => p.name));
+      for (const name of [...result]) if (!names.has(name)) result.delete(name);
     }
-    return candidates ?? new Set();
+    return result;
   }
 
   /** Kafka's vote: each member votes for its most preferred candidate; most votes wins. */

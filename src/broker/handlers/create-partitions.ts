@@ -10,18 +10,17 @@ import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { apiFor, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import { createPartitions } from '../topic-admin.ts';
+import { createPartitions, repeatedNames } from '../topic-admin.ts';
 
 export function createPartitionsHandler(services: BrokerServices): ApiHandler {
   return {
     api: apiFor(ApiKey.CreatePartitions),
     async handle(request) {
       const topics = request.topics as Body[];
-      const counts = new Map<string, number>();
-      for (const t of topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+      const repeated = repeatedNames(topics as Array<{ name: string }>);
       const results: Body[] = [];
       for (const t of topics) {
-        if (counts.get(t.name)! > 1) {
+        if (repeated.has(t.name)) {
           results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic "${t.name}" appears more than once` });
           continue;
         }

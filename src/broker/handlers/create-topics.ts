@@ -9,14 +9,13 @@
 //         num_partitions(v5+) replication_factor(v5+) [configs](v5+)
 //       configs => name value read_only config_source is_sensitive
 //
-// A name that appears twice in one request fails for both entries, as in Kafka
-// (INVALID_REQUEST), because either answer would be a guess.
+// A name that appears twice in one request fails for both entries, as in Kafka (INVALID_REQUEST).
 
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { apiFor, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import { createTopic } from '../topic-admin.ts';
+import { createTopic, repeatedNames } from '../topic-admin.ts';
 import { describeTopicConfigs } from '../topic-configs.ts';
 import { uuidFromHex, zeroUuid } from '../uuid.ts';
 
@@ -28,11 +27,10 @@ export function createTopicsHandler(services: BrokerServices): ApiHandler {
     api: apiFor(ApiKey.CreateTopics),
     async handle(request) {
       const topics = request.topics as Body[];
-      const counts = new Map<string, number>();
-      for (const t of topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+      const repeated = repeatedNames(topics as Array<{ name: string }>);
       const results: Body[] = [];
       for (const t of topics) {
-        if (counts.get(t.name)! > 1) {
+        if (repeated.has(t.name)) {
           results.push(failure(t.name, ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once in the request`));
           continue;
         }
