@@ -59,15 +59,25 @@ export class Membership {
    */
   validate(cc: ConfChange): string | null {
     switch (cc.type) {
-      case 'addVoter':
+      case 'addVoter': {
         if (cc.storageId === '') return 'addVoter needs a storageId';
         if (this.voters.get(cc.nodeId) === cc.storageId) return `node ${cc.nodeId} is already a voter`;
+        const known = this.storageIdOf(cc.nodeId);
+        // Swapping a member's disk identity in one entry would change two servers at once
+        // (old identity out, new one in): quorums of the two configurations need not
+        // overlap, and a stale leader could commit on its own (found by the simulator,
+        // seed 2722). Remove the old identity first, then add the new one.
+        if (known !== undefined && known !== cc.storageId) return `node ${cc.nodeId} is a member under storage id ${known}; remove it first`;
         return null;
-      case 'addLearner':
+      }
+      case 'addLearner': {
         if (cc.storageId === '') return 'addLearner needs a storageId';
         if (this.voters.has(cc.nodeId)) return `node ${cc.nodeId} is a voter; demotion is not supported`;
-        if (this.learners.get(cc.nodeId) === cc.storageId) return `node ${cc.nodeId} is already a learner`;
+        const known = this.learners.get(cc.nodeId);
+        if (known === cc.storageId) return `node ${cc.nodeId} is already a learner`;
+        if (known !== undefined) return `node ${cc.nodeId} is a learner under storage id ${known}; remove it first`;
         return null;
+      }
       case 'removeNode':
         if (!this.isMember(cc.nodeId)) return `node ${cc.nodeId} is not a member`;
         if (this.voters.has(cc.nodeId) && this.voters.size === 1) return 'cannot remove the last voter';
@@ -80,9 +90,7 @@ export class Membership {
     const learners = new Map(this.learners);
     switch (cc.type) {
       case 'addVoter':
-        // Also covers promoting a learner, and re-adding a voter whose disk was wiped
-        // under a new storage id: the old identity can no longer answer, so quorums of
-        // the old and new configuration still overlap (docs/raft.md, "stale identity").
+        // Also covers promoting a learner (same storage id: a one-server change).
         learners.delete(cc.nodeId);
         voters.set(cc.nodeId, cc.storageId);
         break;

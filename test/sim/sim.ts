@@ -531,10 +531,12 @@ export class Simulation {
     const minVoters = n >= 5 ? 3 : 2;
     let cc: { type: 'addVoter' | 'addLearner' | 'removeNode'; nodeId: number; storageId: string } | null = null;
     if (this.pendingWipe !== 0) {
-      // While a wiped node waits to be re-added, that is the only change the operator makes.
+      // While a wiped node waits, removing its old identity is the only change the
+      // operator makes; it comes back later like any new node (learner, then voter).
       const id = this.pendingWipe;
       const sid = storageIdOf(id, this.nodes[id - 1].incarnation);
-      cc = { type: conf.voters.some((m) => m.id === id) ? 'addVoter' : 'addLearner', nodeId: id, storageId: sid };
+      const member = [...conf.voters, ...conf.learners].some((m) => m.id === id);
+      cc = member ? { type: 'removeNode', nodeId: id, storageId: '' } : { type: 'addLearner', nodeId: id, storageId: sid };
     } else {
       const members = new Set([...conf.voters, ...conf.learners].map((m) => m.id));
       const outsiders = this.nodes.filter((s) => !members.has(s.id)).map((s) => s.id);

@@ -46,10 +46,21 @@ test('identity: acknowledgements from a wiped follower do not count toward commi
   assert.equal(c.node(2).isVoter(), false, 'the wiped node knows it is not a voter');
 });
 
-test('identity: after the operator re-adds the node with its new storage id it votes and counts again', () => {
+test('identity: a member cannot be swapped to a new storage id in one change (two servers at once)', () => {
+  const c = new TestCluster([1, 2, 3]);
+  c.elect(1);
+  c.tickAll(1);
+  const r = c.node(1).proposeConfChange({ type: 'addVoter', nodeId: 2, storageId: 's2-new' });
+  assert.equal(r.ok, false);
+  assert.equal(!r.ok && r.reason, 'invalidConfChange');
+});
+
+test('identity: after the operator removes the old identity and adds the new one, the node votes and counts again', () => {
   const c = new TestCluster([1, 2, 3]);
   c.elect(1);
   wipe(c, 2, 's2-new');
+  c.tickAll(3);
+  assert.ok(c.node(1).proposeConfChange({ type: 'removeNode', nodeId: 2, storageId: '' }).ok);
   c.tickAll(3);
   assert.ok(c.node(1).proposeConfChange({ type: 'addVoter', nodeId: 2, storageId: 's2-new' }).ok);
   c.tickAll(3);
