@@ -42,11 +42,7 @@ export function parseGoDuration(text: string): DurationResult {
   for (let components = 0; rest.length > 0; components++) {
     if (components >= MAX_COMPONENTS) return { ok: false, reason: 'has too many components' };
     const match = COMPONENT.exec(rest);
-    if (match === null) {
-      return /^\d*(\.\d*)?$/.test(rest)
-        ? { ok: false, reason: `is missing a unit after "${rest}" (use ns, us, ms, s, m or h)` }
-        : { ok: false, reason: `has an unknown unit or stray text at "${rest}" (use ns, us, ms, s, m or h)` };
-    }
+    if (match === null) return { ok: false, reason: explainBadComponent(rest) };
     const [whole, intDigits, fracDigits = '', unit] = match as unknown as [string, string, string | undefined, string];
     if (intDigits === '' && fracDigits === '') return { ok: false, reason: `has a unit without a number at "${rest}"` };
     const unitNanos = NANOS_PER_UNIT[unit]!;
@@ -66,6 +62,15 @@ export function parseGoDuration(text: string): DurationResult {
   }
   const ms = Number(totalNanos / NANOS_PER_MILLI);
   return { ok: true, ms: negative && ms !== 0 ? -ms : ms };
+}
+
+/** Why the text at the start of `rest` is not a duration component. */
+function explainBadComponent(rest: string): string {
+  const numberThenUnit = /^(\d*(?:\.\d*)?)([^\d.]*)/.exec(rest)!;
+  const [, number, unit] = numberThenUnit as unknown as [string, string, string];
+  if (number === '') return `has stray text at "${rest}"`;
+  if (unit === '') return `is missing a unit after "${number}" (use ns, us, ms, s, m or h)`;
+  return `has an unknown unit "${unit}" (use ns, us, ms, s, m or h; there is no "d")`;
 }
 
 /** Formats milliseconds as the shortest Go duration string ("168h", "1h30m", "500ms"). */

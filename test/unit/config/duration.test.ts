@@ -50,8 +50,10 @@ test('rejects what Go rejects', () => {
   assert.match(reason(''), /empty/);
   assert.match(reason('10'), /missing a unit/);
   assert.match(reason('1.5'), /missing a unit/);
-  assert.match(reason('5d'), /unknown unit/);
-  assert.match(reason('1h 30m'), /unknown unit or stray text/);
+  assert.match(reason('5d'), /unknown unit "d"/);
+  assert.match(reason('10 s'), /unknown unit " s"/);
+  assert.match(reason('1h 30m'), /stray text at " 30m"/);
+  assert.match(reason('1hx'), /stray text at "x"/);
   assert.match(reason('h'), /unit without a number/);
   assert.match(reason('.s'), /unit without a number/);
   assert.match(reason('-'), /empty/);

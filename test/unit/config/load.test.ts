@@ -136,7 +136,7 @@ test('durations: Go strings, milliseconds, and -1 for forever where allowed', ()
   assert.equal(loadJson({ retention_time: -1 }).retention_time_ms, -1);
   assert.equal(loadJson({ retention_time_ms: '2h' }).retention_time_ms, 7_200_000);
   assert.equal(loadJson({ limits: { fetch_max_wait_ms: '500ms' } }).limits.fetch_max_wait_ms, 500);
-  rejects({ retention_time: '7d' }, 'retention_time', /Go duration.*"7d" has an unknown unit/);
+  rejects({ retention_time: '7d' }, 'retention_time', /Go duration.*"7d" has an unknown unit "d"/);
   rejects({ retention_time: -2 }, 'retention_time', /at least 0 ms, or -1 for forever \(got -2\)/);
   rejects({ retention_check_interval_ms: -1 }, 'retention_check_interval_ms', /at least 1 ms \(got -1\)/);
   rejects({ flush: { interval_ms: true } }, 'flush.interval_ms', /must be a duration/);
