@@ -1,6 +1,6 @@
 // `./broker [-config=FILE] [command]`: runs one Runnel broker until SIGINT or SIGTERM.
 
-import { loadConfig, parseArgs, ConfigError } from '../config/index.ts';
+import { loadConfigDetailed, parseArgs, ConfigError } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
 import { startBrokerNode } from './broker-node.ts';
 
@@ -28,9 +28,9 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  let config;
+  let loaded;
   try {
-    config = loadConfig({ file: args.configFile, env: process.env });
+    loaded = loadConfigDetailed({ file: args.configFile, env: process.env });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`runnel: ${err.message}\n`);
@@ -39,12 +39,18 @@ async function main(): Promise<number> {
     throw err;
   }
 
+  const config = loaded.config;
   const logger = createLogger({
     level: config.server.log_level,
     format: config.server.log_format,
     file: config.server.log_file,
     base: { node: config.cluster.node_id },
   });
+
+  logger.info({ file: loaded.file, envOverrides: loaded.envOverrides.map((o) => o.variable) }, 'config loaded');
+  for (const field of loaded.ignored) {
+    logger.warn({ field: field.field, source: field.source }, `config field accepted but ignored: ${field.reason}`);
+  }
 
   let node;
   try {
