@@ -94,3 +94,43 @@ test('freePort gives a bindable port and /proc status reads work for this proces
   assert.ok(procStatusKb(process.pid, 'VmRSS') > 0);
   assert.ok(procStatusKb(process.pid, 'VmHWM') > 0);
 });
+
+test('a broker does not outlive a SIGKILLed test process (the watchdog kills it)', async () => {
+  const { spawn } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  const fixture = new URL('../helpers/fixtures/start-and-hang.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The SIGKILLed fixture cannot remove its broker's data dir; we do.
+  let tempDir = '';
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`fixture printed nothing in 30 s: ${out}`)), 30_000);
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const nl = out.indexOf('\n');
+        if (nl >= 0) {
+          clearTimeout(timer);
+          resolve(out.slice(0, nl));
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`fixture exited with ${code}: ${out}`)));
+    });
+    const { pid, dataDir } = JSON.parse(line) as { pid: number; dataDir: string };
+    tempDir = dataDir;
+    assert.ok(existsSync(`/proc/${pid}`), 'the broker runs');
+    child.kill('SIGKILL');
+    // The watchdog polls once a second; allow a bounded ten seconds.
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const stat = existsSync(`/proc/${pid}/stat`) ? (await import('node:fs')).readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+      // A killed child may linger as a zombie until its parent (gone) is reaped by init.
+      gone = stat === '' || /\) Z /.test(stat);
+    }
+    assert.ok(gone, `broker ${pid} still running 10 s after its test process was SIGKILLed`);
+  } finally {
+    child.kill('SIGKILL');
+    if (tempDir.startsWith('/tmp/runnel-test-')) (await import('node:fs')).rmSync(tempDir, { recursive: true, force: true });
+  }
+});
