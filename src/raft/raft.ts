@@ -331,8 +331,12 @@ export class Raft {
         // A stale leader (for instance one cut off by a partition) learns our term and
         // steps down. Without this, pre-vote would keep it from ever hearing a higher term.
         this.send(newMessage('appResp', this.id, m.from, this.term));
-      } else if (m.type === 'preVote') {
-        const r = newMessage('preVoteResp', this.id, m.from, this.term);
+      } else if (m.type === 'preVote' || m.type === 'vote') {
+        // §5.1: reject a stale request with our term, so the candidate catches up. A
+        // candidate that is not in our configuration (or we not in its) would otherwise
+        // never hear of our term, and the two could campaign past each other forever
+        // (found by the simulator, seed 7789).
+        const r = newMessage(m.type === 'vote' ? 'voteResp' : 'preVoteResp', this.id, m.from, this.term);
         r.reject = true;
         this.send(r);
       }
