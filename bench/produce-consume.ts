@@ -75,6 +75,10 @@ interface ProduceResult {
   seconds: number;
   hist: Histogram;
   acked: number;
+  /** --rate mode: time from a record's scheduled slot to its request being written (client side). */
+  sendDelay?: Histogram;
+  /** --rate mode: time from a request being written to its acknowledgement (broker and network). */
+  requestLatency?: Histogram;
 }
 
 async function produceRunnelFlatOut(host: string, port: number): Promise<ProduceResult> {
@@ -114,6 +118,8 @@ async function produceRunnelFlatOut(host: string, port: number): Promise<Produce
 async function produceRunnelAtRate(host: string, port: number): Promise<ProduceResult> {
   const c = await RawClient.connect({ host, port, clientId: 'bench-producer' });
   const hist = new Histogram();
+  const sendDelay = new Histogram();
+  const requestLatency = new Histogram();
   let acked = 0;
   let failed: Error | null = null;
   const pending = new Set<Promise<void>>();
@@ -135,10 +141,13 @@ async function produceRunnelAtRate(host: string, port: number): Promise<ProduceR
         const from = next;
         next += share;
         const batch = buildBatch(records(from, share, Date.now()));
+        const sentAt = performance.now();
+        for (let k = 0; k < share; k++) sendDelay.record((sentAt - (start + (from + k) * intervalMs)) * 1000);
         const req = c.produce(topic, p, batch, -1).then(
           (res) => {
             if (res.errorCode !== 0) failed = new Error(`produce failed with error ${res.errorCode}`);
             const ackAt = performance.now();
+            requestLatency.record((ackAt - sentAt) * 1000);
             // Record i was due at start + i × interval; its latency runs from then to the ack.
             for (let k = 0; k < share; k++) hist.record((ackAt - (start + (from + k) * intervalMs)) * 1000);
             acked += share;
@@ -157,7 +166,7 @@ async function produceRunnelAtRate(host: string, port: number): Promise<ProduceR
   const seconds = (performance.now() - start) / 1000;
   c.close();
   if (failed) throw failed;
-  return { seconds, hist, acked };
+  return { seconds, hist, acked, sendDelay, requestLatency };
 }
 
 async function produceKafkaJs(host: string, port: number): Promise<ProduceResult> {
@@ -300,6 +309,11 @@ async function main(): Promise<void> {
         `${mb(produced.acked * size, produced.seconds)} MB/s of values`,
     );
     console.log(`produce latency: ${produced.hist.summary()}`);
+    if (produced.sendDelay && produced.requestLatency) {
+      // The split tells a slow client (late sends) from a slow broker (late acks).
+      console.log(`  of which slot -> request written (client, per record): ${produced.sendDelay.summary()}`);
+      console.log(`  of which request written -> ack (broker, per request): ${produced.requestLatency.summary()}`);
+    }
     console.log(
       `produce CPU: broker ${broker ? brokerCpu.toFixed(2) + ' s' : 'n/a (external broker)'}, client ${selfCpu.toFixed(2)} s ` +
         `over ${produced.seconds.toFixed(2)} s of wall time`,
