@@ -51,6 +51,9 @@ export class LocalController {
       case 'registerBroker':
         this.logger.info({ broker: command.broker }, 'broker registered');
         break;
+      case 'allocateProducerIds':
+        this.logger.info({ nodeId: command.nodeId, firstId: command.firstId, count: command.count }, 'producer ids allocated');
+        break;
     }
   }
 }

@@ -31,7 +31,14 @@ export type MetadataCommand =
   | { type: 'registerBroker'; broker: BrokerRecord }
   | { type: 'createTopic'; topic: TopicRecord }
   | { type: 'deleteTopic'; name: string }
-  | { type: 'createPartitions'; name: string; assignments: number[][] };
+  | { type: 'createPartitions'; name: string; assignments: number[][] }
+  /**
+   * Hands out the producer ids [firstId, firstId + count) (KIP-98 InitProducerId) to one broker.
+   * The proposer names the first id it expects, so two brokers racing for a block cannot both get
+   * it: the second command fails and that broker asks again. Ids never repeat, even across
+   * restarts, because the counter lives in the replicated, persisted metadata.
+   */
+  | { type: 'allocateProducerIds'; nodeId: number; firstId: number; count: number };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -39,12 +46,15 @@ export type MetadataErrorKind =
   | 'TOPIC_ALREADY_EXISTS'
   | 'UNKNOWN_TOPIC_OR_PARTITION'
   | 'INVALID_TOPIC_EXCEPTION'
-  | 'INVALID_PARTITIONS';
+  | 'INVALID_PARTITIONS'
+  | 'INVALID_REQUEST';
 
 export interface MetadataSnapshot {
   clusterId: string;
   brokers: BrokerRecord[];
   topics: TopicRecord[];
+  /** The next producer id to hand out; absent in snapshots written before it existed (= 0). */
+  nextProducerId?: number;
 }
 
 export class MetadataState {
@@ -53,9 +63,11 @@ export class MetadataState {
   private readonly topics = new Map<string, TopicRecord>();
   private readonly topicsById = new Map<string, TopicRecord>();
   private readonly collisionKeys = new Map<string, string>();
+  private nextProducerIdValue: number;
 
   constructor(snapshot: MetadataSnapshot) {
     this.clusterId = snapshot.clusterId;
+    this.nextProducerIdValue = snapshot.nextProducerId ?? 0;
     for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, broker);
     for (const topic of snapshot.topics) this.insertTopic(topic);
   }
@@ -71,7 +83,18 @@ export class MetadataState {
         return this.deleteTopic(command.name);
       case 'createPartitions':
         return this.createPartitions(command.name, command.assignments);
+      case 'allocateProducerIds':
+        if (command.firstId !== this.nextProducerIdValue || command.count < 1) {
+          return { ok: false, error: 'INVALID_REQUEST', message: `the next producer id is ${this.nextProducerIdValue}, not ${command.firstId}` };
+        }
+        this.nextProducerIdValue += command.count;
+        return { ok: true };
     }
+  }
+
+  /** The first producer id no broker has been given yet. */
+  get nextProducerId(): number {
+    return this.nextProducerIdValue;
   }
 
   topic(name: string): TopicRecord | undefined {
@@ -105,6 +128,7 @@ export class MetadataState {
       clusterId: this.clusterId,
       brokers: this.allBrokers().map((b) => ({ ...b })),
       topics: this.allTopics().map((t) => structuredClone(t)),
+      nextProducerId: this.nextProducerIdValue,
     };
   }
 

@@ -79,6 +79,7 @@ export class ReplicaManager {
         void this.dropTopic(command.name);
         break;
       case 'registerBroker':
+      case 'allocateProducerIds':
         break;
     }
   }
