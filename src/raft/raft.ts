@@ -68,6 +68,7 @@ export class Raft {
 
   msgs: Message[] = [];
   readStates: ReadState[] = [];
+  private readonly matchScratch: number[] = [];
 
   constructor(cfg: RaftConfig, storage: Storage, rng: Rng) {
     validateConfig(cfg);
@@ -722,12 +723,20 @@ export class Raft {
   /** Commits the highest index stored on a quorum of identity-checked voters (§5.3, §5.4.2). */
   private maybeCommit(): boolean {
     const conf = this.conf.current();
-    const matches: number[] = [];
+    // Insertion sort, descending, into a reused array: groups are small and this runs
+    // on every acknowledgement.
+    const matches = this.matchScratch;
+    let n = 0;
     for (const id of conf.voters.keys()) {
       const pr = this.prs.get(id);
-      matches.push(pr !== undefined && pr.identityOk ? pr.match : 0);
+      const v = pr !== undefined && pr.identityOk ? pr.match : 0;
+      let k = n++;
+      while (k > 0 && matches[k - 1] < v) {
+        matches[k] = matches[k - 1];
+        k--;
+      }
+      matches[k] = v;
     }
-    matches.sort((a, b) => b - a);
     const mci = matches[conf.quorum() - 1];
     return this.log.maybeCommit(mci, this.term);
   }
