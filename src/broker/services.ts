@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { LocalController } from '../cluster/local-controller.ts';
 import type { ReplicaManager } from '../partition/replica-manager.ts';
 import type { TopicConfigDefaults } from './topic-configs.ts';
+import type { GroupCoordinator } from './group/coordinator.ts';
+import type { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 
 export interface BrokerLimits {
   frameBytesMax: number;
@@ -30,6 +32,10 @@ export interface BrokerServices {
   limits: BrokerLimits;
   controller: LocalController;
   replicas: ReplicaManager;
+  /** Consumer groups and committed offsets of the __consumer_offsets partitions led here. */
+  groups: GroupCoordinator;
+  /** Producer ids for InitProducerId (KIP-98). */
+  producerIds: ProducerIdAllocator;
   logger: Logger;
   /** Broker-level settings shown by DescribeConfigs for resource type BROKER. */
   brokerConfigs: Record<string, string>;

@@ -12,6 +12,13 @@ import { createHandlers } from '../broker/handlers/index.ts';
 import { KafkaServer } from '../broker/server.ts';
 import type { BrokerServices } from '../broker/services.ts';
 import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
+import { GroupCoordinator, defaultCoordinatorLimits } from '../broker/group/coordinator.ts';
+import { defaultGroupLimits } from '../broker/group/group.ts';
+import { OFFSETS_TOPIC } from '../broker/group/offsets-topic.ts';
+import { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
+
+/** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
+const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
 
 export interface BrokerNode {
   nodeId: number;
@@ -54,6 +61,21 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   const controller = new LocalController(state, store, logger);
   controller.onApplied((command, applied) => replicas.onMetadata(command, applied));
 
+  const groups = new GroupCoordinator(
+    {
+      nodeId,
+      metadata: () => controller.state,
+      offsetsPartition: (index) => replicas.partition(OFFSETS_TOPIC, index),
+      isLeader: (index) => replicas.leaderOf(OFFSETS_TOPIC, index).leaderId === nodeId,
+      leaderEpoch: (index) => replicas.leaderEpoch(OFFSETS_TOPIC, index),
+      now: () => Date.now(),
+      logger,
+    },
+    { ...defaultGroupLimits, ...defaultCoordinatorLimits },
+  );
+  // Rebuild groups and committed offsets from __consumer_offsets before the first client arrives.
+  groups.loadAll();
+
   const services: BrokerServices = {
     nodeId,
     clusterId: state.clusterId,
@@ -74,6 +96,8 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     },
     controller,
     replicas,
+    groups,
+    producerIds: new ProducerIdAllocator(controller, nodeId),
     logger,
     brokerConfigs: brokerConfigView(config),
   };
@@ -94,6 +118,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   try {
     listening = await server.listen();
   } catch (err) {
+    groups.close();
     await replicas.close();
     store.close();
     throw err;
@@ -107,6 +132,10 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
 
   const retentionTimer = setInterval(() => replicas.runRetention(Date.now()), config.retention_check_interval_ms);
   retentionTimer.unref();
+  const offsetsExpiryTimer = setInterval(() => {
+    groups.expireOffsets().catch((err: unknown) => logger.warn({ err }, 'offset expiry failed'));
+  }, OFFSETS_RETENTION_CHECK_INTERVAL_MS);
+  offsetsExpiryTimer.unref();
 
   logger.info(
     { host: listening.host, port: listening.port, advertised: `${config.server.advertised_host}:${listening.port}`, nodeId, clusterId: state.clusterId, dataDir },
@@ -123,7 +152,9 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     close() {
       closing ??= (async () => {
         clearInterval(retentionTimer);
+        clearInterval(offsetsExpiryTimer);
         await server.close();
+        groups.close();
         await replicas.close();
         store.close();
         logger.info({ nodeId }, 'broker stopped');

@@ -14,6 +14,18 @@ import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl.ts';
+import { findCoordinatorHandler } from './find-coordinator.ts';
+import { joinGroupHandler } from './join-group.ts';
+import { syncGroupHandler } from './sync-group.ts';
+import { heartbeatHandler } from './heartbeat.ts';
+import { leaveGroupHandler } from './leave-group.ts';
+import { offsetCommitHandler } from './offset-commit.ts';
+import { offsetFetchHandler } from './offset-fetch.ts';
+import { offsetDeleteHandler } from './offset-delete.ts';
+import { listGroupsHandler } from './list-groups.ts';
+import { describeGroupsHandler } from './describe-groups.ts';
+import { deleteGroupsHandler } from './delete-groups.ts';
+import { initProducerIdHandler } from './init-producer-id.ts';
 
 export function createHandlers(services: BrokerServices): Map<number, ApiHandler> {
   const handlers = new Map<number, ApiHandler>();
@@ -31,6 +43,18 @@ export function createHandlers(services: BrokerServices): Map<number, ApiHandler
     describeClusterHandler(services),
     saslHandshakeHandler(),
     saslAuthenticateHandler(),
+    findCoordinatorHandler(services),
+    joinGroupHandler(services),
+    syncGroupHandler(services),
+    heartbeatHandler(services),
+    leaveGroupHandler(services),
+    offsetCommitHandler(services),
+    offsetFetchHandler(services),
+    offsetDeleteHandler(services),
+    listGroupsHandler(services),
+    describeGroupsHandler(services),
+    deleteGroupsHandler(services),
+    initProducerIdHandler(services),
   ];
   for (const handler of all) handlers.set(handler.api.apiKey, handler);
   return handlers;

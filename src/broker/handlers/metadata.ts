@@ -23,6 +23,7 @@ import { apiFor, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic } from '../topic-admin.ts';
 import { uuidFromHex, uuidToHex, zeroUuid } from '../uuid.ts';
+import { isInternalTopic } from '../group/offsets-topic.ts';
 
 export function metadataHandler(services: BrokerServices): ApiHandler {
   return {
@@ -54,7 +55,8 @@ export function metadataHandler(services: BrokerServices): ApiHandler {
             topics.push(topicError(ErrorCode.INVALID_TOPIC_EXCEPTION, name));
             continue;
           }
-          if (!allowCreate) {
+          // Internal topics (__consumer_offsets) are created by the broker when it needs them.
+          if (!allowCreate || isInternalTopic(name)) {
             topics.push(topicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name));
             continue;
           }
@@ -92,7 +94,7 @@ function describeTopic(services: BrokerServices, topic: TopicRecord): Body {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: uuidFromHex(topic.topicId),
-    isInternal: false,
+    isInternal: isInternalTopic(topic.name),
     partitions: topic.assignments.map((replicas, index) => {
       const leader = services.replicas.leaderOf(topic.name, index);
       return {

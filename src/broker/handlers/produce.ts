@@ -18,6 +18,7 @@ import { validateBatches } from '../../protocol/record-batch.ts';
 import { apiFor, noResponse, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { effectiveTopicConfig } from '../topic-configs.ts';
+import { isInternalTopic } from '../group/offsets-topic.ts';
 
 interface PartitionOutcome {
   index: number;
@@ -87,6 +88,10 @@ function produceToPartition(
   const topic = services.controller.state.topic(topicName);
   if (!topic || index < 0 || index >= topic.partitionCount) {
     return { result: setError(result, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null) };
+  }
+  // Only the group coordinator writes __consumer_offsets; a client's record there could corrupt it.
+  if (isInternalTopic(topicName)) {
+    return { result: setError(result, ErrorCode.INVALID_TOPIC_EXCEPTION, `${topicName} is an internal topic`) };
   }
   const partition = services.replicas.partition(topicName, index);
   if (!partition) return { result: setError(result, ErrorCode.NOT_LEADER_OR_FOLLOWER, null) };

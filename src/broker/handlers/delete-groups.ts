@@ -1,0 +1,25 @@
+// DeleteGroups (key 42): delete empty groups and their committed offsets.
+//
+//   DeleteGroupsRequest => [groups_names]
+//   DeleteGroupsResponse => throttle_time_ms [results]
+//     results => group_id error_code
+//
+// A group with members gets NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND. Deletion writes
+// tombstones for the group and each of its offsets to __consumer_offsets before the answer.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { apiFor, type ApiHandler } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+export function deleteGroupsHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.DeleteGroups),
+    async handle(request) {
+      const results: Array<{ groupId: string; errorCode: number }> = [];
+      for (const groupId of request.groupsNames as string[]) {
+        results.push({ groupId, errorCode: await services.groups.deleteGroup(groupId) });
+      }
+      return { throttleTimeMs: 0, results };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// DescribeGroups (key 15): state, protocol and members of groups.
+//
+//   DescribeGroupsRequest => [groups] include_authorized_operations(v3+)
+//   DescribeGroupsResponse => throttle_time_ms(v1+) [groups]
+//     groups => error_code group_id group_state protocol_type protocol_data [members]
+//         authorized_operations(v3+)
+//       members => member_id group_instance_id(v4+) client_id client_host member_metadata
+//           member_assignment
+//
+// As in Kafka, an unknown group is described with state "Dead" and no error, and member metadata
+// and assignments are shown only for a Stable group.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { apiFor, type ApiHandler } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+/** Kafka's "authorized operations not requested" marker. */
+const OPERATIONS_OMITTED = -2147483648;
+
+export function describeGroupsHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.DescribeGroups),
+    handle(request) {
+      const groups = (request.groups as string[]).map((groupId) => {
+        const { errorCode, summary } = services.groups.describeGroup(groupId);
+        return {
+          errorCode,
+          groupId,
+          groupState: summary.state,
+          protocolType: summary.protocolType,
+          protocolData: summary.protocolName,
+          members: summary.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: m.groupInstanceId,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: m.metadata,
+            memberAssignment: m.assignment,
+          })),
+          authorizedOperations: OPERATIONS_OMITTED,
+        };
+      });
+      return { throttleTimeMs: 0, groups };
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// Heartbeat (key 12): a member shows it is alive and learns whether a rebalance started.
+//
+//   HeartbeatRequest => group_id generation_id member_id group_instance_id(v3+)
+//   HeartbeatResponse => throttle_time_ms(v1+) error_code
+//
+// REBALANCE_IN_PROGRESS tells the member to rejoin; ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID that
+// it is no longer part of the group it thinks it is in.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { apiFor, type ApiHandler } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+export function heartbeatHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.Heartbeat),
+    handle(request, context) {
+      const errorCode = services.groups.heartbeat(
+        request.groupId,
+        request.memberId,
+        context.apiVersion >= 3 ? (request.groupInstanceId ?? null) : null,
+        request.generationId,
+      );
+      return { throttleTimeMs: 0, errorCode };
+    },
+  };
+}

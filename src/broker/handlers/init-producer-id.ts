@@ -1,0 +1,33 @@
+// InitProducerId (key 22): a producer id and epoch for an idempotent producer (KIP-98).
+//
+//   InitProducerIdRequest => transactional_id transaction_timeout_ms producer_id(v3+)
+//       producer_epoch(v3+)
+//   InitProducerIdResponse => throttle_time_ms error_code producer_id producer_epoch
+//
+// Without a transactional id Kafka always hands out a fresh producer id with epoch 0, also when
+// the client names its old id and epoch (KIP-360 epoch bumps only apply to transactional ids), so
+// do we. Ids are allocated durably in blocks (producer-id-allocator.ts). Transactions are not
+// implemented: a transactional id is refused with a non-retriable error.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { apiFor, type ApiHandler } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+export function initProducerIdHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.InitProducerId),
+    async handle(request) {
+      if (request.transactionalId !== null && request.transactionalId !== undefined) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+      }
+      try {
+        const producerId = await services.producerIds.allocate();
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+      } catch (err) {
+        services.logger.warn({ err }, 'producer id allocation failed');
+        return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 };
+      }
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// JoinGroup (key 11): a member joins (or rejoins) a group and waits for the rebalance.
+//
+//   JoinGroupRequest => group_id session_timeout_ms rebalance_timeout_ms(v1+) member_id
+//       group_instance_id(v5+) protocol_type [protocols]
+//     protocols => name metadata
+//   JoinGroupResponse => throttle_time_ms(v2+) error_code generation_id protocol_type(v7+)
+//       protocol_name leader member_id [members]
+//     members => member_id group_instance_id(v5+) metadata
+//
+// The request is parked until the group completes its join phase (group.ts). From v4 a new
+// dynamic member first gets MEMBER_ID_REQUIRED with its id and must join again with it (KIP-394).
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+export function joinGroupHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.JoinGroup),
+    async handle(request, context) {
+      const answer = await services.groups.join(request.groupId, {
+        memberId: request.memberId ?? '',
+        groupInstanceId: context.apiVersion >= 5 ? (request.groupInstanceId ?? null) : null,
+        clientId: context.clientId ?? '',
+        clientHost: `/${context.remoteAddress}`,
+        sessionTimeoutMs: request.sessionTimeoutMs,
+        rebalanceTimeoutMs: context.apiVersion >= 1 ? request.rebalanceTimeoutMs : -1,
+        protocolType: request.protocolType,
+        protocols: (request.protocols as Body[]).map((p) => ({ name: p.name as string, metadata: p.metadata as Buffer })),
+        requireKnownMemberId: context.apiVersion >= 4,
+      });
+      return {
+        throttleTimeMs: 0,
+        errorCode: answer.errorCode,
+        generationId: answer.generationId,
+        protocolType: answer.protocolType,
+        // Before v7 the protocol name is not nullable: an error answer carries an empty one.
+        protocolName: answer.protocolName ?? (context.apiVersion >= 7 ? null : ''),
+        leader: answer.leader,
+        memberId: answer.memberId,
+        members: answer.members,
+      };
+    },
+  };
+}

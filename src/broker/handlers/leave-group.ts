@@ -1,0 +1,36 @@
+// LeaveGroup (key 13): members leave a group, which then rebalances without them.
+//
+//   LeaveGroupRequest => group_id member_id(v0-2) [members](v3+)
+//     members => member_id group_instance_id
+//   LeaveGroupResponse => throttle_time_ms(v1+) error_code [members](v3+)
+//     members => member_id group_instance_id error_code
+//
+// v3 (KIP-345) leaves several members at once, static members by their group instance id; each
+// member gets its own error. Before v3 the one member's error is the response's error.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+export function leaveGroupHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.LeaveGroup),
+    handle(request, context) {
+      const batch = context.apiVersion >= 3;
+      const members: Array<{ memberId: string; groupInstanceId: string | null }> = batch
+        ? (request.members as Body[]).map((m) => ({ memberId: m.memberId as string, groupInstanceId: (m.groupInstanceId as string | null) ?? null }))
+        : [{ memberId: request.memberId as string, groupInstanceId: null }];
+      const result = services.groups.leave(request.groupId, members);
+      if (!batch) {
+        const errorCode = result.errorCode !== ErrorCode.NONE ? result.errorCode : result.members[0];
+        return { throttleTimeMs: 0, errorCode };
+      }
+      return {
+        throttleTimeMs: 0,
+        errorCode: result.errorCode,
+        members: result.errorCode !== ErrorCode.NONE ? [] : members.map((m, i) => ({ ...m, errorCode: result.members[i] })),
+      };
+    },
+  };
+}

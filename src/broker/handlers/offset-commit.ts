@@ -1,0 +1,44 @@
+// OffsetCommit (key 8): a consumer saves its position in each partition.
+//
+//   OffsetCommitRequest => group_id generation_id_or_member_epoch(v1+) member_id(v1+)
+//       group_instance_id(v7+) retention_time_ms(v2-4) [topics]
+//     topics => name [partitions]
+//       partitions => partition_index committed_offset committed_leader_epoch(v6+)
+//           commit_timestamp(v1) committed_metadata
+//   OffsetCommitResponse => throttle_time_ms(v3+) [topics]
+//     topics => name [partitions]
+//       partitions => partition_index error_code
+//
+// The commit is answered once its record in __consumer_offsets is durable (coordinator.ts).
+// Generation -1 with an empty member id commits for a group that does not use group management
+// (assign() consumers, admin tools). retention_time_ms and commit_timestamp are ignored, as in
+// Kafka 2.1+: retention is the broker's.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+export function offsetCommitHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.OffsetCommit),
+    async handle(request, context) {
+      const topics = (request.topics as Body[]).map((t) => ({
+        name: t.name as string,
+        partitions: (t.partitions as Body[]).map((p) => ({
+          partitionIndex: p.partitionIndex as number,
+          committedOffset: p.committedOffset as number,
+          committedLeaderEpoch: context.apiVersion >= 6 ? (p.committedLeaderEpoch as number) : -1,
+          committedMetadata: (p.committedMetadata as string | null) ?? null,
+        })),
+      }));
+      const results = await services.groups.commitOffsets(
+        request.groupId,
+        context.apiVersion >= 1 ? (request.memberId ?? '') : '',
+        context.apiVersion >= 7 ? (request.groupInstanceId ?? null) : null,
+        context.apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1,
+        topics,
+      );
+      return { throttleTimeMs: 0, topics: results };
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// SyncGroup (key 14): members fetch their assignment; the leader brings everyone's.
+//
+//   SyncGroupRequest => group_id generation_id member_id group_instance_id(v3+)
+//       protocol_type(v5+) protocol_name(v5+) [assignments]
+//     assignments => member_id assignment
+//   SyncGroupResponse => throttle_time_ms(v1+) error_code protocol_type(v5+) protocol_name(v5+)
+//       assignment
+//
+// Followers wait until the leader's SyncGroup arrives; the leader's assignment is relayed byte for
+// byte and made durable in __consumer_offsets before anyone is answered.
+
+import { ApiKey } from '../../protocol/apis/index.ts';
+import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { BrokerServices } from '../services.ts';
+
+export function syncGroupHandler(services: BrokerServices): ApiHandler {
+  return {
+    api: apiFor(ApiKey.SyncGroup),
+    async handle(request, context) {
+      const answer = await services.groups.sync(request.groupId, {
+        memberId: request.memberId,
+        groupInstanceId: context.apiVersion >= 3 ? (request.groupInstanceId ?? null) : null,
+        generationId: request.generationId,
+        protocolType: context.apiVersion >= 5 ? (request.protocolType ?? null) : null,
+        protocolName: context.apiVersion >= 5 ? (request.protocolName ?? null) : null,
+        assignments: (request.assignments as Body[]).map((a) => ({ memberId: a.memberId as string, assignment: a.assignment as Buffer })),
+      });
+      return {
+        throttleTimeMs: 0,
+        errorCode: answer.errorCode,
+        protocolType: answer.protocolType,
+        protocolName: answer.protocolName,
+        assignment: answer.assignment,
+      };
+    },
+  };
+}
