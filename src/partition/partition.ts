@@ -9,6 +9,9 @@
 // commit index; the produce and fetch handlers see the same interface.
 
 import type { Log } from '../storage/log.ts';
+import { readBatchHeader } from '../protocol/record-batch.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { ProducerStateTable, lastSequenceOf, type SequenceCheck } from './producer-state.ts';
 
 export type FlushMode = 'group' | 'interval' | 'none';
 
@@ -21,6 +24,8 @@ export class Partition {
   readonly topic: string;
   readonly index: number;
   readonly log: Log;
+  /** Idempotent producers' sequences (KIP-98), derived from the log: rebuilt on open, kept by append. */
+  private producers: ProducerStateTable;
   private readonly flushMode: FlushMode;
   private hw: number;
   private closed = false;
@@ -36,6 +41,43 @@ export class Partition {
     this.flushMode = flushMode;
     // What recovery found on disk is durable: it was there after the restart.
     this.hw = log.logEndOffset;
+    this.producers = ProducerStateTable.rebuild(log);
+  }
+
+  /**
+   * Checks the producer sequences of batches about to be appended: all new and in order, a retry
+   * of one batch already in the log (its original offsets), or the error for the whole request.
+   * Check and append must run in the same turn of the event loop, so nothing comes in between.
+   */
+  checkProducerBatches(batches: Buffer[]): SequenceCheck {
+    const pending = new Map<number, { epoch: number; lastSeq: number }>();
+    for (const batch of batches) {
+      const header = readBatchHeader(batch, 0);
+      if (header.producerId < 0) continue;
+      const check = this.producers.check(header, pending);
+      if (check.kind === 'error') return check;
+      if (check.kind === 'duplicate') {
+        // Clients send one batch per partition per request; a retry mixed with new batches would
+        // leave no single answer to give, so Kafka's error for it is the honest one.
+        if (batches.length === 1) return check;
+        return { kind: 'error', errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER, message: 'a retried batch came together with other batches' };
+      }
+      pending.set(header.producerId, {
+        epoch: header.producerEpoch,
+        lastSeq: lastSequenceOf(header.baseSequence, header.lastOffsetDelta),
+      });
+    }
+    return { kind: 'append' };
+  }
+
+  /** Recomputes producer state from the log (after the log was truncated, e.g. by Raft). */
+  rebuildProducerState(): void {
+    this.producers = ProducerStateTable.rebuild(this.log);
+  }
+
+  /** A producer's epoch and last batches in this partition (tests, admin views). */
+  producerEntry(producerId: number): ReturnType<ProducerStateTable['entry']> {
+    return this.producers.entry(producerId);
   }
 
   get highWatermark(): number {
@@ -59,6 +101,9 @@ export class Partition {
       const result = this.log.append(batch, leaderEpoch);
       if (baseOffset < 0) baseOffset = result.baseOffset;
       lastOffset = result.lastOffset;
+      // Every append goes through here, so the producer state always describes the log.
+      const header = readBatchHeader(batch, 0);
+      if (header.producerId >= 0) this.producers.record(header, result.baseOffset);
     }
     if (this.flushMode === 'group') this.requestFlush();
     else this.advanceTo(this.log.logEndOffset);

@@ -10,7 +10,8 @@
 //
 // Batches are validated (magic 2, length, CRC-32C, size limit) and stored exactly as sent: the
 // broker never decompresses or rebuilds them. acks=0 gets no response, acks=1 is answered after the
-// leader's append, acks=all (-1) after the batch is durable (DESIGN.md §1).
+// leader's append, acks=all (-1) after the batch is durable (DESIGN.md §1). Batches of idempotent
+// producers are checked against the partition's producer state first (KIP-98, producer-state.ts).
 
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -111,6 +112,15 @@ function produceToPartition(
     if ((batch.attributes & 0x30) !== 0) {
       return { result: setError(result, ErrorCode.INVALID_RECORD, 'transactional and control batches are not supported') };
     }
+  }
+  // KIP-98: an idempotent producer's retry is answered with the offsets it got the first time,
+  // and a batch out of sequence or from a fenced epoch is refused.
+  const sequence = partition.checkProducerBatches(validation.batches.map((b) => b.buf));
+  if (sequence.kind === 'error') return { result: setError(result, sequence.errorCode, sequence.message) };
+  if (sequence.kind === 'duplicate') {
+    result.baseOffset = sequence.firstOffset;
+    result.logStartOffset = partition.logStartOffset;
+    return { result, wait: acks === -1 ? partition.waitDurable(sequence.lastOffset) : undefined };
   }
   try {
     const appended = partition.append(

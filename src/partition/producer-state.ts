@@ -1,0 +1,167 @@
+// Per-partition state of idempotent producers (KIP-98): for each producer id, its epoch and the
+// sequence numbers and offsets of its last five batches. It decides, for a batch about to be
+// appended, whether it is new and in order, a retry of a batch already in the log (answered with
+// the original offsets, not appended again), out of order, or from a fenced (older) epoch.
+//
+// The state is derived from the log only: `rebuild` scans the batch headers, and every append
+// records the batch it wrote. So whatever the log holds after a crash, a truncation or (in cluster
+// mode) a change of leader, the state can be recomputed from it, and a new leader that replicated
+// the log has the same answers for retries as the old one.
+//
+// Sequence rules follow Kafka's ProducerStateManager: a known producer's next batch must start at
+// its last sequence + 1 (wrapping after 2^31 - 1); a new epoch must start at 0; an older epoch is
+// fenced (INVALID_PRODUCER_EPOCH); an unknown producer may start anywhere (its earlier batches may
+// have been removed by retention or DeleteRecords).
+
+import { ErrorCode } from '../protocol/errors.ts';
+import { readBatchHeader } from '../protocol/record-batch.ts';
+import type { Log } from '../storage/log.ts';
+
+/** Kafka keeps the last five batches per producer: max.in.flight.requests.per.connection ≤ 5. */
+export const PRODUCER_BATCHES_KEPT = 5;
+/** Producers remembered per partition; the least recently active is forgotten beyond this. */
+export const PRODUCERS_PER_PARTITION_MAX = 10_000;
+/** Bytes read per step when the state is rebuilt from the log. */
+const REBUILD_READ_BYTES = 1024 * 1024;
+const INT32_MAX = 2147483647;
+
+export interface BatchSequence {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  /** Oldest first, at most PRODUCER_BATCHES_KEPT. */
+  batches: BatchSequence[];
+}
+
+export type SequenceCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; firstOffset: number; lastOffset: number }
+  | { kind: 'error'; errorCode: number; message: string };
+
+/** The producer fields of a batch header. */
+export interface ProducerBatch {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  lastOffsetDelta: number;
+}
+
+/** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from 2^31 - 1 to 0. */
+export function lastSequenceOf(baseSequence: number, lastOffsetDelta: number): number {
+  if (baseSequence > INT32_MAX - lastOffsetDelta) return lastOffsetDelta - (INT32_MAX - baseSequence) - 1;
+  return baseSequence + lastOffsetDelta;
+}
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
+}
+
+export class ProducerStateTable {
+  private readonly producers = new Map<number, ProducerEntry>();
+  private readonly producersMax: number;
+
+  constructor(producersMax = PRODUCERS_PER_PARTITION_MAX) {
+    this.producersMax = producersMax;
+  }
+
+  /** Scans the batch headers of `log` from its start to its end and records every producer batch. */
+  static rebuild(log: Log, producersMax = PRODUCERS_PER_PARTITION_MAX): ProducerStateTable {
+    const table = new ProducerStateTable(producersMax);
+    let position = log.logStartOffset;
+    const end = log.logEndOffset;
+    // Every step reads at least one whole batch and moves past it; `end` bounds the loop.
+    while (position < end) {
+      const read = log.read(position, REBUILD_READ_BYTES, end);
+      if (read.records.length === 0 || read.nextOffset <= position) break;
+      let at = 0;
+      while (at + 61 <= read.records.length) {
+        const header = readBatchHeader(read.records, at);
+        const size = 12 + header.batchLength;
+        if (at + size > read.records.length) break;
+        const lastOffset = header.baseOffset + header.lastOffsetDelta;
+        if (lastOffset >= position && header.producerId >= 0) table.record(header, header.baseOffset);
+        at += size;
+      }
+      position = read.nextOffset;
+    }
+    return table;
+  }
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  /**
+   * Checks a batch against the state. `pending` carries batches of the same request that were
+   * checked but not yet appended, so a request with several batches is checked as one sequence.
+   */
+  check(batch: ProducerBatch, pending?: Map<number, { epoch: number; lastSeq: number }>): SequenceCheck {
+    const { producerId, producerEpoch, baseSequence } = batch;
+    if (producerId < 0) return { kind: 'append' };
+    if (baseSequence < 0) {
+      return { kind: 'error', errorCode: ErrorCode.INVALID_RECORD, message: `producer ${producerId} sent a batch without a sequence number` };
+    }
+    const lastSeq = lastSequenceOf(baseSequence, batch.lastOffsetDelta);
+    const entry = this.producers.get(producerId);
+    const ahead = pending?.get(producerId);
+    const currentEpoch = ahead?.epoch ?? entry?.epoch;
+    if (currentEpoch === undefined) return { kind: 'append' };
+    if (producerEpoch < currentEpoch) {
+      return {
+        kind: 'error',
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+        message: `producer ${producerId} epoch ${producerEpoch} is older than the current epoch ${currentEpoch} (fenced)`,
+      };
+    }
+    if (!ahead && entry && producerEpoch === entry.epoch) {
+      const duplicate = entry.batches.find((b) => b.firstSeq === baseSequence && b.lastSeq === lastSeq);
+      if (duplicate) return { kind: 'duplicate', firstOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset };
+    }
+    if (producerEpoch > currentEpoch) {
+      if (baseSequence !== 0) {
+        return {
+          kind: 'error',
+          errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          message: `producer ${producerId} started epoch ${producerEpoch} at sequence ${baseSequence}, not 0`,
+        };
+      }
+      return { kind: 'append' };
+    }
+    const previous = ahead?.lastSeq ?? entry!.batches[entry!.batches.length - 1]?.lastSeq;
+    if (previous === undefined || inSequence(previous, baseSequence)) return { kind: 'append' };
+    return {
+      kind: 'error',
+      errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+      message: `producer ${producerId} epoch ${producerEpoch}: expected sequence ${previous === INT32_MAX ? 0 : previous + 1}, got ${baseSequence}`,
+    };
+  }
+
+  /** Records a batch that is now in the log at `firstOffset`. */
+  record(batch: ProducerBatch, firstOffset: number): void {
+    if (batch.producerId < 0) return;
+    const lastSeq = lastSequenceOf(batch.baseSequence, batch.lastOffsetDelta);
+    let entry = this.producers.get(batch.producerId);
+    if (entry) {
+      // Re-inserting keeps the map in order of last activity, oldest first, for eviction.
+      this.producers.delete(batch.producerId);
+      if (batch.producerEpoch !== entry.epoch) entry = { epoch: batch.producerEpoch, batches: [] };
+    } else {
+      entry = { epoch: batch.producerEpoch, batches: [] };
+    }
+    entry.batches.push({ firstSeq: batch.baseSequence, lastSeq, firstOffset, lastOffset: firstOffset + batch.lastOffsetDelta });
+    if (entry.batches.length > PRODUCER_BATCHES_KEPT) entry.batches.shift();
+    this.producers.set(batch.producerId, entry);
+    if (this.producers.size > this.producersMax) this.producers.delete(this.producers.keys().next().value!);
+  }
+
+  /** The epoch and last five batches of a producer (tests, admin views). */
+  entry(producerId: number): { epoch: number; batches: BatchSequence[] } | undefined {
+    const e = this.producers.get(producerId);
+    return e ? { epoch: e.epoch, batches: e.batches.map((b) => ({ ...b })) } : undefined;
+  }
+}
