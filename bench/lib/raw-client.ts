@@ -155,7 +155,14 @@ export class RawClient {
   private fail(err: Error): void {
     if (this.closedError) return;
     this.closedError = err;
-    for (const p of this.pending.values()) p.reject(err);
+    // Name the requests that were waiting: "closed while waiting for CreateTopics v4" says
+    // far more about a broker crash than the bare close does.
+    const waiting = [...new Set([...this.pending.values()].map((p) => `${p.api.name} v${p.version}`))];
+    const rejection =
+      waiting.length > 0 && err instanceof ConnectionClosedError
+        ? new ConnectionClosedError(`${err.message} while waiting for ${waiting.join(', ')}`)
+        : err;
+    for (const p of this.pending.values()) p.reject(rejection);
     this.pending.clear();
   }
 

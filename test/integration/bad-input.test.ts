@@ -198,6 +198,31 @@ test('a batch with a wrong CRC is refused with CORRUPT_MESSAGE and not stored', 
   await assertServes('bad CRC');
 });
 
+test('Produce v2 with an old (magic 1) message set is refused with an error and not stored', async () => {
+  // DESIGN.md §5: Produce 0-2 may be advertised (librdkafka needs v0 for compression
+  // support) but their old message formats are answered with an error, as Kafka 4.0 does.
+  const value = Buffer.from('old-format');
+  const message = new Writer().int8(1).int8(0).int64(Date.now()).bytes(null).bytes(value).build(); // magic, attributes, timestamp, key, value
+  const { crc32 } = await import('node:zlib');
+  const crc = crc32(message);
+  const messageSet = new Writer().int64(0).int32(4 + message.length).int32(crc | 0).raw(message).build();
+  const before = await produceOk(buildBatch([{ key: null, value: Buffer.from('before'), timestamp: Date.now() }]));
+  const id = correlation++;
+  const payload = headerV1(ApiKeys.Produce, 2, id).int16(-1).int32(5_000).int32(1).string(TOPIC).int32(1).int32(0).bytes(messageSet).build();
+  const r = await sendOnFresh(frame(payload), 10_000);
+  if (r.kind === 'frame') {
+    // Produce v2 responses share v3's layout.
+    const res = parseProduceV3(r.frame);
+    assert.equal(res.correlationId, id);
+    assert.notEqual(res.topics[0].partitions[0].errorCode, 0, 'an old-format message set must not be accepted');
+  } else {
+    assert.equal(r.kind, 'closed', 'an error or a close, not silence');
+  }
+  const afterRes = await produceOk(buildBatch([{ key: null, value: Buffer.from('after'), timestamp: Date.now() }]));
+  assert.equal(afterRes.topics[0].partitions[0].baseOffset, before.topics[0].partitions[0].baseOffset + 1);
+  await assertServes('Produce v2 message set');
+});
+
 test('a record larger than the batch limit is refused with MESSAGE_TOO_LARGE', async () => {
   // The default limit (limits.max_batch_bytes) is Kafka's message.max.bytes, 1,048,588 bytes.
   const huge = buildBatch([{ key: null, value: Buffer.alloc(2 * 1024 * 1024, 7), timestamp: Date.now() }]);
