@@ -5,11 +5,13 @@ import { join } from 'node:path';
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** The segment's place in the Raft index space (raft-sidecar.ts). */
+export const RAFT_SUFFIX = '.raft';
 export const CHECKPOINT_FILE = 'partition.checkpoint';
 export const TMP_SUFFIX = '.tmp';
 
 const BASE_NAME_DIGITS = 20;
-const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
+const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex|raft)$/;
 /** Kafka's legal topic characters and length. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const PARTITION_DIR = /^(.+)-(\d{1,9})$/;
@@ -19,18 +21,25 @@ export function segmentBaseName(baseOffset: number): string {
   return String(baseOffset).padStart(BASE_NAME_DIGITS, '0');
 }
 
-export function segmentPaths(dir: string, baseOffset: number): { log: string; index: string; timeIndex: string } {
-  const base = join(dir, segmentBaseName(baseOffset));
-  return { log: base + LOG_SUFFIX, index: base + INDEX_SUFFIX, timeIndex: base + TIME_INDEX_SUFFIX };
+export interface SegmentPaths {
+  log: string;
+  index: string;
+  timeIndex: string;
+  raft: string;
 }
 
-/** Parses `00000000000000001234.log` and its index files; null for anything else. */
-export function parseSegmentFile(name: string): { baseOffset: number; kind: 'log' | 'index' | 'timeindex' } | null {
+export function segmentPaths(dir: string, baseOffset: number): SegmentPaths {
+  const base = join(dir, segmentBaseName(baseOffset));
+  return { log: base + LOG_SUFFIX, index: base + INDEX_SUFFIX, timeIndex: base + TIME_INDEX_SUFFIX, raft: base + RAFT_SUFFIX };
+}
+
+/** Parses `00000000000000001234.log` and its index and sidecar files; null for anything else. */
+export function parseSegmentFile(name: string): { baseOffset: number; kind: 'log' | 'index' | 'timeindex' | 'raft' } | null {
   const m = SEGMENT_FILE.exec(name);
   if (!m) return null;
   const baseOffset = Number(m[1]);
   if (!Number.isSafeInteger(baseOffset)) return null;
-  return { baseOffset, kind: m[2] as 'log' | 'index' | 'timeindex' };
+  return { baseOffset, kind: m[2] as 'log' | 'index' | 'timeindex' | 'raft' };
 }
 
 export function isValidTopicName(topic: string): boolean {

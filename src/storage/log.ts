@@ -51,3 +51,51 @@ export interface Log {
   applyRetention(nowMs: number, maxOffsetExclusive?: number): RetentionResult;
   close(): Promise<void>;
 }
+
+/** One Raft entry as the log stores it: one RecordBatch, its term and its offsets. */
+export interface RaftBatch {
+  /** The entry's Raft index (entries count 1, 2, 3, ...; offsets count records). */
+  index: number;
+  /** The batch's partitionLeaderEpoch. */
+  term: number;
+  baseOffset: number;
+  lastOffset: number;
+  /** The whole batch as stored (baseOffset and partitionLeaderEpoch stamped). */
+  batch: Buffer;
+}
+
+/**
+ * A log that is also a Raft log (docs/storage.md, "Raft index translation"): every
+ * batch is one entry, so appending a batch appends entry lastRaftIndex + 1. The first
+ * entry is the batch that holds logStartOffset; everything before it counts as
+ * compacted, and the term of entry firstRaftIndex - 1 stays known.
+ */
+export interface RaftIndexedLog extends Log {
+  /** Raft index of the batch holding logStartOffset (lastRaftIndex + 1 when there is none). */
+  readonly firstRaftIndex: number;
+  /** Raft index of the last batch; firstRaftIndex - 1 when the log holds no entry. */
+  readonly lastRaftIndex: number;
+  /** Raft index of the batch holding `offset` (an offset of a batch still on disk). */
+  raftIndexOf(offset: number): number;
+  /** The entry with Raft index i, firstRaftIndex <= i <= lastRaftIndex. */
+  entryAt(raftIndex: number): RaftBatch;
+  /** Entries [lo, hi) within [firstRaftIndex, lastRaftIndex + 1), up to maxBytes of batches (at least one). */
+  entries(lo: number, hi: number, maxBytes: number): RaftBatch[];
+  /** Term of entry i for firstRaftIndex - 1 <= i <= lastRaftIndex, else undefined. */
+  termAtRaftIndex(i: number): number | undefined;
+  /** Removes entry i and every later one (Raft's conflict truncation); i > lastRaftIndex does nothing. */
+  truncateToRaftIndex(i: number): void;
+  /** The offset one past entry i's last record, for firstRaftIndex - 1 <= i <= lastRaftIndex. */
+  offsetAfterRaftIndex(i: number): number;
+  /**
+   * Drops every entry and restarts the log empty at `offset`, the next entry getting
+   * Raft index `raftIndex` and the entry before it having term `prevTerm` (InstallSnapshot).
+   */
+  resetTo(start: RaftStart): void;
+}
+
+export interface RaftStart {
+  offset: number;
+  raftIndex: number;
+  prevTerm: number;
+}

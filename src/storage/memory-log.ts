@@ -1,6 +1,7 @@
 // An in-memory Log with the same contract as PartitionLog, for tests and the Raft
 // simulator. Each batch plays the part of a segment for retention. flush() makes the
-// current end durable; crash() drops whatever was not flushed, like a power loss.
+// current end durable; crash() drops whatever was not flushed, like a power loss. Like
+// PartitionLog it is a Raft log too: batch k after the head has Raft index head + k.
 
 import {
   BATCH_HEADER_BYTES,
@@ -16,9 +17,10 @@ import {
 } from '../protocol/record-batch.ts';
 import { OffsetOutOfRangeError, invariant } from './errors.ts';
 import type { LogConfig } from './log-config.ts';
-import type { AppendResult, Log, ReadResult, RetentionResult } from './log.ts';
+import type { AppendResult, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 
 interface StoredBatch {
+  raftIndex: number;
   baseOffset: number;
   lastOffset: number;
   term: number;
@@ -28,13 +30,17 @@ interface StoredBatch {
 
 const EMPTY = Buffer.alloc(0);
 
-export class MemoryLog implements Log {
+export class MemoryLog implements RaftIndexedLog {
   private batches: StoredBatch[] = [];
   private startOffset: number;
   private endOffset: number;
   private durableOffset: number;
   private bytes = 0;
   private lastTermEver = -1;
+  /** Raft index the next appended batch gets. */
+  private nextRaftIndex = 1;
+  /** Term of the entry before the first retained batch (0 when there is none). */
+  private headPrevTerm = 0;
   private readonly retention: Pick<LogConfig, 'retentionMs' | 'retentionBytes'>;
   private closed = false;
 
@@ -72,6 +78,7 @@ export class MemoryLog implements Log {
     setBaseOffset(batch, 0, baseOffset);
     setPartitionLeaderEpoch(batch, 0, term);
     const stored = {
+      raftIndex: this.nextRaftIndex,
       baseOffset,
       lastOffset: baseOffset + lastOffsetDelta,
       term,
@@ -82,6 +89,7 @@ export class MemoryLog implements Log {
     this.bytes += batch.length;
     this.endOffset = stored.lastOffset + 1;
     this.lastTermEver = term;
+    this.nextRaftIndex++;
     return { baseOffset, lastOffset: stored.lastOffset };
   }
 
@@ -151,6 +159,7 @@ export class MemoryLog implements Log {
     invariant(offset >= this.startOffset, `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
     const i = this.indexOf(offset);
     for (const b of this.batches.slice(i)) this.bytes -= b.buf.length;
+    if (i < this.batches.length) this.nextRaftIndex = this.batches[i].raftIndex;
     this.endOffset = i < this.batches.length ? this.batches[i].baseOffset : this.endOffset;
     this.batches.length = i;
     this.durableOffset = Math.min(this.durableOffset, this.endOffset);
@@ -189,10 +198,80 @@ export class MemoryLog implements Log {
       n++;
     }
     if (n > 0) {
+      this.headPrevTerm = this.batches[n - 1].term;
       this.startOffset = Math.max(this.startOffset, this.batches[n - 1].lastOffset + 1);
       this.batches.splice(0, n);
     }
     return { deletedSegments: n, deletedBytes };
+  }
+
+  get firstRaftIndex(): number {
+    return this.batches.length > 0 ? this.batches[0].raftIndex : this.nextRaftIndex;
+  }
+
+  get lastRaftIndex(): number {
+    return this.nextRaftIndex - 1;
+  }
+
+  raftIndexOf(offset: number): number {
+    const b = this.batches[this.indexOf(offset)];
+    if (b === undefined || b.baseOffset > offset) throw new OffsetOutOfRangeError(offset, this.startOffset, this.endOffset);
+    return b.raftIndex;
+  }
+
+  entryAt(raftIndex: number): RaftBatch {
+    return this.entries(raftIndex, raftIndex + 1, 0)[0];
+  }
+
+  entries(lo: number, hi: number, maxBytes: number): RaftBatch[] {
+    this.checkOpen();
+    const first = this.firstRaftIndex;
+    invariant(first <= lo && lo <= hi && hi <= this.nextRaftIndex, `raft entries [${lo}, ${hi}) within [${first}, ${this.nextRaftIndex})`);
+    const out: RaftBatch[] = [];
+    let total = 0;
+    for (let i = lo; i < hi; i++) {
+      const b = this.batches[i - first];
+      if (out.length > 0 && total + b.buf.length > maxBytes) break;
+      total += b.buf.length;
+      out.push({ index: b.raftIndex, term: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, batch: b.buf });
+    }
+    return out;
+  }
+
+  termAtRaftIndex(i: number): number | undefined {
+    const first = this.firstRaftIndex;
+    if (i < first - 1 || i > this.lastRaftIndex) return undefined;
+    if (i === first - 1) return this.headPrevTerm;
+    return this.batches[i - first].term;
+  }
+
+  truncateToRaftIndex(i: number): void {
+    this.checkOpen();
+    if (i > this.lastRaftIndex) return;
+    const first = this.firstRaftIndex;
+    invariant(i >= first, `raft truncation at ${i} stays at or above the first entry ${first}`);
+    const offset = this.batches[i - first].baseOffset;
+    invariant(offset >= this.startOffset, `raft truncation at ${i} would cut the log start ${this.startOffset}`);
+    this.truncateTo(offset);
+  }
+
+  offsetAfterRaftIndex(i: number): number {
+    const first = this.firstRaftIndex;
+    invariant(i >= first - 1 && i <= this.lastRaftIndex, `raft index ${i} within [${first - 1}, ${this.lastRaftIndex}]`);
+    if (i === this.lastRaftIndex) return this.endOffset;
+    return this.batches[i + 1 - first].baseOffset;
+  }
+
+  resetTo(start: RaftStart): void {
+    this.checkOpen();
+    this.batches = [];
+    this.bytes = 0;
+    this.startOffset = start.offset;
+    this.endOffset = start.offset;
+    this.durableOffset = start.offset;
+    this.nextRaftIndex = start.raftIndex;
+    this.headPrevTerm = start.prevTerm;
+    this.lastTermEver = start.prevTerm;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,8 @@
 // The log of one partition replica: a directory of segments (docs/storage.md). It is both
-// the Kafka partition log and, later, the Raft log: each RecordBatch is one entry whose
-// term is its partitionLeaderEpoch.
+// the Kafka partition log and the Raft log: each RecordBatch is one entry whose term is
+// its partitionLeaderEpoch. Raft indexes count batches (1, 2, 3, ...) while offsets count
+// records; each segment knows the Raft index of its first batch (its .raft sidecar) and
+// its sparse index entries know theirs, so both lookups cost the same.
 //
 // Reads and appends are synchronous (page cache); durability is asynchronous: flush()
 // shares fdatasyncs between callers (group commit) and never blocks the event loop.
@@ -25,7 +27,7 @@ import { LogCorruptionError, LogFailedError, OffsetOutOfRangeError, invariant } 
 import { TMP_SUFFIX, parseSegmentFile, segmentPaths } from './file-names.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
-import type { AppendResult, Log, ReadResult, RetentionResult } from './log.ts';
+import type { AppendResult, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 import { Segment } from './segment.ts';
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -33,7 +35,7 @@ const fsyncAsync = promisify(fsync);
 const closeAsync = promisify(close);
 const EMPTY = Buffer.alloc(0);
 
-export class PartitionLog implements Log {
+export class PartitionLog implements RaftIndexedLog {
   readonly dir: string;
   private readonly config: LogConfig;
   private readonly logger: LogLike;
@@ -56,6 +58,8 @@ export class PartitionLog implements Log {
   /** close() has started: no more changes. */
   private closing = false;
   private closed = false;
+  /** firstRaftIndex for the current log start (a lookup when the start is inside a segment). */
+  private firstRaftCache: { startOffset: number; raftIndex: number } | null = null;
 
   private constructor(dir: string, config: LogConfig, logger: LogLike, segments: Segment[], checkpoint: Checkpoint) {
     this.dir = dir;
@@ -88,7 +92,10 @@ export class PartitionLog implements Log {
       writeCheckpoint(dir, { ...checkpoint, cleanShutdown: false });
     }
     const segments = loadSegments(dir, config, logger, checkpoint);
-    if (segments.length === 0) segments.push(Segment.create(dir, checkpoint.logStartOffset));
+    // An empty directory starts the Raft numbering at 1. (A host that installed a Raft
+    // snapshot and crashed while resetting the log repairs this from its own snapshot
+    // record; see RaftLogStorage.)
+    if (segments.length === 0) segments.push(Segment.create(dir, checkpoint.logStartOffset, { firstRaftIndex: 1, prevTerm: 0 }));
     const log = new PartitionLog(dir, config, logger, segments, checkpoint);
     fsyncDirSync(dir);
     log.writeCheckpointNow();
@@ -171,7 +178,7 @@ export class PartitionLog implements Log {
   private roll(reason: string): Segment {
     const old = this.active;
     old.writeIndexFiles();
-    const segment = Segment.create(this.dir, this.logEndOffset);
+    const segment = Segment.create(this.dir, this.logEndOffset, { firstRaftIndex: this.lastRaftIndex + 1, prevTerm: this.termOfRaft(this.lastRaftIndex) });
     this.segments.push(segment);
     this.dirDirty = true;
     this.logger.info({ dir: this.dir, baseOffset: segment.baseOffset, reason, sealedBytes: old.sizeBytes }, 'segment rolled');
@@ -199,7 +206,7 @@ export class PartitionLog implements Log {
     this.syncsInFlight++;
     try {
       const jobs: Promise<void>[] = logs.map((s) => fdatasyncAsync(s.fd));
-      for (const s of indexed) jobs.push(fsyncPath(s.paths.index), fsyncPath(s.paths.timeIndex));
+      for (const s of indexed) jobs.push(fsyncPath(s.paths.index), fsyncPath(s.paths.timeIndex), fsyncPath(s.paths.raft));
       await Promise.all(jobs);
       if (syncDir) await fsyncPath(this.dir);
     } catch (err) {
@@ -324,6 +331,7 @@ export class PartitionLog implements Log {
     // Raft may replace a suffix with entries of a lower term (Raft §5.3, Figure 7), so
     // the term floor for later appends is the term of what remains.
     this.lastTermEver = this.lastBatchTerm() ?? -1;
+    this.firstRaftCache = null;
     if (this.syncsInFlight > 0) this.truncatedDuringSync = Math.min(this.truncatedDuringSync, this.logEndOffset);
     this.durableOffset = Math.min(this.durableOffset, this.logEndOffset);
     if (this.recoveryPoint > active.baseOffset) this.recoveryPoint = active.baseOffset;
@@ -337,6 +345,7 @@ export class PartitionLog implements Log {
     if (offset > this.logEndOffset) throw new OffsetOutOfRangeError(offset, this.startOffset, this.logEndOffset);
     if (offset <= this.startOffset) return;
     this.startOffset = offset;
+    this.firstRaftCache = null;
     this.writeCheckpointNow();
     const deleted = this.deleteHeadSegments('delete-records', (s, next) => next <= offset);
     if (deleted.deletedSegments > 0) {
@@ -399,6 +408,7 @@ export class PartitionLog implements Log {
     }
     if (deletedSegments > 0) {
       this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
+      this.firstRaftCache = null;
       if (this.recoveryPoint < this.segments[0].baseOffset) this.recoveryPoint = this.segments[0].baseOffset;
     }
     return { deletedSegments, deletedBytes };
@@ -409,6 +419,136 @@ export class PartitionLog implements Log {
     if (this.syncsInFlight > 0) this.fdsToClose.push(segment.fd);
     else segment.close();
     this.dirDirty = true;
+  }
+
+  // ------------------------------------------------------------ Raft index translation
+
+  get lastRaftIndex(): number {
+    return this.active.lastRaftIndex;
+  }
+
+  get firstRaftIndex(): number {
+    const start = this.startOffset;
+    if (start >= this.logEndOffset) return this.lastRaftIndex + 1;
+    if (this.firstRaftCache !== null && this.firstRaftCache.startOffset === start) return this.firstRaftCache.raftIndex;
+    const segment = this.segments[this.segmentIndexFor(start)];
+    const raftIndex = segment.baseOffset === start ? segment.firstRaftIndex : segment.raftIndexOf(start);
+    this.firstRaftCache = { startOffset: start, raftIndex };
+    return raftIndex;
+  }
+
+  raftIndexOf(offset: number): number {
+    this.checkOpen();
+    if (!Number.isSafeInteger(offset) || offset < this.segments[0].baseOffset || offset >= this.logEndOffset) {
+      throw new OffsetOutOfRangeError(offset, this.segments[0].baseOffset, this.logEndOffset);
+    }
+    const segment = this.segments[this.segmentIndexFor(offset)];
+    return segment.baseOffset === offset ? segment.firstRaftIndex : segment.raftIndexOf(offset);
+  }
+
+  termAtRaftIndex(i: number): number | undefined {
+    this.checkOpen();
+    if (!Number.isSafeInteger(i) || i < this.firstRaftIndex - 1 || i > this.lastRaftIndex) return undefined;
+    return this.termOfRaft(i);
+  }
+
+  /** Term of entry i, for segments[0].firstRaftIndex - 1 <= i <= lastRaftIndex. */
+  private termOfRaft(i: number): number {
+    const head = this.segments[0];
+    if (i === head.firstRaftIndex - 1) return head.prevTerm;
+    const term = this.segments[this.segmentIndexForRaft(i)].termAtRaftIndex(i);
+    invariant(term !== undefined, `raft index ${i} lies in a segment`);
+    return term;
+  }
+
+  /** Index of the segment holding Raft index i (the last one whose first Raft index is <= i). */
+  private segmentIndexForRaft(i: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid].firstRaftIndex <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  entryAt(raftIndex: number): RaftBatch {
+    const [entry] = this.entries(raftIndex, raftIndex + 1, 0);
+    return entry;
+  }
+
+  entries(lo: number, hi: number, maxBytes: number): RaftBatch[] {
+    this.checkOpen();
+    const first = this.firstRaftIndex;
+    const last = this.lastRaftIndex;
+    invariant(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && first <= lo && lo <= hi && hi <= last + 1, `raft entries [${lo}, ${hi}) within [${first}, ${last + 1})`);
+    const out: RaftBatch[] = [];
+    let bytes = 0;
+    let next = lo;
+    // Each segment is visited once, in order; the byte budget may end the loop early.
+    for (let k = this.segmentIndexForRaft(lo); k < this.segments.length && next < hi; k++) {
+      const segment = this.segments[k];
+      const until = Math.min(hi, segment.lastRaftIndex + 1);
+      if (until <= next) continue;
+      const part = segment.readRaft(next, until, maxBytes - bytes, out.length === 0);
+      for (const b of part) {
+        out.push({ index: b.raftIndex, term: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, batch: b.batch });
+        bytes += b.batch.length;
+      }
+      next += part.length;
+      if (next < until) break;
+    }
+    invariant(out.length > 0 || lo === hi, 'entries returns at least one entry');
+    return out;
+  }
+
+  truncateToRaftIndex(i: number): void {
+    this.checkUsable();
+    if (i > this.lastRaftIndex) return;
+    const first = this.firstRaftIndex;
+    invariant(i >= first, `raft truncation at ${i} stays at or above the first entry ${first}`);
+    const offset = this.baseOffsetOfRaft(i);
+    invariant(offset >= this.startOffset, `raft truncation at ${i} (offset ${offset}) would cut the log start ${this.startOffset}`);
+    this.truncateTo(offset);
+    invariant(this.lastRaftIndex === i - 1, `raft truncation at ${i} leaves ${this.lastRaftIndex} as the last entry`);
+  }
+
+  offsetAfterRaftIndex(i: number): number {
+    this.checkOpen();
+    const last = this.lastRaftIndex;
+    invariant(Number.isSafeInteger(i) && i >= this.firstRaftIndex - 1 && i <= last, `raft index ${i} within [${this.firstRaftIndex - 1}, ${last}]`);
+    if (i === last) return this.logEndOffset;
+    return this.baseOffsetOfRaft(i + 1);
+  }
+
+  /** Base offset of the batch with Raft index i, which is on disk. */
+  private baseOffsetOfRaft(i: number): number {
+    const segment = this.segments[this.segmentIndexForRaft(i)];
+    if (segment.firstRaftIndex === i) return segment.baseOffset;
+    return segment.locateRaft(i).baseOffset;
+  }
+
+  resetTo(start: RaftStart): void {
+    this.checkUsable();
+    invariant(Number.isSafeInteger(start.offset) && start.offset >= 0, `reset offset ${start.offset}`);
+    const removed = this.segments.length;
+    // Every old file goes (and the directory is synced) before the new segment exists,
+    // so a crash in between leaves an empty directory, never a mix of old and new.
+    for (const segment of this.segments) this.dropSegmentFiles(segment);
+    this.segments = [];
+    fsyncDirSync(this.dir);
+    const segment = Segment.create(this.dir, start.offset, { firstRaftIndex: start.raftIndex, prevTerm: start.prevTerm });
+    this.segments = [segment];
+    this.startOffset = start.offset;
+    this.recoveryPoint = start.offset;
+    this.lastTermEver = start.prevTerm;
+    this.totalBytes = 0;
+    this.firstRaftCache = null;
+    if (this.syncsInFlight > 0) this.truncatedDuringSync = Math.min(this.truncatedDuringSync, start.offset);
+    this.durableOffset = start.offset;
+    this.writeCheckpointNow();
+    this.logger.info({ dir: this.dir, ...start, removedSegments: removed }, 'log reset');
   }
 
   async close(): Promise<void> {
@@ -500,6 +640,7 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
       deleteSegmentsFrom(dir, sorted.slice(i), logger);
       break;
     }
+    placeInRaftIndexSpace(segment, previous, logger);
     let recover = !trusted;
     if (trusted) {
       const problem = segment.loadTrusted();
@@ -548,10 +689,37 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
   return segments;
 }
 
+/**
+ * Checks where a segment sits in the Raft index space. A segment after another one
+ * starts right after it, so its sidecar header is redundant and is rewritten when it is
+ * missing or disagrees. The first segment's header is the one number that cannot be
+ * derived (retention deleted what came before), so losing it is corruption, except for
+ * a log that still starts at offset 0, whose numbering starts at 1.
+ */
+function placeInRaftIndexSpace(segment: Segment, previous: Segment | undefined, logger: LogLike): void {
+  if (previous === undefined) {
+    if (segment.sidecarProblem === null) return;
+    if (segment.baseOffset !== 0) {
+      segment.close();
+      throw new LogCorruptionError(segment.paths.raft, `the first segment's Raft index is unreadable (${segment.sidecarProblem})`);
+    }
+    logger.warn({ path: segment.paths.raft, reason: segment.sidecarProblem }, 'raft sidecar rebuilt');
+    segment.replaceRaftPlacement({ firstRaftIndex: 1, prevTerm: 0 });
+    return;
+  }
+  const expected = { firstRaftIndex: previous.lastRaftIndex + 1, prevTerm: previous.lastTerm ?? previous.prevTerm };
+  if (segment.sidecarProblem === null && segment.firstRaftIndex === expected.firstRaftIndex && segment.prevTerm === expected.prevTerm) return;
+  logger.warn(
+    { path: segment.paths.raft, reason: segment.sidecarProblem ?? `header says ${segment.firstRaftIndex}/${segment.prevTerm}`, ...expected },
+    'raft sidecar rebuilt',
+  );
+  segment.replaceRaftPlacement(expected);
+}
+
 function deleteSegmentsFrom(dir: string, bases: number[], logger: LogLike): void {
   for (const base of bases) {
     const paths = segmentPaths(dir, base);
-    for (const p of [paths.log, paths.index, paths.timeIndex]) rmSync(p, { force: true });
+    for (const p of [paths.log, paths.index, paths.timeIndex, paths.raft]) rmSync(p, { force: true });
     logger.warn({ path: paths.log }, 'deleted segment after a truncated one');
   }
 }

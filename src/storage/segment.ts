@@ -1,7 +1,10 @@
 // One segment: a .log file of RecordBatch v2 batches with contiguous offsets starting at
 // baseOffset, plus its in-memory sparse indexes (persisted as .index and .timeindex
-// files when the segment is sealed or the log closes). Synchronous file I/O: callers
-// are PartitionLog methods that must see their own writes at once.
+// files when the segment is sealed or the log closes) and its place in the Raft index
+// space (the .raft sidecar: the Raft index of its first batch, written at creation).
+// Each batch is one Raft entry, so the batches of a segment have the consecutive Raft
+// indexes firstRaftIndex, firstRaftIndex + 1, ... Synchronous file I/O: callers are
+// PartitionLog methods that must see their own writes at once.
 
 import {
   closeSync,
@@ -17,13 +20,25 @@ import {
 import { BATCH_HEADER_BYTES } from '../protocol/record-batch.ts';
 import { FileWindow, readFully, scanBatches, type ScanResult, type ScannedBatch } from './batch-scan.ts';
 import { invariant } from './errors.ts';
-import { segmentPaths } from './file-names.ts';
+import { segmentPaths, type SegmentPaths } from './file-names.ts';
+import { createRaftSidecar, readRaftSidecar, writeRaftSidecarEntries, type RaftSidecarHeader } from './raft-sidecar.ts';
 import { OffsetIndex, TimeIndex } from './sparse-index.ts';
 
 /** The first offset written with a given term. Segments roll on term change, so usually one. */
 export interface TermStart {
   term: number;
   startOffset: number;
+  /** Raft index of the first batch with this term. */
+  startRaftIndex: number;
+}
+
+/** One batch read by Raft index: its bytes (a view into a fresh read buffer) and place. */
+export interface SegmentBatch {
+  raftIndex: number;
+  term: number;
+  baseOffset: number;
+  lastOffset: number;
+  batch: Buffer;
 }
 
 export interface SegmentRead {
@@ -43,8 +58,18 @@ const EMPTY = Buffer.alloc(0);
 
 export class Segment {
   readonly baseOffset: number;
-  readonly paths: { log: string; index: string; timeIndex: string };
+  readonly paths: SegmentPaths;
   readonly fd: number;
+  /** Raft index of the first batch (of the next batch appended while empty). */
+  firstRaftIndex = 1;
+  /** Term of entry firstRaftIndex - 1; 0 when there is none. */
+  prevTerm = 0;
+  /** Why the .raft sidecar could not be read at open, or null when it was. */
+  sidecarProblem: string | null = null;
+  /** The relative Raft indexes stored after the sidecar header (checked with the .index). */
+  private sidecarEntries: Buffer | null = null;
+  /** Batches in the segment; batch k has Raft index firstRaftIndex + k. */
+  batchCount = 0;
   sizeBytes = 0;
   nextOffset: number;
   /** Largest batch maxTimestamp in the segment, -1 when empty. */
@@ -58,19 +83,30 @@ export class Segment {
   indexFilesUnsynced = false;
   private bytesSinceIndexEntry = 0;
 
+  private readonly dir: string;
+
   private constructor(dir: string, baseOffset: number, fd: number) {
+    this.dir = dir;
     this.baseOffset = baseOffset;
     this.nextOffset = baseOffset;
     this.paths = segmentPaths(dir, baseOffset);
     this.fd = fd;
   }
 
-  /** Creates a new empty segment file; stale index files of the same name are removed. */
-  static create(dir: string, baseOffset: number): Segment {
+  /**
+   * Creates a new empty segment file; stale index files of the same name are removed.
+   * The .raft sidecar is written and fsynced (with the directory) first, so a .log never
+   * exists without the Raft index of its first batch.
+   */
+  static create(dir: string, baseOffset: number, raft: RaftSidecarHeader): Segment {
     const paths = segmentPaths(dir, baseOffset);
     for (const p of [paths.index, paths.timeIndex]) if (existsSync(p)) unlinkSync(p);
+    createRaftSidecar(paths.raft, dir, raft);
     const fd = openSync(paths.log, 'wx+');
     const segment = new Segment(dir, baseOffset, fd);
+    segment.firstRaftIndex = raft.firstRaftIndex;
+    segment.prevTerm = raft.prevTerm;
+    segment.sidecarEntries = Buffer.alloc(0);
     segment.logDirty = true;
     return segment;
   }
@@ -80,7 +116,41 @@ export class Segment {
     const fd = openSync(segmentPaths(dir, baseOffset).log, 'r+');
     const segment = new Segment(dir, baseOffset, fd);
     segment.sizeBytes = fstatSync(fd).size;
+    const sidecar = readRaftSidecar(segment.paths.raft);
+    if (typeof sidecar === 'string') {
+      segment.sidecarProblem = sidecar;
+    } else {
+      segment.firstRaftIndex = sidecar.header.firstRaftIndex;
+      segment.prevTerm = sidecar.header.prevTerm;
+      segment.sidecarEntries = sidecar.entries;
+    }
     return segment;
+  }
+
+  /**
+   * Rewrites the sidecar header with a place derived from the previous segment (the
+   * header was missing or disagreed with it). Only before the segment is loaded.
+   */
+  replaceRaftPlacement(raft: RaftSidecarHeader): void {
+    invariant(this.batchCount === 0 && this.terms.length === 0, 'the raft placement is fixed before loading');
+    createRaftSidecar(this.paths.raft, this.dir, raft);
+    this.firstRaftIndex = raft.firstRaftIndex;
+    this.prevTerm = raft.prevTerm;
+    this.sidecarProblem = null;
+    // The entries part is gone with the old file: loadTrusted will ask for a rebuild.
+    this.sidecarEntries = null;
+  }
+
+  /** Raft index of the last batch; firstRaftIndex - 1 when empty. */
+  get lastRaftIndex(): number {
+    return this.firstRaftIndex + this.batchCount - 1;
+  }
+
+  /** Term of the batch with Raft index i (in this segment), else undefined. */
+  termAtRaftIndex(i: number): number | undefined {
+    if (i < this.firstRaftIndex || i > this.lastRaftIndex) return undefined;
+    for (let k = this.terms.length - 1; k >= 0; k--) if (this.terms[k].startRaftIndex <= i) return this.terms[k].term;
+    return undefined;
   }
 
   get isEmpty(): boolean {
@@ -120,23 +190,26 @@ export class Segment {
   /** Updates offsets, terms, timestamps and the sparse indexes for a batch now in the file. */
   private noteBatch(b: ScannedBatch, indexIntervalBytes: number): void {
     if (b.maxTimestamp > this.maxTimestamp) this.maxTimestamp = b.maxTimestamp;
+    const raftIndex = this.firstRaftIndex + this.batchCount;
     if (this.terms.length === 0 || this.terms[this.terms.length - 1].term !== b.term) {
       invariant(this.terms.length === 0 || b.term > this.terms[this.terms.length - 1].term, `term ${b.term} does not go back`);
-      this.terms.push({ term: b.term, startOffset: b.baseOffset });
+      this.terms.push({ term: b.term, startOffset: b.baseOffset, startRaftIndex: raftIndex });
     }
     // As in Kafka, a batch is indexed once indexIntervalBytes have passed since the last
     // entry; the first batch needs no entry because lookups fall back to position 0.
     if (this.bytesSinceIndexEntry >= indexIntervalBytes) {
       const rel = b.baseOffset - this.baseOffset;
-      this.offsetIndex.append(rel, b.position);
+      this.offsetIndex.append(rel, b.position, this.batchCount);
       this.timeIndex.maybeAppend(this.maxTimestamp, rel);
       this.bytesSinceIndexEntry = 0;
     }
     this.bytesSinceIndexEntry += b.sizeBytes;
     this.nextOffset = b.lastOffset + 1;
+    this.batchCount++;
   }
 
   private resetState(): void {
+    this.batchCount = 0;
     this.nextOffset = this.baseOffset;
     this.maxTimestamp = -1;
     this.terms = [];
@@ -165,7 +238,8 @@ export class Segment {
     this.resetState();
     if (this.sizeBytes === 0) return null;
     if (!existsSync(this.paths.index) || !existsSync(this.paths.timeIndex)) return 'index files missing';
-    const offsetIndex = OffsetIndex.fromBuffer(readFileSync(this.paths.index), this.sizeBytes);
+    if (this.sidecarEntries === null) return 'raft index entries missing';
+    const offsetIndex = OffsetIndex.fromBuffer(readFileSync(this.paths.index), this.sidecarEntries, this.sizeBytes);
     if (typeof offsetIndex === 'string') return `offset index: ${offsetIndex}`;
     const timeIndex = TimeIndex.fromBuffer(readFileSync(this.paths.timeIndex), offsetIndex);
     if (typeof timeIndex === 'string') return `time index: ${timeIndex}`;
@@ -173,7 +247,7 @@ export class Segment {
     if (first.baseOffset !== this.baseOffset) return `first batch has offset ${first.baseOffset}`;
     this.offsetIndex = offsetIndex;
     this.timeIndex = timeIndex;
-    this.terms = [{ term: first.term, startOffset: this.baseOffset }];
+    this.terms = [{ term: first.term, startOffset: this.baseOffset, startRaftIndex: this.firstRaftIndex }];
     this.maxTimestamp = timeIndex.lastTimestamp;
     const problem = this.scanTail();
     if (problem !== null) return problem;
@@ -183,23 +257,28 @@ export class Segment {
 
   /**
    * Scans from the last index entry to the end of the file, completing nextOffset,
-   * maxTimestamp, terms and the index counter. Returns why it failed, or null.
+   * maxTimestamp, terms, the batch count and the index counter. Returns why it failed, or null.
    */
   private scanTail(): string | null {
     const n = this.offsetIndex.count;
     const fromPosition = n === 0 ? 0 : this.offsetIndex.positionAt(n - 1);
     const expectedBaseOffset = n === 0 ? this.baseOffset : this.baseOffset + this.offsetIndex.relativeOffsetAt(n - 1);
+    let batchNumber = n === 0 ? 0 : this.offsetIndex.relativeRaftIndexAt(n - 1);
     let lastOffset = expectedBaseOffset - 1;
     const result = scanBatches(
       { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition, expectedBaseOffset, verifyCrc: false },
       (b) => {
         if (b.maxTimestamp > this.maxTimestamp) this.maxTimestamp = b.maxTimestamp;
         const last = this.terms[this.terms.length - 1];
-        if (last === undefined || last.term !== b.term) this.terms.push({ term: b.term, startOffset: b.baseOffset });
+        if (last === undefined || last.term !== b.term) {
+          this.terms.push({ term: b.term, startOffset: b.baseOffset, startRaftIndex: this.firstRaftIndex + batchNumber });
+        }
         lastOffset = b.lastOffset;
+        batchNumber++;
       },
     );
     if (result.problem !== null) return `tail at ${result.endPosition}: ${result.problem}`;
+    this.batchCount = batchNumber;
     this.nextOffset = lastOffset + 1;
     this.bytesSinceIndexEntry = this.sizeBytes - fromPosition;
     return null;
@@ -246,6 +325,88 @@ export class Segment {
         return false;
       },
     );
+    return found;
+  }
+
+  /** Where to start scanning for the batch with Raft index i: an index entry at or before it. */
+  private raftFloor(i: number): { position: number; baseOffset: number; raftIndex: number } {
+    const k = this.offsetIndex.floorRaft(i - this.firstRaftIndex);
+    if (k < 0) return { position: 0, baseOffset: this.baseOffset, raftIndex: this.firstRaftIndex };
+    return {
+      position: this.offsetIndex.positionAt(k),
+      baseOffset: this.baseOffset + this.offsetIndex.relativeOffsetAt(k),
+      raftIndex: this.firstRaftIndex + this.offsetIndex.relativeRaftIndexAt(k),
+    };
+  }
+
+  /** Raft index of the batch holding `offset` (which must be in this segment). */
+  raftIndexOf(offset: number): number {
+    invariant(offset >= this.baseOffset && offset < this.nextOffset, `offset ${offset} in segment ${this.paths.log}`);
+    const start = this.indexFloor(offset);
+    const k = this.offsetIndex.floor(offset - this.baseOffset);
+    let raftIndex = k < 0 ? this.firstRaftIndex : this.firstRaftIndex + this.offsetIndex.relativeRaftIndexAt(k);
+    let found = -1;
+    scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, chunkBytes: READ_CHUNK_BYTES_MIN },
+      (b) => {
+        if (b.lastOffset < offset) {
+          raftIndex++;
+          return true;
+        }
+        found = raftIndex;
+        return false;
+      },
+    );
+    invariant(found >= 0, `offset ${offset} found in ${this.paths.log}`);
+    return found;
+  }
+
+  /**
+   * Batches with Raft indexes [lo, hi) of this segment, in order, stopping before a batch
+   * that would take the total above maxBytes (the first one is always returned when
+   * includeOversizedFirst). The bytes are views into buffers read for this call only.
+   */
+  readRaft(lo: number, hi: number, maxBytes: number, includeOversizedFirst: boolean): SegmentBatch[] {
+    invariant(lo >= this.firstRaftIndex && hi <= this.lastRaftIndex + 1 && lo <= hi, `raft range [${lo}, ${hi}) in ${this.paths.log}`);
+    const out: SegmentBatch[] = [];
+    if (lo === hi) return out;
+    const start = this.raftFloor(lo);
+    const chunkBytes = Math.min(Math.max(maxBytes, READ_CHUNK_BYTES_MIN), READ_CHUNK_BYTES_MAX);
+    const window = new FileWindow(this.fd, this.sizeBytes, chunkBytes);
+    let raftIndex = start.raftIndex;
+    let total = 0;
+    const scan = scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, window },
+      (b) => {
+        const i = raftIndex++;
+        if (i < lo) return true;
+        if (i >= hi) return false;
+        if (total + b.sizeBytes > maxBytes && !(out.length === 0 && includeOversizedFirst)) return false;
+        total += b.sizeBytes;
+        const { buf, at } = window.get(b.position, b.sizeBytes);
+        out.push({ raftIndex: i, term: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, batch: buf.subarray(at, at + b.sizeBytes) });
+        return true;
+      },
+    );
+    invariant(scan.problem === null, `${this.paths.log} reads cleanly (${scan.problem})`);
+    return out;
+  }
+
+  /** Base offset and position of the batch with Raft index i (in this segment). */
+  locateRaft(i: number): { position: number; baseOffset: number; lastOffset: number } {
+    invariant(i >= this.firstRaftIndex && i <= this.lastRaftIndex, `raft index ${i} in ${this.paths.log}`);
+    const start = this.raftFloor(i);
+    let raftIndex = start.raftIndex;
+    let found: { position: number; baseOffset: number; lastOffset: number } | null = null;
+    scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, chunkBytes: READ_CHUNK_BYTES_MIN },
+      (b) => {
+        if (raftIndex++ < i) return true;
+        found = { position: b.position, baseOffset: b.baseOffset, lastOffset: b.lastOffset };
+        return false;
+      },
+    );
+    invariant(found !== null, `raft index ${i} found in ${this.paths.log}`);
     return found;
   }
 
@@ -317,10 +478,13 @@ export class Segment {
     return found;
   }
 
-  /** Writes both index files from memory (sealing, clean close, after a rebuild). */
+  /** Writes the index files (and the sidecar's entries) from memory (sealing, clean close, after a rebuild). */
   writeIndexFiles(): void {
     writeFileSync(this.paths.index, this.offsetIndex.toBuffer());
     writeFileSync(this.paths.timeIndex, this.timeIndex.toBuffer());
+    const raftEntries = this.offsetIndex.raftToBuffer();
+    writeRaftSidecarEntries(this.paths.raft, raftEntries);
+    this.sidecarEntries = raftEntries;
     this.indexFilesUnsynced = true;
   }
 
@@ -328,9 +492,10 @@ export class Segment {
     closeSync(this.fd);
   }
 
-  /** Removes the three files; the fd must be closed (or handed to the caller) already. */
+  /** Removes the four files; the fd must be closed (or handed to the caller) already. */
   deleteFiles(): void {
-    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex]) {
+    // The .log goes first: a sidecar without a .log is removed at open, never the reverse.
+    for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.raft]) {
       if (existsSync(p)) unlinkSync(p);
     }
   }
