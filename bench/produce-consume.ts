@@ -2,10 +2,11 @@
 //
 //   npm run bench -- produce-consume [--client runnel|kafkajs] [--records N] [--rate R]
 //                                    [--broker host:port] [--size B] [--batch N]
-//                                    [--inflight N] [--partitions N]
+//                                    [--inflight N] [--partitions N] [--acks all|1]
 //
 // Without --broker it starts its own broker (temporary data dir, removed afterwards) and
-// reports the broker's peak RSS. Producing uses acks=all. Latency is per record: from the
+// reports the broker's peak RSS. Producing uses acks=all (--acks 1 for comparison:
+// the difference is what durability costs). Latency is per record: from the
 // moment the record was due (its batch was built, or in --rate mode its scheduled time)
 // to its acknowledgement, so a slow broker cannot hide behind a client that slows down
 // with it (no coordinated omission). Consuming reads everything back from offset 0.
@@ -30,6 +31,8 @@ const { values: opts } = parseArgs({
     inflight: { type: 'string', default: '16' },
     partitions: { type: 'string', default: '1' },
     topic: { type: 'string' },
+    // 'all' rather than -1 on the command line: parseArgs would read "-1" as an option.
+    acks: { type: 'string', default: 'all' },
   },
   strict: true,
 });
@@ -47,6 +50,11 @@ const batchSize = Number(opts.batch);
 const inflight = Number(opts.inflight);
 const partitions = Number(opts.partitions);
 const topic = opts.topic ?? `bench-${client}-${Date.now()}`;
+const acks = (opts.acks === 'all' ? -1 : Number(opts.acks)) as -1 | 1;
+if (acks !== -1 && acks !== 1) {
+  console.error('--acks must be all (or =-1) or 1; acks=0 has no acknowledgement to time');
+  process.exit(2);
+}
 for (const [k, v] of Object.entries({ records: total, size, batch: batchSize, inflight, partitions })) {
   if (!Number.isInteger(v) || v <= 0) {
     console.error(`--${k} must be a positive integer`);
@@ -94,7 +102,7 @@ async function produceRunnelFlatOut(host: string, port: number): Promise<Produce
     const t0 = performance.now();
     const batch = buildBatch(records(sent, count, Date.now()));
     sent += count;
-    const p = c.produce(topic, partition, batch, -1).then(
+    const p = c.produce(topic, partition, batch, acks).then(
       (res) => {
         if (res.errorCode !== 0) failed = new Error(`produce failed with error ${res.errorCode}`);
         hist.record((performance.now() - t0) * 1000, count);
@@ -143,7 +151,7 @@ async function produceRunnelAtRate(host: string, port: number): Promise<ProduceR
         const batch = buildBatch(records(from, share, Date.now()));
         const sentAt = performance.now();
         for (let k = 0; k < share; k++) sendDelay.record((sentAt - (start + (from + k) * intervalMs)) * 1000);
-        const req = c.produce(topic, p, batch, -1).then(
+        const req = c.produce(topic, p, batch, acks).then(
           (res) => {
             if (res.errorCode !== 0) failed = new Error(`produce failed with error ${res.errorCode}`);
             const ackAt = performance.now();
@@ -192,7 +200,7 @@ async function produceKafkaJs(host: string, port: number): Promise<ProduceResult
           const p = producer
             .send({
               topic,
-              acks: -1,
+              acks,
               messages: Array.from({ length: count }, (_, k) => ({ value: value(from + k), partition: (from + k) % partitions })),
             })
             .then(() => {
@@ -216,7 +224,7 @@ async function produceKafkaJs(host: string, port: number): Promise<ProduceResult
         const p = producer
           .send({
             topic,
-            acks: -1,
+            acks,
             messages: Array.from({ length: count }, (_, k) => ({ value: value(from + k), partition: (from + k) % partitions })),
           })
           .then(() => {
@@ -292,7 +300,7 @@ async function main(): Promise<void> {
     admin.close();
 
     const mode = rate > 0 ? `rate ${fmt(rate)} records/s` : `flat out, batch ${batchSize}, in-flight ${inflight}`;
-    console.log(`producing ${fmt(total)} records of ${size} B to ${topic} (${partitions} partition(s)), client ${client}, acks=all, ${mode}`);
+    console.log(`producing ${fmt(total)} records of ${size} B to ${topic} (${partitions} partition(s)), client ${client}, acks=${acks === -1 ? 'all' : acks}, ${mode}`);
     const brokerCpu0 = broker ? cpuSeconds(broker.pid) : 0;
     const selfCpu0 = selfCpuSeconds();
     const produced =

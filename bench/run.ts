@@ -26,7 +26,7 @@ function usage(): void {
     console.log(`  ${n.padEnd(16)} ${what}${present}`);
   }
   console.log('\nproduce-consume options: [--client runnel|kafkajs] [--records N] [--rate R] [--broker host:port]');
-  console.log('                         [--size BYTES] [--batch RECORDS] [--inflight N] [--partitions N]');
+  console.log('                         [--size BYTES] [--batch RECORDS] [--inflight N] [--partitions N] [--acks all|1]');
 }
 
 if (!name || name === '--help' || name === '-h') {
