@@ -1,0 +1,310 @@
+// The Raft Storage of a partition group over its segment log (docs/storage.md, "The
+// partition log as the Raft log"). One entry = one RecordBatch (raft-entry-codec.ts);
+// the log translates Raft indexes to offsets; the small durable state (hard state,
+// configuration history, installed snapshot point) lives in a RaftStateStore.
+//
+// Snapshots. The state machine of a partition group IS its log, so there is nothing to
+// serialise and compaction is retention / DeleteRecords:
+//   - snapshot() is the *restart point*: index S = max(checkpoint, firstIndex - 1), where
+//     the checkpoint is the last persisted commit index. The core's constructor scans the
+//     entries after the snapshot for config entries, so this keeps that scan to the
+//     uncommitted tail. Everything up to S is in the local log, so it is a true snapshot
+//     of this replica's state machine.
+//   - logStartSnapshot() is what a lagging follower must receive: index firstIndex - 1,
+//     whose data carries the offset where the follower's log restarts. The host puts it
+//     in place of `message.snapshot` in outgoing 'snap' messages; a snapshot at S would
+//     make the follower skip entries firstIndex..S that the leader still retains. The
+//     leader's progress accepts the lower index (match + 1 >= firstIndex: replicate).
+//   - applySnapshot(snap) records the snapshot point durably, then resets the log to
+//     start empty at the snapshot's offset with Raft index snap.index + 1.
+
+import type { ConfChange, ConfState, Entry, HardState, Snapshot } from '../raft/types.ts';
+import type { InitialState, Storage } from '../raft/storage.ts';
+import { Membership, decodeConfChange } from '../raft/membership.ts';
+import { bootstrapEntries, cloneConfState, EMPTY_CONF_STATE } from '../raft/storage.ts';
+import { entrySize } from '../raft/assert.ts';
+import { invariant } from '../storage/errors.ts';
+import { MemoryLog } from '../storage/memory-log.ts';
+import { PartitionLog } from '../storage/partition-log.ts';
+import { SILENT_LOGGER, type LogConfig, type LogLike } from '../storage/log-config.ts';
+import type { RaftIndexedLog } from '../storage/log.ts';
+import { decodeEntry, encodeEntry } from './raft-entry-codec.ts';
+import { FileRaftStateStore, MemoryRaftStateStore, type PersistedRaftState, type RaftStateStore } from './raft-state-store.ts';
+
+/** What a partition snapshot carries: where the receiver's log restarts. */
+export interface PartitionSnapshotData {
+  /** Offset of entry snapshot.index + 1 (the receiver's new log end and start). */
+  offset: number;
+  /** The sender's log start offset (>= offset when DeleteRecords cut into that entry). */
+  logStartOffset: number;
+}
+
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+export function encodeSnapshotData(d: PartitionSnapshotData): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ offset: d.offset, logStartOffset: d.logStartOffset }));
+}
+
+export function decodeSnapshotData(data: Uint8Array): PartitionSnapshotData {
+  const v = JSON.parse(new TextDecoder().decode(data)) as PartitionSnapshotData;
+  invariant(Number.isSafeInteger(v.offset) && v.offset >= 0 && Number.isSafeInteger(v.logStartOffset), 'malformed partition snapshot data');
+  return v;
+}
+
+export class RaftLogStorage implements Storage {
+  readonly log: RaftIndexedLog;
+  private readonly store: RaftStateStore;
+  private readonly logger: LogLike;
+  private state: PersistedRaftState;
+  /** Config entries after state.checkpointIndex (uncommitted when written), in order. */
+  private tailChanges: { index: number; cc: ConfChange }[] = [];
+
+  constructor(log: RaftIndexedLog, store: RaftStateStore, options: { storageId: string; logger?: LogLike }) {
+    this.log = log;
+    this.store = store;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    const loaded = store.load();
+    if (loaded === null) {
+      invariant(log.lastRaftIndex === 0 && log.firstRaftIndex === 1, 'a partition log with entries needs its raft.state');
+      invariant(options.storageId !== '', 'a storage id is required');
+      this.state = {
+        storageId: options.storageId,
+        hardState: { term: 0, vote: 0, commit: 0 },
+        confBase: { index: 0, confState: cloneConfState(EMPTY_CONF_STATE) },
+        confChanges: [],
+        checkpointIndex: 0,
+        installed: null,
+      };
+      store.saveNow(this.state);
+    } else {
+      this.state = loaded;
+      if (loaded.storageId !== options.storageId) {
+        throw new Error(`raft state belongs to storage ${loaded.storageId}, not ${options.storageId}`);
+      }
+    }
+    this.repairAfterInstall();
+    const hs = this.state.hardState;
+    if (hs.commit > log.lastRaftIndex) {
+      // Only possible when the log's flush policy lost acknowledged writes (flush mode
+      // 'none' or 'interval' and a machine crash): the entries are re-replicated.
+      this.logger.warn({ commit: hs.commit, lastIndex: log.lastRaftIndex }, 'raft commit index above the log end; lowered');
+      this.state.hardState = { ...hs, commit: log.lastRaftIndex };
+      this.state.checkpointIndex = Math.min(this.state.checkpointIndex, log.lastRaftIndex);
+    }
+    // Config entries after the checkpoint were not persisted in the history: find them.
+    // The checkpoint follows the commit index, so this reads the uncommitted tail only.
+    const from = Math.max(this.state.checkpointIndex + 1, log.firstRaftIndex);
+    for (let next = from; next <= log.lastRaftIndex;) {
+      const batch = log.entries(next, log.lastRaftIndex + 1, NO_LIMIT);
+      for (const b of batch) {
+        const e = decodeEntry(b.index, b.term, b.batch);
+        if (e.type === 'config') this.tailChanges.push({ index: e.index, cc: decodeConfChange(e.data) });
+      }
+      next += batch.length;
+    }
+  }
+
+  /** A file-backed storage over the partition directory `dir`. */
+  static open(dir: string, config: LogConfig, options: { storageId: string; logger?: LogLike }): RaftLogStorage {
+    const log = PartitionLog.open(dir, config, options.logger);
+    return new RaftLogStorage(log, new FileRaftStateStore(dir), options);
+  }
+
+  /** An in-memory storage (MemoryLog + memory state) for tests and the simulator. */
+  static inMemory(storageId: string): RaftLogStorage {
+    return new RaftLogStorage(new MemoryLog(), new MemoryRaftStateStore(), { storageId });
+  }
+
+  get storageId(): string {
+    return this.state.storageId;
+  }
+
+  /**
+   * A crash may come between recording an installed snapshot and resetting the log (or
+   * in the middle of the reset): redo the reset when the log does not reach that point.
+   */
+  private repairAfterInstall(): void {
+    const s = this.state.installed;
+    if (s === null) return;
+    const log = this.log;
+    const holds = log.lastRaftIndex >= s.index && (log.firstRaftIndex - 1 > s.index || log.termAtRaftIndex(s.index) === s.term);
+    if (holds) return;
+    this.logger.warn({ index: s.index, term: s.term, offset: s.offset }, 'redoing an interrupted snapshot install');
+    log.resetTo({ offset: s.offset, raftIndex: s.index + 1, prevTerm: s.term });
+  }
+
+  // ---------------------------------------------------------------- Storage (read side)
+
+  initialState(): InitialState {
+    return { hardState: { ...this.state.hardState }, storageId: this.state.storageId };
+  }
+
+  getHardState(): HardState {
+    return { ...this.state.hardState };
+  }
+
+  firstIndex(): number {
+    return this.log.firstRaftIndex;
+  }
+
+  lastIndex(): number {
+    return this.log.lastRaftIndex;
+  }
+
+  term(i: number): number | undefined {
+    return this.log.termAtRaftIndex(i);
+  }
+
+  /** Same contract and byte rule as MemoryStorage.entries: at least one, then while the entry sizes fit. */
+  entries(lo: number, hi: number, maxBytes: number): Entry[] {
+    invariant(lo >= this.firstIndex() && hi <= this.lastIndex() + 1 && lo <= hi, `storage.entries(${lo}, ${hi}) outside [${this.firstIndex()}, ${this.lastIndex() + 1})`);
+    const out: Entry[] = [];
+    let bytes = 0;
+    // Each round reads at least one batch, so at most hi - lo rounds.
+    for (let next = lo; next < hi;) {
+      const budget = maxBytes === NO_LIMIT ? NO_LIMIT : Math.max(0, maxBytes - bytes);
+      const batches = this.log.entries(next, hi, budget);
+      for (const b of batches) {
+        const e = decodeEntry(b.index, b.term, b.batch);
+        bytes += entrySize(e);
+        if (out.length > 0 && bytes > maxBytes) return out;
+        out.push(e);
+      }
+      next += batches.length;
+    }
+    return out;
+  }
+
+  /** The restart point (see the file comment): short config scans for the core's constructor. */
+  snapshot(): Snapshot {
+    const index = Math.max(this.state.checkpointIndex, this.firstIndex() - 1);
+    return this.snapshotAt(index);
+  }
+
+  /** The snapshot to send a follower that is behind the log start (see the file comment). */
+  logStartSnapshot(): Snapshot {
+    return this.snapshotAt(Math.max(this.firstIndex() - 1, this.state.confBase.index));
+  }
+
+  private snapshotAt(index: number): Snapshot {
+    const term = this.log.termAtRaftIndex(index);
+    invariant(term !== undefined, `term of snapshot index ${index} is known`);
+    return {
+      index,
+      term,
+      confState: this.confStateAt(index),
+      data: encodeSnapshotData({ offset: this.log.offsetAfterRaftIndex(index), logStartOffset: this.log.logStartOffset }),
+    };
+  }
+
+  /** The configuration in force after entry `index` (>= the history base). */
+  confStateAt(index: number): ConfState {
+    const base = this.state.confBase;
+    invariant(index >= base.index, `configuration at ${index} is older than the history base ${base.index}`);
+    let m = Membership.fromConfState(base.confState);
+    for (const c of this.state.confChanges) {
+      if (c.index > index) return m.toConfState();
+      m = m.apply(c.cc);
+    }
+    for (const c of this.tailChanges) {
+      if (c.index > index) break;
+      m = m.apply(c.cc);
+    }
+    return m.toConfState();
+  }
+
+  // ---------------------------------------------------------------- write side (the host, from Ready)
+
+  /** Writes the configuration of a brand-new group as committed config entries (MemoryStorage.bootstrap). */
+  bootstrap(confState: ConfState): void {
+    invariant(this.lastIndex() === 0, 'bootstrap on a storage that already has entries');
+    const ents = bootstrapEntries(confState);
+    this.append(ents);
+    this.setHardState({ term: 1, vote: 0, commit: ents.length });
+  }
+
+  /** Appends entries, replacing any conflicting suffix (Raft §5.3); durable after sync(). */
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    const first = this.firstIndex();
+    const last = entries[0].index + entries.length - 1;
+    if (last < first) return;
+    // Entries below our first index are already covered by the snapshot.
+    const start = first > entries[0].index ? first - entries[0].index : 0;
+    const from = entries[start].index;
+    invariant(from <= this.lastIndex() + 1, `storage.append: gap, last ${this.lastIndex()}, got ${from}`);
+    if (from <= this.lastIndex()) {
+      invariant(from > this.state.hardState.commit, `storage.append: truncation at ${from} would remove committed entries (commit ${this.state.hardState.commit})`);
+      this.log.truncateToRaftIndex(from);
+      while (this.tailChanges.length > 0 && this.tailChanges[this.tailChanges.length - 1].index >= from) this.tailChanges.pop();
+    }
+    for (let k = start; k < entries.length; k++) {
+      const e = entries[k];
+      invariant(e.index === this.log.lastRaftIndex + 1, `entry ${e.index} follows ${this.log.lastRaftIndex}`);
+      this.log.append(encodeEntry(e), e.term);
+      if (e.type === 'config') this.tailChanges.push({ index: e.index, cc: decodeConfChange(e.data) });
+    }
+  }
+
+  /**
+   * Records the hard state (durable after sync()). The configuration checkpoint follows
+   * the commit index: committed config entries move into the persisted history, and
+   * history older than the log start folds into its base.
+   */
+  setHardState(hs: HardState): void {
+    invariant(hs.commit <= this.lastIndex(), `commit ${hs.commit} beyond the last index ${this.lastIndex()}`);
+    const st = this.state;
+    st.hardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
+    if (hs.commit > st.checkpointIndex) {
+      while (this.tailChanges.length > 0 && this.tailChanges[0].index <= hs.commit) st.confChanges.push(this.tailChanges.shift()!);
+      st.checkpointIndex = hs.commit;
+    }
+    this.foldHistory();
+    this.store.save(st);
+  }
+
+  /** Folds config changes at or below firstIndex - 1 into the base, keeping the file small. */
+  private foldHistory(): void {
+    const st = this.state;
+    const foldTo = Math.min(this.firstIndex() - 1, st.checkpointIndex);
+    if (foldTo <= st.confBase.index) return;
+    let m = Membership.fromConfState(st.confBase.confState);
+    while (st.confChanges.length > 0 && st.confChanges[0].index <= foldTo) m = m.apply(st.confChanges.shift()!.cc);
+    st.confBase = { index: foldTo, confState: m.toConfState() };
+  }
+
+  /** Makes everything appended and recorded so far durable (one fdatasync per file touched). */
+  async sync(): Promise<void> {
+    await Promise.all([this.log.flush(), this.store.sync()]);
+  }
+
+  /**
+   * Installs a leader's snapshot: this replica's log restarts empty at the snapshot's
+   * offset. The snapshot point is made durable before the log is reset, so a crash in
+   * between is repaired at the next open.
+   */
+  applySnapshot(snap: Snapshot): void {
+    const data = decodeSnapshotData(snap.data);
+    const st = this.state;
+    invariant(snap.index >= st.hardState.commit, `snapshot ${snap.index} below commit ${st.hardState.commit}`);
+    st.installed = { index: snap.index, term: snap.term, offset: data.offset };
+    st.confBase = { index: snap.index, confState: cloneConfState(snap.confState) };
+    st.confChanges = [];
+    st.checkpointIndex = snap.index;
+    st.hardState = { ...st.hardState, commit: snap.index };
+    this.tailChanges = [];
+    this.store.saveNow(st);
+    this.log.resetTo({ offset: data.offset, raftIndex: snap.index + 1, prevTerm: snap.term });
+  }
+
+  /** The Kafka offset after entry `raftIndex`: the high watermark for commit index `raftIndex`. */
+  offsetAfter(raftIndex: number): number {
+    return this.log.offsetAfterRaftIndex(raftIndex);
+  }
+
+  async close(): Promise<void> {
+    await this.sync();
+    await this.log.close();
+    this.store.close();
+  }
+}

@@ -1,0 +1,203 @@
+// The small durable state of one partition's Raft group: hard state (term, vote,
+// commit), the storage id, the configuration history and the last installed snapshot
+// point (docs/storage.md, "raft.state"). Two implementations: a file in the partition
+// directory and memory (tests, simulator).
+//
+// `raft.state` holds two fixed slots of SLOT_BYTES; a write goes to the slot that is not
+// known durable, so a crash while writing (or before the fsync) leaves the other slot,
+// the last durable state, intact. Slot layout (big-endian):
+//   0..3 magic 0x524e5253 ("RNRS"), 4..5 version 1, 6..7 reserved,
+//   8..15 sequence (int64, grows with every write), 16..19 body length, 20..23 CRC-32C of
+//   the body, 24.. body: one JSON object (PersistedRaftState).
+// Open reads both slots and takes the valid one with the higher sequence.
+
+import { closeSync, existsSync, fdatasync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { crc32c } from '../protocol/crc32c.ts';
+import type { ConfChange, ConfState, HardState } from '../raft/types.ts';
+import { fsyncDirSync } from '../storage/checkpoint.ts';
+
+const fdatasyncAsync = promisify(fdatasync);
+
+export const RAFT_STATE_FILE = 'raft.state';
+/** One slot; bounds the configuration history a group can keep (about 600 changes). */
+export const SLOT_BYTES = 64 * 1024;
+const HEADER_BYTES = 24;
+const MAGIC = 0x524e5253;
+const VERSION = 1;
+const SYNC_WAITS_MAX = 10_000;
+
+export interface PersistedRaftState {
+  storageId: string;
+  hardState: HardState;
+  /** Configuration in force after entry `confBase.index` (at or below the log's first index - 1). */
+  confBase: { index: number; confState: ConfState };
+  /** Committed config entries after confBase, up to `checkpointIndex`, in order. */
+  confChanges: { index: number; cc: ConfChange }[];
+  /** Every config entry up to here is in confBase/confChanges; later ones are found by scanning the log. */
+  checkpointIndex: number;
+  /** The last snapshot installed from a leader: the log must hold entry `index` (or have moved past it). */
+  installed: { index: number; term: number; offset: number } | null;
+}
+
+export interface RaftStateStore {
+  load(): PersistedRaftState | null;
+  /** Records the state; durable after the next sync(). */
+  save(state: PersistedRaftState): void;
+  /** Records the state and makes it durable before returning (rare: installing a snapshot). */
+  saveNow(state: PersistedRaftState): void;
+  sync(): Promise<void>;
+  close(): void;
+}
+
+function clone(state: PersistedRaftState): PersistedRaftState {
+  return JSON.parse(JSON.stringify(state)) as PersistedRaftState;
+}
+
+export class MemoryRaftStateStore implements RaftStateStore {
+  private current: PersistedRaftState | null = null;
+  private durable: PersistedRaftState | null = null;
+
+  load(): PersistedRaftState | null {
+    return this.durable === null ? null : clone(this.durable);
+  }
+  save(state: PersistedRaftState): void {
+    this.current = clone(state);
+  }
+  saveNow(state: PersistedRaftState): void {
+    this.current = clone(state);
+    this.durable = this.current;
+  }
+  async sync(): Promise<void> {
+    this.durable = this.current;
+  }
+  /** Loses what was saved but not synced, like a power loss. */
+  crash(): void {
+    this.current = this.durable;
+  }
+  close(): void {}
+}
+
+export class FileRaftStateStore implements RaftStateStore {
+  private readonly path: string;
+  private readonly fd: number;
+  private sequence = 0;
+  /** The slot holding the newest durable state (-1: none yet); writes go to the other one. */
+  private durableSlot = -1;
+  private writtenSlot = -1;
+  private dirty = false;
+  private syncing = false;
+  private inFlight: Promise<void> | null = null;
+  /** A state saved while an fdatasync ran; written when it ends, so the synced slot stays as synced. */
+  private pending: PersistedRaftState | null = null;
+
+  constructor(dir: string) {
+    this.path = join(dir, RAFT_STATE_FILE);
+    const created = !existsSync(this.path);
+    this.fd = openSync(this.path, created ? 'w+' : 'r+');
+    if (created) {
+      fsyncSync(this.fd);
+      fsyncDirSync(dir);
+    }
+  }
+
+  load(): PersistedRaftState | null {
+    let best: { slot: number; sequence: number; state: PersistedRaftState } | null = null;
+    for (const slot of [0, 1]) {
+      const parsed = this.readSlot(slot);
+      if (parsed !== null && (best === null || parsed.sequence > best.sequence)) best = { slot, ...parsed };
+    }
+    if (best === null) return null;
+    this.sequence = best.sequence;
+    this.durableSlot = best.slot;
+    return best.state;
+  }
+
+  private readSlot(slot: number): { sequence: number; state: PersistedRaftState } | null {
+    const header = Buffer.alloc(HEADER_BYTES);
+    if (readSync(this.fd, header, 0, HEADER_BYTES, slot * SLOT_BYTES) !== HEADER_BYTES) return null;
+    if (header.readUInt32BE(0) !== MAGIC || header.readUInt16BE(4) !== VERSION) return null;
+    const length = header.readUInt32BE(16);
+    if (length > SLOT_BYTES - HEADER_BYTES) return null;
+    const body = Buffer.alloc(length);
+    if (readSync(this.fd, body, 0, length, slot * SLOT_BYTES + HEADER_BYTES) !== length) return null;
+    if (crc32c(body) !== header.readUInt32BE(20)) return null;
+    try {
+      return { sequence: Number(header.readBigInt64BE(8)), state: JSON.parse(body.toString('utf8')) as PersistedRaftState };
+    } catch {
+      return null;
+    }
+  }
+
+  save(state: PersistedRaftState): void {
+    if (this.syncing) {
+      this.pending = clone(state);
+      return;
+    }
+    this.write(state);
+  }
+
+  private write(state: PersistedRaftState): void {
+    const body = Buffer.from(JSON.stringify(state), 'utf8');
+    if (body.length > SLOT_BYTES - HEADER_BYTES) {
+      throw new RangeError(`raft state of ${body.length} bytes exceeds the slot of ${SLOT_BYTES - HEADER_BYTES}`);
+    }
+    const slot = this.durableSlot === 0 ? 1 : 0;
+    const buf = Buffer.alloc(HEADER_BYTES + body.length);
+    buf.writeUInt32BE(MAGIC, 0);
+    buf.writeUInt16BE(VERSION, 4);
+    buf.writeBigInt64BE(BigInt(++this.sequence), 8);
+    buf.writeUInt32BE(body.length, 16);
+    buf.writeUInt32BE(crc32c(body), 20);
+    body.copy(buf, HEADER_BYTES);
+    let written = 0;
+    // writeSync on a regular file writes everything or throws; buf.length bounds it.
+    while (written < buf.length) written += writeSync(this.fd, buf, written, buf.length - written, slot * SLOT_BYTES + written);
+    this.writtenSlot = slot;
+    this.dirty = true;
+  }
+
+  saveNow(state: PersistedRaftState): void {
+    if (this.syncing) {
+      // Waiting for the running fdatasync is not possible here; a second synchronous
+      // fsync covers both the running round's slot and this write's.
+      this.pending = null;
+    }
+    this.write(state);
+    fsyncSync(this.fd);
+    this.durableSlot = this.writtenSlot;
+    this.dirty = false;
+  }
+
+  async sync(): Promise<void> {
+    // A caller arriving during a round waits for it, then runs its own round for what
+    // it saved (it went to `pending`). Each wait ends one round some caller started; the
+    // bound only guards against a broken invariant.
+    for (let guard = 0; this.inFlight !== null; guard++) {
+      if (guard > SYNC_WAITS_MAX) throw new Error('raft state sync did not settle');
+      await this.inFlight;
+    }
+    if (!this.dirty) return;
+    this.syncing = true;
+    const slot = this.writtenSlot;
+    this.inFlight = fdatasyncAsync(this.fd);
+    try {
+      await this.inFlight;
+    } finally {
+      this.syncing = false;
+      this.inFlight = null;
+    }
+    if (this.writtenSlot === slot) {
+      this.durableSlot = slot;
+      this.dirty = false;
+    }
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null) this.write(pending);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
