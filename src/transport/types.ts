@@ -14,6 +14,7 @@ export interface PeerStatus {
   lastError?: string;
   bytesIn: number;
   bytesOut: number;
+  /** MESSAGES frames (pings are not counted): one per flush() with something queued, unless over the frame limit. */
   framesIn: number;
   framesOut: number;
   messagesIn: number;
@@ -24,6 +25,8 @@ export interface PeerStatus {
   droppedDisconnected: number;
   /** Messages dropped because the peer's queue or socket buffer was over its byte limit. */
   droppedQueueFull: number;
+  /** Messages dropped because they alone exceed the frame limit (raise maxFrameBytes or lower Raft's maxSizePerMsg). */
+  droppedTooLarge: number;
   /** Bytes queued by send() and not yet flushed. */
   queuedBytes: number;
 }

@@ -46,7 +46,7 @@ test('every message type round-trips with every optional field absent', () => {
     const back = decodeMessage(encodeMessage(m), 3, 7);
     assert.deepEqual(back, m);
     // A bare heartbeat must stay tiny: it is what 100s of groups send every tick.
-    assert.ok(encodeMessage(m).length <= 8);
+    assert.ok(encodeMessage(m).length <= 8, `bare ${t} takes ${encodeMessage(m).length} bytes`);
   }
 });
 
@@ -106,7 +106,7 @@ test('random garbage decodes or throws CodecError, never another error', () => {
       assert.ok(e instanceof CodecError, `garbage batch ${bytes.toString('hex')} threw ${String(e)}`);
     }
   }
-  assert.ok(decoded < 20000);
+  assert.ok(decoded < 20000, 'garbage must not always decode');
 });
 
 test('a huge announced entry count is refused before anything is allocated', () => {
@@ -160,7 +160,7 @@ test('group interning: first use defines, later uses are references, across fram
   );
   // The second frame names topic-3 by reference: it is smaller than with literal names.
   const literal = encodeMessageFrames(new GroupEncoder(false), batch2, 1 << 20)[0]!;
-  assert.ok(frames2[0]!.length < literal.length);
+  assert.ok(frames2[0]!.length < literal.length, `interned ${frames2[0]!.length} B, literal ${literal.length} B`);
 });
 
 test('a reference to a group the peer never defined is a CodecError', () => {
@@ -174,7 +174,7 @@ test('frames are split at maxFrameBytes and no frame exceeds it', () => {
   for (let i = 0; i < 50; i++) list.push([`g${i % 7}`, { ...newMessage('app', 1, 2, 1), entries: [{ index: i + 1, term: 1, type: 'normal', data }] }]);
   const limit = 4096;
   const frames = encodeMessageFrames(new GroupEncoder(true), items(list), limit);
-  assert.ok(frames.length > 1);
+  assert.ok(frames.length > 1, `${frames.length} frame(s)`);
   const fd = new FrameDecoder(limit);
   const dec = new GroupDecoder();
   let n = 0;

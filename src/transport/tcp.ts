@@ -1,0 +1,693 @@
+// TcpTransport: the real peer transport. One TCP connection per broker pair carries every
+// Raft group's messages; see docs/transport.md for the wire format and the rules.
+//
+// Connection rule: the node with the lower id dials, the higher one accepts, so there is
+// exactly one connection per pair and never a race between two simultaneous dials. An
+// acceptor refuses a dial from a higher id. When an authenticated connection from a peer
+// arrives while an older one from the same peer is still open (the peer restarted and the
+// old socket is half-open), the new one replaces the old one.
+//
+// Everything here is I/O; the codec (codec.ts), the handshake (handshake.ts) and the
+// backoff (types.ts) are pure and tested on their own.
+
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { LogOnce } from '../log/index.ts';
+import type { Message } from '../raft/types.ts';
+import {
+  CodecError,
+  GroupDecoder,
+  GroupEncoder,
+  MESSAGES_FRAME_OVERHEAD_BYTES,
+  Reader,
+  STRING_BYTES_MAX,
+  encodeMessageFrames,
+  messageSize,
+  readBatchBody,
+  type Incoming,
+  type Outgoing,
+} from './codec.ts';
+import { FrameDecoder, FrameError, FrameType, encodeFrame, type Frame } from './frame.ts';
+import {
+  HANDSHAKE_FRAME_BYTES_MAX,
+  PROTOCOL_VERSION,
+  RefuseReason,
+  checkProof,
+  decodeChallenge,
+  decodeHello,
+  decodeProof,
+  decodeRefuse,
+  encodeChallenge,
+  encodeHello,
+  encodeProof,
+  encodeRefuse,
+  makeProof,
+  newNonce,
+  refuseReasonName,
+  type RefuseReasonCode,
+} from './handshake.ts';
+import {
+  backoffDelayMs,
+  checkNodeId,
+  resolveLimits,
+  systemClock,
+  type Clock,
+  type MessageHandler,
+  type PeerStatus,
+  type PeerTransport,
+  type TransportLimits,
+} from './types.ts';
+
+export interface TcpTransportConfig {
+  nodeId: number;
+  listenHost: string;
+  /** 0 picks a free port; read it from `port` after start(). */
+  listenPort: number;
+  /** Node id → "host:port". This node's own id may be present and is ignored. */
+  peers: ReadonlyMap<number, string>;
+  /** Shared by every node of the cluster; null turns authentication off (logged as a warning). */
+  clusterSecret: string | null;
+  limits?: Partial<TransportLimits>;
+  logger: Logger;
+  clock?: Clock;
+  /** Randomness for the reconnect jitter, in [0, 1). */
+  random?: () => number;
+  /** Name each group once per connection, then refer to it by number (default true; see the bench). */
+  internGroups?: boolean;
+  /** How often a repeated warning (refusal, bad frame) is logged per key. */
+  logIntervalMs?: number;
+}
+
+type ConnState = 'connecting' | 'hello' | 'challenge' | 'proof' | 'welcome' | 'open' | 'closed';
+
+interface Peer {
+  id: number;
+  address: string;
+  host: string;
+  port: number;
+  /** The authenticated connection, if any. */
+  conn: Conn | null;
+  /** Our outgoing connection while it dials and shakes hands (dialing side only). */
+  dialing: Conn | null;
+  reconnectTimer: unknown;
+  attempt: number;
+  everConnected: boolean;
+  removed: boolean;
+  queue: Outgoing[];
+  stats: PeerStatus;
+}
+
+interface Conn {
+  socket: Socket;
+  role: 'dial' | 'accept';
+  state: ConnState;
+  remote: string;
+  peer: Peer | null;
+  nonceD: Buffer | null;
+  nonceA: Buffer | null;
+  decoder: FrameDecoder;
+  groupsOut: GroupEncoder;
+  groupsIn: GroupDecoder;
+  handshakeTimer: unknown;
+  destroyTimer: unknown;
+  /** Counts towards maxPendingHandshakes until authenticated or closed. */
+  pendingInbound: boolean;
+  lastSentMs: number;
+  lastReceivedMs: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+const PING_FRAME = encodeFrame(FrameType.ping);
+const WELCOME_FRAME = encodeFrame(FrameType.welcome);
+/** Time a refused peer gets to read the REFUSE frame before its socket is destroyed. */
+const REFUSE_LINGER_MS = 1000;
+
+/** Reads the state through a call, because handlers change it behind TypeScript's narrowing. */
+function isClosed(conn: Conn): boolean {
+  return conn.state === 'closed';
+}
+
+export function parseAddress(address: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(address);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || m[1] === '' || !(port >= 1 && port <= 65535)) throw new RangeError(`peer address must be "host:port" (got "${address}")`);
+  return { host: m[1]!, port };
+}
+
+function emptyStats(nodeId: number, address: string): PeerStatus {
+  return {
+    nodeId,
+    address,
+    connected: false,
+    bytesIn: 0,
+    bytesOut: 0,
+    framesIn: 0,
+    framesOut: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    reconnects: 0,
+    droppedDisconnected: 0,
+    droppedQueueFull: 0,
+    droppedTooLarge: 0,
+    queuedBytes: 0,
+  };
+}
+
+export class TcpTransport implements PeerTransport {
+  readonly nodeId: number;
+  readonly limits: TransportLimits;
+  private readonly listenHost: string;
+  private readonly listenPort: number;
+  private readonly secret: Buffer | null;
+  private readonly logger: Logger;
+  private readonly logOnce: LogOnce;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly internGroups: boolean;
+  private readonly peers = new Map<number, Peer>();
+  private readonly conns = new Set<Conn>();
+  private handler: MessageHandler | null = null;
+  private server: Server | null = null;
+  private tickTimer: unknown = null;
+  private started = false;
+  private closing = false;
+  private pendingInbound = 0;
+  /** Messages for node ids that are not peers, and messages that arrived with no handler. */
+  droppedUnknownPeer = 0;
+  droppedNoHandler = 0;
+
+  constructor(config: TcpTransportConfig) {
+    checkNodeId(config.nodeId, 'nodeId');
+    if (config.clusterSecret === '') throw new RangeError('clusterSecret must be a non-empty string, or null for no authentication');
+    this.nodeId = config.nodeId;
+    this.limits = resolveLimits(config.limits);
+    this.listenHost = config.listenHost;
+    this.listenPort = config.listenPort;
+    this.secret = config.clusterSecret === null ? null : Buffer.from(config.clusterSecret, 'utf8');
+    this.logger = config.logger.child({ component: 'transport', node_id: config.nodeId });
+    this.logOnce = new LogOnce(this.logger, { intervalMs: config.logIntervalMs ?? 60_000, now: () => (config.clock ?? systemClock).now() });
+    this.clock = config.clock ?? systemClock;
+    this.random = config.random ?? Math.random;
+    this.internGroups = config.internGroups ?? true;
+    this.setPeers(config.peers);
+  }
+
+  /** The port the listener is bound to (after start()). */
+  get port(): number {
+    const a = this.server?.address();
+    if (a === null || a === undefined || typeof a === 'string') throw new Error('TcpTransport: not listening');
+    return a.port;
+  }
+
+  /** Binds the listener and starts dialing the peers with higher ids. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('TcpTransport: start() called twice');
+    this.started = true;
+    if (this.secret === null) {
+      this.logger.warn('cluster secret is not set: peer connections are NOT authenticated; any host that can reach the raft port can join as a known node id');
+    }
+    const server = createServer((socket) => this.onAccept(socket));
+    this.server = server;
+    server.on('error', (e) => this.logger.error({ err: e.message }, 'peer listener error'));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      server.once('error', onError);
+      server.listen(this.listenPort, this.listenHost, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    this.logger.info({ host: this.listenHost, port: this.port }, 'peer transport listening');
+    this.scheduleTick();
+    for (const peer of this.peers.values()) if (this.shouldDial(peer)) this.dial(peer);
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.handler = handler;
+  }
+
+  setPeers(peers: ReadonlyMap<number, string>): void {
+    const next = new Map<number, { host: string; port: number; address: string }>();
+    for (const [id, address] of peers) {
+      checkNodeId(id, 'peer id');
+      if (id === this.nodeId) continue;
+      next.set(id, { ...parseAddress(address), address });
+    }
+    for (const [id, peer] of this.peers) {
+      const n = next.get(id);
+      if (n === undefined) {
+        this.removePeer(peer);
+      } else if (n.address !== peer.address) {
+        // A new address: forget the old connection; the dialing side redials the new one.
+        peer.address = n.address;
+        peer.host = n.host;
+        peer.port = n.port;
+        peer.stats.address = n.address;
+        this.logger.info({ peer: id, address: n.address }, 'peer address changed');
+        if (peer.dialing) this.closeConn(peer.dialing, 'peer address changed');
+        if (peer.conn) this.closeConn(peer.conn, 'peer address changed');
+      }
+    }
+    for (const [id, n] of next) {
+      if (this.peers.has(id)) continue;
+      const peer: Peer = {
+        id,
+        address: n.address,
+        host: n.host,
+        port: n.port,
+        conn: null,
+        dialing: null,
+        reconnectTimer: null,
+        attempt: 0,
+        everConnected: false,
+        removed: false,
+        queue: [],
+        stats: emptyStats(id, n.address),
+      };
+      this.peers.set(id, peer);
+      this.logger.info({ peer: id, address: n.address }, 'peer added');
+      if (this.started && this.shouldDial(peer)) this.dial(peer);
+    }
+  }
+
+  send(to: number, group: string, msg: Message): void {
+    // These are bugs in the host, not network conditions: fail loudly.
+    if (msg.from !== this.nodeId) throw new Error(`invariant: send() of a message from ${msg.from} on node ${this.nodeId}`);
+    if (msg.to !== to) throw new Error(`invariant: send() to ${to} of a message addressed to ${msg.to}`);
+    const size = messageSize(msg);
+    const peer = this.peers.get(to);
+    if (peer === undefined) {
+      this.droppedUnknownPeer++;
+      return;
+    }
+    if (peer.conn === null) {
+      peer.stats.droppedDisconnected++;
+      return;
+    }
+    if (size + MESSAGES_FRAME_OVERHEAD_BYTES + 2 + STRING_BYTES_MAX > this.limits.maxFrameBytes) {
+      peer.stats.droppedTooLarge++;
+      this.logOnce.warn(`too-large:${to}`, { peer: to, group, bytes: size, maxFrameBytes: this.limits.maxFrameBytes }, 'raft message larger than the frame limit dropped');
+      return;
+    }
+    // Drop the newest: what is queued is already in order, and Raft resends what is lost.
+    if (peer.stats.queuedBytes + size > this.limits.maxQueuedBytesPerPeer) {
+      peer.stats.droppedQueueFull++;
+      return;
+    }
+    peer.queue.push({ group, msg, size });
+    peer.stats.queuedBytes += size;
+  }
+
+  flush(): void {
+    for (const peer of this.peers.values()) {
+      if (peer.queue.length === 0) continue;
+      const items = peer.queue;
+      peer.queue = [];
+      peer.stats.queuedBytes = 0;
+      const conn = peer.conn;
+      if (conn === null || conn.state !== 'open' || conn.socket.destroyed) {
+        peer.stats.droppedDisconnected += items.length;
+        continue;
+      }
+      if (conn.socket.writableLength > this.limits.maxBufferedBytesPerPeer) {
+        // The peer reads slower than we write. Holding more only delays fresher messages,
+        // and Raft's flow control resends from what the follower acknowledges.
+        peer.stats.droppedQueueFull += items.length;
+        this.logOnce.warn(`slow:${peer.id}`, { peer: peer.id, bufferedBytes: conn.socket.writableLength }, 'peer is slow: dropping raft messages');
+        continue;
+      }
+      const frames = encodeMessageFrames(conn.groupsOut, items, this.limits.maxFrameBytes);
+      conn.socket.cork();
+      for (const f of frames) {
+        conn.socket.write(f);
+        peer.stats.bytesOut += f.length;
+      }
+      conn.socket.uncork();
+      peer.stats.framesOut += frames.length;
+      peer.stats.messagesOut += items.length;
+      conn.lastSentMs = this.clock.now();
+    }
+  }
+
+  peerStatus(): PeerStatus[] {
+    return [...this.peers.values()].map((p) => ({ ...p.stats, connected: p.conn !== null && p.conn.state === 'open' }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.tickTimer !== null) this.clock.clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    for (const peer of this.peers.values()) this.removePeer(peer);
+    for (const conn of [...this.conns]) this.closeConn(conn, 'transport closing');
+    const server = this.server;
+    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Connections
+
+  private shouldDial(peer: Peer): boolean {
+    return this.nodeId < peer.id;
+  }
+
+  private removePeer(peer: Peer): void {
+    peer.removed = true;
+    if (peer.reconnectTimer !== null) this.clock.clearTimeout(peer.reconnectTimer);
+    peer.reconnectTimer = null;
+    if (peer.dialing) this.closeConn(peer.dialing, 'peer removed');
+    if (peer.conn) this.closeConn(peer.conn, 'peer removed');
+    peer.stats.droppedDisconnected += peer.queue.length;
+    peer.queue = [];
+    peer.stats.queuedBytes = 0;
+    if (this.peers.get(peer.id) === peer) this.peers.delete(peer.id);
+    if (!this.closing) this.logger.info({ peer: peer.id }, 'peer removed');
+  }
+
+  private newConn(socket: Socket, role: 'dial' | 'accept', remote: string, peer: Peer | null): Conn {
+    const now = this.clock.now();
+    const conn: Conn = {
+      socket,
+      role,
+      state: role === 'dial' ? 'connecting' : 'hello',
+      remote,
+      peer,
+      nonceD: null,
+      nonceA: null,
+      decoder: new FrameDecoder(HANDSHAKE_FRAME_BYTES_MAX),
+      groupsOut: new GroupEncoder(this.internGroups),
+      groupsIn: new GroupDecoder(),
+      handshakeTimer: null,
+      destroyTimer: null,
+      pendingInbound: false,
+      lastSentMs: now,
+      lastReceivedMs: now,
+    };
+    this.conns.add(conn);
+    conn.handshakeTimer = this.clock.setTimeout(() => {
+      conn.handshakeTimer = null;
+      if (conn.state === 'open' || conn.state === 'closed') return;
+      this.logOnce.warn(`handshake-timeout:${conn.peer?.id ?? conn.remote}`, { remote: conn.remote, peer: conn.peer?.id, state: conn.state }, 'peer handshake timed out');
+      this.closeConn(conn, `handshake timed out in state ${conn.state}`);
+    }, this.limits.handshakeTimeoutMs);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on('error', (e: Error) => this.closeConn(conn, e.message));
+    socket.on('close', () => {
+      if (conn.destroyTimer !== null) this.clock.clearTimeout(conn.destroyTimer);
+      conn.destroyTimer = null;
+      this.closeConn(conn, 'connection closed by peer');
+      this.conns.delete(conn);
+    });
+    return conn;
+  }
+
+  private onAccept(socket: Socket): void {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    if (this.pendingInbound >= this.limits.maxPendingHandshakes) {
+      this.logOnce.warn('busy', { remote, maxPendingHandshakes: this.limits.maxPendingHandshakes }, 'too many unauthenticated peer connections: refusing');
+      socket.destroy();
+      return;
+    }
+    const conn = this.newConn(socket, 'accept', remote, null);
+    conn.pendingInbound = true;
+    this.pendingInbound++;
+  }
+
+  private dial(peer: Peer): void {
+    peer.reconnectTimer = null;
+    if (this.closing || peer.removed || peer.conn !== null || peer.dialing !== null) return;
+    const socket = connect({ host: peer.host, port: peer.port });
+    const conn = this.newConn(socket, 'dial', peer.address, peer);
+    peer.dialing = conn;
+    socket.once('connect', () => {
+      if (conn.state !== 'connecting') return;
+      conn.state = 'challenge';
+      conn.nonceD = newNonce();
+      this.write(conn, encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: this.nodeId, acceptorId: peer.id, nonce: conn.nonceD })));
+    });
+  }
+
+  private scheduleReconnect(peer: Peer): void {
+    if (this.closing || peer.removed || peer.reconnectTimer !== null || peer.dialing !== null || peer.conn !== null) return;
+    if (!this.shouldDial(peer)) return;
+    const delayMs = backoffDelayMs(peer.attempt, this.limits.reconnectBaseMs, this.limits.reconnectMaxMs, this.random);
+    peer.attempt++;
+    peer.reconnectTimer = this.clock.setTimeout(() => this.dial(peer), delayMs);
+  }
+
+  private write(conn: Conn, bytes: Buffer): void {
+    conn.socket.write(bytes);
+    conn.lastSentMs = this.clock.now();
+  }
+
+  /** Refuses the connection: tells the peer why (so its operator can see it), logs once, closes. */
+  private refuse(conn: Conn, reason: RefuseReasonCode, text: string, fields: Record<string, unknown>, logged = false): void {
+    if (conn.state === 'closed') return;
+    const name = refuseReasonName(reason);
+    if (!logged) this.logOnce.warn(`refuse:${name}:${conn.remote.replace(/:\d+$/, '')}`, { remote: conn.remote, reason: name, ...fields }, `peer connection refused: ${text}`);
+    const frame = encodeFrame(FrameType.refuse, encodeRefuse(reason, text));
+    this.closeConn(conn, `refused: ${text}`, frame);
+  }
+
+  /** Closes a connection once; `last` is written before closing (a REFUSE frame). */
+  private closeConn(conn: Conn, why: string, last?: Buffer): void {
+    if (conn.state === 'closed') return;
+    const wasOpen = conn.state === 'open';
+    conn.state = 'closed';
+    if (conn.handshakeTimer !== null) this.clock.clearTimeout(conn.handshakeTimer);
+    conn.handshakeTimer = null;
+    if (conn.pendingInbound) {
+      conn.pendingInbound = false;
+      this.pendingInbound--;
+    }
+    if (last !== undefined && !conn.socket.destroyed) {
+      conn.socket.end(last);
+      conn.destroyTimer = this.clock.setTimeout(() => {
+        conn.destroyTimer = null;
+        conn.socket.destroy();
+      }, REFUSE_LINGER_MS);
+    } else {
+      conn.socket.destroy();
+    }
+    const peer = conn.peer;
+    if (peer === null) return;
+    if (peer.conn === conn) {
+      peer.conn = null;
+      peer.stats.droppedDisconnected += peer.queue.length;
+      peer.queue = [];
+      peer.stats.queuedBytes = 0;
+    }
+    if (peer.dialing === conn) peer.dialing = null;
+    if (!this.closing && !peer.removed) {
+      peer.stats.lastError = why;
+      if (wasOpen) this.logger.info({ peer: peer.id, reason: why }, 'peer disconnected');
+      else if (conn.role === 'dial') this.logOnce.info(`dial-failed:${peer.id}`, { peer: peer.id, address: peer.address, reason: why }, 'could not connect to peer; retrying with backoff');
+    }
+    if (conn.role === 'dial') this.scheduleReconnect(peer);
+  }
+
+  private attach(conn: Conn, peer: Peer): void {
+    if (conn.handshakeTimer !== null) this.clock.clearTimeout(conn.handshakeTimer);
+    conn.handshakeTimer = null;
+    if (conn.pendingInbound) {
+      conn.pendingInbound = false;
+      this.pendingInbound--;
+    }
+    const old = peer.conn;
+    if (old !== null && old !== conn) this.closeConn(old, 'replaced by a new connection from the same peer');
+    if (peer.dialing === conn) peer.dialing = null;
+    conn.peer = peer;
+    conn.state = 'open';
+    conn.decoder.frameBytesMax = this.limits.maxFrameBytes;
+    peer.conn = conn;
+    if (peer.everConnected) peer.stats.reconnects++;
+    peer.everConnected = true;
+    peer.attempt = 0;
+    this.logger.info({ peer: peer.id, remote: conn.remote, role: conn.role }, 'peer connected');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading
+
+  private onData(conn: Conn, chunk: Buffer): void {
+    if (isClosed(conn)) return;
+    conn.lastReceivedMs = this.clock.now();
+    if (conn.state === 'open') conn.peer!.stats.bytesIn += chunk.length;
+    let frames: Frame[];
+    try {
+      frames = conn.decoder.push(chunk, this.limits.maxFramesPerRead);
+    } catch (e) {
+      this.badInput(conn, e);
+      return;
+    }
+    for (const frame of frames) {
+      if (isClosed(conn)) return;
+      try {
+        this.onFrame(conn, frame);
+      } catch (e) {
+        if (e instanceof CodecError || e instanceof FrameError) {
+          this.badInput(conn, e);
+          return;
+        }
+        throw e;
+      }
+    }
+    if (frames.length === this.limits.maxFramesPerRead && !isClosed(conn)) {
+      // Yield so one busy peer cannot starve the event loop; the rest stays buffered.
+      conn.socket.pause();
+      setImmediate(() => {
+        if (isClosed(conn)) return;
+        this.onData(conn, EMPTY);
+        if (!isClosed(conn)) conn.socket.resume();
+      });
+    }
+  }
+
+  private badInput(conn: Conn, e: unknown): void {
+    const err = e instanceof Error ? e.message : String(e);
+    const who = conn.peer?.id ?? conn.remote.replace(/:\d+$/, '');
+    this.logOnce.warn(`bad-input:${who}`, { remote: conn.remote, peer: conn.peer?.id, state: conn.state, err }, 'bad bytes from peer: closing the connection');
+    if (conn.state === 'open') this.closeConn(conn, `bad input: ${err}`);
+    else this.refuse(conn, RefuseReason.protocol, `protocol error: ${err}`, { err }, true);
+  }
+
+  private onFrame(conn: Conn, frame: Frame): void {
+    if (frame.type === FrameType.refuse && conn.state !== 'open') {
+      const { reason, text } = decodeRefuse(frame.body);
+      this.logOnce.warn(`refused-by:${conn.peer?.id ?? conn.remote}:${reason}`, { peer: conn.peer?.id, remote: conn.remote, reason: refuseReasonName(reason), text }, 'peer refused our connection');
+      this.closeConn(conn, `refused by peer (${refuseReasonName(reason)}): ${text}`);
+      return;
+    }
+    switch (conn.state) {
+      case 'hello':
+        return this.onHello(conn, frame);
+      case 'challenge':
+        return this.onChallenge(conn, frame);
+      case 'proof':
+        return this.onProof(conn, frame);
+      case 'welcome':
+        if (frame.type !== FrameType.welcome) throw new CodecError(`expected WELCOME, got frame type ${frame.type}`);
+        return this.attach(conn, conn.peer!);
+      case 'open':
+        return this.onOpenFrame(conn, frame);
+      default:
+        throw new CodecError(`unexpected frame type ${frame.type} in state ${conn.state}`);
+    }
+  }
+
+  /** Acceptor: the dialer says who it is. */
+  private onHello(conn: Conn, frame: Frame): void {
+    if (frame.type !== FrameType.hello) throw new CodecError(`expected HELLO, got frame type ${frame.type}`);
+    const hello = decodeHello(frame.body);
+    if (hello.version !== PROTOCOL_VERSION) {
+      return this.refuse(conn, RefuseReason.version, `protocol version ${hello.version} is not ${PROTOCOL_VERSION}`, { version: hello.version });
+    }
+    if (hello.acceptorId !== this.nodeId) {
+      return this.refuse(conn, RefuseReason.wrongNode, `this is node ${this.nodeId}, not ${hello.acceptorId}`, { dialer: hello.dialerId, expected: hello.acceptorId });
+    }
+    const peer = this.peers.get(hello.dialerId);
+    if (peer === undefined) {
+      return this.refuse(conn, RefuseReason.unknownNode, `node ${hello.dialerId} is not a known peer of node ${this.nodeId}`, { dialer: hello.dialerId });
+    }
+    if (!(hello.dialerId < this.nodeId)) {
+      return this.refuse(conn, RefuseReason.wrongDirection, `node ${this.nodeId} dials node ${hello.dialerId}, not the other way round`, { dialer: hello.dialerId });
+    }
+    conn.peer = peer;
+    conn.nonceD = hello.nonce;
+    conn.nonceA = newNonce();
+    const proof = makeProof(this.secret, 'acceptor', conn.nonceD, conn.nonceA, hello.dialerId, this.nodeId);
+    conn.state = 'proof';
+    this.write(conn, encodeFrame(FrameType.challenge, encodeChallenge({ version: PROTOCOL_VERSION, acceptorId: this.nodeId, nonce: conn.nonceA, proof })));
+  }
+
+  /** Dialer: the acceptor proves it knows the secret and challenges us. */
+  private onChallenge(conn: Conn, frame: Frame): void {
+    if (frame.type !== FrameType.challenge) throw new CodecError(`expected CHALLENGE, got frame type ${frame.type}`);
+    const peer = conn.peer!;
+    const ch = decodeChallenge(frame.body);
+    if (ch.version !== PROTOCOL_VERSION) {
+      return this.refuse(conn, RefuseReason.version, `protocol version ${ch.version} is not ${PROTOCOL_VERSION}`, { peer: peer.id });
+    }
+    if (ch.acceptorId !== peer.id) {
+      return this.refuse(conn, RefuseReason.wrongNode, `expected node ${peer.id} at ${peer.address}, found node ${ch.acceptorId}`, { peer: peer.id, found: ch.acceptorId });
+    }
+    conn.nonceA = ch.nonce;
+    const check = checkProof(this.secret, 'acceptor', ch.proof, conn.nonceD!, conn.nonceA, this.nodeId, peer.id);
+    if (check !== 'ok') return this.refuseProof(conn, check, peer.id);
+    conn.state = 'welcome';
+    this.write(conn, encodeFrame(FrameType.proof, encodeProof(makeProof(this.secret, 'dialer', conn.nonceD!, conn.nonceA, this.nodeId, peer.id))));
+  }
+
+  /** Acceptor: the dialer proves it knows the secret. */
+  private onProof(conn: Conn, frame: Frame): void {
+    if (frame.type !== FrameType.proof) throw new CodecError(`expected PROOF, got frame type ${frame.type}`);
+    const peer = conn.peer!;
+    const proof = decodeProof(frame.body);
+    const check = checkProof(this.secret, 'dialer', proof, conn.nonceD!, conn.nonceA!, peer.id, this.nodeId);
+    if (check !== 'ok') return this.refuseProof(conn, check, peer.id);
+    if (peer.removed) return this.refuse(conn, RefuseReason.unknownNode, `node ${peer.id} was removed`, { dialer: peer.id });
+    this.write(conn, WELCOME_FRAME);
+    this.attach(conn, peer);
+  }
+
+  private refuseProof(conn: Conn, check: 'badProof' | 'authMismatch', peerId: number): void {
+    if (check === 'badProof') {
+      return this.refuse(conn, RefuseReason.badProof, 'wrong cluster secret', { peer: peerId });
+    }
+    const text = this.secret === null ? 'peer uses a cluster secret and this node has none' : 'peer has no cluster secret and this node has one';
+    return this.refuse(conn, RefuseReason.authMismatch, text, { peer: peerId });
+  }
+
+  private onOpenFrame(conn: Conn, frame: Frame): void {
+    const peer = conn.peer!;
+    if (frame.type === FrameType.ping) return;
+    if (frame.type !== FrameType.messages) throw new CodecError(`unexpected frame type ${frame.type} on an open connection`);
+    peer.stats.framesIn++;
+    // Decode everything first: a frame with one bad message delivers nothing.
+    const batch: Incoming[] = readBatchBody(new Reader(frame.body), conn.groupsIn, peer.id, this.nodeId);
+    peer.stats.messagesIn += batch.length;
+    const handler = this.handler;
+    if (handler === null) {
+      this.droppedNoHandler += batch.length;
+      return;
+    }
+    // Exceptions from the handler are the host's bugs and propagate (they are not bad input).
+    for (const item of batch) handler(peer.id, item.group, item.msg);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Keep-alive: PING idle connections and close the ones that went silent.
+
+  private scheduleTick(): void {
+    if (this.closing) return;
+    const everyMs = Math.max(1, Math.min(this.limits.pingIntervalMs, this.limits.idleTimeoutMs));
+    this.tickTimer = this.clock.setTimeout(() => {
+      this.tickTimer = null;
+      this.tick();
+      this.scheduleTick();
+    }, everyMs);
+  }
+
+  private tick(): void {
+    const now = this.clock.now();
+    for (const peer of this.peers.values()) {
+      const conn = peer.conn;
+      if (conn === null || conn.state !== 'open') continue;
+      if (now - conn.lastReceivedMs >= this.limits.idleTimeoutMs) {
+        this.logOnce.warn(`idle:${peer.id}`, { peer: peer.id, idleTimeoutMs: this.limits.idleTimeoutMs }, 'peer went silent: closing the connection');
+        this.closeConn(conn, `nothing received for ${this.limits.idleTimeoutMs} ms`);
+        continue;
+      }
+      if (now - conn.lastSentMs >= this.limits.pingIntervalMs) {
+        // Pings count as bytes but not as frames: framesOut/framesIn count MESSAGES frames.
+        this.write(conn, PING_FRAME);
+        peer.stats.bytesOut += PING_FRAME.length;
+      }
+    }
+  }
+}

@@ -1,0 +1,429 @@
+// TcpTransport on 127.0.0.1: delivery, coalescing, authentication, limits, reconnection and
+// hostile input. Every transport and socket a test opens is closed in its finally block.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { TcpTransport, type TcpTransportConfig } from '../../../src/transport/tcp.ts';
+import { FrameDecoder, FrameType, encodeFrame } from '../../../src/transport/frame.ts';
+import {
+  PROTOCOL_VERSION,
+  decodeChallenge,
+  decodeRefuse,
+  encodeHello,
+  encodeProof,
+  makeProof,
+  newNonce,
+  refuseReasonName,
+} from '../../../src/transport/handshake.ts';
+import { newMessage } from '../../../src/raft/message.ts';
+import type { Message } from '../../../src/raft/types.ts';
+import { memoryLogger, waitFor, type LogLine } from './helpers.ts';
+
+const SECRET = 'test-cluster-secret';
+
+interface Node {
+  t: TcpTransport;
+  got: Array<{ from: number; group: string; msg: Message }>;
+  lines: LogLine[];
+}
+
+const FAST = { reconnectBaseMs: 10, reconnectMaxMs: 100, handshakeTimeoutMs: 2000 };
+
+async function startNode(nodeId: number, over: Partial<TcpTransportConfig> = {}): Promise<Node> {
+  const { logger, lines } = memoryLogger();
+  const t = new TcpTransport({
+    nodeId,
+    listenHost: '127.0.0.1',
+    listenPort: 0,
+    peers: new Map(),
+    clusterSecret: SECRET,
+    logger,
+    ...over,
+    limits: { ...FAST, ...over.limits },
+  });
+  const got: Node['got'] = [];
+  t.onMessage((from, group, msg) => got.push({ from, group, msg }));
+  await t.start();
+  return { t, got, lines };
+}
+
+function mesh(nodes: Node[]): void {
+  const all = new Map(nodes.map((n) => [n.t.nodeId, `127.0.0.1:${n.t.port}`]));
+  for (const n of nodes) n.t.setPeers(all);
+}
+
+function connected(n: Node, peer: number): boolean {
+  return n.t.peerStatus().some((p) => p.nodeId === peer && p.connected);
+}
+
+function status(n: Node, peer: number) {
+  const s = n.t.peerStatus().find((p) => p.nodeId === peer);
+  assert.ok(s, `node ${n.t.nodeId} has no peer ${peer}`);
+  return s;
+}
+
+function hb(from: number, to: number, term: number, commit = 0): Message {
+  return { ...newMessage('hb', from, to, term), commit, storageId: `disk-${from}`, toStorageId: `disk-${to}` };
+}
+
+function logged(n: Node, re: RegExp): LogLine[] {
+  return n.lines.filter((l) => re.test(l.msg));
+}
+
+async function closeAll(...nodes: Array<Node | undefined>): Promise<void> {
+  await Promise.all(nodes.map((n) => n?.t.close()));
+}
+
+test('two nodes exchange messages of several groups in both directions over one connection', async () => {
+  const a = await startNode(1);
+  const b = await startNode(2);
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'connection 1-2');
+    const data = Buffer.from('entry payload');
+    for (const group of ['__metadata', 'topic-0', 'topic-1']) {
+      a.t.send(2, group, { ...newMessage('app', 1, 2, 3), index: 7, logTerm: 2, commit: 5, entries: [{ index: 8, term: 3, type: 'normal', data }] });
+      b.t.send(1, group, { ...newMessage('appResp', 2, 1, 3), index: 8 });
+    }
+    a.t.flush();
+    b.t.flush();
+    await waitFor(() => a.got.length === 3 && b.got.length === 3, 'both directions delivered');
+    assert.deepEqual(b.got.map((g) => [g.from, g.group, g.msg.type, g.msg.index]), [
+      [1, '__metadata', 'app', 7],
+      [1, 'topic-0', 'app', 7],
+      [1, 'topic-1', 'app', 7],
+    ]);
+    assert.deepEqual(Buffer.from(b.got[0]!.msg.entries[0]!.data), data);
+    assert.deepEqual(a.got.map((g) => [g.from, g.group, g.msg.type, g.msg.to]), [
+      [2, '__metadata', 'appResp', 1],
+      [2, 'topic-0', 'appResp', 1],
+      [2, 'topic-1', 'appResp', 1],
+    ]);
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test('three nodes: every pair connects once (lower id dials) and all messages arrive', async () => {
+  const nodes = [await startNode(1), await startNode(2), await startNode(3)];
+  try {
+    mesh(nodes);
+    await waitFor(() => nodes.every((n) => nodes.every((m) => m === n || connected(n, m.t.nodeId))), 'full mesh');
+    for (const n of nodes) {
+      for (const m of nodes) {
+        if (m === n) continue;
+        for (let g = 0; g < 5; g++) n.t.send(m.t.nodeId, `topic-${g}`, hb(n.t.nodeId, m.t.nodeId, g + 1));
+      }
+    }
+    for (const n of nodes) n.t.flush();
+    await waitFor(() => nodes.every((n) => n.got.length === 10), 'all delivered');
+    for (const n of nodes) {
+      const fromOthers = new Set(n.got.map((g) => `${g.from}/${g.group}`));
+      assert.equal(fromOthers.size, 10);
+      for (const g of n.got) assert.equal(g.msg.to, n.t.nodeId);
+    }
+    // Exactly one connection per pair: no reconnects, no refusals.
+    for (const n of nodes) for (const s of n.t.peerStatus()) assert.equal(s.reconnects, 0);
+    for (const n of nodes) assert.deepEqual(logged(n, /refused/), []);
+  } finally {
+    await closeAll(...nodes);
+  }
+});
+
+test('coalescing: 100 groups × heartbeat + one flush() = one frame on the wire', async () => {
+  const a = await startNode(1);
+  const b = await startNode(2);
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
+    const before = status(a, 2).framesOut;
+    for (let g = 0; g < 100; g++) a.t.send(2, `topic-${g}`, hb(1, 2, 4, g));
+    assert.equal(status(a, 2).framesOut, before, 'send() only queues');
+    a.t.flush();
+    assert.equal(status(a, 2).framesOut, before + 1);
+    assert.equal(status(a, 2).messagesOut, 100);
+    await waitFor(() => b.got.length === 100, '100 heartbeats');
+    assert.equal(status(b, 1).framesIn, 1);
+    assert.deepEqual(b.got.map((g) => g.msg.commit), Array.from({ length: 100 }, (_, i) => i));
+    // A flush with nothing queued writes nothing.
+    a.t.flush();
+    assert.equal(status(a, 2).framesOut, before + 1);
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test('auth: a node with the wrong cluster secret is refused and logged on both sides; the right one is accepted', async () => {
+  const a = await startNode(1, { clusterSecret: 'not-the-secret' });
+  const b = await startNode(2);
+  let a2: Node | undefined;
+  try {
+    mesh([a, b]);
+    await waitFor(() => logged(b, /refused/).length > 0 && /refused by peer|wrong cluster secret/.test(status(a, 2).lastError ?? ''), 'refusal');
+    assert.equal(connected(a, 2), false);
+    assert.equal(connected(b, 1), false);
+    const line = logged(b, /refused/)[0]!;
+    assert.equal(line.level, 'warn');
+    // The acceptor's proof fails at the dialer first (it checks the acceptor before proving itself).
+    assert.ok(['badProof'].includes(String(line.reason)) || /secret/.test(line.msg), JSON.stringify(line));
+    // Messages to an unconnected peer are dropped and counted, not queued.
+    a.t.send(2, 'g', hb(1, 2, 1));
+    assert.equal(status(a, 2).droppedDisconnected, 1);
+    await a.t.close();
+    a2 = await startNode(1);
+    mesh([a2, b]);
+    await waitFor(() => connected(a2!, 2) && connected(b, 1), 'connection with the right secret');
+  } finally {
+    await closeAll(a, a2, b);
+  }
+});
+
+test('auth: a dialer whose proof is wrong is refused by the acceptor (raw client)', async () => {
+  const b = await startNode(2);
+  const sock = await rawConnect(b.t.port);
+  try {
+    b.t.setPeers(new Map([[1, '127.0.0.1:1']]));
+    const nonceD = newNonce();
+    sock.write(encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: 1, acceptorId: 2, nonce: nonceD })));
+    const ch = decodeChallenge((await readFrame(sock)).body);
+    // The acceptor's proof is right for the real secret…
+    assert.deepEqual(ch.proof, makeProof(Buffer.from(SECRET), 'acceptor', nonceD, ch.nonce, 1, 2));
+    // …and reflecting it back as our own proof is refused (the labels differ).
+    sock.write(encodeFrame(FrameType.proof, encodeProof(ch.proof)));
+    const refusal = await readFrame(sock);
+    assert.equal(refusal.type, FrameType.refuse);
+    assert.equal(refuseReasonName(decodeRefuse(refusal.body).reason), 'badProof');
+    await waitFor(() => logged(b, /refused: wrong cluster secret/).length === 1, 'logged once');
+    assert.equal(connected(b, 1), false);
+  } finally {
+    sock.destroy();
+    await b.t.close();
+  }
+});
+
+test('auth: an unknown node id is refused and logged', async () => {
+  const a = await startNode(1);
+  const b = await startNode(2);
+  try {
+    // a knows b, b does not know a.
+    a.t.setPeers(new Map([[2, `127.0.0.1:${b.t.port}`]]));
+    await waitFor(() => logged(b, /refused/).some((l) => l.reason === 'unknownNode'), 'unknown node refusal');
+    await waitFor(() => /unknownNode/.test(status(a, 2).lastError ?? ''), 'dialer sees the reason');
+    assert.equal(connected(a, 2), false);
+    // Once b learns about a (a broker joined), a's next redial is accepted.
+    b.t.setPeers(new Map([[1, `127.0.0.1:${a.t.port}`]]));
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'accepted after setPeers');
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test('connection rule: a dial from a higher id is refused (the lower id dials)', async () => {
+  const b = await startNode(2);
+  const sock = await rawConnect(b.t.port);
+  try {
+    b.t.setPeers(new Map([[3, '127.0.0.1:1']]));
+    sock.write(encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: 3, acceptorId: 2, nonce: newNonce() })));
+    const f = await readFrame(sock);
+    assert.equal(f.type, FrameType.refuse);
+    assert.equal(refuseReasonName(decodeRefuse(f.body).reason), 'wrongDirection');
+  } finally {
+    sock.destroy();
+    await b.t.close();
+  }
+});
+
+test('no secret: a warning at start, nodes without a secret connect, and a node with one refuses them', async () => {
+  const a = await startNode(1, { clusterSecret: null });
+  const b = await startNode(2, { clusterSecret: null });
+  const c = await startNode(3);
+  try {
+    assert.equal(logged(a, /NOT authenticated/).length, 1);
+    assert.equal(logged(a, /NOT authenticated/)[0]!.level, 'warn');
+    assert.equal(logged(c, /NOT authenticated/).length, 0);
+    mesh([a, b, c]);
+    await waitFor(() => connected(a, 2), 'unauthenticated pair');
+    await waitFor(() => logged(c, /refused/).some((l) => l.reason === 'authMismatch'), 'c refuses a and b');
+    assert.equal(connected(c, 1), false);
+  } finally {
+    await closeAll(a, b, c);
+  }
+});
+
+test('limits: a frame above the receiver\'s maxFrameBytes closes that connection only; the process and the next connection are fine', async () => {
+  const a = await startNode(1, { limits: { maxFrameBytes: 1 << 20 } });
+  const b = await startNode(2, { limits: { maxFrameBytes: 64 * 1024 } });
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
+    const big = Buffer.alloc(100 * 1024, 7);
+    a.t.send(2, 'g', { ...newMessage('app', 1, 2, 1), entries: [{ index: 1, term: 1, type: 'normal', data: big }] });
+    a.t.flush();
+    await waitFor(() => logged(b, /bad bytes from peer/).length === 1, 'oversized frame logged');
+    assert.match(String(logged(b, /bad bytes/)[0]!.err), /exceeds the limit/);
+    assert.equal(b.got.length, 0);
+    // a redials; small messages still go through.
+    await waitFor(() => connected(a, 2) && status(a, 2).reconnects >= 1, 'reconnected');
+    a.t.send(2, 'g', hb(1, 2, 1));
+    a.t.flush();
+    await waitFor(() => b.got.length === 1, 'small message after reconnect');
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test('limits: a message larger than our own frame limit is dropped at send() and counted', async () => {
+  const a = await startNode(1, { limits: { maxFrameBytes: 8 * 1024 } });
+  const b = await startNode(2);
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2), 'connection');
+    a.t.send(2, 'g', { ...newMessage('app', 1, 2, 1), entries: [{ index: 1, term: 1, type: 'normal', data: Buffer.alloc(8 * 1024) }] });
+    assert.equal(status(a, 2).droppedTooLarge, 1);
+    assert.equal(status(a, 2).queuedBytes, 0);
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test('limits: the per-peer queue drops the newest messages beyond maxQueuedBytesPerPeer', async () => {
+  const a = await startNode(1, { limits: { maxQueuedBytesPerPeer: 1000 } });
+  const b = await startNode(2);
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
+    // Each heartbeat is about 60 bytes, so about 16 fit in 1000 bytes.
+    for (let i = 1; i <= 100; i++) a.t.send(2, 'g', { ...newMessage('hb', 1, 2, 1), commit: i, storageId: 'x'.repeat(50) });
+    const s = status(a, 2);
+    assert.ok(s.queuedBytes <= 1000, `queued ${s.queuedBytes} bytes`);
+    assert.ok(s.droppedQueueFull > 50 && s.droppedQueueFull < 100, `dropped ${s.droppedQueueFull}`);
+    a.t.flush();
+    await waitFor(() => b.got.length === 100 - s.droppedQueueFull, 'kept messages');
+    // The oldest were kept, in order.
+    assert.deepEqual(b.got.map((g) => g.msg.commit), Array.from({ length: b.got.length }, (_, i) => i + 1));
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test('reconnection: the dialer reconnects with backoff after the accepting side restarts on the same port', async () => {
+  const a = await startNode(1);
+  let b = await startNode(2);
+  let b2: Node | undefined;
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2), 'first connection');
+    const port = b.t.port;
+    await b.t.close();
+    await waitFor(() => !connected(a, 2), 'a notices');
+    a.t.send(2, 'g', hb(1, 2, 1));
+    assert.equal(status(a, 2).droppedDisconnected, 1);
+    b2 = await startNode(2, { listenPort: port, peers: new Map([[1, `127.0.0.1:${a.t.port}`]]) });
+    await waitFor(() => connected(a, 2) && connected(b2!, 1), 'reconnected');
+    assert.equal(status(a, 2).reconnects, 1);
+    a.t.send(2, 'topic-9', hb(1, 2, 2));
+    a.t.flush();
+    await waitFor(() => b2!.got.length === 1, 'delivery after reconnect');
+    assert.equal(b2.got[0]!.group, 'topic-9');
+  } finally {
+    await closeAll(a, b, b2);
+  }
+});
+
+test('setPeers: removing a peer closes its connection and drops its messages', async () => {
+  const a = await startNode(1);
+  const b = await startNode(2);
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
+    a.t.setPeers(new Map());
+    assert.deepEqual(a.t.peerStatus(), []);
+    a.t.send(2, 'g', hb(1, 2, 1));
+    assert.equal(a.t.droppedUnknownPeer, 1);
+    await waitFor(() => !connected(b, 1), 'b sees the close');
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test('hostile input: garbage on the listener port closes that connection, is logged once, and the node keeps serving', async () => {
+  const a = await startNode(1);
+  const b = await startNode(2);
+  const socks: Socket[] = [];
+  try {
+    const garbage = [
+      Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+      Buffer.from([0xff, 0xff, 0xff, 0xff, 1]),
+      Buffer.from([0, 0, 0, 0]),
+      Buffer.from([0, 0, 0, 3, FrameType.messages, 0, 0]),
+      encodeFrame(FrameType.hello, Buffer.from('RNLT')),
+    ];
+    for (const g of garbage) {
+      const s = await rawConnect(b.t.port);
+      socks.push(s);
+      s.resume(); // read the REFUSE frame and the FIN, so 'end' can be observed
+      s.write(g);
+    }
+    await waitFor(() => socks.every((s) => s.destroyed || s.readableEnded), 'all garbage connections closed');
+    assert.equal(logged(b, /bad bytes from peer/).length, 1, 'logged once per remote host');
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'a real peer still connects');
+  } finally {
+    for (const s of socks) s.destroy();
+    await closeAll(a, b);
+  }
+});
+
+test('hostile input: a connection that never completes the handshake is closed at handshakeTimeoutMs', async () => {
+  const b = await startNode(2, { limits: { handshakeTimeoutMs: 100 } });
+  const sock = await rawConnect(b.t.port);
+  try {
+    await waitFor(() => sock.destroyed || sock.readableEnded, 'closed by the acceptor');
+    assert.equal(logged(b, /handshake timed out/).length, 1);
+  } finally {
+    sock.destroy();
+    await b.t.close();
+  }
+});
+
+test('hostile input: unauthenticated connections beyond maxPendingHandshakes are closed at accept', async () => {
+  const b = await startNode(2, { limits: { maxPendingHandshakes: 2 } });
+  const socks: Socket[] = [];
+  try {
+    for (let i = 0; i < 4; i++) socks.push(await rawConnect(b.t.port));
+    await waitFor(() => socks.filter((s) => s.destroyed || s.readableEnded).length === 2, 'two refused');
+    assert.equal(logged(b, /too many unauthenticated/).length, 1);
+  } finally {
+    for (const s of socks) s.destroy();
+    await b.t.close();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+
+async function rawConnect(port: number): Promise<Socket> {
+  const s = connect({ host: '127.0.0.1', port });
+  s.on('error', () => {});
+  s.on('end', () => s.destroy());
+  await new Promise<void>((resolve, reject) => {
+    s.once('connect', resolve);
+    s.once('error', reject);
+  });
+  return s;
+}
+
+async function readFrame(s: Socket): Promise<{ type: number; body: Buffer }> {
+  const d = new FrameDecoder(1 << 20);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no frame within 2 s')), 2000);
+    const onData = (chunk: Buffer) => {
+      const frames = d.push(chunk);
+      if (frames.length > 0) {
+        clearTimeout(timer);
+        s.off('data', onData);
+        resolve(frames[0]!);
+      }
+    };
+    s.on('data', onData);
+  });
+}
