@@ -31,6 +31,11 @@ export class NodeStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    // Consumer-group snapshots: the groups and offsets of one __consumer_offsets partition, as of
+    // `covered_offset` (every record below it is in the snapshot), so the log below can go.
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS group_snapshots (partition INTEGER PRIMARY KEY, covered_offset INTEGER NOT NULL, data TEXT NOT NULL)',
+    );
     return new NodeStore(db);
   }
 
@@ -57,6 +62,22 @@ export class NodeStore {
 
   saveMetadata(snapshot: MetadataSnapshot): void {
     this.put('metadata', snapshot);
+  }
+
+  loadGroupSnapshot(partition: number): { coveredOffset: number; data: string } | undefined {
+    const row = this.db.prepare('SELECT covered_offset, data FROM group_snapshots WHERE partition = ?').get(partition) as
+      | { covered_offset: number; data: string }
+      | undefined;
+    return row ? { coveredOffset: row.covered_offset, data: row.data } : undefined;
+  }
+
+  saveGroupSnapshot(partition: number, coveredOffset: number, data: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO group_snapshots (partition, covered_offset, data) VALUES (?, ?, ?) ' +
+          'ON CONFLICT(partition) DO UPDATE SET covered_offset = excluded.covered_offset, data = excluded.data',
+      )
+      .run(partition, coveredOffset, data);
   }
 
   close(): void {
