@@ -427,3 +427,41 @@ async function readFrame(s: Socket): Promise<{ type: number; body: Buffer }> {
     s.on('data', onData);
   });
 }
+
+test('reconnection: redials follow capped exponential backoff driven by the injected clock and randomness', async () => {
+  // A port with nothing listening: bind, read the port, close.
+  const probe = await startNode(9);
+  const deadPort = probe.t.port;
+  await probe.t.close();
+  const timers: Array<{ fn: () => void; ms: number; cleared: boolean }> = [];
+  const clock = {
+    now: () => 0,
+    setTimeout: (fn: () => void, ms: number) => {
+      const h = { fn, ms, cleared: false };
+      timers.push(h);
+      return h;
+    },
+    clearTimeout: (h: unknown) => void ((h as { cleared: boolean }).cleared = true),
+  };
+  const PING_MS = 999_999;
+  const HANDSHAKE_MS = 888_888;
+  const a = await startNode(1, { clock, random: () => 0, limits: { reconnectBaseMs: 10, reconnectMaxMs: 50, pingIntervalMs: PING_MS, idleTimeoutMs: 2 * PING_MS, handshakeTimeoutMs: HANDSHAKE_MS } });
+  try {
+    a.t.setPeers(new Map([[2, `127.0.0.1:${deadPort}`]]));
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const isRedial = (t: (typeof timers)[number]) => !t.cleared && t.ms !== PING_MS && t.ms !== HANDSHAKE_MS;
+      await waitFor(() => timers.some(isRedial), `redial timer ${i}`);
+      const t = timers.find(isRedial)!;
+      t.cleared = true;
+      delays.push(t.ms);
+      t.fn();
+    }
+    // random() = 0 gives the lower edge of equal jitter: half of min(50, 10 * 2^n).
+    assert.deepEqual(delays, [5, 10, 20, 25, 25, 25]);
+    assert.match(status(a, 2).lastError ?? '', /ECONNREFUSED/);
+    assert.equal(logged(a, /could not connect/).length, 1, 'repeated failures are logged once');
+  } finally {
+    await a.t.close();
+  }
+});
