@@ -96,7 +96,7 @@ for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
       const i = start + k;
       assert.equal(offset, i);
       assert.equal(key, `py-key-${i}`);
-      assert.equal(value, `py-value-${i}`);
+      assert.equal(value, `py-value-${i}-${'x'.repeat(100)}`);
       assert.deepEqual(headers, [['seq', String(i)], ['lang', 'python']]);
     });
     assert.deepEqual(cons.out.errors, [], cons.describe);

@@ -13,6 +13,7 @@ bootstrap, topic, partition, count = sys.argv[1], sys.argv[2], int(sys.argv[3]),
 compression = sys.argv[5] if len(sys.argv) > 5 else "none"
 
 delivered = []
+PADDING = "x" * 100
 
 
 def on_delivery(err, msg):
@@ -38,7 +39,9 @@ for i in range(count):
     producer.produce(
         topic,
         key=f"py-key-{i}".encode(),
-        value=f"py-value-{i}".encode(),
+        # The padding makes even a one-record batch compressible: librdkafka sends a batch
+        # uncompressed when compressing would not shrink it, which the test would misread.
+        value=f"py-value-{i}-{PADDING}".encode(),
         partition=partition,
         headers=[("seq", str(i).encode()), ("lang", b"python")],
         on_delivery=on_delivery,
