@@ -1,0 +1,203 @@
+// Drives every Raft group of one broker: ticks, the Ready loop, persistence, sending, applying.
+//
+// One round of the loop takes the Ready of every group that has one and, in the order the
+// Ready contract demands (docs/raft.md): (1) writes snapshots, entries and hard states of all of
+// them, (2) syncs every touched storage — the fsyncs of one round run together, so many groups
+// and many proposals share them (group commit across groups), (3) sends all messages and flushes
+// the transport once, so the heartbeats of every group to a peer travel in one frame, (4) applies
+// committed entries, (5) advances each group. The core stays pure; time enters as tick().
+
+import type { Logger } from 'pino';
+import type { RaftNode } from '../raft/index.ts';
+import type { Entry, HardState, Message, Ready, Snapshot } from '../raft/types.ts';
+import type { PeerTransport } from '../transport/types.ts';
+
+/** What the host needs of a group's durable log (RaftLogStorage and MemoryStorage-like stores). */
+export interface HostStorage {
+  append(entries: readonly Entry[]): void;
+  setHardState(hs: HardState): void;
+  applySnapshot(snap: Snapshot): void;
+  /** Makes everything written so far durable. */
+  sync(): Promise<void>;
+  /**
+   * The snapshot to send to a follower that is behind our first index. For a partition log the
+   * state machine is the log itself, so this is the point just before the log start, not the
+   * core's restart point (see docs/storage.md).
+   */
+  logStartSnapshot?(): Snapshot;
+}
+
+export interface GroupStateMachine {
+  /** Applies a committed entry; called in log order, once per entry, after it is durable here. */
+  apply(entry: Entry): void;
+  /** Restores the state machine from a snapshot the group installed. */
+  restore?(snapshot: Snapshot): void;
+  /** Called when this node's view of the leader or term changes. */
+  onLeaderChange?(leader: number, term: number): void;
+}
+
+interface Hosted {
+  name: string;
+  node: RaftNode;
+  storage: HostStorage;
+  sm: GroupStateMachine;
+  leader: number;
+  term: number;
+}
+
+export interface RaftHostOptions {
+  nodeId: number;
+  transport: PeerTransport;
+  logger: Logger;
+  /** One tick, in ms (cluster.rtt_ms). */
+  tickMs: number;
+}
+
+export class RaftHost {
+  readonly nodeId: number;
+  private readonly transport: PeerTransport;
+  private readonly logger: Logger;
+  private readonly tickMs: number;
+  private readonly groups = new Map<string, Hosted>();
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private again = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(options: RaftHostOptions) {
+    this.nodeId = options.nodeId;
+    this.transport = options.transport;
+    this.logger = options.logger;
+    this.tickMs = options.tickMs;
+    this.transport.onMessage((from, group, msg) => this.receive(from, group, msg));
+  }
+
+  addGroup(name: string, node: RaftNode, storage: HostStorage, sm: GroupStateMachine): void {
+    if (this.groups.has(name)) throw new Error(`raft group ${name} is already hosted`);
+    this.groups.set(name, { name, node, storage, sm, leader: 0, term: 0 });
+    this.kick();
+  }
+
+  removeGroup(name: string): void {
+    this.groups.delete(name);
+  }
+
+  group(name: string): RaftNode | undefined {
+    return this.groups.get(name)?.node;
+  }
+
+  groupNames(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  start(): void {
+    if (this.timer !== null || this.closed) return;
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+  }
+
+  /** Advances every group's clock by one tick (the timer calls this; tests may call it directly). */
+  tick(): void {
+    for (const g of this.groups.values()) g.node.tick();
+    this.kick();
+  }
+
+  /** Schedules a Ready round; call after propose() so the proposal is written soon. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    queueMicrotask(() => void this.loop());
+  }
+
+  /** Resolves when no Ready round is running (for orderly shutdown and tests). */
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.closed = true;
+    await this.idle();
+  }
+
+  private receive(from: number, group: string, msg: Message): void {
+    const g = this.groups.get(group);
+    if (!g) return; // A group we do not host (yet, or any more); Raft retransmits.
+    try {
+      g.node.step(msg);
+    } catch (err) {
+      this.logger.error({ err, group, from, type: msg.type }, 'raft step failed');
+      throw err;
+    }
+    this.kick();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      // Bounded: each pass handles the Readies present at its start; new work sets `again`.
+      for (let pass = 0; pass < 1_000 && !this.closed; pass++) {
+        this.again = false;
+        const work: Array<{ g: Hosted; rd: Ready }> = [];
+        for (const g of this.groups.values()) if (g.node.hasReady()) work.push({ g, rd: g.node.ready() });
+        if (work.length === 0 && !this.again) break;
+        if (work.length > 0) await this.round(work);
+      }
+    } catch (err) {
+      // A failed write or a broken invariant: this node cannot keep its Raft promises any more.
+      this.logger.fatal({ err }, 'raft host failed; stopping its groups');
+      this.closed = true;
+      if (this.timer !== null) clearInterval(this.timer);
+      throw err;
+    } finally {
+      this.running = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+      if (this.again && !this.closed) this.kick();
+    }
+  }
+
+  private async round(work: Array<{ g: Hosted; rd: Ready }>): Promise<void> {
+    // 1. Persist, in the contract's order: snapshot, entries, hard state.
+    for (const { g, rd } of work) {
+      if (rd.snapshot) g.storage.applySnapshot(rd.snapshot);
+      if (rd.entries.length > 0) g.storage.append(rd.entries);
+      if (rd.hardState) g.storage.setHardState(rd.hardState);
+    }
+    // 2. One sync per touched storage, all at once.
+    await Promise.all(
+      work.filter(({ rd }) => rd.snapshot || rd.entries.length > 0 || rd.hardState).map(({ g }) => g.storage.sync()),
+    );
+    // 3. Send, then one flush for every peer.
+    for (const { g, rd } of work) {
+      for (const msg of rd.messages) {
+        const out = msg.type === 'snap' && g.storage.logStartSnapshot ? { ...msg, snapshot: g.storage.logStartSnapshot() } : msg;
+        this.transport.send(msg.to, g.name, out);
+      }
+    }
+    this.transport.flush();
+    // 4. Apply, and notice leader changes; 5. advance.
+    for (const { g, rd } of work) {
+      if (rd.snapshot) g.sm.restore?.(rd.snapshot);
+      for (const entry of rd.committedEntries) g.sm.apply(entry);
+      if (rd.softState) this.noticeLeader(g, rd.softState.lead, g.node.status().term);
+      g.node.advance(rd);
+    }
+  }
+
+  private noticeLeader(g: Hosted, leader: number, term: number): void {
+    if (leader === g.leader && term === g.term) return;
+    const wasLeader = g.leader === this.nodeId;
+    g.leader = leader;
+    g.term = term;
+    if (leader === this.nodeId && !wasLeader) this.logger.info({ group: g.name, term, node: this.nodeId }, 'became leader');
+    if (wasLeader && leader !== this.nodeId) this.logger.info({ group: g.name, term, node: this.nodeId, leader }, 'lost leadership');
+    g.sm.onLeaderChange?.(leader, term);
+  }
+}
