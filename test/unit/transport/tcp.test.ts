@@ -465,3 +465,35 @@ test('reconnection: redials follow capped exponential backoff driven by the inje
     await a.t.close();
   }
 });
+
+test('keep-alive: pings keep an idle authenticated connection open; a peer that goes silent is closed at idleTimeoutMs', async () => {
+  const limits = { pingIntervalMs: 30, idleTimeoutMs: 200 };
+  const a = await startNode(1, { limits });
+  const b = await startNode(2, { limits });
+  let sock: Socket | undefined;
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
+    // Three idle timeouts without a message: pings alone must keep it up.
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(connected(a, 2) && connected(b, 1), true, 'still connected');
+    assert.equal(status(a, 2).reconnects, 0);
+    // A raw peer that completes the handshake as node 1 and then sends nothing.
+    await a.t.close();
+    sock = await rawConnect(b.t.port);
+    const nonceD = newNonce();
+    sock.write(encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: 1, acceptorId: 2, nonce: nonceD })));
+    const ch = decodeChallenge((await readFrame(sock)).body);
+    const welcome = readFrame(sock);
+    sock.write(encodeFrame(FrameType.proof, encodeProof(makeProof(Buffer.from(SECRET), 'dialer', nonceD, ch.nonce, 1, 2))));
+    assert.equal((await welcome).type, FrameType.welcome);
+    await waitFor(() => connected(b, 1), 'raw peer accepted');
+    sock.resume();
+    await waitFor(() => !connected(b, 1), 'silent peer closed', 3000);
+    assert.equal(logged(b, /went silent/).length, 1);
+    assert.match(status(b, 1).lastError ?? '', /nothing received/);
+  } finally {
+    sock?.destroy();
+    await closeAll(a, b);
+  }
+});
