@@ -112,6 +112,8 @@ interface Conn {
   destroyTimer: unknown;
   /** Counts towards maxPendingHandshakes until authenticated or closed. */
   pendingInbound: boolean;
+  /** Reading is paused while buffered frames are handled over several event-loop turns. */
+  yielding: boolean;
   lastSentMs: number;
   lastReceivedMs: number;
 }
@@ -339,7 +341,13 @@ export class TcpTransport implements PeerTransport {
     if (this.tickTimer !== null) this.clock.clearTimeout(this.tickTimer);
     this.tickTimer = null;
     for (const peer of this.peers.values()) this.removePeer(peer);
-    for (const conn of [...this.conns]) this.closeConn(conn, 'transport closing');
+    for (const conn of [...this.conns]) {
+      this.closeConn(conn, 'transport closing');
+      // Refused connections linger to deliver their REFUSE frame; not past close().
+      if (conn.destroyTimer !== null) this.clock.clearTimeout(conn.destroyTimer);
+      conn.destroyTimer = null;
+      conn.socket.destroy();
+    }
     const server = this.server;
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -380,6 +388,7 @@ export class TcpTransport implements PeerTransport {
       handshakeTimer: null,
       destroyTimer: null,
       pendingInbound: false,
+      yielding: false,
       lastSentMs: now,
       lastReceivedMs: now,
     };
@@ -525,6 +534,35 @@ export class TcpTransport implements PeerTransport {
       this.badInput(conn, e);
       return;
     }
+    this.onFrames(conn, frames);
+    if (frames.length === this.limits.maxFramesPerRead && !isClosed(conn) && !conn.yielding) {
+      // Yield so one busy peer cannot starve the event loop; the rest stays buffered and the
+      // socket stays paused until every buffered frame is handled.
+      conn.yielding = true;
+      conn.socket.pause();
+      const resume = () => {
+        if (isClosed(conn)) return;
+        let more: Frame[];
+        try {
+          more = conn.decoder.push(EMPTY, this.limits.maxFramesPerRead);
+        } catch (e) {
+          this.badInput(conn, e);
+          return;
+        }
+        this.onFrames(conn, more);
+        if (isClosed(conn)) return;
+        if (more.length === this.limits.maxFramesPerRead) {
+          setImmediate(resume);
+        } else {
+          conn.yielding = false;
+          conn.socket.resume();
+        }
+      };
+      setImmediate(resume);
+    }
+  }
+
+  private onFrames(conn: Conn, frames: Frame[]): void {
     for (const frame of frames) {
       if (isClosed(conn)) return;
       try {
@@ -536,15 +574,6 @@ export class TcpTransport implements PeerTransport {
         }
         throw e;
       }
-    }
-    if (frames.length === this.limits.maxFramesPerRead && !isClosed(conn)) {
-      // Yield so one busy peer cannot starve the event loop; the rest stays buffered.
-      conn.socket.pause();
-      setImmediate(() => {
-        if (isClosed(conn)) return;
-        this.onData(conn, EMPTY);
-        if (!isClosed(conn)) conn.socket.resume();
-      });
     }
   }
 

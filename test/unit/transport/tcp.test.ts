@@ -497,3 +497,23 @@ test('keep-alive: pings keep an idle authenticated connection open; a peer that 
     await closeAll(a, b);
   }
 });
+
+test('limits: with maxFramesPerRead = 2 the reader yields between frames and still delivers every message in order', async () => {
+  const a = await startNode(1);
+  const b = await startNode(2, { limits: { maxFramesPerRead: 2 } });
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
+    // 200 flushes in one turn of the event loop reach b in a few large socket reads.
+    for (let i = 1; i <= 200; i++) {
+      a.t.send(2, `g${i % 3}`, { ...newMessage('hb', 1, 2, 1), commit: i });
+      a.t.flush();
+    }
+    assert.equal(status(a, 2).framesOut, 200);
+    await waitFor(() => b.got.length === 200, 'all 200');
+    assert.deepEqual(b.got.map((g) => g.msg.commit), Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.equal(status(b, 1).framesIn, 200);
+  } finally {
+    await closeAll(a, b);
+  }
+});
