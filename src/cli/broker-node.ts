@@ -19,6 +19,10 @@ import { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
+/** How often __consumer_offsets partitions are considered for a snapshot (docs/consumer-groups.md). */
+const OFFSETS_SNAPSHOT_INTERVAL_MS = 30_000;
+/** A partition is snapshotted (and its log below deleted) once it grew by this many records. */
+const OFFSETS_SNAPSHOT_RECORDS_MIN = 10_000;
 
 export interface BrokerNode {
   nodeId: number;
@@ -70,6 +74,10 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       leaderEpoch: (index) => replicas.leaderEpoch(OFFSETS_TOPIC, index),
       now: () => Date.now(),
       logger,
+      snapshots: {
+        load: (partition) => store.loadGroupSnapshot(partition),
+        save: (partition, coveredOffset, data) => store.saveGroupSnapshot(partition, coveredOffset, data),
+      },
     },
     { ...defaultGroupLimits, ...defaultCoordinatorLimits },
   );
@@ -136,6 +144,14 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     groups.expireOffsets().catch((err: unknown) => logger.warn({ err }, 'offset expiry failed'));
   }, OFFSETS_RETENTION_CHECK_INTERVAL_MS);
   offsetsExpiryTimer.unref();
+  const offsetsSnapshotTimer = setInterval(() => {
+    try {
+      groups.snapshot(OFFSETS_SNAPSHOT_RECORDS_MIN);
+    } catch (err) {
+      logger.warn({ err }, 'consumer-group snapshot failed');
+    }
+  }, OFFSETS_SNAPSHOT_INTERVAL_MS);
+  offsetsSnapshotTimer.unref();
 
   logger.info(
     { host: listening.host, port: listening.port, advertised: `${config.server.advertised_host}:${listening.port}`, nodeId, clusterId: state.clusterId, dataDir },
@@ -153,6 +169,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       closing ??= (async () => {
         clearInterval(retentionTimer);
         clearInterval(offsetsExpiryTimer);
+        clearInterval(offsetsSnapshotTimer);
         await server.close();
         groups.close();
         await replicas.close();

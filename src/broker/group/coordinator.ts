@@ -53,6 +53,20 @@ export interface CoordinatorHost {
   leaderEpoch(index: number): number;
   now(): number;
   logger: Logger;
+  /** Durable snapshots of a partition's groups and offsets (SQLite on a node); absent in tests. */
+  snapshots?: SnapshotStore;
+}
+
+export interface SnapshotStore {
+  load(partition: number): { coveredOffset: number; data: string } | undefined;
+  save(partition: number, coveredOffset: number, data: string): void;
+}
+
+/** A snapshot is the compacted partition: the latest key/value of every live group and offset. */
+interface SnapshotData {
+  version: 1;
+  /** [key, value] in the record format of records.ts, base64. */
+  records: Array<[string, string]>;
 }
 
 export interface CommitPartition {
@@ -91,6 +105,8 @@ interface Entry {
   offsets: Map<string, CommittedOffset & { topic: string; partition: number }>;
   timer: NodeJS.Timeout | null;
   timerAtMs: number;
+  /** The group record last made durable (what a snapshot must keep), or null if none. */
+  persisted: GroupRecord | null;
 }
 
 type Resolved = { entry: Entry; errorCode?: undefined } | { entry?: undefined; errorCode: number };
@@ -102,6 +118,8 @@ export class GroupCoordinator {
   /** Partitions of __consumer_offsets whose groups this node serves, and whether loading finished. */
   private readonly partitions = new Map<number, 'loading' | 'loaded'>();
   private readonly waiters = new Map<number, (delivery: Delivery) => void>();
+  /** Per partition: the log offset the last snapshot covers (records below it are in it). */
+  private readonly snapshotOffsets = new Map<number, number>();
   private nextToken = 1;
   private closed = false;
 
@@ -138,9 +156,35 @@ export class GroupCoordinator {
     const started = Date.now();
     const groups = new Map<string, GroupRecord | null>();
     const offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number }>>();
+    const apply = (key: Buffer, value: Buffer | null) => {
+      const decoded = decodeOffsetsRecord(key, value);
+      if (decoded.kind === 'group') {
+        groups.set(decoded.group, decoded.value);
+        if (decoded.value === null) offsets.delete(decoded.group);
+      } else {
+        let byPartition = offsets.get(decoded.group);
+        if (!byPartition) offsets.set(decoded.group, (byPartition = new Map()));
+        const k = tpKey(decoded.topic, decoded.partition);
+        if (decoded.value === null) byPartition.delete(k);
+        else byPartition.set(k, { ...decoded.value, topic: decoded.topic, partition: decoded.partition });
+      }
+    };
     const hw = partition.highWatermark;
     let position = partition.logStartOffset;
     let records = 0;
+    const snapshot = this.host.snapshots?.load(index);
+    if (snapshot) {
+      const data = JSON.parse(snapshot.data) as SnapshotData;
+      if (data.version !== 1) throw new Error(`${OFFSETS_TOPIC}-${index}: snapshot version ${data.version}`);
+      for (const [k, v] of data.records) apply(Buffer.from(k, 'base64'), v === '' ? null : Buffer.from(v, 'base64'));
+      if (snapshot.coveredOffset < position) {
+        throw new Error(`${OFFSETS_TOPIC}-${index}: the log starts at ${position}, after the snapshot's ${snapshot.coveredOffset}: records are missing`);
+      }
+      position = Math.min(snapshot.coveredOffset, hw);
+      this.snapshotOffsets.set(index, snapshot.coveredOffset);
+    } else if (position > 0) {
+      this.host.logger.warn({ partition: `${OFFSETS_TOPIC}-${index}`, logStartOffset: position }, 'no snapshot, but the log does not start at 0');
+    }
     // Each step reads at least one whole batch and moves `position` past it, and hw bounds it.
     while (position < hw) {
       const read = partition.log.read(position, this.limits.loadReadBytesMax, hw);
@@ -149,19 +193,9 @@ export class GroupCoordinator {
         const last = batch.header.baseOffset + batch.header.lastOffsetDelta;
         if (last < position) continue;
         for (const record of batch.records) {
-          if (record.key === null) continue;
+          if (record.key === null || record.offset < position) continue;
           records++;
-          const decoded = decodeOffsetsRecord(record.key, record.value);
-          if (decoded.kind === 'group') {
-            groups.set(decoded.group, decoded.value);
-            if (decoded.value === null) offsets.delete(decoded.group);
-          } else {
-            let byPartition = offsets.get(decoded.group);
-            if (!byPartition) offsets.set(decoded.group, (byPartition = new Map()));
-            const k = tpKey(decoded.topic, decoded.partition);
-            if (decoded.value === null) byPartition.delete(k);
-            else byPartition.set(k, { ...decoded.value, topic: decoded.topic, partition: decoded.partition });
-          }
+          apply(record.key, record.value);
         }
         position = last + 1;
       }
@@ -174,13 +208,13 @@ export class GroupCoordinator {
       // A deleted group (tombstone) with no offsets committed since is gone.
       if (!record && groupOffsets.size === 0) continue;
       const group = record ? Group.fromRecord(groupId, record, this.limits, now) : new Group(groupId, this.limits, now);
-      const entry: Entry = { groupId, partition: index, group, offsets: groupOffsets, timer: null, timerAtMs: Infinity };
+      const entry: Entry = { groupId, partition: index, group, offsets: groupOffsets, timer: null, timerAtMs: Infinity, persisted: record ?? null };
       this.entries.set(groupId, entry);
       this.reschedule(entry);
     }
     this.partitions.set(index, 'loaded');
     this.host.logger.info(
-      { partition: `${OFFSETS_TOPIC}-${index}`, records, groups: names.size, ms: Date.now() - started },
+      { partition: `${OFFSETS_TOPIC}-${index}`, snapshotOffset: snapshot?.coveredOffset ?? null, records, groups: names.size, ms: Date.now() - started },
       'loaded consumer groups',
     );
   }
@@ -498,6 +532,43 @@ export class GroupCoordinator {
     return expired;
   }
 
+  /**
+   * Writes a snapshot of each loaded partition that grew by at least `recordsMin` offsets since its
+   * last one, then deletes the log below it (whole segments only). This bounds __consumer_offsets
+   * without log compaction: start-up loads the snapshot and replays only the tail.
+   *
+   * It must run as its own task (a timer), never inside a commit: then every record below the high
+   * watermark has also reached the cache, because a commit's cache update runs in the same chain of
+   * microtasks that the durability of its record resolves.
+   */
+  snapshot(recordsMin: number): number {
+    const store = this.host.snapshots;
+    if (!store || this.closed) return 0;
+    let written = 0;
+    for (const [index, state] of this.partitions) {
+      if (state !== 'loaded') continue;
+      const partition = this.host.offsetsPartition(index);
+      if (!partition || !this.host.isLeader(index)) continue;
+      const covered = partition.highWatermark;
+      if (covered - (this.snapshotOffsets.get(index) ?? partition.logStartOffset) < recordsMin) continue;
+      const records: Array<[string, string]> = [];
+      for (const entry of this.entries.values()) {
+        if (entry.partition !== index) continue;
+        if (entry.persisted) records.push([groupKey(entry.groupId).toString('base64'), groupValue(entry.persisted).toString('base64')]);
+        for (const o of entry.offsets.values()) {
+          records.push([offsetKey(entry.groupId, o.topic, o.partition).toString('base64'), offsetValue(o).toString('base64')]);
+        }
+      }
+      const data: SnapshotData = { version: 1, records };
+      store.save(index, covered, JSON.stringify(data));
+      this.snapshotOffsets.set(index, covered);
+      partition.deleteRecordsBefore(covered);
+      written++;
+      this.host.logger.info({ partition: `${OFFSETS_TOPIC}-${index}`, coveredOffset: covered, records: records.length, logStartOffset: partition.logStartOffset }, 'consumer-group snapshot written');
+    }
+    return written;
+  }
+
   /** Fails every parked request and stops the timers (broker shutdown). */
   close(): void {
     this.closed = true;
@@ -532,6 +603,7 @@ export class GroupCoordinator {
       offsets: new Map(),
       timer: null,
       timerAtMs: Infinity,
+      persisted: null,
     };
     this.entries.set(groupId, entry);
     return { entry };
@@ -544,9 +616,12 @@ export class GroupCoordinator {
       this.deliver(effects.deliveries);
       return;
     }
-    const record = entry.group.state === 'Dead' ? null : groupValue(entry.group.toRecord());
-    this.append(entry.partition, [{ key: groupKey(entry.groupId), value: record }]).then(
-      () => this.deliver(effects.deliveries),
+    const record = entry.group.state === 'Dead' ? null : entry.group.toRecord();
+    this.append(entry.partition, [{ key: groupKey(entry.groupId), value: record ? groupValue(record) : null }]).then(
+      () => {
+        entry.persisted = record;
+        this.deliver(effects.deliveries);
+      },
       (err: unknown) => {
         this.host.logger.warn({ err, group: entry.groupId }, 'group metadata could not be made durable');
         const errorCode = storeErrorCode(err);

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TopicRecord } from '../../cluster/metadata-state.ts';
 import type { BrokerServices } from '../services.ts';
-import { OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS_DEFAULT } from './offsets-topic.ts';
+import { OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS_DEFAULT, OFFSETS_TOPIC_SEGMENT_BYTES } from './offsets-topic.ts';
 
 /** One creation at a time per broker: concurrent FindCoordinators wait for the same one. */
 const creating = new WeakMap<BrokerServices, Promise<void>>();
@@ -35,8 +35,10 @@ async function create(services: BrokerServices): Promise<void> {
     topicId: randomUUID().replace(/-/g, ''),
     partitionCount: OFFSETS_TOPIC_PARTITIONS_DEFAULT,
     replicationFactor,
-    // Kafka compacts this topic; we bound it with snapshots instead (docs/consumer-groups.md).
-    configs: { 'cleanup.policy': 'compact' },
+    // Kafka compacts this topic; we bound it with snapshots instead (docs/consumer-groups.md). Time
+    // and size retention must never delete records a snapshot does not cover, so both are off, and
+    // small segments let the covered head be deleted soon after each snapshot.
+    configs: { 'retention.ms': '-1', 'retention.bytes': '-1', 'segment.bytes': String(OFFSETS_TOPIC_SEGMENT_BYTES) },
     assignments,
     createdAtMs: Date.now(),
   };

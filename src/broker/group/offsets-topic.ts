@@ -12,6 +12,9 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
  */
 export const OFFSETS_TOPIC_PARTITIONS_DEFAULT = 16;
 
+/** Segment size of __consumer_offsets: a snapshot lets whole segments below it go (Kafka: 100 MiB). */
+export const OFFSETS_TOPIC_SEGMENT_BYTES = 16 * 1024 * 1024;
+
 /** Topics clients may read but never write, create or delete. */
 export function isInternalTopic(name: string): boolean {
   return name === OFFSETS_TOPIC;

@@ -1,0 +1,168 @@
+// The group coordinator over in-memory __consumer_offsets partitions (MemoryLog): commits are
+// visible only once durable, state is rebuilt from the log, snapshots bound the log and replay
+// only the tail, and offset retention expires an empty group's offsets.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { GroupCoordinator, defaultCoordinatorLimits, type CoordinatorHost, type SnapshotStore } from '../../../src/broker/group/coordinator.ts';
+import { defaultGroupLimits } from '../../../src/broker/group/group.ts';
+import { OFFSETS_TOPIC, offsetsPartitionFor } from '../../../src/broker/group/offsets-topic.ts';
+import { MetadataState } from '../../../src/cluster/metadata-state.ts';
+import { Partition } from '../../../src/partition/partition.ts';
+import { MemoryLog } from '../../../src/storage/memory-log.ts';
+import { ErrorCode } from '../../../src/protocol/errors.ts';
+
+const PARTITIONS = 4;
+
+function world() {
+  const metadata = new MetadataState({ clusterId: 'c', brokers: [{ nodeId: 1, host: 'h', port: 1, rack: null }], topics: [] });
+  for (const [name, count] of [[OFFSETS_TOPIC, PARTITIONS], ['t', 3]] as const) {
+    metadata.apply({
+      type: 'createTopic',
+      topic: { name, topicId: name === 't' ? '1'.repeat(32) : '2'.repeat(32), partitionCount: count, replicationFactor: 1, configs: {}, assignments: Array.from({ length: count }, () => [1]), createdAtMs: 0 },
+    });
+  }
+  const logs = Array.from({ length: PARTITIONS }, () => new MemoryLog());
+  const saved = new Map<number, { coveredOffset: number; data: string }>();
+  const snapshots: SnapshotStore = { load: (p) => saved.get(p), save: (p, coveredOffset, data) => void saved.set(p, { coveredOffset, data }) };
+  // Real time (the group timers are real) plus a jump the tests control.
+  let skewMs = 0;
+  const coordinator = () => {
+    // 'none' flush: the high watermark follows each append, as after an fsync.
+    const partitions = logs.map((log, i) => new Partition(OFFSETS_TOPIC, i, log, 'none'));
+    const host: CoordinatorHost = {
+      nodeId: 1,
+      metadata: () => metadata,
+      offsetsPartition: (i) => partitions[i],
+      isLeader: () => true,
+      leaderEpoch: () => 0,
+      now: () => Date.now() + skewMs,
+      logger: pino({ level: 'silent' }),
+      snapshots,
+    };
+    const c = new GroupCoordinator(host, { ...defaultGroupLimits, ...defaultCoordinatorLimits, offsetsRetentionMs: 60_000 });
+    c.loadAll();
+    return { c, partitions };
+  };
+  return { coordinator, logs, saved, advance: (ms: number) => (skewMs += ms) };
+}
+
+const commit = (c: GroupCoordinator, group: string, partition: number, offset: number, metadata: string | null = null) =>
+  c.commitOffsets(group, '', null, -1, [{ name: 't', partitions: [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: metadata }] }]);
+
+const offsetOf = (c: GroupCoordinator, group: string, partition: number) =>
+  c.fetchOffsets(group, [{ name: 't', partitionIndexes: [partition] }]).topics[0].partitions[0].committedOffset;
+
+test('Kafka group-to-partition mapping: abs(String.hashCode) % partitions', () => {
+  // Java: "hello".hashCode() == 99162322; "".hashCode() == 0.
+  assert.equal(offsetsPartitionFor('hello', 50), 99162322 % 50);
+  assert.equal(offsetsPartitionFor('', 50), 0);
+  // A negative hash: "polygenelubricants".hashCode() == Integer.MIN_VALUE, which Utils.abs maps to 0.
+  assert.equal(offsetsPartitionFor('polygenelubricants', 50), 0);
+});
+
+test('committed offsets are rebuilt from __consumer_offsets by a new coordinator (restart, or failover in cluster mode)', async () => {
+  const w = world();
+  const { c } = w.coordinator();
+  assert.deepEqual((await commit(c, 'g1', 0, 10, 'ten'))[0].partitions[0].errorCode, ErrorCode.NONE);
+  await commit(c, 'g1', 1, 20);
+  await commit(c, 'g1', 0, 11, 'eleven');
+  await commit(c, 'g2', 2, 5);
+  c.close();
+  const { c: again } = w.coordinator();
+  assert.equal(offsetOf(again, 'g1', 0), 11);
+  assert.equal(offsetOf(again, 'g1', 1), 20);
+  assert.equal(offsetOf(again, 'g2', 2), 5);
+  assert.equal(again.fetchOffsets('g1', null).topics[0].partitions.length, 2);
+  assert.deepEqual(again.listGroups([]).map((g) => g.groupId), ['g1', 'g2']);
+  again.close();
+});
+
+test('snapshots bound the log: the covered head is deleted and a restart loads the snapshot and replays only the tail', async () => {
+  const w = world();
+  const { c, partitions } = w.coordinator();
+  const p = offsetsPartitionFor('g-snap', PARTITIONS);
+  for (let i = 0; i < 50; i++) await commit(c, 'g-snap', i % 3, i);
+  assert.equal(c.snapshot(1_000), 0, 'below the threshold nothing is written');
+  assert.equal(c.snapshot(10), 1);
+  assert.equal(partitions[p].logStartOffset, 50, 'the log below the snapshot is gone');
+  assert.equal(w.saved.get(p)!.coveredOffset, 50);
+  await commit(c, 'g-snap', 0, 100);
+  c.close();
+  const { c: again } = w.coordinator();
+  assert.equal(offsetOf(again, 'g-snap', 0), 100, 'tail replayed over the snapshot');
+  assert.equal(offsetOf(again, 'g-snap', 1), 49);
+  assert.equal(offsetOf(again, 'g-snap', 2), 47);
+  again.close();
+});
+
+test('a group record is kept by the snapshot: after a restart the group is Stable at its generation', async () => {
+  const w = world();
+  const { c } = w.coordinator();
+  const join = (memberId: string) =>
+    c.join('g-members', {
+      memberId,
+      groupInstanceId: null,
+      clientId: 'c',
+      clientHost: '/h',
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: Buffer.from('sub') }],
+      requireKnownMemberId: false,
+    });
+  // The initial rebalance delay runs on a real (unref'd) timer of 300 ms: keep the loop alive.
+  const keepAlive = setInterval(() => {}, 50);
+  const joined = await join('').finally(() => clearInterval(keepAlive));
+  assert.equal(joined.errorCode, ErrorCode.NONE);
+  const synced = await c.sync('g-members', {
+    memberId: joined.memberId,
+    groupInstanceId: null,
+    generationId: joined.generationId,
+    protocolType: null,
+    protocolName: null,
+    assignments: [{ memberId: joined.memberId, assignment: Buffer.from('mine') }],
+  });
+  assert.equal(synced.errorCode, ErrorCode.NONE);
+  assert.equal(c.snapshot(1), 1);
+  c.close();
+  const { c: again } = w.coordinator();
+  const described = again.describeGroup('g-members');
+  assert.equal(described.summary.state, 'Stable');
+  assert.equal(described.summary.members[0].assignment.toString(), 'mine');
+  assert.equal(again.heartbeat('g-members', joined.memberId, null, joined.generationId), ErrorCode.NONE);
+  again.close();
+});
+
+test("offsets retention: an empty group's offsets expire after the retention time, and the group goes with them", async () => {
+  const w = world();
+  const { c } = w.coordinator();
+  await commit(c, 'g-old', 0, 1);
+  w.advance(30_000);
+  await commit(c, 'g-new', 0, 2);
+  w.advance(31_000);
+  assert.equal(await c.expireOffsets(), 1);
+  assert.equal(offsetOf(c, 'g-old', 0), -1);
+  assert.equal(offsetOf(c, 'g-new', 0), 2, 'offsets never go away before their time');
+  assert.deepEqual(c.listGroups([]).map((g) => g.groupId), ['g-new']);
+  c.close();
+  // The expiry was written as tombstones: a restart does not bring the offsets back.
+  const { c: again } = w.coordinator();
+  assert.equal(offsetOf(again, 'g-old', 0), -1);
+  assert.equal(offsetOf(again, 'g-new', 0), 2);
+  again.close();
+});
+
+test('DeleteGroups writes tombstones: a deleted group stays deleted after a restart', async () => {
+  const w = world();
+  const { c } = w.coordinator();
+  await commit(c, 'g-del', 0, 3);
+  assert.equal(await c.deleteGroup('g-del'), ErrorCode.NONE);
+  assert.equal(await c.deleteGroup('g-del'), ErrorCode.GROUP_ID_NOT_FOUND);
+  c.close();
+  const { c: again } = w.coordinator();
+  assert.equal(offsetOf(again, 'g-del', 0), -1);
+  assert.deepEqual(again.listGroups([]), []);
+  again.close();
+});
