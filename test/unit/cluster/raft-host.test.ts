@@ -48,7 +48,8 @@ async function until(what: string, check: () => boolean, replicas: Map<number, R
   for (let i = 0; i < ticksMax; i++) {
     if (check()) return;
     for (const r of replicas.values()) r.host.tick();
-    await new Promise((resolve) => setImmediate(resolve));
+    // A millisecond per tick lets the hub deliver messages well within an election timeout.
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
   assert.fail(`${what}: not reached within ${ticksMax} ticks`);
 }
