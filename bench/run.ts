@@ -14,6 +14,7 @@ const BENCHES: Record<string, string> = {
   raft: 'Raft core and replication',
   storage: 'segment log append/read/fsync',
   codec: 'protocol codec encode/decode',
+  transport: 'peer transport: coalesced heartbeats and 16 KiB appends over loopback TCP',
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
