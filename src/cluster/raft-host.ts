@@ -34,6 +34,8 @@ export interface GroupStateMachine {
   restore?(snapshot: Snapshot): void;
   /** Called when this node's view of the leader or term changes. */
   onLeaderChange?(leader: number, term: number): void;
+  /** Called once entries up to `lastIndex` are durable here (acks=1 answers at this point). */
+  onPersisted?(lastIndex: number): void;
 }
 
 interface Hosted {
@@ -174,6 +176,9 @@ export class RaftHost {
     await Promise.all(
       work.filter(({ rd }) => rd.snapshot || rd.entries.length > 0 || rd.hardState).map(({ g }) => g.storage.sync()),
     );
+    for (const { g, rd } of work) {
+      if (rd.entries.length > 0) g.sm.onPersisted?.(rd.entries[rd.entries.length - 1].index);
+    }
     // 3. Send, then one flush for every peer.
     for (const { g, rd } of work) {
       for (const msg of rd.messages) {
