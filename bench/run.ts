@@ -15,6 +15,7 @@ const BENCHES: Record<string, string> = {
   storage: 'segment log append/read/fsync',
   codec: 'protocol codec encode/decode',
   transport: 'peer transport: coalesced heartbeats and 16 KiB appends over loopback TCP',
+  groups: 'KafkaJS consumer-group rebalance time and offset commit throughput',
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
