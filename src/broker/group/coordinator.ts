@@ -117,7 +117,7 @@ export class GroupCoordinator {
   private readonly entries = new Map<string, Entry>();
   /** Partitions of __consumer_offsets whose groups this node serves, and whether loading finished. */
   private readonly partitions = new Map<number, 'loading' | 'loaded'>();
-  private readonly waiters = new Map<number, (delivery: Delivery) => void>();
+  private readonly waiters = new Map<number, { kind: Delivery['kind']; resolve: (delivery: Delivery) => void }>();
   /** Per partition: the log offset the last snapshot covers (records below it are in it). */
   private readonly snapshotOffsets = new Map<number, number>();
   private nextToken = 1;
@@ -248,7 +248,7 @@ export class GroupCoordinator {
     if (!resolved.entry) return joinError(resolved.errorCode, input.memberId);
     const entry = resolved.entry;
     const token = this.nextToken++;
-    const answer = new Promise<Delivery>((resolve) => this.waiters.set(token, resolve));
+    const answer = new Promise<Delivery>((resolve) => this.waiters.set(token, { kind: 'join', resolve }));
     this.process(entry, entry.group.join({ ...input, token }, this.host.now()));
     const delivery = await answer;
     if (delivery.kind !== 'join') throw new Error(`invariant: join token ${token} got a ${delivery.kind} answer`);
@@ -263,7 +263,7 @@ export class GroupCoordinator {
     }
     const entry = resolved.entry;
     const token = this.nextToken++;
-    const answer = new Promise<Delivery>((resolve) => this.waiters.set(token, resolve));
+    const answer = new Promise<Delivery>((resolve) => this.waiters.set(token, { kind: 'sync', resolve }));
     this.process(entry, entry.group.sync({ ...input, token }, this.host.now()));
     const delivery = await answer;
     if (delivery.kind !== 'sync') throw new Error(`invariant: sync token ${token} got a ${delivery.kind} answer`);
@@ -574,7 +574,11 @@ export class GroupCoordinator {
     this.closed = true;
     for (const entry of this.entries.values()) if (entry.timer) clearTimeout(entry.timer);
     for (const [token, waiter] of this.waiters) {
-      waiter({ token, kind: 'join', answer: joinError(ErrorCode.NOT_COORDINATOR, '') });
+      waiter.resolve(
+        waiter.kind === 'join'
+          ? { token, kind: 'join', answer: joinError(ErrorCode.NOT_COORDINATOR, '') }
+          : { token, kind: 'sync', answer: { errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) } },
+      );
     }
     this.waiters.clear();
   }
@@ -635,7 +639,7 @@ export class GroupCoordinator {
       const waiter = this.waiters.get(delivery.token);
       if (!waiter) continue;
       this.waiters.delete(delivery.token);
-      waiter(delivery);
+      waiter.resolve(delivery);
     }
   }
 
