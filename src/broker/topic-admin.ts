@@ -27,6 +27,8 @@ export interface AdminResult {
 
 const ok = (topic?: TopicRecord): AdminResult => ({ errorCode: ErrorCode.NONE, errorMessage: null, topic });
 const fail = (errorCode: number, errorMessage: string): AdminResult => ({ errorCode, errorMessage });
+const tooManyPartitions = (services: BrokerServices, count: number): AdminResult =>
+  fail(ErrorCode.INVALID_PARTITIONS, `${count} partitions exceed max_topic_partitions (${services.limits.topicPartitionsMax})`);
 
 /** Checks a topic creation and builds the record the controller will apply; creates it unless validateOnly. */
 export async function createTopic(services: BrokerServices, spec: TopicSpec, validateOnly: boolean): Promise<AdminResult> {
@@ -60,6 +62,8 @@ export async function createTopic(services: BrokerServices, spec: TopicSpec, val
     const replicationFactor =
       spec.replicationFactor === -1 ? Math.min(services.defaultReplicationFactor, brokers.length) : spec.replicationFactor;
     if (partitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, `number of partitions must be at least 1 (got ${partitions})`);
+    // Checked before any per-partition work: a request for 2^24 partitions must cost nothing.
+    if (partitions > services.limits.topicPartitionsMax) return tooManyPartitions(services, partitions);
     if (replicationFactor < 1 || replicationFactor > brokers.length) {
       return fail(
         ErrorCode.INVALID_REPLICATION_FACTOR,
@@ -68,12 +72,7 @@ export async function createTopic(services: BrokerServices, spec: TopicSpec, val
     }
     assignments = spreadReplicas(partitions, replicationFactor, brokers, state.allTopics().length);
   }
-  if (assignments.length > services.limits.topicPartitionsMax) {
-    return fail(
-      ErrorCode.INVALID_PARTITIONS,
-      `${assignments.length} partitions exceed max_topic_partitions (${services.limits.topicPartitionsMax})`,
-    );
-  }
+  if (assignments.length > services.limits.topicPartitionsMax) return tooManyPartitions(services, assignments.length);
 
   const topic: TopicRecord = {
     name: spec.name,
@@ -111,9 +110,7 @@ export async function createPartitions(
   if (count <= topic.partitionCount) {
     return fail(ErrorCode.INVALID_PARTITIONS, `topic "${name}" has ${topic.partitionCount} partitions; the new count must be larger (got ${count})`);
   }
-  if (count > services.limits.topicPartitionsMax) {
-    return fail(ErrorCode.INVALID_PARTITIONS, `${count} partitions exceed max_topic_partitions (${services.limits.topicPartitionsMax})`);
-  }
+  if (count > services.limits.topicPartitionsMax) return tooManyPartitions(services, count);
   const brokers = state.allBrokers().map((b) => b.nodeId);
   const added = count - topic.partitionCount;
   let assignments: number[][];
