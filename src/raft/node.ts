@@ -8,7 +8,7 @@
 
 import { invariant } from './assert.ts';
 import { Raft } from './raft.ts';
-import type { ProposeResult } from './raft.ts';
+import type { ForwardCounters, ForwardResult, ProposeResult } from './raft.ts';
 import type { Rng } from './rng.ts';
 import type { Storage } from './storage.ts';
 import type { ConfChange, ConfState, HardState, Message, RaftConfig, Ready, SoftState, StateType } from './types.ts';
@@ -57,6 +57,8 @@ export interface RaftStatus {
   configIndex: number;
   /** Filled on the leader only. */
   progress: FollowerStatus[];
+  /** Proposal forwarding ('prop' messages) since this node started: sent, appended as leader, dropped. */
+  forwards: ForwardCounters;
 }
 
 export class RaftNode {
@@ -98,6 +100,21 @@ export class RaftNode {
   /** Proposes several entries at once; they get consecutive indexes from the returned one. */
   proposeBatch(datas: readonly Uint8Array[]): ProposeResult {
     return this.raft.propose(datas);
+  }
+
+  /**
+   * Proposes on any node (etcd-io/raft's MsgProp). The leader appends the entries as
+   * proposeBatch() does and returns their index. A follower or learner that knows a leader
+   * sends them to it in a 'prop' message and returns `{ ok: true, forwarded: true }` with
+   * no index: the leader appends them under the same limits as its own proposals or drops
+   * them, and the message may be lost or duplicated, so the entries may be applied zero,
+   * one or several times. The proposer puts a unique proposal id in the data, recognises
+   * it when it applies the entry, and times out and retries otherwise (with the same id,
+   * so the state machine can ignore a second copy). A node that knows no leader refuses
+   * with 'noLeader'. Membership changes cannot be forwarded (proposeConfChange is leader-only).
+   */
+  forwardProposal(datas: readonly Uint8Array[]): ForwardResult {
+    return this.raft.forwardProposal(datas);
   }
 
   proposeConfChange(cc: ConfChange): ProposeResult {
@@ -228,6 +245,7 @@ export class RaftNode {
       config: r.conf.current().toConfState(),
       configIndex: r.conf.lastIndex(),
       progress,
+      forwards: { ...r.forwards },
     };
   }
 

@@ -15,6 +15,7 @@ import type { ConfChange, Entry, Message, MessageType, RaftConfig, ReadState, St
 
 export type ProposeRefusal =
   | 'notLeader'
+  | 'noLeader'
   | 'transferring'
   | 'confChangePending'
   | 'invalidConfChange'
@@ -22,6 +23,29 @@ export type ProposeRefusal =
   | 'empty';
 
 export type ProposeResult = { ok: true; index: number; term: number } | { ok: false; reason: ProposeRefusal; detail?: string };
+
+/**
+ * The result of forwardProposal(). On the leader the entries were appended locally and the
+ * index is known (`forwarded: false`, exactly like propose()). On a follower or learner they
+ * were sent to the leader it knows (`forwarded: true`): nothing is known about their index,
+ * and they may be applied zero times (lost with the message or with a leader change, or
+ * dropped by the leader's limits) or more than once (a duplicated message). The proposer
+ * learns the outcome by recognising its data (a proposal id) when it applies the entries.
+ */
+export type ForwardResult =
+  | { ok: true; forwarded: false; index: number; term: number }
+  | { ok: true; forwarded: true; leader: number; term: number }
+  | { ok: false; reason: ProposeRefusal; detail?: string };
+
+/** Counters of proposal forwarding ('prop' messages), for status and tests. */
+export interface ForwardCounters {
+  /** 'prop' messages this node sent to a leader. */
+  sent: number;
+  /** 'prop' messages this node, as leader, appended to its log. */
+  appended: number;
+  /** 'prop' messages this node received and dropped (not leader, transfer, limits, config entry). */
+  dropped: number;
+}
 
 type CampaignKind = 'preElection' | 'election' | 'transfer';
 
@@ -68,6 +92,7 @@ export class Raft {
 
   msgs: Message[] = [];
   readStates: ReadState[] = [];
+  readonly forwards: ForwardCounters = { sent: 0, appended: 0, dropped: 0 };
   private readonly matchScratch: number[] = [];
 
   constructor(cfg: RaftConfig, storage: Storage, rng: Rng) {
@@ -308,6 +333,13 @@ export class Raft {
 
   step(m: Message): void {
     invariant(m.to === this.id, () => `message for ${m.to} stepped into ${this.id}`);
+    if (m.type === 'prop') {
+      // A forwarded proposal carries data, not Raft state: its term is only the sender's
+      // view when it sent it, so it neither deposes nor updates anyone (etcd treats MsgProp
+      // as a local message for the same reason). Entries get the leader's term on append.
+      this.handleForwardedProposal(m);
+      return;
+    }
     if (m.term > this.term) {
       if (m.type === 'vote' || m.type === 'preVote') {
         const force = m.context === CAMPAIGN_TRANSFER;
@@ -590,6 +622,55 @@ export class Raft {
     return this.proposeEntries([{ index: 0, term: 0, type: 'config', data: encodeConfChange(cc) }]);
   }
 
+  /**
+   * Proposes on the leader, or forwards to the leader this node knows (a follower or a
+   * learner), as etcd-io/raft's MsgProp. See ForwardResult for what a forwarded result means.
+   */
+  forwardProposal(datas: readonly Uint8Array[]): ForwardResult {
+    if (datas.length === 0) return { ok: false, reason: 'empty' };
+    if (this.state === 'leader') {
+      const r = this.propose(datas);
+      return r.ok ? { ok: true, forwarded: false, index: r.index, term: r.term } : r;
+    }
+    if (this.lead === NONE) return { ok: false, reason: 'noLeader' };
+    invariant(this.lead !== this.id, () => `node ${this.id} is a ${this.state} but names itself leader`);
+    const m = newMessage('prop', this.id, this.lead, this.term);
+    const ents: Entry[] = new Array(datas.length);
+    for (let i = 0; i < datas.length; i++) ents[i] = { index: 0, term: 0, type: 'normal', data: datas[i] };
+    m.entries = ents;
+    this.send(m);
+    this.forwards.sent++;
+    return { ok: true, forwarded: true, leader: this.lead, term: this.term };
+  }
+
+  /** The leader's side of forwarding: append like a local proposal, or drop. */
+  private handleForwardedProposal(m: Message): void {
+    // Only the leader appends. A follower does not forward again (etcd does, but a second
+    // hop only adds a way to loop between two nodes with stale ideas of the leader), and a
+    // candidate has nowhere to send it. The proposer times out and retries.
+    if (this.state !== 'leader' || m.entries.length === 0) {
+      this.forwards.dropped++;
+      return;
+    }
+    // Membership changes stay on the leader (one at a time, checked in proposeConfChange);
+    // a config entry from the network is a buggy or hostile peer, so the whole message goes.
+    const ents: Entry[] = new Array(m.entries.length);
+    for (let i = 0; i < m.entries.length; i++) {
+      const e = m.entries[i];
+      if (e.type !== 'normal') {
+        this.forwards.dropped++;
+        return;
+      }
+      // Fresh entry objects: appendProposal assigns index and term in place, and the
+      // message's entries may be shared (a duplicated message, an in-memory network).
+      ents[i] = { index: 0, term: 0, type: 'normal', data: e.data };
+    }
+    // The same limits as a local proposal: during a transfer or above maxUncommittedBytes
+    // the entries are dropped, and the proposer learns it by never seeing them applied.
+    if (this.proposeEntries(ents).ok) this.forwards.appended++;
+    else this.forwards.dropped++;
+  }
+
   private proposeEntries(ents: Entry[]): ProposeResult {
     if (this.state !== 'leader') return { ok: false, reason: 'notLeader' };
     if (this.leadTransferee !== NONE) return { ok: false, reason: 'transferring' };
@@ -606,6 +687,11 @@ export class Raft {
   // ---------------------------------------------------------------- leader side
 
   private send(m: Message): void {
+    if (m.type === 'prop') {
+      // Membership changes are never forwarded: they must pass the leader's own checks
+      // (one at a time, after committing an entry of its term), which proposeConfChange does.
+      for (const e of m.entries) invariant(e.type === 'normal', () => `node ${this.id} tried to forward a ${e.type} entry`);
+    }
     m.storageId = this.storageId;
     this.msgs.push(m);
   }

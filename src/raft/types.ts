@@ -59,7 +59,8 @@ export type MessageType =
   | 'snap'
   | 'timeoutNow'
   | 'readIndex'
-  | 'readIndexResp';
+  | 'readIndexResp'
+  | 'prop';
 
 /**
  * One Raft message. All fields are always present (unused ones are 0, '', false, [] or
@@ -74,6 +75,10 @@ export interface Message {
   logTerm: number;
   /** app: index of the entry before `entries`; appResp: match or rejected index; vote: last index. */
   index: number;
+  /**
+   * app: the entries to append. prop: the proposed entries (always 'normal', index and term 0),
+   * forwarded by a follower or learner to the leader it knows, as etcd-io/raft's MsgProp.
+   */
   entries: Entry[];
   commit: number;
   reject: boolean;

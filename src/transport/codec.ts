@@ -27,6 +27,9 @@ export class CodecError extends Error {
 /**
  * The wire number of each message type. The order is part of the wire format: append new
  * types at the end and bump PROTOCOL_VERSION in handshake.ts if the meaning changes.
+ * 'prop' (12) was appended without a bump: no existing type changed meaning, and a peer that
+ * predates it refuses type 12 as unknown (closing that connection), so hosts forward
+ * proposals only once every member runs a build that knows 'prop' (docs/transport.md).
  */
 const MESSAGE_TYPES: readonly MessageType[] = [
   'app',
@@ -41,6 +44,7 @@ const MESSAGE_TYPES: readonly MessageType[] = [
   'timeoutNow',
   'readIndex',
   'readIndexResp',
+  'prop',
 ];
 const MESSAGE_TYPE_CODES = new Map<MessageType, number>(MESSAGE_TYPES.map((t, i) => [t, i]));
 

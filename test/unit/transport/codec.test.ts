@@ -18,6 +18,7 @@ import {
 } from '../../../src/transport/codec.ts';
 import { FrameDecoder, FrameType } from '../../../src/transport/frame.ts';
 import { newMessage } from '../../../src/raft/message.ts';
+import { MemoryStorage, RaftNode, Rng as RaftRng } from '../../../src/raft/index.ts';
 import type { Entry, Member, Message, MessageType } from '../../../src/raft/types.ts';
 import { Rng, randomMessage } from './helpers.ts';
 
@@ -40,7 +41,7 @@ test('uvarint: longer than 8 bytes or above 2^53 - 1 is a CodecError', () => {
 });
 
 test('every message type round-trips with every optional field absent', () => {
-  const types: MessageType[] = ['app', 'appResp', 'hb', 'hbResp', 'vote', 'voteResp', 'preVote', 'preVoteResp', 'snap', 'timeoutNow', 'readIndex', 'readIndexResp'];
+  const types: MessageType[] = ['app', 'appResp', 'hb', 'hbResp', 'vote', 'voteResp', 'preVote', 'preVoteResp', 'snap', 'timeoutNow', 'readIndex', 'readIndexResp', 'prop'];
   for (const t of types) {
     const m = newMessage(t, 3, 7, 42);
     const back = decodeMessage(encodeMessage(m), 3, 7);
@@ -48,6 +49,40 @@ test('every message type round-trips with every optional field absent', () => {
     // A bare heartbeat must stay tiny: it is what 100s of groups send every tick.
     assert.ok(encodeMessage(m).length <= 8, `bare ${t} takes ${encodeMessage(m).length} bytes`);
   }
+});
+
+test("'prop' (a forwarded proposal) round-trips with its entries as wire type 12; earlier type codes are unchanged", () => {
+  // Take the message from the Raft core itself: follower 2 learns leader 1 from a heartbeat
+  // and forwards two proposals.
+  const confState = { voters: [1, 2, 3].map((id) => ({ id, storageId: `s${id}` })), learners: [] };
+  const storage = new MemoryStorage('s2');
+  storage.bootstrap(confState);
+  const node = new RaftNode({ id: 2 }, storage, new RaftRng(1));
+  node.step({ ...newMessage('hb', 1, 2, 2), storageId: 's1', toStorageId: 's2' });
+  const res = node.forwardProposal([Buffer.from('first'), new Uint8Array(0)]);
+  assert.ok(res.ok && res.forwarded && res.leader === 1);
+  const prop = node.ready().messages.find((m) => m.type === 'prop');
+  assert.ok(prop !== undefined);
+  const bytes = encodeMessage(prop);
+  assert.equal(bytes[0], 12, 'prop is wire type 12');
+  assert.equal(bytes.length, messageSize(prop));
+  const back = decodeMessage(bytes, 2, 1);
+  assert.deepEqual(normalise(back), normalise(prop));
+  assert.deepEqual(
+    back.entries.map((e) => [e.index, e.term, e.type, Buffer.from(e.data).toString()]),
+    [
+      [0, 0, 'normal', 'first'],
+      [0, 0, 'normal', ''],
+    ],
+  );
+  assert.equal(back.storageId, 's2');
+  // Appending 'prop' must not renumber anything an older peer sends.
+  const old: MessageType[] = ['app', 'appResp', 'hb', 'hbResp', 'vote', 'voteResp', 'preVote', 'preVoteResp', 'snap', 'timeoutNow', 'readIndex', 'readIndexResp'];
+  old.forEach((t, code) => assert.equal(encodeMessage(newMessage(t, 1, 2, 1))[0], code, t));
+  // A type code past 'prop' is still refused.
+  const unknown = Buffer.from(bytes);
+  unknown[0] = 13;
+  assert.throws(() => decodeMessage(unknown, 2, 1), CodecError);
 });
 
 test('from and to are taken from the connection, not from the bytes (a peer cannot speak for another node)', () => {
