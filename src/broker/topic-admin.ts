@@ -6,6 +6,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { topicNameProblem } from '../cluster/topic-names.ts';
 import type { TopicRecord } from '../cluster/metadata-state.ts';
 import { topicConfigProblem } from './topic-configs.ts';
+import { isInternalTopic } from './group/offsets-topic.ts';
 import type { BrokerServices } from './services.ts';
 
 export interface TopicSpec {
@@ -27,6 +28,8 @@ export interface AdminResult {
 
 const ok = (topic?: TopicRecord): AdminResult => ({ errorCode: ErrorCode.NONE, errorMessage: null, topic });
 const fail = (errorCode: number, errorMessage: string): AdminResult => ({ errorCode, errorMessage });
+const internalTopic = (name: string): AdminResult =>
+  fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `${name} is an internal topic; only the broker changes it`);
 const tooManyPartitions = (services: BrokerServices, count: number): AdminResult =>
   fail(ErrorCode.INVALID_PARTITIONS, `${count} partitions exceed max_topic_partitions (${services.limits.topicPartitionsMax})`);
 
@@ -36,6 +39,7 @@ export async function createTopic(services: BrokerServices, spec: TopicSpec, val
   const nameProblem = topicNameProblem(spec.name);
   if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
   if (state.topic(spec.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${spec.name}" already exists`);
+  if (isInternalTopic(spec.name)) return internalTopic(spec.name);
   const colliding = state.collidingTopic(spec.name);
   if (colliding !== undefined) {
     return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic "${spec.name}" collides with "${colliding}" ('.' and '_' are treated alike)`);
@@ -92,6 +96,7 @@ export async function createTopic(services: BrokerServices, spec: TopicSpec, val
 export async function deleteTopic(services: BrokerServices, name: string): Promise<AdminResult> {
   const topic = services.controller.state.topic(name);
   if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+  if (isInternalTopic(name)) return internalTopic(name);
   const result = await services.controller.propose({ type: 'deleteTopic', name });
   if (!result.ok) return fail(ErrorCode[result.error], result.message);
   return ok(topic);
@@ -107,6 +112,8 @@ export async function createPartitions(
   const state = services.controller.state;
   const topic = state.topic(name);
   if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+  // Growing __consumer_offsets would move groups to other partitions and lose their offsets.
+  if (isInternalTopic(name)) return internalTopic(name);
   if (count <= topic.partitionCount) {
     return fail(ErrorCode.INVALID_PARTITIONS, `topic "${name}" has ${topic.partitionCount} partitions; the new count must be larger (got ${count})`);
   }

@@ -189,3 +189,20 @@ test('topics, configs and records survive a restart; a deleted topic loses its d
   const res = await client.fetch('keep', 1, 0, { maxWaitMs: 0 });
   assert.deepEqual(decodeBatches(res.records!)[0].records.map((r) => r.value!.toString()), ['p', 'q']);
 });
+
+test('clients cannot create, grow, delete or trim the internal __consumer_offsets topic', async () => {
+  assert.equal((await createTopic('__consumer_offsets', 3)).errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  // FindCoordinator makes the broker create it the proper way.
+  const found = await client.request(api(ApiKey.FindCoordinator), 3, { key: 'g1', keyType: 0, coordinatorKeys: [] });
+  assert.equal(found.errorCode, ErrorCode.NONE);
+  const grow = await client.request(api(ApiKey.CreatePartitions), 3, {
+    topics: [{ name: '__consumer_offsets', count: 64, assignments: null }], timeoutMs: 1000, validateOnly: false,
+  });
+  assert.equal(grow.results[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  const del = await client.request(api(ApiKey.DeleteTopics), 6, { topics: [{ name: '__consumer_offsets', topicId: Buffer.alloc(16) }], timeoutMs: 1000 });
+  assert.equal(del.responses[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  const trim = await client.request(api(ApiKey.DeleteRecords), 2, {
+    topics: [{ name: '__consumer_offsets', partitions: [{ partitionIndex: 0, offset: -1 }] }], timeoutMs: 1000,
+  });
+  assert.equal(trim.topics[0].partitions[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+});

@@ -11,6 +11,7 @@ import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { apiFor, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { isInternalTopic } from '../group/offsets-topic.ts';
 
 export function deleteRecordsHandler(services: BrokerServices): ApiHandler {
   return {
@@ -19,6 +20,8 @@ export function deleteRecordsHandler(services: BrokerServices): ApiHandler {
       const topics = (request.topics as Body[]).map((t) => ({
         name: t.name,
         partitions: (t.partitions as Body[]).map((p) => {
+          // The coordinator trims __consumer_offsets itself, below its last snapshot only.
+          if (isInternalTopic(t.name)) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
           const partition = services.replicas.partition(t.name, p.partitionIndex);
           if (!partition) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
           const hw = partition.highWatermark;
