@@ -62,11 +62,15 @@ function main(): void {
   const commit: number[] = [];
   let ticks = 0;
   let acked = 0;
+  let forwarded = 0;
+  let forwardAcked = 0;
   for (let k = 0; k < args.seeds; k++) {
     const seed = args.seedStart + k;
     const r = runSeed(seed, optionsFor(seed, args.nodes, args.ticks, args.verbose));
     ticks += r.ticks;
     acked += r.stats.acked;
+    forwarded += r.stats.forwarded;
+    forwardAcked += r.stats.forwardAcked;
     if (!r.ok) {
       console.error(formatFailure(r));
       process.exit(1);
@@ -80,7 +84,8 @@ function main(): void {
   commit.sort((a, b) => a - b);
   console.log(
     `${args.seeds} seeds ok (${args.seedStart}..${args.seedStart + args.seeds - 1}) in ${seconds.toFixed(1)} s: ` +
-      `${(args.seeds / seconds).toFixed(1)} seeds/s, ${Math.round(ticks / seconds)} ticks/s, ${acked} acknowledged proposals`,
+      `${(args.seeds / seconds).toFixed(1)} seeds/s, ${Math.round(ticks / seconds)} ticks/s, ${acked} acknowledged proposals, ` +
+      `${forwarded} forwarded (${forwardAcked} applied by their forwarder)`,
   );
   console.log(
     `ticks to elect after faults stop: p50 ${percentile(elect, 50)} p99 ${percentile(elect, 99)} max ${elect[elect.length - 1] ?? 0}; ` +

@@ -42,6 +42,9 @@ export interface SimStats {
   crashes: number;
   snapshotsInstalled: number;
   confChanges: number;
+  /** Proposals a follower or learner forwarded to its leader ('prop'), and those its proposer then applied. */
+  forwarded: number;
+  forwardAcked: number;
 }
 
 /** One rtt_ms tick is divided into steps; a normal one-way delay is 1-2 steps. */
@@ -64,6 +67,12 @@ interface Profile {
   maxInflightMsgs: number;
   maxSizePerMsg: number;
   proposeChance: number;
+  /**
+   * Chance that a client whose proposal lands on a non-leader forwards it instead of giving
+   * up. At most one half, so that with the highest propose chance the offered load (about
+   * 1.2 entries per tick) stays below what the slowest profile replicates (about 2).
+   */
+  forwardChance: number;
 }
 
 interface StateMachine {
@@ -109,6 +118,7 @@ function drawProfile(rng: Rng): Profile {
     maxInflightMsgs: rng.pick([1, 4, 64]),
     maxSizePerMsg: rng.pick([1, 200, 4096]),
     proposeChance: rng.pick([0.1, 0.4, 0.9]),
+    forwardChance: rng.pick([0, 0.25, 0.5]),
   };
 }
 
@@ -141,6 +151,8 @@ export class Simulation {
     crashes: 0,
     snapshotsInstalled: 0,
     confChanges: 0,
+    forwarded: 0,
+    forwardAcked: 0,
   };
   private readonly nodes: SimNode[] = [];
   private readonly net = new FlightHeap<Message>();
@@ -159,6 +171,8 @@ export class Simulation {
   private nextProposal = 1;
   /** (index, term) of proposals the client is waiting for -> proposal id. */
   private readonly inflightProposals = new Map<number, number>();
+  /** Forwarded proposal id -> the node that forwarded it and waits to apply it. */
+  private readonly forwardedProposals = new Map<number, number>();
   private maxAckedIndex = 0;
   private readonly reads = new Map<string, PendingRead>();
   private nextRead = 1;
@@ -208,7 +222,14 @@ export class Simulation {
       maxInflightMsgs: p.maxInflightMsgs,
       maxInflightBytes: 0,
       maxSizePerMsg: p.maxSizePerMsg,
-      maxUncommittedBytes: 1 << 20,
+      // The leader's only backpressure against clients, forwarded proposals included. 8 KiB
+      // is 256 client entries of 32 accounted bytes. The slowest profile (one entry per
+      // message, one message in flight) replicates about two entries per tick, and with
+      // forwarding more client proposals reach the leader, so a much larger backlog could
+      // not drain within the liveness phase (with 1 MiB and every proposal forwarded, seed
+      // 1519 was 1,059 entries behind at heal). The limit is per leader term: a node that
+      // leads several terms without committing can still pile up more (seed 4567 did, 1,007).
+      maxUncommittedBytes: 8 << 10,
       maxCommittedBytesPerReady: 1 << 20,
       maxPendingReads: 64,
       snapshotEntries: p.snapshotEntries,
@@ -289,6 +310,7 @@ export class Simulation {
       sn.sm.hash = fnv(mix(mix(sn.sm.hash, e.index), e.term), e.data);
       sn.sm.index = e.index;
       this.inv.onApply(sn.id, e, sn.sm.hash);
+      if (e.type === 'normal' && e.data.length === 8) this.checkProposalData(sn, e);
       if (e.type === 'config') {
         this.stats.confChanges++;
         // A committed change that names the wiped node's new disk (or removes it) ends the wipe.
@@ -316,6 +338,23 @@ export class Simulation {
       sn.storage.createSnapshot(req.index, req.confState, encodeSm(sn.sm));
       sn.storage.compact(Math.min(req.compactTo, req.index));
     }
+  }
+
+  /**
+   * Every client entry carries a proposal id that some client actually proposed (a forwarded
+   * entry arrives intact, whatever the network did to its message). A forwarded proposal
+   * counts as acknowledged when the node that forwarded it applies it: that is how a real
+   * proposer learns the outcome, since a forwarded result has no index.
+   */
+  private checkProposalData(sn: SimNode, e: Entry): void {
+    const id = new DataView(e.data.buffer, e.data.byteOffset, 8).getFloat64(0);
+    if (!Number.isInteger(id) || id < 1 || id >= this.nextProposal) {
+      throw new InvariantViolation(`node ${sn.id} applied entry ${e.index} with proposal id ${id}, which no client proposed`);
+    }
+    if (this.forwardedProposals.get(id) !== sn.id) return;
+    this.forwardedProposals.delete(id);
+    this.stats.forwardAcked++;
+    if (e.index > this.maxAckedIndex) this.maxAckedIndex = e.index;
   }
 
   private ackProposal(sn: SimNode, e: Entry): void {
@@ -580,6 +619,8 @@ export class Simulation {
           for (let k = 0; k < count; k++) this.inflightProposals.set((res.index + k) * 1048576 + res.term, ids[k]);
           sn.dirty = true;
         }
+      } else if (this.up(sn) && r.chance(this.profile.forwardChance)) {
+        this.forward(sn);
       }
     }
     if (r.chance(0.05)) {
@@ -592,6 +633,35 @@ export class Simulation {
         }
       }
     }
+  }
+
+  /** A client on a non-leader forwards its proposal to the leader that node knows. */
+  private forward(sn: SimNode): void {
+    const node = sn.node!;
+    const count = this.rng.int(1, 4);
+    const datas: Uint8Array[] = [];
+    const ids: number[] = [];
+    for (let k = 0; k < count; k++) {
+      const id = this.nextProposal++;
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setFloat64(0, id);
+      datas.push(b);
+      ids.push(id);
+    }
+    const res = node.forwardProposal(datas);
+    if (!res.ok) {
+      // A non-leader refuses only when it knows no leader.
+      if (res.reason !== 'noLeader' || node.lead !== 0) {
+        throw new InvariantViolation(`node ${sn.id} (${node.state}, lead ${node.lead}) refused to forward: ${res.reason}`);
+      }
+      return;
+    }
+    if (!res.forwarded || res.leader !== node.lead || res.leader === sn.id) {
+      throw new InvariantViolation(`node ${sn.id} (${node.state}) forwarded to ${res.forwarded ? res.leader : 'itself'}, lead is ${node.lead}`);
+    }
+    for (const id of ids) this.forwardedProposals.set(id, sn.id);
+    this.stats.forwarded += count;
+    sn.dirty = true;
   }
 
   // ------------------------------------------------------------ the clock
@@ -689,7 +759,7 @@ export class Simulation {
       `nodes=${this.opts.nodes} checkQuorum=${p.checkQuorum} preVote=${p.preVote} drop=${p.drop} dup=${p.duplicate} ` +
       `delaySpike=${p.delaySpike}/${p.delaySpikeStepsMax}steps faultEvery=${p.faultEveryTicks}ticks torn=${p.tornWrite} ` +
       `snapshotEntries=${p.snapshotEntries} overhead=${p.compactionOverhead} inflight=${p.maxInflightMsgs} ` +
-      `maxSizePerMsg=${p.maxSizePerMsg} propose=${p.proposeChance}`
+      `maxSizePerMsg=${p.maxSizePerMsg} propose=${p.proposeChance} forward=${p.forwardChance}`
     );
   }
 
