@@ -1,10 +1,12 @@
 // Frames on a peer connection: a u32 big-endian length (of what follows), then a one-byte
 // frame type, then the body. See docs/transport.md.
 //
-// The decoder keeps received chunks in a list and concatenates only when a frame spans
-// chunks, so a large frame arriving in many small chunks is copied once; a frame inside one
-// chunk is returned as a view of it. Its size limit can change, because before the handshake
-// completes an unauthenticated peer may only send small frames.
+// The decoder buffers chunks in a ByteQueue (src/protocol/byte-queue.ts), shared with the
+// Kafka frame decoder: a frame spanning chunks is copied once, a frame inside one chunk is a
+// view of it. Its size limit can change, because before the handshake completes an
+// unauthenticated peer may only send small frames.
+
+import { ByteQueue } from '../protocol/byte-queue.ts';
 
 export const FRAME_HEADER_BYTES = 5;
 
@@ -43,9 +45,7 @@ export interface Frame {
 export class FrameDecoder {
   /** Largest accepted length field (type byte + body). */
   frameBytesMax: number;
-  private chunks: Buffer[] = [];
-  private head = 0;
-  private buffered = 0;
+  private readonly queue = new ByteQueue();
   private pendingSize = -1;
 
   constructor(frameBytesMax: number) {
@@ -53,7 +53,7 @@ export class FrameDecoder {
   }
 
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.queue.length;
   }
 
   /**
@@ -63,56 +63,22 @@ export class FrameDecoder {
    */
   push(chunk: Buffer, framesMax = Number.MAX_SAFE_INTEGER): Frame[] {
     const frames: Frame[] = [];
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
+    this.queue.push(chunk);
     // Each iteration consumes a length prefix or a frame, so the loop ends.
     while (frames.length < framesMax) {
       if (this.pendingSize < 0) {
-        if (this.buffered < 4) break;
-        const size = this.take(4).readUInt32BE(0);
+        if (this.queue.length < 4) break;
+        const size = this.queue.take(4).readUInt32BE(0);
         if (size === 0) throw new FrameError('frame of length 0 has no type');
         if (size > this.frameBytesMax) throw new FrameError(`frame of ${size} bytes exceeds the limit of ${this.frameBytesMax}`);
         this.pendingSize = size;
       }
-      if (this.buffered < this.pendingSize) break;
-      const bytes = this.take(this.pendingSize);
+      if (this.queue.length < this.pendingSize) break;
+      const bytes = this.queue.take(this.pendingSize);
       this.pendingSize = -1;
       frames.push({ type: bytes[0]!, body: bytes.subarray(1) });
     }
     return frames;
-  }
-
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    const inFirst = first.length - this.head;
-    if (n <= inFirst) {
-      const out = first.subarray(this.head, this.head + n);
-      this.head += n;
-      if (this.head === first.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-      this.buffered -= n;
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const c = this.chunks[0]!;
-      const avail = c.length - this.head;
-      const want = Math.min(avail, n - filled);
-      c.copy(out, filled, this.head, this.head + want);
-      filled += want;
-      this.head += want;
-      if (this.head === c.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-    }
-    this.buffered -= n;
-    return out;
   }
 }
 
