@@ -20,6 +20,7 @@ import type { LogOnce } from '../log/index.ts';
 export interface ConnectionLimits {
   frameBytesMax: number;
   inflightRequestsMax: number;
+  partitionsPerRequestMax: number;
 }
 
 interface Slot {
@@ -127,6 +128,11 @@ export class Connection {
       body = decode(api.request, apiVersion, reader) as Body;
     } catch (err) {
       this.reject(`decode-${apiKey}`, `malformed ${api.name} v${apiVersion} request: ${(err as Error).message}`, { clientId });
+      return;
+    }
+    const partitions = handler.partitionsIn?.(body) ?? 0;
+    if (partitions > this.limits.partitionsPerRequestMax) {
+      this.reject(`partitions-${apiKey}`, `${api.name} names ${partitions} partitions; max_partitions_per_request is ${this.limits.partitionsPerRequestMax}`, { clientId });
       return;
     }
     const slot: Slot = { done: false, frame: null };

@@ -27,6 +27,11 @@ export interface ApiHandler {
    * would have to return the old message formats, which we never store, so it starts at v4.
    */
   minVersion?: number;
+  /**
+   * How many partitions (or topics, for Metadata) the request names. The connection refuses a
+   * request above limits.max_partitions_per_request before the handler allocates anything for it.
+   */
+  partitionsIn?(request: Body): number;
   handle(request: Body, context: RequestContext): HandlerResult | Promise<HandlerResult>;
 }
 
@@ -35,6 +40,13 @@ export function apiFor(apiKey: number): ApiDefinition {
   const api = apiByKey.get(apiKey);
   if (!api) throw new Error(`the protocol codec has no definition for api key ${apiKey}`);
   return api;
+}
+
+/** Counts the entries of `inner` over every element of `outer` (partitions over topics). */
+export function nestedCount(outer: Body[] | null | undefined, inner: string): number {
+  let count = 0;
+  for (const item of outer ?? []) count += (item[inner] as unknown[] | null)?.length ?? 0;
+  return count;
 }
 
 /** The version range a handler serves: the codec's range, narrowed by the handler's own minimum. */

@@ -12,6 +12,7 @@ export interface KafkaServerOptions {
   frameBytesMax: number;
   inflightRequestsMax: number;
   connectionsMax: number;
+  partitionsPerRequestMax: number;
   /** A connection that sends nothing for this long is closed, like Kafka's connections.max.idle.ms. */
   idleMs: number;
 }
@@ -66,7 +67,11 @@ export class KafkaServer {
       this.nextConnectionId++,
       socket,
       handlers,
-      { frameBytesMax: this.options.frameBytesMax, inflightRequestsMax: this.options.inflightRequestsMax },
+      {
+        frameBytesMax: this.options.frameBytesMax,
+        inflightRequestsMax: this.options.inflightRequestsMax,
+        partitionsPerRequestMax: this.options.partitionsPerRequestMax,
+      },
       this.logger,
       this.badInput,
     );

@@ -118,6 +118,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       frameBytesMax: config.limits.max_frame_bytes,
       inflightRequestsMax: config.limits.max_inflight_requests_per_connection,
       connectionsMax: config.limits.max_connections,
+      partitionsPerRequestMax: config.limits.max_partitions_per_request,
       idleMs: config.limits.connections_max_idle_ms,
     },
     logger,

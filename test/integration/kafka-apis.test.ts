@@ -25,6 +25,7 @@ function config(dir: string): RunnelConfig {
   c.server.host = '127.0.0.1';
   c.server.port = 0;
   c.max_topic_partitions = 8;
+  c.limits.max_partitions_per_request = 50;
   return c;
 }
 
@@ -205,4 +206,21 @@ test('clients cannot create, grow, delete or trim the internal __consumer_offset
     topics: [{ name: '__consumer_offsets', partitions: [{ partitionIndex: 0, offset: -1 }] }], timeoutMs: 1000,
   });
   assert.equal(trim.topics[0].partitions[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+});
+
+test('a request naming more partitions than max_partitions_per_request closes only that connection', async () => {
+  const greedy = await RawClient.connect({ port: node.port });
+  const partitions = Array.from({ length: 51 }, (_, i) => ({
+    partition: i, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1024,
+  }));
+  await assert.rejects(
+    greedy.request(api(ApiKey.Fetch), 11, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'keep', partitions }], forgottenTopicsData: [], rackId: '',
+    }),
+    /closed/,
+  );
+  greedy.close();
+  // Everyone else is still served.
+  assert.equal((await client.metadata(['keep'])).topics[0].errorCode, ErrorCode.NONE);
 });

@@ -9,13 +9,14 @@
 
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 
 export function deleteRecordsHandler(services: BrokerServices): ApiHandler {
   return {
     api: apiFor(ApiKey.DeleteRecords),
+    partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
     handle(request) {
       const topics = (request.topics as Body[]).map((t) => ({
         name: t.name,

@@ -19,7 +19,7 @@
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetOutOfRangeError } from '../../storage/errors.ts';
-import { apiFor, type ApiHandler, type Body, type RequestContext } from '../handler.ts';
+import { apiFor, nestedCount, type ApiHandler, type Body, type RequestContext } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import type { Partition } from '../../partition/partition.ts';
 
@@ -29,6 +29,7 @@ export function fetchHandler(services: BrokerServices): ApiHandler {
   return {
     api: apiFor(ApiKey.Fetch),
     minVersion: 4,
+    partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
     async handle(request, context) {
       const maxWaitMs = Math.max(0, Math.min(request.maxWaitMs, services.limits.fetchWaitMsMax));
       const minBytes: number = Math.max(0, request.minBytes);

@@ -14,7 +14,7 @@
 
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import type { Partition } from '../../partition/partition.ts';
 import { findOffsetForTimestamp } from '../../partition/timestamp-lookup.ts';
@@ -26,6 +26,7 @@ export const MAX_TIMESTAMP = -3;
 export function listOffsetsHandler(services: BrokerServices): ApiHandler {
   return {
     api: apiFor(ApiKey.ListOffsets),
+    partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
     handle(request, context) {
       const version = context.apiVersion;
       const topics = (request.topics as Body[]).map((t) => ({

@@ -28,6 +28,8 @@ import { isInternalTopic } from '../group/offsets-topic.ts';
 export function metadataHandler(services: BrokerServices): ApiHandler {
   return {
     api: apiFor(ApiKey.Metadata),
+    // Each named topic may be auto-created, so the topic count is what needs a bound here.
+    partitionsIn: (request) => (request.topics as Body[] | null)?.length ?? 0,
     async handle(request, context) {
       const version = context.apiVersion;
       const state = services.controller.state;

@@ -15,12 +15,13 @@
 // Kafka 2.1+: retention is the broker's.
 
 import { ApiKey } from '../../protocol/apis/index.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 
 export function offsetCommitHandler(services: BrokerServices): ApiHandler {
   return {
     api: apiFor(ApiKey.OffsetCommit),
+    partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
     async handle(request, context) {
       const topics = (request.topics as Body[]).map((t) => ({
         name: t.name as string,

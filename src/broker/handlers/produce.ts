@@ -16,7 +16,7 @@
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { validateBatches } from '../../protocol/record-batch.ts';
-import { apiFor, noResponse, type ApiHandler, type Body } from '../handler.ts';
+import { apiFor, nestedCount, noResponse, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { effectiveTopicConfig } from '../topic-configs.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
@@ -32,6 +32,7 @@ interface PartitionOutcome {
 export function produceHandler(services: BrokerServices): ApiHandler {
   return {
     api: apiFor(ApiKey.Produce),
+    partitionsIn: (request) => nestedCount(request.topicData, 'partitionData'),
     async handle(request, context) {
       const acks: number = request.acks;
       const waits: Array<Promise<void>> = [];
