@@ -79,7 +79,15 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
         save: (partition, coveredOffset, data) => store.saveGroupSnapshot(partition, coveredOffset, data),
       },
     },
-    { ...defaultGroupLimits, ...defaultCoordinatorLimits },
+    {
+      ...defaultGroupLimits,
+      ...defaultCoordinatorLimits,
+      initialRebalanceDelayMs: config.groups.initial_rebalance_delay_ms,
+      sessionTimeoutMsMin: config.groups.min_session_timeout_ms,
+      sessionTimeoutMsMax: config.groups.max_session_timeout_ms,
+      membersMax: config.groups.max_size,
+      offsetsRetentionMs: config.groups.offsets_retention_ms,
+    },
   );
   // Rebuild groups and committed offsets from __consumer_offsets before the first client arrives.
   groups.loadAll();

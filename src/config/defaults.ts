@@ -20,6 +20,15 @@ export function baseDefaults(): BaseDefaults {
     auto_create_topics: true,
     default_partitions: 1,
     flush: { mode: 'group', interval_ms: 1000 },
+    // Kafka's defaults except the initial rebalance delay (3 s in Kafka): 300 ms still gathers
+    // members that start together into one generation and keeps a rebalance under a second.
+    groups: {
+      initial_rebalance_delay_ms: 300,
+      min_session_timeout_ms: 6_000,
+      max_session_timeout_ms: 1_800_000,
+      max_size: 1_000,
+      offsets_retention_ms: 7 * 24 * 3_600_000,
+    },
     server: {
       host: '0.0.0.0',
       port: 9092,

@@ -57,6 +57,11 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'default_partitions', kind: { type: 'integer', min: 1, max: 1_000_000 } },
 
   { key: 'flush.mode', kind: { type: 'enum', values: ['group', 'interval', 'none'] } },
+  { key: 'groups.initial_rebalance_delay_ms', kind: { type: 'duration', min: 0 } },
+  { key: 'groups.min_session_timeout_ms', kind: { type: 'duration', min: 1 } },
+  { key: 'groups.max_session_timeout_ms', kind: { type: 'duration', min: 1 } },
+  { key: 'groups.max_size', kind: { type: 'integer', min: 1 } },
+  { key: 'groups.offsets_retention_ms', kind: { type: 'duration', min: 1 } },
   { key: 'flush.interval_ms', kind: { type: 'duration', min: 1 } },
 
   { key: 'server.host', kind: { type: 'string' } },

@@ -11,6 +11,7 @@ export type {
   ClusterConfig,
   ClusterMember,
   FlushConfig,
+  GroupsConfig,
   FlushMode,
   HttpConfig,
   IgnoredField,

@@ -139,4 +139,10 @@ function checkCrossFieldRules(config: RunnelConfig): void {
   if (http.enabled && http.port !== 0 && http.port === server.port) {
     throw fieldError('http.port', `must differ from server.port (both are ${http.port})`);
   }
+  if (config.groups.min_session_timeout_ms > config.groups.max_session_timeout_ms) {
+    throw fieldError(
+      'groups.min_session_timeout_ms',
+      `must not exceed groups.max_session_timeout_ms (${config.groups.max_session_timeout_ms}) (got ${config.groups.min_session_timeout_ms})`,
+    );
+  }
 }

@@ -32,6 +32,15 @@ export interface HttpConfig {
   port: number;
 }
 
+/** Consumer-group coordinator settings, with Kafka's broker config names in the docs. */
+export interface GroupsConfig {
+  initial_rebalance_delay_ms: number;
+  min_session_timeout_ms: number;
+  max_session_timeout_ms: number;
+  max_size: number;
+  offsets_retention_ms: number;
+}
+
 export interface LimitsConfig {
   max_frame_bytes: number;
   max_batch_bytes: number;
@@ -72,6 +81,7 @@ export interface RunnelConfig {
   auto_create_topics: boolean;
   default_partitions: number;
   flush: FlushConfig;
+  groups: GroupsConfig;
   server: ServerConfig;
   http: HttpConfig;
   limits: LimitsConfig;

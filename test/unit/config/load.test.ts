@@ -236,3 +236,14 @@ test('a normalised config written back to a file loads to the same config', () =
   const original = loadConfig({ file: join(FIXTURES, 'goqueue-cluster-node2.json'), env: NO_ENV });
   assert.deepEqual(loadJson(original), original);
 });
+
+test('group settings load as durations and the session timeout bounds must be ordered', () => {
+  const env = { RUNNEL_GROUPS__INITIAL_REBALANCE_DELAY_MS: '3s', RUNNEL_GROUPS__MAX_SIZE: '50' };
+  const config = loadConfig({ env });
+  assert.equal(config.groups.initial_rebalance_delay_ms, 3000);
+  assert.equal(config.groups.max_size, 50);
+  assert.throws(
+    () => loadConfig({ env: { RUNNEL_GROUPS__MIN_SESSION_TIMEOUT_MS: '10m', RUNNEL_GROUPS__MAX_SESSION_TIMEOUT_MS: '1m' } }),
+    /config field "groups.min_session_timeout_ms": must not exceed/,
+  );
+});
