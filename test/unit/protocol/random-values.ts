@@ -4,31 +4,10 @@
 
 import { inRange, type FieldDef, type MessageSchema, type TypeSpec } from '../../../src/protocol/schema.ts';
 
-/** A small deterministic PRNG (mulberry32), so a failure replays from its seed. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(minInclusive: number, maxInclusive: number): number {
-    return minInclusive + Math.floor(this.next() * (maxInclusive - minInclusive + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(0, 255);
-    return b;
-  }
-}
+import { SeededRng as Rng } from '../../helpers/seeded-rng.ts';
+
+/** The shared seeded PRNG of the tests, under the name these tests have always used. */
+export { Rng };
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz-_.0123456789é€';
 

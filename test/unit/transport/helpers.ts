@@ -1,31 +1,10 @@
 // Shared pieces of the transport tests: a seeded PRNG, random Raft messages, a log sink.
 import { pino, type Logger } from 'pino';
 import type { Entry, Member, Message, MessageType } from '../../../src/raft/types.ts';
+import { SeededRng } from '../../helpers/seeded-rng.ts';
 
-/** mulberry32: deterministic, so a failing case replays from its seed. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(0, 255);
-    return b;
-  }
+/** The shared seeded PRNG of the tests, with the extra draws these tests need. */
+export class Rng extends SeededRng {
   /** Mostly small numbers, sometimes up to 2^53 - 1, to cover every varint length. */
   uint(): number {
     const r = this.next();
