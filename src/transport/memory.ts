@@ -8,7 +8,16 @@
 
 import type { Message } from '../raft/types.ts';
 import { decodeMessage, encodeMessage, messageSize, MESSAGES_FRAME_OVERHEAD_BYTES, STRING_BYTES_MAX } from './codec.ts';
-import { checkNodeId, resolveLimits, type MessageHandler, type PeerStatus, type PeerTransport, type TransportLimits } from './types.ts';
+import { checkStorageId } from './handshake.ts';
+import {
+  checkNodeId,
+  resolveLimits,
+  type MessageHandler,
+  type PeerIdentityHandler,
+  type PeerStatus,
+  type PeerTransport,
+  type TransportLimits,
+} from './types.ts';
 
 export interface MemoryHubOptions {
   /** 'auto' delivers on a later turn of the event loop; 'manual' only when deliver() is called. */
@@ -60,11 +69,15 @@ export class MemoryHub {
     this.random = opts.random ?? Math.random;
   }
 
-  /** Creates node `nodeId`'s transport; `peers` are the node ids it talks to. */
-  connect(nodeId: number, peers: Iterable<number> = []): MemoryTransport {
+  /**
+   * Creates node `nodeId`'s transport; `peers` are the node ids it talks to, `storageId` the
+   * identity its peers see (as TcpTransport's handshake announces it; default '').
+   */
+  connect(nodeId: number, peers: Iterable<number> = [], storageId = ''): MemoryTransport {
     checkNodeId(nodeId, 'nodeId');
+    checkStorageId(storageId, 'storageId');
     if (this.nodes.has(nodeId)) throw new Error(`MemoryHub: node ${nodeId} is already connected`);
-    const t = new MemoryTransport(this, nodeId);
+    const t = new MemoryTransport(this, nodeId, storageId);
     this.nodes.set(nodeId, t);
     t.setPeers(new Map([...peers].map((id) => [id, 'memory'])));
     return t;
@@ -75,12 +88,14 @@ export class MemoryHub {
     const m = new Map<number, number>();
     sides.forEach((side, i) => side.forEach((id) => m.set(id, i)));
     this.partitionOf = m;
+    this.refreshLinks();
   }
 
   /** Removes the partition and every link set down. */
   heal(): void {
     this.partitionOf = null;
     this.downLinks.clear();
+    this.refreshLinks();
   }
 
   /** Cuts (or restores) the link between a and b in both directions. */
@@ -88,6 +103,31 @@ export class MemoryHub {
     const key = a < b ? `${a}-${b}` : `${b}-${a}`;
     if (down) this.downLinks.add(key);
     else this.downLinks.delete(key);
+    this.refreshLinks();
+  }
+
+  /** The storage id node `nodeId` was connected with, or null if it is not on the hub. */
+  storageIdOf(nodeId: number): string | null {
+    return this.nodes.get(nodeId)?.storageId ?? null;
+  }
+
+  /**
+   * A link is "connected" exactly when `reachable` holds in both directions (it is
+   * symmetric). After anything that can change reachability, every node whose view of a
+   * link changed hears of it through its identity handler, as a TCP connection opening or
+   * closing would report it. All link states are updated before any handler runs, so a
+   * handler that changes the hub again (and re-enters here) sees a consistent hub.
+   * @internal Also called by MemoryTransport.setPeers() and close().
+   */
+  refreshLinks(): void {
+    const reports: Array<{ t: MemoryTransport; peer: number; storageId: string | null }> = [];
+    for (const t of this.nodes.values()) {
+      for (const peer of t.peerIds()) {
+        const up = this.reachable(t.nodeId, peer);
+        if (t.setLinkUp(peer, up)) reports.push({ t, peer, storageId: up ? this.nodes.get(peer)!.storageId : null });
+      }
+    }
+    for (const r of reports) r.t.reportIdentity(r.peer, r.storageId);
   }
 
   /** Each frame in flight is lost with probability p. */
@@ -155,6 +195,7 @@ export class MemoryHub {
   /** @internal */
   detach(t: MemoryTransport): void {
     if (this.nodes.get(t.nodeId) === t) this.nodes.delete(t.nodeId);
+    this.refreshLinks();
   }
 
   private deliverFrame(frame: InFlightFrame): void {
@@ -181,6 +222,7 @@ function emptyStats(nodeId: number): PeerStatus {
     nodeId,
     address: 'memory',
     connected: false,
+    storageId: null,
     bytesIn: 0,
     bytesOut: 0,
     framesIn: 0,
@@ -198,37 +240,74 @@ function emptyStats(nodeId: number): PeerStatus {
 interface MemPeer {
   stats: PeerStatus;
   queue: Array<{ group: string; msg: Message; size: number }>;
+  /** The link state last reported to the identity handler (see MemoryHub.refreshLinks). */
+  up: boolean;
 }
 
 export class MemoryTransport implements PeerTransport {
   readonly nodeId: number;
+  readonly storageId: string;
   private readonly hub: MemoryHub;
   private readonly peers = new Map<number, MemPeer>();
   private handler: MessageHandler | null = null;
+  private identityHandler: PeerIdentityHandler | null = null;
   private closed = false;
   droppedUnknownPeer = 0;
   droppedNoHandler = 0;
 
   /** Use MemoryHub.connect(). */
-  constructor(hub: MemoryHub, nodeId: number) {
+  constructor(hub: MemoryHub, nodeId: number, storageId: string) {
     this.hub = hub;
     this.nodeId = nodeId;
+    this.storageId = storageId;
   }
 
   hasPeer(id: number): boolean {
     return !this.closed && this.peers.has(id);
   }
 
+  /** @internal */
+  peerIds(): number[] {
+    return [...this.peers.keys()];
+  }
+
+  /** @internal Records the link state; true when it changed. */
+  setLinkUp(peer: number, up: boolean): boolean {
+    const p = this.peers.get(peer);
+    if (p === undefined || p.up === up) return false;
+    p.up = up;
+    return true;
+  }
+
+  /** @internal */
+  reportIdentity(peer: number, storageId: string | null): void {
+    this.identityHandler?.(peer, storageId);
+  }
+
   setPeers(peers: ReadonlyMap<number, string>): void {
     for (const id of peers.keys()) checkNodeId(id, 'peer id');
-    for (const id of [...this.peers.keys()]) if (!peers.has(id)) this.peers.delete(id);
-    for (const id of peers.keys()) {
-      if (id !== this.nodeId && !this.peers.has(id)) this.peers.set(id, { stats: emptyStats(id), queue: [] });
+    const removedUp: number[] = [];
+    for (const [id, p] of [...this.peers]) {
+      if (peers.has(id)) continue;
+      this.peers.delete(id);
+      if (p.up) removedUp.push(id);
     }
+    for (const id of peers.keys()) {
+      if (id !== this.nodeId && !this.peers.has(id)) this.peers.set(id, { stats: emptyStats(id), queue: [], up: false });
+    }
+    // A removed peer's link closes as a TCP connection to it would; the hub then updates
+    // the other side and any link this change opened.
+    for (const id of removedUp) this.reportIdentity(id, null);
+    this.hub.refreshLinks();
   }
 
   onMessage(handler: MessageHandler): void {
     this.handler = handler;
+  }
+
+  onPeerIdentity(handler: PeerIdentityHandler): void {
+    this.identityHandler = handler;
+    for (const [id, p] of [...this.peers]) if (p.up) handler(id, this.hub.storageIdOf(id) ?? '');
   }
 
   send(to: number, group: string, msg: Message): void {
@@ -295,11 +374,18 @@ export class MemoryTransport implements PeerTransport {
   }
 
   peerStatus(): PeerStatus[] {
-    return [...this.peers.entries()].map(([id, p]) => ({ ...p.stats, connected: this.hub.reachable(this.nodeId, id) }));
+    return [...this.peers.entries()].map(([id, p]) => {
+      const connected = this.hub.reachable(this.nodeId, id);
+      return { ...p.stats, connected, storageId: connected ? this.hub.storageIdOf(id) : null };
+    });
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    // Links are recomputed before the node leaves the hub, so this node hears of its own
+    // links closing, as TcpTransport reports them at close().
+    this.hub.refreshLinks();
     this.hub.detach(this);
   }
 }

@@ -33,6 +33,7 @@ import {
   PROTOCOL_VERSION,
   RefuseReason,
   checkProof,
+  checkStorageId,
   decodeChallenge,
   decodeHello,
   decodeProof,
@@ -43,7 +44,9 @@ import {
   encodeRefuse,
   makeProof,
   newNonce,
+  peekVersion,
   refuseReasonName,
+  type ProofBinding,
   type RefuseReasonCode,
 } from './handshake.ts';
 import {
@@ -53,6 +56,7 @@ import {
   systemClock,
   type Clock,
   type MessageHandler,
+  type PeerIdentityHandler,
   type PeerStatus,
   type PeerTransport,
   type TransportLimits,
@@ -67,6 +71,13 @@ export interface TcpTransportConfig {
   peers: ReadonlyMap<number, string>;
   /** Shared by every node of the cluster; null turns authentication off (logged as a warning). */
   clusterSecret: string | null;
+  /**
+   * This node's storage id (the node store's storage UUID), announced to every peer in the
+   * handshake; at most 64 bytes of UTF-8. Default '' (announce none): only for tools and
+   * benchmarks; a broker must give it, because cluster bootstrap needs every founding
+   * member's id.
+   */
+  storageId?: string;
   limits?: Partial<TransportLimits>;
   logger: Logger;
   clock?: Clock;
@@ -105,6 +116,8 @@ interface Conn {
   peer: Peer | null;
   nonceD: Buffer | null;
   nonceA: Buffer | null;
+  /** What the other end announced in HELLO or CHALLENGE; trusted only once the proofs check out. */
+  peerStorageId: string | null;
   decoder: FrameDecoder;
   groupsOut: GroupEncoder;
   groupsIn: GroupDecoder;
@@ -141,6 +154,7 @@ function emptyStats(nodeId: number, address: string): PeerStatus {
     nodeId,
     address,
     connected: false,
+    storageId: null,
     bytesIn: 0,
     bytesOut: 0,
     framesIn: 0,
@@ -161,6 +175,8 @@ export class TcpTransport implements PeerTransport {
   private readonly listenHost: string;
   private readonly listenPort: number;
   private readonly secret: Buffer | null;
+  /** This node's storage id, announced in every handshake. */
+  readonly storageId: string;
   private readonly logger: Logger;
   private readonly logOnce: LogOnce;
   private readonly clock: Clock;
@@ -169,6 +185,7 @@ export class TcpTransport implements PeerTransport {
   private readonly peers = new Map<number, Peer>();
   private readonly conns = new Set<Conn>();
   private handler: MessageHandler | null = null;
+  private identityHandler: PeerIdentityHandler | null = null;
   private server: Server | null = null;
   private tickTimer: unknown = null;
   private started = false;
@@ -186,6 +203,8 @@ export class TcpTransport implements PeerTransport {
     this.listenHost = config.listenHost;
     this.listenPort = config.listenPort;
     this.secret = config.clusterSecret === null ? null : Buffer.from(config.clusterSecret, 'utf8');
+    this.storageId = config.storageId ?? '';
+    checkStorageId(this.storageId, 'storageId');
     this.logger = config.logger.child({ component: 'transport', node_id: config.nodeId });
     this.logOnce = new LogOnce(this.logger, { intervalMs: config.logIntervalMs ?? 60_000, now: () => (config.clock ?? systemClock).now() });
     this.clock = config.clock ?? systemClock;
@@ -226,6 +245,14 @@ export class TcpTransport implements PeerTransport {
 
   onMessage(handler: MessageHandler): void {
     this.handler = handler;
+  }
+
+  onPeerIdentity(handler: PeerIdentityHandler): void {
+    this.identityHandler = handler;
+    for (const peer of [...this.peers.values()]) {
+      const conn = peer.conn;
+      if (conn !== null && conn.state === 'open') handler(peer.id, conn.peerStorageId!);
+    }
   }
 
   setPeers(peers: ReadonlyMap<number, string>): void {
@@ -332,7 +359,10 @@ export class TcpTransport implements PeerTransport {
   }
 
   peerStatus(): PeerStatus[] {
-    return [...this.peers.values()].map((p) => ({ ...p.stats, connected: p.conn !== null && p.conn.state === 'open' }));
+    return [...this.peers.values()].map((p) => {
+      const open = p.conn !== null && p.conn.state === 'open';
+      return { ...p.stats, connected: open, storageId: open ? p.conn!.peerStorageId : null };
+    });
   }
 
   async close(): Promise<void> {
@@ -382,6 +412,7 @@ export class TcpTransport implements PeerTransport {
       peer,
       nonceD: null,
       nonceA: null,
+      peerStorageId: null,
       decoder: new FrameDecoder(HANDSHAKE_FRAME_BYTES_MAX),
       groupsOut: new GroupEncoder(this.internGroups),
       groupsIn: new GroupDecoder(),
@@ -437,7 +468,7 @@ export class TcpTransport implements PeerTransport {
       if (conn.state !== 'connecting') return;
       conn.state = 'challenge';
       conn.nonceD = newNonce();
-      this.write(conn, encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: this.nodeId, acceptorId: peer.id, nonce: conn.nonceD })));
+      this.write(conn, encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: this.nodeId, acceptorId: peer.id, nonce: conn.nonceD, storageId: this.storageId })));
     });
   }
 
@@ -485,7 +516,8 @@ export class TcpTransport implements PeerTransport {
     }
     const peer = conn.peer;
     if (peer === null) return;
-    if (peer.conn === conn) {
+    const wasPeersConn = peer.conn === conn;
+    if (wasPeersConn) {
       peer.conn = null;
       peer.stats.droppedDisconnected += peer.queue.length;
       peer.queue = [];
@@ -498,6 +530,8 @@ export class TcpTransport implements PeerTransport {
       else if (conn.role === 'dial') this.logOnce.info(`dial-failed:${peer.id}`, { peer: peer.id, address: peer.address, reason: why }, 'could not connect to peer; retrying with backoff');
     }
     if (conn.role === 'dial') this.scheduleReconnect(peer);
+    // Last, once the state is consistent: the handler may call back into the transport.
+    if (wasOpen && wasPeersConn) this.identityHandler?.(peer.id, null);
   }
 
   private attach(conn: Conn, peer: Peer): void {
@@ -517,7 +551,23 @@ export class TcpTransport implements PeerTransport {
     if (peer.everConnected) peer.stats.reconnects++;
     peer.everConnected = true;
     peer.attempt = 0;
-    this.logger.info({ peer: peer.id, remote: conn.remote, role: conn.role }, 'peer connected');
+    const storageId = conn.peerStorageId;
+    if (storageId === null) throw new Error(`invariant: connection to peer ${peer.id} authenticated without a storage id`);
+    this.logger.info({ peer: peer.id, remote: conn.remote, role: conn.role, storage_id: storageId }, 'peer connected');
+    this.identityHandler?.(peer.id, storageId);
+  }
+
+  /** What both proofs of this connection are bound to; both nonces and the peer's storage id are known by now. */
+  private binding(conn: Conn, peerId: number): ProofBinding {
+    const dialing = conn.role === 'dial';
+    return {
+      nonceD: conn.nonceD!,
+      nonceA: conn.nonceA!,
+      dialerId: dialing ? this.nodeId : peerId,
+      acceptorId: dialing ? peerId : this.nodeId,
+      dialerStorageId: dialing ? this.storageId : conn.peerStorageId!,
+      acceptorStorageId: dialing ? conn.peerStorageId! : this.storageId,
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -612,10 +662,11 @@ export class TcpTransport implements PeerTransport {
   /** Acceptor: the dialer says who it is. */
   private onHello(conn: Conn, frame: Frame): void {
     if (frame.type !== FrameType.hello) throw new CodecError(`expected HELLO, got frame type ${frame.type}`);
-    const hello = decodeHello(frame.body);
-    if (hello.version !== PROTOCOL_VERSION) {
-      return this.refuse(conn, RefuseReason.version, `protocol version ${hello.version} is not ${PROTOCOL_VERSION}`, { version: hello.version });
+    const version = peekVersion(frame.body);
+    if (version !== PROTOCOL_VERSION) {
+      return this.refuse(conn, RefuseReason.version, `protocol version ${version} is not ${PROTOCOL_VERSION}`, { version });
     }
+    const hello = decodeHello(frame.body);
     if (hello.acceptorId !== this.nodeId) {
       return this.refuse(conn, RefuseReason.wrongNode, `this is node ${this.nodeId}, not ${hello.acceptorId}`, { dialer: hello.dialerId, expected: hello.acceptorId });
     }
@@ -629,27 +680,31 @@ export class TcpTransport implements PeerTransport {
     conn.peer = peer;
     conn.nonceD = hello.nonce;
     conn.nonceA = newNonce();
-    const proof = makeProof(this.secret, 'acceptor', conn.nonceD, conn.nonceA, hello.dialerId, this.nodeId);
+    conn.peerStorageId = hello.storageId;
+    const proof = makeProof(this.secret, 'acceptor', this.binding(conn, peer.id));
     conn.state = 'proof';
-    this.write(conn, encodeFrame(FrameType.challenge, encodeChallenge({ version: PROTOCOL_VERSION, acceptorId: this.nodeId, nonce: conn.nonceA, proof })));
+    this.write(conn, encodeFrame(FrameType.challenge, encodeChallenge({ version: PROTOCOL_VERSION, acceptorId: this.nodeId, nonce: conn.nonceA, storageId: this.storageId, proof })));
   }
 
   /** Dialer: the acceptor proves it knows the secret and challenges us. */
   private onChallenge(conn: Conn, frame: Frame): void {
     if (frame.type !== FrameType.challenge) throw new CodecError(`expected CHALLENGE, got frame type ${frame.type}`);
     const peer = conn.peer!;
-    const ch = decodeChallenge(frame.body);
-    if (ch.version !== PROTOCOL_VERSION) {
-      return this.refuse(conn, RefuseReason.version, `protocol version ${ch.version} is not ${PROTOCOL_VERSION}`, { peer: peer.id });
+    const version = peekVersion(frame.body);
+    if (version !== PROTOCOL_VERSION) {
+      return this.refuse(conn, RefuseReason.version, `protocol version ${version} is not ${PROTOCOL_VERSION}`, { peer: peer.id });
     }
+    const ch = decodeChallenge(frame.body);
     if (ch.acceptorId !== peer.id) {
       return this.refuse(conn, RefuseReason.wrongNode, `expected node ${peer.id} at ${peer.address}, found node ${ch.acceptorId}`, { peer: peer.id, found: ch.acceptorId });
     }
     conn.nonceA = ch.nonce;
-    const check = checkProof(this.secret, 'acceptor', ch.proof, conn.nonceD!, conn.nonceA, this.nodeId, peer.id);
+    conn.peerStorageId = ch.storageId;
+    const binding = this.binding(conn, peer.id);
+    const check = checkProof(this.secret, 'acceptor', ch.proof, binding);
     if (check !== 'ok') return this.refuseProof(conn, check, peer.id);
     conn.state = 'welcome';
-    this.write(conn, encodeFrame(FrameType.proof, encodeProof(makeProof(this.secret, 'dialer', conn.nonceD!, conn.nonceA, this.nodeId, peer.id))));
+    this.write(conn, encodeFrame(FrameType.proof, encodeProof(makeProof(this.secret, 'dialer', binding))));
   }
 
   /** Acceptor: the dialer proves it knows the secret. */
@@ -657,7 +712,7 @@ export class TcpTransport implements PeerTransport {
     if (frame.type !== FrameType.proof) throw new CodecError(`expected PROOF, got frame type ${frame.type}`);
     const peer = conn.peer!;
     const proof = decodeProof(frame.body);
-    const check = checkProof(this.secret, 'dialer', proof, conn.nonceD!, conn.nonceA!, peer.id, this.nodeId);
+    const check = checkProof(this.secret, 'dialer', proof, this.binding(conn, peer.id));
     if (check !== 'ok') return this.refuseProof(conn, check, peer.id);
     if (peer.removed) return this.refuse(conn, RefuseReason.unknownNode, `node ${peer.id} was removed`, { dialer: peer.id });
     this.write(conn, WELCOME_FRAME);

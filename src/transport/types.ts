@@ -5,11 +5,25 @@ import type { Message } from '../raft/types.ts';
 
 export type MessageHandler = (from: number, group: string, msg: Message) => void;
 
+/**
+ * Reports a peer's authenticated identity: `storageId` when a connection to `nodeId` opens
+ * (the id the peer announced in the handshake, covered by the handshake's MAC when a
+ * cluster secret is set), and null when that connection closes. Every report with an id is
+ * followed by exactly one null report before the next id for the same peer, also when the
+ * transport closes. A peer whose host gave no storage id reports ''.
+ */
+export type PeerIdentityHandler = (nodeId: number, storageId: string | null) => void;
+
 export interface PeerStatus {
   nodeId: number;
   /** "host:port" for TCP, "memory" for the in-memory hub. */
   address: string;
   connected: boolean;
+  /**
+   * The storage id the peer announced when its current connection was authenticated
+   * ('' if it announced none); null while not connected.
+   */
+  storageId: string | null;
   /** The last thing that went wrong with this peer (connect error, refusal, bad frame…). */
   lastError?: string;
   bytesIn: number;
@@ -44,6 +58,12 @@ export interface PeerTransport {
   flush(): void;
   /** Sets the receiver; messages arriving before one is set are dropped and counted. */
   onMessage(handler: MessageHandler): void;
+  /**
+   * Sets the identity receiver (see PeerIdentityHandler). It is called at once for every
+   * peer already connected, so a host that sets it after start() misses nothing. Like
+   * onMessage handlers, it runs synchronously and its exceptions propagate.
+   */
+  onPeerIdentity(handler: PeerIdentityHandler): void;
   /** Replaces the set of peers (node id → "host:port"); brokers join and leave at runtime. */
   setPeers(peers: ReadonlyMap<number, string>): void;
   peerStatus(): PeerStatus[];

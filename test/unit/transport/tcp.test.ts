@@ -37,6 +37,7 @@ async function startNode(nodeId: number, over: Partial<TcpTransportConfig> = {})
     listenPort: 0,
     peers: new Map(),
     clusterSecret: SECRET,
+    storageId: `disk-${nodeId}`,
     logger,
     ...over,
     limits: { ...FAST, ...over.limits },
@@ -184,10 +185,11 @@ test('auth: a dialer whose proof is wrong is refused by the acceptor (raw client
   try {
     b.t.setPeers(new Map([[1, '127.0.0.1:1']]));
     const nonceD = newNonce();
-    sock.write(encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: 1, acceptorId: 2, nonce: nonceD })));
+    sock.write(encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: 1, acceptorId: 2, nonce: nonceD, storageId: 'raw-disk' })));
     const ch = decodeChallenge((await readFrame(sock)).body);
     // The acceptor's proof is right for the real secret…
-    assert.deepEqual(ch.proof, makeProof(Buffer.from(SECRET), 'acceptor', nonceD, ch.nonce, 1, 2));
+    const binding = { nonceD, nonceA: ch.nonce, dialerId: 1, acceptorId: 2, dialerStorageId: 'raw-disk', acceptorStorageId: ch.storageId };
+    assert.deepEqual(ch.proof, makeProof(Buffer.from(SECRET), 'acceptor', binding));
     // …and reflecting it back as our own proof is refused (the labels differ).
     sock.write(encodeFrame(FrameType.proof, encodeProof(ch.proof)));
     const refusal = await readFrame(sock);
@@ -223,7 +225,7 @@ test('connection rule: a dial from a higher id is refused (the lower id dials)',
   const sock = await rawConnect(b.t.port);
   try {
     b.t.setPeers(new Map([[3, '127.0.0.1:1']]));
-    sock.write(encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: 3, acceptorId: 2, nonce: newNonce() })));
+    sock.write(encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: 3, acceptorId: 2, nonce: newNonce(), storageId: '' })));
     const f = await readFrame(sock);
     assert.equal(f.type, FrameType.refuse);
     assert.equal(refuseReasonName(decodeRefuse(f.body).reason), 'wrongDirection');
@@ -482,10 +484,11 @@ test('keep-alive: pings keep an idle authenticated connection open; a peer that 
     await a.t.close();
     sock = await rawConnect(b.t.port);
     const nonceD = newNonce();
-    sock.write(encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: 1, acceptorId: 2, nonce: nonceD })));
+    sock.write(encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: 1, acceptorId: 2, nonce: nonceD, storageId: 'disk-1' })));
     const ch = decodeChallenge((await readFrame(sock)).body);
     const welcome = readFrame(sock);
-    sock.write(encodeFrame(FrameType.proof, encodeProof(makeProof(Buffer.from(SECRET), 'dialer', nonceD, ch.nonce, 1, 2))));
+    const binding = { nonceD, nonceA: ch.nonce, dialerId: 1, acceptorId: 2, dialerStorageId: 'disk-1', acceptorStorageId: ch.storageId };
+    sock.write(encodeFrame(FrameType.proof, encodeProof(makeProof(Buffer.from(SECRET), 'dialer', binding))));
     assert.equal((await welcome).type, FrameType.welcome);
     await waitFor(() => connected(b, 1), 'raw peer accepted');
     sock.resume();
