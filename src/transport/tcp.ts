@@ -721,7 +721,8 @@ export class TcpTransport implements PeerTransport {
 
   private refuseProof(conn: Conn, check: 'badProof' | 'authMismatch', peerId: number): void {
     if (check === 'badProof') {
-      return this.refuse(conn, RefuseReason.badProof, 'wrong cluster secret', { peer: peerId });
+      // Both secrets and storage ids are under the MAC, so either can be the cause.
+      return this.refuse(conn, RefuseReason.badProof, 'wrong cluster secret (or the handshake was altered in flight)', { peer: peerId });
     }
     const text = this.secret === null ? 'peer uses a cluster secret and this node has none' : 'peer has no cluster secret and this node has one';
     return this.refuse(conn, RefuseReason.authMismatch, text, { peer: peerId });

@@ -146,3 +146,39 @@ test('limits: every limit is a positive integer; defaults fill what is not given
   assert.throws(() => resolveLimits({ handshakeTimeoutMs: 1.5 }), /handshakeTimeoutMs/);
   assert.throws(() => resolveLimits({ reconnectBaseMs: 100, reconnectMaxMs: 10 }), /reconnectMaxMs/);
 });
+
+test('memory identity: peers see the storage id given at hub.connect; partition, heal, setPeers and close report it like connections', async () => {
+  const hub = new MemoryHub({ delivery: 'manual' });
+  const seen = new Map<number, Array<[number, string | null]>>([[1, []], [2, []], [3, []]]);
+  const t1 = hub.connect(1, [2, 3], 'disk-1');
+  t1.onPeerIdentity((id, sid) => seen.get(1)!.push([id, sid]));
+  assert.deepEqual(seen.get(1), [], 'no link is up while the peers are not on the hub');
+  const t2 = hub.connect(2, [1, 3], 'disk-2');
+  assert.deepEqual(seen.get(1), [[2, 'disk-2']], 'the link opens when the second end connects');
+  const t3 = hub.connect(3, [1, 2], 'disk-3');
+  // Handlers set after the links opened are told about them at once.
+  t2.onPeerIdentity((id, sid) => seen.get(2)!.push([id, sid]));
+  t3.onPeerIdentity((id, sid) => seen.get(3)!.push([id, sid]));
+  assert.deepEqual(seen.get(2), [[1, 'disk-1'], [3, 'disk-3']]);
+  assert.deepEqual(seen.get(3), [[1, 'disk-1'], [2, 'disk-2']]);
+  assert.equal(t1.peerStatus().find((p) => p.nodeId === 3)!.storageId, 'disk-3');
+
+  hub.partition([1], [2, 3]);
+  assert.deepEqual(seen.get(1)!.slice(-2), [[2, null], [3, null]]);
+  assert.equal(t1.peerStatus().find((p) => p.nodeId === 2)!.storageId, null);
+  assert.equal(seen.get(2)!.length, 3, 'the 2-3 link stayed up: no report');
+  hub.heal();
+  assert.deepEqual(seen.get(1)!.slice(-2), [[2, 'disk-2'], [3, 'disk-3']]);
+
+  t3.setPeers(new Map([[1, 'memory']])); // 3 stops talking to 2
+  assert.deepEqual(seen.get(3)!.at(-1), [2, null]);
+  assert.deepEqual(seen.get(2)!.at(-1), [3, null]);
+
+  await t2.close();
+  assert.deepEqual(seen.get(1)!.at(-1), [2, null]);
+  assert.deepEqual(seen.get(2)!.at(-1), [1, null], 'the closing node hears of its own links closing');
+  // A wiped node reconnecting under the same id announces its new storage id.
+  hub.connect(2, [1, 3], 'disk-2-wiped');
+  assert.deepEqual(seen.get(1)!.at(-1), [2, 'disk-2-wiped']);
+  assert.throws(() => hub.connect(4, [], 'x'.repeat(65)), /at most 64/);
+});

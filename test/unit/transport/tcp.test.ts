@@ -2,7 +2,7 @@
 // hostile input. Every transport and socket a test opens is closed in its finally block.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { TcpTransport, type TcpTransportConfig } from '../../../src/transport/tcp.ts';
 import { FrameDecoder, FrameType, encodeFrame } from '../../../src/transport/frame.ts';
 import {
@@ -245,6 +245,8 @@ test('no secret: a warning at start, nodes without a secret connect, and a node 
     assert.equal(logged(c, /NOT authenticated/).length, 0);
     mesh([a, b, c]);
     await waitFor(() => connected(a, 2), 'unauthenticated pair');
+    // Storage ids are still exchanged, but nothing vouches for them without a secret.
+    assert.equal(status(a, 2).storageId, 'disk-2');
     await waitFor(() => logged(c, /refused/).some((l) => l.reason === 'authMismatch'), 'c refuses a and b');
     assert.equal(connected(c, 1), false);
   } finally {
@@ -519,4 +521,188 @@ test('limits: with maxFramesPerRead = 2 the reader yields between frames and sti
   } finally {
     await closeAll(a, b);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Storage ids in the handshake (protocol version 2)
+
+test('identity: each side sees the other\'s storage id in peerStatus() and onPeerIdentity; a late handler is told at once', async () => {
+  const a = await startNode(1);
+  const b = await startNode(2);
+  const seenByA: Array<[number, string | null]> = [];
+  a.t.onPeerIdentity((id, sid) => seenByA.push([id, sid]));
+  try {
+    assert.equal(a.t.storageId, 'disk-1');
+    a.t.setPeers(new Map([[2, '127.0.0.1:1']]));
+    assert.equal(status(a, 2).storageId, null, 'nothing known before a connection');
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
+    assert.equal(status(a, 2).storageId, 'disk-2');
+    assert.equal(status(b, 1).storageId, 'disk-1');
+    assert.deepEqual(seenByA, [[2, 'disk-2']]);
+    const seenByB: Array<[number, string | null]> = [];
+    b.t.onPeerIdentity((id, sid) => seenByB.push([id, sid]));
+    assert.deepEqual(seenByB, [[1, 'disk-1']], 'replayed synchronously for the connected peer');
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test('identity: a peer restarted with a wiped disk is reported closed (null), then with its new storage id', async () => {
+  const a = await startNode(1);
+  const b = await startNode(2);
+  let b2: Node | undefined;
+  const seenByA: Array<[number, string | null]> = [];
+  a.t.onPeerIdentity((id, sid) => seenByA.push([id, sid]));
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2), 'first connection');
+    const port = b.t.port;
+    await b.t.close();
+    await waitFor(() => !connected(a, 2), 'a notices');
+    assert.equal(status(a, 2).storageId, null);
+    b2 = await startNode(2, { listenPort: port, storageId: 'disk-2-wiped', peers: new Map([[1, `127.0.0.1:${a.t.port}`]]) });
+    await waitFor(() => connected(a, 2), 'reconnected');
+    assert.equal(status(a, 2).storageId, 'disk-2-wiped');
+    assert.deepEqual(seenByA, [[2, 'disk-2'], [2, null], [2, 'disk-2-wiped']]);
+  } finally {
+    await closeAll(a, b, b2);
+  }
+});
+
+test('identity: closing the transport reports every connected peer as closed', async () => {
+  const a = await startNode(1);
+  const b = await startNode(2);
+  const c = await startNode(3);
+  const seenByA: Array<[number, string | null]> = [];
+  try {
+    mesh([a, b, c]);
+    await waitFor(() => connected(a, 2) && connected(a, 3), 'connections');
+    a.t.onPeerIdentity((id, sid) => seenByA.push([id, sid]));
+    await a.t.close();
+    assert.deepEqual(seenByA.sort(), [[2, 'disk-2'], [2, null], [3, 'disk-3'], [3, null]].sort());
+  } finally {
+    await closeAll(a, b, c);
+  }
+});
+
+/**
+ * A relay on 127.0.0.1 between a dialer and the acceptor at `targetPort`, standing for an
+ * attacker on the network path: `tamper` may rewrite the first frame of every connection in
+ * one direction; everything else passes unchanged. `tampered` counts the rewrites, so a test
+ * can check that the attack really happened.
+ */
+async function startRelay(targetPort: number, direction: 'toAcceptor' | 'toDialer', tamper: (frame: Buffer) => Buffer) {
+  const sockets = new Set<Socket>();
+  const stats = { tampered: 0 };
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  };
+  // Forwards src to dst; the first frame (u32 length + that many bytes) goes through `tamper` when `rewrite` is set.
+  const pipe = (src: Socket, dst: Socket, rewrite: boolean) => {
+    let pending: Buffer | null = rewrite ? Buffer.alloc(0) : null;
+    src.on('data', (chunk: Buffer) => {
+      if (pending === null) {
+        dst.write(chunk);
+        return;
+      }
+      pending = Buffer.concat([pending, chunk]);
+      if (pending.length < 4 || pending.length < 4 + pending.readUInt32BE(0)) return;
+      const end = 4 + pending.readUInt32BE(0);
+      const out = tamper(Buffer.from(pending.subarray(0, end)));
+      if (!out.equals(pending.subarray(0, end))) stats.tampered++;
+      dst.write(out);
+      dst.write(pending.subarray(end));
+      pending = null;
+    });
+    src.on('close', () => dst.destroy());
+  };
+  const server = createServer((client) => {
+    track(client);
+    const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    track(upstream);
+    pipe(client, upstream, direction === 'toAcceptor');
+    pipe(upstream, client, direction === 'toDialer');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  assert.ok(address !== null && typeof address === 'object');
+  return {
+    port: address.port,
+    stats,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Replaces one same-length string in a frame (so the framing stays valid). */
+function replaceIn(frame: Buffer, from: string, to: string): Buffer {
+  assert.equal(Buffer.byteLength(from), Buffer.byteLength(to));
+  const at = frame.indexOf(from);
+  if (at < 0) return frame;
+  const out = Buffer.from(frame);
+  out.write(to, at);
+  return out;
+}
+
+for (const c of [
+  { name: 'an unaltered handshake through the relay connects (control)', direction: 'toAcceptor' as const, from: 'disk-1', to: 'disk-1', refused: false },
+  { name: "the dialer's storage id altered in HELLO fails the proof", direction: 'toAcceptor' as const, from: 'disk-1', to: 'disk-7', refused: true },
+  { name: "the acceptor's storage id altered in CHALLENGE fails the proof", direction: 'toDialer' as const, from: 'disk-2', to: 'disk-8', refused: true },
+]) {
+  test(`identity tampering: ${c.name}`, async () => {
+    const a = await startNode(1);
+    const b = await startNode(2);
+    const relay = await startRelay(b.t.port, c.direction, (f) => replaceIn(f, c.from, c.to));
+    try {
+      a.t.setPeers(new Map([[2, `127.0.0.1:${relay.port}`]]));
+      b.t.setPeers(new Map([[1, `127.0.0.1:${a.t.port}`]]));
+      if (!c.refused) {
+        await waitFor(() => connected(a, 2) && connected(b, 1), 'connection through the relay');
+        assert.equal(status(a, 2).storageId, 'disk-2');
+        assert.equal(status(b, 1).storageId, 'disk-1');
+        return;
+      }
+      // The dialer checks the acceptor's proof first; both proofs cover both ids, so the
+      // altered id makes the two sides compute different MACs whichever id was changed.
+      await waitFor(() => /badProof|wrong cluster secret/.test(status(a, 2).lastError ?? ''), 'the dialer refuses the proof');
+      assert.ok(relay.stats.tampered >= 1, 'the relay did alter the handshake');
+      assert.equal(connected(a, 2), false);
+      assert.equal(connected(b, 1), false);
+      assert.equal(status(b, 1).storageId, null, 'the altered id is never reported');
+    } finally {
+      await closeAll(a, b);
+      await relay.close();
+    }
+  });
+}
+
+test('version: a version-1 HELLO is refused with reason "version", not as a protocol error', async () => {
+  const b = await startNode(2);
+  const sock = await rawConnect(b.t.port);
+  try {
+    b.t.setPeers(new Map([[1, '127.0.0.1:1']]));
+    const v1Hello = Buffer.concat([Buffer.from('RNLT'), Buffer.from([0, 1]), Buffer.from([0, 0, 0, 1, 0, 0, 0, 2]), newNonce()]);
+    sock.write(encodeFrame(FrameType.hello, v1Hello));
+    const f = await readFrame(sock);
+    assert.equal(f.type, FrameType.refuse);
+    const refusal = decodeRefuse(f.body);
+    assert.equal(refuseReasonName(refusal.reason), 'version');
+    assert.match(refusal.text, /protocol version 1 is not 2/);
+  } finally {
+    sock.destroy();
+    await b.t.close();
+  }
+});
+
+test('config: a storage id over 64 bytes is refused at construction (host bug)', () => {
+  const { logger } = memoryLogger();
+  assert.throws(
+    () => new TcpTransport({ nodeId: 1, listenHost: '127.0.0.1', listenPort: 0, peers: new Map(), clusterSecret: SECRET, storageId: 'x'.repeat(65), logger }),
+    /at most 64/,
+  );
 });
