@@ -31,3 +31,14 @@ export function findOffsetForTimestamp(log: Log, timestamp: number, hw: number):
   }
   return null;
 }
+
+/**
+ * ListOffsets MAX_TIMESTAMP (-3, KIP-734): the first committed record carrying the largest
+ * timestamp. The segments keep their maxima, so this costs one lookup, not a scan. When the
+ * largest timestamp sits above the high watermark (not yet committed), the answer is "none"
+ * rather than a smaller committed maximum, which would need a scan.
+ */
+export function findMaxTimestamp(log: Log, hw: number): TimestampHit | null {
+  const max = log.maxTimestamp();
+  return max < 0 ? null : findOffsetForTimestamp(log, max, hw);
+}

@@ -42,6 +42,8 @@ export interface Log {
   read(offset: number, maxBytes: number, maxOffsetExclusive: number): ReadResult;
   /** The first batch with maxTimestamp >= timestamp: its base offset (at least logStartOffset). */
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null;
+  /** The largest batch maxTimestamp at or after the log start (from per-segment maxima); -1 if none. */
+  maxTimestamp(): number;
   termAt(offset: number): number | undefined;
   /** Removes every batch whose last offset is >= offset (Raft truncate-suffix). */
   truncateTo(offset: number): void;

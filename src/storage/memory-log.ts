@@ -147,6 +147,14 @@ export class MemoryLog implements RaftIndexedLog {
     return null;
   }
 
+  maxTimestamp(): number {
+    let max = -1;
+    for (let i = this.indexOf(this.startOffset); i < this.batches.length; i++) {
+      if (this.batches[i].maxTimestamp > max) max = this.batches[i].maxTimestamp;
+    }
+    return max;
+  }
+
   termAt(offset: number): number | undefined {
     const i = this.indexOf(offset);
     const b = this.batches[i];

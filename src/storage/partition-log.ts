@@ -295,6 +295,17 @@ export class PartitionLog implements RaftIndexedLog {
     return null;
   }
 
+  maxTimestamp(): number {
+    this.checkOpen();
+    let max = -1;
+    // A segment that starts below the log start may still hold records after it, so it counts;
+    // its maximum may come from a deleted record, which offsetForTimestamp then steps past.
+    for (let i = this.segmentIndexFor(this.startOffset); i < this.segments.length; i++) {
+      if (this.segments[i].maxTimestamp > max) max = this.segments[i].maxTimestamp;
+    }
+    return max;
+  }
+
   termAt(offset: number): number | undefined {
     this.checkOpen();
     if (offset < this.segments[0].baseOffset || offset >= this.logEndOffset) return undefined;

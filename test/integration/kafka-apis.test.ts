@@ -97,12 +97,23 @@ test('ListOffsets: earliest, latest, and the first record at or after a timestam
   assert.equal((await client.listOffset('times', 0, 501)).offset, -1);
 });
 
-test('ListOffsets v7 max timestamp (-3) is refused honestly with UNSUPPORTED_VERSION', async () => {
-  const res = await client.request(api(ApiKey.ListOffsets), 7, {
-    replicaId: -1, isolationLevel: 0,
-    topics: [{ name: 'times', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3 }] }],
-  });
-  assert.equal(res.topics[0].partitions[0].errorCode, ErrorCode.UNSUPPORTED_VERSION);
+test('ListOffsets v7 max timestamp (-3) finds the first record with the largest timestamp (KIP-734)', async () => {
+  await createTopic('maxts');
+  await client.produce('maxts', 0, batch(['a', 'b', 'c'], [100, 900, 300]), -1);
+  await client.produce('maxts', 0, batch(['d', 'e'], [900, 200]), -1);
+  const ask = async (version: number) => {
+    const res = await client.request(api(ApiKey.ListOffsets), version, {
+      replicaId: -1, isolationLevel: 0,
+      topics: [{ name: 'maxts', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3 }] }],
+    });
+    return res.topics[0].partitions[0];
+  };
+  const hit = await ask(7);
+  assert.equal(hit.errorCode, ErrorCode.NONE);
+  assert.equal(hit.offset, 1);
+  assert.equal(hit.timestamp, 900);
+  // Before v7 the special value is not defined.
+  assert.equal((await ask(6)).errorCode, ErrorCode.UNSUPPORTED_VERSION);
 });
 
 test('DeleteRecords moves the low watermark; reads below it and deletes above the high watermark are out of range', async () => {

@@ -8,16 +8,16 @@
 //       partitions => partition_index error_code old_style_offsets(v0) timestamp(v1+) offset(v1+)
 //           leader_epoch(v4+)
 //
-// Special timestamps: -1 latest (the high watermark), -2 earliest (the log start offset). -3 (the
-// record with the largest timestamp, v7+) is answered UNSUPPORTED_VERSION for now. Only committed
-// records (below the high watermark) count.
+// Special timestamps: -1 latest (the high watermark), -2 earliest (the log start offset), -3 the
+// first record with the largest timestamp (v7+, KIP-734). Only committed records (below the high
+// watermark) count.
 
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import type { Partition } from '../../partition/partition.ts';
-import { findOffsetForTimestamp } from '../../partition/timestamp-lookup.ts';
+import { findMaxTimestamp, findOffsetForTimestamp } from '../../partition/timestamp-lookup.ts';
 
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
@@ -35,7 +35,7 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler {
           const partition = services.replicas.partition(t.name, p.partitionIndex);
           if (!partition) return answer(version, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1, -1);
           const epoch = services.replicas.leaderEpoch(t.name, p.partitionIndex);
-          const found = lookup(partition, p.timestamp);
+          const found = lookup(partition, p.timestamp, version);
           if (typeof found === 'number') return answer(version, p.partitionIndex, found, -1, -1, -1);
           return answer(version, p.partitionIndex, ErrorCode.NONE, found.timestamp, found.offset, epoch);
         }),
@@ -46,13 +46,14 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler {
 }
 
 /** Returns the offset and timestamp to answer, or a Kafka error code. */
-function lookup(partition: Partition, timestamp: number): { offset: number; timestamp: number } | number {
+function lookup(partition: Partition, timestamp: number, version: number): { offset: number; timestamp: number } | number {
   const hw = partition.highWatermark;
   if (timestamp === LATEST_TIMESTAMP) return { offset: hw, timestamp: -1 };
   if (timestamp === EARLIEST_TIMESTAMP) return { offset: partition.logStartOffset, timestamp: -1 };
-  // The largest timestamp (-3, v7+) needs a per-segment maximum the log does not keep yet, and a
-  // scan of every batch header would stall the broker on a large log, so we say we cannot.
-  if (timestamp === MAX_TIMESTAMP) return ErrorCode.UNSUPPORTED_VERSION;
+  if (timestamp === MAX_TIMESTAMP) {
+    if (version < 7) return ErrorCode.UNSUPPORTED_VERSION;
+    return findMaxTimestamp(partition.log, hw) ?? { offset: -1, timestamp: -1 };
+  }
   if (timestamp < 0) return ErrorCode.INVALID_REQUEST;
   // No record at or after the timestamp: Kafka answers offset -1 (v1+), which clients read as "none".
   return findOffsetForTimestamp(partition.log, timestamp, hw) ?? { offset: -1, timestamp: -1 };
