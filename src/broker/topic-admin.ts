@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/errors.ts';
 import { topicNameProblem } from '../cluster/topic-names.ts';
-import type { TopicRecord } from '../cluster/metadata-state.ts';
+import type { ApplyResult, MetadataCommand, TopicRecord } from '../cluster/metadata-state.ts';
+import { MetadataNotSavedError } from '../cluster/local-controller.ts';
 import { topicConfigProblem } from './topic-configs.ts';
 import { isInternalTopic } from './group/offsets-topic.ts';
 import type { BrokerServices } from './services.ts';
@@ -88,7 +89,7 @@ export async function createTopic(services: BrokerServices, spec: TopicSpec, val
     createdAtMs: Date.now(),
   };
   if (validateOnly) return ok(topic);
-  const result = await services.controller.propose({ type: 'createTopic', topic });
+  const result = await proposeSafely(services, { type: 'createTopic', topic });
   if (!result.ok) return fail(ErrorCode[result.error], result.message);
   return ok(topic);
 }
@@ -97,7 +98,7 @@ export async function deleteTopic(services: BrokerServices, name: string): Promi
   const topic = services.controller.state.topic(name);
   if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
   if (isInternalTopic(name)) return internalTopic(name);
-  const result = await services.controller.propose({ type: 'deleteTopic', name });
+  const result = await proposeSafely(services, { type: 'deleteTopic', name });
   if (!result.ok) return fail(ErrorCode[result.error], result.message);
   return ok(topic);
 }
@@ -135,9 +136,26 @@ export async function createPartitions(
     assignments = spreadReplicas(added, topic.replicationFactor, brokers, topic.partitionCount);
   }
   if (validateOnly) return ok(topic);
-  const result = await services.controller.propose({ type: 'createPartitions', name, assignments });
+  const result = await proposeSafely(services, { type: 'createPartitions', name, assignments });
   if (!result.ok) return fail(ErrorCode[result.error], result.message);
   return ok(topic);
+}
+
+/**
+ * Proposes a metadata command; a change the controller could not save (a full disk) comes back as
+ * KAFKA_STORAGE_ERROR for the client instead of a dropped connection.
+ */
+async function proposeSafely(
+  services: BrokerServices,
+  command: MetadataCommand,
+): Promise<ApplyResult | { ok: false; error: 'KAFKA_STORAGE_ERROR'; message: string }> {
+  try {
+    return await services.controller.propose(command);
+  } catch (err) {
+    if (!(err instanceof MetadataNotSavedError)) throw err;
+    services.logger.error({ err: err.message, command: command.type }, 'metadata change refused: could not be saved');
+    return { ok: false, error: 'KAFKA_STORAGE_ERROR', message: err.message };
+  }
 }
 
 /**

@@ -7,6 +7,13 @@ import type { Logger } from 'pino';
 import { MetadataState, type ApplyResult, type MetadataCommand } from './metadata-state.ts';
 import type { NodeStore } from './node-store.ts';
 
+export class MetadataNotSavedError extends Error {
+  constructor(cause: unknown) {
+    super(`metadata change not saved: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'MetadataNotSavedError';
+  }
+}
+
 export type MetadataListener = (command: MetadataCommand, state: MetadataState) => void;
 
 export class LocalController {
@@ -26,9 +33,17 @@ export class LocalController {
   }
 
   async propose(command: MetadataCommand): Promise<ApplyResult> {
+    const before = this.state.snapshot();
     const result = this.state.apply(command);
     if (!result.ok) return result;
-    this.store.saveMetadata(this.state.snapshot());
+    try {
+      this.store.saveMetadata(this.state.snapshot());
+    } catch (err) {
+      // Not saved means not done: a change that would vanish at the next restart must not be
+      // seen now either (a full disk is the usual cause). The caller answers with a storage error.
+      this.state.restore(before);
+      throw new MetadataNotSavedError(err);
+    }
     for (const listener of this.listeners) listener(command, this.state);
     this.logCommand(command);
     return result;

@@ -63,13 +63,23 @@ export class MetadataState {
   private readonly topics = new Map<string, TopicRecord>();
   private readonly topicsById = new Map<string, TopicRecord>();
   private readonly collisionKeys = new Map<string, string>();
-  private nextProducerIdValue: number;
+  private nextProducerIdValue = 0;
 
   constructor(snapshot: MetadataSnapshot) {
     this.clusterId = snapshot.clusterId;
+    this.restore(snapshot);
+  }
+
+  /** Replaces the whole state with a snapshot of the same cluster (undo of an unsaved change). */
+  restore(snapshot: MetadataSnapshot): void {
+    if (snapshot.clusterId !== this.clusterId) throw new Error(`snapshot of cluster ${snapshot.clusterId} cannot restore ${this.clusterId}`);
+    this.brokers.clear();
+    this.topics.clear();
+    this.topicsById.clear();
+    this.collisionKeys.clear();
     this.nextProducerIdValue = snapshot.nextProducerId ?? 0;
-    for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, broker);
-    for (const topic of snapshot.topics) this.insertTopic(topic);
+    for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, { ...broker });
+    for (const topic of snapshot.topics) this.insertTopic(structuredClone(topic));
   }
 
   apply(command: MetadataCommand): ApplyResult {

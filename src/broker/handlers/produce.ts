@@ -20,6 +20,7 @@ import { apiFor, nestedCount, noResponse, type ApiHandler, type Body } from '../
 import type { BrokerServices } from '../services.ts';
 import { effectiveTopicConfig } from '../topic-configs.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
+import { LogOnce } from '../../log/index.ts';
 
 interface PartitionOutcome {
   index: number;
@@ -30,6 +31,7 @@ interface PartitionOutcome {
 }
 
 export function produceHandler(services: BrokerServices): ApiHandler {
+  const appendFailures = new LogOnce(services.logger, { intervalMs: 60_000 });
   return {
     api: apiFor(ApiKey.Produce),
     partitionsIn: (request) => nestedCount(request.topicData, 'partitionData'),
@@ -39,7 +41,7 @@ export function produceHandler(services: BrokerServices): ApiHandler {
       const responses = (request.topicData as Body[]).map((topicData) => ({
         name: topicData.name as string,
         partitionResponses: (topicData.partitionData as Body[]).map((partitionData) => {
-          const outcome = produceToPartition(services, acks, topicData.name, partitionData);
+          const outcome = produceToPartition(services, appendFailures, acks, topicData.name, partitionData);
           if (acks === -1 && outcome.wait) {
             const wait = withTimeout(outcome.wait, request.timeoutMs).then(
               (timedOut) => {
@@ -78,6 +80,7 @@ export function produceHandler(services: BrokerServices): ApiHandler {
 
 function produceToPartition(
   services: BrokerServices,
+  appendFailures: LogOnce,
   acks: number,
   topicName: string,
   partitionData: Body,
@@ -132,7 +135,8 @@ function produceToPartition(
     result.logStartOffset = partition.logStartOffset;
     return { result, wait: acks === -1 ? partition.waitDurable(appended.lastOffset) : undefined };
   } catch (err) {
-    services.logger.error({ err, topic: topicName, partition: index }, 'append failed');
+    // A full disk fails every append until space returns: one line a minute, not one per batch.
+    appendFailures.error(`${topicName}-${index}|${(err as NodeJS.ErrnoException).code ?? 'error'}`, { err, topic: topicName, partition: index }, 'append failed');
     return { result: setError(result, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message) };
   }
 }

@@ -64,3 +64,15 @@ test('apply is deterministic: the same commands give the same snapshot', () => {
   };
   assert.equal(run(), run());
 });
+
+test('restore() undoes changes: an unsaved metadata change is not visible afterwards', () => {
+  const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
+  state.apply({ type: 'createTopic', topic: topic('kept') });
+  const before = state.snapshot();
+  state.apply({ type: 'createTopic', topic: topic('unsaved') });
+  state.restore(before);
+  assert.equal(state.topic('unsaved'), undefined);
+  assert.ok(state.topic('kept'));
+  assert.deepEqual(state.snapshot(), before);
+  assert.throws(() => state.restore({ ...before, clusterId: 'other' }), /cannot restore/);
+});
