@@ -21,7 +21,7 @@
 import type { ConfChange, ConfState, Entry, HardState, Snapshot } from '../raft/types.ts';
 import type { InitialState, Storage } from '../raft/storage.ts';
 import { Membership, decodeConfChange } from '../raft/membership.ts';
-import { bootstrapEntries, cloneConfState, EMPTY_CONF_STATE } from '../raft/storage.ts';
+import { bootstrapEntries, cloneConfState, EMPTY_CONF_STATE, firstNewEntry } from '../raft/storage.ts';
 import { entrySize } from '../raft/assert.ts';
 import { invariant } from '../storage/errors.ts';
 import { MemoryLog } from '../storage/memory-log.ts';
@@ -225,12 +225,8 @@ export class RaftLogStorage implements Storage {
 
   /** Appends entries, replacing any conflicting suffix (Raft §5.3); durable after sync(). */
   append(entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
-    const first = this.firstIndex();
-    const last = entries[0].index + entries.length - 1;
-    if (last < first) return;
-    // Entries below our first index are already covered by the snapshot.
-    const start = first > entries[0].index ? first - entries[0].index : 0;
+    const start = firstNewEntry(entries, this.firstIndex());
+    if (start < 0) return;
     const from = entries[start].index;
     invariant(from <= this.lastIndex() + 1, `storage.append: gap, last ${this.lastIndex()}, got ${from}`);
     if (from <= this.lastIndex()) {

@@ -25,6 +25,17 @@ export interface Storage {
   snapshot(): Snapshot;
 }
 
+/**
+ * Where a storage starts writing `entries`: the position of the first entry at or above its
+ * first index (entries below it are already covered by the snapshot), or -1 when none is.
+ */
+export function firstNewEntry(entries: readonly Entry[], firstIndex: number): number {
+  if (entries.length === 0) return -1;
+  const last = entries[0].index + entries.length - 1;
+  if (last < firstIndex) return -1;
+  return firstIndex > entries[0].index ? firstIndex - entries[0].index : 0;
+}
+
 export const EMPTY_CONF_STATE: ConfState = { voters: [], learners: [] };
 
 export class MemoryStorage implements Storage {
@@ -96,12 +107,8 @@ export class MemoryStorage implements Storage {
 
   /** Appends entries, dropping any existing suffix they overwrite. */
   append(entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
-    const first = this.firstIndex();
-    const last = entries[0].index + entries.length - 1;
-    if (last < first) return;
-    // Entries below our first index are already covered by the snapshot.
-    const start = first > entries[0].index ? first - entries[0].index : 0;
+    const start = firstNewEntry(entries, this.firstIndex());
+    if (start < 0) return;
     const from = entries[start].index;
     const offset = this.ents[0].index;
     invariant(from <= this.lastIndex() + 1, () => `storage.append: gap, last ${this.lastIndex()}, got ${from}`);
