@@ -3,8 +3,8 @@
 // them testable with an in-memory broker.
 
 import type { Logger } from 'pino';
-import type { LocalController } from '../cluster/local-controller.ts';
-import type { ReplicaManager } from '../partition/replica-manager.ts';
+import type { Controller } from '../cluster/controller.ts';
+import type { Replicas } from '../partition/replicas.ts';
 import type { TopicConfigDefaults } from './topic-configs.ts';
 import type { GroupCoordinator } from './group/coordinator.ts';
 import type { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
@@ -21,7 +21,8 @@ export interface BrokerLimits {
 
 export interface BrokerServices {
   nodeId: number;
-  clusterId: string;
+  /** The cluster's id from the applied metadata ('' until a new cluster is named). */
+  readonly clusterId: string;
   advertisedHost: string;
   /** Set once the listener is bound: with port 0 the OS chooses it. */
   advertisedPort: number;
@@ -30,8 +31,8 @@ export interface BrokerServices {
   defaultReplicationFactor: number;
   topicDefaults: TopicConfigDefaults;
   limits: BrokerLimits;
-  controller: LocalController;
-  replicas: ReplicaManager;
+  controller: Controller;
+  replicas: Replicas;
   /** Consumer groups and committed offsets of the __consumer_offsets partitions led here. */
   groups: GroupCoordinator;
   /** Producer ids for InitProducerId (KIP-98). */

@@ -6,6 +6,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { topicNameProblem } from '../cluster/topic-names.ts';
 import type { ApplyResult, MetadataCommand, TopicRecord } from '../cluster/metadata-state.ts';
 import { MetadataNotSavedError } from '../cluster/local-controller.ts';
+import { MetadataTimeoutError, NotControllerError } from '../cluster/metadata-group.ts';
 import { topicConfigProblem } from './topic-configs.ts';
 import { isInternalTopic } from './group/offsets-topic.ts';
 import type { BrokerServices } from './services.ts';
@@ -148,10 +149,14 @@ export async function createPartitions(
 async function proposeSafely(
   services: BrokerServices,
   command: MetadataCommand,
-): Promise<ApplyResult | { ok: false; error: 'KAFKA_STORAGE_ERROR'; message: string }> {
+): Promise<ApplyResult | { ok: false; error: 'KAFKA_STORAGE_ERROR' | 'NOT_CONTROLLER' | 'REQUEST_TIMED_OUT'; message: string }> {
   try {
     return await services.controller.propose(command);
   } catch (err) {
+    // Cluster mode: no controller is elected (clients retry with fresh metadata), or the
+    // proposal did not come back in time (it may still apply: a retry then sees it done).
+    if (err instanceof NotControllerError) return { ok: false, error: 'NOT_CONTROLLER', message: err.message };
+    if (err instanceof MetadataTimeoutError) return { ok: false, error: 'REQUEST_TIMED_OUT', message: err.message };
     if (!(err instanceof MetadataNotSavedError)) throw err;
     services.logger.error({ err: err.message, command: command.type }, 'metadata change refused: could not be saved');
     return { ok: false, error: 'KAFKA_STORAGE_ERROR', message: err.message };

@@ -7,7 +7,11 @@ import type { RunnelConfig } from '../config/index.ts';
 import { NodeStore } from '../cluster/node-store.ts';
 import { MetadataState } from '../cluster/metadata-state.ts';
 import { LocalController } from '../cluster/local-controller.ts';
+import type { Controller } from '../cluster/controller.ts';
+import { ClusterNode } from '../cluster/cluster-node.ts';
 import { ReplicaManager } from '../partition/replica-manager.ts';
+import type { Replicas } from '../partition/replicas.ts';
+import type { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import { createHandlers } from '../broker/handlers/index.ts';
 import { KafkaServer } from '../broker/server.ts';
 import type { BrokerServices } from '../broker/services.ts';
@@ -34,14 +38,10 @@ export interface BrokerNode {
 }
 
 export async function startBrokerNode(config: RunnelConfig, logger: Logger): Promise<BrokerNode> {
-  if (config.cluster.enabled) {
-    throw new Error('cluster mode (cluster.enabled: true) is not implemented yet; run a single node (cluster.enabled: false)');
-  }
   const dataDir = resolve(config.data_dir);
   const nodeId = config.cluster.node_id;
   const store = NodeStore.open(dataDir);
   const identity = store.identity(nodeId);
-  const state = new MetadataState(store.loadMetadata() ?? { clusterId: identity.clusterId, brokers: [], topics: [] });
 
   const topicDefaults: TopicConfigDefaults = {
     retentionMs: config.retention_time_ms,
@@ -49,35 +49,43 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     segmentBytes: config.segment_size,
     maxMessageBytes: config.limits.max_batch_bytes,
   };
-  const replicas = new ReplicaManager(
-    {
-      nodeId,
-      dataDir,
-      topicDefaults,
-      flush: { mode: config.flush.mode, intervalMs: config.flush.interval_ms },
-      indexIntervalBytes: 4096,
-    },
-    logger,
-  );
-  replicas.start(state);
-  await replicas.removeOrphans(state);
-
-  const controller = new LocalController(state, store, logger);
-  controller.onApplied((command, applied) => replicas.onMetadata(command, applied));
+  const flush = { mode: config.flush.mode, intervalMs: config.flush.interval_ms };
+  let controller: Controller;
+  let replicas: Replicas;
+  let cluster: ClusterNode | null = null;
+  /** Cluster mode: __consumer_offsets partitions led here whose groups are loaded. */
+  const coordinating = new Set<number>();
+  if (config.cluster.enabled) {
+    cluster = ClusterNode.create({ config, store, storageId: identity.storageId, dataDir, topicDefaults, flush, logger });
+    controller = cluster.metadata;
+    replicas = cluster.replicas;
+  } else {
+    const state = new MetadataState(store.loadMetadata() ?? { clusterId: identity.clusterId, brokers: [], topics: [] });
+    const local = new ReplicaManager({ nodeId, dataDir, topicDefaults, flush, indexIntervalBytes: 4096 }, logger);
+    local.start(state);
+    await local.removeOrphans(state);
+    controller = new LocalController(state, store, logger, nodeId);
+    controller.onApplied((command, applied) => local.onMetadata(command, applied));
+    replicas = local;
+  }
 
   const groups = new GroupCoordinator(
     {
       nodeId,
       metadata: () => controller.state,
       offsetsPartition: (index) => replicas.partition(OFFSETS_TOPIC, index),
-      isLeader: (index) => replicas.leaderOf(OFFSETS_TOPIC, index).leaderId === nodeId,
+      isLeader: (index) => (cluster ? coordinating.has(index) : replicas.leaderOf(OFFSETS_TOPIC, index).leaderId === nodeId),
       leaderEpoch: (index) => replicas.leaderEpoch(OFFSETS_TOPIC, index),
       now: () => Date.now(),
       logger,
-      snapshots: {
-        load: (partition) => store.loadGroupSnapshot(partition),
-        save: (partition, coveredOffset, data) => store.saveGroupSnapshot(partition, coveredOffset, data),
-      },
+      // In cluster mode the log is the only copy every replica has: no SQLite snapshots that
+      // trim it (a new coordinator replays its own replica of the partition).
+      snapshots: cluster
+        ? undefined
+        : {
+            load: (partition) => store.loadGroupSnapshot(partition),
+            save: (partition, coveredOffset, data) => store.saveGroupSnapshot(partition, coveredOffset, data),
+          },
     },
     {
       ...defaultGroupLimits,
@@ -92,9 +100,13 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   // Rebuild groups and committed offsets from __consumer_offsets before the first client arrives.
   groups.loadAll();
 
+  if (cluster) followOffsetsLeadership(cluster.replicas, groups, coordinating, nodeId, logger);
+
   const services: BrokerServices = {
     nodeId,
-    clusterId: state.clusterId,
+    get clusterId() {
+      return controller.state.clusterId;
+    },
     advertisedHost: config.server.advertised_host,
     advertisedPort: config.server.port,
     autoCreateTopics: config.auto_create_topics,
@@ -131,21 +143,27 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     },
     logger,
   );
-  let listening: { host: string; port: number };
+  let listening: { host: string; port: number } = { host: config.server.host, port: config.server.port };
   try {
     listening = await server.listen();
+    // With port 0 the OS picks the port; clients must be told the real one.
+    services.advertisedPort = listening.port;
+    if (cluster) {
+      await cluster.run({ host: config.server.advertised_host, port: listening.port });
+    } else {
+      await controller.propose({
+        type: 'registerBroker',
+        broker: { nodeId, host: config.server.advertised_host, port: listening.port, rack: null },
+      });
+    }
   } catch (err) {
+    await server.close();
     groups.close();
-    await replicas.close();
+    if (cluster) await cluster.close();
+    else await replicas.close();
     store.close();
     throw err;
   }
-  // With port 0 the OS picks the port; clients must be told the real one.
-  services.advertisedPort = listening.port;
-  await controller.propose({
-    type: 'registerBroker',
-    broker: { nodeId, host: config.server.advertised_host, port: listening.port, rack: null },
-  });
 
   const retentionTimer = setInterval(() => replicas.runRetention(Date.now()), config.retention_check_interval_ms);
   retentionTimer.unref();
@@ -154,6 +172,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   }, OFFSETS_RETENTION_CHECK_INTERVAL_MS);
   offsetsExpiryTimer.unref();
   const offsetsSnapshotTimer = setInterval(() => {
+    if (cluster) return;
     try {
       groups.snapshot(OFFSETS_SNAPSHOT_RECORDS_MIN);
     } catch (err) {
@@ -163,14 +182,14 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   offsetsSnapshotTimer.unref();
 
   logger.info(
-    { host: listening.host, port: listening.port, advertised: `${config.server.advertised_host}:${listening.port}`, nodeId, clusterId: state.clusterId, dataDir },
+    { host: listening.host, port: listening.port, advertised: `${config.server.advertised_host}:${listening.port}`, nodeId, clusterId: controller.state.clusterId, dataDir, mode: cluster ? 'cluster' : 'single' },
     'listening',
   );
 
   let closing: Promise<void> | undefined;
   return {
     nodeId,
-    clusterId: state.clusterId,
+    clusterId: controller.state.clusterId,
     host: listening.host,
     port: listening.port,
     services,
@@ -181,13 +200,56 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
         clearInterval(offsetsSnapshotTimer);
         await server.close();
         groups.close();
-        await replicas.close();
+        if (cluster) await cluster.close();
+        else await replicas.close();
         store.close();
         logger.info({ nodeId }, 'broker stopped');
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Cluster mode: the group coordinator serves a __consumer_offsets partition while this broker
+ * leads it. A new leader first waits until its high watermark covers its whole log (its first
+ * entry of the term is committed, so every earlier entry is too), then replays the partition;
+ * until then FindCoordinator points here but the group APIs answer "not coordinator" and
+ * clients retry.
+ */
+function followOffsetsLeadership(
+  replicas: ClusterReplicaManager,
+  groups: GroupCoordinator,
+  coordinating: Set<number>,
+  nodeId: number,
+  logger: Logger,
+): void {
+  replicas.onLeadership((replica, leader) => {
+    if (replica.topic !== OFFSETS_TOPIC) return;
+    const index = replica.index;
+    if (leader !== nodeId) {
+      if (coordinating.delete(index)) groups.unloadPartition(index);
+      return;
+    }
+    if (coordinating.has(index)) return;
+    const target = replica.logEndOffset;
+    const tryLoad = (): boolean => {
+      if (!replica.isLeader) return true;
+      if (replica.highWatermark < target) return false;
+      coordinating.add(index);
+      try {
+        groups.loadPartition(index);
+      } catch (err) {
+        coordinating.delete(index);
+        logger.error({ err, partition: `${OFFSETS_TOPIC}-${index}` }, 'loading consumer groups failed');
+      }
+      return true;
+    };
+    if (tryLoad()) return;
+    const unsubscribe = replica.onAdvance(() => {
+      if (tryLoad()) unsubscribe();
+    });
+  });
 }
 
 /** The broker settings DescribeConfigs shows, under the Kafka names clients know. */

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { MetadataState, type ApplyResult, type MetadataCommand } from './metadata-state.ts';
 import type { NodeStore } from './node-store.ts';
+import type { Controller, MetadataListener } from './controller.ts';
 
 export class MetadataNotSavedError extends Error {
   constructor(cause: unknown) {
@@ -14,16 +15,16 @@ export class MetadataNotSavedError extends Error {
   }
 }
 
-export type MetadataListener = (command: MetadataCommand, state: MetadataState) => void;
-
-export class LocalController {
+export class LocalController implements Controller {
   readonly state: MetadataState;
+  readonly controllerId: number;
   private readonly store: NodeStore;
   private readonly logger: Logger;
   private readonly listeners: MetadataListener[] = [];
 
-  constructor(state: MetadataState, store: NodeStore, logger: Logger) {
+  constructor(state: MetadataState, store: NodeStore, logger: Logger, nodeId: number) {
     this.state = state;
+    this.controllerId = nodeId;
     this.store = store;
     this.logger = logger;
   }
@@ -45,30 +46,34 @@ export class LocalController {
       throw new MetadataNotSavedError(err);
     }
     for (const listener of this.listeners) listener(command, this.state);
-    this.logCommand(command);
+    logMetadataCommand(this.logger, command);
     return result;
   }
+}
 
-  private logCommand(command: MetadataCommand): void {
-    switch (command.type) {
-      case 'createTopic':
-        this.logger.info(
-          { topic: command.topic.name, partitions: command.topic.partitionCount, configs: command.topic.configs },
-          'topic created',
-        );
-        break;
-      case 'deleteTopic':
-        this.logger.info({ topic: command.name }, 'topic deleted');
-        break;
-      case 'createPartitions':
-        this.logger.info({ topic: command.name, added: command.assignments.length }, 'partitions added');
-        break;
-      case 'registerBroker':
-        this.logger.info({ broker: command.broker }, 'broker registered');
-        break;
-      case 'allocateProducerIds':
-        this.logger.info({ nodeId: command.nodeId, firstId: command.firstId, count: command.count }, 'producer ids allocated');
-        break;
-    }
+/** One info line per applied metadata change, the same on a single node and in a cluster. */
+export function logMetadataCommand(logger: Logger, command: MetadataCommand): void {
+  switch (command.type) {
+    case 'initCluster':
+      logger.info({ clusterId: command.clusterId }, 'cluster named');
+      break;
+    case 'createTopic':
+      logger.info(
+        { topic: command.topic.name, partitions: command.topic.partitionCount, configs: command.topic.configs },
+        'topic created',
+      );
+      break;
+    case 'deleteTopic':
+      logger.info({ topic: command.name }, 'topic deleted');
+      break;
+    case 'createPartitions':
+      logger.info({ topic: command.name, added: command.assignments.length }, 'partitions added');
+      break;
+    case 'registerBroker':
+      logger.info({ broker: command.broker }, 'broker registered');
+      break;
+    case 'allocateProducerIds':
+      logger.info({ nodeId: command.nodeId, firstId: command.firstId, count: command.count }, 'producer ids allocated');
+      break;
   }
 }

@@ -15,6 +15,8 @@ import type { RaftNode } from '../raft/index.ts';
 import type { Entry, Snapshot } from '../raft/types.ts';
 import { buildRecordBatch, decodeRecords } from '../protocol/record-batch.ts';
 import type { GroupStateMachine } from './raft-host.ts';
+import type { Controller, MetadataListener } from './controller.ts';
+import { logMetadataCommand } from './local-controller.ts';
 import { MetadataState, type ApplyResult, type MetadataCommand, type MetadataSnapshot } from './metadata-state.ts';
 
 export const metadataGroupName = '__metadata';
@@ -35,7 +37,6 @@ export interface MetadataPersistence {
   save(checkpoint: MetadataCheckpoint): void;
 }
 
-export type MetadataListener = (command: MetadataCommand, state: MetadataState) => void;
 
 export class NotControllerError extends Error {
   readonly leaderId: number;
@@ -43,6 +44,13 @@ export class NotControllerError extends Error {
     super(leaderId > 0 ? `this broker is not the controller; broker ${leaderId} is` : 'no controller is elected yet');
     this.name = 'NotControllerError';
     this.leaderId = leaderId;
+  }
+}
+
+export class MetadataTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`metadata command not applied within ${timeoutMs} ms`);
+    this.name = 'MetadataTimeoutError';
   }
 }
 
@@ -55,7 +63,7 @@ function decodeMetadataEntry(data: Uint8Array): Envelope {
   return JSON.parse(record.value!.toString('utf8')) as Envelope;
 }
 
-export class MetadataGroup implements GroupStateMachine {
+export class MetadataGroup implements GroupStateMachine, Controller {
   state: MetadataState;
   private node: RaftNode | null = null;
   private readonly nodeId: number;
@@ -106,24 +114,32 @@ export class MetadataGroup implements GroupStateMachine {
   }
 
   get controllerId(): number {
-    return this.leader;
+    return this.leader > 0 ? this.leader : -1;
   }
 
   onApplied(listener: MetadataListener): void {
     this.listeners.push(listener);
   }
 
-  /** Proposes a command; resolves with its result once applied here. Only the controller may propose. */
+  /**
+   * Proposes a command and resolves with its result once applied here. A follower forwards the
+   * proposal to the controller (Raft 'prop', as etcd's MsgProp) and recognises the entry by its
+   * envelope id when it applies, so every broker can change the metadata. Without a known
+   * controller it rejects with NotControllerError at once.
+   */
   propose(command: MetadataCommand): Promise<ApplyResult> {
     const node = this.node;
-    if (node === null || !this.isController) return Promise.reject(new NotControllerError(this.leader));
+    if (node === null) return Promise.reject(new NotControllerError(0));
     const envelope: Envelope = { id: `${this.nodeId}-${++this.sequence}`, command };
-    const proposed = node.propose(encodeMetadataEntry(envelope));
-    if (!proposed.ok) return Promise.reject(new Error(`metadata proposal refused: ${proposed.reason}`));
+    const proposed = node.forwardProposal([encodeMetadataEntry(envelope)]);
+    if (!proposed.ok) {
+      if (proposed.reason === 'noLeader' || proposed.reason === 'notLeader') return Promise.reject(new NotControllerError(this.leader));
+      return Promise.reject(new Error(`metadata proposal refused: ${proposed.reason}`));
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(envelope.id);
-        reject(new Error(`metadata command not applied within ${this.proposalTimeoutMs} ms`));
+        reject(new MetadataTimeoutError(this.proposalTimeoutMs));
       }, this.proposalTimeoutMs);
       this.pending.set(envelope.id, { resolve, reject, timer });
       this.kick();
@@ -137,7 +153,11 @@ export class MetadataGroup implements GroupStateMachine {
     const envelope = decodeMetadataEntry(entry.data);
     const result = this.state.apply(envelope.command);
     this.persistence.save({ snapshot: this.state.snapshot(), appliedIndex: this.appliedIndex });
-    if (result.ok) for (const listener of this.listeners) listener(envelope.command, this.state);
+    if (result.ok) {
+      // Every broker applies every command; the controller's line is the one operators read.
+      if (this.isController) logMetadataCommand(this.logger, envelope.command);
+      for (const listener of this.listeners) listener(envelope.command, this.state);
+    }
     const waiter = this.pending.get(envelope.id);
     if (waiter) {
       this.pending.delete(envelope.id);
@@ -155,11 +175,12 @@ export class MetadataGroup implements GroupStateMachine {
   }
 
   onLeaderChange(leader: number): void {
+    const previous = this.leader;
     this.leader = leader;
-    if (leader !== this.nodeId) {
-      // Proposals made while we led may still commit under the new leader, or may be lost; the
-      // caller cannot know which, so it gets an error and retries (CreateTopics then answers
-      // TOPIC_ALREADY_EXISTS if the first attempt did land).
+    if (previous !== 0 && leader !== previous) {
+      // Proposals made (or forwarded) under the old leader may still commit under the new one,
+      // or may be lost; the caller cannot know which, so it gets an error and retries
+      // (CreateTopics then answers TOPIC_ALREADY_EXISTS if the first attempt did land).
       for (const [id, waiter] of this.pending) {
         clearTimeout(waiter.timer);
         waiter.reject(new NotControllerError(leader));

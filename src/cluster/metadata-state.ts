@@ -18,6 +18,14 @@ export interface TopicRecord {
   /** For each partition, the broker ids of its replicas; the first is the preferred leader. */
   assignments: number[][];
   createdAtMs: number;
+  /**
+   * Cluster mode: for each partition, the storage ids of its replicas when the partition was
+   * created, filled in by apply() from the broker records (so identical on every broker). A
+   * replica whose partition storage is empty founds the partition's Raft group with exactly
+   * this configuration, and only if it names the replica with its own storage id; a broker
+   * with a wiped disk therefore never founds a group again (docs/cluster-design.md).
+   */
+  founders?: string[][];
 }
 
 export interface BrokerRecord {
@@ -25,9 +33,18 @@ export interface BrokerRecord {
   host: string;
   port: number;
   rack: string | null;
+  /** Cluster mode: the storage id of the broker's disk (its Raft identity); absent on a single node. */
+  storageId?: string;
+  /** Cluster mode: where peers reach the broker's Raft transport (cluster.raft_address). */
+  raftAddress?: string;
 }
 
 export type MetadataCommand =
+  /**
+   * Names the cluster, once: the first controller of a new cluster proposes its own random id,
+   * so every broker of the cluster reports the same one. Later attempts fail and change nothing.
+   */
+  | { type: 'initCluster'; clusterId: string }
   | { type: 'registerBroker'; broker: BrokerRecord }
   | { type: 'createTopic'; topic: TopicRecord }
   | { type: 'deleteTopic'; name: string }
@@ -58,7 +75,8 @@ export interface MetadataSnapshot {
 }
 
 export class MetadataState {
-  readonly clusterId: string;
+  /** '' until a new cluster's first controller names it (initCluster); a single node names itself. */
+  private clusterIdValue: string;
   private readonly brokers = new Map<number, BrokerRecord>();
   private readonly topics = new Map<string, TopicRecord>();
   private readonly topicsById = new Map<string, TopicRecord>();
@@ -66,12 +84,17 @@ export class MetadataState {
   private nextProducerIdValue = 0;
 
   constructor(snapshot: MetadataSnapshot) {
-    this.clusterId = snapshot.clusterId;
+    this.clusterIdValue = snapshot.clusterId;
     this.restore(snapshot);
+  }
+
+  get clusterId(): string {
+    return this.clusterIdValue;
   }
 
   /** Replaces the whole state with a snapshot of the same cluster (undo of an unsaved change). */
   restore(snapshot: MetadataSnapshot): void {
+    if (this.clusterIdValue === '') this.clusterIdValue = snapshot.clusterId;
     if (snapshot.clusterId !== this.clusterId) throw new Error(`snapshot of cluster ${snapshot.clusterId} cannot restore ${this.clusterId}`);
     this.brokers.clear();
     this.topics.clear();
@@ -84,6 +107,13 @@ export class MetadataState {
 
   apply(command: MetadataCommand): ApplyResult {
     switch (command.type) {
+      case 'initCluster':
+        if (this.clusterIdValue !== '') {
+          return { ok: false, error: 'INVALID_REQUEST', message: `the cluster is already named ${this.clusterIdValue}` };
+        }
+        if (command.clusterId === '') return { ok: false, error: 'INVALID_REQUEST', message: 'a cluster id must not be empty' };
+        this.clusterIdValue = command.clusterId;
+        return { ok: true };
       case 'registerBroker':
         this.brokers.set(command.broker.nodeId, { ...command.broker });
         return { ok: true };
@@ -159,8 +189,15 @@ export class MetadataState {
     if (topic.partitionCount < 1 || topic.assignments.length !== topic.partitionCount) {
       return { ok: false, error: 'INVALID_PARTITIONS', message: 'a topic needs at least one partition' };
     }
-    this.insertTopic(structuredClone(topic));
+    const record = structuredClone(topic);
+    record.founders = record.assignments.map((replicas) => this.storageIdsOf(replicas));
+    this.insertTopic(record);
     return { ok: true };
+  }
+
+  /** The storage ids of these brokers ('' for one that registered none). */
+  private storageIdsOf(replicas: number[]): string[] {
+    return replicas.map((id) => this.brokers.get(id)?.storageId ?? '');
   }
 
   private deleteTopic(name: string): ApplyResult {
@@ -179,6 +216,7 @@ export class MetadataState {
       return { ok: false, error: 'INVALID_PARTITIONS', message: 'no partitions to add' };
     }
     topic.assignments.push(...assignments.map((replicas) => [...replicas]));
+    if (topic.founders) topic.founders.push(...assignments.map((replicas) => this.storageIdsOf(replicas)));
     topic.partitionCount = topic.assignments.length;
     return { ok: true };
   }

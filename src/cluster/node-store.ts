@@ -64,6 +64,15 @@ export class NodeStore {
     this.put('metadata', snapshot);
   }
 
+  /** Cluster mode: the metadata group's applied state and the Raft index it covers. */
+  loadMetadataCheckpoint(): { snapshot: MetadataSnapshot; appliedIndex: number } | undefined {
+    return this.get('metadataCheckpoint');
+  }
+
+  saveMetadataCheckpoint(checkpoint: { snapshot: MetadataSnapshot; appliedIndex: number }): void {
+    this.put('metadataCheckpoint', checkpoint);
+  }
+
   loadGroupSnapshot(partition: number): { coveredOffset: number; data: string } | undefined {
     const row = this.db.prepare('SELECT covered_offset, data FROM group_snapshots WHERE partition = ?').get(partition) as
       | { covered_offset: number; data: string }

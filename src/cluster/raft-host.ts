@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { RaftNode } from '../raft/index.ts';
 import type { Entry, HardState, Message, Ready, Snapshot } from '../raft/types.ts';
 import type { PeerTransport } from '../transport/types.ts';
+import type { GroupStatus } from './status.ts';
 
 /** What the host needs of a group's durable log (RaftLogStorage and MemoryStorage-like stores). */
 export interface HostStorage {
@@ -53,6 +54,12 @@ export interface RaftHostOptions {
   logger: Logger;
   /** One tick, in ms (cluster.rtt_ms). */
   tickMs: number;
+  /**
+   * Sees messages for groups not hosted here (yet): the metadata group before its bootstrap
+   * decision reads their terms, and a partition group created here a moment later is found by
+   * its first message. The message itself is dropped; Raft retransmits.
+   */
+  onUnhosted?: (from: number, group: string, msg: Message) => void;
 }
 
 export class RaftHost {
@@ -66,12 +73,14 @@ export class RaftHost {
   private again = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
+  private readonly onUnhosted: RaftHostOptions['onUnhosted'];
 
   constructor(options: RaftHostOptions) {
     this.nodeId = options.nodeId;
     this.transport = options.transport;
     this.logger = options.logger;
     this.tickMs = options.tickMs;
+    this.onUnhosted = options.onUnhosted;
     this.transport.onMessage((from, group, msg) => this.receive(from, group, msg));
   }
 
@@ -87,6 +96,27 @@ export class RaftHost {
 
   group(name: string): RaftNode | undefined {
     return this.groups.get(name)?.node;
+  }
+
+  /** Every hosted group's Raft state, for `./broker status`. */
+  statuses(): GroupStatus[] {
+    return [...this.groups.values()].map(({ name, node }) => {
+      const s = node.status();
+      return {
+        group: name,
+        state: s.state,
+        term: s.term,
+        leader: s.lead,
+        commit: s.commit,
+        applied: s.applied,
+        lastIndex: s.lastIndex,
+        voters: s.config.voters.map((m) => m.id),
+        learners: s.config.learners.map((m) => m.id),
+        followers: s.progress
+          .filter((f) => f.id !== this.nodeId)
+          .map((f) => ({ id: f.id, match: f.match, lag: f.lag, state: f.state, active: f.recentActive })),
+      };
+    });
   }
 
   groupNames(): string[] {
@@ -130,7 +160,11 @@ export class RaftHost {
 
   private receive(from: number, group: string, msg: Message): void {
     const g = this.groups.get(group);
-    if (!g) return; // A group we do not host (yet, or any more); Raft retransmits.
+    if (!g) {
+      // A group we do not host (yet, or any more); Raft retransmits.
+      this.onUnhosted?.(from, group, msg);
+      return;
+    }
     try {
       g.node.step(msg);
     } catch (err) {

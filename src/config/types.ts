@@ -69,6 +69,8 @@ export interface ClusterConfig {
   metadata_voters: number;
   replication_factor: number;
   secret: string | null;
+  initial_cluster_state: 'new' | 'existing';
+  bootstrap_timeout_ms: number;
 }
 
 export interface RunnelConfig {

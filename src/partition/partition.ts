@@ -11,16 +11,14 @@
 import type { Log } from '../storage/log.ts';
 import { readBatchHeader } from '../protocol/record-batch.ts';
 import { ErrorCode } from '../protocol/errors.ts';
+import type { AppendResult, PartitionReplica } from './replicas.ts';
 import { ProducerStateTable, lastSequenceOf, type SequenceCheck } from './producer-state.ts';
 
 export type FlushMode = 'group' | 'interval' | 'none';
 
-export interface AppendResult {
-  baseOffset: number;
-  lastOffset: number;
-}
+export type { AppendResult } from './replicas.ts';
 
-export class Partition {
+export class Partition implements PartitionReplica {
   readonly topic: string;
   readonly index: number;
   readonly log: Log;

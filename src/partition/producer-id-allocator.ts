@@ -3,7 +3,7 @@
 // an id is never handed out twice, across restarts and across brokers. A restart forgets the
 // unused rest of its block, which only leaves a gap, as in Kafka (KIP-730).
 
-import type { LocalController } from '../cluster/local-controller.ts';
+import type { Controller } from '../cluster/controller.ts';
 
 /** Ids per block: one metadata write per this many InitProducerId calls. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
@@ -11,13 +11,13 @@ export const PRODUCER_ID_BLOCK_SIZE = 1000;
 const BLOCK_ATTEMPTS_MAX = 10;
 
 export class ProducerIdAllocator {
-  private readonly controller: LocalController;
+  private readonly controller: Controller;
   private readonly nodeId: number;
   private next = 0;
   private end = 0;
   private refilling: Promise<void> | null = null;
 
-  constructor(controller: LocalController, nodeId: number) {
+  constructor(controller: Controller, nodeId: number) {
     this.controller = controller;
     this.nodeId = nodeId;
   }

@@ -51,11 +51,20 @@ export function decodeSnapshotData(data: Uint8Array): PartitionSnapshotData {
   return v;
 }
 
+/** Who wants to know what the log holds (the partition's producer state, derived from it). */
+export interface LogObserver {
+  /** A batch was appended at `baseOffset` (every entry type; control batches included). */
+  appended(batch: Buffer, baseOffset: number): void;
+  /** Entries were removed or the log restarted (truncation, snapshot install): rederive. */
+  reset(): void;
+}
+
 export class RaftLogStorage implements Storage {
   readonly log: RaftIndexedLog;
   private readonly store: RaftStateStore;
   private readonly logger: LogLike;
   private state: PersistedRaftState;
+  private observer: LogObserver | null = null;
   /** Config entries after state.checkpointIndex (uncommitted when written), in order. */
   private tailChanges: { index: number; cc: ConfChange }[] = [];
 
@@ -113,6 +122,10 @@ export class RaftLogStorage implements Storage {
   /** An in-memory storage (MemoryLog + memory state) for tests and the simulator. */
   static inMemory(storageId: string): RaftLogStorage {
     return new RaftLogStorage(new MemoryLog(), new MemoryRaftStateStore(), { storageId });
+  }
+
+  observe(observer: LogObserver): void {
+    this.observer = observer;
   }
 
   get storageId(): string {
@@ -233,11 +246,14 @@ export class RaftLogStorage implements Storage {
       invariant(from > this.state.hardState.commit, `storage.append: truncation at ${from} would remove committed entries (commit ${this.state.hardState.commit})`);
       this.log.truncateToRaftIndex(from);
       while (this.tailChanges.length > 0 && this.tailChanges[this.tailChanges.length - 1].index >= from) this.tailChanges.pop();
+      this.observer?.reset();
     }
     for (let k = start; k < entries.length; k++) {
       const e = entries[k];
       invariant(e.index === this.log.lastRaftIndex + 1, `entry ${e.index} follows ${this.log.lastRaftIndex}`);
-      this.log.append(encodeEntry(e), e.term);
+      const batch = encodeEntry(e);
+      const appended = this.log.append(batch, e.term);
+      this.observer?.appended(batch, appended.baseOffset);
       if (e.type === 'config') this.tailChanges.push({ index: e.index, cc: decodeConfChange(e.data) });
     }
   }
@@ -291,6 +307,7 @@ export class RaftLogStorage implements Storage {
     this.tailChanges = [];
     this.store.saveNow(st);
     this.log.resetTo({ offset: data.offset, raftIndex: snap.index + 1, prevTerm: snap.term });
+    this.observer?.reset();
   }
 
   /** The Kafka offset after entry `raftIndex`: the high watermark for commit index `raftIndex`. */

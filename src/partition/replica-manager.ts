@@ -11,11 +11,9 @@ import type { LogConfig } from '../storage/log-config.ts';
 import { effectiveTopicConfig, type TopicConfigDefaults } from '../broker/topic-configs.ts';
 import { Partition, type FlushMode } from './partition.ts';
 
-export interface LeaderView {
-  leaderId: number;
-  leaderEpoch: number;
-  isr: number[];
-}
+import type { LeaderView, Replicas } from './replicas.ts';
+
+export type { LeaderView } from './replicas.ts';
 
 export interface ReplicaManagerOptions {
   nodeId: number;
@@ -25,7 +23,7 @@ export interface ReplicaManagerOptions {
   indexIntervalBytes: number;
 }
 
-export class ReplicaManager {
+export class ReplicaManager implements Replicas {
   private readonly options: ReplicaManagerOptions;
   private readonly logger: Logger;
   private readonly logs: LogManager;

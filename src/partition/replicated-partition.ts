@@ -5,10 +5,20 @@
 // on a majority). The high watermark is the offset after the last committed entry, so consumers
 // never see a record a failover could take back.
 
+//
+// Idempotent producers (KIP-98): the producer state describes this replica's log, so every
+// replica keeps it (from the batches its storage appends) and a new leader answers retries as
+// the old one would. Batches the leader proposed but has not written yet are "in flight"; a
+// retry of one of those is answered with a retriable error, since its offsets are not known.
+
 import type { RaftNode } from '../raft/index.ts';
 import type { Entry } from '../raft/types.ts';
 import type { RaftLogStorage } from './raft-log-storage.ts';
 import type { GroupStateMachine } from '../cluster/raft-host.ts';
+import { readBatchHeader } from '../protocol/record-batch.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import { ProducerStateTable, lastSequenceOf, type SequenceCheck } from './producer-state.ts';
+import type { PartitionReplica } from './replicas.ts';
 
 export class NotLeaderError extends Error {
   readonly leaderId: number;
@@ -16,6 +26,21 @@ export class NotLeaderError extends Error {
     super(`this broker does not lead ${topic}-${index}` + (leaderId > 0 ? ` (broker ${leaderId} does)` : ''));
     this.name = 'NotLeaderError';
     this.leaderId = leaderId;
+  }
+}
+
+/** The group has no leader that can reach a majority (two of three replicas down). */
+export class NotEnoughReplicasError extends Error {
+  constructor(topic: string, index: number) {
+    super(`${topic}-${index} has no leader: a majority of its replicas is not reachable`);
+    this.name = 'NotEnoughReplicasError';
+  }
+}
+
+export class DeleteRecordsUnsupportedError extends Error {
+  constructor() {
+    super('DeleteRecords is not replicated in cluster mode yet');
+    this.name = 'DeleteRecordsUnsupportedError';
   }
 }
 
@@ -30,7 +55,7 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
-export class ReplicatedPartition implements GroupStateMachine {
+export class ReplicatedPartition implements GroupStateMachine, PartitionReplica {
   readonly topic: string;
   readonly index: number;
   readonly storage: RaftLogStorage;
@@ -43,7 +68,13 @@ export class ReplicatedPartition implements GroupStateMachine {
   private persistedIndex = 0;
   private persistWaiters: Waiter[] = [];
   private commitWaiters: Waiter[] = [];
+  /** acks=all waiters by offset (an idempotent retry knows offsets, not Raft indexes). */
+  private durableWaiters: Waiter[] = [];
   private readonly advanceListeners = new Set<() => void>();
+  private readonly leadershipListeners: Array<(leader: number, term: number) => void> = [];
+  private producers: ProducerStateTable;
+  /** Producer batches proposed here as leader and not yet in the local log: id → epoch, last sequence. */
+  private inflight = new Map<number, { epoch: number; lastSeq: number }>();
 
   constructor(topic: string, index: number, storage: RaftLogStorage, nodeId: number, kick: () => void) {
     this.topic = topic;
@@ -53,6 +84,63 @@ export class ReplicatedPartition implements GroupStateMachine {
     this.kick = kick;
     this.hw = storage.offsetAfter(storage.initialState().hardState.commit);
     this.persistedIndex = storage.lastIndex();
+    this.producers = ProducerStateTable.rebuild(storage.log);
+    storage.observe({
+      appended: (batch, baseOffset) => {
+        const header = readBatchHeader(batch, 0);
+        if (header.producerId < 0) return;
+        this.producers.record(header, baseOffset);
+        const pending = this.inflight.get(header.producerId);
+        if (pending && pending.lastSeq === lastSequenceOf(header.baseSequence, header.lastOffsetDelta)) this.inflight.delete(header.producerId);
+      },
+      // Raft replaced part of the log (a conflicting suffix, or a snapshot install): the state
+      // is recomputed from what the log holds now. Rare, and bounded by the log's size.
+      reset: () => {
+        this.producers = ProducerStateTable.rebuild(storage.log);
+      },
+    });
+  }
+
+  /** KIP-98 checks against this replica's log and the batches in flight (see the file comment). */
+  checkProducerBatches(batches: Buffer[]): SequenceCheck {
+    const pending = new Map(this.inflight);
+    for (const batch of batches) {
+      const header = readBatchHeader(batch, 0);
+      if (header.producerId < 0) continue;
+      const ahead = this.inflight.get(header.producerId);
+      if (ahead && ahead.epoch === header.producerEpoch && header.baseSequence <= ahead.lastSeq) {
+        const table = this.producers.entry(header.producerId);
+        const inLog = table?.batches.some((b) => b.firstSeq === header.baseSequence);
+        if (!inLog) {
+          return { kind: 'error', errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: 'a retry of a batch that is still being written; retry' };
+        }
+        pending.delete(header.producerId);
+      }
+      const check = this.producers.check(header, pending);
+      if (check.kind === 'error') return check;
+      if (check.kind === 'duplicate') {
+        if (batches.length === 1) return check;
+        return { kind: 'error', errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER, message: 'a retried batch came together with other batches' };
+      }
+      pending.set(header.producerId, { epoch: header.producerEpoch, lastSeq: lastSequenceOf(header.baseSequence, header.lastOffsetDelta) });
+    }
+    return { kind: 'append' };
+  }
+
+  /** A producer's epoch and last batches in this replica's log (tests, admin views). */
+  producerEntry(producerId: number): ReturnType<ProducerStateTable['entry']> {
+    return this.producers.entry(producerId);
+  }
+
+  deleteRecordsBefore(): void {
+    throw new DeleteRecordsUnsupportedError();
+  }
+
+  /** Resolves once `lastOffset` is below the high watermark; rejects when this replica stops leading. */
+  waitDurable(lastOffset: number): Promise<void> {
+    if (lastOffset < this.hw) return Promise.resolve();
+    if (!this.isLeader) return Promise.reject(new NotLeaderError(this.topic, this.index, this.leader));
+    return this.waitFor(this.durableWaiters, lastOffset + 1, this.hw);
   }
 
   attach(node: RaftNode): void {
@@ -92,14 +180,32 @@ export class ReplicatedPartition implements GroupStateMachine {
    * Proposes the batches (one entry each) and resolves with their offsets once the entries are
    * durable in this leader's log; `committed` resolves when a majority has them (acks=all).
    */
-  async append(batches: Buffer[]): Promise<ReplicatedAppend & { committed: Promise<void> }> {
+  append(batches: Buffer[]): Promise<ReplicatedAppend & { committed: Promise<void> }> {
+    // Not async: the proposal must happen in the caller's turn, right after checkProducerBatches.
     const node = this.node;
-    if (node === null || !this.isLeader) throw new NotLeaderError(this.topic, this.index, this.leader);
+    if (node === null || !this.isLeader) {
+      return Promise.reject(this.leader === 0 ? new NotEnoughReplicasError(this.topic, this.index) : new NotLeaderError(this.topic, this.index, this.leader));
+    }
     const proposed = node.proposeBatch(batches);
-    if (!proposed.ok) throw new Error(`proposal refused by ${this.topic}-${this.index}: ${proposed.reason}`);
+    if (!proposed.ok) {
+      // 'tooManyUncommittedBytes': followers do not keep up (or no majority answers); a
+      // transfer in progress: the leadership is moving. Both pass; the producer retries.
+      return Promise.reject(
+        proposed.reason === 'notLeader' ? new NotLeaderError(this.topic, this.index, this.leader) : new NotEnoughReplicasError(this.topic, this.index),
+      );
+    }
+    for (const batch of batches) {
+      const header = readBatchHeader(batch, 0);
+      if (header.producerId >= 0) {
+        this.inflight.set(header.producerId, { epoch: header.producerEpoch, lastSeq: lastSequenceOf(header.baseSequence, header.lastOffsetDelta) });
+      }
+    }
+    return this.finishAppend(proposed.index, batches.length);
+  }
+
+  private async finishAppend(first: number, count: number): Promise<ReplicatedAppend & { committed: Promise<void> }> {
     // The core answers with the index of the first entry of the batch.
-    const first = proposed.index;
-    const last = first + batches.length - 1;
+    const last = first + count - 1;
     const persisted = this.waitFor(this.persistWaiters, last, this.persistedIndex);
     const committed = this.waitFor(this.commitWaiters, last, this.committedIndex());
     // The caller may only care about persistence (acks=1); an unobserved rejection must not crash.
@@ -111,6 +217,16 @@ export class ReplicatedPartition implements GroupStateMachine {
       lastOffset: this.storage.offsetAfter(last) - 1,
       committed,
     };
+  }
+
+  /** Called after every change of leader or term this replica learns of. */
+  onLeadership(listener: (leader: number, term: number) => void): void {
+    this.leadershipListeners.push(listener);
+  }
+
+  /** The Raft node (status, leadership transfer); null before attach(). */
+  get raft(): RaftNode | null {
+    return this.node;
   }
 
   onAdvance(listener: () => void): () => void {
@@ -125,6 +241,7 @@ export class ReplicatedPartition implements GroupStateMachine {
     const hw = this.storage.offsetAfter(entry.index);
     if (hw > this.hw) {
       this.hw = hw;
+      this.durableWaiters = settle(this.durableWaiters, hw);
       for (const listener of this.advanceListeners) listener();
     }
     this.commitWaiters = settle(this.commitWaiters, entry.index);
@@ -136,6 +253,7 @@ export class ReplicatedPartition implements GroupStateMachine {
   }
 
   onLeaderChange(leader: number, term: number): void {
+    const node = this.node;
     const wasLeader = this.isLeader;
     this.leader = leader;
     this.term = term;
@@ -143,16 +261,37 @@ export class ReplicatedPartition implements GroupStateMachine {
       // Entries we proposed may still commit under the new leader or be truncated; the producer
       // cannot be told which, so it gets NOT_LEADER_OR_FOLLOWER and retries (the idempotent
       // producer removes the duplicates that a retry can cause).
-      const error = new NotLeaderError(this.topic, this.index, leader);
-      for (const waiter of [...this.persistWaiters, ...this.commitWaiters]) waiter.reject(error);
-      this.persistWaiters = [];
-      this.commitWaiters = [];
+      this.failAll(new NotLeaderError(this.topic, this.index, leader));
+      this.node = node;
+      this.inflight.clear();
     }
     for (const listener of this.advanceListeners) listener();
+    for (const listener of this.leadershipListeners) listener(leader, term);
+  }
+
+  /** Stops the replica (broker shutdown): waiters are told, and the log and Raft state are closed durably. */
+  async close(): Promise<void> {
+    this.failAll(new Error(`partition ${this.topic}-${this.index} closed`));
+    await this.storage.close();
+  }
+
+  /** For a deleted topic: waiters are told; the caller deletes the files. */
+  async abandon(): Promise<void> {
+    this.failAll(new Error(`partition ${this.topic}-${this.index} was deleted`));
+    for (const listener of this.advanceListeners) listener();
+    await this.storage.close();
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of [...this.persistWaiters, ...this.commitWaiters, ...this.durableWaiters]) waiter.reject(error);
+    this.persistWaiters = [];
+    this.commitWaiters = [];
+    this.durableWaiters = [];
+    this.node = null;
   }
 
   private committedIndex(): number {
-    return this.node?.status().commit ?? 0;
+    return this.node?.commit ?? 0;
   }
 
   private waitFor(list: Waiter[], index: number, reached: number): Promise<void> {

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { buildRecordBatch, decodeBatches } from '../../protocol/record-batch.ts';
 import type { MetadataState } from '../../cluster/metadata-state.ts';
-import type { Partition } from '../../partition/partition.ts';
+import type { PartitionReplica } from '../../partition/replicas.ts';
 import { Group, type Delivery, type Effects, type GroupLimits, type GroupRecord, type GroupState, type JoinAnswer, type JoinInput, type MemberView, type SyncAnswer, type SyncInput } from './group.ts';
 import { OFFSETS_TOPIC, offsetsPartitionFor } from './offsets-topic.ts';
 import { decodeOffsetsRecord, groupKey, groupValue, offsetKey, offsetValue, type CommittedOffset } from './records.ts';
@@ -47,7 +47,7 @@ export interface CoordinatorHost {
   nodeId: number;
   metadata(): MetadataState;
   /** The local replica of a __consumer_offsets partition, if this node hosts it. */
-  offsetsPartition(index: number): Partition | undefined;
+  offsetsPartition(index: number): PartitionReplica | undefined;
   /** True when this node leads the partition (always, for a hosted partition on a single node). */
   isLeader(index: number): boolean;
   leaderEpoch(index: number): number;
@@ -674,7 +674,7 @@ export class GroupCoordinator {
     if (!partition || !this.host.isLeader(index)) throw new CoordinatorMovedError(index);
     const timestamp = this.host.now();
     const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp })) });
-    const appended = partition.append([batch], this.host.leaderEpoch(index));
+    const appended = await partition.append([batch], this.host.leaderEpoch(index));
     await partition.waitDurable(appended.lastOffset);
   }
 }

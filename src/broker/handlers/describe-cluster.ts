@@ -29,7 +29,7 @@ export function describeClusterHandler(services: BrokerServices): ApiHandler {
         errorMessage: null,
         endpointType,
         clusterId: services.clusterId,
-        controllerId: services.nodeId,
+        controllerId: services.controller.controllerId,
         brokers: services.controller.state.allBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterAuthorizedOperations: -2147483648,
       };

@@ -21,7 +21,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetOutOfRangeError } from '../../storage/errors.ts';
 import { apiFor, nestedCount, type ApiHandler, type Body, type RequestContext } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import type { Partition } from '../../partition/partition.ts';
+import type { PartitionReplica } from '../../partition/replicas.ts';
 
 const emptyRecords: Buffer = Buffer.alloc(0);
 
@@ -105,7 +105,7 @@ function partitionResponse(index: number, errorCode: number, hw: number, logStar
 /** Waits until any requested partition's high watermark moves, the deadline passes or the client leaves. */
 function waitForData(services: BrokerServices, request: Body, maxWaitMs: number, context: RequestContext): Promise<void> {
   return new Promise((resolve) => {
-    const partitions: Partition[] = [];
+    const partitions: PartitionReplica[] = [];
     for (const topic of request.topics as Body[]) {
       for (const p of topic.partitions as Body[]) {
         const partition = services.replicas.partition(topic.topic, p.partition);

@@ -16,7 +16,7 @@ import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import type { Partition } from '../../partition/partition.ts';
+import type { PartitionReplica } from '../../partition/replicas.ts';
 import { findMaxTimestamp, findOffsetForTimestamp } from '../../partition/timestamp-lookup.ts';
 
 export const LATEST_TIMESTAMP = -1;
@@ -46,7 +46,7 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler {
 }
 
 /** Returns the offset and timestamp to answer, or a Kafka error code. */
-function lookup(partition: Partition, timestamp: number, version: number): { offset: number; timestamp: number } | number {
+function lookup(partition: PartitionReplica, timestamp: number, version: number): { offset: number; timestamp: number } | number {
   const hw = partition.highWatermark;
   if (timestamp === LATEST_TIMESTAMP) return { offset: hw, timestamp: -1 };
   if (timestamp === EARLIEST_TIMESTAMP) return { offset: partition.logStartOffset, timestamp: -1 };

@@ -83,7 +83,7 @@ export function metadataHandler(services: BrokerServices): ApiHandler {
         throttleTimeMs: 0,
         brokers: state.allBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterId: services.clusterId,
-        controllerId: services.nodeId,
+        controllerId: services.controller.controllerId,
         topics,
         clusterAuthorizedOperations: -2147483648,
       };

@@ -21,6 +21,8 @@ import type { BrokerServices } from '../services.ts';
 import { effectiveTopicConfig } from '../topic-configs.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 import { LogOnce } from '../../log/index.ts';
+import type { AppendResult } from '../../partition/replicas.ts';
+import { NotEnoughReplicasError, NotLeaderError } from '../../partition/replicated-partition.ts';
 
 interface PartitionOutcome {
   index: number;
@@ -42,13 +44,14 @@ export function produceHandler(services: BrokerServices): ApiHandler {
         name: topicData.name as string,
         partitionResponses: (topicData.partitionData as Body[]).map((partitionData) => {
           const outcome = produceToPartition(services, appendFailures, acks, topicData.name, partitionData);
+          if (outcome.appended) waits.push(outcome.appended);
           if (acks === -1 && outcome.wait) {
             const wait = withTimeout(outcome.wait, request.timeoutMs).then(
               (timedOut) => {
                 if (timedOut) setError(outcome.result, ErrorCode.REQUEST_TIMED_OUT, 'the batch did not become durable within timeout_ms');
               },
               (err: Error) => {
-                setError(outcome.result, ErrorCode.KAFKA_STORAGE_ERROR, err.message);
+                setError(outcome.result, appendErrorCode(err), err.message);
               },
             );
             waits.push(wait);
@@ -57,6 +60,7 @@ export function produceHandler(services: BrokerServices): ApiHandler {
         }),
       }));
       if (acks === 0) return noResponse;
+      // Appends first: in cluster mode the offsets are known once the leader's log has the batch.
       if (waits.length > 0) await Promise.all(waits);
       void context;
       return {
@@ -84,7 +88,7 @@ function produceToPartition(
   acks: number,
   topicName: string,
   partitionData: Body,
-): { result: PartitionOutcome; wait?: Promise<void> } {
+): { result: PartitionOutcome; wait?: Promise<void>; appended?: Promise<void> } {
   const index: number = partitionData.index;
   const result: PartitionOutcome = { index, errorCode: ErrorCode.NONE, baseOffset: -1, logStartOffset: -1, errorMessage: null };
   if (acks !== 0 && acks !== 1 && acks !== -1) {
@@ -126,19 +130,45 @@ function produceToPartition(
     result.logStartOffset = partition.logStartOffset;
     return { result, wait: acks === -1 ? partition.waitDurable(sequence.lastOffset) : undefined };
   }
+  const failed = (err: unknown): void => {
+    const code = appendErrorCode(err);
+    // A full disk fails every append until space returns: one line a minute, not one per batch.
+    if (code === ErrorCode.KAFKA_STORAGE_ERROR) {
+      appendFailures.error(`${topicName}-${index}|${(err as NodeJS.ErrnoException).code ?? 'error'}`, { err, topic: topicName, partition: index }, 'append failed');
+    }
+    setError(result, code, (err as Error).message);
+  };
+  let appended: AppendResult | Promise<AppendResult>;
   try {
-    const appended = partition.append(
+    // Called in the same turn as the sequence check above, so no other batch comes in between.
+    appended = partition.append(
       validation.batches.map((b) => b.buf),
       services.replicas.leaderEpoch(topicName, index),
     );
-    result.baseOffset = appended.baseOffset;
-    result.logStartOffset = partition.logStartOffset;
-    return { result, wait: acks === -1 ? partition.waitDurable(appended.lastOffset) : undefined };
   } catch (err) {
-    // A full disk fails every append until space returns: one line a minute, not one per batch.
-    appendFailures.error(`${topicName}-${index}|${(err as NodeJS.ErrnoException).code ?? 'error'}`, { err, topic: topicName, partition: index }, 'append failed');
-    return { result: setError(result, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message) };
+    failed(err);
+    return { result };
   }
+  const accepted = (offsets: AppendResult): Promise<void> | undefined => {
+    result.baseOffset = offsets.baseOffset;
+    result.logStartOffset = partition.logStartOffset;
+    return acks === -1 ? partition.waitDurable(offsets.lastOffset) : undefined;
+  };
+  if (!(appended instanceof Promise)) return { result, wait: accepted(appended) };
+  // Cluster mode: the offsets come once the leader's log has the batches, and acks=all then
+  // waits for the commit. A failed append has set its error and leaves nothing to wait for.
+  const settled = appended.then(accepted, (err: unknown) => {
+    failed(err);
+    return undefined;
+  });
+  return { result, appended: settled.then(() => undefined), wait: acks === -1 ? settled.then((durable) => durable) : undefined };
+}
+
+/** The Kafka error for a failed append or a durability wait that was given up. */
+function appendErrorCode(err: unknown): number {
+  if (err instanceof NotLeaderError) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  if (err instanceof NotEnoughReplicasError) return ErrorCode.NOT_ENOUGH_REPLICAS;
+  return ErrorCode.KAFKA_STORAGE_ERROR;
 }
 
 function setError(result: PartitionOutcome, errorCode: number, message: string | null): PartitionOutcome {

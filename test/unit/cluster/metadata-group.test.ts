@@ -1,5 +1,5 @@
 // The metadata group: commands proposed on the controller apply on every broker in the same
-// order; followers refuse proposals; a broker whose saved state lags the Raft commit replays the
+// order; followers forward proposals to the controller; a broker whose saved state lags the Raft commit replays the
 // difference from its log when it restarts.
 
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
 import { logConfig } from '../../../src/storage/log-config.ts';
 import { MemoryHub, type MemoryTransport } from '../../../src/transport/memory.ts';
 import { RaftHost } from '../../../src/cluster/raft-host.ts';
-import { MetadataGroup, NotControllerError, metadataGroupName, type MetadataCheckpoint } from '../../../src/cluster/metadata-group.ts';
+import { MetadataGroup, metadataGroupName, type MetadataCheckpoint } from '../../../src/cluster/metadata-group.ts';
 import type { TopicRecord } from '../../../src/cluster/metadata-state.ts';
 
 const silent = pino({ level: 'silent' });
@@ -62,7 +62,7 @@ function topic(name: string): TopicRecord {
   return { name, topicId: '0'.repeat(32), partitionCount: 1, replicationFactor: 3, configs: {}, assignments: [[1, 2, 3]], createdAtMs: 0 };
 }
 
-test('commands proposed on the controller apply on every broker; followers refuse proposals', async () => {
+test('commands proposed on the controller apply on every broker; a follower forwards its proposal (MsgProp)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-meta-'));
   const hub = new MemoryHub();
   const brokers = ids.map((id) => startBroker(hub, dir, id, {}, true));
@@ -71,7 +71,11 @@ test('commands proposed on the controller apply on every broker; followers refus
     const controller = brokers.find((b) => b.group.isController)!;
     const follower = brokers.find((b) => !b.group.isController)!;
     await until('followers know the controller', () => brokers.every((b) => b.group.controllerId === controller.id), brokers);
-    await assert.rejects(follower.group.propose({ type: 'createTopic', topic: topic('x') }), NotControllerError);
+    // A follower's proposal travels to the controller and resolves when the entry applies here.
+    const forwarded = follower.group.propose({ type: 'createTopic', topic: topic('x') });
+    await until('the forwarded command applied on the follower', () => follower.group.state.topic('x') !== undefined, brokers);
+    assert.deepEqual(await forwarded, { ok: true });
+    assert.ok(controller.group.state.topic('x'));
 
     const created = controller.group.propose({ type: 'createTopic', topic: topic('orders') });
     await until('applied on the controller', () => controller.group.state.topic('orders') !== undefined, brokers);

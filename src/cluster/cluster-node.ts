@@ -1,0 +1,311 @@
+// The cluster half of a broker (cluster.enabled: true): the peer transport, the Raft host that
+// drives every group, the metadata group (the controller) and the partition groups. broker-node.ts
+// puts the Kafka listener and the group coordinator on top, as on a single node.
+//
+// Start-up order, and why:
+//  1. The transport listens at once and announces this disk's storage id, so founding peers can
+//     complete their identity sets (cluster bootstrap, docs/cluster-design.md item 1).
+//  2. The metadata group starts when the BootstrapDecider says so: at once on a restart, after
+//     every founding member is connected on a new cluster, empty on a join.
+//  3. Partition groups open from the applied metadata, and follow it from then on.
+//  4. `ready` resolves once the metadata group has a leader, the cluster has an id and this
+//     broker's Kafka endpoint is registered, so clients never see a cluster without brokers.
+
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { RunnelConfig } from '../config/index.ts';
+import { RaftNode, Rng } from '../raft/index.ts';
+import { TcpTransport } from '../transport/tcp.ts';
+import { RaftLogStorage } from '../partition/raft-log-storage.ts';
+import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
+import type { FlushMode } from '../partition/partition.ts';
+import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
+import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
+import { MetadataGroup, metadataGroupName } from './metadata-group.ts';
+import type { BrokerRecord } from './metadata-state.ts';
+import type { NodeStore } from './node-store.ts';
+import { RaftHost } from './raft-host.ts';
+import type { GroupStatus } from './status.ts';
+
+/** How long a metadata proposal may take before the caller is told (and may retry). */
+const METADATA_PROPOSAL_TIMEOUT_MS = 10_000;
+/** How often a leader checks whether its partitions' preferred replicas should lead again. */
+const LEADER_REBALANCE_INTERVAL_MS = 5_000;
+/** How often the "waiting for the founding members" line is repeated. */
+const BOOTSTRAP_LOG_INTERVAL_MS = 10_000;
+/** Pause between attempts to name the cluster or register this broker while they fail. */
+const REGISTER_RETRY_MS = 200;
+
+export interface ClusterNodeOptions {
+  config: RunnelConfig;
+  store: NodeStore;
+  storageId: string;
+  dataDir: string;
+  topicDefaults: TopicConfigDefaults;
+  flush: { mode: FlushMode; intervalMs: number };
+  logger: Logger;
+}
+
+export class ClusterNode {
+  readonly nodeId: number;
+  readonly transport: TcpTransport;
+  readonly host: RaftHost;
+  readonly metadata: MetadataGroup;
+  readonly replicas: ClusterReplicaManager;
+  private readonly options: ClusterNodeOptions;
+  private readonly logger: Logger;
+  private readonly decider: BootstrapDecider;
+  private readonly metadataStorage: RaftLogStorage;
+  private started = false;
+  private stopped = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private failStart: (err: Error) => void = () => undefined;
+  private groupStarted!: Promise<void>;
+  private markGroupStarted: () => void = () => undefined;
+
+  private constructor(options: ClusterNodeOptions) {
+    const { config, store, storageId, logger } = options;
+    this.options = options;
+    this.logger = logger;
+    this.nodeId = config.cluster.node_id;
+    const cluster = config.cluster;
+
+    this.transport = new TcpTransport({
+      nodeId: this.nodeId,
+      ...splitAddress(cluster.raft_address),
+      peers: this.peerAddresses(),
+      clusterSecret: cluster.secret,
+      storageId,
+      logger,
+    });
+    this.host = new RaftHost({
+      nodeId: this.nodeId,
+      transport: this.transport,
+      logger,
+      tickMs: cluster.rtt_ms,
+      onUnhosted: (from, group, msg) => {
+        // Before the metadata group runs, its messages tell the decider that a peer already
+        // holds the group's log (so this node must join, not found it).
+        if (group === metadataGroupName && !this.started) this.decide(this.decider.groupMessage(from, msg.term, performance.now()));
+      },
+    });
+
+    const metadataLogConfig = {
+      segmentBytes: 64 * 1024 * 1024,
+      indexIntervalBytes: 4096,
+      retentionMs: -1,
+      retentionBytes: -1,
+      flush: { mode: 'group' as const, intervalMs: 1000 },
+    };
+    this.metadataStorage = RaftLogStorage.open(join(cluster.data_dir, 'metadata'), metadataLogConfig, { storageId, logger });
+    this.metadata = new MetadataGroup({
+      nodeId: this.nodeId,
+      clusterId: '',
+      persistence: {
+        load: () => store.loadMetadataCheckpoint(),
+        save: (checkpoint) => store.saveMetadataCheckpoint(checkpoint),
+      },
+      logger,
+      proposalTimeoutMs: METADATA_PROPOSAL_TIMEOUT_MS,
+      kick: () => this.host.kick(),
+    });
+    this.replicas = new ClusterReplicaManager(
+      {
+        nodeId: this.nodeId,
+        storageId,
+        dataDir: options.dataDir,
+        topicDefaults: options.topicDefaults,
+        flush: options.flush,
+        indexIntervalBytes: 4096,
+        host: this.host,
+        raft: { electionTicks: cluster.election_rtt, heartbeatTicks: cluster.heartbeat_rtt, checkQuorum: cluster.check_quorum },
+        random: Math.random,
+      },
+      logger,
+    );
+    this.metadata.onApplied((command, state) => {
+      this.replicas.onMetadata(command, state);
+      // Brokers added after the founding know each other from their registrations.
+      if (command.type === 'registerBroker') this.transport.setPeers(this.peerAddresses());
+    });
+
+    const storageEmpty = this.metadataStorage.lastIndex() === 0 && this.metadataStorage.getHardState().term === 0;
+    const founding = cluster.initial_members.length > 0 ? cluster.initial_members.map((m) => m.node_id) : [this.nodeId];
+    this.decider = new BootstrapDecider({
+      group: metadataGroupName,
+      nodeId: this.nodeId,
+      storageId,
+      foundingMembers: founding,
+      metadataVoters: cluster.metadata_voters,
+      initialClusterState: cluster.initial_cluster_state,
+      storageEmpty,
+      settleMs: founding.length === 1 ? 0 : recommendedSettleMs(cluster.rtt_ms, cluster.election_rtt, cluster.heartbeat_rtt),
+      maxWaitMs: cluster.bootstrap_timeout_ms,
+      logIntervalMs: BOOTSTRAP_LOG_INTERVAL_MS,
+      nowMs: performance.now(),
+    });
+  }
+
+  /** Opens the node's storage; nothing runs until run(). */
+  static create(options: ClusterNodeOptions): ClusterNode {
+    return new ClusterNode(options);
+  }
+
+  /**
+   * Starts the transport and the groups; resolves once this broker is registered in a named
+   * cluster under `kafkaEndpoint` (see the file comment). The caller closes the node on failure.
+   */
+  async run(kafkaEndpoint: { host: string; port: number }): Promise<void> {
+    this.groupStarted = new Promise<void>((resolve, reject) => {
+      this.markGroupStarted = resolve;
+      this.failStart = reject;
+    });
+    this.transport.onPeerIdentity((peer, storageId) => {
+      if (this.started || this.stopped) return;
+      const now = performance.now();
+      this.decide(storageId === null ? this.decider.peerDisconnected(peer, now) : this.decider.peerConnected(peer, storageId, now));
+    });
+    await this.transport.start();
+    this.host.start();
+    this.every(this.options.config.cluster.rtt_ms, () => {
+      if (!this.started) this.decide(this.decider.tick(performance.now()));
+    });
+    this.decide(this.decider.decision);
+    await this.groupStarted;
+    await this.replicas.start(this.metadata.state);
+    this.every(LEADER_REBALANCE_INTERVAL_MS, () => this.replicas.rebalanceLeadership(this.metadata.state));
+    await this.registerSelf(kafkaEndpoint);
+  }
+
+  /** Acts on the bootstrap decision: start the metadata group, keep waiting, or give up. */
+  private decide(decision: BootstrapDecision): void {
+    for (const line of this.decider.takeLogs()) this.logger[line.level](line.fields, line.msg);
+    if (this.started || this.stopped) return;
+    switch (decision.kind) {
+      case 'wait':
+        return;
+      case 'refuse':
+        this.failStart(new Error(decision.reason));
+        return;
+      case 'bootstrap':
+        this.metadataStorage.bootstrap(decision.confState);
+        this.startMetadataGroup(true);
+        return;
+      case 'restart':
+      case 'join':
+        this.startMetadataGroup(false);
+        return;
+    }
+  }
+
+  private startMetadataGroup(founded: boolean): void {
+    this.started = true;
+    const cluster = this.options.config.cluster;
+    const node = new RaftNode(
+      {
+        id: this.nodeId,
+        electionTicks: cluster.election_rtt,
+        heartbeatTicks: cluster.heartbeat_rtt,
+        checkQuorum: cluster.check_quorum,
+        preVote: true,
+        // The metadata log is small and never compacted yet (MetadataGroup.restore).
+        snapshotEntries: 0,
+      },
+      this.metadataStorage,
+      new Rng(Math.floor(Math.random() * 0x1_0000_0000)),
+    );
+    this.metadata.attach(node, (lo, hi) => this.metadataStorage.entries(lo, hi, Number.MAX_SAFE_INTEGER));
+    this.host.addGroup(metadataGroupName, node, this.metadataStorage, this.metadata);
+    // The lowest founding voter campaigns at once, so a new cluster has a controller within a
+    // round trip instead of an election timeout.
+    if (founded && this.metadataStorage.confStateAt(this.metadataStorage.lastIndex()).voters[0]?.id === this.nodeId) node.campaign();
+    this.logger.info({ group: metadataGroupName, founded }, 'metadata group started');
+    this.markGroupStarted();
+  }
+
+  /** Names the cluster (first controller only) and registers this broker's endpoints, retrying until done. */
+  private async registerSelf(endpoint: { host: string; port: number }): Promise<void> {
+    const wanted: BrokerRecord = {
+      nodeId: this.nodeId,
+      host: endpoint.host,
+      port: endpoint.port,
+      rack: null,
+      storageId: this.options.storageId,
+      raftAddress: this.options.config.cluster.raft_address,
+    };
+    let waitedLogged = false;
+    // Bounded by the bootstrap timeout: a cluster that never gets a quorum must not hang silently.
+    const deadline = performance.now() + this.options.config.cluster.bootstrap_timeout_ms;
+    while (!this.stopped) {
+      const state = this.metadata.state;
+      const registered = state.broker(this.nodeId);
+      if (state.clusterId !== '' && registered && sameBroker(registered, wanted)) return;
+      if (performance.now() > deadline) throw new Error('the metadata group did not accept this broker within cluster.bootstrap_timeout_ms (no quorum?)');
+      try {
+        if (state.clusterId === '') await this.metadata.propose({ type: 'initCluster', clusterId: newClusterId() });
+        else await this.metadata.propose({ type: 'registerBroker', broker: wanted });
+      } catch (err) {
+        if (!waitedLogged) this.logger.info({ reason: (err as Error).message }, 'waiting for the metadata group to register this broker');
+        waitedLogged = true;
+        await sleep(REGISTER_RETRY_MS);
+      }
+    }
+  }
+
+  /** Every Raft group's state on this broker (metadata first). */
+  groupStatuses(): GroupStatus[] {
+    return this.host.statuses().sort((a, b) => (a.group === metadataGroupName ? -1 : b.group === metadataGroupName ? 1 : a.group < b.group ? -1 : 1));
+  }
+
+  connectedPeers(): Set<number> {
+    return new Set(this.transport.peerStatus().filter((p) => p.connected).map((p) => p.nodeId));
+  }
+
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.failStart(new Error('stopped before the metadata group started'));
+    await this.host.close();
+    await this.replicas.close();
+    await this.metadataStorage.close();
+    await this.transport.close();
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** Peers: the founding members plus every broker that registered a Raft address. */
+  private peerAddresses(): Map<number, string> {
+    const peers = new Map<number, string>();
+    for (const m of this.options.config.cluster.initial_members) if (m.node_id !== this.nodeId) peers.set(m.node_id, m.address);
+    // `metadata` is not built yet while the constructor creates the transport.
+    for (const b of this.metadata?.state.allBrokers() ?? []) {
+      if (b.nodeId !== this.nodeId && b.raftAddress) peers.set(b.nodeId, b.raftAddress);
+    }
+    return peers;
+  }
+}
+
+function sameBroker(a: BrokerRecord, b: BrokerRecord): boolean {
+  return a.host === b.host && a.port === b.port && a.rack === b.rack && a.storageId === b.storageId && a.raftAddress === b.raftAddress;
+}
+
+function splitAddress(address: string): { listenHost: string; listenPort: number } {
+  const colon = address.lastIndexOf(':');
+  return { listenHost: address.slice(0, colon), listenPort: Number(address.slice(colon + 1)) };
+}
+
+/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). */
+function newClusterId(): string {
+  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

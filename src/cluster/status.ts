@@ -1,0 +1,50 @@
+// What `./broker status` and GET /status show of one broker: its identity, the brokers the
+// metadata knows (with whether the peer transport is connected to each), and, per Raft group
+// hosted here, the group's state. Single-node brokers report no groups.
+
+export interface GroupFollowerStatus {
+  id: number;
+  /** Highest index known to be on the follower's disk. */
+  match: number;
+  /** Entries the follower lacks relative to the leader's last index. */
+  lag: number;
+  /** 'probe' | 'replicate' | 'snapshot' (the leader's view of the follower). */
+  state: string;
+  /** Heard from within the last election timeout. */
+  active: boolean;
+}
+
+export interface GroupStatus {
+  /** `__metadata` or `<topic>-<partition>`. */
+  group: string;
+  state: 'follower' | 'preCandidate' | 'candidate' | 'leader';
+  term: number;
+  /** 0 when no leader is known. */
+  leader: number;
+  commit: number;
+  applied: number;
+  lastIndex: number;
+  voters: number[];
+  learners: number[];
+  /** Filled on the leader only. */
+  followers: GroupFollowerStatus[];
+}
+
+export interface BrokerStatusEntry {
+  nodeId: number;
+  host: string;
+  port: number;
+  /** Whether this broker's peer transport has an authenticated connection to it (always true for itself). */
+  connected: boolean;
+}
+
+export interface NodeStatus {
+  nodeId: number;
+  clusterId: string;
+  mode: 'single' | 'cluster';
+  /** The metadata group's leader (the controller); the node itself on a single node; 0 when unknown. */
+  controllerId: number;
+  kafka: { host: string; port: number };
+  brokers: BrokerStatusEntry[];
+  groups: GroupStatus[];
+}

@@ -1,0 +1,263 @@
+// The partitions this broker hosts in cluster mode: one Raft group per partition replica, its log
+// the partition's segment log (docs/cluster-design.md). It follows the metadata like the
+// single-node ReplicaManager: a created topic gets its groups, a deleted one loses them.
+//
+// Founding a partition group. A replica whose storage is empty writes the group's bootstrap
+// configuration only when the topic record's `founders` names it with its own storage id: every
+// founding replica then writes byte-identical entries (the same voters, the same storage ids,
+// from the replicated metadata). A replica whose disk was wiped has a new storage id, so it
+// starts empty with no configuration and never votes as its old self.
+//
+// Clients may only use a partition's leader, so `partition()` answers for led partitions only;
+// the handlers turn "not here" into NOT_LEADER_OR_FOLLOWER. The preferred leader (the first
+// replica of the assignment) campaigns when its group is founded, and a leader that is not the
+// preferred one hands leadership back once the preferred replica is caught up, so leadership
+// spreads across brokers again after a failure.
+
+import type { Logger } from 'pino';
+import type { MetadataCommand, MetadataState, TopicRecord } from '../cluster/metadata-state.ts';
+import type { RaftHost } from '../cluster/raft-host.ts';
+import { RaftNode, Rng } from '../raft/index.ts';
+import { LogManager } from '../storage/log-manager.ts';
+import type { LogConfig } from '../storage/log-config.ts';
+import { effectiveTopicConfig, type TopicConfigDefaults } from '../broker/topic-configs.ts';
+import { RaftLogStorage } from './raft-log-storage.ts';
+import { FileRaftStateStore } from './raft-state-store.ts';
+import { ReplicatedPartition } from './replicated-partition.ts';
+import type { FlushMode } from './partition.ts';
+import type { LeaderView, PartitionReplica, Replicas } from './replicas.ts';
+
+export interface RaftTiming {
+  electionTicks: number;
+  heartbeatTicks: number;
+  checkQuorum: boolean;
+}
+
+export interface ClusterReplicaManagerOptions {
+  nodeId: number;
+  /** This broker's disk identity (the node store's storage UUID). */
+  storageId: string;
+  dataDir: string;
+  topicDefaults: TopicConfigDefaults;
+  flush: { mode: FlushMode; intervalMs: number };
+  indexIntervalBytes: number;
+  host: RaftHost;
+  raft: RaftTiming;
+  /** Seeds each group's election-timeout randomness. */
+  random: () => number;
+}
+
+/** The Raft group name of a partition: `<topic>-<index>` (unambiguous: the index has no '-'). */
+export function partitionGroupName(topic: string, index: number): string {
+  return `${topic}-${index}`;
+}
+
+export class ClusterReplicaManager implements Replicas {
+  private readonly options: ClusterReplicaManagerOptions;
+  private readonly logger: Logger;
+  private readonly logs: LogManager;
+  private readonly replicas = new Map<string, ReplicatedPartition>();
+  private readonly topicConfigs = new Map<string, Record<string, string>>();
+  private readonly leadershipListeners: Array<(replica: ReplicatedPartition, leader: number) => void> = [];
+
+  constructor(options: ClusterReplicaManagerOptions, logger: Logger) {
+    this.options = options;
+    this.logger = logger;
+    this.logs = LogManager.open({
+      dataDir: options.dataDir,
+      defaultConfig: this.logConfigFor(''),
+      configFor: (topic) => this.logConfigFor(topic),
+      logger,
+    });
+  }
+
+  /** Called on every leader change of every hosted partition (the group coordinator's load/unload). */
+  onLeadership(listener: (replica: ReplicatedPartition, leader: number) => void): void {
+    this.leadershipListeners.push(listener);
+  }
+
+  /** Opens a group for every partition assigned here and removes logs of partitions the metadata lost. */
+  async start(state: MetadataState): Promise<void> {
+    for (const topic of state.allTopics()) this.ensurePartitions(topic);
+    for (const { topic, partition } of this.logs.partitions()) {
+      const record = state.topic(topic);
+      if (!record || partition >= record.partitionCount || !record.assignments[partition].includes(this.options.nodeId)) {
+        this.logger.warn({ topic, partition }, 'removing the log of a partition the metadata no longer has');
+        await this.logs.deleteLog(topic, partition);
+      }
+    }
+  }
+
+  onMetadata(command: MetadataCommand, state: MetadataState): void {
+    switch (command.type) {
+      case 'createTopic':
+      case 'createPartitions': {
+        const topic = state.topic(command.type === 'createTopic' ? command.topic.name : command.name);
+        if (topic) this.ensurePartitions(topic);
+        break;
+      }
+      case 'deleteTopic':
+        void this.dropTopic(command.name).catch((err: unknown) => this.logger.error({ err, topic: command.name }, 'removing a deleted topic failed'));
+        break;
+      case 'initCluster':
+      case 'registerBroker':
+      case 'allocateProducerIds':
+        break;
+    }
+  }
+
+  partition(topic: string, index: number): PartitionReplica | undefined {
+    const replica = this.replicas.get(partitionGroupName(topic, index));
+    return replica?.isLeader ? replica : undefined;
+  }
+
+  /** The hosted replica whether or not it leads (status, tests). */
+  replica(topic: string, index: number): ReplicatedPartition | undefined {
+    return this.replicas.get(partitionGroupName(topic, index));
+  }
+
+  allReplicas(): ReplicatedPartition[] {
+    return [...this.replicas.values()];
+  }
+
+  leaderOf(topic: string, index: number): LeaderView {
+    const replica = this.replicas.get(partitionGroupName(topic, index));
+    if (!replica || replica.leaderId === 0) return { leaderId: -1, leaderEpoch: -1, isr: [] };
+    return { leaderId: replica.leaderId, leaderEpoch: replica.leaderEpoch, isr: this.inSync(replica) };
+  }
+
+  leaderEpoch(topic: string, index: number): number {
+    return this.leaderOf(topic, index).leaderEpoch;
+  }
+
+  runRetention(nowMs: number): void {
+    for (const replica of this.replicas.values()) {
+      // Bounded by the high watermark (the commit index): retention never removes an entry
+      // Raft may still have to replicate or truncate.
+      const deleted = replica.log.applyRetention(nowMs, replica.highWatermark);
+      if (deleted.deletedSegments > 0) {
+        this.logger.info({ topic: replica.topic, partition: replica.index, ...deleted }, 'retention deleted segments');
+      }
+    }
+  }
+
+  /**
+   * Hands leadership of each partition led here to its preferred replica (the first of the
+   * assignment) when that replica is a caught-up voter. Call it periodically.
+   */
+  rebalanceLeadership(state: MetadataState): number {
+    let transfers = 0;
+    for (const replica of this.replicas.values()) {
+      const node = replica.raft;
+      if (!node || !replica.isLeader) continue;
+      const preferred = state.topic(replica.topic)?.assignments[replica.index]?.[0];
+      if (preferred === undefined || preferred === this.options.nodeId) continue;
+      const status = node.status();
+      const follower = status.progress.find((p) => p.id === preferred);
+      if (!follower || !follower.recentActive || !follower.identityOk || follower.match < status.lastIndex) continue;
+      if (!status.config.voters.some((m) => m.id === preferred)) continue;
+      if (node.transferLeadership(preferred)) {
+        transfers++;
+        this.logger.info({ group: partitionGroupName(replica.topic, replica.index), to: preferred }, 'handing leadership to the preferred replica');
+      }
+    }
+    if (transfers > 0) this.options.host.kick();
+    return transfers;
+  }
+
+  async close(): Promise<void> {
+    for (const name of this.replicas.keys()) this.options.host.removeGroup(name);
+    const all = [...this.replicas.values()];
+    this.replicas.clear();
+    await Promise.all(all.map((r) => r.close()));
+    await this.logs.closeAll();
+  }
+
+  private ensurePartitions(topic: TopicRecord): void {
+    this.topicConfigs.set(topic.name, topic.configs);
+    for (let index = 0; index < topic.partitionCount; index++) {
+      if (topic.assignments[index].includes(this.options.nodeId) && !this.replicas.has(partitionGroupName(topic.name, index))) {
+        this.openReplica(topic, index);
+      }
+    }
+  }
+
+  private openReplica(topic: TopicRecord, index: number): void {
+    const { nodeId, storageId, host } = this.options;
+    const name = partitionGroupName(topic.name, index);
+    const log = this.logs.createLog(topic.name, index);
+    const storage = new RaftLogStorage(log, new FileRaftStateStore(log.dir), { storageId, logger: this.logger });
+    let founded = false;
+    if (storage.lastIndex() === 0 && storage.getHardState().term === 0) {
+      const assignment = topic.assignments[index];
+      const founders = topic.founders?.[index];
+      const mine = assignment.indexOf(nodeId);
+      if (founders && founders[mine] === storageId && founders.every((id) => id !== '')) {
+        storage.bootstrap({ voters: assignment.map((id, k) => ({ id, storageId: founders[k] })), learners: [] });
+        founded = true;
+      } else {
+        this.logger.warn(
+          { group: name, storageId, founders: founders ?? null },
+          'partition storage is empty and the founding configuration does not name this disk: starting empty, waiting to be added',
+        );
+      }
+    }
+    const node = new RaftNode(
+      {
+        id: nodeId,
+        electionTicks: this.options.raft.electionTicks,
+        heartbeatTicks: this.options.raft.heartbeatTicks,
+        checkQuorum: this.options.raft.checkQuorum,
+        preVote: true,
+        // The log is the state machine; retention, not Raft snapshots, compacts it.
+        snapshotEntries: 0,
+      },
+      storage,
+      new Rng(Math.floor(this.options.random() * 0x1_0000_0000)),
+    );
+    const replica = new ReplicatedPartition(topic.name, index, storage, nodeId, () => host.kick());
+    replica.attach(node);
+    replica.onLeadership((leader) => {
+      for (const listener of this.leadershipListeners) listener(replica, leader);
+    });
+    this.replicas.set(name, replica);
+    host.addGroup(name, node, storage, replica);
+    // The preferred leader starts an election at once instead of waiting out a timeout, so a
+    // new topic is writable within a round trip and leadership starts out spread.
+    if (founded && topic.assignments[index][0] === nodeId) node.campaign();
+  }
+
+  private async dropTopic(topic: string): Promise<void> {
+    this.topicConfigs.delete(topic);
+    const doomed = [...this.replicas.values()].filter((r) => r.topic === topic);
+    for (const replica of doomed) {
+      const name = partitionGroupName(topic, replica.index);
+      this.options.host.removeGroup(name);
+      this.replicas.delete(name);
+    }
+    await Promise.all(doomed.map((r) => r.abandon()));
+    await this.logs.deleteTopic(topic);
+  }
+
+  private inSync(replica: ReplicatedPartition): number[] {
+    const node = replica.raft;
+    if (!node) return [];
+    const status = node.status();
+    if (status.state !== 'leader') return status.config.voters.map((m) => m.id);
+    // Kafka's ISR, read off Raft: the leader and the voters that are active and hold the commit.
+    return status.config.voters
+      .map((m) => m.id)
+      .filter((id) => id === this.options.nodeId || status.progress.some((p) => p.id === id && p.recentActive && p.match >= status.commit));
+  }
+
+  private logConfigFor(topic: string): LogConfig {
+    const effective = effectiveTopicConfig(this.topicConfigs.get(topic) ?? {}, this.options.topicDefaults);
+    return {
+      segmentBytes: effective.segmentBytes,
+      indexIntervalBytes: this.options.indexIntervalBytes,
+      retentionMs: effective.retentionMs,
+      retentionBytes: effective.retentionBytes,
+      flush: this.options.flush,
+    };
+  }
+}
