@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// Runs every *.test.ts below the folders given on the command line with node:test.
-// Node 20's `--test` does not expand globs itself, so we list the files here.
+// Runs every *.test.ts below the folders given on the command line with node:test; a
+// *.test.ts file named directly is run as it is. Node 20's `--test` does not expand globs
+// itself, so we list the files here.
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 function collect(dir, out) {
   if (!existsSync(dir)) return out;
+  if (!statSync(dir).isDirectory()) {
+    if (dir.endsWith('.test.ts')) out.push(dir);
+    return out;
+  }
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) collect(path, out);

@@ -3,13 +3,19 @@
 import { loadConfigDetailed, parseArgs, ConfigError } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
 import { startBrokerNode } from './broker-node.ts';
+import { runStatusCommand } from './status.ts';
 
 const usage = `usage: ./broker [-config=FILE | --config FILE]
+       ./broker [-config=FILE] status [--address HOST:PORT] [--json]
 
 Runs a Runnel broker. Without a config file it runs a single node on built-in defaults
 (Kafka port 9092, data in ./data). Every config field can be overridden by an environment
 variable, e.g. RUNNEL_SERVER__PORT=9093 or RUNNEL_DATA_DIR=/var/lib/runnel.
-See docs/configuration.md.`;
+See docs/configuration.md.
+
+status   Prints a running broker's status (brokers, Raft groups, follower lag) from its
+         HTTP server: --address HOST:PORT, else http.host and http.port of the config.
+         --json prints the raw JSON of GET /status. See docs/operations.md.`;
 
 async function main(): Promise<number> {
   let args;
@@ -22,6 +28,12 @@ async function main(): Promise<number> {
   if (args.command === 'help' || args.rest.includes('-h') || args.rest.includes('--help')) {
     process.stdout.write(`${usage}\n`);
     return 0;
+  }
+  if (args.command === 'status') {
+    return runStatusCommand(
+      { configFile: args.configFile, rest: args.rest },
+      { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) },
+    );
   }
   if (args.command !== undefined) {
     process.stderr.write(`unknown command "${args.command}"\n${usage}\n`);

@@ -1,7 +1,7 @@
 // Starts and stops real broker processes for integration and compatibility tests.
 //
-// Every broker runs `./broker` from the repository root on 127.0.0.1 with a free port, a
-// temporary data directory and JSON logs. The harness promises never to leave a process
+// Every broker runs `./broker` from the repository root on 127.0.0.1 with a free Kafka port,
+// a free HTTP port (GET /status, /health), a temporary data directory and JSON logs. The harness promises never to leave a process
 // behind: children are killed when the test process exits, and a small shell watchdog
 // kills a broker whose test process died without running exit handlers (SIGKILL, OOM).
 
@@ -28,6 +28,8 @@ export interface StartBrokerOptions {
   configFile?: string;
   /** Fixed port; by default a free one is picked. */
   port?: number;
+  /** Fixed HTTP port; by default a free one is picked (RUNNEL_HTTP__PORT in `env` also fixes it). */
+  httpPort?: number;
   /** How long to wait for the "listening" log line. */
   startTimeoutMs?: number;
 }
@@ -40,6 +42,8 @@ export interface StopResult {
 export interface BrokerHandle {
   readonly host: string;
   readonly port: number;
+  /** The HTTP server's port on 127.0.0.1 (GET /status, /health); the same across restarts. */
+  readonly httpPort: number;
   /** "127.0.0.1:port", as kcat -b and KafkaJS brokers want it. */
   readonly bootstrap: string;
   readonly dataDir: string;
@@ -96,16 +100,33 @@ function safeKill(pid: number | undefined, sig: NodeJS.Signals): void {
 
 /** Asks the kernel for a free port on 127.0.0.1 by binding port 0. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+  const [port] = await freePorts(1);
+  return port!;
+}
+
+/**
+ * Asks the kernel for `count` distinct free ports. All of them stay bound until the last is
+ * known, so the kernel cannot hand out the same port twice (as two freePort() calls could).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (srv) =>
+          new Promise<number>((resolve, reject) => {
+            srv.unref();
+            srv.once('error', reject);
+            srv.listen(0, '127.0.0.1', () => {
+              const addr = srv.address();
+              resolve(typeof addr === 'object' && addr ? addr.port : 0);
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((resolve) => (srv.listening ? srv.close(resolve) : resolve(undefined)))));
+  }
 }
 
 /** Reads one field (e.g. VmRSS, VmHWM) of /proc/<pid>/status in KiB, or 0 if unavailable. */
@@ -119,7 +140,7 @@ export function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
-function harnessEnv(port: number, dataDir: string, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+function harnessEnv(port: number, httpPort: number, dataDir: string, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
   return {
     ...process.env,
     RUNNEL_DATA_DIR: dataDir,
@@ -127,7 +148,11 @@ function harnessEnv(port: number, dataDir: string, extra: Record<string, string>
     // Tests bind to loopback only, never to every interface.
     RUNNEL_SERVER__HOST: '127.0.0.1',
     RUNNEL_SERVER__ADVERTISED_HOST: '127.0.0.1',
-    RUNNEL_HTTP__ENABLED: 'false',
+    // Every broker gets its own HTTP port, so brokers started side by side (a cluster, or
+    // tests running concurrently) never fight over the default 8080, and tests can ask /status.
+    RUNNEL_HTTP__ENABLED: 'true',
+    RUNNEL_HTTP__HOST: '127.0.0.1',
+    RUNNEL_HTTP__PORT: String(httpPort),
     RUNNEL_SERVER__LOG_FORMAT: 'json',
     ...extra,
   };
@@ -195,6 +220,7 @@ class Broker implements BrokerHandle {
 
   constructor(
     readonly port: number,
+    readonly httpPort: number,
     readonly dataDir: string,
     private readonly ownsDataDir: boolean,
     private readonly opts: StartBrokerOptions,
@@ -216,7 +242,7 @@ class Broker implements BrokerHandle {
 
   async startProcess(): Promise<void> {
     const args = this.opts.configFile ? [`-config=${this.opts.configFile}`] : [];
-    const child = spawnBroker(args, harnessEnv(this.port, this.dataDir, this.opts.env), this.onLine);
+    const child = spawnBroker(args, harnessEnv(this.port, this.httpPort, this.dataDir, this.opts.env), this.onLine);
     this.child = child;
     const timeoutMs = this.opts.startTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
@@ -323,17 +349,24 @@ class Broker implements BrokerHandle {
   }
 }
 
+/** The HTTP port a caller fixed through RUNNEL_HTTP__PORT in its extra environment, if any. */
+function envPort(env: Record<string, string> | undefined): number | undefined {
+  const value = env?.RUNNEL_HTTP__PORT;
+  return value === undefined ? undefined : Number(value);
+}
+
 /** Starts one broker and resolves once it logged "listening". */
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<BrokerHandle> {
   const ownsDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'runnel-test-'));
-  // A port picked by freePort() can be taken by someone else before the broker binds it;
-  // retry a few times with a fresh port in that case, unless the caller fixed the port.
-  const attempts = opts.port ? 1 : 3;
+  // A port picked by freePorts() can be taken by someone else before the broker binds it;
+  // retry a few times with fresh ports in that case, unless the caller fixed both ports.
+  const fixedHttpPort = opts.httpPort ?? envPort(opts.env);
+  const attempts = opts.port && fixedHttpPort ? 1 : 3;
   let lastErr: unknown;
   for (let i = 0; i < attempts; i++) {
-    const port = opts.port ?? (await freePort());
-    const broker = new Broker(port, dataDir, ownsDataDir, opts);
+    const [pickedPort, pickedHttpPort] = await freePorts(2);
+    const broker = new Broker(opts.port ?? pickedPort!, fixedHttpPort ?? pickedHttpPort!, dataDir, ownsDataDir, opts);
     try {
       await broker.startProcess();
       return broker;
@@ -361,13 +394,13 @@ export async function runBrokerExpectingExit(
   opts: { configFile?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<ExitResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'runnel-test-'));
-  const port = await freePort();
+  const [port, httpPort] = await freePorts(2);
   const lines: string[] = [];
   let child: ChildProcess | null = null;
   const listening = new Promise<'listening'>((resolve) => {
     child = spawnBroker(
       opts.configFile ? [`-config=${opts.configFile}`] : [],
-      harnessEnv(port, dataDir, opts.env),
+      harnessEnv(port!, httpPort!, dataDir, opts.env),
       (line) => {
         lines.push(line);
         if (isListeningLine(line)) resolve('listening');

@@ -9,7 +9,7 @@ import { crc32c } from '../../bench/lib/crc32c.ts';
 import { buildBatch, decodeBatches, countRecords, CRC_OFFSET } from '../../bench/lib/record-batch.ts';
 import { Histogram } from '../../bench/lib/histogram.ts';
 import { buildRecordBatch, decodeRecords } from '../../src/protocol/record-batch.ts';
-import { freePort, procStatusKb } from '../helpers/broker-process.ts';
+import { freePort, freePorts, procStatusKb, startBroker } from '../helpers/broker-process.ts';
 
 test('CRC-32C matches the standard check value and RFC 3720 vectors', () => {
   // The "check" value of CRC-32C is the CRC of the ASCII string 123456789.
@@ -93,6 +93,26 @@ test('freePort gives a bindable port and /proc status reads work for this proces
   assert.ok(port > 1024 && port < 65536);
   assert.ok(procStatusKb(process.pid, 'VmRSS') > 0);
   assert.ok(procStatusKb(process.pid, 'VmHWM') > 0);
+});
+
+test('freePorts gives distinct ports, held together so the kernel cannot repeat one', async () => {
+  const ports = await freePorts(8);
+  assert.equal(new Set(ports).size, 8);
+  for (const port of ports) assert.ok(port > 1024 && port < 65536);
+});
+
+test('every broker gets its own HTTP port, passed as RUNNEL_HTTP__PORT and kept across restarts', async () => {
+  const [a, b] = await Promise.all([startBroker(), startBroker()]);
+  try {
+    assert.equal(new Set([a.port, a.httpPort, b.port, b.httpPort]).size, 4, 'no two ports of two brokers are the same');
+    const before = a.httpPort;
+    await a.restart();
+    assert.equal(a.httpPort, before);
+    const loaded = a.jsonLogs().find((l) => l.msg === 'config loaded') as { envOverrides?: string[] } | undefined;
+    assert.ok(loaded?.envOverrides?.includes('RUNNEL_HTTP__PORT'), 'the broker read its HTTP port from the environment');
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+  }
 });
 
 test('a broker does not outlive a SIGKILLed test process (the watchdog kills it)', async () => {
