@@ -12,6 +12,8 @@ import { ClusterNode } from '../cluster/cluster-node.ts';
 import { ReplicaManager } from '../partition/replica-manager.ts';
 import type { Replicas } from '../partition/replicas.ts';
 import type { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
+import type { NodeStatus } from '../cluster/status.ts';
+import { startHttpServer } from '../http/server.ts';
 import { createHandlers } from '../broker/handlers/index.ts';
 import { KafkaServer } from '../broker/server.ts';
 import type { BrokerServices } from '../broker/services.ts';
@@ -144,10 +146,25 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     logger,
   );
   let listening: { host: string; port: number } = { host: config.server.host, port: config.server.port };
+  let http: { port: number; close(): Promise<void> } | null = null;
+  const status = (): NodeStatus => {
+    const connected = cluster?.connectedPeers() ?? new Set<number>();
+    return {
+      nodeId,
+      clusterId: controller.state.clusterId,
+      mode: cluster ? 'cluster' : 'single',
+      controllerId: controller.controllerId,
+      kafka: { host: config.server.advertised_host, port: listening.port },
+      brokers: controller.state.allBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, connected: b.nodeId === nodeId || connected.has(b.nodeId) })),
+      groups: cluster?.groupStatuses() ?? [],
+    };
+  };
   try {
     listening = await server.listen();
     // With port 0 the OS picks the port; clients must be told the real one.
     services.advertisedPort = listening.port;
+    // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
+    if (config.http.enabled) http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger);
     if (cluster) {
       await cluster.run({ host: config.server.advertised_host, port: listening.port });
     } else {
@@ -157,6 +174,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       });
     }
   } catch (err) {
+    await http?.close();
     await server.close();
     groups.close();
     if (cluster) await cluster.close();
@@ -198,6 +216,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
         clearInterval(retentionTimer);
         clearInterval(offsetsExpiryTimer);
         clearInterval(offsetsSnapshotTimer);
+        await http?.close();
         await server.close();
         groups.close();
         if (cluster) await cluster.close();

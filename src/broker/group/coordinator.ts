@@ -192,6 +192,12 @@ export class GroupCoordinator {
       for (const batch of decodeBatches(read.records)) {
         const last = batch.header.baseOffset + batch.header.lastOffsetDelta;
         if (last < position) continue;
+        // Control batches carry no offsets: in cluster mode the partition's Raft configuration
+        // and leader no-op entries are control batches in the same log (raft-entry-codec.ts).
+        if ((batch.header.attributes & CONTROL_ATTRIBUTE) !== 0) {
+          position = last + 1;
+          continue;
+        }
         for (const record of batch.records) {
           if (record.key === null || record.offset < position) continue;
           records++;
@@ -678,6 +684,9 @@ export class GroupCoordinator {
     await partition.waitDurable(appended.lastOffset);
   }
 }
+
+/** RecordBatch attributes bit 5: a control batch. */
+const CONTROL_ATTRIBUTE = 0x20;
 
 class CoordinatorMovedError extends Error {
   constructor(index: number) {
