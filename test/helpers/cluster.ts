@@ -1,0 +1,151 @@
+// Starts a cluster of real broker processes on 127.0.0.1 for cluster-mode tests: every broker
+// gets its own Kafka, HTTP and Raft ports and data directory, and a config file naming the
+// others as initial members. Brokers are started together because a new cluster forms only
+// when every founding member is up (and each logs "listening" only once it is registered).
+
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts, startBroker, type BrokerHandle } from './broker-process.ts';
+import type { NodeStatus } from '../../src/cluster/status.ts';
+
+export interface ClusterOptions {
+  size?: number;
+  /** One Raft tick in ms (cluster.rtt_ms); the default is the product default, 100. */
+  rttMs?: number;
+  env?: Record<string, string>;
+}
+
+export interface ClusterMember {
+  nodeId: number;
+  broker: BrokerHandle;
+  httpPort: number;
+  raftAddress: string;
+  configFile: string;
+}
+
+export class TestCluster {
+  readonly members: ClusterMember[];
+  private readonly root: string;
+
+  constructor(members: ClusterMember[], root: string) {
+    this.members = members;
+    this.root = root;
+  }
+
+  /** All brokers' Kafka addresses, as a bootstrap list. */
+  get bootstrap(): string {
+    return this.members.map((m) => m.broker.bootstrap).join(',');
+  }
+
+  member(nodeId: number): ClusterMember {
+    const m = this.members.find((x) => x.nodeId === nodeId);
+    if (!m) throw new Error(`no broker ${nodeId}`);
+    return m;
+  }
+
+  async status(nodeId: number): Promise<NodeStatus> {
+    const res = await fetch(`http://127.0.0.1:${this.member(nodeId).httpPort}/status`, { signal: AbortSignal.timeout(2_000) });
+    return (await res.json()) as NodeStatus;
+  }
+
+  /** The leader of a Raft group as reported by a live broker that knows one, or 0. */
+  async leaderOf(group: string, exclude: number[] = []): Promise<number> {
+    for (const m of this.members) {
+      if (!m.broker.alive() || exclude.includes(m.nodeId)) continue;
+      try {
+        const g = (await this.status(m.nodeId)).groups.find((x) => x.group === group);
+        if (g && g.leader > 0 && !exclude.includes(g.leader)) return g.leader;
+      } catch {
+        // A broker that does not answer right now (stopped, starting) tells us nothing.
+      }
+    }
+    return 0;
+  }
+
+  /** Polls until `check` holds, every 100 ms, for at most `timeoutMs`. */
+  async waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        if (await check()) return;
+      } catch {
+        // Not yet (a broker restarting refuses connections).
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${what}: not reached within ${timeoutMs} ms`);
+  }
+
+  /** Waits until every live broker's replica of `group` has applied the same index as its leader. */
+  async waitCaughtUp(group: string, timeoutMs = 30_000): Promise<void> {
+    await this.waitFor(`replicas of ${group} caught up`, async () => {
+      const live = this.members.filter((m) => m.broker.alive());
+      const groups = await Promise.all(live.map(async (m) => (await this.status(m.nodeId)).groups.find((g) => g.group === group)));
+      if (groups.some((g) => !g || g.leader <= 0)) return false;
+      const applied = groups.map((g) => g!.applied);
+      return applied.every((a) => a === applied[0]) && groups.every((g) => g!.lastIndex === groups[0]!.lastIndex);
+    }, timeoutMs);
+  }
+
+  /** The bytes of a partition's segment files on a broker, in offset order (for replica comparison). */
+  partitionBytes(nodeId: number, topic: string, partition: number): Buffer {
+    const dir = join(this.member(nodeId).broker.dataDir, `${topic}-${partition}`);
+    if (!existsSync(dir)) return Buffer.alloc(0);
+    const logs = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+    return Buffer.concat(logs.map((f) => readFileSync(join(dir, f))));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.broker.stop()));
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
+  const size = options.size ?? 3;
+  const root = mkdtempSync(join(tmpdir(), 'runnel-cluster-'));
+  const ports = await freePorts(size * 3);
+  const ids = Array.from({ length: size }, (_, i) => i + 1);
+  const raftAddresses = ids.map((_, i) => `127.0.0.1:${ports[size * 2 + i]}`);
+  const specs = ids.map((nodeId, i) => {
+    const dataDir = join(root, `node${nodeId}`);
+    const configFile = join(root, `node${nodeId}.json`);
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        cluster: {
+          enabled: true,
+          node_id: nodeId,
+          raft_address: raftAddresses[i],
+          initial_members: ids.map((id, k) => ({ node_id: id, address: raftAddresses[k] })),
+          rtt_ms: options.rttMs ?? 100,
+          secret: 'test-cluster-secret',
+        },
+      }),
+    );
+    return { nodeId, dataDir, configFile, port: ports[i], httpPort: ports[size + i], raftAddress: raftAddresses[i] };
+  });
+  let brokers: BrokerHandle[];
+  try {
+    brokers = await Promise.all(
+      specs.map((s) =>
+        startBroker({
+          configFile: s.configFile,
+          dataDir: s.dataDir,
+          port: s.port,
+          httpPort: s.httpPort,
+          env: options.env,
+          startTimeoutMs: 60_000,
+        }),
+      ),
+    );
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+  return new TestCluster(
+    specs.map((s, i) => ({ nodeId: s.nodeId, broker: brokers[i], httpPort: s.httpPort, raftAddress: s.raftAddress, configFile: s.configFile })),
+    root,
+  );
+}
