@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
 import { RaftNode, Rng } from '../raft/index.ts';
+import type { ConfChange } from '../raft/types.ts';
 import { TcpTransport } from '../transport/tcp.ts';
 import { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
@@ -33,6 +34,8 @@ import type { GroupStatus } from './status.ts';
 const METADATA_PROPOSAL_TIMEOUT_MS = 10_000;
 /** How often a leader checks whether its partitions' preferred replicas should lead again. */
 const LEADER_REBALANCE_INTERVAL_MS = 5_000;
+/** How often a leader looks for members that came back with a new disk (replaceDisks). */
+const DISK_REPLACE_INTERVAL_MS = 1_000;
 /** How often the "waiting for the founding members" line is repeated. */
 const BOOTSTRAP_LOG_INTERVAL_MS = 10_000;
 /** Pause between attempts to name the cluster or register this broker while they fail. */
@@ -176,6 +179,7 @@ export class ClusterNode {
     await this.groupStarted;
     await this.replicas.start(this.metadata.state);
     this.every(LEADER_REBALANCE_INTERVAL_MS, () => this.replicas.rebalanceLeadership(this.metadata.state));
+    this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
     await this.registerSelf(kafkaEndpoint);
   }
 
@@ -252,6 +256,54 @@ export class ClusterNode {
         await sleep(REGISTER_RETRY_MS);
       }
     }
+  }
+
+  /**
+   * A broker whose data directory was wiped comes back with a new storage id. Raft never counts
+   * its votes or acknowledgements under the old identity (the configuration names the old disk),
+   * so it is safe, but it is also useless until the configuration names the new disk. The leader
+   * of each group does that, one single-server change at a time (Raft thesis §4.1): first remove
+   * the old identity, then add the member back with the storage id its authenticated handshake
+   * announced; it then catches up from the log like any new replica. Leaders retry every
+   * DISK_REPLACE_INTERVAL_MS while a change is still pending.
+   */
+  private replaceDisks(): void {
+    if (this.stopped || !this.started) return;
+    const announced = new Map(this.transport.peerStatus().filter((p) => p.connected && p.storageId).map((p) => [p.nodeId, p.storageId!]));
+    const cluster = this.options.config.cluster;
+    const founding = cluster.initial_members.map((m) => m.node_id).sort((a, b) => a - b);
+    const metadataVoters = new Set(founding.slice(0, cluster.metadata_voters));
+    const groups: Array<{ name: string; node: RaftNode | null; wanted: number[]; voter: (id: number) => boolean }> = [
+      { name: metadataGroupName, node: this.host.group(metadataGroupName) ?? null, wanted: founding, voter: (id) => metadataVoters.has(id) },
+    ];
+    for (const replica of this.replicas.allReplicas()) {
+      const assignment = this.metadata.state.topic(replica.topic)?.assignments[replica.index] ?? [];
+      groups.push({ name: `${replica.topic}-${replica.index}`, node: replica.raft, wanted: assignment, voter: () => true });
+    }
+    let changed = false;
+    for (const { name, node, wanted, voter } of groups) {
+      if (!node || node.state !== 'leader') continue;
+      const status = node.status();
+      const members = [...status.config.voters, ...status.config.learners];
+      for (const id of wanted) {
+        if (id === this.nodeId) continue;
+        const disk = announced.get(id);
+        if (!disk) continue;
+        const member = members.find((m) => m.id === id);
+        let change: ConfChange | null = null;
+        if (member && member.storageId !== disk) change = { type: 'removeNode', nodeId: id, storageId: member.storageId };
+        else if (!member) change = { type: voter(id) ? 'addVoter' : 'addLearner', nodeId: id, storageId: disk };
+        if (!change) continue;
+        const proposed = node.proposeConfChange(change);
+        if (proposed.ok) {
+          changed = true;
+          this.logger.warn({ group: name, broker: id, change: change.type, storageId: change.storageId, announced: disk }, 'replacing a member whose disk changed');
+        }
+        // One change per group per round: the next waits for this one to commit.
+        break;
+      }
+    }
+    if (changed) this.host.kick();
   }
 
   /** Every Raft group's state on this broker (metadata first). */

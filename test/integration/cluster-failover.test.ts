@@ -6,6 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { RawRecordReader } from '../helpers/read-back.ts';
@@ -35,16 +36,25 @@ async function createTopic(cluster: TestCluster, topic: string, partitions = 1):
   }
 }
 
-/** Every value in the partition, read from its current leader. */
+/** Every value in the partition, read from its current leader (retried while leadership moves). */
 async function readAll(cluster: TestCluster, topic: string, partition = 0): Promise<string[]> {
-  const leader = await cluster.leaderOf(`${topic}-${partition}`);
-  assert.ok(leader > 0, `${topic}-${partition} has a leader`);
-  const reader = await RawRecordReader.connect(cluster.member(leader).broker.port);
-  try {
-    return (await reader.read(topic, partition)).map((r) => r.value!.toString());
-  } finally {
-    await reader.close();
+  let lastError: unknown;
+  // Bounded: leadership settles within a few election timeouts after a restart.
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const leader = await cluster.leaderOf(`${topic}-${partition}`);
+    if (leader > 0) {
+      const reader = await RawRecordReader.connect(cluster.member(leader).broker.port);
+      try {
+        return (await reader.read(topic, partition)).map((r) => r.value!.toString());
+      } catch (err) {
+        lastError = err;
+      } finally {
+        await reader.close();
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
+  throw new Error(`${topic}-${partition} could not be read from its leader: ${String(lastError)}`);
 }
 
 /** Produces `total` numbered records in batches of `batch`, one request at a time; returns the acknowledged values. */
@@ -162,6 +172,34 @@ test('all three brokers killed at once and restarted: nothing acknowledged is lo
     const stored = new Set(values);
     assert.deepEqual(acked.filter((v) => !stored.has(v)), [], 'every acknowledged record survived');
     assert.equal(values.length, acked.length, 'and none was written twice');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('a broker restarted with a wiped data dir never counts as its old self, is replaced by the leaders and catches up', async () => {
+  const cluster = await startCluster();
+  try {
+    await createTopic(cluster, 'wiped');
+    const producer = kafkaFor(cluster).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const acked = await produceNumbered(producer, 'wiped', 500, 25);
+    const leader = await cluster.leaderOf('wiped-0');
+    const victim = cluster.members.find((m) => m.nodeId !== leader)!;
+    await victim.broker.kill9();
+    rmSync(victim.broker.dataDir, { recursive: true, force: true });
+    await victim.broker.restart();
+    // Raft thesis §4.1, one change at a time: the leaders remove the old disk's identity, then
+    // add the new one, and the new replica catches up from the log.
+    const replaced = () => cluster.members.some((m) => m.broker.logs().some((l) => l.includes('replacing a member whose disk changed') && l.includes('"group":"wiped-0"') && l.includes('addVoter')));
+    await cluster.waitFor('the leader added the new disk to wiped-0', replaced);
+    assert.ok(victim.broker.logs().some((l) => l.includes('founding configuration does not name this disk')), 'it did not found the group again');
+    acked.push(...(await produceNumbered(producer, 'wiped', 100, 25)));
+    await producer.disconnect();
+    await cluster.waitCaughtUp('wiped-0');
+    const values = await readAll(cluster, 'wiped');
+    assert.equal(values.length, 600);
+    await assertReplicasIdentical(cluster, 'wiped');
   } finally {
     await cluster.stop();
   }
