@@ -17,8 +17,9 @@
 import { parseArgs } from 'node:util';
 import { startBroker, type BrokerHandle } from '../test/helpers/broker-process.ts';
 import { RawClient } from './lib/raw-client.ts';
-import { buildBatch, countRecords, type RecordInput } from './lib/record-batch.ts';
+import { countRecords } from './lib/record-batch.ts';
 import { Histogram } from './lib/histogram.ts';
+import { produceAtRate, produceFlatOut, recordValue, type ProduceResult } from './lib/producer.ts';
 import { cpuSeconds, selfCpuSeconds } from './lib/proc.ts';
 
 const { values: opts } = parseArgs({
@@ -68,114 +69,17 @@ const mb = (bytes: number, s: number) => (bytes / 1e6 / s).toFixed(1);
 
 /** One value buffer per partition-batch slot; contents vary so compression-free storage is honest. */
 function value(i: number): Buffer {
-  const b = Buffer.allocUnsafe(size);
-  b.fill(i & 0xff);
-  b.writeUInt32BE(i >>> 0, 0);
-  return b;
+  return recordValue(i, size);
 }
 
-function records(from: number, count: number, now: number): RecordInput[] {
-  const out: RecordInput[] = new Array(count);
-  for (let k = 0; k < count; k++) out[k] = { key: null, value: value(from + k), timestamp: now };
-  return out;
-}
-
-interface ProduceResult {
-  seconds: number;
-  hist: Histogram;
-  acked: number;
-  /** --rate mode: time from a record's scheduled slot to its request being written (client side). */
-  sendDelay?: Histogram;
-  /** --rate mode: time from a request being written to its acknowledgement (broker and network). */
-  requestLatency?: Histogram;
-}
-
-async function produceRunnelFlatOut(host: string, port: number): Promise<ProduceResult> {
+async function produceRunnel(host: string, port: number): Promise<ProduceResult> {
   const c = await RawClient.connect({ host, port, clientId: 'bench-producer' });
-  const hist = new Histogram();
-  let acked = 0;
-  let failed: Error | null = null;
-  const inFlight = new Set<Promise<void>>();
-  const start = performance.now();
-  for (let sent = 0, n = 0; sent < total && !failed; n++) {
-    const count = Math.min(batchSize, total - sent);
-    const partition = n % partitions;
-    const t0 = performance.now();
-    const batch = buildBatch(records(sent, count, Date.now()));
-    sent += count;
-    const p = c.produce(topic, partition, batch, acks).then(
-      (res) => {
-        if (res.errorCode !== 0) failed = new Error(`produce failed with error ${res.errorCode}`);
-        hist.record((performance.now() - t0) * 1000, count);
-        acked += count;
-      },
-      (err) => {
-        failed = err as Error;
-      },
-    );
-    const tracked: Promise<void> = p.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
-    if (inFlight.size >= inflight) await Promise.race(inFlight);
+  try {
+    const loop = { topic, partitions, clientFor: () => c, total, size, batchSize, acks };
+    return rate > 0 ? await produceAtRate({ ...loop, rate }) : await produceFlatOut({ ...loop, inflight });
+  } finally {
+    c.close();
   }
-  await Promise.all(inFlight);
-  const seconds = (performance.now() - start) / 1000;
-  c.close();
-  if (failed) throw failed;
-  return { seconds, hist, acked };
-}
-
-async function produceRunnelAtRate(host: string, port: number): Promise<ProduceResult> {
-  const c = await RawClient.connect({ host, port, clientId: 'bench-producer' });
-  const hist = new Histogram();
-  const sendDelay = new Histogram();
-  const requestLatency = new Histogram();
-  let acked = 0;
-  let failed: Error | null = null;
-  const pending = new Set<Promise<void>>();
-  const start = performance.now();
-  const intervalMs = 1000 / rate;
-  let next = 0;
-  // Each pass sends every record that is due by now (its scheduled time has passed) as
-  // one batch per partition, then sleeps about a millisecond. The loop ends when all
-  // records were sent, or after twice the planned duration as a safety bound.
-  const hardStop = start + (total / rate) * 2000 + 10_000;
-  while (next < total && !failed && performance.now() < hardStop) {
-    const now = performance.now();
-    const due = Math.min(total, Math.floor((now - start) / intervalMs) + 1);
-    if (due > next) {
-      const count = Math.min(due - next, batchSize);
-      for (let p = 0; p < partitions; p++) {
-        const share = Math.floor(count / partitions) + (p < count % partitions ? 1 : 0);
-        if (share === 0) continue;
-        const from = next;
-        next += share;
-        const batch = buildBatch(records(from, share, Date.now()));
-        const sentAt = performance.now();
-        for (let k = 0; k < share; k++) sendDelay.record((sentAt - (start + (from + k) * intervalMs)) * 1000);
-        const req = c.produce(topic, p, batch, acks).then(
-          (res) => {
-            if (res.errorCode !== 0) failed = new Error(`produce failed with error ${res.errorCode}`);
-            const ackAt = performance.now();
-            requestLatency.record((ackAt - sentAt) * 1000);
-            // Record i was due at start + i × interval; its latency runs from then to the ack.
-            for (let k = 0; k < share; k++) hist.record((ackAt - (start + (from + k) * intervalMs)) * 1000);
-            acked += share;
-          },
-          (err) => {
-            failed = err as Error;
-          },
-        );
-        const tracked: Promise<void> = req.finally(() => pending.delete(tracked));
-        pending.add(tracked);
-      }
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(pending);
-  const seconds = (performance.now() - start) / 1000;
-  c.close();
-  if (failed) throw failed;
-  return { seconds, hist, acked, sendDelay, requestLatency };
 }
 
 async function produceKafkaJs(host: string, port: number): Promise<ProduceResult> {
@@ -350,9 +254,7 @@ async function main(): Promise<void> {
     const produced =
       client === 'kafkajs'
         ? await produceKafkaJs(host, port)
-        : rate > 0
-          ? await produceRunnelAtRate(host, port)
-          : await produceRunnelFlatOut(host, port);
+        : await produceRunnel(host, port);
     const brokerCpu = broker ? cpuSeconds(broker.pid) - brokerCpu0 : NaN;
     const selfCpu = selfCpuSeconds() - selfCpu0;
     if (produced.acked !== total) throw new Error(`only ${produced.acked} of ${total} records acknowledged`);

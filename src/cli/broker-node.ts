@@ -157,6 +157,9 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       kafka: { host: config.server.advertised_host, port: listening.port },
       brokers: controller.state.allBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, connected: b.nodeId === nodeId || connected.has(b.nodeId) })),
       groups: cluster?.groupStatuses() ?? [],
+      ...(cluster && {
+        transport: cluster.transport.peerStatus().reduce((t, p) => ({ bytesIn: t.bytesIn + p.bytesIn, bytesOut: t.bytesOut + p.bytesOut }), { bytesIn: 0, bytesOut: 0 }),
+      }),
     };
   };
   try {

@@ -47,4 +47,6 @@ export interface NodeStatus {
   kafka: { host: string; port: number };
   brokers: BrokerStatusEntry[];
   groups: GroupStatus[];
+  /** Cluster mode: bytes received from and sent to all peers over the peer transport since start. */
+  transport?: { bytesIn: number; bytesOut: number };
 }
