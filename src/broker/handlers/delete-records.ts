@@ -7,6 +7,7 @@
 //     topics => name [partitions]
 //       partitions => partition_index low_watermark error_code
 
+import { DeleteRecordsUnsupportedError } from '../../partition/replicated-partition.ts';
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
@@ -32,7 +33,13 @@ export function deleteRecordsHandler(services: BrokerServices): ApiHandler {
             return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
           }
           if (offset > partition.logStartOffset) {
-            partition.deleteRecordsBefore(offset);
+            try {
+              partition.deleteRecordsBefore(offset);
+            } catch (err) {
+              // Cluster mode: moving the log start is not replicated yet (docs/cluster.md).
+              if (!(err instanceof DeleteRecordsUnsupportedError)) throw err;
+              return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.POLICY_VIOLATION };
+            }
             services.logger.info({ topic: t.name, partition: p.partitionIndex, logStartOffset: offset }, 'records deleted');
           }
           return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.NONE };
