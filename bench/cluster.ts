@@ -3,7 +3,7 @@
 //   npm run bench -- cluster [--records N] [--partitions 1|6] [--rate R] [--failovers K]
 //                            [--batch N] [--inflight N] [--rtt-ms MS]
 //
-// Starts three real brokers on 127.0.0.1 (test/helpers/cluster.ts, product tuning: rtt_ms 100,
+// Starts three real brokers on 127.0.0.1 (test/helpers/cluster.ts, product tuning: rtt_ms 50,
 // election_rtt 10) and measures, in this order:
 //  1. produce throughput, flat out, 100-byte records, for a 1- and a 6-partition topic (both
 //     unless --partitions says one): the raw pipelined client of produce-consume, with each
@@ -37,7 +37,7 @@ const { values: opts } = parseArgs({
     failovers: { type: 'string', default: '5' },
     batch: { type: 'string', default: '1000' },
     inflight: { type: 'string', default: '16' },
-    'rtt-ms': { type: 'string', default: '100' },
+    'rtt-ms': { type: 'string', default: '50' },
   },
   strict: true,
 });

@@ -46,6 +46,9 @@ interface Hosted {
   sm: GroupStateMachine;
   leader: number;
   term: number;
+  /** Term and vote as last persisted: a hard state that changes only the commit index needs no fsync. */
+  durableTerm: number;
+  durableVote: number;
 }
 
 export interface RaftHostOptions {
@@ -86,7 +89,8 @@ export class RaftHost {
 
   addGroup(name: string, node: RaftNode, storage: HostStorage, sm: GroupStateMachine): void {
     if (this.groups.has(name)) throw new Error(`raft group ${name} is already hosted`);
-    this.groups.set(name, { name, node, storage, sm, leader: 0, term: 0 });
+    const st = node.status();
+    this.groups.set(name, { name, node, storage, sm, leader: 0, term: 0, durableTerm: st.term, durableVote: st.vote });
     this.kick();
   }
 
@@ -206,19 +210,34 @@ export class RaftHost {
       if (rd.entries.length > 0) g.storage.append(rd.entries);
       if (rd.hardState) g.storage.setHardState(rd.hardState);
     }
-    // 2. One sync per touched storage, all at once.
-    await Promise.all(
-      work.filter(({ rd }) => rd.snapshot || rd.entries.length > 0 || rd.hardState).map(({ g }) => g.storage.sync()),
-    );
+    // A leader's appends and heartbeats may leave before its own write is durable (Raft thesis
+    // §10.2.1): the core counts the leader's log toward a commit only after advance() reports
+    // it durable, and the term they carry was made durable when the leader campaigned. Sending
+    // them first overlaps the followers' fsyncs with the leader's.
+    // Decided now: a message stepped in during the sync below may change a group's state.
+    const leading = new Set(work.filter(({ g }) => g.node.state === 'leader').map(({ g }) => g));
+    for (const { g, rd } of work) {
+      if (!leading.has(g)) continue;
+      for (const msg of rd.messages) if (msg.type === 'app' || msg.type === 'hb') this.send(g, msg);
+    }
+    this.transport.flush();
+    // 2. One sync per storage that must be durable before its messages go, all at once. A hard
+    // state that changes only the commit index is written but not synced (etcd's MustSync):
+    // a lower commit index after a crash is safe, it is learned again from the leader.
+    const mustSync = work.filter(({ g, rd }) => rd.snapshot || rd.entries.length > 0 || (rd.hardState && (rd.hardState.term !== g.durableTerm || rd.hardState.vote !== g.durableVote)));
+    await Promise.all(mustSync.map(({ g }) => g.storage.sync()));
+    for (const { g, rd } of work) {
+      if (!rd.hardState) continue;
+      g.durableTerm = rd.hardState.term;
+      g.durableVote = rd.hardState.vote;
+    }
     for (const { g, rd } of work) {
       if (rd.entries.length > 0) g.sm.onPersisted?.(rd.entries[rd.entries.length - 1].index);
     }
-    // 3. Send, then one flush for every peer.
+    // 3. Send the rest, then one flush for every peer.
     for (const { g, rd } of work) {
-      for (const msg of rd.messages) {
-        const out = msg.type === 'snap' && g.storage.logStartSnapshot ? { ...msg, snapshot: g.storage.logStartSnapshot() } : msg;
-        this.transport.send(msg.to, g.name, out);
-      }
+      const early = leading.has(g);
+      for (const msg of rd.messages) if (!(early && (msg.type === 'app' || msg.type === 'hb'))) this.send(g, msg);
     }
     this.transport.flush();
     // 4. Apply, and notice leader changes; 5. advance.
@@ -228,6 +247,11 @@ export class RaftHost {
       if (rd.softState) this.noticeLeader(g, rd.softState.lead, g.node.status().term);
       g.node.advance(rd);
     }
+  }
+
+  private send(g: Hosted, msg: Message): void {
+    const out = msg.type === 'snap' && g.storage.logStartSnapshot ? { ...msg, snapshot: g.storage.logStartSnapshot() } : msg;
+    this.transport.send(msg.to, g.name, out);
   }
 
   private noticeLeader(g: Hosted, leader: number, term: number): void {

@@ -56,7 +56,7 @@ export function baseDefaults(): BaseDefaults {
       raft_address: '127.0.0.1:9192',
       initial_members: [],
       data_dir: null,
-      rtt_ms: 100,
+      rtt_ms: 50,
       election_rtt: 10,
       heartbeat_rtt: 1,
       check_quorum: true,

@@ -11,7 +11,7 @@ import type { NodeStatus } from '../../src/cluster/status.ts';
 
 export interface ClusterOptions {
   size?: number;
-  /** One Raft tick in ms (cluster.rtt_ms); the default is the product default, 100. */
+  /** One Raft tick in ms (cluster.rtt_ms); by default the product default (50). */
   rttMs?: number;
   env?: Record<string, string>;
 }
@@ -119,7 +119,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
           node_id: nodeId,
           raft_address: raftAddresses[i],
           initial_members: ids.map((id, k) => ({ node_id: id, address: raftAddresses[k] })),
-          rtt_ms: options.rttMs ?? 100,
+          ...(options.rttMs === undefined ? {} : { rtt_ms: options.rttMs }),
           secret: 'test-cluster-secret',
         },
       }),
