@@ -315,3 +315,23 @@ test('a follower behind the leader\'s log start is caught up by InstallSnapshot 
   assert.ok(lagging.storage.log.read(start, 1 << 20, hw).records.equals(leader.storage.log.read(start, 1 << 20, hw).records));
   for (const p of peers) await p.storage.close();
 });
+
+test('entries() answers the same from the recent-entries cache as from the log, across eviction and truncation', (t) => {
+  const dir = tempDir(t);
+  const s = RaftLogStorage.open(dir, logConfig({ segmentBytes: 1 << 24, indexIntervalBytes: 4096, retentionMs: -1, retentionBytes: -1 }), { storageId: 'disk-1' });
+  // About 12 MiB of 64 KiB batches: more than the cache keeps, so the oldest are read from disk.
+  const big = (i: number) => buildRecordBatch({ records: [{ key: null, value: Buffer.alloc(64 * 1024, i % 251), timestamp: i }] });
+  const ents: Entry[] = [];
+  for (let i = 1; i <= 190; i++) ents.push({ index: i, term: 1, type: i % 50 === 0 ? 'config' : 'normal', data: i % 50 === 0 ? configData(i) : big(i) });
+  s.append(ents);
+  // Raft §5.3: a conflicting suffix replaces the cached tail too.
+  s.append([{ index: 180, term: 2, type: 'normal', data: big(1000) }]);
+  const fresh = RaftLogStorage.open(dir, config, { storageId: 'disk-1' });
+  const view = (e: Entry) => `${e.index}/${e.term}/${e.type}/${Buffer.from(e.data).toString('base64').length}/${Buffer.from(e.data).subarray(-64).toString('hex')}`;
+  for (const [lo, hi] of [[1, 181], [5, 40], [150, 181], [180, 181], [100, 101]]) {
+    // `fresh` has no cache: it reads every entry from the segment files.
+    assert.deepEqual(s.entries(lo, hi, Number.MAX_SAFE_INTEGER).map(view), fresh.entries(lo, hi, Number.MAX_SAFE_INTEGER).map(view), `entries(${lo}, ${hi})`);
+    assert.equal(s.entries(lo, hi, 1).length, 1, 'at least one entry even over maxBytes');
+  }
+  assert.equal(s.lastIndex(), 180);
+});
