@@ -7,55 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
-import { RawRecordReader } from '../helpers/read-back.ts';
+import { createTopic, kafkaFor, readAll } from '../helpers/cluster-clients.ts';
 import { RawConnection } from '../helpers/raw-socket.ts';
 import { parseProduceV3, produceRequestV3 } from '../helpers/wire.ts';
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-
-function kafkaFor(cluster: TestCluster): Kafka {
-  return new Kafka({
-    clientId: 'runnel-cluster-test',
-    brokers: cluster.members.map((m) => m.broker.bootstrap),
-    connectionTimeout: 2_000,
-    requestTimeout: 10_000,
-    retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1_000 },
-    logLevel: logLevel.NOTHING,
-  });
-}
-
-async function createTopic(cluster: TestCluster, topic: string, partitions = 1): Promise<void> {
-  const admin = kafkaFor(cluster).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 3 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Every value in the partition, read from its current leader (retried while leadership moves). */
-async function readAll(cluster: TestCluster, topic: string, partition = 0): Promise<string[]> {
-  let lastError: unknown;
-  // Bounded: leadership settles within a few election timeouts after a restart.
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const leader = await cluster.leaderOf(`${topic}-${partition}`);
-    if (leader > 0) {
-      const reader = await RawRecordReader.connect(cluster.member(leader).broker.port);
-      try {
-        return (await reader.read(topic, partition)).map((r) => r.value!.toString());
-      } catch (err) {
-        lastError = err;
-      } finally {
-        await reader.close();
-      }
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${topic}-${partition} could not be read from its leader: ${String(lastError)}`);
-}
 
 /** Produces `total` numbered records in batches of `batch`, one request at a time; returns the acknowledged values. */
 async function produceNumbered(producer: Producer, topic: string, total: number, batch: number, onProgress?: (acked: number) => void): Promise<string[]> {
