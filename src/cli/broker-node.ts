@@ -64,8 +64,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   } else {
     const state = new MetadataState(store.loadMetadata() ?? { clusterId: identity.clusterId, brokers: [], topics: [] });
     const local = new ReplicaManager({ nodeId, dataDir, topicDefaults, flush, indexIntervalBytes: 4096 }, logger);
-    local.start(state);
-    await local.removeOrphans(state);
+    await local.start(state);
     controller = new LocalController(state, store, logger, nodeId);
     controller.onApplied((command, applied) => local.onMetadata(command, applied));
     replicas = local;

@@ -15,17 +15,17 @@
 // spreads across brokers again after a failure.
 
 import type { Logger } from 'pino';
-import type { MetadataCommand, MetadataState, TopicRecord } from '../cluster/metadata-state.ts';
+import type { MetadataState, TopicRecord } from '../cluster/metadata-state.ts';
 import type { RaftHost } from '../cluster/raft-host.ts';
 import { RaftNode, Rng } from '../raft/index.ts';
-import { LogManager } from '../storage/log-manager.ts';
-import type { LogConfig } from '../storage/log-config.ts';
-import { effectiveTopicConfig, type TopicConfigDefaults } from '../broker/topic-configs.ts';
+import type { PartitionLog } from '../storage/partition-log.ts';
 import { RaftLogStorage } from './raft-log-storage.ts';
 import { FileRaftStateStore } from './raft-state-store.ts';
 import { ReplicatedPartition } from './replicated-partition.ts';
-import type { FlushMode } from './partition.ts';
+import { HostedReplicas, partitionGroupName, type HostedReplicasOptions } from './hosted-replicas.ts';
 import type { LeaderView, PartitionReplica, Replicas } from './replicas.ts';
+
+export { partitionGroupName } from './hosted-replicas.ts';
 
 export interface RaftTiming {
   electionTicks: number;
@@ -33,77 +33,27 @@ export interface RaftTiming {
   checkQuorum: boolean;
 }
 
-export interface ClusterReplicaManagerOptions {
-  nodeId: number;
+export interface ClusterReplicaManagerOptions extends HostedReplicasOptions {
   /** This broker's disk identity (the node store's storage UUID). */
   storageId: string;
-  dataDir: string;
-  topicDefaults: TopicConfigDefaults;
-  flush: { mode: FlushMode; intervalMs: number };
-  indexIntervalBytes: number;
   host: RaftHost;
   raft: RaftTiming;
   /** Seeds each group's election-timeout randomness. */
   random: () => number;
 }
 
-/** The Raft group name of a partition: `<topic>-<index>` (unambiguous: the index has no '-'). */
-export function partitionGroupName(topic: string, index: number): string {
-  return `${topic}-${index}`;
-}
-
-export class ClusterReplicaManager implements Replicas {
-  private readonly options: ClusterReplicaManagerOptions;
-  private readonly logger: Logger;
-  private readonly logs: LogManager;
-  private readonly replicas = new Map<string, ReplicatedPartition>();
-  private readonly topicConfigs = new Map<string, Record<string, string>>();
+export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> implements Replicas {
+  private readonly cluster: ClusterReplicaManagerOptions;
   private readonly leadershipListeners: Array<(replica: ReplicatedPartition, leader: number) => void> = [];
 
   constructor(options: ClusterReplicaManagerOptions, logger: Logger) {
-    this.options = options;
-    this.logger = logger;
-    this.logs = LogManager.open({
-      dataDir: options.dataDir,
-      defaultConfig: this.logConfigFor(''),
-      configFor: (topic) => this.logConfigFor(topic),
-      logger,
-    });
+    super(options, logger);
+    this.cluster = options;
   }
 
   /** Called on every leader change of every hosted partition (the group coordinator's load/unload). */
   onLeadership(listener: (replica: ReplicatedPartition, leader: number) => void): void {
     this.leadershipListeners.push(listener);
-  }
-
-  /** Opens a group for every partition assigned here and removes logs of partitions the metadata lost. */
-  async start(state: MetadataState): Promise<void> {
-    for (const topic of state.allTopics()) this.ensurePartitions(topic);
-    for (const { topic, partition } of this.logs.partitions()) {
-      const record = state.topic(topic);
-      if (!record || partition >= record.partitionCount || !record.assignments[partition].includes(this.options.nodeId)) {
-        this.logger.warn({ topic, partition }, 'removing the log of a partition the metadata no longer has');
-        await this.logs.deleteLog(topic, partition);
-      }
-    }
-  }
-
-  onMetadata(command: MetadataCommand, state: MetadataState): void {
-    switch (command.type) {
-      case 'createTopic':
-      case 'createPartitions': {
-        const topic = state.topic(command.type === 'createTopic' ? command.topic.name : command.name);
-        if (topic) this.ensurePartitions(topic);
-        break;
-      }
-      case 'deleteTopic':
-        void this.dropTopic(command.name).catch((err: unknown) => this.logger.error({ err, topic: command.name }, 'removing a deleted topic failed'));
-        break;
-      case 'initCluster':
-      case 'registerBroker':
-      case 'allocateProducerIds':
-        break;
-    }
   }
 
   partition(topic: string, index: number): PartitionReplica | undefined {
@@ -130,17 +80,6 @@ export class ClusterReplicaManager implements Replicas {
     return this.leaderOf(topic, index).leaderEpoch;
   }
 
-  runRetention(nowMs: number): void {
-    for (const replica of this.replicas.values()) {
-      // Bounded by the high watermark (the commit index): retention never removes an entry
-      // Raft may still have to replicate or truncate.
-      const deleted = replica.log.applyRetention(nowMs, replica.highWatermark);
-      if (deleted.deletedSegments > 0) {
-        this.logger.info({ topic: replica.topic, partition: replica.index, ...deleted }, 'retention deleted segments');
-      }
-    }
-  }
-
   /**
    * Hands leadership of each partition led here to its preferred replica (the first of the
    * assignment) when that replica is a caught-up voter. Call it periodically.
@@ -161,31 +100,17 @@ export class ClusterReplicaManager implements Replicas {
         this.logger.info({ group: partitionGroupName(replica.topic, replica.index), to: preferred }, 'handing leadership to the preferred replica');
       }
     }
-    if (transfers > 0) this.options.host.kick();
+    if (transfers > 0) this.cluster.host.kick();
     return transfers;
   }
 
-  async close(): Promise<void> {
-    for (const name of this.replicas.keys()) this.options.host.removeGroup(name);
-    const all = [...this.replicas.values()];
-    this.replicas.clear();
-    await Promise.all(all.map((r) => r.close()));
-    await this.logs.closeAll();
+  protected override dropped(replica: ReplicatedPartition): void {
+    this.cluster.host.removeGroup(partitionGroupName(replica.topic, replica.index));
   }
 
-  private ensurePartitions(topic: TopicRecord): void {
-    this.topicConfigs.set(topic.name, topic.configs);
-    for (let index = 0; index < topic.partitionCount; index++) {
-      if (topic.assignments[index].includes(this.options.nodeId) && !this.replicas.has(partitionGroupName(topic.name, index))) {
-        this.openReplica(topic, index);
-      }
-    }
-  }
-
-  private openReplica(topic: TopicRecord, index: number): void {
-    const { nodeId, storageId, host } = this.options;
+  protected open(topic: TopicRecord, index: number, log: PartitionLog): ReplicatedPartition {
+    const { nodeId, storageId, host } = this.cluster;
     const name = partitionGroupName(topic.name, index);
-    const log = this.logs.createLog(topic.name, index);
     const storage = new RaftLogStorage(log, new FileRaftStateStore(log.dir), { storageId, logger: this.logger });
     let founded = false;
     if (storage.lastIndex() === 0 && storage.getHardState().term === 0) {
@@ -205,38 +130,26 @@ export class ClusterReplicaManager implements Replicas {
     const node = new RaftNode(
       {
         id: nodeId,
-        electionTicks: this.options.raft.electionTicks,
-        heartbeatTicks: this.options.raft.heartbeatTicks,
-        checkQuorum: this.options.raft.checkQuorum,
+        electionTicks: this.cluster.raft.electionTicks,
+        heartbeatTicks: this.cluster.raft.heartbeatTicks,
+        checkQuorum: this.cluster.raft.checkQuorum,
         preVote: true,
         // The log is the state machine; retention, not Raft snapshots, compacts it.
         snapshotEntries: 0,
       },
       storage,
-      new Rng(Math.floor(this.options.random() * 0x1_0000_0000)),
+      new Rng(Math.floor(this.cluster.random() * 0x1_0000_0000)),
     );
     const replica = new ReplicatedPartition(topic.name, index, storage, nodeId, () => host.kick());
     replica.attach(node);
     replica.onLeadership((leader) => {
       for (const listener of this.leadershipListeners) listener(replica, leader);
     });
-    this.replicas.set(name, replica);
     host.addGroup(name, node, storage, replica);
     // The preferred leader starts an election at once instead of waiting out a timeout, so a
     // new topic is writable within a round trip and leadership starts out spread.
     if (founded && topic.assignments[index][0] === nodeId) node.campaign();
-  }
-
-  private async dropTopic(topic: string): Promise<void> {
-    this.topicConfigs.delete(topic);
-    const doomed = [...this.replicas.values()].filter((r) => r.topic === topic);
-    for (const replica of doomed) {
-      const name = partitionGroupName(topic, replica.index);
-      this.options.host.removeGroup(name);
-      this.replicas.delete(name);
-    }
-    await Promise.all(doomed.map((r) => r.abandon()));
-    await this.logs.deleteTopic(topic);
+    return replica;
   }
 
   private inSync(replica: ReplicatedPartition): number[] {
@@ -250,14 +163,4 @@ export class ClusterReplicaManager implements Replicas {
       .filter((id) => id === this.options.nodeId || status.progress.some((p) => p.id === id && p.recentActive && p.match >= status.commit));
   }
 
-  private logConfigFor(topic: string): LogConfig {
-    const effective = effectiveTopicConfig(this.topicConfigs.get(topic) ?? {}, this.options.topicDefaults);
-    return {
-      segmentBytes: effective.segmentBytes,
-      indexIntervalBytes: this.options.indexIntervalBytes,
-      retentionMs: effective.retentionMs,
-      retentionBytes: effective.retentionBytes,
-      flush: this.options.flush,
-    };
-  }
 }
