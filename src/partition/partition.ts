@@ -10,9 +10,8 @@
 
 import type { Log } from '../storage/log.ts';
 import { readBatchHeader } from '../protocol/record-batch.ts';
-import { ErrorCode } from '../protocol/errors.ts';
 import type { AppendResult, PartitionReplica } from './replicas.ts';
-import { ProducerStateTable, lastSequenceOf, type SequenceCheck } from './producer-state.ts';
+import { ProducerStateTable, type SequenceCheck } from './producer-state.ts';
 
 export type FlushMode = 'group' | 'interval' | 'none';
 
@@ -48,24 +47,7 @@ export class Partition implements PartitionReplica {
    * Check and append must run in the same turn of the event loop, so nothing comes in between.
    */
   checkProducerBatches(batches: Buffer[]): SequenceCheck {
-    const pending = new Map<number, { epoch: number; lastSeq: number }>();
-    for (const batch of batches) {
-      const header = readBatchHeader(batch, 0);
-      if (header.producerId < 0) continue;
-      const check = this.producers.check(header, pending);
-      if (check.kind === 'error') return check;
-      if (check.kind === 'duplicate') {
-        // Clients send one batch per partition per request; a retry mixed with new batches would
-        // leave no single answer to give, so Kafka's error for it is the honest one.
-        if (batches.length === 1) return check;
-        return { kind: 'error', errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER, message: 'a retried batch came together with other batches' };
-      }
-      pending.set(header.producerId, {
-        epoch: header.producerEpoch,
-        lastSeq: lastSequenceOf(header.baseSequence, header.lastOffsetDelta),
-      });
-    }
-    return { kind: 'append' };
+    return this.producers.checkBatches(batches);
   }
 
   /** Recomputes producer state from the log (after the log was truncated, e.g. by Raft). */

@@ -141,6 +141,28 @@ export class ProducerStateTable {
     };
   }
 
+  /**
+   * Checks the batches of one request (one RecordBatch each) as one sequence: all new and in
+   * order, a retry of one batch already in the log (its original offsets), or the error for the
+   * whole request. `pending` starts with batches accepted but not yet in the log, if any.
+   */
+  checkBatches(batches: Buffer[], pending = new Map<number, { epoch: number; lastSeq: number }>()): SequenceCheck {
+    for (const batch of batches) {
+      const header = readBatchHeader(batch, 0);
+      if (header.producerId < 0) continue;
+      const check = this.check(header, pending);
+      if (check.kind === 'error') return check;
+      if (check.kind === 'duplicate') {
+        // Clients send one batch per partition per request; a retry mixed with new batches would
+        // leave no single answer to give, so Kafka's error for it is the honest one.
+        if (batches.length === 1) return check;
+        return { kind: 'error', errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER, message: 'a retried batch came together with other batches' };
+      }
+      pending.set(header.producerId, { epoch: header.producerEpoch, lastSeq: lastSequenceOf(header.baseSequence, header.lastOffsetDelta) });
+    }
+    return { kind: 'append' };
+  }
+
   /** Records a batch that is now in the log at `firstOffset`. */
   record(batch: ProducerBatch, firstOffset: number): void {
     if (batch.producerId < 0) return;

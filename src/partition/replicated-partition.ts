@@ -106,25 +106,16 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     const pending = new Map(this.inflight);
     for (const batch of batches) {
       const header = readBatchHeader(batch, 0);
-      if (header.producerId < 0) continue;
-      const ahead = this.inflight.get(header.producerId);
-      if (ahead && ahead.epoch === header.producerEpoch && header.baseSequence <= ahead.lastSeq) {
-        const table = this.producers.entry(header.producerId);
-        const inLog = table?.batches.some((b) => b.firstSeq === header.baseSequence);
-        if (!inLog) {
-          return { kind: 'error', errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: 'a retry of a batch that is still being written; retry' };
-        }
-        pending.delete(header.producerId);
+      const ahead = header.producerId < 0 ? undefined : this.inflight.get(header.producerId);
+      if (!ahead || ahead.epoch !== header.producerEpoch || header.baseSequence > ahead.lastSeq) continue;
+      // A retry of a batch proposed here: if it reached the log the table answers it as a
+      // duplicate (the in-flight entry must not hide it); if not, its offsets are unknown yet.
+      if (!this.producers.entry(header.producerId)?.batches.some((b) => b.firstSeq === header.baseSequence)) {
+        return { kind: 'error', errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: 'a retry of a batch that is still being written; retry' };
       }
-      const check = this.producers.check(header, pending);
-      if (check.kind === 'error') return check;
-      if (check.kind === 'duplicate') {
-        if (batches.length === 1) return check;
-        return { kind: 'error', errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER, message: 'a retried batch came together with other batches' };
-      }
-      pending.set(header.producerId, { epoch: header.producerEpoch, lastSeq: lastSequenceOf(header.baseSequence, header.lastOffsetDelta) });
+      pending.delete(header.producerId);
     }
-    return { kind: 'append' };
+    return this.producers.checkBatches(batches, pending);
   }
 
   /** A producer's epoch and last batches in this replica's log (tests, admin views). */
