@@ -13,12 +13,11 @@
 
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
 import { RaftNode, Rng } from '../raft/index.ts';
 import type { ConfChange } from '../raft/types.ts';
-import { TcpTransport } from '../transport/tcp.ts';
+import { TcpTransport, parseAddress } from '../transport/tcp.ts';
 import { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import type { FlushMode } from '../partition/partition.ts';
@@ -26,7 +25,7 @@ import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
 import { MetadataGroup, metadataGroupName } from './metadata-group.ts';
 import type { BrokerRecord } from './metadata-state.ts';
-import type { NodeStore } from './node-store.ts';
+import { newClusterId, type NodeStore } from './node-store.ts';
 import { RaftHost } from './raft-host.ts';
 import type { GroupStatus } from './status.ts';
 
@@ -77,7 +76,7 @@ export class ClusterNode {
 
     this.transport = new TcpTransport({
       nodeId: this.nodeId,
-      ...splitAddress(cluster.raft_address),
+      ...listenAddress(cluster.raft_address),
       peers: this.peerAddresses(),
       clusterSecret: cluster.secret,
       storageId,
@@ -348,14 +347,10 @@ function sameBroker(a: BrokerRecord, b: BrokerRecord): boolean {
   return a.host === b.host && a.port === b.port && a.rack === b.rack && a.storageId === b.storageId && a.raftAddress === b.raftAddress;
 }
 
-function splitAddress(address: string): { listenHost: string; listenPort: number } {
-  const colon = address.lastIndexOf(':');
-  return { listenHost: address.slice(0, colon), listenPort: Number(address.slice(colon + 1)) };
-}
-
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). */
-function newClusterId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+/** The transport's listen address from cluster.raft_address (validated by the config schema). */
+function listenAddress(address: string): { listenHost: string; listenPort: number } {
+  const { host, port } = parseAddress(address);
+  return { listenHost: host, listenPort: port };
 }
 
 function sleep(ms: number): Promise<void> {

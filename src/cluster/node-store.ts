@@ -106,6 +106,6 @@ export class NodeStore {
 }
 
 /** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters). */
-function newClusterId(): string {
+export function newClusterId(): string {
   return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
 }
