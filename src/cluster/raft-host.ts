@@ -51,6 +51,11 @@ interface Hosted {
   durableVote: number;
 }
 
+/** Whether the Ready's hard state moves the term or vote away from what is durable here. */
+function changesTermOrVote(g: Hosted, rd: Ready): boolean {
+  return rd.hardState !== null && (rd.hardState.term !== g.durableTerm || rd.hardState.vote !== g.durableVote);
+}
+
 export interface RaftHostOptions {
   nodeId: number;
   transport: PeerTransport;
@@ -212,10 +217,12 @@ export class RaftHost {
     }
     // A leader's appends and heartbeats may leave before its own write is durable (Raft thesis
     // §10.2.1): the core counts the leader's log toward a commit only after advance() reports
-    // it durable, and the term they carry was made durable when the leader campaigned. Sending
-    // them first overlaps the followers' fsyncs with the leader's.
+    // it durable. Sending them first overlaps the followers' fsyncs with the leader's. That is
+    // safe only when the term they carry is already durable: a one-voter group campaigns and
+    // wins inside one Ready, and if its appends left before the new term's fsync, a power loss
+    // would let it win the same term again and send different entries under it.
     // Decided now: a message stepped in during the sync below may change a group's state.
-    const leading = new Set(work.filter(({ g }) => g.node.state === 'leader').map(({ g }) => g));
+    const leading = new Set(work.filter(({ g, rd }) => g.node.state === 'leader' && !changesTermOrVote(g, rd)).map(({ g }) => g));
     for (const { g, rd } of work) {
       if (!leading.has(g)) continue;
       for (const msg of rd.messages) if (msg.type === 'app' || msg.type === 'hb') this.send(g, msg);
@@ -224,7 +231,7 @@ export class RaftHost {
     // 2. One sync per storage that must be durable before its messages go, all at once. A hard
     // state that changes only the commit index is written but not synced (etcd's MustSync):
     // a lower commit index after a crash is safe, it is learned again from the leader.
-    const mustSync = work.filter(({ g, rd }) => rd.snapshot || rd.entries.length > 0 || (rd.hardState && (rd.hardState.term !== g.durableTerm || rd.hardState.vote !== g.durableVote)));
+    const mustSync = work.filter(({ g, rd }) => rd.snapshot || rd.entries.length > 0 || changesTermOrVote(g, rd));
     await Promise.all(mustSync.map(({ g }) => g.storage.sync()));
     for (const { g, rd } of work) {
       if (!rd.hardState) continue;
