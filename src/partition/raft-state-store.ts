@@ -9,16 +9,13 @@
 //   0..3 magic 0x524e5253 ("RNRS"), 4..5 version 1, 6..7 reserved,
 //   8..15 sequence (int64, grows with every write), 16..19 body length, 20..23 CRC-32C of
 //   the body, 24.. body: one JSON object (PersistedRaftState).
-// Open reads both slots and takes the valid one with the higher sequence.
+// Open reads both slots, takes the valid one with the higher sequence and fsyncs it before
+// using it (it may be a write that a killed process never synced).
 
-import { closeSync, existsSync, fdatasync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { crc32c } from '../protocol/crc32c.ts';
 import type { ConfChange, ConfState, HardState } from '../raft/types.ts';
-import { fsyncDirSync } from '../storage/checkpoint.ts';
-
-const fdatasyncAsync = promisify(fdatasync);
+import { nodeFs, type FileSystem } from '../storage/fs.ts';
 
 export const RAFT_STATE_FILE = 'raft.state';
 /** One slot; bounds the configuration history a group can keep (about 600 changes). */
@@ -42,6 +39,7 @@ export interface PersistedRaftState {
 }
 
 export interface RaftStateStore {
+  /** The newest saved state, made durable before it is returned (recovery acts on it). */
   load(): PersistedRaftState | null;
   /** Records the state; durable after the next sync(). */
   save(state: PersistedRaftState): void;
@@ -81,6 +79,7 @@ export class MemoryRaftStateStore implements RaftStateStore {
 
 export class FileRaftStateStore implements RaftStateStore {
   private readonly path: string;
+  private readonly fs: FileSystem;
   private readonly fd: number;
   private sequence = 0;
   /** The slot holding the newest durable state (-1: none yet); writes go to the other one. */
@@ -92,13 +91,14 @@ export class FileRaftStateStore implements RaftStateStore {
   /** A state saved while an fdatasync ran; written when it ends, so the synced slot stays as synced. */
   private pending: PersistedRaftState | null = null;
 
-  constructor(dir: string) {
+  constructor(dir: string, fs: FileSystem = nodeFs) {
     this.path = join(dir, RAFT_STATE_FILE);
-    const created = !existsSync(this.path);
-    this.fd = openSync(this.path, created ? 'w+' : 'r+');
+    this.fs = fs;
+    const created = !fs.exists(this.path);
+    this.fd = fs.open(this.path, created ? 'w+' : 'r+');
     if (created) {
-      fsyncSync(this.fd);
-      fsyncDirSync(dir);
+      fs.fsync(this.fd);
+      fs.fsyncDir(dir);
     }
   }
 
@@ -109,6 +109,11 @@ export class FileRaftStateStore implements RaftStateStore {
       if (parsed !== null && (best === null || parsed.sequence > best.sequence)) best = { slot, ...parsed };
     }
     if (best === null) return null;
+    // The slot may have been written and never synced (the process was killed before its
+    // fsync; the page cache kept it). The node acts on what it adopts — votes in that term,
+    // leads it — so it must not roll back in a later power loss: make it durable first. On a
+    // file with nothing dirty this fsync costs next to nothing.
+    this.fs.fsync(this.fd);
     this.sequence = best.sequence;
     this.durableSlot = best.slot;
     return best.state;
@@ -116,12 +121,12 @@ export class FileRaftStateStore implements RaftStateStore {
 
   private readSlot(slot: number): { sequence: number; state: PersistedRaftState } | null {
     const header = Buffer.alloc(HEADER_BYTES);
-    if (readSync(this.fd, header, 0, HEADER_BYTES, slot * SLOT_BYTES) !== HEADER_BYTES) return null;
+    if (this.fs.read(this.fd, header, 0, HEADER_BYTES, slot * SLOT_BYTES) !== HEADER_BYTES) return null;
     if (header.readUInt32BE(0) !== MAGIC || header.readUInt16BE(4) !== VERSION) return null;
     const length = header.readUInt32BE(16);
     if (length > SLOT_BYTES - HEADER_BYTES) return null;
     const body = Buffer.alloc(length);
-    if (readSync(this.fd, body, 0, length, slot * SLOT_BYTES + HEADER_BYTES) !== length) return null;
+    if (this.fs.read(this.fd, body, 0, length, slot * SLOT_BYTES + HEADER_BYTES) !== length) return null;
     if (crc32c(body) !== header.readUInt32BE(20)) return null;
     try {
       return { sequence: Number(header.readBigInt64BE(8)), state: JSON.parse(body.toString('utf8')) as PersistedRaftState };
@@ -153,7 +158,7 @@ export class FileRaftStateStore implements RaftStateStore {
     body.copy(buf, HEADER_BYTES);
     let written = 0;
     // writeSync on a regular file writes everything or throws; buf.length bounds it.
-    while (written < buf.length) written += writeSync(this.fd, buf, written, buf.length - written, slot * SLOT_BYTES + written);
+    while (written < buf.length) written += this.fs.write(this.fd, buf, written, buf.length - written, slot * SLOT_BYTES + written);
     this.writtenSlot = slot;
     this.dirty = true;
   }
@@ -165,7 +170,7 @@ export class FileRaftStateStore implements RaftStateStore {
       this.pending = null;
     }
     this.write(state);
-    fsyncSync(this.fd);
+    this.fs.fsync(this.fd);
     this.durableSlot = this.writtenSlot;
     this.dirty = false;
   }
@@ -181,7 +186,7 @@ export class FileRaftStateStore implements RaftStateStore {
     if (!this.dirty) return;
     this.syncing = true;
     const slot = this.writtenSlot;
-    this.inFlight = fdatasyncAsync(this.fd);
+    this.inFlight = this.fs.fdatasync(this.fd);
     try {
       await this.inFlight;
     } finally {
@@ -198,6 +203,6 @@ export class FileRaftStateStore implements RaftStateStore {
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.fs.close(this.fd);
   }
 }
