@@ -10,6 +10,7 @@
 // index it covers. After a restart, entries between that index and the commit index (a crash
 // between the Raft commit and the save) are applied again from the log, so nothing is lost.
 
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RaftNode } from '../raft/index.ts';
 import type { Entry, Snapshot } from '../raft/types.ts';
@@ -22,7 +23,11 @@ import { MetadataState, type ApplyResult, type MetadataCommand, type MetadataSna
 export const metadataGroupName = '__metadata';
 
 interface Envelope {
-  /** `<node id>-<sequence>`: unique per proposer process, so a proposer recognises its own. */
+  /**
+   * `<node id>-<instance nonce>-<sequence>`: a proposer recognises its own by it. The nonce is
+   * new per instance, so an entry proposed before a restart that commits after it cannot
+   * answer a caller of the restarted broker whose sequence started again at 1.
+   */
   id: string;
   command: MetadataCommand;
 }
@@ -72,6 +77,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   private readonly listeners: MetadataListener[] = [];
   private readonly pending = new Map<string, { resolve: (r: ApplyResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private sequence = 0;
+  private readonly proposalNonce = randomBytes(8).toString('hex');
   private appliedIndex: number;
   private leader = 0;
   private readonly proposalTimeoutMs: number;
@@ -130,7 +136,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   propose(command: MetadataCommand): Promise<ApplyResult> {
     const node = this.node;
     if (node === null) return Promise.reject(new NotControllerError(0));
-    const envelope: Envelope = { id: `${this.nodeId}-${++this.sequence}`, command };
+    const envelope: Envelope = { id: `${this.nodeId}-${this.proposalNonce}-${++this.sequence}`, command };
     const proposed = node.forwardProposal([encodeMetadataEntry(envelope)]);
     if (!proposed.ok) {
       if (proposed.reason === 'noLeader' || proposed.reason === 'notLeader') return Promise.reject(new NotControllerError(this.leader));
