@@ -39,8 +39,8 @@ function fmt(n: number): string {
 async function pair(internGroups: boolean): Promise<{ a: TcpTransport; b: TcpTransport; received: () => number }> {
   let received = 0;
   const common = { listenHost: '127.0.0.1', listenPort: 0, peers: new Map<number, string>(), clusterSecret: 'bench-secret', logger: silent, internGroups };
-  const a = new TcpTransport({ ...common, nodeId: 1 });
-  const b = new TcpTransport({ ...common, nodeId: 2 });
+  const a = new TcpTransport({ ...common, nodeId: 1, storageId: disk1 });
+  const b = new TcpTransport({ ...common, nodeId: 2, storageId: disk2 });
   b.onMessage(() => {
     received++;
   });

@@ -6,9 +6,12 @@
 // By default messages pass through the binary codec, so a receiver never shares objects with
 // the sender (as over a socket) and every in-memory test also exercises the codec.
 
+import type { Logger } from 'pino';
+import { LogOnce } from '../log/index.ts';
 import type { Message } from '../raft/types.ts';
 import { decodeMessage, encodeMessage, messageSize, MESSAGES_FRAME_OVERHEAD_BYTES, STRING_BYTES_MAX } from './codec.ts';
 import { checkStorageId } from './handshake.ts';
+import { admitStorageIdClaim } from './storage-id-claims.ts';
 import {
   checkNodeId,
   resolveLimits,
@@ -27,6 +30,8 @@ export interface MemoryHubOptions {
   limits?: Partial<TransportLimits>;
   /** Randomness for setDropRate(), in [0, 1); seed it for reproducible faults. */
   random?: () => number;
+  /** Where receivers log what they drop as bad input (once per key and minute); default: nowhere. */
+  logger?: Logger;
 }
 
 interface InFlightItem {
@@ -37,6 +42,8 @@ interface InFlightItem {
 
 interface InFlightFrame {
   from: number;
+  /** The sender's storage id, as a TCP connection's handshake would have authenticated it. */
+  fromStorageId: string;
   to: number;
   items: InFlightItem[];
   bytes: number;
@@ -49,6 +56,8 @@ export class MemoryHub {
   private readonly delivery: 'auto' | 'manual';
   readonly useCodec: boolean;
   private readonly random: () => number;
+  /** @internal */
+  readonly logger: Logger | null;
   private readonly nodes = new Map<number, MemoryTransport>();
   private readonly queue: InFlightFrame[] = [];
   private queueHead = 0;
@@ -67,6 +76,7 @@ export class MemoryHub {
     this.delivery = opts.delivery ?? 'auto';
     this.useCodec = opts.useCodec ?? true;
     this.random = opts.random ?? Math.random;
+    this.logger = opts.logger ?? null;
   }
 
   /**
@@ -213,7 +223,7 @@ export class MemoryHub {
       }
       batch.push({ group: item.group, msg });
     }
-    receiver.receive(frame.from, batch, frame.bytes);
+    receiver.receive(frame.from, frame.fromStorageId, batch, frame.bytes);
   }
 }
 
@@ -233,6 +243,7 @@ function emptyStats(nodeId: number): PeerStatus {
     droppedDisconnected: 0,
     droppedQueueFull: 0,
     droppedTooLarge: 0,
+    droppedWrongStorageId: 0,
     queuedBytes: 0,
   };
 }
@@ -251,6 +262,7 @@ export class MemoryTransport implements PeerTransport {
   private readonly peers = new Map<number, MemPeer>();
   private handler: MessageHandler | null = null;
   private identityHandler: PeerIdentityHandler | null = null;
+  private readonly logOnce: LogOnce | null;
   private closed = false;
   droppedUnknownPeer = 0;
   droppedNoHandler = 0;
@@ -260,6 +272,7 @@ export class MemoryTransport implements PeerTransport {
     this.hub = hub;
     this.nodeId = nodeId;
     this.storageId = storageId;
+    this.logOnce = hub.logger === null ? null : new LogOnce(hub.logger.child({ component: 'transport', node_id: nodeId }), { intervalMs: 60_000 });
   }
 
   hasPeer(id: number): boolean {
@@ -354,12 +367,12 @@ export class MemoryTransport implements PeerTransport {
       peer.stats.framesOut++;
       peer.stats.messagesOut += queue.length;
       peer.stats.bytesOut += bytes;
-      this.hub.enqueue({ from: this.nodeId, to: id, items, bytes });
+      this.hub.enqueue({ from: this.nodeId, fromStorageId: this.storageId, to: id, items, bytes });
     }
   }
 
   /** @internal Called by the hub. */
-  receive(from: number, batch: Array<{ group: string; msg: Message }>, bytes: number): void {
+  receive(from: number, fromStorageId: string, batch: Array<{ group: string; msg: Message }>, bytes: number): void {
     const peer = this.peers.get(from);
     if (peer === undefined || this.closed) return;
     peer.stats.framesIn++;
@@ -370,7 +383,9 @@ export class MemoryTransport implements PeerTransport {
       this.droppedNoHandler += batch.length;
       return;
     }
-    for (const item of batch) handler(from, item.group, item.msg);
+    for (const item of batch) {
+      if (admitStorageIdClaim(from, fromStorageId, item.group, item.msg, peer.stats, this.logOnce)) handler(from, item.group, item.msg);
+    }
   }
 
   peerStatus(): PeerStatus[] {

@@ -28,6 +28,7 @@ import {
   type Outgoing,
 } from './codec.ts';
 import { FrameDecoder, FrameError, FrameType, encodeFrame, type Frame } from './frame.ts';
+import { admitStorageIdClaim } from './storage-id-claims.ts';
 import {
   HANDSHAKE_FRAME_BYTES_MAX,
   PROTOCOL_VERSION,
@@ -165,6 +166,7 @@ function emptyStats(nodeId: number, address: string): PeerStatus {
     droppedDisconnected: 0,
     droppedQueueFull: 0,
     droppedTooLarge: 0,
+    droppedWrongStorageId: 0,
     queuedBytes: 0,
   };
 }
@@ -741,8 +743,11 @@ export class TcpTransport implements PeerTransport {
       this.droppedNoHandler += batch.length;
       return;
     }
+    const authenticated = conn.peerStorageId!;
     // Exceptions from the handler are the host's bugs and propagate (they are not bad input).
-    for (const item of batch) handler(peer.id, item.group, item.msg);
+    for (const item of batch) {
+      if (admitStorageIdClaim(peer.id, authenticated, item.group, item.msg, peer.stats, this.logOnce)) handler(peer.id, item.group, item.msg);
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -41,6 +41,11 @@ export interface PeerStatus {
   droppedQueueFull: number;
   /** Messages dropped because they alone exceed the frame limit (raise maxFrameBytes or lower Raft's maxSizePerMsg). */
   droppedTooLarge: number;
+  /**
+   * Messages received and dropped because their storageId is neither the one this peer's
+   * handshake authenticated nor a group storage id under it (logged once per peer).
+   */
+  droppedWrongStorageId: number;
   /** Bytes queued by send() and not yet flushed. */
   queuedBytes: number;
 }

@@ -33,7 +33,7 @@ function startBroker(hub: MemoryHub, dir: string, id: number, saved: { checkpoin
   const storage = RaftLogStorage.open(join(dir, `node${id}`), logConfig({ flush: { mode: 'none', intervalMs: 1000 } }), { storageId: `disk-${id}` });
   if (bootstrap) storage.bootstrap({ voters: ids.map((v) => ({ id: v, storageId: `disk-${v}` })), learners: [] });
   const node = new RaftNode({ id, electionTicks: 10, heartbeatTicks: 1 }, storage, new Rng(id));
-  const transport = hub.connect(id, ids.filter((o) => o !== id));
+  const transport = hub.connect(id, ids.filter((o) => o !== id), `disk-${id}`);
   const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
   const group = new MetadataGroup({
     nodeId: id,

@@ -31,7 +31,7 @@ function startCluster(hub: MemoryHub): Map<number, Replica> {
     const storage = RaftLogStorage.inMemory(`disk-${id}`);
     storage.bootstrap({ voters, learners: [] });
     const node = new RaftNode({ id, electionTicks: 10, heartbeatTicks: 1 }, storage, new Rng(id));
-    const transport = hub.connect(id, ids.filter((other) => other !== id));
+    const transport = hub.connect(id, ids.filter((other) => other !== id), `disk-${id}`);
     const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
     const applied: string[] = [];
     host.addGroup(group, node, storage, {

@@ -28,7 +28,7 @@ function start(hub: MemoryHub): Replica[] {
     const storage = RaftLogStorage.inMemory(`disk-${id}`);
     storage.bootstrap({ voters: ids.map((v) => ({ id: v, storageId: `disk-${v}` })), learners: [] });
     const node = new RaftNode({ id, electionTicks: 10, heartbeatTicks: 1 }, storage, new Rng(100 + id));
-    const transport = hub.connect(id, ids.filter((o) => o !== id));
+    const transport = hub.connect(id, ids.filter((o) => o !== id), `disk-${id}`);
     const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
     const partition = new ReplicatedPartition('orders', 0, storage, id, () => host.kick());
     partition.attach(node);

@@ -6,7 +6,7 @@ import { MemoryHub } from '../../../src/transport/memory.ts';
 import { backoffDelayMs, resolveLimits } from '../../../src/transport/types.ts';
 import { newMessage } from '../../../src/raft/message.ts';
 import type { Message } from '../../../src/raft/types.ts';
-import { Rng, waitFor } from './helpers.ts';
+import { memoryLogger, Rng, waitFor } from './helpers.ts';
 
 function collect(hub: MemoryHub, ids: number[]) {
   const got = new Map<number, Array<{ from: number; group: string; msg: Message }>>();
@@ -181,4 +181,34 @@ test('memory identity: peers see the storage id given at hub.connect; partition,
   hub.connect(2, [1, 3], 'disk-2-wiped');
   assert.deepEqual(seen.get(1)!.at(-1), [2, 'disk-2-wiped']);
   assert.throws(() => hub.connect(4, [], 'x'.repeat(65)), /at most 64/);
+});
+
+test("memory: a message whose storageId is not the sender's authenticated id (nor a group id under it) is dropped, counted and logged once (issue 9 item 8)", () => {
+  const { logger, lines } = memoryLogger();
+  const hub = new MemoryHub({ delivery: 'manual', logger });
+  const t1 = hub.connect(1, [2], 'disk-1');
+  const t2 = hub.connect(2, [1], 'disk-2');
+  const got: string[] = [];
+  t2.onMessage((_from, _group, msg) => got.push(msg.storageId));
+  const claims = ['disk-1', 'disk-1/orders-0.1', '', 'disk-9', 'disk-1x', 'disk-1/', 'disk-2', 'disk-9'];
+  for (const storageId of claims) t1.send(2, 'g', { ...newMessage('hb', 1, 2, 1), storageId });
+  t1.flush();
+  hub.deliver();
+  // '' is what a message built outside the core carries; the core stamps its own id on every message.
+  assert.deepEqual(got, ['disk-1', 'disk-1/orders-0.1', '']);
+  assert.equal(t2.peerStatus().find((p) => p.nodeId === 1)!.droppedWrongStorageId, 5);
+  const warned = lines.filter((l) => /storage id/.test(l.msg));
+  assert.equal(warned.length, 1, 'logged once per peer');
+  assert.equal(warned[0]!.peer, 1);
+  assert.equal(warned[0]!.authenticated, 'disk-1');
+  assert.equal(warned[0]!.storage_id, 'disk-9');
+  // A peer that announced no storage id has no identity to claim: only '' passes.
+  const t3 = hub.connect(3, [2], '');
+  t2.setPeers(new Map([[1, 'memory'], [3, 'memory']]));
+  t3.send(2, 'g', { ...newMessage('hb', 3, 2, 1), storageId: 'disk-1' });
+  t3.send(2, 'g', { ...newMessage('hb', 3, 2, 1), storageId: '' });
+  t3.flush();
+  hub.deliver();
+  assert.deepEqual(got.slice(3), ['']);
+  assert.equal(t2.peerStatus().find((p) => p.nodeId === 3)!.droppedWrongStorageId, 1);
 });

@@ -297,7 +297,7 @@ test('limits: the per-peer queue drops the newest messages beyond maxQueuedBytes
     mesh([a, b]);
     await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
     // Each heartbeat is about 60 bytes, so about 16 fit in 1000 bytes.
-    for (let i = 1; i <= 100; i++) a.t.send(2, 'g', { ...newMessage('hb', 1, 2, 1), commit: i, storageId: 'x'.repeat(50) });
+    for (let i = 1; i <= 100; i++) a.t.send(2, 'g', { ...newMessage('hb', 1, 2, 1), commit: i, storageId: `disk-1/${'x'.repeat(43)}` });
     const s = status(a, 2);
     assert.ok(s.queuedBytes <= 1000, `queued ${s.queuedBytes} bytes`);
     assert.ok(s.droppedQueueFull > 50 && s.droppedQueueFull < 100, `dropped ${s.droppedQueueFull}`);
@@ -705,4 +705,27 @@ test('config: a storage id over 64 bytes is refused at construction (host bug)',
     () => new TcpTransport({ nodeId: 1, listenHost: '127.0.0.1', listenPort: 0, peers: new Map(), clusterSecret: SECRET, storageId: 'x'.repeat(65), logger }),
     /at most 64/,
   );
+});
+
+test("storage ids: a message whose storageId is not the one the peer's handshake authenticated (nor a group id under it) is dropped, counted and logged once (issue 9 item 8)", async () => {
+  const a = await startNode(1);
+  const b = await startNode(2);
+  try {
+    mesh([a, b]);
+    await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
+    const claims = ['disk-1', 'disk-1/orders-0.1', '', 'disk-9', 'disk-1x', 'disk-1/', 'disk-2', 'disk-9'];
+    for (const storageId of claims) a.t.send(2, 'g', { ...newMessage('hb', 1, 2, 1), storageId });
+    a.t.send(2, 'g', { ...newMessage('hb', 1, 2, 1), commit: 99, storageId: 'disk-1' });
+    a.t.flush();
+    await waitFor(() => b.got.some((g) => g.msg.commit === 99), 'the last message');
+    assert.deepEqual(b.got.map((g) => g.msg.storageId), ['disk-1', 'disk-1/orders-0.1', '', 'disk-1']);
+    assert.equal(status(b, 1).droppedWrongStorageId, 5);
+    assert.equal(connected(b, 1), true, 'the connection stays up: the other messages of the frame were fine');
+    const warned = logged(b, /storage id/);
+    assert.equal(warned.length, 1, 'logged once per peer');
+    assert.equal(warned[0]!.peer, 1);
+    assert.equal(warned[0]!.authenticated, 'disk-1');
+  } finally {
+    await closeAll(a, b);
+  }
 });
