@@ -28,6 +28,7 @@ import { RawClient } from './lib/raw-client.ts';
 import { buildBatch } from './lib/record-batch.ts';
 import { produceAtRate, produceFlatOut, type ProduceResult } from './lib/producer.ts';
 import { cpuSeconds, selfCpuSeconds } from './lib/proc.ts';
+import { describeRaftGroup } from '../src/partition/group-names.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -414,7 +415,8 @@ function becameLeaderAt(cluster: TestCluster, group: string, sinceWallMs: number
   for (const m of cluster.members) {
     if (m.nodeId === excluding) continue;
     for (const l of m.broker.jsonLogs()) {
-      if (l.msg !== 'became leader' || l.group !== group) continue;
+      // Log lines name the Raft group with its topic id: `<topic>-<partition>@<topicId>`.
+      if (l.msg !== 'became leader' || typeof l.group !== 'string' || describeRaftGroup(l.group).group !== group) continue;
       // The broker logs ISO times (src/log/logger.ts).
       const t = typeof l.time === 'string' ? Date.parse(l.time) : Number(l.time);
       if (t >= sinceWallMs) first = Math.min(first, t);

@@ -20,6 +20,7 @@ import type { ConfChange } from '../raft/types.ts';
 import { TcpTransport, parseAddress } from '../transport/tcp.ts';
 import { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
+import { describeRaftGroup } from '../partition/group-names.ts';
 import type { FlushMode } from '../partition/partition.ts';
 import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
@@ -277,7 +278,7 @@ export class ClusterNode {
     ];
     for (const replica of this.replicas.allReplicas()) {
       const assignment = this.metadata.state.topic(replica.topic)?.assignments[replica.index] ?? [];
-      groups.push({ name: `${replica.topic}-${replica.index}`, node: replica.raft, wanted: assignment, voter: () => true });
+      groups.push({ name: this.replicas.groupNameOf(replica), node: replica.raft, wanted: assignment, voter: () => true });
     }
     let changed = false;
     for (const { name, node, wanted, voter } of groups) {
@@ -305,9 +306,12 @@ export class ClusterNode {
     if (changed) this.host.kick();
   }
 
-  /** Every Raft group's state on this broker (metadata first). */
+  /** Every Raft group's state on this broker (metadata first); partition groups as `<topic>-<partition>` with their topic id. */
   groupStatuses(): GroupStatus[] {
-    return this.host.statuses().sort((a, b) => (a.group === metadataGroupName ? -1 : b.group === metadataGroupName ? 1 : a.group < b.group ? -1 : 1));
+    return this.host
+      .statuses()
+      .map((s) => ({ ...s, ...describeRaftGroup(s.group) }))
+      .sort((a, b) => (a.group === metadataGroupName ? -1 : b.group === metadataGroupName ? 1 : a.group < b.group ? -1 : 1));
   }
 
   connectedPeers(): Set<number> {

@@ -17,6 +17,11 @@ export interface GroupFollowerStatus {
 export interface GroupStatus {
   /** `__metadata` or `<topic>-<partition>`. */
   group: string;
+  /**
+   * A partition group's topic id: which incarnation of the topic it is (a topic deleted and
+   * created again has a new one). On the wire the group is named `<topic>-<partition>@<topicId>`.
+   */
+  topicId?: string;
   state: 'follower' | 'preCandidate' | 'candidate' | 'leader';
   term: number;
   /** 0 when no leader is known. */

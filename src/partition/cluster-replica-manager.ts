@@ -8,6 +8,10 @@
 // from the replicated metadata). A replica whose disk was wiped has a new storage id, so it
 // starts empty with no configuration and never votes as its old self.
 //
+// Each incarnation of a topic (a new topic id after a delete and create under the same name) has
+// its own groups: the Raft group name carries the topic id (group-names.ts), and the founding
+// entries name the group, so a log founded for another incarnation is never hosted.
+//
 // Clients may only use a partition's leader, so `partition()` answers for led partitions only;
 // the handlers turn "not here" into NOT_LEADER_OR_FOLLOWER. The preferred leader (the first
 // replica of the assignment) campaigns when its group is founded, and a leader that is not the
@@ -19,13 +23,12 @@ import type { MetadataState, TopicRecord } from '../cluster/metadata-state.ts';
 import type { RaftHost } from '../cluster/raft-host.ts';
 import { RaftNode, Rng } from '../raft/index.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
-import { RaftLogStorage } from './raft-log-storage.ts';
+import { foundingGroup, RaftLogStorage } from './raft-log-storage.ts';
 import { FileRaftStateStore } from './raft-state-store.ts';
 import { ReplicatedPartition } from './replicated-partition.ts';
-import { HostedReplicas, partitionGroupName, type HostedReplicasOptions } from './hosted-replicas.ts';
+import { HostedReplicas, type HostedReplicasOptions } from './hosted-replicas.ts';
+import { partitionKey, raftGroupName } from './group-names.ts';
 import type { LeaderView, PartitionReplica, Replicas } from './replicas.ts';
-
-export { partitionGroupName } from './hosted-replicas.ts';
 
 export interface RaftTiming {
   electionTicks: number;
@@ -57,13 +60,18 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
   }
 
   partition(topic: string, index: number): PartitionReplica | undefined {
-    const replica = this.replicas.get(partitionGroupName(topic, index));
+    const replica = this.replicas.get(partitionKey(topic, index));
     return replica?.isLeader ? replica : undefined;
   }
 
   /** The hosted replica whether or not it leads (status, tests). */
   replica(topic: string, index: number): ReplicatedPartition | undefined {
-    return this.replicas.get(partitionGroupName(topic, index));
+    return this.replicas.get(partitionKey(topic, index));
+  }
+
+  /** The Raft group name of a hosted replica (its topic incarnation's). */
+  groupNameOf(replica: ReplicatedPartition): string {
+    return raftGroupName({ name: replica.topic, topicId: this.topicIdOf(replica) }, replica.index);
   }
 
   allReplicas(): ReplicatedPartition[] {
@@ -71,7 +79,7 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
   }
 
   leaderOf(topic: string, index: number): LeaderView {
-    const replica = this.replicas.get(partitionGroupName(topic, index));
+    const replica = this.replicas.get(partitionKey(topic, index));
     if (!replica || replica.leaderId === 0) return { leaderId: -1, leaderEpoch: -1, isr: [] };
     return { leaderId: replica.leaderId, leaderEpoch: replica.leaderEpoch, isr: this.inSync(replica) };
   }
@@ -97,20 +105,26 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
       if (!status.config.voters.some((m) => m.id === preferred)) continue;
       if (node.transferLeadership(preferred)) {
         transfers++;
-        this.logger.info({ group: partitionGroupName(replica.topic, replica.index), to: preferred }, 'handing leadership to the preferred replica');
+        this.logger.info({ group: this.groupNameOf(replica), to: preferred }, 'handing leadership to the preferred replica');
       }
     }
     if (transfers > 0) this.cluster.host.kick();
     return transfers;
   }
 
-  protected override dropped(replica: ReplicatedPartition): void {
-    this.cluster.host.removeGroup(partitionGroupName(replica.topic, replica.index));
+  protected override dropped(replica: ReplicatedPartition, topicId: string): void {
+    this.cluster.host.removeGroup(raftGroupName({ name: replica.topic, topicId }, replica.index));
   }
 
-  protected open(topic: TopicRecord, index: number, log: PartitionLog): ReplicatedPartition {
+  protected open(topic: TopicRecord, index: number, log: PartitionLog): ReplicatedPartition | null {
     const { nodeId, storageId, host } = this.cluster;
-    const name = partitionGroupName(topic.name, index);
+    const name = raftGroupName(topic, index);
+    // The directory says it is this incarnation's (LogManager); its log must agree.
+    const founding = foundingGroup(log);
+    if (founding !== undefined && founding !== null && founding !== name) {
+      this.logger.error({ group: name, founding, dir: log.dir }, 'the partition log was founded for another incarnation of the topic; not hosting it');
+      return null;
+    }
     const storage = new RaftLogStorage(log, new FileRaftStateStore(log.dir), { storageId, logger: this.logger });
     let founded = false;
     if (storage.lastIndex() === 0 && storage.getHardState().term === 0) {
@@ -118,7 +132,7 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
       const founders = topic.founders?.[index];
       const mine = assignment.indexOf(nodeId);
       if (founders && founders[mine] === storageId && founders.every((id) => id !== '')) {
-        storage.bootstrap({ voters: assignment.map((id, k) => ({ id, storageId: founders[k] })), learners: [] });
+        storage.bootstrap({ voters: assignment.map((id, k) => ({ id, storageId: founders[k] })), learners: [] }, name);
         founded = true;
       } else {
         this.logger.warn(

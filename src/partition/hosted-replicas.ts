@@ -3,6 +3,12 @@
 // logs of partitions the metadata no longer has (a topic deleted just before a crash) are removed.
 // Each log's segment size and retention come from its topic's configs.
 //
+// Topic incarnations (issue 9): a topic deleted and created again under the same name has a new
+// topic id. A replica is opened only over a log of its own topic id (LogManager.openLog): when
+// the directory still belongs to the old incarnation, or its deletion still runs, the replica is
+// opened once that deletion has freed the name. Until then the partition is simply not hosted
+// here (clients get a retriable error, Raft messages for its group are dropped and resent).
+//
 // What a replica is differs by mode, so subclasses make them: a single-node Partition
 // (ReplicaManager) or a partition Raft group (ClusterReplicaManager).
 
@@ -14,6 +20,7 @@ import type { Log } from '../storage/log.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import { effectiveTopicConfig, type TopicConfigDefaults } from '../broker/topic-configs.ts';
 import type { FlushMode } from './partition.ts';
+import { partitionKey } from './group-names.ts';
 
 export interface HostedReplicasOptions {
   nodeId: number;
@@ -35,18 +42,19 @@ export interface HostedReplica {
   abandon(): Promise<void>;
 }
 
-/** A replica's name: `<topic>-<index>`, also its Raft group's name (unambiguous: the index has no '-'). */
-export function partitionGroupName(topic: string, index: number): string {
-  return `${topic}-${index}`;
-}
-
 export abstract class HostedReplicas<R extends HostedReplica> {
   protected readonly options: HostedReplicasOptions;
   protected readonly logger: Logger;
   protected readonly logs: LogManager;
-  /** By partitionGroupName. */
+  /** By partitionKey: the current incarnation's replica only. */
   protected readonly replicas = new Map<string, R>();
-  private readonly topicConfigs = new Map<string, Record<string, string>>();
+  /** By partitionKey: the topic id of the hosted replica. */
+  private readonly topicIds = new Map<string, string>();
+  /** The topics known here by name, as last applied (configs, and which incarnation is current). */
+  private readonly topics = new Map<string, TopicRecord>();
+  /** Replicas waiting for a deletion to free their directory name. */
+  private readonly waiting = new Set<Promise<void>>();
+  private closing = false;
 
   constructor(options: HostedReplicasOptions, logger: Logger) {
     this.options = options;
@@ -59,24 +67,41 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     });
   }
 
-  /** Makes the replica of a partition assigned here, over its (possibly new) log. */
-  protected abstract open(topic: TopicRecord, index: number, log: PartitionLog): R;
+  /**
+   * Makes the replica of a partition assigned here, over its (possibly new) log; null when it
+   * must not be hosted (the subclass logged why).
+   */
+  protected abstract open(topic: TopicRecord, index: number, log: PartitionLog): R | null;
 
   /** Called when a replica leaves the map (its topic was deleted, or the broker stops). */
-  protected dropped(replica: R): void {
+  protected dropped(replica: R, topicId: string): void {
     void replica;
+    void topicId;
   }
 
-  /** Opens a replica for every partition assigned here and removes logs of partitions the metadata lost. */
+  /** The topic id of a hosted replica's incarnation. */
+  protected topicIdOf(replica: R): string {
+    return this.topicIds.get(partitionKey(replica.topic, replica.index)) ?? '';
+  }
+
+  /**
+   * Removes logs of partitions the metadata lost, opens a replica for every partition assigned
+   * here, and resolves once they are open (including those that waited for a deletion).
+   */
   async start(state: MetadataState): Promise<void> {
-    for (const topic of state.allTopics()) this.ensurePartitions(topic);
-    for (const { topic, partition } of this.logs.partitions()) {
+    const removals: Promise<boolean>[] = [];
+    for (const { topic, partition, topicId } of this.logs.partitions()) {
       const record = state.topic(topic);
       if (!record || partition >= record.partitionCount || !record.assignments[partition].includes(this.options.nodeId)) {
-        this.logger.warn({ topic, partition }, 'removing the log of a partition the metadata no longer has');
-        await this.logs.deleteLog(topic, partition);
+        this.logger.warn({ topic, partition, topicId }, 'removing the log of a partition the metadata no longer has');
+        removals.push(this.logs.deleteLog(topic, partition));
       }
     }
+    // Logs of another incarnation of an assigned partition are found (and removed) here.
+    for (const topic of state.allTopics()) this.ensurePartitions(topic);
+    await Promise.all(removals);
+    // Bounded: a waiting replica opens (or gives up) once its one deletion is done.
+    for (let pass = 0; pass < 10 && this.waiting.size > 0; pass++) await Promise.all([...this.waiting]);
   }
 
   /** Follows a metadata change that was just applied. */
@@ -89,7 +114,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
         break;
       }
       case 'deleteTopic':
-        this.dropTopic(command.name).catch((err: unknown) => this.logger.error({ err, topic: command.name }, 'removing a deleted topic failed'));
+        this.dropTopic(command.name);
         break;
       case 'initCluster':
       case 'registerBroker':
@@ -110,36 +135,71 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const all = [...this.replicas.values()];
+    for (const replica of all) this.dropped(replica, this.topicIdOf(replica));
     this.replicas.clear();
-    for (const replica of all) this.dropped(replica);
+    this.topicIds.clear();
     await Promise.all(all.map((r) => r.close()));
     await this.logs.closeAll();
   }
 
   private ensurePartitions(topic: TopicRecord): void {
-    this.topicConfigs.set(topic.name, topic.configs);
+    this.topics.set(topic.name, topic);
     for (let index = 0; index < topic.partitionCount; index++) {
-      const name = partitionGroupName(topic.name, index);
-      if (topic.assignments[index].includes(this.options.nodeId) && !this.replicas.has(name)) {
-        this.replicas.set(name, this.open(topic, index, this.logs.createLog(topic.name, index)));
+      if (topic.assignments[index].includes(this.options.nodeId) && !this.replicas.has(partitionKey(topic.name, index))) {
+        this.openReplica(topic, index);
       }
     }
   }
 
-  private async dropTopic(topic: string): Promise<void> {
-    this.topicConfigs.delete(topic);
+  private openReplica(topic: TopicRecord, index: number): void {
+    const fields = { topic: topic.name, partition: index, topicId: topic.topicId };
+    try {
+      const opened = this.logs.openLog(topic.name, index, topic.topicId);
+      if ('deleting' in opened) {
+        this.openAfter(opened.deleting, topic, index);
+        return;
+      }
+      const replica = this.open(topic, index, opened.log);
+      if (replica === null) return;
+      this.replicas.set(partitionKey(topic.name, index), replica);
+      this.topicIds.set(partitionKey(topic.name, index), topic.topicId);
+    } catch (err) {
+      // Never into the metadata apply that called us: that would stop every group of the broker.
+      this.logger.error({ ...fields, err }, 'partition replica not opened');
+    }
+  }
+
+  /** Opens the replica once `deletion` freed its directory name, if its incarnation is still current. */
+  private openAfter(deletion: Promise<void>, topic: TopicRecord, index: number): void {
+    const waiting = deletion.then(() => {
+      const current = this.topics.get(topic.name);
+      if (this.closing || current?.topicId !== topic.topicId || this.replicas.has(partitionKey(topic.name, index))) return;
+      if (index < current.partitionCount && current.assignments[index].includes(this.options.nodeId)) this.openReplica(current, index);
+    });
+    this.waiting.add(waiting);
+    void waiting.then(() => this.waiting.delete(waiting));
+  }
+
+  private dropTopic(topic: string): void {
+    this.topics.delete(topic);
     const doomed = [...this.replicas.values()].filter((r) => r.topic === topic);
     for (const replica of doomed) {
-      this.replicas.delete(partitionGroupName(topic, replica.index));
-      this.dropped(replica);
+      const key = partitionKey(topic, replica.index);
+      const topicId = this.topicIdOf(replica);
+      this.replicas.delete(key);
+      this.topicIds.delete(key);
+      this.dropped(replica, topicId);
+      // The name stays busy until the replica has let go and the directory is renamed away.
+      void this.logs.deleteLog(topic, replica.index, replica.abandon());
     }
-    await Promise.all(doomed.map((r) => r.abandon()));
-    await this.logs.deleteTopic(topic);
+    // Logs of the topic without a replica (another incarnation's, found at start-up) go too.
+    void this.logs.deleteTopic(topic);
   }
 
   private logConfigFor(topic: string): LogConfig {
-    const effective = effectiveTopicConfig(this.topicConfigs.get(topic) ?? {}, this.options.topicDefaults);
+    const effective = effectiveTopicConfig(this.topics.get(topic)?.configs ?? {}, this.options.topicDefaults);
     return {
       segmentBytes: effective.segmentBytes,
       indexIntervalBytes: this.options.indexIntervalBytes,

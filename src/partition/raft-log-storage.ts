@@ -52,6 +52,19 @@ export function encodeSnapshotData(d: PartitionSnapshotData): Uint8Array {
   return new TextEncoder().encode(JSON.stringify({ offset: d.offset, logStartOffset: d.logStartOffset }));
 }
 
+/**
+ * The group a log's founding entries name (their context), read from entry 1: null for a log
+ * founded without one (before topic ids); undefined when the log cannot tell (empty, or entry 1
+ * is gone to retention or a snapshot install).
+ */
+export function foundingGroup(log: RaftIndexedLog): string | null | undefined {
+  if (log.firstRaftIndex !== 1 || log.lastRaftIndex < 1) return undefined;
+  const [first] = log.entries(1, 2, NO_LIMIT);
+  const entry = decodeEntry(first.index, first.term, first.batch);
+  if (entry.type !== 'config') return undefined;
+  return decodeConfChange(entry.data).context ?? null;
+}
+
 export function decodeSnapshotData(data: Uint8Array): PartitionSnapshotData {
   const v = JSON.parse(new TextDecoder().decode(data)) as PartitionSnapshotData;
   invariant(Number.isSafeInteger(v.offset) && v.offset >= 0 && Number.isSafeInteger(v.logStartOffset), 'malformed partition snapshot data');
@@ -251,10 +264,13 @@ export class RaftLogStorage implements Storage {
 
   // ---------------------------------------------------------------- write side (the host, from Ready)
 
-  /** Writes the configuration of a brand-new group as committed config entries (MemoryStorage.bootstrap). */
-  bootstrap(confState: ConfState): void {
+  /**
+   * Writes the configuration of a brand-new group as committed config entries
+   * (MemoryStorage.bootstrap); `context` names the group in each of them (foundingGroup).
+   */
+  bootstrap(confState: ConfState, context?: string): void {
     invariant(this.lastIndex() === 0, 'bootstrap on a storage that already has entries');
-    const ents = bootstrapEntries(confState);
+    const ents = bootstrapEntries(confState, context);
     this.append(ents);
     this.setHardState({ term: 1, vote: 0, commit: ents.length });
   }

@@ -7,7 +7,8 @@
 import type { TopicRecord } from '../cluster/metadata-state.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import { Partition } from './partition.ts';
-import { HostedReplicas, partitionGroupName, type HostedReplicasOptions } from './hosted-replicas.ts';
+import { HostedReplicas, type HostedReplicasOptions } from './hosted-replicas.ts';
+import { partitionKey } from './group-names.ts';
 import type { LeaderView, Replicas } from './replicas.ts';
 
 export type { LeaderView } from './replicas.ts';
@@ -19,11 +20,11 @@ export class ReplicaManager extends HostedReplicas<Partition> implements Replica
   }
 
   partition(topic: string, index: number): Partition | undefined {
-    return this.replicas.get(partitionGroupName(topic, index));
+    return this.replicas.get(partitionKey(topic, index));
   }
 
   leaderOf(topic: string, index: number): LeaderView {
-    return this.replicas.has(partitionGroupName(topic, index))
+    return this.replicas.has(partitionKey(topic, index))
       ? { leaderId: this.options.nodeId, leaderEpoch: 0, isr: [this.options.nodeId] }
       : { leaderId: -1, leaderEpoch: -1, isr: [] };
   }

@@ -111,7 +111,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export function encodeConfChange(cc: ConfChange): Uint8Array {
-  return encoder.encode(JSON.stringify({ type: cc.type, nodeId: cc.nodeId, storageId: cc.storageId }));
+  // JSON.stringify leaves out an undefined context: such entries keep the bytes they had before contexts.
+  return encoder.encode(JSON.stringify({ type: cc.type, nodeId: cc.nodeId, storageId: cc.storageId, context: cc.context }));
 }
 
 export function decodeConfChange(data: Uint8Array): ConfChange {
@@ -119,7 +120,8 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
   invariant(
     (v.type === 'addVoter' || v.type === 'addLearner' || v.type === 'removeNode') &&
       Number.isInteger(v.nodeId) &&
-      typeof v.storageId === 'string',
+      typeof v.storageId === 'string' &&
+      (v.context === undefined || typeof v.context === 'string'),
     'malformed config entry',
   );
   return v;

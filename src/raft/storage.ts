@@ -54,9 +54,9 @@ export class MemoryStorage implements Storage {
    * member). It goes into the log as committed config entries, not into a snapshot, so
    * a node that joins later or comes back wiped learns it by replication like any entry.
    */
-  bootstrap(confState: ConfState): void {
+  bootstrap(confState: ConfState, context?: string): void {
     invariant(this.lastIndex() === 0, 'bootstrap on a storage that already has entries');
-    const ents = bootstrapEntries(confState);
+    const ents = bootstrapEntries(confState, context);
     this.append(ents);
     this.setHardState({ term: 1, vote: 0, commit: ents.length });
   }
@@ -158,11 +158,20 @@ export function cloneConfState(cs: ConfState): ConfState {
   };
 }
 
-/** The config entries (term 1, indexes 1..n) that found a group with this configuration. */
-export function bootstrapEntries(cs: ConfState): Entry[] {
+/**
+ * The config entries (term 1, indexes 1..n) that found a group with this configuration. Each
+ * carries `context` when given (a partition group's name, naming its topic incarnation).
+ */
+export function bootstrapEntries(cs: ConfState, context?: string): Entry[] {
   invariant(cs.voters.length > 0, 'bootstrap needs at least one voter');
   const out: Entry[] = [];
-  for (const m of cs.voters) out.push({ index: out.length + 1, term: 1, type: 'config', data: encodeConfChange({ type: 'addVoter', nodeId: m.id, storageId: m.storageId }) });
-  for (const m of cs.learners) out.push({ index: out.length + 1, term: 1, type: 'config', data: encodeConfChange({ type: 'addLearner', nodeId: m.id, storageId: m.storageId }) });
+  const entry = (type: 'addVoter' | 'addLearner', m: { id: number; storageId: string }): Entry => ({
+    index: out.length + 1,
+    term: 1,
+    type: 'config',
+    data: encodeConfChange({ type, nodeId: m.id, storageId: m.storageId, context }),
+  });
+  for (const m of cs.voters) out.push(entry('addVoter', m));
+  for (const m of cs.learners) out.push(entry('addLearner', m));
   return out;
 }

@@ -45,6 +45,11 @@ export interface ConfChange {
   nodeId: number;
   /** The storage identity the group will accept for this node; ignored by removeNode. */
   storageId: string;
+  /**
+   * Opaque to Raft (etcd's ConfChange.Context): the founding entries of a partition group name
+   * the group they found, so the log proves which topic incarnation it belongs to.
+   */
+  context?: string;
 }
 
 export type MessageType =

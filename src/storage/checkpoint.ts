@@ -48,9 +48,14 @@ export function readCheckpoint(dir: string, logger: LogLike): Checkpoint | null 
 }
 
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
-  const path = join(dir, CHECKPOINT_FILE);
+  writeFileDurablySync(dir, CHECKPOINT_FILE, JSON.stringify({ version: VERSION, ...checkpoint }) + '\n');
+}
+
+/** Replaces `dir/name` atomically and durably: temp file, fsync, rename, fsync of the directory. */
+export function writeFileDurablySync(dir: string, name: string, text: string): void {
+  const path = join(dir, name);
   const tmp = path + TMP_SUFFIX;
-  const body = Buffer.from(JSON.stringify({ version: VERSION, ...checkpoint }) + '\n');
+  const body = Buffer.from(text);
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, body, 0, body.length, 0);

@@ -8,6 +8,8 @@ export const TIME_INDEX_SUFFIX = '.timeindex';
 /** The segment's place in the Raft index space (raft-sidecar.ts). */
 export const RAFT_SUFFIX = '.raft';
 export const CHECKPOINT_FILE = 'partition.checkpoint';
+/** The topic id the partition directory belongs to (partition-metadata.ts). */
+export const PARTITION_METADATA_FILE = 'partition.metadata';
 export const TMP_SUFFIX = '.tmp';
 
 const BASE_NAME_DIGITS = 20;
@@ -15,6 +17,8 @@ const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex|raft)$/;
 /** Kafka's legal topic characters and length. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const PARTITION_DIR = /^(.+)-(\d{1,9})$/;
+/** `<topic>-<partition>.<32 hex digits>-delete`: a partition directory marked for deletion (Kafka's form). */
+const DELETED_DIR = /^(.+)-(\d{1,9})\.[0-9a-f]{32}-delete$/;
 
 export function segmentBaseName(baseOffset: number): string {
   if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) throw new RangeError(`bad base offset ${baseOffset}`);
@@ -59,4 +63,20 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
   const m = PARTITION_DIR.exec(name);
   if (!m || !isValidTopicName(m[1])) return null;
   return { topic: m[1], partition: Number(m[2]) };
+}
+
+/**
+ * The name a partition directory is renamed to when its deletion starts: once renamed, the
+ * partition's own name is free for a new topic of that name, and a restart finds the marked
+ * directory and finishes the deletion. `uniqueId` is 32 hex digits (a random UUID).
+ */
+export function deletedPartitionDirName(name: string, uniqueId: string): string {
+  if (parsePartitionDirName(name) === null || !/^[0-9a-f]{32}$/.test(uniqueId)) throw new RangeError(`bad deletion name for ${JSON.stringify(name)}`);
+  return `${name}.${uniqueId}-delete`;
+}
+
+/** True for a directory name made by deletedPartitionDirName. */
+export function isDeletedPartitionDirName(name: string): boolean {
+  const m = DELETED_DIR.exec(name);
+  return m !== null && isValidTopicName(m[1]);
 }

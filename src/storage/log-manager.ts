@@ -1,13 +1,26 @@
-// Every partition log under one data directory: `<data_dir>/<topic>-<partition>/`.
+// Every partition log under one data directory: `<data_dir>/<topic>-<partition>/`, each with a
+// `partition.metadata` naming the topic id it belongs to (docs/storage.md, "Topic incarnations").
 // The caller owns the clock (runRetention(nowMs)) and the topic configs (configFor).
+//
+// A topic deleted and created again under the same name is a new incarnation with a new topic
+// id, and its partitions reuse the directory names. So:
+//   - openLog() is asked for a topic id and never returns another incarnation's log: a directory
+//     of another incarnation is deleted first, and the caller is told to wait for that;
+//   - a deletion closes the log, renames the directory to `<name>.<uuid>-delete` and fsyncs the
+//     data dir (from then on the name is free), then removes the renamed directory in the
+//     background. A directory is never reused while its deletion runs;
+//   - open() finishes deletions a crash interrupted (directories still marked `-delete`).
 
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fsyncDirSync } from './checkpoint.ts';
-import { parsePartitionDirName, partitionDirName } from './file-names.ts';
+import { deletedPartitionDirName, isDeletedPartitionDirName, parsePartitionDirName, partitionDirName } from './file-names.ts';
 import { SILENT_LOGGER, type LogConfig, type LogLike } from './log-config.ts';
 import type { RetentionResult } from './log.ts';
 import { PartitionLog } from './partition-log.ts';
+import { readPartitionTopicId, writePartitionTopicId } from './partition-metadata.ts';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -22,9 +35,27 @@ export interface PartitionKey {
   partition: number;
 }
 
+export interface PartitionDir extends PartitionKey {
+  /** The topic id in the directory's partition.metadata; null for a directory written before topic ids. */
+  topicId: string | null;
+}
+
+/** openLog's answer: the log, or the deletion of another incarnation's directory to wait for first. */
+export type OpenLogResult = { log: PartitionLog } | { deleting: Promise<void> };
+
+interface Entry {
+  key: PartitionKey;
+  topicId: string | null;
+  log: PartitionLog;
+}
+
 export class LogManager {
   readonly dataDir: string;
-  private readonly logs = new Map<string, { key: PartitionKey; log: PartitionLog }>();
+  private readonly logs = new Map<string, Entry>();
+  /** Directory name → resolves once the directory has been renamed away (the name is free). */
+  private readonly deletions = new Map<string, Promise<void>>();
+  /** Deletions not finished yet (renamed directories still being removed included). */
+  private readonly inProgress = new Set<Promise<void>>();
   private readonly configFor: (topic: string) => LogConfig;
   private readonly logger: LogLike;
 
@@ -34,17 +65,28 @@ export class LogManager {
     this.logger = options.logger ?? SILENT_LOGGER;
   }
 
-  /** Opens (and recovers) every partition directory found under dataDir. */
+  /** Finishes interrupted deletions, then opens (and recovers) every partition directory under dataDir. */
   static open(options: LogManagerOptions): LogManager {
     const manager = new LogManager(options);
     mkdirSync(options.dataDir, { recursive: true });
+    let removed = 0;
     for (const name of readdirSync(options.dataDir).sort()) {
-      const key = parsePartitionDirName(name);
       const path = join(options.dataDir, name);
-      if (key === null || !statSync(path).isDirectory()) continue;
+      if (!statSync(path).isDirectory()) continue;
+      if (isDeletedPartitionDirName(name)) {
+        // Start-up: nothing serves yet, so removing it synchronously blocks no one.
+        manager.logger.warn({ dir: path }, 'finishing an unfinished deletion of a partition directory');
+        rmSync(path, { recursive: true, force: true });
+        removed++;
+        continue;
+      }
+      const key = parsePartitionDirName(name);
+      if (key === null) continue;
+      const topicId = readPartitionTopicId(path);
       const log = PartitionLog.open(path, manager.configFor(key.topic), manager.logger);
-      manager.logs.set(name, { key, log });
+      manager.logs.set(name, { key, topicId, log });
     }
+    if (removed > 0) fsyncDirSync(options.dataDir);
     manager.logger.info({ dataDir: options.dataDir, partitions: manager.logs.size }, 'logs opened');
     return manager;
   }
@@ -53,38 +95,104 @@ export class LogManager {
     return this.logs.get(partitionDirName(topic, partition))?.log;
   }
 
-  /** Returns the existing log or creates an empty one. */
-  createLog(topic: string, partition: number, config: LogConfig = this.configFor(topic)): PartitionLog {
+  /**
+   * The log of partition `partition` of the topic incarnation `topicId`, created empty if there
+   * is none. A directory from before topic ids is adopted (its partition.metadata is written).
+   * A directory of another incarnation, or one whose deletion still runs, is never returned:
+   * the answer is then the deletion to wait for, after which the caller asks again.
+   */
+  openLog(topic: string, partition: number, topicId: string, config: LogConfig = this.configFor(topic)): OpenLogResult {
     const name = partitionDirName(topic, partition);
+    const deleting = this.deletions.get(name);
+    if (deleting !== undefined) return { deleting };
     const existing = this.logs.get(name);
-    if (existing !== undefined) return existing.log;
-    const log = PartitionLog.open(join(this.dataDir, name), config, this.logger);
+    if (existing !== undefined) {
+      if (existing.topicId === topicId) return { log: existing.log };
+      if (existing.topicId === null) {
+        writePartitionTopicId(existing.log.dir, topicId);
+        existing.topicId = topicId;
+        this.logger.warn({ topic, partition, topicId }, 'adopted a partition directory written before topic ids for the topic of that name');
+        return { log: existing.log };
+      }
+      this.logger.warn({ topic, partition, topicId: existing.topicId, currentTopicId: topicId }, 'removing the log of another incarnation of the topic');
+      void this.deleteLog(topic, partition);
+      return { deleting: this.deletions.get(name)! };
+    }
+    const dir = join(this.dataDir, name);
+    // Only a deletion that failed half-way leaves a directory we do not know; its contents are
+    // not this incarnation's.
+    if (existsSync(dir)) throw new Error(`partition directory ${dir} exists but is not an open log (a failed deletion?); not reusing it`);
+    mkdirSync(dir);
+    writePartitionTopicId(dir, topicId);
     fsyncDirSync(this.dataDir);
-    this.logs.set(name, { key: { topic, partition }, log });
-    this.logger.info({ topic, partition }, 'log created');
-    return log;
+    const log = PartitionLog.open(dir, config, this.logger);
+    this.logs.set(name, { key: { topic, partition }, topicId, log });
+    this.logger.info({ topic, partition, topicId }, 'log created');
+    return { log };
   }
 
-  partitions(): PartitionKey[] {
-    return [...this.logs.values()].map((e) => e.key);
+  partitions(): PartitionDir[] {
+    return [...this.logs.values()].map((e) => ({ ...e.key, topicId: e.topicId }));
   }
 
-  async deleteLog(topic: string, partition: number): Promise<boolean> {
+  /**
+   * Deletes a partition's log: at once it is no longer known here and its name counts as busy;
+   * after `release` (the replica letting go of the log) it is closed and its directory renamed
+   * away, which frees the name; then the directory is removed. Resolves with true when all is done,
+   * false when there was no such log or the deletion failed (logged).
+   */
+  deleteLog(topic: string, partition: number, release: Promise<unknown> = Promise.resolve()): Promise<boolean> {
     const name = partitionDirName(topic, partition);
     const entry = this.logs.get(name);
-    if (entry === undefined) return false;
+    if (entry === undefined) return Promise.resolve(false);
     this.logs.delete(name);
-    await entry.log.close();
-    PartitionLog.destroy(entry.log.dir);
-    fsyncDirSync(this.dataDir);
-    this.logger.info({ topic, partition }, 'log deleted');
-    return true;
+    const fields = { topic, partition, topicId: entry.topicId };
+    const renamed = (async () => {
+      await release.catch(() => undefined);
+      await entry.log.close().catch((err: unknown) => this.logger.warn({ ...fields, err: String(err) }, 'closing a deleted log failed; deleting it anyway'));
+      const doomed = join(this.dataDir, deletedPartitionDirName(name, randomUUID().replace(/-/g, '')));
+      renameSync(entry.log.dir, doomed);
+      fsyncDirSync(this.dataDir);
+      return doomed;
+    })();
+    const freed = renamed.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.deletions.set(name, freed);
+    void freed.then(() => {
+      if (this.deletions.get(name) === freed) this.deletions.delete(name);
+    });
+    const done = renamed.then(
+      async (doomed) => {
+        await rm(doomed, { recursive: true, force: true });
+        fsyncDirSync(this.dataDir);
+        this.logger.info(fields, 'log deleted');
+        return true;
+      },
+      (err: unknown) => {
+        // The directory keeps its name; openLog refuses to reuse it and says so.
+        this.logger.error({ ...fields, err: String(err) }, 'deleting a partition directory failed');
+        return false;
+      },
+    );
+    const tracked = done.then(() => undefined);
+    this.inProgress.add(tracked);
+    void tracked.then(() => this.inProgress.delete(tracked));
+    return done;
   }
 
+  /** Deletes every log of `topic` (see deleteLog); resolves with how many there were. */
   async deleteTopic(topic: string): Promise<number> {
     const partitions = [...this.logs.values()].filter((e) => e.key.topic === topic).map((e) => e.key.partition);
-    for (const p of partitions) await this.deleteLog(topic, p);
+    await Promise.all(partitions.map((p) => this.deleteLog(topic, p)));
     return partitions.length;
+  }
+
+  /** Resolves once every deletion started so far has finished. */
+  async idle(): Promise<void> {
+    // Bounded: each pass waits for the deletions present at its start; new ones need a caller.
+    for (let pass = 0; pass < 100 && this.inProgress.size > 0; pass++) await Promise.all([...this.inProgress]);
   }
 
   /**
@@ -107,7 +215,9 @@ export class LogManager {
     return { deletedSegments, deletedBytes };
   }
 
+  /** Finishes the deletions in progress, then closes every log. */
   async closeAll(): Promise<void> {
+    await this.idle();
     const entries = [...this.logs.values()];
     this.logs.clear();
     await Promise.all(entries.map((e) => e.log.close()));

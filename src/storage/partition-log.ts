@@ -57,6 +57,8 @@ export class PartitionLog implements RaftIndexedLog {
   private failure: Error | null = null;
   /** close() has started: no more changes. */
   private closing = false;
+  /** The one close in progress or done (close() may be called by the replica and by the LogManager). */
+  private closeDone: Promise<void> | null = null;
   private closed = false;
   /** firstRaftIndex for the current log start (a lookup when the start is inside a segment). */
   private firstRaftCache: { startOffset: number; raftIndex: number } | null = null;
@@ -562,8 +564,13 @@ export class PartitionLog implements RaftIndexedLog {
     this.logger.info({ dir: this.dir, ...start, removedSegments: removed }, 'log reset');
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
+  /** Flushes, writes the clean-shutdown checkpoint and closes the files; every caller waits for the same close. */
+  close(): Promise<void> {
+    this.closeDone ??= this.closeOnce();
+    return this.closeDone;
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closing = true;
     if (this.intervalTimer !== null) clearInterval(this.intervalTimer);
     this.intervalTimer = null;

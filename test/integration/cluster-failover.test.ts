@@ -149,7 +149,7 @@ test('a broker restarted with a wiped data dir never counts as its old self, is 
     await victim.broker.restart();
     // Raft thesis §4.1, one change at a time: the leaders remove the old disk's identity, then
     // add the new one, and the new replica catches up from the log.
-    const replaced = () => cluster.members.some((m) => m.broker.logs().some((l) => l.includes('replacing a member whose disk changed') && l.includes('"group":"wiped-0"') && l.includes('addVoter')));
+    const replaced = () => cluster.members.some((m) => m.broker.logs().some((l) => l.includes('replacing a member whose disk changed') && l.includes('"group":"wiped-0@') && l.includes('addVoter')));
     await cluster.waitFor('the leader added the new disk to wiped-0', replaced);
     assert.ok(victim.broker.logs().some((l) => l.includes('founding configuration does not name this disk')), 'it did not found the group again');
     acked.push(...(await produceNumbered(producer, 'wiped', 100, 25)));

@@ -15,6 +15,7 @@ import { MemoryHub, type MemoryTransport } from '../../../src/transport/memory.t
 import { RaftHost } from '../../../src/cluster/raft-host.ts';
 import { MetadataGroup, metadataGroupName, type MetadataCheckpoint } from '../../../src/cluster/metadata-group.ts';
 import type { TopicRecord } from '../../../src/cluster/metadata-state.ts';
+import { tickUntil as until } from '../../helpers/raft-ticks.ts';
 
 const silent = pino({ level: 'silent' });
 const ids = [1, 2, 3];
@@ -46,16 +47,6 @@ function startBroker(hub: MemoryHub, dir: string, id: number, saved: { checkpoin
   group.attach(node, (lo, hi) => storage.entries(lo, hi, Number.MAX_SAFE_INTEGER).map((e) => e));
   host.addGroup(metadataGroupName, node, storage, group);
   return { id, transport, host, node, storage, group, saved };
-}
-
-async function until(what: string, check: () => boolean, brokers: Broker[], ticksMax = 2_000): Promise<void> {
-  for (let i = 0; i < ticksMax; i++) {
-    if (check()) return;
-    for (const b of brokers) b.host.tick();
-    // A millisecond per tick lets the hub deliver messages well within an election timeout.
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  assert.fail(`${what}: not reached within ${ticksMax} ticks`);
 }
 
 function topic(name: string): TopicRecord {

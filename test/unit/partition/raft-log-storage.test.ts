@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RaftLogStorage, decodeSnapshotData } from '../../../src/partition/raft-log-storage.ts';
+import { RaftLogStorage, decodeSnapshotData, foundingGroup } from '../../../src/partition/raft-log-storage.ts';
 import { decodeEntry, encodeEntry, isRunnelControlBatch, EntryCodecError } from '../../../src/partition/raft-entry-codec.ts';
 import { MemoryStorage } from '../../../src/raft/storage.ts';
 import { RaftNode } from '../../../src/raft/node.ts';
@@ -334,4 +334,21 @@ test('entries() answers the same from the recent-entries cache as from the log, 
     assert.equal(s.entries(lo, hi, 1).length, 1, 'at least one entry even over maxBytes');
   }
   assert.equal(s.lastIndex(), 180);
+});
+
+test('issue 9 item 1: the founding entries name the group they found; foundingGroup reads it back from entry 1', (t) => {
+  const members = { voters: [{ id: 1, storageId: 'disk-1' }, { id: 2, storageId: 'disk-2' }], learners: [] };
+  const group = 'orders-0@0123456789abcdef0123456789abcdef';
+  const named = RaftLogStorage.open(tempDir(t), config, { storageId: 'disk-1' });
+  assert.equal(foundingGroup(named.log), undefined, 'an empty log cannot tell');
+  named.bootstrap(members, group);
+  assert.equal(foundingGroup(named.log), group);
+  assert.deepEqual(named.confStateAt(2), members, 'the context changes nothing for Raft');
+
+  // Without a context (the metadata group, and partition groups founded before topic ids) the
+  // entries keep the bytes they always had.
+  const plain = RaftLogStorage.inMemory('disk-1');
+  plain.bootstrap(members);
+  assert.equal(foundingGroup(plain.log), null);
+  assert.equal(Buffer.from(plain.entries(1, 2, Infinity)[0].data).toString(), '{"type":"addVoter","nodeId":1,"storageId":"disk-1"}');
 });

@@ -11,6 +11,7 @@ import { ReplicatedPartition, NotLeaderError } from '../../../src/partition/repl
 import { buildRecordBatch, decodeBatches } from '../../../src/protocol/record-batch.ts';
 import { MemoryHub, type MemoryTransport } from '../../../src/transport/memory.ts';
 import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { tickUntil as until } from '../../helpers/raft-ticks.ts';
 
 const silent = pino({ level: 'silent' });
 const ids = [1, 2, 3];
@@ -35,16 +36,6 @@ function start(hub: MemoryHub): Replica[] {
     host.addGroup('orders-0', node, storage, partition);
     return { id, host, transport, node, partition };
   });
-}
-
-/** Ticks every live replica, a millisecond apart, until `check` holds (bounded). */
-async function until(what: string, check: () => boolean, replicas: Replica[], ticksMax = 2_000): Promise<void> {
-  for (let i = 0; i < ticksMax; i++) {
-    if (check()) return;
-    for (const r of replicas) r.host.tick();
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  assert.fail(`${what}: not reached within ${ticksMax} ticks`);
 }
 
 const batch = (...values: string[]) =>
