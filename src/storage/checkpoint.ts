@@ -5,8 +5,10 @@
 // {"version":1,"logStartOffset":N,"recoveryPoint":N,"lastTerm":N,"cleanShutdown":bool}
 //   logStartOffset  DeleteRecords moves it inside a segment; retention moves it to a
 //                   segment boundary (there it is also derivable from the file names).
-//   recoveryPoint   every segment that ends at or below it was fdatasynced with its index
-//                   files, so recovery trusts it and scans only later segments.
+//   recoveryPoint   every byte of the log below it was fdatasynced, and every segment that
+//                   ends at or below it was synced with its index files, so recovery trusts
+//                   those and scans only later segments (where a bad batch below it is damage,
+//                   not a torn tail). A clean close sets it to the log end.
 //   lastTerm        the term of the last batch ever appended, for an empty log.
 //   cleanShutdown   close() finished: even the last segment's index files are current.
 

@@ -30,6 +30,31 @@ export class LogCorruptionError extends Error {
   }
 }
 
+/** Where recovery found synced data damaged (docs/storage.md, "Recovery"). */
+export interface LogDamage {
+  /** The segment file. */
+  path: string;
+  /** Byte position in it where the readable data ends. */
+  position: number;
+  /** The offset the damaged batch should have had: the log reads up to here. */
+  offset: number;
+  reason: string;
+}
+
+/**
+ * The log holds damaged synced data: it stays readable up to the damage and refuses every
+ * change, and its files are left as they are for an operator (or, for a Raft replica, until it
+ * is reset and repaired from its peers). Kafka's KAFKA_STORAGE_ERROR for a produce.
+ */
+export class LogDamagedError extends Error {
+  readonly damage: LogDamage;
+  constructor(damage: LogDamage) {
+    super(`log is damaged in synced data (${damage.path} at byte ${damage.position}: ${damage.reason}); it is read-only up to offset ${damage.offset}`);
+    this.name = 'LogDamagedError';
+    this.damage = damage;
+  }
+}
+
 /** A failed fdatasync leaves the file in an unknown state; the log refuses further work. */
 export class LogFailedError extends Error {
   constructor(dir: string, cause: unknown) {

@@ -19,7 +19,7 @@ import { fsyncDirSync } from './checkpoint.ts';
 import { deletedPartitionDirName, isDeletedPartitionDirName, parsePartitionDirName, partitionDirName } from './file-names.ts';
 import { SILENT_LOGGER, type LogConfig, type LogLike } from './log-config.ts';
 import type { RetentionResult } from './log.ts';
-import { PartitionLog } from './partition-log.ts';
+import { PartitionLog, type OpenOptions } from './partition-log.ts';
 import { readPartitionTopicId, writePartitionTopicId } from './partition-metadata.ts';
 
 export interface LogManagerOptions {
@@ -28,6 +28,8 @@ export interface LogManagerOptions {
   /** Per-topic overrides (segment size, retention, flush); defaults to defaultConfig. */
   configFor?: (topic: string) => LogConfig;
   logger?: LogLike;
+  /** What recovery of the log in a directory must know (a Raft log's stored commit index). */
+  openOptions?: (dir: string) => OpenOptions;
 }
 
 export interface PartitionKey {
@@ -58,11 +60,13 @@ export class LogManager {
   private readonly inProgress = new Set<Promise<void>>();
   private readonly configFor: (topic: string) => LogConfig;
   private readonly logger: LogLike;
+  private readonly openOptions: (dir: string) => OpenOptions;
 
   private constructor(options: LogManagerOptions) {
     this.dataDir = options.dataDir;
     this.configFor = options.configFor ?? (() => options.defaultConfig);
     this.logger = options.logger ?? SILENT_LOGGER;
+    this.openOptions = options.openOptions ?? (() => ({}));
   }
 
   /** Finishes interrupted deletions, then opens (and recovers) every partition directory under dataDir. */
@@ -83,7 +87,7 @@ export class LogManager {
       const key = parsePartitionDirName(name);
       if (key === null) continue;
       const topicId = readPartitionTopicId(path);
-      const log = PartitionLog.open(path, manager.configFor(key.topic), manager.logger);
+      const log = PartitionLog.open(path, manager.configFor(key.topic), manager.logger, manager.openOptions(path));
       manager.logs.set(name, { key, topicId, log });
     }
     if (removed > 0) fsyncDirSync(options.dataDir);
@@ -125,7 +129,7 @@ export class LogManager {
     mkdirSync(dir);
     writePartitionTopicId(dir, topicId);
     fsyncDirSync(this.dataDir);
-    const log = PartitionLog.open(dir, config, this.logger);
+    const log = PartitionLog.open(dir, config, this.logger, this.openOptions(dir));
     this.logs.set(name, { key: { topic, partition }, topicId, log });
     this.logger.info({ topic, partition, topicId }, 'log created');
     return { log };

@@ -1,6 +1,8 @@
 // The interface of a partition log, shared by the file-backed PartitionLog and the
 // in-memory MemoryLog (tests, Raft simulation). Offsets are JS numbers.
 
+import type { LogDamage } from './errors.ts';
+
 export interface AppendResult {
   baseOffset: number;
   lastOffset: number;
@@ -73,6 +75,11 @@ export interface RaftBatch {
  * compacted, and the term of entry firstRaftIndex - 1 stays known.
  */
 export interface RaftIndexedLog extends Log {
+  /**
+   * Synced data that recovery found damaged, or null. A damaged log is read-only up to the
+   * damage; resetTo() is the one change it accepts (a Raft replica starting over).
+   */
+  readonly damage: LogDamage | null;
   /** Raft index of the batch holding logStartOffset (lastRaftIndex + 1 when there is none). */
   readonly firstRaftIndex: number;
   /** Raft index of the last batch; firstRaftIndex - 1 when the log holds no entry. */

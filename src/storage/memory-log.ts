@@ -57,6 +57,11 @@ export class MemoryLog implements RaftIndexedLog {
   get logEndOffset(): number {
     return this.endOffset;
   }
+  /** Memory has no synced data to find damaged. */
+  get damage(): null {
+    return null;
+  }
+
   get flushedOffset(): number {
     return this.durableOffset;
   }

@@ -23,7 +23,7 @@ import {
   setPartitionLeaderEpoch,
 } from '../protocol/record-batch.ts';
 import { fsyncDirSync, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { LogCorruptionError, LogFailedError, OffsetOutOfRangeError, invariant } from './errors.ts';
+import { LogCorruptionError, LogDamagedError, LogFailedError, OffsetOutOfRangeError, invariant, type LogDamage } from './errors.ts';
 import { TMP_SUFFIX, parseSegmentFile, segmentPaths } from './file-names.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
@@ -55,6 +55,10 @@ export class PartitionLog implements RaftIndexedLog {
   private truncatedDuringSync = Infinity;
   private intervalTimer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
+  /** Synced data found damaged at open: read-only up to it, files untouched (docs/storage.md, "Recovery"). */
+  private damaged: LogDamage | null;
+  /** With damage: the segments after the damaged one, left on disk and not loaded. */
+  private unloadedBases: number[];
   /** close() has started: no more changes. */
   private closing = false;
   /** The one close in progress or done (close() may be called by the replica and by the LogManager). */
@@ -63,14 +67,19 @@ export class PartitionLog implements RaftIndexedLog {
   /** firstRaftIndex for the current log start (a lookup when the start is inside a segment). */
   private firstRaftCache: { startOffset: number; raftIndex: number } | null = null;
 
-  private constructor(dir: string, config: LogConfig, logger: LogLike, segments: Segment[], checkpoint: Checkpoint) {
+  private constructor(dir: string, config: LogConfig, logger: LogLike, loaded: LoadedSegments, checkpoint: Checkpoint) {
     this.dir = dir;
     this.config = config;
     this.logger = logger;
+    const segments = loaded.segments;
     this.segments = segments;
+    this.damaged = loaded.damage;
+    this.unloadedBases = loaded.unloadedBases;
     const leo = segments[segments.length - 1].nextOffset;
     this.startOffset = Math.min(Math.max(checkpoint.logStartOffset, segments[0].baseOffset), leo);
-    this.recoveryPoint = Math.min(checkpoint.recoveryPoint, this.active.baseOffset);
+    // Not lowered to the active segment's base: after a clean shutdown everything up to the log
+    // end was synced, and recovery must keep knowing that (a bad batch below it is damage).
+    this.recoveryPoint = Math.min(checkpoint.recoveryPoint, leo);
     this.lastTermEver = checkpoint.lastTerm;
     this.durableOffset = leo;
     this.totalBytes = segments.reduce((sum, s) => sum + s.sizeBytes, 0);
@@ -83,8 +92,12 @@ export class PartitionLog implements RaftIndexedLog {
     }
   }
 
-  /** Opens the log in `dir`, creating it or recovering it (see docs/storage.md). */
-  static open(dir: string, config: LogConfig, logger: LogLike = SILENT_LOGGER): PartitionLog {
+  /**
+   * Opens the log in `dir`, creating it or recovering it (see docs/storage.md). For a Raft log,
+   * `syncedRaftIndex` is the stored commit index: every entry up to it was synced, so recovery
+   * reports a bad batch there as damage instead of cutting it as a torn tail.
+   */
+  static open(dir: string, config: LogConfig, logger: LogLike = SILENT_LOGGER, options: OpenOptions = {}): PartitionLog {
     validateLogConfig(config);
     mkdirSync(dir, { recursive: true });
     const stored = readCheckpoint(dir, logger);
@@ -93,15 +106,25 @@ export class PartitionLog implements RaftIndexedLog {
       // From here on a crash is unclean again: persist that before anything can change.
       writeCheckpoint(dir, { ...checkpoint, cleanShutdown: false });
     }
-    const segments = loadSegments(dir, config, logger, checkpoint);
+    const loaded = loadSegments(dir, config, logger, checkpoint, options.syncedRaftIndex ?? 0);
     // An empty directory starts the Raft numbering at 1. (A host that installed a Raft
     // snapshot and crashed while resetting the log repairs this from its own snapshot
     // record; see RaftLogStorage.)
-    if (segments.length === 0) segments.push(Segment.create(dir, checkpoint.logStartOffset, { firstRaftIndex: 1, prevTerm: 0 }));
-    const log = new PartitionLog(dir, config, logger, segments, checkpoint);
+    if (loaded.segments.length === 0) loaded.segments.push(Segment.create(dir, checkpoint.logStartOffset, { firstRaftIndex: 1, prevTerm: 0 }));
+    const log = new PartitionLog(dir, config, logger, loaded, checkpoint);
     fsyncDirSync(dir);
+    if (loaded.damage !== null) {
+      logger.error({ dir, ...loaded.damage, segmentsNotLoaded: loaded.unloadedBases.length }, 'damage in synced log data');
+      // The checkpoint stays as it was, so the next open classifies the same bytes the same way.
+      return log;
+    }
     log.writeCheckpointNow();
     return log;
+  }
+
+  /** Synced data that recovery found damaged (then the log is read-only up to it), or null. */
+  get damage(): LogDamage | null {
+    return this.damaged === null ? null : { ...this.damaged };
   }
 
   /** Removes a partition directory and everything in it. The log must be closed. */
@@ -190,7 +213,8 @@ export class PartitionLog implements RaftIndexedLog {
   flush(): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error(`log ${this.dir} is closed`));
-    if (this.config.flush.mode !== 'group') return Promise.resolve();
+    // A damaged log takes no writes, so there is nothing to sync.
+    if (this.config.flush.mode !== 'group' || this.damaged !== null) return Promise.resolve();
     return this.groupCommit.request();
   }
 
@@ -372,6 +396,8 @@ export class PartitionLog implements RaftIndexedLog {
    * removes records that are not yet committed.
    */
   applyRetention(nowMs: number, maxOffsetExclusive = Infinity): RetentionResult {
+    // A damaged log keeps its files as they are (the periodic retention run must not fail on it).
+    if (this.damaged !== null && !this.closed) return { deletedSegments: 0, deletedBytes: 0 };
     this.checkUsable();
     const { retentionMs, retentionBytes } = this.config;
     let result: RetentionResult = { deletedSegments: 0, deletedBytes: 0 };
@@ -543,12 +569,17 @@ export class PartitionLog implements RaftIndexedLog {
   }
 
   resetTo(start: RaftStart): void {
-    this.checkUsable();
+    // Resetting is how a damaged Raft replica starts over (every old file goes), so it is the
+    // one change a damaged log accepts.
+    this.checkUsable(true);
     invariant(Number.isSafeInteger(start.offset) && start.offset >= 0, `reset offset ${start.offset}`);
     const removed = this.segments.length;
     // Every old file goes (and the directory is synced) before the new segment exists,
     // so a crash in between leaves an empty directory, never a mix of old and new.
     for (const segment of this.segments) this.dropSegmentFiles(segment);
+    deleteSegmentFiles(this.dir, this.unloadedBases);
+    this.unloadedBases = [];
+    this.damaged = null;
     this.segments = [];
     fsyncDirSync(this.dir);
     const segment = Segment.create(this.dir, start.offset, { firstRaftIndex: start.raftIndex, prevTerm: start.prevTerm });
@@ -575,7 +606,7 @@ export class PartitionLog implements RaftIndexedLog {
     if (this.intervalTimer !== null) clearInterval(this.intervalTimer);
     this.intervalTimer = null;
     await this.groupCommit.idle();
-    if (this.failure === null) {
+    if (this.failure === null && this.damaged === null) {
       this.active.writeIndexFiles();
       await this.groupCommit.request();
       this.closed = true;
@@ -604,10 +635,11 @@ export class PartitionLog implements RaftIndexedLog {
     if (this.closed) throw new Error(`log ${this.dir} is closed`);
   }
 
-  private checkUsable(): void {
+  private checkUsable(damagedOk = false): void {
     this.checkOpen();
     if (this.closing) throw new Error(`log ${this.dir} is closing`);
     if (this.failure !== null) throw this.failure;
+    if (this.damaged !== null && !damagedOk) throw new LogDamagedError(this.damaged);
   }
 }
 
@@ -620,13 +652,29 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+export interface OpenOptions {
+  /** Raft logs: the stored commit index (see open). */
+  syncedRaftIndex?: number;
+}
+
+interface LoadedSegments {
+  segments: Segment[];
+  /** Synced data found damaged, or null. */
+  damage: LogDamage | null;
+  /** With damage: the segments after the damaged one, left on disk unloaded. */
+  unloadedBases: number[];
+}
+
 /**
  * Finds, checks and loads the segments of a directory. Segments that end at or below
  * the recovery point were synced with their indexes: their indexes are loaded (rebuilt
  * from the log when missing or damaged). Later segments are recovered: every batch is
- * CRC-checked and a torn tail is truncated, with everything after it.
+ * CRC-checked and a torn tail is truncated, with everything after it. A problem below the
+ * recovery point, or at a Raft entry at or below `syncedRaftIndex`, is not a torn tail, since
+ * those bytes were synced: it is reported as damage and nothing is truncated or deleted
+ * (docs/storage.md, "Recovery").
  */
-function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoint: Checkpoint): Segment[] {
+function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoint: Checkpoint, syncedRaftIndex: number): LoadedSegments {
   const bases = new Set<number>();
   const indexFiles: { name: string; baseOffset: number }[] = [];
   for (const name of readdirSync(dir)) {
@@ -644,16 +692,21 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
   }
   const sorted = [...bases].sort((a, b) => a - b);
   const segments: Segment[] = [];
+  const syncedBelow = checkpoint.recoveryPoint;
+  /** Damage at segment i: keep what was loaded, leave every file (from i + 1 on unloaded) as it is. */
+  const damaged = (i: number, damage: LogDamage): LoadedSegments => ({ segments, damage, unloadedBases: sorted.slice(i + 1) });
   for (let i = 0; i < sorted.length; i++) {
     const isLast = i === sorted.length - 1;
     const endOffset = isLast ? Infinity : sorted[i + 1];
-    const trusted = checkpoint.cleanShutdown || endOffset <= checkpoint.recoveryPoint;
+    const trusted = checkpoint.cleanShutdown || endOffset <= syncedBelow;
     const segment = Segment.openFile(dir, sorted[i]);
     const previous = segments[segments.length - 1];
     if (previous !== undefined && segment.baseOffset !== previous.nextOffset) {
       segment.close();
       const detail = `segment starts at ${segment.baseOffset} but the previous one ends at ${previous.nextOffset}`;
-      if (trusted) throw new LogCorruptionError(segment.paths.log, detail);
+      if (trusted || previous.nextOffset < syncedBelow || previous.lastRaftIndex < syncedRaftIndex) {
+        return damaged(i - 1, { path: segment.paths.log, position: 0, offset: previous.nextOffset, reason: detail });
+      }
       logger.warn({ dir, detail }, 'dropping segments after a gap');
       deleteSegmentsFrom(dir, sorted.slice(i), logger);
       break;
@@ -669,8 +722,9 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
         } else {
           const scan = segment.rebuild(false, config.indexIntervalBytes);
           if (scan.problem !== null) {
-            segment.close();
-            throw new LogCorruptionError(segment.paths.log, `synced segment is damaged at ${scan.endPosition}: ${scan.problem}`);
+            segment.limitTo(scan.endPosition);
+            segments.push(segment);
+            return damaged(i, { path: segment.paths.log, position: scan.endPosition, offset: scan.nextOffset, reason: scan.problem });
           }
           segment.writeIndexFiles();
         }
@@ -678,6 +732,13 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
     }
     if (recover) {
       const scan = segment.rebuild(true, config.indexIntervalBytes);
+      if (scan.problem !== null && (scan.nextOffset < syncedBelow || segment.lastRaftIndex < syncedRaftIndex)) {
+        // Below the recovery point (or at or below a Raft log's stored commit) every byte was
+        // synced: a bad batch there is damage.
+        segment.limitTo(scan.endPosition);
+        segments.push(segment);
+        return damaged(i, { path: segment.paths.log, position: scan.endPosition, offset: scan.nextOffset, reason: scan.problem });
+      }
       if (scan.problem !== null) {
         const truncatedBytes = segment.sizeBytes - scan.endPosition;
         segment.truncateToPosition(scan.endPosition);
@@ -704,7 +765,7 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
   for (let i = 0; i < segments.length - 1; i++) {
     invariant(!segments[i].isEmpty, `only the last segment may be empty (${segments[i].paths.log})`);
   }
-  return segments;
+  return { segments, damage: null, unloadedBases: [] };
 }
 
 /**
@@ -735,9 +796,14 @@ function placeInRaftIndexSpace(segment: Segment, previous: Segment | undefined, 
 }
 
 function deleteSegmentsFrom(dir: string, bases: number[], logger: LogLike): void {
+  deleteSegmentFiles(dir, bases);
+  for (const base of bases) logger.warn({ path: segmentPaths(dir, base).log }, 'deleted segment after a truncated one');
+}
+
+/** Removes the files of segments that are not loaded (the .log first, as Segment.deleteFiles). */
+function deleteSegmentFiles(dir: string, bases: number[]): void {
   for (const base of bases) {
     const paths = segmentPaths(dir, base);
     for (const p of [paths.log, paths.index, paths.timeIndex, paths.raft]) rmSync(p, { force: true });
-    logger.warn({ path: paths.log }, 'deleted segment after a truncated one');
   }
 }

@@ -290,6 +290,15 @@ export class Segment {
     return { baseOffset: buf.readInt32BE(0) * 4294967296 + buf.readUInt32BE(4), term: buf.readInt32BE(12) };
   }
 
+  /**
+   * Ends the segment at `position` in memory only, after a rebuild that stopped there at
+   * damage: reads stop before it, and the file keeps every byte (the log is read-only).
+   */
+  limitTo(position: number): void {
+    invariant(position >= 0 && position <= this.sizeBytes, `limit ${position} within ${this.sizeBytes}`);
+    this.sizeBytes = position;
+  }
+
   /** Cuts the file at `position` (a batch boundary) and fixes the in-memory state. */
   truncateToPosition(position: number): void {
     invariant(position >= 0 && position <= this.sizeBytes, `truncation position ${position} within ${this.sizeBytes}`);

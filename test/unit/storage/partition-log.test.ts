@@ -377,13 +377,14 @@ test('missing or corrupted index files of a sealed segment are rebuilt from the 
   }
 });
 
-test('damage inside a synced (trusted) segment is reported, not silently truncated', async (t) => {
+test('issue 9 item 3: damage inside a synced (trusted) segment is reported, not truncated: the log is read-only up to it and keeps every file', async (t) => {
   const dir = tempDir(t);
   const config = smallConfig({ segmentBytes: 2048 });
   const log = PartitionLog.open(dir, config);
   for (let i = 0; i < 30; i++) log.append(makeBatch(i, 3, 40), 1);
   await log.close();
-  const first = join(dir, logFiles(dir)[0]);
+  const files = logFiles(dir);
+  const first = join(dir, files[0]);
   // The missing index forces a rebuild, which must walk the whole (trusted) segment.
   unlinkSync(first.replace('.log', '.index'));
   const bytes = readFileSync(first);
@@ -391,7 +392,49 @@ test('damage inside a synced (trusted) segment is reported, not silently truncat
   const secondBatch = 12 + bytes.readInt32BE(8);
   bytes.writeInt32BE(3, secondBatch + 8);
   writeFileSync(first, bytes);
-  assert.throws(() => PartitionLog.open(dir, config), /LogCorruptionError|synced segment is damaged/);
+  const sizes = files.map((f) => statSync(join(dir, f)).size);
+  const logger = new MemoryLogger();
+  const damaged = PartitionLog.open(dir, config, logger);
+  assert.deepEqual(damaged.damage && { path: damaged.damage.path, position: damaged.damage.position }, { path: first, position: secondBatch });
+  const line = logger.find('damage in synced log data');
+  assert.equal(line.length, 1);
+  assert.equal((line[0].obj as { path: string }).path, first);
+  assert.equal(damaged.logEndOffset, 3, 'readable up to the damage: the first batch');
+  assert.equal(readAll(damaged).length, 3);
+  assert.throws(() => damaged.append(makeBatch(99), 1), /damaged/);
+  assert.deepEqual(damaged.applyRetention(Date.now(), Infinity), { deletedSegments: 0, deletedBytes: 0 }, 'retention changes nothing');
+  await damaged.close();
+  assert.deepEqual(logFiles(dir), files, 'no segment was deleted');
+  assert.deepEqual(files.map((f) => statSync(join(dir, f)).size), sizes, 'no file was cut');
+  // Nothing on disk changed, so the next start finds the same damage.
+  const again = PartitionLog.open(dir, config);
+  assert.equal(again.damage?.position, secondBatch);
+  await again.close();
+});
+
+test('issue 9 item 3: after a clean shutdown the whole log was synced, so a bad batch found after a later crash is damage, not a torn tail', async (t) => {
+  const dir = tempDir(t);
+  const config = smallConfig({ segmentBytes: 1 << 20 });
+  const log = PartitionLog.open(dir, config);
+  for (let i = 0; i < 10; i++) log.append(makeBatch(i), 1);
+  await log.close();
+  // A restart that was killed before writing anything: the clean flag is gone, the data synced.
+  const restarted = PartitionLog.open(dir, config);
+  void restarted; // abandoned like a killed process
+  const path = join(dir, logFiles(dir)[0]);
+  const bytes = readFileSync(path);
+  let position = 0;
+  for (let i = 0; i < 6; i++) position += 12 + bytes.readInt32BE(position + 8);
+  bytes[position + 70] ^= 0x01; // inside batch 6's records: its CRC-32C no longer matches
+  writeFileSync(path, bytes);
+  const logger = new MemoryLogger();
+  const reopened = PartitionLog.open(dir, config, logger);
+  assert.equal(logger.find('recovery truncated a torn tail').length, 0, 'not a torn tail');
+  assert.equal(reopened.damage?.path, path);
+  assert.equal(reopened.damage?.position, position);
+  assert.equal(statSync(path).size, bytes.length, 'the file is not cut');
+  assert.equal(readAll(reopened).length, 18, 'the six batches before the damage read back');
+  await reopened.close();
 });
 
 test('flush makes everything appended before it durable; concurrent flushes share syncs', async (t) => {
