@@ -17,7 +17,7 @@ import type { MetadataCommand, MetadataState, TopicRecord } from '../cluster/met
 import { LogManager } from '../storage/log-manager.ts';
 import type { LogConfig } from '../storage/log-config.ts';
 import type { Log } from '../storage/log.ts';
-import type { PartitionLog } from '../storage/partition-log.ts';
+import type { OpenOptions, PartitionLog } from '../storage/partition-log.ts';
 import { effectiveTopicConfig, type TopicConfigDefaults } from '../broker/topic-configs.ts';
 import type { FlushMode } from './partition.ts';
 import { partitionKey } from './group-names.ts';
@@ -28,6 +28,8 @@ export interface HostedReplicasOptions {
   topicDefaults: TopicConfigDefaults;
   flush: { mode: FlushMode; intervalMs: number };
   indexIntervalBytes: number;
+  /** What recovery of a partition directory must know (cluster mode: the stored Raft commit). */
+  openOptions?: (dir: string) => OpenOptions;
 }
 
 /** What the base class needs of a replica. */
@@ -36,6 +38,8 @@ export interface HostedReplica {
   readonly index: number;
   readonly log: Log;
   readonly highWatermark: number;
+  /** Retention deletes only segments that end at or below this offset (at most the high watermark). */
+  readonly retentionBoundOffset: number;
   /** Broker shutdown: answer waiters and close the log durably. */
   close(): Promise<void>;
   /** The topic was deleted: answer waiters; the files are deleted next. */
@@ -64,6 +68,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       defaultConfig: this.logConfigFor(''),
       configFor: (topic) => this.logConfigFor(topic),
       logger,
+      openOptions: options.openOptions,
     });
   }
 
@@ -127,7 +132,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   runRetention(nowMs: number): void {
     for (const replica of this.replicas.values()) {
       // Bounded by the high watermark: retention never deletes what is not committed yet.
-      const deleted = replica.log.applyRetention(nowMs, replica.highWatermark);
+      const deleted = replica.log.applyRetention(nowMs, replica.retentionBoundOffset);
       if (deleted.deletedSegments > 0) {
         this.logger.info({ topic: replica.topic, partition: replica.index, ...deleted }, 'retention deleted segments');
       }

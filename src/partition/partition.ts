@@ -64,6 +64,10 @@ export class Partition implements PartitionReplica {
     return this.hw;
   }
 
+  get retentionBoundOffset(): number {
+    return this.hw;
+  }
+
   get logStartOffset(): number {
     return this.log.logStartOffset;
   }

@@ -17,6 +17,14 @@
 //     leader's progress accepts the lower index (match + 1 >= firstIndex: replicate).
 //   - applySnapshot(snap) records the snapshot point durably, then resets the log to
 //     start empty at the snapshot's offset with Raft index snap.index + 1.
+//
+// The stored commit index is a sync point. setHardState() records at most the entries an earlier
+// sync() covered (the in-memory commit may include entries of the same round, whose fsync runs
+// beside the state's), so after any crash every entry at or below the stored commit was synced
+// (as the log's flush policy promises; with 'group', on disk): missing or damaged there is
+// damage, never a torn tail (issue 9 item 3). Open
+// treats such damage, and a raft.state that is gone while the replica existed, as lost state:
+// the replica starts empty under a new group-level storage id (replica-identity.ts).
 
 import type { ConfChange, ConfState, Entry, HardState, Snapshot } from '../raft/types.ts';
 import type { InitialState, Storage } from '../raft/storage.ts';
@@ -29,7 +37,20 @@ import { PartitionLog } from '../storage/partition-log.ts';
 import { SILENT_LOGGER, type LogConfig, type LogLike } from '../storage/log-config.ts';
 import type { RaftIndexedLog } from '../storage/log.ts';
 import { decodeEntry, encodeEntry } from './raft-entry-codec.ts';
-import { FileRaftStateStore, MemoryRaftStateStore, type PersistedRaftState, type RaftStateStore } from './raft-state-store.ts';
+import { FileRaftStateStore, MemoryRaftStateStore, storedCommitIndex, type PersistedRaftState, type RaftStateStore } from './raft-state-store.ts';
+import { belongsToNode, newGroupStorageId } from './replica-identity.ts';
+
+export interface RaftLogStorageOptions {
+  /** This disk's storage id (the node store's). The group's own id is it or `<it>/<suffix>`. */
+  storageId: string;
+  logger?: LogLike;
+  /** The group's name, for log lines. */
+  group?: string;
+  /** The node store records that this disk holds a replica of the group: a missing raft.state was lost. */
+  known?: boolean;
+  /** The id for a replica whose state was lost (default: newGroupStorageId(storageId)). */
+  newStorageId?: () => string;
+}
 
 /** What a partition snapshot carries: where the receiver's log restarts. */
 export interface PartitionSnapshotData {
@@ -91,39 +112,64 @@ export class RaftLogStorage implements Storage {
   private recentBytes = 0;
   /** Config entries after state.checkpointIndex (uncommitted when written), in order. */
   private tailChanges: { index: number; cc: ConfChange }[] = [];
+  /** Why open found this replica's earlier state lost (it then started empty under a new id), or null. */
+  readonly lostReason: string | null;
+  /** The commit index in the last state written (at most the durable entries; see the file comment). */
+  private storedCommit: number;
+  /** The configuration checkpoint in the last state made durable: retention stays at or below it. */
+  private syncedCheckpointIndex: number;
+  /** The last entry a completed sync() covered (found on disk at open counts: recovery synced it). */
+  private syncedIndex = 0;
+  /** Bumped when entries are removed, so a sync() that ran across it does not vouch for their replacements. */
+  private truncations = 0;
 
-  constructor(log: RaftIndexedLog, store: RaftStateStore, options: { storageId: string; logger?: LogLike }) {
+  constructor(log: RaftIndexedLog, store: RaftStateStore, options: RaftLogStorageOptions) {
     this.log = log;
     this.store = store;
     this.logger = options.logger ?? SILENT_LOGGER;
+    invariant(options.storageId !== '', 'a storage id is required');
+    const group = options.group ?? null;
     const loaded = store.load();
-    if (loaded === null) {
-      invariant(log.lastRaftIndex === 0 && log.firstRaftIndex === 1, 'a partition log with entries needs its raft.state');
-      invariant(options.storageId !== '', 'a storage id is required');
-      this.state = {
-        storageId: options.storageId,
-        hardState: { term: 0, vote: 0, commit: 0 },
-        confBase: { index: 0, confState: cloneConfState(EMPTY_CONF_STATE) },
-        confChanges: [],
-        checkpointIndex: 0,
-        installed: null,
-      };
+    let lost = lostAtOpen(log, store, loaded, options);
+    if (lost === null && loaded !== null) {
+      this.state = loaded;
+      this.repairAfterInstall();
+      const commit = loaded.hardState.commit;
+      // Every entry at or below the stored commit was synced; the log no longer has them.
+      if (commit > log.lastRaftIndex) lost = `entries up to the stored commit index ${commit} are gone (the log ends at ${log.lastRaftIndex})`;
+    }
+    if (lost !== null) {
+      this.state = freshState((options.newStorageId ?? (() => newGroupStorageId(options.storageId)))());
+      // The new identity is durable before the old entries go: a crash in between leaves a
+      // replica that is already not its old self.
+      store.saveNow(this.state);
+      log.resetTo({ offset: 0, raftIndex: 1, prevTerm: 0 });
+      this.logger.warn(
+        { group, reason: lost, storageId: this.state.storageId },
+        'replica lost its Raft state: starting empty under a new storage id, to be added back as a new member',
+      );
+    } else if (loaded === null) {
+      this.state = freshState(options.storageId);
       store.saveNow(this.state);
     } else {
       this.state = loaded;
-      if (loaded.storageId !== options.storageId) {
-        throw new Error(`raft state belongs to storage ${loaded.storageId}, not ${options.storageId}`);
-      }
     }
-    this.repairAfterInstall();
-    const hs = this.state.hardState;
-    if (hs.commit > log.lastRaftIndex) {
-      // Only possible when the log's flush policy lost acknowledged writes (flush mode
-      // 'none' or 'interval' and a machine crash): the entries are re-replicated.
-      this.logger.warn({ commit: hs.commit, lastIndex: log.lastRaftIndex }, 'raft commit index above the log end; lowered');
-      this.state.hardState = { ...hs, commit: log.lastRaftIndex };
-      this.state.checkpointIndex = Math.min(this.state.checkpointIndex, log.lastRaftIndex);
+    this.lostReason = lost;
+    const state = this.state;
+    const first = log.firstRaftIndex;
+    if (state.hardState.commit < first - 1) {
+      // Retention may delete up to the in-memory commit, which a commit-only hard state does not
+      // fsync; after a power loss the stored commit can lie below the log start. Everything
+      // before the log start was committed, so the commit is the log start - 1 (issue 9 item 5).
+      this.logger.warn({ group, commit: state.hardState.commit, firstIndex: first }, 'raft commit index below the log start; raised');
+      state.hardState = { ...state.hardState, commit: first - 1 };
+      state.checkpointIndex = Math.max(state.checkpointIndex, first - 1);
+      this.foldHistory();
+      store.save(state);
     }
+    this.storedCommit = state.hardState.commit;
+    this.syncedCheckpointIndex = state.checkpointIndex;
+    this.syncedIndex = log.lastRaftIndex;
     // Config entries after the checkpoint were not persisted in the history: find them.
     // The checkpoint follows the commit index, so this reads the uncommitted tail only.
     const from = Math.max(this.state.checkpointIndex + 1, log.firstRaftIndex);
@@ -138,8 +184,8 @@ export class RaftLogStorage implements Storage {
   }
 
   /** A file-backed storage over the partition directory `dir`. */
-  static open(dir: string, config: LogConfig, options: { storageId: string; logger?: LogLike }): RaftLogStorage {
-    const log = PartitionLog.open(dir, config, options.logger);
+  static open(dir: string, config: LogConfig, options: RaftLogStorageOptions): RaftLogStorage {
+    const log = PartitionLog.open(dir, config, options.logger, { syncedRaftIndex: storedCommitIndex(dir) });
     return new RaftLogStorage(log, new FileRaftStateStore(dir), options);
   }
 
@@ -284,6 +330,8 @@ export class RaftLogStorage implements Storage {
     if (from <= this.lastIndex()) {
       invariant(from > this.state.hardState.commit, `storage.append: truncation at ${from} would remove committed entries (commit ${this.state.hardState.commit})`);
       this.log.truncateToRaftIndex(from);
+      this.syncedIndex = Math.min(this.syncedIndex, from - 1);
+      this.truncations++;
       while (this.tailChanges.length > 0 && this.tailChanges[this.tailChanges.length - 1].index >= from) this.tailChanges.pop();
       while (this.recent.length > this.recentHead && this.recent[this.recent.length - 1].index >= from) this.recentBytes -= entrySize(this.recent.pop()!);
       this.observer?.reset();
@@ -313,20 +361,47 @@ export class RaftLogStorage implements Storage {
   }
 
   /**
-   * Records the hard state (durable after sync()). The configuration checkpoint follows
-   * the commit index: committed config entries move into the persisted history, and
-   * history older than the log start folds into its base.
+   * Records the hard state (durable after sync()). What is written as the commit index, and
+   * the configuration checkpoint that follows it, stop at the entries the log has made durable
+   * (see the file comment); getHardState() answers the commit as set. Committed config entries
+   * move into the persisted history, and history older than the log start folds into its base.
    */
   setHardState(hs: HardState): void {
     invariant(hs.commit <= this.lastIndex(), `commit ${hs.commit} beyond the last index ${this.lastIndex()}`);
     const st = this.state;
     st.hardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
-    if (hs.commit > st.checkpointIndex) {
-      while (this.tailChanges.length > 0 && this.tailChanges[0].index <= hs.commit) st.confChanges.push(this.tailChanges.shift()!);
-      st.checkpointIndex = hs.commit;
+    const durable = Math.max(Math.min(hs.commit, this.syncedIndex, this.lastIndex()), this.firstIndex() - 1, this.storedCommit);
+    if (durable > st.checkpointIndex) {
+      while (this.tailChanges.length > 0 && this.tailChanges[0].index <= durable) st.confChanges.push(this.tailChanges.shift()!);
+      st.checkpointIndex = durable;
     }
     this.foldHistory();
-    this.store.save(st);
+    this.storedCommit = durable;
+    this.store.save(durable === hs.commit ? st : { ...st, hardState: { ...st.hardState, commit: durable } });
+  }
+
+  /**
+   * Where retention may delete up to (exclusive), given the high watermark: also no further than
+   * the configuration checkpoint already made durable, so a power loss can never leave config
+   * entries that were deleted from the log and not yet recorded in the history (issue 9 item 5).
+   */
+  retentionBoundOffset(highWatermark: number): number {
+    const index = Math.min(Math.max(this.syncedCheckpointIndex, this.firstIndex() - 1), this.lastIndex());
+    return Math.min(highWatermark, this.log.offsetAfterRaftIndex(index));
+  }
+
+  /**
+   * The storage id the last removal of `nodeId` in the configuration history named as its
+   * replacement (a removeNode's storageId, see cluster-node.ts replaceDisks), if still known.
+   */
+  replacementFor(nodeId: number): string | undefined {
+    const history = [...this.state.confChanges, ...this.tailChanges];
+    for (let k = history.length - 1; k >= 0; k--) {
+      const cc = history[k].cc;
+      if (cc.nodeId !== nodeId) continue;
+      return cc.type === 'removeNode' && cc.storageId !== '' ? cc.storageId : undefined;
+    }
+    return undefined;
   }
 
   /** Folds config changes at or below firstIndex - 1 into the base, keeping the file small. */
@@ -341,7 +416,12 @@ export class RaftLogStorage implements Storage {
 
   /** Makes everything appended and recorded so far durable (one fdatasync per file touched). */
   async sync(): Promise<void> {
+    const checkpoint = this.state.checkpointIndex;
+    const last = this.lastIndex();
+    const truncations = this.truncations;
     await Promise.all([this.log.flush(), this.store.sync()]);
+    if (checkpoint > this.syncedCheckpointIndex) this.syncedCheckpointIndex = checkpoint;
+    if (truncations === this.truncations && last > this.syncedIndex) this.syncedIndex = Math.min(last, this.lastIndex());
   }
 
   /**
@@ -360,6 +440,10 @@ export class RaftLogStorage implements Storage {
     st.hardState = { ...st.hardState, commit: snap.index };
     this.tailChanges = [];
     this.store.saveNow(st);
+    this.storedCommit = snap.index;
+    this.syncedCheckpointIndex = snap.index;
+    this.syncedIndex = snap.index;
+    this.truncations++;
     this.log.resetTo({ offset: data.offset, raftIndex: snap.index + 1, prevTerm: snap.term });
     this.recent = [];
     this.recentHead = 0;
@@ -374,7 +458,37 @@ export class RaftLogStorage implements Storage {
 
   async close(): Promise<void> {
     await this.sync();
+    if (this.storedCommit < this.state.hardState.commit) {
+      // Everything is durable now: record the commit the last write had to hold back.
+      this.setHardState(this.state.hardState);
+      await this.store.sync();
+    }
     await this.log.close();
     this.store.close();
   }
+}
+
+function freshState(storageId: string): PersistedRaftState {
+  return {
+    storageId,
+    hardState: { term: 0, vote: 0, commit: 0 },
+    confBase: { index: 0, confState: cloneConfState(EMPTY_CONF_STATE) },
+    confChanges: [],
+    checkpointIndex: 0,
+    installed: null,
+  };
+}
+
+/** Why the replica's earlier Raft state is lost, judged before it is used; null when it is not. */
+function lostAtOpen(log: RaftIndexedLog, store: RaftStateStore, loaded: PersistedRaftState | null, options: RaftLogStorageOptions): string | null {
+  const damage = log.damage;
+  if (damage !== null) return `synced log data is damaged: ${damage.path} at byte ${damage.position} (${damage.reason})`;
+  if (loaded !== null) {
+    // A directory from another disk (copied, or this node's runnel.db replaced): not our state.
+    return belongsToNode(loaded.storageId, options.storageId) ? null : `raft.state belongs to storage ${loaded.storageId}, not to this disk (${options.storageId})`;
+  }
+  if (store.unreadable()) return 'raft.state is unreadable';
+  if (options.known === true) return 'raft.state is missing';
+  if (log.lastRaftIndex !== 0 || log.firstRaftIndex !== 1) return 'the log has entries but no raft.state';
+  return null;
 }

@@ -12,6 +12,7 @@
 // Open reads both slots, takes the valid one with the higher sequence and fsyncs it before
 // using it (it may be a write that a killed process never synced).
 
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '../protocol/crc32c.ts';
 import type { ConfChange, ConfState, HardState } from '../raft/types.ts';
@@ -39,8 +40,13 @@ export interface PersistedRaftState {
 }
 
 export interface RaftStateStore {
-  /** The newest saved state, made durable before it is returned (recovery acts on it). */
+  /**
+   * The newest saved state, made durable before it is returned (recovery acts on it); null when
+   * there is none or none is readable (see unreadable()).
+   */
   load(): PersistedRaftState | null;
+  /** After load() returned null: whether bytes were stored that it could not read (both slots damaged). */
+  unreadable(): boolean;
   /** Records the state; durable after the next sync(). */
   save(state: PersistedRaftState): void;
   /** Records the state and makes it durable before returning (rare: installing a snapshot). */
@@ -59,6 +65,9 @@ export class MemoryRaftStateStore implements RaftStateStore {
 
   load(): PersistedRaftState | null {
     return this.durable === null ? null : clone(this.durable);
+  }
+  unreadable(): boolean {
+    return false;
   }
   save(state: PersistedRaftState): void {
     this.current = clone(state);
@@ -90,6 +99,7 @@ export class FileRaftStateStore implements RaftStateStore {
   private inFlight: Promise<void> | null = null;
   /** A state saved while an fdatasync ran; written when it ends, so the synced slot stays as synced. */
   private pending: PersistedRaftState | null = null;
+  private unreadableBytes = false;
 
   constructor(dir: string, fs: FileSystem = nodeFs) {
     this.path = join(dir, RAFT_STATE_FILE);
@@ -103,12 +113,14 @@ export class FileRaftStateStore implements RaftStateStore {
   }
 
   load(): PersistedRaftState | null {
-    let best: { slot: number; sequence: number; state: PersistedRaftState } | null = null;
-    for (const slot of [0, 1]) {
-      const parsed = this.readSlot(slot);
-      if (parsed !== null && (best === null || parsed.sequence > best.sequence)) best = { slot, ...parsed };
+    const read = (buf: Buffer, offset: number, length: number, position: number) => this.fs.read(this.fd, buf, offset, length, position);
+    const best = newestSlot(read);
+    if (best === null) {
+      // A file that was never written is empty: the store was created and the process died
+      // before its first state. Anything else that reads as nothing is damage.
+      this.unreadableBytes = read(Buffer.alloc(1), 0, 1, 0) > 0;
+      return null;
     }
-    if (best === null) return null;
     // The slot may have been written and never synced (the process was killed before its
     // fsync; the page cache kept it). The node acts on what it adopts — votes in that term,
     // leads it — so it must not roll back in a later power loss: make it durable first. On a
@@ -119,20 +131,8 @@ export class FileRaftStateStore implements RaftStateStore {
     return best.state;
   }
 
-  private readSlot(slot: number): { sequence: number; state: PersistedRaftState } | null {
-    const header = Buffer.alloc(HEADER_BYTES);
-    if (this.fs.read(this.fd, header, 0, HEADER_BYTES, slot * SLOT_BYTES) !== HEADER_BYTES) return null;
-    if (header.readUInt32BE(0) !== MAGIC || header.readUInt16BE(4) !== VERSION) return null;
-    const length = header.readUInt32BE(16);
-    if (length > SLOT_BYTES - HEADER_BYTES) return null;
-    const body = Buffer.alloc(length);
-    if (this.fs.read(this.fd, body, 0, length, slot * SLOT_BYTES + HEADER_BYTES) !== length) return null;
-    if (crc32c(body) !== header.readUInt32BE(20)) return null;
-    try {
-      return { sequence: Number(header.readBigInt64BE(8)), state: JSON.parse(body.toString('utf8')) as PersistedRaftState };
-    } catch {
-      return null;
-    }
+  unreadable(): boolean {
+    return this.unreadableBytes;
   }
 
   save(state: PersistedRaftState): void {
@@ -204,5 +204,50 @@ export class FileRaftStateStore implements RaftStateStore {
 
   close(): void {
     this.fs.close(this.fd);
+  }
+}
+
+type ReadAt = (buf: Buffer, offset: number, length: number, position: number) => number;
+
+/** The valid slot with the higher sequence, or null. */
+function newestSlot(read: ReadAt): { slot: number; sequence: number; state: PersistedRaftState } | null {
+  let best: { slot: number; sequence: number; state: PersistedRaftState } | null = null;
+  for (const slot of [0, 1]) {
+    const parsed = readSlot(read, slot);
+    if (parsed !== null && (best === null || parsed.sequence > best.sequence)) best = { slot, ...parsed };
+  }
+  return best;
+}
+
+function readSlot(read: ReadAt, slot: number): { sequence: number; state: PersistedRaftState } | null {
+  const header = Buffer.alloc(HEADER_BYTES);
+  if (read(header, 0, HEADER_BYTES, slot * SLOT_BYTES) !== HEADER_BYTES) return null;
+  if (header.readUInt32BE(0) !== MAGIC || header.readUInt16BE(4) !== VERSION) return null;
+  const length = header.readUInt32BE(16);
+  if (length > SLOT_BYTES - HEADER_BYTES) return null;
+  const body = Buffer.alloc(length);
+  if (read(body, 0, length, slot * SLOT_BYTES + HEADER_BYTES) !== length) return null;
+  if (crc32c(body) !== header.readUInt32BE(20)) return null;
+  try {
+    return { sequence: Number(header.readBigInt64BE(8)), state: JSON.parse(body.toString('utf8')) as PersistedRaftState };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The commit index stored in `dir`'s raft.state, read without creating or changing anything;
+ * 0 when there is none. Every entry up to it was synced (raft-log-storage.ts), so log recovery
+ * treats a bad batch at or below it as damage, not as a torn tail.
+ */
+export function storedCommitIndex(dir: string): number {
+  const path = join(dir, RAFT_STATE_FILE);
+  if (!existsSync(path)) return 0;
+  const fd = openSync(path, 'r');
+  try {
+    const commit = newestSlot((buf, offset, length, position) => readSync(fd, buf, offset, length, position))?.state.hardState?.commit;
+    return typeof commit === 'number' && Number.isSafeInteger(commit) && commit > 0 ? commit : 0;
+  } finally {
+    closeSync(fd);
   }
 }

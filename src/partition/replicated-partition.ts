@@ -146,6 +146,11 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     return this.hw;
   }
 
+  /** Also bounded by what the durable Raft state records (RaftLogStorage.retentionBoundOffset). */
+  get retentionBoundOffset(): number {
+    return this.storage.retentionBoundOffset(this.hw);
+  }
+
   get logStartOffset(): number {
     return this.storage.log.logStartOffset;
   }

@@ -189,8 +189,14 @@ test('restart: the snapshot is the commit checkpoint and carries the configurati
   assert.equal(node.status().commit, 30);
   assert.equal(node.status().lastIndex, 40);
   assert.deepEqual(node.status().config.learners.map((m) => m.id), [4, 5]);
-  assert.throws(() => RaftLogStorage.open(dir, config, { storageId: 'other-disk' }), /belongs to storage disk-1/);
   await again.close();
+  // issue 9 item 2: a raft.state of another disk (a copied directory) is not this replica's
+  // state: it starts empty under a new identity of this disk instead of acting as disk-1.
+  const foreign = RaftLogStorage.open(dir, config, { storageId: 'other-disk' });
+  assert.match(foreign.lostReason ?? '', /belongs to storage disk-1/);
+  assert.ok(foreign.storageId.startsWith('other-disk/'));
+  assert.equal(foreign.lastIndex(), 0);
+  await foreign.close();
 });
 
 // ---------------------------------------------------------------------------------
