@@ -66,6 +66,12 @@ export interface BootstrapConfig {
   initialClusterState: InitialClusterState;
   /** Whether the group's local storage is empty (no entries, no snapshot, no hard state). */
   storageEmpty: boolean;
+  /**
+   * Why this node's earlier state of the group is gone (it then runs under a new group-level
+   * storage id, src/partition/replica-identity.ts), or null. Such a node never bootstraps: the
+   * group exists, and founding it again would make this node vote as its old self. It joins.
+   */
+  lostState?: string | null;
   /** Quiet time with every founding member connected before bootstrapping (see recommendedSettleMs). */
   settleMs: number;
   /** Longest wait for the founding members before refusing. */
@@ -144,8 +150,8 @@ export class BootstrapDecider {
   private readonly founding: readonly number[];
   private readonly peers = new Map<number, PeerView>();
   private current: BootstrapDecision = { kind: 'wait' };
-  /** Whether a 'join' came from `new` (a log seen before bootstrapping) or from `existing`. */
-  private joinedFrom: InitialClusterState | null = null;
+  /** Whether a 'join' came from `new` (a log seen before bootstrapping), from `existing`, or from lost state. */
+  private joinedFrom: InitialClusterState | 'lost' | null = null;
   private readonly startMs: number;
   private lastNowMs: number;
   /** When every founding member was last seen connected with a storage id; null while one is missing. */
@@ -179,6 +185,13 @@ export class BootstrapDecider {
     if (!cfg.storageEmpty) {
       this.current = { kind: 'restart' };
       this.log('info', `group ${cfg.group} has local state: restarting from it (initial_cluster_state is ignored on restart)`, fields);
+    } else if (cfg.lostState) {
+      this.join(
+        'lost',
+        `group ${cfg.group} lost its Raft state on this node (${cfg.lostState}): not bootstrapping; starting empty under storage id ${cfg.storageId}, to be added back as a new member`,
+        { ...fields, storage_id: cfg.storageId },
+        'warn',
+      );
     } else if (cfg.initialClusterState === 'existing') {
       this.join('existing', `initial_cluster_state is 'existing': starting group ${cfg.group} empty and waiting to be added by the controller`, fields);
     } else if (!this.founding.includes(cfg.nodeId)) {
@@ -388,7 +401,7 @@ export class BootstrapDecider {
     });
   }
 
-  private join(from: InitialClusterState, reason: string, fields: Record<string, unknown>, level: 'info' | 'warn' = 'info'): void {
+  private join(from: InitialClusterState | 'lost', reason: string, fields: Record<string, unknown>, level: 'info' | 'warn' = 'info'): void {
     invariant(this.current.kind === 'wait', () => `BootstrapDecider: join after ${this.current.kind}`);
     this.current = { kind: 'join', reason };
     this.joinedFrom = from;

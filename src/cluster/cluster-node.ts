@@ -16,11 +16,12 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
 import { RaftNode, Rng } from '../raft/index.ts';
-import type { ConfChange } from '../raft/types.ts';
+import type { ConfChange, Member } from '../raft/types.ts';
 import { TcpTransport, parseAddress } from '../transport/tcp.ts';
 import { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import { describeRaftGroup } from '../partition/group-names.ts';
+import { belongsToNode, type ReplicaRegistry } from '../partition/replica-identity.ts';
 import type { FlushMode } from '../partition/partition.ts';
 import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
@@ -102,7 +103,15 @@ export class ClusterNode {
       retentionBytes: -1,
       flush: { mode: 'group' as const, intervalMs: 1000 },
     };
-    this.metadataStorage = RaftLogStorage.open(join(cluster.data_dir, 'metadata'), metadataLogConfig, { storageId, logger });
+    // The metadata group's directory may be lost while runnel.db keeps the node's identity
+    // (cluster.data_dir on a replaced disk): the record says the group was here (issue 9 item 2).
+    this.metadataStorage = RaftLogStorage.open(join(cluster.data_dir, 'metadata'), metadataLogConfig, {
+      storageId,
+      logger,
+      group: metadataGroupName,
+      known: store.holdsReplica(metadataGroupName),
+    });
+    store.recordReplica(metadataGroupName);
     this.metadata = new MetadataGroup({
       nodeId: this.nodeId,
       clusterId: '',
@@ -125,6 +134,7 @@ export class ClusterNode {
         host: this.host,
         raft: { electionTicks: cluster.election_rtt, heartbeatTicks: cluster.heartbeat_rtt, checkQuorum: cluster.check_quorum },
         random: Math.random,
+        registry: partitionRegistry(store),
       },
       logger,
     );
@@ -139,11 +149,13 @@ export class ClusterNode {
     this.decider = new BootstrapDecider({
       group: metadataGroupName,
       nodeId: this.nodeId,
-      storageId,
+      storageId: this.metadataStorage.storageId,
       foundingMembers: founding,
       metadataVoters: cluster.metadata_voters,
       initialClusterState: cluster.initial_cluster_state,
       storageEmpty,
+      // Lost now, or earlier and not added back yet (its own id is not the node's): never found.
+      lostState: this.metadataStorage.lostReason ?? (this.metadataStorage.storageId !== storageId ? 'it lost its state before and was not added back yet' : null),
       settleMs: founding.length === 1 ? 0 : recommendedSettleMs(cluster.rtt_ms, cluster.election_rtt, cluster.heartbeat_rtt),
       maxWaitMs: cluster.bootstrap_timeout_ms,
       logIntervalMs: BOOTSTRAP_LOG_INTERVAL_MS,
@@ -259,12 +271,17 @@ export class ClusterNode {
   }
 
   /**
-   * A broker whose data directory was wiped comes back with a new storage id. Raft never counts
-   * its votes or acknowledgements under the old identity (the configuration names the old disk),
-   * so it is safe, but it is also useless until the configuration names the new disk. The leader
-   * of each group does that, one single-server change at a time (Raft thesis §4.1): first remove
-   * the old identity, then add the member back with the storage id its authenticated handshake
-   * announced; it then catches up from the log like any new replica. Leaders retry every
+   * A replica that lost its Raft state comes back under a new storage id: a broker whose data
+   * directory was wiped has a new node storage id, and a replica whose group state alone was
+   * lost runs under `<node storage id>/<suffix>` (src/partition/replica-identity.ts). Raft never
+   * counts its votes or acknowledgements under the old identity (the configuration names the old
+   * one), so it is safe, but it is also useless until the configuration names the new one. The
+   * leader of each group does that, one single-server change at a time (Raft thesis §4.1): first
+   * remove the old identity, then add the member back with the storage id it answers with in the
+   * group's own messages; it then catches up from the log like any new replica. The removal names
+   * that id (a removeNode's storageId, which the core ignores), so a leader elected between the
+   * two steps finds it in the configuration history. Only ids that belong to the storage id the
+   * peer's authenticated handshake announced are used. Leaders retry every
    * DISK_REPLACE_INTERVAL_MS while a change is still pending.
    */
   private replaceDisks(): void {
@@ -273,15 +290,15 @@ export class ClusterNode {
     const cluster = this.options.config.cluster;
     const founding = cluster.initial_members.map((m) => m.node_id).sort((a, b) => a - b);
     const metadataVoters = new Set(founding.slice(0, cluster.metadata_voters));
-    const groups: Array<{ name: string; node: RaftNode | null; wanted: number[]; voter: (id: number) => boolean }> = [
-      { name: metadataGroupName, node: this.host.group(metadataGroupName) ?? null, wanted: founding, voter: (id) => metadataVoters.has(id) },
+    const groups: Array<{ name: string; node: RaftNode | null; storage: RaftLogStorage; wanted: number[]; voter: (id: number) => boolean }> = [
+      { name: metadataGroupName, node: this.host.group(metadataGroupName) ?? null, storage: this.metadataStorage, wanted: founding, voter: (id) => metadataVoters.has(id) },
     ];
     for (const replica of this.replicas.allReplicas()) {
       const assignment = this.metadata.state.topic(replica.topic)?.assignments[replica.index] ?? [];
-      groups.push({ name: this.replicas.groupNameOf(replica), node: replica.raft, wanted: assignment, voter: () => true });
+      groups.push({ name: this.replicas.groupNameOf(replica), node: replica.raft, storage: replica.storage, wanted: assignment, voter: () => true });
     }
     let changed = false;
-    for (const { name, node, wanted, voter } of groups) {
+    for (const { name, node, storage, wanted, voter } of groups) {
       if (!node || node.state !== 'leader') continue;
       const status = node.status();
       const members = [...status.config.voters, ...status.config.learners];
@@ -289,10 +306,7 @@ export class ClusterNode {
         if (id === this.nodeId) continue;
         const disk = announced.get(id);
         if (!disk) continue;
-        const member = members.find((m) => m.id === id);
-        let change: ConfChange | null = null;
-        if (member && member.storageId !== disk) change = { type: 'removeNode', nodeId: id, storageId: member.storageId };
-        else if (!member) change = { type: voter(id) ? 'addVoter' : 'addLearner', nodeId: id, storageId: disk };
+        const change = replacementChange(id, disk, members.find((m) => m.id === id), status.progress.find((p) => p.id === id)?.storageId ?? '', storage, voter(id));
         if (!change) continue;
         const proposed = node.proposeConfChange(change);
         if (proposed.ok) {
@@ -345,6 +359,31 @@ export class ClusterNode {
     }
     return peers;
   }
+}
+
+/**
+ * The next step of replacing member `id` whose peer announced node storage id `disk`: remove a
+ * member that answers the group under another identity of that disk (naming the identity that
+ * replaces it), or add an absent one under the identity its last removal named (else `disk`; if
+ * that is not the one it answers with, it is replaced again). Null when nothing is to be done.
+ */
+function replacementChange(id: number, disk: string, member: Member | undefined, answersWith: string, storage: RaftLogStorage, voter: boolean): ConfChange | null {
+  if (member) {
+    if (answersWith === '' || answersWith === member.storageId || !belongsToNode(answersWith, disk)) return null;
+    return { type: 'removeNode', nodeId: id, storageId: answersWith };
+  }
+  const named = storage.replacementFor(id);
+  return { type: voter ? 'addVoter' : 'addLearner', nodeId: id, storageId: named !== undefined && belongsToNode(named, disk) ? named : disk };
+}
+
+/** The node store's record of partition groups (the metadata group's record is the cluster node's). */
+function partitionRegistry(store: NodeStore): ReplicaRegistry {
+  return {
+    holds: (group) => store.holdsReplica(group),
+    record: (group) => store.recordReplica(group),
+    forget: (group) => store.forgetReplica(group),
+    recorded: () => store.recordedReplicas().filter((group) => group !== metadataGroupName),
+  };
 }
 
 function sameBroker(a: BrokerRecord, b: BrokerRecord): boolean {

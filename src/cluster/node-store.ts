@@ -1,5 +1,6 @@
 // The small durable state of one node, kept in SQLite (DESIGN.md §4): its identity (cluster id and
-// storage UUID) and the latest snapshot of the metadata state machine. Message data never goes here.
+// storage UUID), the Raft groups this disk holds a replica of (src/partition/replica-identity.ts)
+// and the latest snapshot of the metadata state machine. Message data never goes here.
 
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
@@ -31,6 +32,8 @@ export class NodeStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    // The Raft groups this disk holds a replica of: a recorded group without its raft.state lost it.
+    db.exec('CREATE TABLE IF NOT EXISTS replica_groups (name TEXT PRIMARY KEY)');
     // Consumer-group snapshots: the groups and offsets of one __consumer_offsets partition, as of
     // `covered_offset` (every record below it is in the snapshot), so the log below can go.
     db.exec(
@@ -54,6 +57,24 @@ export class NodeStore {
     const identity: NodeIdentity = { nodeId, clusterId: newClusterId(), storageId: randomUUID() };
     this.put('identity', identity);
     return identity;
+  }
+
+  /** Whether this disk holds a replica of Raft group `group` (recorded before its state mattered). */
+  holdsReplica(group: string): boolean {
+    return this.db.prepare('SELECT 1 FROM replica_groups WHERE name = ?').get(group) !== undefined;
+  }
+
+  /** Records that this disk holds a replica of `group`; durable on return (synchronous = FULL). */
+  recordReplica(group: string): void {
+    if (!this.holdsReplica(group)) this.db.prepare('INSERT OR IGNORE INTO replica_groups (name) VALUES (?)').run(group);
+  }
+
+  forgetReplica(group: string): void {
+    this.db.prepare('DELETE FROM replica_groups WHERE name = ?').run(group);
+  }
+
+  recordedReplicas(): string[] {
+    return (this.db.prepare('SELECT name FROM replica_groups ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name);
   }
 
   loadMetadata(): MetadataSnapshot | undefined {

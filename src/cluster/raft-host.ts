@@ -119,11 +119,12 @@ export class RaftHost {
         commit: s.commit,
         applied: s.applied,
         lastIndex: s.lastIndex,
+        storageId: s.storageId,
         voters: s.config.voters.map((m) => m.id),
         learners: s.config.learners.map((m) => m.id),
         followers: s.progress
           .filter((f) => f.id !== this.nodeId)
-          .map((f) => ({ id: f.id, match: f.match, lag: f.lag, state: f.state, active: f.recentActive })),
+          .map((f) => ({ id: f.id, match: f.match, lag: f.lag, state: f.state, active: f.recentActive, storageId: f.storageId, identityOk: f.identityOk })),
       };
     });
   }

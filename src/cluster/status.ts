@@ -12,6 +12,10 @@ export interface GroupFollowerStatus {
   state: string;
   /** Heard from within the last election timeout. */
   active: boolean;
+  /** The storage id the follower answers with ('' until it answers). */
+  storageId: string;
+  /** Whether the configuration names the follower with that storage id (only then it counts). */
+  identityOk: boolean;
 }
 
 export interface GroupStatus {
@@ -29,6 +33,8 @@ export interface GroupStatus {
   commit: number;
   applied: number;
   lastIndex: number;
+  /** This replica's identity in the group: the node's storage id, or `<it>/<suffix>` after it lost its state. */
+  storageId: string;
   voters: number[];
   learners: number[];
   /** Filled on the leader only. */

@@ -6,7 +6,11 @@
 // configuration only when the topic record's `founders` names it with its own storage id: every
 // founding replica then writes byte-identical entries (the same voters, the same storage ids,
 // from the replicated metadata). A replica whose disk was wiped has a new storage id, so it
-// starts empty with no configuration and never votes as its old self.
+// starts empty with no configuration and never votes as its old self. So does a replica that
+// lost its Raft state while the node kept its identity (issue 9 item 2): the node store records
+// each hosted group before its state can matter, and at open a recorded group whose raft.state
+// is gone, or whose synced data is damaged, starts empty under a new group-level storage id
+// (replica-identity.ts), which no `founders` entry names.
 //
 // Each incarnation of a topic (a new topic id after a delete and create under the same name) has
 // its own groups: the Raft group name carries the topic id (group-names.ts), and the founding
@@ -24,7 +28,8 @@ import type { RaftHost } from '../cluster/raft-host.ts';
 import { RaftNode, Rng } from '../raft/index.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import { foundingGroup, RaftLogStorage } from './raft-log-storage.ts';
-import { FileRaftStateStore } from './raft-state-store.ts';
+import { FileRaftStateStore, storedCommitIndex } from './raft-state-store.ts';
+import type { ReplicaRegistry } from './replica-identity.ts';
 import { ReplicatedPartition } from './replicated-partition.ts';
 import { HostedReplicas, type HostedReplicasOptions } from './hosted-replicas.ts';
 import { partitionKey, raftGroupName } from './group-names.ts';
@@ -43,6 +48,8 @@ export interface ClusterReplicaManagerOptions extends HostedReplicasOptions {
   raft: RaftTiming;
   /** Seeds each group's election-timeout randomness. */
   random: () => number;
+  /** The node store's record of the partition groups this disk holds. */
+  registry: ReplicaRegistry;
 }
 
 export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> implements Replicas {
@@ -50,9 +57,18 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
   private readonly leadershipListeners: Array<(replica: ReplicatedPartition, leader: number) => void> = [];
 
   constructor(options: ClusterReplicaManagerOptions, logger: Logger) {
-    super(options, logger);
+    // Recovery must know each Raft log's stored commit: nothing at or below it is a torn tail.
+    super({ ...options, openOptions: (dir) => ({ syncedRaftIndex: storedCommitIndex(dir) }) }, logger);
     this.cluster = options;
   }
+
+  /** Opens the replicas, then drops records of groups this disk no longer holds. */
+  override async start(state: MetadataState): Promise<void> {
+    await super.start(state);
+    const hosted = new Set([...this.replicas.values()].map((r) => this.groupNameOf(r)));
+    for (const group of this.cluster.registry.recorded()) if (!hosted.has(group)) this.cluster.registry.forget(group);
+  }
+
 
   /** Called on every leader change of every hosted partition (the group coordinator's load/unload). */
   onLeadership(listener: (replica: ReplicatedPartition, leader: number) => void): void {
@@ -113,11 +129,14 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
   }
 
   protected override dropped(replica: ReplicatedPartition, topicId: string): void {
-    this.cluster.host.removeGroup(raftGroupName({ name: replica.topic, topicId }, replica.index));
+    const name = raftGroupName({ name: replica.topic, topicId }, replica.index);
+    this.cluster.host.removeGroup(name);
+    // The topic was deleted: its files go next, and its record with them.
+    if (!this.closing) this.cluster.registry.forget(name);
   }
 
   protected open(topic: TopicRecord, index: number, log: PartitionLog): ReplicatedPartition | null {
-    const { nodeId, storageId, host } = this.cluster;
+    const { nodeId, storageId, host, registry } = this.cluster;
     const name = raftGroupName(topic, index);
     // The directory says it is this incarnation's (LogManager); its log must agree.
     const founding = foundingGroup(log);
@@ -125,18 +144,21 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
       this.logger.error({ group: name, founding, dir: log.dir }, 'the partition log was founded for another incarnation of the topic; not hosting it');
       return null;
     }
-    const storage = new RaftLogStorage(log, new FileRaftStateStore(log.dir), { storageId, logger: this.logger });
+    const storage = new RaftLogStorage(log, new FileRaftStateStore(log.dir), { storageId, logger: this.logger, group: name, known: registry.holds(name) });
+    // Recorded before the group runs, so before it can vote or acknowledge anything.
+    registry.record(name);
     let founded = false;
     if (storage.lastIndex() === 0 && storage.getHardState().term === 0) {
       const assignment = topic.assignments[index];
       const founders = topic.founders?.[index];
       const mine = assignment.indexOf(nodeId);
-      if (founders && founders[mine] === storageId && founders.every((id) => id !== '')) {
+      // A replica that lost its state runs under an id no founders entry names, so it never founds.
+      if (founders && founders[mine] === storage.storageId && founders.every((id) => id !== '')) {
         storage.bootstrap({ voters: assignment.map((id, k) => ({ id, storageId: founders[k] })), learners: [] }, name);
         founded = true;
-      } else {
+      } else if (storage.lostReason === null) {
         this.logger.warn(
-          { group: name, storageId, founders: founders ?? null },
+          { group: name, storageId: storage.storageId, founders: founders ?? null },
           'partition storage is empty and the founding configuration does not name this disk: starting empty, waiting to be added',
         );
       }

@@ -58,7 +58,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   private readonly topics = new Map<string, TopicRecord>();
   /** Replicas waiting for a deletion to free their directory name. */
   private readonly waiting = new Set<Promise<void>>();
-  private closing = false;
+  protected closing = false;
 
   constructor(options: HostedReplicasOptions, logger: Logger) {
     this.options = options;

@@ -24,6 +24,23 @@ export interface ReplicaRegistry {
   recorded(): string[];
 }
 
+/** The registry in memory (tests, and hosts without a node store). */
+export class MemoryReplicaRegistry implements ReplicaRegistry {
+  private readonly groups = new Set<string>();
+  holds(group: string): boolean {
+    return this.groups.has(group);
+  }
+  record(group: string): void {
+    this.groups.add(group);
+  }
+  forget(group: string): void {
+    this.groups.delete(group);
+  }
+  recorded(): string[] {
+    return [...this.groups];
+  }
+}
+
 const SEPARATOR = '/';
 
 /** A fresh group-level storage id for a replica of this disk whose state was lost. */

@@ -36,6 +36,8 @@ export interface FollowerStatus {
   recentActive: boolean;
   /** False when the follower answers from a disk the configuration does not name. */
   identityOk: boolean;
+  /** The storage id the follower last answered with ('' until it answers). */
+  storageId: string;
   /** Entries the follower lacks relative to the leader's last index. */
   lag: number;
 }
@@ -225,6 +227,7 @@ export class RaftNode {
           state: pr.state,
           recentActive: pr.recentActive,
           identityOk: pr.identityOk,
+          storageId: pr.seenStorageId,
           lag: last - pr.match,
         });
       }

@@ -43,7 +43,11 @@ export type ConfChangeType = 'addVoter' | 'addLearner' | 'removeNode';
 export interface ConfChange {
   type: ConfChangeType;
   nodeId: number;
-  /** The storage identity the group will accept for this node; ignored by removeNode. */
+  /**
+   * The storage identity the group will accept for this node. The core ignores it in a
+   * removeNode; a host may name there the identity that replaces the member (cluster-node.ts
+   * replaceDisks), so a later leader can read it from the configuration history.
+   */
   storageId: string;
   /**
    * Opaque to Raft (etcd's ConfChange.Context): the founding entries of a partition group name

@@ -25,11 +25,12 @@ export function clusterStatus(): NodeStatus {
         commit: 120,
         applied: 120,
         lastIndex: 135,
+        storageId: 'storage-1',
         voters: [1, 2, 3],
         learners: [],
         followers: [
-          { id: 2, match: 135, lag: 0, state: 'replicate', active: true },
-          { id: 3, match: 120, lag: 15, state: 'probe', active: false },
+          { id: 2, match: 135, lag: 0, state: 'replicate', active: true, storageId: 'storage-2', identityOk: true },
+          { id: 3, match: 120, lag: 15, state: 'probe', active: false, storageId: 'storage-3', identityOk: true },
         ],
       },
       {
@@ -40,6 +41,7 @@ export function clusterStatus(): NodeStatus {
         commit: 7,
         applied: 6,
         lastIndex: 7,
+        storageId: 'storage-1',
         voters: [1, 2, 3],
         learners: [],
         followers: [],

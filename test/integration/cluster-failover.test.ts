@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { createTopic, kafkaFor, readAll } from '../helpers/cluster-clients.ts';
@@ -158,6 +159,90 @@ test('a broker restarted with a wiped data dir never counts as its old self, is 
     const values = await readAll(cluster, 'wiped');
     assert.equal(values.length, 600);
     await assertReplicasIdentical(cluster, 'wiped');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+/** The storage id a broker's group runs under, from its /status. */
+async function groupStorageId(cluster: TestCluster, nodeId: number, group: string): Promise<string> {
+  const g = (await cluster.status(nodeId)).groups.find((x) => x.group === group);
+  if (!g) throw new Error(`broker ${nodeId} does not host ${group}`);
+  return g.storageId;
+}
+
+/** Whether `group`'s leader names `nodeId` as a voter with the identity it answers with, and that identity is `storageId`. */
+async function memberUnder(cluster: TestCluster, group: string, nodeId: number, storageId: string): Promise<boolean> {
+  const leader = await cluster.leaderOf(group);
+  if (leader <= 0) return false;
+  const g = (await cluster.status(leader)).groups.find((x) => x.group === group);
+  const f = g?.followers.find((x) => x.id === nodeId);
+  return !!g && g.voters.includes(nodeId) && !!f && f.identityOk && f.storageId === storageId;
+}
+
+test('issue 9 item 2: a replica whose partition directory was removed never votes as its old self; the acknowledged records survive', async () => {
+  const cluster = await startCluster();
+  try {
+    await createTopic(cluster, 'lost');
+    const producer = kafkaFor(cluster).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const acked = await produceNumbered(producer, 'lost', 200, 25);
+    const a = await cluster.leaderOf('lost-0');
+    const [b, c] = cluster.members.filter((m) => m.nodeId !== a).map((m) => m.nodeId);
+    const nodeStorageC = await groupStorageId(cluster, c, '__metadata');
+    await cluster.member(b).broker.kill9();
+    // Acknowledged by the leader A and the follower C only: B never has them.
+    acked.push(...(await produceNumbered(producer, 'lost', 500, 25)));
+    await producer.disconnect();
+    await Promise.all([cluster.member(a).broker.kill9(), cluster.member(c).broker.kill9()]);
+    rmSync(join(cluster.member(c).broker.dataDir, 'lost-0'), { recursive: true, force: true });
+
+    await Promise.all([cluster.member(b).broker.restart(), cluster.member(c).broker.restart()]);
+    // B lacks the 500 acknowledged records, and C no longer has them. C must not vote for B as
+    // its old self (Raft §5.4.1, election restriction; a correct cluster waits for A). Polled
+    // for several election timeouts (10 ticks of 50 ms each, randomised up to twice that).
+    const until = Date.now() + 4_000;
+    while (Date.now() < until) {
+      assert.equal(await cluster.leaderOf('lost-0'), 0, 'B and C elected a leader without the acknowledged records');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(cluster.member(c).broker.logs().some((l) => l.includes('lost its Raft state') && l.includes('"group":"lost-0@')), 'C says it lost its state');
+    const newStorageC = await groupStorageId(cluster, c, 'lost-0');
+    assert.ok(newStorageC.startsWith(`${nodeStorageC}/`), `C runs lost-0 under a new identity (${newStorageC})`);
+
+    await cluster.member(a).broker.restart();
+    await cluster.waitFor('lost-0 has a leader', async () => (await cluster.leaderOf('lost-0')) > 0);
+    const values = await readAll(cluster, 'lost');
+    assert.deepEqual(values, acked, 'all 700 acknowledged records, in order');
+    // Raft thesis §4.1: the old identity is removed, then C is added back under the new one.
+    await cluster.waitFor('C is a voter of lost-0 again under its new identity', () => memberUnder(cluster, 'lost-0', c, newStorageC));
+    await assertReplicasIdentical(cluster, 'lost');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('issue 9 item 2: a broker whose metadata directory was lost (runnel.db kept) rejoins the metadata group under a new identity, never as its old self', async () => {
+  const cluster = await startCluster();
+  try {
+    await createTopic(cluster, 'before');
+    const controller = await cluster.leaderOf('__metadata');
+    const victim = cluster.members.find((m) => m.nodeId !== controller)!;
+    const nodeStorage = await groupStorageId(cluster, victim.nodeId, '__metadata');
+    await victim.broker.kill9();
+    rmSync(join(victim.broker.dataDir, 'cluster', 'metadata'), { recursive: true, force: true });
+    await victim.broker.restart();
+    assert.ok(victim.broker.logs().some((l) => l.includes('lost its Raft state') && l.includes('"group":"__metadata"')), 'it says it lost its state');
+    const logs = victim.broker.logs();
+    const sinceRestart = logs.slice(logs.map((l) => l.startsWith('[harness] restart')).lastIndexOf(true));
+    assert.ok(!sinceRestart.some((l) => l.includes('bootstrapping group __metadata')), 'it did not bootstrap the group again');
+    const newStorage = await groupStorageId(cluster, victim.nodeId, '__metadata');
+    assert.ok(newStorage.startsWith(`${nodeStorage}/`), `a new group identity (${newStorage})`);
+    await cluster.waitFor('it is a member of __metadata again under its new identity', () => memberUnder(cluster, '__metadata', victim.nodeId, newStorage));
+    // The metadata still works through it: a topic created now is hosted on every broker.
+    await createTopic(cluster, 'after');
+    await cluster.waitCaughtUp('__metadata');
+    await cluster.waitFor('the new broker hosts after-0', async () => (await cluster.status(victim.nodeId)).groups.some((g) => g.group === 'after-0'));
   } finally {
     await cluster.stop();
   }

@@ -117,6 +117,19 @@ test("'existing' with empty storage joins at once and never bootstraps", () => {
   assert.equal(kind(d.tick(MAX_WAIT * 2)), 'join');
 });
 
+test('issue 9 item 2: a node whose state of the group was lost (the runnel.db identity kept) never bootstraps: it joins as a new member', () => {
+  // A lost metadata directory must not let the node found the group again under its old
+  // identity, even with 'new' and every founder connected and quiet through the settle window.
+  const d = decider(1, { lostState: 'raft.state is missing', storageId: `${sid(1)}/5e1f0a2b` });
+  assert.equal(kind(d.decision), 'join');
+  const line = d.takeLogs().find((l) => l.level === 'warn');
+  assert.ok(line, 'a warning says why');
+  assert.match(line.msg, /__metadata/);
+  assert.match(line.msg, /raft\.state is missing/);
+  for (const p of [2, 3]) d.peerConnected(p, sid(p), 1);
+  assert.equal(kind(d.tick(MAX_WAIT * 2)), 'join');
+});
+
 test('missing founding members keep it waiting, with a periodic log line naming them and why; after maxWaitMs it refuses, naming them', () => {
   const d = decider(1);
   let logs = d.takeLogs();

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { MetadataState, type MetadataCommand, type TopicRecord } from '../../../src/cluster/metadata-state.ts';
 import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { MemoryReplicaRegistry } from '../../../src/partition/replica-identity.ts';
 import { ClusterReplicaManager } from '../../../src/partition/cluster-replica-manager.ts';
 import type { ReplicatedPartition } from '../../../src/partition/replicated-partition.ts';
 import { decodeBatches } from '../../../src/protocol/record-batch.ts';
@@ -51,6 +52,7 @@ function broker(hub: MemoryHub, id: number, peers: number[], dataDir: string): B
       host,
       raft: { electionTicks: 10, heartbeatTicks: 1, checkQuorum: true },
       random: () => 0.5,
+      registry: new MemoryReplicaRegistry(),
     },
     logger,
   );
