@@ -10,6 +10,7 @@
 // transport check a group id against the node's authenticated one.
 
 import { randomBytes } from 'node:crypto';
+import { storageIdClaimAllowed } from '../transport/storage-id-claims.ts';
 
 /**
  * The node store's record of which groups this disk holds a replica of. A group is recorded
@@ -48,7 +49,10 @@ export function newGroupStorageId(nodeStorageId: string, suffix: string = random
   return `${nodeStorageId}${SEPARATOR}${suffix}`;
 }
 
-/** Whether a group's storage id is this disk's: the node's id itself or one made by newGroupStorageId. */
+/**
+ * Whether a group's storage id is this disk's: the node's id itself or one made by
+ * newGroupStorageId (the rule the transports apply to the ids messages claim).
+ */
 export function belongsToNode(groupStorageId: string, nodeStorageId: string): boolean {
-  return groupStorageId === nodeStorageId || (groupStorageId.startsWith(nodeStorageId + SEPARATOR) && groupStorageId.length > nodeStorageId.length + 1);
+  return groupStorageId !== '' && storageIdClaimAllowed(nodeStorageId, groupStorageId);
 }
