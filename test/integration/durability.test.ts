@@ -8,6 +8,9 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBroker, type BrokerHandle } from '../helpers/broker-process.ts';
 import { RawClient } from '../../bench/lib/raw-client.ts';
 import { buildBatch } from '../../bench/lib/record-batch.ts';
@@ -175,4 +178,45 @@ test('acks=all records acknowledged before a kill -9 are all present and intact 
   } finally {
     await reader.close();
   }
+});
+
+test('issue 9 item 3: damaged synced data on a single node: reads stop at the damage, Produce answers KAFKA_STORAGE_ERROR, no file is cut', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'runnel-damage-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const broker = await startBroker({ dataDir });
+  brokers.push(broker);
+  const topic = 'damaged';
+  const spec: RecordSpec = { stream: 'damaged', baseTimestamp: Date.now() - 60_000 };
+  const client = await RawClient.connect({ port: broker.port });
+  await client.createTopics([{ name: topic, numPartitions: 1 }]);
+  await produceRange(client, topic, spec, 0, 200, 10, 1);
+  client.close();
+  // A clean stop syncs everything; then a start that was killed before writing anything
+  // leaves the clean flag off and the sync point (the recovery point) where it was.
+  assert.equal((await broker.stop()).code, 0);
+  const dir = join(dataDir, readdirSync(dataDir).find((n) => n.startsWith(`${topic}-`))!);
+  const checkpointPath = join(dir, 'partition.checkpoint');
+  writeFileSync(checkpointPath, JSON.stringify({ ...JSON.parse(readFileSync(checkpointPath, 'utf8')), cleanShutdown: false }) + '\n');
+  // One bit flipped inside batch 12 (records 120..129): its CRC-32C no longer matches.
+  const logPath = join(dir, readdirSync(dir).find((n) => n.endsWith('.log'))!);
+  const bytes = readFileSync(logPath);
+  let position = 0;
+  for (let i = 0; i < 12; i++) position += 12 + bytes.readInt32BE(position + 8);
+  bytes[position + 12 + bytes.readInt32BE(position + 8) - 3] ^= 0x04;
+  writeFileSync(logPath, bytes);
+
+  await broker.restart();
+  assert.ok(broker.logs().some((l) => l.includes('damage in synced log data') && l.includes(logPath)), 'the damage is logged with the file');
+  const reader = await RawRecordReader.connect(broker.port);
+  try {
+    const end = await reader.raw.listOffset(topic, 0, -1);
+    assert.equal(end.offset, 120, 'readable up to the damage');
+    const records = await reader.read(topic, 0);
+    assert.equal(records.length, 120);
+    const produced = await reader.raw.produce(topic, 0, buildBatch([expectedRecord(spec, 200)]), -1);
+    assert.equal(produced.errorCode, 56, 'KAFKA_STORAGE_ERROR');
+  } finally {
+    await reader.close();
+  }
+  assert.equal(statSync(logPath).size, bytes.length, 'the segment keeps every byte');
 });

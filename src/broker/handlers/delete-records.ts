@@ -10,6 +10,7 @@
 import { DeleteRecordsUnsupportedError } from '../../partition/replicated-partition.ts';
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { LogDamagedError } from '../../storage/errors.ts';
 import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
@@ -36,6 +37,8 @@ export function deleteRecordsHandler(services: BrokerServices): ApiHandler {
             try {
               partition.deleteRecordsBefore(offset);
             } catch (err) {
+              // A log with damaged synced data is read-only (docs/storage.md, "Recovery").
+              if (err instanceof LogDamagedError) return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
               // Cluster mode: moving the log start is not replicated yet (docs/cluster.md).
               if (!(err instanceof DeleteRecordsUnsupportedError)) throw err;
               return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.POLICY_VIOLATION };
