@@ -76,7 +76,8 @@ done
 
 for n in "${NODES[@]}"; do
   mkdir -p "$(node_dir "$n")"
-  nohup ./broker -config="$(node_config "$n")" > "$(node_log "$n")" 2>&1 < /dev/null &
+  # The scripts' own RUNNEL_* settings are not broker config; unset, they cause no start-up warning.
+  nohup env -u RUNNEL_START_TIMEOUT_S -u RUNNEL_STOP_TIMEOUT_S ./broker -config="$(node_config "$n")" > "$(node_log "$n")" 2>&1 < /dev/null &
   echo "$!" > "$(node_pidfile "$n")"
   echo "started node $n (pid $!, kafka ${KAFKA_ADDR[$n]}, http ${HTTP_ADDR[$n]})"
 done

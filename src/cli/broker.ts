@@ -63,6 +63,7 @@ async function main(): Promise<number> {
   for (const field of loaded.ignored) {
     logger.warn({ field: field.field, source: field.source }, `config field accepted but ignored: ${field.reason}`);
   }
+  for (const warning of loaded.warnings) logger.warn({ field: warning.field, variable: warning.variable }, warning.message);
 
   let node;
   try {

@@ -2,10 +2,15 @@
 // with "__" between levels. RUNNEL_SERVER__PORT=9093 sets server.port and
 // RUNNEL_DATA_DIR=/x sets data_dir. This lets several nodes run from one
 // config file on one machine. The result is a raw layer, validated by the
-// same schema as a file, so a typo in a variable name is an error too.
+// same schema as a file. A variable that names no field is not an error: the
+// prefix is not ours alone (a user's scripts may use it), so it is reported as
+// a warning with the nearest known field, and the broker goes on.
 import { ConfigError } from './errors.ts';
 import { fieldByKey } from './fields.ts';
 import { isPlainObject, type PlainObject } from './paths.ts';
+import { allKnownPaths } from './schema.ts';
+import { suggestPath } from './suggest.ts';
+import type { ConfigWarning } from './types.ts';
 
 export const ENV_PREFIX = 'RUNNEL_';
 
@@ -25,6 +30,8 @@ export interface EnvOverride {
 export interface EnvLayer {
   raw: PlainObject;
   overrides: EnvOverride[];
+  /** One per RUNNEL_* variable that names no config field; those are left out of `raw`. */
+  unknown: ConfigWarning[];
 }
 
 /** RUNNEL_CLUSTER__NODE_ID -> "cluster.node_id"; null when the name is malformed. */
@@ -32,6 +39,24 @@ export function variableToPath(variable: string): string | null {
   const parts = variable.slice(ENV_PREFIX.length).split('__');
   if (parts.some((part) => part === '' || !/^[A-Za-z0-9_]+$/.test(part))) return null;
   return parts.map((part) => part.toLowerCase()).join('.');
+}
+
+/** "server.port" -> RUNNEL_SERVER__PORT. */
+export function pathToVariable(path: string): string {
+  return ENV_PREFIX + path.split('.').map((part) => part.toUpperCase()).join('__');
+}
+
+/** The warning for a variable that names no config field, with the nearest field when one is close. */
+function unknownVariable(variable: string, path: string | null): ConfigWarning {
+  if (path === null) {
+    return {
+      variable,
+      message: `environment variable ${variable} is not a config path and is ignored (a config variable is RUNNEL_ and the field path in upper case, "__" between levels, e.g. RUNNEL_SERVER__PORT)`,
+    };
+  }
+  const near = suggestPath(path, allKnownPaths());
+  const hint = near === undefined ? '' : ` (did you mean ${pathToVariable(near)}, "${near}"?)`;
+  return { variable, message: `environment variable ${variable} is not a config field and is ignored${hint}` };
 }
 
 /**
@@ -60,6 +85,8 @@ export function parseEnvValue(path: string, text: string): unknown {
 export function envLayer(env: NodeJS.ProcessEnv): EnvLayer {
   const raw: PlainObject = {};
   const overrides: EnvOverride[] = [];
+  const unknown: ConfigWarning[] = [];
+  const known = new Set(allKnownPaths());
   // Sorting puts RUNNEL_CLUSTER before RUNNEL_CLUSTER__NODE_ID, so a specific
   // variable refines a whole-object one instead of being overwritten by it.
   const names = Object.keys(env)
@@ -69,17 +96,14 @@ export function envLayer(env: NodeJS.ProcessEnv): EnvLayer {
     const text = env[variable];
     if (text === undefined) continue;
     const path = variableToPath(variable);
-    if (path === null) {
-      throw new ConfigError(
-        variable,
-        `environment variable ${variable}: not a config path (write RUNNEL_ and the field path in upper case, "__" between levels, e.g. RUNNEL_SERVER__PORT)`,
-        variable,
-      );
+    if (path === null || !known.has(path)) {
+      unknown.push(unknownVariable(variable, path));
+      continue;
     }
     setFromVariable(raw, path, parseEnvValue(path, text), variable, overrides);
     overrides.push({ variable, path });
   }
-  return { raw, overrides };
+  return { raw, overrides, unknown };
 }
 
 function setFromVariable(raw: PlainObject, path: string, value: unknown, variable: string, overrides: EnvOverride[]): void {

@@ -10,6 +10,7 @@ export { parseSize } from './size.ts';
 export type {
   ClusterConfig,
   ClusterMember,
+  ConfigWarning,
   FlushConfig,
   GroupsConfig,
   FlushMode,

@@ -9,7 +9,7 @@ import { normaliseLayer, type VariableFor } from './normalise.ts';
 import { mergeInto, type PlainObject } from './paths.ts';
 import { allKnownPaths, findRawIssue } from './schema.ts';
 import { suggestKey } from './suggest.ts';
-import type { IgnoredField, RunnelConfig } from './types.ts';
+import type { ConfigWarning, IgnoredField, RunnelConfig } from './types.ts';
 
 export interface LoadOptions {
   /** A JSON config file; without one, defaults and the environment only. */
@@ -25,6 +25,8 @@ export interface LoadedConfig {
   file: string | null;
   /** The variables that overrode something. */
   envOverrides: EnvOverride[];
+  /** What the broker can run with but must log as a warning at start. */
+  warnings: ConfigWarning[];
 }
 
 /** Loads and validates the configuration; throws ConfigError naming the field on any problem. */
@@ -57,7 +59,8 @@ export function loadConfigDetailed(opts: LoadOptions = {}): LoadedConfig {
   mergeInto(merged, envNormalised.partial);
   ignored.push(...envNormalised.ignored);
 
-  return { config: finish(merged), ignored, file: opts.file ?? null, envOverrides: env.overrides };
+  const warnings: ConfigWarning[] = [...env.unknown];
+  return { config: finish(merged), ignored, file: opts.file ?? null, envOverrides: env.overrides, warnings };
 }
 
 function checkRaw(raw: unknown, variableFor: VariableFor, wholeError: (problem: string) => ConfigError): void {

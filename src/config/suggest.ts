@@ -59,3 +59,26 @@ export function suggestKey(
   }
   return elsewhere?.path;
 }
+
+/**
+ * The nearest known dotted path to an unknown one: the first segment that is not known is
+ * replaced by its best guess (suggestKey), and the rest is kept when that makes a known path
+ * ("servr.port" -> "server.port"); otherwise the guess alone. `known` holds every known path,
+ * objects included.
+ */
+export function suggestPath(path: string, known: readonly string[]): string | undefined {
+  const knownSet = new Set(known);
+  const parts = path.split('.');
+  let depth = 0;
+  while (depth < parts.length && knownSet.has(parts.slice(0, depth + 1).join('.'))) depth++;
+  if (depth === parts.length) return undefined;
+  const parent = parts.slice(0, depth).join('.');
+  const siblings = known
+    .filter((candidate) => candidate.startsWith(parent === '' ? '' : `${parent}.`))
+    .map((candidate) => candidate.slice(parent === '' ? 0 : parent.length + 1))
+    .filter((rest) => rest !== '' && !rest.includes('.'));
+  const guess = suggestKey(parts[depth]!, parent, siblings, known);
+  if (guess === undefined) return undefined;
+  const whole = [guess, ...parts.slice(depth + 1)].join('.');
+  return knownSet.has(whole) ? whole : guess;
+}

@@ -96,3 +96,16 @@ export interface IgnoredField {
   reason: string;
   source: string;
 }
+
+/**
+ * Something in the configuration the broker can run with but the operator should hear about
+ * (an unknown RUNNEL_* variable, an unauthenticated cluster). The broker logs each one as a
+ * warning at every start.
+ */
+export interface ConfigWarning {
+  message: string;
+  /** The dotted field path concerned, when there is one. */
+  field?: string;
+  /** The environment variable concerned, when there is one. */
+  variable?: string;
+}

@@ -27,8 +27,11 @@ import { RawClient } from '../../bench/lib/raw-client.ts';
 let broker: BrokerHandle;
 const TOPIC = 'bad-input';
 
+// A variable of the user's own that happens to start with RUNNEL_ (issue 9 item C).
+const USER_VARIABLE = 'RUNNEL_SERVR__PORT';
+
 before(async () => {
-  broker = await startBroker();
+  broker = await startBroker({ env: { [USER_VARIABLE]: '1' } });
   const c = await RawClient.connect({ port: broker.port });
   await c.createTopics([{ name: TOPIC, numPartitions: 1 }]);
   c.close();
@@ -76,6 +79,16 @@ function produceOk(records: Buffer): Promise<ReturnType<typeof parseProduceV3>> 
     return res;
   })();
 }
+
+// issue 9 item (C): an unknown RUNNEL_* variable is warned about once, naming the nearest field,
+// and does not stop the broker.
+test('an unknown RUNNEL_* variable is logged once as a warning and the broker serves', async () => {
+  const warnings = broker.jsonLogs().filter((line) => line.variable === USER_VARIABLE);
+  assert.equal(warnings.length, 1, broker.logs().join('\n'));
+  assert.equal(warnings[0]!.level, 'warn');
+  assert.match(String(warnings[0]!.msg), /is not a config field and is ignored \(did you mean RUNNEL_SERVER__PORT, "server.port"\?\)/);
+  await assertServes('unknown variable');
+});
 
 test('a frame shorter than a request header closes the connection', async () => {
   const conn = await RawConnection.connect(broker.port);

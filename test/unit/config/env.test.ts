@@ -96,10 +96,32 @@ test('an env alias beats the file under its other name', () => {
   assert.equal(loadConfig({ file, env: { RUNNEL_RETENTION_TIME_MS: '1000' } }).retention_time_ms, 1000);
 });
 
-test('a typo in a variable name is reported naming the variable', () => {
-  rejectsEnv({ RUNNEL_SERVR__PORT: '9093' }, 'RUNNEL_SERVR__PORT', 'servr',
-    /^config field "servr" \(from environment variable RUNNEL_SERVR__PORT\): unknown field \(did you mean "server"\?\)$/);
-  rejectsEnv({ RUNNEL_SERVER__PROT: '9093' }, 'RUNNEL_SERVER__PROT', 'server.prot', /did you mean "server.port"/);
+// issue 9 item (C): an unknown RUNNEL_* variable may be a user's own (another tool's, a shell
+// script's); it must not stop the broker. It is reported once, with the nearest known key.
+test('an unknown variable is a warning naming it and the nearest known key, and the broker goes on', () => {
+  const loaded = loadConfigDetailed({ env: { RUNNEL_SERVR__PORT: '9093', RUNNEL_SERVER__PROT: '9094', RUNNEL_DATADIR: '/x', RUNNEL_SERVER__HOST: '127.0.0.1' } });
+  assert.equal(loaded.config.server.port, 9092);
+  assert.equal(loaded.config.server.host, '127.0.0.1');
+  assert.equal(loaded.config.data_dir, './data');
+  const byVariable = new Map(loaded.warnings.map((warning) => [warning.variable, warning.message]));
+  assert.equal(loaded.warnings.length, 3, JSON.stringify(loaded.warnings));
+  assert.equal(
+    byVariable.get('RUNNEL_SERVR__PORT'),
+    'environment variable RUNNEL_SERVR__PORT is not a config field and is ignored (did you mean RUNNEL_SERVER__PORT, "server.port"?)',
+  );
+  assert.match(byVariable.get('RUNNEL_SERVER__PROT') ?? '', /did you mean RUNNEL_SERVER__PORT, "server.port"\?/);
+  assert.match(byVariable.get('RUNNEL_DATADIR') ?? '', /did you mean RUNNEL_DATA_DIR, "data_dir"\?/);
+  assert.deepEqual(loaded.envOverrides.map((entry) => entry.variable), ['RUNNEL_SERVER__HOST']);
+});
+
+test('an unrelated variable with the prefix is a warning without a suggestion when nothing is near', () => {
+  const loaded = loadConfigDetailed({ env: { RUNNEL_HOME_DIRECTORY_OF_MY_SCRIPTS: '/home/me', 'RUNNEL_X-Y': '1', RUNNEL_SERVER____PORT: '1' } });
+  assert.deepEqual(loaded.config, loadConfig({ env: {} }));
+  const messages = loaded.warnings.map((warning) => warning.message).sort();
+  assert.equal(messages.length, 3);
+  assert.match(messages.find((m) => m.includes('RUNNEL_HOME_DIRECTORY_OF_MY_SCRIPTS')) ?? '', /is not a config field and is ignored$/);
+  assert.match(messages.find((m) => m.includes('RUNNEL_X-Y')) ?? '', /not a config path/);
+  assert.match(messages.find((m) => m.includes('RUNNEL_SERVER____PORT')) ?? '', /not a config path/);
 });
 
 test('a bad value in a variable is reported naming the variable and the field', () => {
@@ -108,8 +130,7 @@ test('a bad value in a variable is reported naming the variable and the field', 
   rejectsEnv({ RUNNEL_SERVER: '{"prot": 1}' }, 'RUNNEL_SERVER', 'server.prot', /unknown field/);
 });
 
-test('malformed and conflicting variable names are errors', () => {
-  assert.throws(() => loadConfig({ env: { RUNNEL_SERVER____PORT: '1' } }), /environment variable RUNNEL_SERVER____PORT: not a config path/);
+test('conflicting variables are errors', () => {
   assert.throws(() => loadConfig({ env: { RUNNEL_SERVER: '5', RUNNEL_SERVER__PORT: '1' } }), /RUNNEL_SERVER__PORT: conflicts with RUNNEL_SERVER/);
 });
 
