@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts the three-node cluster of configs/node1.json..node3.json on this machine, in the
-# background, and waits until it has formed: every node's GET /status shows a `__metadata`
+# background, and waits until it has formed. A new cluster first gets a random secret in the
+# file the configs name in cluster.secret_file (data/cluster.secret, mode 0600), with which
+# the brokers authenticate each other; an existing file is kept. Formed means: every node's GET /status shows a `__metadata`
 # group with a known leader and a connection to every broker. Logs and pid files go to
 # data/nodeN/broker.log and data/nodeN/broker.pid; scripts/stop-cluster.sh stops it.
 #
@@ -73,6 +75,22 @@ for n in "${NODES[@]}"; do
     exit 1
   fi
 done
+
+# The brokers refuse cluster mode without their secret. A fresh one is 32 random bytes in
+# base64, written under umask 077 and renamed into place, so it is never readable by others
+# and never half-written.
+secret_list="$(secret_files)"
+while IFS= read -r secret_file; do
+  [[ -n "$secret_file" ]] || continue
+  if [[ -s "$secret_file" ]]; then continue; fi
+  mkdir -p "$(dirname "$secret_file")"
+  (
+    umask 077
+    node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64") + "\n")' > "$secret_file.tmp.$$"
+  )
+  mv "$secret_file.tmp.$$" "$secret_file"
+  echo "generated the cluster secret in $secret_file (mode 0600)"
+done <<<"$secret_list"
 
 for n in "${NODES[@]}"; do
   mkdir -p "$(node_dir "$n")"

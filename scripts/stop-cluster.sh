@@ -2,7 +2,8 @@
 # Stops the local cluster started by scripts/start-cluster.sh: SIGTERM to the pid in each
 # data/nodeN/broker.pid, up to RUNNEL_STOP_TIMEOUT_S (default 15) seconds to finish in-flight
 # writes and exit, then SIGKILL; the pid files are removed. With --wipe it then deletes
-# data/node1..3 (partition logs, Raft state, logs), so the next start founds a new cluster.
+# data/node1..3 (partition logs, Raft state, logs) and the cluster secret file, so the next
+# start founds a new cluster with a new secret.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib/cluster.sh
@@ -78,6 +79,13 @@ fi
 echo "stopped"
 
 if $wipe; then
+  secret_list="$(secret_files)"
   for n in "${NODES[@]}"; do rm -rf "$(node_dir "$n")"; done
-  echo "wiped $(for n in "${NODES[@]}"; do printf '%s ' "$(node_dir "$n")"; done)"
+  wiped="$(for n in "${NODES[@]}"; do printf '%s ' "$(node_dir "$n")"; done)"
+  while IFS= read -r secret_file; do
+    [[ -n "$secret_file" ]] || continue
+    rm -f "$secret_file"
+    wiped+="$secret_file "
+  done <<<"$secret_list"
+  echo "wiped $wiped"
 fi

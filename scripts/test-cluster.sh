@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the local three-node cluster (configs/node1..3.json) with kcat:
-#   1. start it (scripts/start-cluster.sh) on empty data directories;
+#   1. start it (scripts/start-cluster.sh) on empty data directories, and check that it made the
+#      cluster secret the configs name (mode 0600) and the brokers authenticate with it;
 #   2. produce numbered records with acks=all and idempotence, bootstrapping through broker 1,
 #      and kill -9 the leader of the partition while they flow;
 #   3. consume through broker 2 and check that every record is there exactly once;
@@ -29,6 +30,19 @@ trap 'scripts/stop-cluster.sh > /dev/null 2>&1 || true' EXIT
 
 scripts/start-cluster.sh > /dev/null
 echo "cluster started"
+
+# Issue 9 item A: the configs read a secret start-cluster.sh generated; nobody runs insecure.
+secret_list="$(secret_files)"
+[[ -n "$secret_list" ]] || fail "the node configs name no cluster.secret_file"
+while IFS= read -r secret_file; do
+  [[ -s "$secret_file" ]] || fail "start-cluster.sh did not create the secret file $secret_file"
+  mode="$(stat -c %a "$secret_file")"
+  [[ "$mode" == 600 ]] || fail "$secret_file has mode $mode, not 600"
+done <<<"$secret_list"
+for n in "${NODES[@]}"; do
+  if grep -q 'NOT authenticated\|secret file .* is readable' "$(node_log "$n")"; then fail "node $n warns about its cluster secret"; fi
+done
+echo "the brokers authenticate each other with the generated secret in $secret_list"
 
 # The leader of partition 0 of the topic as the first answering broker sees it (0 while none is known).
 leader_of() {

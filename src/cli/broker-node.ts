@@ -39,7 +39,12 @@ export interface BrokerNode {
   close(): Promise<void>;
 }
 
+/** `config.cluster.secret` must be the resolved secret (resolveClusterAuth), not only a secret_file. */
 export async function startBrokerNode(config: RunnelConfig, logger: Logger): Promise<BrokerNode> {
+  if (config.cluster.enabled && config.cluster.secret === null && !config.cluster.insecure) {
+    // The config layer refuses this with a message for the operator; this guards other callers.
+    throw new Error('cluster mode without a cluster secret: resolve it with resolveClusterAuth, or set cluster.insecure');
+  }
   const dataDir = resolve(config.data_dir);
   const nodeId = config.cluster.node_id;
   const store = NodeStore.open(dataDir);

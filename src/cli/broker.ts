@@ -1,6 +1,6 @@
 // `./broker [-config=FILE] [command]`: runs one Runnel broker until SIGINT or SIGTERM.
 
-import { loadConfigDetailed, parseArgs, ConfigError } from '../config/index.ts';
+import { loadConfigDetailed, parseArgs, resolveClusterAuth, ConfigError, type ClusterAuth } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
 import { startBrokerNode } from './broker-node.ts';
 import { runStatusCommand } from './status.ts';
@@ -41,8 +41,11 @@ async function main(): Promise<number> {
   }
 
   let loaded;
+  let auth: ClusterAuth;
   try {
     loaded = loadConfigDetailed({ file: args.configFile, env: process.env });
+    // Reads cluster.secret_file, and refuses cluster mode without a secret unless cluster.insecure.
+    auth = resolveClusterAuth(loaded.config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`runnel: ${err.message}\n`);
@@ -51,7 +54,7 @@ async function main(): Promise<number> {
     throw err;
   }
 
-  const config = loaded.config;
+  const config = { ...loaded.config, cluster: { ...loaded.config.cluster, secret: auth.secret } };
   const logger = createLogger({
     level: config.server.log_level,
     format: config.server.log_format,
@@ -63,7 +66,7 @@ async function main(): Promise<number> {
   for (const field of loaded.ignored) {
     logger.warn({ field: field.field, source: field.source }, `config field accepted but ignored: ${field.reason}`);
   }
-  for (const warning of loaded.warnings) logger.warn({ field: warning.field, variable: warning.variable }, warning.message);
+  for (const warning of [...loaded.warnings, ...auth.warnings]) logger.warn({ field: warning.field, variable: warning.variable }, warning.message);
 
   let node;
   try {

@@ -65,6 +65,8 @@ export function baseDefaults(): BaseDefaults {
       metadata_voters: 3,
       replication_factor: 3,
       secret: null,
+      secret_file: null,
+      insecure: false,
       initial_cluster_state: 'new',
       bootstrap_timeout_ms: 600_000,
     },

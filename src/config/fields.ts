@@ -100,6 +100,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'cluster.metadata_voters', kind: { type: 'integer', min: 1, max: 9 } },
   { key: 'cluster.replication_factor', kind: { type: 'integer', min: 1, max: 9 } },
   { key: 'cluster.secret', kind: { type: 'optional-string' } },
+  { key: 'cluster.secret_file', kind: { type: 'optional-string' } },
+  { key: 'cluster.insecure', kind: { type: 'boolean' } },
   { key: 'cluster.initial_cluster_state', kind: { type: 'enum', values: ['new', 'existing'] } },
   { key: 'cluster.bootstrap_timeout_ms', kind: { type: 'duration', min: 1 } },
 

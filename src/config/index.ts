@@ -4,6 +4,7 @@
 export { parseArgs, type ParsedArgs } from './args.ts';
 export { defaultConfig, loadConfig, loadConfigDetailed, type LoadedConfig, type LoadOptions } from './load.ts';
 export { ConfigError } from './errors.ts';
+export { resolveClusterAuth, SECRET_FILE_BYTES_MAX, type ClusterAuth } from './cluster-auth.ts';
 export { ENV_PREFIX, NON_CONFIG_ENV_PREFIXES, type EnvOverride } from './env.ts';
 export { formatGoDuration, parseGoDuration } from './duration.ts';
 export { parseSize } from './size.ts';

@@ -48,6 +48,7 @@ export function loadConfigDetailed(opts: LoadOptions = {}): LoadedConfig {
     const noVariable: VariableFor = () => undefined;
     checkRaw(raw, noVariable, (problem) => new ConfigError('', `config file "${opts.file}": ${problem}`));
     const layer = normaliseLayer(raw as PlainObject, opts.file, noVariable);
+    oneSecretSetting(layer.partial, noVariable);
     mergeInto(merged, layer.partial);
     ignored.push(...layer.ignored);
   }
@@ -56,11 +57,31 @@ export function loadConfigDetailed(opts: LoadOptions = {}): LoadedConfig {
   const variableFor: VariableFor = (field) => variableForField(env.overrides, field);
   checkRaw(env.raw, variableFor, (problem) => new ConfigError('', `environment: ${problem}`));
   const envNormalised = normaliseLayer(env.raw, 'environment', variableFor);
+  oneSecretSetting(envNormalised.partial, variableFor);
   mergeInto(merged, envNormalised.partial);
   ignored.push(...envNormalised.ignored);
 
   const warnings: ConfigWarning[] = [...env.unknown];
   return { config: finish(merged), ignored, file: opts.file ?? null, envOverrides: env.overrides, warnings };
+}
+
+/**
+ * cluster.secret and cluster.secret_file are one setting in two forms: a layer may give only
+ * one of them, and a layer that gives either replaces both, so an inline secret in the
+ * environment overrides a file's secret_file (env beats file) instead of clashing with it.
+ */
+function oneSecretSetting(partial: PlainObject, variableFor: VariableFor): void {
+  const cluster = partial.cluster as { secret?: string | null; secret_file?: string | null } | undefined;
+  if (cluster === undefined || (cluster.secret === undefined && cluster.secret_file === undefined)) return;
+  if (typeof cluster.secret === 'string' && typeof cluster.secret_file === 'string') {
+    throw fieldError(
+      'cluster.secret_file',
+      'set only one of cluster.secret and cluster.secret_file (both are the cluster secret)',
+      variableFor('cluster.secret_file') ?? variableFor('cluster.secret'),
+    );
+  }
+  cluster.secret ??= null;
+  cluster.secret_file ??= null;
 }
 
 function checkRaw(raw: unknown, variableFor: VariableFor, wholeError: (problem: string) => ConfigError): void {

@@ -68,7 +68,12 @@ export interface ClusterConfig {
   compaction_overhead: number;
   metadata_voters: number;
   replication_factor: number;
+  /** The shared secret given inline; see secret_file and resolveClusterAuth. */
   secret: string | null;
+  /** A file holding the shared secret (relative paths from the working directory). */
+  secret_file: string | null;
+  /** Run cluster mode without a secret: peer connections are then not authenticated. */
+  insecure: boolean;
   initial_cluster_state: 'new' | 'existing';
   bootstrap_timeout_ms: number;
 }

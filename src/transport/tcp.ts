@@ -226,9 +226,8 @@ export class TcpTransport implements PeerTransport {
   async start(): Promise<void> {
     if (this.started) throw new Error('TcpTransport: start() called twice');
     this.started = true;
-    if (this.secret === null) {
-      this.logger.warn('cluster secret is not set: peer connections are NOT authenticated; any host that can reach the raft port can join as a known node id');
-    }
+    // Running without a secret is refused or warned about at every start by the config layer
+    // (src/config/cluster-auth.ts), which knows whether the operator asked for it.
     const server = createServer((socket) => this.onAccept(socket));
     this.server = server;
     server.on('error', (e) => this.logger.error({ err: e.message }, 'peer listener error'));

@@ -2,8 +2,11 @@
 // gets its own Kafka, HTTP and Raft ports and data directory, and a config file naming the
 // others as initial members. Brokers are started together because a new cluster forms only
 // when every founding member is up (and each logs "listening" only once it is registered).
+// Like scripts/start-cluster.sh, the harness makes a fresh secret for each cluster and the
+// configs name it with cluster.secret_file (brokers refuse cluster mode without a secret).
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, startBroker, type BrokerHandle } from './broker-process.ts';
@@ -108,6 +111,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const ports = await freePorts(size * 3);
   const ids = Array.from({ length: size }, (_, i) => i + 1);
   const raftAddresses = ids.map((_, i) => `127.0.0.1:${ports[size * 2 + i]}`);
+  const secretFile = join(root, 'cluster.secret');
+  writeFileSync(secretFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
   const specs = ids.map((nodeId, i) => {
     const dataDir = join(root, `node${nodeId}`);
     const configFile = join(root, `node${nodeId}.json`);
@@ -120,7 +125,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
           raft_address: raftAddresses[i],
           initial_members: ids.map((id, k) => ({ node_id: id, address: raftAddresses[k] })),
           ...(options.rttMs === undefined ? {} : { rtt_ms: options.rttMs }),
-          secret: 'test-cluster-secret',
+          secret_file: secretFile,
         },
       }),
     );
