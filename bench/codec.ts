@@ -6,25 +6,14 @@
 import { fetch, produce } from '../src/protocol/apis/index.ts';
 import { decodeRequestBody, decodeRequestHeader, encodeRequest, encodeResponse, encodeResponseBuffers } from '../src/protocol/header.ts';
 import { Reader } from '../src/protocol/primitives.ts';
+import { runFor } from './lib/timing.ts';
 
 const secondsPerCase = Number(process.argv[2] ?? 1);
 const ITERATIONS_MAX = 50_000_000;
 
 function measure(name: string, unitBytes: number, fn: () => void): void {
-  // Warm up so the compiled codecs and the JIT have settled.
-  for (let i = 0; i < 2000; i++) fn();
-  const budgetNs = BigInt(Math.round(secondsPerCase * 1e9));
-  const start = process.hrtime.bigint();
-  let n = 0;
-  let elapsed = 0n;
-  while (n < ITERATIONS_MAX) {
-    for (let i = 0; i < 256; i++) fn();
-    n += 256;
-    elapsed = process.hrtime.bigint() - start;
-    if (elapsed >= budgetNs) break;
-  }
-  const seconds = Number(elapsed) / 1e9;
-  const perSecond = n / seconds;
+  const { calls, seconds } = runFor(secondsPerCase, fn, { warmup: 2000, perRound: 256, callsMax: ITERATIONS_MAX });
+  const perSecond = calls / seconds;
   const mbPerSecond = (perSecond * unitBytes) / 1e6;
   console.log(`${name.padEnd(58)} ${Math.round(perSecond).toLocaleString('en-US').padStart(12)} /s   ${mbPerSecond.toFixed(0).padStart(6)} MB/s`);
 }

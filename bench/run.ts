@@ -14,6 +14,7 @@ const BENCHES: Record<string, string> = {
   raft: 'Raft core and replication',
   storage: 'segment log append/read/fsync',
   codec: 'protocol codec encode/decode',
+  codecs: 'decompression MB/s of the snappy, lz4, zstd and gzip libraries (ListOffsets by timestamp)',
   transport: 'peer transport: coalesced heartbeats and 16 KiB appends over loopback TCP',
   groups: 'KafkaJS consumer-group rebalance time and offset commit throughput',
   cluster: 'three-broker cluster, RF 3, acks=all: throughput, latency at a fixed rate, failover time (issue 4)',
@@ -30,6 +31,7 @@ function usage(): void {
   }
   console.log('\nproduce-consume options: [--client runnel|kafkajs] [--records N] [--rate R] [--broker host:port]');
   console.log('                         [--size BYTES] [--batch RECORDS] [--inflight N] [--partitions N] [--acks all|1]');
+  console.log('codecs options: [seconds-per-case]');
   console.log('cluster options: [--records N] [--partitions 1|6] [--rate R] [--failovers K] [--batch RECORDS] [--inflight N] [--rtt-ms MS]');
 }
 

@@ -12,6 +12,8 @@ import type { ProducerIdAllocator } from '../partition/producer-id-allocator.ts'
 export interface BrokerLimits {
   frameBytesMax: number;
   batchBytesMax: number;
+  /** What the broker decompresses one batch's records to at most (ListOffsets by timestamp). */
+  uncompressedBatchBytesMax: number;
   inflightRequestsMax: number;
   connectionsMax: number;
   fetchWaitMsMax: number;

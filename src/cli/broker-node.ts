@@ -122,6 +122,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     limits: {
       frameBytesMax: config.limits.max_frame_bytes,
       batchBytesMax: config.limits.max_batch_bytes,
+      uncompressedBatchBytesMax: config.limits.max_uncompressed_batch_bytes,
       inflightRequestsMax: config.limits.max_inflight_requests_per_connection,
       connectionsMax: config.limits.max_connections,
       fetchWaitMsMax: config.limits.fetch_max_wait_ms,

@@ -41,6 +41,8 @@ export function baseDefaults(): BaseDefaults {
     limits: {
       max_frame_bytes: 100 * MIB, // Kafka's socket.request.max.bytes.
       max_batch_bytes: 1_048_588, // Kafka's message.max.bytes.
+      // A compressed batch of max_batch_bytes at zstd's ratio on repetitive JSON (about 10-30x).
+      max_uncompressed_batch_bytes: 32 * MIB,
       max_connections: 10_000,
       max_inflight_requests_per_connection: 100,
       fetch_max_wait_ms: 30_000,

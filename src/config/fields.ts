@@ -77,6 +77,7 @@ export const FIELDS: readonly FieldSpec[] = [
 
   { key: 'limits.max_frame_bytes', kind: { type: 'size', min: 1024 } },
   { key: 'limits.max_batch_bytes', kind: { type: 'size', min: RECORD_BATCH_HEADER_BYTES } },
+  { key: 'limits.max_uncompressed_batch_bytes', kind: { type: 'size', min: 1024 } },
   { key: 'limits.max_connections', kind: { type: 'integer', min: 1 } },
   { key: 'limits.max_inflight_requests_per_connection', kind: { type: 'integer', min: 1 } },
   { key: 'limits.fetch_max_wait_ms', kind: { type: 'duration', min: 0 } },

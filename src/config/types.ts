@@ -44,6 +44,7 @@ export interface GroupsConfig {
 export interface LimitsConfig {
   max_frame_bytes: number;
   max_batch_bytes: number;
+  max_uncompressed_batch_bytes: number;
   max_connections: number;
   max_inflight_requests_per_connection: number;
   fetch_max_wait_ms: number;

@@ -24,14 +24,25 @@
 //                          headerValueLength: varint, headerValue: bytes]
 // Varints are zigzag-encoded like protobuf's sint32/sint64; a length of -1 means null.
 //
-// The broker only reads the header and rewrites baseOffset and partitionLeaderEpoch in
-// place (the CRC does not cover them); it never decompresses. buildRecordBatch and
-// decodeRecords exist for our SDK, CLI and tests.
+// On the produce and fetch paths the broker only reads the header and rewrites baseOffset and
+// partitionLeaderEpoch in place (the CRC does not cover them); it never decompresses there.
+// findRecordTime reads into a batch, decompressing it with a bound, for ListOffsets by
+// timestamp. buildRecordBatch and decodeRecords serve our SDK, CLI, internal topics and tests.
 //
 // This file imports nothing of ours outside src/protocol.
 
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { crc32c } from './crc32c.ts';
+import {
+  COMPRESSION_GZIP,
+  COMPRESSION_LZ4,
+  COMPRESSION_NONE,
+  COMPRESSION_SNAPPY,
+  COMPRESSION_ZSTD,
+  compressRecords,
+  decompressRecords,
+} from './compression.ts';
+
+export { COMPRESSION_GZIP, COMPRESSION_LZ4, COMPRESSION_NONE, COMPRESSION_SNAPPY, COMPRESSION_ZSTD };
 
 export const BASE_OFFSET_OFFSET = 0;
 export const BATCH_LENGTH_OFFSET = 8;
@@ -61,12 +72,8 @@ export const ATTRIBUTE_TRANSACTIONAL = 0x10;
 export const ATTRIBUTE_CONTROL = 0x20;
 export const ATTRIBUTE_DELETE_HORIZON = 0x40;
 
-export const COMPRESSION_NONE = 0;
-export const COMPRESSION_GZIP = 1;
-export const COMPRESSION_SNAPPY = 2;
-export const COMPRESSION_LZ4 = 3;
-export const COMPRESSION_ZSTD = 4;
-const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type CompressionName = (typeof COMPRESSION_NAMES)[number];
 
 /** Kafka error codes that validateBatches can answer with (reference/kafka-error-codes.tsv). */
 export const ERROR_CORRUPT_MESSAGE = 2;
@@ -271,7 +278,7 @@ function fail(errorCode: number, message: string): ValidateResult {
 }
 
 // ---------------------------------------------------------------------------------
-// Building and decoding records (SDK, CLI, tests). The broker does not use these.
+// Building and decoding records (SDK, CLI, internal topics, tests; ListOffsets by timestamp).
 
 export type Bytes = Buffer | Uint8Array | string;
 
@@ -293,7 +300,7 @@ export interface RecordInput {
 export interface BuildBatchOptions {
   baseOffset?: number;
   records: RecordInput[];
-  compression?: 'none' | 'gzip';
+  compression?: CompressionName;
   producerId?: number;
   producerEpoch?: number;
   baseSequence?: number;
@@ -326,6 +333,13 @@ export interface DecodedBatch {
 
 /** The largest batch buildRecordBatch will produce, so a mistake cannot allocate without bound. */
 export const BUILD_BATCH_BYTES_MAX = 256 * 1024 * 1024;
+/** What decodeRecords and decodeBatches decompress a batch's records to at most, unless told. */
+export const DECODE_UNCOMPRESSED_BYTES_MAX = BUILD_BATCH_BYTES_MAX;
+
+export interface DecodeOptions {
+  /** A compressed batch whose records could decompress to more is refused (DecompressLimitError). */
+  uncompressedBytesMax?: number;
+}
 /** Records and headers counts above this in a batch being decoded are treated as corruption. */
 const DECODE_COUNT_MAX = 1 << 24;
 
@@ -449,11 +463,11 @@ export function buildRecordBatch(options: BuildBatchOptions): Buffer {
   });
   let recordsBytes = body.finish();
   let attributes = 0;
-  if (options.compression === 'gzip') {
-    recordsBytes = gzipSync(recordsBytes);
-    attributes |= COMPRESSION_GZIP;
-  } else if (options.compression !== undefined && options.compression !== 'none') {
-    throw new Error(`unsupported compression: ${String(options.compression)}`);
+  const codec = COMPRESSION_NAMES.indexOf(options.compression ?? 'none');
+  if (codec === -1) throw new Error(`unsupported compression: ${String(options.compression)}`);
+  if (codec !== COMPRESSION_NONE) {
+    recordsBytes = compressRecords(codec, recordsBytes);
+    attributes |= codec;
   }
   if (options.timestampType === 'log-append') attributes |= ATTRIBUTE_TIMESTAMP_TYPE;
   if (options.isTransactional) attributes |= ATTRIBUTE_TRANSACTIONAL;
@@ -496,6 +510,10 @@ class VarintReader {
     this.pos = start;
   }
 
+  get length(): number {
+    return this.buf.length;
+  }
+
   varint(): number {
     let result = 0;
     let multiplier = 1;
@@ -526,31 +544,33 @@ class VarintReader {
 }
 
 /**
- * Decodes the records of one batch (uncompressed or gzip) with absolute offsets. Keys,
- * values and header values are copies, so they outlive the input buffer.
+ * Decodes the records of one batch (any codec) with absolute offsets. Keys, values and
+ * header values are copies, so they outlive the input buffer.
  */
-export function decodeRecords(batchBuf: Buffer): DecodedRecord[] {
-  return decodeBatchAt(batchBuf, 0).records;
+export function decodeRecords(batchBuf: Buffer, opts: DecodeOptions = {}): DecodedRecord[] {
+  return decodeBatchAt(batchBuf, 0, opts.uncompressedBytesMax ?? DECODE_UNCOMPRESSED_BYTES_MAX).records;
 }
 
 /**
  * Decodes every complete batch in `buf`, in order. A trailing partial batch (a Fetch
  * response may end with one) is skipped, as Kafka clients do.
  */
-export function decodeBatches(buf: Buffer): DecodedBatch[] {
+export function decodeBatches(buf: Buffer, opts: DecodeOptions = {}): DecodedBatch[] {
+  const uncompressedBytesMax = opts.uncompressedBytesMax ?? DECODE_UNCOMPRESSED_BYTES_MAX;
   const out: DecodedBatch[] = [];
   let pos = 0;
   while (pos + BATCH_HEADER_BYTES <= buf.length) {
     const sizeBytes = batchSizeAt(buf, pos);
     if (sizeBytes < BATCH_HEADER_BYTES) throw new RangeError(`bad batchLength at ${pos}`);
     if (pos + sizeBytes > buf.length) break;
-    out.push(decodeBatchAt(buf, pos));
+    out.push(decodeBatchAt(buf, pos, uncompressedBytesMax));
     pos += sizeBytes;
   }
   return out;
 }
 
-function decodeBatchAt(buf: Buffer, pos: number): DecodedBatch {
+/** A batch's header and a reader at its first record, decompressed when it is compressed. */
+function openBatch(buf: Buffer, pos: number, uncompressedBytesMax: number): { header: BatchHeader; sizeBytes: number; reader: VarintReader } {
   const header = readBatchHeader(buf, pos);
   if (header.magic !== CURRENT_MAGIC) throw new Error(`unsupported magic ${header.magic}`);
   const sizeBytes = LOG_OVERHEAD_BYTES + header.batchLength;
@@ -561,27 +581,57 @@ function decodeBatchAt(buf: Buffer, pos: number): DecodedBatch {
     throw new RangeError(`batch at ${pos} claims ${header.recordCount} records`);
   }
   const codec = compressionOf(header.attributes);
-  let recordsBuf: Buffer;
-  let start: number;
   if (codec === COMPRESSION_NONE) {
-    recordsBuf = buf.subarray(0, pos + sizeBytes);
-    start = pos + RECORDS_OFFSET;
-  } else if (codec === COMPRESSION_GZIP) {
-    recordsBuf = gunzipSync(buf.subarray(pos + RECORDS_OFFSET, pos + sizeBytes));
-    start = 0;
-  } else {
-    throw new Error(`unsupported compression: ${compressionName(codec)}`);
+    return { header, sizeBytes, reader: new VarintReader(buf.subarray(0, pos + sizeBytes), pos + RECORDS_OFFSET) };
   }
+  const records = decompressRecords(codec, buf.subarray(pos + RECORDS_OFFSET, pos + sizeBytes), uncompressedBytesMax);
+  return { header, sizeBytes, reader: new VarintReader(records, 0) };
+}
+
+/** Reads a record's length and the fields before its key; returns where the record ends. */
+function readRecordStart(reader: VarintReader, header: BatchHeader, index: number): { end: number; attributes: number; offset: number; timestamp: number } {
+  const length = reader.varint();
+  const end = reader.pos + length;
+  if (length < 0 || end > reader.length) throw new RangeError(`record ${index} length ${length} is out of range`);
+  const attributes = reader.int8();
+  const timestampDelta = reader.varint();
+  const offsetDelta = reader.varint();
   const logAppendTime = (header.attributes & ATTRIBUTE_TIMESTAMP_TYPE) !== 0;
-  const reader = new VarintReader(recordsBuf, start);
+  return {
+    end,
+    attributes,
+    offset: header.baseOffset + offsetDelta,
+    timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
+  };
+}
+
+export interface RecordTime {
+  offset: number;
+  timestamp: number;
+}
+
+/**
+ * The first record of the batch at the start of `batchBuf` (any codec) for which `accept`
+ * says yes, or null. Reads only each record's offset and timestamp, so it allocates nothing
+ * per record beyond the decompressed records. Throws on a malformed batch, DecompressError on
+ * malformed compressed data, and DecompressLimitError when the records could decompress to
+ * more than `uncompressedBytesMax`.
+ */
+export function findRecordTime(batchBuf: Buffer, uncompressedBytesMax: number, accept: (record: RecordTime) => boolean): RecordTime | null {
+  const { header, reader } = openBatch(batchBuf, 0, uncompressedBytesMax);
+  for (let i = 0; i < header.recordCount; i++) {
+    const { end, offset, timestamp } = readRecordStart(reader, header, i);
+    if (accept({ offset, timestamp })) return { offset, timestamp };
+    reader.pos = end;
+  }
+  return null;
+}
+
+function decodeBatchAt(buf: Buffer, pos: number, uncompressedBytesMax: number): DecodedBatch {
+  const { header, sizeBytes, reader } = openBatch(buf, pos, uncompressedBytesMax);
   const records: DecodedRecord[] = [];
   for (let i = 0; i < header.recordCount; i++) {
-    const length = reader.varint();
-    const end = reader.pos + length;
-    if (length < 0 || end > recordsBuf.length) throw new RangeError(`record ${i} length ${length} is out of range`);
-    const attributes = reader.int8();
-    const timestampDelta = reader.varint();
-    const offsetDelta = reader.varint();
+    const { end, attributes, offset, timestamp } = readRecordStart(reader, header, i);
     const key = reader.nullableBytes();
     const value = reader.nullableBytes();
     const headerCount = reader.varint();
@@ -592,10 +642,10 @@ function decodeBatchAt(buf: Buffer, pos: number): DecodedBatch {
       if (keyBytes === null) throw new RangeError(`record ${i}: null header key`);
       headers.push({ key: keyBytes.toString('utf8'), value: reader.nullableBytes() });
     }
-    if (reader.pos !== end) throw new RangeError(`record ${i}: length ${length} does not match its fields`);
+    if (reader.pos !== end) throw new RangeError(`record ${i}: its length does not match its fields`);
     records.push({
-      offset: header.baseOffset + offsetDelta,
-      timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta,
+      offset,
+      timestamp,
       key,
       value,
       headers,

@@ -194,3 +194,41 @@ test('kcat -Q finds offsets by timestamp', async () => {
   const later = await kcatOk(['-Q', '-t', `${topic}:0:${recs[5].ts + 60_000}`]);
   assert.match(later.stdout, /offset -1\b/, describe(later));
 });
+
+// issue 9 item B: Kafka decompresses the batch the time index finds and answers the first record
+// at or after the timestamp; before, Runnel answered a snappy, lz4 or zstd batch's first offset.
+// kcat stamps records as it hands them to librdkafka, after reading its input, so thousands of
+// records in a batch span a few milliseconds: the records that start a new millisecond inside
+// a batch are the probes.
+for (const codec of ['snappy', 'lz4', 'zstd', 'gzip'] as const) {
+  test(`kcat -Q with a timestamp inside a kcat -z ${codec} batch answers that record's offset`, async () => {
+    const topic = `kcat-times-${codec}`;
+    const count = 8000;
+    await produce(topic, Array.from({ length: count }, (_, i) => `k${i}:{"n":${i},"v":"${codec}-${'abc'.repeat(10)}"}`), ['-z', codec, '-X', 'linger.ms=1000']);
+    const recs = await consume(topic, 'beginning');
+    assert.equal(recs.length, count);
+    const client = await RawClient.connect({ port: broker.port });
+    const batchStarts = new Set<number>();
+    try {
+      for (let offset = 0; offset < count; ) {
+        const batches = decodeBatches((await client.fetch(topic, 0, offset)).records, { records: false });
+        assert.ok(batches.length > 0, `fetch at ${offset}`);
+        for (const b of batches) {
+          assert.equal(b.compression, { gzip: 1, snappy: 2, lz4: 3, zstd: 4 }[codec], `batch at ${b.baseOffset}`);
+          batchStarts.add(b.baseOffset);
+          offset = b.lastOffset + 1;
+        }
+      }
+    } finally {
+      client.close();
+    }
+    const probes = recs.filter((m, i) => i > 0 && m.ts > recs[i - 1]!.ts && !batchStarts.has(m.offset)).slice(0, 5);
+    assert.ok(probes.length >= 1, `no record inside a batch starts a new millisecond (batches at ${[...batchStarts].join(', ')}; times ${recs[0]!.ts}..${recs[count - 1]!.ts})`);
+    for (const expected of probes) {
+      const r = await kcatOk(['-Q', '-t', `${topic}:0:${expected.ts}`]);
+      const m = /offset (-?\d+)/.exec(r.stdout);
+      assert.ok(m, describe(r));
+      assert.equal(Number(m[1]), expected.offset, `timestamp ${expected.ts} (batches at ${[...batchStarts].join(', ')}): ${r.stdout}`);
+    }
+  });
+}

@@ -97,6 +97,23 @@ test('ListOffsets: earliest, latest, and the first record at or after a timestam
   assert.equal((await client.listOffset('times', 0, 501)).offset, -1);
 });
 
+// issue 9 item B: Kafka decompresses the batch and answers the record; before, snappy, lz4 and
+// zstd batches answered their first offset (here 0 and 3 instead of 1 and 4).
+test('ListOffsets by timestamp finds the record inside snappy, lz4, zstd and gzip batches', async () => {
+  for (const compression of ['snappy', 'lz4', 'zstd', 'gzip'] as const) {
+    const topic = `times-${compression}`;
+    await createTopic(topic);
+    for (const base of [100, 400]) {
+      const records = [0, 1, 2].map((i) => ({ value: `${compression}-${base + i}`, timestamp: base + i * 100 }));
+      assert.equal((await client.produce(topic, 0, buildRecordBatch({ records, compression }), -1)).errorCode, ErrorCode.NONE);
+    }
+    assert.deepEqual(await client.listOffset(topic, 0, 150), { errorCode: 0, offset: 1, timestamp: 200 }, compression);
+    assert.deepEqual(await client.listOffset(topic, 0, 450), { errorCode: 0, offset: 4, timestamp: 500 }, compression);
+    assert.deepEqual(await client.listOffset(topic, 0, 600), { errorCode: 0, offset: 5, timestamp: 600 }, compression);
+    assert.equal((await client.listOffset(topic, 0, 601)).offset, -1);
+  }
+});
+
 test('ListOffsets v7 max timestamp (-3) finds the first record with the largest timestamp (KIP-734)', async () => {
   await createTopic('maxts');
   await client.produce('maxts', 0, batch(['a', 'b', 'c'], [100, 900, 300]), -1);

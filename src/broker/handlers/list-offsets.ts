@@ -10,20 +10,25 @@
 //
 // Special timestamps: -1 latest (the high watermark), -2 earliest (the log start offset), -3 the
 // first record with the largest timestamp (v7+, KIP-734). Only committed records (below the high
-// watermark) count.
+// watermark) count. A timestamp finds the record inside a compressed batch too
+// (src/partition/timestamp-lookup.ts); a batch too large or too broken to decompress answers its
+// first offset, logged once a minute per partition.
 
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
-import { findMaxTimestamp, findOffsetForTimestamp } from '../../partition/timestamp-lookup.ts';
+import { findMaxTimestamp, findOffsetForTimestamp, type TimestampHit } from '../../partition/timestamp-lookup.ts';
+import { LogOnce } from '../../log/index.ts';
 
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
 
 export function listOffsetsHandler(services: BrokerServices): ApiHandler {
+  const imprecise = new LogOnce(services.logger, { intervalMs: 60_000 });
+  const uncompressedBytesMax = services.limits.uncompressedBatchBytesMax;
   return {
     api: apiFor(ApiKey.ListOffsets),
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
@@ -35,7 +40,10 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler {
           const partition = services.replicas.partition(t.name, p.partitionIndex);
           if (!partition) return answer(version, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1, -1);
           const epoch = services.replicas.leaderEpoch(t.name, p.partitionIndex);
-          const found = lookup(partition, p.timestamp, version);
+          const found = lookup(partition, p.timestamp, version, uncompressedBytesMax);
+          if (typeof found !== 'number' && found.imprecise !== undefined) {
+            imprecise.log('warn', `${t.name}-${p.partitionIndex}`, { topic: t.name, partition: p.partitionIndex, offset: found.offset }, `ListOffsets by timestamp answers a batch's first offset: ${found.imprecise}`);
+          }
           if (typeof found === 'number') return answer(version, p.partitionIndex, found, -1, -1, -1);
           return answer(version, p.partitionIndex, ErrorCode.NONE, found.timestamp, found.offset, epoch);
         }),
@@ -46,17 +54,17 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler {
 }
 
 /** Returns the offset and timestamp to answer, or a Kafka error code. */
-function lookup(partition: PartitionReplica, timestamp: number, version: number): { offset: number; timestamp: number } | number {
+function lookup(partition: PartitionReplica, timestamp: number, version: number, uncompressedBytesMax: number): TimestampHit | number {
   const hw = partition.highWatermark;
   if (timestamp === LATEST_TIMESTAMP) return { offset: hw, timestamp: -1 };
   if (timestamp === EARLIEST_TIMESTAMP) return { offset: partition.logStartOffset, timestamp: -1 };
   if (timestamp === MAX_TIMESTAMP) {
     if (version < 7) return ErrorCode.UNSUPPORTED_VERSION;
-    return findMaxTimestamp(partition.log, hw) ?? { offset: -1, timestamp: -1 };
+    return findMaxTimestamp(partition.log, hw, uncompressedBytesMax) ?? { offset: -1, timestamp: -1 };
   }
   if (timestamp < 0) return ErrorCode.INVALID_REQUEST;
   // No record at or after the timestamp: Kafka answers offset -1 (v1+), which clients read as "none".
-  return findOffsetForTimestamp(partition.log, timestamp, hw) ?? { offset: -1, timestamp: -1 };
+  return findOffsetForTimestamp(partition.log, timestamp, hw, uncompressedBytesMax) ?? { offset: -1, timestamp: -1 };
 }
 
 function answer(version: number, partitionIndex: number, errorCode: number, timestamp: number, offset: number, leaderEpoch: number): Body {

@@ -75,12 +75,30 @@ test('gzip batches round-trip and carry compression codec 1', () => {
   assert.deepEqual(records.map((r) => r.value), [Buffer.from('v0'), Buffer.alloc(300, 7), null]);
 });
 
-test('snappy, lz4 and zstd batches fail to decode with "unsupported compression"', () => {
-  for (const codec of [2, 3, 4]) {
+// issue 9 item B: every Kafka codec decodes (before, snappy, lz4 and zstd threw "unsupported compression").
+test('snappy, lz4 and zstd batches round-trip and carry codecs 2, 3 and 4', () => {
+  for (const [compression, codec] of [['snappy', 2], ['lz4', 3], ['zstd', 4]] as const) {
+    const batch = buildRecordBatch({ records: sample, compression });
+    assert.equal(readBatchHeader(batch, 0).attributes & 7, codec);
+    assert.ok(validateBatches(batch, 1 << 20).ok);
+    const records = decodeRecords(batch);
+    assert.deepEqual(records.map((r) => r.value), [Buffer.from('v0'), Buffer.alloc(300, 7), null], compression);
+    assert.deepEqual(records.map((r) => r.timestamp), sample.map((r) => r.timestamp));
+  }
+});
+
+test('a codec id Kafka does not define (5..7) fails to decode', () => {
+  for (const codec of [5, 6, 7]) {
     const batch = buildRecordBatch({ records: sample });
     batch.writeInt16BE(codec, ATTRIBUTES_OFFSET);
-    assert.throws(() => decodeRecords(batch), /unsupported compression/);
+    assert.throws(() => decodeRecords(batch), /unknown compression codec/);
   }
+});
+
+test('decodeRecords refuses a compressed batch whose records could exceed its uncompressedBytesMax', () => {
+  const batch = buildRecordBatch({ records: [{ value: Buffer.alloc(100_000, 1) }], compression: 'zstd' });
+  assert.equal(decodeRecords(batch)[0]!.value!.length, 100_000);
+  assert.throws(() => decodeRecords(batch, { uncompressedBytesMax: 50_000 }), /more than the limit of 50000/);
 });
 
 test('setBaseOffset and setPartitionLeaderEpoch rewrite in place and keep the CRC valid', () => {
