@@ -21,14 +21,11 @@ import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
 import { GroupCoordinator, defaultCoordinatorLimits } from '../broker/group/coordinator.ts';
 import { defaultGroupLimits } from '../broker/group/group.ts';
 import { OFFSETS_TOPIC } from '../broker/group/offsets-topic.ts';
+import { OffsetsFollowers } from '../broker/group/offsets-follower.ts';
 import { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
-/** How often __consumer_offsets partitions are considered for a snapshot (docs/consumer-groups.md). */
-const OFFSETS_SNAPSHOT_INTERVAL_MS = 30_000;
-/** A partition is snapshotted (and its log below deleted) once it grew by this many records. */
-const OFFSETS_SNAPSHOT_RECORDS_MIN = 10_000;
 
 export interface BrokerNode {
   nodeId: number;
@@ -62,13 +59,28 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   let cluster: ClusterNode | null = null;
   /** Cluster mode: __consumer_offsets partitions led here whose groups are loaded. */
   const coordinating = new Set<number>();
+  // Every replica of a __consumer_offsets partition keeps its groups' state, snapshots it here and
+  // trims the log behind it; in cluster mode the state also rides in the partition's Raft snapshots.
+  const offsetsFollowers = new OffsetsFollowers(
+    {
+      load: (partition) => store.loadGroupSnapshot(partition),
+      save: (partition, coveredOffset, data) => store.saveGroupSnapshot(partition, coveredOffset, data),
+    },
+    logger,
+  );
   if (config.cluster.enabled) {
     cluster = ClusterNode.create({ config, store, storageId: identity.storageId, dataDir, topicDefaults, flush, logger });
     controller = cluster.metadata;
     replicas = cluster.replicas;
+    cluster.replicas.onOpen((replica) => {
+      if (replica.topic === OFFSETS_TOPIC) replica.storage.attachState(offsetsFollowers.follow(replica.index, replica));
+    });
   } else {
     const state = new MetadataState(store.loadMetadata() ?? { clusterId: identity.clusterId, brokers: [], topics: [] });
     const local = new ReplicaManager({ nodeId, dataDir, topicDefaults, flush, indexIntervalBytes: 4096 }, logger);
+    local.onOpen((partition) => {
+      if (partition.topic === OFFSETS_TOPIC) offsetsFollowers.follow(partition.index, partition);
+    });
     await local.start(state);
     controller = new LocalController(state, store, logger, nodeId);
     controller.onApplied((command, applied) => local.onMetadata(command, applied));
@@ -84,14 +96,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       leaderEpoch: (index) => replicas.leaderEpoch(OFFSETS_TOPIC, index),
       now: () => Date.now(),
       logger,
-      // In cluster mode the log is the only copy every replica has: no SQLite snapshots that
-      // trim it (a new coordinator replays its own replica of the partition).
-      snapshots: cluster
-        ? undefined
-        : {
-            load: (partition) => store.loadGroupSnapshot(partition),
-            save: (partition, coveredOffset, data) => store.saveGroupSnapshot(partition, coveredOffset, data),
-          },
+      offsetsState: (index) => offsetsFollowers.get(index),
     },
     {
       ...defaultGroupLimits,
@@ -185,6 +190,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     await http?.close();
     await server.close();
     groups.close();
+    offsetsFollowers.close();
     if (cluster) await cluster.close();
     else await replicas.close();
     store.close();
@@ -197,14 +203,15 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     groups.expireOffsets().catch((err: unknown) => logger.warn({ err }, 'offset expiry failed'));
   }, OFFSETS_RETENTION_CHECK_INTERVAL_MS);
   offsetsExpiryTimer.unref();
+  let snapshotting = false;
   const offsetsSnapshotTimer = setInterval(() => {
-    if (cluster) return;
-    try {
-      groups.snapshot(OFFSETS_SNAPSHOT_RECORDS_MIN);
-    } catch (err) {
-      logger.warn({ err }, 'consumer-group snapshot failed');
-    }
-  }, OFFSETS_SNAPSHOT_INTERVAL_MS);
+    if (snapshotting) return;
+    snapshotting = true;
+    offsetsFollowers
+      .snapshot(config.groups.offsets_snapshot_records_min)
+      .catch((err: unknown) => logger.warn({ err }, 'consumer-group snapshots failed'))
+      .finally(() => (snapshotting = false));
+  }, config.groups.offsets_snapshot_interval_ms);
   offsetsSnapshotTimer.unref();
 
   logger.info(
@@ -227,6 +234,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
         await http?.close();
         await server.close();
         groups.close();
+        offsetsFollowers.close();
         if (cluster) await cluster.close();
         else await replicas.close();
         store.close();

@@ -28,6 +28,8 @@ export function baseDefaults(): BaseDefaults {
       max_session_timeout_ms: 1_800_000,
       max_size: 1_000,
       offsets_retention_ms: 7 * 24 * 3_600_000,
+      offsets_snapshot_interval_ms: 30_000,
+      offsets_snapshot_records_min: 10_000,
     },
     server: {
       host: '0.0.0.0',

@@ -62,6 +62,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'groups.max_session_timeout_ms', kind: { type: 'duration', min: 1 } },
   { key: 'groups.max_size', kind: { type: 'integer', min: 1 } },
   { key: 'groups.offsets_retention_ms', kind: { type: 'duration', min: 1 } },
+  { key: 'groups.offsets_snapshot_interval_ms', kind: { type: 'duration', min: 1 } },
+  { key: 'groups.offsets_snapshot_records_min', kind: { type: 'integer', min: 1 } },
   { key: 'flush.interval_ms', kind: { type: 'duration', min: 1 } },
 
   { key: 'server.host', kind: { type: 'string' } },

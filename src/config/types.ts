@@ -39,6 +39,8 @@ export interface GroupsConfig {
   max_session_timeout_ms: number;
   max_size: number;
   offsets_retention_ms: number;
+  offsets_snapshot_interval_ms: number;
+  offsets_snapshot_records_min: number;
 }
 
 export interface LimitsConfig {

@@ -59,6 +59,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   /** Replicas waiting for a deletion to free their directory name. */
   private readonly waiting = new Set<Promise<void>>();
   protected closing = false;
+  private readonly openListeners: Array<(replica: R) => void> = [];
 
   constructor(options: HostedReplicasOptions, logger: Logger) {
     this.options = options;
@@ -82,6 +83,14 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   protected dropped(replica: R, topicId: string): void {
     void replica;
     void topicId;
+  }
+
+  /**
+   * Called for each replica right after it opens, in the same turn: before its Raft group runs a
+   * round, so a SnapshotState attached here is in place for the first snapshot that arrives.
+   */
+  onOpen(listener: (replica: R) => void): void {
+    this.openListeners.push(listener);
   }
 
   /** The topic id of a hosted replica's incarnation. */
@@ -170,6 +179,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       if (replica === null) return;
       this.replicas.set(partitionKey(topic.name, index), replica);
       this.topicIds.set(partitionKey(topic.name, index), topic.topicId);
+      for (const listener of this.openListeners) listener(replica);
     } catch (err) {
       // Never into the metadata apply that called us: that would stop every group of the broker.
       this.logger.error({ ...fields, err }, 'partition replica not opened');

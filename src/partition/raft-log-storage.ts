@@ -17,6 +17,9 @@
 //     leader's progress accepts the lower index (match + 1 >= firstIndex: replicate).
 //   - applySnapshot(snap) records the snapshot point durably, then resets the log to
 //     start empty at the snapshot's offset with Raft index snap.index + 1.
+//   - A partition may keep state derived from its log that the receiver cannot rebuild once
+//     its log restarts (the consumer groups of __consumer_offsets): an attached SnapshotState
+//     rides in the snapshot's data, opaque here, and is installed before the log restarts.
 //
 // The stored commit index is a sync point. setHardState() records at most the entries an earlier
 // sync() covered (the in-memory commit may include entries of the same round, whose fsync runs
@@ -58,6 +61,16 @@ export interface PartitionSnapshotData {
   offset: number;
   /** The sender's log start offset (>= offset when DeleteRecords cut into that entry). */
   logStartOffset: number;
+  /** The sender's SnapshotState, when the partition has one. */
+  state?: string;
+}
+
+/** State derived from a partition's log that a snapshot must carry (see the file comment). */
+export interface SnapshotState {
+  /** The state now, covering at least the log start; undefined when this replica cannot vouch for it. */
+  capture(): string | undefined;
+  /** A snapshot's state, before the log restarts at `offset`: durable when it returns; never throws. */
+  install(state: string | undefined, offset: number): void;
 }
 
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
@@ -70,7 +83,7 @@ const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 const RECENT_ENTRIES_BYTES_MAX = 8 * 1024 * 1024;
 
 export function encodeSnapshotData(d: PartitionSnapshotData): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ offset: d.offset, logStartOffset: d.logStartOffset }));
+  return new TextEncoder().encode(JSON.stringify({ offset: d.offset, logStartOffset: d.logStartOffset, state: d.state }));
 }
 
 /**
@@ -89,6 +102,7 @@ export function foundingGroup(log: RaftIndexedLog): string | null | undefined {
 export function decodeSnapshotData(data: Uint8Array): PartitionSnapshotData {
   const v = JSON.parse(new TextDecoder().decode(data)) as PartitionSnapshotData;
   invariant(Number.isSafeInteger(v.offset) && v.offset >= 0 && Number.isSafeInteger(v.logStartOffset), 'malformed partition snapshot data');
+  invariant(v.state === undefined || typeof v.state === 'string', 'malformed partition snapshot data: state');
   return v;
 }
 
@@ -106,6 +120,7 @@ export class RaftLogStorage implements Storage {
   private readonly logger: LogLike;
   private state: PersistedRaftState;
   private observer: LogObserver | null = null;
+  private snapshotState: SnapshotState | null = null;
   /** Contiguous recently appended entries, oldest first from recentHead (see RECENT_ENTRIES_BYTES_MAX). */
   private recent: Entry[] = [];
   private recentHead = 0;
@@ -198,6 +213,11 @@ export class RaftLogStorage implements Storage {
     this.observer = observer;
   }
 
+  /** Attaches the partition's SnapshotState; before the group runs, so no snapshot arrives without it. */
+  attachState(state: SnapshotState): void {
+    this.snapshotState = state;
+  }
+
   get storageId(): string {
     return this.state.storageId;
   }
@@ -278,17 +298,17 @@ export class RaftLogStorage implements Storage {
 
   /** The snapshot to send a follower that is behind the log start (see the file comment). */
   logStartSnapshot(): Snapshot {
-    return this.snapshotAt(Math.max(this.firstIndex() - 1, this.state.confBase.index));
+    return this.snapshotAt(Math.max(this.firstIndex() - 1, this.state.confBase.index), this.snapshotState?.capture());
   }
 
-  private snapshotAt(index: number): Snapshot {
+  private snapshotAt(index: number, state?: string): Snapshot {
     const term = this.log.termAtRaftIndex(index);
     invariant(term !== undefined, `term of snapshot index ${index} is known`);
     return {
       index,
       term,
       confState: this.confStateAt(index),
-      data: encodeSnapshotData({ offset: this.log.offsetAfterRaftIndex(index), logStartOffset: this.log.logStartOffset }),
+      data: encodeSnapshotData({ offset: this.log.offsetAfterRaftIndex(index), logStartOffset: this.log.logStartOffset, state }),
     };
   }
 
@@ -433,6 +453,9 @@ export class RaftLogStorage implements Storage {
     const data = decodeSnapshotData(snap.data);
     const st = this.state;
     invariant(snap.index >= st.hardState.commit, `snapshot ${snap.index} below commit ${st.hardState.commit}`);
+    // The derived state first: a crash before the log restarts leaves it ahead of the log, which
+    // replay tolerates; the other order would leave a log start that no state covers.
+    this.snapshotState?.install(data.state, data.offset);
     st.installed = { index: snap.index, term: snap.term, offset: data.offset };
     st.confBase = { index: snap.index, confState: cloneConfState(snap.confState) };
     st.confChanges = [];

@@ -12,7 +12,7 @@
 // retry of one of those is answered with a retriable error, since its offsets are not known.
 
 import type { RaftNode } from '../raft/index.ts';
-import type { Entry } from '../raft/types.ts';
+import type { Entry, Snapshot } from '../raft/types.ts';
 import type { RaftLogStorage } from './raft-log-storage.ts';
 import type { GroupStateMachine } from '../cluster/raft-host.ts';
 import { readBatchHeader } from '../protocol/record-batch.ts';
@@ -215,6 +215,23 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     };
   }
 
+  /**
+   * The offset below which every recently active replica holds the log: on the leader the lowest
+   * match among active followers (one that is behind the log start already needs a snapshot and
+   * is left out), elsewhere the high watermark. Deleting the head below it forces no snapshot on
+   * a replica that keeps up.
+   */
+  caughtUpOffset(): number {
+    const status = this.node?.status();
+    if (!status || status.state !== 'leader') return this.hw;
+    let offset = this.hw;
+    for (const p of status.progress) {
+      if (p.id === this.nodeId || !p.recentActive || p.match < this.storage.firstIndex() - 1) continue;
+      offset = Math.min(offset, this.storage.offsetAfter(p.match));
+    }
+    return offset;
+  }
+
   /** Called after every change of leader or term this replica learns of. */
   onLeadership(listener: (leader: number, term: number) => void): void {
     this.leadershipListeners.push(listener);
@@ -234,13 +251,22 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
 
   apply(entry: Entry): void {
     // The log itself is the state machine: applying an entry only moves the high watermark.
-    const hw = this.storage.offsetAfter(entry.index);
+    this.committedThrough(entry.index);
+  }
+
+  /** An installed snapshot: every entry up to its index is committed, and the log restarts after it. */
+  restore(snapshot: Snapshot): void {
+    this.committedThrough(snapshot.index);
+  }
+
+  private committedThrough(index: number): void {
+    const hw = this.storage.offsetAfter(index);
     if (hw > this.hw) {
       this.hw = hw;
       this.durableWaiters = settle(this.durableWaiters, hw);
       for (const listener of this.advanceListeners) listener();
     }
-    this.commitWaiters = settle(this.commitWaiters, entry.index);
+    this.commitWaiters = settle(this.commitWaiters, index);
   }
 
   onPersisted(lastIndex: number): void {

@@ -9,16 +9,20 @@
 // so nothing a client was told can be lost, and nothing it was not told can be read. On start-up
 // (and, in cluster mode, when this node becomes a partition's leader) the partition is replayed to
 // rebuild the cache: the log is the truth, the cache is derived from it, which is what makes the
-// coordinator's state follow the partition's Raft leadership.
+// coordinator's state follow the partition's Raft leadership. The replay starts from the state that
+// this replica keeps while it follows the partition (offsets-follower.ts), so only the records it
+// has not applied yet are read.
 
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { buildRecordBatch, decodeBatches } from '../../protocol/record-batch.ts';
+import { buildRecordBatch } from '../../protocol/record-batch.ts';
 import type { MetadataState } from '../../cluster/metadata-state.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
 import { Group, type Delivery, type Effects, type GroupLimits, type GroupRecord, type GroupState, type JoinAnswer, type JoinInput, type MemberView, type SyncAnswer, type SyncInput } from './group.ts';
 import { OFFSETS_TOPIC, offsetsPartitionFor } from './offsets-topic.ts';
-import { decodeOffsetsRecord, groupKey, groupValue, offsetKey, offsetValue, type CommittedOffset } from './records.ts';
+import { groupKey, groupValue, offsetKey, offsetValue, type CommittedOffset } from './records.ts';
+import { tpKey, type StoredOffset } from './offsets-state.ts';
+import type { OffsetsFollower } from './offsets-follower.ts';
 import { consumerSubscriptionTopics } from './consumer-protocol.ts';
 
 export interface CoordinatorLimits extends GroupLimits {
@@ -30,8 +34,6 @@ export interface CoordinatorLimits extends GroupLimits {
   groupIdBytesMax: number;
   /** Kafka's offsets.retention.minutes: how long an empty group's offsets are kept. */
   offsetsRetentionMs: number;
-  /** Bytes read per step when a partition of __consumer_offsets is replayed. */
-  loadReadBytesMax: number;
 }
 
 export const defaultCoordinatorLimits: Omit<CoordinatorLimits, keyof GroupLimits> = {
@@ -39,7 +41,6 @@ export const defaultCoordinatorLimits: Omit<CoordinatorLimits, keyof GroupLimits
   offsetMetadataBytesMax: 4096,
   groupIdBytesMax: 1024,
   offsetsRetentionMs: 7 * 24 * 3600 * 1000,
-  loadReadBytesMax: 1024 * 1024,
 };
 
 /** What the coordinator needs from the rest of the broker: the partitions and the metadata. */
@@ -53,20 +54,8 @@ export interface CoordinatorHost {
   leaderEpoch(index: number): number;
   now(): number;
   logger: Logger;
-  /** Durable snapshots of a partition's groups and offsets (SQLite on a node); absent in tests. */
-  snapshots?: SnapshotStore;
-}
-
-export interface SnapshotStore {
-  load(partition: number): { coveredOffset: number; data: string } | undefined;
-  save(partition: number, coveredOffset: number, data: string): void;
-}
-
-/** A snapshot is the compacted partition: the latest key/value of every live group and offset. */
-interface SnapshotData {
-  version: 1;
-  /** [key, value] in the record format of records.ts, base64. */
-  records: Array<[string, string]>;
+  /** The state this node keeps of a hosted __consumer_offsets partition (every replica has one). */
+  offsetsState(index: number): OffsetsFollower | undefined;
 }
 
 export interface CommitPartition {
@@ -101,12 +90,10 @@ interface Entry {
   groupId: string;
   partition: number;
   group: Group;
-  /** Committed offsets by "topic\0partition". */
-  offsets: Map<string, CommittedOffset & { topic: string; partition: number }>;
+  /** Committed offsets by tpKey(topic, partition). */
+  offsets: Map<string, StoredOffset>;
   timer: NodeJS.Timeout | null;
   timerAtMs: number;
-  /** The group record last made durable (what a snapshot must keep), or null if none. */
-  persisted: GroupRecord | null;
 }
 
 type Resolved = { entry: Entry; errorCode?: undefined } | { entry?: undefined; errorCode: number };
@@ -118,8 +105,6 @@ export class GroupCoordinator {
   /** Partitions of __consumer_offsets whose groups this node serves, and whether loading finished. */
   private readonly partitions = new Map<number, 'loading' | 'loaded'>();
   private readonly waiters = new Map<number, { kind: Delivery['kind']; resolve: (delivery: Delivery) => void }>();
-  /** Per partition: the log offset the last snapshot covers (records below it are in it). */
-  private readonly snapshotOffsets = new Map<number, number>();
   private nextToken = 1;
   private closed = false;
 
@@ -137,90 +122,61 @@ export class GroupCoordinator {
     return offsetsPartitionFor(groupId, this.offsetsPartitionCount());
   }
 
-  /** Loads every hosted partition this node leads: start-up, and after the topic was created. */
+  /**
+   * Loads every hosted partition this node leads: start-up, and after the topic was created. A
+   * partition whose state is unavailable is logged and left unloaded (its groups answer
+   * COORDINATOR_NOT_AVAILABLE); the others are served.
+   */
   loadAll(): void {
     const count = this.offsetsPartitionCount();
     for (let index = 0; index < count; index++) {
-      if (!this.partitions.has(index) && this.host.offsetsPartition(index) && this.host.isLeader(index)) this.loadPartition(index);
+      if (this.partitions.has(index) || !this.host.offsetsPartition(index) || !this.host.isLeader(index)) continue;
+      try {
+        this.loadPartition(index);
+      } catch (err) {
+        this.host.logger.error({ err, partition: `${OFFSETS_TOPIC}-${index}` }, 'loading consumer groups failed');
+      }
     }
   }
 
   /**
-   * Replays one partition of __consumer_offsets into the cache. It reads up to the high watermark
-   * only: records above it are not committed and may yet disappear.
+   * Loads one partition of __consumer_offsets into the cache: this replica's state of the partition
+   * (offsets-follower.ts), brought up to the high watermark first. Records above the high watermark
+   * are not committed and may yet disappear, so they are not read.
    */
   loadPartition(index: number): void {
     const partition = this.host.offsetsPartition(index);
-    if (!partition) throw new Error(`__consumer_offsets-${index} is not hosted here`);
+    const follower = this.host.offsetsState(index);
+    if (!partition || !follower) throw new Error(`${OFFSETS_TOPIC}-${index} is not hosted here`);
     this.partitions.set(index, 'loading');
     const started = Date.now();
-    const groups = new Map<string, GroupRecord | null>();
-    const offsets = new Map<string, Map<string, CommittedOffset & { topic: string; partition: number }>>();
-    const apply = (key: Buffer, value: Buffer | null) => {
-      const decoded = decodeOffsetsRecord(key, value);
-      if (decoded.kind === 'group') {
-        groups.set(decoded.group, decoded.value);
-        if (decoded.value === null) offsets.delete(decoded.group);
-      } else {
-        let byPartition = offsets.get(decoded.group);
-        if (!byPartition) offsets.set(decoded.group, (byPartition = new Map()));
-        const k = tpKey(decoded.topic, decoded.partition);
-        if (decoded.value === null) byPartition.delete(k);
-        else byPartition.set(k, { ...decoded.value, topic: decoded.topic, partition: decoded.partition });
-      }
-    };
-    const hw = partition.highWatermark;
-    let position = partition.logStartOffset;
-    let records = 0;
-    const snapshot = this.host.snapshots?.load(index);
-    if (snapshot) {
-      const data = JSON.parse(snapshot.data) as SnapshotData;
-      if (data.version !== 1) throw new Error(`${OFFSETS_TOPIC}-${index}: snapshot version ${data.version}`);
-      for (const [k, v] of data.records) apply(Buffer.from(k, 'base64'), v === '' ? null : Buffer.from(v, 'base64'));
-      if (snapshot.coveredOffset < position) {
-        throw new Error(`${OFFSETS_TOPIC}-${index}: the log starts at ${position}, after the snapshot's ${snapshot.coveredOffset}: records are missing`);
-      }
-      position = Math.min(snapshot.coveredOffset, hw);
-      this.snapshotOffsets.set(index, snapshot.coveredOffset);
-    } else if (position > 0) {
-      this.host.logger.warn({ partition: `${OFFSETS_TOPIC}-${index}`, logStartOffset: position }, 'no snapshot, but the log does not start at 0');
-    }
-    // Each step reads at least one whole batch and moves `position` past it, and hw bounds it.
-    while (position < hw) {
-      const read = partition.log.read(position, this.limits.loadReadBytesMax, hw);
-      if (read.records.length === 0) break;
-      for (const batch of decodeBatches(read.records)) {
-        const last = batch.header.baseOffset + batch.header.lastOffsetDelta;
-        if (last < position) continue;
-        // Control batches carry no offsets: in cluster mode the partition's Raft configuration
-        // and leader no-op entries are control batches in the same log (raft-entry-codec.ts).
-        if ((batch.header.attributes & CONTROL_ATTRIBUTE) !== 0) {
-          position = last + 1;
-          continue;
-        }
-        for (const record of batch.records) {
-          if (record.key === null || record.offset < position) continue;
-          records++;
-          apply(record.key, record.value);
-        }
-        position = last + 1;
-      }
+    const replayedFrom = follower.coveredOffset;
+    let records: number;
+    try {
+      records = follower.catchUp();
+    } catch (err) {
+      this.partitions.delete(index);
+      throw err;
     }
     const now = this.host.now();
-    const names = new Set([...groups.keys(), ...offsets.keys()]);
-    for (const groupId of names) {
-      const record = groups.get(groupId);
-      const groupOffsets = offsets.get(groupId) ?? new Map();
-      // A deleted group (tombstone) with no offsets committed since is gone.
-      if (!record && groupOffsets.size === 0) continue;
-      const group = record ? Group.fromRecord(groupId, record, this.limits, now) : new Group(groupId, this.limits, now);
-      const entry: Entry = { groupId, partition: index, group, offsets: groupOffsets, timer: null, timerAtMs: Infinity, persisted: record ?? null };
+    for (const [groupId, content] of follower.state.groups) {
+      const group = content.record ? Group.fromRecord(groupId, content.record, this.limits, now) : new Group(groupId, this.limits, now);
+      const entry: Entry = { groupId, partition: index, group, offsets: new Map(content.offsets), timer: null, timerAtMs: Infinity };
       this.entries.set(groupId, entry);
       this.reschedule(entry);
     }
     this.partitions.set(index, 'loaded');
     this.host.logger.info(
-      { partition: `${OFFSETS_TOPIC}-${index}`, snapshotOffset: snapshot?.coveredOffset ?? null, records, groups: names.size, ms: Date.now() - started },
+      {
+        partition: `${OFFSETS_TOPIC}-${index}`,
+        snapshotOffset: follower.snapshotOffset,
+        replayedFrom,
+        highWatermark: follower.coveredOffset,
+        logStartOffset: partition.logStartOffset,
+        records,
+        groups: follower.state.groups.size,
+        ms: Date.now() - started,
+      },
       'loaded consumer groups',
     );
   }
@@ -326,7 +282,7 @@ export class GroupCoordinator {
 
     const metadata = this.host.metadata();
     const records: Array<{ key: Buffer; value: Buffer }> = [];
-    const accepted: Array<CommittedOffset & { topic: string; partition: number }> = [];
+    const accepted: StoredOffset[] = [];
     const results = topics.map((t) => {
       const topic = metadata.topic(t.name);
       return {
@@ -373,7 +329,7 @@ export class GroupCoordinator {
   ): { errorCode: number; topics: Array<{ name: string; partitions: FetchedOffset[] }> } {
     const resolved = this.resolve(groupId, false);
     if (!resolved.entry && resolved.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) return { errorCode: resolved.errorCode, topics: [] };
-    const offsets = resolved.entry?.offsets ?? new Map<string, CommittedOffset & { topic: string; partition: number }>();
+    const offsets = resolved.entry?.offsets ?? new Map<string, StoredOffset>();
     const fetched = (name: string, partitionIndex: number): FetchedOffset => {
       const o = offsets.get(tpKey(name, partitionIndex));
       return o
@@ -538,43 +494,6 @@ export class GroupCoordinator {
     return expired;
   }
 
-  /**
-   * Writes a snapshot of each loaded partition that grew by at least `recordsMin` offsets since its
-   * last one, then deletes the log below it (whole segments only). This bounds __consumer_offsets
-   * without log compaction: start-up loads the snapshot and replays only the tail.
-   *
-   * It must run as its own task (a timer), never inside a commit: then every record below the high
-   * watermark has also reached the cache, because a commit's cache update runs in the same chain of
-   * microtasks that the durability of its record resolves.
-   */
-  snapshot(recordsMin: number): number {
-    const store = this.host.snapshots;
-    if (!store || this.closed) return 0;
-    let written = 0;
-    for (const [index, state] of this.partitions) {
-      if (state !== 'loaded') continue;
-      const partition = this.host.offsetsPartition(index);
-      if (!partition || !this.host.isLeader(index)) continue;
-      const covered = partition.highWatermark;
-      if (covered - (this.snapshotOffsets.get(index) ?? partition.logStartOffset) < recordsMin) continue;
-      const records: Array<[string, string]> = [];
-      for (const entry of this.entries.values()) {
-        if (entry.partition !== index) continue;
-        if (entry.persisted) records.push([groupKey(entry.groupId).toString('base64'), groupValue(entry.persisted).toString('base64')]);
-        for (const o of entry.offsets.values()) {
-          records.push([offsetKey(entry.groupId, o.topic, o.partition).toString('base64'), offsetValue(o).toString('base64')]);
-        }
-      }
-      const data: SnapshotData = { version: 1, records };
-      store.save(index, covered, JSON.stringify(data));
-      this.snapshotOffsets.set(index, covered);
-      partition.deleteRecordsBefore(covered);
-      written++;
-      this.host.logger.info({ partition: `${OFFSETS_TOPIC}-${index}`, coveredOffset: covered, records: records.length, logStartOffset: partition.logStartOffset }, 'consumer-group snapshot written');
-    }
-    return written;
-  }
-
   /** Fails every parked request and stops the timers (broker shutdown). */
   close(): void {
     this.closed = true;
@@ -613,7 +532,6 @@ export class GroupCoordinator {
       offsets: new Map(),
       timer: null,
       timerAtMs: Infinity,
-      persisted: null,
     };
     this.entries.set(groupId, entry);
     return { entry };
@@ -628,10 +546,7 @@ export class GroupCoordinator {
     }
     const record = entry.group.state === 'Dead' ? null : entry.group.toRecord();
     this.append(entry.partition, [{ key: groupKey(entry.groupId), value: record ? groupValue(record) : null }]).then(
-      () => {
-        entry.persisted = record;
-        this.deliver(effects.deliveries);
-      },
+      () => this.deliver(effects.deliveries),
       (err: unknown) => {
         this.host.logger.warn({ err, group: entry.groupId }, 'group metadata could not be made durable');
         const errorCode = storeErrorCode(err);
@@ -685,9 +600,6 @@ export class GroupCoordinator {
   }
 }
 
-/** RecordBatch attributes bit 5: a control batch. */
-const CONTROL_ATTRIBUTE = 0x20;
-
 class CoordinatorMovedError extends Error {
   constructor(index: number) {
     super(`this node no longer leads ${OFFSETS_TOPIC}-${index}`);
@@ -702,8 +614,4 @@ function storeErrorCode(err: unknown): number {
 
 function joinError(errorCode: number, memberId: string): JoinAnswer {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId, members: [] };
-}
-
-function tpKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { GroupCoordinator, defaultCoordinatorLimits, type CoordinatorHost, type SnapshotStore } from '../../../src/broker/group/coordinator.ts';
+import { GroupCoordinator, defaultCoordinatorLimits, type CoordinatorHost } from '../../../src/broker/group/coordinator.ts';
+import { OffsetsFollowers, defaultOffsetsFollowerLimits, type SnapshotStore } from '../../../src/broker/group/offsets-follower.ts';
 import { defaultGroupLimits } from '../../../src/broker/group/group.ts';
 import { OFFSETS_TOPIC, offsetsPartitionFor } from '../../../src/broker/group/offsets-topic.ts';
 import { MetadataState } from '../../../src/cluster/metadata-state.ts';
@@ -15,7 +16,7 @@ import { ErrorCode } from '../../../src/protocol/errors.ts';
 
 const PARTITIONS = 4;
 
-function world() {
+function world(followerLimits = defaultOffsetsFollowerLimits) {
   const metadata = new MetadataState({ clusterId: 'c', brokers: [{ nodeId: 1, host: 'h', port: 1, rack: null }], topics: [] });
   for (const [name, count] of [[OFFSETS_TOPIC, PARTITIONS], ['t', 3]] as const) {
     metadata.apply({
@@ -31,6 +32,9 @@ function world() {
   const coordinator = () => {
     // 'none' flush: the high watermark follows each append, as after an fsync.
     const partitions = logs.map((log, i) => new Partition(OFFSETS_TOPIC, i, log, 'none'));
+    // The node's followers of __consumer_offsets (snapshots, trimming), as broker-node wires them.
+    const followers = new OffsetsFollowers(snapshots, pino({ level: 'silent' }), followerLimits);
+    partitions.forEach((p, i) => followers.follow(i, p));
     const host: CoordinatorHost = {
       nodeId: 1,
       metadata: () => metadata,
@@ -39,13 +43,25 @@ function world() {
       leaderEpoch: () => 0,
       now: () => Date.now() + skewMs,
       logger: pino({ level: 'silent' }),
-      snapshots,
+      offsetsState: (i) => followers.get(i),
     };
     const c = new GroupCoordinator(host, { ...defaultGroupLimits, ...defaultCoordinatorLimits, offsetsRetentionMs: 60_000 });
     c.loadAll();
-    return { c, partitions };
+    const close = () => {
+      c.close();
+      followers.close();
+    };
+    return { c, partitions, followers, close };
   };
   return { coordinator, logs, saved, advance: (ms: number) => (skewMs += ms) };
+}
+
+/** Lets the followers apply every committed record (they step on the event loop), then snapshots. */
+async function snapshot(followers: OffsetsFollowers, partitions: Partition[], recordsMin: number): Promise<number> {
+  for (let turn = 0; turn < 1_000 && partitions.some((p, i) => followers.get(i)!.coveredOffset < p.highWatermark); turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return followers.snapshot(recordsMin);
 }
 
 const commit = (c: GroupCoordinator, group: string, partition: number, offset: number, metadata: string | null = null) =>
@@ -81,16 +97,17 @@ test('committed offsets are rebuilt from __consumer_offsets by a new coordinator
 
 test('snapshots bound the log: the covered head is deleted and a restart loads the snapshot and replays only the tail', async () => {
   const w = world();
-  const { c, partitions } = w.coordinator();
+  const { c, partitions, followers } = w.coordinator();
   const p = offsetsPartitionFor('g-snap', PARTITIONS);
   for (let i = 0; i < 50; i++) await commit(c, 'g-snap', i % 3, i);
-  assert.equal(c.snapshot(1_000), 0, 'below the threshold nothing is written');
-  assert.equal(c.snapshot(10), 1);
+  assert.equal(await snapshot(followers, partitions, 1_000), 0, 'below the threshold nothing is written');
+  assert.equal(await snapshot(followers, partitions, 10), 1);
   assert.equal(partitions[p].logStartOffset, 50, 'the log below the snapshot is gone');
   assert.equal(w.saved.get(p)!.coveredOffset, 50);
   await commit(c, 'g-snap', 0, 100);
   c.close();
-  const { c: again } = w.coordinator();
+  const { c: again, followers: reloaded } = w.coordinator();
+  assert.equal(reloaded.get(p)!.snapshotOffset, 50, 'the restart starts from the snapshot');
   assert.equal(offsetOf(again, 'g-snap', 0), 100, 'tail replayed over the snapshot');
   assert.equal(offsetOf(again, 'g-snap', 1), 49);
   assert.equal(offsetOf(again, 'g-snap', 2), 47);
@@ -99,7 +116,7 @@ test('snapshots bound the log: the covered head is deleted and a restart loads t
 
 test('a group record is kept by the snapshot: after a restart the group is Stable at its generation', async () => {
   const w = world();
-  const { c } = w.coordinator();
+  const { c, partitions, followers } = w.coordinator();
   const join = (memberId: string) =>
     c.join('g-members', {
       memberId,
@@ -125,7 +142,7 @@ test('a group record is kept by the snapshot: after a restart the group is Stabl
     assignments: [{ memberId: joined.memberId, assignment: Buffer.from('mine') }],
   });
   assert.equal(synced.errorCode, ErrorCode.NONE);
-  assert.equal(c.snapshot(1), 1);
+  assert.equal(await snapshot(followers, partitions, 1), 1);
   c.close();
   const { c: again } = w.coordinator();
   const described = again.describeGroup('g-members');
@@ -137,7 +154,7 @@ test('a group record is kept by the snapshot: after a restart the group is Stabl
 
 test("offsets retention: an empty group's offsets expire after the retention time, and the group goes with them", async () => {
   const w = world();
-  const { c } = w.coordinator();
+  const { c, partitions, followers } = w.coordinator();
   await commit(c, 'g-old', 0, 1);
   w.advance(30_000);
   await commit(c, 'g-new', 0, 2);
@@ -146,6 +163,10 @@ test("offsets retention: an empty group's offsets expire after the retention tim
   assert.equal(offsetOf(c, 'g-old', 0), -1);
   assert.equal(offsetOf(c, 'g-new', 0), 2, 'offsets never go away before their time');
   assert.deepEqual(c.listGroups([]).map((g) => g.groupId), ['g-new']);
+  // issue 9: the replica's state (what snapshots keep) drops them too: it holds live groups only.
+  await snapshot(followers, partitions, Number.MAX_SAFE_INTEGER);
+  const held = partitions.flatMap((_, i) => [...followers.get(i)!.state.groups.keys()]);
+  assert.deepEqual(held, ['g-new']);
   c.close();
   // The expiry was written as tombstones: a restart does not bring the offsets back.
   const { c: again } = w.coordinator();
@@ -164,5 +185,33 @@ test('DeleteGroups writes tombstones: a deleted group stays deleted after a rest
   const { c: again } = w.coordinator();
   assert.equal(offsetOf(again, 'g-del', 0), -1);
   assert.deepEqual(again.listGroups([]), []);
+  again.close();
+});
+
+test('issue 9: a state too large for one Raft snapshot message is saved but keeps its log', async () => {
+  const w = world({ ...defaultOffsetsFollowerLimits, snapshotBytesMax: 64 });
+  const { c, partitions, followers } = w.coordinator();
+  const p = offsetsPartitionFor('g-big', PARTITIONS);
+  for (let i = 0; i < 20; i++) await commit(c, 'g-big', i % 3, i);
+  assert.equal(await snapshot(followers, partitions, 10), 1);
+  assert.equal(w.saved.get(p)!.coveredOffset, 20, 'the snapshot is written (a restart uses it)');
+  assert.equal(partitions[p].logStartOffset, 0, 'the log stays: a replica behind the log start could not be sent the state');
+  c.close();
+});
+
+test('a stored snapshot behind the log start: the partition is not served rather than served without the missing records', async () => {
+  const w = world();
+  const { c, partitions, followers } = w.coordinator();
+  const p = offsetsPartitionFor('g-gap', PARTITIONS);
+  for (let i = 0; i < 20; i++) await commit(c, 'g-gap', 0, i);
+  assert.equal(await snapshot(followers, partitions, 10), 1);
+  for (let i = 20; i < 40; i++) await commit(c, 'g-gap', 0, i);
+  c.close();
+  // Records between the snapshot and the new log start are gone (say, runnel.db restored from an old backup).
+  w.logs[p].deleteRecordsBefore(30);
+  const { c: again } = w.coordinator();
+  assert.equal(again.fetchOffsets('g-gap', null).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  const elsewhere = ['a', 'b', 'c', 'd', 'e'].find((g) => offsetsPartitionFor(g, PARTITIONS) !== p)!;
+  assert.equal(again.coordinatorError(elsewhere), ErrorCode.NONE, 'the other partitions are served');
   again.close();
 });

@@ -322,6 +322,40 @@ test('a follower behind the leader\'s log start is caught up by InstallSnapshot 
   for (const p of peers) await p.storage.close();
 });
 
+test('a SnapshotState rides in the log-start snapshot and is installed before the follower\'s log restarts', async (t) => {
+  // issue 9: a __consumer_offsets replica that catches up by snapshot must get the groups' state with it.
+  const peers = startGroup(t);
+  const installs: Array<{ state: string | undefined; offset: number; logStartAtInstall: number; logEndAtInstall: number }> = [];
+  for (const p of peers) {
+    p.storage.attachState({
+      capture: () => `state of node ${p.id} at ${p.storage.log.logEndOffset}`,
+      install: (state, offset) => installs.push({ state, offset, logStartAtInstall: p.storage.log.logStartOffset, logEndAtInstall: p.storage.log.logEndOffset }),
+    });
+  }
+  peers[0].node.campaign();
+  await runRounds(peers, 5);
+  const [leader, , lagging] = peers;
+  const cut = new Set([lagging.id]);
+  for (let i = 0; i < 30; i++) {
+    leader.node.propose(produced(i));
+    await runRounds(peers, 1, cut);
+  }
+  await runRounds(peers, 3, cut);
+  const laggingEnd = lagging.storage.log.logEndOffset;
+  const start = leader.storage.offsetAfter(20);
+  for (const p of peers.slice(0, 2)) p.storage.log.deleteRecordsBefore(start);
+  await runRounds(peers, 30);
+  assert.equal(lagging.storage.log.logStartOffset, start, 'the follower caught up by snapshot');
+  assert.ok(installs.length >= 1, 'the follower installed the sender\'s state');
+  const install = installs[0];
+  assert.equal(install.offset, start);
+  assert.match(install.state!, /^state of node 1 at \d+$/);
+  assert.deepEqual([install.logStartAtInstall, install.logEndAtInstall], [0, laggingEnd], 'installed while the old log was still in place');
+  // Without an attached state the snapshot carries none.
+  assert.equal(decodeSnapshotData(RaftLogStorage.inMemory('x').logStartSnapshot().data).state, undefined);
+  for (const p of peers) await p.storage.close();
+});
+
 test('entries() answers the same from the recent-entries cache as from the log, across eviction and truncation', (t) => {
   const dir = tempDir(t);
   const s = RaftLogStorage.open(dir, logConfig({ segmentBytes: 1 << 24, indexIntervalBytes: 4096, retentionMs: -1, retentionBytes: -1 }), { storageId: 'disk-1' });
