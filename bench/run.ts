@@ -18,6 +18,7 @@ const BENCHES: Record<string, string> = {
   transport: 'peer transport: coalesced heartbeats and 16 KiB appends over loopback TCP',
   groups: 'KafkaJS consumer-group rebalance time and offset commit throughput',
   cluster: 'three-broker cluster, RF 3, acks=all: throughput, latency at a fixed rate, failover time (issue 4)',
+  'offsets-failover': 'three brokers: group coordinator failover after 1,000,000 offset commits (issue 9)',
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -33,6 +34,7 @@ function usage(): void {
   console.log('                         [--size BYTES] [--batch RECORDS] [--inflight N] [--partitions N] [--acks all|1]');
   console.log('codecs options: [seconds-per-case]');
   console.log('cluster options: [--records N] [--partitions 1|6] [--rate R] [--failovers K] [--batch RECORDS] [--inflight N] [--rtt-ms MS]');
+  console.log('offsets-failover options: [--commits N] [--partitions P] [--groups G] [--failovers K] [--connections C] [--pipeline D]');
 }
 
 if (!name || name === '--help' || name === '-h') {

@@ -1,0 +1,223 @@
+// Coordinator failover after a long offset-commit history (issue 9).
+//
+//   npm run bench -- offsets-failover [--commits N] [--partitions P] [--groups G] [--failovers K]
+//                                     [--connections C] [--pipeline D]
+//
+// Starts three real brokers on 127.0.0.1 (test/helpers/cluster.ts, product defaults), creates a
+// topic with P partitions (default 50) and commits N offsets (default 1,000,000) for G groups
+// (default 20) that all live in the same __consumer_offsets partition: raw OffsetCommit requests
+// with P partitions each (so N / P requests), C connections (default 2) with D requests in flight
+// each (default 16), acknowledged once durable on a majority. A last sequential commit per group
+// fixes the expected offsets. Then, K times (default 3): kill -9 the coordinator (the partition's
+// Raft leader) and measure the time until OffsetFetch answers every expected offset of the first
+// group from the new coordinator (polled every 10 ms on every live broker over connections opened
+// before the kill). Per round it also prints what the new coordinator logged: when it became
+// leader, and how many records it read to load the groups. The killed broker is restarted and
+// caught up before the next round. It prints numbers; nothing asserts on speed.
+// Issue 9 target: a coordinator failover after 1,000,000 offset commits takes under 1 s.
+
+import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
+import { startCluster, type TestCluster } from '../test/helpers/cluster.ts';
+import { RawClient } from './lib/raw-client.ts';
+import { apiByKey, ApiKey } from '../src/protocol/apis/index.ts';
+import { OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS_DEFAULT, offsetsPartitionFor } from '../src/broker/group/offsets-topic.ts';
+
+const { values: opts } = parseArgs({
+  options: {
+    commits: { type: 'string', default: '1000000' },
+    partitions: { type: 'string', default: '50' },
+    groups: { type: 'string', default: '20' },
+    failovers: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '2' },
+    pipeline: { type: 'string', default: '16' },
+  },
+  strict: true,
+});
+const settings = Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof opts, number>;
+for (const [k, v] of Object.entries(settings)) {
+  if (!Number.isInteger(v) || v <= 0) {
+    console.error(`--${k} must be a positive integer`);
+    process.exit(2);
+  }
+}
+const { commits: total, partitions: P, groups: G, failovers, connections: C, pipeline: D } = settings;
+
+const TOPIC = 'bench-offsets';
+/** How long one failover may take before the round is reported as failed. */
+const FAILOVER_TIMEOUT_MS = 60_000;
+const POLL_MS = 10;
+const REQUEST_TIMEOUT_MS = 5_000;
+const offsetCommit = apiByKey.get(ApiKey.OffsetCommit)!;
+const offsetFetch = apiByKey.get(ApiKey.OffsetFetch)!;
+const findCoordinator = apiByKey.get(ApiKey.FindCoordinator)!;
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+function withTimeout<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer in ${timeoutMs} ms`)), timeoutMs)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** G group ids that all map to the same __consumer_offsets partition as the first. */
+function groupsInOnePartition(): { groups: string[]; index: number } {
+  const index = offsetsPartitionFor('bench-offsets-0', OFFSETS_TOPIC_PARTITIONS_DEFAULT);
+  const groups: string[] = [];
+  for (let i = 0; groups.length < G && i < G * OFFSETS_TOPIC_PARTITIONS_DEFAULT * 10; i++) {
+    const id = `bench-offsets-${i}`;
+    if (offsetsPartitionFor(id, OFFSETS_TOPIC_PARTITIONS_DEFAULT) === index) groups.push(id);
+  }
+  return { groups, index };
+}
+
+function commitBody(groupId: string, offsetOf: (p: number) => number) {
+  return {
+    groupId,
+    generationIdOrMemberEpoch: -1,
+    memberId: '',
+    groupInstanceId: null,
+    topics: [{ name: TOPIC, partitions: Array.from({ length: P }, (_, p) => ({ partitionIndex: p, committedOffset: offsetOf(p), committedLeaderEpoch: -1, committedMetadata: null })) }],
+  };
+}
+
+async function commitAll(cluster: TestCluster, coordinator: number, groups: string[]): Promise<{ seconds: number; expected: Map<string, number[]> }> {
+  const port = cluster.member(coordinator).broker.port;
+  const clients = await Promise.all(Array.from({ length: C }, (_, c) => RawClient.connect({ port, clientId: `bench-offsets-${c}` })));
+  const requests = Math.ceil(total / P);
+  let next = 0;
+  const started = performance.now();
+  let lastReport = started;
+  await Promise.all(
+    clients.flatMap((client) =>
+      Array.from({ length: D }, async () => {
+        // Bounded by `requests`: every iteration takes the next request number.
+        while (next < requests) {
+          const k = next++;
+          const res = await withTimeout(client.request(offsetCommit, 7, commitBody(groups[k % groups.length], (p) => k * P + p)), REQUEST_TIMEOUT_MS, 'OffsetCommit');
+          const failed = res.topics[0].partitions.find((p: { errorCode: number }) => p.errorCode !== 0);
+          if (failed) throw new Error(`commit ${k} failed with error ${failed.errorCode}`);
+          const now = performance.now();
+          if (now - lastReport > 5_000) {
+            lastReport = now;
+            console.log(`  ${fmt(k * P)} offsets committed (${fmt((k * P) / ((now - started) / 1000))}/s)`);
+          }
+        }
+      }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  // Pipelined commits of one group on two connections may land in either order: one last commit
+  // per group, made alone, fixes what OffsetFetch must answer.
+  const expected = new Map<string, number[]>();
+  for (const [g, groupId] of groups.entries()) {
+    const offsets = Array.from({ length: P }, (_, p) => 2_000_000_000 + g * P + p);
+    const res = await clients[0].request(offsetCommit, 7, commitBody(groupId, (p) => offsets[p]));
+    if (res.topics[0].partitions.some((p: { errorCode: number }) => p.errorCode !== 0)) throw new Error(`final commit of ${groupId} failed`);
+    expected.set(groupId, offsets);
+  }
+  for (const client of clients) client.close();
+  return { seconds, expected };
+}
+
+/** True when `client`'s broker answers OffsetFetch for the group with exactly the expected offsets. */
+async function answers(client: RawClient, groupId: string, expected: number[]): Promise<boolean> {
+  const res = await withTimeout(client.request(offsetFetch, 7, { groupId, topics: [{ name: TOPIC, partitionIndexes: expected.map((_, p) => p) }], requireStable: false }), 1_000, 'OffsetFetch');
+  if (res.errorCode !== 0) return false;
+  const got = new Map<number, number>(res.topics[0].partitions.filter((p: { errorCode: number }) => p.errorCode === 0).map((p: { partitionIndex: number; committedOffset: bigint | number }) => [p.partitionIndex, Number(p.committedOffset)]));
+  return expected.every((offset, p) => got.get(p) === offset);
+}
+
+async function connectAll(cluster: TestCluster): Promise<Map<number, RawClient>> {
+  const out = new Map<number, RawClient>();
+  for (const m of cluster.members) {
+    if (m.broker.alive()) out.set(m.nodeId, await RawClient.connect({ port: m.broker.port, clientId: 'bench-offsets-fetch' }));
+  }
+  return out;
+}
+
+interface Round {
+  failoverMs: number;
+  becameLeaderMs: number | null;
+  loaded: Record<string, unknown> | null;
+}
+
+async function failover(cluster: TestCluster, raftGroup: string, groups: string[], expected: Map<string, number[]>): Promise<Round> {
+  const victim = await cluster.leaderOf(raftGroup);
+  if (victim <= 0) throw new Error(`${raftGroup} has no leader`);
+  const clients = await connectAll(cluster);
+  clients.get(victim)?.close();
+  clients.delete(victim);
+  const [first] = groups;
+  const killedAtMs = Date.now();
+  const t0 = performance.now();
+  await cluster.member(victim).broker.kill9();
+  let failoverMs = -1;
+  while (performance.now() - t0 < FAILOVER_TIMEOUT_MS && failoverMs < 0) {
+    const polls = [...clients.values()].map((client) => answers(client, first, expected.get(first)!).catch(() => false));
+    if ((await Promise.all(polls)).some(Boolean)) failoverMs = performance.now() - t0;
+    else await sleep(POLL_MS);
+  }
+  for (const client of clients.values()) client.close();
+  if (failoverMs < 0) throw new Error(`no broker answered the committed offsets within ${FAILOVER_TIMEOUT_MS} ms`);
+  const successor = await cluster.leaderOf(raftGroup, [victim]);
+  const logs = successor > 0 ? cluster.member(successor).broker.jsonLogs().filter((l) => Date.parse(String(l.time)) >= killedAtMs) : [];
+  const became = logs.find((l) => l.msg === 'became leader' && l.group === raftGroup);
+  const loaded = logs.find((l) => l.msg === 'loaded consumer groups' && l.partition === raftGroup) ?? null;
+  // Every group, not just the timed one, must have survived.
+  const check = await RawClient.connect({ port: cluster.member(successor).broker.port, clientId: 'bench-offsets-check' });
+  try {
+    for (const groupId of groups) {
+      if (!(await answers(check, groupId, expected.get(groupId)!))) throw new Error(`the new coordinator lost commits of ${groupId}`);
+    }
+  } finally {
+    check.close();
+  }
+  await cluster.member(victim).broker.restart();
+  await cluster.waitCaughtUp(raftGroup, 120_000);
+  return { failoverMs, becameLeaderMs: became ? Date.parse(String(became.time)) - killedAtMs : null, loaded };
+}
+
+async function main(): Promise<void> {
+  const { groups, index } = groupsInOnePartition();
+  const raftGroup = `${OFFSETS_TOPIC}-${index}`;
+  console.log(`offsets-failover: three brokers, ${fmt(total)} offset commits (${fmt(Math.ceil(total / P))} OffsetCommit requests of ${P} partitions) for ${groups.length} groups in ${raftGroup}, ${failovers} failover(s)`);
+  console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const cluster = await startCluster();
+  try {
+    const any = await RawClient.connect({ port: cluster.members[0].broker.port, clientId: 'bench-offsets-setup' });
+    await any.createTopics([{ name: TOPIC, numPartitions: P, replicationFactor: 1 }]);
+    // The first FindCoordinator creates __consumer_offsets.
+    await cluster.waitFor('__consumer_offsets', async () => (await any.request(findCoordinator, 2, { key: groups[0], keyType: 0 })).errorCode === 0, 30_000);
+    any.close();
+    await cluster.waitFor(`a leader of ${raftGroup}`, async () => (await cluster.leaderOf(raftGroup)) > 0, 30_000);
+    // Leadership may still move to the preferred replica (every 5 s): commit to whoever leads once it settled.
+    await sleep(6_000);
+    const coordinator = await cluster.leaderOf(raftGroup);
+    const { seconds, expected } = await commitAll(cluster, coordinator, groups);
+    console.log(`committed ${fmt(total)} offsets in ${seconds.toFixed(1)} s (${fmt(total / seconds)} offsets/s)`);
+    await cluster.waitCaughtUp(raftGroup, 120_000);
+    for (const m of cluster.members) {
+      const trims = m.broker.jsonLogs().filter((l) => l.msg === 'consumer-group log trimmed behind its snapshot' && l.partition === raftGroup);
+      console.log(`  broker ${m.nodeId}: ${raftGroup} trimmed to ${trims.at(-1)?.logStartOffset ?? 'nothing yet'}`);
+    }
+    const rounds: Round[] = [];
+    for (let k = 0; k < failovers; k++) {
+      const round = await failover(cluster, raftGroup, groups, expected);
+      rounds.push(round);
+      const l = round.loaded;
+      console.log(
+        `failover ${k + 1}: ${round.failoverMs.toFixed(0)} ms from kill -9 to OffsetFetch answering the committed offsets` +
+          ` (new leader after ${round.becameLeaderMs ?? '?'} ms; load read ${l?.records ?? '?'} records from offset ${l?.replayedFrom ?? '?'} in ${l?.ms ?? '?'} ms, log start ${l?.logStartOffset ?? '?'}, high watermark ${l?.highWatermark ?? '?'})`,
+      );
+    }
+    const sorted = rounds.map((r) => r.failoverMs).sort((a, b) => a - b);
+    console.log(`failover: median ${sorted[sorted.length >> 1].toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`);
+  } finally {
+    await cluster.stop();
+    console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  }
+}
+
+await main();
