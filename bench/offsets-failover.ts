@@ -1,14 +1,20 @@
 // Coordinator failover after a long offset-commit history (issue 9).
 //
-//   npm run bench -- offsets-failover [--commits N] [--partitions P] [--groups G] [--failovers K]
-//                                     [--connections C] [--pipeline D]
+//   npm run bench -- offsets-failover [--commits N] [--partitions P] [--repeat R] [--groups G]
+//                                     [--failovers K] [--connections C] [--pipeline D]
 //
 // Starts three real brokers on 127.0.0.1 (test/helpers/cluster.ts, product defaults), creates a
-// topic with P partitions (default 50) and commits N offsets (default 1,000,000) for G groups
-// (default 20) that all live in the same __consumer_offsets partition: raw OffsetCommit requests
-// with P partitions each (so N / P requests), C connections (default 2) with D requests in flight
-// each (default 16), acknowledged once durable on a majority. A last sequential commit per group
-// fixes the expected offsets. Then, K times (default 3): kill -9 the coordinator (the partition's
+// topic with P partitions (default 20, replication factor 3) and commits N offsets (default
+// 1,000,000) for G groups (default 20) that all live in the same __consumer_offsets partition.
+// Raw OffsetCommit requests list each of the P partitions R times (default 50) with rising
+// offsets, so one request appends R × P commit records (1,000) in one Raft entry: a cluster
+// commits a few hundred entries a second on two cores, and the history that a new coordinator
+// would have to replay is the number of records, not of requests. (Kafka would keep only the
+// last offset per partition of a request; Runnel writes each, the last one wins.) C connections
+// (default 2) keep D requests in flight each (default 8); each is acknowledged once durable on a
+// majority. A last sequential commit per group fixes the expected offsets, and the run waits (up
+// to 60 s) until every replica has snapshotted and trimmed the partition at least once, as it
+// would in production after 30 s. Then, K times (default 3): kill -9 the coordinator (the partition's
 // Raft leader) and measure the time until OffsetFetch answers every expected offset of the first
 // group from the new coordinator (polled every 10 ms on every live broker over connections opened
 // before the kill). Per round it also prints what the new coordinator logged: when it became
@@ -19,18 +25,19 @@
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { startCluster, type TestCluster } from '../test/helpers/cluster.ts';
-import { RawClient } from './lib/raw-client.ts';
+import { ConnectionClosedError, RawClient } from './lib/raw-client.ts';
 import { apiByKey, ApiKey } from '../src/protocol/apis/index.ts';
 import { OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS_DEFAULT, offsetsPartitionFor } from '../src/broker/group/offsets-topic.ts';
 
 const { values: opts } = parseArgs({
   options: {
     commits: { type: 'string', default: '1000000' },
-    partitions: { type: 'string', default: '50' },
+    partitions: { type: 'string', default: '20' },
+    repeat: { type: 'string', default: '50' },
     groups: { type: 'string', default: '20' },
     failovers: { type: 'string', default: '3' },
     connections: { type: 'string', default: '2' },
-    pipeline: { type: 'string', default: '16' },
+    pipeline: { type: 'string', default: '8' },
   },
   strict: true,
 });
@@ -41,13 +48,17 @@ for (const [k, v] of Object.entries(settings)) {
     process.exit(2);
   }
 }
-const { commits: total, partitions: P, groups: G, failovers, connections: C, pipeline: D } = settings;
+const { commits: total, partitions: P, repeat: R, groups: G, failovers, connections: C, pipeline: D } = settings;
+/** Commit records per request. */
+const PER_REQUEST = P * R;
 
 const TOPIC = 'bench-offsets';
 /** How long one failover may take before the round is reported as failed. */
 const FAILOVER_TIMEOUT_MS = 60_000;
 const POLL_MS = 10;
-const REQUEST_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How long to wait for every replica's first snapshot and trim (the product interval is 30 s). */
+const TRIM_WAIT_MS = 60_000;
 const offsetCommit = apiByKey.get(ApiKey.OffsetCommit)!;
 const offsetFetch = apiByKey.get(ApiKey.OffsetFetch)!;
 const findCoordinator = apiByKey.get(ApiKey.FindCoordinator)!;
@@ -72,36 +83,85 @@ function groupsInOnePartition(): { groups: string[]; index: number } {
   return { groups, index };
 }
 
-function commitBody(groupId: string, offsetOf: (p: number) => number) {
-  return {
-    groupId,
-    generationIdOrMemberEpoch: -1,
-    memberId: '',
-    groupInstanceId: null,
-    topics: [{ name: TOPIC, partitions: Array.from({ length: P }, (_, p) => ({ partitionIndex: p, committedOffset: offsetOf(p), committedLeaderEpoch: -1, committedMetadata: null })) }],
-  };
+/** One OffsetCommit: partition p gets offsetOf(p, r) for r = 0..repeat-1, in that order. */
+function commitBody(groupId: string, repeat: number, offsetOf: (p: number, r: number) => number) {
+  const partitions = [];
+  for (let r = 0; r < repeat; r++) {
+    for (let p = 0; p < P; p++) partitions.push({ partitionIndex: p, committedOffset: offsetOf(p, r), committedLeaderEpoch: -1, committedMetadata: null });
+  }
+  return { groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, topics: [{ name: TOPIC, partitions }] };
 }
 
-async function commitAll(cluster: TestCluster, coordinator: number, groups: string[]): Promise<{ seconds: number; expected: Map<string, number[]> }> {
-  const port = cluster.member(coordinator).broker.port;
-  const clients = await Promise.all(Array.from({ length: C }, (_, c) => RawClient.connect({ port, clientId: `bench-offsets-${c}` })));
-  const requests = Math.ceil(total / P);
+/** Coordinator errors a client retries after looking for the coordinator again. */
+const RETRIABLE = new Set([14, 15, 16]); // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+/** Retries of one request before the run is given up. */
+const RETRIES_MAX = 20;
+
+/** A connection to whoever coordinates the groups now; replaced when the coordinator moves. */
+class CoordinatorConnection {
+  private client: Promise<RawClient>;
+  constructor(
+    private readonly cluster: TestCluster,
+    private readonly raftGroup: string,
+    private readonly clientId: string,
+  ) {
+    this.client = this.open();
+  }
+
+  private async open(): Promise<RawClient> {
+    let leader = 0;
+    await this.cluster.waitFor(`a leader of ${this.raftGroup}`, async () => (leader = await this.cluster.leaderOf(this.raftGroup)) > 0, 30_000);
+    return RawClient.connect({ port: this.cluster.member(leader).broker.port, clientId: this.clientId });
+  }
+
+  /** Sends one OffsetCommit, following the coordinator when it moves; returns the retries it took. */
+  async commit(body: ReturnType<typeof commitBody>): Promise<number> {
+    for (let attempt = 0; attempt <= RETRIES_MAX; attempt++) {
+      const client = await this.client;
+      let errorCode: number;
+      try {
+        const res = await withTimeout(client.request(offsetCommit, 7, body), REQUEST_TIMEOUT_MS, 'OffsetCommit');
+        errorCode = res.topics[0].partitions.find((p: { errorCode: number }) => p.errorCode !== 0)?.errorCode ?? 0;
+      } catch (err) {
+        // Another worker replaced the connection under this request; it is sent again.
+        if (!(err instanceof ConnectionClosedError)) throw err;
+        errorCode = -1;
+      }
+      if (errorCode === 0) return attempt;
+      if (errorCode > 0 && !RETRIABLE.has(errorCode)) throw new Error(`commit for ${body.groupId} failed with error ${errorCode}`);
+      await sleep(200);
+      // The first worker to notice replaces the connection; the others use the replacement.
+      if ((await this.client) === client) {
+        client.close();
+        this.client = this.open();
+      }
+    }
+    throw new Error(`commit for ${body.groupId} still failing after ${RETRIES_MAX} retries`);
+  }
+
+  async close(): Promise<void> {
+    (await this.client).close();
+  }
+}
+
+async function commitAll(cluster: TestCluster, raftGroup: string, groups: string[]): Promise<{ seconds: number; retries: number; expected: Map<string, number[]> }> {
+  const connections = Array.from({ length: C }, (_, c) => new CoordinatorConnection(cluster, raftGroup, `bench-offsets-${c}`));
+  const requests = Math.ceil(total / PER_REQUEST);
   let next = 0;
+  let retries = 0;
   const started = performance.now();
   let lastReport = started;
   await Promise.all(
-    clients.flatMap((client) =>
+    connections.flatMap((connection) =>
       Array.from({ length: D }, async () => {
         // Bounded by `requests`: every iteration takes the next request number.
         while (next < requests) {
           const k = next++;
-          const res = await withTimeout(client.request(offsetCommit, 7, commitBody(groups[k % groups.length], (p) => k * P + p)), REQUEST_TIMEOUT_MS, 'OffsetCommit');
-          const failed = res.topics[0].partitions.find((p: { errorCode: number }) => p.errorCode !== 0);
-          if (failed) throw new Error(`commit ${k} failed with error ${failed.errorCode}`);
+          retries += await connection.commit(commitBody(groups[k % groups.length], R, (p, r) => (k * R + r) * P + p));
           const now = performance.now();
           if (now - lastReport > 5_000) {
             lastReport = now;
-            console.log(`  ${fmt(k * P)} offsets committed (${fmt((k * P) / ((now - started) / 1000))}/s)`);
+            console.log(`  ${fmt(k * PER_REQUEST)} offsets committed (${fmt((k * PER_REQUEST) / ((now - started) / 1000))}/s)`);
           }
         }
       }),
@@ -113,12 +173,11 @@ async function commitAll(cluster: TestCluster, coordinator: number, groups: stri
   const expected = new Map<string, number[]>();
   for (const [g, groupId] of groups.entries()) {
     const offsets = Array.from({ length: P }, (_, p) => 2_000_000_000 + g * P + p);
-    const res = await clients[0].request(offsetCommit, 7, commitBody(groupId, (p) => offsets[p]));
-    if (res.topics[0].partitions.some((p: { errorCode: number }) => p.errorCode !== 0)) throw new Error(`final commit of ${groupId} failed`);
+    retries += await connections[0].commit(commitBody(groupId, 1, (p) => offsets[p]));
     expected.set(groupId, offsets);
   }
-  for (const client of clients) client.close();
-  return { seconds, expected };
+  await Promise.all(connections.map((c) => c.close()));
+  return { seconds, retries, expected };
 }
 
 /** True when `client`'s broker answers OffsetFetch for the group with exactly the expected offsets. */
@@ -182,26 +241,26 @@ async function failover(cluster: TestCluster, raftGroup: string, groups: string[
 async function main(): Promise<void> {
   const { groups, index } = groupsInOnePartition();
   const raftGroup = `${OFFSETS_TOPIC}-${index}`;
-  console.log(`offsets-failover: three brokers, ${fmt(total)} offset commits (${fmt(Math.ceil(total / P))} OffsetCommit requests of ${P} partitions) for ${groups.length} groups in ${raftGroup}, ${failovers} failover(s)`);
+  console.log(
+    `offsets-failover: three brokers, ${fmt(total)} offset commits (${fmt(Math.ceil(total / PER_REQUEST))} OffsetCommit requests of ${P} partitions × ${R}) for ${groups.length} groups in ${raftGroup}, ${failovers} failover(s)`,
+  );
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const cluster = await startCluster();
   try {
     const any = await RawClient.connect({ port: cluster.members[0].broker.port, clientId: 'bench-offsets-setup' });
-    await any.createTopics([{ name: TOPIC, numPartitions: P, replicationFactor: 1 }]);
+    await any.createTopics([{ name: TOPIC, numPartitions: P, replicationFactor: 3 }], { timeoutMs: 30_000 });
     // The first FindCoordinator creates __consumer_offsets.
     await cluster.waitFor('__consumer_offsets', async () => (await any.request(findCoordinator, 2, { key: groups[0], keyType: 0 })).errorCode === 0, 30_000);
     any.close();
     await cluster.waitFor(`a leader of ${raftGroup}`, async () => (await cluster.leaderOf(raftGroup)) > 0, 30_000);
-    // Leadership may still move to the preferred replica (every 5 s): commit to whoever leads once it settled.
+    // Leadership may still move to the preferred replica (every 5 s): commit once it settled.
     await sleep(6_000);
-    const coordinator = await cluster.leaderOf(raftGroup);
-    const { seconds, expected } = await commitAll(cluster, coordinator, groups);
-    console.log(`committed ${fmt(total)} offsets in ${seconds.toFixed(1)} s (${fmt(total / seconds)} offsets/s)`);
+    const { seconds, retries, expected } = await commitAll(cluster, raftGroup, groups);
+    console.log(`committed ${fmt(total)} offsets in ${seconds.toFixed(1)} s (${fmt(total / seconds)} offsets/s; ${retries} request(s) retried after the coordinator moved)`);
     await cluster.waitCaughtUp(raftGroup, 120_000);
-    for (const m of cluster.members) {
-      const trims = m.broker.jsonLogs().filter((l) => l.msg === 'consumer-group log trimmed behind its snapshot' && l.partition === raftGroup);
-      console.log(`  broker ${m.nodeId}: ${raftGroup} trimmed to ${trims.at(-1)?.logStartOffset ?? 'nothing yet'}`);
-    }
+    const trims = (nodeId: number) => cluster.member(nodeId).broker.jsonLogs().filter((l) => l.msg === 'consumer-group log trimmed behind its snapshot' && l.partition === raftGroup);
+    await cluster.waitFor('every replica trims its log behind a snapshot', () => cluster.members.every((m) => trims(m.nodeId).length > 0), TRIM_WAIT_MS).catch((err: Error) => console.log(`  ${err.message}`));
+    for (const m of cluster.members) console.log(`  broker ${m.nodeId}: ${raftGroup} trimmed to offset ${trims(m.nodeId).at(-1)?.logStartOffset ?? '(not yet)'}`);
     const rounds: Round[] = [];
     for (let k = 0; k < failovers; k++) {
       const round = await failover(cluster, raftGroup, groups, expected);
