@@ -11,7 +11,7 @@
 // the old one would. Batches the leader proposed but has not written yet are "in flight"; a
 // retry of one of those is answered with a retriable error, since its offsets are not known.
 
-import type { RaftNode } from '../raft/index.ts';
+import type { RaftNode, RaftStatus } from '../raft/index.ts';
 import type { Entry, Snapshot } from '../raft/types.ts';
 import type { RaftLogStorage } from './raft-log-storage.ts';
 import type { GroupStateMachine } from '../cluster/raft-host.ts';
@@ -223,13 +223,8 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
    */
   caughtUpOffset(): number {
     const status = this.node?.status();
-    if (!status || status.state !== 'leader') return this.hw;
-    let offset = this.hw;
-    for (const p of status.progress) {
-      if (p.id === this.nodeId || !p.recentActive || p.match < this.storage.firstIndex() - 1) continue;
-      offset = Math.min(offset, this.storage.offsetAfter(p.match));
-    }
-    return offset;
+    if (!status) return this.hw;
+    return caughtUpOffset(status, this.hw, this.storage.firstIndex(), (index) => this.storage.offsetAfter(index));
   }
 
   /** Called after every change of leader or term this replica learns of. */
@@ -320,6 +315,21 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     if (index <= reached) return Promise.resolve();
     return new Promise((resolve, reject) => list.push({ index, resolve, reject }));
   }
+}
+
+/**
+ * ReplicatedPartition.caughtUpOffset over a Raft status: the high watermark, lowered on a leader
+ * to the offset after the lowest match of a recently active follower that still has entries in
+ * the log (`firstIndex` on); `offsetAfter` maps a Raft index to the offset after it.
+ */
+export function caughtUpOffset(status: RaftStatus, hw: number, firstIndex: number, offsetAfter: (index: number) => number): number {
+  if (status.state !== 'leader') return hw;
+  let offset = hw;
+  for (const p of status.progress) {
+    if (p.id === status.id || !p.recentActive || p.match < firstIndex - 1) continue;
+    offset = Math.min(offset, offsetAfter(p.match));
+  }
+  return offset;
 }
 
 /** Resolves the waiters whose index is reached; returns the rest, in order. */

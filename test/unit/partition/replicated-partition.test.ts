@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { RaftNode, Rng } from '../../../src/raft/index.ts';
 import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
-import { ReplicatedPartition, NotLeaderError } from '../../../src/partition/replicated-partition.ts';
+import { ReplicatedPartition, NotLeaderError, caughtUpOffset } from '../../../src/partition/replicated-partition.ts';
+import type { FollowerStatus, RaftStatus } from '../../../src/raft/index.ts';
 import { buildRecordBatch, decodeBatches } from '../../../src/protocol/record-batch.ts';
 import { MemoryHub, type MemoryTransport } from '../../../src/transport/memory.ts';
 import { RaftHost } from '../../../src/cluster/raft-host.ts';
@@ -108,4 +109,17 @@ test('after the leader is cut off, a new leader appends and the survivors hold i
   } finally {
     for (const r of replicas) await r.host.close();
   }
+});
+
+test('issue 9: the head of the log may go up to what every recently active replica holds (caughtUpOffset)', () => {
+  const follower = (id: number, match: number, recentActive = true): FollowerStatus => ({ id, match, next: match + 1, state: 'replicate', recentActive, identityOk: true, lag: 0 });
+  const status = (state: RaftStatus['state'], progress: FollowerStatus[]) => ({ id: 1, state, progress }) as unknown as RaftStatus;
+  // Entry i ends at offset 10·i.
+  const offsetAfter = (index: number) => index * 10;
+  const self = follower(1, 50);
+  assert.equal(caughtUpOffset(status('follower', []), 500, 1, offsetAfter), 500, 'a follower bounds nothing beyond its high watermark');
+  assert.equal(caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 50)]), 500, 1, offsetAfter), 500);
+  assert.equal(caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 30)]), 500, 1, offsetAfter), 300, 'an active follower that lags keeps its entries');
+  assert.equal(caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 30, false)]), 500, 1, offsetAfter), 500, 'a silent follower does not hold the log back');
+  assert.equal(caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 5)]), 500, 20, offsetAfter), 500, 'one already behind the log start needs a snapshot anyway');
 });
