@@ -222,7 +222,8 @@ async function failover(cluster: TestCluster, raftGroup: string, groups: string[
   if (failoverMs < 0) throw new Error(`no broker answered the committed offsets within ${FAILOVER_TIMEOUT_MS} ms`);
   const successor = await cluster.leaderOf(raftGroup, [victim]);
   const logs = successor > 0 ? cluster.member(successor).broker.jsonLogs().filter((l) => Date.parse(String(l.time)) >= killedAtMs) : [];
-  const became = logs.find((l) => l.msg === 'became leader' && l.group === raftGroup);
+  // The Raft group's wire name is `<topic>-<partition>@<topicId>` (src/partition/group-names.ts).
+  const became = logs.find((l) => l.msg === 'became leader' && String(l.group).split('@')[0] === raftGroup);
   const loaded = logs.find((l) => l.msg === 'loaded consumer groups' && l.partition === raftGroup) ?? null;
   // Every group, not just the timed one, must have survived.
   const check = await RawClient.connect({ port: cluster.member(successor).broker.port, clientId: 'bench-offsets-check' });

@@ -55,7 +55,7 @@ function start(hub: MemoryHub): Replica[] {
       return read(offset, maxBytes, maxOffsetExclusive);
     };
     const node = new RaftNode({ id, electionTicks: 10, heartbeatTicks: 1 }, storage, new Rng(200 + id));
-    const transport = hub.connect(id, ids.filter((o) => o !== id));
+    const transport = hub.connect(id, ids.filter((o) => o !== id), `disk-${id}`);
     const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
     const partition = new ReplicatedPartition(OFFSETS_TOPIC, 0, storage, id, () => host.kick());
     partition.attach(node);
