@@ -112,7 +112,7 @@ test('after the leader is cut off, a new leader appends and the survivors hold i
 });
 
 test('issue 9: the head of the log may go up to what every recently active replica holds (caughtUpOffset)', () => {
-  const follower = (id: number, match: number, recentActive = true): FollowerStatus => ({ id, match, next: match + 1, state: 'replicate', recentActive, identityOk: true, lag: 0 });
+  const follower = (id: number, match: number, recentActive = true): FollowerStatus => ({ id, storageId: `disk-${id}`, match, next: match + 1, state: 'replicate', recentActive, identityOk: true, lag: 0 });
   const status = (state: RaftStatus['state'], progress: FollowerStatus[]) => ({ id: 1, state, progress }) as unknown as RaftStatus;
   // Entry i ends at offset 10·i.
   const offsetAfter = (index: number) => index * 10;
