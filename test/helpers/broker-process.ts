@@ -32,6 +32,16 @@ export interface StartBrokerOptions {
   httpPort?: number;
   /** How long to wait for the "listening" log line. */
   startTimeoutMs?: number;
+  /**
+   * The address the broker listens on and advertises (Kafka and HTTP); 127.0.0.1 by default.
+   * The chaos runner gives each broker its own network namespace and address.
+   */
+  host?: string;
+  /**
+   * A command the broker runs under, e.g. ['ip', 'netns', 'exec', 'ns1']. It must exec the
+   * broker in place (as `ip netns exec` does), so the handle's pid and signals reach the broker.
+   */
+  wrapper?: string[];
 }
 
 export interface StopResult {
@@ -44,7 +54,7 @@ export interface BrokerHandle {
   readonly port: number;
   /** The HTTP server's port on 127.0.0.1 (GET /status, /health); the same across restarts. */
   readonly httpPort: number;
-  /** "127.0.0.1:port", as kcat -b and KafkaJS brokers want it. */
+  /** "host:port" (127.0.0.1 unless `host` was given), as kcat -b and KafkaJS brokers want it. */
   readonly bootstrap: string;
   readonly dataDir: string;
   /** Process id of the running broker (changes on restart). */
@@ -140,27 +150,28 @@ export function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
-function harnessEnv(port: number, httpPort: number, dataDir: string, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+function harnessEnv(port: number, httpPort: number, dataDir: string, extra: Record<string, string> | undefined, host = '127.0.0.1'): NodeJS.ProcessEnv {
   return {
     ...process.env,
     RUNNEL_DATA_DIR: dataDir,
     RUNNEL_SERVER__PORT: String(port),
-    // Tests bind to loopback only, never to every interface.
-    RUNNEL_SERVER__HOST: '127.0.0.1',
-    RUNNEL_SERVER__ADVERTISED_HOST: '127.0.0.1',
+    // Tests bind to loopback (or a namespace address of their own), never to every interface.
+    RUNNEL_SERVER__HOST: host,
+    RUNNEL_SERVER__ADVERTISED_HOST: host,
     // Every broker gets its own HTTP port, so brokers started side by side (a cluster, or
     // tests running concurrently) never fight over the default 8080, and tests can ask /status.
     RUNNEL_HTTP__ENABLED: 'true',
-    RUNNEL_HTTP__HOST: '127.0.0.1',
+    RUNNEL_HTTP__HOST: host,
     RUNNEL_HTTP__PORT: String(httpPort),
     RUNNEL_SERVER__LOG_FORMAT: 'json',
     ...extra,
   };
 }
 
-function spawnBroker(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void): ChildProcess {
+function spawnBroker(args: string[], env: NodeJS.ProcessEnv, onLine: (line: string) => void, wrapper: string[] = []): ChildProcess {
   installExitHook();
-  const child = spawn(BROKER_BIN, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...prefix] = [...wrapper, BROKER_BIN];
+  const child = spawn(command!, [...prefix, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   // The watchdog outlives us only by design: it polls our pid once a second and kills the
   // broker when we are gone. We kill the watchdog ourselves when the broker exits.
@@ -212,7 +223,7 @@ function isListeningLine(line: string): boolean {
 }
 
 class Broker implements BrokerHandle {
-  readonly host = '127.0.0.1';
+  readonly host: string;
   private child: ChildProcess | null = null;
   private readonly lines: string[] = [];
   private lastPeakKb = 0;
@@ -224,7 +235,9 @@ class Broker implements BrokerHandle {
     readonly dataDir: string,
     private readonly ownsDataDir: boolean,
     private readonly opts: StartBrokerOptions,
-  ) {}
+  ) {
+    this.host = opts.host ?? '127.0.0.1';
+  }
 
   get bootstrap(): string {
     return `${this.host}:${this.port}`;
@@ -242,7 +255,7 @@ class Broker implements BrokerHandle {
 
   async startProcess(): Promise<void> {
     const args = this.opts.configFile ? [`-config=${this.opts.configFile}`] : [];
-    const child = spawnBroker(args, harnessEnv(this.port, this.httpPort, this.dataDir, this.opts.env), this.onLine);
+    const child = spawnBroker(args, harnessEnv(this.port, this.httpPort, this.dataDir, this.opts.env, this.host), this.onLine, this.opts.wrapper);
     this.child = child;
     const timeoutMs = this.opts.startTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;

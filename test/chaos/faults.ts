@@ -1,0 +1,292 @@
+// The fault kinds of the chaos runner. Each one injects its fault, holds it for the duration it
+// is given, and heals it before it returns (also when it throws), so faults never overlap and
+// the runner's final heal only has to undo what an interrupted fault left.
+//
+// Which brokers a fault hits is chosen by the seeded `rng`; the leader a fault aims at is the
+// one the cluster reports at that moment, so a replay with the same seed makes the same choices
+// where the cluster's state is the same.
+//
+// Adding a kind: write a FaultKind and list it in FAULT_KINDS. A power-loss kind (issue 10) is
+// meant to plug in here: it needs a broker started with its test-only mode that keeps unsynced
+// writes in memory (ClusterOptions.env), after which kill -9 of a minority or of all brokers is a
+// power loss; until that broker mode exists, `power` is not offered.
+
+import { fillDisk, freeDisk, segmentFiles, damageFile, wipeDir } from './disk.ts';
+import type { ChaosCluster } from './cluster.ts';
+import type { Lab } from './lab.ts';
+import type { SeededRng } from '../helpers/seeded-rng.ts';
+
+export interface FaultContext {
+  cluster: ChaosCluster;
+  lab: Lab;
+  /** Chooses targets (which broker, which link); a stream apart from the schedule's. */
+  rng: SeededRng;
+  topic: string;
+  partitions: number;
+  /** The longest a follower waits before it campaigns (the election timeout, randomised up to 2×). */
+  electionTimeoutMsMax: number;
+  /** Says what happens, for the run's log. */
+  note(msg: string): void;
+  /** Sleeps, unless the run is being aborted. */
+  sleep(ms: number): Promise<void>;
+  /** Something went wrong that the checker cannot see (a broker that would not restart). */
+  finding(msg: string): void;
+}
+
+export interface FaultKind {
+  name: string;
+  /** How it is injected (for --help and docs/reliability.md). */
+  how: string;
+  /** Injects, waits `durationMs`, heals; resolves with what it did. */
+  run(ctx: FaultContext, durationMs: number): Promise<string>;
+  /** False when this run cannot offer it (e.g. the full-disk fault without a tmpfs broker). */
+  available?(ctx: FaultContext): boolean;
+}
+
+function pick<T>(rng: SeededRng, xs: readonly T[]): T {
+  return xs[rng.int(0, xs.length - 1)];
+}
+
+function pickSome<T>(rng: SeededRng, xs: readonly T[], count: number): T[] {
+  const pool = [...xs];
+  const out: T[] = [];
+  while (out.length < count && pool.length > 0) out.push(pool.splice(rng.int(0, pool.length - 1), 1)[0]);
+  return out;
+}
+
+function ids(ctx: FaultContext): number[] {
+  return ctx.cluster.nodes.map((n) => n.nodeId);
+}
+
+/** The largest minority: 1 of 3, 2 of 5. */
+function minority(ctx: FaultContext): number {
+  return Math.floor((ctx.cluster.nodes.length - 1) / 2);
+}
+
+/** The leader of a random partition, or (one time in four) the controller; a random broker if none is known. */
+async function someLeader(ctx: FaultContext): Promise<{ nodeId: number; of: string }> {
+  const view = await ctx.cluster.view(ctx.topic);
+  const partition = ctx.rng.int(0, ctx.partitions - 1);
+  const wantController = ctx.rng.chance(0.25);
+  if (view) {
+    const leader = wantController ? view.controllerId : (view.leaders.get(partition) ?? -1);
+    if (leader > 0) return { nodeId: leader, of: wantController ? 'controller' : `leader of ${ctx.topic}-${partition}` };
+  }
+  return { nodeId: pick(ctx.rng, ids(ctx)), of: 'random broker (no leader known)' };
+}
+
+async function restartOrFind(ctx: FaultContext, nodeIds: number[], why: string): Promise<void> {
+  const errors = await ctx.cluster.restart(nodeIds);
+  for (const [id, err] of errors) ctx.finding(`broker ${id} would not restart after ${why}: ${firstLine(err)}`);
+}
+
+function firstLine(err: Error): string {
+  return String(err.message).split('\n')[0];
+}
+
+async function killAndRestart(ctx: FaultContext, victims: number[], durationMs: number, label: string): Promise<string> {
+  ctx.note(`${label}: kill -9 ${victims.join(',')}`);
+  await ctx.cluster.kill(victims);
+  try {
+    await ctx.sleep(durationMs);
+  } finally {
+    await restartOrFind(ctx, victims, 'kill -9');
+  }
+  return `${label} ${victims.join(',')}`;
+}
+
+const killOne: FaultKind = {
+  name: 'kill',
+  how: 'SIGKILL one broker, restart it after the fault time',
+  run: (ctx, d) => killAndRestart(ctx, pickSome(ctx.rng, ids(ctx), 1), d, 'kill'),
+};
+
+const killMinority: FaultKind = {
+  name: 'kill-minority',
+  how: 'SIGKILL a minority (1 of 3, 2 of 5) at once, restart them',
+  run: (ctx, d) => killAndRestart(ctx, pickSome(ctx.rng, ids(ctx), minority(ctx)), d, 'kill-minority'),
+};
+
+const killAll: FaultKind = {
+  name: 'kill-all',
+  how: 'SIGKILL every broker at once, restart them all',
+  run: (ctx, d) => killAndRestart(ctx, ids(ctx), Math.min(d, 3_000), 'kill-all'),
+};
+
+const pause: FaultKind = {
+  name: 'pause',
+  how: 'SIGSTOP a partition leader or the controller for longer than the election timeout, then SIGCONT',
+  async run(ctx, d) {
+    const target = await someLeader(ctx);
+    const holdMs = Math.max(d, 2 * ctx.electionTimeoutMsMax + 500);
+    ctx.note(`pause: SIGSTOP ${target.nodeId} (${target.of}) for ${holdMs} ms`);
+    ctx.cluster.pause(target.nodeId);
+    try {
+      await ctx.sleep(holdMs);
+    } finally {
+      ctx.cluster.resume(target.nodeId);
+    }
+    return `pause ${target.nodeId} (${target.of})`;
+  },
+};
+
+/** Cuts `pairs` (directed) for the duration, then heals the network. */
+async function cutFor(ctx: FaultContext, pairs: Array<readonly [number, number]>, d: number): Promise<void> {
+  await ctx.lab.block(pairs);
+  try {
+    await ctx.sleep(d);
+  } finally {
+    await ctx.lab.block([]);
+  }
+}
+
+function bothWays(a: number[], b: number[]): Array<readonly [number, number]> {
+  return a.flatMap((x) => b.flatMap((y) => [[x, y] as const, [y, x] as const]));
+}
+
+const partitionHalves: FaultKind = {
+  name: 'partition-halves',
+  how: 'drop all packets both ways between a random minority and the majority',
+  async run(ctx, d) {
+    const all = ids(ctx);
+    const small = pickSome(ctx.rng, all, ctx.rng.int(1, minority(ctx)));
+    const big = all.filter((x) => !small.includes(x));
+    ctx.note(`partition-halves: {${small.join(',')}} | {${big.join(',')}}`);
+    await cutFor(ctx, bothWays(small, big), d);
+    return `partition-halves {${small.join(',')}}|{${big.join(',')}}`;
+  },
+};
+
+const partitionLeader: FaultKind = {
+  name: 'partition-leader',
+  how: 'drop all packets both ways between a leader (partition or controller) and every other broker',
+  async run(ctx, d) {
+    const target = await someLeader(ctx);
+    const others = ids(ctx).filter((x) => x !== target.nodeId);
+    ctx.note(`partition-leader: isolate ${target.nodeId} (${target.of})`);
+    await cutFor(ctx, bothWays([target.nodeId], others), d);
+    return `partition-leader ${target.nodeId} (${target.of})`;
+  },
+};
+
+const partitionOneWay: FaultKind = {
+  name: 'partition-oneway',
+  how: "drop one direction only: a leader's outgoing packets, its incoming packets, or one random directed link",
+  async run(ctx, d) {
+    const variant = ctx.rng.int(0, 2);
+    let pairs: Array<readonly [number, number]>;
+    let what: string;
+    if (variant === 2) {
+      const [a, b] = pickSome(ctx.rng, ids(ctx), 2);
+      pairs = [[a, b]];
+      what = `${a} -> ${b} dropped`;
+    } else {
+      const target = await someLeader(ctx);
+      const others = ids(ctx).filter((x) => x !== target.nodeId);
+      pairs = others.map((o) => (variant === 0 ? ([target.nodeId, o] as const) : ([o, target.nodeId] as const)));
+      what = variant === 0 ? `${target.nodeId} (${target.of}) cannot send` : `${target.nodeId} (${target.of}) cannot hear`;
+    }
+    ctx.note(`partition-oneway: ${what}`);
+    await cutFor(ctx, pairs, d);
+    return `partition-oneway ${what}`;
+  },
+};
+
+/** Flapping: the set of cut links changes every FLAP_STEP_MS range. */
+const FLAP_STEP_MS = [200, 1_500] as const;
+
+const flap: FaultKind = {
+  name: 'flap',
+  how: `links between random pairs cut and restored every ${FLAP_STEP_MS[0]}-${FLAP_STEP_MS[1]} ms`,
+  async run(ctx, d) {
+    const all = ids(ctx);
+    const pairs = all.flatMap((a) => all.filter((b) => b !== a).map((b) => [a, b] as const));
+    const deadline = Date.now() + d;
+    let steps = 0;
+    ctx.note(`flap: for ${d} ms`);
+    try {
+      // Bounded by the deadline; each step sleeps at least FLAP_STEP_MS[0].
+      while (Date.now() < deadline) {
+        const cut = pairs.filter(() => ctx.rng.chance(0.3));
+        await ctx.lab.block(cut);
+        steps++;
+        await ctx.sleep(ctx.rng.int(FLAP_STEP_MS[0], FLAP_STEP_MS[1]));
+      }
+    } finally {
+      await ctx.lab.block([]);
+    }
+    return `flap ${steps} steps`;
+  },
+};
+
+/** Segment files damaged per broker, at most. */
+const DAMAGED_FILES_MAX = 3;
+
+const corrupt: FaultKind = {
+  name: 'corrupt',
+  how: `SIGKILL a minority, flip a bit in or truncate up to ${DAMAGED_FILES_MAX} of each one's segment files, restart (wipe the disk if it refuses)`,
+  async run(ctx, d) {
+    const victims = pickSome(ctx.rng, ids(ctx), ctx.rng.int(1, minority(ctx)));
+    ctx.note(`corrupt: kill -9 ${victims.join(',')}`);
+    await ctx.cluster.kill(victims);
+    const done: string[] = [];
+    try {
+      for (const id of victims) {
+        const files = segmentFiles(ctx.cluster.node(id).dataDir);
+        for (const file of pickSome(ctx.rng, files, ctx.rng.int(1, DAMAGED_FILES_MAX))) {
+          const dmg = damageFile(file, ctx.rng);
+          const rel = file.slice(ctx.cluster.node(id).dataDir.length + 1);
+          done.push(`${id}:${rel} ${dmg.kind}@${dmg.at}/${dmg.sizeBefore}`);
+        }
+      }
+      ctx.note(`corrupt: ${done.join('; ') || 'no segment files yet'}`);
+      await ctx.sleep(Math.min(d, 2_000));
+    } finally {
+      const errors = await ctx.cluster.restart(victims);
+      for (const [id, err] of errors) {
+        // Refusing to start from a damaged disk is allowed (detected damage); the operator's
+        // remedy is a fresh disk, from which the broker must catch up without losing anything.
+        ctx.note(`corrupt: broker ${id} refused to start: ${firstLine(err)}; wiping its data dir`);
+        wipeDir(ctx.cluster.node(id).dataDir);
+        await restartOrFind(ctx, [id], 'a wiped data dir');
+      }
+    }
+    return `corrupt ${done.join('; ')}`;
+  },
+};
+
+const diskFull: FaultKind = {
+  name: 'disk-full',
+  how: "fill the tmpfs holding one broker's data dir until ENOSPC, hold, free it",
+  available: (ctx) => ctx.cluster.nodes.some((n) => n.fillerFile !== null),
+  async run(ctx, d) {
+    const node = ctx.cluster.nodes.find((n) => n.fillerFile !== null)!;
+    const filled = fillDisk(node.fillerFile!);
+    ctx.note(`disk-full: broker ${node.nodeId}'s disk full (${(filled / 2 ** 20).toFixed(1)} MiB filler)`);
+    try {
+      await ctx.sleep(d);
+    } finally {
+      freeDisk(node.fillerFile!);
+    }
+    return `disk-full ${node.nodeId}`;
+  },
+};
+
+export const FAULT_KINDS: readonly FaultKind[] = [
+  killOne,
+  killMinority,
+  killAll,
+  pause,
+  partitionHalves,
+  partitionLeader,
+  partitionOneWay,
+  flap,
+  corrupt,
+  diskFull,
+];
+
+export function faultKind(name: string): FaultKind {
+  const k = FAULT_KINDS.find((f) => f.name === name);
+  if (!k) throw new Error(`unknown fault "${name}"; known: ${FAULT_KINDS.map((f) => f.name).join(', ')}`);
+  return k;
+}
