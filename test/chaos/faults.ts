@@ -247,6 +247,7 @@ const corrupt: FaultKind = {
         // Refusing to start from a damaged disk is allowed (detected damage); the operator's
         // remedy is a fresh disk, from which the broker must catch up without losing anything.
         ctx.note(`corrupt: broker ${id} refused to start: ${firstLine(err)}; wiping its data dir`);
+        for (const line of ctx.cluster.excuseFatalLines(id)) ctx.note(`corrupt: broker ${id} said ${line.slice(0, 600)}`);
         wipeDir(ctx.cluster.node(id).dataDir);
         await restartOrFind(ctx, [id], 'a wiped data dir');
       }
