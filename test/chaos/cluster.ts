@@ -201,14 +201,17 @@ export class ChaosCluster {
     }
   }
 
+  /** Broker `id`'s fatal log lines so far. */
+  fatalLines(id: number): string[] {
+    return (this.node(id).handle?.logs() ?? []).filter(isFatalLine);
+  }
+
   /**
-   * Marks broker `id`'s fatal lines so far as expected: a broker may refuse to start from a disk
-   * the runner damaged (that refusal is the detection working), and scanLogs must not call it a crash.
+   * Marks fatal lines as expected: a broker may refuse to start from a disk the runner damaged
+   * (that refusal is the detection working), and scanLogs must not call it a crash.
    */
-  excuseFatalLines(id: number): string[] {
-    const lines = (this.node(id).handle?.logs() ?? []).filter((l) => isFatalLine(l) && !this.excused.has(l));
+  excuse(lines: string[]): void {
     for (const l of lines) this.excused.add(l);
-    return lines;
   }
 
   /** Fatal log lines and broken invariants in every broker's log (a crash even if it kept running). */

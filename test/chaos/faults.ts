@@ -11,6 +11,7 @@
 // writes in memory (ClusterOptions.env), after which kill -9 of a minority or of all brokers is a
 // power loss; until that broker mode exists, `power` is not offered.
 
+import { cpSync, rmSync } from 'node:fs';
 import { fillDisk, freeDisk, segmentFiles, damageFile, wipeDir } from './disk.ts';
 import type { ChaosCluster } from './cluster.ts';
 import type { Lab } from './lab.ts';
@@ -41,6 +42,8 @@ export interface FaultKind {
   run(ctx: FaultContext, durationMs: number): Promise<string>;
   /** False when this run cannot offer it (e.g. the full-disk fault without a tmpfs broker). */
   available?(ctx: FaultContext): boolean;
+  /** A fault no system can survive, to show the runner reports loss: never part of `all`. */
+  selfCheck?: boolean;
 }
 
 function pick<T>(rng: SeededRng, xs: readonly T[]): T {
@@ -242,12 +245,15 @@ const corrupt: FaultKind = {
       ctx.note(`corrupt: ${done.join('; ') || 'no segment files yet'}`);
       await ctx.sleep(Math.min(d, 2_000));
     } finally {
+      const earlier = new Set(victims.flatMap((id) => ctx.cluster.fatalLines(id)));
       const errors = await ctx.cluster.restart(victims);
       for (const [id, err] of errors) {
         // Refusing to start from a damaged disk is allowed (detected damage); the operator's
         // remedy is a fresh disk, from which the broker must catch up without losing anything.
         ctx.note(`corrupt: broker ${id} refused to start: ${firstLine(err)}; wiping its data dir`);
-        for (const line of ctx.cluster.excuseFatalLines(id)) ctx.note(`corrupt: broker ${id} said ${line.slice(0, 600)}`);
+        const refusal = ctx.cluster.fatalLines(id).filter((l) => !earlier.has(l));
+        ctx.cluster.excuse(refusal);
+        for (const line of refusal) ctx.note(`corrupt: broker ${id} said ${line.slice(0, 600)}`);
         wipeDir(ctx.cluster.node(id).dataDir);
         await restartOrFind(ctx, [id], 'a wiped data dir');
       }
@@ -273,6 +279,42 @@ const diskFull: FaultKind = {
   },
 };
 
+/**
+ * The self-check: a majority's disks go back in time, consistently (as disks that lied about
+ * fsync would after a power loss). Raft cannot survive that, so a run with this fault must
+ * report lost acknowledged writes; if it does not, the runner or the checker is blind.
+ */
+const rollbackMajority: FaultKind = {
+  name: 'rollback-majority',
+  how: 'self-check, not in "all": copy a majority\'s data dirs, let writes be acknowledged, restore the copies and restart that majority first; must report lost writes',
+  selfCheck: true,
+  async run(ctx, d) {
+    const all = ids(ctx);
+    const majority = pickSome(ctx.rng, all, minority(ctx) + 1);
+    const rest = all.filter((x) => !majority.includes(x));
+    const copyOf = (id: number) => `${ctx.cluster.node(id).configFile}.rollback`;
+    ctx.note(`rollback-majority: copying the disks of ${majority.join(',')}`);
+    await ctx.cluster.kill(majority);
+    for (const id of majority) cpSync(ctx.cluster.node(id).dataDir, copyOf(id), { recursive: true });
+    await restartOrFind(ctx, majority, 'the copy');
+    try {
+      await ctx.sleep(d);
+      ctx.note(`rollback-majority: restoring ${majority.join(',')}, ${rest.join(',')} kept down meanwhile`);
+      await ctx.cluster.kill(all);
+      for (const id of majority) {
+        wipeDir(ctx.cluster.node(id).dataDir);
+        cpSync(copyOf(id), ctx.cluster.node(id).dataDir, { recursive: true });
+      }
+      await restartOrFind(ctx, majority, 'the rollback');
+      await ctx.sleep(d);
+    } finally {
+      for (const id of majority) rmSync(copyOf(id), { recursive: true, force: true });
+      await restartOrFind(ctx, all.filter((id) => ctx.cluster.node(id).down), 'the rollback');
+    }
+    return `rollback-majority ${majority.join(',')}`;
+  },
+};
+
 export const FAULT_KINDS: readonly FaultKind[] = [
   killOne,
   killMinority,
@@ -284,7 +326,11 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   flap,
   corrupt,
   diskFull,
+  rollbackMajority,
 ];
+
+/** What `--faults all` means: every kind but the self-checks. */
+export const ALL_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter((k) => !k.selfCheck);
 
 export function faultKind(name: string): FaultKind {
   const k = FAULT_KINDS.find((f) => f.name === name);

@@ -21,7 +21,7 @@ import { SeededRng } from '../helpers/seeded-rng.ts';
 import { checkQueue, hasAnomalies, summaryLine, type QueueReport } from './checker.ts';
 import { ChaosCluster, withTimeout, type Crash } from './cluster.ts';
 import { freeDisk } from './disk.ts';
-import { FAULT_KINDS, faultKind, type FaultContext, type FaultKind } from './faults.ts';
+import { ALL_FAULTS, FAULT_KINDS, faultKind, type FaultContext, type FaultKind } from './faults.ts';
 import { readPartition } from './final-read.ts';
 import { HistoryRecorder, type FinalPartition } from './history.ts';
 import { Lab } from './lab.ts';
@@ -64,7 +64,7 @@ interface Args {
 const USAGE = `usage: npm run chaos -- [--time S] [--seed N] [--faults LIST|all] [--brokers 3|5] [--partitions P] [--rtt-ms MS] [--keep]
   --time S        seconds of fault injection (default 60); setup, healing and checking come on top
   --seed N        fixes the fault schedule and targets (default: random, printed)
-  --faults LIST   comma-separated kinds (default all):
+  --faults LIST   comma-separated kinds (default all, which leaves out the self-check):
 ${FAULT_KINDS.map((k) => `                    ${k.name}: ${k.how}`).join('\n')}
   --brokers 3|5   cluster size (default 3)
   --partitions P  partitions of the workload topic (default 3)
@@ -75,7 +75,7 @@ ${FAULT_KINDS.map((k) => `                    ${k.name}: ${k.how}`).join('\n')}
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { timeS: 60, seed: (Math.random() * 2 ** 31) >>> 0, faults: [...FAULT_KINDS], brokers: 3, partitions: 3, rttMs: undefined, keep: false, brokerEnv: {} };
+  const args: Args = { timeS: 60, seed: (Math.random() * 2 ** 31) >>> 0, faults: [...ALL_FAULTS], brokers: 3, partitions: 3, rttMs: undefined, keep: false, brokerEnv: {} };
   const int = (flag: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
     if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag}: expected an integer in [${min}, ${max}], got ${v ?? 'nothing'}`);
@@ -94,7 +94,7 @@ function parseArgs(argv: string[]): Args {
         const list = argv[++i];
         if (!list) throw new UsageError('--faults: expected a comma-separated list');
         try {
-          args.faults = list === 'all' ? [...FAULT_KINDS] : list.split(',').filter(Boolean).map(faultKind);
+          args.faults = list === 'all' ? [...ALL_FAULTS] : list.split(',').filter(Boolean).map(faultKind);
         } catch (err) {
           throw new UsageError(`--faults: ${(err as Error).message}`);
         }
