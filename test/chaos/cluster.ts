@@ -13,6 +13,8 @@ import type { Lab } from './lab.ts';
 export const KAFKA_PORT = 9092;
 export const HTTP_PORT = 8080;
 export const RAFT_PORT = 9192;
+/** cluster.metadata_voters, set explicitly: faults that may lose a disk must spare a majority of these. */
+export const METADATA_VOTERS = 3;
 /** A broker (re)start under load may take long: forming the cluster waits for every founder. */
 const START_TIMEOUT_MS = 120_000;
 /** How long one metadata question to one broker may take before we ask another. */
@@ -95,6 +97,7 @@ export class ChaosCluster {
             ...(options.rttMs === undefined ? {} : { rtt_ms: options.rttMs }),
             // Internal topics (__consumer_offsets) on every broker too: see run.ts on why.
             replication_factor: options.size,
+            metadata_voters: METADATA_VOTERS,
             secret: 'chaos-cluster-secret',
           },
         }),
@@ -120,6 +123,11 @@ export class ChaosCluster {
 
   get bootstrap(): string[] {
     return this.nodes.map((n) => `${n.ip}:${KAFKA_PORT}`);
+  }
+
+  /** The metadata group's voters: the lowest node ids (the rest follow it as learners). */
+  get metadataVoters(): number[] {
+    return this.nodes.map((n) => n.nodeId).sort((a, b) => a - b).slice(0, METADATA_VOTERS);
   }
 
   /** Brokers running and not paused. */

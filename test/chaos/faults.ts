@@ -222,14 +222,32 @@ const flap: FaultKind = {
   },
 };
 
+/**
+ * A minority of brokers that is also a minority of the metadata group's voters: a damaged disk
+ * may end up wiped, and two wiped voters of three would be a lost majority of that group (with
+ * five brokers and three metadata voters, two brokers can be two voters).
+ */
+function damageableMinority(ctx: FaultContext): number[] {
+  const count = ctx.rng.int(1, minority(ctx));
+  const voters = ctx.cluster.metadataVoters;
+  const votersMax = Math.floor((voters.length - 1) / 2);
+  const out: number[] = [];
+  for (const id of pickSome(ctx.rng, ids(ctx), ids(ctx).length)) {
+    if (out.length === count) break;
+    if (voters.includes(id) && out.filter((x) => voters.includes(x)).length >= votersMax) continue;
+    out.push(id);
+  }
+  return out;
+}
+
 /** Segment files damaged per broker, at most. */
 const DAMAGED_FILES_MAX = 3;
 
 const corrupt: FaultKind = {
   name: 'corrupt',
-  how: `SIGKILL a minority, flip a bit in or truncate up to ${DAMAGED_FILES_MAX} of each one's segment files, restart (wipe the disk if it refuses)`,
+  how: `SIGKILL a minority (of the brokers and of the metadata voters), flip a bit in or truncate up to ${DAMAGED_FILES_MAX} of each one's segment files, restart (wipe the disk if it refuses)`,
   async run(ctx, d) {
-    const victims = pickSome(ctx.rng, ids(ctx), ctx.rng.int(1, minority(ctx)));
+    const victims = damageableMinority(ctx);
     ctx.note(`corrupt: kill -9 ${victims.join(',')}`);
     await ctx.cluster.kill(victims);
     const done: string[] = [];

@@ -7,6 +7,8 @@
 export interface SendOp {
   type: 'send';
   at: number;
+  /** Wall clock (ms since the epoch) when it was recorded, to match broker logs; `at` orders. */
+  time: number;
   /** Which producer instance sent it (a new instance after an idempotent producer failed). */
   producer: string;
   /** Sent by an idempotent (KIP-98) producer: a duplicate of it is an anomaly, not a retry artefact. */
@@ -26,6 +28,7 @@ export interface SendOp {
 export interface PollOp {
   type: 'poll';
   at: number;
+  time: number;
   consumer: string;
   /** A consumer's membership between two group joins: offsets must rise within one session. */
   session: string;
@@ -42,6 +45,7 @@ export interface PolledRecord {
 export interface CommitOp {
   type: 'commit';
   at: number;
+  time: number;
   consumer: string;
   partition: number;
   offset: number;
@@ -76,16 +80,16 @@ export class HistoryRecorder {
     return this.dropped;
   }
 
-  send(op: Omit<SendOp, 'type' | 'at'>): void {
-    this.push({ type: 'send', at: 0, ...op });
+  send(op: Omit<SendOp, 'type' | 'at' | 'time'>): void {
+    this.push({ type: 'send', at: 0, time: 0, ...op });
   }
 
-  poll(op: Omit<PollOp, 'type' | 'at'>): void {
-    this.push({ type: 'poll', at: 0, ...op });
+  poll(op: Omit<PollOp, 'type' | 'at' | 'time'>): void {
+    this.push({ type: 'poll', at: 0, time: 0, ...op });
   }
 
-  commit(op: Omit<CommitOp, 'type' | 'at'>): void {
-    this.push({ type: 'commit', at: 0, ...op });
+  commit(op: Omit<CommitOp, 'type' | 'at' | 'time'>): void {
+    this.push({ type: 'commit', at: 0, time: 0, ...op });
   }
 
   snapshot(): Op[] {
@@ -98,6 +102,7 @@ export class HistoryRecorder {
       return;
     }
     op.at = this.next++;
+    op.time = Date.now();
     this.ops.push(op);
   }
 }
