@@ -17,7 +17,7 @@ export interface Args {
   brokerEnv: Record<string, string>;
 }
 
-export const USAGE = `usage: npm run chaos -- [--time S] [--seed N] [--faults LIST|all] [--brokers 3|5] [--partitions P] [--rtt-ms MS] [--keep]
+export const USAGE = `usage: npm run chaos -- [--time S] [--seed N] [--faults LIST|all] [--brokers 3|5] [--partitions P] [--rtt-ms MS] [--broker-env K=V] [--keep]
   --time S        seconds of fault injection (default 60); setup, healing and checking come on top
   --seed N        fixes the fault schedule and targets (default: random, printed)
   --faults LIST   comma-separated kinds (default all, which leaves out the self-check):
