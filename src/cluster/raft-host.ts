@@ -248,11 +248,13 @@ export class RaftHost {
       for (const msg of rd.messages) if (!(early && (msg.type === 'app' || msg.type === 'hb'))) this.send(g, msg);
     }
     this.transport.flush();
-    // 4. Apply, and notice leader changes; 5. advance.
+    // 4. Notice leader changes, then apply; 5. advance. A deposed leader must learn that it lost
+    // leadership before it applies the new leader's entries: otherwise a waiter on its own entry
+    // at index i could be answered by the other entry that now commits at i (chaos bug B2).
     for (const { g, rd } of work) {
+      if (rd.softState) this.noticeLeader(g, rd.softState.lead, g.node.status().term);
       if (rd.snapshot) g.sm.restore?.(rd.snapshot);
       for (const entry of rd.committedEntries) g.sm.apply(entry);
-      if (rd.softState) this.noticeLeader(g, rd.softState.lead, g.node.status().term);
       g.node.advance(rd);
     }
   }

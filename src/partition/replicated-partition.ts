@@ -51,6 +51,11 @@ export interface ReplicatedAppend {
 
 interface Waiter {
   index: number;
+  /**
+   * The term the entry at `index` was proposed in (absent: offset waiters). The entry there
+   * counts only while it has this term: a new leader may have replaced it (Raft §5.3).
+   */
+  term?: number;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -202,8 +207,9 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   private async finishAppend(first: number, count: number): Promise<ReplicatedAppend & { committed: Promise<void> }> {
     // The core answers with the index of the first entry of the batch.
     const last = first + count - 1;
-    const persisted = this.waitFor(this.persistWaiters, last, this.persistedIndex);
-    const committed = this.waitFor(this.commitWaiters, last, this.committedIndex());
+    const term = this.term;
+    const persisted = this.waitFor(this.persistWaiters, last, this.persistedIndex, term);
+    const committed = this.waitFor(this.commitWaiters, last, this.committedIndex(), term);
     // The caller may only care about persistence (acks=1); an unobserved rejection must not crash.
     committed.catch(() => undefined);
     this.kick();
@@ -261,12 +267,12 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
       this.durableWaiters = settle(this.durableWaiters, hw);
       for (const listener of this.advanceListeners) listener();
     }
-    this.commitWaiters = settle(this.commitWaiters, index);
+    this.commitWaiters = this.settleOwn(this.commitWaiters, index);
   }
 
   onPersisted(lastIndex: number): void {
     this.persistedIndex = lastIndex;
-    this.persistWaiters = settle(this.persistWaiters, lastIndex);
+    this.persistWaiters = this.settleOwn(this.persistWaiters, lastIndex);
   }
 
   onLeaderChange(leader: number, term: number): void {
@@ -311,9 +317,22 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     return this.node?.commit ?? 0;
   }
 
-  private waitFor(list: Waiter[], index: number, reached: number): Promise<void> {
-    if (index <= reached) return Promise.resolve();
-    return new Promise((resolve, reject) => list.push({ index, resolve, reject }));
+  private waitFor(list: Waiter[], index: number, reached: number, term?: number): Promise<void> {
+    if (index <= reached && (term === undefined || this.storage.term(index) === term)) return Promise.resolve();
+    if (index <= reached) return Promise.reject(new NotLeaderError(this.topic, this.index, this.leader));
+    return new Promise((resolve, reject) => list.push({ index, term, resolve, reject }));
+  }
+
+  /**
+   * settle() for waiters on this leader's own entries: one whose index is reached resolves only
+   * if the entry there still has the term it was proposed in; otherwise another leader's entry
+   * took its place (it was truncated), and the producer is told to retry (NOT_LEADER_OR_FOLLOWER).
+   */
+  private settleOwn(waiters: Waiter[], reached: number): Waiter[] {
+    return settle(waiters, reached, (waiter) => {
+      if (waiter.term === undefined || this.storage.term(waiter.index) === waiter.term) waiter.resolve();
+      else waiter.reject(new NotLeaderError(this.topic, this.index, this.leader));
+    });
   }
 }
 
@@ -332,12 +351,12 @@ export function caughtUpOffset(status: RaftStatus, hw: number, firstIndex: numbe
   return offset;
 }
 
-/** Resolves the waiters whose index is reached; returns the rest, in order. */
-function settle(waiters: Waiter[], reached: number): Waiter[] {
+/** Answers the waiters whose index is reached (by default: resolves them); returns the rest, in order. */
+function settle(waiters: Waiter[], reached: number, answer: (waiter: Waiter) => void = (waiter) => waiter.resolve()): Waiter[] {
   if (waiters.length === 0 || waiters[0].index > reached) return waiters;
   const still: Waiter[] = [];
   for (const waiter of waiters) {
-    if (waiter.index <= reached) waiter.resolve();
+    if (waiter.index <= reached) answer(waiter);
     else still.push(waiter);
   }
   return still;
