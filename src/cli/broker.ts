@@ -3,6 +3,7 @@
 import { loadConfigDetailed, parseArgs, resolveClusterAuth, ConfigError, type ClusterAuth } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
 import { startBrokerNode } from './broker-node.ts';
+import { enablePowerLossMode, powerLossModeFromEnv } from './power-loss-mode.ts';
 import { runStatusCommand } from './status.ts';
 
 const usage = `usage: ./broker [-config=FILE | --config FILE]
@@ -54,6 +55,14 @@ async function main(): Promise<number> {
     throw err;
   }
 
+  let powerLoss;
+  try {
+    powerLoss = powerLossModeFromEnv(process.env);
+  } catch (err) {
+    process.stderr.write(`runnel: ${(err as Error).message}\n`);
+    return 2;
+  }
+
   const config = { ...loaded.config, cluster: { ...loaded.config.cluster, secret: auth.secret } };
   const logger = createLogger({
     level: config.server.log_level,
@@ -67,6 +76,14 @@ async function main(): Promise<number> {
     logger.warn({ field: field.field, source: field.source }, `config field accepted but ignored: ${field.reason}`);
   }
   for (const warning of [...loaded.warnings, ...auth.warnings]) logger.warn({ field: warning.field, variable: warning.variable }, warning.message);
+
+  if (powerLoss !== null) {
+    enablePowerLossMode(powerLoss);
+    logger.warn(
+      { seed: powerLoss.seed, skipFsync: powerLoss.skipFsync },
+      'TEST-ONLY POWER-LOSS MODE: unsynced writes are held in memory and lost on kill -9; never use this in production',
+    );
+  }
 
   let node;
   try {

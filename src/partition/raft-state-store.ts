@@ -12,11 +12,10 @@
 // Open reads both slots, takes the valid one with the higher sequence and fsyncs it before
 // using it (it may be a write that a killed process never synced).
 
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '../protocol/crc32c.ts';
 import type { ConfChange, ConfState, HardState } from '../raft/types.ts';
-import { nodeFs, type FileSystem } from '../storage/fs.ts';
+import { storageFs, type FileSystem } from '../storage/fs.ts';
 
 export const RAFT_STATE_FILE = 'raft.state';
 /** One slot; bounds the configuration history a group can keep (about 600 changes). */
@@ -101,7 +100,7 @@ export class FileRaftStateStore implements RaftStateStore {
   private pending: PersistedRaftState | null = null;
   private unreadableBytes = false;
 
-  constructor(dir: string, fs: FileSystem = nodeFs) {
+  constructor(dir: string, fs: FileSystem = storageFs()) {
     this.path = join(dir, RAFT_STATE_FILE);
     this.fs = fs;
     const created = !fs.exists(this.path);
@@ -240,14 +239,14 @@ function readSlot(read: ReadAt, slot: number): { sequence: number; state: Persis
  * 0 when there is none. Every entry up to it was synced (raft-log-storage.ts), so log recovery
  * treats a bad batch at or below it as damage, not as a torn tail.
  */
-export function storedCommitIndex(dir: string): number {
+export function storedCommitIndex(dir: string, fs: FileSystem = storageFs()): number {
   const path = join(dir, RAFT_STATE_FILE);
-  if (!existsSync(path)) return 0;
-  const fd = openSync(path, 'r');
+  if (!fs.exists(path)) return 0;
+  const fd = fs.open(path, 'r');
   try {
-    const commit = newestSlot((buf, offset, length, position) => readSync(fd, buf, offset, length, position))?.state.hardState?.commit;
+    const commit = newestSlot((buf, offset, length, position) => fs.read(fd, buf, offset, length, position))?.state.hardState?.commit;
     return typeof commit === 'number' && Number.isSafeInteger(commit) && commit > 0 ? commit : 0;
   } finally {
-    closeSync(fd);
+    fs.close(fd);
   }
 }

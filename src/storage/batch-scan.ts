@@ -2,7 +2,7 @@
 // costs one read per chunk instead of one per batch. Used by recovery (with CRC checks),
 // index rebuilds, and reads (to find batch boundaries).
 
-import { readSync } from 'node:fs';
+import { storageFs } from './fs.ts';
 import {
   BATCH_HEADER_BYTES,
   BATCH_LENGTH_MIN,
@@ -27,10 +27,11 @@ export interface ScannedBatch {
 
 /** Reads exactly `length` bytes at `position` or throws (the caller checked the file size). */
 export function readFully(fd: number, buf: Buffer, offset: number, length: number, position: number): void {
+  const fs = storageFs();
   let done = 0;
   // Each iteration makes progress or throws, and `length` bounds the progress.
   while (done < length) {
-    const n = readSync(fd, buf, offset + done, length - done, position + done);
+    const n = fs.read(fd, buf, offset + done, length - done, position + done);
     if (n === 0) throw new Error(`unexpected end of file at ${position + done} (wanted ${length} bytes at ${position})`);
     done += n;
   }

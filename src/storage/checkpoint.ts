@@ -12,7 +12,7 @@
 //   lastTerm        the term of the last batch ever appended, for an empty log.
 //   cleanShutdown   close() finished: even the last segment's index files are current.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
+import { storageFs } from './fs.ts';
 import { join } from 'node:path';
 import { CHECKPOINT_FILE, TMP_SUFFIX } from './file-names.ts';
 import type { LogLike } from './log-config.ts';
@@ -28,9 +28,10 @@ const VERSION = 1;
 
 export function readCheckpoint(dir: string, logger: LogLike): Checkpoint | null {
   const path = join(dir, CHECKPOINT_FILE);
-  if (!existsSync(path)) return null;
+  const fs = storageFs();
+  if (!fs.exists(path)) return null;
   try {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const raw = JSON.parse(fs.readFile(path).toString('utf8')) as Record<string, unknown>;
     const int = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
     if (raw.version !== VERSION || !int(raw.logStartOffset, 0) || !int(raw.recoveryPoint, 0) || !int(raw.lastTerm, -1) ||
       typeof raw.cleanShutdown !== 'boolean') {
@@ -58,22 +59,18 @@ export function writeFileDurablySync(dir: string, name: string, text: string): v
   const path = join(dir, name);
   const tmp = path + TMP_SUFFIX;
   const body = Buffer.from(text);
-  const fd = openSync(tmp, 'w');
+  const fs = storageFs();
+  const fd = fs.open(tmp, 'w');
   try {
-    writeSync(fd, body, 0, body.length, 0);
-    fsyncSync(fd);
+    fs.write(fd, body, 0, body.length, 0);
+    fs.fsync(fd);
   } finally {
-    closeSync(fd);
+    fs.close(fd);
   }
-  renameSync(tmp, path);
-  fsyncDirSync(dir);
+  fs.rename(tmp, path);
+  fs.fsyncDir(dir);
 }
 
 export function fsyncDirSync(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  storageFs().fsyncDir(dir);
 }

@@ -11,11 +11,12 @@
 //     background. A directory is never reused while its deletion runs;
 //   - open() finishes deletions a crash interrupted (directories still marked `-delete`).
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fsyncDirSync } from './checkpoint.ts';
+import { storageFs } from './fs.ts';
 import { deletedPartitionDirName, isDeletedPartitionDirName, parsePartitionDirName, partitionDirName } from './file-names.ts';
 import { SILENT_LOGGER, type LogConfig, type LogLike } from './log-config.ts';
 import type { RetentionResult } from './log.ts';
@@ -80,7 +81,7 @@ export class LogManager {
       if (isDeletedPartitionDirName(name)) {
         // Start-up: nothing serves yet, so removing it synchronously blocks no one.
         manager.logger.warn({ dir: path }, 'finishing an unfinished deletion of a partition directory');
-        rmSync(path, { recursive: true, force: true });
+        storageFs().remove(path);
         removed++;
         continue;
       }
@@ -155,7 +156,7 @@ export class LogManager {
       await release.catch(() => undefined);
       await entry.log.close().catch((err: unknown) => this.logger.warn({ ...fields, err: String(err) }, 'closing a deleted log failed; deleting it anyway'));
       const doomed = join(this.dataDir, deletedPartitionDirName(name, randomUUID().replace(/-/g, '')));
-      renameSync(entry.log.dir, doomed);
+      storageFs().rename(entry.log.dir, doomed);
       fsyncDirSync(this.dataDir);
       return doomed;
     })();

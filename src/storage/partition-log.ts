@@ -7,9 +7,8 @@
 // Reads and appends are synchronous (page cache); durability is asynchronous: flush()
 // shares fdatasyncs between callers (group commit) and never blocks the event loop.
 
-import { fdatasync, fdatasyncSync, fsync, mkdirSync, readdirSync, rmSync, unlinkSync, closeSync, openSync, close } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   BATCH_HEADER_BYTES,
   BATCH_LENGTH_OFFSET,
@@ -25,14 +24,12 @@ import {
 import { fsyncDirSync, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { LogCorruptionError, LogDamagedError, LogFailedError, OffsetOutOfRangeError, invariant, type LogDamage } from './errors.ts';
 import { TMP_SUFFIX, parseSegmentFile, segmentPaths } from './file-names.ts';
+import { storageFs } from './fs.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
 import type { AppendResult, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 import { Segment } from './segment.ts';
 
-const fdatasyncAsync = promisify(fdatasync);
-const fsyncAsync = promisify(fsync);
-const closeAsync = promisify(close);
 const EMPTY = Buffer.alloc(0);
 
 export class PartitionLog implements RaftIndexedLog {
@@ -129,7 +126,7 @@ export class PartitionLog implements RaftIndexedLog {
 
   /** Removes a partition directory and everything in it. The log must be closed. */
   static destroy(dir: string): void {
-    rmSync(dir, { recursive: true, force: true });
+    storageFs().remove(dir);
   }
 
   private get active(): Segment {
@@ -231,7 +228,8 @@ export class PartitionLog implements RaftIndexedLog {
     this.truncatedDuringSync = Infinity;
     this.syncsInFlight++;
     try {
-      const jobs: Promise<void>[] = logs.map((s) => fdatasyncAsync(s.fd));
+      const fs = storageFs();
+      const jobs: Promise<void>[] = logs.map((s) => fs.fdatasync(s.fd));
       for (const s of indexed) jobs.push(fsyncPath(s.paths.index), fsyncPath(s.paths.timeIndex), fsyncPath(s.paths.raft));
       await Promise.all(jobs);
       if (syncDir) await fsyncPath(this.dir);
@@ -270,7 +268,7 @@ export class PartitionLog implements RaftIndexedLog {
   private closeDeferredFds(): void {
     const fds = this.fdsToClose;
     this.fdsToClose = [];
-    for (const fd of fds) closeSync(fd);
+    for (const fd of fds) storageFs().close(fd);
   }
 
   read(offset: number, maxBytes: number, maxOffsetExclusive: number): ReadResult {
@@ -362,7 +360,7 @@ export class PartitionLog implements RaftIndexedLog {
     invariant(active.nextOffset === cut.baseOffset, 'truncation ends at a batch boundary');
     // Make the cut durable now: otherwise the old suffix, with its old terms, could come
     // back after a crash and be mistaken for entries this replica still holds.
-    fdatasyncSync(active.fd);
+    storageFs().fdatasyncSync(active.fd);
     fsyncDirSync(this.dir);
     active.logDirty = false;
     // Raft may replace a suffix with entries of a lower term (Raft §5.3, Figure 7), so
@@ -644,11 +642,12 @@ export class PartitionLog implements RaftIndexedLog {
 }
 
 async function fsyncPath(path: string): Promise<void> {
-  const fd = openSync(path, 'r');
+  const fs = storageFs();
+  const fd = fs.open(path, 'r');
   try {
-    await fsyncAsync(fd);
+    await fs.fsyncAsync(fd);
   } finally {
-    await closeAsync(fd);
+    fs.close(fd);
   }
 }
 
@@ -679,7 +678,7 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
   const indexFiles: { name: string; baseOffset: number }[] = [];
   for (const name of readdirSync(dir)) {
     if (name.endsWith(TMP_SUFFIX)) {
-      unlinkSync(join(dir, name));
+      storageFs().unlink(join(dir, name));
       continue;
     }
     const parsed = parseSegmentFile(name);
@@ -688,7 +687,7 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
     else indexFiles.push({ name, baseOffset: parsed.baseOffset });
   }
   for (const f of indexFiles) {
-    if (!bases.has(f.baseOffset)) unlinkSync(join(dir, f.name));
+    if (!bases.has(f.baseOffset)) storageFs().unlink(join(dir, f.name));
   }
   const sorted = [...bases].sort((a, b) => a - b);
   const segments: Segment[] = [];
@@ -749,7 +748,7 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
       }
       // Whatever we recovered may still sit only in the page cache (the process died,
       // the machine did not): make it durable before anything is built on it.
-      fdatasyncSync(segment.fd);
+      storageFs().fdatasyncSync(segment.fd);
       segment.logDirty = false;
       if (!isLast) segment.writeIndexFiles();
       segments.push(segment);
@@ -804,6 +803,6 @@ function deleteSegmentsFrom(dir: string, bases: number[], logger: LogLike): void
 function deleteSegmentFiles(dir: string, bases: number[]): void {
   for (const base of bases) {
     const paths = segmentPaths(dir, base);
-    for (const p of [paths.log, paths.index, paths.timeIndex, paths.raft]) rmSync(p, { force: true });
+    for (const p of [paths.log, paths.index, paths.timeIndex, paths.raft]) storageFs().remove(p);
   }
 }

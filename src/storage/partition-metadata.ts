@@ -9,7 +9,7 @@
 // partition directory, so a directory without the file holds no data written by this version: it
 // is either empty or was written before topic ids existed (LogManager adopts it, docs/storage.md).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { storageFs } from './fs.ts';
 import { join } from 'node:path';
 import { writeFileDurablySync } from './checkpoint.ts';
 import { LogCorruptionError } from './errors.ts';
@@ -21,9 +21,10 @@ const TOPIC_ID = /^[0-9a-f]{32}$/;
 /** The topic id recorded in `dir`, or null when the directory has no partition.metadata. */
 export function readPartitionTopicId(dir: string): string | null {
   const path = join(dir, PARTITION_METADATA_FILE);
-  if (!existsSync(path)) return null;
+  const fs = storageFs();
+  if (!fs.exists(path)) return null;
   const fields = new Map<string, string>();
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of fs.readFile(path).toString('utf8').split('\n')) {
     const colon = line.indexOf(':');
     if (colon > 0) fields.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
   }

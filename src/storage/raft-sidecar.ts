@@ -17,7 +17,7 @@
 // header. The header is never rewritten in place; the entries after it are rewritten
 // whole (like .index) and are rebuilt from the log when they do not check out.
 
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { storageFs } from './fs.ts';
 import { crc32c } from '../protocol/crc32c.ts';
 import { fsyncDirSync } from './checkpoint.ts';
 
@@ -61,33 +61,36 @@ export function decodeRaftSidecar(buf: Buffer): { header: RaftSidecarHeader; ent
  */
 export function createRaftSidecar(path: string, dir: string, h: RaftSidecarHeader): void {
   const body = encodeRaftSidecarHeader(h);
-  if (existsSync(path)) unlinkSync(path);
-  const fd = openSync(path, 'wx');
+  const fs = storageFs();
+  if (fs.exists(path)) fs.unlink(path);
+  const fd = fs.open(path, 'wx');
   try {
-    writeSync(fd, body, 0, body.length, 0);
-    fsyncSync(fd);
+    fs.write(fd, body, 0, body.length, 0);
+    fs.fsync(fd);
   } finally {
-    closeSync(fd);
+    fs.close(fd);
   }
   fsyncDirSync(dir);
 }
 
 export function readRaftSidecar(path: string): { header: RaftSidecarHeader; entries: Buffer } | string {
-  if (!existsSync(path)) return 'missing';
-  return decodeRaftSidecar(readFileSync(path));
+  const fs = storageFs();
+  if (!fs.exists(path)) return 'missing';
+  return decodeRaftSidecar(fs.readFile(path));
 }
 
 /** Replaces everything after the header with `entries`; the caller fsyncs later. */
 export function writeRaftSidecarEntries(path: string, entries: Buffer): void {
-  const fd = openSync(path, 'r+');
+  const fs = storageFs();
+  const fd = fs.open(path, 'r+');
   try {
     let written = 0;
     // writeSync on a regular file writes everything or throws; entries.length bounds it.
     while (written < entries.length) {
-      written += writeSync(fd, entries, written, entries.length - written, RAFT_SIDECAR_HEADER_BYTES + written);
+      written += fs.write(fd, entries, written, entries.length - written, RAFT_SIDECAR_HEADER_BYTES + written);
     }
-    ftruncateSync(fd, RAFT_SIDECAR_HEADER_BYTES + entries.length);
+    fs.truncate(fd, RAFT_SIDECAR_HEADER_BYTES + entries.length);
   } finally {
-    closeSync(fd);
+    fs.close(fd);
   }
 }

@@ -6,17 +6,7 @@
 // indexes firstRaftIndex, firstRaftIndex + 1, ... Synchronous file I/O: callers are
 // PartitionLog methods that must see their own writes at once.
 
-import {
-  closeSync,
-  fstatSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  unlinkSync,
-  writeSync,
-  writeFileSync,
-  existsSync,
-} from 'node:fs';
+import { storageFs } from './fs.ts';
 import { BATCH_HEADER_BYTES } from '../protocol/record-batch.ts';
 import { FileWindow, readFully, scanBatches, type ScanResult, type ScannedBatch } from './batch-scan.ts';
 import { invariant } from './errors.ts';
@@ -100,9 +90,10 @@ export class Segment {
    */
   static create(dir: string, baseOffset: number, raft: RaftSidecarHeader): Segment {
     const paths = segmentPaths(dir, baseOffset);
-    for (const p of [paths.index, paths.timeIndex]) if (existsSync(p)) unlinkSync(p);
+    const fs = storageFs();
+    for (const p of [paths.index, paths.timeIndex]) if (fs.exists(p)) fs.unlink(p);
     createRaftSidecar(paths.raft, dir, raft);
-    const fd = openSync(paths.log, 'wx+');
+    const fd = fs.open(paths.log, 'wx+');
     const segment = new Segment(dir, baseOffset, fd);
     segment.firstRaftIndex = raft.firstRaftIndex;
     segment.prevTerm = raft.prevTerm;
@@ -113,9 +104,10 @@ export class Segment {
 
   /** Opens an existing segment file; nothing is loaded until loadTrusted or rebuild. */
   static openFile(dir: string, baseOffset: number): Segment {
-    const fd = openSync(segmentPaths(dir, baseOffset).log, 'r+');
+    const fs = storageFs();
+    const fd = fs.open(segmentPaths(dir, baseOffset).log, 'r+');
     const segment = new Segment(dir, baseOffset, fd);
-    segment.sizeBytes = fstatSync(fd).size;
+    segment.sizeBytes = fs.size(fd);
     const sidecar = readRaftSidecar(segment.paths.raft);
     if (typeof sidecar === 'string') {
       segment.sidecarProblem = sidecar;
@@ -177,10 +169,11 @@ export class Segment {
     invariant(baseOffset === this.nextOffset, `append at ${baseOffset} follows ${this.nextOffset}`);
     invariant(this.fitsRelativeOffset(lastOffset), 'relative offset fits uint32');
     const position = this.sizeBytes;
+    const fs = storageFs();
     let written = 0;
     // writeSync on a regular file writes everything or throws; the bound is the batch size.
     while (written < batch.length) {
-      written += writeSync(this.fd, batch, written, batch.length - written, position + written);
+      written += fs.write(this.fd, batch, written, batch.length - written, position + written);
     }
     this.sizeBytes += batch.length;
     this.logDirty = true;
@@ -237,11 +230,12 @@ export class Segment {
   loadTrusted(): string | null {
     this.resetState();
     if (this.sizeBytes === 0) return null;
-    if (!existsSync(this.paths.index) || !existsSync(this.paths.timeIndex)) return 'index files missing';
+    const fs = storageFs();
+    if (!fs.exists(this.paths.index) || !fs.exists(this.paths.timeIndex)) return 'index files missing';
     if (this.sidecarEntries === null) return 'raft index entries missing';
-    const offsetIndex = OffsetIndex.fromBuffer(readFileSync(this.paths.index), this.sidecarEntries, this.sizeBytes);
+    const offsetIndex = OffsetIndex.fromBuffer(fs.readFile(this.paths.index), this.sidecarEntries, this.sizeBytes);
     if (typeof offsetIndex === 'string') return `offset index: ${offsetIndex}`;
-    const timeIndex = TimeIndex.fromBuffer(readFileSync(this.paths.timeIndex), offsetIndex);
+    const timeIndex = TimeIndex.fromBuffer(fs.readFile(this.paths.timeIndex), offsetIndex);
     if (typeof timeIndex === 'string') return `time index: ${timeIndex}`;
     const first = this.headerAt(0);
     if (first.baseOffset !== this.baseOffset) return `first batch has offset ${first.baseOffset}`;
@@ -302,7 +296,7 @@ export class Segment {
   /** Cuts the file at `position` (a batch boundary) and fixes the in-memory state. */
   truncateToPosition(position: number): void {
     invariant(position >= 0 && position <= this.sizeBytes, `truncation position ${position} within ${this.sizeBytes}`);
-    ftruncateSync(this.fd, position);
+    storageFs().truncate(this.fd, position);
     this.sizeBytes = position;
     this.logDirty = true;
     this.offsetIndex.truncateToPosition(position);
@@ -489,8 +483,9 @@ export class Segment {
 
   /** Writes the index files (and the sidecar's entries) from memory (sealing, clean close, after a rebuild). */
   writeIndexFiles(): void {
-    writeFileSync(this.paths.index, this.offsetIndex.toBuffer());
-    writeFileSync(this.paths.timeIndex, this.timeIndex.toBuffer());
+    const fs = storageFs();
+    fs.writeFile(this.paths.index, this.offsetIndex.toBuffer());
+    fs.writeFile(this.paths.timeIndex, this.timeIndex.toBuffer());
     const raftEntries = this.offsetIndex.raftToBuffer();
     writeRaftSidecarEntries(this.paths.raft, raftEntries);
     this.sidecarEntries = raftEntries;
@@ -498,14 +493,14 @@ export class Segment {
   }
 
   close(): void {
-    closeSync(this.fd);
+    storageFs().close(this.fd);
   }
 
   /** Removes the four files; the fd must be closed (or handed to the caller) already. */
   deleteFiles(): void {
     // The .log goes first: a sidecar without a .log is removed at open, never the reverse.
     for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.raft]) {
-      if (existsSync(p)) unlinkSync(p);
+      if (storageFs().exists(p)) storageFs().unlink(p);
     }
   }
 }

@@ -27,8 +27,9 @@ export class PageCacheFs implements FileSystem {
 
   open(path: string, flags: OpenFlags): number {
     const file = this.files.get(path);
-    if (flags === 'r+' && file === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
-    if (flags === 'w+') {
+    if (flags.startsWith('r') && file === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+    if (flags.startsWith('wx') && file !== undefined) throw Object.assign(new Error(`EEXIST: file already exists, open '${path}'`), { code: 'EEXIST' });
+    if (flags.startsWith('w')) {
       if (file === undefined) this.files.set(path, { cached: Buffer.alloc(0), durable: Buffer.alloc(0), nameDurable: false });
       else file.cached = Buffer.alloc(0);
     }
@@ -68,6 +69,53 @@ export class PageCacheFs implements FileSystem {
   close(fd: number): void {
     this.file(fd);
     this.fds.delete(fd);
+  }
+
+  size(fd: number): number {
+    return this.file(fd).cached.length;
+  }
+
+  truncate(fd: number, length: number): void {
+    const file = this.file(fd);
+    const cut = Buffer.alloc(length);
+    file.cached.copy(cut, 0, 0, Math.min(length, file.cached.length));
+    file.cached = cut;
+  }
+
+  async fsyncAsync(fd: number): Promise<void> {
+    this.fsync(fd);
+  }
+
+  fdatasyncSync(fd: number): void {
+    this.fsync(fd);
+  }
+
+  readFile(path: string): Buffer {
+    const file = this.files.get(path);
+    if (file === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+    return Buffer.from(file.cached);
+  }
+
+  writeFile(path: string, data: Buffer): void {
+    const fd = this.open(path, 'w+');
+    this.write(fd, data, 0, data.length, 0);
+    this.close(fd);
+  }
+
+  /** A rename is a directory change: like a creation, it survives a power loss once the directory is fsynced. */
+  rename(from: string, to: string): void {
+    const file = this.files.get(from);
+    if (file === undefined) throw Object.assign(new Error(`ENOENT: no such file, rename '${from}'`), { code: 'ENOENT' });
+    this.files.delete(from);
+    this.files.set(to, { ...file, nameDurable: false });
+  }
+
+  unlink(path: string): void {
+    if (!this.files.delete(path)) throw Object.assign(new Error(`ENOENT: no such file, unlink '${path}'`), { code: 'ENOENT' });
+  }
+
+  remove(path: string): void {
+    for (const name of [...this.files.keys()]) if (name === path || name.startsWith(path + '/')) this.files.delete(name);
   }
 
   fsyncDir(dir: string): void {

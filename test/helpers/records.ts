@@ -9,6 +9,13 @@ export interface RecordSpec {
   baseTimestamp: number;
 }
 
+/** Records first .. first + count - 1 of a stream, acknowledged at baseOffset .. baseOffset + count - 1. */
+export interface AckedRange {
+  first: number;
+  count: number;
+  baseOffset: number;
+}
+
 export function expectedRecord(spec: RecordSpec, i: number): Required<RecordInput> {
   return {
     key: Buffer.from(`${spec.stream}-key-${i}`),

@@ -15,18 +15,14 @@ import { startBroker, type BrokerHandle } from '../helpers/broker-process.ts';
 import { RawClient } from '../../bench/lib/raw-client.ts';
 import { buildBatch } from '../../bench/lib/record-batch.ts';
 import { RawRecordReader } from '../helpers/read-back.ts';
-import { diffRecord, expectedRecord, type RecordSpec } from '../helpers/records.ts';
+import { diffRecord, expectedRecord, type AckedRange, type RecordSpec } from '../helpers/records.ts';
 
 const brokers: BrokerHandle[] = [];
 after(async () => {
   for (const b of brokers) await b.stop();
 });
 
-interface Acked {
-  first: number;
-  count: number;
-  baseOffset: number;
-}
+type Acked = AckedRange;
 
 /**
  * Produces records [from, to) of a stream as batches of `batchSize` with acks=all, at most
