@@ -2,7 +2,7 @@
 // TestCluster, topic creation with replication factor 3, and a read-back of a whole partition from its current leader that retries while
 // leadership moves.
 
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { TestCluster } from './cluster.ts';
 import { RawRecordReader, type DecodedRecord } from './read-back.ts';
 
@@ -63,4 +63,17 @@ export async function readAllRecords(cluster: TestCluster, topic: string, partit
 /** Every value in the partition, as strings, from its current leader. */
 export async function readAll(cluster: TestCluster, topic: string, partition = 0): Promise<string[]> {
   return (await readAllRecords(cluster, topic, partition)).map((r) => r.value!.toString());
+}
+
+/** Produces `total` numbered records in batches of `batch`, one request at a time; returns the acknowledged values. */
+export async function produceNumbered(producer: Producer, topic: string, total: number, batch: number, onProgress?: (acked: number) => void): Promise<string[]> {
+  const acked: string[] = [];
+  // Bounded by the record count; each send has the client's own retries and timeout.
+  for (let n = 0; n < total; n += batch) {
+    const values = Array.from({ length: Math.min(batch, total - n) }, (_, i) => `v-${n + i}`);
+    await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
+    acked.push(...values);
+    onProgress?.(acked.length);
+  }
+  return acked;
 }

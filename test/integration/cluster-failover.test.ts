@@ -8,26 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Producer } from 'kafkajs';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
-import { createTopic, kafkaFor, readAll } from '../helpers/cluster-clients.ts';
+import { createTopic, kafkaFor, produceNumbered, readAll } from '../helpers/cluster-clients.ts';
 import { RawConnection } from '../helpers/raw-socket.ts';
 import { parseProduceV3, produceRequestV3 } from '../helpers/wire.ts';
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-
-/** Produces `total` numbered records in batches of `batch`, one request at a time; returns the acknowledged values. */
-async function produceNumbered(producer: Producer, topic: string, total: number, batch: number, onProgress?: (acked: number) => void): Promise<string[]> {
-  const acked: string[] = [];
-  // Bounded by the record count; each send has the client's own retries and timeout.
-  for (let n = 0; n < total; n += batch) {
-    const values = Array.from({ length: Math.min(batch, total - n) }, (_, i) => `v-${n + i}`);
-    await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
-    acked.push(...values);
-    onProgress?.(acked.length);
-  }
-  return acked;
-}
 
 async function assertReplicasIdentical(cluster: TestCluster, topic: string, partition = 0): Promise<void> {
   await cluster.waitCaughtUp(`${topic}-${partition}`);

@@ -13,6 +13,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type BrokerHandle } from '../helpers/broker-process.ts';
+import { startCluster } from '../helpers/cluster.ts';
+import { createTopic, kafkaFor, produceNumbered, readAll } from '../helpers/cluster-clients.ts';
 import { RawClient } from '../../bench/lib/raw-client.ts';
 import { buildBatch } from '../../bench/lib/record-batch.ts';
 import { RawRecordReader } from '../helpers/read-back.ts';
@@ -121,4 +123,25 @@ test('issue 10 self-check: with fsync disabled, the same power loss loses acknow
   const run = await powerLossRun('nofsync', { RUNNEL_TEST_SKIP_FSYNC: '1' });
   assert.ok(run.acked >= KILL_AFTER_RECORDS);
   assert.ok(run.missing > 0, `fsync was disabled, yet all ${run.acked} acknowledged records survived: the power-loss mode does not model a power loss`);
+});
+
+test('issue 10 power loss of a whole cluster: three brokers, RF 3, acks=all; every acknowledged record at its offset after all lose power at once', async () => {
+  const cluster = await startCluster({ env: { RUNNEL_TEST_POWER_LOSS: '1', RUNNEL_TEST_POWER_LOSS_SEED: '11' } });
+  try {
+    await createTopic(cluster, 'blackout');
+    const producer = kafkaFor(cluster).producer();
+    await producer.connect();
+    // One producer, one request at a time, one partition: record v-i is acknowledged at offset i.
+    const acked = await produceNumbered(producer, 'blackout', 1_000, 20);
+    // No pause and no clean stop: the power goes out right after the last acknowledgement.
+    await Promise.all(cluster.members.map((m) => m.broker.kill9()));
+    await producer.disconnect();
+    await Promise.all(cluster.members.map((m) => m.broker.restart()));
+    await cluster.waitFor('blackout-0 has a leader', async () => (await cluster.leaderOf('blackout-0')) > 0);
+    const values = await readAll(cluster, 'blackout');
+    const wrong = acked.map((v, offset) => (values[offset] === v ? null : `offset ${offset}: want ${v}, read ${values[offset]}`)).filter((x) => x !== null);
+    assert.deepEqual(wrong.slice(0, 3), [], `${wrong.length} of ${acked.length} acknowledged records not at their offsets`);
+  } finally {
+    await cluster.stop();
+  }
 });
