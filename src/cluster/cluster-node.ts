@@ -15,17 +15,18 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
-import { RaftNode, Rng } from '../raft/index.ts';
+import { Rng, type RaftNode } from '../raft/index.ts';
 import type { ConfChange, Member } from '../raft/types.ts';
 import { TcpTransport, parseAddress } from '../transport/tcp.ts';
-import { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
+import type { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { describeRaftGroup } from '../partition/group-names.ts';
 import { belongsToNode, type ReplicaRegistry } from '../partition/replica-identity.ts';
 import type { FlushMode } from '../partition/partition.ts';
 import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
 import { MetadataGroup, metadataGroupName } from './metadata-group.ts';
+import { MetadataLogStorage } from './metadata-log-storage.ts';
 import type { BrokerRecord } from './metadata-state.ts';
 import { newClusterId, type NodeStore } from './node-store.ts';
 import { RaftHost } from './raft-host.ts';
@@ -61,7 +62,7 @@ export class ClusterNode {
   private readonly options: ClusterNodeOptions;
   private readonly logger: Logger;
   private readonly decider: BootstrapDecider;
-  private readonly metadataStorage: RaftLogStorage;
+  private readonly metadataStorage: MetadataLogStorage;
   private started = false;
   private stopped = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -96,29 +97,18 @@ export class ClusterNode {
       },
     });
 
-    const metadataLogConfig = {
-      segmentBytes: 64 * 1024 * 1024,
-      indexIntervalBytes: 4096,
-      retentionMs: -1,
-      retentionBytes: -1,
-      flush: { mode: 'group' as const, intervalMs: 1000 },
-    };
     // The metadata group's directory may be lost while runnel.db keeps the node's identity
     // (cluster.data_dir on a replaced disk): the record says the group was here (issue 9 item 2).
-    this.metadataStorage = RaftLogStorage.open(join(cluster.data_dir, 'metadata'), metadataLogConfig, {
-      storageId,
-      logger,
-      group: metadataGroupName,
-      known: store.holdsReplica(metadataGroupName),
-    });
+    this.metadataStorage = MetadataLogStorage.open(
+      join(cluster.data_dir, 'metadata'),
+      { load: () => store.loadMetadataSnapshot(), save: (snapshot) => store.saveMetadataSnapshot(snapshot) },
+      { storageId, logger, sendableBytesMax: this.transport.limits.maxFrameBytes, known: store.holdsReplica(metadataGroupName) },
+    );
     store.recordReplica(metadataGroupName);
     this.metadata = new MetadataGroup({
       nodeId: this.nodeId,
       clusterId: '',
-      persistence: {
-        load: () => store.loadMetadataCheckpoint(),
-        save: (checkpoint) => store.saveMetadataCheckpoint(checkpoint),
-      },
+      snapshot: this.metadataStorage.snapshot(),
       logger,
       proposalTimeoutMs: METADATA_PROPOSAL_TIMEOUT_MS,
       kick: () => this.host.kick(),
@@ -142,6 +132,10 @@ export class ClusterNode {
       this.replicas.onMetadata(command, state);
       // Brokers added after the founding know each other from their registrations.
       if (command.type === 'registerBroker') this.transport.setPeers(this.peerAddresses());
+    });
+    this.metadata.onRestored((state) => {
+      this.replicas.onMetadataReplaced(state);
+      this.transport.setPeers(this.peerAddresses());
     });
 
     const storageEmpty = this.metadataStorage.lastIndex() === 0 && this.metadataStorage.getHardState().term === 0;
@@ -219,20 +213,21 @@ export class ClusterNode {
   private startMetadataGroup(founded: boolean): void {
     this.started = true;
     const cluster = this.options.config.cluster;
-    const node = new RaftNode(
+    const node = this.metadata.startNode(
+      this.metadataStorage,
       {
         id: this.nodeId,
         electionTicks: cluster.election_rtt,
         heartbeatTicks: cluster.heartbeat_rtt,
         checkQuorum: cluster.check_quorum,
         preVote: true,
-        // The metadata log is small and never compacted yet (MetadataGroup.restore).
-        snapshotEntries: 0,
+        // A snapshot of the metadata state every snapshot_entries applied entries; the log is
+        // compacted behind it, keeping compaction_overhead entries (MetadataLogStorage).
+        snapshotEntries: cluster.snapshot_entries,
+        compactionOverhead: cluster.compaction_overhead,
       },
-      this.metadataStorage,
       new Rng(Math.floor(Math.random() * 0x1_0000_0000)),
     );
-    this.metadata.attach(node, (lo, hi) => this.metadataStorage.entries(lo, hi, Number.MAX_SAFE_INTEGER));
     this.host.addGroup(metadataGroupName, node, this.metadataStorage, this.metadata);
     // The lowest founding voter campaigns at once, so a new cluster has a controller within a
     // round trip instead of an election timeout.
@@ -291,7 +286,7 @@ export class ClusterNode {
     const founding = cluster.initial_members.map((m) => m.node_id).sort((a, b) => a - b);
     const metadataVoters = new Set(founding.slice(0, cluster.metadata_voters));
     const groups: Array<{ name: string; node: RaftNode | null; storage: RaftLogStorage; wanted: number[]; voter: (id: number) => boolean }> = [
-      { name: metadataGroupName, node: this.host.group(metadataGroupName) ?? null, storage: this.metadataStorage, wanted: founding, voter: (id) => metadataVoters.has(id) },
+      { name: metadataGroupName, node: this.host.group(metadataGroupName) ?? null, storage: this.metadataStorage.inner, wanted: founding, voter: (id) => metadataVoters.has(id) },
     ];
     for (const replica of this.replicas.allReplicas()) {
       const assignment = this.metadata.state.topic(replica.topic)?.assignments[replica.index] ?? [];

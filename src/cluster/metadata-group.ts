@@ -6,21 +6,27 @@
 // one-record RecordBatch (the group's log is a segment log like a partition's), wrapped in an
 // envelope with a proposal id so the proposer can tell the caller how its command ended.
 //
-// The state is saved to the node store (SQLite) after each applied command together with the
-// index it covers. After a restart, entries between that index and the commit index (a crash
-// between the Raft commit and the save) are applied again from the log, so nothing is lost.
+// Snapshots (cluster.snapshot_entries): when the core asks, the state is serialised at the index
+// just applied and stored with the group's log (MetadataLogStorage), which then compacts the log
+// behind it. After a restart the group starts from that snapshot and applies the entries between
+// its index and the commit index again from the log, so nothing applied is lost. A follower
+// behind the leader's log start receives the snapshot instead (InstallSnapshot) and replaces its
+// whole state; listeners learn that through onRestored.
 
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { RaftNode } from '../raft/index.ts';
-import type { Entry, Snapshot } from '../raft/types.ts';
+import { RaftNode, type Rng, type Storage } from '../raft/index.ts';
+import type { Entry, HardState, RaftConfig, Snapshot } from '../raft/types.ts';
 import { buildRecordBatch, decodeRecords } from '../protocol/record-batch.ts';
+import { invariant } from '../storage/errors.ts';
 import type { GroupStateMachine } from './raft-host.ts';
 import type { Controller, MetadataListener } from './controller.ts';
 import { logMetadataCommand } from './local-controller.ts';
 import { MetadataState, type ApplyResult, type MetadataCommand, type MetadataSnapshot } from './metadata-state.ts';
 
 export const metadataGroupName = '__metadata';
+/** Entry bytes read per slice while the log after the snapshot is replayed at start. */
+const METADATA_REPLAY_BYTES_MAX = 4 * 1024 * 1024;
 
 interface Envelope {
   /**
@@ -32,16 +38,8 @@ interface Envelope {
   command: MetadataCommand;
 }
 
-export interface MetadataCheckpoint {
-  snapshot: MetadataSnapshot;
-  appliedIndex: number;
-}
-
-export interface MetadataPersistence {
-  load(): MetadataCheckpoint | undefined;
-  save(checkpoint: MetadataCheckpoint): void;
-}
-
+/** Called after the whole state was replaced by an installed snapshot. */
+export type MetadataRestoredListener = (state: MetadataState) => void;
 
 export class NotControllerError extends Error {
   readonly leaderId: number;
@@ -68,13 +66,33 @@ function decodeMetadataEntry(data: Uint8Array): Envelope {
   return JSON.parse(record.value!.toString('utf8')) as Envelope;
 }
 
+/** A snapshot's data: the state as JSON (MetadataState.snapshot()). */
+export function encodeMetadataSnapshot(snapshot: MetadataSnapshot): Uint8Array {
+  return Buffer.from(JSON.stringify(snapshot), 'utf8');
+}
+
+export function decodeMetadataSnapshot(data: Uint8Array): MetadataSnapshot {
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  let value: MetadataSnapshot;
+  try {
+    value = JSON.parse(text) as MetadataSnapshot;
+  } catch (err) {
+    throw new Error(`metadata snapshot is not valid JSON: ${(err as Error).message}`);
+  }
+  invariant(
+    typeof value === 'object' && value !== null && typeof value.clusterId === 'string' && Array.isArray(value.brokers) && Array.isArray(value.topics),
+    'a metadata snapshot has clusterId, brokers and topics',
+  );
+  return value;
+}
+
 export class MetadataGroup implements GroupStateMachine, Controller {
   state: MetadataState;
   private node: RaftNode | null = null;
   private readonly nodeId: number;
-  private readonly persistence: MetadataPersistence;
   private readonly logger: Logger;
   private readonly listeners: MetadataListener[] = [];
+  private readonly restoredListeners: MetadataRestoredListener[] = [];
   private readonly pending = new Map<string, { resolve: (r: ApplyResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private sequence = 0;
   private readonly proposalNonce = randomBytes(8).toString('hex');
@@ -86,29 +104,39 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   constructor(options: {
     nodeId: number;
     clusterId: string;
-    persistence: MetadataPersistence;
+    /** The group's latest snapshot (its storage's snapshot(); index 0: none, start empty). */
+    snapshot: Snapshot;
     logger: Logger;
     proposalTimeoutMs: number;
     /** Asks the host for a Ready round after a proposal. */
     kick: () => void;
   }) {
     this.nodeId = options.nodeId;
-    this.persistence = options.persistence;
     this.logger = options.logger;
     this.proposalTimeoutMs = options.proposalTimeoutMs;
     this.kick = options.kick;
-    const checkpoint = this.persistence.load();
-    this.state = new MetadataState(checkpoint?.snapshot ?? { clusterId: options.clusterId, brokers: [], topics: [] });
-    this.appliedIndex = checkpoint?.appliedIndex ?? 0;
+    const { snapshot } = options;
+    this.state = new MetadataState(snapshot.index > 0 ? decodeMetadataSnapshot(snapshot.data) : { clusterId: options.clusterId, brokers: [], topics: [] });
+    this.appliedIndex = snapshot.index;
   }
 
-  /** Binds the group's Raft node and applies committed entries the saved state does not cover yet. */
-  attach(node: RaftNode, committedEntries: (lo: number, hi: number) => Entry[]): void {
-    this.node = node;
-    const commit = node.status().commit;
-    if (commit > this.appliedIndex) {
-      for (const entry of committedEntries(this.appliedIndex + 1, commit + 1)) this.apply(entry);
+  /**
+   * Creates the group's Raft node over `storage` (whose snapshot this group was built from).
+   * First the committed entries after the snapshot are applied (a restart), read in slices of
+   * at most METADATA_REPLAY_BYTES_MAX; then the node starts with `applied` at the commit index,
+   * so the core does not hand the same entries out again.
+   */
+  startNode(storage: Storage & { getHardState(): HardState }, config: Omit<Partial<RaftConfig>, 'applied'> & { id: number }, rng: Rng): RaftNode {
+    invariant(this.node === null, 'the metadata group has a Raft node already');
+    const commit = storage.getHardState().commit;
+    // Each slice holds at least one entry, so this ends within commit - appliedIndex rounds.
+    while (this.appliedIndex < commit) {
+      const slice = storage.entries(this.appliedIndex + 1, commit + 1, METADATA_REPLAY_BYTES_MAX);
+      invariant(slice.length > 0 && slice[0].index === this.appliedIndex + 1, `metadata entry ${this.appliedIndex + 1} is readable`);
+      for (const entry of slice) this.apply(entry);
     }
+    this.node = new RaftNode({ ...config, applied: this.appliedIndex }, storage, rng);
+    return this.node;
   }
 
   get appliedThrough(): number {
@@ -125,6 +153,11 @@ export class MetadataGroup implements GroupStateMachine, Controller {
 
   onApplied(listener: MetadataListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Called after an installed snapshot replaced the whole state (no per-command calls for it). */
+  onRestored(listener: MetadataRestoredListener): void {
+    this.restoredListeners.push(listener);
   }
 
   /**
@@ -158,7 +191,6 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     if (entry.type !== 'normal' || entry.data.length === 0) return;
     const envelope = decodeMetadataEntry(entry.data);
     const result = this.state.apply(envelope.command);
-    this.persistence.save({ snapshot: this.state.snapshot(), appliedIndex: this.appliedIndex });
     if (result.ok) {
       // Every broker applies every command; the controller's line is the one operators read.
       if (this.isController) logMetadataCommand(this.logger, envelope.command);
@@ -172,12 +204,26 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     }
   }
 
+  /** The state at `index`, which the host just applied (the core's snapshot request). */
+  snapshot(index: number): Uint8Array {
+    invariant(index === this.appliedIndex, `metadata snapshot requested at ${index}, but the state is at ${this.appliedIndex}`);
+    return encodeMetadataSnapshot(this.state.snapshot());
+  }
+
+  /** Replaces the whole state with a leader's snapshot (this broker was behind its log start). */
   restore(snapshot: Snapshot): void {
-    // The metadata log is never compacted yet (snapshot_entries is off for this group), so a
-    // snapshot can only be the log-start point of an empty log: nothing to restore.
-    if (snapshot.index > this.appliedIndex) {
-      throw new Error(`metadata snapshot at ${snapshot.index} beyond applied ${this.appliedIndex} cannot be restored`);
-    }
+    invariant(snapshot.index > this.appliedIndex, `metadata snapshot ${snapshot.index} is not ahead of applied ${this.appliedIndex}`);
+    const before = this.appliedIndex;
+    this.state.restore(decodeMetadataSnapshot(snapshot.data));
+    this.appliedIndex = snapshot.index;
+    // Which of the pending proposals the snapshot covers, and how each ended, is unknown: the
+    // callers retry, as after a leader change.
+    this.rejectPending(new NotControllerError(this.leader));
+    this.logger.info(
+      { group: metadataGroupName, index: snapshot.index, from: before, topics: this.state.allTopics().length, brokers: this.state.allBrokers().length },
+      'metadata snapshot installed',
+    );
+    for (const listener of this.restoredListeners) listener(this.state);
   }
 
   onLeaderChange(leader: number): void {
@@ -187,11 +233,15 @@ export class MetadataGroup implements GroupStateMachine, Controller {
       // Proposals made (or forwarded) under the old leader may still commit under the new one,
       // or may be lost; the caller cannot know which, so it gets an error and retries
       // (CreateTopics then answers TOPIC_ALREADY_EXISTS if the first attempt did land).
-      for (const [id, waiter] of this.pending) {
-        clearTimeout(waiter.timer);
-        waiter.reject(new NotControllerError(leader));
-        this.pending.delete(id);
-      }
+      this.rejectPending(new NotControllerError(leader));
     }
+  }
+
+  private rejectPending(err: Error): void {
+    for (const waiter of this.pending.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(err);
+    }
+    this.pending.clear();
   }
 }

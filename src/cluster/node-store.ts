@@ -1,11 +1,13 @@
 // The small durable state of one node, kept in SQLite (DESIGN.md §4): its identity (cluster id and
 // storage UUID), the Raft groups this disk holds a replica of (src/partition/replica-identity.ts)
-// and the latest snapshot of the metadata state machine. Message data never goes here.
+// and the latest snapshot of the metadata state machine (a single node's state, or in cluster
+// mode the metadata group's Raft snapshot). Message data never goes here.
 
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Snapshot } from '../raft/types.ts';
 import type { MetadataSnapshot } from './metadata-state.ts';
 
 export interface NodeIdentity {
@@ -38,6 +40,11 @@ export class NodeStore {
     // `covered_offset` (every record below it is in the snapshot), so the log below can go.
     db.exec(
       'CREATE TABLE IF NOT EXISTS group_snapshots (partition INTEGER PRIMARY KEY, covered_offset INTEGER NOT NULL, data TEXT NOT NULL)',
+    );
+    // Cluster mode: the metadata group's latest Raft snapshot, one row (docs/cluster.md).
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS metadata_snapshot (id INTEGER PRIMARY KEY CHECK (id = 0), ' +
+        'raft_index INTEGER NOT NULL, term INTEGER NOT NULL, conf_state TEXT NOT NULL, data BLOB NOT NULL)',
     );
     return new NodeStore(db);
   }
@@ -85,13 +92,25 @@ export class NodeStore {
     this.put('metadata', snapshot);
   }
 
-  /** Cluster mode: the metadata group's applied state and the Raft index it covers. */
-  loadMetadataCheckpoint(): { snapshot: MetadataSnapshot; appliedIndex: number } | undefined {
-    return this.get('metadataCheckpoint');
+  /** Cluster mode: the metadata group's latest snapshot (MetadataLogStorage). */
+  loadMetadataSnapshot(): Snapshot | undefined {
+    const row = this.db.prepare('SELECT raft_index, term, conf_state, data FROM metadata_snapshot WHERE id = 0').get() as
+      | { raft_index: number; term: number; conf_state: string; data: Buffer }
+      | undefined;
+    if (!row) return undefined;
+    return { index: row.raft_index, term: row.term, confState: JSON.parse(row.conf_state) as Snapshot['confState'], data: new Uint8Array(row.data) };
   }
 
-  saveMetadataCheckpoint(checkpoint: { snapshot: MetadataSnapshot; appliedIndex: number }): void {
-    this.put('metadataCheckpoint', checkpoint);
+  /** Durable when it returns (synchronous = FULL). */
+  saveMetadataSnapshot(snapshot: Snapshot): void {
+    const data = Buffer.from(snapshot.data.buffer, snapshot.data.byteOffset, snapshot.data.byteLength);
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT OR REPLACE INTO metadata_snapshot (id, raft_index, term, conf_state, data) VALUES (0, ?, ?, ?, ?)')
+        .run(snapshot.index, snapshot.term, JSON.stringify(snapshot.confState), data);
+      // Before snapshots, the state was rewritten here after every applied entry; it is not read any more.
+      this.db.prepare("DELETE FROM kv WHERE key = 'metadataCheckpoint'").run();
+    })();
   }
 
   loadGroupSnapshot(partition: number): { coveredOffset: number; data: string } | undefined {

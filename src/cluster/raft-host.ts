@@ -5,11 +5,11 @@
 // them, (2) syncs every touched storage — the fsyncs of one round run together, so many groups
 // and many proposals share them (group commit across groups), (3) sends all messages and flushes
 // the transport once, so the heartbeats of every group to a peer travel in one frame, (4) applies
-// committed entries, (5) advances each group. The core stays pure; time enters as tick().
+// committed entries and takes the snapshots the core asked for, (5) advances each group. The core stays pure; time enters as tick().
 
 import type { Logger } from 'pino';
 import type { RaftNode } from '../raft/index.ts';
-import type { Entry, HardState, Message, Ready, Snapshot } from '../raft/types.ts';
+import type { Entry, HardState, Message, Ready, Snapshot, SnapshotRequest } from '../raft/types.ts';
 import type { PeerTransport } from '../transport/types.ts';
 import type { GroupStatus } from './status.ts';
 
@@ -26,6 +26,12 @@ export interface HostStorage {
    * core's restart point (see docs/storage.md).
    */
   logStartSnapshot?(): Snapshot;
+  /**
+   * Stores a snapshot the state machine took (the core's snapshotRequest), durably, then drops
+   * log entries up to `compactTo`. Storages without it (partition groups: the log is the state
+   * machine, retention compacts it) ignore snapshot requests.
+   */
+  saveSnapshot?(snapshot: Snapshot, compactTo: number): void;
 }
 
 export interface GroupStateMachine {
@@ -33,6 +39,8 @@ export interface GroupStateMachine {
   apply(entry: Entry): void;
   /** Restores the state machine from a snapshot the group installed. */
   restore?(snapshot: Snapshot): void;
+  /** Serialises the state machine at `index`, the entry just applied (snapshot data). */
+  snapshot?(index: number): Uint8Array;
   /** Called when this node's view of the leader or term changes. */
   onLeaderChange?(leader: number, term: number): void;
   /** Called once entries up to `lastIndex` are durable here (acks=1 answers at this point). */
@@ -248,15 +256,23 @@ export class RaftHost {
       for (const msg of rd.messages) if (!(early && (msg.type === 'app' || msg.type === 'hb'))) this.send(g, msg);
     }
     this.transport.flush();
-    // 4. Notice leader changes, then apply; 5. advance. A deposed leader must learn that it lost
-    // leadership before it applies the new leader's entries: otherwise a waiter on its own entry
-    // at index i could be answered by the other entry that now commits at i (chaos bug B2).
+    // 4. Notice leader changes, then apply and snapshot when asked; 5. advance. A deposed leader
+    // must learn that it lost leadership before it applies the new leader's entries: otherwise a
+    // waiter on its own entry at index i could be answered by the other entry that now commits
+    // at i (chaos bug B2).
     for (const { g, rd } of work) {
       if (rd.softState) this.noticeLeader(g, rd.softState.lead, g.node.status().term);
       if (rd.snapshot) g.sm.restore?.(rd.snapshot);
       for (const entry of rd.committedEntries) g.sm.apply(entry);
+      if (rd.snapshotRequest) this.takeSnapshot(g, rd.snapshotRequest);
       g.node.advance(rd);
     }
+  }
+
+  private takeSnapshot(g: Hosted, req: SnapshotRequest): void {
+    if (!g.storage.saveSnapshot || !g.sm.snapshot) return;
+    const data = g.sm.snapshot(req.index);
+    g.storage.saveSnapshot({ index: req.index, term: req.term, confState: req.confState, data }, req.compactTo);
   }
 
   private send(g: Hosted, msg: Message): void {

@@ -137,6 +137,18 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     }
   }
 
+  /**
+   * Follows a metadata state that replaced the previous one whole (a metadata snapshot was
+   * installed): topics that vanished, or were deleted and created again (another topic id),
+   * lose their replicas and logs; every topic assigned here gets its replicas.
+   */
+  onMetadataReplaced(state: MetadataState): void {
+    for (const [name, known] of [...this.topics]) {
+      if (state.topic(name)?.topicId !== known.topicId) this.dropTopic(name);
+    }
+    for (const topic of state.allTopics()) this.ensurePartitions(topic);
+  }
+
   /** Deletes segments past retention in every replica; the caller owns the timer. */
   runRetention(nowMs: number): void {
     for (const replica of this.replicas.values()) {

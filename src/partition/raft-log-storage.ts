@@ -53,7 +53,19 @@ export interface RaftLogStorageOptions {
   known?: boolean;
   /** The id for a replica whose state was lost (default: newGroupStorageId(storageId)). */
   newStorageId?: () => string;
+  /**
+   * How far back the persisted configuration history reaches. 'logStart' (a partition group):
+   * to the log start, because logStartSnapshot() must name the configuration there. 'commit'
+   * (the metadata group): to the commit index, except the newest COMMIT_HISTORY_CHANGES_KEPT
+   * changes (replacementFor reads recent removals), because that group's snapshots carry their
+   * own configuration and the core rebuilds the rest from the log after the snapshot; raft.state
+   * then stays small however many changes the log has seen.
+   */
+  historyBase?: 'logStart' | 'commit';
 }
+
+/** Committed config changes a 'commit' history keeps unfolded (a disk replacement takes two). */
+const COMMIT_HISTORY_CHANGES_KEPT = 16;
 
 /** What a partition snapshot carries: where the receiver's log restarts. */
 export interface PartitionSnapshotData {
@@ -137,6 +149,7 @@ export class RaftLogStorage implements Storage {
   private syncedIndex = 0;
   /** Bumped when entries are removed, so a sync() that ran across it does not vouch for their replacements. */
   private truncations = 0;
+  private readonly historyBase: 'logStart' | 'commit';
 
   constructor(log: RaftIndexedLog, store: RaftStateStore, options: RaftLogStorageOptions) {
     this.log = log;
@@ -144,6 +157,7 @@ export class RaftLogStorage implements Storage {
     this.logger = options.logger ?? SILENT_LOGGER;
     invariant(options.storageId !== '', 'a storage id is required');
     const group = options.group ?? null;
+    this.historyBase = options.historyBase ?? 'logStart';
     const loaded = store.load();
     let lost = lostAtOpen(log, store, loaded, options);
     if (lost === null && loaded !== null) {
@@ -424,9 +438,19 @@ export class RaftLogStorage implements Storage {
     return undefined;
   }
 
-  /** Folds config changes at or below firstIndex - 1 into the base, keeping the file small. */
+  /** Folds config changes below the history base (see RaftLogStorageOptions) into one configuration. */
   private foldHistory(): void {
     const st = this.state;
+    if (this.historyBase === 'commit') {
+      // Every change in the history is committed (up to the checkpoint): keep only the newest.
+      const folded = st.confChanges.length - COMMIT_HISTORY_CHANGES_KEPT;
+      if (folded <= 0) return;
+      let conf = Membership.fromConfState(st.confBase.confState);
+      for (const c of st.confChanges.splice(0, folded)) conf = conf.apply(c.cc);
+      const base = st.confChanges[0].index - 1;
+      st.confBase = { index: Math.max(st.confBase.index, base), confState: conf.toConfState() };
+      return;
+    }
     const foldTo = Math.min(this.firstIndex() - 1, st.checkpointIndex);
     if (foldTo <= st.confBase.index) return;
     let m = Membership.fromConfState(st.confBase.confState);
@@ -472,6 +496,20 @@ export class RaftLogStorage implements Storage {
     this.recentHead = 0;
     this.recentBytes = 0;
     this.observer?.reset();
+  }
+
+  /**
+   * Drops the entries up to and including `index` (Raft log compaction behind a snapshot the
+   * caller already stored durably): the log start moves to entry index + 1 and whole segments
+   * below it are deleted (DeleteRecords' mechanism, so the new start is durable first).
+   */
+  compactTo(index: number): void {
+    invariant(index <= this.state.hardState.commit, `compaction to ${index} beyond commit ${this.state.hardState.commit}`);
+    // As retention (retentionBoundOffset): no config entry leaves the log before the history
+    // that records it is durable.
+    const bound = Math.min(index, Math.max(this.syncedCheckpointIndex, this.firstIndex() - 1));
+    if (bound < this.firstIndex()) return;
+    this.log.deleteRecordsBefore(this.log.offsetAfterRaftIndex(bound));
   }
 
   /** The Kafka offset after entry `raftIndex`: the high watermark for commit index `raftIndex`. */

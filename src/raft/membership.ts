@@ -174,12 +174,19 @@ export class ConfigHistory {
     this.changes.length = 0;
   }
 
-  /** Drops history at or below `index` that no later question can need. */
+  /**
+   * Folds config entries at or below `index` (committed and applied: no truncation or later
+   * question reaches below it) into the base, so the history holds only the entries after
+   * it. The newest folded entry's index becomes the base index, so lastIndex() still names
+   * the entry that set the configuration.
+   */
   prune(index: number): void {
-    if (index <= this.baseIndex) return;
-    const conf = this.at(index);
-    while (this.changes.length > 0 && this.changes[0].index <= index) this.changes.shift();
-    this.baseIndex = index;
-    this.base = conf;
+    let folded = 0;
+    while (folded < this.changes.length && this.changes[folded].index <= index) folded++;
+    if (folded === 0) return;
+    const last = this.changes[folded - 1];
+    this.changes.splice(0, folded);
+    this.baseIndex = last.index;
+    this.base = last.conf;
   }
 }

@@ -203,13 +203,17 @@ export class RaftNode {
     if (rd.snapshot !== null) {
       log.unstable.stableSnapTo(rd.snapshot.index);
       if (log.applied < rd.snapshot.index) log.applied = rd.snapshot.index;
+      // The installed snapshot is as good as one taken here: count snapshot_entries from it.
+      this.lastSnapshotRequestIndex = Math.max(this.lastSnapshotRequestIndex, rd.snapshot.index);
     }
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1];
       log.unstable.stableTo(last.index, last.term);
     }
     if (rd.committedEntries.length > 0) log.appliedTo(rd.committedEntries[rd.committedEntries.length - 1].index);
-    if (rd.snapshotRequest !== null) this.raft.conf.prune(Math.min(rd.snapshotRequest.index, log.committed));
+    // Configurations at or below the applied index are never asked for again, whether or not
+    // snapshots are on (a partition group never takes one): the history stays bounded.
+    this.raft.conf.prune(Math.min(log.applied, log.committed));
     this.outstanding = null;
     this.raft.onPersisted();
   }

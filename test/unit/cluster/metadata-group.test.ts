@@ -1,62 +1,25 @@
 // The metadata group: commands proposed on the controller apply on every broker in the same
-// order; followers forward proposals to the controller; a broker whose saved state lags the Raft commit replays the
-// difference from its log when it restarts.
+// order; followers forward proposals to the controller; a restarted broker rebuilds its state from
+// its log (snapshots and compaction: metadata-snapshot.test.ts).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { RaftNode, Rng } from '../../../src/raft/index.ts';
-import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
-import { logConfig } from '../../../src/storage/log-config.ts';
-import { MemoryHub, type MemoryTransport } from '../../../src/transport/memory.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
-import { MetadataGroup, metadataGroupName, type MetadataCheckpoint } from '../../../src/cluster/metadata-group.ts';
-import type { TopicRecord } from '../../../src/cluster/metadata-state.ts';
-import { tickUntil as until } from '../../helpers/raft-ticks.ts';
+import { MemoryHub } from '../../../src/transport/memory.ts';
+import { MemorySnapshotStore, startMetaBroker, stopMetaBroker, topic, until, type MetaBroker } from './metadata-harness.ts';
 
-const silent = pino({ level: 'silent' });
 const ids = [1, 2, 3];
 
-interface Broker {
-  id: number;
-  transport: MemoryTransport;
-  host: RaftHost;
-  node: RaftNode;
-  storage: RaftLogStorage;
-  group: MetadataGroup;
-  saved: { checkpoint?: MetadataCheckpoint };
-}
-
-function startBroker(hub: MemoryHub, dir: string, id: number, saved: { checkpoint?: MetadataCheckpoint }, bootstrap: boolean): Broker {
-  const storage = RaftLogStorage.open(join(dir, `node${id}`), logConfig({ flush: { mode: 'none', intervalMs: 1000 } }), { storageId: `disk-${id}` });
-  if (bootstrap) storage.bootstrap({ voters: ids.map((v) => ({ id: v, storageId: `disk-${v}` })), learners: [] });
-  const node = new RaftNode({ id, electionTicks: 10, heartbeatTicks: 1 }, storage, new Rng(id));
-  const transport = hub.connect(id, ids.filter((o) => o !== id), `disk-${id}`);
-  const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
-  const group = new MetadataGroup({
-    nodeId: id,
-    clusterId: 'test-cluster',
-    persistence: { load: () => saved.checkpoint, save: (c) => (saved.checkpoint = structuredClone(c)) },
-    logger: silent,
-    proposalTimeoutMs: 10_000,
-    kick: () => host.kick(),
-  });
-  group.attach(node, (lo, hi) => storage.entries(lo, hi, Number.MAX_SAFE_INTEGER).map((e) => e));
-  host.addGroup(metadataGroupName, node, storage, group);
-  return { id, transport, host, node, storage, group, saved };
-}
-
-function topic(name: string): TopicRecord {
-  return { name, topicId: '0'.repeat(32), partitionCount: 1, replicationFactor: 3, configs: {}, assignments: [[1, 2, 3]], createdAtMs: 0 };
+function startBroker(hub: MemoryHub, dir: string, id: number, store: MemorySnapshotStore, bootstrap: boolean): MetaBroker {
+  return startMetaBroker(hub, dir, id, store, { voters: ids, bootstrap });
 }
 
 test('commands proposed on the controller apply on every broker; a follower forwards its proposal (MsgProp)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-meta-'));
   const hub = new MemoryHub();
-  const brokers = ids.map((id) => startBroker(hub, dir, id, {}, true));
+  const brokers = ids.map((id) => startBroker(hub, dir, id, new MemorySnapshotStore(), true));
   try {
     await until('a controller', () => brokers.some((b) => b.group.isController), brokers);
     const controller = brokers.find((b) => b.group.isController)!;
@@ -76,44 +39,32 @@ test('commands proposed on the controller apply on every broker; a follower forw
     assert.equal((await again).ok, false);
     await until('every broker knows the topic', () => brokers.every((b) => b.group.state.topic('orders') !== undefined), brokers);
   } finally {
-    for (const b of brokers) {
-      await b.host.close();
-      await b.transport.close();
-      await b.storage.close();
-    }
+    for (const b of brokers) await stopMetaBroker(b);
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('a broker whose saved state lags the commit index replays the missing commands from its log', async () => {
+test('a restarted broker without a snapshot replays the committed commands from its log', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-meta-'));
   const hub = new MemoryHub();
-  let brokers = ids.map((id) => startBroker(hub, dir, id, {}, true));
+  let brokers = ids.map((id) => startBroker(hub, dir, id, new MemorySnapshotStore(), true));
   try {
     await until('a controller', () => brokers.some((b) => b.group.isController), brokers);
     const controller = brokers.find((b) => b.group.isController)!;
     const victim = brokers.find((b) => b !== controller)!;
-    const beforeCommand = structuredClone(victim.saved);
     const done = controller.group.propose({ type: 'createTopic', topic: topic('late') });
     await until('applied everywhere', () => brokers.every((b) => b.group.state.topic('late') !== undefined), brokers);
     await done;
 
-    // Crash the victim as if it died after the Raft commit but before saving its state.
-    await victim.host.close();
-    await victim.transport.close();
-    await victim.storage.close();
-    victim.saved.checkpoint = beforeCommand.checkpoint;
+    // Restart the victim: without a snapshot (snapshot_entries 0) its state is rebuilt from the log.
+    await stopMetaBroker(victim);
     brokers = brokers.filter((b) => b !== victim);
-    const restarted = startBroker(hub, dir, victim.id, victim.saved, false);
+    const restarted = startBroker(hub, dir, victim.id, victim.store, false);
     brokers.push(restarted);
     assert.ok(restarted.group.state.topic('late'), 'replayed from the log at start');
     assert.equal(restarted.group.appliedThrough, restarted.node.status().commit);
   } finally {
-    for (const b of brokers) {
-      await b.host.close();
-      await b.transport.close();
-      await b.storage.close();
-    }
+    for (const b of brokers) await stopMetaBroker(b);
     rmSync(dir, { recursive: true, force: true });
   }
 });

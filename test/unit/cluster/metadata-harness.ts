@@ -1,0 +1,107 @@
+// Metadata-group brokers for unit tests: a MetadataGroup on file storage (MetadataLogStorage),
+// driven by a RaftHost over the in-memory transport, wired as ClusterNode wires it.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Rng, type RaftNode } from '../../../src/raft/index.ts';
+import type { Snapshot } from '../../../src/raft/types.ts';
+import { logConfig } from '../../../src/storage/log-config.ts';
+import type { MemoryHub, MemoryTransport } from '../../../src/transport/memory.ts';
+import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { MetadataGroup, metadataGroupName } from '../../../src/cluster/metadata-group.ts';
+import { MetadataLogStorage, type MetadataSnapshotStore } from '../../../src/cluster/metadata-log-storage.ts';
+import type { MetadataState, TopicRecord } from '../../../src/cluster/metadata-state.ts';
+
+export const silent = pino({ level: 'silent' });
+
+/** The node store's snapshot row, in memory; survives a broker "restart" in the test. */
+export class MemorySnapshotStore implements MetadataSnapshotStore {
+  snapshot: Snapshot | undefined;
+  saves = 0;
+  load(): Snapshot | undefined {
+    return this.snapshot && structuredClone(this.snapshot);
+  }
+  save(snapshot: Snapshot): void {
+    this.snapshot = structuredClone(snapshot);
+    this.saves++;
+  }
+}
+
+export interface MetaBrokerOptions {
+  /** Voters of the group (bootstrap configuration and the transport's peers). */
+  voters: number[];
+  /** Write the founding configuration (a new, empty storage). */
+  bootstrap: boolean;
+  snapshotEntries?: number;
+  compactionOverhead?: number;
+  /** Segment size of the metadata log (small, so compaction deletes segments in a short test). */
+  segmentBytes?: number;
+  /** The disk's storage id (a wiped disk gets a new one). */
+  storageId?: string;
+}
+
+export interface MetaBroker {
+  id: number;
+  dir: string;
+  transport: MemoryTransport;
+  host: RaftHost;
+  node: RaftNode;
+  storage: MetadataLogStorage;
+  group: MetadataGroup;
+  store: MemorySnapshotStore;
+  /** States handed to onRestored listeners (installed snapshots). */
+  restored: MetadataState[];
+  /** Indexes of the entries applied (in order), to see what a restart replayed. */
+  appliedIndexes: number[];
+}
+
+export function startMetaBroker(hub: MemoryHub, root: string, id: number, store: MemorySnapshotStore, options: MetaBrokerOptions): MetaBroker {
+  const dir = join(root, `node${id}`);
+  const storageId = options.storageId ?? `disk-${id}`;
+  const storage = MetadataLogStorage.open(dir, store, {
+    storageId,
+    logger: silent,
+    sendableBytesMax: 32 * 1024 * 1024,
+    config: logConfig({ segmentBytes: options.segmentBytes ?? 1024 * 1024, retentionMs: -1, flush: { mode: 'none', intervalMs: 1000 } }),
+  });
+  if (options.bootstrap) storage.bootstrap({ voters: options.voters.map((v) => ({ id: v, storageId: `disk-${v}` })), learners: [] });
+  const transport = hub.connect(id, options.voters.filter((o) => o !== id), storageId);
+  const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
+  const group = new MetadataGroup({ nodeId: id, clusterId: 'test-cluster', snapshot: storage.snapshot(), logger: silent, proposalTimeoutMs: 10_000, kick: () => host.kick() });
+  const appliedIndexes: number[] = [];
+  const apply = group.apply.bind(group);
+  group.apply = (entry) => {
+    if (entry.index > group.appliedThrough) appliedIndexes.push(entry.index);
+    apply(entry);
+  };
+  const restored: MetadataState[] = [];
+  group.onRestored((state) => restored.push(state));
+  const node = group.startNode(
+    storage,
+    { id, electionTicks: 10, heartbeatTicks: 1, snapshotEntries: options.snapshotEntries ?? 0, compactionOverhead: options.compactionOverhead ?? 0 },
+    new Rng(id),
+  );
+  host.addGroup(metadataGroupName, node, storage, group);
+  return { id, dir, transport, host, node, storage, group, store, restored, appliedIndexes };
+}
+
+export async function stopMetaBroker(b: MetaBroker): Promise<void> {
+  await b.host.close();
+  await b.transport.close();
+  await b.storage.close();
+}
+
+/** Ticks every broker's host (1 ms apart, so the hub delivers) until `check` holds. */
+export async function until(what: string, check: () => boolean, brokers: MetaBroker[], ticksMax = 2_000): Promise<void> {
+  for (let i = 0; i < ticksMax; i++) {
+    if (check()) return;
+    for (const b of brokers) b.host.tick();
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  assert.fail(`${what}: not reached within ${ticksMax} ticks`);
+}
+
+export function topic(name: string, topicId = '0'.repeat(32)): TopicRecord {
+  return { name, topicId, partitionCount: 1, replicationFactor: 3, configs: {}, assignments: [[1, 2, 3]], createdAtMs: 0 };
+}
