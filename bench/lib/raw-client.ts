@@ -256,9 +256,10 @@ export class RawClient {
 
   /**
    * Creates topics; TOPIC_ALREADY_EXISTS (36) counts as success when `ifNotExists`.
-   * Then waits (bounded) until Metadata shows a leader for every partition, as KafkaJS does.
+   * Then waits (bounded) until Metadata shows a leader for every partition, as KafkaJS does,
+   * unless `waitForLeaders` is false.
    */
-  async createTopics(topics: TopicSpec[], opts: { timeoutMs?: number; ifNotExists?: boolean } = {}): Promise<void> {
+  async createTopics(topics: TopicSpec[], opts: { timeoutMs?: number; ifNotExists?: boolean; waitForLeaders?: boolean } = {}): Promise<void> {
     const v = this.versionFor('CreateTopics');
     const timeoutMs = opts.timeoutMs ?? 10_000;
     const res = await this.request(requireApi('CreateTopics'), v, {
@@ -276,6 +277,7 @@ export class RawClient {
       if (t.errorCode === 0 || (opts.ifNotExists && t.errorCode === 36)) continue;
       throw new KafkaError(`CreateTopics ${t.name}: error ${t.errorCode} ${t.errorMessage ?? ''}`, t.errorCode);
     }
+    if (opts.waitForLeaders === false) return;
     await this.waitForLeaders(
       topics.map((t) => t.name),
       timeoutMs,

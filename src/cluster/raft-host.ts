@@ -126,6 +126,7 @@ export class RaftHost {
         leader: s.lead,
         commit: s.commit,
         applied: s.applied,
+        firstIndex: s.firstIndex,
         lastIndex: s.lastIndex,
         storageId: s.storageId,
         voters: s.config.voters.map((m) => m.id),

@@ -32,6 +32,8 @@ export interface GroupStatus {
   leader: number;
   commit: number;
   applied: number;
+  /** The first entry still in the log (entries before it were compacted behind a snapshot or deleted by retention). */
+  firstIndex: number;
   lastIndex: number;
   /** This replica's identity in the group: the node's storage id, or `<it>/<suffix>` after it lost its state. */
   storageId: string;
