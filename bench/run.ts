@@ -19,6 +19,7 @@ const BENCHES: Record<string, string> = {
   groups: 'KafkaJS consumer-group rebalance time and offset commit throughput',
   cluster: 'three-broker cluster, RF 3, acks=all: throughput, latency at a fixed rate, failover time (issue 4)',
   'offsets-failover': 'three brokers: group coordinator failover after 1,000,000 offset commits (issue 9)',
+  'metadata-churn': 'three brokers, 20,000 topics created and deleted: metadata log size, restart and wiped-broker catch-up (issue 9)',
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -35,6 +36,7 @@ function usage(): void {
   console.log('codecs options: [seconds-per-case]');
   console.log('cluster options: [--records N] [--partitions 1|6] [--rate R] [--failovers K] [--batch RECORDS] [--inflight N] [--rtt-ms MS]');
   console.log('offsets-failover options: [--commits N] [--partitions P] [--groups G] [--failovers K] [--connections C] [--pipeline D]');
+  console.log('metadata-churn options: [--topics N] [--batch B] [--inflight K] [--rf R] [--snapshot-entries S] [--compaction-overhead C]');
 }
 
 if (!name || name === '--help' || name === '-h') {

@@ -172,7 +172,7 @@ export class MetadataLogStorage implements Storage, HostStorage {
   /** A snapshot the state machine just took at `snap.index` (applied here): store it, then compact. */
   saveSnapshot(snap: Snapshot, compactTo: number): void {
     if (snap.index <= this.latest.index) return;
-    this.keep(snap);
+    this.keep(snap, snap.data);
     this.inner.compactTo(Math.min(compactTo, snap.index));
     this.logger.info({ index: snap.index, bytes: snap.data.length, firstIndex: this.firstIndex(), logBytes: this.logBytes }, 'metadata snapshot taken');
   }
@@ -180,7 +180,8 @@ export class MetadataLogStorage implements Storage, HostStorage {
   /** A leader's snapshot (this replica is behind its log start): store it, then restart the log after it. */
   applySnapshot(snap: Snapshot): void {
     invariant(snap.data.length > 0, `metadata snapshot ${snap.index} carries no state`);
-    this.keep(snap);
+    // The data is a view into the transport frame it arrived in: keep a copy, not the frame.
+    this.keep(snap, Uint8Array.from(snap.data));
     this.resetLogTo(snap);
   }
 
@@ -188,8 +189,8 @@ export class MetadataLogStorage implements Storage, HostStorage {
     await this.inner.close();
   }
 
-  private keep(snap: Snapshot): void {
-    const copy: Snapshot = { index: snap.index, term: snap.term, confState: cloneConfState(snap.confState), data: Uint8Array.from(snap.data) };
+  private keep(snap: Snapshot, data: Uint8Array): void {
+    const copy: Snapshot = { index: snap.index, term: snap.term, confState: cloneConfState(snap.confState), data };
     this.store.save(copy);
     this.latest = copy;
     if (copy.data.length > this.sendableBytesMax) {

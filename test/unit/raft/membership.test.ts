@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStorage } from '../../../src/raft/index.ts';
+import { ConfigHistory, Membership } from '../../../src/raft/membership.ts';
 import { TestCluster } from './harness.ts';
 
 function voters(c: TestCluster, id: number): number[] {
@@ -107,4 +108,36 @@ test('membership: changes that would break the group are refused', () => {
   assert.equal(c.node(1).proposeConfChange({ type: 'removeNode', nodeId: 1, storageId: '' }).ok, false);
   assert.equal(c.node(1).proposeConfChange({ type: 'addVoter', nodeId: 1, storageId: 's1' }).ok, false);
   assert.equal(c.node(1).proposeConfChange({ type: 'addLearner', nodeId: 1, storageId: 's1' }).ok, false);
+});
+
+test('issue 9: the configuration history is pruned to the applied index without snapshots, and still names the latest config entry', () => {
+  const history = new ConfigHistory(0, Membership.fromConfState({ voters: [{ id: 1, storageId: 's1' }], learners: [] }));
+  // Bounded: 200 changes, each folded once applied.
+  for (let i = 1; i <= 200; i++) {
+    history.push(i * 10, i % 2 === 1 ? { type: 'addLearner', nodeId: 2, storageId: `s2-${i}` } : { type: 'removeNode', nodeId: 2, storageId: `s2-${i - 1}` });
+    history.prune(i * 10 + 5);
+  }
+  assert.equal(history.lastIndex(), 2000, 'the latest config entry, not the prune point');
+  assert.deepEqual(history.at(2005).toConfState(), { voters: [{ id: 1, storageId: 's1' }], learners: [] });
+  history.push(2010, { type: 'addLearner', nodeId: 3, storageId: 's3' });
+  history.prune(2005);
+  assert.deepEqual(history.at(2009).toConfState().learners, [], 'an entry after the prune point is kept');
+  assert.deepEqual(history.at(2010).toConfState().learners, [{ id: 3, storageId: 's3' }]);
+  history.truncateFrom(2010);
+  assert.equal(history.lastIndex(), 2000);
+});
+
+test('issue 9: a group without snapshots (a partition group) keeps only the config entries after its applied index in memory', () => {
+  const c = new TestCluster([1, 2, 3], { snapshotEntries: 0 });
+  c.elect(1);
+  for (let i = 0; i < 20; i++) {
+    const cc = i % 2 === 0 ? { type: 'addLearner' as const, nodeId: 4, storageId: `s4-${i}` } : { type: 'removeNode' as const, nodeId: 4, storageId: `s4-${i - 1}` };
+    assert.ok(c.node(1).proposeConfChange(cc).ok, `change ${i}`);
+    c.tickAll(2);
+  }
+  for (const id of [1, 2, 3]) {
+    // White box: the core's ConfigHistory (src/raft/membership.ts) behind the node.
+    const history = (c.node(id) as unknown as { raft: { conf: { changes: unknown[] } } }).raft.conf.changes;
+    assert.ok(history.length <= 1, `node ${id} keeps ${history.length} config changes`);
+  }
 });
