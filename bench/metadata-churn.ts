@@ -1,7 +1,7 @@
 // Metadata churn benchmark (issue 9, "everything that grows is bounded"):
 //
 //   npm run bench -- metadata-churn [--topics N] [--batch B] [--inflight K] [--rf R]
-//                                   [--snapshot-entries S] [--compaction-overhead C]
+//                                   [--snapshot-entries S] [--compaction-overhead C] [--state-topics T]
 //
 // Starts three real brokers on 127.0.0.1 (test/helpers/cluster.ts) with
 // cluster.snapshot_entries S (default 1000) and compaction_overhead C (default: the product
@@ -16,7 +16,9 @@
 //     lists every topic;
 //  4. a wiped broker (SIGKILL, data dir deleted, start): time until it serves the same topics
 //     and its metadata group has applied the leader's commit, and whether it logged
-//     `metadata snapshot installed`.
+//     `metadata snapshot installed`;
+//  5. in this process: how long taking and installing a snapshot of a large state blocks the
+//     event loop (--state-topics topics of 3 partitions, default 20,000; 0 skips it).
 // It prints numbers with the load average; nothing asserts on speed.
 
 import { parseArgs } from 'node:util';
@@ -27,7 +29,9 @@ import { performance } from 'node:perf_hooks';
 import { startCluster, type TestCluster } from '../test/helpers/cluster.ts';
 import { KafkaError, RawClient } from './lib/raw-client.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
-import { metadataGroupName } from '../src/cluster/metadata-group.ts';
+import { decodeMetadataSnapshot, encodeMetadataSnapshot, metadataGroupName } from '../src/cluster/metadata-group.ts';
+import { MetadataState } from '../src/cluster/metadata-state.ts';
+import { randomUUID } from 'node:crypto';
 
 const { values: opts } = parseArgs({
   options: {
@@ -37,6 +41,7 @@ const { values: opts } = parseArgs({
     rf: { type: 'string', default: '1' },
     'snapshot-entries': { type: 'string', default: '1000' },
     'compaction-overhead': { type: 'string', default: '5000' },
+    'state-topics': { type: 'string', default: '20000' },
   },
   strict: true,
 });
@@ -53,9 +58,12 @@ for (const [k, v] of Object.entries({ topics, batch, inflight, rf, 'snapshot-ent
     process.exit(2);
   }
 }
-if (!Number.isInteger(compactionOverhead) || compactionOverhead < 0) {
-  console.error('--compaction-overhead must be a non-negative integer');
-  process.exit(2);
+const stateTopics = Number(opts['state-topics']);
+for (const [k, v] of Object.entries({ 'compaction-overhead': compactionOverhead, 'state-topics': stateTopics })) {
+  if (!Number.isInteger(v) || v < 0) {
+    console.error(`--${k} must be a non-negative integer`);
+    process.exit(2);
+  }
 }
 
 /** A client-side bound on one admin request. */
@@ -152,6 +160,28 @@ async function topicCount(cluster: TestCluster, nodeId: number): Promise<number>
 
 async function metadataStatus(cluster: TestCluster, nodeId: number) {
   return (await cluster.status(nodeId)).groups.find((g) => g.group === metadataGroupName);
+}
+
+/** Part 5: the synchronous work of taking (leader) and installing (follower) one snapshot. */
+function measureSnapshotCost(): void {
+  const state = new MetadataState({ clusterId: 'bench', brokers: [], topics: [] });
+  for (const nodeId of [1, 2, 3]) state.apply({ type: 'registerBroker', broker: { nodeId, host: '127.0.0.1', port: 9091 + nodeId, rack: null, storageId: randomUUID() } });
+  for (let i = 0; i < stateTopics; i++) {
+    const topicId = randomUUID().replace(/-/g, '');
+    state.apply({ type: 'createTopic', topic: { name: `topic-${i}`, topicId, partitionCount: 3, replicationFactor: 3, configs: {}, assignments: [[1, 2, 3], [2, 3, 1], [3, 1, 2]], createdAtMs: Date.now() } });
+  }
+  for (let round = 1; round <= 3; round++) {
+    let t = performance.now();
+    const data = encodeMetadataSnapshot(state);
+    const encodeMs = performance.now() - t;
+    t = performance.now();
+    new MetadataState({ clusterId: '', brokers: [], topics: [] }).restore(decodeMetadataSnapshot(data), false);
+    const restoreMs = performance.now() - t;
+    console.log(
+      `snapshot of ${fmt(stateTopics)} topics x 3 partitions: ${(data.length / 1024 / 1024).toFixed(1)} MiB; ` +
+        `taking it (encode) ${encodeMs.toFixed(0)} ms, installing it (decode + restore) ${restoreMs.toFixed(0)} ms (round ${round}, load ${load()})`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -255,6 +285,7 @@ async function main(): Promise<void> {
   } finally {
     await cluster.stop();
   }
+  if (stateTopics > 0) measureSnapshotCost();
   console.log(`load average after: ${load()}`);
 }
 

@@ -36,7 +36,7 @@ function usage(): void {
   console.log('codecs options: [seconds-per-case]');
   console.log('cluster options: [--records N] [--partitions 1|6] [--rate R] [--failovers K] [--batch RECORDS] [--inflight N] [--rtt-ms MS]');
   console.log('offsets-failover options: [--commits N] [--partitions P] [--groups G] [--failovers K] [--connections C] [--pipeline D]');
-  console.log('metadata-churn options: [--topics N] [--batch B] [--inflight K] [--rf R] [--snapshot-entries S] [--compaction-overhead C]');
+  console.log('metadata-churn options: [--topics N] [--batch B] [--inflight K] [--rf R] [--snapshot-entries S] [--compaction-overhead C] [--state-topics T]');
 }
 
 if (!name || name === '--help' || name === '-h') {

@@ -228,6 +228,9 @@ export class ClusterNode {
       },
       new Rng(Math.floor(Math.random() * 0x1_0000_0000)),
     );
+    // The state may have grown while it was replayed (no listener saw it): peers from it now;
+    // replicas follow it in run() (replicas.start).
+    this.transport.setPeers(this.peerAddresses());
     this.host.addGroup(metadataGroupName, node, this.metadataStorage, this.metadata);
     // The lowest founding voter campaigns at once, so a new cluster has a controller within a
     // round trip instead of an election timeout.

@@ -67,8 +67,8 @@ function decodeMetadataEntry(data: Uint8Array): Envelope {
 }
 
 /** A snapshot's data: the state as JSON (MetadataState.snapshot()). */
-export function encodeMetadataSnapshot(snapshot: MetadataSnapshot): Uint8Array {
-  return Buffer.from(JSON.stringify(snapshot), 'utf8');
+export function encodeMetadataSnapshot(state: MetadataState): Uint8Array {
+  return Buffer.from(state.snapshotJson(), 'utf8');
 }
 
 export function decodeMetadataSnapshot(data: Uint8Array): MetadataSnapshot {
@@ -97,6 +97,8 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   private sequence = 0;
   private readonly proposalNonce = randomBytes(8).toString('hex');
   private appliedIndex: number;
+  /** startNode() is applying the log after the snapshot: listeners are not told. */
+  private replaying = false;
   private leader = 0;
   private readonly proposalTimeoutMs: number;
   private readonly kick: () => void;
@@ -116,7 +118,9 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     this.proposalTimeoutMs = options.proposalTimeoutMs;
     this.kick = options.kick;
     const { snapshot } = options;
-    this.state = new MetadataState(snapshot.index > 0 ? decodeMetadataSnapshot(snapshot.data) : { clusterId: options.clusterId, brokers: [], topics: [] });
+    // A snapshot names its own cluster; restoring into an unnamed state adopts it.
+    this.state = new MetadataState({ clusterId: snapshot.index > 0 ? '' : options.clusterId, brokers: [], topics: [] });
+    if (snapshot.index > 0) this.state.restore(decodeMetadataSnapshot(snapshot.data), false);
     this.appliedIndex = snapshot.index;
   }
 
@@ -124,16 +128,26 @@ export class MetadataGroup implements GroupStateMachine, Controller {
    * Creates the group's Raft node over `storage` (whose snapshot this group was built from).
    * First the committed entries after the snapshot are applied (a restart), read in slices of
    * at most METADATA_REPLAY_BYTES_MAX; then the node starts with `applied` at the commit index,
-   * so the core does not hand the same entries out again.
+   * so the core does not hand the same entries out again. The replayed commands are not handed
+   * to onApplied listeners: the broker acted on them before it stopped, and like the snapshot
+   * they are the state it starts from, which its parts read once (ClusterNode: replicas.start).
+   * Acting on them again would create and delete the logs of every topic that came and went
+   * since the snapshot, and would delete the log of a topic deleted and created again since
+   * then, which by now holds the new topic's data.
    */
   startNode(storage: Storage & { getHardState(): HardState }, config: Omit<Partial<RaftConfig>, 'applied'> & { id: number }, rng: Rng): RaftNode {
     invariant(this.node === null, 'the metadata group has a Raft node already');
     const commit = storage.getHardState().commit;
-    // Each slice holds at least one entry, so this ends within commit - appliedIndex rounds.
-    while (this.appliedIndex < commit) {
-      const slice = storage.entries(this.appliedIndex + 1, commit + 1, METADATA_REPLAY_BYTES_MAX);
-      invariant(slice.length > 0 && slice[0].index === this.appliedIndex + 1, `metadata entry ${this.appliedIndex + 1} is readable`);
-      for (const entry of slice) this.apply(entry);
+    this.replaying = true;
+    try {
+      // Each slice holds at least one entry, so this ends within commit - appliedIndex rounds.
+      while (this.appliedIndex < commit) {
+        const slice = storage.entries(this.appliedIndex + 1, commit + 1, METADATA_REPLAY_BYTES_MAX);
+        invariant(slice.length > 0 && slice[0].index === this.appliedIndex + 1, `metadata entry ${this.appliedIndex + 1} is readable`);
+        for (const entry of slice) this.apply(entry);
+      }
+    } finally {
+      this.replaying = false;
     }
     this.node = new RaftNode({ ...config, applied: this.appliedIndex }, storage, rng);
     return this.node;
@@ -191,7 +205,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     if (entry.type !== 'normal' || entry.data.length === 0) return;
     const envelope = decodeMetadataEntry(entry.data);
     const result = this.state.apply(envelope.command);
-    if (result.ok) {
+    if (result.ok && !this.replaying) {
       // Every broker applies every command; the controller's line is the one operators read.
       if (this.isController) logMetadataCommand(this.logger, envelope.command);
       for (const listener of this.listeners) listener(envelope.command, this.state);
@@ -207,14 +221,14 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   /** The state at `index`, which the host just applied (the core's snapshot request). */
   snapshot(index: number): Uint8Array {
     invariant(index === this.appliedIndex, `metadata snapshot requested at ${index}, but the state is at ${this.appliedIndex}`);
-    return encodeMetadataSnapshot(this.state.snapshot());
+    return encodeMetadataSnapshot(this.state);
   }
 
   /** Replaces the whole state with a leader's snapshot (this broker was behind its log start). */
   restore(snapshot: Snapshot): void {
     invariant(snapshot.index > this.appliedIndex, `metadata snapshot ${snapshot.index} is not ahead of applied ${this.appliedIndex}`);
     const before = this.appliedIndex;
-    this.state.restore(decodeMetadataSnapshot(snapshot.data));
+    this.state.restore(decodeMetadataSnapshot(snapshot.data), false);
     this.appliedIndex = snapshot.index;
     // Which of the pending proposals the snapshot covers, and how each ended, is unknown: the
     // callers retry, as after a leader change.

@@ -54,6 +54,8 @@ export interface MetaBroker {
   restored: MetadataState[];
   /** Indexes of the entries applied (in order), to see what a restart replayed. */
   appliedIndexes: number[];
+  /** Commands handed to onApplied listeners (registered before the node started). */
+  commandsHeard: number;
 }
 
 export function startMetaBroker(hub: MemoryHub, root: string, id: number, store: MemorySnapshotStore, options: MetaBrokerOptions): MetaBroker {
@@ -77,13 +79,15 @@ export function startMetaBroker(hub: MemoryHub, root: string, id: number, store:
   };
   const restored: MetadataState[] = [];
   group.onRestored((state) => restored.push(state));
+  const broker = { commandsHeard: 0 };
+  group.onApplied(() => broker.commandsHeard++);
   const node = group.startNode(
     storage,
     { id, electionTicks: 10, heartbeatTicks: 1, snapshotEntries: options.snapshotEntries ?? 0, compactionOverhead: options.compactionOverhead ?? 0 },
     new Rng(id),
   );
   host.addGroup(metadataGroupName, node, storage, group);
-  return { id, dir, transport, host, node, storage, group, store, restored, appliedIndexes };
+  return Object.assign(broker, { id, dir, transport, host, node, storage, group, store, restored, appliedIndexes });
 }
 
 export async function stopMetaBroker(b: MetaBroker): Promise<void> {
