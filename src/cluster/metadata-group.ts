@@ -136,7 +136,6 @@ export class MetadataGroup implements GroupStateMachine, Controller {
    * then, which by now holds the new topic's data.
    */
   startNode(storage: Storage & { getHardState(): HardState }, config: Omit<Partial<RaftConfig>, 'applied'> & { id: number }, rng: Rng): RaftNode {
-    invariant(this.node === null, 'the metadata group has a Raft node already');
     const commit = storage.getHardState().commit;
     this.replaying = true;
     try {
@@ -149,8 +148,15 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     } finally {
       this.replaying = false;
     }
-    this.node = new RaftNode({ ...config, applied: this.appliedIndex }, storage, rng);
-    return this.node;
+    const node = new RaftNode({ ...config, applied: this.appliedIndex }, storage, rng);
+    this.attach(node);
+    return node;
+  }
+
+  /** Binds the Raft node proposals go through (startNode does; a test may bind its own). */
+  attach(node: RaftNode): void {
+    invariant(this.node === null, 'the metadata group has a Raft node already');
+    this.node = node;
   }
 
   get appliedThrough(): number {

@@ -7,11 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
-import { RawClient } from '../../bench/lib/raw-client.ts';
+import { KafkaError, RawClient } from '../../bench/lib/raw-client.ts';
+import { ErrorCode } from '../../src/protocol/errors.ts';
 import { metadataGroupName } from '../../src/cluster/metadata-group.ts';
 
 const SNAPSHOT_ENTRIES = 50;
 const COMPACTION_OVERHEAD = 10;
+/** CreateTopics attempts, 100 ms apart, while an election runs (a few election timeouts). */
+const CONTROLLER_WAIT_ATTEMPTS = 100;
 
 /** What a broker's Metadata answer says about the topics: name, id and partition count, sorted. */
 async function topicsSeenBy(cluster: TestCluster, nodeId: number): Promise<string[]> {
@@ -31,9 +34,19 @@ async function churn(cluster: TestCluster, nodeId: number, prefix: string, creat
   const client = await RawClient.connect({ port: cluster.member(nodeId).broker.port });
   try {
     const names = Array.from({ length: created }, (_, i) => `${prefix}-${i}`);
-    // Bounded: created / 20 requests of 20 topics each.
+    // Bounded: created / 20 requests of 20 topics each, each retried while no controller is
+    // elected (a killed broker may have been the controller), as Kafka clients do.
     for (let k = 0; k < names.length; k += 20) {
-      await client.createTopics(names.slice(k, k + 20).map((name) => ({ name, numPartitions: 1, replicationFactor: 1 })), { waitForLeaders: false, timeoutMs: 20_000 });
+      const specs = names.slice(k, k + 20).map((name) => ({ name, numPartitions: 1, replicationFactor: 1 }));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.createTopics(specs, { waitForLeaders: false, ifNotExists: attempt > 1, timeoutMs: 20_000 });
+          break;
+        } catch (err) {
+          if (!(err instanceof KafkaError) || err.errorCode !== ErrorCode.NOT_CONTROLLER || attempt >= CONTROLLER_WAIT_ATTEMPTS) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
     }
     for (let k = 0; k < deleted; k += 20) {
       const results = await client.deleteTopics(names.slice(k, Math.min(k + 20, deleted)), 20_000);

@@ -1,7 +1,6 @@
 // Metadata-group brokers for unit tests: a MetadataGroup on file storage (MetadataLogStorage),
 // driven by a RaftHost over the in-memory transport, wired as ClusterNode wires it.
 
-import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Rng, type RaftNode } from '../../../src/raft/index.ts';
@@ -97,14 +96,7 @@ export async function stopMetaBroker(b: MetaBroker): Promise<void> {
 }
 
 /** Ticks every broker's host (1 ms apart, so the hub delivers) until `check` holds. */
-export async function until(what: string, check: () => boolean, brokers: MetaBroker[], ticksMax = 2_000): Promise<void> {
-  for (let i = 0; i < ticksMax; i++) {
-    if (check()) return;
-    for (const b of brokers) b.host.tick();
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  assert.fail(`${what}: not reached within ${ticksMax} ticks`);
-}
+export { tickUntil as until } from '../../helpers/raft-ticks.ts';
 
 export function topic(name: string, topicId = '0'.repeat(32)): TopicRecord {
   return { name, topicId, partitionCount: 1, replicationFactor: 3, configs: {}, assignments: [[1, 2, 3]], createdAtMs: 0 };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { RaftNode } from '../../../src/raft/index.ts';
 import type { Entry } from '../../../src/raft/types.ts';
-import { MetadataGroup, type MetadataCheckpoint } from '../../../src/cluster/metadata-group.ts';
+import { MetadataGroup } from '../../../src/cluster/metadata-group.ts';
 import type { ApplyResult } from '../../../src/cluster/metadata-state.ts';
 
 const silent = pino({ level: 'silent' });
@@ -23,29 +23,29 @@ function forwardingNode(forwarded: Uint8Array[]): RaftNode {
   return node as unknown as RaftNode;
 }
 
-function startGroup(saved: { checkpoint?: MetadataCheckpoint }, forwarded: Uint8Array[]): MetadataGroup {
+/** A broker's metadata group (started empty: no snapshot, nothing committed yet). */
+function startGroup(forwarded: Uint8Array[]): MetadataGroup {
   const group = new MetadataGroup({
     nodeId: 2,
     clusterId: 'test-cluster',
-    persistence: { load: () => saved.checkpoint, save: (c) => (saved.checkpoint = structuredClone(c)) },
+    snapshot: { index: 0, term: 0, confState: { voters: [], learners: [] }, data: new Uint8Array(0) },
     logger: silent,
     proposalTimeoutMs: 60_000,
     kick: () => {},
   });
-  group.attach(forwardingNode(forwarded), () => []);
+  group.attach(forwardingNode(forwarded));
   return group;
 }
 
 test('a proposal forwarded before a restart that commits after it does not answer a proposal of the restarted broker (issue 9 item 7)', async () => {
-  const saved: { checkpoint?: MetadataCheckpoint } = {};
   const forwarded: Uint8Array[] = [];
-  const before = startGroup(saved, forwarded);
+  const before = startGroup(forwarded);
   // Forwarded to the controller; the broker is killed before the entry commits.
   const lost = before.propose({ type: 'deleteTopic', name: 'no-such-topic' });
   lost.catch(() => {});
   const oldEntry = forwarded[0]!;
 
-  const after = startGroup(saved, forwarded);
+  const after = startGroup(forwarded);
   const mine = after.propose({ type: 'createTopic', topic: { name: 'orders', topicId: '0'.repeat(32), partitionCount: 1, replicationFactor: 1, configs: {}, assignments: [[2]], createdAtMs: 0 } });
   let answer: ApplyResult | undefined;
   void mine.then((r) => (answer = r));
