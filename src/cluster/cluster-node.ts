@@ -113,6 +113,8 @@ export class ClusterNode {
       proposalTimeoutMs: METADATA_PROPOSAL_TIMEOUT_MS,
       kick: () => this.host.kick(),
     });
+    // Its Raft state lost, the group's state is older than what this broker acted on: see run().
+    if (this.metadataStorage.lostReason !== null) this.metadata.holdListeners(true);
     this.replicas = new ClusterReplicaManager(
       {
         nodeId: this.nodeId,
@@ -183,10 +185,25 @@ export class ClusterNode {
     });
     this.decide(this.decider.decision);
     await this.groupStarted;
+    // A broker that lost its metadata Raft state starts from an older state (its last snapshot,
+    // or none) than the one its partition logs were made under: opening replicas from it would
+    // remove logs of topics created since, and acting on the commands it replays from the
+    // leader would delete and re-found the logs of topics deleted and created again. So it
+    // first catches up, past a registration of its own, and only then reads the state once.
+    const behind = this.metadataStorage.lostReason !== null;
+    if (behind) {
+      this.logger.warn({ group: metadataGroupName }, 'metadata state is older than this broker\'s partition logs: opening them once the metadata caught up');
+      this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
+      await this.registerSelf(kafkaEndpoint, true);
+      this.metadata.holdListeners(false);
+      this.transport.setPeers(this.peerAddresses());
+    }
     await this.replicas.start(this.metadata.state);
     this.every(LEADER_REBALANCE_INTERVAL_MS, () => this.replicas.rebalanceLeadership(this.metadata.state));
-    this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
-    await this.registerSelf(kafkaEndpoint);
+    if (!behind) {
+      this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
+      await this.registerSelf(kafkaEndpoint, false);
+    }
   }
 
   /** Acts on the bootstrap decision: start the metadata group, keep waiting, or give up. */
@@ -240,7 +257,11 @@ export class ClusterNode {
   }
 
   /** Names the cluster (first controller only) and registers this broker's endpoints, retrying until done. */
-  private async registerSelf(endpoint: { host: string; port: number }): Promise<void> {
+  /**
+   * Registers this broker. With `barrier`, a registration is proposed and applied here even when
+   * the state already shows it: once it applied, the state holds everything committed before.
+   */
+  private async registerSelf(endpoint: { host: string; port: number }, barrier: boolean): Promise<void> {
     const wanted: BrokerRecord = {
       nodeId: this.nodeId,
       host: endpoint.host,
@@ -250,16 +271,17 @@ export class ClusterNode {
       raftAddress: this.options.config.cluster.raft_address,
     };
     let waitedLogged = false;
+    let appliedHere = !barrier;
     // Bounded by the bootstrap timeout: a cluster that never gets a quorum must not hang silently.
     const deadline = performance.now() + this.options.config.cluster.bootstrap_timeout_ms;
     while (!this.stopped) {
       const state = this.metadata.state;
       const registered = state.broker(this.nodeId);
-      if (state.clusterId !== '' && registered && sameBroker(registered, wanted)) return;
+      if (appliedHere && state.clusterId !== '' && registered && sameBroker(registered, wanted)) return;
       if (performance.now() > deadline) throw new Error('the metadata group did not accept this broker within cluster.bootstrap_timeout_ms (no quorum?)');
       try {
         if (state.clusterId === '') await this.metadata.propose({ type: 'initCluster', clusterId: newClusterId() });
-        else await this.metadata.propose({ type: 'registerBroker', broker: wanted });
+        else appliedHere = (await this.metadata.propose({ type: 'registerBroker', broker: wanted })).ok || appliedHere;
       } catch (err) {
         if (!waitedLogged) this.logger.info({ reason: (err as Error).message }, 'waiting for the metadata group to register this broker');
         waitedLogged = true;

@@ -97,8 +97,8 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   private sequence = 0;
   private readonly proposalNonce = randomBytes(8).toString('hex');
   private appliedIndex: number;
-  /** startNode() is applying the log after the snapshot: listeners are not told. */
-  private replaying = false;
+  /** Listeners are not told (startNode() replaying the log after the snapshot, or holdListeners). */
+  private listenersHeld = false;
   private leader = 0;
   private readonly proposalTimeoutMs: number;
   private readonly kick: () => void;
@@ -137,7 +137,8 @@ export class MetadataGroup implements GroupStateMachine, Controller {
    */
   startNode(storage: Storage & { getHardState(): HardState }, config: Omit<Partial<RaftConfig>, 'applied'> & { id: number }, rng: Rng): RaftNode {
     const commit = storage.getHardState().commit;
-    this.replaying = true;
+    const held = this.listenersHeld;
+    this.listenersHeld = true;
     try {
       // Each slice holds at least one entry, so this ends within commit - appliedIndex rounds.
       while (this.appliedIndex < commit) {
@@ -146,7 +147,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
         for (const entry of slice) this.apply(entry);
       }
     } finally {
-      this.replaying = false;
+      this.listenersHeld = held;
     }
     const node = new RaftNode({ ...config, applied: this.appliedIndex }, storage, rng);
     this.attach(node);
@@ -181,6 +182,15 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   }
 
   /**
+   * While held, applied commands and installed snapshots change the state but are not handed to
+   * listeners: a broker whose metadata state is older than what it acted on (its metadata Raft
+   * state was lost) catches up first and lets its parts read the state once afterwards.
+   */
+  holdListeners(held: boolean): void {
+    this.listenersHeld = held;
+  }
+
+  /**
    * Proposes a command and resolves with its result once applied here. A follower forwards the
    * proposal to the controller (Raft 'prop', as etcd's MsgProp) and recognises the entry by its
    * envelope id when it applies, so every broker can change the metadata. Without a known
@@ -211,7 +221,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     if (entry.type !== 'normal' || entry.data.length === 0) return;
     const envelope = decodeMetadataEntry(entry.data);
     const result = this.state.apply(envelope.command);
-    if (result.ok && !this.replaying) {
+    if (result.ok && !this.listenersHeld) {
       // Every broker applies every command; the controller's line is the one operators read.
       if (this.isController) logMetadataCommand(this.logger, envelope.command);
       for (const listener of this.listeners) listener(envelope.command, this.state);
@@ -243,7 +253,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
       { group: metadataGroupName, index: snapshot.index, from: before, topics: this.state.allTopics().length, brokers: this.state.allBrokers().length },
       'metadata snapshot installed',
     );
-    for (const listener of this.restoredListeners) listener(this.state);
+    if (!this.listenersHeld) for (const listener of this.restoredListeners) listener(this.state);
   }
 
   onLeaderChange(leader: number): void {

@@ -59,6 +59,8 @@ export class MetadataLogStorage implements Storage, HostStorage {
   /** A snapshot larger than this cannot reach a follower (one transport frame); warned about. */
   private readonly sendableBytesMax: number;
   private latest: Snapshot;
+  /** The highest commit index known durable in raft.state (what a restart replays to). */
+  private durableCommit: number;
 
   constructor(inner: RaftLogStorage, store: MetadataSnapshotStore, options: { logger: Logger; sendableBytesMax: number }) {
     this.inner = inner;
@@ -67,6 +69,7 @@ export class MetadataLogStorage implements Storage, HostStorage {
     this.sendableBytesMax = options.sendableBytesMax;
     this.latest = store.load() ?? NO_SNAPSHOT;
     this.repairAfterInstall();
+    this.durableCommit = inner.getHardState().commit;
   }
 
   static open(
@@ -165,8 +168,25 @@ export class MetadataLogStorage implements Storage, HostStorage {
     this.inner.setHardState(hs);
   }
 
-  sync(): Promise<void> {
-    return this.inner.sync();
+  async sync(): Promise<void> {
+    const stored = this.inner.storedCommitIndex;
+    await this.inner.sync();
+    this.durableCommit = Math.max(this.durableCommit, stored);
+  }
+
+  /**
+   * The state machine acts on an applied command at once (a replica manager creates or deletes a
+   * partition's log), so a restart must replay at least that far: the commit index covering
+   * `index` is made durable first. A commit-only hard state is otherwise not fsynced, and one
+   * written in the round that appended its entries stops below them (RaftLogStorage, "the
+   * stored commit index is a sync point"); both cases cost one more fsync of raft.state.
+   */
+  async beforeApply(index: number): Promise<void> {
+    if (this.durableCommit >= index) return;
+    // The entries are synced by now, so the commit can be recorded in full.
+    this.inner.setHardState(this.inner.getHardState());
+    await this.sync();
+    invariant(this.durableCommit >= index, `metadata commit ${this.durableCommit} durable, below applied entry ${index}`);
   }
 
   /** A snapshot the state machine just took at `snap.index` (applied here): store it, then compact. */
@@ -183,6 +203,8 @@ export class MetadataLogStorage implements Storage, HostStorage {
     // The data is a view into the transport frame it arrived in: keep a copy, not the frame.
     this.keep(snap, Uint8Array.from(snap.data));
     this.resetLogTo(snap);
+    // The install recorded commit = snap.index with a synchronous fsync.
+    this.durableCommit = Math.max(this.durableCommit, snap.index);
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,12 @@ export interface HostStorage {
    * machine, retention compacts it) ignore snapshot requests.
    */
   saveSnapshot?(snapshot: Snapshot, compactTo: number): void;
+  /**
+   * Called before committed entries up to `index` are applied: a storage whose state machine
+   * acts on entries in ways a restart must not undo (the metadata group) makes a commit index
+   * covering them durable first. Partition groups need not: their log is their state.
+   */
+  beforeApply?(index: number): Promise<void>;
 }
 
 export interface GroupStateMachine {
@@ -257,6 +263,11 @@ export class RaftHost {
       for (const msg of rd.messages) if (!(early && (msg.type === 'app' || msg.type === 'hb'))) this.send(g, msg);
     }
     this.transport.flush();
+    await Promise.all(
+      work
+        .filter(({ g, rd }) => g.storage.beforeApply && rd.committedEntries.length > 0)
+        .map(({ g, rd }) => g.storage.beforeApply!(rd.committedEntries[rd.committedEntries.length - 1].index)),
+    );
     // 4. Notice leader changes, then apply and snapshot when asked; 5. advance. A deposed leader
     // must learn that it lost leadership before it applies the new leader's entries: otherwise a
     // waiter on its own entry at index i could be answered by the other entry that now commits

@@ -212,6 +212,11 @@ export class RaftLogStorage implements Storage {
     }
   }
 
+  /** The commit index in the last state written (durable once a sync() that started after it ends). */
+  get storedCommitIndex(): number {
+    return this.storedCommit;
+  }
+
   /** A file-backed storage over the partition directory `dir`. */
   static open(dir: string, config: LogConfig, options: RaftLogStorageOptions): RaftLogStorage {
     const log = PartitionLog.open(dir, config, options.logger, { syncedRaftIndex: storedCommitIndex(dir) });

@@ -29,7 +29,8 @@ test('commands proposed on the controller apply on every broker; a follower forw
     const forwarded = follower.group.propose({ type: 'createTopic', topic: topic('x') });
     await until('the forwarded command applied on the follower', () => follower.group.state.topic('x') !== undefined, brokers);
     assert.deepEqual(await forwarded, { ok: true });
-    assert.ok(controller.group.state.topic('x'));
+    // Brokers apply in their own time (each makes the commit durable first).
+    await until('the command applied on the controller', () => controller.group.state.topic('x') !== undefined, brokers);
 
     const created = controller.group.propose({ type: 'createTopic', topic: topic('orders') });
     await until('applied on the controller', () => controller.group.state.topic('orders') !== undefined, brokers);

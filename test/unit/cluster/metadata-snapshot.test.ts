@@ -10,10 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryHub } from '../../../src/transport/memory.ts';
 import { MetadataLogStorage } from '../../../src/cluster/metadata-log-storage.ts';
-import { MetadataGroup, NotControllerError, encodeMetadataSnapshot } from '../../../src/cluster/metadata-group.ts';
+import { MetadataGroup, NotControllerError, encodeMetadataSnapshot, metadataGroupName } from '../../../src/cluster/metadata-group.ts';
 import { MetadataState, type MetadataCommand, type MetadataErrorKind } from '../../../src/cluster/metadata-state.ts';
 import { logConfig } from '../../../src/storage/log-config.ts';
-import { FileRaftStateStore } from '../../../src/partition/raft-state-store.ts';
+import { FileRaftStateStore, MemoryRaftStateStore } from '../../../src/partition/raft-state-store.ts';
+import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
+import { MemoryLog } from '../../../src/storage/memory-log.ts';
+import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { Rng } from '../../../src/raft/index.ts';
 import { MemorySnapshotStore, silent, startMetaBroker, stopMetaBroker, topic, until, type MetaBroker } from './metadata-harness.ts';
 
 /** A storage id as brokers make them (a UUID), so the history grows as fast as in production. */
@@ -271,5 +275,43 @@ test('Raft §7: a follower behind the log start receives the snapshot (InstallSn
     await until('the later command applied', () => back.group.state.topic('after') !== undefined, brokers);
   } finally {
     await stopAll(brokers, dir);
+  }
+});
+
+test('issue 9: a metadata command is acted on only once a durable commit index covers it, so a restart after a power loss replays at least as far', async () => {
+  const log = new MemoryLog();
+  const stateStore = new MemoryRaftStateStore();
+  const snapshots = new MemorySnapshotStore();
+  const open = () => new MetadataLogStorage(new RaftLogStorage(log, stateStore, { storageId: 'disk-1', historyBase: 'commit' }), snapshots, { logger: silent, sendableBytesMax: 1 << 20 });
+  const storage = open();
+  storage.bootstrap({ voters: [{ id: 1, storageId: 'disk-1' }], learners: [] });
+  const transport = new MemoryHub().connect(1, [], 'disk-1');
+  const host = new RaftHost({ nodeId: 1, transport, logger: silent, tickMs: 5 });
+  const group = new MetadataGroup({ nodeId: 1, clusterId: 'c', snapshot: storage.snapshot(), logger: silent, proposalTimeoutMs: 10_000, kick: () => host.kick() });
+  // What a listener (the replica manager creating a partition's log) sees when it acts.
+  const acted: Array<{ applied: number; durableCommit: number }> = [];
+  group.onApplied(() => acted.push({ applied: group.appliedThrough, durableCommit: stateStore.load()!.hardState.commit }));
+  const node = group.startNode(storage, { id: 1, electionTicks: 10, heartbeatTicks: 1 }, new Rng(1));
+  host.addGroup(metadataGroupName, node, storage, group);
+  const b = { host };
+  try {
+    node.campaign();
+    await until('controller', () => group.isController, [b]);
+    for (const name of names('durable', 5)) {
+      const done = group.propose({ type: 'createTopic', topic: topic(name) });
+      await until(`${name} applied`, () => group.state.topic(name) !== undefined, [b]);
+      assert.deepEqual(await done, { ok: true });
+    }
+    for (const a of acted) assert.ok(a.durableCommit >= a.applied, `acted on entry ${a.applied} while the durable commit index was ${a.durableCommit}`);
+    await host.close();
+    // Power loss: what raft.state did not fsync is gone; the log was synced before the commit.
+    stateStore.crash();
+    const again = open();
+    const restarted = new MetadataGroup({ nodeId: 1, clusterId: 'c', snapshot: again.snapshot(), logger: silent, proposalTimeoutMs: 10_000, kick: () => undefined });
+    restarted.startNode(again, { id: 1, electionTicks: 10, heartbeatTicks: 1 }, new Rng(2));
+    assert.deepEqual(restarted.state.allTopics().map((t) => t.name), names('durable', 5));
+  } finally {
+    await host.close();
+    await transport.close();
   }
 });
