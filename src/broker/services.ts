@@ -19,6 +19,8 @@ export interface BrokerLimits {
   fetchWaitMsMax: number;
   fetchBytesMax: number;
   topicPartitionsMax: number;
+  /** How long an idempotent Produce waits for its partition's producer state to load (also capped by the request's timeout). */
+  producerStateWaitMsMax: number;
 }
 
 export interface BrokerServices {

@@ -3,6 +3,7 @@
 
 import type { Logger } from 'pino';
 import { resolve } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { RunnelConfig } from '../config/index.ts';
 import { NodeStore } from '../cluster/node-store.ts';
 import { MetadataState } from '../cluster/metadata-state.ts';
@@ -27,6 +28,7 @@ import { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
 
+
 export interface BrokerNode {
   nodeId: number;
   clusterId: string;
@@ -42,6 +44,10 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     // The config layer refuses this with a message for the operator; this guards other callers.
     throw new Error('cluster mode without a cluster secret: resolve it with resolveClusterAuth, or set cluster.insecure');
   }
+  const startedAt = performance.now();
+  // How long the event loop was blocked while the partitions load: logged once they have.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const dataDir = resolve(config.data_dir);
   const nodeId = config.cluster.node_id;
   const store = NodeStore.open(dataDir);
@@ -54,6 +60,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     maxMessageBytes: config.limits.max_batch_bytes,
   };
   const flush = { mode: config.flush.mode, intervalMs: config.flush.interval_ms };
+  const producers = { producersMax: config.limits.max_producers_per_partition, expirationMs: config.limits.producer_id_expiration_ms };
   let controller: Controller;
   let replicas: Replicas;
   let cluster: ClusterNode | null = null;
@@ -69,7 +76,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     logger,
   );
   if (config.cluster.enabled) {
-    cluster = ClusterNode.create({ config, store, storageId: identity.storageId, dataDir, topicDefaults, flush, logger });
+    cluster = ClusterNode.create({ config, store, storageId: identity.storageId, dataDir, topicDefaults, flush, producers, logger });
     controller = cluster.metadata;
     replicas = cluster.replicas;
     cluster.replicas.onOpen((replica) => {
@@ -77,7 +84,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     });
   } else {
     const state = new MetadataState(store.loadMetadata() ?? { clusterId: identity.clusterId, brokers: [], topics: [] });
-    const local = new ReplicaManager({ nodeId, dataDir, topicDefaults, flush, indexIntervalBytes: 4096 }, logger);
+    const local = new ReplicaManager({ nodeId, dataDir, topicDefaults, flush, indexIntervalBytes: 4096, producers }, logger);
     local.onOpen((partition) => {
       if (partition.topic === OFFSETS_TOPIC) offsetsFollowers.follow(partition.index, partition);
     });
@@ -133,6 +140,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       fetchWaitMsMax: config.limits.fetch_max_wait_ms,
       fetchBytesMax: config.limits.fetch_max_bytes,
       topicPartitionsMax: config.max_topic_partitions,
+      producerStateWaitMsMax: config.limits.producer_state_wait_ms,
     },
     controller,
     replicas,
@@ -218,6 +226,13 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     { host: listening.host, port: listening.port, advertised: `${config.server.advertised_host}:${listening.port}`, nodeId, clusterId: controller.state.clusterId, dataDir, mode: cluster ? 'cluster' : 'single' },
     'listening',
   );
+  void replicas.producerStatesLoaded().then(() => {
+    loopDelay.disable();
+    logger.info(
+      { ms: Math.round(performance.now() - startedAt), eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e6) },
+      'partitions loaded',
+    );
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -231,6 +246,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
         clearInterval(retentionTimer);
         clearInterval(offsetsExpiryTimer);
         clearInterval(offsetsSnapshotTimer);
+        loopDelay.disable();
         await http?.close();
         await server.close();
         groups.close();

@@ -22,6 +22,7 @@ import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import type { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { describeRaftGroup } from '../partition/group-names.ts';
 import { belongsToNode, type ReplicaRegistry } from '../partition/replica-identity.ts';
+import type { ProducerLimits } from '../partition/partition-producers.ts';
 import type { FlushMode } from '../partition/partition.ts';
 import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
@@ -50,6 +51,8 @@ export interface ClusterNodeOptions {
   dataDir: string;
   topicDefaults: TopicConfigDefaults;
   flush: { mode: FlushMode; intervalMs: number };
+  /** Bounds on each partition's idempotent-producer state (config limits). */
+  producers?: ProducerLimits;
   logger: Logger;
 }
 
@@ -123,6 +126,7 @@ export class ClusterNode {
         topicDefaults: options.topicDefaults,
         flush: options.flush,
         indexIntervalBytes: 4096,
+        producers: options.producers,
         host: this.host,
         raft: { electionTicks: cluster.election_rtt, heartbeatTicks: cluster.heartbeat_rtt, checkQuorum: cluster.check_quorum },
         random: Math.random,

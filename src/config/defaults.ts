@@ -53,6 +53,9 @@ export function baseDefaults(): BaseDefaults {
       connections_max_idle_ms: 600_000, // Kafka's connections.max.idle.ms.
       raft_max_inflight_msgs: 256, // etcd's usual MaxInflightMsgs.
       raft_max_msg_bytes: 1 * MIB, // etcd's usual MaxSizePerMsg.
+      max_producers_per_partition: 10_000,
+      producer_id_expiration_ms: 86_400_000, // Kafka's producer.id.expiration.ms.
+      producer_state_wait_ms: 5_000,
     },
     cluster: {
       enabled: false,

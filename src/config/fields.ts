@@ -88,6 +88,9 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'limits.connections_max_idle_ms', kind: { type: 'duration', min: 0 } },
   { key: 'limits.raft_max_inflight_msgs', kind: { type: 'integer', min: 1 } },
   { key: 'limits.raft_max_msg_bytes', kind: { type: 'size', min: 1024 } },
+  { key: 'limits.max_producers_per_partition', kind: { type: 'integer', min: 1 } },
+  { key: 'limits.producer_id_expiration_ms', kind: { type: 'duration', min: 1 } },
+  { key: 'limits.producer_state_wait_ms', kind: { type: 'duration', min: 0 } },
 
   { key: 'cluster.enabled', kind: { type: 'boolean' }, goQueue: true },
   { key: 'cluster.node_id', kind: { type: 'integer', min: 1, max: INT32_MAX }, goQueue: true },

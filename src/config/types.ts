@@ -55,6 +55,9 @@ export interface LimitsConfig {
   connections_max_idle_ms: number;
   raft_max_inflight_msgs: number;
   raft_max_msg_bytes: number;
+  max_producers_per_partition: number;
+  producer_id_expiration_ms: number;
+  producer_state_wait_ms: number;
 }
 
 export interface ClusterConfig {

@@ -176,7 +176,7 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
       storage,
       new Rng(Math.floor(this.cluster.random() * 0x1_0000_0000)),
     );
-    const replica = new ReplicatedPartition(topic.name, index, storage, nodeId, () => host.kick());
+    const replica = new ReplicatedPartition(topic.name, index, storage, nodeId, () => host.kick(), this.producerOptions());
     replica.attach(node);
     replica.onLeadership((leader) => {
       for (const listener of this.leadershipListeners) listener(replica, leader);

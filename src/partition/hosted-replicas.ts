@@ -21,6 +21,8 @@ import type { OpenOptions, PartitionLog } from '../storage/partition-log.ts';
 import { effectiveTopicConfig, type TopicConfigDefaults } from '../broker/topic-configs.ts';
 import type { FlushMode } from './partition.ts';
 import { partitionKey } from './group-names.ts';
+import { LoadQueue } from './load-queue.ts';
+import type { PartitionProducers, PartitionProducersOptions, ProducerLimits } from './partition-producers.ts';
 
 export interface HostedReplicasOptions {
   nodeId: number;
@@ -30,6 +32,8 @@ export interface HostedReplicasOptions {
   indexIntervalBytes: number;
   /** What recovery of a partition directory must know (cluster mode: the stored Raft commit). */
   openOptions?: (dir: string) => OpenOptions;
+  /** Bounds on each replica's idempotent-producer state; the defaults when absent. */
+  producers?: ProducerLimits;
 }
 
 /** What the base class needs of a replica. */
@@ -40,6 +44,8 @@ export interface HostedReplica {
   readonly highWatermark: number;
   /** Retention deletes only segments that end at or below this offset (at most the high watermark). */
   readonly retentionBoundOffset: number;
+  /** Its idempotent producers; `expire` forgets those idle past the expiration (the caller owns the clock). */
+  readonly producerState: Pick<PartitionProducers, 'expire'>;
   /** Broker shutdown: answer waiters and close the log durably. */
   close(): Promise<void>;
   /** The topic was deleted: answer waiters; the files are deleted next. */
@@ -60,10 +66,15 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   private readonly waiting = new Set<Promise<void>>();
   protected closing = false;
   private readonly openListeners: Array<(replica: R) => void> = [];
+  /** Every replica's producer-state load, a chunk per turn of the event loop (load-queue.ts). */
+  private readonly loadQueue: LoadQueue;
 
   constructor(options: HostedReplicasOptions, logger: Logger) {
     this.options = options;
     this.logger = logger;
+    this.loadQueue = new LoadQueue({
+      onError: (_job, err) => logger.error({ err }, 'loading producer state failed; idempotent produce to that partition is refused until it is reloaded'),
+    });
     this.logs = LogManager.open({
       dataDir: options.dataDir,
       defaultConfig: this.logConfigFor(''),
@@ -71,6 +82,16 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       logger,
       openOptions: options.openOptions,
     });
+  }
+
+  /** What a replica needs to keep its idempotent-producer state: the limits and the broker's load queue. */
+  protected producerOptions(): PartitionProducersOptions {
+    return { limits: this.options.producers, loadQueue: this.loadQueue, logger: this.logger };
+  }
+
+  /** Resolves once no replica's producer state is still loading. */
+  producerStatesLoaded(): Promise<void> {
+    return this.loadQueue.idle();
   }
 
   /**
@@ -111,8 +132,17 @@ export abstract class HostedReplicas<R extends HostedReplica> {
         removals.push(this.logs.deleteLog(topic, partition));
       }
     }
-    // Logs of another incarnation of an assigned partition are found (and removed) here.
-    for (const topic of state.allTopics()) this.ensurePartitions(topic);
+    // Logs of another incarnation of an assigned partition are found (and removed) here. Opening
+    // a log is synchronous (a crashed one recovers its unsynced tail): yield between partitions,
+    // so a broker with thousands of them keeps its heartbeats and timers running.
+    for (const { name, partitionCount } of state.allTopics()) {
+      for (let index = 0; index < partitionCount; index++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        // The metadata may have changed meanwhile (a deleted topic is not opened again).
+        const topic = state.topic(name);
+        if (topic !== undefined && index < topic.partitionCount && !this.closing) this.ensurePartition(topic, index);
+      }
+    }
     await Promise.all(removals);
     // Bounded: a waiting replica opens (or gives up) once its one deletion is done.
     for (let pass = 0; pass < 10 && this.waiting.size > 0; pass++) await Promise.all([...this.waiting]);
@@ -149,7 +179,11 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     for (const topic of state.allTopics()) this.ensurePartitions(topic);
   }
 
-  /** Deletes segments past retention in every replica; the caller owns the timer. */
+  /**
+   * Deletes segments past retention in every replica, and forgets idempotent producers idle past
+   * their expiration (Kafka checks that on a timer of its own; one timer does both here). The
+   * caller owns the timer.
+   */
   runRetention(nowMs: number): void {
     for (const replica of this.replicas.values()) {
       // Bounded by the high watermark: retention never deletes what is not committed yet.
@@ -157,6 +191,8 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       if (deleted.deletedSegments > 0) {
         this.logger.info({ topic: replica.topic, partition: replica.index, ...deleted }, 'retention deleted segments');
       }
+      const expired = replica.producerState.expire(nowMs);
+      if (expired > 0) this.logger.info({ topic: replica.topic, partition: replica.index, expired }, 'idle producer ids expired');
     }
   }
 
@@ -167,15 +203,18 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     this.replicas.clear();
     this.topicIds.clear();
     await Promise.all(all.map((r) => r.close()));
+    this.loadQueue.close();
     await this.logs.closeAll();
   }
 
   private ensurePartitions(topic: TopicRecord): void {
+    for (let index = 0; index < topic.partitionCount; index++) this.ensurePartition(topic, index);
+  }
+
+  private ensurePartition(topic: TopicRecord, index: number): void {
     this.topics.set(topic.name, topic);
-    for (let index = 0; index < topic.partitionCount; index++) {
-      if (topic.assignments[index].includes(this.options.nodeId) && !this.replicas.has(partitionKey(topic.name, index))) {
-        this.openReplica(topic, index);
-      }
+    if (topic.assignments[index].includes(this.options.nodeId) && !this.replicas.has(partitionKey(topic.name, index))) {
+      this.openReplica(topic, index);
     }
   }
 

@@ -11,7 +11,8 @@
 import type { Log } from '../storage/log.ts';
 import { readBatchHeader } from '../protocol/record-batch.ts';
 import type { AppendResult, PartitionReplica } from './replicas.ts';
-import { ProducerStateTable, type SequenceCheck } from './producer-state.ts';
+import type { ProducerStateTable, SequenceCheck } from './producer-state.ts';
+import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
 
 export type FlushMode = 'group' | 'interval' | 'none';
 
@@ -21,8 +22,8 @@ export class Partition implements PartitionReplica {
   readonly topic: string;
   readonly index: number;
   readonly log: Log;
-  /** Idempotent producers' sequences (KIP-98), derived from the log: rebuilt on open, kept by append. */
-  private producers: ProducerStateTable;
+  /** Idempotent producers' sequences (KIP-98), derived from the log: loaded in the background, kept by append. */
+  readonly producerState: PartitionProducers;
   private readonly flushMode: FlushMode;
   private hw: number;
   private closed = false;
@@ -31,14 +32,14 @@ export class Partition implements PartitionReplica {
   /** acks=all produces waiting for the high watermark to pass their last offset. */
   private durableWaiters: Array<{ offset: number; resolve: () => void; reject: (e: Error) => void }> = [];
 
-  constructor(topic: string, index: number, log: Log, flushMode: FlushMode) {
+  constructor(topic: string, index: number, log: Log, flushMode: FlushMode, producers: PartitionProducersOptions = {}) {
     this.topic = topic;
     this.index = index;
     this.log = log;
     this.flushMode = flushMode;
     // What recovery found on disk is durable: it was there after the restart.
     this.hw = log.logEndOffset;
-    this.producers = ProducerStateTable.rebuild(log);
+    this.producerState = new PartitionProducers(log, `${topic}-${index}`, producers);
   }
 
   /**
@@ -47,17 +48,12 @@ export class Partition implements PartitionReplica {
    * Check and append must run in the same turn of the event loop, so nothing comes in between.
    */
   checkProducerBatches(batches: Buffer[]): SequenceCheck {
-    return this.producers.checkBatches(batches);
-  }
-
-  /** Recomputes producer state from the log (after the log was truncated, e.g. by Raft). */
-  rebuildProducerState(): void {
-    this.producers = ProducerStateTable.rebuild(this.log);
+    return this.producerState.check(batches);
   }
 
   /** A producer's epoch and last batches in this partition (tests, admin views). */
   producerEntry(producerId: number): ReturnType<ProducerStateTable['entry']> {
-    return this.producers.entry(producerId);
+    return this.producerState.entry(producerId);
   }
 
   get highWatermark(): number {
@@ -87,7 +83,7 @@ export class Partition implements PartitionReplica {
       lastOffset = result.lastOffset;
       // Every append goes through here, so the producer state always describes the log.
       const header = readBatchHeader(batch, 0);
-      if (header.producerId >= 0) this.producers.record(header, result.baseOffset);
+      if (header.producerId >= 0) this.producerState.record(header, result.baseOffset);
     }
     if (this.flushMode === 'group') this.requestFlush();
     else this.advanceTo(this.log.logEndOffset);
@@ -123,6 +119,8 @@ export class Partition implements PartitionReplica {
       }
     }
     this.failWaiters(new Error(`partition ${this.topic}-${this.index} closed`));
+    this.producerState.close();
+    // The log takes its producer snapshot as it closes, from the state still held.
     await this.log.close();
   }
 
@@ -130,6 +128,7 @@ export class Partition implements PartitionReplica {
   async abandon(): Promise<void> {
     this.closed = true;
     this.failWaiters(new Error(`partition ${this.topic}-${this.index} was deleted`));
+    this.producerState.close();
     this.notifyListeners();
     await this.log.close();
   }

@@ -3,10 +3,15 @@
 // appended, whether it is new and in order, a retry of a batch already in the log (answered with
 // the original offsets, not appended again), out of order, or from a fenced (older) epoch.
 //
-// The state is derived from the log only: `rebuild` scans the batch headers, and every append
-// records the batch it wrote. So whatever the log holds after a crash, a truncation or (in cluster
-// mode) a change of leader, the state can be recomputed from it, and a new leader that replicated
-// the log has the same answers for retries as the old one.
+// The state is derived from the log only: every append records the batch it wrote, and a restart
+// (or a truncation) loads the last producer snapshot at or below the log end and replays the batch
+// headers after it (producer-state-loader.ts). So whatever the log holds after a crash, a
+// truncation or (in cluster mode) a change of leader, the state can be recomputed from it, and a
+// new leader that replicated the log has the same answers for retries as the old one.
+//
+// Bounded two ways, as in Kafka: a producer whose last batch is older than the expiration
+// (Kafka's producer.id.expiration.ms, by the batch's timestamp) is forgotten by `expire`, and
+// beyond `producersMax` the least recently active producer is forgotten at once.
 //
 // Sequence rules follow Kafka's ProducerStateManager: a known producer's next batch must start at
 // its last sequence + 1 (wrapping after 2^31 - 1); a new epoch must start at 0; an older epoch is
@@ -15,14 +20,13 @@
 
 import { ErrorCode } from '../protocol/errors.ts';
 import { readBatchHeader } from '../protocol/record-batch.ts';
-import type { Log } from '../storage/log.ts';
 
 /** Kafka keeps the last five batches per producer: max.in.flight.requests.per.connection ≤ 5. */
 export const PRODUCER_BATCHES_KEPT = 5;
-/** Producers remembered per partition; the least recently active is forgotten beyond this. */
+/** Producers remembered per partition by default (config limits.max_producers_per_partition). */
 export const PRODUCERS_PER_PARTITION_MAX = 10_000;
-/** Bytes read per step when the state is rebuilt from the log. */
-const REBUILD_READ_BYTES = 1024 * 1024;
+/** Kafka's default producer.id.expiration.ms (config limits.producer_id_expiration_ms). */
+export const PRODUCER_ID_EXPIRATION_MS = 24 * 3_600_000;
 const INT32_MAX = 2147483647;
 
 export interface BatchSequence {
@@ -32,8 +36,10 @@ export interface BatchSequence {
   lastOffset: number;
 }
 
-interface ProducerEntry {
+export interface ProducerEntry {
   epoch: number;
+  /** The largest batch maxTimestamp of the producer's batches; expiry counts from it. */
+  lastTimestamp: number;
   /** Oldest first, at most PRODUCER_BATCHES_KEPT. */
   batches: BatchSequence[];
 }
@@ -49,6 +55,8 @@ export interface ProducerBatch {
   producerEpoch: number;
   baseSequence: number;
   lastOffsetDelta: number;
+  /** The batch's maxTimestamp; -1 when unknown. */
+  maxTimestamp?: number;
 }
 
 /** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from 2^31 - 1 to 0. */
@@ -66,34 +74,16 @@ export class ProducerStateTable {
   private readonly producersMax: number;
 
   constructor(producersMax = PRODUCERS_PER_PARTITION_MAX) {
+    if (!Number.isSafeInteger(producersMax) || producersMax < 1) throw new RangeError(`producersMax must be a positive integer, got ${producersMax}`);
     this.producersMax = producersMax;
-  }
-
-  /** Scans the batch headers of `log` from its start to its end and records every producer batch. */
-  static rebuild(log: Log, producersMax = PRODUCERS_PER_PARTITION_MAX): ProducerStateTable {
-    const table = new ProducerStateTable(producersMax);
-    let position = log.logStartOffset;
-    const end = log.logEndOffset;
-    // Every step reads at least one whole batch and moves past it; `end` bounds the loop.
-    while (position < end) {
-      const read = log.read(position, REBUILD_READ_BYTES, end);
-      if (read.records.length === 0 || read.nextOffset <= position) break;
-      let at = 0;
-      while (at + 61 <= read.records.length) {
-        const header = readBatchHeader(read.records, at);
-        const size = 12 + header.batchLength;
-        if (at + size > read.records.length) break;
-        const lastOffset = header.baseOffset + header.lastOffsetDelta;
-        if (lastOffset >= position && header.producerId >= 0) table.record(header, header.baseOffset);
-        at += size;
-      }
-      position = read.nextOffset;
-    }
-    return table;
   }
 
   get size(): number {
     return this.producers.size;
+  }
+
+  get limit(): number {
+    return this.producersMax;
   }
 
   /**
@@ -167,23 +157,58 @@ export class ProducerStateTable {
   record(batch: ProducerBatch, firstOffset: number): void {
     if (batch.producerId < 0) return;
     const lastSeq = lastSequenceOf(batch.baseSequence, batch.lastOffsetDelta);
+    const timestamp = batch.maxTimestamp ?? -1;
     let entry = this.producers.get(batch.producerId);
     if (entry) {
       // Re-inserting keeps the map in order of last activity, oldest first, for eviction.
       this.producers.delete(batch.producerId);
-      if (batch.producerEpoch !== entry.epoch) entry = { epoch: batch.producerEpoch, batches: [] };
+      if (batch.producerEpoch !== entry.epoch) entry = { epoch: batch.producerEpoch, lastTimestamp: -1, batches: [] };
     } else {
-      entry = { epoch: batch.producerEpoch, batches: [] };
+      entry = { epoch: batch.producerEpoch, lastTimestamp: -1, batches: [] };
     }
+    if (timestamp > entry.lastTimestamp) entry.lastTimestamp = timestamp;
     entry.batches.push({ firstSeq: batch.baseSequence, lastSeq, firstOffset, lastOffset: firstOffset + batch.lastOffsetDelta });
     if (entry.batches.length > PRODUCER_BATCHES_KEPT) entry.batches.shift();
-    this.producers.set(batch.producerId, entry);
+    this.insert(batch.producerId, entry);
+  }
+
+  /**
+   * Restores a producer from a snapshot, as the most recently active one so far (snapshots list
+   * producers oldest first, so restoring them in order keeps the eviction order).
+   */
+  restore(producerId: number, entry: ProducerEntry): void {
+    this.producers.delete(producerId);
+    this.insert(producerId, { epoch: entry.epoch, lastTimestamp: entry.lastTimestamp, batches: entry.batches.map((b) => ({ ...b })) });
+  }
+
+  private insert(producerId: number, entry: ProducerEntry): void {
+    this.producers.set(producerId, entry);
     if (this.producers.size > this.producersMax) this.producers.delete(this.producers.keys().next().value!);
   }
 
+  /**
+   * Forgets every producer whose last batch is `expirationMs` or more older than `nowMs` (Kafka's
+   * producer.id.expiration.ms, by the batch timestamps). Returns how many were forgotten.
+   */
+  expire(nowMs: number, expirationMs: number): number {
+    let expired = 0;
+    for (const [producerId, entry] of this.producers) {
+      if (nowMs - entry.lastTimestamp >= expirationMs) {
+        this.producers.delete(producerId);
+        expired++;
+      }
+    }
+    return expired;
+  }
+
+  /** Every producer, least recently active first (the order snapshots keep). */
+  *producerEntries(): IterableIterator<[number, Readonly<ProducerEntry>]> {
+    yield* this.producers;
+  }
+
   /** The epoch and last five batches of a producer (tests, admin views). */
-  entry(producerId: number): { epoch: number; batches: BatchSequence[] } | undefined {
+  entry(producerId: number): { epoch: number; lastTimestamp: number; batches: BatchSequence[] } | undefined {
     const e = this.producers.get(producerId);
-    return e ? { epoch: e.epoch, batches: e.batches.map((b) => ({ ...b })) } : undefined;
+    return e ? { epoch: e.epoch, lastTimestamp: e.lastTimestamp, batches: e.batches.map((b) => ({ ...b })) } : undefined;
   }
 }

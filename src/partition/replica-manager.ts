@@ -16,7 +16,7 @@ export type ReplicaManagerOptions = HostedReplicasOptions;
 
 export class ReplicaManager extends HostedReplicas<Partition> implements Replicas {
   protected open(topic: TopicRecord, index: number, log: PartitionLog): Partition {
-    return new Partition(topic.name, index, log, this.options.flush.mode);
+    return new Partition(topic.name, index, log, this.options.flush.mode, this.producerOptions());
   }
 
   partition(topic: string, index: number): Partition | undefined {

@@ -5,6 +5,7 @@
 import type { Log } from '../storage/log.ts';
 import type { MetadataCommand, MetadataState } from '../cluster/metadata-state.ts';
 import type { SequenceCheck } from './producer-state.ts';
+import type { PartitionProducers } from './partition-producers.ts';
 
 export interface AppendResult {
   baseOffset: number;
@@ -20,6 +21,11 @@ export interface PartitionReplica {
   readonly logEndOffset: number;
   /** KIP-98 check of the batches about to be appended; must be followed by append() in the same turn. */
   checkProducerBatches(batches: Buffer[]): SequenceCheck;
+  /**
+   * The idempotent producers' state: `loading` is null once it is loaded, and until then
+   * checkProducerBatches refuses idempotent batches; `prioritise()` loads it before the others.
+   */
+  readonly producerState: Pick<PartitionProducers, 'loading' | 'prioritise'>;
   /**
    * Appends batches (one RecordBatch each) and gives their offsets: at once on a single node,
    * once the entries are in the local log (acks=1) in cluster mode.
@@ -48,5 +54,7 @@ export interface Replicas {
   /** Follows a metadata change that was just applied. */
   onMetadata(command: MetadataCommand, state: MetadataState): void;
   runRetention(nowMs: number): void;
+  /** Resolves once no replica's producer state is still loading (start-up, truncations). */
+  producerStatesLoaded(): Promise<void>;
   close(): Promise<void>;
 }

@@ -17,7 +17,8 @@ import type { RaftLogStorage } from './raft-log-storage.ts';
 import type { GroupStateMachine } from '../cluster/raft-host.ts';
 import { readBatchHeader } from '../protocol/record-batch.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { ProducerStateTable, lastSequenceOf, type SequenceCheck } from './producer-state.ts';
+import { lastSequenceOf, type ProducerStateTable, type SequenceCheck } from './producer-state.ts';
+import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
 import type { PartitionReplica } from './replicas.ts';
 
 export class NotLeaderError extends Error {
@@ -77,11 +78,12 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   private durableWaiters: Waiter[] = [];
   private readonly advanceListeners = new Set<() => void>();
   private readonly leadershipListeners: Array<(leader: number, term: number) => void> = [];
-  private producers: ProducerStateTable;
+  /** Idempotent producers' sequences (KIP-98) of this replica's log: loaded in the background, kept by append. */
+  readonly producerState: PartitionProducers;
   /** Producer batches proposed here as leader and not yet in the local log: id → epoch, last sequence. */
   private inflight = new Map<number, { epoch: number; lastSeq: number }>();
 
-  constructor(topic: string, index: number, storage: RaftLogStorage, nodeId: number, kick: () => void) {
+  constructor(topic: string, index: number, storage: RaftLogStorage, nodeId: number, kick: () => void, producers: PartitionProducersOptions = {}) {
     this.topic = topic;
     this.index = index;
     this.storage = storage;
@@ -89,25 +91,26 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     this.kick = kick;
     this.hw = storage.offsetAfter(storage.initialState().hardState.commit);
     this.persistedIndex = storage.lastIndex();
-    this.producers = ProducerStateTable.rebuild(storage.log);
+    this.producerState = new PartitionProducers(storage.log, `${topic}-${index}`, producers);
     storage.observe({
       appended: (batch, baseOffset) => {
         const header = readBatchHeader(batch, 0);
         if (header.producerId < 0) return;
-        this.producers.record(header, baseOffset);
+        this.producerState.record(header, baseOffset);
         const pending = this.inflight.get(header.producerId);
         if (pending && pending.lastSeq === lastSequenceOf(header.baseSequence, header.lastOffsetDelta)) this.inflight.delete(header.producerId);
       },
       // Raft replaced part of the log (a conflicting suffix, or a snapshot install): the state
-      // is recomputed from what the log holds now. Rare, and bounded by the log's size.
-      reset: () => {
-        this.producers = ProducerStateTable.rebuild(storage.log);
-      },
+      // is loaded again from the newest snapshot below the cut (the log deleted those above it)
+      // and the log after it, in the background.
+      reset: () => this.producerState.reload(),
     });
   }
 
   /** KIP-98 checks against this replica's log and the batches in flight (see the file comment). */
   checkProducerBatches(batches: Buffer[]): SequenceCheck {
+    // While the state loads, the in-flight check below cannot tell either.
+    if (this.producerState.loading !== null) return this.producerState.check(batches);
     const pending = new Map(this.inflight);
     for (const batch of batches) {
       const header = readBatchHeader(batch, 0);
@@ -115,17 +118,17 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
       if (!ahead || ahead.epoch !== header.producerEpoch || header.baseSequence > ahead.lastSeq) continue;
       // A retry of a batch proposed here: if it reached the log the table answers it as a
       // duplicate (the in-flight entry must not hide it); if not, its offsets are unknown yet.
-      if (!this.producers.entry(header.producerId)?.batches.some((b) => b.firstSeq === header.baseSequence)) {
+      if (!this.producerState.entry(header.producerId)?.batches.some((b) => b.firstSeq === header.baseSequence)) {
         return { kind: 'error', errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: 'a retry of a batch that is still being written; retry' };
       }
       pending.delete(header.producerId);
     }
-    return this.producers.checkBatches(batches, pending);
+    return this.producerState.check(batches, pending);
   }
 
   /** A producer's epoch and last batches in this replica's log (tests, admin views). */
   producerEntry(producerId: number): ReturnType<ProducerStateTable['entry']> {
-    return this.producers.entry(producerId);
+    return this.producerState.entry(producerId);
   }
 
   deleteRecordsBefore(): void {
@@ -295,12 +298,15 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   /** Stops the replica (broker shutdown): waiters are told, and the log and Raft state are closed durably. */
   async close(): Promise<void> {
     this.failAll(new Error(`partition ${this.topic}-${this.index} closed`));
+    this.producerState.close();
+    // The log takes its producer snapshot as it closes, from the state still held.
     await this.storage.close();
   }
 
   /** For a deleted topic: waiters are told; the caller deletes the files. */
   async abandon(): Promise<void> {
     this.failAll(new Error(`partition ${this.topic}-${this.index} was deleted`));
+    this.producerState.close();
     for (const listener of this.advanceListeners) listener();
     await this.storage.close();
   }

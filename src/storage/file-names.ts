@@ -7,6 +7,8 @@ export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
 /** The segment's place in the Raft index space (raft-sidecar.ts). */
 export const RAFT_SUFFIX = '.raft';
+/** A snapshot of state derived from the log (the producer state) as of the offset in its name. */
+export const SNAPSHOT_SUFFIX = '.snapshot';
 export const CHECKPOINT_FILE = 'partition.checkpoint';
 /** The topic id the partition directory belongs to (partition-metadata.ts). */
 export const PARTITION_METADATA_FILE = 'partition.metadata';
@@ -14,6 +16,7 @@ export const TMP_SUFFIX = '.tmp';
 
 const BASE_NAME_DIGITS = 20;
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex|raft)$/;
+const SNAPSHOT_FILE = /^(\d{20})\.snapshot$/;
 /** Kafka's legal topic characters and length. */
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const PARTITION_DIR = /^(.+)-(\d{1,9})$/;
@@ -44,6 +47,18 @@ export function parseSegmentFile(name: string): { baseOffset: number; kind: 'log
   const baseOffset = Number(m[1]);
   if (!Number.isSafeInteger(baseOffset)) return null;
   return { baseOffset, kind: m[2] as 'log' | 'index' | 'timeindex' | 'raft' };
+}
+
+export function snapshotPath(dir: string, offset: number): string {
+  return join(dir, segmentBaseName(offset) + SNAPSHOT_SUFFIX);
+}
+
+/** Parses `00000000000000001234.snapshot` into its offset; null for anything else. */
+export function parseSnapshotFile(name: string): number | null {
+  const m = SNAPSHOT_FILE.exec(name);
+  if (!m) return null;
+  const offset = Number(m[1]);
+  return Number.isSafeInteger(offset) ? offset : null;
 }
 
 export function isValidTopicName(topic: string): boolean {

@@ -10,6 +10,9 @@
 //     data dir (from then on the name is free), then removes the renamed directory in the
 //     background. A directory is never reused while its deletion runs;
 //   - open() finishes deletions a crash interrupted (directories still marked `-delete`).
+//
+// Opening finds the partition directories; each log is opened (and recovered) when it is first
+// asked for, so a caller with thousands of partitions can open them a few at a time.
 
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -49,7 +52,8 @@ export type OpenLogResult = { log: PartitionLog } | { deleting: Promise<void> };
 interface Entry {
   key: PartitionKey;
   topicId: string | null;
-  log: PartitionLog;
+  /** Null until the log is first asked for. */
+  log: PartitionLog | null;
 }
 
 export class LogManager {
@@ -70,7 +74,7 @@ export class LogManager {
     this.openOptions = options.openOptions ?? (() => ({}));
   }
 
-  /** Finishes interrupted deletions, then opens (and recovers) every partition directory under dataDir. */
+  /** Finishes interrupted deletions and finds every partition directory; the logs open when first asked for. */
   static open(options: LogManagerOptions): LogManager {
     const manager = new LogManager(options);
     mkdirSync(options.dataDir, { recursive: true });
@@ -88,16 +92,24 @@ export class LogManager {
       const key = parsePartitionDirName(name);
       if (key === null) continue;
       const topicId = readPartitionTopicId(path);
-      const log = PartitionLog.open(path, manager.configFor(key.topic), manager.logger, manager.openOptions(path));
-      manager.logs.set(name, { key, topicId, log });
+      manager.logs.set(name, { key, topicId, log: null });
     }
     if (removed > 0) fsyncDirSync(options.dataDir);
-    manager.logger.info({ dataDir: options.dataDir, partitions: manager.logs.size }, 'logs opened');
+    manager.logger.info({ dataDir: options.dataDir, partitions: manager.logs.size }, 'logs found');
     return manager;
   }
 
+  /** The log of an existing partition directory, opened (and recovered) on first use. */
   getLog(topic: string, partition: number): PartitionLog | undefined {
-    return this.logs.get(partitionDirName(topic, partition))?.log;
+    const name = partitionDirName(topic, partition);
+    const entry = this.logs.get(name);
+    return entry === undefined ? undefined : this.opened(name, entry);
+  }
+
+  private opened(name: string, entry: Entry): PartitionLog {
+    const dir = join(this.dataDir, name);
+    entry.log ??= PartitionLog.open(dir, this.configFor(entry.key.topic), this.logger, this.openOptions(dir));
+    return entry.log;
   }
 
   /**
@@ -112,12 +124,12 @@ export class LogManager {
     if (deleting !== undefined) return { deleting };
     const existing = this.logs.get(name);
     if (existing !== undefined) {
-      if (existing.topicId === topicId) return { log: existing.log };
+      if (existing.topicId === topicId) return { log: this.opened(name, existing) };
       if (existing.topicId === null) {
-        writePartitionTopicId(existing.log.dir, topicId);
+        writePartitionTopicId(join(this.dataDir, name), topicId);
         existing.topicId = topicId;
         this.logger.warn({ topic, partition, topicId }, 'adopted a partition directory written before topic ids for the topic of that name');
-        return { log: existing.log };
+        return { log: this.opened(name, existing) };
       }
       this.logger.warn({ topic, partition, topicId: existing.topicId, currentTopicId: topicId }, 'removing the log of another incarnation of the topic');
       void this.deleteLog(topic, partition);
@@ -154,9 +166,9 @@ export class LogManager {
     const fields = { topic, partition, topicId: entry.topicId };
     const renamed = (async () => {
       await release.catch(() => undefined);
-      await entry.log.close().catch((err: unknown) => this.logger.warn({ ...fields, err: String(err) }, 'closing a deleted log failed; deleting it anyway'));
+      await entry.log?.close().catch((err: unknown) => this.logger.warn({ ...fields, err: String(err) }, 'closing a deleted log failed; deleting it anyway'));
       const doomed = join(this.dataDir, deletedPartitionDirName(name, randomUUID().replace(/-/g, '')));
-      storageFs().rename(entry.log.dir, doomed);
+      storageFs().rename(join(this.dataDir, name), doomed);
       fsyncDirSync(this.dataDir);
       return doomed;
     })();
@@ -208,6 +220,7 @@ export class LogManager {
     let deletedSegments = 0;
     let deletedBytes = 0;
     for (const { key, log } of this.logs.values()) {
+      if (log === null) continue;
       try {
         const r = log.applyRetention(nowMs, highWatermarkOf?.(key.topic, key.partition) ?? Infinity);
         deletedSegments += r.deletedSegments;
@@ -225,6 +238,6 @@ export class LogManager {
     await this.idle();
     const entries = [...this.logs.values()];
     this.logs.clear();
-    await Promise.all(entries.map((e) => e.log.close()));
+    await Promise.all(entries.map((e) => e.log?.close()));
   }
 }

@@ -20,7 +20,28 @@ export interface RetentionResult {
   deletedBytes: number;
 }
 
+/** The state derived from the log as of `offset` (= the log end) for a snapshot, or null for none. */
+export type SnapshotSource = (offset: number) => Buffer | null;
+
+/**
+ * Snapshots of state derived from the log (the idempotent producers' state), one per offset,
+ * kept by the log (docs/storage.md, "Producer snapshots"): it takes one from the source when a
+ * segment rolls and when it closes cleanly, and deletes the ones a truncation, a reset or the
+ * log start made wrong. Every offset it lists lies within [logStartOffset, logEndOffset].
+ */
+export interface LogSnapshots {
+  /** Offsets of the snapshots held, ascending. */
+  offsets(): number[];
+  /** The bytes of one, or null when it is gone or unreadable. */
+  read(offset: number): Buffer | null;
+  /** Deletes a snapshot its reader found unusable, so it is not tried again. */
+  discard(offset: number): void;
+  setSource(source: SnapshotSource | null): void;
+}
+
 export interface Log {
+  /** Absent where the log keeps no snapshots (the in-memory log): state is then replayed from the start. */
+  readonly snapshots?: LogSnapshots;
   readonly logStartOffset: number;
   /** The next offset to assign. */
   readonly logEndOffset: number;

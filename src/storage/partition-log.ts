@@ -29,11 +29,14 @@ import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
 import type { AppendResult, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 import { Segment } from './segment.ts';
+import { SnapshotFiles } from './snapshot-files.ts';
 
 const EMPTY = Buffer.alloc(0);
 
 export class PartitionLog implements RaftIndexedLog {
   readonly dir: string;
+  /** Producer-state snapshots (snapshot-files.ts): taken at each roll and at a clean close. */
+  readonly snapshots: SnapshotFiles;
   private readonly config: LogConfig;
   private readonly logger: LogLike;
   private segments: Segment[];
@@ -63,6 +66,11 @@ export class PartitionLog implements RaftIndexedLog {
   private closed = false;
   /** firstRaftIndex for the current log start (a lookup when the start is inside a segment). */
   private firstRaftCache: { startOffset: number; raftIndex: number } | null = null;
+  /**
+   * The checkpoint on disk still says "clean shutdown": the log was opened clean and nothing has
+   * changed since. The first change writes an unclean checkpoint first (beginChange).
+   */
+  private cleanOnDisk = false;
 
   private constructor(dir: string, config: LogConfig, logger: LogLike, loaded: LoadedSegments, checkpoint: Checkpoint) {
     this.dir = dir;
@@ -80,6 +88,7 @@ export class PartitionLog implements RaftIndexedLog {
     this.lastTermEver = checkpoint.lastTerm;
     this.durableOffset = leo;
     this.totalBytes = segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+    this.snapshots = new SnapshotFiles(dir, logger);
     this.groupCommit = new GroupCommit(() => this.syncOnce());
     if (config.flush.mode === 'interval') {
       this.intervalTimer = setInterval(() => {
@@ -99,29 +108,45 @@ export class PartitionLog implements RaftIndexedLog {
     mkdirSync(dir, { recursive: true });
     const stored = readCheckpoint(dir, logger);
     const checkpoint: Checkpoint = stored ?? { logStartOffset: 0, recoveryPoint: 0, lastTerm: -1, cleanShutdown: false };
-    if (stored?.cleanShutdown) {
-      // From here on a crash is unclean again: persist that before anything can change.
-      writeCheckpoint(dir, { ...checkpoint, cleanShutdown: false });
-    }
     const loaded = loadSegments(dir, config, logger, checkpoint, options.syncedRaftIndex ?? 0);
     // An empty directory starts the Raft numbering at 1. (A host that installed a Raft
     // snapshot and crashed while resetting the log repairs this from its own snapshot
     // record; see RaftLogStorage.)
-    if (loaded.segments.length === 0) loaded.segments.push(Segment.create(dir, checkpoint.logStartOffset, { firstRaftIndex: 1, prevTerm: 0 }));
+    const created = loaded.segments.length === 0;
+    if (created) loaded.segments.push(Segment.create(dir, checkpoint.logStartOffset, { firstRaftIndex: 1, prevTerm: 0 }));
     const log = new PartitionLog(dir, config, logger, loaded, checkpoint);
-    fsyncDirSync(dir);
     if (loaded.damage !== null) {
+      fsyncDirSync(dir);
       logger.error({ dir, ...loaded.damage, segmentsNotLoaded: loaded.unloadedBases.length }, 'damage in synced log data');
       // The checkpoint stays as it was, so the next open classifies the same bytes the same way.
       return log;
     }
-    log.writeCheckpointNow();
+    // Recovery may have cut the log below a snapshot, and retention may have passed one.
+    log.snapshots.dropAbove(log.logEndOffset);
+    log.snapshots.dropBelow(log.logStartOffset);
+    if (stored?.cleanShutdown && !created && !loaded.recovered) {
+      // Nothing changed since the clean shutdown, so the clean checkpoint stays true until the
+      // first change writes an unclean one (beginChange): a restart costs no fsync per
+      // partition, and a crash before any change finds the log exactly as it was closed.
+      log.cleanOnDisk = true;
+    } else {
+      fsyncDirSync(dir);
+      log.writeCheckpointNow();
+    }
     return log;
   }
 
   /** Synced data that recovery found damaged (then the log is read-only up to it), or null. */
   get damage(): LogDamage | null {
     return this.damaged === null ? null : { ...this.damaged };
+  }
+
+  /**
+   * Called before anything changes the log's files: a log still marked clean on disk is marked
+   * unclean (and that is fsynced) first, so a crash from here on runs recovery.
+   */
+  private beginChange(): void {
+    if (this.cleanOnDisk) this.writeCheckpointNow();
   }
 
   /** Removes a partition directory and everything in it. The log must be closed. */
@@ -173,6 +198,7 @@ export class PartitionLog implements RaftIndexedLog {
 
   append(batch: Buffer, term: number): AppendResult {
     this.checkUsable();
+    this.beginChange();
     invariant(batch.length >= BATCH_HEADER_BYTES, `a batch has at least ${BATCH_HEADER_BYTES} bytes`);
     invariant(batch[MAGIC_OFFSET] === CURRENT_MAGIC, 'append takes RecordBatch v2 only');
     invariant(LOG_OVERHEAD_BYTES + batch.readInt32BE(BATCH_LENGTH_OFFSET) === batch.length, 'append takes exactly one whole batch');
@@ -203,6 +229,8 @@ export class PartitionLog implements RaftIndexedLog {
     const segment = Segment.create(this.dir, this.logEndOffset, { firstRaftIndex: this.lastRaftIndex + 1, prevTerm: this.termOfRaft(this.lastRaftIndex) });
     this.segments.push(segment);
     this.dirDirty = true;
+    // As in Kafka, the producer state as of the new segment's start: a restart replays from here.
+    this.snapshots.take(segment.baseOffset, false);
     this.logger.info({ dir: this.dir, baseOffset: segment.baseOffset, reason, sealedBytes: old.sizeBytes }, 'segment rolled');
     return segment;
   }
@@ -346,6 +374,7 @@ export class PartitionLog implements RaftIndexedLog {
     const before = this.logEndOffset;
     if (offset >= before) return;
     invariant(offset >= this.startOffset, `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
+    this.beginChange();
     let removedSegments = 0;
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       const segment = this.segments.pop() as Segment;
@@ -358,6 +387,9 @@ export class PartitionLog implements RaftIndexedLog {
     this.totalBytes -= active.sizeBytes - cut.position;
     active.truncateToPosition(cut.position);
     invariant(active.nextOffset === cut.baseOffset, 'truncation ends at a batch boundary');
+    // A snapshot above the new end describes entries that are gone; its deletion is made durable
+    // with the cut, so it cannot come back and be trusted once the log grows past it again.
+    this.snapshots.dropAbove(this.logEndOffset);
     // Make the cut durable now: otherwise the old suffix, with its old terms, could come
     // back after a crash and be mistaken for entries this replica still holds.
     storageFs().fdatasyncSync(active.fd);
@@ -382,6 +414,7 @@ export class PartitionLog implements RaftIndexedLog {
     this.startOffset = offset;
     this.firstRaftCache = null;
     this.writeCheckpointNow();
+    if (this.snapshots.dropBelow(offset) > 0) this.dirDirty = true;
     const deleted = this.deleteHeadSegments('delete-records', (s, next) => next <= offset);
     if (deleted.deletedSegments > 0) {
       this.logger.info({ dir: this.dir, logStartOffset: offset, ...deleted }, 'records deleted');
@@ -433,6 +466,7 @@ export class PartitionLog implements RaftIndexedLog {
       const head = this.segments[0];
       const endOffset = this.segments.length > 1 ? this.segments[1].baseOffset : head.nextOffset;
       if (!expired(head, endOffset)) break;
+      this.beginChange();
       if (head === this.active) {
         if (head.isEmpty) break;
         this.roll(reason);
@@ -445,6 +479,7 @@ export class PartitionLog implements RaftIndexedLog {
     }
     if (deletedSegments > 0) {
       this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
+      this.snapshots.dropBelow(this.startOffset);
       this.firstRaftCache = null;
       if (this.recoveryPoint < this.segments[0].baseOffset) this.recoveryPoint = this.segments[0].baseOffset;
     }
@@ -572,6 +607,7 @@ export class PartitionLog implements RaftIndexedLog {
     this.checkUsable(true);
     invariant(Number.isSafeInteger(start.offset) && start.offset >= 0, `reset offset ${start.offset}`);
     const removed = this.segments.length;
+    this.beginChange();
     // Every old file goes (and the directory is synced) before the new segment exists,
     // so a crash in between leaves an empty directory, never a mix of old and new.
     for (const segment of this.segments) this.dropSegmentFiles(segment);
@@ -579,6 +615,7 @@ export class PartitionLog implements RaftIndexedLog {
     this.unloadedBases = [];
     this.damaged = null;
     this.segments = [];
+    this.snapshots.dropAll();
     fsyncDirSync(this.dir);
     const segment = Segment.create(this.dir, start.offset, { firstRaftIndex: start.raftIndex, prevTerm: start.prevTerm });
     this.segments = [segment];
@@ -605,15 +642,22 @@ export class PartitionLog implements RaftIndexedLog {
     this.intervalTimer = null;
     await this.groupCommit.idle();
     if (this.failure === null && this.damaged === null) {
-      this.active.writeIndexFiles();
+      // Opened clean and never changed: the files are as the last clean shutdown left them.
+      const unchanged = this.cleanOnDisk;
+      if (!unchanged) this.active.writeIndexFiles();
       await this.groupCommit.request();
+      // The state as of the end: a clean restart replays nothing. Fsynced, and the checkpoint
+      // write below fsyncs the directory, so it outlives a power loss after the shutdown too.
+      if (!unchanged || !this.snapshots.offsets().includes(this.logEndOffset)) this.snapshots.take(this.logEndOffset, true);
       this.closed = true;
-      writeCheckpoint(this.dir, {
-        logStartOffset: this.startOffset,
-        recoveryPoint: this.logEndOffset,
-        lastTerm: this.lastTerm,
-        cleanShutdown: true,
-      });
+      if (!unchanged) {
+        writeCheckpoint(this.dir, {
+          logStartOffset: this.startOffset,
+          recoveryPoint: this.logEndOffset,
+          lastTerm: this.lastTerm,
+          cleanShutdown: true,
+        });
+      }
     }
     this.closed = true;
     this.closeDeferredFds();
@@ -621,6 +665,7 @@ export class PartitionLog implements RaftIndexedLog {
   }
 
   private writeCheckpointNow(): void {
+    this.cleanOnDisk = false;
     writeCheckpoint(this.dir, {
       logStartOffset: this.startOffset,
       recoveryPoint: this.recoveryPoint,
@@ -662,6 +707,8 @@ interface LoadedSegments {
   damage: LogDamage | null;
   /** With damage: the segments after the damaged one, left on disk unloaded. */
   unloadedBases: number[];
+  /** Recovery changed something (a segment was recovered, segments after a gap deleted). */
+  recovered: boolean;
 }
 
 /**
@@ -674,6 +721,7 @@ interface LoadedSegments {
  * (docs/storage.md, "Recovery").
  */
 function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoint: Checkpoint, syncedRaftIndex: number): LoadedSegments {
+  let recovered = false;
   const bases = new Set<number>();
   const indexFiles: { name: string; baseOffset: number }[] = [];
   for (const name of readdirSync(dir)) {
@@ -693,7 +741,7 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
   const segments: Segment[] = [];
   const syncedBelow = checkpoint.recoveryPoint;
   /** Damage at segment i: keep what was loaded, leave every file (from i + 1 on unloaded) as it is. */
-  const damaged = (i: number, damage: LogDamage): LoadedSegments => ({ segments, damage, unloadedBases: sorted.slice(i + 1) });
+  const damaged = (i: number, damage: LogDamage): LoadedSegments => ({ segments, damage, unloadedBases: sorted.slice(i + 1), recovered: true });
   for (let i = 0; i < sorted.length; i++) {
     const isLast = i === sorted.length - 1;
     const endOffset = isLast ? Infinity : sorted[i + 1];
@@ -708,6 +756,7 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
       }
       logger.warn({ dir, detail }, 'dropping segments after a gap');
       deleteSegmentsFrom(dir, sorted.slice(i), logger);
+      recovered = true;
       break;
     }
     placeInRaftIndexSpace(segment, previous, logger);
@@ -730,6 +779,7 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
       }
     }
     if (recover) {
+      recovered = true;
       const scan = segment.rebuild(true, config.indexIntervalBytes);
       if (scan.problem !== null && (scan.nextOffset < syncedBelow || segment.lastRaftIndex < syncedRaftIndex)) {
         // Below the recovery point (or at or below a Raft log's stored commit) every byte was
@@ -764,7 +814,7 @@ function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoin
   for (let i = 0; i < segments.length - 1; i++) {
     invariant(!segments[i].isEmpty, `only the last segment may be empty (${segments[i].paths.log})`);
   }
-  return { segments, damage: null, unloadedBases: [] };
+  return { segments, damage: null, unloadedBases: [], recovered };
 }
 
 /**

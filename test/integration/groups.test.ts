@@ -232,6 +232,20 @@ test('KIP-98 over the wire: a resent batch gets its original offset, a gap gets 
   client = await RawClient.connect({ port: broker.port, clientId: 'groups-it' });
   const afterRestart = await client.produce('g-topic', 1, batch(3, 1));
   assert.equal(afterRestart.baseOffset, next.baseOffset, 'producer state is rebuilt from the log');
+
+  // After kill -9 there is no snapshot taken at close: the state is rebuilt from the log (issue 9:
+  // the last producer snapshot, here none, and the batches after it), and the retry is still known.
+  const more = await client.produce('g-topic', 1, batch(4, 2));
+  assert.equal(more.errorCode, ErrorCode.NONE);
+  client.close();
+  await broker.kill9();
+  await broker.restart();
+  client = await RawClient.connect({ port: broker.port, clientId: 'groups-it' });
+  const afterCrash = await client.produce('g-topic', 1, batch(4, 2));
+  assert.equal(afterCrash.errorCode, ErrorCode.NONE);
+  assert.equal(afterCrash.baseOffset, more.baseOffset, 'producer state is rebuilt from the log after kill -9');
+  assert.equal((await client.produce('g-topic', 1, batch(3, 1))).baseOffset, next.baseOffset, 'so is an earlier one of the last five');
+  assert.equal((await client.produce('g-topic', 1, batch(7, 1))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'and a gap is still a gap');
   const c = await init();
   assert.ok(Number(c.producerId) > Number(b.producerId), `producer ids never repeat (${b.producerId} then ${c.producerId})`);
 });

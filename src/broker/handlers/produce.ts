@@ -11,7 +11,10 @@
 // Batches are validated (magic 2, length, CRC-32C, size limit) and stored exactly as sent: the
 // broker never decompresses or rebuilds them. acks=0 gets no response, acks=1 is answered after the
 // leader's append, acks=all (-1) after the batch is durable (DESIGN.md §1). Batches of idempotent
-// producers are checked against the partition's producer state first (KIP-98, producer-state.ts).
+// producers are checked against the partition's producer state first (KIP-98, producer-state.ts);
+// while that state still loads after a restart, such a request waits for it (bounded by its
+// timeout and limits.producerStateWaitMsMax, and it moves the partition to the front of the
+// loading), then answers NOT_LEADER_OR_FOLLOWER, which clients retry.
 
 import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -43,7 +46,7 @@ export function produceHandler(services: BrokerServices): ApiHandler {
       const responses = (request.topicData as Body[]).map((topicData) => ({
         name: topicData.name as string,
         partitionResponses: (topicData.partitionData as Body[]).map((partitionData) => {
-          const outcome = produceToPartition(services, appendFailures, acks, topicData.name, partitionData);
+          const outcome = produceToPartition(services, appendFailures, acks, request.timeoutMs, topicData.name, partitionData);
           if (outcome.appended) waits.push(outcome.appended);
           if (acks === -1 && outcome.wait) {
             const wait = withTimeout(outcome.wait, request.timeoutMs).then(
@@ -82,15 +85,26 @@ export function produceHandler(services: BrokerServices): ApiHandler {
   };
 }
 
+interface ProduceOutcome {
+  result: PartitionOutcome;
+  /** acks=all: settles when the batches are durable. */
+  wait?: Promise<void>;
+  /** Settles once `result` holds the offsets (cluster mode, or after waiting for producer state). */
+  appended?: Promise<void>;
+}
+
 function produceToPartition(
   services: BrokerServices,
   appendFailures: LogOnce,
   acks: number,
+  timeoutMs: number,
   topicName: string,
   partitionData: Body,
-): { result: PartitionOutcome; wait?: Promise<void>; appended?: Promise<void> } {
+  // After a wait for the producer state: the same result object, and no second wait.
+  waited?: PartitionOutcome,
+): ProduceOutcome {
   const index: number = partitionData.index;
-  const result: PartitionOutcome = { index, errorCode: ErrorCode.NONE, baseOffset: -1, logStartOffset: -1, errorMessage: null };
+  const result: PartitionOutcome = waited ?? { index, errorCode: ErrorCode.NONE, baseOffset: -1, logStartOffset: -1, errorMessage: null };
   if (acks !== 0 && acks !== 1 && acks !== -1) {
     return { result: setError(result, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (got ${acks})`) };
   }
@@ -120,6 +134,21 @@ function produceToPartition(
     if ((batch.attributes & 0x30) !== 0) {
       return { result: setError(result, ErrorCode.INVALID_RECORD, 'transactional and control batches are not supported') };
     }
+  }
+  const loading = partition.producerState.loading;
+  if (loading !== null && waited === undefined && validation.batches.some((b) => b.producerId >= 0)) {
+    // Only the state can tell a retry from a new batch: wait for it, then start over (the
+    // partition may have moved or gone meanwhile).
+    partition.producerState.prioritise();
+    const waitMs = timeoutMs > 0 ? Math.min(timeoutMs, services.limits.producerStateWaitMsMax) : services.limits.producerStateWaitMsMax;
+    const later = withTimeout(loading, waitMs).then(() => produceToPartition(services, appendFailures, acks, timeoutMs, topicName, partitionData, result));
+    // With acks=0 nobody awaits this; it must not become an unhandled rejection.
+    later.catch((err: unknown) => services.logger.error({ err, topic: topicName, partition: index }, 'produce after waiting for producer state failed'));
+    return {
+      result,
+      appended: later.then((outcome) => outcome.appended),
+      wait: acks === -1 ? later.then((outcome) => outcome.wait) : undefined,
+    };
   }
   // KIP-98: an idempotent producer's retry is answered with the offsets it got the first time,
   // and a batch out of sequence or from a fenced epoch is refused.

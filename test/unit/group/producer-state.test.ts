@@ -73,13 +73,15 @@ test('only the last five batches are remembered: an older retry is OUT_OF_ORDER_
   assert.deepEqual(produce(partition, batch(5, 0, 1)), { kind: 'duplicate', baseOffset: 1 });
 });
 
-test('state is derived from the log: a partition reopened on the same log answers retries the same way', () => {
+test('state is derived from the log: a partition reopened on the same log answers retries the same way', async () => {
   const log = new MemoryLog();
   const first = new Partition('t', 0, log, 'none');
   produce(first, batch(7, 0, 0, 3));
   produce(first, batch(8, 1, 0));
   produce(first, batch(7, 0, 3));
   const reopened = new Partition('t', 0, log, 'none');
+  // Loading reads the log in the background (issue 9), so the state is there once it settles.
+  await reopened.producerState.loading;
   assert.deepEqual(reopened.producerEntry(7)?.batches.map((b) => [b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset]), [
     [0, 2, 0, 2],
     [3, 3, 4, 4],

@@ -418,9 +418,10 @@ test('issue 9 item 3: after a clean shutdown the whole log was synced, so a bad 
   const log = PartitionLog.open(dir, config);
   for (let i = 0; i < 10; i++) log.append(makeBatch(i), 1);
   await log.close();
-  // A restart that was killed before writing anything: the clean flag is gone, the data synced.
+  // A restart that wrote one batch and was killed: the first change cleared the clean flag
+  // (issue 9: an open alone leaves it), and everything before that batch was synced.
   const restarted = PartitionLog.open(dir, config);
-  void restarted; // abandoned like a killed process
+  restarted.append(makeBatch(10), 1); // then abandoned like a killed process
   const path = join(dir, logFiles(dir)[0]);
   const bytes = readFileSync(path);
   let position = 0;
@@ -486,9 +487,55 @@ test('a clean close lets the next open trust the last segment index files', asyn
   const logger = new MemoryLogger();
   const again = PartitionLog.open(dir, config, logger);
   assert.equal(logger.lines.filter((l) => l.level === 'warn').length, 0);
-  assert.equal(JSON.parse(readFileSync(join(dir, 'partition.checkpoint'), 'utf8')).cleanShutdown, false);
   assert.equal(again.logEndOffset, 120);
+  // The checkpoint stays clean until the first change (issue 9: a restart costs no fsync).
+  again.append(makeBatch(40), 1);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'partition.checkpoint'), 'utf8')).cleanShutdown, false);
   await again.close();
+});
+
+test('issue 9 restart: a clean open writes nothing; the first change marks the checkpoint unclean before it happens', async (t) => {
+  const dir = tempDir(t);
+  const config = smallConfig({ segmentBytes: 2048, indexIntervalBytes: 200 });
+  const log = PartitionLog.open(dir, config);
+  for (let i = 0; i < 40; i++) log.append(makeBatch(i), 1);
+  await log.close();
+  const path = join(dir, 'partition.checkpoint');
+  const before = { ino: statSync(path).ino, text: readFileSync(path, 'utf8') };
+  const again = PartitionLog.open(dir, config);
+  assert.deepEqual({ ino: statSync(path).ino, text: readFileSync(path, 'utf8') }, before, 'the checkpoint was not rewritten at open');
+  assert.deepEqual(readAll(again).length, 120);
+  // A crash now (no close) finds the log exactly as it was closed: the next open is clean too.
+  const logger = new MemoryLogger();
+  const third = PartitionLog.open(dir, config, logger);
+  assert.equal(logger.find('segment recovered').length, 0);
+  third.append(makeBatch(40), 1);
+  const written = JSON.parse(readFileSync(path, 'utf8'));
+  assert.equal(written.cleanShutdown, false, 'marked unclean before the append');
+  assert.equal(written.recoveryPoint, 120, 'what the clean shutdown synced stays trusted');
+  await third.close();
+  await again.close();
+});
+
+test('issue 9 restart: a change after a clean open marks the log unclean first, so a crash then runs recovery and a torn batch is cut', async (t) => {
+  const dir = tempDir(t);
+  const config = smallConfig({ segmentBytes: 1 << 20, indexIntervalBytes: 200 });
+  const log = PartitionLog.open(dir, config);
+  for (let i = 0; i < 40; i++) log.append(makeBatch(i), 1);
+  await log.close();
+  const again = PartitionLog.open(dir, config);
+  const added = [makeBatch(40), makeBatch(41), makeBatch(42)];
+  for (const b of added) again.append(b, 1);
+  // kill -9: no close. The last batch is torn (its last bytes never reached the disk).
+  const file = join(dir, '00000000000000000000.log');
+  truncateSync(file, statSync(file).size - 5);
+  const logger = new MemoryLogger();
+  const third = PartitionLog.open(dir, config, logger);
+  assert.equal(logger.find('recovery truncated a torn tail').length, 1);
+  assert.equal(third.logEndOffset, 126);
+  assert.equal(readAll(third).length, 126);
+  await third.close();
+  await again.close().catch(() => undefined);
 });
 
 test('flush mode interval resolves at once and the timer makes the data durable later', async (t) => {
