@@ -42,6 +42,11 @@ export interface SegmentRead {
 /** Read window bounds: big enough to hold a typical fetch in one read, small enough to bound memory. */
 const READ_CHUNK_BYTES_MIN = 64 * 1024;
 const READ_CHUNK_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * Window of a walk over batch headers only (the tail after the last index entry at open): small,
+ * so a log of large batches does not read them whole just to step over them.
+ */
+const HEADER_WALK_CHUNK_BYTES = 4096;
 /** Relative offsets in the index are uint32; a segment rolls before it would overflow. */
 export const RELATIVE_OFFSET_MAX = 0xffffffff;
 const EMPTY = Buffer.alloc(0);
@@ -260,7 +265,7 @@ export class Segment {
     let batchNumber = n === 0 ? 0 : this.offsetIndex.relativeRaftIndexAt(n - 1);
     let lastOffset = expectedBaseOffset - 1;
     const result = scanBatches(
-      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition, expectedBaseOffset, verifyCrc: false },
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition, expectedBaseOffset, verifyCrc: false, chunkBytes: HEADER_WALK_CHUNK_BYTES },
       (b) => {
         if (b.maxTimestamp > this.maxTimestamp) this.maxTimestamp = b.maxTimestamp;
         const last = this.terms[this.terms.length - 1];
