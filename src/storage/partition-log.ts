@@ -72,7 +72,7 @@ export class PartitionLog implements RaftIndexedLog {
    */
   private cleanOnDisk = false;
 
-  private constructor(dir: string, config: LogConfig, logger: LogLike, loaded: LoadedSegments, checkpoint: Checkpoint) {
+  private constructor(dir: string, config: LogConfig, logger: LogLike, loaded: LoadedSegments, checkpoint: Checkpoint, fileNames: string[]) {
     this.dir = dir;
     this.config = config;
     this.logger = logger;
@@ -88,7 +88,7 @@ export class PartitionLog implements RaftIndexedLog {
     this.lastTermEver = checkpoint.lastTerm;
     this.durableOffset = leo;
     this.totalBytes = segments.reduce((sum, s) => sum + s.sizeBytes, 0);
-    this.snapshots = new SnapshotFiles(dir, logger);
+    this.snapshots = new SnapshotFiles(dir, logger, fileNames);
     this.groupCommit = new GroupCommit(() => this.syncOnce());
     if (config.flush.mode === 'interval') {
       this.intervalTimer = setInterval(() => {
@@ -108,13 +108,14 @@ export class PartitionLog implements RaftIndexedLog {
     mkdirSync(dir, { recursive: true });
     const stored = readCheckpoint(dir, logger);
     const checkpoint: Checkpoint = stored ?? { logStartOffset: 0, recoveryPoint: 0, lastTerm: -1, cleanShutdown: false };
-    const loaded = loadSegments(dir, config, logger, checkpoint, options.syncedRaftIndex ?? 0);
+    const fileNames = readdirSync(dir);
+    const loaded = loadSegments(dir, fileNames, config, logger, checkpoint, options.syncedRaftIndex ?? 0);
     // An empty directory starts the Raft numbering at 1. (A host that installed a Raft
     // snapshot and crashed while resetting the log repairs this from its own snapshot
     // record; see RaftLogStorage.)
     const created = loaded.segments.length === 0;
     if (created) loaded.segments.push(Segment.create(dir, checkpoint.logStartOffset, { firstRaftIndex: 1, prevTerm: 0 }));
-    const log = new PartitionLog(dir, config, logger, loaded, checkpoint);
+    const log = new PartitionLog(dir, config, logger, loaded, checkpoint, fileNames);
     if (loaded.damage !== null) {
       fsyncDirSync(dir);
       logger.error({ dir, ...loaded.damage, segmentsNotLoaded: loaded.unloadedBases.length }, 'damage in synced log data');
@@ -720,11 +721,11 @@ interface LoadedSegments {
  * those bytes were synced: it is reported as damage and nothing is truncated or deleted
  * (docs/storage.md, "Recovery").
  */
-function loadSegments(dir: string, config: LogConfig, logger: LogLike, checkpoint: Checkpoint, syncedRaftIndex: number): LoadedSegments {
+function loadSegments(dir: string, fileNames: string[], config: LogConfig, logger: LogLike, checkpoint: Checkpoint, syncedRaftIndex: number): LoadedSegments {
   let recovered = false;
   const bases = new Set<number>();
   const indexFiles: { name: string; baseOffset: number }[] = [];
-  for (const name of readdirSync(dir)) {
+  for (const name of fileNames) {
     if (name.endsWith(TMP_SUFFIX)) {
       storageFs().unlink(join(dir, name));
       continue;

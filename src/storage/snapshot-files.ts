@@ -26,10 +26,11 @@ export class SnapshotFiles implements LogSnapshots {
   private held: number[];
   private source: SnapshotSource | null = null;
 
-  constructor(dir: string, logger: LogLike) {
+  /** `fileNames`: the directory's entries, as the caller listed them at open. */
+  constructor(dir: string, logger: LogLike, fileNames: string[] = readdirSync(dir)) {
     this.dir = dir;
     this.logger = logger;
-    this.held = readdirSync(dir)
+    this.held = fileNames
       .map(parseSnapshotFile)
       .filter((o): o is number => o !== null)
       .sort((a, b) => a - b);
