@@ -3,15 +3,21 @@
 //
 //   npm run bench -- restart [--partitions 1000] [--size 10GiB] [--batch-bytes 65536]
 //                            [--segment-bytes 128MiB] [--dir PATH] [--keep] [--reuse] [--probe-ms 10000]
+//                            [--cluster]
 //
 // 0. Measures the same start on an empty data dir, the cost of starting Node and the broker.
 // 1. Starts a single-node broker on a fresh data dir, creates topic `restart` with
 //    --partitions partitions and stops it (SIGTERM).
 // 2. Fills every partition to --size / --partitions bytes by appending real batches through
-//    PartitionLog directly (bench/lib/fill-logs.ts): far faster than over the network. One
-//    batch in 64 is a small batch of one of four idempotent producers per partition.
+//    Partition and PartitionLog directly (bench/lib/fill-logs.ts): far faster than over the
+//    network. One batch in 64 is a small batch of one of four idempotent producers per partition.
 // 3. Restarts the broker after that clean shutdown, then kills it with SIGKILL once it is up and
-//    restarts it again. For each start it measures, from the spawn of the process:
+//    restarts it again, and once more after a clean shutdown.
+// 4. The worst case: kill -9 of a broker that wrote all its data since it last started (each
+//    partition's checkpoint is set back to what such a broker leaves: recovery from the active
+//    segment's start, no producer snapshot from a close).
+// For each start it measures, from the spawn of the process:
+//      - the broker's first log line (Node, tsx and the config: the same for every start),
 //      - the first Metadata answer that names a leader for every partition,
 //      - the first acknowledged acks=all Produce to the first, middle and last partition, and an
 //        idempotent one (a new producer id) to the middle partition,
@@ -27,7 +33,7 @@
 
 import { parseArgs } from 'node:util';
 import { loadavg, tmpdir } from 'node:os';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, startBroker, type BrokerHandle } from '../test/helpers/broker-process.ts';
 import { RawClient } from './lib/raw-client.ts';
@@ -35,6 +41,9 @@ import { fillLogs, partitionDirs } from './lib/fill-logs.ts';
 import { parseSize } from '../src/config/size.ts';
 import { buildRecordBatch } from '../src/protocol/record-batch.ts';
 import { runClusterRestart } from './lib/restart-cluster.ts';
+import { readCheckpoint, writeCheckpoint } from '../src/storage/checkpoint.ts';
+import { parseSegmentFile, parseSnapshotFile } from '../src/storage/file-names.ts';
+import { SILENT_LOGGER } from '../src/storage/log-config.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -267,7 +276,32 @@ async function measureRestarts(): Promise<void> {
   await crashed.broker.stop(120_000);
   const again = await measureStart('start after a clean shutdown (second)');
   report(again);
-  await again.broker.stop(120_000);
+  await again.broker.kill9();
+  // 4. The worst case: kill -9 of a broker that wrote every byte since its last start, so each
+  // active segment is recovered from its start and no snapshot was taken at a close.
+  forgetCleanShutdowns(partitionDirs(dataDir));
+  const worst = await measureStart('start after kill -9 of a broker that wrote everything since it started (worst case)');
+  report(worst);
+  await worst.broker.stop(120_000);
+}
+
+/**
+ * Leaves each partition directory as a broker that crashed would if it had written the whole
+ * active segment since its last start: an unclean checkpoint whose recovery point is the active
+ * segment's base, and no producer snapshot above it (those come from a clean close).
+ */
+function forgetCleanShutdowns(dirs: string[]): void {
+  for (const dir of dirs) {
+    const names = readdirSync(dir);
+    const base = Math.max(...names.map((n) => parseSegmentFile(n)).filter((f) => f?.kind === 'log').map((f) => f!.baseOffset));
+    const stored = readCheckpoint(dir, SILENT_LOGGER);
+    if (stored === null) throw new Error(`${dir} has no checkpoint`);
+    writeCheckpoint(dir, { ...stored, recoveryPoint: base, cleanShutdown: false });
+    for (const n of names) {
+      const offset = parseSnapshotFile(n);
+      if (offset !== null && offset > base) rmSync(join(dir, n));
+    }
+  }
 }
 
 main()
