@@ -197,9 +197,16 @@ test('issue 9: a replica that missed every commit catches up through a Raft snap
     // The laggard becomes the coordinator.
     hub.partition([leader.id], [laggard.id, other.id]);
     await until('a new leader', () => laggard.partition.isLeader || other.partition.isLeader, replicas);
-    if (!laggard.partition.isLeader) {
-      await until('leadership moves to the laggard', () => other.partition.raft!.transferLeadership(laggard.id) || laggard.partition.isLeader, replicas);
-    }
+    // transferLeadership() only starts a transfer (Raft §3.10); wait for it to finish, asking
+    // again if the other replica still (or again) leads, so newLeader() below finds the laggard.
+    await until(
+      'leadership moves to the laggard',
+      () => {
+        if (other.partition.isLeader) other.partition.raft!.transferLeadership(laggard.id);
+        return laggard.partition.isLeader;
+      },
+      replicas,
+    );
     const next = await newLeader(replicas, leader);
     assert.equal(next, laggard);
     laggard.coordinator.loadPartition(0);
