@@ -5,8 +5,8 @@
 
 import { MemoryStorage, RaftNode, Rng, decodeConfChange } from '../../src/raft/index.ts';
 import type { ConfState, Entry, Message, RaftConfig, Ready } from '../../src/raft/index.ts';
-import { FlightHeap } from './heap.ts';
 import { InvariantViolation, Invariants, fnv, mix } from './invariants.ts';
+import { SimNetwork, describeNetworkProfile, drawNetworkProfile, type NetworkProfile } from './network.ts';
 
 export interface SimOptions {
   nodes: number;
@@ -52,14 +52,9 @@ const STEPS_PER_TICK = 4;
 const ELECTION_TICKS = 10;
 const HEARTBEAT_TICKS = 1;
 
-interface Profile {
+interface Profile extends NetworkProfile {
   checkQuorum: boolean;
   preVote: boolean;
-  drop: number;
-  duplicate: number;
-  /** Probability that a message gets a long delay (reordering it past others). */
-  delaySpike: number;
-  delaySpikeStepsMax: number;
   faultEveryTicks: number;
   tornWrite: number;
   snapshotEntries: number;
@@ -107,10 +102,7 @@ function drawProfile(rng: Rng): Profile {
   return {
     checkQuorum: rng.chance(0.5),
     preVote: rng.chance(0.5),
-    drop: rng.pick([0, 0.01, 0.05, 0.15]),
-    duplicate: rng.pick([0, 0.01, 0.05]),
-    delaySpike: rng.pick([0, 0.02, 0.1]),
-    delaySpikeStepsMax: rng.pick([8, 40, 120]),
+    ...drawNetworkProfile(rng),
     faultEveryTicks: rng.pick([20, 50, 120]),
     tornWrite: rng.pick([0, 0.001, 0.005]),
     snapshotEntries: rng.pick([0, 10, 40]),
@@ -155,18 +147,12 @@ export class Simulation {
     forwardAcked: 0,
   };
   private readonly nodes: SimNode[] = [];
-  private readonly net = new FlightHeap<Message>();
-  private seq = 0;
-  private step = 0;
+  private readonly net: SimNetwork<Message>;
   tick = 0;
   private faultsOn = true;
-  /** Directed links that are cut: blocked[from][to]. */
-  private readonly blocked: boolean[][];
-  private flapping = 0;
   /** Node whose disk was wiped and that the configuration does not yet name by its new id. */
   private pendingWipe = 0;
   private pendingWipeAfter = 0;
-  private flapPeriodTicks = 0;
   traceHash = 2166136261;
   private nextProposal = 1;
   /** (index, term) of proposals the client is waiting for -> proposal id. */
@@ -185,7 +171,7 @@ export class Simulation {
     this.rng = new Rng(seed);
     this.profile = drawProfile(this.rng);
     const n = opts.nodes;
-    this.blocked = Array.from({ length: n + 1 }, () => new Array<boolean>(n + 1).fill(false));
+    this.net = new SimNetwork<Message>(n, this.rng, this.profile, this.stats);
     const confState: ConfState = {
       voters: Array.from({ length: n }, (_, k) => ({ id: k + 1, storageId: storageIdOf(k + 1, 0) })),
       learners: [],
@@ -269,7 +255,7 @@ export class Simulation {
       }
       this.persist(sn, rd);
       this.inv.onPersist(node, sn.id, rd.entries);
-      for (const m of rd.messages) this.send(m);
+      for (const m of rd.messages) this.net.send(m);
       this.apply(sn, rd);
       node.advance(rd);
       this.check(sn);
@@ -386,33 +372,9 @@ export class Simulation {
 
   // ------------------------------------------------------------ network
 
-  private send(m: Message): void {
-    this.stats.messages++;
-    if (this.blocked[m.from][m.to]) {
-      this.stats.dropped++;
-      return;
-    }
-    const p = this.profile;
-    if (this.faultsOn && p.drop > 0 && this.rng.chance(p.drop)) {
-      this.stats.dropped++;
-      return;
-    }
-    this.enqueue(m);
-    if (this.faultsOn && p.duplicate > 0 && this.rng.chance(p.duplicate)) this.enqueue(m);
-  }
-
-  private enqueue(m: Message): void {
-    let delay = this.rng.int(1, 3);
-    const p = this.profile;
-    if (this.faultsOn && p.delaySpike > 0 && this.rng.chance(p.delaySpike)) delay += this.rng.int(1, p.delaySpikeStepsMax);
-    this.net.push({ at: this.step + delay, seq: this.seq++, item: m });
-  }
-
   private deliver(m: Message): void {
     const sn = this.nodes[m.to - 1];
     if (sn.node === null) return;
-    // A link cut after the message left still loses it (the connection broke).
-    if (this.blocked[m.from][m.to]) return;
     if (this.opts.trace) {
       let h = this.traceHash;
       h = mix(h, m.type.length * 31 + m.type.charCodeAt(0) + m.type.charCodeAt(m.type.length - 1));
@@ -429,19 +391,6 @@ export class Simulation {
   }
 
   // ------------------------------------------------------------ faults
-
-  private setIsolated(id: number, cut: boolean): void {
-    for (let j = 1; j <= this.opts.nodes; j++) {
-      if (j === id) continue;
-      this.blocked[id][j] = cut;
-      this.blocked[j][id] = cut;
-    }
-  }
-
-  private healNetwork(): void {
-    for (const row of this.blocked) row.fill(false);
-    this.flapping = 0;
-  }
 
   private crash(sn: SimNode, downTicks: number): void {
     sn.node = null;
@@ -485,31 +434,23 @@ export class Simulation {
         return;
       }
       case 3:
-        this.note(`isolate ${target.id}`);
-        this.setIsolated(target.id, true);
+        this.note(this.net.isolate(target.id));
         return;
       case 4: {
-        const other = 1 + ((target.id + r.int(0, n - 1)) % n);
-        if (other === target.id) return;
-        this.blocked[target.id][other] = true;
-        this.note(`one-way cut ${target.id}->${other}`);
+        const cut = this.net.cutOneWay(target.id);
+        if (cut !== null) this.note(cut);
         return;
       }
-      case 5: {
-        const side = this.nodes.filter(() => r.chance(0.5)).map((s) => s.id);
-        for (const a of side) for (let b = 1; b <= n; b++) if (!side.includes(b)) this.blocked[a][b] = this.blocked[b][a] = true;
-        this.note(`partition [${side.join(',')}] | rest`);
+      case 5:
+        this.note(this.net.partition());
         return;
-      }
       case 6:
       case 7:
         this.note('heal network');
-        this.healNetwork();
+        this.net.heal();
         return;
       case 8:
-        this.flapping = target.id;
-        this.flapPeriodTicks = r.int(2, 3 * ELECTION_TICKS);
-        this.note(`flap ${target.id} every ${this.flapPeriodTicks} ticks`);
+        this.note(this.net.flap(target.id, ELECTION_TICKS));
         return;
       case 9:
         this.membershipChange();
@@ -680,10 +621,7 @@ export class Simulation {
       }
     }
     if (this.faultsOn) {
-      if (this.flapping !== 0 && this.tick % this.flapPeriodTicks === 0) {
-        const cut = !this.blocked[this.flapping][this.flapping === 1 ? 2 : 1];
-        this.setIsolated(this.flapping, cut);
-      }
+      this.net.onTick(this.tick);
       if (this.rng.chance(1 / this.profile.faultEveryTicks)) this.injectFault();
       this.client();
     }
@@ -699,8 +637,8 @@ export class Simulation {
     this.onTick();
     this.processDirty();
     for (let s = 0; s < STEPS_PER_TICK; s++) {
-      this.step++;
-      while (this.net.size > 0 && this.net.peekAt() <= this.step) this.deliver(this.net.pop()!.item);
+      this.net.step++;
+      this.net.deliverDue((m) => this.deliver(m));
       this.processDirty();
     }
     this.tick++;
@@ -718,7 +656,8 @@ export class Simulation {
   /** Stops injecting faults and repairs everything (the start of the liveness phase). */
   heal(): void {
     this.faultsOn = false;
-    this.healNetwork();
+    this.net.faultsOn = false;
+    this.net.heal();
     for (const sn of this.nodes) {
       if (sn.node === null) {
         sn.downUntilTick = this.tick;
@@ -756,8 +695,8 @@ export class Simulation {
   describeProfile(): string {
     const p = this.profile;
     return (
-      `nodes=${this.opts.nodes} checkQuorum=${p.checkQuorum} preVote=${p.preVote} drop=${p.drop} dup=${p.duplicate} ` +
-      `delaySpike=${p.delaySpike}/${p.delaySpikeStepsMax}steps faultEvery=${p.faultEveryTicks}ticks torn=${p.tornWrite} ` +
+      `nodes=${this.opts.nodes} checkQuorum=${p.checkQuorum} preVote=${p.preVote} ${describeNetworkProfile(p)} ` +
+      `faultEvery=${p.faultEveryTicks}ticks torn=${p.tornWrite} ` +
       `snapshotEntries=${p.snapshotEntries} overhead=${p.compactionOverhead} inflight=${p.maxInflightMsgs} ` +
       `maxSizePerMsg=${p.maxSizePerMsg} propose=${p.proposeChance} forward=${p.forwardChance}`
     );
