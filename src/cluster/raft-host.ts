@@ -82,6 +82,17 @@ export interface RaftHostOptions {
    * its first message. The message itself is dropped; Raft retransmits.
    */
   onUnhosted?: (from: number, group: string, msg: Message) => void;
+  /**
+   * Called when the Ready loop fails (a write or fsync failed, an invariant broke); the host has
+   * stopped by then. The default rethrows, so the loop's rejection goes unhandled and takes the
+   * process down: a node that cannot keep its Raft promises must stop and restart. The simulator
+   * (test/sim) passes its own, to turn the failure into a simulated crash.
+   */
+  onFatal?: (err: unknown) => void;
+}
+
+function rethrow(err: unknown): never {
+  throw err;
 }
 
 export class RaftHost {
@@ -96,6 +107,7 @@ export class RaftHost {
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   private readonly onUnhosted: RaftHostOptions['onUnhosted'];
+  private readonly onFatal: (err: unknown) => void;
 
   constructor(options: RaftHostOptions) {
     this.nodeId = options.nodeId;
@@ -103,6 +115,7 @@ export class RaftHost {
     this.logger = options.logger;
     this.tickMs = options.tickMs;
     this.onUnhosted = options.onUnhosted;
+    this.onFatal = options.onFatal ?? rethrow;
     this.transport.onMessage((from, group, msg) => this.receive(from, group, msg));
   }
 
@@ -170,6 +183,15 @@ export class RaftHost {
     queueMicrotask(() => void this.loop());
   }
 
+  /**
+   * Whether a Ready round is scheduled or running. A simulator that resolves fsyncs itself
+   * drives the host with this: it runs microtasks until no host is busy, except one waiting on
+   * an fsync the simulator holds back.
+   */
+  get busy(): boolean {
+    return this.running;
+  }
+
   /** Resolves when no Ready round is running (for orderly shutdown and tests). */
   idle(): Promise<void> {
     if (!this.running) return Promise.resolve();
@@ -214,7 +236,7 @@ export class RaftHost {
       this.logger.fatal({ err }, 'raft host failed; stopping its groups');
       this.closed = true;
       if (this.timer !== null) clearInterval(this.timer);
-      throw err;
+      this.onFatal(err);
     } finally {
       this.running = false;
       const waiters = this.idleWaiters;

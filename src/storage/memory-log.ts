@@ -1,7 +1,9 @@
 // An in-memory Log with the same contract as PartitionLog, for tests and the Raft
-// simulator. Each batch plays the part of a segment for retention. flush() makes the
-// current end durable; crash() drops whatever was not flushed, like a power loss. Like
-// PartitionLog it is a Raft log too: batch k after the head has Raft index head + k.
+// simulators. Each batch plays the part of a segment for retention. flush() makes the
+// end as it was when flush() was called durable; crash() drops whatever was not flushed,
+// like a power loss. Like PartitionLog it is a Raft log too: batch k after the head has
+// Raft index head + k. Truncation, retention and resetTo are durable at once (PartitionLog
+// syncs a truncation before returning; losing a deletion would only be kinder).
 
 import {
   BATCH_HEADER_BYTES,
@@ -30,6 +32,18 @@ interface StoredBatch {
 
 const EMPTY = Buffer.alloc(0);
 
+export interface MemoryLogOptions {
+  startOffset?: number;
+  retentionMs?: number;
+  retentionBytes?: number;
+  /**
+   * The disk's fsync, awaited by flush() before what it covers counts as durable; a rejection
+   * fails the flush. Default: resolves at once. The replica simulator holds it back (a slow
+   * disk) or rejects it (a failing one).
+   */
+  fsync?: () => Promise<void>;
+}
+
 export class MemoryLog implements RaftIndexedLog {
   private batches: StoredBatch[] = [];
   private startOffset: number;
@@ -42,13 +56,17 @@ export class MemoryLog implements RaftIndexedLog {
   /** Term of the entry before the first retained batch (0 when there is none). */
   private headPrevTerm = 0;
   private readonly retention: Pick<LogConfig, 'retentionMs' | 'retentionBytes'>;
+  private readonly fsync: () => Promise<void>;
+  /** The end each running flush() will make durable; a truncation meanwhile lowers it. */
+  private readonly flushTargets = new Set<{ offset: number }>();
   private closed = false;
 
-  constructor(options: { startOffset?: number; retentionMs?: number; retentionBytes?: number } = {}) {
+  constructor(options: MemoryLogOptions = {}) {
     this.startOffset = options.startOffset ?? 0;
     this.endOffset = this.startOffset;
     this.durableOffset = this.startOffset;
     this.retention = { retentionMs: options.retentionMs ?? -1, retentionBytes: options.retentionBytes ?? -1 };
+    this.fsync = options.fsync ?? (() => Promise.resolve());
   }
 
   get logStartOffset(): number {
@@ -100,15 +118,31 @@ export class MemoryLog implements RaftIndexedLog {
 
   async flush(): Promise<void> {
     this.checkOpen();
-    const target = this.endOffset;
-    await Promise.resolve();
-    // A truncation while we waited may have lowered the end.
-    this.durableOffset = Math.max(this.durableOffset, Math.min(target, this.endOffset));
+    // An fsync covers what was written before it started, not what comes while it runs.
+    const target = { offset: this.endOffset };
+    this.flushTargets.add(target);
+    try {
+      await this.fsync();
+    } finally {
+      this.flushTargets.delete(target);
+    }
+    this.durableOffset = Math.max(this.durableOffset, target.offset);
   }
 
-  /** Loses everything appended after the last completed flush. */
-  crash(): void {
-    if (this.durableOffset < this.endOffset) this.truncateTo(this.durableOffset);
+  /**
+   * The process or the machine died; call before the log is used again. Everything not covered
+   * by a completed flush() is lost, except the first `survivingBatches` unflushed batches, which
+   * recovery keeps and makes durable: a power loss keeps none or a few (the part of the tail
+   * that reached the disk; a torn batch after them is cut by recovery), a kill -9 all of them
+   * (the page cache survives the process). Returns how many unflushed batches were lost.
+   */
+  crash(survivingBatches = 0): number {
+    const first = this.indexOf(this.durableOffset);
+    const keep = Math.min(survivingBatches, this.batches.length - first);
+    const lost = this.batches.length - first - keep;
+    if (lost > 0) this.truncateTo(this.batches[first + keep].baseOffset);
+    this.durableOffset = this.endOffset;
+    return lost;
   }
 
   read(offset: number, maxBytes: number, maxOffsetExclusive: number): ReadResult {
@@ -176,6 +210,7 @@ export class MemoryLog implements RaftIndexedLog {
     this.endOffset = i < this.batches.length ? this.batches[i].baseOffset : this.endOffset;
     this.batches.length = i;
     this.durableOffset = Math.min(this.durableOffset, this.endOffset);
+    for (const target of this.flushTargets) target.offset = Math.min(target.offset, this.endOffset);
     this.lastTermEver = this.batches.length > 0 ? this.batches[this.batches.length - 1].term : -1;
   }
 
@@ -282,6 +317,7 @@ export class MemoryLog implements RaftIndexedLog {
     this.startOffset = start.offset;
     this.endOffset = start.offset;
     this.durableOffset = start.offset;
+    for (const target of this.flushTargets) target.offset = start.offset;
     this.nextRaftIndex = start.raftIndex;
     this.headPrevTerm = start.prevTerm;
     this.lastTermEver = start.prevTerm;

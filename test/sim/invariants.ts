@@ -28,6 +28,12 @@ export function entryKey(e: Entry): number {
 }
 
 export class Invariants {
+  /**
+   * `keyOf` identifies an entry's content; the replica simulator passes one that ignores the
+   * offsets and term a log stamps into a stored batch.
+   */
+  constructor(private readonly keyOf: (e: Entry) => number = entryKey) {}
+
   /** Election Safety (§5.2): term -> the one leader of that term. */
   private readonly leaders = new Map<number, number>();
   /** Committed log as observed: index -> term (0 = not yet observed). */
@@ -98,9 +104,9 @@ export class Invariants {
     }
   }
 
-  /** Every node applies the same entry at each index, and state machines agree. */
-  onApply(id: number, e: Entry, hashAfter: number): void {
-    const key = entryKey(e);
+  /** Every node applies the same entry at each index, and state machines agree (when a hash is given). */
+  onApply(id: number, e: Entry, hashAfter = 0): void {
+    const key = this.keyOf(e);
     const i = e.index;
     while (this.appliedKey.length <= i) {
       this.appliedKey.push(0);
@@ -130,7 +136,7 @@ export class Invariants {
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k];
       const prevTerm = k > 0 ? entries[k - 1].term : node.termAt(e.index - 1);
-      const key = entryKey(e);
+      const key = this.keyOf(e);
       const slot = e.index * 1048576 + e.term;
       const seen = this.byIndexTerm.get(slot);
       if (seen === undefined) {

@@ -1,8 +1,15 @@
 // Runs simulator seeds: `npm run sim -- --seeds N --seed-start S [--nodes 3|5] [--ticks T] [--verbose]`.
 // Without --nodes, odd seeds run 3 nodes and even seeds 5. Exits non-zero on the first failure.
+//
+// `--replica` runs the whole-replica simulator (replica-sim.ts) instead of the Raft-core one;
+// with it, `--faults kill,power,...` limits the fault kinds and `--scenario NAME` picks a named
+// run aimed at one known path (`--scenario list` lists them), `--faults -group-wipe` draws from
+// every kind but those listed. `--keep-going` reports every failing seed (one line each) instead
+// of stopping at the first. `--seed S` replays one seed with verbose output.
 
+import { readFileSync } from 'node:fs';
 import { runSeed } from './sim.ts';
-import type { SimResult } from './sim.ts';
+import { FAULT_KINDS, SCENARIOS, runReplicaSeed, type FaultKind, type ReplicaSimOptions } from './replica-sim.ts';
 
 interface Args {
   seeds: number;
@@ -10,10 +17,14 @@ interface Args {
   nodes: number;
   ticks: number;
   verbose: boolean;
+  replica: boolean;
+  faults: FaultKind[] | undefined;
+  scenario: string | undefined;
+  keepGoing: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 100, seedStart: 1, nodes: 0, ticks: 2000, verbose: false };
+  const args: Args = { seeds: 100, seedStart: 1, nodes: 0, ticks: 2000, verbose: false, replica: false, faults: undefined, scenario: undefined, keepGoing: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -23,12 +34,33 @@ function parseArgs(argv: string[]): Args {
     };
     if (a === '--seeds') args.seeds = num();
     else if (a === '--seed-start') args.seedStart = num();
-    else if (a === '--nodes') args.nodes = num();
+    else if (a === '--seed') {
+      args.seedStart = num();
+      args.seeds = 1;
+      args.verbose = true;
+    } else if (a === '--nodes') args.nodes = num();
     else if (a === '--ticks') args.ticks = num();
     else if (a === '--verbose') args.verbose = true;
+    else if (a === '--replica') args.replica = true;
+    else if (a === '--keep-going') args.keepGoing = true;
+    else if (a === '--faults') args.faults = parseFaults(argv[++i] ?? '');
+    else if (a === '--scenario') args.scenario = argv[++i] ?? '';
     else throw new Error(`unknown argument ${a}`);
   }
+  if ((args.faults !== undefined || args.scenario !== undefined) && !args.replica) throw new Error('--faults and --scenario need --replica');
+  if (args.scenario !== undefined && args.scenario !== 'list' && !(args.scenario in SCENARIOS)) {
+    throw new Error(`unknown scenario ${args.scenario}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  }
   return args;
+}
+
+/** `a,b`: those kinds; `-a,b`: every kind but those. */
+function parseFaults(list: string): FaultKind[] {
+  const except = list.startsWith('-');
+  const kinds = (except ? list.slice(1) : list).split(',').filter((k) => k !== '');
+  for (const k of kinds) if (!(FAULT_KINDS as readonly string[]).includes(k)) throw new Error(`unknown fault ${k}; known: ${FAULT_KINDS.join(', ')}`);
+  if (kinds.length === 0) throw new Error('--faults needs a comma-separated list');
+  return except ? FAULT_KINDS.filter((k) => !kinds.includes(k)) : (kinds as FaultKind[]);
 }
 
 /** 3 or 5 nodes per seed, and the tick budget split into faults and liveness. */
@@ -38,13 +70,27 @@ export function optionsFor(seed: number, nodes: number, ticks: number, verbose: 
   return { nodes: n, safetyTicks: ticks - livenessTicksMax, livenessTicksMax, verbose };
 }
 
-export function formatFailure(r: SimResult): string {
+/** optionsFor, plus a scenario's fault kinds and forced profile parts (or an explicit fault list). */
+export function replicaOptionsFor(seed: number, nodes: number, ticks: number, verbose: boolean, scenario?: string, faults?: FaultKind[]): ReplicaSimOptions {
+  const s = scenario === undefined ? undefined : SCENARIOS[scenario];
+  return { ...optionsFor(seed, nodes, ticks, verbose), faults: faults ?? s?.faults, oneVoter: s?.oneVoter, retention: s?.retention };
+}
+
+export interface Failure {
+  seed: number;
+  error: string;
+  profile: string;
+  faults: string[];
+}
+
+/** `replay` is the argument list that reruns the seed, e.g. `--replica --scenario one-voter`. */
+export function formatFailure(r: Failure, replay = ''): string {
   const lines = [
     `FAIL seed ${r.seed}: ${r.error}`,
     `  profile: ${r.profile}`,
     `  faults drawn (${r.faults.length}):`,
     ...r.faults.slice(-40).map((f) => `    ${f}`),
-    `  replay: npm run sim -- --seeds 1 --seed-start ${r.seed} --verbose`,
+    `  replay: npm run sim -- ${replay === '' ? '' : `${replay} `}--seeds 1 --seed-start ${r.seed} --verbose`,
   ];
   if (r.faults.length > 40) lines.splice(3, 0, `    ... ${r.faults.length - 40} earlier faults omitted`);
   return lines.join('\n');
@@ -55,42 +101,73 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function main(): void {
+interface SeedOutcome {
+  ok: boolean;
+  failure: string;
+  ticks: number;
+  ticksToElect: number;
+  ticksToCommit: number;
+  summary: string;
+  stats: Record<string, number>;
+}
+
+async function runOne(args: Args, seed: number): Promise<SeedOutcome> {
+  if (args.replica) {
+    const r = await runReplicaSeed(seed, replicaOptionsFor(seed, args.nodes, args.ticks, args.verbose, args.scenario, args.faults));
+    const replay = ['--replica', args.scenario !== undefined ? `--scenario ${args.scenario}` : '', args.faults !== undefined ? `--faults ${args.faults.join(',')}` : '']
+      .filter((x) => x !== '')
+      .join(' ');
+    return { ok: r.ok, failure: formatFailure(r, replay), ticks: r.ticks, ticksToElect: r.ticksToElect, ticksToCommit: r.ticksToCommit, summary: r.profile, stats: { ...r.stats } };
+  }
+  const r = runSeed(seed, optionsFor(seed, args.nodes, args.ticks, args.verbose));
+  return { ok: r.ok, failure: formatFailure(r), ticks: r.ticks, ticksToElect: r.ticksToElect, ticksToCommit: r.ticksToCommit, summary: r.profile, stats: { ...r.stats } };
+}
+
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.scenario === 'list') {
+    for (const [name, s] of Object.entries(SCENARIOS)) console.log(`${name}: ${s.what} (faults ${s.faults.join(',')})`);
+    return;
+  }
   const started = process.hrtime.bigint();
   const elect: number[] = [];
   const commit: number[] = [];
   let ticks = 0;
-  let acked = 0;
-  let forwarded = 0;
-  let forwardAcked = 0;
+  const totals: Record<string, number> = {};
+  const failed: number[] = [];
   for (let k = 0; k < args.seeds; k++) {
     const seed = args.seedStart + k;
-    const r = runSeed(seed, optionsFor(seed, args.nodes, args.ticks, args.verbose));
+    const r = await runOne(args, seed);
     ticks += r.ticks;
-    acked += r.stats.acked;
-    forwarded += r.stats.forwarded;
-    forwardAcked += r.stats.forwardAcked;
+    for (const [key, v] of Object.entries(r.stats)) totals[key] = (totals[key] ?? 0) + v;
     if (!r.ok) {
-      console.error(formatFailure(r));
-      process.exit(1);
+      if (!args.keepGoing) {
+        console.error(r.failure);
+        process.exit(1);
+      }
+      failed.push(seed);
+      console.log(`FAIL seed ${seed}: ${r.failure.split('\n')[0].replace(/^FAIL seed \d+: /, '').slice(0, 400)}`);
+      continue;
     }
     elect.push(r.ticksToElect);
     commit.push(r.ticksToCommit);
-    if (args.verbose) console.log(`seed ${seed} ok: ${JSON.stringify(r.stats)} elect=${r.ticksToElect} commit=${r.ticksToCommit}`);
+    if (args.verbose) console.log(`seed ${seed} ok: ${JSON.stringify(r.stats)} elect=${r.ticksToElect} commit=${r.ticksToCommit}\n  profile: ${r.summary}`);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   elect.sort((a, b) => a - b);
   commit.sort((a, b) => a - b);
+  const what = args.replica ? `replica seeds${args.scenario !== undefined ? ` (scenario ${args.scenario})` : ''}` : 'seeds';
   console.log(
-    `${args.seeds} seeds ok (${args.seedStart}..${args.seedStart + args.seeds - 1}) in ${seconds.toFixed(1)} s: ` +
-      `${(args.seeds / seconds).toFixed(1)} seeds/s, ${Math.round(ticks / seconds)} ticks/s, ${acked} acknowledged proposals, ` +
-      `${forwarded} forwarded (${forwardAcked} applied by their forwarder)`,
+    `${args.seeds} ${what}, ${failed.length === 0 ? 'all ok' : `${failed.length} failed (${failed.join(' ')})`} (${args.seedStart}..${args.seedStart + args.seeds - 1}) in ${seconds.toFixed(1)} s: ` +
+      `${(args.seeds / seconds).toFixed(1)} seeds/s, ${Math.round(ticks / seconds)} ticks/s`,
   );
+  console.log(`totals: ${Object.entries(totals).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   console.log(
     `ticks to elect after faults stop: p50 ${percentile(elect, 50)} p99 ${percentile(elect, 99)} max ${elect[elect.length - 1] ?? 0}; ` +
       `to commit: p50 ${percentile(commit, 50)} p99 ${percentile(commit, 99)} max ${commit[commit.length - 1] ?? 0}`,
   );
+  if (failed.length > 0) process.exit(1);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main();
+if (import.meta.url === `file://${process.argv[1]}`) await main();

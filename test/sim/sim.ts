@@ -7,6 +7,7 @@ import { MemoryStorage, RaftNode, Rng, decodeConfChange } from '../../src/raft/i
 import type { ConfState, Entry, Message, RaftConfig, Ready } from '../../src/raft/index.ts';
 import { InvariantViolation, Invariants, fnv, mix } from './invariants.ts';
 import { SimNetwork, describeNetworkProfile, drawNetworkProfile, type NetworkProfile } from './network.ts';
+import { GroupOperator } from './operator.ts';
 
 export interface SimOptions {
   nodes: number;
@@ -150,9 +151,7 @@ export class Simulation {
   private readonly net: SimNetwork<Message>;
   tick = 0;
   private faultsOn = true;
-  /** Node whose disk was wiped and that the configuration does not yet name by its new id. */
-  private pendingWipe = 0;
-  private pendingWipeAfter = 0;
+  private readonly operator: GroupOperator;
   traceHash = 2166136261;
   private nextProposal = 1;
   /** (index, term) of proposals the client is waiting for -> proposal id. */
@@ -172,6 +171,7 @@ export class Simulation {
     this.profile = drawProfile(this.rng);
     const n = opts.nodes;
     this.net = new SimNetwork<Message>(n, this.rng, this.profile, this.stats);
+    this.operator = new GroupOperator(this.rng, n, (id) => storageIdOf(id, this.nodes[id - 1].incarnation));
     const confState: ConfState = {
       voters: Array.from({ length: n }, (_, k) => ({ id: k + 1, storageId: storageIdOf(k + 1, 0) })),
       learners: [],
@@ -299,11 +299,7 @@ export class Simulation {
       if (e.type === 'normal' && e.data.length === 8) this.checkProposalData(sn, e);
       if (e.type === 'config') {
         this.stats.confChanges++;
-        // A committed change that names the wiped node's new disk (or removes it) ends the wipe.
-        const cc = decodeConfChange(e.data);
-        if (cc.nodeId === this.pendingWipe && e.index > this.pendingWipeAfter && (cc.type === 'removeNode' || cc.storageId === storageIdOf(cc.nodeId, this.nodes[cc.nodeId - 1].incarnation))) {
-          this.pendingWipe = 0;
-        }
+        this.operator.applied(decodeConfChange(e.data), e.index);
       }
       this.ackProposal(sn, e);
     }
@@ -477,15 +473,8 @@ export class Simulation {
     const ld = this.leader();
     if (ld === undefined) return;
     const st = ld.node!.status();
-    // Keep the run recoverable without an operator: one wiped disk at a time, and only
-    // when the newest leader's configuration is committed and has at least 3 voters, so
-    // the other voters still form a quorum that can re-add the wiped node.
-    if (this.pendingWipe !== 0 || st.configIndex > st.commit || st.config.voters.length < 3) return;
-    // An uncommitted config entry on any other disk could still win and shrink the group.
-    if (this.nodes.some((o) => this.hasConfigAfter(o, st.commit))) return;
-    this.pendingWipe = sn.id;
-    // Older entries (replayed by restarting nodes) say nothing about the new disk.
-    this.pendingWipeAfter = st.commit;
+    if (!this.operator.mayWipe(st, () => this.nodes.some((o) => this.hasConfigAfter(o, st.commit)))) return;
+    this.operator.wiped(sn.id, st.commit);
     sn.incarnation++;
     sn.storage = new MemoryStorage(storageIdOf(sn.id, sn.incarnation));
     this.note(`wipe disk of ${sn.id} (now ${storageIdOf(sn.id, sn.incarnation)})`);
@@ -504,34 +493,7 @@ export class Simulation {
     const ld = this.leader();
     if (ld === undefined) return;
     const node = ld.node!;
-    const st = node.status();
-    const conf = st.config;
-    const r = this.rng;
-    const n = this.opts.nodes;
-    const minVoters = n >= 5 ? 3 : 2;
-    let cc: { type: 'addVoter' | 'addLearner' | 'removeNode'; nodeId: number; storageId: string } | null = null;
-    if (this.pendingWipe !== 0) {
-      // While a wiped node waits, removing its old identity is the only change the
-      // operator makes; it comes back later like any new node (learner, then voter).
-      const id = this.pendingWipe;
-      const sid = storageIdOf(id, this.nodes[id - 1].incarnation);
-      const member = [...conf.voters, ...conf.learners].some((m) => m.id === id);
-      cc = member ? { type: 'removeNode', nodeId: id, storageId: '' } : { type: 'addLearner', nodeId: id, storageId: sid };
-    } else {
-      const members = new Set([...conf.voters, ...conf.learners].map((m) => m.id));
-      const outsiders = this.nodes.filter((s) => !members.has(s.id)).map((s) => s.id);
-      const choice = r.int(0, 3);
-      if (choice === 0 && conf.voters.length > minVoters) {
-        cc = { type: 'removeNode', nodeId: r.pick(conf.voters).id, storageId: '' };
-      } else if (choice === 1 && outsiders.length > 0) {
-        const id = r.pick(outsiders);
-        cc = { type: 'addLearner', nodeId: id, storageId: storageIdOf(id, this.nodes[id - 1].incarnation) };
-      } else if (conf.learners.length > 0) {
-        const m = r.pick(conf.learners);
-        const pr = st.progress.find((p) => p.id === m.id);
-        if (pr !== undefined && pr.identityOk && pr.lag < 20) cc = { type: 'addVoter', nodeId: m.id, storageId: m.storageId };
-      }
-    }
+    const cc = this.operator.nextChange(node.status());
     if (cc === null) return;
     const res = node.proposeConfChange(cc);
     if (res.ok) {

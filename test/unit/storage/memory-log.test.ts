@@ -43,6 +43,44 @@ test('MemoryLog crash() loses exactly what was not flushed', async () => {
   assert.equal(readAll(log).length, 3);
 });
 
+test('MemoryLog crash(n) keeps the first n unflushed batches (a torn tail that reached the disk) and makes them durable', async () => {
+  const log = new MemoryLog();
+  log.append(makeBatch(0, 2), 1);
+  await log.flush();
+  for (let i = 1; i <= 3; i++) log.append(makeBatch(i, 2), 1);
+  assert.equal(log.crash(1), 2, 'two of three unflushed batches lost');
+  assert.equal(log.logEndOffset, 4);
+  assert.equal(log.lastRaftIndex, 2);
+  assert.equal(log.flushedOffset, 4, 'recovery made the survivor durable');
+  log.append(makeBatch(9, 2), 1);
+  assert.equal(log.crash(Infinity), 0, 'a kill -9 loses nothing');
+  assert.equal(log.logEndOffset, 6);
+});
+
+test('MemoryLog flush() waits for its fsync, covers only what was written before it, and fails with it', async () => {
+  const gates: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  const log = new MemoryLog({ fsync: () => new Promise<void>((resolve, reject) => gates.push({ resolve, reject })) });
+  log.append(makeBatch(0), 1);
+  const first = log.flush();
+  log.append(makeBatch(1), 1);
+  gates[0].resolve();
+  await first;
+  assert.equal(log.flushedOffset, 3, 'the batch appended while the fsync ran is not covered');
+  const second = log.flush();
+  // A truncation while the fsync runs lowers what it can make durable.
+  log.truncateTo(3);
+  log.append(makeBatch(2), 2);
+  gates[1].resolve();
+  await second;
+  assert.equal(log.flushedOffset, 3);
+  const third = log.flush();
+  gates[2].reject(new Error('EIO'));
+  await assert.rejects(third, /EIO/);
+  assert.equal(log.flushedOffset, 3);
+  assert.equal(log.crash(), 1);
+  assert.equal(log.logEndOffset, 3);
+});
+
 test('MemoryLog retention by bytes and time drops batches from the head', () => {
   const log = new MemoryLog({ retentionBytes: 1000, retentionMs: 5000 });
   for (let i = 0; i < 20; i++) log.append(makeBatch(i, 2, 50, i * 1000), 1);

@@ -1,0 +1,157 @@
+// One incarnation of a simulated broker process (replica-sim.ts): the production RaftHost with a
+// ReplicatedPartition over RaftLogStorage for each partition group it hosts, opened from its disk
+// as ClusterReplicaManager.open does. The simulator owns time (tick()) and the fsyncs (the disk's
+// SyncGate); it never calls RaftHost.start(). A crash ends the incarnation: its transport goes
+// quiet and the fsyncs it waits on never return, so nothing of it runs again.
+
+import type { Logger } from 'pino';
+import { RaftHost, type GroupStateMachine, type HostStorage } from '../../src/cluster/raft-host.ts';
+import { RaftNode, type Rng } from '../../src/raft/index.ts';
+import type { ConfState, Entry, Snapshot } from '../../src/raft/types.ts';
+import type { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
+import { ReplicatedPartition } from '../../src/partition/replicated-partition.ts';
+import type { LogLike } from '../../src/storage/log-config.ts';
+import type { ReplicaDisk } from './sim-disk.ts';
+import type { Packet } from './sim-transport.ts';
+import { SimTransport } from './sim-transport.ts';
+import type { SimNetwork } from './network.ts';
+
+/** A partition group every node hosts, and the configuration it was founded with. */
+export interface GroupPlan {
+  name: string;
+  topic: string;
+  partition: number;
+  /** The founding members with their founding storage ids (the topic record's `founders`). */
+  founders: ConfState;
+  /** The preferred leader: it campaigns when it founds the group. */
+  preferred: number;
+}
+
+export interface RaftTuning {
+  electionTicks: number;
+  heartbeatTicks: number;
+  checkQuorum: boolean;
+  maxSizePerMsg: number;
+  maxInflightMsgs: number;
+  maxUncommittedBytes: number;
+}
+
+/** What the simulator watches (invariants) and hears (logs, failures). */
+export interface ReplicaHooks {
+  /** Entries the host is about to write to a group's storage. */
+  persist(group: string, nodeId: number, node: RaftNode, entries: readonly Entry[]): void;
+  /** A committed entry the host applied (after the partition replica did). */
+  apply(group: string, nodeId: number, entry: Entry, hosted: HostedGroup): void;
+  restore(group: string, nodeId: number, snapshot: Snapshot): void;
+  /** The host's Ready loop failed: this process is dead. */
+  fatal(nodeId: number, err: unknown): void;
+  log(nodeId: number, level: string, obj: object, msg?: string): void;
+}
+
+export interface HostedGroup {
+  plan: GroupPlan;
+  node: RaftNode;
+  storage: RaftLogStorage;
+  replica: ReplicatedPartition;
+}
+
+function simLogger(nodeId: number, hooks: ReplicaHooks): Logger & LogLike {
+  const at = (level: string) => (obj: object, msg?: string) => hooks.log(nodeId, level, obj, msg);
+  const logger = { trace() {}, debug() {}, info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'), child: () => logger };
+  return logger as unknown as Logger & LogLike;
+}
+
+export class ReplicaProcess {
+  readonly host: RaftHost;
+  readonly transport: SimTransport;
+  readonly groups = new Map<string, HostedGroup>();
+
+  /**
+   * Starts the process: opens every group's storage from `disk` and hosts it. Throws where the
+   * broker would refuse to start (the caller keeps the node down).
+   */
+  constructor(
+    readonly nodeId: number,
+    storageId: string,
+    readonly disk: ReplicaDisk,
+    net: SimNetwork<Packet>,
+    plans: readonly GroupPlan[],
+    tuning: RaftTuning,
+    rng: Rng,
+    hooks: ReplicaHooks,
+  ) {
+    const logger = simLogger(nodeId, hooks);
+    this.transport = new SimTransport(nodeId, net);
+    this.host = new RaftHost({ nodeId, transport: this.transport, logger, tickMs: 1, onFatal: (err) => hooks.fatal(nodeId, err) });
+    try {
+      for (const plan of plans) this.groups.set(plan.name, this.openGroup(plan, storageId, tuning, rng, hooks, logger));
+    } catch (err) {
+      this.kill();
+      throw err;
+    }
+  }
+
+  /** As ClusterReplicaManager.open: found the group if the founders name this disk, else start empty. */
+  private openGroup(plan: GroupPlan, storageId: string, tuning: RaftTuning, rng: Rng, hooks: ReplicaHooks, logger: LogLike): HostedGroup {
+    const { nodeId, host } = this;
+    const storage = this.disk.open(plan.name, storageId, logger);
+    let founded = false;
+    if (storage.lastIndex() === 0 && storage.getHardState().term === 0) {
+      const mine = [...plan.founders.voters, ...plan.founders.learners].find((m) => m.id === nodeId);
+      if (mine !== undefined && mine.storageId === storage.storageId) {
+        storage.bootstrap(plan.founders);
+        founded = true;
+      }
+    }
+    const node = new RaftNode(
+      {
+        id: nodeId,
+        electionTicks: tuning.electionTicks,
+        heartbeatTicks: tuning.heartbeatTicks,
+        checkQuorum: tuning.checkQuorum,
+        preVote: true,
+        snapshotEntries: 0,
+        maxSizePerMsg: tuning.maxSizePerMsg,
+        maxInflightMsgs: tuning.maxInflightMsgs,
+        maxUncommittedBytes: tuning.maxUncommittedBytes,
+      },
+      storage,
+      rng.fork(),
+    );
+    const replica = new ReplicatedPartition(plan.topic, plan.partition, storage, nodeId, () => host.kick());
+    replica.attach(node);
+    const hosted: HostedGroup = { plan, node, storage, replica };
+    // The host sees the real storage and replica; these wrappers only let the simulator watch.
+    const watchedStorage: HostStorage = {
+      append: (entries) => {
+        hooks.persist(plan.name, nodeId, node, entries);
+        storage.append(entries);
+      },
+      setHardState: (hs) => storage.setHardState(hs),
+      applySnapshot: (snap) => storage.applySnapshot(snap),
+      sync: () => storage.sync(),
+      logStartSnapshot: () => storage.logStartSnapshot(),
+    };
+    const watchedReplica: GroupStateMachine = {
+      apply: (entry) => {
+        replica.apply(entry);
+        hooks.apply(plan.name, nodeId, entry, hosted);
+      },
+      restore: (snap) => hooks.restore(plan.name, nodeId, snap),
+      onLeaderChange: (leader, term) => replica.onLeaderChange(leader, term),
+      onPersisted: (lastIndex) => replica.onPersisted(lastIndex),
+    };
+    host.addGroup(plan.name, node, watchedStorage, watchedReplica);
+    if (founded && plan.preferred === nodeId) node.campaign();
+    return hosted;
+  }
+
+  /** The process dies: nothing it sends arrives, and the fsyncs it waits on never return. */
+  kill(): void {
+    this.transport.kill();
+    this.disk.gate.forget();
+    // Stops a Ready round queued but not begun (a crash between two microtasks); one waiting on
+    // a forgotten fsync stays parked for good.
+    void this.host.close();
+  }
+}

@@ -1,0 +1,186 @@
+// A simulated broker's disk (replica-sim.ts): where its partition groups' storage lives across
+// process incarnations, and what a disk may do wrong. The simulator decides when each fsync
+// completes or fails (SyncGate); a power loss drops what no fsync covered; a bad sector flips a
+// bit of synced data.
+//
+// ReplicaDisk is the seam: MemoryDisk keeps each group's log in a MemoryLog and its raft.state
+// in the real FileRaftStateStore over a page-cache file system (test/helpers/page-cache-fs.ts).
+// A disk that runs the real segment log (PartitionLog over a simulated file system) implements
+// the same interface; the simulator does not change.
+
+import { FileRaftStateStore, RAFT_STATE_FILE, SLOT_BYTES } from '../../src/partition/raft-state-store.ts';
+import { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
+import type { Rng } from '../../src/raft/index.ts';
+import type { LogLike } from '../../src/storage/log-config.ts';
+import { MemoryLog, type MemoryLogOptions } from '../../src/storage/memory-log.ts';
+import type { AppendResult } from '../../src/storage/log.ts';
+import { PageCacheFs, type SyncControl } from '../helpers/page-cache-fs.ts';
+
+export type SyncMode = 'ok' | 'slow' | 'fail';
+
+interface HeldSync {
+  dueStep: number;
+  resolve: () => void;
+}
+
+function ioError(code: 'EIO' | 'ENOSPC', what: string): Error {
+  const text = code === 'EIO' ? 'i/o error' : 'no space left on device';
+  return Object.assign(new Error(`${code}: ${text}, ${what}`), { code });
+}
+
+/**
+ * The simulator's hand on one disk's fsyncs: 'ok' completes them at once, 'slow' holds each
+ * one for `slowSteps` simulator steps, 'fail' fails them (EIO). A crashed process's held
+ * fsyncs never complete.
+ */
+export class SyncGate implements SyncControl {
+  mode: SyncMode = 'ok';
+  slowSteps = 0;
+  failed = 0;
+  private held: HeldSync[] = [];
+
+  constructor(private readonly step: () => number) {}
+
+  syncNow(): void {
+    if (this.mode === 'fail') {
+      this.failed++;
+      throw ioError('EIO', 'fsync');
+    }
+  }
+
+  syncLater(): Promise<void> {
+    if (this.mode === 'fail') {
+      this.failed++;
+      return Promise.reject(ioError('EIO', 'fdatasync'));
+    }
+    if (this.mode === 'ok') return Promise.resolve();
+    return new Promise((resolve) => this.held.push({ dueStep: this.step() + this.slowSteps, resolve }));
+  }
+
+  /** Whether an fsync is held back (its process waits on it). */
+  get holding(): boolean {
+    return this.held.length > 0;
+  }
+
+  /** Completes the held fsyncs that are due (all of them with `all`); returns how many. */
+  release(all = false): number {
+    if (this.held.length === 0) return 0;
+    const now = this.step();
+    const due = all ? this.held : this.held.filter((h) => h.dueStep <= now);
+    if (due.length === 0) return 0;
+    this.held = all ? [] : this.held.filter((h) => h.dueStep > now);
+    for (const h of due) h.resolve();
+    return due.length;
+  }
+
+  /** The process died: the fsyncs it waits on never return. */
+  forget(): void {
+    this.held = [];
+  }
+}
+
+/** One simulated broker's disk, as the replica simulator uses it. */
+export interface ReplicaDisk {
+  readonly gate: SyncGate;
+  /** Appends fail with ENOSPC while set. */
+  full: boolean;
+  /**
+   * Opens a group's storage as a starting broker does after any stop (recovery included);
+   * throws where the broker would refuse to start.
+   */
+  open(group: string, storageId: string, logger: LogLike): RaftLogStorage;
+  /** The machine lost power: what no fsync covered is gone. Returns a note for the trace. */
+  powerLoss(rng: Rng): string;
+  /** An operator removed one group's directory (log and raft.state). */
+  removeGroup(group: string): void;
+  /** Flips one bit of a group's synced raft.state; call after powerLoss(). Null if there is none. */
+  damageState(group: string, rng: Rng): string | null;
+}
+
+/** A MemoryLog whose appends fail while its disk is full. */
+class SimMemoryLog extends MemoryLog {
+  constructor(
+    private readonly disk: { full: boolean },
+    options: MemoryLogOptions,
+  ) {
+    super(options);
+  }
+
+  override append(batch: Buffer, term: number): AppendResult {
+    if (this.disk.full) throw ioError('ENOSPC', 'write');
+    return super.append(batch, term);
+  }
+}
+
+export interface MemoryDiskOptions {
+  retentionMs: number;
+  retentionBytes: number;
+}
+
+/** Logs in memory (MemoryLog), raft.state in the real file format on a page-cache file system. */
+export class MemoryDisk implements ReplicaDisk {
+  readonly gate: SyncGate;
+  full = false;
+  private fs: PageCacheFs;
+  private readonly logs = new Map<string, SimMemoryLog>();
+
+  constructor(
+    step: () => number,
+    private readonly options: MemoryDiskOptions,
+  ) {
+    this.gate = new SyncGate(step);
+    this.fs = new PageCacheFs(this.gate);
+  }
+
+  private dir(group: string): string {
+    return `/data/${group}`;
+  }
+
+  open(group: string, storageId: string, logger: LogLike): RaftLogStorage {
+    let log = this.logs.get(group);
+    if (log === undefined) {
+      log = new SimMemoryLog(this, { ...this.options, fsync: () => this.gate.syncLater() });
+      this.logs.set(group, log);
+    }
+    // Recovery keeps the tail the page cache still holds after a kill -9 and syncs it, as
+    // PartitionLog.open does for a segment not known clean.
+    this.gate.syncNow();
+    log.crash(Infinity);
+    return new RaftLogStorage(log, new FileRaftStateStore(this.dir(group), this.fs), { storageId, logger });
+  }
+
+  powerLoss(rng: Rng): string {
+    const parts: string[] = [];
+    for (const [group, log] of this.logs) {
+      // Most often the unsynced tail is gone; sometimes a prefix of it reached the disk.
+      const survivors = rng.chance(0.3) ? rng.int(1, 4) : 0;
+      const lost = log.crash(survivors);
+      if (lost > 0 || survivors > 0) parts.push(`${group}: lost ${lost} unsynced batches`);
+    }
+    this.fs.powerLoss();
+    return parts.length > 0 ? parts.join(', ') : 'nothing unsynced';
+  }
+
+  removeGroup(group: string): void {
+    this.logs.delete(group);
+    this.fs.removeDir(this.dir(group));
+  }
+
+  damageState(group: string, rng: Rng): string | null {
+    const path = `${this.dir(group)}/${RAFT_STATE_FILE}`;
+    const size = this.fs.durableSize(path);
+    if (size === 0) return null;
+    // Hit a slot's header or body: the rest of a slot is padding nobody reads.
+    const slot = rng.int(0, Math.ceil(size / SLOT_BYTES));
+    const fd = this.fs.open(path, 'r+');
+    const header = Buffer.alloc(24);
+    this.fs.read(fd, header, 0, 24, slot * SLOT_BYTES);
+    this.fs.close(fd);
+    const used = Math.min(24 + header.readUInt32BE(16), SLOT_BYTES, size - slot * SLOT_BYTES);
+    if (used <= 0) return null;
+    const position = slot * SLOT_BYTES + rng.int(0, used);
+    const bit = rng.int(0, 8);
+    this.fs.damageDurable(path, position, bit);
+    return `flipped bit ${bit} of byte ${position} of ${path} (slot ${slot})`;
+  }
+}
