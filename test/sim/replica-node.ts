@@ -118,6 +118,8 @@ export class ReplicaProcess {
       storage,
       rng.fork(),
     );
+    // Founding entries are written without the host: the checker sees them here.
+    if (founded) hooks.persist(plan.name, nodeId, node, storage.entries(1, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER));
     const replica = new ReplicatedPartition(plan.topic, plan.partition, storage, nodeId, () => host.kick());
     replica.attach(node);
     const hosted: HostedGroup = { plan, node, storage, replica };

@@ -62,7 +62,12 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
  * Named runs aimed at the known paths of issue 9: the fault kinds they draw from and the
  * profile parts they force.
  */
-export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?: boolean; retention?: boolean; what: string }> = {
+export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?: boolean; retention?: boolean; foundingLoss?: boolean; what: string }> = {
+  founding: {
+    what: 'a power loss right after the groups are founded, keeping only the first founding entry',
+    faults: ['kill', 'power', 'heal'],
+    foundingLoss: true,
+  },
   'group-lost': {
     what: 'issue 9 item 2: one group\'s directory (log and raft.state) removed while the node keeps its identity',
     faults: ['kill', 'group-wipe', 'isolate', 'partition', 'heal'],
@@ -98,8 +103,10 @@ export interface ReplicaSimOptions {
   faults?: readonly FaultKind[];
   /** Found every group with one voter and the other nodes as learners. */
   oneVoter?: boolean;
-  /** Always run retention (by bytes and time). */
+  /** Run retention (by bytes and time) always (true), never (false), or as the seed draws. */
   retention?: boolean;
+  /** At tick 0, before any fsync, the first group's preferred founder loses power, keeping one unsynced batch. */
+  foundingLoss?: boolean;
 }
 
 export interface ReplicaSimStats {
@@ -145,7 +152,7 @@ interface Profile extends NetworkProfile {
 }
 
 function drawProfile(rng: Rng, opts: ReplicaSimOptions): Profile {
-  const retention = opts.retention === true || rng.chance(0.3);
+  const retention = opts.retention ?? rng.chance(0.3);
   return {
     checkQuorum: rng.chance(0.5),
     ...drawNetworkProfile(rng),
@@ -428,13 +435,17 @@ export class ReplicaSimulation {
    * run; crashes the processes whose host failed.
    */
   private async settle(): Promise<void> {
+    let ran = false;
     for (let turn = 0; ; turn++) {
       let busy = false;
       for (const b of this.brokers) if (b.proc !== null && b.proc.host.busy && !b.disk.gate.holding) busy = true;
       if (!busy) break;
       if (turn >= SETTLE_TURNS_MAX) throw new InvariantViolation(`a raft host did not settle within ${SETTLE_TURNS_MAX} microtask turns`);
+      ran = true;
       await null;
     }
+    // Everything else (acks, leader changes, a failed loop) starts in a host's round.
+    if (!ran) return;
     for (let k = 0; k < CLIENT_TURNS; k++) await null;
     for (const b of this.brokers) {
       if (b.fatal !== null) this.hostFailed(b);
@@ -770,6 +781,11 @@ export class ReplicaSimulation {
         for (const p of inbox) this.receive(b, p);
       }
     }
+    if (this.tick === 0 && this.opts.foundingLoss === true) {
+      const b = this.brokers[this.groups.get('t-0')!.plan.preferred - 1];
+      this.crash(b, ELECTION_TICKS);
+      this.note(`power loss ${b.id} right after founding: ${b.disk.powerLoss(this.rng, 1)}`);
+    }
     if (this.faultsOn) {
       this.net.onTick(this.tick);
       if (this.rng.chance(1 / this.profile.faultEveryTicks)) this.injectFault();
@@ -871,8 +887,11 @@ export class ReplicaSimulation {
         for (let i = from; i <= to; i++) {
           const mine = hosted.storage.log.entryAt(i);
           const theirs = ld.hosted.storage.log.entryAt(i);
-          if (mine.baseOffset !== theirs.baseOffset || mine.term !== theirs.term || batchKey(mine.batch) !== batchKey(theirs.batch)) {
-            throw new InvariantViolation(`${name}: committed entry ${i} on node ${b.id} differs from leader ${ld.b.id}'s`);
+          // Same offsets and term: the stamped bytes agree too, so whole batches compare.
+          if (mine.baseOffset !== theirs.baseOffset || mine.term !== theirs.term || !mine.batch.equals(theirs.batch)) {
+            throw new InvariantViolation(
+              `${name}: committed entry ${i} on node ${b.id} (offset ${mine.baseOffset}, term ${mine.term}) differs from leader ${ld.b.id}'s (offset ${theirs.baseOffset}, term ${theirs.term})`,
+            );
           }
         }
       }

@@ -89,8 +89,11 @@ export interface ReplicaDisk {
    * throws where the broker would refuse to start.
    */
   open(group: string, storageId: string, logger: LogLike): RaftLogStorage;
-  /** The machine lost power: what no fsync covered is gone. Returns a note for the trace. */
-  powerLoss(rng: Rng): string;
+  /**
+   * The machine lost power: what no fsync covered is gone, except (per log) the first
+   * `survivors` unsynced batches (drawn when not given). Returns a note for the trace.
+   */
+  powerLoss(rng: Rng, survivors?: number): string;
   /** An operator removed one group's directory (log and raft.state). */
   removeGroup(group: string): void;
   /** Flips one bit of a group's synced raft.state; call after powerLoss(). Null if there is none. */
@@ -149,13 +152,13 @@ export class MemoryDisk implements ReplicaDisk {
     return new RaftLogStorage(log, new FileRaftStateStore(this.dir(group), this.fs), { storageId, logger });
   }
 
-  powerLoss(rng: Rng): string {
+  powerLoss(rng: Rng, survivors?: number): string {
     const parts: string[] = [];
     for (const [group, log] of this.logs) {
       // Most often the unsynced tail is gone; sometimes a prefix of it reached the disk.
-      const survivors = rng.chance(0.3) ? rng.int(1, 4) : 0;
-      const lost = log.crash(survivors);
-      if (lost > 0 || survivors > 0) parts.push(`${group}: lost ${lost} unsynced batches`);
+      const keep = survivors ?? (rng.chance(0.3) ? rng.int(1, 4) : 0);
+      const lost = log.crash(keep);
+      if (lost > 0 || keep > 0) parts.push(`${group}: lost ${lost} unsynced batches${keep > 0 ? `, kept up to ${keep}` : ''}`);
     }
     this.fs.powerLoss();
     return parts.length > 0 ? parts.join(', ') : 'nothing unsynced';
