@@ -77,8 +77,8 @@ export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?
     faults: ['kill', 'power', 'state-flip', 'isolate', 'heal'],
   },
   'one-voter': {
-    what: 'issue 9 item 4: a one-voter group with learners, power losses right after elections',
-    faults: ['kill', 'power', 'heal'],
+    what: 'issue 9 item 4: a one-voter group with learners, power losses while its fsyncs are slow',
+    faults: ['kill', 'power', 'slow-fsync', 'heal'],
     oneVoter: true,
   },
   retention: {
