@@ -12,12 +12,15 @@ import type { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
 import { ReplicatedPartition } from '../../src/partition/replicated-partition.ts';
 import type { LogLike } from '../../src/storage/log-config.ts';
 import type { ReplicaDisk } from './sim-disk.ts';
+import { MetaReplica } from './meta-replica.ts';
 import type { Packet } from './sim-transport.ts';
 import { SimTransport } from './sim-transport.ts';
 import type { SimNetwork } from './network.ts';
 
-/** A partition group every node hosts, and the configuration it was founded with. */
+/** A group every node hosts, and the configuration it was founded with. */
 export interface GroupPlan {
+  /** A partition (ReplicatedPartition) or the metadata-like group (MetaReplica). */
+  kind: 'partition' | 'meta';
   name: string;
   topic: string;
   partition: number;
@@ -40,8 +43,8 @@ export interface RaftTuning {
 export interface ReplicaHooks {
   /** Entries the host is about to write to a group's storage. */
   persist(group: string, nodeId: number, node: RaftNode, entries: readonly Entry[]): void;
-  /** A committed entry the host applied (after the partition replica did). */
-  apply(group: string, nodeId: number, entry: Entry, hosted: HostedGroup): void;
+  /** A committed entry the host applied (after the replica did); `hash` is a metadata-like group's state after it. */
+  apply(group: string, nodeId: number, entry: Entry, hosted: HostedGroup, hash?: number): void;
   restore(group: string, nodeId: number, snapshot: Snapshot): void;
   /** The host's Ready loop failed: this process is dead. */
   fatal(nodeId: number, err: unknown): void;
@@ -52,7 +55,10 @@ export interface HostedGroup {
   plan: GroupPlan;
   node: RaftNode;
   storage: RaftLogStorage;
-  replica: ReplicatedPartition;
+  /** Set for a partition group. */
+  replica: ReplicatedPartition | null;
+  /** Set for the metadata-like group. */
+  meta: MetaReplica | null;
 }
 
 function simLogger(nodeId: number, hooks: ReplicaHooks): Logger & LogLike {
@@ -120,9 +126,7 @@ export class ReplicaProcess {
     );
     // Founding entries are written without the host: the checker sees them here.
     if (founded) hooks.persist(plan.name, nodeId, node, storage.entries(1, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER));
-    const replica = new ReplicatedPartition(plan.topic, plan.partition, storage, nodeId, () => host.kick());
-    replica.attach(node);
-    const hosted: HostedGroup = { plan, node, storage, replica };
+    const hosted: HostedGroup = { plan, node, storage, replica: null, meta: null };
     // The host sees the real storage and replica; these wrappers only let the simulator watch.
     const watchedStorage: HostStorage = {
       append: (entries) => {
@@ -134,16 +138,36 @@ export class ReplicaProcess {
       sync: () => storage.sync(),
       logStartSnapshot: () => storage.logStartSnapshot(),
     };
-    const watchedReplica: GroupStateMachine = {
-      apply: (entry) => {
-        replica.apply(entry);
-        hooks.apply(plan.name, nodeId, entry, hosted);
-      },
-      restore: (snap) => hooks.restore(plan.name, nodeId, snap),
-      onLeaderChange: (leader, term) => replica.onLeaderChange(leader, term),
-      onPersisted: (lastIndex) => replica.onPersisted(lastIndex),
-    };
-    host.addGroup(plan.name, node, watchedStorage, watchedReplica);
+    let sm: GroupStateMachine;
+    if (plan.kind === 'meta') {
+      let checkpoint = this.disk.nodeStore.get(plan.name);
+      if (checkpoint === undefined) {
+        checkpoint = { applied: 0, hash: 0 };
+        this.disk.nodeStore.set(plan.name, checkpoint);
+      }
+      const meta = new MetaReplica(nodeId, checkpoint, () => host.kick(), (entry, hash) => hooks.apply(plan.name, nodeId, entry, hosted, hash));
+      hosted.meta = meta;
+      meta.attach(node, storage);
+      sm = {
+        apply: (entry) => meta.apply(entry),
+        restore: (snap) => hooks.restore(plan.name, nodeId, snap),
+        onLeaderChange: (leader) => meta.onLeaderChange(leader),
+      };
+    } else {
+      const replica = new ReplicatedPartition(plan.topic, plan.partition, storage, nodeId, () => host.kick());
+      replica.attach(node);
+      hosted.replica = replica;
+      sm = {
+        apply: (entry) => {
+          replica.apply(entry);
+          hooks.apply(plan.name, nodeId, entry, hosted);
+        },
+        restore: (snap) => hooks.restore(plan.name, nodeId, snap),
+        onLeaderChange: (leader, term) => replica.onLeaderChange(leader, term),
+        onPersisted: (lastIndex) => replica.onPersisted(lastIndex),
+      };
+    }
+    host.addGroup(plan.name, node, watchedStorage, sm);
     if (founded && plan.preferred === nodeId) node.campaign();
     return hosted;
   }

@@ -20,6 +20,7 @@ import { SimNetwork, describeNetworkProfile, drawNetworkProfile, type NetworkPro
 import { GroupOperator } from './operator.ts';
 import { OffsetLedger, batchKey, forEachBatch } from './offset-ledger.ts';
 import { MemoryDisk, type ReplicaDisk } from './sim-disk.ts';
+import { NO_PROPOSAL, encodeCommand } from './meta-replica.ts';
 import type { Packet } from './sim-transport.ts';
 import { ReplicaProcess, type GroupPlan, type HostedGroup, type RaftTuning } from './replica-node.ts';
 import { storageIdOf } from './sim.ts';
@@ -37,6 +38,8 @@ const SETTLE_TURNS_MAX = 100_000;
 const CLIENT_TURNS = 4;
 /** Ticks before a node that refused to start tries again. */
 const RESTART_RETRY_TICKS = 20;
+/** The metadata-like group's name (as MetadataGroup's `__metadata`). */
+const META_GROUP = '__meta';
 
 export const FAULT_KINDS = [
   'kill',
@@ -62,7 +65,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
  * Named runs aimed at the known paths of issue 9: the fault kinds they draw from and the
  * profile parts they force.
  */
-export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?: boolean; retention?: boolean; foundingLoss?: boolean; what: string }> = {
+export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?: boolean; metaGroup?: boolean; retention?: boolean; foundingLoss?: boolean; what: string }> = {
   founding: {
     what: 'a power loss right after the groups are founded, keeping only the first founding entry',
     faults: ['kill', 'power', 'heal'],
@@ -77,9 +80,10 @@ export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?
     faults: ['kill', 'power', 'state-flip', 'isolate', 'heal'],
   },
   'one-voter': {
-    what: 'issue 9 item 4: a one-voter group with learners, power losses while its fsyncs are slow',
+    what: 'issue 9 item 4: one-voter groups with learners (metadata_voters: 1), power losses while fsyncs are slow',
     faults: ['kill', 'power', 'slow-fsync', 'heal'],
     oneVoter: true,
+    metaGroup: true,
   },
   retention: {
     what: 'issue 9 item 5: retention up to the in-memory commit, then power losses',
@@ -103,6 +107,8 @@ export interface ReplicaSimOptions {
   faults?: readonly FaultKind[];
   /** Found every group with one voter and the other nodes as learners. */
   oneVoter?: boolean;
+  /** Always host the metadata-like group (else the seed draws it). */
+  metaGroup?: boolean;
   /** Run retention (by bytes and time) always (true), never (false), or as the seed draws. */
   retention?: boolean;
   /** At tick 0, before any fsync, the first group's preferred founder loses power, keeping one unsynced batch. */
@@ -141,6 +147,8 @@ interface Profile extends NetworkProfile {
   checkQuorum: boolean;
   faultEveryTicks: number;
   partitions: number;
+  /** Whether every node also hosts the metadata-like group (meta-replica.ts). */
+  metaGroup: boolean;
   oneVoter: boolean;
   retentionBytes: number;
   retentionMs: number;
@@ -158,6 +166,7 @@ function drawProfile(rng: Rng, opts: ReplicaSimOptions): Profile {
     ...drawNetworkProfile(rng),
     faultEveryTicks: rng.pick([20, 50, 120]),
     partitions: rng.pick([1, 2]),
+    metaGroup: opts.metaGroup === true || rng.chance(0.5),
     oneVoter: opts.oneVoter === true || rng.chance(0.1),
     retentionBytes: retention ? rng.pick([-1, 2000, 8000]) : -1,
     retentionMs: retention ? rng.pick([-1, 100 * TICK_MS, 400 * TICK_MS]) : -1,
@@ -198,7 +207,10 @@ interface Broker {
 interface GroupRun {
   plan: GroupPlan;
   inv: Invariants;
+  /** Partition groups: what clients were promised, by offset. */
   ledger: OffsetLedger;
+  /** The metadata-like group: index -> key of each command its proposer saw applied. */
+  metaAcked: Map<number, number>;
   operator: GroupOperator;
   /** Consumer positions (next offset to read). */
   consumers: number[];
@@ -255,19 +267,23 @@ export class ReplicaSimulation {
       // flow-control profile drains its backlog in the liveness phase.
       maxUncommittedBytes: 64 << 10,
     };
-    for (let k = 0; k < p.partitions; k++) {
-      const members = Array.from({ length: n }, (_, i) => ({ id: i + 1, storageId: storageIdOf(i + 1, 0) }));
-      // Leadership starts spread: partition k prefers node k + 1.
+    const members = Array.from({ length: n }, (_, i) => ({ id: i + 1, storageId: storageIdOf(i + 1, 0) }));
+    const groupCount = p.partitions + (p.metaGroup ? 1 : 0);
+    for (let k = 0; k < groupCount; k++) {
+      const kind = k < p.partitions ? 'partition' : 'meta';
+      // Leadership starts spread: group k prefers node k + 1.
       const preferred = 1 + (k % n);
       const voters = p.oneVoter ? members.filter((m) => m.id === preferred) : members;
       const learners = p.oneVoter ? members.filter((m) => m.id !== preferred) : [];
-      const plan: GroupPlan = { name: `t-${k}`, topic: 't', partition: k, founders: { voters, learners }, preferred };
+      const name = kind === 'meta' ? META_GROUP : `t-${k}`;
+      const plan: GroupPlan = { kind, name, topic: 't', partition: k, founders: { voters, learners }, preferred };
       this.groups.set(plan.name, {
         plan,
         inv: new Invariants(replicaEntryKey),
         ledger: new OffsetLedger(plan.name),
         operator: new GroupOperator(this.rng, n, (id) => this.identityOf(plan.name, id)),
         consumers: [0, 0],
+        metaAcked: new Map(),
       });
     }
     for (let id = 1; id <= n; id++) {
@@ -322,7 +338,7 @@ export class ReplicaSimulation {
     try {
       proc = new ReplicaProcess(b.id, storageIdOf(b.id, b.incarnation), b.disk, this.net, [...this.groups.values()].map((g) => g.plan), this.tuning, this.rng, {
         persist: (group, id, node, entries) => this.guard(() => this.groups.get(group)!.inv.onPersist(node, id, entries)),
-        apply: (group, id, entry, hosted) => this.guard(() => this.onApply(group, id, entry, hosted)),
+        apply: (group, id, entry, hosted, hash) => this.guard(() => this.onApply(group, id, entry, hosted, hash)),
         restore: (group, id) => {
           this.stats.snapshotsInstalled++;
           this.brokers[id - 1].lastApplied.delete(group);
@@ -387,18 +403,19 @@ export class ReplicaSimulation {
     }
   }
 
-  private onApply(group: string, id: number, e: Entry, hosted: HostedGroup): void {
+  private onApply(group: string, id: number, e: Entry, hosted: HostedGroup, hash?: number): void {
     const b = this.brokers[id - 1];
     const g = this.groups.get(group)!;
     const last = b.lastApplied.get(group);
     // GroupStateMachine.apply's contract: log order, once per entry.
     if (last !== undefined && e.index !== last + 1) throw new InvariantViolation(`${group}: node ${id} applied ${e.index} after ${last}`);
     b.lastApplied.set(group, e.index);
-    g.inv.onApply(id, e);
+    g.inv.onApply(id, e, hash);
     if (e.type === 'config') {
       this.stats.confChanges++;
       g.operator.applied(decodeConfChange(e.data), e.index);
     }
+    if (hosted.replica === null) return;
     const stored = hosted.storage.log.entryAt(e.index);
     g.ledger.onCommitted(id, stored.baseOffset, batchKey(stored.batch));
   }
@@ -502,7 +519,7 @@ export class ReplicaSimulation {
     let best: { b: Broker; hosted: HostedGroup } | undefined;
     for (const b of this.brokers) {
       const hosted = b.proc?.groups.get(group);
-      if (hosted === undefined || !hosted.replica.isLeader || hosted.node.state !== 'leader') continue;
+      if (hosted === undefined || !(hosted.replica ?? hosted.meta!).isLeader || hosted.node.state !== 'leader') continue;
       if (best === undefined || hosted.node.term > best.hosted.node.term) best = { b, hosted };
     }
     return best;
@@ -521,7 +538,7 @@ export class ReplicaSimulation {
     const sizes = batches.map((batch) => batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET) + 1);
     this.stats.produced += count;
     const ledger = this.groups.get(group)!.ledger;
-    return hosted.replica.append(batches).then(
+    return hosted.replica!.append(batches).then(
       (res) =>
         res.committed.then(
           () => {
@@ -539,6 +556,21 @@ export class ReplicaSimulation {
     );
   }
 
+  /** Proposes a command to the metadata-like group through `hosted`'s node; resolves true once its proposer applied it. */
+  private proposeCommand(g: GroupRun, hosted: HostedGroup): Promise<boolean> {
+    const id = `c${this.nextRecord++}`;
+    const applied = hosted.meta!.propose(id);
+    if (applied === null) return Promise.resolve(false);
+    this.stats.produced++;
+    const key = batchKey(encodeCommand(id));
+    return applied.then((index) => {
+      if (index === NO_PROPOSAL) return false;
+      this.stats.acked++;
+      g.metaAcked.set(index, key);
+      return true;
+    });
+  }
+
   /** A consumer reads below the high watermark of a replica (usually the leader, as Fetch does). */
   private consume(group: string, g: GroupRun): void {
     const r = this.rng;
@@ -554,7 +586,7 @@ export class ReplicaSimulation {
       hosted = b.proc?.groups.get(group);
     }
     if (b === undefined || hosted === undefined || !this.up(b)) return;
-    const replica = hosted.replica;
+    const replica = hosted.replica!;
     const hw = replica.highWatermark;
     const pos = Math.max(g.consumers[c], replica.logStartOffset);
     if (pos >= hw || pos > replica.logEndOffset) return;
@@ -569,10 +601,19 @@ export class ReplicaSimulation {
   private clients(): void {
     const r = this.rng;
     for (const [name, g] of this.groups) {
+      if (g.plan.kind === 'meta') {
+        // Any node proposes, as every broker's MetadataGroup can.
+        if (r.chance(this.profile.produceChance / 2)) {
+          const b = this.brokers[r.int(0, this.brokers.length)];
+          const hosted = b.proc?.groups.get(name);
+          if (this.up(b) && hosted !== undefined) void this.proposeCommand(g, hosted);
+        }
+        continue;
+      }
       if (r.chance(this.profile.produceChance)) {
         const b = this.brokers[r.int(0, this.brokers.length)];
         const hosted = b.proc?.groups.get(name);
-        if (this.up(b) && hosted !== undefined && hosted.replica.isLeader) void this.produce(name, hosted);
+        if (this.up(b) && hosted !== undefined && hosted.replica!.isLeader) void this.produce(name, hosted);
       }
       if (r.chance(this.profile.readChance)) this.consume(name, g);
     }
@@ -585,6 +626,7 @@ export class ReplicaSimulation {
     for (const b of this.brokers) {
       if (!this.up(b)) continue;
       for (const hosted of b.proc!.groups.values()) {
+        if (hosted.replica === null) continue;
         const deleted = hosted.replica.log.applyRetention(nowMs, hosted.replica.highWatermark);
         this.stats.retentionDeletedBatches += deleted.deletedSegments;
       }
@@ -596,7 +638,10 @@ export class ReplicaSimulation {
   private injectFault(): void {
     const r = this.rng;
     const kind = r.pick(this.faultKinds);
-    const b = this.brokers[r.int(0, this.brokers.length)];
+    // Half the faults hit a leader: its window between sending and syncing is where early-send
+    // and unsynced-term bugs live.
+    const leader = r.chance(0.5) ? this.leaderOf(r.pick([...this.groups.keys()]))?.b : undefined;
+    const b = leader ?? this.brokers[r.int(0, this.brokers.length)];
     const net = this.net;
     switch (kind) {
       case 'kill': {
@@ -670,7 +715,7 @@ export class ReplicaSimulation {
         this.wipe(b, 'wipe the disk of');
         return;
       case 'group-wipe':
-        this.groupWipe(b, r.pick([...this.groups.keys()]));
+        this.groupWipe(b, r.pick([...this.groups.values()].filter((g) => g.plan.kind === 'partition').map((g) => g.plan.name)));
         return;
       case 'state-flip': {
         // A damaged replica may have to be replaced; only where the group survives that.
@@ -851,7 +896,8 @@ export class ReplicaSimulation {
         if (m === undefined || m.leader !== ld.b.id || m.term !== ld.hosted.node.term) {
           const marker = { leader: ld.b.id, term: ld.hosted.node.term, done: false };
           markers.set(name, marker);
-          void this.produce(name, ld.hosted, 1).then((acked) => {
+          const g = this.groups.get(name)!;
+          void (g.plan.kind === 'meta' ? this.proposeCommand(g, ld.hosted) : this.produce(name, ld.hosted, 1)).then((acked) => {
             if (acked) marker.done = true;
           });
         }
@@ -870,6 +916,11 @@ export class ReplicaSimulation {
     for (const [name, g] of this.groups) {
       const ld = this.leaderOf(name)!;
       const log = ld.hosted.storage.log;
+      for (const [index, key] of g.metaAcked) {
+        if (index < ld.hosted.storage.firstIndex()) continue;
+        const e = index <= ld.hosted.storage.lastIndex() ? ld.hosted.storage.entries(index, index + 1, 0)[0] : undefined;
+        if (e === undefined || replicaEntryKey(e) !== key) throw new InvariantViolation(`${name}: the command acknowledged at ${index} is not in leader ${ld.b.id}'s log`);
+      }
       g.ledger.checkFinal(ld.b.id, log.logStartOffset, (offset) => {
         if (offset >= log.logEndOffset) return null;
         let key: number | null = null;
@@ -901,7 +952,7 @@ export class ReplicaSimulation {
   describeProfile(): string {
     const p = this.profile;
     return (
-      `nodes=${this.opts.nodes} partitions=${p.partitions} oneVoter=${p.oneVoter} checkQuorum=${p.checkQuorum} ${describeNetworkProfile(p)} ` +
+      `nodes=${this.opts.nodes} partitions=${p.partitions} meta=${p.metaGroup} oneVoter=${p.oneVoter} checkQuorum=${p.checkQuorum} ${describeNetworkProfile(p)} ` +
       `faultEvery=${p.faultEveryTicks}ticks retention=${p.retentionBytes}B/${p.retentionMs}ms produce=${p.produceChance} read=${p.readChance} ` +
       `maxSizePerMsg=${p.maxSizePerMsg} inflight=${p.maxInflightMsgs} slowSync<=${p.slowSyncStepsMax}steps faults=${this.faultKinds.length === FAULT_KINDS.length ? 'all' : this.faultKinds.join(',')}`
     );

@@ -73,7 +73,7 @@ export function optionsFor(seed: number, nodes: number, ticks: number, verbose: 
 /** optionsFor, plus a scenario's fault kinds and forced profile parts (or an explicit fault list). */
 export function replicaOptionsFor(seed: number, nodes: number, ticks: number, verbose: boolean, scenario?: string, faults?: FaultKind[]): ReplicaSimOptions {
   const s = scenario === undefined ? undefined : SCENARIOS[scenario];
-  return { ...optionsFor(seed, nodes, ticks, verbose), faults: faults ?? s?.faults, oneVoter: s?.oneVoter, retention: s?.retention, foundingLoss: s?.foundingLoss };
+  return { ...optionsFor(seed, nodes, ticks, verbose), faults: faults ?? s?.faults, oneVoter: s?.oneVoter, metaGroup: s?.metaGroup, retention: s?.retention, foundingLoss: s?.foundingLoss };
 }
 
 export interface Failure {

@@ -15,6 +15,7 @@ import type { LogLike } from '../../src/storage/log-config.ts';
 import { MemoryLog, type MemoryLogOptions } from '../../src/storage/memory-log.ts';
 import type { AppendResult } from '../../src/storage/log.ts';
 import { PageCacheFs, type SyncControl } from '../helpers/page-cache-fs.ts';
+import type { MetaCheckpoint } from './meta-replica.ts';
 
 export type SyncMode = 'ok' | 'slow' | 'fail';
 
@@ -82,6 +83,8 @@ export class SyncGate implements SyncControl {
 /** One simulated broker's disk, as the replica simulator uses it. */
 export interface ReplicaDisk {
   readonly gate: SyncGate;
+  /** The node store (SQLite in a broker): each metadata-like group's saved state, durable when written. */
+  readonly nodeStore: Map<string, MetaCheckpoint>;
   /** Appends fail with ENOSPC while set. */
   full: boolean;
   /**
@@ -123,6 +126,7 @@ export interface MemoryDiskOptions {
 /** Logs in memory (MemoryLog), raft.state in the real file format on a page-cache file system. */
 export class MemoryDisk implements ReplicaDisk {
   readonly gate: SyncGate;
+  readonly nodeStore = new Map<string, MetaCheckpoint>();
   full = false;
   private fs: PageCacheFs;
   private readonly logs = new Map<string, SimMemoryLog>();
