@@ -44,6 +44,8 @@ const META_GROUP = '__meta';
 export const FAULT_KINDS = [
   'kill',
   'power',
+  'kill-mid-sync',
+  'power-mid-sync',
   'pause',
   'isolate',
   'oneway',
@@ -81,7 +83,7 @@ export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?
   },
   'one-voter': {
     what: 'issue 9 item 4: one-voter groups with learners (metadata_voters: 1), power losses while fsyncs are slow',
-    faults: ['kill', 'power', 'slow-fsync', 'heal'],
+    faults: ['kill', 'power', 'power-mid-sync', 'slow-fsync', 'heal'],
     oneVoter: true,
     metaGroup: true,
   },
@@ -92,7 +94,7 @@ export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?
   },
   'kill-then-power': {
     what: 'issue 9 item 6: kill -9 after an unsynced term or vote, restart, then power loss',
-    faults: ['kill', 'power', 'slow-fsync', 'heal'],
+    faults: ['kill-mid-sync', 'power', 'power-mid-sync', 'slow-fsync', 'isolate', 'heal'],
   },
 };
 
@@ -656,6 +658,17 @@ export class ReplicaSimulation {
         const wasUp = b.proc !== null;
         if (wasUp) this.crash(b, r.int(1, 4 * ELECTION_TICKS));
         this.note(`power loss ${b.id}${wasUp ? '' : ' (while down)'}: ${b.disk.powerLoss(r)} (down until ${b.downUntilTick})`);
+        return;
+      }
+      case 'kill-mid-sync':
+      case 'power-mid-sync': {
+        // The most dangerous moment: a process waits on an fsync, its writes are not durable yet.
+        const waiting = this.brokers.filter((o) => o.proc !== null && o.disk.gate.holding);
+        if (waiting.length === 0) return;
+        const t = r.pick(waiting);
+        this.crash(t, r.int(1, 4 * ELECTION_TICKS));
+        if (kind === 'kill-mid-sync') this.note(`kill -9 ${t.id} while it waits on an fsync (down until ${t.downUntilTick})`);
+        else this.note(`power loss ${t.id} while it waits on an fsync: ${t.disk.powerLoss(r)} (down until ${t.downUntilTick})`);
         return;
       }
       case 'pause': {
