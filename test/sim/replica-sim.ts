@@ -159,6 +159,8 @@ interface Profile extends NetworkProfile {
   maxSizePerMsg: number;
   maxInflightMsgs: number;
   slowSyncStepsMax: number;
+  /** Steps an fsync takes on a healthy disk: while it runs, the host cannot take the next Ready. */
+  fsyncSteps: number;
 }
 
 function drawProfile(rng: Rng, opts: ReplicaSimOptions): Profile {
@@ -177,6 +179,7 @@ function drawProfile(rng: Rng, opts: ReplicaSimOptions): Profile {
     maxSizePerMsg: rng.pick([256, 4096, 1 << 20]),
     maxInflightMsgs: rng.pick([1, 4, 256]),
     slowSyncStepsMax: rng.pick([2, 8, 40]),
+    fsyncSteps: rng.pick([0, 1, 2]),
   };
 }
 
@@ -310,7 +313,8 @@ export class ReplicaSimulation {
   }
 
   private newDisk(): ReplicaDisk {
-    return new MemoryDisk(() => this.net.step, { retentionBytes: this.profile.retentionBytes, retentionMs: this.profile.retentionMs });
+    const p = this.profile;
+    return new MemoryDisk(() => this.net.step, { retentionBytes: p.retentionBytes, retentionMs: p.retentionMs, fsyncSteps: p.fsyncSteps });
   }
 
   /** The storage id node `id`'s replica of `group` has now (what the operator adds it back with). */
@@ -605,7 +609,7 @@ export class ReplicaSimulation {
     for (const [name, g] of this.groups) {
       if (g.plan.kind === 'meta') {
         // Any node proposes, as every broker's MetadataGroup can.
-        if (r.chance(this.profile.produceChance / 2)) {
+        if (r.chance(this.profile.produceChance)) {
           const b = this.brokers[r.int(0, this.brokers.length)];
           const hosted = b.proc?.groups.get(name);
           if (this.up(b) && hosted !== undefined) void this.proposeCommand(g, hosted);
@@ -967,7 +971,7 @@ export class ReplicaSimulation {
     return (
       `nodes=${this.opts.nodes} partitions=${p.partitions} meta=${p.metaGroup} oneVoter=${p.oneVoter} checkQuorum=${p.checkQuorum} ${describeNetworkProfile(p)} ` +
       `faultEvery=${p.faultEveryTicks}ticks retention=${p.retentionBytes}B/${p.retentionMs}ms produce=${p.produceChance} read=${p.readChance} ` +
-      `maxSizePerMsg=${p.maxSizePerMsg} inflight=${p.maxInflightMsgs} slowSync<=${p.slowSyncStepsMax}steps faults=${this.faultKinds.length === FAULT_KINDS.length ? 'all' : this.faultKinds.join(',')}`
+      `maxSizePerMsg=${p.maxSizePerMsg} inflight=${p.maxInflightMsgs} fsync=${p.fsyncSteps}steps slowSync<=${p.slowSyncStepsMax}steps faults=${this.faultKinds.length === FAULT_KINDS.length ? 'all' : this.faultKinds.join(',')}`
     );
   }
 }

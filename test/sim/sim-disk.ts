@@ -30,9 +30,9 @@ function ioError(code: 'EIO' | 'ENOSPC', what: string): Error {
 }
 
 /**
- * The simulator's hand on one disk's fsyncs: 'ok' completes them at once, 'slow' holds each
- * one for `slowSteps` simulator steps, 'fail' fails them (EIO). A crashed process's held
- * fsyncs never complete.
+ * The simulator's hand on one disk's fsyncs: 'ok' completes each after `latencySteps` simulator
+ * steps (0: at once), 'slow' after `slowSteps`, 'fail' fails them (EIO). A crashed process's
+ * held fsyncs never complete.
  */
 export class SyncGate implements SyncControl {
   mode: SyncMode = 'ok';
@@ -40,7 +40,10 @@ export class SyncGate implements SyncControl {
   failed = 0;
   private held: HeldSync[] = [];
 
-  constructor(private readonly step: () => number) {}
+  constructor(
+    private readonly step: () => number,
+    private readonly latencySteps = 0,
+  ) {}
 
   syncNow(): void {
     if (this.mode === 'fail') {
@@ -54,8 +57,9 @@ export class SyncGate implements SyncControl {
       this.failed++;
       return Promise.reject(ioError('EIO', 'fdatasync'));
     }
-    if (this.mode === 'ok') return Promise.resolve();
-    return new Promise((resolve) => this.held.push({ dueStep: this.step() + this.slowSteps, resolve }));
+    const steps = this.mode === 'slow' ? this.slowSteps : this.latencySteps;
+    if (steps === 0) return Promise.resolve();
+    return new Promise((resolve) => this.held.push({ dueStep: this.step() + steps, resolve }));
   }
 
   /** Whether an fsync is held back (its process waits on it). */
@@ -121,6 +125,8 @@ class SimMemoryLog extends MemoryLog {
 export interface MemoryDiskOptions {
   retentionMs: number;
   retentionBytes: number;
+  /** Simulator steps an fsync takes on a healthy disk. */
+  fsyncSteps: number;
 }
 
 /** Logs in memory (MemoryLog), raft.state in the real file format on a page-cache file system. */
@@ -135,7 +141,7 @@ export class MemoryDisk implements ReplicaDisk {
     step: () => number,
     private readonly options: MemoryDiskOptions,
   ) {
-    this.gate = new SyncGate(step);
+    this.gate = new SyncGate(step, options.fsyncSteps);
     this.fs = new PageCacheFs(this.gate);
   }
 
@@ -146,7 +152,8 @@ export class MemoryDisk implements ReplicaDisk {
   open(group: string, storageId: string, logger: LogLike): RaftLogStorage {
     let log = this.logs.get(group);
     if (log === undefined) {
-      log = new SimMemoryLog(this, { ...this.options, fsync: () => this.gate.syncLater() });
+      const { retentionMs, retentionBytes } = this.options;
+      log = new SimMemoryLog(this, { retentionMs, retentionBytes, fsync: () => this.gate.syncLater() });
       this.logs.set(group, log);
     }
     // Recovery keeps the tail the page cache still holds after a kill -9 and syncs it, as
