@@ -13,23 +13,23 @@
 
 import { Rng, decodeConfChange } from '../../src/raft/index.ts';
 import type { Entry } from '../../src/raft/types.ts';
-import type { RaftNode, RaftStatus } from '../../src/raft/index.ts';
-import { LAST_OFFSET_DELTA_OFFSET, buildRecordBatch } from '../../src/protocol/record-batch.ts';
-import { InvariantViolation, Invariants, entryKey, mix } from './invariants.ts';
-import { SimNetwork, describeNetworkProfile, drawNetworkProfile, type NetworkProfile } from './network.ts';
+import { InvariantViolation, Invariants, mix } from './invariants.ts';
+import { SimNetwork } from './network.ts';
 import { GroupOperator } from './operator.ts';
 import { OffsetLedger, batchKey, forEachBatch } from './offset-ledger.ts';
 import { MemoryDisk, type ReplicaDisk } from './sim-disk.ts';
-import { NO_PROPOSAL, encodeCommand } from './meta-replica.ts';
 import type { Packet } from './sim-transport.ts';
 import { ReplicaProcess, type GroupPlan, type HostedGroup, type RaftTuning } from './replica-node.ts';
+import { FAULT_KINDS, describeProfile, drawProfile, type FaultKind, type Profile, type ReplicaSimOptions, type ReplicaSimResult, type ReplicaSimStats } from './replica-profile.ts';
+import { ELECTION_TICKS, replicaEntryKey, type Broker, type GroupRun, type Leader, type World } from './replica-world.ts';
+import { produce, proposeCommand, runClients, runRetention } from './replica-clients.ts';
+import { Faults } from './replica-faults.ts';
 import { storageIdOf } from './sim.ts';
 
+export { FAULT_KINDS, SCENARIOS, type FaultKind, type ReplicaSimOptions, type ReplicaSimResult } from './replica-profile.ts';
+
 const STEPS_PER_TICK = 4;
-const ELECTION_TICKS = 10;
 const HEARTBEAT_TICKS = 1;
-/** Simulated wall-clock per tick (record timestamps, time-based retention). */
-const TICK_MS = 10;
 /** Ticks between two retention passes on a broker (HostedReplicas.runRetention's timer). */
 const RETENTION_EVERY_TICKS = 8;
 /** Microtask turns a settle may take before the hosts count as stuck (a loop that never ends). */
@@ -41,187 +41,7 @@ const RESTART_RETRY_TICKS = 20;
 /** The metadata-like group's name (as MetadataGroup's `__metadata`). */
 const META_GROUP = '__meta';
 
-export const FAULT_KINDS = [
-  'kill',
-  'power',
-  'kill-mid-sync',
-  'power-mid-sync',
-  'pause',
-  'isolate',
-  'oneway',
-  'partition',
-  'heal',
-  'flap',
-  'slow-fsync',
-  'fsync-fail',
-  'disk-full',
-  'membership',
-  'transfer',
-  'wipe',
-  'group-wipe',
-  'state-flip',
-] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
-
-/**
- * Named runs aimed at the known paths of issue 9: the fault kinds they draw from and the
- * profile parts they force.
- */
-export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?: boolean; metaGroup?: boolean; retention?: boolean; foundingLoss?: boolean; what: string }> = {
-  founding: {
-    what: 'a power loss right after the groups are founded, keeping only the first founding entry',
-    faults: ['kill', 'power', 'heal'],
-    foundingLoss: true,
-  },
-  'group-lost': {
-    what: 'issue 9 item 2: one group\'s directory (log and raft.state) removed while the node keeps its identity',
-    faults: ['kill', 'group-wipe', 'isolate', 'partition', 'heal'],
-  },
-  'state-damage': {
-    what: 'issue 9 item 3 (raft.state part): a bit flip in a synced raft.state slot',
-    faults: ['kill', 'power', 'state-flip', 'isolate', 'heal'],
-  },
-  'one-voter': {
-    what: 'issue 9 item 4: one-voter groups with learners (metadata_voters: 1), power losses while fsyncs are slow',
-    faults: ['kill', 'power', 'power-mid-sync', 'slow-fsync', 'heal'],
-    oneVoter: true,
-    metaGroup: true,
-  },
-  retention: {
-    what: 'issue 9 item 5: retention up to the in-memory commit, then power losses',
-    faults: ['kill', 'power', 'isolate', 'partition', 'heal', 'slow-fsync'],
-    retention: true,
-  },
-  'kill-then-power': {
-    what: 'issue 9 item 6: kill -9 after an unsynced term or vote, restart, then power loss',
-    faults: ['kill-mid-sync', 'power', 'power-mid-sync', 'slow-fsync', 'isolate', 'heal'],
-  },
-};
-
-export interface ReplicaSimOptions {
-  nodes: number;
-  safetyTicks: number;
-  livenessTicksMax: number;
-  verbose?: boolean;
-  /** Fold every delivered message into a trace hash (for the determinism test). */
-  trace?: boolean;
-  /** Fault kinds to draw from (default: all). */
-  faults?: readonly FaultKind[];
-  /** Found every group with one voter and the other nodes as learners. */
-  oneVoter?: boolean;
-  /** Always host the metadata-like group (else the seed draws it). */
-  metaGroup?: boolean;
-  /** Run retention (by bytes and time) always (true), never (false), or as the seed draws. */
-  retention?: boolean;
-  /** At tick 0, before any fsync, the first group's preferred founder loses power, keeping one unsynced batch. */
-  foundingLoss?: boolean;
-}
-
-export interface ReplicaSimStats {
-  messages: number;
-  dropped: number;
-  leaders: number;
-  produced: number;
-  acked: number;
-  readBatches: number;
-  crashes: number;
-  hostFailures: number;
-  refusedStarts: number;
-  snapshotsInstalled: number;
-  confChanges: number;
-  retentionDeletedBatches: number;
-}
-
-export interface ReplicaSimResult {
-  seed: number;
-  ok: boolean;
-  error: string;
-  profile: string;
-  faults: string[];
-  ticks: number;
-  ticksToElect: number;
-  ticksToCommit: number;
-  traceHash: number;
-  stats: ReplicaSimStats;
-}
-
-interface Profile extends NetworkProfile {
-  checkQuorum: boolean;
-  faultEveryTicks: number;
-  partitions: number;
-  /** Whether every node also hosts the metadata-like group (meta-replica.ts). */
-  metaGroup: boolean;
-  oneVoter: boolean;
-  retentionBytes: number;
-  retentionMs: number;
-  produceChance: number;
-  readChance: number;
-  maxSizePerMsg: number;
-  maxInflightMsgs: number;
-  slowSyncStepsMax: number;
-  /** Steps an fsync takes on a healthy disk: while it runs, the host cannot take the next Ready. */
-  fsyncSteps: number;
-}
-
-function drawProfile(rng: Rng, opts: ReplicaSimOptions): Profile {
-  const retention = opts.retention ?? rng.chance(0.3);
-  return {
-    checkQuorum: rng.chance(0.5),
-    ...drawNetworkProfile(rng),
-    faultEveryTicks: rng.pick([20, 50, 120]),
-    partitions: rng.pick([1, 2]),
-    metaGroup: opts.metaGroup === true || rng.chance(0.5),
-    oneVoter: opts.oneVoter === true || rng.chance(0.1),
-    retentionBytes: retention ? rng.pick([-1, 2000, 8000]) : -1,
-    retentionMs: retention ? rng.pick([-1, 100 * TICK_MS, 400 * TICK_MS]) : -1,
-    produceChance: rng.pick([0.1, 0.4, 0.9]),
-    readChance: rng.pick([0.05, 0.3]),
-    maxSizePerMsg: rng.pick([256, 4096, 1 << 20]),
-    maxInflightMsgs: rng.pick([1, 4, 256]),
-    slowSyncStepsMax: rng.pick([2, 8, 40]),
-    fsyncSteps: rng.pick([0, 1, 2]),
-  };
-}
-
-/** A stored batch's identity for log matching: the batch bytes without what the log stamps in. */
-function replicaEntryKey(e: Entry): number {
-  return e.type === 'normal' && e.data.length > 0 ? batchKey(e.data) : entryKey(e);
-}
-
-interface Broker {
-  id: number;
-  disk: ReplicaDisk;
-  /** Disk generation: a wiped disk comes back under a new storage id. */
-  incarnation: number;
-  proc: ReplicaProcess | null;
-  downUntilTick: number;
-  pausedUntilTick: number;
-  inbox: Packet[];
-  /** The error the host's loop failed with, until the simulator crashes the process. */
-  fatal: unknown;
-  /** Why this node may refuse to start (damage injected), or null. */
-  damaged: string | null;
-  syncFaultUntilTick: number;
-  fullUntilTick: number;
-  /** Per group: last seen commit index, term it last led, last applied index. */
-  lastCommit: Map<string, number>;
-  ledTerm: Map<string, number>;
-  lastApplied: Map<string, number>;
-}
-
-interface GroupRun {
-  plan: GroupPlan;
-  inv: Invariants;
-  /** Partition groups: what clients were promised, by offset. */
-  ledger: OffsetLedger;
-  /** The metadata-like group: index -> key of each command its proposer saw applied. */
-  metaAcked: Map<number, number>;
-  operator: GroupOperator;
-  /** Consumer positions (next offset to read). */
-  consumers: number[];
-}
-
-export class ReplicaSimulation {
+export class ReplicaSimulation implements World {
   readonly rng: Rng;
   readonly profile: Profile;
   readonly faults: string[] = [];
@@ -241,16 +61,16 @@ export class ReplicaSimulation {
   };
   tick = 0;
   traceHash = 2166136261;
-  private readonly net: SimNetwork<Packet>;
-  private readonly brokers: Broker[] = [];
-  private readonly groups = new Map<string, GroupRun>();
+  readonly net: SimNetwork<Packet>;
+  readonly brokers: Broker[] = [];
+  readonly groups = new Map<string, GroupRun>();
   private readonly tuning: RaftTuning;
   private readonly faultKinds: readonly FaultKind[];
+  private readonly injector: Faults;
   private faultsOn = true;
-  private nextRecord = 1;
+  private lastId = 0;
   /** A violation found inside a callback (the host's loop), thrown at the next check. */
   private pending: InvariantViolation | null = null;
-  private leaderBecame = new Map<string, number>();
 
   constructor(
     readonly seed: number,
@@ -259,6 +79,7 @@ export class ReplicaSimulation {
     this.rng = new Rng(seed);
     this.profile = drawProfile(this.rng, opts);
     this.faultKinds = opts.faults ?? FAULT_KINDS;
+    this.injector = new Faults(this, this.faultKinds);
     const n = opts.nodes;
     const p = this.profile;
     this.net = new SimNetwork<Packet>(n, this.rng, p, this.stats);
@@ -312,7 +133,7 @@ export class ReplicaSimulation {
     for (const b of this.brokers) this.start(b);
   }
 
-  private newDisk(): ReplicaDisk {
+  newDisk(): ReplicaDisk {
     const p = this.profile;
     return new MemoryDisk(() => this.net.step, { retentionBytes: p.retentionBytes, retentionMs: p.retentionMs, fsyncSteps: p.fsyncSteps });
   }
@@ -323,7 +144,11 @@ export class ReplicaSimulation {
     return b.proc?.groups.get(group)?.storage.storageId ?? storageIdOf(id, b.incarnation);
   }
 
-  private note(text: string): void {
+  nextId(): number {
+    return ++this.lastId;
+  }
+
+  note(text: string): void {
     const line = `t=${this.tick} ${text}`;
     this.faults.push(line);
     if (this.opts.verbose) console.log(line);
@@ -333,7 +158,7 @@ export class ReplicaSimulation {
     this.pending ??= new InvariantViolation(msg);
   }
 
-  private up(b: Broker): boolean {
+  up(b: Broker): boolean {
     return b.proc !== null && b.pausedUntilTick <= this.tick;
   }
 
@@ -377,10 +202,10 @@ export class ReplicaSimulation {
     this.note(`node ${b.id} refused to start (${b.damaged ?? 'fsync failing'}): ${msg}`);
     b.downUntilTick = this.tick + RESTART_RETRY_TICKS;
     // An operator replaces a damaged disk; the node comes back empty under a new identity.
-    if (b.damaged !== null) this.wipe(b, 'replace the damaged disk of');
+    if (b.damaged !== null) this.injector.wipe(b, 'replace the damaged disk of');
   }
 
-  private crash(b: Broker, downTicks: number): void {
+  crash(b: Broker, downTicks: number): void {
     b.proc?.kill();
     b.proc = null;
     b.fatal = null;
@@ -400,7 +225,7 @@ export class ReplicaSimulation {
   }
 
   /** Runs a check from inside the host's loop, keeping its violation for the simulator to throw. */
-  private guard(check: () => void): void {
+  guard(check: () => void): void {
     try {
       check();
     } catch (err) {
@@ -442,7 +267,6 @@ export class ReplicaSimulation {
         b.ledTerm.set(name, node.term);
         g.inv.onLeader(node, b.id);
         this.stats.leaders++;
-        this.leaderBecame.set(`${name}:${b.id}:${node.term}`, this.tick);
         if (this.opts.verbose) console.log(`t=${this.tick} node ${b.id} became leader of ${name} in term ${node.term}`);
       }
     }
@@ -519,306 +343,16 @@ export class ReplicaSimulation {
     this.check(b);
   }
 
-  // ------------------------------------------------------------ clients
+  // ------------------------------------------------------------ leaders
 
-  private leaderOf(group: string): { b: Broker; hosted: HostedGroup } | undefined {
-    let best: { b: Broker; hosted: HostedGroup } | undefined;
+  leaderOf(group: string): Leader | undefined {
+    let best: Leader | undefined;
     for (const b of this.brokers) {
       const hosted = b.proc?.groups.get(group);
       if (hosted === undefined || !(hosted.replica ?? hosted.meta!).isLeader || hosted.node.state !== 'leader') continue;
       if (best === undefined || hosted.node.term > best.hosted.node.term) best = { b, hosted };
     }
     return best;
-  }
-
-  /** Produces 1-3 batches of 1-3 records through node `b`'s replica; counts them acknowledged on acks=all. */
-  private produce(group: string, hosted: HostedGroup, batchesMax = 3): Promise<boolean> {
-    const nowMs = this.tick * TICK_MS;
-    const batches: Buffer[] = [];
-    const count = this.rng.int(1, batchesMax + 1);
-    for (let k = 0; k < count; k++) {
-      const records = Array.from({ length: this.rng.int(1, 4) }, () => ({ key: null, value: Buffer.from(`r${this.nextRecord++}`), timestamp: nowMs }));
-      batches.push(buildRecordBatch({ records }));
-    }
-    const keys = batches.map(batchKey);
-    const sizes = batches.map((batch) => batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET) + 1);
-    this.stats.produced += count;
-    const ledger = this.groups.get(group)!.ledger;
-    return hosted.replica!.append(batches).then(
-      (res) =>
-        res.committed.then(
-          () => {
-            let offset = res.baseOffset;
-            for (let k = 0; k < count; k++) {
-              this.guard(() => ledger.onAcked(offset, keys[k]));
-              offset += sizes[k];
-            }
-            this.stats.acked += count;
-            return true;
-          },
-          () => false,
-        ),
-      () => false,
-    );
-  }
-
-  /** Proposes a command to the metadata-like group through `hosted`'s node; resolves true once its proposer applied it. */
-  private proposeCommand(g: GroupRun, hosted: HostedGroup): Promise<boolean> {
-    const id = `c${this.nextRecord++}`;
-    const applied = hosted.meta!.propose(id);
-    if (applied === null) return Promise.resolve(false);
-    this.stats.produced++;
-    const key = batchKey(encodeCommand(id));
-    return applied.then((index) => {
-      if (index === NO_PROPOSAL) return false;
-      this.stats.acked++;
-      g.metaAcked.set(index, key);
-      return true;
-    });
-  }
-
-  /** A consumer reads below the high watermark of a replica (usually the leader, as Fetch does). */
-  private consume(group: string, g: GroupRun): void {
-    const r = this.rng;
-    const c = r.int(0, g.consumers.length);
-    let b: Broker | undefined;
-    let hosted: HostedGroup | undefined;
-    if (r.chance(0.8)) {
-      const ld = this.leaderOf(group);
-      b = ld?.b;
-      hosted = ld?.hosted;
-    } else {
-      b = this.brokers[r.int(0, this.brokers.length)];
-      hosted = b.proc?.groups.get(group);
-    }
-    if (b === undefined || hosted === undefined || !this.up(b)) return;
-    const replica = hosted.replica!;
-    const hw = replica.highWatermark;
-    const pos = Math.max(g.consumers[c], replica.logStartOffset);
-    if (pos >= hw || pos > replica.logEndOffset) return;
-    const res = replica.log.read(pos, 4096, hw);
-    forEachBatch(res.records, (offset, key) => {
-      this.stats.readBatches++;
-      g.ledger.onSeen(b.id, offset, key);
-    });
-    g.consumers[c] = res.nextOffset;
-  }
-
-  private clients(): void {
-    const r = this.rng;
-    for (const [name, g] of this.groups) {
-      if (g.plan.kind === 'meta') {
-        // Any node proposes, as every broker's MetadataGroup can.
-        if (r.chance(this.profile.produceChance)) {
-          const b = this.brokers[r.int(0, this.brokers.length)];
-          const hosted = b.proc?.groups.get(name);
-          if (this.up(b) && hosted !== undefined) void this.proposeCommand(g, hosted);
-        }
-        continue;
-      }
-      if (r.chance(this.profile.produceChance)) {
-        const b = this.brokers[r.int(0, this.brokers.length)];
-        const hosted = b.proc?.groups.get(name);
-        if (this.up(b) && hosted !== undefined && hosted.replica!.isLeader) void this.produce(name, hosted);
-      }
-      if (r.chance(this.profile.readChance)) this.consume(name, g);
-    }
-  }
-
-  /** Retention on every running broker, bounded by each replica's high watermark (HostedReplicas.runRetention). */
-  private retention(): void {
-    if (this.profile.retentionBytes < 0 && this.profile.retentionMs < 0) return;
-    const nowMs = this.tick * TICK_MS;
-    for (const b of this.brokers) {
-      if (!this.up(b)) continue;
-      for (const hosted of b.proc!.groups.values()) {
-        if (hosted.replica === null) continue;
-        const deleted = hosted.replica.log.applyRetention(nowMs, hosted.replica.highWatermark);
-        this.stats.retentionDeletedBatches += deleted.deletedSegments;
-      }
-    }
-  }
-
-  // ------------------------------------------------------------ faults
-
-  private injectFault(): void {
-    const r = this.rng;
-    const kind = r.pick(this.faultKinds);
-    // Half the faults hit a leader: its window between sending and syncing is where early-send
-    // and unsynced-term bugs live.
-    const leader = r.chance(0.5) ? this.leaderOf(r.pick([...this.groups.keys()]))?.b : undefined;
-    const b = leader ?? this.brokers[r.int(0, this.brokers.length)];
-    const net = this.net;
-    switch (kind) {
-      case 'kill': {
-        if (b.proc === null) return;
-        const down = r.int(1, 6 * ELECTION_TICKS);
-        this.note(`kill -9 ${b.id} (down ${down} ticks)`);
-        this.crash(b, down);
-        return;
-      }
-      case 'power': {
-        // Also while the node is down: a kill -9, then the machine loses power before the restart.
-        const wasUp = b.proc !== null;
-        if (wasUp) this.crash(b, r.int(1, 4 * ELECTION_TICKS));
-        this.note(`power loss ${b.id}${wasUp ? '' : ' (while down)'}: ${b.disk.powerLoss(r)} (down until ${b.downUntilTick})`);
-        return;
-      }
-      case 'kill-mid-sync':
-      case 'power-mid-sync': {
-        // The most dangerous moment: a process waits on an fsync, its writes are not durable yet.
-        const waiting = this.brokers.filter((o) => o.proc !== null && o.disk.gate.holding);
-        if (waiting.length === 0) return;
-        const t = r.pick(waiting);
-        this.crash(t, r.int(1, 4 * ELECTION_TICKS));
-        if (kind === 'kill-mid-sync') this.note(`kill -9 ${t.id} while it waits on an fsync (down until ${t.downUntilTick})`);
-        else this.note(`power loss ${t.id} while it waits on an fsync: ${t.disk.powerLoss(r)} (down until ${t.downUntilTick})`);
-        return;
-      }
-      case 'pause': {
-        if (b.proc === null || b.pausedUntilTick > this.tick) return;
-        const ticks = r.int(1, 4 * ELECTION_TICKS);
-        b.pausedUntilTick = this.tick + ticks;
-        this.note(`pause ${b.id} (${ticks} ticks)`);
-        return;
-      }
-      case 'isolate':
-        this.note(net.isolate(b.id));
-        return;
-      case 'oneway': {
-        const cut = net.cutOneWay(b.id);
-        if (cut !== null) this.note(cut);
-        return;
-      }
-      case 'partition':
-        this.note(net.partition());
-        return;
-      case 'heal':
-        this.note('heal network');
-        net.heal();
-        return;
-      case 'flap':
-        this.note(net.flap(b.id, ELECTION_TICKS));
-        return;
-      case 'slow-fsync': {
-        const ticks = r.int(10, 100);
-        b.disk.gate.mode = 'slow';
-        b.disk.gate.slowSteps = r.int(1, this.profile.slowSyncStepsMax + 1);
-        b.syncFaultUntilTick = this.tick + ticks;
-        this.note(`slow fsync on ${b.id}: ${b.disk.gate.slowSteps} steps each, for ${ticks} ticks`);
-        return;
-      }
-      case 'fsync-fail': {
-        const ticks = r.int(1, 3 * ELECTION_TICKS);
-        b.disk.gate.mode = 'fail';
-        b.syncFaultUntilTick = this.tick + ticks;
-        this.note(`fsync fails on ${b.id} for ${ticks} ticks`);
-        return;
-      }
-      case 'disk-full': {
-        const ticks = r.int(5, 60);
-        b.disk.full = true;
-        b.fullUntilTick = this.tick + ticks;
-        this.note(`disk full on ${b.id} for ${ticks} ticks`);
-        return;
-      }
-      case 'membership':
-        this.membershipChange(r.pick([...this.groups.keys()]));
-        return;
-      case 'transfer':
-        this.transfer(r.pick([...this.groups.keys()]));
-        return;
-      case 'wipe':
-        this.wipe(b, 'wipe the disk of');
-        return;
-      case 'group-wipe':
-        this.groupWipe(b, r.pick([...this.groups.values()].filter((g) => g.plan.kind === 'partition').map((g) => g.plan.name)));
-        return;
-      case 'state-flip': {
-        // A damaged replica may have to be replaced; only where the group survives that.
-        if (this.wipeAllowed(b, [...this.groups.keys()]) === null) return;
-        const group = r.pick([...this.groups.keys()]);
-        const wasUp = b.proc !== null;
-        if (wasUp) this.crash(b, r.int(1, 3 * ELECTION_TICKS));
-        const lost = b.disk.powerLoss(r);
-        const flip = b.disk.damageState(group, r);
-        if (flip === null) return;
-        b.damaged = flip;
-        this.note(`damage on ${b.id}${wasUp ? '' : ' (while down)'}: power loss (${lost}), then ${flip}`);
-        return;
-      }
-    }
-  }
-
-  private membershipChange(group: string): void {
-    const ld = this.leaderOf(group);
-    if (ld === undefined) return;
-    const node = ld.hosted.node;
-    const cc = this.groups.get(group)!.operator.nextChange(node.status());
-    if (cc === null) return;
-    const res = node.proposeConfChange(cc);
-    if (res.ok) {
-      this.note(`${group}: conf change ${cc.type} ${cc.nodeId}${cc.storageId ? ` (${cc.storageId})` : ''} at ${res.index}`);
-      ld.b.proc!.host.kick();
-    }
-  }
-
-  private transfer(group: string): void {
-    const ld = this.leaderOf(group);
-    if (ld === undefined) return;
-    const to = this.rng.pick(ld.hosted.node.status().config.voters).id;
-    if (to !== ld.b.id && ld.hosted.node.transferLeadership(to)) {
-      this.note(`${group}: transfer leadership ${ld.b.id} -> ${to}`);
-      ld.b.proc!.host.kick();
-    }
-  }
-
-  /**
-   * Whether `b`'s replica of every group in `groups` may be wiped (or damaged) now
-   * (GroupOperator.mayWipe): every other node runs (so its uncommitted config entries are
-   * visible) and is not damaged, and each group has a leader. Returns the leaders' statuses.
-   */
-  private wipeAllowed(b: Broker, groups: readonly string[]): Map<string, RaftStatus> | null {
-    if (this.brokers.some((o) => o !== b && (o.proc === null || o.damaged !== null))) return null;
-    const statuses = new Map<string, RaftStatus>();
-    for (const group of groups) {
-      const ld = this.leaderOf(group);
-      if (ld === undefined) return null;
-      const st = ld.hosted.node.status();
-      const others = (): boolean => this.brokers.some((o) => o !== b && this.configAfter(o.proc!.groups.get(group)!.node, st.commit));
-      if (!this.groups.get(group)!.operator.mayWipe(st, others)) return null;
-      statuses.set(group, st);
-    }
-    return statuses;
-  }
-
-  private configAfter(node: RaftNode, index: number): boolean {
-    return node.status().configIndex > index;
-  }
-
-  /** A disk replaced: the node restarts empty under a new storage id. */
-  private wipe(b: Broker, what: string): void {
-    const statuses = this.wipeAllowed(b, [...this.groups.keys()]);
-    if (statuses === null) return;
-    for (const [group, st] of statuses) this.groups.get(group)!.operator.wiped(b.id, st.commit);
-    b.incarnation++;
-    b.disk = this.newDisk();
-    b.damaged = null;
-    this.note(`${what} ${b.id} (now ${storageIdOf(b.id, b.incarnation)})`);
-    if (b.proc !== null) this.crash(b, this.rng.int(1, 3 * ELECTION_TICKS));
-  }
-
-  /**
-   * An operator removes one group's directory (its log and raft.state) while the node keeps its
-   * identity (issue 9 item 2), with the broker stopped.
-   */
-  private groupWipe(b: Broker, group: string): void {
-    const statuses = this.wipeAllowed(b, [group]);
-    if (statuses === null) return;
-    this.groups.get(group)!.operator.wiped(b.id, statuses.get(group)!.commit);
-    if (b.proc !== null) this.crash(b, this.rng.int(1, 3 * ELECTION_TICKS));
-    b.disk.removeGroup(group);
-    this.note(`remove the directory of ${group} on ${b.id} (node keeps storage id ${storageIdOf(b.id, b.incarnation)}; down until ${b.downUntilTick})`);
   }
 
   // ------------------------------------------------------------ the clock
@@ -850,10 +384,10 @@ export class ReplicaSimulation {
     }
     if (this.faultsOn) {
       this.net.onTick(this.tick);
-      if (this.rng.chance(1 / this.profile.faultEveryTicks)) this.injectFault();
-      this.clients();
+      if (this.rng.chance(1 / this.profile.faultEveryTicks)) this.injector.inject();
+      runClients(this);
     }
-    if (this.tick % RETENTION_EVERY_TICKS === 0) this.retention();
+    if (this.tick % RETENTION_EVERY_TICKS === 0) runRetention(this);
     for (const b of this.brokers) {
       if (!this.up(b)) continue;
       b.proc!.host.tick();
@@ -914,7 +448,7 @@ export class ReplicaSimulation {
           const marker = { leader: ld.b.id, term: ld.hosted.node.term, done: false };
           markers.set(name, marker);
           const g = this.groups.get(name)!;
-          void (g.plan.kind === 'meta' ? this.proposeCommand(g, ld.hosted) : this.produce(name, ld.hosted, 1)).then((acked) => {
+          void (g.plan.kind === 'meta' ? proposeCommand(this, g, ld.hosted) : produce(this, g, ld.hosted, 1)).then((acked) => {
             if (acked) marker.done = true;
           });
         }
@@ -967,12 +501,7 @@ export class ReplicaSimulation {
   }
 
   describeProfile(): string {
-    const p = this.profile;
-    return (
-      `nodes=${this.opts.nodes} partitions=${p.partitions} meta=${p.metaGroup} oneVoter=${p.oneVoter} checkQuorum=${p.checkQuorum} ${describeNetworkProfile(p)} ` +
-      `faultEvery=${p.faultEveryTicks}ticks retention=${p.retentionBytes}B/${p.retentionMs}ms produce=${p.produceChance} read=${p.readChance} ` +
-      `maxSizePerMsg=${p.maxSizePerMsg} inflight=${p.maxInflightMsgs} fsync=${p.fsyncSteps}steps slowSync<=${p.slowSyncStepsMax}steps faults=${this.faultKinds.length === FAULT_KINDS.length ? 'all' : this.faultKinds.join(',')}`
-    );
+    return describeProfile(this.profile, this.opts, this.faultKinds);
   }
 }
 
