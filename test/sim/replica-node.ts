@@ -71,6 +71,8 @@ export class ReplicaProcess {
   readonly host: RaftHost;
   readonly transport: SimTransport;
   readonly groups = new Map<string, HostedGroup>();
+  /** Groups whose new term or vote is written and waits on its fsync (where a crash hurts most). */
+  readonly termsInFlight = new Set<string>();
 
   /**
    * Starts the process: opens every group's storage from `disk` and hosts it. Throws where the
@@ -133,9 +135,13 @@ export class ReplicaProcess {
         hooks.persist(plan.name, nodeId, node, entries);
         storage.append(entries);
       },
-      setHardState: (hs) => storage.setHardState(hs),
+      setHardState: (hs) => {
+        const was = storage.getHardState();
+        if (hs.term !== was.term || hs.vote !== was.vote) this.termsInFlight.add(plan.name);
+        storage.setHardState(hs);
+      },
       applySnapshot: (snap) => storage.applySnapshot(snap),
-      sync: () => storage.sync(),
+      sync: () => storage.sync().then(() => void this.termsInFlight.delete(plan.name)),
       logStartSnapshot: () => storage.logStartSnapshot(),
     };
     let sm: GroupStateMachine;

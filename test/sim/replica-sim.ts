@@ -125,6 +125,7 @@ export class ReplicaSimulation implements World {
         damaged: null,
         syncFaultUntilTick: 0,
         fullUntilTick: 0,
+        powerLossAtTick: 0,
         lastCommit: new Map(),
         ledTerm: new Map(),
         lastApplied: new Map(),
@@ -367,6 +368,7 @@ export class ReplicaSimulation implements World {
         b.fullUntilTick = 0;
         b.disk.full = false;
       }
+      if (b.powerLossAtTick !== 0 && b.powerLossAtTick <= this.tick && this.faultsOn) this.injector.scheduled(b);
       if (b.proc === null && b.downUntilTick <= this.tick) {
         this.note(`restart ${b.id}`);
         this.start(b);
@@ -420,6 +422,7 @@ export class ReplicaSimulation implements World {
       b.syncFaultUntilTick = 0;
       b.disk.full = false;
       b.fullUntilTick = 0;
+      b.powerLossAtTick = 0;
       if (b.proc === null) b.downUntilTick = this.tick;
       if (b.pausedUntilTick > this.tick) b.pausedUntilTick = this.tick;
     }

@@ -37,6 +37,8 @@ export interface Broker {
   damaged: string | null;
   syncFaultUntilTick: number;
   fullUntilTick: number;
+  /** A power loss scheduled for this tick (0: none). */
+  powerLossAtTick: number;
   /** Per group: last seen commit index, term it last led, last applied index. */
   lastCommit: Map<string, number>;
   ledTerm: Map<string, number>;
