@@ -8,11 +8,32 @@ import type { FaultKind } from './replica-profile.ts';
 import { ELECTION_TICKS, type Broker, type World } from './replica-world.ts';
 import { storageIdOf } from './sim.ts';
 
+/** Per step, the chance that a process whose new term or vote waits on its fsync crashes then. */
+const TERM_CRASH_CHANCE = 0.1;
+
 export class Faults {
+  private readonly termCrash: boolean;
+
   constructor(
     private readonly w: World,
     private readonly kinds: readonly FaultKind[],
-  ) {}
+  ) {
+    this.termCrash = kinds.includes('term-crash');
+  }
+
+  /**
+   * 'term-crash' is not drawn at the fault rate but watched for: each step a process has a new
+   * term or vote written and waiting on its fsync, it may be killed (the restart adopts what the
+   * page cache kept; half the time the power goes soon after) or lose power.
+   */
+  onStep(): void {
+    if (!this.termCrash) return;
+    const w = this.w;
+    for (const b of w.brokers) {
+      if (b.proc === null || !b.disk.gate.holding || b.proc.termsInFlight.size === 0 || !w.rng.chance(TERM_CRASH_CHANCE)) continue;
+      this.crashMidSync(b, w.rng.chance(0.5) ? 'kill-mid-sync' : 'power-mid-sync');
+    }
+  }
 
   /** Draws one fault and injects it (some kinds do nothing when their moment is wrong). */
   inject(): void {
@@ -46,19 +67,11 @@ export class Faults {
         const waiting = w.brokers.filter((o) => o.proc !== null && o.disk.gate.holding);
         if (waiting.length === 0) return;
         const voting = waiting.filter((o) => o.proc!.termsInFlight.size > 0);
-        const t = r.pick(voting.length > 0 ? voting : waiting);
-        const what = voting.length > 0 ? `a new term or vote (${[...t.proc!.termsInFlight].join(', ')})` : 'an fsync';
-        w.crash(t, r.int(1, 4 * ELECTION_TICKS));
-        if (kind === 'power-mid-sync') {
-          w.note(`power loss ${t.id} while ${what} waits on its fsync: ${t.disk.powerLoss(r)} (down until ${t.downUntilTick})`);
-          return;
-        }
-        // The restart adopts what the page cache kept; half the time the machine then loses
-        // power soon after (issue 9 item 6: what was adopted must have been made durable).
-        if (r.chance(0.5)) t.powerLossAtTick = t.downUntilTick + r.int(1, 10);
-        w.note(`kill -9 ${t.id} while ${what} waits on its fsync (down until ${t.downUntilTick}${t.powerLossAtTick > 0 ? `, power loss at ${t.powerLossAtTick}` : ''})`);
+        this.crashMidSync(r.pick(voting.length > 0 ? voting : waiting), kind);
         return;
       }
+      case 'term-crash':
+        return;
       case 'pause': {
         if (b.proc === null || b.pausedUntilTick > w.tick) return;
         const ticks = r.int(1, 4 * ELECTION_TICKS);
@@ -122,6 +135,22 @@ export class Faults {
         this.damageState(b);
         return;
     }
+  }
+
+  private crashMidSync(t: Broker, kind: 'kill-mid-sync' | 'power-mid-sync'): void {
+    const w = this.w;
+    const r = w.rng;
+    const terms = [...t.proc!.termsInFlight];
+    const what = terms.length > 0 ? `a new term or vote (${terms.join(', ')})` : 'an fsync';
+    w.crash(t, r.int(1, 4 * ELECTION_TICKS));
+    if (kind === 'power-mid-sync') {
+      w.note(`power loss ${t.id} while ${what} waits on its fsync: ${t.disk.powerLoss(r)} (down until ${t.downUntilTick})`);
+      return;
+    }
+    // The restart adopts what the page cache kept; half the time the machine then loses
+    // power soon after (issue 9 item 6: what was adopted must have been made durable).
+    if (r.chance(0.5)) t.powerLossAtTick = t.downUntilTick + r.int(1, 10);
+    w.note(`kill -9 ${t.id} while ${what} waits on its fsync (down until ${t.downUntilTick}${t.powerLossAtTick > 0 ? `, power loss at ${t.powerLossAtTick}` : ''})`);
   }
 
   private membershipChange(group: string): void {

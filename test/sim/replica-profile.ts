@@ -12,6 +12,7 @@ export const FAULT_KINDS = [
   'power',
   'kill-mid-sync',
   'power-mid-sync',
+  'term-crash',
   'pause',
   'isolate',
   'oneway',
@@ -49,7 +50,7 @@ export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?
   },
   'one-voter': {
     what: 'issue 9 item 4: one-voter groups with learners (metadata_voters: 1), power losses while fsyncs are slow',
-    faults: ['kill', 'power', 'power-mid-sync', 'slow-fsync', 'heal'],
+    faults: ['kill', 'power', 'power-mid-sync', 'term-crash', 'slow-fsync', 'heal'],
     oneVoter: true,
     metaGroup: true,
   },
@@ -60,7 +61,7 @@ export const SCENARIOS: Record<string, { faults: readonly FaultKind[]; oneVoter?
   },
   'kill-then-power': {
     what: 'issue 9 item 6: kill -9 after an unsynced term or vote, restart, then power loss',
-    faults: ['kill-mid-sync', 'power', 'power-mid-sync', 'slow-fsync', 'isolate', 'heal'],
+    faults: ['kill-mid-sync', 'power', 'power-mid-sync', 'term-crash', 'slow-fsync', 'isolate', 'heal'],
   },
 };
 

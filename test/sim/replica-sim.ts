@@ -211,6 +211,7 @@ export class ReplicaSimulation implements World {
     b.proc = null;
     b.fatal = null;
     b.inbox = [];
+    b.powerLossAtTick = 0;
     b.downUntilTick = this.tick + downTicks;
     this.stats.crashes++;
   }
@@ -408,6 +409,7 @@ export class ReplicaSimulation implements World {
       this.net.deliverDue((p) => this.deliver(p));
       this.throwPending();
       await this.settle();
+      if (this.faultsOn) this.injector.onStep();
     }
     this.tick++;
   }
