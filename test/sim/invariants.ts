@@ -133,19 +133,28 @@ export class Invariants {
 
   /** Log Matching (§5.3): same index and term means same entry and same history. */
   onPersist(node: RaftNode, id: number, entries: readonly Entry[]): void {
+    if (entries.length > 0) this.onDurable(id, entries, node.termAt(entries[0].index - 1));
+  }
+
+  /**
+   * Log Matching for entries that are now durable on node `id`, the one before them having term
+   * `prevTerm` (undefined: unknown). A write lost in a power loss before its fsync was never in
+   * anyone's log, so a simulator that can lose writes reports them only once synced.
+   */
+  onDurable(id: number, entries: readonly Entry[], prevTerm: number | undefined): void {
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k];
-      const prevTerm = k > 0 ? entries[k - 1].term : node.termAt(e.index - 1);
+      const before = k > 0 ? entries[k - 1].term : prevTerm;
       const key = this.keyOf(e);
       const slot = e.index * 1048576 + e.term;
       const seen = this.byIndexTerm.get(slot);
       if (seen === undefined) {
-        this.byIndexTerm.set(slot, [key, prevTerm ?? -1]);
+        this.byIndexTerm.set(slot, [key, before ?? -1]);
         continue;
       }
       if (seen[0] !== key) fail(`log matching: node ${id} holds a different entry at (${e.index}, term ${e.term})`);
-      if (prevTerm !== undefined && seen[1] !== -1 && seen[1] !== prevTerm) {
-        fail(`log matching: node ${id} has term ${prevTerm} before (${e.index}, ${e.term}), another log has ${seen[1]}`);
+      if (before !== undefined && seen[1] !== -1 && seen[1] !== before) {
+        fail(`log matching: node ${id} has term ${before} before (${e.index}, ${e.term}), another log has ${seen[1]}`);
       }
     }
   }

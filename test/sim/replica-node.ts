@@ -41,8 +41,8 @@ export interface RaftTuning {
 
 /** What the simulator watches (invariants) and hears (logs, failures). */
 export interface ReplicaHooks {
-  /** Entries the host is about to write to a group's storage. */
-  persist(group: string, nodeId: number, node: RaftNode, entries: readonly Entry[]): void;
+  /** Entries now durable in a group's log, the one before them having term `prevTerm`. */
+  durable(group: string, nodeId: number, entries: readonly Entry[], prevTerm: number | undefined): void;
   /** A committed entry the host applied (after the replica did); `hash` is a metadata-like group's state after it. */
   apply(group: string, nodeId: number, entry: Entry, hosted: HostedGroup, hash?: number): void;
   restore(group: string, nodeId: number, snapshot: Snapshot): void;
@@ -126,13 +126,20 @@ export class ReplicaProcess {
       storage,
       rng.fork(),
     );
-    // Founding entries are written without the host: the checker sees them here.
-    if (founded) hooks.persist(plan.name, nodeId, node, storage.entries(1, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER));
     const hosted: HostedGroup = { plan, node, storage, replica: null, meta: null };
+    // The checker sees entries once they are durable: what recovery kept is (it synced it);
+    // what the host (or the founding) writes is after the next completed sync.
+    if (!founded && storage.lastIndex() >= storage.firstIndex()) {
+      const first = storage.firstIndex();
+      hooks.durable(plan.name, nodeId, storage.entries(first, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER), storage.term(first - 1));
+    }
+    let written: Array<{ entries: readonly Entry[]; prevTerm: number | undefined }> = founded
+      ? [{ entries: storage.entries(1, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER), prevTerm: 0 }]
+      : [];
     // The host sees the real storage and replica; these wrappers only let the simulator watch.
     const watchedStorage: HostStorage = {
       append: (entries) => {
-        hooks.persist(plan.name, nodeId, node, entries);
+        if (entries.length > 0) written.push({ entries, prevTerm: node.termAt(entries[0].index - 1) });
         storage.append(entries);
       },
       setHardState: (hs) => {
@@ -141,7 +148,14 @@ export class ReplicaProcess {
         storage.setHardState(hs);
       },
       applySnapshot: (snap) => storage.applySnapshot(snap),
-      sync: () => storage.sync().then(() => void this.termsInFlight.delete(plan.name)),
+      sync: () => {
+        const covered = written;
+        written = [];
+        return storage.sync().then(() => {
+          this.termsInFlight.delete(plan.name);
+          for (const w of covered) hooks.durable(plan.name, nodeId, w.entries, w.prevTerm);
+        });
+      },
       logStartSnapshot: () => storage.logStartSnapshot(),
     };
     let sm: GroupStateMachine;

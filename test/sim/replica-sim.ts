@@ -169,7 +169,7 @@ export class ReplicaSimulation implements World {
     let proc: ReplicaProcess;
     try {
       proc = new ReplicaProcess(b.id, storageIdOf(b.id, b.incarnation), b.disk, this.net, [...this.groups.values()].map((g) => g.plan), this.tuning, this.rng, {
-        persist: (group, id, node, entries) => this.guard(() => this.groups.get(group)!.inv.onPersist(node, id, entries)),
+        durable: (group, id, entries, prevTerm) => this.guard(() => this.groups.get(group)!.inv.onDurable(id, entries, prevTerm)),
         apply: (group, id, entry, hosted, hash) => this.guard(() => this.onApply(group, id, entry, hosted, hash)),
         restore: (group, id) => {
           this.stats.snapshotsInstalled++;
