@@ -10,6 +10,7 @@ import { RaftNode, type Rng } from '../../src/raft/index.ts';
 import type { ConfState, Entry, Snapshot } from '../../src/raft/types.ts';
 import type { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
 import { ReplicatedPartition } from '../../src/partition/replicated-partition.ts';
+import { newGroupStorageId } from '../../src/partition/replica-identity.ts';
 import type { LogLike } from '../../src/storage/log-config.ts';
 import type { ReplicaDisk } from './sim-disk.ts';
 import { MetaReplica } from './meta-replica.ts';
@@ -99,15 +100,16 @@ export class ReplicaProcess {
     }
   }
 
-  /** As ClusterReplicaManager.open: found the group if the founders name this disk, else start empty. */
+  /** As ClusterReplicaManager.open: found the group if the founders name this replica's storage id, else start empty. */
   private openGroup(plan: GroupPlan, storageId: string, tuning: RaftTuning, rng: Rng, hooks: ReplicaHooks, logger: LogLike): HostedGroup {
     const { nodeId, host } = this;
-    const storage = this.disk.open(plan.name, storageId, logger);
+    // A replica that lost its state gets a new group-level id; its suffix comes from the seed.
+    const storage = this.disk.open(plan.name, storageId, logger, () => newGroupStorageId(storageId, rng.nextU32().toString(16).padStart(8, '0')));
     let founded = false;
     if (storage.lastIndex() === 0 && storage.getHardState().term === 0) {
       const mine = [...plan.founders.voters, ...plan.founders.learners].find((m) => m.id === nodeId);
       if (mine !== undefined && mine.storageId === storage.storageId) {
-        storage.bootstrap(plan.founders);
+        storage.bootstrap(plan.founders, plan.name);
         founded = true;
       }
     }

@@ -10,6 +10,7 @@
 
 import { FileRaftStateStore, RAFT_STATE_FILE, SLOT_BYTES } from '../../src/partition/raft-state-store.ts';
 import { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
+import { MemoryReplicaRegistry } from '../../src/partition/replica-identity.ts';
 import type { Rng } from '../../src/raft/index.ts';
 import type { LogLike } from '../../src/storage/log-config.ts';
 import { MemoryLog, type MemoryLogOptions } from '../../src/storage/memory-log.ts';
@@ -92,10 +93,12 @@ export interface ReplicaDisk {
   /** Appends fail with ENOSPC while set. */
   full: boolean;
   /**
-   * Opens a group's storage as a starting broker does after any stop (recovery included);
-   * throws where the broker would refuse to start.
+   * Opens a group's storage as a starting broker does after any stop (recovery included, and
+   * the node store's record that this disk holds the group, as ClusterReplicaManager.open);
+   * throws where the broker would refuse to start. `newStorageId` names a replica found to have
+   * lost its state.
    */
-  open(group: string, storageId: string, logger: LogLike): RaftLogStorage;
+  open(group: string, storageId: string, logger: LogLike, newStorageId: () => string): RaftLogStorage;
   /**
    * The machine lost power: what no fsync covered is gone, except (per log) the first
    * `survivors` unsynced batches (drawn when not given). Returns a note for the trace.
@@ -133,6 +136,8 @@ export interface MemoryDiskOptions {
 export class MemoryDisk implements ReplicaDisk {
   readonly gate: SyncGate;
   readonly nodeStore = new Map<string, MetaCheckpoint>();
+  /** The node store's record of the groups this disk holds (durable when written, like SQLite). */
+  private readonly registry = new MemoryReplicaRegistry();
   full = false;
   private fs: PageCacheFs;
   private readonly logs = new Map<string, SimMemoryLog>();
@@ -149,7 +154,7 @@ export class MemoryDisk implements ReplicaDisk {
     return `/data/${group}`;
   }
 
-  open(group: string, storageId: string, logger: LogLike): RaftLogStorage {
+  open(group: string, storageId: string, logger: LogLike, newStorageId: () => string): RaftLogStorage {
     let log = this.logs.get(group);
     if (log === undefined) {
       const { retentionMs, retentionBytes } = this.options;
@@ -160,7 +165,11 @@ export class MemoryDisk implements ReplicaDisk {
     // PartitionLog.open does for a segment not known clean.
     this.gate.syncNow();
     log.crash(Infinity);
-    return new RaftLogStorage(log, new FileRaftStateStore(this.dir(group), this.fs), { storageId, logger });
+    const known = this.registry.holds(group);
+    const storage = new RaftLogStorage(log, new FileRaftStateStore(this.dir(group), this.fs), { storageId, logger, group, known, newStorageId });
+    // Recorded before the group runs, so before it can vote or acknowledge anything.
+    this.registry.record(group);
+    return storage;
   }
 
   powerLoss(rng: Rng, survivors?: number): string {
