@@ -102,7 +102,7 @@ export function runClients(w: World): void {
   }
 }
 
-/** Retention on every running broker, bounded by each replica's high watermark (HostedReplicas.runRetention). */
+/** Retention on every running broker, as HostedReplicas.runRetention: bounded by the high watermark and the durable Raft state. */
 export function runRetention(w: World): void {
   const p = w.profile;
   if (p.retentionBytes < 0 && p.retentionMs < 0) return;
@@ -111,7 +111,7 @@ export function runRetention(w: World): void {
     if (!w.up(b)) continue;
     for (const hosted of b.proc!.groups.values()) {
       if (hosted.replica === null) continue;
-      const deleted = hosted.replica.log.applyRetention(nowMs, hosted.replica.highWatermark);
+      const deleted = hosted.replica.log.applyRetention(nowMs, hosted.replica.retentionBoundOffset);
       w.stats.retentionDeletedBatches += deleted.deletedSegments;
     }
   }

@@ -196,11 +196,14 @@ export class ReplicaSimulation implements World {
   private refused(b: Broker, err: unknown): void {
     const msg = err instanceof Error ? err.message : String(err);
     this.stats.refusedStarts++;
-    if (b.damaged === null && (err as { code?: string }).code !== 'EIO') {
+    const code = (err as { code?: string }).code;
+    // A failing fsync or a full disk (the founding write) stops a start as it stops a host.
+    const injected = code === 'EIO' ? 'fsync failing' : code === 'ENOSPC' && b.disk.full ? 'disk full' : null;
+    if (b.damaged === null && injected === null) {
       this.violation(`node ${b.id} refused to start after a crash without damage: ${msg}`);
       return;
     }
-    this.note(`node ${b.id} refused to start (${b.damaged ?? 'fsync failing'}): ${msg}`);
+    this.note(`node ${b.id} refused to start (${b.damaged ?? injected}): ${msg}`);
     b.downUntilTick = this.tick + RESTART_RETRY_TICKS;
     // An operator replaces a damaged disk; the node comes back empty under a new identity.
     if (b.damaged !== null) this.injector.wipe(b, 'replace the damaged disk of');
@@ -436,7 +439,7 @@ export class ReplicaSimulation implements World {
   /** Every group must elect a leader and commit a new batch; returns ticks to elect and to commit (-1: never). */
   async liveness(): Promise<{ electedAt: number; committedAt: number }> {
     const start = this.tick;
-    const markers = new Map<string, { leader: number; term: number; done: boolean }>();
+    const markers = new Map<string, { leader: number; term: number; done: boolean; failed: boolean }>();
     let electedAt = -1;
     for (let k = 0; k < this.opts.livenessTicksMax; k++) {
       await this.advanceTick();
@@ -451,12 +454,15 @@ export class ReplicaSimulation implements World {
           elected = false;
           continue;
         }
-        if (m === undefined || m.leader !== ld.b.id || m.term !== ld.hosted.node.term) {
-          const marker = { leader: ld.b.id, term: ld.hosted.node.term, done: false };
+        // A new leader, or the last attempt was refused or lost (a transfer in progress, a
+        // step-down): the client tries again, as a producer retries.
+        if (m === undefined || m.failed || m.leader !== ld.b.id || m.term !== ld.hosted.node.term) {
+          const marker = { leader: ld.b.id, term: ld.hosted.node.term, done: false, failed: false };
           markers.set(name, marker);
           const g = this.groups.get(name)!;
           void (g.plan.kind === 'meta' ? proposeCommand(this, g, ld.hosted) : produce(this, g, ld.hosted, 1)).then((acked) => {
             if (acked) marker.done = true;
+            else marker.failed = true;
           });
         }
       }
@@ -507,6 +513,27 @@ export class ReplicaSimulation implements World {
     }
   }
 
+  /** Each node's view of each group, for a liveness failure. */
+  describeGroups(): string {
+    const lines: string[] = [];
+    for (const name of this.groups.keys()) {
+      for (const b of this.brokers) {
+        const hosted = b.proc?.groups.get(name);
+        if (hosted === undefined) {
+          lines.push(`    ${name} node ${b.id}: down${b.damaged !== null ? ' (damaged)' : ''}`);
+          continue;
+        }
+        const st = hosted.node.status();
+        const members = (ms: { id: number; storageId: string }[]) => ms.map((m) => `${m.id}:${m.storageId}`).join(',');
+        lines.push(
+          `    ${name} node ${b.id} (${st.storageId}): ${st.state} term ${st.term} lead ${st.lead} commit ${st.commit} last ${st.lastIndex} ` +
+            `voters [${members(st.config.voters)}] learners [${members(st.config.learners)}]`,
+        );
+      }
+    }
+    return lines.join('\n');
+  }
+
   describeProfile(): string {
     return describeProfile(this.profile, this.opts, this.faultKinds);
   }
@@ -524,7 +551,9 @@ export async function runReplicaSeed(seed: number, opts: ReplicaSimOptions): Pro
     const live = await sim.liveness();
     ticksToElect = live.electedAt;
     ticksToCommit = live.committedAt;
-    if (live.committedAt < 0) error = `liveness: not every group committed a new batch within ${opts.livenessTicksMax} ticks after faults stopped`;
+    if (live.committedAt < 0) {
+      error = `liveness: not every group committed a new batch within ${opts.livenessTicksMax} ticks after faults stopped\n${sim.describeGroups()}`;
+    }
   } catch (e) {
     const err = e as Error;
     error = `${err.name}: ${err.message}${err instanceof InvariantViolation ? '' : `\n${err.stack ?? ''}`}`;
