@@ -11,6 +11,7 @@ import type { ConfState, Entry, Snapshot } from '../../src/raft/types.ts';
 import type { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
 import { ReplicatedPartition } from '../../src/partition/replicated-partition.ts';
 import { newGroupStorageId } from '../../src/partition/replica-identity.ts';
+import { LoadQueue } from '../../src/partition/load-queue.ts';
 import type { LogLike } from '../../src/storage/log-config.ts';
 import type { ReplicaDisk } from './sim-disk.ts';
 import { MetaReplica } from './meta-replica.ts';
@@ -72,6 +73,12 @@ export class ReplicaProcess {
   readonly host: RaftHost;
   readonly transport: SimTransport;
   readonly groups = new Map<string, HostedGroup>();
+  /**
+   * The broker's queue of background loads (producer state after a restart or a truncation). A
+   * broker yields to the event loop between chunks with setImmediate; here each chunk is a
+   * microtask, so loads run between the simulator's events, deterministically.
+   */
+  private readonly loads: LoadQueue;
   /** Groups whose new term or vote is written and waits on its fsync (where a crash hurts most). */
   readonly termsInFlight = new Set<string>();
 
@@ -91,6 +98,11 @@ export class ReplicaProcess {
   ) {
     const logger = simLogger(nodeId, hooks);
     this.transport = new SimTransport(nodeId, net);
+    // As HostedReplicas' queue: a failed load is logged and the partition refuses idempotent produces.
+    this.loads = new LoadQueue({
+      schedule: (run) => queueMicrotask(run),
+      onError: (_job, err) => hooks.log(nodeId, 'error', { err }, 'loading producer state failed; idempotent produce to that partition is refused until it is reloaded'),
+    });
     this.host = new RaftHost({ nodeId, transport: this.transport, logger, tickMs: 1, onFatal: (err) => hooks.fatal(nodeId, err) });
     try {
       for (const plan of plans) this.groups.set(plan.name, this.openGroup(plan, storageId, tuning, rng, hooks, logger));
@@ -176,7 +188,7 @@ export class ReplicaProcess {
         onLeaderChange: (leader) => meta.onLeaderChange(leader),
       };
     } else {
-      const replica = new ReplicatedPartition(plan.topic, plan.partition, storage, nodeId, () => host.kick());
+      const replica = new ReplicatedPartition(plan.topic, plan.partition, storage, nodeId, () => host.kick(), { loadQueue: this.loads, logger });
       replica.attach(node);
       hosted.replica = replica;
       sm = {
@@ -201,5 +213,6 @@ export class ReplicaProcess {
     // Stops a Ready round queued but not begun (a crash between two microtasks); one waiting on
     // a forgotten fsync stays parked for good.
     void this.host.close();
+    this.loads.close();
   }
 }

@@ -186,7 +186,7 @@ export class MemoryDisk implements ReplicaDisk {
 
   removeGroup(group: string): void {
     this.logs.delete(group);
-    this.fs.removeDir(this.dir(group));
+    this.fs.remove(this.dir(group));
   }
 
   damageState(group: string, rng: Rng): string | null {

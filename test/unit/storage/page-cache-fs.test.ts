@@ -67,7 +67,7 @@ test('PageCacheFs: a failing fsync throws and makes nothing durable', () => {
   assert.equal(read(fs, '/d/f', 10), 'kept');
 });
 
-test('PageCacheFs: damageDurable flips a synced bit that reads see; removeDir removes the files for good', () => {
+test('PageCacheFs: damageDurable flips a synced bit that reads see; remove removes the files for good', () => {
   const fs = new PageCacheFs();
   const fd = fs.open('/d/f', 'w+');
   fs.fsyncDir('/d');
@@ -78,7 +78,7 @@ test('PageCacheFs: damageDurable flips a synced bit that reads see; removeDir re
   fs.powerLoss();
   fs.damageDurable('/d/f', 0, 0);
   assert.equal(read(fs, '/d/f', 1), '@');
-  fs.removeDir('/d');
+  fs.remove('/d');
   assert.equal(fs.exists('/d/f'), false);
   fs.powerLoss();
   assert.equal(fs.exists('/d/f'), false);
