@@ -268,7 +268,8 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
 /**
  * Cluster mode: the group coordinator serves a __consumer_offsets partition while this broker
  * leads it. A new leader first waits until its high watermark covers its whole log (its first
- * entry of the term is committed, so every earlier entry is too), then replays the partition;
+ * entry of the term is committed, so every earlier entry is too: ReplicatedPartition.servesClients),
+ * then replays the partition;
  * until then FindCoordinator points here but the group APIs answer "not coordinator" and
  * clients retry.
  */
@@ -287,10 +288,9 @@ function followOffsetsLeadership(
       return;
     }
     if (coordinating.has(index)) return;
-    const target = replica.logEndOffset;
     const tryLoad = (): boolean => {
       if (!replica.isLeader) return true;
-      if (replica.highWatermark < target) return false;
+      if (!replica.servesClients) return false;
       coordinating.add(index);
       try {
         groups.loadPartition(index);

@@ -77,7 +77,7 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
 
   partition(topic: string, index: number): PartitionReplica | undefined {
     const replica = this.replicas.get(partitionKey(topic, index));
-    return replica?.isLeader ? replica : undefined;
+    return replica?.servesClients ? replica : undefined;
   }
 
   /** The hosted replica whether or not it leads (status, tests). */

@@ -71,6 +71,9 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   private hw: number;
   private leader = 0;
   private term = 0;
+  /** The last index applied here (committed), and the term in which this node last saw one of its own term's entries commit. */
+  private appliedIndex = 0;
+  private readyTerm = 0;
   private persistedIndex = 0;
   private persistWaiters: Waiter[] = [];
   private commitWaiters: Waiter[] = [];
@@ -89,7 +92,8 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     this.storage = storage;
     this.nodeId = nodeId;
     this.kick = kick;
-    this.hw = storage.offsetAfter(storage.initialState().hardState.commit);
+    this.appliedIndex = storage.initialState().hardState.commit;
+    this.hw = storage.offsetAfter(this.appliedIndex);
     this.persistedIndex = storage.lastIndex();
     this.producerState = new PartitionProducers(storage.log, `${topic}-${index}`, producers);
     storage.observe({
@@ -169,6 +173,19 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
 
   get isLeader(): boolean {
     return this.leader === this.nodeId;
+  }
+
+  /**
+   * Leads, and knows its high watermark: an entry of the current term is committed, so every
+   * entry before it is too (Raft §5.4.2). Until then the high watermark can lag the old leader's
+   * (entries it committed without telling this node), and serving a reader would show
+   * acknowledged records missing and the log end going back (Kafka: KIP-207). Clients are told
+   * NOT_LEADER_OR_FOLLOWER meanwhile and retry; the window is one round trip to a majority.
+   */
+  get servesClients(): boolean {
+    if (!this.isLeader) return false;
+    if (this.readyTerm !== this.term && this.storage.term(this.appliedIndex) === this.term) this.readyTerm = this.term;
+    return this.readyTerm === this.term;
   }
 
   get leaderId(): number {
@@ -264,10 +281,17 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   }
 
   private committedThrough(index: number): void {
+    if (index > this.appliedIndex) this.appliedIndex = index;
+    const wasServing = this.readyTerm === this.term;
     const hw = this.storage.offsetAfter(index);
-    if (hw > this.hw) {
+    const advanced = hw > this.hw;
+    if (advanced) {
       this.hw = hw;
       this.durableWaiters = settle(this.durableWaiters, hw);
+    }
+    // The term's blank entry may add no offset, yet committing it is what lets the leader serve.
+    const becameServing = !wasServing && this.servesClients;
+    if (advanced || becameServing) {
       for (const listener of this.advanceListeners) listener();
     }
     this.commitWaiters = this.settleOwn(this.commitWaiters, index);

@@ -13,6 +13,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { LogDamagedError } from '../../storage/errors.ts';
 import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { notServedError } from './not-served.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 
 export function deleteRecordsHandler(services: BrokerServices): ApiHandler {
@@ -26,7 +27,7 @@ export function deleteRecordsHandler(services: BrokerServices): ApiHandler {
           // The coordinator trims __consumer_offsets itself, below its last snapshot only.
           if (isInternalTopic(t.name)) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
           const partition = services.replicas.partition(t.name, p.partitionIndex);
-          if (!partition) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+          if (!partition) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: notServedError(services, t.name, p.partitionIndex) };
           const hw = partition.highWatermark;
           const offset = p.offset === -1 ? hw : p.offset;
           // Records above the high watermark are not committed yet; Kafka refuses to delete them.

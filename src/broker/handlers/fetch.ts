@@ -21,6 +21,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetOutOfRangeError } from '../../storage/errors.ts';
 import { apiFor, nestedCount, type ApiHandler, type Body, type RequestContext } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { notServedError } from './not-served.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
 
 const emptyRecords: Buffer = Buffer.alloc(0);
@@ -58,11 +59,7 @@ function readAll(services: BrokerServices, request: Body, maxBytes: number): { r
       const partition = services.replicas.partition(topic.topic, p.partition);
       if (!partition) {
         hasError = true;
-        const known = services.controller.state.topic(topic.topic);
-        const errorCode = known && p.partition >= 0 && p.partition < known.partitionCount
-          ? ErrorCode.NOT_LEADER_OR_FOLLOWER
-          : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        return partitionResponse(p.partition, errorCode, -1, -1, emptyRecords);
+        return partitionResponse(p.partition, notServedError(services, topic.topic, p.partition), -1, -1, emptyRecords);
       }
       const hw = partition.highWatermark;
       // Later partitions get what the earlier ones left of max_bytes; the first data always goes.

@@ -18,6 +18,7 @@ import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { notServedError } from './not-served.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
 import { findMaxTimestamp, findOffsetForTimestamp, type TimestampHit } from '../../partition/timestamp-lookup.ts';
 import { LogOnce } from '../../log/index.ts';
@@ -38,7 +39,7 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler {
         name: t.name,
         partitions: (t.partitions as Body[]).map((p) => {
           const partition = services.replicas.partition(t.name, p.partitionIndex);
-          if (!partition) return answer(version, p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1, -1);
+          if (!partition) return answer(version, p.partitionIndex, notServedError(services, t.name, p.partitionIndex), -1, -1, -1);
           const epoch = services.replicas.leaderEpoch(t.name, p.partitionIndex);
           const found = lookup(partition, p.timestamp, version, uncompressedBytesMax);
           if (typeof found !== 'number' && found.imprecise !== undefined) {
