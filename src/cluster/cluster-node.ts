@@ -93,6 +93,8 @@ export class ClusterNode {
       transport: this.transport,
       logger,
       tickMs: cluster.rtt_ms,
+      // A full disk freezes the groups whose writes it refused, not the broker (chaos bug B1).
+      isolateStorageFailures: true,
       onUnhosted: (from, group, msg) => {
         // Before the metadata group runs, its messages tell the decider that a peer already
         // holds the group's log (so this node must join, not found it).

@@ -6,12 +6,25 @@
 // and many proposals share them (group commit across groups), (3) sends all messages and flushes
 // the transport once, so the heartbeats of every group to a peer travel in one frame, (4) applies
 // committed entries and takes the snapshots the core asked for, (5) advances each group. The core stays pure; time enters as tick().
+//
+// A storage failure of one group (isolateStorageFailures, chaos bug B1) stops that group only:
+// nothing of the failed Ready is sent after the write, reported persisted, applied or advanced,
+// so the core never counts an entry that is not durable (Raft §5.3, §5.4.1). The group is then
+// frozen as a paused process is (no ticks, incoming messages dropped; Raft retransmits): a write
+// refused for want of space is retried with the same Ready every storageRetryTicks until it
+// succeeds, and the round goes on from where it failed; any other I/O error, and every failed
+// fsync, stops the group until the broker restarts and recovers it from the disk (after a failed
+// fsync the page cache may hold data the disk lost: "fsyncgate").
 
 import type { Logger } from 'pino';
 import type { RaftNode } from '../raft/index.ts';
 import type { Entry, HardState, Message, Ready, Snapshot, SnapshotRequest } from '../raft/types.ts';
 import type { PeerTransport } from '../transport/types.ts';
 import type { GroupStatus } from './status.ts';
+import { storageFailureKind } from '../storage/errors.ts';
+
+/** Default ticks between retries of a write refused for want of space (20 × rtt_ms: about 1 s). */
+export const STORAGE_RETRY_TICKS = 20;
 
 /** What the host needs of a group's durable log (RaftLogStorage and MemoryStorage-like stores). */
 export interface HostStorage {
@@ -51,6 +64,25 @@ export interface GroupStateMachine {
   onLeaderChange?(leader: number, term: number): void;
   /** Called once entries up to `lastIndex` are durable here (acks=1 answers at this point). */
   onPersisted?(lastIndex: number): void;
+  /**
+   * A write of this group failed and the group is frozen: `retrying` when the write is retried
+   * until it succeeds (onStorageRecovered follows), false when the group stays stopped until the
+   * broker restarts. Waiters on its writes must be answered with a storage error now.
+   */
+  onStorageFailure?(err: unknown, retrying: boolean): void;
+  /** The failed write succeeded on a retry: the group runs again. */
+  onStorageRecovered?(): void;
+}
+
+/** Where a frozen group's Ready stopped, so a retry goes on from there. */
+interface Stalled {
+  rd: Ready;
+  /** 'persist': its writes (those done skipped); 'apply': beforeApply, then apply and advance. */
+  phase: 'persist' | 'apply';
+  snapshotDone: boolean;
+  entriesDone: boolean;
+  /** The host tick at which the write is tried again. */
+  retryAtTick: number;
 }
 
 interface Hosted {
@@ -63,6 +95,19 @@ interface Hosted {
   /** Term and vote as last persisted: a hard state that changes only the commit index needs no fsync. */
   durableTerm: number;
   durableVote: number;
+  /** A write failed and is retried (see the file comment); null while the group runs. */
+  stalled: Stalled | null;
+  /** A failure no retry mends: the group does nothing until the broker restarts. */
+  stopped: boolean;
+}
+
+/** One group's Ready in a round, and how far an earlier try of it got. */
+interface Work {
+  g: Hosted;
+  rd: Ready;
+  phase: 'persist' | 'apply';
+  snapshotDone: boolean;
+  entriesDone: boolean;
 }
 
 /** Whether the Ready's hard state moves the term or vote away from what is durable here. */
@@ -89,6 +134,13 @@ export interface RaftHostOptions {
    * (test/sim) passes its own, to turn the failure into a simulated crash.
    */
   onFatal?: (err: unknown) => void;
+  /**
+   * Storage failures stop only the group that hit them (see the file comment) instead of the
+   * whole host. Off by default: the replica simulator (test/sim) models a failed write as a crash.
+   */
+  isolateStorageFailures?: boolean;
+  /** Ticks between retries of a write refused for want of space (default STORAGE_RETRY_TICKS). */
+  storageRetryTicks?: number;
 }
 
 function rethrow(err: unknown): never {
@@ -108,6 +160,9 @@ export class RaftHost {
   private idleWaiters: Array<() => void> = [];
   private readonly onUnhosted: RaftHostOptions['onUnhosted'];
   private readonly onFatal: (err: unknown) => void;
+  private readonly isolateStorageFailures: boolean;
+  private readonly storageRetryTicks: number;
+  private ticks = 0;
 
   constructor(options: RaftHostOptions) {
     this.nodeId = options.nodeId;
@@ -116,13 +171,15 @@ export class RaftHost {
     this.tickMs = options.tickMs;
     this.onUnhosted = options.onUnhosted;
     this.onFatal = options.onFatal ?? rethrow;
+    this.isolateStorageFailures = options.isolateStorageFailures ?? false;
+    this.storageRetryTicks = options.storageRetryTicks ?? STORAGE_RETRY_TICKS;
     this.transport.onMessage((from, group, msg) => this.receive(from, group, msg));
   }
 
   addGroup(name: string, node: RaftNode, storage: HostStorage, sm: GroupStateMachine): void {
     if (this.groups.has(name)) throw new Error(`raft group ${name} is already hosted`);
     const st = node.status();
-    this.groups.set(name, { name, node, storage, sm, leader: 0, term: 0, durableTerm: st.term, durableVote: st.vote });
+    this.groups.set(name, { name, node, storage, sm, leader: 0, term: 0, durableTerm: st.term, durableVote: st.vote, stalled: null, stopped: false });
     this.kick();
   }
 
@@ -168,7 +225,9 @@ export class RaftHost {
 
   /** Advances every group's clock by one tick (the timer calls this; tests may call it directly). */
   tick(): void {
-    for (const g of this.groups.values()) g.node.tick();
+    this.ticks++;
+    // A frozen group's clock stands still, as a paused process's would.
+    for (const g of this.groups.values()) if (g.stalled === null && !g.stopped) g.node.tick();
     this.kick();
   }
 
@@ -212,6 +271,8 @@ export class RaftHost {
       this.onUnhosted?.(from, group, msg);
       return;
     }
+    // A frozen group takes no messages: its Ready is still out (Raft retransmits).
+    if (g.stalled !== null || g.stopped) return;
     try {
       g.node.step(msg);
     } catch (err) {
@@ -226,8 +287,18 @@ export class RaftHost {
       // Bounded: each pass handles the Readies present at its start; new work sets `again`.
       for (let pass = 0; pass < 1_000 && !this.closed; pass++) {
         this.again = false;
-        const work: Array<{ g: Hosted; rd: Ready }> = [];
-        for (const g of this.groups.values()) if (g.node.hasReady()) work.push({ g, rd: g.node.ready() });
+        const work: Work[] = [];
+        for (const g of this.groups.values()) {
+          if (g.stopped) continue;
+          const st = g.stalled;
+          if (st === null) {
+            if (g.node.hasReady()) work.push({ g, rd: g.node.ready(), phase: 'persist', snapshotDone: false, entriesDone: false });
+          } else if (st.retryAtTick <= this.ticks) {
+            // Retried once per due time; a failure sets the next one.
+            st.retryAtTick = Infinity;
+            work.push({ g, rd: st.rd, phase: st.phase, snapshotDone: st.snapshotDone, entriesDone: st.entriesDone });
+          }
+        }
         if (work.length === 0 && !this.again) break;
         if (work.length > 0) await this.round(work);
       }
@@ -246,13 +317,10 @@ export class RaftHost {
     }
   }
 
-  private async round(work: Array<{ g: Hosted; rd: Ready }>): Promise<void> {
+  private async round(all: Work[]): Promise<void> {
     // 1. Persist, in the contract's order: snapshot, entries, hard state.
-    for (const { g, rd } of work) {
-      if (rd.snapshot) g.storage.applySnapshot(rd.snapshot);
-      if (rd.entries.length > 0) g.storage.append(rd.entries);
-      if (rd.hardState) g.storage.setHardState(rd.hardState);
-    }
+    let work = all.filter((w) => w.phase === 'apply' || this.persist(w));
+    const persisting = work.filter((w) => w.phase === 'persist');
     // A leader's appends and heartbeats may leave before its own write is durable (Raft thesis
     // §10.2.1): the core counts the leader's log toward a commit only after advance() reports
     // it durable. Sending them first overlaps the followers' fsyncs with the leader's. That is
@@ -260,8 +328,8 @@ export class RaftHost {
     // wins inside one Ready, and if its appends left before the new term's fsync, a power loss
     // would let it win the same term again and send different entries under it.
     // Decided now: a message stepped in during the sync below may change a group's state.
-    const leading = new Set(work.filter(({ g, rd }) => g.node.state === 'leader' && !changesTermOrVote(g, rd)).map(({ g }) => g));
-    for (const { g, rd } of work) {
+    const leading = new Set(persisting.filter(({ g, rd }) => g.node.state === 'leader' && !changesTermOrVote(g, rd)).map(({ g }) => g));
+    for (const { g, rd } of persisting) {
       if (!leading.has(g)) continue;
       for (const msg of rd.messages) if (msg.type === 'app' || msg.type === 'hb') this.send(g, msg);
     }
@@ -269,27 +337,30 @@ export class RaftHost {
     // 2. One sync per storage that must be durable before its messages go, all at once. A hard
     // state that changes only the commit index is written but not synced (etcd's MustSync):
     // a lower commit index after a crash is safe, it is learned again from the leader.
-    const mustSync = work.filter(({ g, rd }) => rd.snapshot || rd.entries.length > 0 || changesTermOrVote(g, rd));
-    await Promise.all(mustSync.map(({ g }) => g.storage.sync()));
-    for (const { g, rd } of work) {
-      if (!rd.hardState) continue;
+    const mustSync = persisting.filter(({ g, rd }) => rd.snapshot || rd.entries.length > 0 || changesTermOrVote(g, rd));
+    // A failed fsync is never retried (storageFailureKind); a write around it that found the
+    // disk full (a checkpoint after the fsync) is, after the data was synced.
+    const syncFailed = await this.settle(mustSync, (g) => g.storage.sync());
+    work = work.filter((w) => !syncFailed.has(w));
+    for (const { g, rd, phase } of work) {
+      if (phase !== 'persist' || !rd.hardState) continue;
       g.durableTerm = rd.hardState.term;
       g.durableVote = rd.hardState.vote;
     }
-    for (const { g, rd } of work) {
-      if (rd.entries.length > 0) g.sm.onPersisted?.(rd.entries[rd.entries.length - 1].index);
+    for (const { g, rd, phase } of work) {
+      if (phase === 'persist' && rd.entries.length > 0) g.sm.onPersisted?.(rd.entries[rd.entries.length - 1].index);
     }
     // 3. Send the rest, then one flush for every peer.
-    for (const { g, rd } of work) {
+    for (const { g, rd, phase } of work) {
+      if (phase !== 'persist') continue;
       const early = leading.has(g);
       for (const msg of rd.messages) if (!(early && (msg.type === 'app' || msg.type === 'hb'))) this.send(g, msg);
     }
     this.transport.flush();
-    await Promise.all(
-      work
-        .filter(({ g, rd }) => g.storage.beforeApply && rd.committedEntries.length > 0)
-        .map(({ g, rd }) => g.storage.beforeApply!(rd.committedEntries[rd.committedEntries.length - 1].index)),
-    );
+    for (const w of work) w.phase = 'apply';
+    const applying = work.filter(({ g, rd }) => g.storage.beforeApply && rd.committedEntries.length > 0);
+    const prepareFailed = await this.settle(applying, (g, rd) => g.storage.beforeApply!(rd.committedEntries[rd.committedEntries.length - 1].index));
+    work = work.filter((w) => !prepareFailed.has(w));
     // 4. Notice leader changes, then apply and snapshot when asked; 5. advance. A deposed leader
     // must learn that it lost leadership before it applies the new leader's entries: otherwise a
     // waiter on its own entry at index i could be answered by the other entry that now commits
@@ -300,13 +371,97 @@ export class RaftHost {
       for (const entry of rd.committedEntries) g.sm.apply(entry);
       if (rd.snapshotRequest) this.takeSnapshot(g, rd.snapshotRequest);
       g.node.advance(rd);
+      if (g.stalled !== null) {
+        g.stalled = null;
+        this.logger.warn({ group: g.name, node: this.nodeId }, 'raft group storage write succeeded again; the group runs');
+        g.sm.onStorageRecovered?.();
+      }
     }
+  }
+
+  /**
+   * Runs `op` for every item at once and returns those that failed (each frozen or stopped by
+   * storageFailed). Without isolated failures the first rejection fails the round at once, as
+   * it always did (the simulator's crash timing).
+   */
+  private async settle(items: Work[], op: (g: Hosted, rd: Ready) => Promise<void>): Promise<Set<Work>> {
+    const failed = new Set<Work>();
+    if (!this.isolateStorageFailures) {
+      await Promise.all(items.map(({ g, rd }) => op(g, rd)));
+      return failed;
+    }
+    const results = await Promise.allSettled(items.map(({ g, rd }) => op(g, rd)));
+    results.forEach((result, k) => {
+      if (result.status === 'fulfilled') return;
+      failed.add(items[k]);
+      this.storageFailed(items[k], result.reason);
+    });
+    return failed;
+  }
+
+  /** Step 1 for one group; false when a write failed (the group is frozen then). */
+  private persist(w: Work): boolean {
+    const { g, rd } = w;
+    try {
+      if (rd.snapshot && !w.snapshotDone) {
+        g.storage.applySnapshot(rd.snapshot);
+        w.snapshotDone = true;
+      }
+      if (rd.entries.length > 0 && !w.entriesDone) {
+        // A retry appends the same entries again: those already written have the same index and
+        // term, and RaftLogStorage.append skips them (Raft §5.3).
+        g.storage.append(rd.entries);
+        w.entriesDone = true;
+      }
+      if (rd.hardState) g.storage.setHardState(rd.hardState);
+      return true;
+    } catch (err) {
+      this.storageFailed(w, err);
+      return false;
+    }
+  }
+
+  /**
+   * A storage operation of one group failed: freeze the group (retrying a write refused for want
+   * of space), or rethrow into the loop's fatal path when failures are not isolated or the error
+   * is not an I/O error (a bug must not be retried).
+   */
+  private storageFailed(w: Work, err: unknown): void {
+    const kind = storageFailureKind(err);
+    if (!this.isolateStorageFailures || kind === null) throw err;
+    const { g } = w;
+    const retrying = kind === 'retry';
+    const first = g.stalled === null;
+    if (retrying) {
+      g.stalled = { rd: w.rd, phase: w.phase, snapshotDone: w.snapshotDone, entriesDone: w.entriesDone, retryAtTick: this.ticks + this.storageRetryTicks };
+      // Logged once per failure, not once per retry.
+      if (!first) return;
+      this.logger.error(
+        { group: g.name, node: this.nodeId, err: String(err), retryMs: this.storageRetryTicks * this.tickMs },
+        'raft group storage write failed (disk full?); the group is frozen and the write is retried until it succeeds',
+      );
+    } else {
+      g.stalled = null;
+      g.stopped = true;
+      this.logger.error(
+        { group: g.name, node: this.nodeId, err: String(err) },
+        'raft group storage failed; the group is stopped until the broker restarts and recovers it from the disk',
+      );
+    }
+    g.sm.onStorageFailure?.(err, retrying);
   }
 
   private takeSnapshot(g: Hosted, req: SnapshotRequest): void {
     if (!g.storage.saveSnapshot || !g.sm.snapshot) return;
     const data = g.sm.snapshot(req.index);
-    g.storage.saveSnapshot({ index: req.index, term: req.term, confState: req.confState, data }, req.compactTo);
+    try {
+      g.storage.saveSnapshot({ index: req.index, term: req.term, confState: req.confState, data }, req.compactTo);
+    } catch (err) {
+      // A snapshot is only an optimisation (the log still holds the entries): a full disk
+      // skips it and the core asks again after snapshot_entries more.
+      if (!this.isolateStorageFailures || storageFailureKind(err) === null) throw err;
+      this.logger.error({ group: g.name, node: this.nodeId, index: req.index, err: String(err) }, 'raft snapshot not saved (disk full?); the log is not compacted until a later one is');
+    }
   }
 
   private send(g: Hosted, msg: Message): void {

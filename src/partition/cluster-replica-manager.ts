@@ -131,8 +131,15 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
   protected override dropped(replica: ReplicatedPartition, topicId: string): void {
     const name = raftGroupName({ name: replica.topic, topicId }, replica.index);
     this.cluster.host.removeGroup(name);
-    // The topic was deleted: its files go next, and its record with them.
-    if (!this.closing) this.cluster.registry.forget(name);
+    // The topic was deleted: its files go next, and its record with them. This runs inside the
+    // metadata apply: a full disk refusing the SQLite write must not stop the broker, and a
+    // record left behind is forgotten at the next start (start() drops records of groups not hosted).
+    if (this.closing) return;
+    try {
+      this.cluster.registry.forget(name);
+    } catch (err) {
+      this.logger.error({ group: name, err: String(err) }, 'forgetting a deleted partition group failed; it is forgotten at the next start');
+    }
   }
 
   protected open(topic: TopicRecord, index: number, log: PartitionLog): ReplicatedPartition | null {

@@ -16,13 +16,17 @@ import type { Logger } from 'pino';
 import type { MetadataCommand, MetadataState, TopicRecord } from '../cluster/metadata-state.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import type { LogConfig } from '../storage/log-config.ts';
-import type { Log } from '../storage/log.ts';
+import type { Log, RetentionResult } from '../storage/log.ts';
+import { LogOnce } from '../log/log-once.ts';
 import type { OpenOptions, PartitionLog } from '../storage/partition-log.ts';
 import { effectiveTopicConfig, type TopicConfigDefaults } from '../broker/topic-configs.ts';
 import type { FlushMode } from './partition.ts';
 import { partitionKey } from './group-names.ts';
 import { LoadQueue } from './load-queue.ts';
 import type { PartitionProducers, PartitionProducersOptions, ProducerLimits } from './partition-producers.ts';
+
+/** A retention failure that repeats on every run is logged at most this often. */
+const RETENTION_FAILURE_LOG_INTERVAL_MS = 60_000;
 
 export interface HostedReplicasOptions {
   nodeId: number;
@@ -68,10 +72,13 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   private readonly openListeners: Array<(replica: R) => void> = [];
   /** Every replica's producer-state load, a chunk per turn of the event loop (load-queue.ts). */
   private readonly loadQueue: LoadQueue;
+  /** Retention runs on a timer: a failure that repeats (a full disk) is logged once a minute. */
+  private readonly retentionFailures: LogOnce;
 
   constructor(options: HostedReplicasOptions, logger: Logger) {
     this.options = options;
     this.logger = logger;
+    this.retentionFailures = new LogOnce(logger, { intervalMs: RETENTION_FAILURE_LOG_INTERVAL_MS });
     this.loadQueue = new LoadQueue({
       onError: (_job, err) => logger.error({ err }, 'loading producer state failed; idempotent produce to that partition is refused until it is reloaded'),
     });
@@ -187,7 +194,15 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   runRetention(nowMs: number): void {
     for (const replica of this.replicas.values()) {
       // Bounded by the high watermark: retention never deletes what is not committed yet.
-      const deleted = replica.log.applyRetention(nowMs, replica.retentionBoundOffset);
+      let deleted: RetentionResult;
+      try {
+        deleted = replica.log.applyRetention(nowMs, replica.retentionBoundOffset);
+      } catch (err) {
+        // A full disk can refuse the checkpoint retention writes (or the log is read-only after
+        // a failed fsync): the timer must not take the broker down; the next run tries again.
+        this.retentionFailures.error(`${replica.topic}-${replica.index}`, { topic: replica.topic, partition: replica.index, err: String(err) }, 'retention failed');
+        continue;
+      }
       if (deleted.deletedSegments > 0) {
         this.logger.info({ topic: replica.topic, partition: replica.index, ...deleted }, 'retention deleted segments');
       }

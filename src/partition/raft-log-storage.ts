@@ -362,8 +362,13 @@ export class RaftLogStorage implements Storage {
 
   /** Appends entries, replacing any conflicting suffix (Raft §5.3); durable after sync(). */
   append(entries: readonly Entry[]): void {
-    const start = firstNewEntry(entries, this.firstIndex());
+    let start = firstNewEntry(entries, this.firstIndex());
     if (start < 0) return;
+    // Entries already here with the same index and term are the same entries (Raft §5.3, log
+    // matching): a write retried after it failed part-way (a full disk, RaftHost) skips them.
+    // The core hands out only new entries otherwise, so this skips nothing then.
+    while (start < entries.length && entries[start].index <= this.lastIndex() && this.term(entries[start].index) === entries[start].term) start++;
+    if (start === entries.length) return;
     const from = entries[start].index;
     invariant(from <= this.lastIndex() + 1, `storage.append: gap, last ${this.lastIndex()}, got ${from}`);
     if (from <= this.lastIndex()) {
@@ -415,8 +420,9 @@ export class RaftLogStorage implements Storage {
       st.checkpointIndex = durable;
     }
     this.foldHistory();
-    this.storedCommit = durable;
     this.store.save(durable === hs.commit ? st : { ...st, hardState: { ...st.hardState, commit: durable } });
+    // Only once written: a write refused (a full disk) is retried with the same hard state.
+    this.storedCommit = durable;
   }
 
   /**

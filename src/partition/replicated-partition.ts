@@ -38,6 +38,22 @@ export class NotEnoughReplicasError extends Error {
   }
 }
 
+/**
+ * This replica's disk refused a write of the group (chaos bug B1): it takes no writes until the
+ * write succeeds on a retry, or (after a failed fsync) until the broker restarts. Kafka's
+ * KAFKA_STORAGE_ERROR, which clients retry.
+ */
+export class ReplicaStorageError extends Error {
+  constructor(topic: string, index: number, cause: unknown, retrying: boolean) {
+    super(
+      `${topic}-${index}: this broker's disk refused a write (${String(cause)}); ` +
+        (retrying ? 'retrying until space returns' : 'the replica is stopped until the broker restarts'),
+      { cause },
+    );
+    this.name = 'ReplicaStorageError';
+  }
+}
+
 export class DeleteRecordsUnsupportedError extends Error {
   constructor() {
     super('DeleteRecords is not replicated in cluster mode yet');
@@ -85,6 +101,8 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   readonly producerState: PartitionProducers;
   /** Producer batches proposed here as leader and not yet in the local log: id → epoch, last sequence. */
   private inflight = new Map<number, { epoch: number; lastSeq: number }>();
+  /** Set while the group is frozen by a storage failure (RaftHost): appends are refused with it. */
+  private storageFailure: ReplicaStorageError | null = null;
 
   constructor(topic: string, index: number, storage: RaftLogStorage, nodeId: number, kick: () => void, producers: PartitionProducersOptions = {}) {
     this.topic = topic;
@@ -203,6 +221,7 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
    */
   append(batches: Buffer[]): Promise<ReplicatedAppend & { committed: Promise<void> }> {
     // Not async: the proposal must happen in the caller's turn, right after checkProducerBatches.
+    if (this.storageFailure !== null) return Promise.reject(this.storageFailure);
     const node = this.node;
     if (node === null || !this.isLeader) {
       return Promise.reject(this.leader === 0 ? new NotEnoughReplicasError(this.topic, this.index) : new NotLeaderError(this.topic, this.index, this.leader));
@@ -317,6 +336,22 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     }
     for (const listener of this.advanceListeners) listener();
     for (const listener of this.leadershipListeners) listener(leader, term);
+  }
+
+  onStorageFailure(err: unknown, retrying: boolean): void {
+    const failure = new ReplicaStorageError(this.topic, this.index, err, retrying);
+    this.storageFailure = failure;
+    // The writes in flight are not durable here and may never be: their producers are answered
+    // now (a retry is safe: an idempotent producer's is deduplicated). The node stays attached;
+    // the group runs again once the write succeeds.
+    const node = this.node;
+    this.failAll(failure);
+    this.node = node;
+    this.inflight.clear();
+  }
+
+  onStorageRecovered(): void {
+    this.storageFailure = null;
   }
 
   /** Stops the replica (broker shutdown): waiters are told, and the log and Raft state are closed durably. */

@@ -66,3 +66,24 @@ export class LogFailedError extends Error {
 export function invariant(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`storage invariant broken: ${message}`);
 }
+
+/** errno / SQLite codes of a write that failed for want of space: retrying it later may succeed. */
+const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+/** System calls whose failure leaves the page cache in doubt (fsyncgate): never retried. */
+const SYNC_SYSCALLS = new Set(['fsync', 'fdatasync']);
+
+/**
+ * How a failed storage operation may go on: 'retry' (a write refused for want of space; nothing
+ * of it may count as written, but the same write can be tried again once space returns), 'stop'
+ * (another I/O error, or a failed fsync: what the page cache holds is in doubt, so the data may
+ * only be trusted again after a restart's recovery), or null (not an I/O error: a bug).
+ */
+export function storageFailureKind(err: unknown): 'retry' | 'stop' | null {
+  if (err instanceof LogFailedError) return 'stop';
+  if (typeof err !== 'object' || err === null) return null;
+  const { code, syscall } = err as { code?: unknown; syscall?: unknown };
+  if (typeof code !== 'string') return null;
+  if (OUT_OF_SPACE_CODES.has(code)) return typeof syscall === 'string' && SYNC_SYSCALLS.has(syscall) ? 'stop' : 'retry';
+  if (/^E[A-Z]+$/.test(code) || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') return 'stop';
+  return null;
+}
