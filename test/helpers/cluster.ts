@@ -17,6 +17,8 @@ export interface ClusterOptions {
   /** One Raft tick in ms (cluster.rtt_ms); by default the product default (50). */
   rttMs?: number;
   env?: Record<string, string>;
+  /** Called for each broker's data dir before it starts (a test mounts a small tmpfs there). */
+  prepareDataDir?: (nodeId: number, dataDir: string) => void;
 }
 
 export interface ClusterMember {
@@ -133,6 +135,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   });
   let brokers: BrokerHandle[];
   try {
+    for (const s of specs) options.prepareDataDir?.(s.nodeId, s.dataDir);
     brokers = await Promise.all(
       specs.map((s) =>
         startBroker({
