@@ -9,7 +9,7 @@
 import { storageFs } from './fs.ts';
 import { BATCH_HEADER_BYTES } from '../protocol/record-batch.ts';
 import { FileWindow, readFully, scanBatches, type ScanResult, type ScannedBatch } from './batch-scan.ts';
-import { invariant } from './errors.ts';
+import { invariant, LogCorruptionError } from './errors.ts';
 import { segmentPaths, type SegmentPaths } from './file-names.ts';
 import { createRaftSidecar, readRaftSidecar, writeRaftSidecarEntries, type RaftSidecarHeader } from './raft-sidecar.ts';
 import { OffsetIndex, TimeIndex } from './sparse-index.ts';
@@ -242,6 +242,9 @@ export class Segment {
     if (typeof offsetIndex === 'string') return `offset index: ${offsetIndex}`;
     const timeIndex = TimeIndex.fromBuffer(fs.readFile(this.paths.timeIndex), offsetIndex);
     if (typeof timeIndex === 'string') return `time index: ${timeIndex}`;
+    // A file cut below one batch header (chaos bug B3): not trusted, so the caller's rebuild
+    // reports it as damage at this file's position 0.
+    if (this.sizeBytes < BATCH_HEADER_BYTES) return `file of ${this.sizeBytes} bytes is shorter than one batch header`;
     const first = this.headerAt(0);
     if (first.baseOffset !== this.baseOffset) return `first batch has offset ${first.baseOffset}`;
     this.offsetIndex = offsetIndex;
@@ -285,7 +288,12 @@ export class Segment {
 
   private headerAt(position: number): { baseOffset: number; term: number } {
     const buf = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
-    readFully(this.fd, buf, 0, BATCH_HEADER_BYTES, position);
+    try {
+      readFully(this.fd, buf, 0, BATCH_HEADER_BYTES, position);
+    } catch (err) {
+      // Whoever reads the error must learn which file it is about.
+      throw new LogCorruptionError(this.paths.log, (err as Error).message);
+    }
     return { baseOffset: buf.readInt32BE(0) * 4294967296 + buf.readUInt32BE(4), term: buf.readInt32BE(12) };
   }
 

@@ -4,7 +4,7 @@ import { readdirSync, statSync, readFileSync, writeFileSync, appendFileSync, tru
 import { join } from 'node:path';
 import { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { OffsetOutOfRangeError } from '../../../src/storage/errors.ts';
-import { decodeBatches, readBatchHeader, buildRecordBatch } from '../../../src/protocol/record-batch.ts';
+import { BATCH_HEADER_BYTES, decodeBatches, readBatchHeader, buildRecordBatch } from '../../../src/protocol/record-batch.ts';
 import { tempDir, smallConfig, makeBatch, readAll, MemoryLogger } from './helpers.ts';
 
 function logFiles(dir: string): string[] {
@@ -410,6 +410,30 @@ test('issue 9 item 3: damage inside a synced (trusted) segment is reported, not 
   const again = PartitionLog.open(dir, config);
   assert.equal(again.damage?.position, secondBatch);
   await again.close();
+});
+
+test('chaos bug B3: a sealed segment cut below one batch header is damage in synced data, reported with the file', async (t) => {
+  // Before the fix, open threw `unexpected end of file at 20 (wanted 61 bytes at 0)`, naming no file.
+  for (const size of [20, BATCH_HEADER_BYTES - 1]) {
+    const dir = tempDir(t);
+    // Sparse index entries every 4 KiB, as in a broker: the sealed segments' indexes are empty,
+    // so nothing in them tells that the file is shorter than what was written.
+    const config = smallConfig({ segmentBytes: 2048, indexIntervalBytes: 4096 });
+    const log = PartitionLog.open(dir, config);
+    for (let i = 0; i < 30; i++) log.append(makeBatch(i, 3, 40), 1);
+    await log.close();
+    const files = logFiles(dir);
+    assert.ok(files.length >= 3);
+    const first = join(dir, files[0]);
+    truncateSync(first, size);
+    const logger = new MemoryLogger();
+    const damaged = PartitionLog.open(dir, config, logger);
+    assert.deepEqual(damaged.damage && { path: damaged.damage.path, position: damaged.damage.position }, { path: first, position: 0 }, `cut to ${size} bytes`);
+    assert.equal((logger.find('damage in synced log data')[0]?.obj as { path?: string } | undefined)?.path, first);
+    assert.equal(damaged.logEndOffset, 0, 'nothing readable before the damage');
+    await damaged.close();
+    assert.deepEqual(logFiles(dir), files, 'no segment was deleted');
+  }
 });
 
 test('issue 9 item 3: after a clean shutdown the whole log was synced, so a bad batch found after a later crash is damage, not a torn tail', async (t) => {
