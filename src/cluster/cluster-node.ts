@@ -37,6 +37,8 @@ import type { GroupStatus } from './status.ts';
 const METADATA_PROPOSAL_TIMEOUT_MS = 10_000;
 /** How often a leader checks whether its partitions' preferred replicas should lead again. */
 const LEADER_REBALANCE_INTERVAL_MS = 5_000;
+/** How often replicas whose open failed (a full disk refused their files) are opened again. */
+const REPLICA_OPEN_RETRY_INTERVAL_MS = 2_000;
 /** How often a leader looks for members that came back with a new disk (replaceDisks). */
 const DISK_REPLACE_INTERVAL_MS = 1_000;
 /** How often the "waiting for the founding members" line is repeated. */
@@ -206,6 +208,7 @@ export class ClusterNode {
     }
     await this.replicas.start(this.metadata.state);
     this.every(LEADER_REBALANCE_INTERVAL_MS, () => this.replicas.rebalanceLeadership(this.metadata.state));
+    this.every(REPLICA_OPEN_RETRY_INTERVAL_MS, () => this.replicas.retryUnopened());
     if (!behind) {
       this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
       await this.registerSelf(kafkaEndpoint, false);

@@ -151,24 +151,19 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
       this.logger.error({ group: name, founding, dir: log.dir }, 'the partition log was founded for another incarnation of the topic; not hosting it');
       return null;
     }
-    const storage = new RaftLogStorage(log, new FileRaftStateStore(log.dir), { storageId, logger: this.logger, group: name, known: registry.holds(name) });
-    // Recorded before the group runs, so before it can vote or acknowledge anything.
-    registry.record(name);
+    const store = new FileRaftStateStore(log.dir);
+    let storage: RaftLogStorage;
     let founded = false;
-    if (storage.lastIndex() === 0 && storage.getHardState().term === 0) {
-      const assignment = topic.assignments[index];
-      const founders = topic.founders?.[index];
-      const mine = assignment.indexOf(nodeId);
-      // A replica that lost its state runs under an id no founders entry names, so it never founds.
-      if (founders && founders[mine] === storage.storageId && founders.every((id) => id !== '')) {
-        storage.bootstrap({ voters: assignment.map((id, k) => ({ id, storageId: founders[k] })), learners: [] }, name);
-        founded = true;
-      } else if (storage.lostReason === null) {
-        this.logger.warn(
-          { group: name, storageId: storage.storageId, founders: founders ?? null },
-          'partition storage is empty and the founding configuration does not name this disk: starting empty, waiting to be added',
-        );
-      }
+    try {
+      storage = new RaftLogStorage(log, store, { storageId, logger: this.logger, group: name, known: registry.holds(name) });
+      // Recorded before the group runs, so before it can vote or acknowledge anything.
+      registry.record(name);
+      founded = this.found(storage, topic, index, name);
+    } catch (err) {
+      // A full disk refused a write: HostedReplicas opens the replica again later, over the same
+      // log; this attempt's state file must not stay open.
+      store.close();
+      throw err;
     }
     const node = new RaftNode(
       {
@@ -193,6 +188,37 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
     // new topic is writable within a round trip and leadership starts out spread.
     if (founded && topic.assignments[index][0] === nodeId) node.campaign();
     return replica;
+  }
+
+  /**
+   * Writes the founding configuration when the storage is empty and the topic's founders name
+   * this disk (see the file comment); returns whether it did.
+   */
+  private found(storage: RaftLogStorage, topic: TopicRecord, index: number, name: string): boolean {
+    if (storage.lastIndex() !== 0 || storage.getHardState().term !== 0) return false;
+    const assignment = topic.assignments[index];
+    const founders = topic.founders?.[index];
+    const mine = assignment.indexOf(this.cluster.nodeId);
+    // A replica that lost its state runs under an id no founders entry names, so it never founds.
+    if (founders && founders[mine] === storage.storageId && founders.every((id) => id !== '')) {
+      try {
+        storage.bootstrap({ voters: assignment.map((id, k) => ({ id, storageId: founders[k] })), learners: [] }, name);
+      } catch (err) {
+        // A founding cut short (a full disk) must not stay: a prefix of the founding entries names
+        // only some of the voters, and a replica that believes it is the only one elects itself.
+        // Nothing was sent yet, so the log goes back to empty and the next attempt founds again.
+        if (storage.lastIndex() > 0) storage.log.truncateToRaftIndex(1);
+        throw err;
+      }
+      return true;
+    }
+    if (storage.lostReason === null) {
+      this.logger.warn(
+        { group: name, storageId: storage.storageId, founders: founders ?? null },
+        'partition storage is empty and the founding configuration does not name this disk: starting empty, waiting to be added',
+      );
+    }
+    return false;
   }
 
   private inSync(replica: ReplicatedPartition): number[] {

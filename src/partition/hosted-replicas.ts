@@ -25,8 +25,8 @@ import { partitionKey } from './group-names.ts';
 import { LoadQueue } from './load-queue.ts';
 import type { PartitionProducers, PartitionProducersOptions, ProducerLimits } from './partition-producers.ts';
 
-/** A retention failure that repeats on every run is logged at most this often. */
-const RETENTION_FAILURE_LOG_INTERVAL_MS = 60_000;
+/** A retention or open failure that repeats on every try (a full disk) is logged at most this often. */
+const REPEATED_FAILURE_LOG_INTERVAL_MS = 60_000;
 
 export interface HostedReplicasOptions {
   nodeId: number;
@@ -74,11 +74,15 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   private readonly loadQueue: LoadQueue;
   /** Retention runs on a timer: a failure that repeats (a full disk) is logged once a minute. */
   private readonly retentionFailures: LogOnce;
+  /** Replicas whose open failed, by partitionKey: retryUnopened tries them again. At most one per hosted partition. */
+  private readonly unopened = new Set<string>();
+  private readonly openFailures: LogOnce;
 
   constructor(options: HostedReplicasOptions, logger: Logger) {
     this.options = options;
     this.logger = logger;
-    this.retentionFailures = new LogOnce(logger, { intervalMs: RETENTION_FAILURE_LOG_INTERVAL_MS });
+    this.retentionFailures = new LogOnce(logger, { intervalMs: REPEATED_FAILURE_LOG_INTERVAL_MS });
+    this.openFailures = new LogOnce(logger, { intervalMs: REPEATED_FAILURE_LOG_INTERVAL_MS });
     this.loadQueue = new LoadQueue({
       onError: (_job, err) => logger.error({ err }, 'loading producer state failed; idempotent produce to that partition is refused until it is reloaded'),
     });
@@ -248,8 +252,27 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       for (const listener of this.openListeners) listener(replica);
     } catch (err) {
       // Never into the metadata apply that called us: that would stop every group of the broker.
-      this.logger.error({ ...fields, err }, 'partition replica not opened');
+      // Tried again by retryUnopened (a full disk may have refused its files); logged once a minute.
+      this.unopened.add(partitionKey(topic.name, index));
+      this.openFailures.error(partitionKey(topic.name, index), { ...fields, err: String(err) }, 'partition replica not opened; retrying');
     }
+  }
+
+  /**
+   * Opens again the replicas whose open failed (a full disk refused their files), if their
+   * partition is still assigned here. The caller owns the timer. Returns how many are still unopened.
+   */
+  retryUnopened(): number {
+    for (const key of [...this.unopened]) {
+      this.unopened.delete(key);
+      const at = key.lastIndexOf('-');
+      const topic = this.topics.get(key.slice(0, at));
+      const index = Number(key.slice(at + 1));
+      if (this.closing || topic === undefined || index >= topic.partitionCount || this.replicas.has(key)) continue;
+      this.ensurePartition(topic, index);
+      if (this.replicas.has(key)) this.logger.info({ topic: topic.name, partition: index, topicId: topic.topicId }, 'partition replica opened on a retry');
+    }
+    return this.unopened.size;
   }
 
   /** Opens the replica once `deletion` freed its directory name, if its incarnation is still current. */

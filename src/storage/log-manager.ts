@@ -140,9 +140,17 @@ export class LogManager {
     // not this incarnation's.
     if (existsSync(dir)) throw new Error(`partition directory ${dir} exists but is not an open log (a failed deletion?); not reusing it`);
     mkdirSync(dir);
-    writePartitionTopicId(dir, topicId);
-    fsyncDirSync(this.dataDir);
-    const log = PartitionLog.open(dir, config, this.logger, this.openOptions(dir));
+    let log: PartitionLog;
+    try {
+      writePartitionTopicId(dir, topicId);
+      fsyncDirSync(this.dataDir);
+      log = PartitionLog.open(dir, config, this.logger, this.openOptions(dir));
+    } catch (err) {
+      // A full disk can refuse the new directory's first files. It holds nothing yet: remove it,
+      // so a later attempt creates it afresh instead of refusing a directory it does not know.
+      storageFs().remove(dir);
+      throw err;
+    }
     this.logs.set(name, { key: { topic, partition }, topicId, log });
     this.logger.info({ topic, partition, topicId }, 'log created');
     return { log };

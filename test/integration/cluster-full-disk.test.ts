@@ -119,6 +119,19 @@ test('B1: a full disk on one cluster broker freezes its writes, not the broker; 
     );
     // The other two replicas of every partition go on: a new leader takes over from the frozen one.
     acked.push(...(await produce(producer, 'while-full', 300)));
+    // A topic created meanwhile: the full broker cannot open its replica now (retried later).
+    // (Not createTopic: KafkaJS waits for leaders by asking any broker, and the full one, which
+    // hosts no replica of it yet, answers LEADER_NOT_AVAILABLE.)
+    const admin = kafkaFor(cluster).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'late', numPartitions: 1, replicationFactor: 3 }] });
+    } finally {
+      await admin.disconnect();
+    }
+    await cluster.waitFor('a leader of late-0', async () => (await cluster.leaderOf('late-0')) > 0);
+    const late = await producer.send({ topic: 'late', acks: -1, messages: [{ value: 'late-0', partition: 0 }] });
+    assert.equal(late[0]?.errorCode, 0);
     assert.ok(full.alive(), 'the broker with the full disk is still running');
     const logs = full.jsonLogs();
     assert.ok(logs.some((l) => String(l.msg).startsWith('raft group storage write failed')), 'the failure is logged');
@@ -126,6 +139,9 @@ test('B1: a full disk on one cluster broker freezes its writes, not the broker; 
 
     unlinkSync(filler);
     for (let p = 0; p < PARTITIONS; p++) await cluster.waitCaughtUp(`fill-${p}`, 60_000);
+    // The replica of the topic created while the disk was full is opened on a retry and catches up.
+    await cluster.waitCaughtUp('late-0', 60_000);
+    assert.deepEqual(await readAll(cluster, 'late'), ['late-0']);
     assert.ok(full.alive());
     assert.ok(full.jsonLogs().some((l) => String(l.msg).startsWith('raft group storage write succeeded again')), 'the retried write succeeded');
 
@@ -140,9 +156,10 @@ test('B1: a full disk on one cluster broker freezes its writes, not the broker; 
     // Segments are flushed and closed on SIGTERM: the full broker's logs equal the others'.
     await producer.disconnect();
     await Promise.all(cluster.members.map((m) => m.broker.stop()));
-    for (let p = 0; p < PARTITIONS; p++) {
-      const bytes = cluster.members.map((m) => cluster.partitionBytes(m.nodeId, 'fill', p));
-      for (let i = 1; i < bytes.length; i++) assert.ok(bytes[i].equals(bytes[0]), `fill-${p}: broker ${cluster.members[i].nodeId}'s log equals broker ${cluster.members[0].nodeId}'s`);
+    for (const [topic, p] of [...Array.from({ length: PARTITIONS }, (_, k) => ['fill', k] as const), ['late', 0] as const]) {
+      const bytes = cluster.members.map((m) => cluster.partitionBytes(m.nodeId, topic, p));
+      assert.ok(bytes[0].length > 0);
+      for (let i = 1; i < bytes.length; i++) assert.ok(bytes[i].equals(bytes[0]), `${topic}-${p}: broker ${cluster.members[i].nodeId}'s log equals broker ${cluster.members[0].nodeId}'s`);
     }
   } finally {
     await producer.disconnect().catch(() => undefined);

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { MetadataState, type MetadataCommand, type TopicRecord } from '../../../src/cluster/metadata-state.ts';
 import { RaftHost } from '../../../src/cluster/raft-host.ts';
-import { MemoryReplicaRegistry } from '../../../src/partition/replica-identity.ts';
-import { ClusterReplicaManager } from '../../../src/partition/cluster-replica-manager.ts';
+import type { ClusterReplicaManager } from '../../../src/partition/cluster-replica-manager.ts';
+import { testReplicaManager } from '../../helpers/cluster-replica-manager.ts';
 import type { ReplicatedPartition } from '../../../src/partition/replicated-partition.ts';
 import { decodeBatches } from '../../../src/protocol/record-batch.ts';
 import type { Message } from '../../../src/raft/types.ts';
@@ -41,21 +41,7 @@ function broker(hub: MemoryHub, id: number, peers: number[], dataDir: string): B
   const transport = hub.connect(id, peers, `disk-${id}`);
   const unhosted: string[] = [];
   const host = new RaftHost({ nodeId: id, transport, logger, tickMs: 5, onUnhosted: (_from, group) => void unhosted.push(group) });
-  const replicas = new ClusterReplicaManager(
-    {
-      nodeId: id,
-      storageId: `disk-${id}`,
-      dataDir,
-      topicDefaults: { retentionMs: -1, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1 << 20 },
-      flush: { mode: 'group', intervalMs: 1000 },
-      indexIntervalBytes: 4096,
-      host,
-      raft: { electionTicks: 10, heartbeatTicks: 1, checkQuorum: true },
-      random: () => 0.5,
-      registry: new MemoryReplicaRegistry(),
-    },
-    logger,
-  );
+  const replicas = testReplicaManager({ nodeId: id, storageId: `disk-${id}`, dataDir, host, logger });
   const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
   for (const b of [id, ...peers]) state.apply({ type: 'registerBroker', broker: { nodeId: b, host: '127.0.0.1', port: 9000 + b, rack: null, storageId: `disk-${b}` } });
   return { id, host, transport, replicas, state, lines, unhosted };

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { MemoryReplicaRegistry } from '../../../src/partition/replica-identity.ts';
-import { ClusterReplicaManager } from '../../../src/partition/cluster-replica-manager.ts';
+import type { ClusterReplicaManager } from '../../../src/partition/cluster-replica-manager.ts';
+import { testReplicaManager } from '../../helpers/cluster-replica-manager.ts';
 import type { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { MetadataState, type TopicRecord } from '../../../src/cluster/metadata-state.ts';
 import { RaftHost } from '../../../src/cluster/raft-host.ts';
@@ -59,21 +60,7 @@ async function startNode(t: { after(fn: () => Promise<void>): void }, dataDir: s
   const hub = new MemoryHub();
   const transport = hub.connect(1, [2, 3], NODE_STORAGE_ID);
   const host = new RaftHost({ nodeId: 1, transport, logger, tickMs: 5 });
-  const manager = new ClusterReplicaManager(
-    {
-      nodeId: 1,
-      storageId: NODE_STORAGE_ID,
-      dataDir,
-      topicDefaults: { retentionMs: -1, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1 << 20 },
-      flush: { mode: 'group', intervalMs: 1000 },
-      indexIntervalBytes: 4096,
-      host,
-      raft: { electionTicks: 10, heartbeatTicks: 1, checkQuorum: true },
-      random: () => 0.5,
-      registry,
-    },
-    logger,
-  );
+  const manager = testReplicaManager({ nodeId: 1, storageId: NODE_STORAGE_ID, dataDir, host, logger, registry });
   const started: Started = { manager, host, lines, stopped: false };
   // Stopped here too, so a failed assertion never leaves the host's timer running.
   t.after(() => stopNode(started));

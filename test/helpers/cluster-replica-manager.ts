@@ -1,0 +1,32 @@
+// A ClusterReplicaManager with the settings the in-process cluster tests share (1 MiB segments,
+// no retention, group flush, fast Raft timing), over a RaftHost the test made.
+
+import type { Logger } from 'pino';
+import type { RaftHost } from '../../src/cluster/raft-host.ts';
+import { ClusterReplicaManager } from '../../src/partition/cluster-replica-manager.ts';
+import { MemoryReplicaRegistry, type ReplicaRegistry } from '../../src/partition/replica-identity.ts';
+
+export function testReplicaManager(options: {
+  nodeId: number;
+  storageId: string;
+  dataDir: string;
+  host: RaftHost;
+  logger: Logger;
+  registry?: ReplicaRegistry;
+}): ClusterReplicaManager {
+  return new ClusterReplicaManager(
+    {
+      nodeId: options.nodeId,
+      storageId: options.storageId,
+      dataDir: options.dataDir,
+      topicDefaults: { retentionMs: -1, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1 << 20 },
+      flush: { mode: 'group', intervalMs: 1000 },
+      indexIntervalBytes: 4096,
+      host: options.host,
+      raft: { electionTicks: 10, heartbeatTicks: 1, checkQuorum: true },
+      random: () => 0.5,
+      registry: options.registry ?? new MemoryReplicaRegistry(),
+    },
+    options.logger,
+  );
+}
