@@ -2,6 +2,7 @@
 //
 //   npm run bench -- offsets-failover [--commits N] [--partitions P] [--repeat R] [--groups G]
 //                                     [--failovers K] [--connections C] [--pipeline D]
+//                                     [--stop kill9|term|sigstop]
 //
 // Starts three real brokers on 127.0.0.1 (test/helpers/cluster.ts, product defaults), creates a
 // topic with P partitions (default 20, replication factor 3) and commits N offsets (default
@@ -14,12 +15,16 @@
 // (default 2) keep D requests in flight each (default 8); each is acknowledged once durable on a
 // majority. A last sequential commit per group fixes the expected offsets, and the run waits (up
 // to 60 s) until every replica has snapshotted and trimmed the partition at least once, as it
-// would in production after 30 s. Then, K times (default 3): kill -9 the coordinator (the partition's
+// would in production after 30 s. Then, K times (default 3): stop the coordinator (the partition's
 // Raft leader) and measure the time until OffsetFetch answers every expected offset of the first
 // group from the new coordinator (polled every 10 ms on every live broker over connections opened
-// before the kill). Per round it also prints what the new coordinator logged: when it became
-// leader, and how many records it read to load the groups. The killed broker is restarted and
-// caught up before the next round. It prints numbers; nothing asserts on speed.
+// before the stop). --stop says how: kill9 (SIGKILL, the default: the process dies, its sockets
+// close), term (SIGTERM: a clean shutdown), sigstop (SIGSTOP: the process hangs, its sockets stay
+// open, as a frozen VM or a long GC pause would; it gets SIGCONT after the round). Per round it
+// also prints what each surviving broker logged about the partition after the stop (peer
+// disconnected, campaigning, became leader, loaded consumer groups), in ms since the stop. The
+// stopped broker is restarted and caught up before the next round. It prints numbers; nothing
+// asserts on speed.
 // Issue 9 target: a coordinator failover after 1,000,000 offset commits takes under 1 s.
 
 import { parseArgs } from 'node:util';
@@ -38,10 +43,19 @@ const { values: opts } = parseArgs({
     failovers: { type: 'string', default: '3' },
     connections: { type: 'string', default: '2' },
     pipeline: { type: 'string', default: '8' },
+    stop: { type: 'string', default: 'kill9' },
   },
   strict: true,
 });
-const settings = Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof opts, number>;
+const STOP_MODES = ['kill9', 'term', 'sigstop'] as const;
+type StopMode = (typeof STOP_MODES)[number];
+const stopMode = opts.stop as StopMode;
+if (!STOP_MODES.includes(stopMode)) {
+  console.error(`--stop must be one of ${STOP_MODES.join(', ')}`);
+  process.exit(2);
+}
+const { stop: _stop, ...counts } = opts;
+const settings = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])) as Record<keyof typeof counts, number>;
 for (const [k, v] of Object.entries(settings)) {
   if (!Number.isInteger(v) || v <= 0) {
     console.error(`--${k} must be a positive integer`);
@@ -200,6 +214,59 @@ interface Round {
   failoverMs: number;
   becameLeaderMs: number | null;
   loaded: Record<string, unknown> | null;
+  /** What the surviving brokers logged about the partition and the stopped peer, in ms since the stop. */
+  timeline: string[];
+}
+
+/** Log lines of the failover: the stopped peer's connection, the election, the load. */
+const TIMELINE_MESSAGES = new Set(['peer disconnected', 'leader unreachable: campaigning early', 'campaigning', 'became leader', 'lost leadership', 'loaded consumer groups']);
+/** What the stopped broker itself logs (a clean stop). */
+const VICTIM_MESSAGES = new Set(['handed leadership over before stopping']);
+
+function timelineOf(cluster: TestCluster, raftGroup: string, victim: number, stoppedAtMs: number): string[] {
+  const lines: Array<{ at: number; text: string }> = [];
+  for (const m of cluster.members) {
+    for (const l of m.broker.jsonLogs()) {
+      const at = Date.parse(String(l.time)) - stoppedAtMs;
+      if (at < 0) continue;
+      const msg = String(l.msg);
+      const ours =
+        m.nodeId === victim
+          ? VICTIM_MESSAGES.has(msg)
+          : TIMELINE_MESSAGES.has(msg) && (String(l.group ?? '').split('@')[0] === raftGroup || l.partition === raftGroup || l.peer === victim);
+      if (!ours) continue;
+      const detail = l.state
+        ? ` (${l.state}, term ${l.term})`
+        : l.term !== undefined
+          ? ` (term ${l.term})`
+          : l.records !== undefined
+            ? ` (${l.records} records, ${l.ms} ms)`
+            : l.groups !== undefined
+              ? ` (${l.groups} groups${l.ms !== undefined ? `, ${l.stillLeading} still led after ${l.ms} ms` : ''})`
+              : '';
+      lines.push({ at, text: `+${at} ms broker ${m.nodeId}: ${l.msg}${detail}` });
+    }
+  }
+  return lines.sort((a, b) => a.at - b.at).map((l) => l.text);
+}
+
+/** Stops the coordinator as --stop says; returns a function that lets it run again (sigstop). */
+async function stopVictim(cluster: TestCluster, victim: number): Promise<() => void> {
+  const broker = cluster.member(victim).broker;
+  switch (stopMode) {
+    case 'kill9':
+      await broker.kill9();
+      return () => {};
+    case 'term':
+      // Not awaited: the clean shutdown and the failover overlap, as in a rolling restart.
+      process.kill(broker.pid, 'SIGTERM');
+      return () => {};
+    case 'sigstop': {
+      const pid = broker.pid;
+      process.kill(pid, 'SIGSTOP');
+      return () => process.kill(pid, 'SIGCONT');
+    }
+  }
 }
 
 async function failover(cluster: TestCluster, raftGroup: string, groups: string[], expected: Map<string, number[]>): Promise<Round> {
@@ -209,9 +276,9 @@ async function failover(cluster: TestCluster, raftGroup: string, groups: string[
   clients.get(victim)?.close();
   clients.delete(victim);
   const [first] = groups;
-  const killedAtMs = Date.now();
+  const stoppedAtMs = Date.now();
   const t0 = performance.now();
-  await cluster.member(victim).broker.kill9();
+  const resume = await stopVictim(cluster, victim);
   let failoverMs = -1;
   while (performance.now() - t0 < FAILOVER_TIMEOUT_MS && failoverMs < 0) {
     const polls = [...clients.values()].map((client) => answers(client, first, expected.get(first)!).catch(() => false));
@@ -221,10 +288,11 @@ async function failover(cluster: TestCluster, raftGroup: string, groups: string[
   for (const client of clients.values()) client.close();
   if (failoverMs < 0) throw new Error(`no broker answered the committed offsets within ${FAILOVER_TIMEOUT_MS} ms`);
   const successor = await cluster.leaderOf(raftGroup, [victim]);
-  const logs = successor > 0 ? cluster.member(successor).broker.jsonLogs().filter((l) => Date.parse(String(l.time)) >= killedAtMs) : [];
+  const logs = successor > 0 ? cluster.member(successor).broker.jsonLogs().filter((l) => Date.parse(String(l.time)) >= stoppedAtMs) : [];
   // The Raft group's wire name is `<topic>-<partition>@<topicId>` (src/partition/group-names.ts).
   const became = logs.find((l) => l.msg === 'became leader' && String(l.group).split('@')[0] === raftGroup);
   const loaded = logs.find((l) => l.msg === 'loaded consumer groups' && l.partition === raftGroup) ?? null;
+  const timeline = timelineOf(cluster, raftGroup, victim, stoppedAtMs);
   // Every group, not just the timed one, must have survived.
   const check = await RawClient.connect({ port: cluster.member(successor).broker.port, clientId: 'bench-offsets-check' });
   try {
@@ -234,16 +302,17 @@ async function failover(cluster: TestCluster, raftGroup: string, groups: string[
   } finally {
     check.close();
   }
+  resume();
   await cluster.member(victim).broker.restart();
   await cluster.waitCaughtUp(raftGroup, 120_000);
-  return { failoverMs, becameLeaderMs: became ? Date.parse(String(became.time)) - killedAtMs : null, loaded };
+  return { failoverMs, becameLeaderMs: became ? Date.parse(String(became.time)) - stoppedAtMs : null, loaded, timeline };
 }
 
 async function main(): Promise<void> {
   const { groups, index } = groupsInOnePartition();
   const raftGroup = `${OFFSETS_TOPIC}-${index}`;
   console.log(
-    `offsets-failover: three brokers, ${fmt(total)} offset commits (${fmt(Math.ceil(total / PER_REQUEST))} OffsetCommit requests of ${P} partitions × ${R}) for ${groups.length} groups in ${raftGroup}, ${failovers} failover(s)`,
+    `offsets-failover: three brokers, ${fmt(total)} offset commits (${fmt(Math.ceil(total / PER_REQUEST))} OffsetCommit requests of ${P} partitions × ${R}) for ${groups.length} groups in ${raftGroup}, ${failovers} failover(s) by ${stopMode}`,
   );
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const cluster = await startCluster();
@@ -268,9 +337,10 @@ async function main(): Promise<void> {
       rounds.push(round);
       const l = round.loaded;
       console.log(
-        `failover ${k + 1}: ${round.failoverMs.toFixed(0)} ms from kill -9 to OffsetFetch answering the committed offsets` +
+        `failover ${k + 1}: ${round.failoverMs.toFixed(0)} ms from ${stopMode} to OffsetFetch answering the committed offsets` +
           ` (new leader after ${round.becameLeaderMs ?? '?'} ms; load read ${l?.records ?? '?'} records from offset ${l?.replayedFrom ?? '?'} in ${l?.ms ?? '?'} ms, log start ${l?.logStartOffset ?? '?'}, high watermark ${l?.highWatermark ?? '?'})`,
       );
+      for (const line of round.timeline) console.log(`    ${line}`);
     }
     const sorted = rounds.map((r) => r.failoverMs).sort((a, b) => a - b);
     console.log(`failover: median ${sorted[sorted.length >> 1].toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`);

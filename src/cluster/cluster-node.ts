@@ -31,6 +31,7 @@ import { MetadataLogStorage } from './metadata-log-storage.ts';
 import type { BrokerRecord } from './metadata-state.ts';
 import { newClusterId, type NodeStore } from './node-store.ts';
 import { RaftHost } from './raft-host.ts';
+import { handoffTarget } from './leadership-handoff.ts';
 import type { GroupStatus } from './status.ts';
 
 /** How long a metadata proposal may take before the caller is told (and may retry). */
@@ -182,7 +183,11 @@ export class ClusterNode {
       this.failStart = reject;
     });
     this.transport.onPeerIdentity((peer, storageId) => {
-      if (this.started || this.stopped) return;
+      if (this.stopped) return;
+      // A peer whose connection closed has most likely stopped: the groups it led here need not
+      // wait out an election timeout to replace it (issue 9: coordinator failover under 1 s).
+      if (storageId === null) this.host.reportConnectionLost(peer);
+      if (this.started) return;
       const now = performance.now();
       this.decide(storageId === null ? this.decider.peerDisconnected(peer, now) : this.decider.peerConnected(peer, storageId, now));
     });
@@ -366,10 +371,34 @@ export class ClusterNode {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     this.failStart(new Error('stopped before the metadata group started'));
+    if (this.started) await this.handOffLeadership();
     await this.host.close();
     await this.replicas.close();
     await this.metadataStorage.close();
     await this.transport.close();
+  }
+
+  /**
+   * Transfers every group led here to a caught-up voter (leadership-handoff.ts) and waits until
+   * this broker leads none of them, for at most one election timeout: the core abandons a
+   * transfer that takes longer, and the followers then elect as after a crash.
+   */
+  private async handOffLeadership(): Promise<void> {
+    const { rtt_ms: rttMs, election_rtt: electionRtt } = this.options.config.cluster;
+    const started = performance.now();
+    const handing: string[] = [];
+    for (const name of this.host.groupNames()) {
+      const node = this.host.group(name);
+      const to = node ? handoffTarget(node.status()) : 0;
+      if (to !== 0 && node!.transferLeadership(to)) handing.push(name);
+    }
+    if (handing.length === 0) return;
+    this.host.kick();
+    const leading = () => handing.filter((name) => this.host.group(name)?.state === 'leader').length;
+    // Bounded by the deadline; each pass sleeps a fraction of a tick.
+    const deadline = started + electionRtt * rttMs;
+    while (leading() > 0 && performance.now() < deadline) await sleep(Math.max(1, Math.min(10, rttMs)));
+    this.logger.info({ groups: handing.length, stillLeading: leading(), ms: Math.round(performance.now() - started) }, 'handed leadership over before stopping');
   }
 
   private every(ms: number, fn: () => void): void {

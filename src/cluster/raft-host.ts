@@ -231,6 +231,19 @@ export class RaftHost {
     this.kick();
   }
 
+  /**
+   * The transport lost its connection to `peer`: every group that follows it as leader stops
+   * trusting it and campaigns soon instead of after an election timeout (Raft.reportConnectionLost).
+   */
+  reportConnectionLost(peer: number): void {
+    if (this.closed) return;
+    let groups = 0;
+    for (const g of this.groups.values()) if (g.node.reportConnectionLost(peer)) groups++;
+    if (groups === 0) return;
+    this.logger.info({ peer, groups }, 'leader unreachable: campaigning early');
+    this.kick();
+  }
+
   /** Schedules a Ready round; call after propose() so the proposal is written soon. */
   kick(): void {
     if (this.closed) return;
@@ -366,7 +379,11 @@ export class RaftHost {
     // waiter on its own entry at index i could be answered by the other entry that now commits
     // at i (chaos bug B2).
     for (const { g, rd } of work) {
-      if (rd.softState) this.noticeLeader(g, rd.softState.lead, g.node.status().term);
+      if (rd.softState) {
+        // With 'became leader' these date each step of a failover (bench/offsets-failover.ts).
+        if (rd.softState.state === 'preCandidate' || rd.softState.state === 'candidate') this.logger.info({ group: g.name, state: rd.softState.state, term: g.node.status().term }, 'campaigning');
+        this.noticeLeader(g, rd.softState.lead, g.node.status().term);
+      }
       if (rd.snapshot) g.sm.restore?.(rd.snapshot);
       for (const entry of rd.committedEntries) g.sm.apply(entry);
       if (rd.snapshotRequest) this.takeSnapshot(g, rd.snapshotRequest);

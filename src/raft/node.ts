@@ -137,6 +137,14 @@ export class RaftNode {
     return this.raft.readIndex(context);
   }
 
+  /**
+   * The transport lost its connection to `id` (see Raft.reportConnectionLost): a hint that ends
+   * the lease on a gone leader. Returns whether this node followed `id` and will campaign soon.
+   */
+  reportConnectionLost(id: number): boolean {
+    return this.raft.reportConnectionLost(id);
+  }
+
   reportSnapshot(to: number, ok: boolean): void {
     this.raft.reportSnapshot(to, ok);
   }

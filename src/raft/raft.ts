@@ -949,6 +949,26 @@ export class Raft {
     if (ok) pr.probeSent = true;
   }
 
+  /**
+   * The host's transport lost its connection to `id`: when `id` is the leader this follower
+   * hears, the leader's process most likely ended (kill -9, a crash and a clean exit all close
+   * its sockets), so waiting out a whole election timeout (electionTicks to 2 × electionTicks)
+   * only delays the failover. The follower forgets the leader, which also ends its lease, so it
+   * grants the other followers' pre-votes, and campaigns after 1 to electionTicks − 1 ticks:
+   * random, so that followers told at the same moment rarely campaign together (a tie splits
+   * the vote and costs a normal timeout). It is only a hint: terms and votes are untouched,
+   * and if the leader is alive (only this connection dropped), the pre-vote finds the other
+   * followers in their lease, nothing changes, and the next heartbeat makes this node follow
+   * it again. A host that never calls this gets plain Raft timing. Returns whether it did anything.
+   */
+  reportConnectionLost(id: number): boolean {
+    if (this.state !== 'follower' || id === NONE || this.lead !== id || !this.promotable()) return false;
+    this.lead = NONE;
+    this.electionElapsed = 0;
+    this.randomizedElectionTimeout = 1 + this.rng.int(0, this.cfg.electionTicks - 1);
+    return true;
+  }
+
   reportUnreachable(to: number): void {
     const pr = this.prs.get(to);
     if (this.state === 'leader' && pr !== undefined && pr.state === 'replicate') pr.becomeProbe();

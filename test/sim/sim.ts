@@ -393,6 +393,17 @@ export class Simulation {
     sn.inbox = [];
     sn.downUntilTick = this.tick + downTicks;
     this.stats.crashes++;
+    // A process that dies closes its sockets: the others' transports report it (cluster-node.ts).
+    this.reportConnectionLost(sn.id);
+  }
+
+  /** Every other running node's transport lost its connection to `id` (a hint; it may be wrong). */
+  private reportConnectionLost(id: number): void {
+    for (const other of this.nodes) {
+      if (other.id === id || other.node === null) continue;
+      other.node.reportConnectionLost(id);
+      other.dirty = true;
+    }
   }
 
   private restart(sn: SimNode): void {
@@ -431,6 +442,8 @@ export class Simulation {
       }
       case 3:
         this.note(this.net.isolate(target.id));
+        // Here the hint is wrong half the time: an isolated node is alive, and may still lead.
+        this.reportConnectionLost(target.id);
         return;
       case 4: {
         const cut = this.net.cutOneWay(target.id);
