@@ -143,6 +143,9 @@ export interface RaftHostOptions {
   storageRetryTicks?: number;
 }
 
+/** A round whose fsyncs take this long is logged ('slow raft fsync'). */
+const SLOW_SYNC_MS = 200;
+
 function rethrow(err: unknown): never {
   throw err;
 }
@@ -353,7 +356,11 @@ export class RaftHost {
     const mustSync = persisting.filter(({ g, rd }) => rd.snapshot || rd.entries.length > 0 || changesTermOrVote(g, rd));
     // A failed fsync is never retried (storageFailureKind); a write around it that found the
     // disk full (a checkpoint after the fsync) is, after the data was synced.
+    const syncStarted = performance.now();
     const syncFailed = await this.settle(mustSync, (g) => g.storage.sync());
+    const syncMs = performance.now() - syncStarted;
+    // Every message of the round waits for these fsyncs: a slow disk delays elections too.
+    if (syncMs >= SLOW_SYNC_MS) this.logger.info({ syncMs: Math.round(syncMs), storages: mustSync.length, groups: work.length }, 'slow raft fsync');
     work = work.filter((w) => !syncFailed.has(w));
     for (const { g, rd, phase } of work) {
       if (phase !== 'persist' || !rd.hardState) continue;
