@@ -288,7 +288,7 @@ function timelineOf(cluster: TestCluster, raftGroup: string, victim: number, sto
               : l.syncMs !== undefined
               ? ` (${l.syncMs} ms, ${l.storages} storages)`
               : l.groups !== undefined
-              ? ` (${l.groups} groups${l.ms !== undefined ? `, ${l.stillLeading} still led after ${l.ms} ms` : ''})`
+              ? ` (${l.groups} groups${l.ms !== undefined ? `, ${l.withoutNewLeader} without a new leader after ${l.ms} ms` : ''})`
               : '';
       lines.push({ at, text: `+${at} ms broker ${m.nodeId}: ${l.msg}${detail}` });
     }

@@ -380,8 +380,11 @@ export class ClusterNode {
 
   /**
    * Transfers every group led here to a caught-up voter (leadership-handoff.ts) and waits until
-   * this broker leads none of them, for at most one election timeout: the core abandons a
-   * transfer that takes longer, and the followers then elect as after a crash.
+   * each of them names another leader, for at most two election timeouts (the core abandons a
+   * transfer whose target is not caught up within one; the followers then elect as after a
+   * crash, and a transferee that got TimeoutNow campaigns on its own). Not stepping
+   * down is not enough: this node steps down on the transferee's vote request, and its vote
+   * must still reach the transferee, or the election waits for the third replica's fsync.
    */
   private async handOffLeadership(): Promise<void> {
     const { rtt_ms: rttMs, election_rtt: electionRtt } = this.options.config.cluster;
@@ -394,11 +397,15 @@ export class ClusterNode {
     }
     if (handing.length === 0) return;
     this.host.kick();
-    const leading = () => handing.filter((name) => this.host.group(name)?.state === 'leader').length;
+    const leading = () =>
+      handing.filter((name) => {
+        const lead = this.host.group(name)?.lead ?? 0;
+        return lead === 0 || lead === this.nodeId;
+      }).length;
     // Bounded by the deadline; each pass sleeps a fraction of a tick.
-    const deadline = started + electionRtt * rttMs;
+    const deadline = started + 2 * electionRtt * rttMs;
     while (leading() > 0 && performance.now() < deadline) await sleep(Math.max(1, Math.min(10, rttMs)));
-    this.logger.info({ groups: handing.length, stillLeading: leading(), ms: Math.round(performance.now() - started) }, 'handed leadership over before stopping');
+    this.logger.info({ groups: handing.length, withoutNewLeader: leading(), ms: Math.round(performance.now() - started) }, 'handed leadership over before stopping');
   }
 
   private every(ms: number, fn: () => void): void {
