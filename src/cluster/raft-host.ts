@@ -241,7 +241,8 @@ export class RaftHost {
   reportConnectionLost(peer: number): void {
     if (this.closed) return;
     let groups = 0;
-    for (const g of this.groups.values()) if (g.node.reportConnectionLost(peer)) groups++;
+    // A frozen group takes no input, as in receive().
+    for (const g of this.groups.values()) if (g.stalled === null && !g.stopped && g.node.reportConnectionLost(peer)) groups++;
     if (groups === 0) return;
     this.logger.info({ peer, groups }, 'leader unreachable: campaigning early');
     this.kick();
