@@ -6,6 +6,11 @@
 //   RUNNEL_TEST_SKIP_FSYNC=1       fsync/fdatasync do nothing: the broken build the
 //                                  power-loss test must catch. Only with RUNNEL_TEST_POWER_LOSS.
 // RUNNEL_TEST_* variables are not config fields (src/config/env.ts ignores the prefix).
+//
+// The machine stays up when only the process dies, so the page cache survives: in this mode a
+// process that exits (a stop, process.exit, an uncaught error) writes its pending writes back
+// first, and PAGE_CACHE_KILL_SIGNAL is a kill -9 with the page cache surviving (write back,
+// then SIGKILL itself, with no JavaScript in between). Only a plain SIGKILL is a power loss.
 
 import { Rng } from '../raft/rng.ts';
 import { nodeFs, setStorageFs } from '../storage/fs.ts';
@@ -14,6 +19,8 @@ import { POWER_LOSS_LIMITS, PowerLossFs } from '../storage/power-loss-fs.ts';
 export const POWER_LOSS_ENV = 'RUNNEL_TEST_POWER_LOSS';
 export const POWER_LOSS_SEED_ENV = 'RUNNEL_TEST_POWER_LOSS_SEED';
 export const SKIP_FSYNC_ENV = 'RUNNEL_TEST_SKIP_FSYNC';
+/** Ends the process as a plain kill -9 would, keeping unsynced writes as the page cache would. */
+export const PAGE_CACHE_KILL_SIGNAL = 'SIGUSR2';
 /** With a seed, the chance that one sync tears each other file with pending writes. */
 const TEAR_PROBABILITY = 0.25;
 
@@ -47,9 +54,17 @@ export function powerLossModeFromEnv(env: NodeJS.ProcessEnv): PowerLossMode | nu
   return { fs, seed, skipFsync };
 }
 
-/** Switches the storage layer to the mode's file system. Call before any log opens. */
+/**
+ * Switches the storage layer to the mode's file system (call before any log opens) and makes
+ * every way of ending the process except a plain SIGKILL keep the unsynced writes.
+ */
 export function enablePowerLossMode(mode: PowerLossMode): void {
   setStorageFs(mode.fs);
+  process.on('exit', () => mode.fs.writeBackAll());
+  process.on(PAGE_CACHE_KILL_SIGNAL, () => {
+    mode.fs.writeBackAll();
+    process.kill(process.pid, 'SIGKILL');
+  });
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean {

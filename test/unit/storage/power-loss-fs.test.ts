@@ -105,3 +105,20 @@ test('issue 10 power loss: with a seed, a sync of one file tears a prefix of ano
   fs.close(a);
   fs.close(b);
 });
+
+test('issue 10 power loss: writeBackAll puts every pending write on the disk without syncing', (t) => {
+  const { dir, fs } = setup(t, { skipFsync: true });
+  const a = join(dir, 'a');
+  const b = join(dir, 'b');
+  const fa = fs.open(a, 'w+');
+  const fb = fs.open(b, 'w+');
+  fs.write(fa, Buffer.from('one'), 0, 3, 0);
+  fs.write(fb, Buffer.from('two'), 0, 3, 0);
+  fs.write(fa, Buffer.from('!'), 0, 1, 3);
+  assert.equal(fs.writeBackAll(), 7);
+  assert.equal(text(readFileSync(a)), 'one!');
+  assert.equal(text(readFileSync(b)), 'two');
+  assert.equal(fs.pendingBytes, 0);
+  fs.close(fa);
+  fs.close(fb);
+});
