@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, type BrokerHandle } from '../helpers/broker-process.ts';
 import { RawClient } from '../../bench/lib/raw-client.ts';
+import { PAGE_CACHE_KILL_SIGNAL, POWER_LOSS_ENV, POWER_LOSS_SEED_ENV, SKIP_FSYNC_ENV } from '../../src/cli/power-loss-mode.ts';
 import type { Lab } from './lab.ts';
 
 export const KAFKA_PORT = 9092;
@@ -22,6 +23,9 @@ const METADATA_TIMEOUT_MS = 3_000;
 /** Log lines kept per crash report, and characters per line. */
 const CRASH_TAIL_LINES = 15;
 const CRASH_LINE_CHARS = 400;
+/** How long a broker in power-loss mode may take to act on the page-cache kill signal before it gets a plain SIGKILL. */
+const PAGE_CACHE_KILL_TIMEOUT_MS = 5_000;
+const PAGE_CACHE_KILL_POLL_MS = 20;
 
 export interface ClusterOptions {
   size: number;
@@ -32,6 +36,24 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** A broker whose data dir is a tmpfs of this size, for the full-disk fault. */
   tmpfs?: { nodeId: number; sizeMiB: number };
+  /**
+   * Brokers in the test-only power-loss mode (src/cli/power-loss-mode.ts), tearing with a seed
+   * derived from `seed` and the node id; `skipFsync` is the broken build the self-check runs.
+   * Every broker but the tmpfs one: the mode holds writes in memory until a sync, so a full
+   * disk would fail the sync instead of the write, which is not what the full-disk fault tests.
+   */
+  powerLoss?: { seed: number; skipFsync: boolean };
+  /** Says what happens, for the run's log. */
+  note?(msg: string): void;
+}
+
+/** The power-loss mode's tearing seed of broker `nodeId` in a run with seed `runSeed`. */
+export function powerLossSeed(runSeed: number, nodeId: number): number {
+  return (Math.imul(runSeed ^ 0x2545f491, 0x9e3779b1) + nodeId * 0x85ebca6b) >>> 0;
+}
+
+function powerLossEnv(p: NonNullable<ClusterOptions['powerLoss']>, nodeId: number): Record<string, string> {
+  return { [POWER_LOSS_ENV]: '1', [POWER_LOSS_SEED_ENV]: String(powerLossSeed(p.seed, nodeId)), ...(p.skipFsync ? { [SKIP_FSYNC_ENV]: '1' } : {}) };
 }
 
 export interface ChaosNode {
@@ -41,6 +63,8 @@ export interface ChaosNode {
   readonly configFile: string;
   /** On the tmpfs node: a file beside the data dir on the same tmpfs, which the full-disk fault grows. */
   readonly fillerFile: string | null;
+  /** Runs in the power-loss mode (ClusterOptions.powerLoss). */
+  readonly powerLoss: boolean;
   handle: BrokerHandle | null;
   /** Stopped by the runner (kill -9) and not restarted yet. */
   down: boolean;
@@ -102,7 +126,7 @@ export class ChaosCluster {
           },
         }),
       );
-      nodes.push({ nodeId: id, ip: lab.nodeIp(id), dataDir, configFile, fillerFile: onTmpfs ? join(diskDir, 'filler') : null, handle: null, down: true, paused: false });
+      nodes.push({ nodeId: id, ip: lab.nodeIp(id), dataDir, configFile, fillerFile: onTmpfs ? join(diskDir, 'filler') : null, powerLoss: options.powerLoss !== undefined && !onTmpfs, handle: null, down: true, paused: false });
     }
     const cluster = new ChaosCluster(lab, nodes, options);
     // Founders form the cluster only once all of them are up, so they start together.
@@ -131,6 +155,16 @@ export class ChaosCluster {
   }
 
   /** Brokers running and not paused. */
+  /** Some brokers run in the power-loss mode: `kill` keeps their page cache, `powerOff` loses it. */
+  get powerLossMode(): boolean {
+    return this.nodes.some((n) => n.powerLoss);
+  }
+
+  /** The brokers run with fsync disabled (the self-check). */
+  get fsyncDisabled(): boolean {
+    return this.options.powerLoss?.skipFsync === true;
+  }
+
   get serving(): ChaosNode[] {
     return this.nodes.filter((n) => !n.down && !n.paused && n.handle?.alive());
   }
@@ -147,7 +181,7 @@ export class ChaosCluster {
         port: KAFKA_PORT,
         httpPort: HTTP_PORT,
         wrapper: ['ip', 'netns', 'exec', this.lab.netns(n.nodeId)],
-        env: this.options.env,
+        env: { ...(n.powerLoss ? powerLossEnv(this.options.powerLoss!, n.nodeId) : {}), ...this.options.env },
         startTimeoutMs: START_TIMEOUT_MS,
       });
     }
@@ -155,13 +189,38 @@ export class ChaosCluster {
     n.paused = false;
   }
 
-  /** kill -9 (a stopped broker dies too). */
+  /**
+   * kill -9 of the process while the machine stays up (a stopped broker dies too): what it wrote
+   * survives in the page cache, synced or not. In power-loss mode the broker is asked to write
+   * its unsynced writes back and SIGKILL itself (PAGE_CACHE_KILL_SIGNAL); one that does not
+   * within PAGE_CACHE_KILL_TIMEOUT_MS gets a plain SIGKILL, a power loss, and the run's log says so.
+   */
   async kill(ids: number[]): Promise<void> {
+    await this.stop(ids, 'page-cache');
+  }
+
+  /**
+   * A power loss: a plain SIGKILL, which loses whatever a broker in power-loss mode had not
+   * fsynced (a broker not in the mode keeps it all: for it this is a kill -9).
+   */
+  async powerOff(ids: number[]): Promise<void> {
+    await this.stop(ids, 'sigkill');
+  }
+
+  private async stop(ids: number[], how: 'page-cache' | 'sigkill'): Promise<void> {
     await Promise.all(
       ids.map(async (id) => {
         const n = this.node(id);
         n.down = true;
-        if (n.handle) await n.handle.kill9();
+        const handle = n.handle;
+        if (handle && how === 'page-cache' && n.powerLoss && handle.alive()) {
+          if (n.paused) process.kill(handle.pid, 'SIGCONT');
+          process.kill(handle.pid, PAGE_CACHE_KILL_SIGNAL);
+          const deadline = Date.now() + PAGE_CACHE_KILL_TIMEOUT_MS;
+          while (handle.alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, PAGE_CACHE_KILL_POLL_MS));
+          if (handle.alive()) this.options.note?.(`broker ${id} ignored ${PAGE_CACHE_KILL_SIGNAL} for ${PAGE_CACHE_KILL_TIMEOUT_MS} ms; plain SIGKILL (a power loss)`);
+        }
+        if (handle) await handle.kill9();
         n.paused = false;
       }),
     );

@@ -6,10 +6,11 @@
 // one the cluster reports at that moment, so a replay with the same seed makes the same choices
 // where the cluster's state is the same.
 //
-// Adding a kind: write a FaultKind and list it in FAULT_KINDS. A power-loss kind (issue 10) is
-// meant to plug in here: it needs a broker started with its test-only mode that keeps unsynced
-// writes in memory (ClusterOptions.env), after which kill -9 of a minority or of all brokers is a
-// power loss; until that broker mode exists, `power` is not offered.
+// Adding a kind: write a FaultKind and list it in FAULT_KINDS.
+//
+// Brokers normally run in the test-only power-loss mode (cluster.ts, ClusterOptions.powerLoss):
+// `cluster.kill` is then a kill -9 whose writes survive in the page cache, `cluster.powerOff` a
+// power loss that drops whatever a broker had not fsynced.
 
 import { cpSync, rmSync } from 'node:fs';
 import { fillDisk, freeDisk, segmentFiles, damageFile, wipeDir } from './disk.ts';
@@ -87,16 +88,19 @@ function firstLine(err: Error): string {
   return String(err.message).split('\n')[0];
 }
 
-async function killAndRestart(ctx: FaultContext, victims: number[], durationMs: number, label: string): Promise<string> {
-  ctx.note(`${label}: kill -9 ${victims.join(',')}`);
-  await ctx.cluster.kill(victims);
+async function killAndRestart(ctx: FaultContext, victims: number[], durationMs: number, label: string, how: 'kill -9' | 'power loss' = 'kill -9'): Promise<string> {
+  ctx.note(`${label}: ${how} ${victims.join(',')}`);
+  await (how === 'kill -9' ? ctx.cluster.kill(victims) : ctx.cluster.powerOff(victims));
   try {
     await ctx.sleep(durationMs);
   } finally {
-    await restartOrFind(ctx, victims, 'kill -9');
+    await restartOrFind(ctx, victims, how);
   }
   return `${label} ${victims.join(',')}`;
 }
+
+/** How long every broker stays down after a kill or power loss of all of them. */
+const ALL_DOWN_MS_MAX = 3_000;
 
 const killOne: FaultKind = {
   name: 'kill',
@@ -113,7 +117,21 @@ const killMinority: FaultKind = {
 const killAll: FaultKind = {
   name: 'kill-all',
   how: 'SIGKILL every broker at once, restart them all',
-  run: (ctx, d) => killAndRestart(ctx, ids(ctx), Math.min(d, 3_000), 'kill-all'),
+  run: (ctx, d) => killAndRestart(ctx, ids(ctx), Math.min(d, ALL_DOWN_MS_MAX), 'kill-all'),
+};
+
+const powerLoss: FaultKind = {
+  name: 'power-loss',
+  how: 'cut the power of one broker, a minority (2 of 5) or every broker at once: a SIGKILL of brokers in the test-only power-loss mode, which loses what they had not fsynced (torn per seed); restart them',
+  available: (ctx) => ctx.cluster.powerLossMode,
+  run(ctx, d) {
+    const variant = ctx.rng.int(0, 2);
+    if (variant === 2) return killAndRestart(ctx, ids(ctx), Math.min(d, ALL_DOWN_MS_MAX), 'power-loss all', 'power loss');
+    // One or a minority of the brokers in the mode (all but a disk-full run's tmpfs broker).
+    const inMode = ctx.cluster.nodes.filter((n) => n.powerLoss).map((n) => n.nodeId);
+    const victims = pickSome(ctx.rng, inMode, variant === 0 ? 1 : minority(ctx));
+    return killAndRestart(ctx, victims, d, variant === 0 ? 'power-loss one' : 'power-loss minority', 'power loss');
+  },
 };
 
 const pause: FaultKind = {
@@ -333,10 +351,34 @@ const rollbackMajority: FaultKind = {
   },
 };
 
+/**
+ * The power-loss self-check: brokers whose fsync is disabled (the "broker build with fsync
+ * disabled" of issue 10) lose acknowledged writes in a power loss of every broker, and the run
+ * must report them. First every broker is killed with its page cache kept and restarted: that
+ * puts all it wrote so far on the disk, as the kernel's periodic writeback would (without it,
+ * nothing would ever reach the disk and the brokers would only refuse to start). Then writes
+ * are acknowledged for the fault time, and the power goes.
+ */
+const powerLossNoFsync: FaultKind = {
+  name: 'power-loss-nofsync',
+  how: 'self-check, not in "all": brokers run with fsync disabled (RUNNEL_TEST_SKIP_FSYNC=1); write back every broker\'s page cache (kill -9, restart), let writes be acknowledged, cut the power of every broker; must report lost writes',
+  selfCheck: true,
+  available: (ctx) => ctx.cluster.fsyncDisabled,
+  async run(ctx, d) {
+    const all = ids(ctx);
+    ctx.note('power-loss-nofsync: writing back every broker\'s page cache (kill -9, restart)');
+    await ctx.cluster.kill(all);
+    await restartOrFind(ctx, all, 'kill -9');
+    await ctx.sleep(d);
+    return killAndRestart(ctx, all, Math.min(d, ALL_DOWN_MS_MAX), 'power-loss-nofsync', 'power loss');
+  },
+};
+
 export const FAULT_KINDS: readonly FaultKind[] = [
   killOne,
   killMinority,
   killAll,
+  powerLoss,
   pause,
   partitionHalves,
   partitionLeader,
@@ -345,6 +387,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   corrupt,
   diskFull,
   rollbackMajority,
+  powerLossNoFsync,
 ];
 
 /** What `--faults all` means: every kind but the self-checks. */

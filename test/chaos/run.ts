@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRng } from '../helpers/seeded-rng.ts';
 import { checkQueue, hasAnomalies, summaryLine, type QueueReport } from './checker.ts';
-import { ChaosCluster, withTimeout, type Crash } from './cluster.ts';
+import { ChaosCluster, powerLossSeed, withTimeout, type Crash } from './cluster.ts';
 import { freeDisk } from './disk.ts';
 import { type FaultContext } from './faults.ts';
 import { parseArgs, UsageError, USAGE, type Args } from './args.ts';
@@ -106,8 +106,13 @@ async function main(): Promise<number> {
       rttMs: args.rttMs,
       env: args.brokerEnv,
       tmpfs: tmpfsNode ? { nodeId: tmpfsNode, sizeMiB: LIMITS.tmpfsMiB } : undefined,
+      // Fsync disabled only for the self-check that must catch it.
+      powerLoss: args.powerLossMode ? { seed: args.seed, skipFsync: args.faults.some((f) => f.name === 'power-loss-nofsync') } : undefined,
+      note,
     });
-    note('cluster up');
+    note(
+      `cluster up${cluster.powerLossMode ? `; power-loss mode (tearing seeds ${ids.map((id) => `${id}:${powerLossSeed(args.seed, id)}`).join(' ')})${cluster.fsyncDisabled ? ', FSYNC DISABLED' : ''}` : ''}`,
+    );
 
     const history = new HistoryRecorder(LIMITS.historyOpsMax);
     const workload = new Workload({
