@@ -10,9 +10,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-seeds=${CHAOS_SEEDS:-"1 2 3"}
+# Seed 14 draws power-loss (its second fault with the list below; another list draws other kinds).
+seeds=${CHAOS_SEEDS:-"1 2 14"}
 time_s=${CHAOS_TIME:-45}
-faults=${CHAOS_FAULTS:-kill,kill-minority,kill-all,pause,partition-halves,partition-leader,partition-oneway,flap,corrupt,disk-full}
+faults=${CHAOS_FAULTS:-kill,kill-minority,kill-all,power-loss,pause,partition-halves,partition-leader,partition-oneway,flap,corrupt,disk-full}
 
 passed=0
 failed=0
