@@ -13,6 +13,7 @@ const BENCHES: Record<string, string> = {
   'produce-consume': 'single-node produce and consume throughput, latency histogram (issue 2)',
   raft: 'Raft core and replication',
   storage: 'segment log append/read/fsync',
+  crc: 'CRC-32C MB/s: the JavaScript one against a native binding (recovery)',
   codec: 'protocol codec encode/decode',
   codecs: 'decompression MB/s of the snappy, lz4, zstd and gzip libraries (ListOffsets by timestamp)',
   transport: 'peer transport: coalesced heartbeats and 16 KiB appends over loopback TCP',
@@ -35,6 +36,7 @@ function usage(): void {
   console.log('\nproduce-consume options: [--client runnel|kafkajs] [--records N] [--rate R] [--broker host:port]');
   console.log('                         [--size BYTES] [--batch RECORDS] [--inflight N] [--partitions N] [--acks all|1]');
   console.log('codecs options: [seconds-per-case]');
+  console.log('crc options: [--native-from DIR] [--mib 256] [--batch-bytes 1024,16384,65536,1048576]');
   console.log('cluster options: [--records N] [--partitions 1|6] [--rate R] [--failovers K] [--batch RECORDS] [--inflight N] [--rtt-ms MS]');
   console.log('offsets-failover options: [--commits N] [--partitions P] [--groups G] [--failovers K] [--connections C] [--pipeline D]');
   console.log('metadata-churn options: [--topics N] [--batch B] [--inflight K] [--rf R] [--snapshot-entries S] [--compaction-overhead C] [--state-topics T]');

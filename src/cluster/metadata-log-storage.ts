@@ -22,7 +22,7 @@ import type { ConfState, Entry, HardState, Snapshot } from '../raft/types.ts';
 import type { InitialState, Storage } from '../raft/storage.ts';
 import { cloneConfState, EMPTY_CONF_STATE } from '../raft/storage.ts';
 import { invariant } from '../storage/errors.ts';
-import type { LogConfig } from '../storage/log-config.ts';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
 import { encodeSnapshotData, RaftLogStorage } from '../partition/raft-log-storage.ts';
 import type { HostStorage } from './raft-host.ts';
 import { metadataGroupName } from './metadata-group.ts';
@@ -48,6 +48,7 @@ export const METADATA_LOG_CONFIG: LogConfig = {
   retentionMs: -1,
   retentionBytes: -1,
   flush: { mode: 'group', intervalMs: 1000 },
+  recoveryPointIntervalMs: DEFAULT_LOG_CONFIG.recoveryPointIntervalMs,
 };
 
 const NO_SNAPSHOT: Snapshot = { index: 0, term: 0, confState: EMPTY_CONF_STATE, data: new Uint8Array(0) };

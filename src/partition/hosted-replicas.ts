@@ -15,7 +15,7 @@
 import type { Logger } from 'pino';
 import type { MetadataCommand, MetadataState, TopicRecord } from '../cluster/metadata-state.ts';
 import { LogManager } from '../storage/log-manager.ts';
-import type { LogConfig } from '../storage/log-config.ts';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
 import type { Log, RetentionResult } from '../storage/log.ts';
 import { LogOnce } from '../log/log-once.ts';
 import type { OpenOptions, PartitionLog } from '../storage/partition-log.ts';
@@ -310,6 +310,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       retentionMs: effective.retentionMs,
       retentionBytes: effective.retentionBytes,
       flush: this.options.flush,
+      recoveryPointIntervalMs: DEFAULT_LOG_CONFIG.recoveryPointIntervalMs,
     };
   }
 }

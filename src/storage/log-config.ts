@@ -19,6 +19,12 @@ export interface LogConfig {
    * 'none': flush() resolves at once; only the OS writes back. close() still syncs.
    */
   flush: { mode: FlushMode; intervalMs: number };
+  /**
+   * How often the recovery point follows the syncs inside the active segment (the checkpoint is
+   * rewritten when it moved): after a crash only the bytes synced since, and those never synced,
+   * are CRC-checked at open. Shorter costs two more fsyncs per written partition per interval.
+   */
+  recoveryPointIntervalMs: number;
 }
 
 /** pino-compatible subset. */
@@ -34,6 +40,7 @@ export const SILENT_LOGGER: LogLike = { info() {}, warn() {}, error() {} };
 export const SEGMENT_BYTES_MAX = 0x7fffffff;
 export const SEGMENT_BYTES_MIN = 1024;
 export const FLUSH_INTERVAL_MS_MIN = 1;
+export const RECOVERY_POINT_INTERVAL_MS_MIN = 1;
 
 export const DEFAULT_LOG_CONFIG: LogConfig = {
   segmentBytes: 1024 * 1024 * 1024,
@@ -41,6 +48,7 @@ export const DEFAULT_LOG_CONFIG: LogConfig = {
   retentionMs: 7 * 24 * 3600 * 1000,
   retentionBytes: -1,
   flush: { mode: 'group', intervalMs: 1000 },
+  recoveryPointIntervalMs: 1000,
 };
 
 export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
@@ -64,5 +72,8 @@ export function validateLogConfig(c: LogConfig): void {
   if (!['group', 'interval', 'none'].includes(c.flush.mode)) throw new RangeError(`flush.mode ${c.flush.mode} is unknown`);
   if (!int(c.flush.intervalMs) || c.flush.intervalMs < FLUSH_INTERVAL_MS_MIN) {
     throw new RangeError(`flush.intervalMs must be an integer >= ${FLUSH_INTERVAL_MS_MIN}, got ${c.flush.intervalMs}`);
+  }
+  if (!int(c.recoveryPointIntervalMs) || c.recoveryPointIntervalMs < RECOVERY_POINT_INTERVAL_MS_MIN) {
+    throw new RangeError(`recoveryPointIntervalMs must be an integer >= ${RECOVERY_POINT_INTERVAL_MS_MIN}, got ${c.recoveryPointIntervalMs}`);
   }
 }

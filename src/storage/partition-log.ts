@@ -21,7 +21,7 @@ import {
   setBaseOffset,
   setPartitionLeaderEpoch,
 } from '../protocol/record-batch.ts';
-import { fsyncDirSync, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { fsyncDirSync, readCheckpoint, writeCheckpoint, writeCheckpointAsync, type Checkpoint, type RecoveryIndexCounts } from './checkpoint.ts';
 import { LogCorruptionError, LogDamagedError, LogFailedError, OffsetOutOfRangeError, invariant, type LogDamage } from './errors.ts';
 import { TMP_SUFFIX, parseSegmentFile, segmentPaths } from './file-names.ts';
 import { storageFs } from './fs.ts';
@@ -29,9 +29,12 @@ import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
 import type { AppendResult, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 import { Segment } from './segment.ts';
+import type { ScanResult } from './batch-scan.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
 
 const EMPTY = Buffer.alloc(0);
+/** Bytes the background scrub CRC-checks per turn of the event loop (about 1-4 ms of CRC-32C). */
+const SCRUB_STEP_BYTES = 1024 * 1024;
 
 export class PartitionLog implements RaftIndexedLog {
   readonly dir: string;
@@ -42,6 +45,19 @@ export class PartitionLog implements RaftIndexedLog {
   private segments: Segment[];
   private startOffset: number;
   private recoveryPoint: number;
+  /** Index entries below a recovery point inside a segment, as on disk (checkpoint.ts); null at a segment start. */
+  private recoveryIndex: RecoveryIndexCounts | null;
+  /** Bumped by every synchronous checkpoint write: an asynchronous one prepared before it is dropped. */
+  private checkpointGeneration = 0;
+  /** Bumped by truncations and resets: a scrub running over the old bytes stops. */
+  private rewrites = 0;
+  private recoveryTimer: NodeJS.Timeout | null = null;
+  /** The recovery-point checkpoint being written, if any. */
+  private persisting: Promise<void> | null = null;
+  /** The background CRC check of the synced bytes open did not check (resolves when done or stopped). */
+  private scrubDone: Promise<void> = Promise.resolve();
+  /** Set once a scrub found damage: the next open CRC-checks the segment holding this offset. */
+  private verifyFrom: number | undefined;
   private lastTermEver: number;
   private durableOffset: number;
   private totalBytes: number;
@@ -85,6 +101,7 @@ export class PartitionLog implements RaftIndexedLog {
     // Not lowered to the active segment's base: after a clean shutdown everything up to the log
     // end was synced, and recovery must keep knowing that (a bad batch below it is damage).
     this.recoveryPoint = Math.min(checkpoint.recoveryPoint, leo);
+    this.recoveryIndex = loaded.recoveryIndex !== null && this.recoveryPoint === checkpoint.recoveryPoint ? loaded.recoveryIndex : null;
     this.lastTermEver = checkpoint.lastTerm;
     this.durableOffset = leo;
     this.totalBytes = segments.reduce((sum, s) => sum + s.sizeBytes, 0);
@@ -95,6 +112,12 @@ export class PartitionLog implements RaftIndexedLog {
         this.groupCommit.request().catch(() => undefined);
       }, config.flush.intervalMs);
       this.intervalTimer.unref();
+    }
+    if (loaded.damage === null) {
+      this.recoveryTimer = setInterval(() => {
+        if (this.durableOffset > this.recoveryPoint) this.persistRecoveryPoint().catch(() => undefined);
+      }, config.recoveryPointIntervalMs);
+      this.recoveryTimer.unref();
     }
   }
 
@@ -109,7 +132,10 @@ export class PartitionLog implements RaftIndexedLog {
     const stored = readCheckpoint(dir, logger);
     const checkpoint: Checkpoint = stored ?? { logStartOffset: 0, recoveryPoint: 0, lastTerm: -1, cleanShutdown: false };
     const fileNames = readdirSync(dir);
-    const loaded = loadSegments(dir, fileNames, config, logger, checkpoint, options.syncedRaftIndex ?? 0);
+    // A Raft replica must know of damage to its synced entries before it votes (issue 9 item 3), so a
+    // Raft log CRC-checks the synced part of a segment at open; other logs leave it to the scrub.
+    const checkAtOpen = options.syncedRaftIndex !== undefined;
+    const loaded = loadSegments(dir, fileNames, config, logger, checkpoint, options.syncedRaftIndex ?? 0, checkAtOpen);
     // An empty directory starts the Raft numbering at 1. (A host that installed a Raft
     // snapshot and crashed while resetting the log repairs this from its own snapshot
     // record; see RaftLogStorage.)
@@ -130,11 +156,123 @@ export class PartitionLog implements RaftIndexedLog {
       // first change writes an unclean one (beginChange): a restart costs no fsync per
       // partition, and a crash before any change finds the log exactly as it was closed.
       log.cleanOnDisk = true;
+      // Its index files are current, so the unclean checkpoint of the first change can count on them.
+      const holder = log.segments[log.segmentIndexFor(log.recoveryPoint)];
+      log.recoveryIndex = holder.indexCountsBelow(log.recoveryPoint);
     } else {
       fsyncDirSync(dir);
       log.writeCheckpointNow();
     }
+    if (loaded.unverified !== null) log.scrubDone = log.scrub(loaded.unverified.segment, loaded.unverified.endPosition);
     return log;
+  }
+
+  /**
+   * Resolves when the background CRC check of the synced bytes that open trusted without one has
+   * finished (found nothing, found damage, or stopped because the log closed or was rewritten).
+   */
+  get scrubbed(): Promise<void> {
+    return this.scrubDone;
+  }
+
+  /**
+   * Open trusts the bytes of a segment below the recovery point after checking only their headers
+   * (as for a sealed segment); this checks their CRC-32C in the background, SCRUB_STEP_BYTES per
+   * turn of the event loop. A bad batch is damage to synced data (docs/storage.md, "Recovery").
+   */
+  private async scrub(segment: Segment, endPosition: number): Promise<void> {
+    const rewrites = this.rewrites;
+    let position = 0;
+    let offset = segment.baseOffset;
+    // Each step checks at least one batch or ends the loop; endPosition bounds it.
+    while (position < endPosition) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.closing || this.closed || this.damaged !== null || this.rewrites !== rewrites || !this.segments.includes(segment)) return;
+      const step = segment.verifyStep(position, offset, endPosition, SCRUB_STEP_BYTES);
+      if (step.problem !== null) {
+        this.damagedAfterOpen(segment, step);
+        return;
+      }
+      if (step.endPosition <= position) return;
+      position = step.endPosition;
+      offset = step.nextOffset;
+    }
+  }
+
+  /**
+   * Damage found after open: the log becomes what open makes of damage (read-only up to it, the
+   * later segments unloaded, not a byte of any file changed), and the checkpoint tells the next
+   * open to CRC-check this segment, so it finds the damage before anything changes.
+   */
+  private damagedAfterOpen(segment: Segment, step: ScanResult): void {
+    const damage: LogDamage = { path: segment.paths.log, position: step.endPosition, offset: step.nextOffset, reason: step.problem ?? '' };
+    const i = this.segments.indexOf(segment);
+    const later = this.segments.splice(i + 1);
+    for (const s of later) {
+      this.unloadedBases.push(s.baseOffset);
+      if (this.syncsInFlight > 0) this.fdsToClose.push(s.fd);
+      else s.close();
+    }
+    segment.forgetFrom(damage.position);
+    this.totalBytes = this.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+    this.startOffset = Math.min(this.startOffset, this.logEndOffset);
+    this.durableOffset = Math.min(this.durableOffset, this.logEndOffset);
+    this.firstRaftCache = null;
+    this.verifyFrom = segment.baseOffset;
+    this.writeCheckpointNow();
+    this.damaged = damage;
+    this.logger.error({ dir: this.dir, ...damage, segmentsNotLoaded: later.length, foundBy: 'scrub' }, 'damage in synced log data');
+  }
+
+  /**
+   * Moves the recovery point up to the durable offset, inside the active segment too, and records
+   * it (the timer calls this every recoveryPointIntervalMs): the index files of the segment holding
+   * it are written and fsynced first, then the checkpoint, every fsync off the event loop. A failure
+   * leaves the point where it was (logged): recovery then checks more, never less.
+   */
+  persistRecoveryPoint(): Promise<void> {
+    this.persisting ??= this.persistRecoveryPointOnce().finally(() => {
+      this.persisting = null;
+    });
+    return this.persisting;
+  }
+
+  private async persistRecoveryPointOnce(): Promise<void> {
+    if (this.closing || this.closed || this.failure !== null || this.damaged !== null) return;
+    let point = this.durableOffset;
+    // A sealed segment counts as synced only with its index files (see the checkpoint's recoveryPoint).
+    for (let i = 0; i + 1 < this.segments.length && this.segments[i + 1].baseOffset <= point; i++) {
+      if (this.segments[i].indexFilesUnsynced) {
+        point = this.segments[i].baseOffset;
+        break;
+      }
+    }
+    if (point <= this.recoveryPoint) return;
+    const segment = this.segments[this.segmentIndexFor(point)];
+    const counts = segment.indexCountsBelow(point);
+    const generation = this.checkpointGeneration;
+    const rewrites = this.rewrites;
+    const valid = () =>
+      generation === this.checkpointGeneration && rewrites === this.rewrites && !this.closing && !this.closed &&
+      this.failure === null && this.damaged === null && this.segments.includes(segment);
+    try {
+      if (counts.offset > 0) {
+        segment.writeIndexFiles(false);
+        await Promise.all([fsyncPath(segment.paths.index), fsyncPath(segment.paths.timeIndex), fsyncPath(segment.paths.raft)]);
+        if (!valid()) return;
+      }
+      const checkpoint: Checkpoint = { logStartOffset: this.startOffset, recoveryPoint: point, lastTerm: this.lastTerm, cleanShutdown: false };
+      if (counts.offset > 0) checkpoint.recoveryIndex = counts;
+      if (!(await writeCheckpointAsync(this.dir, checkpoint, valid))) return;
+      // A synchronous write since the rename wrote the older point (it is newer on disk): keep that.
+      if (generation !== this.checkpointGeneration || point <= this.recoveryPoint) return;
+      this.recoveryPoint = point;
+      this.recoveryIndex = counts.offset > 0 ? counts : null;
+      this.cleanOnDisk = false;
+    } catch (err) {
+      if (this.closing || this.closed) return;
+      this.logger.warn({ dir: this.dir, recoveryPoint: point, err: String(err) }, 'recovery point not recorded');
+    }
   }
 
   /** Synced data that recovery found damaged (then the log is read-only up to it), or null. */
@@ -290,6 +428,7 @@ export class PartitionLog implements RaftIndexedLog {
     }
     if (point > this.recoveryPoint) {
       this.recoveryPoint = point;
+      this.recoveryIndex = null;
       this.writeCheckpointNow();
     }
   }
@@ -402,7 +541,11 @@ export class PartitionLog implements RaftIndexedLog {
     this.firstRaftCache = null;
     if (this.syncsInFlight > 0) this.truncatedDuringSync = Math.min(this.truncatedDuringSync, this.logEndOffset);
     this.durableOffset = Math.min(this.durableOffset, this.logEndOffset);
-    if (this.recoveryPoint > active.baseOffset) this.recoveryPoint = active.baseOffset;
+    if (this.recoveryPoint > active.baseOffset) {
+      this.recoveryPoint = active.baseOffset;
+      this.recoveryIndex = null;
+    }
+    this.rewrites++;
     this.writeCheckpointNow();
     this.logger.info({ dir: this.dir, from: before, to: this.logEndOffset, removedSegments }, 'log truncated');
   }
@@ -482,7 +625,10 @@ export class PartitionLog implements RaftIndexedLog {
       this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
       this.snapshots.dropBelow(this.startOffset);
       this.firstRaftCache = null;
-      if (this.recoveryPoint < this.segments[0].baseOffset) this.recoveryPoint = this.segments[0].baseOffset;
+      if (this.recoveryPoint < this.segments[0].baseOffset) {
+        this.recoveryPoint = this.segments[0].baseOffset;
+        this.recoveryIndex = null;
+      }
     }
     return { deletedSegments, deletedBytes };
   }
@@ -622,6 +768,8 @@ export class PartitionLog implements RaftIndexedLog {
     this.segments = [segment];
     this.startOffset = start.offset;
     this.recoveryPoint = start.offset;
+    this.recoveryIndex = null;
+    this.rewrites++;
     this.lastTermEver = start.prevTerm;
     this.totalBytes = 0;
     this.firstRaftCache = null;
@@ -641,7 +789,10 @@ export class PartitionLog implements RaftIndexedLog {
     this.closing = true;
     if (this.intervalTimer !== null) clearInterval(this.intervalTimer);
     this.intervalTimer = null;
+    if (this.recoveryTimer !== null) clearInterval(this.recoveryTimer);
+    this.recoveryTimer = null;
     await this.groupCommit.idle();
+    if (this.persisting !== null) await this.persisting;
     if (this.failure === null && this.damaged === null) {
       // Opened clean and never changed: the files are as the last clean shutdown left them.
       const unchanged = this.cleanOnDisk;
@@ -667,12 +818,16 @@ export class PartitionLog implements RaftIndexedLog {
 
   private writeCheckpointNow(): void {
     this.cleanOnDisk = false;
-    writeCheckpoint(this.dir, {
+    this.checkpointGeneration++;
+    const checkpoint: Checkpoint = {
       logStartOffset: this.startOffset,
       recoveryPoint: this.recoveryPoint,
       lastTerm: this.lastTerm,
       cleanShutdown: false,
-    });
+    };
+    if (this.recoveryIndex !== null) checkpoint.recoveryIndex = this.recoveryIndex;
+    if (this.verifyFrom !== undefined) checkpoint.verifyFrom = this.verifyFrom;
+    writeCheckpoint(this.dir, checkpoint);
   }
 
   private checkOpen(): void {
@@ -710,6 +865,10 @@ interface LoadedSegments {
   unloadedBases: number[];
   /** Recovery changed something (a segment was recovered, segments after a gap deleted). */
   recovered: boolean;
+  /** Synced bytes open trusted after a header walk, left to the scrub: [0, endPosition) of segment. */
+  unverified: { segment: Segment; endPosition: number } | null;
+  /** The checkpoint's recoveryIndex, when the index files held those entries; else null. */
+  recoveryIndex: RecoveryIndexCounts | null;
 }
 
 /**
@@ -721,8 +880,12 @@ interface LoadedSegments {
  * those bytes were synced: it is reported as damage and nothing is truncated or deleted
  * (docs/storage.md, "Recovery").
  */
-function loadSegments(dir: string, fileNames: string[], config: LogConfig, logger: LogLike, checkpoint: Checkpoint, syncedRaftIndex: number): LoadedSegments {
+function loadSegments(
+  dir: string, fileNames: string[], config: LogConfig, logger: LogLike, checkpoint: Checkpoint, syncedRaftIndex: number, checkAtOpen: boolean,
+): LoadedSegments {
   let recovered = false;
+  let unverified: LoadedSegments['unverified'] = null;
+  let recoveryIndex: RecoveryIndexCounts | null = null;
   const bases = new Set<number>();
   const indexFiles: { name: string; baseOffset: number }[] = [];
   for (const name of fileNames) {
@@ -742,11 +905,15 @@ function loadSegments(dir: string, fileNames: string[], config: LogConfig, logge
   const segments: Segment[] = [];
   const syncedBelow = checkpoint.recoveryPoint;
   /** Damage at segment i: keep what was loaded, leave every file (from i + 1 on unloaded) as it is. */
-  const damaged = (i: number, damage: LogDamage): LoadedSegments => ({ segments, damage, unloadedBases: sorted.slice(i + 1), recovered: true });
+  const damaged = (i: number, damage: LogDamage): LoadedSegments =>
+    ({ segments, damage, unloadedBases: sorted.slice(i + 1), recovered: true, unverified: null, recoveryIndex: null });
+  const verifyFrom = checkpoint.verifyFrom;
   for (let i = 0; i < sorted.length; i++) {
     const isLast = i === sorted.length - 1;
     const endOffset = isLast ? Infinity : sorted[i + 1];
-    const trusted = checkpoint.cleanShutdown || endOffset <= syncedBelow;
+    // A scrub found damage in this segment after an earlier open: check it whole, now.
+    const verifyNow = verifyFrom !== undefined && sorted[i] <= verifyFrom && verifyFrom < endOffset;
+    const trusted = !verifyNow && (checkpoint.cleanShutdown || endOffset <= syncedBelow);
     const segment = Segment.openFile(dir, sorted[i]);
     const previous = segments[segments.length - 1];
     if (previous !== undefined && segment.baseOffset !== previous.nextOffset) {
@@ -781,7 +948,16 @@ function loadSegments(dir: string, fileNames: string[], config: LogConfig, logge
     }
     if (recover) {
       recovered = true;
-      const scan = segment.rebuild(true, config.indexIntervalBytes);
+      let scan: ScanResult;
+      if (!verifyNow && !checkAtOpen && syncedBelow > segment.baseOffset) {
+        // The recovery point lies inside: only what lies above it is CRC-checked now.
+        const above = segment.recoverAbove(syncedBelow, checkpoint.recoveryIndex ?? { offset: 0, time: 0 }, config.indexIntervalBytes);
+        scan = above;
+        if (above.indexesLoaded && checkpoint.recoveryIndex !== undefined) recoveryIndex = checkpoint.recoveryIndex;
+        if (above.checkedFrom > 0) unverified = { segment, endPosition: above.checkedFrom };
+      } else {
+        scan = segment.rebuild(true, config.indexIntervalBytes);
+      }
       if (scan.problem !== null && (scan.nextOffset < syncedBelow || segment.lastRaftIndex < syncedRaftIndex)) {
         // Below the recovery point (or at or below a Raft log's stored commit) every byte was
         // synced: a bad batch there is damage.
@@ -815,7 +991,7 @@ function loadSegments(dir: string, fileNames: string[], config: LogConfig, logge
   for (let i = 0; i < segments.length - 1; i++) {
     invariant(!segments[i].isEmpty, `only the last segment may be empty (${segments[i].paths.log})`);
   }
-  return { segments, damage: null, unloadedBases: [], recovered };
+  return { segments, damage: null, unloadedBases: [], recovered, unverified, recoveryIndex };
 }
 
 /**

@@ -9,10 +9,11 @@
 import { storageFs } from './fs.ts';
 import { BATCH_HEADER_BYTES } from '../protocol/record-batch.ts';
 import { FileWindow, readFully, scanBatches, type ScanResult, type ScannedBatch } from './batch-scan.ts';
+import type { RecoveryIndexCounts } from './checkpoint.ts';
 import { invariant, LogCorruptionError } from './errors.ts';
 import { segmentPaths, type SegmentPaths } from './file-names.ts';
 import { createRaftSidecar, readRaftSidecar, writeRaftSidecarEntries, type RaftSidecarHeader } from './raft-sidecar.ts';
-import { OffsetIndex, TimeIndex } from './sparse-index.ts';
+import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, RAFT_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './sparse-index.ts';
 
 /** The first offset written with a given term. Segments roll on term change, so usually one. */
 export interface TermStart {
@@ -29,6 +30,14 @@ export interface SegmentBatch {
   baseOffset: number;
   lastOffset: number;
   batch: Buffer;
+}
+
+/** What recovering a segment above its recovery point found (recoverAbove). */
+export interface RecoverAboveResult extends ScanResult {
+  /** Position of the first batch that was CRC-checked: the bytes before it were only walked. */
+  checkedFrom: number;
+  /** The index entries below the recovery point came from the index files (else from a header walk). */
+  indexesLoaded: boolean;
 }
 
 export interface SegmentRead {
@@ -286,6 +295,91 @@ export class Segment {
     return null;
   }
 
+  /**
+   * Loads a segment whose bytes below `syncedOffset` (a batch boundary) were synced but which was
+   * being written when the process died (docs/storage.md, "Recovery"). The index entries below
+   * that offset come from the index files (`counts` of them, as the checkpoint recorded; they were
+   * fsynced before it), the batch headers after the last of them are walked up to `syncedOffset`
+   * without a CRC check, as for a sealed segment, and every batch from there on is CRC-checked as
+   * in rebuild. Index files that do not check out cost a header walk from the start, never data.
+   */
+  recoverAbove(syncedOffset: number, counts: RecoveryIndexCounts, indexIntervalBytes: number): RecoverAboveResult {
+    this.resetState();
+    const indexesLoaded = this.loadIndexesBelow(counts);
+    const n = this.offsetIndex.count;
+    const fromPosition = n === 0 ? 0 : this.offsetIndex.positionAt(n - 1);
+    if (n > 0) {
+      this.nextOffset = this.baseOffset + this.offsetIndex.relativeOffsetAt(n - 1);
+      this.batchCount = this.offsetIndex.relativeRaftIndexAt(n - 1);
+      this.maxTimestamp = this.timeIndex.lastTimestamp;
+      this.terms = [{ term: this.headerAt(0).term, startOffset: this.baseOffset, startRaftIndex: this.firstRaftIndex }];
+    }
+    // bytesSinceIndexEntry stays 0: the last entry's own batch is noted again and gets no second entry.
+    let termProblem: string | null = null;
+    const note = (b: ScannedBatch): boolean => {
+      const last = this.lastTerm;
+      if (last !== undefined && b.term < last) {
+        termProblem = `term ${b.term} after term ${last}`;
+        return false;
+      }
+      this.noteBatch(b, indexIntervalBytes);
+      return true;
+    };
+    const withTerm = (r: ScanResult, checkedFrom: number): RecoverAboveResult =>
+      ({ ...r, problem: termProblem ?? r.problem, checkedFrom, indexesLoaded });
+    const walk = scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition, expectedBaseOffset: this.nextOffset, verifyCrc: false, chunkBytes: HEADER_WALK_CHUNK_BYTES },
+      (b) => b.lastOffset < syncedOffset && note(b),
+    );
+    if (walk.problem !== null || termProblem !== null) return withTerm(walk, walk.endPosition);
+    const rest = scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: walk.endPosition, expectedBaseOffset: walk.nextOffset, verifyCrc: true },
+      note,
+    );
+    return withTerm(rest, walk.endPosition);
+  }
+
+  /** Takes exactly `counts` entries from the index files; false (indexes left empty) when they do not check out. */
+  private loadIndexesBelow(counts: RecoveryIndexCounts): boolean {
+    if (counts.offset === 0) return true;
+    const fs = storageFs();
+    if (this.sidecarEntries === null || !fs.exists(this.paths.index) || !fs.exists(this.paths.timeIndex)) return false;
+    const offsetBytes = fs.readFile(this.paths.index);
+    const timeBytes = fs.readFile(this.paths.timeIndex);
+    const raftBytes = this.sidecarEntries;
+    const offsetLength = counts.offset * OFFSET_INDEX_ENTRY_BYTES;
+    const timeLength = counts.time * TIME_INDEX_ENTRY_BYTES;
+    const raftLength = counts.offset * RAFT_INDEX_ENTRY_BYTES;
+    // Later rewrites only extend what the checkpoint counted; shorter files were cut by a crash.
+    if (offsetBytes.length < offsetLength || timeBytes.length < timeLength || raftBytes.length < raftLength) return false;
+    const offsetIndex = OffsetIndex.fromBuffer(offsetBytes.subarray(0, offsetLength), raftBytes.subarray(0, raftLength), this.sizeBytes);
+    if (typeof offsetIndex === 'string') return false;
+    const timeIndex = TimeIndex.fromBuffer(timeBytes.subarray(0, timeLength), offsetIndex);
+    if (typeof timeIndex === 'string') return false;
+    this.offsetIndex = offsetIndex;
+    this.timeIndex = timeIndex;
+    return true;
+  }
+
+  /** The index entries for batches below `offset` (what a checkpoint with that recovery point records). */
+  indexCountsBelow(offset: number): RecoveryIndexCounts {
+    const last = this.offsetIndex.floor(offset - this.baseOffset - 1);
+    if (last < 0) return { offset: 0, time: 0 };
+    return { offset: last + 1, time: this.timeIndex.countUpTo(this.offsetIndex.relativeOffsetAt(last)) };
+  }
+
+  /**
+   * CRC-checks batches from `position` (a batch boundary holding `offset`) towards `endPosition`,
+   * about `maxBytes` of them: one step of the scrub of bytes that open trusted without a check.
+   */
+  verifyStep(position: number, offset: number, endPosition: number, maxBytes: number): ScanResult {
+    const limit = Math.min(endPosition, this.sizeBytes);
+    return scanBatches(
+      { fd: this.fd, fileSizeBytes: limit, fromPosition: position, expectedBaseOffset: offset, verifyCrc: true },
+      (b) => b.position < position + maxBytes,
+    );
+  }
+
   private headerAt(position: number): { baseOffset: number; term: number } {
     const buf = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
     try {
@@ -310,8 +404,17 @@ export class Segment {
   truncateToPosition(position: number): void {
     invariant(position >= 0 && position <= this.sizeBytes, `truncation position ${position} within ${this.sizeBytes}`);
     storageFs().truncate(this.fd, position);
-    this.sizeBytes = position;
     this.logDirty = true;
+    this.forgetFrom(position);
+  }
+
+  /**
+   * Ends the segment at `position` (a batch boundary) in memory: offsets, indexes, terms and
+   * timestamps as if the file ended there. The file keeps its bytes (truncateToPosition cuts them).
+   */
+  forgetFrom(position: number): void {
+    invariant(position >= 0 && position <= this.sizeBytes, `position ${position} within ${this.sizeBytes}`);
+    this.sizeBytes = position;
     this.offsetIndex.truncateToPosition(position);
     const n = this.offsetIndex.count;
     this.timeIndex.truncateToRelativeOffset(n === 0 ? 0 : this.offsetIndex.relativeOffsetAt(n - 1) + 1);
@@ -494,15 +597,18 @@ export class Segment {
     return found;
   }
 
-  /** Writes the index files (and the sidecar's entries) from memory (sealing, clean close, after a rebuild). */
-  writeIndexFiles(): void {
+  /**
+   * Writes the index files (and the sidecar's entries) from memory (sealing, clean close, after a
+   * rebuild; and for a recovery point, whose writer fsyncs them itself: `syncWithLog` false).
+   */
+  writeIndexFiles(syncWithLog = true): void {
     const fs = storageFs();
     fs.writeFile(this.paths.index, this.offsetIndex.toBuffer());
     fs.writeFile(this.paths.timeIndex, this.timeIndex.toBuffer());
     const raftEntries = this.offsetIndex.raftToBuffer();
     writeRaftSidecarEntries(this.paths.raft, raftEntries);
     this.sidecarEntries = raftEntries;
-    this.indexFilesUnsynced = true;
+    if (syncWithLog) this.indexFilesUnsynced = true;
   }
 
   close(): void {

@@ -196,6 +196,18 @@ export class TimeIndex {
     return found;
   }
 
+  /** How many entries name a batch at or below `relativeOffset`. */
+  countUpTo(relativeOffset: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.rel[mid] <= relativeOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Drops every entry for a batch at or beyond `relativeOffset`. */
   truncateToRelativeOffset(relativeOffset: number): void {
     while (this.count > 0 && this.rel[this.count - 1] >= relativeOffset) this.count--;
