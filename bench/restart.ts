@@ -3,7 +3,7 @@
 //
 //   npm run bench -- restart [--partitions 1000] [--size 10GiB] [--batch-bytes 65536]
 //                            [--segment-bytes 128MiB] [--dir PATH] [--keep] [--reuse] [--probe-ms 10000]
-//                            [--cluster]
+//                            [--unrecorded 1GiB] [--cluster]
 //
 // 0. Measures the same start on an empty data dir, the cost of starting Node and the broker.
 // 1. Starts a single-node broker on a fresh data dir, creates topic `restart` with
@@ -13,9 +13,10 @@
 //    network. One batch in 64 is a small batch of one of four idempotent producers per partition.
 // 3. Restarts the broker after that clean shutdown, then kills it with SIGKILL once it is up and
 //    restarts it again, and once more after a clean shutdown.
-// 4. The worst case: kill -9 of a broker that wrote all its data since it last started (each
-//    partition's checkpoint is set back to what such a broker leaves: recovery from the active
-//    segment's start, no producer snapshot from a close).
+// 4. The worst case: kill -9 of a broker that wrote all its data since it last started and was
+//    writing at full speed when killed (bench/lib/crash-writer.ts): each partition's recovery point
+//    recorded as the broker records it (every second), --unrecorded bytes in all written after it
+//    and never synced, and no producer snapshot from a close.
 // For each start it measures, from the spawn of the process:
 //      - the broker's first log line (Node, tsx and the config: the same for every start),
 //      - the first Metadata answer that names a leader for every partition,
@@ -33,7 +34,7 @@
 
 import { parseArgs } from 'node:util';
 import { loadavg, tmpdir } from 'node:os';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, startBroker, type BrokerHandle } from '../test/helpers/broker-process.ts';
 import { RawClient } from './lib/raw-client.ts';
@@ -41,9 +42,7 @@ import { fillLogs, partitionDirs } from './lib/fill-logs.ts';
 import { parseSize } from '../src/config/size.ts';
 import { buildRecordBatch } from '../src/protocol/record-batch.ts';
 import { runClusterRestart } from './lib/restart-cluster.ts';
-import { readCheckpoint, writeCheckpoint } from '../src/storage/checkpoint.ts';
-import { parseSegmentFile, parseSnapshotFile } from '../src/storage/file-names.ts';
-import { SILENT_LOGGER } from '../src/storage/log-config.ts';
+import { spawnSync } from 'node:child_process';
 
 const { values: opts } = parseArgs({
   options: {
@@ -56,6 +55,7 @@ const { values: opts } = parseArgs({
     reuse: { type: 'boolean', default: false },
     cluster: { type: 'boolean', default: false },
     'probe-ms': { type: 'string', default: '10000' },
+    unrecorded: { type: 'string', default: '1GiB' },
   },
   strict: true,
 });
@@ -78,6 +78,7 @@ const totalBytes = size('size', opts.size!);
 const batchBytes = size('batch-bytes', opts['batch-bytes']!);
 const segmentBytes = size('segment-bytes', opts['segment-bytes']!);
 const probeMs = Number(opts['probe-ms']);
+const unrecordedBytes = size('unrecorded', opts.unrecorded!);
 const TOPIC = 'restart';
 /** Bounds every wait for the broker, so a broker that never comes up cannot hang the run. */
 const START_TIMEOUT_MS = 600_000;
@@ -277,31 +278,20 @@ async function measureRestarts(): Promise<void> {
   const again = await measureStart('start after a clean shutdown (second)');
   report(again);
   await again.broker.kill9();
-  // 4. The worst case: kill -9 of a broker that wrote every byte since its last start, so each
-  // active segment is recovered from its start and no snapshot was taken at a close.
-  forgetCleanShutdowns(partitionDirs(dataDir));
+  // 4. The worst case: kill -9 of a broker that wrote every byte since its last start and was
+  // writing at full speed: no snapshot from a close, and --unrecorded bytes above the recovery points.
+  crashWhileWriting(partitionDirs(dataDir));
   const worst = await measureStart('start after kill -9 of a broker that wrote everything since it started (worst case)');
   report(worst);
   await worst.broker.stop(120_000);
 }
 
-/**
- * Leaves each partition directory as a broker that crashed would if it had written the whole
- * active segment since its last start: an unclean checkpoint whose recovery point is the active
- * segment's base, and no producer snapshot above it (those come from a clean close).
- */
-function forgetCleanShutdowns(dirs: string[]): void {
-  for (const dir of dirs) {
-    const names = readdirSync(dir);
-    const base = Math.max(...names.map((n) => parseSegmentFile(n)).filter((f) => f?.kind === 'log').map((f) => f!.baseOffset));
-    const stored = readCheckpoint(dir, SILENT_LOGGER);
-    if (stored === null) throw new Error(`${dir} has no checkpoint`);
-    writeCheckpoint(dir, { ...stored, recoveryPoint: base, cleanShutdown: false });
-    for (const n of names) {
-      const offset = parseSnapshotFile(n);
-      if (offset !== null && offset > base) rmSync(join(dir, n));
-    }
-  }
+/** Runs bench/lib/crash-writer.ts over the partition directories; it ends by killing itself. */
+function crashWhileWriting(dirs: string[]): void {
+  const script = join(import.meta.dirname, 'lib', 'crash-writer.ts');
+  const res = spawnSync(process.execPath, ['--import', 'tsx', script, String(segmentBytes), String(unrecordedBytes), ...dirs], { encoding: 'utf8' });
+  if (res.signal !== 'SIGKILL') throw new Error(`crash-writer ended with ${res.status ?? res.signal}: ${res.stderr}`);
+  console.log(`\nwrote while "crashing": ${res.stdout.trim()}`);
 }
 
 main()
