@@ -57,11 +57,12 @@ export class Partition implements PartitionReplica {
   }
 
   get highWatermark(): number {
-    return this.hw;
+    // Damage found after open (the log's background scrub) ends the log below what was acknowledged.
+    return Math.min(this.hw, this.log.logEndOffset);
   }
 
   get retentionBoundOffset(): number {
-    return this.hw;
+    return this.highWatermark;
   }
 
   get logStartOffset(): number {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { LogDamagedError, type LogDamage } from '../../../src/storage/errors.ts';
 import { nodeFs, setStorageFs, type FileSystem } from '../../../src/storage/fs.ts';
+import { Partition } from '../../../src/partition/partition.ts';
 import { tempDir, smallConfig, makeBatch, readAll, MemoryLogger } from './helpers.ts';
 
 const SEGMENT = '00000000000000000000.log';
@@ -164,4 +165,18 @@ test('issue 9 item 3 with the recovery point: a Raft log checks the synced part 
   const reopened = PartitionLog.open(dir, config, new MemoryLogger(), { syncedRaftIndex: 150 });
   assert.equal(reopened.damage?.offset, 120 * 3, 'found at open');
   await reopened.close();
+});
+
+test('issue 9 item 3 with the recovery point: after the scrub found damage, the partition high watermark stops at it', async (t) => {
+  const { dir, path } = await killedAfterCheckpoint(t, 0);
+  const positions = batchPositions(path);
+  const bytes = readFileSync(path);
+  bytes[positions[50] + 70] ^= 0x01;
+  writeFileSync(path, bytes);
+  const log = PartitionLog.open(dir, config, new MemoryLogger());
+  const partition = new Partition('t', 0, log, 'none');
+  await partition.producerState.loading;
+  await log.scrubbed;
+  assert.equal(partition.highWatermark, 50 * 3, 'ListOffsets and Fetch see the log end at the damage');
+  await partition.close();
 });
