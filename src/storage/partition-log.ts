@@ -29,11 +29,12 @@ import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
 import type { AppendResult, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 import { Segment } from './segment.ts';
+import { scrubQueue } from './scrub-queue.ts';
 import type { ScanResult } from './batch-scan.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
 
 const EMPTY = Buffer.alloc(0);
-/** Bytes the background scrub CRC-checks per turn of the event loop (about 1-4 ms of CRC-32C). */
+/** Bytes the background scrub CRC-checks per step of the scrub queue (about 2-5 ms of CRC-32C). */
 const SCRUB_STEP_BYTES = 1024 * 1024;
 
 export class PartitionLog implements RaftIndexedLog {
@@ -178,25 +179,38 @@ export class PartitionLog implements RaftIndexedLog {
   /**
    * Open trusts the bytes of a segment below the recovery point after checking only their headers
    * (as for a sealed segment); this checks their CRC-32C in the background, SCRUB_STEP_BYTES per
-   * turn of the event loop. A bad batch is damage to synced data (docs/storage.md, "Recovery").
+   * step of the process's scrub queue. A bad batch is damage to synced data (docs/storage.md, "Recovery").
    */
-  private async scrub(segment: Segment, endPosition: number): Promise<void> {
+  private scrub(segment: Segment, endPosition: number): Promise<void> {
     const rewrites = this.rewrites;
     let position = 0;
     let offset = segment.baseOffset;
-    // Each step checks at least one batch or ends the loop; endPosition bounds it.
-    while (position < endPosition) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (this.closing || this.closed || this.damaged !== null || this.rewrites !== rewrites || !this.segments.includes(segment)) return;
-      const step = segment.verifyStep(position, offset, endPosition, SCRUB_STEP_BYTES);
-      if (step.problem !== null) {
-        this.damagedAfterOpen(segment, step);
-        return;
-      }
-      if (step.endPosition <= position) return;
-      position = step.endPosition;
-      offset = step.nextOffset;
-    }
+    return new Promise((resolve) => {
+      // Each step checks at least one batch or finishes the job; endPosition bounds the steps.
+      const step = (): boolean => {
+        if (this.closing || this.closed || this.damaged !== null || this.rewrites !== rewrites || !this.segments.includes(segment)) return true;
+        const result = segment.verifyStep(position, offset, endPosition, SCRUB_STEP_BYTES);
+        if (result.problem !== null) {
+          this.damagedAfterOpen(segment, result);
+          return true;
+        }
+        if (result.endPosition <= position) return true;
+        position = result.endPosition;
+        offset = result.nextOffset;
+        return position >= endPosition;
+      };
+      scrubQueue.add({
+        step: () => {
+          let done = true;
+          try {
+            done = step();
+          } finally {
+            if (done) resolve();
+          }
+          return done;
+        },
+      });
+    });
   }
 
   /**
