@@ -37,9 +37,12 @@ export class Partition implements PartitionReplica {
     this.index = index;
     this.log = log;
     this.flushMode = flushMode;
-    // What recovery found on disk is durable: it was there after the restart.
-    this.hw = log.logEndOffset;
+    // What recovery found on disk is durable once the log's first sync after a crash has ended
+    // (it runs off the event loop; PartitionLog.open); with the other flush modes it counts as
+    // durable at once, as every append does.
+    this.hw = flushMode === 'group' ? log.flushedOffset : log.logEndOffset;
     this.producerState = new PartitionProducers(log, `${topic}-${index}`, producers);
+    if (this.hw < log.logEndOffset) this.requestFlush();
   }
 
   /**

@@ -164,9 +164,19 @@ export class PartitionLog implements RaftIndexedLog {
       // Its index files are current, so the unclean checkpoint of the first change can count on them.
       const holder = log.segments[log.segmentIndexFor(log.recoveryPoint)];
       log.recoveryIndex = holder.indexCountsBelow(log.recoveryPoint);
-    } else {
+    } else if (checkAtOpen || stored === null || stored.cleanShutdown || created || stored.verifyFrom !== undefined ||
+      log.recoveryPoint !== stored.recoveryPoint || log.startOffset !== Math.max(stored.logStartOffset, loaded.segments[0].baseOffset)) {
       fsyncDirSync(dir);
       log.writeCheckpointNow();
+    } else {
+      // The unclean checkpoint on disk still says what is true (recovery changed nothing it
+      // records), so a restart after kill -9 costs no synchronous fsync per partition: the
+      // recovered bytes and the directory are synced by the first round, started here.
+      log.dirDirty = loaded.dirChanged;
+    }
+    if (loaded.recovered && (log.segments.some((s) => s.logDirty) || log.dirDirty)) {
+      log.durableOffset = Math.min(log.durableOffset, log.recoveryPoint);
+      log.groupCommit.request().catch(() => undefined);
     }
     if (loaded.unverified !== null) log.scrubDone = log.scrub(loaded.unverified.segment, loaded.unverified.endPosition);
     return log;
@@ -887,6 +897,8 @@ interface LoadedSegments {
   unverified: { segment: Segment; endPosition: number } | null;
   /** The checkpoint's recoveryIndex, when the index files held those entries; else null. */
   recoveryIndex: RecoveryIndexCounts | null;
+  /** Files were removed from the directory (its fsync is still due). */
+  dirChanged: boolean;
 }
 
 /**
@@ -903,12 +915,14 @@ function loadSegments(
 ): LoadedSegments {
   let recovered = false;
   let unverified: LoadedSegments['unverified'] = null;
+  let dirChanged = false;
   let recoveryIndex: RecoveryIndexCounts | null = null;
   const bases = new Set<number>();
   const indexFiles: { name: string; baseOffset: number }[] = [];
   for (const name of fileNames) {
     if (name.endsWith(TMP_SUFFIX)) {
       storageFs().unlink(join(dir, name));
+      dirChanged = true;
       continue;
     }
     const parsed = parseSegmentFile(name);
@@ -917,14 +931,17 @@ function loadSegments(
     else indexFiles.push({ name, baseOffset: parsed.baseOffset });
   }
   for (const f of indexFiles) {
-    if (!bases.has(f.baseOffset)) storageFs().unlink(join(dir, f.name));
+    if (!bases.has(f.baseOffset)) {
+      storageFs().unlink(join(dir, f.name));
+      dirChanged = true;
+    }
   }
   const sorted = [...bases].sort((a, b) => a - b);
   const segments: Segment[] = [];
   const syncedBelow = checkpoint.recoveryPoint;
   /** Damage at segment i: keep what was loaded, leave every file (from i + 1 on unloaded) as it is. */
   const damaged = (i: number, damage: LogDamage): LoadedSegments =>
-    ({ segments, damage, unloadedBases: sorted.slice(i + 1), recovered: true, unverified: null, recoveryIndex: null });
+    ({ segments, damage, unloadedBases: sorted.slice(i + 1), recovered: true, unverified: null, recoveryIndex: null, dirChanged });
   const verifyFrom = checkpoint.verifyFrom;
   for (let i = 0; i < sorted.length; i++) {
     const isLast = i === sorted.length - 1;
@@ -942,6 +959,7 @@ function loadSegments(
       }
       logger.warn({ dir, detail }, 'dropping segments after a gap');
       deleteSegmentsFrom(dir, sorted.slice(i), logger);
+      dirChanged = true;
       recovered = true;
       break;
     }
@@ -991,14 +1009,17 @@ function loadSegments(
           'recovery truncated a torn tail',
         );
       }
-      // Whatever we recovered may still sit only in the page cache (the process died,
-      // the machine did not): make it durable before anything is built on it.
-      storageFs().fdatasyncSync(segment.fd);
-      segment.logDirty = false;
+      // Whatever we recovered may still sit only in the page cache (the process died, the machine
+      // did not): it must be durable before anything is built on it. A Raft log syncs it now; for
+      // another log the first sync round does it off the event loop (open starts one), and until
+      // it ends the log counts as durable only below the recovery point (PartitionLog.open).
+      if (checkAtOpen) storageFs().fdatasyncSync(segment.fd);
+      segment.logDirty = !checkAtOpen;
       if (!isLast) segment.writeIndexFiles();
       segments.push(segment);
       if (scan.problem !== null && !isLast) {
         deleteSegmentsFrom(dir, sorted.slice(i + 1), logger);
+        dirChanged = true;
         break;
       }
       continue;
@@ -1009,7 +1030,7 @@ function loadSegments(
   for (let i = 0; i < segments.length - 1; i++) {
     invariant(!segments[i].isEmpty, `only the last segment may be empty (${segments[i].paths.log})`);
   }
-  return { segments, damage: null, unloadedBases: [], recovered, unverified, recoveryIndex };
+  return { segments, damage: null, unloadedBases: [], recovered, unverified, recoveryIndex, dirChanged };
 }
 
 /**
