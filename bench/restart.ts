@@ -3,7 +3,8 @@
 //
 //   npm run bench -- restart [--partitions 1000] [--size 10GiB] [--batch-bytes 65536]
 //                            [--segment-bytes 128MiB] [--dir PATH] [--keep] [--reuse] [--probe-ms 10000]
-//                            [--unrecorded 1GiB] [--cluster]
+//                            [--unrecorded 1GiB] [--worst-only] [--cluster]
+// --worst-only (with --reuse) measures only step 4, on data a clean stop left.
 //
 // 0. Measures the same start on an empty data dir, the cost of starting Node and the broker.
 // 1. Starts a single-node broker on a fresh data dir, creates topic `restart` with
@@ -56,6 +57,7 @@ const { values: opts } = parseArgs({
     cluster: { type: 'boolean', default: false },
     'probe-ms': { type: 'string', default: '10000' },
     unrecorded: { type: 'string', default: '1GiB' },
+    'worst-only': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -268,6 +270,7 @@ async function create(): Promise<void> {
 }
 
 async function measureRestarts(): Promise<void> {
+  if (opts['worst-only']) return measureWorst();
   // 3. A start after a clean shutdown (the fill closed every log cleanly), then one after SIGKILL.
   const clean = await measureStart('start after a clean shutdown');
   report(clean);
@@ -278,6 +281,10 @@ async function measureRestarts(): Promise<void> {
   const again = await measureStart('start after a clean shutdown (second)');
   report(again);
   await again.broker.kill9();
+  await measureWorst();
+}
+
+async function measureWorst(): Promise<void> {
   // 4. The worst case: kill -9 of a broker that wrote every byte since its last start and was
   // writing at full speed: no snapshot from a close, and --unrecorded bytes above the recovery points.
   crashWhileWriting(partitionDirs(dataDir));

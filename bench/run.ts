@@ -40,7 +40,7 @@ function usage(): void {
   console.log('cluster options: [--records N] [--partitions 1|6] [--rate R] [--failovers K] [--batch RECORDS] [--inflight N] [--rtt-ms MS]');
   console.log('offsets-failover options: [--commits N] [--partitions P] [--groups G] [--failovers K] [--connections C] [--pipeline D]');
   console.log('metadata-churn options: [--topics N] [--batch B] [--inflight K] [--rf R] [--snapshot-entries S] [--compaction-overhead C] [--state-topics T]');
-  console.log('restart options: [--partitions N] [--size 10GiB] [--batch-bytes B] [--segment-bytes 128MiB] [--dir PATH] [--keep] [--reuse] [--probe-ms MS] [--cluster]');
+  console.log('restart options: [--partitions N] [--size 10GiB] [--batch-bytes B] [--segment-bytes 128MiB] [--dir PATH] [--keep] [--reuse] [--probe-ms MS] [--unrecorded 1GiB] [--worst-only] [--cluster]');
 }
 
 if (!name || name === '--help' || name === '-h') {

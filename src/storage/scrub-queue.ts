@@ -2,19 +2,28 @@
 // (PartitionLog's scrub, docs/storage.md "Recovery"). One queue per process: one job at a time,
 // one step per tick and a pause between ticks, so that after a restart with many partitions the
 // scrubs neither hold up the start (opening the logs, loading producer state) nor take more than
-// part of a core while clients are served.
+// a fifth of the thread while clients are served.
 
 /** One scrub: `step` checks a bounded amount and says whether the job is finished. */
 export interface ScrubJob {
   step(): boolean;
 }
 
-/** Pause between two steps; a step is 1 MiB of CRC-32C (a few ms), so the scrub uses well under a core. */
+/** Shortest pause between two steps (a step is 1 MiB of CRC-32C, a few ms). */
 export const SCRUB_PAUSE_MS = 5;
+/** The pause is at least this many times the last step's duration: the scrub takes at most a fifth of the thread. */
+export const SCRUB_PAUSE_PER_STEP_MS = 4;
+/**
+ * The first step waits this long after the newest job came in: a restart opens its logs one by
+ * one, each adding a job, and the scrubs must not slow that down (they start once it is over).
+ */
+export const SCRUB_START_DELAY_MS = 500;
 
 export class ScrubQueue {
   private jobs: ScrubJob[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private lastAddMs = 0;
+  private lastStepMs = 0;
 
   get pending(): number {
     return this.jobs.length;
@@ -22,22 +31,32 @@ export class ScrubQueue {
 
   add(job: ScrubJob): void {
     this.jobs.push(job);
+    this.lastAddMs = performance.now();
     this.wake();
   }
 
   private wake(): void {
     if (this.timer !== null || this.jobs.length === 0) return;
-    this.timer = setTimeout(() => this.tick(), SCRUB_PAUSE_MS);
+    const pause = Math.max(SCRUB_PAUSE_MS, this.lastStepMs * SCRUB_PAUSE_PER_STEP_MS);
+    const sinceAdd = performance.now() - this.lastAddMs;
+    this.timer = setTimeout(() => this.tick(), Math.max(pause, SCRUB_START_DELAY_MS - sinceAdd));
   }
 
   private tick(): void {
     this.timer = null;
     const job = this.jobs[0];
     if (job === undefined) return;
+    // Jobs came in since this tick was planned: wait until they stop coming.
+    if (performance.now() - this.lastAddMs < SCRUB_START_DELAY_MS) {
+      this.wake();
+      return;
+    }
     let done = true;
+    const started = performance.now();
     try {
       done = job.step();
     } finally {
+      this.lastStepMs = performance.now() - started;
       if (done) this.jobs.shift();
       this.wake();
     }

@@ -603,8 +603,13 @@ export class Segment {
    */
   writeIndexFiles(syncWithLog = true): void {
     const fs = storageFs();
-    fs.writeFile(this.paths.index, this.offsetIndex.toBuffer());
-    fs.writeFile(this.paths.timeIndex, this.timeIndex.toBuffer());
+    if (syncWithLog) {
+      fs.writeFile(this.paths.index, this.offsetIndex.toBuffer());
+      fs.writeFile(this.paths.timeIndex, this.timeIndex.toBuffer());
+    } else {
+      overwriteInPlace(this.paths.index, this.offsetIndex.toBuffer());
+      overwriteInPlace(this.paths.timeIndex, this.timeIndex.toBuffer());
+    }
     const raftEntries = this.offsetIndex.raftToBuffer();
     writeRaftSidecarEntries(this.paths.raft, raftEntries);
     this.sidecarEntries = raftEntries;
@@ -621,5 +626,24 @@ export class Segment {
     for (const p of [this.paths.log, this.paths.index, this.paths.timeIndex, this.paths.raft]) {
       if (storageFs().exists(p)) storageFs().unlink(p);
     }
+  }
+}
+
+/**
+ * Writes `data` over the start of the file and cuts it to that length, without truncating it to
+ * zero first: ext4 flushes a file that was truncated to zero and written again when it is closed
+ * (auto_da_alloc), which made the recovery point's rewrite of the active index files (a longer
+ * version of the same entries) a synchronous flush on the event loop.
+ */
+function overwriteInPlace(path: string, data: Buffer): void {
+  const fs = storageFs();
+  const fd = fs.open(path, fs.exists(path) ? 'r+' : 'w');
+  try {
+    let written = 0;
+    // writeSync on a regular file writes everything or throws; data.length bounds it.
+    while (written < data.length) written += fs.write(fd, data, written, data.length - written, written);
+    if (fs.size(fd) !== data.length) fs.truncate(fd, data.length);
+  } finally {
+    fs.close(fd);
   }
 }
