@@ -65,13 +65,33 @@ export async function readAll(cluster: TestCluster, topic: string, partition = 0
   return (await readAllRecords(cluster, topic, partition)).map((r) => r.value!.toString());
 }
 
-/** Produces `total` numbered records in batches of `batch`, one request at a time; returns the acknowledged values. */
-export async function produceNumbered(producer: Producer, topic: string, total: number, batch: number, onProgress?: (acked: number) => void): Promise<string[]> {
+/**
+ * Produces `total` numbered records in batches of `batch`, one request at a time, batch k to
+ * partition k % `partitions`; returns the acknowledged values. A batch counts as acknowledged
+ * only when the answer names its partition: KafkaJS resolves send() without sending the
+ * messages of a partition its metadata does not list, so an answer without it is sent again
+ * (bounded; the idempotent producer keeps a resend from writing twice).
+ */
+export async function produceNumbered(
+  producer: Producer,
+  topic: string,
+  total: number,
+  batch: number,
+  onProgress?: (acked: number) => void,
+  partitions = 1,
+): Promise<string[]> {
   const acked: string[] = [];
-  // Bounded by the record count; each send has the client's own retries and timeout.
-  for (let n = 0; n < total; n += batch) {
+  // Bounded by the record count and the resends; each send has the client's own retries and timeout.
+  for (let n = 0, k = 0; n < total; n += batch, k++) {
+    const partition = k % partitions;
     const values = Array.from({ length: Math.min(batch, total - n) }, (_, i) => `v-${n + i}`);
-    await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
+    let answered = false;
+    for (let attempt = 0; attempt < 20 && !answered; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 100));
+      const answers = await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value, partition })) });
+      answered = answers.some((a) => a.partition === partition && a.errorCode === 0);
+    }
+    if (!answered) throw new Error(`${topic}-${partition}: 20 sends of records from v-${n} were answered without the partition`);
     acked.push(...values);
     onProgress?.(acked.length);
   }

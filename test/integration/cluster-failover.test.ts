@@ -105,7 +105,7 @@ test('all three brokers killed at once and restarted: nothing acknowledged is lo
     await createTopic(cluster, 'everything', 3);
     const producer = kafkaFor(cluster).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const acked = await produceNumbered(producer, 'everything', 1_500, 25);
+    const acked = await produceNumbered(producer, 'everything', 1_500, 25, undefined, 3);
     await producer.disconnect();
     await Promise.all(cluster.members.map((m) => m.broker.kill9()));
     await Promise.all(cluster.members.map((m) => m.broker.restart()));
