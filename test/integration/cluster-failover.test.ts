@@ -15,16 +15,6 @@ import { parseProduceV3, produceRequestV3 } from '../helpers/wire.ts';
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 
-async function assertReplicasIdentical(cluster: TestCluster, topic: string, partition = 0): Promise<void> {
-  await cluster.waitCaughtUp(`${topic}-${partition}`);
-  const ids = cluster.members.map((m) => m.nodeId);
-  // Segments are flushed and closed on SIGTERM; compare what is on disk then.
-  await Promise.all(cluster.members.map((m) => m.broker.stop()));
-  const bytes = ids.map((id) => cluster.partitionBytes(id, topic, partition));
-  assert.ok(bytes[0].length > 0, 'the partition has data');
-  for (let i = 1; i < bytes.length; i++) assert.ok(bytes[i].equals(bytes[0]), `broker ${ids[i]}'s log equals broker ${ids[0]}'s`);
-}
-
 test('kill -9 of the partition leader under acks=all load: nothing acknowledged lost, no duplicates (idempotent), replicas identical', async () => {
   const cluster = await startCluster();
   try {
@@ -50,7 +40,7 @@ test('kill -9 of the partition leader under acks=all load: nothing acknowledged 
     const lost = acked.filter((v) => !stored.has(v));
     assert.deepEqual(lost.slice(0, 5), [], `${lost.length} acknowledged records lost`);
     assert.equal(values.length, acked.length);
-    await assertReplicasIdentical(cluster, 'orders');
+    await cluster.assertReplicasIdentical([['orders', 0]]);
   } finally {
     await cluster.stop();
   }
@@ -144,7 +134,7 @@ test('a broker restarted with a wiped data dir never counts as its old self, is 
     await cluster.waitCaughtUp('wiped-0');
     const values = await readAll(cluster, 'wiped');
     assert.equal(values.length, 600);
-    await assertReplicasIdentical(cluster, 'wiped');
+    await cluster.assertReplicasIdentical([['wiped', 0]]);
   } finally {
     await cluster.stop();
   }
@@ -202,7 +192,7 @@ test('issue 9 item 2: a replica whose partition directory was removed never vote
     assert.deepEqual(values, acked, 'all 700 acknowledged records, in order');
     // Raft thesis §4.1: the old identity is removed, then C is added back under the new one.
     await cluster.waitFor('C is a voter of lost-0 again under its new identity', () => memberUnder(cluster, 'lost-0', c, newStorageC));
-    await assertReplicasIdentical(cluster, 'lost');
+    await cluster.assertReplicasIdentical([['lost', 0]]);
   } finally {
     await cluster.stop();
   }

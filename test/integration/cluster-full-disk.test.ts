@@ -153,14 +153,9 @@ test('B1: a full disk on one cluster broker freezes its writes, not the broker; 
     const numbered = stored.filter((v) => v.startsWith('before-') || v.startsWith('while-full-'));
     assert.equal(new Set(numbered).size, numbered.length, 'the idempotent producer wrote nothing twice');
 
-    // Segments are flushed and closed on SIGTERM: the full broker's logs equal the others'.
+    // The full broker's logs equal the others'.
     await producer.disconnect();
-    await Promise.all(cluster.members.map((m) => m.broker.stop()));
-    for (const [topic, p] of [...Array.from({ length: PARTITIONS }, (_, k) => ['fill', k] as const), ['late', 0] as const]) {
-      const bytes = cluster.members.map((m) => cluster.partitionBytes(m.nodeId, topic, p));
-      assert.ok(bytes[0].length > 0);
-      for (let i = 1; i < bytes.length; i++) assert.ok(bytes[i].equals(bytes[0]), `${topic}-${p}: broker ${cluster.members[i].nodeId}'s log equals broker ${cluster.members[0].nodeId}'s`);
-    }
+    await cluster.assertReplicasIdentical([...Array.from({ length: PARTITIONS }, (_, k) => ['fill', k] as const), ['late', 0] as const]);
   } finally {
     await producer.disconnect().catch(() => undefined);
     await Promise.all(cluster.members.map((m) => m.broker.stop()));
