@@ -177,6 +177,10 @@ export class RaftLogStorage implements Storage {
         { group, reason: lost, storageId: this.state.storageId },
         'replica lost its Raft state: starting empty under a new storage id, to be added back as a new member',
       );
+    } else if (loaded !== null && neverAcknowledged(loaded, log)) {
+      this.state = loaded;
+      this.logger.warn({ group, lastIndex: log.lastRaftIndex }, 'dropping log entries no durable term covers (a founding torn by a power loss): nothing of them was acknowledged');
+      log.resetTo({ offset: 0, raftIndex: 1, prevTerm: 0 });
     } else if (loaded === null) {
       this.state = freshState(options.storageId);
       store.saveNow(this.state);
@@ -357,7 +361,17 @@ export class RaftLogStorage implements Storage {
     invariant(this.lastIndex() === 0, 'bootstrap on a storage that already has entries');
     const ents = bootstrapEntries(confState, context);
     this.append(ents);
-    this.setHardState({ term: 1, vote: 0, commit: ents.length });
+    // Durable before the group runs (bug B5): a founder that writes nothing else for a while
+    // (no leader yet) must not lose a torn part of its founding to a power loss and come back
+    // with a configuration naming itself alone. The entries first, then the hard state that
+    // commits them: a power loss between the two leaves entries under a durable term 0, which
+    // open drops (neverAcknowledged), so the founder founds again with the same bytes.
+    this.log.flushSync();
+    this.syncedIndex = this.lastIndex();
+    const { state, durable } = this.recordHardState({ term: 1, vote: 0, commit: ents.length });
+    this.store.saveNow(state);
+    this.storedCommit = durable;
+    this.syncedCheckpointIndex = this.state.checkpointIndex;
   }
 
   /** Appends entries, replacing any conflicting suffix (Raft §5.3); durable after sync(). */
@@ -411,6 +425,14 @@ export class RaftLogStorage implements Storage {
    * move into the persisted history, and history older than the log start folds into its base.
    */
   setHardState(hs: HardState): void {
+    const { state, durable } = this.recordHardState(hs);
+    this.store.save(state);
+    // Only once written: a write refused (a full disk) is retried with the same hard state.
+    this.storedCommit = durable;
+  }
+
+  /** setHardState() without the write: the state to store, and the commit index it holds. */
+  private recordHardState(hs: HardState): { state: PersistedRaftState; durable: number } {
     invariant(hs.commit <= this.lastIndex(), `commit ${hs.commit} beyond the last index ${this.lastIndex()}`);
     const st = this.state;
     st.hardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
@@ -420,9 +442,7 @@ export class RaftLogStorage implements Storage {
       st.checkpointIndex = durable;
     }
     this.foldHistory();
-    this.store.save(durable === hs.commit ? st : { ...st, hardState: { ...st.hardState, commit: durable } });
-    // Only once written: a write refused (a full disk) is retried with the same hard state.
-    this.storedCommit = durable;
+    return { state: durable === hs.commit ? st : { ...st, hardState: { ...st.hardState, commit: durable } }, durable };
   }
 
   /**
@@ -549,6 +569,25 @@ function freshState(storageId: string): PersistedRaftState {
     checkpointIndex: 0,
     installed: null,
   };
+}
+
+/**
+ * Whether the log holds what a power loss left of an unfinished bootstrap(): founding entries only
+ * (config entries of term 1 from index 1) under the fresh durable hard state (term 0, no vote, no
+ * commit, no snapshot). A replica acknowledges entries, votes and leads only once a term is
+ * durable beside them (the host syncs both before it answers), so nothing of these entries was
+ * ever acted on: dropping them is as if they had never reached the disk.
+ */
+function neverAcknowledged(state: PersistedRaftState, log: RaftIndexedLog): boolean {
+  const hs = state.hardState;
+  if (hs.term !== 0 || hs.vote !== 0 || hs.commit !== 0 || state.installed !== null) return false;
+  if (log.firstRaftIndex !== 1 || log.lastRaftIndex === 0) return false;
+  // A founding has one entry per member: the scan stops at the first entry that is not one.
+  for (let i = 1; i <= log.lastRaftIndex; i++) {
+    const b = log.entryAt(i);
+    if (b.term !== 1 || decodeEntry(b.index, b.term, b.batch).type !== 'config') return false;
+  }
+  return true;
 }
 
 /** Why the replica's earlier Raft state is lost, judged before it is used; null when it is not. */

@@ -122,6 +122,11 @@ export interface RaftIndexedLog extends Log {
    * Raft index `raftIndex` and the entry before it having term `prevTerm` (InstallSnapshot).
    */
   resetTo(start: RaftStart): void;
+  /**
+   * flush(), blocking the caller until it is done: only for the rare write that must be durable
+   * before anything else happens (a group's founding entries, RaftLogStorage.bootstrap).
+   */
+  flushSync(): void;
 }
 
 export interface RaftStart {

@@ -42,6 +42,8 @@ export interface MemoryLogOptions {
    * disk) or rejects it (a failing one).
    */
   fsync?: () => Promise<void>;
+  /** The disk's blocking fsync, for flushSync(); throws to fail it. Default: returns at once. */
+  fsyncNow?: () => void;
 }
 
 export class MemoryLog implements RaftIndexedLog {
@@ -57,6 +59,7 @@ export class MemoryLog implements RaftIndexedLog {
   private headPrevTerm = 0;
   private readonly retention: Pick<LogConfig, 'retentionMs' | 'retentionBytes'>;
   private readonly fsync: () => Promise<void>;
+  private readonly fsyncNow: () => void;
   /** The end each running flush() will make durable; a truncation meanwhile lowers it. */
   private readonly flushTargets = new Set<{ offset: number }>();
   private closed = false;
@@ -67,6 +70,7 @@ export class MemoryLog implements RaftIndexedLog {
     this.durableOffset = this.startOffset;
     this.retention = { retentionMs: options.retentionMs ?? -1, retentionBytes: options.retentionBytes ?? -1 };
     this.fsync = options.fsync ?? (() => Promise.resolve());
+    this.fsyncNow = options.fsyncNow ?? (() => {});
   }
 
   get logStartOffset(): number {
@@ -127,6 +131,12 @@ export class MemoryLog implements RaftIndexedLog {
       this.flushTargets.delete(target);
     }
     this.durableOffset = Math.max(this.durableOffset, target.offset);
+  }
+
+  flushSync(): void {
+    this.checkOpen();
+    this.fsyncNow();
+    this.durableOffset = this.endOffset;
   }
 
   /**

@@ -410,6 +410,27 @@ export class PartitionLog implements RaftIndexedLog {
     return this.groupCommit.request();
   }
 
+  /** As flush(), with blocking syncs; the same files a group-commit round syncs. */
+  flushSync(): void {
+    this.checkUsable();
+    if (this.config.flush.mode !== 'group') return;
+    const fs = storageFs();
+    try {
+      for (const s of this.segments) {
+        if (s.logDirty) fs.fdatasyncSync(s.fd);
+        s.logDirty = false;
+        if (s.indexFilesUnsynced) for (const path of [s.paths.index, s.paths.timeIndex, s.paths.raft]) fsyncPathSync(path);
+        s.indexFilesUnsynced = false;
+      }
+      if (this.dirDirty) fsyncDirSync(this.dir);
+      this.dirDirty = false;
+    } catch (err) {
+      throw this.syncFailed(err);
+    }
+    this.durableOffset = this.logEndOffset;
+    this.advanceRecoveryPoint();
+  }
+
   /** One round of group commit: fdatasync every dirty file, then advance the durable offset. */
   private async syncOnce(): Promise<void> {
     if (this.failure !== null) throw this.failure;
@@ -429,11 +450,7 @@ export class PartitionLog implements RaftIndexedLog {
       await Promise.all(jobs);
       if (syncDir) await fsyncPath(this.dir);
     } catch (err) {
-      // After a failed fsync the page cache may have dropped the data (fsyncgate):
-      // nothing appended since the last good sync can be promised, so stop here.
-      this.failure = new LogFailedError(this.dir, err);
-      this.logger.error({ dir: this.dir, err: String(err) }, 'fdatasync failed; log is now read-only');
-      throw this.failure;
+      throw this.syncFailed(err);
     } finally {
       this.syncsInFlight--;
       if (this.syncsInFlight === 0) this.closeDeferredFds();
@@ -442,6 +459,16 @@ export class PartitionLog implements RaftIndexedLog {
     const durable = Math.min(target, this.truncatedDuringSync, this.logEndOffset);
     if (durable > this.durableOffset) this.durableOffset = durable;
     this.advanceRecoveryPoint();
+  }
+
+  /**
+   * After a failed fsync the page cache may have dropped the data (fsyncgate): nothing appended
+   * since the last good sync can be promised, so the log stops taking writes.
+   */
+  private syncFailed(err: unknown): Error {
+    this.failure = new LogFailedError(this.dir, err);
+    this.logger.error({ dir: this.dir, err: String(err) }, 'fdatasync failed; log is now read-only');
+    return this.failure;
   }
 
   /** Every segment before the first one with unsynced data is safe to skip in recovery. */
@@ -867,6 +894,16 @@ export class PartitionLog implements RaftIndexedLog {
     if (this.closing) throw new Error(`log ${this.dir} is closing`);
     if (this.failure !== null) throw this.failure;
     if (this.damaged !== null && !damagedOk) throw new LogDamagedError(this.damaged);
+  }
+}
+
+function fsyncPathSync(path: string): void {
+  const fs = storageFs();
+  const fd = fs.open(path, 'r');
+  try {
+    fs.fsync(fd);
+  } finally {
+    fs.close(fd);
   }
 }
 

@@ -142,14 +142,14 @@ export class ReplicaProcess {
     );
     const hosted: HostedGroup = { plan, node, storage, replica: null, meta: null };
     // The checker sees entries once they are durable: what recovery kept is (it synced it);
-    // what the host (or the founding) writes is after the next completed sync.
+    // what the host writes is after the next completed sync.
     if (!founded && storage.lastIndex() >= storage.firstIndex()) {
       const first = storage.firstIndex();
       hooks.durable(plan.name, nodeId, storage.entries(first, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER), storage.term(first - 1));
     }
-    let written: Array<{ entries: readonly Entry[]; prevTerm: number | undefined }> = founded
-      ? [{ entries: storage.entries(1, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER), prevTerm: 0 }]
-      : [];
+    // bootstrap() made the founding durable before it returned (B5).
+    if (founded) hooks.durable(plan.name, nodeId, storage.entries(1, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER), 0);
+    let written: Array<{ entries: readonly Entry[]; prevTerm: number | undefined }> = [];
     // The host sees the real storage and replica; these wrappers only let the simulator watch.
     const watchedStorage: HostStorage = {
       append: (entries) => {

@@ -82,11 +82,6 @@ export interface ReplicaSimOptions {
   retention?: boolean;
   /** At tick 0, before any fsync, the first group's preferred founder loses power, keeping one unsynced batch. */
   foundingLoss?: boolean;
-  /**
-   * No fault before this tick (default 0). The bounded set in `npm test` starts at 1: a crash
-   * while the groups are being founded hits an open bug (the 'founding' scenario).
-   */
-  firstFaultTick?: number;
 }
 
 export interface ReplicaSimStats {

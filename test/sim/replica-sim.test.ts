@@ -1,7 +1,6 @@
 // The whole-replica simulator (replica-sim.ts) as part of `npm test`: a fixed, bounded set of
 // seeds with the production RaftHost, RaftLogStorage and ReplicatedPartition on every node, a
-// determinism check, the scenarios aimed at issue 9's known paths, and an open bug it finds (as a
-// TODO test: it runs and reports, and passes once the fix lands).
+// determinism check, and the scenarios aimed at issue 9's known paths and at bug B5.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,9 +15,8 @@ const SCENARIO_TICKS = 2000;
 test(`replica simulation: ${SEEDS} seeds of ${TICKS} ticks, every fault kind, keep every safety invariant and recover (Raft §5; acks=all never lost; reads stay below the commit)`, async () => {
   const elect: number[] = [];
   for (let seed = 1; seed <= SEEDS; seed++) {
-    // From tick 1: a crash during the founding itself hits B5, the open bug of the TODO test
-    // below (it can still hit a founder that has not synced later, rarely; seeds 1-100 do not).
-    const r = await runReplicaSeed(seed, { ...replicaOptionsFor(seed, 0, TICKS, false), firstFaultTick: 1 });
+    // Faults from tick 0: a crash during the founding itself hit B5 before its fix.
+    const r = await runReplicaSeed(seed, replicaOptionsFor(seed, 0, TICKS, false));
     assert.ok(r.ok, formatFailure(r, '--replica'));
     elect.push(r.ticksToElect);
   }
@@ -26,7 +24,7 @@ test(`replica simulation: ${SEEDS} seeds of ${TICKS} ticks, every fault kind, ke
 });
 
 test('replica simulation: the same seed replays the same message trace, another seed does not', async () => {
-  const opts = { nodes: 3, safetyTicks: 400, livenessTicksMax: 200, trace: true, firstFaultTick: 1 };
+  const opts = { nodes: 3, safetyTicks: 400, livenessTicksMax: 200, trace: true };
   const a = await runReplicaSeed(4242, opts);
   const b = await runReplicaSeed(4242, opts);
   const c = await runReplicaSeed(4243, opts);
@@ -53,8 +51,7 @@ test('replica simulation: retention up to the in-memory commit survives a power 
   // Before the fix, about 1 seed in 10 failed: after a power loss the stored commit lay below the log start and the broker would not start.
   scenario('retention', 10, 11));
 
-test(
-  'replica simulation: a power loss right after a partition group is founded cannot make a founder a leader on its own (founding entries are durable before use)',
-  { todo: 'B5 in docs/reliability.md: bootstrap() writes the founding entries and hard state without an fsync; a torn founding log leaves a founder whose configuration names only itself, it elects itself in term 1 and commits entries the group never saw (seeds 4, 7, 8)' },
-  () => scenario('founding', 8),
-);
+test('replica simulation: a power loss right after a partition group is founded cannot make a founder a leader on its own (B5: founding entries are durable before use)', () =>
+  // Before the fix, seeds 4, 7 and 8 failed: a torn founding log left a founder whose configuration
+  // named only itself; it elected itself in term 1 and committed entries the group never saw.
+  scenario('founding', 8));

@@ -389,10 +389,8 @@ export class ReplicaSimulation implements World {
       this.note(`power loss ${b.id} right after founding: ${b.disk.powerLoss(this.rng, 1)}`);
     }
     if (this.faultsOn) {
-      if (this.tick >= (this.opts.firstFaultTick ?? 0)) {
-        this.net.onTick(this.tick);
-        if (this.rng.chance(1 / this.profile.faultEveryTicks)) this.injector.inject();
-      }
+      this.net.onTick(this.tick);
+      if (this.rng.chance(1 / this.profile.faultEveryTicks)) this.injector.inject();
       runClients(this);
     }
     if (this.tick % RETENTION_EVERY_TICKS === 0) runRetention(this);
@@ -414,7 +412,7 @@ export class ReplicaSimulation implements World {
       this.net.deliverDue((p) => this.deliver(p));
       this.throwPending();
       await this.settle();
-      if (this.faultsOn && this.tick >= (this.opts.firstFaultTick ?? 0)) this.injector.onStep();
+      if (this.faultsOn) this.injector.onStep();
     }
     this.tick++;
   }

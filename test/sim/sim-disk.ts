@@ -158,7 +158,7 @@ export class MemoryDisk implements ReplicaDisk {
     let log = this.logs.get(group);
     if (log === undefined) {
       const { retentionMs, retentionBytes } = this.options;
-      log = new SimMemoryLog(this, { retentionMs, retentionBytes, fsync: () => this.gate.syncLater() });
+      log = new SimMemoryLog(this, { retentionMs, retentionBytes, fsync: () => this.gate.syncLater(), fsyncNow: () => this.gate.syncNow() });
       this.logs.set(group, log);
     }
     // Recovery keeps the tail the page cache still holds after a kill -9 and syncs it, as
