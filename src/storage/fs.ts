@@ -6,13 +6,15 @@
 //
 // Calls mirror node:fs's synchronous, position-based ones; fdatasync and fsyncAsync are
 // asynchronous because they wait on the disk during normal operation. Directory listing and
-// creation (readdir, mkdir, stat) stay on node:fs: they do not hold data whose durability an
-// fsync decides (directory entries are made durable with fsyncDir).
+// creation go through it too, so a whole log can live on a simulated disk (the replica
+// simulator); directory entries are made durable with fsyncDir.
 
 import {
   closeSync,
   existsSync,
   fdatasync,
+  mkdirSync,
+  readdirSync,
   fdatasyncSync,
   fstatSync,
   fsync,
@@ -66,6 +68,10 @@ export interface FileSystem {
   unlink(path: string): void;
   /** Removes a file or a directory tree; nothing when it is missing (rm -rf). */
   remove(path: string): void;
+  /** Creates the directory and its missing parents; nothing when it exists (mkdir -p). */
+  mkdir(dir: string): void;
+  /** The names in the directory (readdirSync). */
+  readdir(dir: string): string[];
 }
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -96,6 +102,10 @@ export const nodeFs: FileSystem = {
   rename: (from, to) => renameSync(from, to),
   unlink: (path) => unlinkSync(path),
   remove: (path) => rmSync(path, { recursive: true, force: true }),
+  mkdir: (dir) => {
+    mkdirSync(dir, { recursive: true });
+  },
+  readdir: (dir) => readdirSync(dir),
 };
 
 let active: FileSystem = nodeFs;

@@ -7,7 +7,6 @@
 // Reads and appends are synchronous (page cache); durability is asynchronous: flush()
 // shares fdatasyncs between callers (group commit) and never blocks the event loop.
 
-import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BATCH_HEADER_BYTES,
@@ -133,10 +132,10 @@ export class PartitionLog implements RaftIndexedLog {
    */
   static open(dir: string, config: LogConfig, logger: LogLike = SILENT_LOGGER, options: OpenOptions = {}): PartitionLog {
     validateLogConfig(config);
-    mkdirSync(dir, { recursive: true });
+    storageFs().mkdir(dir);
     const stored = readCheckpoint(dir, logger);
     const checkpoint: Checkpoint = stored ?? { logStartOffset: 0, recoveryPoint: 0, lastTerm: -1, cleanShutdown: false };
-    const fileNames = readdirSync(dir);
+    const fileNames = storageFs().readdir(dir);
     // A Raft replica must know of damage to its synced entries before it votes (issue 9 item 3), so a
     // Raft log CRC-checks the synced part of a segment at open; other logs leave it to the scrub.
     const checkAtOpen = options.syncedRaftIndex !== undefined;

@@ -71,6 +71,14 @@ export class PowerLossFs implements FileSystem {
     return this.base.exists(path);
   }
 
+  mkdir(dir: string): void {
+    this.base.mkdir(dir);
+  }
+
+  readdir(dir: string): string[] {
+    return this.base.readdir(dir);
+  }
+
   open(path: string, flags: OpenFlags): number {
     const fd = this.base.open(path, flags);
     const full = resolve(path);

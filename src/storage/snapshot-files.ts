@@ -10,7 +10,6 @@
 // truncation deletes the snapshots above the new end before its directory fsync, so a snapshot
 // of entries that were cut cannot come back and describe entries appended later.
 
-import { readdirSync } from 'node:fs';
 import { TMP_SUFFIX, parseSnapshotFile, snapshotPath } from './file-names.ts';
 import { storageFs } from './fs.ts';
 import type { LogLike } from './log-config.ts';
@@ -27,7 +26,7 @@ export class SnapshotFiles implements LogSnapshots {
   private source: SnapshotSource | null = null;
 
   /** `fileNames`: the directory's entries, as the caller listed them at open. */
-  constructor(dir: string, logger: LogLike, fileNames: string[] = readdirSync(dir)) {
+  constructor(dir: string, logger: LogLike, fileNames: string[] = storageFs().readdir(dir)) {
     this.dir = dir;
     this.logger = logger;
     this.held = fileNames

@@ -8,7 +8,7 @@
 // whether an fsync fails; damageDurable() flips a bit of data that was made durable (a bad
 // sector).
 
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { FileSystem, OpenFlags } from '../../src/storage/fs.ts';
 
 /** Who decides how fsyncs end (default: at once, successfully). */
@@ -24,9 +24,51 @@ const IMMEDIATE: SyncControl = { syncNow() {}, syncLater: () => Promise.resolve(
 /** A change not yet known durable: bytes written at a position, or the file cut to a length. */
 type PendingChange = { version: number; position: number; data: Buffer } | { version: number; truncate: number };
 
+/**
+ * File bytes in a buffer that grows by doubling (appends stay O(1) amortised instead of copying
+ * the file each time); the bytes past `length` are always zero.
+ */
+class Bytes {
+  buf: Buffer;
+  length: number;
+
+  constructor(from?: Bytes) {
+    this.length = from?.length ?? 0;
+    this.buf = Buffer.alloc(Math.max(64, this.length));
+    from?.buf.copy(this.buf, 0, 0, this.length);
+  }
+
+  view(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  write(position: number, data: Buffer): void {
+    const end = position + data.length;
+    if (end > this.buf.length) {
+      const grown = Buffer.alloc(Math.max(end, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    data.copy(this.buf, position);
+    if (end > this.length) this.length = end;
+  }
+
+  /** Cut (or extended with zeros) to `length` bytes. */
+  cut(length: number): void {
+    if (length < this.length) this.buf.fill(0, length, this.length);
+    else if (length > this.buf.length) this.write(length, Buffer.alloc(0));
+    this.length = length;
+  }
+
+  apply(c: PendingChange): void {
+    if ('truncate' in c) this.cut(c.truncate);
+    else this.write(c.position, c.data);
+  }
+}
+
 interface SimFile {
-  cached: Buffer;
-  durable: Buffer;
+  cached: Bytes;
+  durable: Bytes;
   /** Changes since `durable`, oldest first; an fsync applies them (not a copy of the whole file). */
   pending: PendingChange[];
   /** Grows with every change; `durableVersion` is the version `durable` holds. */
@@ -36,76 +78,106 @@ interface SimFile {
   nameDurable: boolean;
 }
 
-/** Writes `data` at `position` into `buf`, growing it (zero-filled) as needed. */
-function writeAt(buf: Buffer, position: number, data: Buffer): Buffer {
-  const end = position + data.length;
-  let out = buf;
-  if (end > buf.length) {
-    out = Buffer.alloc(end);
-    buf.copy(out);
-  }
-  data.copy(out, position);
-  return out;
-}
-
-/** `buf` cut (or extended with zeros) to `length` bytes. */
-function cutTo(buf: Buffer, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  buf.copy(out, 0, 0, Math.min(length, buf.length));
-  return out;
-}
-
 function emptyFile(): SimFile {
-  return { cached: Buffer.alloc(0), durable: Buffer.alloc(0), pending: [], version: 0, durableVersion: 0, nameDurable: false };
+  return { cached: new Bytes(), durable: new Bytes(), pending: [], version: 0, durableVersion: 0, nameDurable: false };
+}
+
+/**
+ * How much of the unsynced changes a power loss writes back (the disk wrote some of the page
+ * cache before the power went): the first `keep(path, n)` of a file's n pending changes whole,
+ * then the next one, if a write, cut to `cut(its length)` bytes. Default: none of them.
+ */
+export interface Tear {
+  keep(path: string, pending: number): number;
+  cut(length: number): number;
+}
+
+export interface PageCacheFsOptions {
+  /** The first file descriptor (several file systems routed by descriptor need disjoint ranges). */
+  fdBase?: number;
+  /** Called before every write and truncation that may grow a file; throws to fail it (ENOSPC). */
+  beforeWrite?: (path: string) => void;
 }
 
 export class PageCacheFs implements FileSystem {
   private readonly files = new Map<string, SimFile>();
-  private readonly fds = new Map<number, string>();
-  private nextFd = 3;
+  private readonly dirs = new Set<string>();
+  /** Open descriptors: the file itself, so one stays usable after an unlink or rename, as in POSIX. */
+  private readonly fds = new Map<number, { path: string; file: SimFile }>();
+  private readonly dirFds = new Map<number, string>();
+  private nextFd: number;
   /** fsync and fdatasync calls, for tests that check a sync happened. */
   syncs = 0;
 
-  constructor(private readonly control: SyncControl = IMMEDIATE) {}
+  constructor(
+    private readonly control: SyncControl = IMMEDIATE,
+    private readonly options: PageCacheFsOptions = {},
+  ) {
+    this.nextFd = options.fdBase ?? 3;
+  }
 
   exists(path: string): boolean {
-    return this.files.has(path);
+    return this.files.has(path) || this.dirs.has(path);
   }
 
   open(path: string, flags: OpenFlags): number {
     const file = this.files.get(path);
+    if (file === undefined && flags === 'r' && this.dirs.has(path)) {
+      // A directory opened to fsync it (fsyncPath in the storage layer).
+      const fd = this.nextFd++;
+      this.dirFds.set(fd, path);
+      return fd;
+    }
     if (flags.startsWith('r') && file === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
     if (flags.startsWith('wx') && file !== undefined) throw Object.assign(new Error(`EEXIST: file already exists, open '${path}'`), { code: 'EEXIST' });
+    let opened = file;
     if (flags.startsWith('w')) {
-      if (file === undefined) this.files.set(path, emptyFile());
-      else this.cut(file, 0);
+      if (opened === undefined) {
+        opened = emptyFile();
+        this.files.set(path, opened);
+      } else this.cut(opened, 0);
     }
     const fd = this.nextFd++;
-    this.fds.set(fd, path);
+    this.fds.set(fd, { path, file: opened! });
     return fd;
   }
 
   read(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
     const data = this.file(fd).cached;
     if (position >= data.length) return 0;
-    return data.copy(buffer, offset, position, Math.min(data.length, position + length));
+    return data.buf.copy(buffer, offset, position, Math.min(data.length, position + length));
   }
 
   write(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
     const file = this.file(fd);
+    this.options.beforeWrite?.(this.fds.get(fd)!.path);
     const data = Buffer.from(buffer.subarray(offset, offset + length));
-    file.cached = writeAt(file.cached, position, data);
+    file.cached.write(position, data);
     file.pending.push({ version: ++file.version, position, data });
     return length;
   }
 
   fsync(fd: number): void {
+    const dir = this.dirFds.get(fd);
+    if (dir !== undefined) {
+      this.control.syncNow();
+      this.fsyncDir(dir);
+      return;
+    }
     const file = this.file(fd);
     this.control.syncNow();
     this.makeDurable(file, file.version);
   }
 
   async fdatasync(fd: number): Promise<void> {
+    const dir = this.dirFds.get(fd);
+    if (dir !== undefined) {
+      // The names it covers are those there when it started.
+      const names = [...this.files].filter(([path]) => dirname(path) === dir);
+      await this.control.syncLater();
+      for (const [, file] of names) file.nameDurable = true;
+      return;
+    }
     const file = this.file(fd);
     // It covers what was written before it started; a later fsync may have covered more.
     const version = file.version;
@@ -114,6 +186,7 @@ export class PageCacheFs implements FileSystem {
   }
 
   close(fd: number): void {
+    if (this.dirFds.delete(fd)) return;
     this.file(fd);
     this.fds.delete(fd);
   }
@@ -123,7 +196,9 @@ export class PageCacheFs implements FileSystem {
   }
 
   truncate(fd: number, length: number): void {
-    this.cut(this.file(fd), length);
+    const file = this.file(fd);
+    if (length > file.cached.length) this.options.beforeWrite?.(this.fds.get(fd)!.path);
+    this.cut(file, length);
   }
 
   async fsyncAsync(fd: number): Promise<void> {
@@ -137,13 +212,16 @@ export class PageCacheFs implements FileSystem {
   readFile(path: string): Buffer {
     const file = this.files.get(path);
     if (file === undefined) throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
-    return Buffer.from(file.cached);
+    return Buffer.from(file.cached.view());
   }
 
   writeFile(path: string, data: Buffer): void {
     const fd = this.open(path, 'w+');
-    this.write(fd, data, 0, data.length, 0);
-    this.close(fd);
+    try {
+      this.write(fd, data, 0, data.length, 0);
+    } finally {
+      this.close(fd);
+    }
   }
 
   /** A rename is a directory change: like a creation, it survives a power loss once the directory is fsynced. */
@@ -151,7 +229,8 @@ export class PageCacheFs implements FileSystem {
     const file = this.files.get(from);
     if (file === undefined) throw Object.assign(new Error(`ENOENT: no such file, rename '${from}'`), { code: 'ENOENT' });
     this.files.delete(from);
-    this.files.set(to, { ...file, nameDurable: false });
+    file.nameDurable = false;
+    this.files.set(to, file);
   }
 
   unlink(path: string): void {
@@ -160,22 +239,47 @@ export class PageCacheFs implements FileSystem {
 
   remove(path: string): void {
     for (const name of [...this.files.keys()]) if (name === path || name.startsWith(path + '/')) this.files.delete(name);
+    for (const dir of [...this.dirs]) if (dir === path || dir.startsWith(path + '/')) this.dirs.delete(dir);
+  }
+
+  /** Directories are never lost: only file names wait on fsyncDir. */
+  mkdir(dir: string): void {
+    for (let d = dir; d !== '/' && d !== '.' && !this.dirs.has(d); d = dirname(d)) this.dirs.add(d);
+  }
+
+  readdir(dir: string): string[] {
+    if (!this.dirs.has(dir)) throw Object.assign(new Error(`ENOENT: no such directory, scandir '${dir}'`), { code: 'ENOENT' });
+    const names: string[] = [];
+    for (const path of this.files.keys()) if (dirname(path) === dir) names.push(basename(path));
+    for (const d of this.dirs) if (dirname(d) === dir) names.push(basename(d));
+    return names.sort();
   }
 
   fsyncDir(dir: string): void {
     for (const [path, file] of this.files) if (dirname(path) === dir) file.nameDurable = true;
   }
 
-  /** The machine loses power: open files are gone and only what was made durable remains. */
-  powerLoss(): void {
+  /**
+   * The machine loses power: open files are gone and only what was made durable remains, plus
+   * what `tear` says the disk wrote back of the rest.
+   */
+  powerLoss(tear?: Tear): void {
     this.fds.clear();
+    this.dirFds.clear();
     for (const [path, file] of [...this.files]) {
-      if (!file.nameDurable) this.files.delete(path);
-      else {
-        file.cached = Buffer.from(file.durable);
-        file.pending = [];
-        file.version = file.durableVersion;
+      if (!file.nameDurable) {
+        this.files.delete(path);
+        continue;
       }
+      if (tear !== undefined && file.pending.length > 0) {
+        const keep = Math.min(tear.keep(path, file.pending.length), file.pending.length);
+        for (let k = 0; k < keep; k++) file.durable.apply(file.pending[k]);
+        const next = file.pending[keep];
+        if (next !== undefined && 'data' in next) file.durable.write(next.position, next.data.subarray(0, tear.cut(next.data.length)));
+      }
+      file.cached = new Bytes(file.durable);
+      file.pending = [];
+      file.version = file.durableVersion;
     }
   }
 
@@ -193,31 +297,27 @@ export class PageCacheFs implements FileSystem {
     const file = this.files.get(path);
     if (file === undefined || position >= file.durable.length) throw new RangeError(`no durable byte ${position} in ${path}`);
     if (file.pending.length > 0) throw new Error(`${path} has unsynced writes in the page cache`);
-    file.durable[position] ^= 1 << bit;
-    file.cached[position] = file.durable[position];
+    file.durable.buf[position] ^= 1 << bit;
+    file.cached.buf[position] = file.durable.buf[position];
   }
 
   private cut(file: SimFile, length: number): void {
-    file.cached = cutTo(file.cached, length);
+    file.cached.cut(length);
     file.pending.push({ version: ++file.version, truncate: length });
   }
 
   /** Applies the pending changes up to `version` to the durable image. */
   private makeDurable(file: SimFile, version: number): void {
     let k = 0;
-    for (; k < file.pending.length && file.pending[k].version <= version; k++) {
-      const c = file.pending[k];
-      file.durable = 'truncate' in c ? cutTo(file.durable, c.truncate) : writeAt(file.durable, c.position, c.data);
-    }
+    for (; k < file.pending.length && file.pending[k].version <= version; k++) file.durable.apply(file.pending[k]);
     if (k > 0) file.pending.splice(0, k);
     file.durableVersion = Math.max(file.durableVersion, version);
     this.syncs++;
   }
 
   private file(fd: number): SimFile {
-    const path = this.fds.get(fd);
-    const file = path === undefined ? undefined : this.files.get(path);
-    if (file === undefined) throw Object.assign(new Error(`EBADF: bad file descriptor ${fd}`), { code: 'EBADF' });
-    return file;
+    const open = this.fds.get(fd);
+    if (open === undefined) throw Object.assign(new Error(`EBADF: bad file descriptor ${fd}`), { code: 'EBADF' });
+    return open.file;
   }
 }

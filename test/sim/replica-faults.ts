@@ -132,7 +132,13 @@ export class Faults {
         this.groupWipe(b, r.pick([...w.groups.values()].filter((g) => g.plan.kind === 'partition').map((g) => g.plan.name)));
         return;
       case 'state-flip':
-        this.damageState(b);
+        this.damage(b, (group) => b.disk.damageState(group, r));
+        return;
+      case 'log-flip':
+        this.damage(b, (group) => b.disk.damageLog(group, r, 'last'));
+        return;
+      case 'sealed-flip':
+        this.damage(b, (group) => b.disk.damageLog(group, r, 'any'));
         return;
     }
   }
@@ -232,17 +238,17 @@ export class Faults {
     w.note(`remove the directory of ${group} on ${b.id} (node keeps storage id ${storageIdOf(b.id, b.incarnation)}; down until ${b.downUntilTick})`);
   }
 
-  /** Power loss, then a bit flipped in a synced raft.state slot. */
-  private damageState(b: Broker): void {
+  /** Power loss, then a bit flipped in synced data of one group (`flip`: in raft.state or in a segment). */
+  private damage(b: Broker, flipIn: (group: string) => string | null): void {
     const w = this.w;
     const r = w.rng;
-    // A damaged replica may have to be replaced; only where the group survives that.
+    // A damaged replica may have to be replaced; only where the group survives that (a minority).
     if (this.wipeAllowed(b, [...w.groups.keys()]) === null) return;
     const group = r.pick([...w.groups.keys()]);
     const wasUp = b.proc !== null;
     if (wasUp) w.crash(b, r.int(1, 3 * ELECTION_TICKS));
     const lost = b.disk.powerLoss(r);
-    const flip = b.disk.damageState(group, r);
+    const flip = flipIn(group);
     if (flip === null) return;
     b.damaged = flip;
     w.note(`damage on ${b.id}${wasUp ? '' : ' (while down)'}: power loss (${lost}), then ${flip}`);

@@ -18,15 +18,16 @@ import { SimNetwork } from './network.ts';
 import { GroupOperator } from './operator.ts';
 import { OffsetLedger, batchKey, forEachBatch } from './offset-ledger.ts';
 import { MemoryDisk, type ReplicaDisk } from './sim-disk.ts';
+import { FileDisk, SimStorageFs } from './sim-file-disk.ts';
 import type { Packet } from './sim-transport.ts';
 import { ReplicaProcess, type GroupPlan, type HostedGroup, type RaftTuning } from './replica-node.ts';
-import { FAULT_KINDS, describeProfile, drawProfile, type FaultKind, type Profile, type ReplicaSimOptions, type ReplicaSimResult, type ReplicaSimStats } from './replica-profile.ts';
+import { DEFAULT_FAULT_KINDS, describeProfile, drawProfile, type FaultKind, type Profile, type ReplicaSimOptions, type ReplicaSimResult, type ReplicaSimStats } from './replica-profile.ts';
 import { ELECTION_TICKS, replicaEntryKey, type Broker, type GroupRun, type Leader, type World } from './replica-world.ts';
 import { produce, proposeCommand, runClients, runRetention } from './replica-clients.ts';
 import { Faults } from './replica-faults.ts';
 import { storageIdOf } from './sim.ts';
 
-export { FAULT_KINDS, SCENARIOS, type FaultKind, type ReplicaSimOptions, type ReplicaSimResult } from './replica-profile.ts';
+export { DEFAULT_FAULT_KINDS, FAULT_KINDS, SCENARIOS, type FaultKind, type ReplicaSimOptions, type ReplicaSimResult } from './replica-profile.ts';
 
 const STEPS_PER_TICK = 4;
 const HEARTBEAT_TICKS = 1;
@@ -71,6 +72,8 @@ export class ReplicaSimulation implements World {
   private lastId = 0;
   /** A violation found inside a callback (the host's loop), thrown at the next check. */
   private pending: InvariantViolation | null = null;
+  /** With file disks: the storage file system, routed to each disk (restored by close()). */
+  private readonly storageFs: SimStorageFs | null;
 
   constructor(
     readonly seed: number,
@@ -78,11 +81,12 @@ export class ReplicaSimulation implements World {
   ) {
     this.rng = new Rng(seed);
     this.profile = drawProfile(this.rng, opts);
-    this.faultKinds = opts.faults ?? FAULT_KINDS;
+    this.faultKinds = opts.faults ?? DEFAULT_FAULT_KINDS;
     this.injector = new Faults(this, this.faultKinds);
     const n = opts.nodes;
     const p = this.profile;
     this.net = new SimNetwork<Packet>(n, this.rng, p, this.stats);
+    this.storageFs = p.disk === 'files' ? new SimStorageFs() : null;
     this.tuning = {
       electionTicks: ELECTION_TICKS,
       heartbeatTicks: HEARTBEAT_TICKS,
@@ -136,7 +140,15 @@ export class ReplicaSimulation implements World {
 
   newDisk(): ReplicaDisk {
     const p = this.profile;
-    return new MemoryDisk(() => this.net.step, { retentionBytes: p.retentionBytes, retentionMs: p.retentionMs, fsyncSteps: p.fsyncSteps });
+    const step = () => this.net.step;
+    const options = { retentionBytes: p.retentionBytes, retentionMs: p.retentionMs, fsyncSteps: p.fsyncSteps };
+    if (this.storageFs === null) return new MemoryDisk(step, options);
+    return new FileDisk(step, this.storageFs, { ...options, segmentBytes: p.segmentBytes, indexIntervalBytes: p.indexIntervalBytes });
+  }
+
+  /** Gives the process its storage file system back. */
+  close(): void {
+    this.storageFs?.restore();
   }
 
   /** The storage id node `id`'s replica of `group` has now (what the operator adds it back with). */
@@ -186,6 +198,12 @@ export class ReplicaSimulation implements World {
     }
     b.proc = proc;
     b.damaged = null;
+    for (const [name, hosted] of proc.groups) {
+      // Damage found at open: the replica runs under a new group-level id, which the operator
+      // must bring back (remove the old identity, add the new one) as after a wiped directory.
+      const op = this.groups.get(name)!.operator;
+      if (hosted.storage.lostReason !== null && op.pendingWipe !== b.id) op.wiped(b.id, Math.max(0, ...this.brokers.map((o) => o.lastCommit.get(name) ?? 0)));
+    }
     b.inbox = [];
     b.lastApplied.clear();
     b.ledTerm.clear();
@@ -196,7 +214,7 @@ export class ReplicaSimulation implements World {
   private refused(b: Broker, err: unknown): void {
     const msg = err instanceof Error ? err.message : String(err);
     this.stats.refusedStarts++;
-    const code = (err as { code?: string }).code;
+    const code = ioCode(err);
     // A failing fsync or a full disk (the founding write) stops a start as it stops a host.
     const injected = code === 'EIO' ? 'fsync failing' : code === 'ENOSPC' && b.disk.full ? 'disk full' : null;
     if (b.damaged === null && injected === null) {
@@ -309,7 +327,7 @@ export class ReplicaSimulation implements World {
   /** The host's loop failed: expected for an injected fsync or space failure, then the process is dead. */
   private hostFailed(b: Broker): void {
     const err = b.fatal;
-    const code = (err as { code?: string }).code;
+    const code = ioCode(err);
     const msg = err instanceof Error ? err.message : String(err);
     this.stats.hostFailures++;
     if (code !== 'EIO' && code !== 'ENOSPC') {
@@ -503,7 +521,8 @@ export class ReplicaSimulation implements World {
           // Same offsets and term: the stamped bytes agree too, so whole batches compare.
           if (mine.baseOffset !== theirs.baseOffset || mine.term !== theirs.term || !mine.batch.equals(theirs.batch)) {
             throw new InvariantViolation(
-              `${name}: committed entry ${i} on node ${b.id} (offset ${mine.baseOffset}, term ${mine.term}) differs from leader ${ld.b.id}'s (offset ${theirs.baseOffset}, term ${theirs.term})`,
+              `${name}: committed entry ${i} on node ${b.id} (offset ${mine.baseOffset}, term ${mine.term}, ${mine.batch.length} bytes) differs from leader ${ld.b.id}'s ` +
+                `(offset ${theirs.baseOffset}, term ${theirs.term}, ${theirs.batch.length} bytes): first difference at byte ${firstDifference(mine.batch, theirs.batch)}`,
             );
           }
         }
@@ -537,6 +556,18 @@ export class ReplicaSimulation implements World {
   }
 }
 
+/** The I/O error code of `err` or of the error it wraps (a PartitionLog fails with LogFailedError after an I/O error). */
+function ioCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } } | null;
+  return e?.code ?? e?.cause?.code;
+}
+
+function firstDifference(a: Buffer, b: Buffer): number {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k]) k++;
+  return k;
+}
+
 export async function runReplicaSeed(seed: number, opts: ReplicaSimOptions): Promise<ReplicaSimResult> {
   let sim: ReplicaSimulation | null = null;
   let error = '';
@@ -555,6 +586,8 @@ export async function runReplicaSeed(seed: number, opts: ReplicaSimOptions): Pro
   } catch (e) {
     const err = e as Error;
     error = `${err.name}: ${err.message}${err instanceof InvariantViolation ? '' : `\n${err.stack ?? ''}`}`;
+  } finally {
+    sim?.close();
   }
   return {
     seed,

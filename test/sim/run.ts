@@ -5,11 +5,13 @@
 // with it, `--faults kill,power,...` limits the fault kinds and `--scenario NAME` picks a named
 // run aimed at one known path (`--scenario list` lists them), `--faults -group-wipe` draws from
 // every kind but those listed. `--keep-going` reports every failing seed (one line each) instead
-// of stopping at the first. `--seed S` replays one seed with verbose output.
+// of stopping at the first. `--seed S` replays one seed with verbose output. `--disk files|memory`
+// fixes the disks' kind (default: each seed draws it).
 
 import { readFileSync } from 'node:fs';
 import { runSeed } from './sim.ts';
 import { FAULT_KINDS, SCENARIOS, runReplicaSeed, type FaultKind, type ReplicaSimOptions } from './replica-sim.ts';
+import type { DiskKind } from './replica-profile.ts';
 
 interface Args {
   seeds: number;
@@ -21,10 +23,11 @@ interface Args {
   faults: FaultKind[] | undefined;
   scenario: string | undefined;
   keepGoing: boolean;
+  disk: DiskKind | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 100, seedStart: 1, nodes: 0, ticks: 2000, verbose: false, replica: false, faults: undefined, scenario: undefined, keepGoing: false };
+  const args: Args = { seeds: 100, seedStart: 1, nodes: 0, ticks: 2000, verbose: false, replica: false, faults: undefined, scenario: undefined, keepGoing: false, disk: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -45,9 +48,14 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--keep-going') args.keepGoing = true;
     else if (a === '--faults') args.faults = parseFaults(argv[++i] ?? '');
     else if (a === '--scenario') args.scenario = argv[++i] ?? '';
+    else if (a === '--disk') {
+      const d = argv[++i];
+      if (d !== 'memory' && d !== 'files') throw new Error('--disk needs memory or files');
+      args.disk = d;
+    }
     else throw new Error(`unknown argument ${a}`);
   }
-  if ((args.faults !== undefined || args.scenario !== undefined) && !args.replica) throw new Error('--faults and --scenario need --replica');
+  if ((args.faults !== undefined || args.scenario !== undefined || args.disk !== undefined) && !args.replica) throw new Error('--faults, --scenario and --disk need --replica');
   if (args.scenario !== undefined && args.scenario !== 'list' && !(args.scenario in SCENARIOS)) {
     throw new Error(`unknown scenario ${args.scenario}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   }
@@ -71,9 +79,9 @@ export function optionsFor(seed: number, nodes: number, ticks: number, verbose: 
 }
 
 /** optionsFor, plus a scenario's fault kinds and forced profile parts (or an explicit fault list). */
-export function replicaOptionsFor(seed: number, nodes: number, ticks: number, verbose: boolean, scenario?: string, faults?: FaultKind[]): ReplicaSimOptions {
+export function replicaOptionsFor(seed: number, nodes: number, ticks: number, verbose: boolean, scenario?: string, faults?: FaultKind[], disk?: DiskKind): ReplicaSimOptions {
   const s = scenario === undefined ? undefined : SCENARIOS[scenario];
-  return { ...optionsFor(seed, nodes, ticks, verbose), faults: faults ?? s?.faults, oneVoter: s?.oneVoter, metaGroup: s?.metaGroup, retention: s?.retention, foundingLoss: s?.foundingLoss };
+  return { ...optionsFor(seed, nodes, ticks, verbose), faults: faults ?? s?.faults, oneVoter: s?.oneVoter, metaGroup: s?.metaGroup, retention: s?.retention, foundingLoss: s?.foundingLoss, disk: disk ?? s?.disk };
 }
 
 export interface Failure {
@@ -113,8 +121,8 @@ interface SeedOutcome {
 
 async function runOne(args: Args, seed: number): Promise<SeedOutcome> {
   if (args.replica) {
-    const r = await runReplicaSeed(seed, replicaOptionsFor(seed, args.nodes, args.ticks, args.verbose, args.scenario, args.faults));
-    const replay = ['--replica', args.scenario !== undefined ? `--scenario ${args.scenario}` : '', args.faults !== undefined ? `--faults ${args.faults.join(',')}` : '']
+    const r = await runReplicaSeed(seed, replicaOptionsFor(seed, args.nodes, args.ticks, args.verbose, args.scenario, args.faults, args.disk));
+    const replay = ['--replica', args.scenario !== undefined ? `--scenario ${args.scenario}` : '', args.faults !== undefined ? `--faults ${args.faults.join(',')}` : '', args.disk !== undefined ? `--disk ${args.disk}` : '']
       .filter((x) => x !== '')
       .join(' ');
     return { ok: r.ok, failure: formatFailure(r, replay), ticks: r.ticks, ticksToElect: r.ticksToElect, ticksToCommit: r.ticksToCommit, summary: r.profile, stats: { ...r.stats } };

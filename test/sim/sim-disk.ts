@@ -5,8 +5,8 @@
 //
 // ReplicaDisk is the seam: MemoryDisk keeps each group's log in a MemoryLog and its raft.state
 // in the real FileRaftStateStore over a page-cache file system (test/helpers/page-cache-fs.ts).
-// A disk that runs the real segment log (PartitionLog over a simulated file system) implements
-// the same interface; the simulator does not change.
+// FileDisk (sim-file-disk.ts) runs the real segment log (PartitionLog over the page-cache file
+// system) behind the same interface; the simulator does not change.
 
 import { FileRaftStateStore, RAFT_STATE_FILE, SLOT_BYTES } from '../../src/partition/raft-state-store.ts';
 import { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
@@ -25,7 +25,7 @@ interface HeldSync {
   resolve: () => void;
 }
 
-function ioError(code: 'EIO' | 'ENOSPC', what: string): Error {
+export function ioError(code: 'EIO' | 'ENOSPC', what: string): Error {
   const text = code === 'EIO' ? 'i/o error' : 'no space left on device';
   return Object.assign(new Error(`${code}: ${text}, ${what}`), { code });
 }
@@ -108,6 +108,11 @@ export interface ReplicaDisk {
   removeGroup(group: string): void;
   /** Flips one bit of a group's synced raft.state; call after powerLoss(). Null if there is none. */
   damageState(group: string, rng: Rng): string | null;
+  /**
+   * Flips one bit of a group's synced segment data, in its last segment (which recovery scans
+   * after a crash) or in any; call after powerLoss(). Null if there is none (or no segment files).
+   */
+  damageLog(group: string, rng: Rng, segment: 'last' | 'any'): string | null;
 }
 
 /** A MemoryLog whose appends fail while its disk is full. */
@@ -132,13 +137,21 @@ export interface MemoryDiskOptions {
   fsyncSteps: number;
 }
 
-/** Logs in memory (MemoryLog), raft.state in the real file format on a page-cache file system. */
-export class MemoryDisk implements ReplicaDisk {
+/** What every kind of simulated disk has: its fsync gate, its node store, whether it is full. */
+export abstract class SimDiskBase {
   readonly gate: SyncGate;
   readonly nodeStore = new Map<string, MetaCheckpoint>();
   /** The node store's record of the groups this disk holds (durable when written, like SQLite). */
-  private readonly registry = new MemoryReplicaRegistry();
+  protected readonly registry = new MemoryReplicaRegistry();
   full = false;
+
+  constructor(step: () => number, fsyncSteps: number) {
+    this.gate = new SyncGate(step, fsyncSteps);
+  }
+}
+
+/** Logs in memory (MemoryLog), raft.state in the real file format on a page-cache file system. */
+export class MemoryDisk extends SimDiskBase implements ReplicaDisk {
   private fs: PageCacheFs;
   private readonly logs = new Map<string, SimMemoryLog>();
 
@@ -146,7 +159,7 @@ export class MemoryDisk implements ReplicaDisk {
     step: () => number,
     private readonly options: MemoryDiskOptions,
   ) {
-    this.gate = new SyncGate(step, options.fsyncSteps);
+    super(step, options.fsyncSteps);
     this.fs = new PageCacheFs(this.gate);
   }
 
@@ -190,20 +203,31 @@ export class MemoryDisk implements ReplicaDisk {
   }
 
   damageState(group: string, rng: Rng): string | null {
-    const path = `${this.dir(group)}/${RAFT_STATE_FILE}`;
-    const size = this.fs.durableSize(path);
-    if (size === 0) return null;
-    // Hit a slot's header or body: the rest of a slot is padding nobody reads.
-    const slot = rng.int(0, Math.ceil(size / SLOT_BYTES));
-    const fd = this.fs.open(path, 'r+');
-    const header = Buffer.alloc(24);
-    this.fs.read(fd, header, 0, 24, slot * SLOT_BYTES);
-    this.fs.close(fd);
-    const used = Math.min(24 + header.readUInt32BE(16), SLOT_BYTES, size - slot * SLOT_BYTES);
-    if (used <= 0) return null;
-    const position = slot * SLOT_BYTES + rng.int(0, used);
-    const bit = rng.int(0, 8);
-    this.fs.damageDurable(path, position, bit);
-    return `flipped bit ${bit} of byte ${position} of ${path} (slot ${slot})`;
+    return damageRaftState(this.fs, this.dir(group), rng);
   }
+
+  /** A MemoryLog keeps no bytes to damage (and no recovery scan that would notice). */
+  damageLog(): null {
+    return null;
+  }
+
+}
+
+/** Flips one bit of the synced raft.state in `dir` (a slot's header or body); null when there is none. */
+export function damageRaftState(fs: PageCacheFs, dir: string, rng: Rng): string | null {
+  const path = `${dir}/${RAFT_STATE_FILE}`;
+  const size = fs.durableSize(path);
+  if (size === 0) return null;
+  // Hit a slot's header or body: the rest of a slot is padding nobody reads.
+  const slot = rng.int(0, Math.ceil(size / SLOT_BYTES));
+  const fd = fs.open(path, 'r+');
+  const header = Buffer.alloc(24);
+  fs.read(fd, header, 0, 24, slot * SLOT_BYTES);
+  fs.close(fd);
+  const used = Math.min(24 + header.readUInt32BE(16), SLOT_BYTES, size - slot * SLOT_BYTES);
+  if (used <= 0) return null;
+  const position = slot * SLOT_BYTES + rng.int(0, used);
+  const bit = rng.int(0, 8);
+  fs.damageDurable(path, position, bit);
+  return `flipped bit ${bit} of byte ${position} of ${path} (slot ${slot})`;
 }
