@@ -101,6 +101,8 @@ export interface PageCacheFsOptions {
 
 export class PageCacheFs implements FileSystem {
   private readonly files = new Map<string, SimFile>();
+  /** The files of each directory (fsyncDir and readdir touch only those). */
+  private readonly byDir = new Map<string, Map<string, SimFile>>();
   private readonly dirs = new Set<string>();
   /** Open descriptors: the file itself, so one stays usable after an unlink or rename, as in POSIX. */
   private readonly fds = new Map<number, { path: string; file: SimFile }>();
@@ -134,7 +136,7 @@ export class PageCacheFs implements FileSystem {
     if (flags.startsWith('w')) {
       if (opened === undefined) {
         opened = emptyFile();
-        this.files.set(path, opened);
+        this.addFile(path, opened);
       } else this.cut(opened, 0);
     }
     const fd = this.nextFd++;
@@ -173,9 +175,9 @@ export class PageCacheFs implements FileSystem {
     const dir = this.dirFds.get(fd);
     if (dir !== undefined) {
       // The names it covers are those there when it started.
-      const names = [...this.files].filter(([path]) => dirname(path) === dir);
+      const names = [...(this.byDir.get(dir)?.values() ?? [])];
       await this.control.syncLater();
-      for (const [, file] of names) file.nameDurable = true;
+      for (const file of names) file.nameDurable = true;
       return;
     }
     const file = this.file(fd);
@@ -228,17 +230,17 @@ export class PageCacheFs implements FileSystem {
   rename(from: string, to: string): void {
     const file = this.files.get(from);
     if (file === undefined) throw Object.assign(new Error(`ENOENT: no such file, rename '${from}'`), { code: 'ENOENT' });
-    this.files.delete(from);
+    this.dropFile(from);
     file.nameDurable = false;
-    this.files.set(to, file);
+    this.addFile(to, file);
   }
 
   unlink(path: string): void {
-    if (!this.files.delete(path)) throw Object.assign(new Error(`ENOENT: no such file, unlink '${path}'`), { code: 'ENOENT' });
+    if (!this.dropFile(path)) throw Object.assign(new Error(`ENOENT: no such file, unlink '${path}'`), { code: 'ENOENT' });
   }
 
   remove(path: string): void {
-    for (const name of [...this.files.keys()]) if (name === path || name.startsWith(path + '/')) this.files.delete(name);
+    for (const name of [...this.files.keys()]) if (name === path || name.startsWith(path + '/')) this.dropFile(name);
     for (const dir of [...this.dirs]) if (dir === path || dir.startsWith(path + '/')) this.dirs.delete(dir);
   }
 
@@ -250,13 +252,13 @@ export class PageCacheFs implements FileSystem {
   readdir(dir: string): string[] {
     if (!this.dirs.has(dir)) throw Object.assign(new Error(`ENOENT: no such directory, scandir '${dir}'`), { code: 'ENOENT' });
     const names: string[] = [];
-    for (const path of this.files.keys()) if (dirname(path) === dir) names.push(basename(path));
+    for (const path of this.byDir.get(dir)?.keys() ?? []) names.push(basename(path));
     for (const d of this.dirs) if (dirname(d) === dir) names.push(basename(d));
     return names.sort();
   }
 
   fsyncDir(dir: string): void {
-    for (const [path, file] of this.files) if (dirname(path) === dir) file.nameDurable = true;
+    for (const file of this.byDir.get(dir)?.values() ?? []) file.nameDurable = true;
   }
 
   /**
@@ -268,7 +270,7 @@ export class PageCacheFs implements FileSystem {
     this.dirFds.clear();
     for (const [path, file] of [...this.files]) {
       if (!file.nameDurable) {
-        this.files.delete(path);
+        this.dropFile(path);
         continue;
       }
       if (tear !== undefined && file.pending.length > 0) {
@@ -313,6 +315,22 @@ export class PageCacheFs implements FileSystem {
     if (k > 0) file.pending.splice(0, k);
     file.durableVersion = Math.max(file.durableVersion, version);
     this.syncs++;
+  }
+
+  private addFile(path: string, file: SimFile): void {
+    this.files.set(path, file);
+    const dir = dirname(path);
+    let names = this.byDir.get(dir);
+    if (names === undefined) {
+      names = new Map();
+      this.byDir.set(dir, names);
+    }
+    names.set(path, file);
+  }
+
+  private dropFile(path: string): boolean {
+    this.byDir.get(dirname(path))?.delete(path);
+    return this.files.delete(path);
   }
 
   private file(fd: number): SimFile {
