@@ -4,6 +4,11 @@
 // the cache. powerLoss() throws the cache away: every file goes back to its durable image, and
 // a file whose name was never made durable disappears.
 //
+// Directory changes follow a journaling file system's order (as src/storage/power-loss-fs.ts
+// assumes): an unlink, a removal or a rename reaches the disk at once, and with it every earlier
+// change of that directory, so a file created before a later unlink is never lost while the
+// unlink survives.
+//
 // A SyncControl (the replica simulator's disk) decides when an asynchronous fsync completes and
 // whether an fsync fails; damageDurable() flips a bit of data that was made durable (a bad
 // sector).
@@ -230,16 +235,19 @@ export class PageCacheFs implements FileSystem {
   rename(from: string, to: string): void {
     const file = this.files.get(from);
     if (file === undefined) throw Object.assign(new Error(`ENOENT: no such file, rename '${from}'`), { code: 'ENOENT' });
+    this.commitNames(dirname(from));
     this.dropFile(from);
     file.nameDurable = false;
     this.addFile(to, file);
   }
 
   unlink(path: string): void {
+    this.commitNames(dirname(path));
     if (!this.dropFile(path)) throw Object.assign(new Error(`ENOENT: no such file, unlink '${path}'`), { code: 'ENOENT' });
   }
 
   remove(path: string): void {
+    this.commitNames(dirname(path));
     for (const name of [...this.files.keys()]) if (name === path || name.startsWith(path + '/')) this.dropFile(name);
     for (const dir of [...this.dirs]) if (dir === path || dir.startsWith(path + '/')) this.dirs.delete(dir);
   }
@@ -315,6 +323,11 @@ export class PageCacheFs implements FileSystem {
     if (k > 0) file.pending.splice(0, k);
     file.durableVersion = Math.max(file.durableVersion, version);
     this.syncs++;
+  }
+
+  /** A directory change reached the disk: the earlier ones in the directory did too (journal order). */
+  private commitNames(dir: string): void {
+    for (const file of this.byDir.get(dir)?.values() ?? []) file.nameDurable = true;
   }
 
   private addFile(path: string, file: SimFile): void {

@@ -79,9 +79,3 @@ test(
   { todo: 'B7 in docs/reliability.md: recovery cuts it as a torn tail, the replica has lost entries it acknowledged and dies on the leader\'s next heartbeat (commit beyond last index); seed 20 with --disk files and log-flip' },
   () => failures([20], undefined, FAULT_KINDS.filter((k) => k !== 'sealed-flip'), 'files'),
 );
-
-test(
-  'replica simulation: a power loss after a retention pass keeps the log the stored commit names (file disks)',
-  { todo: 'B8 in docs/reliability.md: seed 8 of --scenario log-damage: after a roll for time retention and the old segment deleted, a power loss left the group log empty under a raft.state with commit 35; the only voter of a one-voter group lost its state' },
-  () => failures([8], 'log-damage'),
-);
