@@ -9,6 +9,8 @@ import { batchKey, forEachBatch } from './offset-ledger.ts';
 import { TICK_MS } from './replica-profile.ts';
 import type { HostedGroup } from './replica-node.ts';
 import type { Broker, GroupRun, World } from './replica-world.ts';
+import { LogFailedError } from '../../src/storage/errors.ts';
+import { ioCode } from './sim-disk.ts';
 
 /** Produces 1 to `batchesMax` batches of 1-3 records through `hosted`'s replica; resolves true once acknowledged (acks=all). */
 export function produce(w: World, g: GroupRun, hosted: HostedGroup, batchesMax = 3): Promise<boolean> {
@@ -111,8 +113,16 @@ export function runRetention(w: World): void {
     if (!w.up(b)) continue;
     for (const hosted of b.proc!.groups.values()) {
       if (hosted.replica === null) continue;
-      const deleted = hosted.replica.log.applyRetention(nowMs, hosted.replica.retentionBoundOffset);
-      w.stats.retentionDeletedBatches += deleted.deletedSegments;
+      try {
+        const deleted = hosted.replica.log.applyRetention(nowMs, hosted.replica.retentionBoundOffset);
+        w.stats.retentionDeletedBatches += deleted.deletedSegments;
+      } catch (err) {
+        // As HostedReplicas.runRetention: a full disk (or a log read-only after a failed fsync)
+        // refuses retention's writes; the next pass tries again.
+        const code = ioCode(err);
+        if (code !== 'ENOSPC' && code !== 'EIO' && !(err instanceof LogFailedError)) throw err;
+        w.note(`node ${b.id}: retention failed (${(err as Error).message}); tried again at the next pass`);
+      }
     }
   }
 }

@@ -17,7 +17,7 @@ import { InvariantViolation, Invariants, mix } from './invariants.ts';
 import { SimNetwork } from './network.ts';
 import { GroupOperator } from './operator.ts';
 import { OffsetLedger, batchKey, forEachBatch } from './offset-ledger.ts';
-import { MemoryDisk, type ReplicaDisk } from './sim-disk.ts';
+import { MemoryDisk, ioCode, type ReplicaDisk } from './sim-disk.ts';
 import { FileDisk, SimStorageFs } from './sim-file-disk.ts';
 import type { Packet } from './sim-transport.ts';
 import { ReplicaProcess, type GroupPlan, type HostedGroup, type RaftTuning } from './replica-node.ts';
@@ -554,12 +554,6 @@ export class ReplicaSimulation implements World {
   describeProfile(): string {
     return describeProfile(this.profile, this.opts, this.faultKinds);
   }
-}
-
-/** The I/O error code of `err` or of the error it wraps (a PartitionLog fails with LogFailedError after an I/O error). */
-function ioCode(err: unknown): string | undefined {
-  const e = err as { code?: string; cause?: { code?: string } } | null;
-  return e?.code ?? e?.cause?.code;
 }
 
 function firstDifference(a: Buffer, b: Buffer): number {

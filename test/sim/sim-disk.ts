@@ -25,6 +25,12 @@ interface HeldSync {
   resolve: () => void;
 }
 
+/** The I/O error code of `err` or of the error it wraps (a PartitionLog fails with LogFailedError after an I/O error). */
+export function ioCode(err: unknown): string | undefined {
+  const e = err as { code?: string; cause?: { code?: string } } | null;
+  return e?.code ?? e?.cause?.code;
+}
+
 export function ioError(code: 'EIO' | 'ENOSPC', what: string): Error {
   const text = code === 'EIO' ? 'i/o error' : 'no space left on device';
   return Object.assign(new Error(`${code}: ${text}, ${what}`), { code });
