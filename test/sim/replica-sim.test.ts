@@ -9,7 +9,7 @@ import { FAULT_KINDS, runReplicaSeed } from './replica-sim.ts';
 import { formatFailure, replicaOptionsFor } from './run.ts';
 
 /** About half the seeds draw file disks (PartitionLog on the page-cache file system), which cost about 1.5 times as much. */
-const SEEDS = 80;
+const SEEDS = 50;
 const TICKS = 1200;
 /** The scenario seeds below were picked (and failed before their fixes) at the runner's default length. */
 const SCENARIO_TICKS = 2000;
