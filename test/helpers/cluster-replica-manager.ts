@@ -3,6 +3,7 @@
 
 import type { Logger } from 'pino';
 import type { RaftHost } from '../../src/cluster/raft-host.ts';
+import { Rng } from '../../src/raft/rng.ts';
 import { ClusterReplicaManager } from '../../src/partition/cluster-replica-manager.ts';
 import { MemoryReplicaRegistry, type ReplicaRegistry } from '../../src/partition/replica-identity.ts';
 
@@ -14,6 +15,7 @@ export function testReplicaManager(options: {
   logger: Logger;
   registry?: ReplicaRegistry;
 }): ClusterReplicaManager {
+  const rng = new Rng(options.nodeId);
   return new ClusterReplicaManager(
     {
       nodeId: options.nodeId,
@@ -24,7 +26,8 @@ export function testReplicaManager(options: {
       indexIntervalBytes: 4096,
       host: options.host,
       raft: { electionTicks: 10, heartbeatTicks: 1, checkQuorum: true },
-      random: () => 0.5,
+      // Per node: equal election timeouts on every node split every vote between two candidates.
+      random: () => rng.float(),
       registry: options.registry ?? new MemoryReplicaRegistry(),
     },
     options.logger,
