@@ -14,7 +14,7 @@ import { FrameDecoder } from '../protocol/frame.ts';
 import { Reader } from '../protocol/primitives.ts';
 import { decode } from '../protocol/schema.ts';
 import { ErrorCode } from '../protocol/errors.ts';
-import { noResponse, servedVersions, type ApiHandler, type Body, type HandlerResult, type RequestContext } from './handler.ts';
+import { noResponse, servedVersions, type AnyApiHandler, type HandlerResult, type RequestContext } from './handler.ts';
 import type { LogOnce } from '../log/index.ts';
 
 export interface ConnectionLimits {
@@ -32,7 +32,7 @@ interface Slot {
 export class Connection {
   readonly id: number;
   private readonly socket: Socket;
-  private readonly handlers: Map<number, ApiHandler>;
+  private readonly handlers: Map<number, AnyApiHandler>;
   private readonly limits: ConnectionLimits;
   private readonly logger: Logger;
   private readonly badInput: LogOnce;
@@ -46,7 +46,7 @@ export class Connection {
   constructor(
     id: number,
     socket: Socket,
-    handlers: Map<number, ApiHandler>,
+    handlers: Map<number, AnyApiHandler>,
     limits: ConnectionLimits,
     logger: Logger,
     badInput: LogOnce,
@@ -123,9 +123,10 @@ export class Connection {
       this.reject(`version-${apiKey}-${apiVersion}`, `${api.name} v${apiVersion} is not supported (we speak v${served.minVersion}-${served.maxVersion})`, { clientId });
       return;
     }
-    let body: Body;
+    // The erased boundary: `body` is what this handler's own schema decoded (AnyApiHandler).
+    let body: unknown;
     try {
-      body = decode(api.request, apiVersion, reader) as Body;
+      body = decode(api.request, apiVersion, reader);
     } catch (err) {
       this.reject(`decode-${apiKey}`, `malformed ${api.name} v${apiVersion} request: ${(err as Error).message}`, { clientId });
       return;
@@ -145,7 +146,7 @@ export class Connection {
       remoteAddress: this.remoteAddress,
       signal: this.abort.signal,
     };
-    let result: HandlerResult | Promise<HandlerResult>;
+    let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
     try {
       result = handler.handle(body, context);
     } catch (err) {
@@ -162,7 +163,7 @@ export class Connection {
     }
   }
 
-  private complete(slot: Slot, handler: ApiHandler, context: RequestContext, result: HandlerResult): void {
+  private complete(slot: Slot, handler: AnyApiHandler, context: RequestContext, result: HandlerResult<unknown>): void {
     if (this.closed) return;
     if (result !== noResponse) {
       try {

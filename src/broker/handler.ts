@@ -1,6 +1,7 @@
 // What every Kafka API handler looks like to the connection that calls it.
 
-import { apiByKey, type ApiDefinition } from '../protocol/apis/index.ts';
+import type { ApiDefinition } from '../protocol/api.ts';
+import type { EncodeInput } from '../protocol/schema.ts';
 
 export interface RequestContext {
   apiVersion: number;
@@ -12,16 +13,21 @@ export interface RequestContext {
   signal: AbortSignal;
 }
 
-/** Decoded request and response bodies: lowerCamelCase Kafka field names (docs/protocol.md). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Body = Record<string, any>;
-
-/** A handler returns the response body, or `noResponse` when Kafka sends none (Produce acks=0). */
+/**
+ * A handler returns the response body, or `noResponse` when Kafka sends none (Produce acks=0).
+ * The body is what the encoder accepts: fields left out take their declared default (tagged
+ * fields, fields of other versions).
+ */
 export const noResponse = Symbol('noResponse');
-export type HandlerResult = Body | typeof noResponse;
+export type HandlerResult<Res> = EncodeInput<Res> | typeof noResponse;
 
-export interface ApiHandler {
-  api: ApiDefinition;
+/**
+ * The handler of one API. `Req` and `Res` are the decoded request and the response body its
+ * schema declares (MessageValue of the API module's messages), so a field renamed in the schema
+ * fails the type check in the handler that reads it (test/unit/broker/handler-types.test.ts).
+ */
+export interface ApiHandler<Req, Res> {
+  api: ApiDefinition<Req, Res>;
   /**
    * The versions served and advertised, when narrower than what the codec declares: Fetch v0-3
    * would have to return the old message formats, which we never store, so it starts at v4.
@@ -31,25 +37,29 @@ export interface ApiHandler {
    * How many partitions (or topics, for Metadata) the request names. The connection refuses a
    * request above limits.max_partitions_per_request before the handler allocates anything for it.
    */
-  partitionsIn?(request: Body): number;
-  handle(request: Body, context: RequestContext): HandlerResult | Promise<HandlerResult>;
+  partitionsIn?(request: Req): number;
+  handle(request: Req, context: RequestContext): HandlerResult<Res> | Promise<HandlerResult<Res>>;
 }
 
-/** The codec's definition of an API we serve; a missing one is a wiring bug, so it throws. */
-export function apiFor(apiKey: number): ApiDefinition {
-  const api = apiByKey.get(apiKey);
-  if (!api) throw new Error(`the protocol codec has no definition for api key ${apiKey}`);
-  return api;
-}
+/**
+ * A handler of any API, as the connection sees it: it looks the handler up by api key and feeds
+ * it what that same handler's `api.request` decoded, so request and handler always agree. This is
+ * the one place the body types are erased.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyApiHandler = ApiHandler<any, any>;
 
 /** Counts the entries of `inner` over every element of `outer` (partitions over topics). */
-export function nestedCount(outer: Body[] | null | undefined, inner: string): number {
+export function nestedCount<K extends string, T extends { readonly [P in K]: readonly unknown[] | null }>(
+  outer: readonly T[] | null,
+  inner: K,
+): number {
   let count = 0;
-  for (const item of outer ?? []) count += (item[inner] as unknown[] | null)?.length ?? 0;
+  for (const item of outer ?? []) count += item[inner]?.length ?? 0;
   return count;
 }
 
 /** The version range a handler serves: the codec's range, narrowed by the handler's own minimum. */
-export function servedVersions(handler: ApiHandler): { minVersion: number; maxVersion: number } {
+export function servedVersions(handler: AnyApiHandler): { minVersion: number; maxVersion: number } {
   return { minVersion: Math.max(handler.api.minVersion, handler.minVersion ?? 0), maxVersion: handler.api.maxVersion };
 }

@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Connection } from './connection.ts';
-import type { ApiHandler } from './handler.ts';
+import type { AnyApiHandler } from './handler.ts';
 import { LogOnce } from '../log/index.ts';
 
 export interface KafkaServerOptions {
@@ -25,7 +25,7 @@ export class KafkaServer {
   private readonly badInput: LogOnce;
   private nextConnectionId = 1;
 
-  constructor(handlers: Map<number, ApiHandler>, options: KafkaServerOptions, logger: Logger) {
+  constructor(handlers: Map<number, AnyApiHandler>, options: KafkaServerOptions, logger: Logger) {
     this.options = options;
     this.logger = logger;
     // A client stuck sending bad frames would otherwise write one line per frame.
@@ -57,7 +57,7 @@ export class KafkaServer {
     await closed;
   }
 
-  private accept(socket: Socket, handlers: Map<number, ApiHandler>): void {
+  private accept(socket: Socket, handlers: Map<number, AnyApiHandler>): void {
     if (this.connections.size >= this.options.connectionsMax) {
       this.badInput.warn('connections-max', { remote: socket.remoteAddress, connectionsMax: this.options.connectionsMax }, 'connection refused: max_connections reached');
       socket.destroy();

@@ -7,13 +7,13 @@
 // The list is derived from the handlers actually registered, so we never advertise an API we cannot
 // serve. An unsupported ApiVersions version is answered by the connection (v0 body, error 35).
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, servedVersions, type ApiHandler } from '../handler.ts';
+import { servedVersions, type AnyApiHandler, type ApiHandler } from '../handler.ts';
+import { apiVersions, type ApiVersionsRequest, type ApiVersionsResponse } from '../../protocol/apis/api-versions.ts';
 
-export function apiVersionsHandler(registered: () => Iterable<ApiHandler>): ApiHandler {
+export function apiVersionsHandler(registered: () => Iterable<AnyApiHandler>): ApiHandler<ApiVersionsRequest, ApiVersionsResponse> {
   return {
-    api: apiFor(ApiKey.ApiVersions),
+    api: apiVersions,
     handle() {
       const apiKeys = [...registered()]
         .map((h) => ({ apiKey: h.api.apiKey, ...servedVersions(h) }))

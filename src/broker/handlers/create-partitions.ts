@@ -6,19 +6,19 @@
 //   CreatePartitionsResponse => throttle_time_ms [results]
 //     results => name error_code error_message
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { createPartitions, repeatedNames } from '../topic-admin.ts';
+import { createPartitions as createPartitionsApi, type CreatePartitionsRequest, type CreatePartitionsResponse } from '../../protocol/apis/create-partitions.ts';
 
-export function createPartitionsHandler(services: BrokerServices): ApiHandler {
+export function createPartitionsHandler(services: BrokerServices): ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse> {
   return {
-    api: apiFor(ApiKey.CreatePartitions),
+    api: createPartitionsApi,
     async handle(request) {
-      const topics = request.topics as Body[];
-      const repeated = repeatedNames(topics as Array<{ name: string }>);
-      const results: Body[] = [];
+      const topics = request.topics;
+      const repeated = repeatedNames(topics);
+      const results: CreatePartitionsResponse['results'] = [];
       for (const t of topics) {
         if (repeated.has(t.name)) {
           results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic "${t.name}" appears more than once` });

@@ -11,24 +11,24 @@
 //
 // A name that appears twice in one request fails for both entries, as in Kafka (INVALID_REQUEST).
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic, repeatedNames } from '../topic-admin.ts';
 import { describeTopicConfigs } from '../topic-configs.ts';
 import { uuidFromHex, zeroUuid } from '../uuid.ts';
+import { createTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/apis/create-topics.ts';
 
 /** Kafka's ConfigSource numbers. */
 export const ConfigSource = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
 
-export function createTopicsHandler(services: BrokerServices): ApiHandler {
+export function createTopicsHandler(services: BrokerServices): ApiHandler<CreateTopicsRequest, CreateTopicsResponse> {
   return {
-    api: apiFor(ApiKey.CreateTopics),
+    api: createTopics,
     async handle(request) {
-      const topics = request.topics as Body[];
-      const repeated = repeatedNames(topics as Array<{ name: string }>);
-      const results: Body[] = [];
+      const topics = request.topics;
+      const repeated = repeatedNames(topics);
+      const results: TopicResult[] = [];
       for (const t of topics) {
         if (repeated.has(t.name)) {
           results.push(failure(t.name, ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once in the request`));
@@ -66,7 +66,9 @@ export function createTopicsHandler(services: BrokerServices): ApiHandler {
   };
 }
 
-function failure(name: string, errorCode: number, errorMessage: string | null): Body {
+type TopicResult = CreateTopicsResponse['topics'][number];
+
+function failure(name: string, errorCode: number, errorMessage: string | null): TopicResult {
   return {
     name,
     topicId: zeroUuid,

@@ -7,16 +7,16 @@
 // A group with members gets NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND. Deletion writes
 // tombstones for the group and each of its offsets to __consumer_offsets before the answer.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
-import { apiFor, type ApiHandler } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { deleteGroups, type DeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/apis/delete-groups.ts';
 
-export function deleteGroupsHandler(services: BrokerServices): ApiHandler {
+export function deleteGroupsHandler(services: BrokerServices): ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> {
   return {
-    api: apiFor(ApiKey.DeleteGroups),
+    api: deleteGroups,
     async handle(request) {
       const results: Array<{ groupId: string; errorCode: number }> = [];
-      for (const groupId of request.groupsNames as string[]) {
+      for (const groupId of request.groupsNames) {
         results.push({ groupId, errorCode: await services.groups.deleteGroup(groupId) });
       }
       return { throttleTimeMs: 0, results };

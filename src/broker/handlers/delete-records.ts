@@ -8,22 +8,22 @@
 //       partitions => partition_index low_watermark error_code
 
 import { DeleteRecordsUnsupportedError } from '../../partition/replicated-partition.ts';
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { LogDamagedError } from '../../storage/errors.ts';
-import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
+import { nestedCount, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { notServedError } from './not-served.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
+import { deleteRecords, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/apis/delete-records.ts';
 
-export function deleteRecordsHandler(services: BrokerServices): ApiHandler {
+export function deleteRecordsHandler(services: BrokerServices): ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse> {
   return {
-    api: apiFor(ApiKey.DeleteRecords),
+    api: deleteRecords,
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
     handle(request) {
-      const topics = (request.topics as Body[]).map((t) => ({
+      const topics = request.topics.map((t) => ({
         name: t.name,
-        partitions: (t.partitions as Body[]).map((p) => {
+        partitions: t.partitions.map((p) => {
           // The coordinator trims __consumer_offsets itself, below its last snapshot only.
           if (isInternalTopic(t.name)) return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
           const partition = services.replicas.partition(t.name, p.partitionIndex);

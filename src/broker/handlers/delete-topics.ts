@@ -5,23 +5,23 @@
 //   DeleteTopicsResponse => throttle_time_ms(v1+) [responses]
 //     responses => name topic_id(v6+) error_code error_message(v5+)
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { deleteTopic } from '../topic-admin.ts';
 import { uuidFromHex, uuidToHex, zeroUuid } from '../uuid.ts';
+import { deleteTopics, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../../protocol/apis/delete-topics.ts';
 
-export function deleteTopicsHandler(services: BrokerServices): ApiHandler {
+export function deleteTopicsHandler(services: BrokerServices): ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> {
   return {
-    api: apiFor(ApiKey.DeleteTopics),
+    api: deleteTopics,
     async handle(request, context) {
       const state = services.controller.state;
       const wanted: Array<{ name: string | null; topicId: Buffer }> =
         context.apiVersion >= 6
-          ? (request.topics as Body[]).map((t) => ({ name: t.name, topicId: t.topicId }))
-          : (request.topicNames as string[]).map((name) => ({ name, topicId: zeroUuid }));
-      const responses: Body[] = [];
+          ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
+          : request.topicNames.map((name) => ({ name, topicId: zeroUuid }));
+      const responses: DeleteTopicsResponse['responses'] = [];
       for (const entry of wanted) {
         let name = entry.name;
         if (name === null) {

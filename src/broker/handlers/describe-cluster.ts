@@ -5,16 +5,16 @@
 //       cluster_id controller_id [brokers] cluster_authorized_operations TAG_BUFFER
 //     brokers => broker_id host port rack
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { describeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/apis/describe-cluster.ts';
 
 const BROKERS_ENDPOINT = 1;
 
-export function describeClusterHandler(services: BrokerServices): ApiHandler {
+export function describeClusterHandler(services: BrokerServices): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
   return {
-    api: apiFor(ApiKey.DescribeCluster),
+    api: describeCluster,
     handle(request) {
       const endpointType = request.endpointType ?? BROKERS_ENDPOINT;
       if (endpointType !== BROKERS_ENDPOINT) {

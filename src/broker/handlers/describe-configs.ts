@@ -7,20 +7,20 @@
 //       configs => name value read_only is_default(v0) config_source(v1+) is_sensitive
 //           [synonyms](v1+) config_type(v3+) documentation(v3+)
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { describeTopicConfigs, type ConfigEntryView } from '../topic-configs.ts';
 import { ConfigSource } from './create-topics.ts';
+import { describeConfigs, type DescribeConfigsRequest, type DescribeConfigsResponse } from '../../protocol/apis/describe-configs.ts';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
 
-export function describeConfigsHandler(services: BrokerServices): ApiHandler {
+export function describeConfigsHandler(services: BrokerServices): ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse> {
   return {
-    api: apiFor(ApiKey.DescribeConfigs),
+    api: describeConfigs,
     handle(request) {
-      const results = (request.resources as Body[]).map((resource) => {
+      const results = request.resources.map((resource) => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
         let entries: ConfigEntryView[];
         let source: number;

@@ -10,18 +10,18 @@
 // As in Kafka, an unknown group is described with state "Dead" and no error, and member metadata
 // and assignments are shown only for a Stable group.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
-import { apiFor, type ApiHandler } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { describeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/apis/describe-groups.ts';
 
 /** Kafka's "authorized operations not requested" marker. */
 const OPERATIONS_OMITTED = -2147483648;
 
-export function describeGroupsHandler(services: BrokerServices): ApiHandler {
+export function describeGroupsHandler(services: BrokerServices): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
   return {
-    api: apiFor(ApiKey.DescribeGroups),
+    api: describeGroups,
     handle(request) {
-      const groups = (request.groups as string[]).map((groupId) => {
+      const groups = request.groups.map((groupId) => {
         const { errorCode, summary } = services.groups.describeGroup(groupId);
         return {
           errorCode,

@@ -16,19 +16,20 @@
 // can make progress past a batch larger than its limit (KIP-74). Incremental fetch sessions
 // (KIP-227) are not offered: we answer session_id 0, which tells the client to send full requests.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetOutOfRangeError } from '../../storage/errors.ts';
-import { apiFor, nestedCount, type ApiHandler, type Body, type RequestContext } from '../handler.ts';
+import { nestedCount, type ApiHandler, type RequestContext } from '../handler.ts';
+import type { EncodeInput } from '../../protocol/schema.ts';
 import type { BrokerServices } from '../services.ts';
 import { notServedError } from './not-served.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
+import { fetch as fetchApi, type FetchRequest, type FetchResponse } from '../../protocol/apis/fetch.ts';
 
 const emptyRecords: Buffer = Buffer.alloc(0);
 
-export function fetchHandler(services: BrokerServices): ApiHandler {
+export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest, FetchResponse> {
   return {
-    api: apiFor(ApiKey.Fetch),
+    api: fetchApi,
     minVersion: 4,
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
     async handle(request, context) {
@@ -50,12 +51,14 @@ export function fetchHandler(services: BrokerServices): ApiHandler {
   };
 }
 
-function readAll(services: BrokerServices, request: Body, maxBytes: number): { responses: Body[]; bytes: number; hasError: boolean } {
+type PartitionData = FetchResponse['responses'][number]['partitions'][number];
+
+function readAll(services: BrokerServices, request: FetchRequest, maxBytes: number): { responses: EncodeInput<FetchResponse['responses']>; bytes: number; hasError: boolean } {
   let bytes = 0;
   let hasError = false;
-  const responses = (request.topics as Body[]).map((topic) => ({
-    topic: topic.topic as string,
-    partitions: (topic.partitions as Body[]).map((p) => {
+  const responses = request.topics.map((topic) => ({
+    topic: topic.topic,
+    partitions: topic.partitions.map((p) => {
       const partition = services.replicas.partition(topic.topic, p.partition);
       if (!partition) {
         hasError = true;
@@ -84,7 +87,7 @@ function readAll(services: BrokerServices, request: Body, maxBytes: number): { r
   return { responses, bytes, hasError };
 }
 
-function partitionResponse(index: number, errorCode: number, hw: number, logStartOffset: number, records: Buffer): Body {
+function partitionResponse(index: number, errorCode: number, hw: number, logStartOffset: number, records: Buffer): EncodeInput<PartitionData> {
   return {
     partitionIndex: index,
     errorCode,
@@ -100,11 +103,11 @@ function partitionResponse(index: number, errorCode: number, hw: number, logStar
 }
 
 /** Waits until any requested partition's high watermark moves, the deadline passes or the client leaves. */
-function waitForData(services: BrokerServices, request: Body, maxWaitMs: number, context: RequestContext): Promise<void> {
+function waitForData(services: BrokerServices, request: FetchRequest, maxWaitMs: number, context: RequestContext): Promise<void> {
   return new Promise((resolve) => {
     const partitions: PartitionReplica[] = [];
-    for (const topic of request.topics as Body[]) {
-      for (const p of topic.partitions as Body[]) {
+    for (const topic of request.topics) {
+      for (const p of topic.partitions) {
         const partition = services.replicas.partition(topic.topic, p.partition);
         if (partition) partitions.push(partition);
       }

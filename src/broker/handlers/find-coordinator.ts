@@ -10,12 +10,12 @@
 // as Kafka does. Transactions are not implemented, so transaction coordinators (key_type 1) are
 // refused with a non-retriable error instead of sending the client into a retry loop.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { OFFSETS_TOPIC } from '../group/offsets-topic.ts';
 import { ensureOffsetsTopic } from '../group/offsets-topic-admin.ts';
+import { findCoordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/apis/find-coordinator.ts';
 
 const GROUP_KEY = 0;
 
@@ -28,9 +28,9 @@ interface Coordinator {
   errorMessage: string | null;
 }
 
-export function findCoordinatorHandler(services: BrokerServices): ApiHandler {
+export function findCoordinatorHandler(services: BrokerServices): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
   return {
-    api: apiFor(ApiKey.FindCoordinator),
+    api: findCoordinator,
     async handle(request, context) {
       const keyType: number = request.keyType ?? GROUP_KEY;
       const keys: string[] = context.apiVersion >= 4 ? request.coordinatorKeys : [request.key];

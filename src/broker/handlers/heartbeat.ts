@@ -6,13 +6,13 @@
 // REBALANCE_IN_PROGRESS tells the member to rejoin; ILLEGAL_GENERATION and UNKNOWN_MEMBER_ID that
 // it is no longer part of the group it thinks it is in.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
-import { apiFor, type ApiHandler } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { heartbeat, type HeartbeatRequest, type HeartbeatResponse } from '../../protocol/apis/heartbeat.ts';
 
-export function heartbeatHandler(services: BrokerServices): ApiHandler {
+export function heartbeatHandler(services: BrokerServices): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
-    api: apiFor(ApiKey.Heartbeat),
+    api: heartbeat,
     handle(request, context) {
       const errorCode = services.groups.heartbeat(
         request.groupId,

@@ -1,6 +1,6 @@
 // Every Kafka API this broker serves, keyed by api key. ApiVersions advertises exactly this set.
 
-import type { ApiHandler } from '../handler.ts';
+import type { AnyApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
@@ -27,9 +27,9 @@ import { describeGroupsHandler } from './describe-groups.ts';
 import { deleteGroupsHandler } from './delete-groups.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
 
-export function createHandlers(services: BrokerServices): Map<number, ApiHandler> {
-  const handlers = new Map<number, ApiHandler>();
-  const all: ApiHandler[] = [
+export function createHandlers(services: BrokerServices): Map<number, AnyApiHandler> {
+  const handlers = new Map<number, AnyApiHandler>();
+  const all: AnyApiHandler[] = [
     apiVersionsHandler(() => handlers.values()),
     metadataHandler(services),
     produceHandler(services),

@@ -9,14 +9,14 @@
 // do we. Ids are allocated durably in blocks (producer-id-allocator.ts). Transactions are not
 // implemented: a transactional id is refused with a non-retriable error.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { initProducerId, type InitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/apis/init-producer-id.ts';
 
-export function initProducerIdHandler(services: BrokerServices): ApiHandler {
+export function initProducerIdHandler(services: BrokerServices): ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
   return {
-    api: apiFor(ApiKey.InitProducerId),
+    api: initProducerId,
     async handle(request) {
       if (request.transactionalId !== null && request.transactionalId !== undefined) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };

@@ -10,13 +10,13 @@
 // The request is parked until the group completes its join phase (group.ts). From v4 a new
 // dynamic member first gets MEMBER_ID_REQUIRED with its id and must join again with it (KIP-394).
 
-import { ApiKey } from '../../protocol/apis/index.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { joinGroup, type JoinGroupRequest, type JoinGroupResponse } from '../../protocol/apis/join-group.ts';
 
-export function joinGroupHandler(services: BrokerServices): ApiHandler {
+export function joinGroupHandler(services: BrokerServices): ApiHandler<JoinGroupRequest, JoinGroupResponse> {
   return {
-    api: apiFor(ApiKey.JoinGroup),
+    api: joinGroup,
     async handle(request, context) {
       const answer = await services.groups.join(request.groupId, {
         memberId: request.memberId ?? '',
@@ -26,7 +26,7 @@ export function joinGroupHandler(services: BrokerServices): ApiHandler {
         sessionTimeoutMs: request.sessionTimeoutMs,
         rebalanceTimeoutMs: context.apiVersion >= 1 ? request.rebalanceTimeoutMs : -1,
         protocolType: request.protocolType,
-        protocols: (request.protocols as Body[]).map((p) => ({ name: p.name as string, metadata: p.metadata as Buffer })),
+        protocols: request.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
         requireKnownMemberId: context.apiVersion >= 4,
       });
       return {

@@ -8,19 +8,19 @@
 // v3 (KIP-345) leaves several members at once, static members by their group instance id; each
 // member gets its own error. Before v3 the one member's error is the response's error.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { leaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from '../../protocol/apis/leave-group.ts';
 
-export function leaveGroupHandler(services: BrokerServices): ApiHandler {
+export function leaveGroupHandler(services: BrokerServices): ApiHandler<LeaveGroupRequest, LeaveGroupResponse> {
   return {
-    api: apiFor(ApiKey.LeaveGroup),
+    api: leaveGroup,
     handle(request, context) {
       const batch = context.apiVersion >= 3;
       const members: Array<{ memberId: string; groupInstanceId: string | null }> = batch
-        ? (request.members as Body[]).map((m) => ({ memberId: m.memberId as string, groupInstanceId: (m.groupInstanceId as string | null) ?? null }))
-        : [{ memberId: request.memberId as string, groupInstanceId: null }];
+        ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null }))
+        : [{ memberId: request.memberId, groupInstanceId: null }];
       const result = services.groups.leave(request.groupId, members);
       if (!batch) {
         const errorCode = result.errorCode !== ErrorCode.NONE ? result.errorCode : result.members[0];

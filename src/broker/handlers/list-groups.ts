@@ -6,14 +6,14 @@
 //
 // Each broker lists only its own groups; admin clients ask every broker and merge.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { listGroups, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/apis/list-groups.ts';
 
-export function listGroupsHandler(services: BrokerServices): ApiHandler {
+export function listGroupsHandler(services: BrokerServices): ApiHandler<ListGroupsRequest, ListGroupsResponse> {
   return {
-    api: apiFor(ApiKey.ListGroups),
+    api: listGroups,
     handle(request, context) {
       const filter: string[] = context.apiVersion >= 4 ? (request.statesFilter ?? []) : [];
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: services.groups.listGroups(filter) };

@@ -14,30 +14,31 @@
 // (src/partition/timestamp-lookup.ts); a batch too large or too broken to decompress answers its
 // first offset, logged once a minute per partition.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
+import { nestedCount, type ApiHandler } from '../handler.ts';
+import type { EncodeInput } from '../../protocol/schema.ts';
 import type { BrokerServices } from '../services.ts';
 import { notServedError } from './not-served.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
 import { findMaxTimestamp, findOffsetForTimestamp, type TimestampHit } from '../../partition/timestamp-lookup.ts';
 import { LogOnce } from '../../log/index.ts';
+import { listOffsets, type ListOffsetsRequest, type ListOffsetsResponse } from '../../protocol/apis/list-offsets.ts';
 
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
 
-export function listOffsetsHandler(services: BrokerServices): ApiHandler {
+export function listOffsetsHandler(services: BrokerServices): ApiHandler<ListOffsetsRequest, ListOffsetsResponse> {
   const imprecise = new LogOnce(services.logger, { intervalMs: 60_000 });
   const uncompressedBytesMax = services.limits.uncompressedBatchBytesMax;
   return {
-    api: apiFor(ApiKey.ListOffsets),
+    api: listOffsets,
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
     handle(request, context) {
       const version = context.apiVersion;
-      const topics = (request.topics as Body[]).map((t) => ({
+      const topics = request.topics.map((t) => ({
         name: t.name,
-        partitions: (t.partitions as Body[]).map((p) => {
+        partitions: t.partitions.map((p) => {
           const partition = services.replicas.partition(t.name, p.partitionIndex);
           if (!partition) return answer(version, p.partitionIndex, notServedError(services, t.name, p.partitionIndex), -1, -1, -1);
           const epoch = services.replicas.leaderEpoch(t.name, p.partitionIndex);
@@ -68,7 +69,7 @@ function lookup(partition: PartitionReplica, timestamp: number, version: number,
   return findOffsetForTimestamp(partition.log, timestamp, hw, uncompressedBytesMax) ?? { offset: -1, timestamp: -1 };
 }
 
-function answer(version: number, partitionIndex: number, errorCode: number, timestamp: number, offset: number, leaderEpoch: number): Body {
+function answer(version: number, partitionIndex: number, errorCode: number, timestamp: number, offset: number, leaderEpoch: number): ListOffsetsResponse['topics'][number]['partitions'][number] {
   return {
     partitionIndex,
     errorCode,

@@ -15,29 +15,30 @@
 // Kafka creates an unknown topic when the client allows it (v4+, always before v4) and the broker
 // does; kcat's producer depends on this, having no CreateTopics of its own.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem } from '../../cluster/topic-names.ts';
 import type { TopicRecord } from '../../cluster/metadata-state.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
+import type { EncodeInput } from '../../protocol/schema.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic } from '../topic-admin.ts';
 import { uuidFromHex, uuidToHex, zeroUuid } from '../uuid.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
+import { metadata as metadataApi, type MetadataRequest, type MetadataResponse } from '../../protocol/apis/metadata.ts';
 
-export function metadataHandler(services: BrokerServices): ApiHandler {
+export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRequest, MetadataResponse> {
   return {
-    api: apiFor(ApiKey.Metadata),
+    api: metadataApi,
     // Each named topic may be auto-created, so the topic count is what needs a bound here.
-    partitionsIn: (request) => (request.topics as Body[] | null)?.length ?? 0,
+    partitionsIn: (request) => request.topics?.length ?? 0,
     async handle(request, context) {
       const version = context.apiVersion;
       const state = services.controller.state;
-      const requested: Body[] | null = request.topics;
+      const requested = request.topics;
       const all = requested === null || (version === 0 && requested.length === 0);
       const allowCreate = services.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation !== false);
 
-      const topics: Body[] = [];
+      const topics: TopicMetadata[] = [];
       if (all) {
         for (const topic of state.allTopics()) topics.push(describeTopic(services, topic));
       } else {
@@ -91,7 +92,9 @@ export function metadataHandler(services: BrokerServices): ApiHandler {
   };
 }
 
-function describeTopic(services: BrokerServices, topic: TopicRecord): Body {
+type TopicMetadata = MetadataResponse['topics'][number];
+
+function describeTopic(services: BrokerServices, topic: TopicRecord): TopicMetadata {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
@@ -113,7 +116,7 @@ function describeTopic(services: BrokerServices, topic: TopicRecord): Body {
   };
 }
 
-function topicError(errorCode: number, name: string | null, topicId?: Buffer): Body {
+function topicError(errorCode: number, name: string | null, topicId?: Buffer): TopicMetadata {
   return {
     errorCode,
     name,

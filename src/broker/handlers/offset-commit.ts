@@ -14,22 +14,22 @@
 // (assign() consumers, admin tools). retention_time_ms and commit_timestamp are ignored, as in
 // Kafka 2.1+: retention is the broker's.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
-import { apiFor, nestedCount, type ApiHandler, type Body } from '../handler.ts';
+import { nestedCount, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { offsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from '../../protocol/apis/offset-commit.ts';
 
-export function offsetCommitHandler(services: BrokerServices): ApiHandler {
+export function offsetCommitHandler(services: BrokerServices): ApiHandler<OffsetCommitRequest, OffsetCommitResponse> {
   return {
-    api: apiFor(ApiKey.OffsetCommit),
+    api: offsetCommit,
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
     async handle(request, context) {
-      const topics = (request.topics as Body[]).map((t) => ({
-        name: t.name as string,
-        partitions: (t.partitions as Body[]).map((p) => ({
-          partitionIndex: p.partitionIndex as number,
-          committedOffset: p.committedOffset as number,
-          committedLeaderEpoch: context.apiVersion >= 6 ? (p.committedLeaderEpoch as number) : -1,
-          committedMetadata: (p.committedMetadata as string | null) ?? null,
+      const topics = request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          committedOffset: p.committedOffset,
+          committedLeaderEpoch: context.apiVersion >= 6 ? p.committedLeaderEpoch : -1,
+          committedMetadata: p.committedMetadata ?? null,
         })),
       }));
       const results = await services.groups.commitOffsets(

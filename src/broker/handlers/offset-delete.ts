@@ -11,17 +11,17 @@
 // subscribes to (GROUP_SUBSCRIBED_TO_TOPIC otherwise). The deletions are tombstones in
 // __consumer_offsets, durable before the answer.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { offsetDelete, type OffsetDeleteRequest, type OffsetDeleteResponse } from '../../protocol/apis/offset-delete.ts';
 
-export function offsetDeleteHandler(services: BrokerServices): ApiHandler {
+export function offsetDeleteHandler(services: BrokerServices): ApiHandler<OffsetDeleteRequest, OffsetDeleteResponse> {
   return {
-    api: apiFor(ApiKey.OffsetDelete),
+    api: offsetDelete,
     async handle(request) {
-      const topics = (request.topics as Body[]).map((t) => ({
-        name: t.name as string,
-        partitions: (t.partitions as Body[]).map((p) => p.partitionIndex as number),
+      const topics = request.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => p.partitionIndex),
       }));
       const result = await services.groups.deleteOffsets(request.groupId, topics);
       return { errorCode: result.errorCode, throttleTimeMs: 0, topics: result.topics };

@@ -14,22 +14,22 @@
 // no group-level error, so a coordinator problem is reported on every partition. require_stable
 // (KIP-447) asks to wait for pending transactional offsets; without transactions none are pending.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { offsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from '../../protocol/apis/offset-fetch.ts';
 
 type TopicsQuery = Array<{ name: string; partitionIndexes: number[] }> | null;
 
-export function offsetFetchHandler(services: BrokerServices): ApiHandler {
+export function offsetFetchHandler(services: BrokerServices): ApiHandler<OffsetFetchRequest, OffsetFetchResponse> {
   return {
-    api: apiFor(ApiKey.OffsetFetch),
+    api: offsetFetch,
     handle(request, context) {
       const version = context.apiVersion;
       if (version >= 8) {
-        const groups = (request.groups as Body[]).map((g) => {
+        const groups = request.groups.map((g) => {
           const result = services.groups.fetchOffsets(g.groupId, toQuery(g.topics));
-          return { groupId: g.groupId as string, topics: result.topics, errorCode: result.errorCode };
+          return { groupId: g.groupId, topics: result.topics, errorCode: result.errorCode };
         });
         return { throttleTimeMs: 0, groups };
       }
@@ -50,7 +50,7 @@ export function offsetFetchHandler(services: BrokerServices): ApiHandler {
   };
 }
 
-function toQuery(topics: Body[] | null | undefined): TopicsQuery {
-  if (topics === null || topics === undefined) return null;
-  return topics.map((t) => ({ name: t.name as string, partitionIndexes: t.partitionIndexes as number[] }));
+function toQuery(topics: OffsetFetchRequest['topics']): TopicsQuery {
+  if (topics === null) return null;
+  return topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes }));
 }

@@ -16,16 +16,16 @@
 // timeout and limits.producerStateWaitMsMax, and it moves the partition to the front of the
 // loading), then answers NOT_LEADER_OR_FOLLOWER, which clients retry.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { validateBatches } from '../../protocol/record-batch.ts';
-import { apiFor, nestedCount, noResponse, type ApiHandler, type Body } from '../handler.ts';
+import { nestedCount, noResponse, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { effectiveTopicConfig } from '../topic-configs.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 import { LogOnce } from '../../log/index.ts';
 import type { AppendResult } from '../../partition/replicas.ts';
 import { NotEnoughReplicasError, NotLeaderError } from '../../partition/replicated-partition.ts';
+import { produce, type ProduceRequest, type ProduceResponse } from '../../protocol/apis/produce.ts';
 
 interface PartitionOutcome {
   index: number;
@@ -35,17 +35,17 @@ interface PartitionOutcome {
   errorMessage: string | null;
 }
 
-export function produceHandler(services: BrokerServices): ApiHandler {
+export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequest, ProduceResponse> {
   const appendFailures = new LogOnce(services.logger, { intervalMs: 60_000 });
   return {
-    api: apiFor(ApiKey.Produce),
+    api: produce,
     partitionsIn: (request) => nestedCount(request.topicData, 'partitionData'),
     async handle(request, context) {
       const acks: number = request.acks;
       const waits: Array<Promise<void>> = [];
-      const responses = (request.topicData as Body[]).map((topicData) => ({
-        name: topicData.name as string,
-        partitionResponses: (topicData.partitionData as Body[]).map((partitionData) => {
+      const responses = request.topicData.map((topicData) => ({
+        name: topicData.name,
+        partitionResponses: topicData.partitionData.map((partitionData) => {
           const outcome = produceToPartition(services, appendFailures, acks, request.timeoutMs, topicData.name, partitionData);
           if (outcome.appended) waits.push(outcome.appended);
           if (acks === -1 && outcome.wait) {
@@ -99,7 +99,7 @@ function produceToPartition(
   acks: number,
   timeoutMs: number,
   topicName: string,
-  partitionData: Body,
+  partitionData: ProduceRequest['topicData'][number]['partitionData'][number],
   // After a wait for the producer state: the same result object, and no second wait.
   waited?: PartitionOutcome,
 ): ProduceOutcome {

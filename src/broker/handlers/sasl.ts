@@ -8,22 +8,23 @@
 // We answer them rather than leave them out so that a client configured for SASL gets a clear
 // UNSUPPORTED_SASL_MECHANISM with the (empty) list of what we offer, instead of a dropped connection.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { apiFor, type ApiHandler } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
+import { saslHandshake, type SaslHandshakeRequest, type SaslHandshakeResponse } from '../../protocol/apis/sasl-handshake.ts';
+import { saslAuthenticate, type SaslAuthenticateRequest, type SaslAuthenticateResponse } from '../../protocol/apis/sasl-authenticate.ts';
 
-export function saslHandshakeHandler(): ApiHandler {
+export function saslHandshakeHandler(): ApiHandler<SaslHandshakeRequest, SaslHandshakeResponse> {
   return {
-    api: apiFor(ApiKey.SaslHandshake),
+    api: saslHandshake,
     handle() {
       return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: [] };
     },
   };
 }
 
-export function saslAuthenticateHandler(): ApiHandler {
+export function saslAuthenticateHandler(): ApiHandler<SaslAuthenticateRequest, SaslAuthenticateResponse> {
   return {
-    api: apiFor(ApiKey.SaslAuthenticate),
+    api: saslAuthenticate,
     handle() {
       return {
         errorCode: ErrorCode.ILLEGAL_SASL_STATE,

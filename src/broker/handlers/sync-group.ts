@@ -9,13 +9,13 @@
 // Followers wait until the leader's SyncGroup arrives; the leader's assignment is relayed byte for
 // byte and made durable in __consumer_offsets before anyone is answered.
 
-import { ApiKey } from '../../protocol/apis/index.ts';
-import { apiFor, type ApiHandler, type Body } from '../handler.ts';
+import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { syncGroup, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/apis/sync-group.ts';
 
-export function syncGroupHandler(services: BrokerServices): ApiHandler {
+export function syncGroupHandler(services: BrokerServices): ApiHandler<SyncGroupRequest, SyncGroupResponse> {
   return {
-    api: apiFor(ApiKey.SyncGroup),
+    api: syncGroup,
     async handle(request, context) {
       const answer = await services.groups.sync(request.groupId, {
         memberId: request.memberId,
@@ -23,7 +23,7 @@ export function syncGroupHandler(services: BrokerServices): ApiHandler {
         generationId: request.generationId,
         protocolType: context.apiVersion >= 5 ? (request.protocolType ?? null) : null,
         protocolName: context.apiVersion >= 5 ? (request.protocolName ?? null) : null,
-        assignments: (request.assignments as Body[]).map((a) => ({ memberId: a.memberId as string, assignment: a.assignment as Buffer })),
+        assignments: request.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
       });
       return {
         throttleTimeMs: 0,

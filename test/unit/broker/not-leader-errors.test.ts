@@ -28,8 +28,8 @@ test('ListOffsets: a known partition led elsewhere answers NOT_LEADER_OR_FOLLOWE
     replicaId: -1,
     isolationLevel: 0,
     topics: [
-      { name: 't', partitions: [{ partitionIndex: 1, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP }, { partitionIndex: 7, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP }] },
-      { name: 'nope', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP }] },
+      { name: 't', partitions: [{ partitionIndex: 1, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP, maxNumOffsets: 1 }, { partitionIndex: 7, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP, maxNumOffsets: 1 }] },
+      { name: 'nope', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP, maxNumOffsets: 1 }] },
     ],
   };
   const response = (await listOffsetsHandler(services).handle(request, context(4))) as any;
