@@ -10,7 +10,7 @@
 
 import type { Log } from '../storage/log.ts';
 import { readBatchHeader } from '../protocol/record-batch.ts';
-import type { AppendResult, PartitionReplica } from './replicas.ts';
+import type { AppendResult, IdempotentAppend, PartitionReplica } from './replicas.ts';
 import type { ProducerStateTable, SequenceCheck } from './producer-state.ts';
 import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
 
@@ -48,10 +48,23 @@ export class Partition implements PartitionReplica {
   /**
    * Checks the producer sequences of batches about to be appended: all new and in order, a retry
    * of one batch already in the log (its original offsets), or the error for the whole request.
-   * Check and append must run in the same turn of the event loop, so nothing comes in between.
+   * A building block of appendIdempotent, which clients' batches go through; tests call it alone.
    */
   checkProducerBatches(batches: Buffer[]): SequenceCheck {
     return this.producerState.check(batches);
+  }
+
+  /** PartitionReplica.appendIdempotent: check and append synchronously, in this one call. */
+  appendIdempotent(batches: Buffer[], leaderEpoch: number): Promise<IdempotentAppend> {
+    try {
+      const check = this.checkProducerBatches(batches);
+      if (check.kind === 'error') return Promise.resolve({ kind: 'refused', errorCode: check.errorCode, message: check.message });
+      if (check.kind === 'duplicate') return Promise.resolve({ kind: 'duplicate', baseOffset: check.firstOffset, lastOffset: check.lastOffset });
+      const { baseOffset, lastOffset } = this.append(batches, leaderEpoch);
+      return Promise.resolve({ kind: 'appended', baseOffset, lastOffset });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** A producer's epoch and last batches in this partition (tests, admin views). */
@@ -76,7 +89,10 @@ export class Partition implements PartitionReplica {
     return this.log.logEndOffset;
   }
 
-  /** Appends validated batches (one RecordBatch each) and returns the offsets they received. */
+  /**
+   * Appends validated batches (one RecordBatch each) and returns the offsets they received,
+   * without the producer check: batches of idempotent producers go through appendIdempotent.
+   */
   append(batches: Buffer[], leaderEpoch: number): AppendResult {
     if (this.closed) throw new Error(`partition ${this.topic}-${this.index} is closed`);
     let baseOffset = -1;

@@ -4,13 +4,21 @@
 
 import type { Log } from '../storage/log.ts';
 import type { MetadataCommand, MetadataState } from '../cluster/metadata-state.ts';
-import type { SequenceCheck } from './producer-state.ts';
 import type { PartitionProducers } from './partition-producers.ts';
 
 export interface AppendResult {
   baseOffset: number;
   lastOffset: number;
 }
+
+/**
+ * What appendIdempotent did with one request's batches (KIP-98): appended them, found them to be
+ * a producer's retry of batches already in the log (their original offsets), or refused them
+ * with the Kafka error for the whole request (out of sequence, fenced epoch, state still loading).
+ */
+export type IdempotentAppend =
+  | { kind: 'appended' | 'duplicate'; baseOffset: number; lastOffset: number }
+  | { kind: 'refused'; errorCode: number; message: string };
 
 export interface PartitionReplica {
   readonly topic: string;
@@ -19,18 +27,21 @@ export interface PartitionReplica {
   readonly highWatermark: number;
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  /** KIP-98 check of the batches about to be appended; must be followed by append() in the same turn. */
-  checkProducerBatches(batches: Buffer[]): SequenceCheck;
   /**
    * The idempotent producers' state: `loading` is null once it is loaded, and until then
-   * checkProducerBatches refuses idempotent batches; `prioritise()` loads it before the others.
+   * appendIdempotent refuses idempotent batches; `prioritise()` loads it before the others.
    */
   readonly producerState: Pick<PartitionProducers, 'loading' | 'prioritise'>;
   /**
-   * Appends batches (one RecordBatch each) and gives their offsets: at once on a single node,
-   * once the entries are in the local log (acks=1) in cluster mode.
+   * Checks the batches (one RecordBatch each) against the producer state and appends them, as
+   * one step: the check and the append (in cluster mode, the Raft proposal) both run before
+   * this returns, so no other batch of the same producer can come in between; an `await`
+   * between two separate calls would break idempotence silently. The promise carries the
+   * outcome: at once on a single node, once the entries are in the local log (acks=1) in
+   * cluster mode. It rejects when the append fails (NotLeaderError, NotEnoughReplicasError,
+   * storage errors). Batches without a producer id pass the check unchanged.
    */
-  append(batches: Buffer[], leaderEpoch: number): AppendResult | Promise<AppendResult>;
+  appendIdempotent(batches: Buffer[], leaderEpoch: number): Promise<IdempotentAppend>;
   /** Resolves once `lastOffset` is below the high watermark (acks=all); rejects if that can no longer be promised. */
   waitDurable(lastOffset: number): Promise<void>;
   onAdvance(listener: () => void): () => void;

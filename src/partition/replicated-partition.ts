@@ -19,7 +19,7 @@ import { readBatchHeader } from '../protocol/record-batch.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { lastSequenceOf, type ProducerStateTable, type SequenceCheck } from './producer-state.ts';
 import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
-import type { PartitionReplica } from './replicas.ts';
+import type { IdempotentAppend, PartitionReplica } from './replicas.ts';
 
 export class NotLeaderError extends Error {
   readonly leaderId: number;
@@ -129,7 +129,10 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     });
   }
 
-  /** KIP-98 checks against this replica's log and the batches in flight (see the file comment). */
+  /**
+   * KIP-98 checks against this replica's log and the batches in flight (see the file comment).
+   * A building block of appendIdempotent, which clients' batches go through.
+   */
   checkProducerBatches(batches: Buffer[]): SequenceCheck {
     // While the state loads, the in-flight check below cannot tell either.
     if (this.producerState.loading !== null) return this.producerState.check(batches);
@@ -216,11 +219,23 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   }
 
   /**
+   * PartitionReplica.appendIdempotent: the check and the proposal run synchronously, in this one
+   * call; the promise settles once the entries are durable in this leader's log.
+   */
+  appendIdempotent(batches: Buffer[]): Promise<IdempotentAppend> {
+    const check = this.checkProducerBatches(batches);
+    if (check.kind === 'error') return Promise.resolve({ kind: 'refused', errorCode: check.errorCode, message: check.message });
+    if (check.kind === 'duplicate') return Promise.resolve({ kind: 'duplicate', baseOffset: check.firstOffset, lastOffset: check.lastOffset });
+    return this.append(batches).then(({ baseOffset, lastOffset }) => ({ kind: 'appended', baseOffset, lastOffset }));
+  }
+
+  /**
    * Proposes the batches (one entry each) and resolves with their offsets once the entries are
    * durable in this leader's log; `committed` resolves when a majority has them (acks=all).
+   * No producer check: clients' batches go through appendIdempotent.
    */
   append(batches: Buffer[]): Promise<ReplicatedAppend & { committed: Promise<void> }> {
-    // Not async: the proposal must happen in the caller's turn, right after checkProducerBatches.
+    // Not async: the proposal must happen in the caller's turn, right after the producer check.
     if (this.storageFailure !== null) return Promise.reject(this.storageFailure);
     const node = this.node;
     if (node === null || !this.isLeader) {

@@ -595,7 +595,9 @@ export class GroupCoordinator {
     if (!partition || !this.host.isLeader(index)) throw new CoordinatorMovedError(index);
     const timestamp = this.host.now();
     const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp })) });
-    const appended = await partition.append([batch], this.host.leaderEpoch(index));
+    // No producer id on the batch: the producer check lets it through, so the outcome is 'appended'.
+    const appended = await partition.appendIdempotent([batch], this.host.leaderEpoch(index));
+    if (appended.kind === 'refused') throw new Error(`${OFFSETS_TOPIC}-${index} refused the write: ${appended.message}`);
     await partition.waitDurable(appended.lastOffset);
   }
 }

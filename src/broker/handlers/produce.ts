@@ -23,7 +23,7 @@ import type { BrokerServices } from '../services.ts';
 import { effectiveTopicConfig } from '../topic-configs.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 import { LogOnce } from '../../log/index.ts';
-import type { AppendResult } from '../../partition/replicas.ts';
+import type { IdempotentAppend } from '../../partition/replicas.ts';
 import { NotEnoughReplicasError, NotLeaderError } from '../../partition/replicated-partition.ts';
 import { produce, type ProduceRequest, type ProduceResponse } from '../../protocol/apis/produce.ts';
 
@@ -150,15 +150,6 @@ function produceToPartition(
       wait: acks === -1 ? later.then((outcome) => outcome.wait) : undefined,
     };
   }
-  // KIP-98: an idempotent producer's retry is answered with the offsets it got the first time,
-  // and a batch out of sequence or from a fenced epoch is refused.
-  const sequence = partition.checkProducerBatches(validation.batches.map((b) => b.buf));
-  if (sequence.kind === 'error') return { result: setError(result, sequence.errorCode, sequence.message) };
-  if (sequence.kind === 'duplicate') {
-    result.baseOffset = sequence.firstOffset;
-    result.logStartOffset = partition.logStartOffset;
-    return { result, wait: acks === -1 ? partition.waitDurable(sequence.lastOffset) : undefined };
-  }
   const failed = (err: unknown): void => {
     const code = appendErrorCode(err);
     // A full disk fails every append until space returns: one line a minute, not one per batch.
@@ -167,25 +158,24 @@ function produceToPartition(
     }
     setError(result, code, (err as Error).message);
   };
-  let appended: AppendResult | Promise<AppendResult>;
-  try {
-    // Called in the same turn as the sequence check above, so no other batch comes in between.
-    appended = partition.append(
-      validation.batches.map((b) => b.buf),
-      services.replicas.leaderEpoch(topicName, index),
-    );
-  } catch (err) {
-    failed(err);
-    return { result };
-  }
-  const accepted = (offsets: AppendResult): Promise<void> | undefined => {
-    result.baseOffset = offsets.baseOffset;
+  // KIP-98: an idempotent producer's retry is answered with the offsets it got the first time,
+  // and a batch out of sequence or from a fenced epoch is refused. Check and append are one call.
+  const appended = partition.appendIdempotent(
+    validation.batches.map((b) => b.buf),
+    services.replicas.leaderEpoch(topicName, index),
+  );
+  const accepted = (outcome: IdempotentAppend): Promise<void> | undefined => {
+    if (outcome.kind === 'refused') {
+      setError(result, outcome.errorCode, outcome.message);
+      return undefined;
+    }
+    result.baseOffset = outcome.baseOffset;
     result.logStartOffset = partition.logStartOffset;
-    return acks === -1 ? partition.waitDurable(offsets.lastOffset) : undefined;
+    return acks === -1 ? partition.waitDurable(outcome.lastOffset) : undefined;
   };
-  if (!(appended instanceof Promise)) return { result, wait: accepted(appended) };
-  // Cluster mode: the offsets come once the leader's log has the batches, and acks=all then
-  // waits for the commit. A failed append has set its error and leaves nothing to wait for.
+  // The outcome comes at once on a single node; in cluster mode once the leader's log has the
+  // batches, and acks=all then waits for the commit. A failed append has set its error and
+  // leaves nothing to wait for.
   const settled = appended.then(accepted, (err: unknown) => {
     failed(err);
     return undefined;
