@@ -10,7 +10,6 @@
 // treat it as retriable). Batches without a producer id need no state and are never held up.
 
 import { ErrorCode } from '../protocol/errors.ts';
-import { readBatchHeader } from '../protocol/record-batch.ts';
 import { SILENT_LOGGER, type LogLike } from '../storage/log-config.ts';
 import type { Log } from '../storage/log.ts';
 import { LoadQueue } from './load-queue.ts';
@@ -92,12 +91,12 @@ export class PartitionProducers {
   }
 
   /** KIP-98 check of the batches of one request (ProducerStateTable.checkBatches). */
-  check(batches: Buffer[], pending?: Map<number, { epoch: number; lastSeq: number }>): SequenceCheck {
+  check(batches: readonly ProducerBatch[], pending?: Map<number, { epoch: number; lastSeq: number }>): SequenceCheck {
     if (this.table === null) {
-      if (batches.every((b) => readBatchHeader(b, 0).producerId < 0)) return { kind: 'append' };
+      if (batches.every((b) => b.producerId < 0)) return { kind: 'append' };
       return { kind: 'error', errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, message: `the producer state of ${this.where} is still loading; retry` };
     }
-    return this.table.checkBatches(batches, pending);
+    return this.table.checkHeaders(batches, pending);
   }
 
   /** Records a batch now in the log. While loading, the load reads it from the log instead. */

@@ -9,7 +9,7 @@
 // commit index; the produce and fetch handlers see the same interface.
 
 import type { Log } from '../storage/log.ts';
-import { readBatchHeader } from '../protocol/record-batch.ts';
+import { batchView, type BatchView } from '../protocol/record-batch.ts';
 import type { AppendResult, IdempotentAppend, PartitionReplica } from './replicas.ts';
 import type { ProducerStateTable, SequenceCheck } from './producer-state.ts';
 import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
@@ -51,16 +51,16 @@ export class Partition implements PartitionReplica {
    * A building block of appendIdempotent, which clients' batches go through; tests call it alone.
    */
   checkProducerBatches(batches: Buffer[]): SequenceCheck {
-    return this.producerState.check(batches);
+    return this.producerState.check(batches.map(batchView));
   }
 
   /** PartitionReplica.appendIdempotent: check and append synchronously, in this one call. */
-  appendIdempotent(batches: Buffer[], leaderEpoch: number): Promise<IdempotentAppend> {
+  appendIdempotent(batches: readonly BatchView[], leaderEpoch: number): Promise<IdempotentAppend> {
     try {
-      const check = this.checkProducerBatches(batches);
+      const check = this.producerState.check(batches);
       if (check.kind === 'error') return Promise.resolve({ kind: 'refused', errorCode: check.errorCode, message: check.message });
       if (check.kind === 'duplicate') return Promise.resolve({ kind: 'duplicate', baseOffset: check.firstOffset, lastOffset: check.lastOffset });
-      const { baseOffset, lastOffset } = this.append(batches, leaderEpoch);
+      const { baseOffset, lastOffset } = this.appendViews(batches, leaderEpoch);
       return Promise.resolve({ kind: 'appended', baseOffset, lastOffset });
     } catch (err) {
       return Promise.reject(err);
@@ -94,16 +94,19 @@ export class Partition implements PartitionReplica {
    * without the producer check: batches of idempotent producers go through appendIdempotent.
    */
   append(batches: Buffer[], leaderEpoch: number): AppendResult {
+    return this.appendViews(batches.map(batchView), leaderEpoch);
+  }
+
+  private appendViews(batches: readonly BatchView[], leaderEpoch: number): AppendResult {
     if (this.closed) throw new Error(`partition ${this.topic}-${this.index} is closed`);
     let baseOffset = -1;
     let lastOffset = -1;
     for (const batch of batches) {
-      const result = this.log.append(batch, leaderEpoch);
+      const result = this.log.append(batch.buf, leaderEpoch);
       if (baseOffset < 0) baseOffset = result.baseOffset;
       lastOffset = result.lastOffset;
       // Every append goes through here, so the producer state always describes the log.
-      const header = readBatchHeader(batch, 0);
-      if (header.producerId >= 0) this.producerState.record(header, result.baseOffset);
+      if (batch.producerId >= 0) this.producerState.record(batch, result.baseOffset);
     }
     if (this.flushMode === 'group') this.requestFlush();
     else this.advanceTo(this.log.logEndOffset);

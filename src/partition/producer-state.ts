@@ -137,8 +137,15 @@ export class ProducerStateTable {
    * whole request. `pending` starts with batches accepted but not yet in the log, if any.
    */
   checkBatches(batches: Buffer[], pending = new Map<number, { epoch: number; lastSeq: number }>()): SequenceCheck {
-    for (const batch of batches) {
-      const header = readBatchHeader(batch, 0);
+    return this.checkHeaders(
+      batches.map((b) => readBatchHeader(b, 0)),
+      pending,
+    );
+  }
+
+  /** checkBatches on headers already decoded (the produce path decodes each batch once). */
+  checkHeaders(batches: readonly ProducerBatch[], pending = new Map<number, { epoch: number; lastSeq: number }>()): SequenceCheck {
+    for (const header of batches) {
       if (header.producerId < 0) continue;
       const check = this.check(header, pending);
       if (check.kind === 'error') return check;

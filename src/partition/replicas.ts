@@ -3,6 +3,7 @@
 // ClusterReplicaManager over ReplicatedPartition). The handlers see one interface either way.
 
 import type { Log } from '../storage/log.ts';
+import type { BatchView } from '../protocol/record-batch.ts';
 import type { MetadataCommand, MetadataState } from '../cluster/metadata-state.ts';
 import type { PartitionProducers } from './partition-producers.ts';
 
@@ -39,9 +40,10 @@ export interface PartitionReplica {
    * between two separate calls would break idempotence silently. The promise carries the
    * outcome: at once on a single node, once the entries are in the local log (acks=1) in
    * cluster mode. It rejects when the append fails (NotLeaderError, NotEnoughReplicasError,
-   * storage errors). Batches without a producer id pass the check unchanged.
+   * storage errors). Batches without a producer id pass the check unchanged. The views carry
+   * each batch's decoded header (validateBatches gives them), so no step decodes it again.
    */
-  appendIdempotent(batches: Buffer[], leaderEpoch: number): Promise<IdempotentAppend>;
+  appendIdempotent(batches: readonly BatchView[], leaderEpoch: number): Promise<IdempotentAppend>;
   /** Resolves once `lastOffset` is below the high watermark (acks=all); rejects if that can no longer be promised. */
   waitDurable(lastOffset: number): Promise<void>;
   onAdvance(listener: () => void): () => void;

@@ -15,7 +15,7 @@ import type { RaftNode, RaftStatus } from '../raft/index.ts';
 import type { Entry, Snapshot } from '../raft/types.ts';
 import type { RaftLogStorage } from './raft-log-storage.ts';
 import type { GroupStateMachine } from '../cluster/raft-host.ts';
-import { readBatchHeader } from '../protocol/record-batch.ts';
+import { batchView, readBatchHeader, type BatchView } from '../protocol/record-batch.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { lastSequenceOf, type ProducerStateTable, type SequenceCheck } from './producer-state.ts';
 import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
@@ -134,11 +134,14 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
    * A building block of appendIdempotent, which clients' batches go through.
    */
   checkProducerBatches(batches: Buffer[]): SequenceCheck {
+    return this.checkViews(batches.map(batchView));
+  }
+
+  private checkViews(batches: readonly BatchView[]): SequenceCheck {
     // While the state loads, the in-flight check below cannot tell either.
     if (this.producerState.loading !== null) return this.producerState.check(batches);
     const pending = new Map(this.inflight);
-    for (const batch of batches) {
-      const header = readBatchHeader(batch, 0);
+    for (const header of batches) {
       const ahead = header.producerId < 0 ? undefined : this.inflight.get(header.producerId);
       if (!ahead || ahead.epoch !== header.producerEpoch || header.baseSequence > ahead.lastSeq) continue;
       // A retry of a batch proposed here: if it reached the log the table answers it as a
@@ -222,11 +225,11 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
    * PartitionReplica.appendIdempotent: the check and the proposal run synchronously, in this one
    * call; the promise settles once the entries are durable in this leader's log.
    */
-  appendIdempotent(batches: Buffer[]): Promise<IdempotentAppend> {
-    const check = this.checkProducerBatches(batches);
+  appendIdempotent(batches: readonly BatchView[]): Promise<IdempotentAppend> {
+    const check = this.checkViews(batches);
     if (check.kind === 'error') return Promise.resolve({ kind: 'refused', errorCode: check.errorCode, message: check.message });
     if (check.kind === 'duplicate') return Promise.resolve({ kind: 'duplicate', baseOffset: check.firstOffset, lastOffset: check.lastOffset });
-    return this.append(batches).then(({ baseOffset, lastOffset }) => ({ kind: 'appended', baseOffset, lastOffset }));
+    return this.proposeViews(batches).then(({ baseOffset, lastOffset }) => ({ kind: 'appended', baseOffset, lastOffset }));
   }
 
   /**
@@ -235,13 +238,17 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
    * No producer check: clients' batches go through appendIdempotent.
    */
   append(batches: Buffer[]): Promise<ReplicatedAppend & { committed: Promise<void> }> {
+    return this.proposeViews(batches.map(batchView));
+  }
+
+  private proposeViews(batches: readonly BatchView[]): Promise<ReplicatedAppend & { committed: Promise<void> }> {
     // Not async: the proposal must happen in the caller's turn, right after the producer check.
     if (this.storageFailure !== null) return Promise.reject(this.storageFailure);
     const node = this.node;
     if (node === null || !this.isLeader) {
       return Promise.reject(this.leader === 0 ? new NotEnoughReplicasError(this.topic, this.index) : new NotLeaderError(this.topic, this.index, this.leader));
     }
-    const proposed = node.proposeBatch(batches);
+    const proposed = node.proposeBatch(batches.map((b) => b.buf));
     if (!proposed.ok) {
       // 'tooManyUncommittedBytes': followers do not keep up (or no majority answers); a
       // transfer in progress: the leadership is moving. Both pass; the producer retries.
@@ -249,8 +256,7 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
         proposed.reason === 'notLeader' ? new NotLeaderError(this.topic, this.index, this.leader) : new NotEnoughReplicasError(this.topic, this.index),
       );
     }
-    for (const batch of batches) {
-      const header = readBatchHeader(batch, 0);
+    for (const header of batches) {
       if (header.producerId >= 0) {
         this.inflight.set(header.producerId, { epoch: header.producerEpoch, lastSeq: lastSequenceOf(header.baseSequence, header.lastOffsetDelta) });
       }

@@ -105,14 +105,29 @@ export interface BatchHeader {
   recordCount: number;
 }
 
+/**
+ * A batch with its header decoded once: on the produce path validation decodes it, and the
+ * producer check, the append and the producer state read the fields from here instead of the
+ * bytes again.
+ */
+export interface BatchView extends BatchHeader {
+  /** The batch bytes (a view into the blob it came in, not a copy). */
+  buf: Buffer;
+}
+
+/** Decodes the header of the batch that `buf` holds (the whole of it) into a BatchView. */
+export function batchView(buf: Buffer): BatchView {
+  const view = readBatchHeader(buf, 0) as BatchView;
+  view.buf = buf;
+  return view;
+}
+
 /** One batch of a validated records blob. */
-export interface BatchInfo extends BatchHeader {
+export interface BatchInfo extends BatchView {
   /** Byte position of the batch inside the blob that was validated. */
   position: number;
   /** Total bytes of the batch: LOG_OVERHEAD_BYTES + batchLength. */
   sizeBytes: number;
-  /** The batch bytes (a view into the validated blob, not a copy). */
-  buf: Buffer;
 }
 
 export type ValidateResult =

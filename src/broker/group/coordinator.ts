@@ -15,7 +15,7 @@
 
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { buildRecordBatch } from '../../protocol/record-batch.ts';
+import { batchView, buildRecordBatch } from '../../protocol/record-batch.ts';
 import type { MetadataState } from '../../cluster/metadata-state.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
 import { Group, type Delivery, type Effects, type GroupLimits, type GroupRecord, type GroupState, type JoinAnswer, type JoinInput, type MemberView, type SyncAnswer, type SyncInput } from './group.ts';
@@ -596,7 +596,7 @@ export class GroupCoordinator {
     const timestamp = this.host.now();
     const batch = buildRecordBatch({ records: records.map((r) => ({ key: r.key, value: r.value, timestamp })) });
     // No producer id on the batch: the producer check lets it through, so the outcome is 'appended'.
-    const appended = await partition.appendIdempotent([batch], this.host.leaderEpoch(index));
+    const appended = await partition.appendIdempotent([batchView(batch)], this.host.leaderEpoch(index));
     if (appended.kind === 'refused') throw new Error(`${OFFSETS_TOPIC}-${index} refused the write: ${appended.message}`);
     await partition.waitDurable(appended.lastOffset);
   }

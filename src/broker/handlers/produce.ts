@@ -160,10 +160,8 @@ function produceToPartition(
   };
   // KIP-98: an idempotent producer's retry is answered with the offsets it got the first time,
   // and a batch out of sequence or from a fenced epoch is refused. Check and append are one call.
-  const appended = partition.appendIdempotent(
-    validation.batches.map((b) => b.buf),
-    services.replicas.leaderEpoch(topicName, index),
-  );
+  // The batches travel with the headers validation decoded; nothing below decodes them again.
+  const appended = partition.appendIdempotent(validation.batches, services.replicas.leaderEpoch(topicName, index));
   const accepted = (outcome: IdempotentAppend): Promise<void> | undefined => {
     if (outcome.kind === 'refused') {
       setError(result, outcome.errorCode, outcome.message);
