@@ -34,7 +34,8 @@ async function produce(producer: Producer, prefix: string, total: number): Promi
   for (let n = 0; n < total; n += 10) {
     const partition = (n / 10) % PARTITIONS;
     const values = Array.from({ length: 10 }, (_, i) => `${prefix}-${n + i}`);
-    const answers = await producer.send({ topic: 'fill', acks: -1, messages: values.map((value) => ({ value, partition })) });
+    // A send KafkaJS gives up on (its metadata from the full broker, see below) is not acknowledged.
+    const answers = await producer.send({ topic: 'fill', acks: -1, messages: values.map((value) => ({ value, partition })) }).catch(() => []);
     if (answers.some((a) => a.partition === partition && a.errorCode === 0)) acked.push(...values);
   }
   return acked;
@@ -130,7 +131,13 @@ test('B1: a full disk on one cluster broker freezes its writes, not the broker; 
       await admin.disconnect();
     }
     await cluster.waitFor('a leader of late-0', async () => (await cluster.leaderOf('late-0')) > 0);
-    const late = await producer.send({ topic: 'late', acks: -1, messages: [{ value: 'late-0', partition: 0 }] });
+    // KafkaJS gives up after its retries when the broker it asks for metadata is the full one
+    // (a non-replica answers LEADER_NOT_AVAILABLE: docs/cluster.md, limitations); asked again, it
+    // reaches another broker. Bounded.
+    let late: Awaited<ReturnType<Producer['send']>> = [];
+    for (let attempt = 0; attempt < 10 && late[0]?.errorCode !== 0; attempt++) {
+      late = await producer.send({ topic: 'late', acks: -1, messages: [{ value: 'late-0', partition: 0 }] }).catch(() => []);
+    }
     assert.equal(late[0]?.errorCode, 0);
     assert.ok(full.alive(), 'the broker with the full disk is still running');
     const logs = full.jsonLogs();
