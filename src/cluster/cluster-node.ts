@@ -18,6 +18,7 @@ import type { RunnelConfig } from '../config/index.ts';
 import { Rng, type RaftNode } from '../raft/index.ts';
 import type { ConfChange, Member } from '../raft/types.ts';
 import { TcpTransport, parseAddress } from '../transport/tcp.ts';
+import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import type { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { describeRaftGroup } from '../partition/group-names.ts';
@@ -90,6 +91,9 @@ export class ClusterNode {
       clusterSecret: cluster.secret,
       storageId,
       logger,
+      // A restarted peer must be redialed within about one election timeout, or a failover in
+      // that window cannot elect anyone (issue 9; docs/transport.md, reconnection).
+      limits: { reconnectMaxMs: Math.max(DEFAULT_TRANSPORT_LIMITS.reconnectBaseMs, cluster.election_rtt * cluster.rtt_ms) },
     });
     this.host = new RaftHost({
       nodeId: this.nodeId,

@@ -102,7 +102,13 @@ export interface TransportLimits {
   maxPendingHandshakes: number;
   /** First reconnect delay; doubles per failed attempt. */
   reconnectBaseMs: number;
-  /** Upper bound of the reconnect delay. */
+  /**
+   * Upper bound of the reconnect delay. Only the lower id of a pair dials, so after a peer
+   * restarts the pair stays unconnected until the dialer's next try: keep this near one election
+   * timeout, or a failover in that window finds the survivors unable to reach each other (a
+   * broker sets it to its election timeout, ClusterNode). Redialing a dead peer twice a second
+   * costs one refused connect each time.
+   */
   reconnectMaxMs: number;
   /** A PING is sent when nothing else was sent for this long. */
   pingIntervalMs: number;
@@ -119,7 +125,8 @@ export const DEFAULT_TRANSPORT_LIMITS: Readonly<TransportLimits> = Object.freeze
   handshakeTimeoutMs: 5_000,
   maxPendingHandshakes: 64,
   reconnectBaseMs: 50,
-  reconnectMaxMs: 5_000,
+  // One election timeout at the default cluster settings (rtt_ms 50 × election_rtt 10).
+  reconnectMaxMs: 500,
   pingIntervalMs: 1_000,
   idleTimeoutMs: 15_000,
   maxFramesPerRead: 1024,

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
 import { TcpTransport, type TcpTransportConfig } from '../../../src/transport/tcp.ts';
+import { DEFAULT_TRANSPORT_LIMITS } from '../../../src/transport/types.ts';
 import { FrameDecoder, FrameType, encodeFrame } from '../../../src/transport/frame.ts';
 import {
   PROTOCOL_VERSION,
@@ -723,6 +724,56 @@ test("storage ids: a message whose storageId is not the one the peer's handshake
     assert.equal(warned.length, 1, 'logged once per peer');
     assert.equal(warned[0]!.peer, 1);
     assert.equal(warned[0]!.authenticated, 'disk-1');
+  } finally {
+    await closeAll(a, b);
+  }
+});
+
+test('issue 9 (failover): a peer that was down for a minute is redialed within one election timeout of its return, not after the 5 s backoff', async () => {
+  // Between two brokers only the lower id dials; a failover that starts while a restarted broker
+  // is still unconnected to its lower-id peer cannot elect anyone. The default reconnectMaxMs is
+  // one election timeout at the default cluster settings (rtt_ms 50 × election_rtt 10).
+  const ELECTION_TIMEOUT_MS = 500;
+  const probe = await startNode(9);
+  const port = probe.t.port;
+  await probe.t.close();
+  // A fake clock: timers fire only when the test moves time to them.
+  let nowMs = 0;
+  const timers: Array<{ fn: () => void; atMs: number; ms: number; cleared: boolean }> = [];
+  const clock = {
+    now: () => nowMs,
+    setTimeout: (fn: () => void, ms: number) => {
+      const h = { fn, atMs: nowMs + ms, ms, cleared: false };
+      timers.push(h);
+      return h;
+    },
+    clearTimeout: (h: unknown) => void ((h as { cleared: boolean }).cleared = true),
+  };
+  const PING_MS = 999_999;
+  const HANDSHAKE_MS = 888_888;
+  const isRedial = (t: (typeof timers)[number]) => !t.cleared && t.ms !== PING_MS && t.ms !== HANDSHAKE_MS;
+  /** Moves the fake time to the pending redial and fires it. */
+  const fireRedial = async (what: string) => {
+    await waitFor(() => timers.some(isRedial), what);
+    const t = timers.find(isRedial)!;
+    t.cleared = true;
+    nowMs = Math.max(nowMs, t.atMs);
+    t.fn();
+  };
+  // The transport's default reconnect limits: only the keep-alive timers are moved out of the way.
+  const a = await startNode(1, { clock, random: () => 0.999, limits: { reconnectBaseMs: DEFAULT_TRANSPORT_LIMITS.reconnectBaseMs, reconnectMaxMs: DEFAULT_TRANSPORT_LIMITS.reconnectMaxMs, pingIntervalMs: PING_MS, idleTimeoutMs: 2 * PING_MS, handshakeTimeoutMs: HANDSHAKE_MS } });
+  let b: Node | undefined;
+  try {
+    a.t.setPeers(new Map([[2, `127.0.0.1:${port}`]]));
+    // The peer stays down for a minute of (fake) time: the dialer keeps failing.
+    for (let i = 0; i < 1_000 && nowMs < 60_000; i++) await fireRedial(`failed redial ${i}`);
+    assert.ok(nowMs >= 60_000, 'a minute of failed redials');
+    // The peer comes back on its port.
+    const backAtMs = nowMs;
+    b = await startNode(2, { listenPort: port, peers: new Map([[1, `127.0.0.1:${a.t.port}`]]) });
+    await fireRedial('the redial after the peer came back');
+    await waitFor(() => connected(a, 2), 'reconnected');
+    assert.ok(nowMs - backAtMs <= ELECTION_TIMEOUT_MS, `redialed ${nowMs - backAtMs} ms after the peer came back (election timeout ${ELECTION_TIMEOUT_MS} ms)`);
   } finally {
     await closeAll(a, b);
   }
