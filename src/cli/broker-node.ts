@@ -292,12 +292,12 @@ function followOffsetsLeadership(
       if (!replica.isLeader) return true;
       if (!replica.servesClients) return false;
       coordinating.add(index);
-      try {
-        groups.loadPartition(index);
-      } catch (err) {
+      // Loads over event-loop turns when the state lags; the groups answer
+      // COORDINATOR_LOAD_IN_PROGRESS until it finishes.
+      groups.loadPartition(index).catch((err: unknown) => {
         coordinating.delete(index);
         logger.error({ err, partition: `${OFFSETS_TOPIC}-${index}` }, 'loading consumer groups failed');
-      }
+      });
       return true;
     };
     if (tryLoad()) return;

@@ -34,6 +34,12 @@ export interface CoordinatorLimits extends GroupLimits {
   groupIdBytesMax: number;
   /** Kafka's offsets.retention.minutes: how long an empty group's offsets are kept. */
   offsetsRetentionMs: number;
+  /**
+   * Bytes of __consumer_offsets a coordinator reads per event-loop turn while it loads a partition
+   * whose state lags (at least one batch). About 4,000 offset commits, ~10 ms: heartbeats of every
+   * Raft group on the broker keep flowing while a backlog loads.
+   */
+  loadBytesPerTurnMax: number;
 }
 
 export const defaultCoordinatorLimits: Omit<CoordinatorLimits, keyof GroupLimits> = {
@@ -41,6 +47,7 @@ export const defaultCoordinatorLimits: Omit<CoordinatorLimits, keyof GroupLimits
   offsetMetadataBytesMax: 4096,
   groupIdBytesMax: 1024,
   offsetsRetentionMs: 7 * 24 * 3600 * 1000,
+  loadBytesPerTurnMax: 256 * 1024,
 };
 
 /** What the coordinator needs from the rest of the broker: the partitions and the metadata. */
@@ -104,6 +111,8 @@ export class GroupCoordinator {
   private readonly entries = new Map<string, Entry>();
   /** Partitions of __consumer_offsets whose groups this node serves, and whether loading finished. */
   private readonly partitions = new Map<number, 'loading' | 'loaded'>();
+  /** The load in progress of each 'loading' partition; a step of any other load stops. */
+  private readonly loads = new Map<number, { started: number; replayedFrom: number; records: number; turns: number }>();
   private readonly waiters = new Map<number, { kind: Delivery['kind']; resolve: (delivery: Delivery) => void }>();
   private nextToken = 1;
   private closed = false;
@@ -125,17 +134,15 @@ export class GroupCoordinator {
   /**
    * Loads every hosted partition this node leads: start-up, and after the topic was created. A
    * partition whose state is unavailable is logged and left unloaded (its groups answer
-   * COORDINATOR_NOT_AVAILABLE); the others are served.
+   * COORDINATOR_NOT_AVAILABLE); the others are served, each once its load finishes.
    */
   loadAll(): void {
     const count = this.offsetsPartitionCount();
     for (let index = 0; index < count; index++) {
       if (this.partitions.has(index) || !this.host.offsetsPartition(index) || !this.host.isLeader(index)) continue;
-      try {
-        this.loadPartition(index);
-      } catch (err) {
+      this.loadPartition(index).catch((err: unknown) => {
         this.host.logger.error({ err, partition: `${OFFSETS_TOPIC}-${index}` }, 'loading consumer groups failed');
-      }
+      });
     }
   }
 
@@ -143,21 +150,62 @@ export class GroupCoordinator {
    * Loads one partition of __consumer_offsets into the cache: this replica's state of the partition
    * (offsets-follower.ts), brought up to the high watermark first. Records above the high watermark
    * are not committed and may yet disappear, so they are not read.
+   *
+   * The state is usually caught up already (the follower applies every commit as it arrives), so
+   * the first turn, run synchronously, finishes the load. A state that lags (this replica restarted
+   * shortly before it was elected) is brought up over several event-loop turns of at most
+   * `loadBytesPerTurnMax` each, so the Raft heartbeats keep flowing (issue 9: reading 300,000
+   * records in one turn took 1-2 s); meanwhile the groups answer COORDINATOR_LOAD_IN_PROGRESS, as
+   * Kafka's do. Resolves once loaded, or when the partition was unloaded or the coordinator closed
+   * meanwhile; rejects when the state is unavailable (the partition is left unloaded).
    */
-  loadPartition(index: number): void {
+  loadPartition(index: number): Promise<void> {
     const partition = this.host.offsetsPartition(index);
     const follower = this.host.offsetsState(index);
-    if (!partition || !follower) throw new Error(`${OFFSETS_TOPIC}-${index} is not hosted here`);
+    if (!partition || !follower) return Promise.reject(new Error(`${OFFSETS_TOPIC}-${index} is not hosted here`));
+    const load = { started: Date.now(), replayedFrom: follower.coveredOffset, records: 0, turns: 0 };
     this.partitions.set(index, 'loading');
-    const started = Date.now();
-    const replayedFrom = follower.coveredOffset;
-    let records: number;
-    try {
-      records = follower.catchUp();
-    } catch (err) {
-      this.partitions.delete(index);
-      throw err;
-    }
+    this.loads.set(index, load);
+    return new Promise<void>((resolve, reject) => {
+      const step = (): void => {
+        // Unloaded (leadership moved), loaded again by a newer call, or closed: this load is over.
+        if (this.closed || this.loads.get(index) !== load) return resolve();
+        load.turns++;
+        try {
+          load.records += follower.catchUp(this.limits.loadBytesPerTurnMax);
+        } catch (err) {
+          this.partitions.delete(index);
+          this.loads.delete(index);
+          return reject(err);
+        }
+        if (follower.coveredOffset < partition.highWatermark) {
+          setImmediate(step);
+          return;
+        }
+        this.loads.delete(index);
+        this.install(index, follower);
+        this.host.logger.info(
+          {
+            partition: `${OFFSETS_TOPIC}-${index}`,
+            snapshotOffset: follower.snapshotOffset,
+            replayedFrom: load.replayedFrom,
+            highWatermark: follower.coveredOffset,
+            logStartOffset: partition.logStartOffset,
+            records: load.records,
+            turns: load.turns,
+            groups: follower.state.groups.size,
+            ms: Date.now() - load.started,
+          },
+          'loaded consumer groups',
+        );
+        resolve();
+      };
+      step();
+    });
+  }
+
+  /** Makes the groups of a caught-up partition state the cache, and serves them. */
+  private install(index: number, follower: OffsetsFollower): void {
     const now = this.host.now();
     for (const [groupId, content] of follower.state.groups) {
       const group = content.record ? Group.fromRecord(groupId, content.record, this.limits, now) : new Group(groupId, this.limits, now);
@@ -166,24 +214,12 @@ export class GroupCoordinator {
       this.reschedule(entry);
     }
     this.partitions.set(index, 'loaded');
-    this.host.logger.info(
-      {
-        partition: `${OFFSETS_TOPIC}-${index}`,
-        snapshotOffset: follower.snapshotOffset,
-        replayedFrom,
-        highWatermark: follower.coveredOffset,
-        logStartOffset: partition.logStartOffset,
-        records,
-        groups: follower.state.groups.size,
-        ms: Date.now() - started,
-      },
-      'loaded consumer groups',
-    );
   }
 
   /** Drops a partition's groups (cluster mode: leadership moved elsewhere). */
   unloadPartition(index: number): void {
     this.partitions.delete(index);
+    this.loads.delete(index);
     for (const entry of [...this.entries.values()]) {
       if (entry.partition !== index) continue;
       if (entry.timer) clearTimeout(entry.timer);

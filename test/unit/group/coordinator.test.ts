@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { GroupCoordinator, defaultCoordinatorLimits, type CoordinatorHost } from '../../../src/broker/group/coordinator.ts';
+import { GroupCoordinator, defaultCoordinatorLimits, type CoordinatorHost, type CoordinatorLimits } from '../../../src/broker/group/coordinator.ts';
 import { OffsetsFollowers, defaultOffsetsFollowerLimits, type SnapshotStore } from '../../../src/broker/group/offsets-follower.ts';
 import { defaultGroupLimits } from '../../../src/broker/group/group.ts';
 import { OFFSETS_TOPIC, offsetsPartitionFor } from '../../../src/broker/group/offsets-topic.ts';
@@ -16,7 +16,7 @@ import { ErrorCode } from '../../../src/protocol/errors.ts';
 
 const PARTITIONS = 4;
 
-function world(followerLimits = defaultOffsetsFollowerLimits) {
+function world(followerLimits = defaultOffsetsFollowerLimits, coordinatorLimits: Partial<CoordinatorLimits> = {}) {
   const metadata = new MetadataState({ clusterId: 'c', brokers: [{ nodeId: 1, host: 'h', port: 1, rack: null }], topics: [] });
   for (const [name, count] of [[OFFSETS_TOPIC, PARTITIONS], ['t', 3]] as const) {
     metadata.apply({
@@ -45,7 +45,7 @@ function world(followerLimits = defaultOffsetsFollowerLimits) {
       logger: pino({ level: 'silent' }),
       offsetsState: (i) => followers.get(i),
     };
-    const c = new GroupCoordinator(host, { ...defaultGroupLimits, ...defaultCoordinatorLimits, offsetsRetentionMs: 60_000 });
+    const c = new GroupCoordinator(host, { ...defaultGroupLimits, ...defaultCoordinatorLimits, offsetsRetentionMs: 60_000, ...coordinatorLimits });
     c.loadAll();
     const close = () => {
       c.close();
@@ -213,5 +213,52 @@ test('a stored snapshot behind the log start: the partition is not served rather
   assert.equal(again.fetchOffsets('g-gap', null).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const elsewhere = ['a', 'b', 'c', 'd', 'e'].find((g) => offsetsPartitionFor(g, PARTITIONS) !== p)!;
   assert.equal(again.coordinatorError(elsewhere), ErrorCode.NONE, 'the other partitions are served');
+  again.close();
+});
+
+test('issue 9 (failover): a coordinator reads a backlog over several event-loop turns and answers COORDINATOR_LOAD_IN_PROGRESS until it has read it all', async () => {
+  // A new coordinator whose state lags (a replica restarted shortly before it was elected) must
+  // not read the backlog in one turn: that blocked the Raft heartbeats for 1-2 s. As Kafka, the
+  // groups answer COORDINATOR_LOAD_IN_PROGRESS while the partition loads.
+  const LOAD_BYTES_PER_TURN = 4096;
+  const w = world({ ...defaultOffsetsFollowerLimits, readBytesMax: 1024 }, { loadBytesPerTurnMax: LOAD_BYTES_PER_TURN });
+  const { c, partitions } = w.coordinator();
+  const p = offsetsPartitionFor('g-load', PARTITIONS);
+  const COMMITS = 300;
+  for (let i = 0; i < COMMITS; i++) await commit(c, 'g-load', i % 3, i);
+  c.close();
+  const backlogBytes = partitions[p].log.read(0, Number.MAX_SAFE_INTEGER, partitions[p].highWatermark).records.length;
+  assert.ok(backlogBytes > 4 * LOAD_BYTES_PER_TURN, `a backlog of ${backlogBytes} bytes`);
+
+  // A restart without a snapshot: the new coordinator has all 300 commits to read.
+  const { c: again } = w.coordinator();
+  assert.equal(again.coordinatorError('g-load'), ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, 'loading right after loadAll');
+  assert.equal(again.fetchOffsets('g-load', [{ name: 't', partitionIndexes: [0] }]).errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+  assert.equal((await commit(again, 'g-load', 0, 999))[0].partitions[0].errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, 'no commit while loading');
+  let turns = 0;
+  while (again.coordinatorError('g-load') !== ErrorCode.NONE && turns < 1_000) {
+    await new Promise((resolve) => setImmediate(resolve));
+    turns++;
+  }
+  assert.equal(again.coordinatorError('g-load'), ErrorCode.NONE, 'loaded');
+  assert.ok(turns >= 3, `loaded after ${turns} event-loop turns`);
+  assert.equal(offsetOf(again, 'g-load', 0), 297);
+  assert.equal(offsetOf(again, 'g-load', 1), 298);
+  assert.equal(offsetOf(again, 'g-load', 2), 299);
+  again.close();
+});
+
+test('issue 9 (failover): a partition unloaded while it loads (leadership moved on) is not served when the load would have finished', async () => {
+  const w = world({ ...defaultOffsetsFollowerLimits, readBytesMax: 1024 }, { loadBytesPerTurnMax: 4096 });
+  const { c } = w.coordinator();
+  const p = offsetsPartitionFor('g-unload', PARTITIONS);
+  for (let i = 0; i < 300; i++) await commit(c, 'g-unload', 0, i);
+  c.close();
+  const { c: again } = w.coordinator();
+  assert.equal(again.coordinatorError('g-unload'), ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+  again.unloadPartition(p);
+  for (let turn = 0; turn < 200; turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(again.coordinatorError('g-unload'), ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the stopped load did not mark the partition loaded');
+  assert.deepEqual(again.listGroups([]).map((g) => g.groupId).filter((g) => g === 'g-unload'), [], 'nor installed its groups');
   again.close();
 });

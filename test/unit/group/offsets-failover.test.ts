@@ -144,7 +144,7 @@ async function withReplicas(run: (hub: MemoryHub, replicas: Replica[], leader: R
   try {
     await until('a leader', () => replicas.some((r) => r.partition.isLeader), replicas);
     const leader = replicas.find((r) => r.partition.isLeader)!;
-    leader.coordinator.loadPartition(0);
+    await leader.coordinator.loadPartition(0);
     await run(hub, replicas, leader);
   } finally {
     for (const r of replicas) r.coordinator.close();
@@ -169,7 +169,7 @@ test('issue 9: a follower that becomes coordinator serves the committed offsets 
     hub.partition([old.id], ids.filter((id) => id !== old.id));
     const next = await newLeader(replicas, old);
     next.reads.length = 0;
-    next.coordinator.loadPartition(0);
+    await next.coordinator.loadPartition(0);
     assertServesCommits(next.coordinator, 310, 'after failover');
     // What the new coordinator read: only the tail after what its own state already covered.
     assert.ok(next.reads.every((offset) => offset >= snapshotCovered), `the new coordinator read __consumer_offsets from offset ${Math.min(...next.reads)}, below its snapshot's ${snapshotCovered}`);
@@ -209,7 +209,7 @@ test('issue 9: a replica that missed every commit catches up through a Raft snap
     );
     const next = await newLeader(replicas, leader);
     assert.equal(next, laggard);
-    laggard.coordinator.loadPartition(0);
+    await laggard.coordinator.loadPartition(0);
     assert.equal(offsetOf(laggard.coordinator, 'early', 7), 77, 'a commit from before the trim point');
     assertServesCommits(laggard.coordinator, 310, 'on the replica that caught up by snapshot');
   }));
