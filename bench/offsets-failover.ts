@@ -282,7 +282,7 @@ function timelineOf(cluster: TestCluster, raftGroup: string, victim: number, sto
         : l.term !== undefined
           ? ` (term ${l.term})`
           : l.records !== undefined
-            ? ` (${l.records} records, ${l.ms} ms)`
+            ? ` (${l.records} records in ${l.turns ?? 1} turns, ${l.ms} ms)`
             : l.peer !== undefined && msg.startsWith('peer ')
               ? ` (peer ${l.peer}${l.reason ? `: ${l.reason}` : ''})`
               : l.syncMs !== undefined
