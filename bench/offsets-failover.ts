@@ -382,6 +382,20 @@ async function main(): Promise<void> {
     }
     const sorted = rounds.map((r) => r.failoverMs).sort((a, b) => a - b);
     console.log(`failover: median ${sorted[sorted.length >> 1].toFixed(0)} ms, max ${sorted.at(-1)!.toFixed(0)} ms`);
+    // How far each replica's consumer-group state had come at each snapshot (a follower that lags shows here).
+    for (const m of cluster.members) {
+      const snaps = m.broker.jsonLogs().filter((l) => l.msg === 'consumer-group snapshot written' && l.partition === raftGroup);
+      console.log(`  broker ${m.nodeId} snapshots (covered offset): ${snaps.map((l) => `${String(l.time).slice(11, 19)} ${String(l.coveredOffset)}`).join(', ') || 'none'}`);
+    }
+    // Warnings about the partition (a follower that stopped following shows here), once per broker and message.
+    for (const m of cluster.members) {
+      const seen = new Set<string>();
+      for (const l of m.broker.jsonLogs()) {
+        if (!['warn', 'error', 'fatal'].includes(String(l.level)) || l.partition !== raftGroup || seen.has(String(l.msg))) continue;
+        seen.add(String(l.msg));
+        console.log(`  broker ${m.nodeId} warned: ${String(l.msg)}${l.err ? ` (${JSON.stringify(l.err).slice(0, 300)})` : ''}`);
+      }
+    }
   } finally {
     await cluster.stop();
     console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
