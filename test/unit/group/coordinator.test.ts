@@ -16,7 +16,7 @@ import { ErrorCode } from '../../../src/protocol/errors.ts';
 
 const PARTITIONS = 4;
 
-function world(followerLimits = defaultOffsetsFollowerLimits, coordinatorLimits: Partial<CoordinatorLimits> = {}) {
+function world(followerLimits = defaultOffsetsFollowerLimits, coordinatorLimits: Partial<CoordinatorLimits> = {}, followerNow?: () => number) {
   const metadata = new MetadataState({ clusterId: 'c', brokers: [{ nodeId: 1, host: 'h', port: 1, rack: null }], topics: [] });
   for (const [name, count] of [[OFFSETS_TOPIC, PARTITIONS], ['t', 3]] as const) {
     metadata.apply({
@@ -33,7 +33,7 @@ function world(followerLimits = defaultOffsetsFollowerLimits, coordinatorLimits:
     // 'none' flush: the high watermark follows each append, as after an fsync.
     const partitions = logs.map((log, i) => new Partition(OFFSETS_TOPIC, i, log, 'none'));
     // The node's followers of __consumer_offsets (snapshots, trimming), as broker-node wires them.
-    const followers = new OffsetsFollowers(snapshots, pino({ level: 'silent' }), followerLimits);
+    const followers = new OffsetsFollowers(snapshots, pino({ level: 'silent' }), followerLimits, followerNow);
     partitions.forEach((p, i) => followers.follow(i, p));
     const host: CoordinatorHost = {
       nodeId: 1,
@@ -221,7 +221,9 @@ test('issue 9 (failover): a coordinator reads a backlog over several event-loop 
   // not read the backlog in one turn: that blocked the Raft heartbeats for 1-2 s. As Kafka, the
   // groups answer COORDINATOR_LOAD_IN_PROGRESS while the partition loads.
   const LOAD_BYTES_PER_TURN = 4096;
-  const w = world({ ...defaultOffsetsFollowerLimits, readBytesMax: 1024 }, { loadBytesPerTurnMax: LOAD_BYTES_PER_TURN });
+  // The followers' own steps read one 1 KiB chunk per turn (their clock jumps a second per reading).
+  let clockMs = 0;
+  const w = world({ ...defaultOffsetsFollowerLimits, readBytesMax: 1024 }, { loadBytesPerTurnMax: LOAD_BYTES_PER_TURN }, () => (clockMs += 1000));
   const { c, partitions } = w.coordinator();
   const p = offsetsPartitionFor('g-load', PARTITIONS);
   const COMMITS = 300;
@@ -261,4 +263,30 @@ test('issue 9 (failover): a partition unloaded while it loads (leadership moved 
   assert.equal(again.coordinatorError('g-unload'), ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the stopped load did not mark the partition loaded');
   assert.deepEqual(again.listGroups([]).map((g) => g.groupId).filter((g) => g === 'g-unload'), [], 'nor installed its groups');
   again.close();
+});
+
+test('issue 9 (failover): a follow step applies batches for up to followStepMsMax of its turn, not one read, so a busy broker\'s state keeps up', async () => {
+  // On the coordinator, which encodes, appends and replicates every commit, event-loop turns took
+  // ~50 ms under load; one 64 KiB read per turn applied 20,000 records/s against 77,000 committed.
+  const w = world();
+  const { c } = w.coordinator();
+  const p = offsetsPartitionFor('g-step', PARTITIONS);
+  for (let i = 0; i < 50; i++) await commit(c, 'g-step', 0, i);
+  c.close();
+  let nowMs = 0;
+  // The injected clock moves 1 ms per reading: a 5 ms step ends after a handful of reads.
+  const followers = new OffsetsFollowers({ load: () => undefined, save: () => undefined }, pino({ level: 'silent' }), { ...defaultOffsetsFollowerLimits, readBytesMax: 1, followStepMsMax: 5 }, () => nowMs++);
+  try {
+    const partition = new Partition(OFFSETS_TOPIC, p, w.logs[p]!, 'none');
+    const f = followers.follow(p, partition);
+    assert.equal(f.coveredOffset, 0);
+    await new Promise((resolve) => setImmediate(resolve));
+    // readBytesMax 1: each read returns one batch (one commit).
+    assert.ok(f.coveredOffset >= 3, `one turn applied ${f.coveredOffset} batches`);
+    assert.ok(f.coveredOffset < 50, `one turn is bounded (applied ${f.coveredOffset} of 50 batches)`);
+    for (let turn = 0; turn < 100 && f.coveredOffset < partition.highWatermark; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(f.coveredOffset, partition.highWatermark);
+  } finally {
+    followers.close();
+  }
 });
