@@ -2,6 +2,7 @@
 // scenarios, and the profile the seed draws (network, groups, clients, disks).
 
 import type { Rng } from '../../src/raft/index.ts';
+import type { SimResult } from './sim.ts';
 import { describeNetworkProfile, drawNetworkProfile, type NetworkProfile } from './network.ts';
 
 /** Simulated wall-clock per tick (record timestamps, time-based retention). */
@@ -126,18 +127,8 @@ export interface ReplicaSimStats {
   retentionDeletedBatches: number;
 }
 
-export interface ReplicaSimResult {
-  seed: number;
-  ok: boolean;
-  error: string;
-  profile: string;
-  faults: string[];
-  ticks: number;
-  ticksToElect: number;
-  ticksToCommit: number;
-  traceHash: number;
-  stats: ReplicaSimStats;
-}
+/** The Raft simulator's result shape, with the replica simulator's counters. */
+export type ReplicaSimResult = Omit<SimResult, 'stats'> & { stats: ReplicaSimStats };
 
 export interface Profile extends NetworkProfile {
   checkQuorum: boolean;
