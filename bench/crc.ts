@@ -1,24 +1,20 @@
-// CRC-32C throughput: our JavaScript slice-by-8 (src/protocol/crc32c.ts) against a native binding
-// (issue 9 restart: recovery CRC-checks the log above the recovery point).
+// CRC-32C throughput: our JavaScript slice-by-8 against the native binding @node-rs/crc32 and
+// against `crc32c`, which picks one of the two by size (src/protocol/crc32c.ts).
 //
-//   npm run bench -- crc [--native-from DIR] [--mib 256] [--batch-bytes 65536]
+//   npm run bench -- crc [--mib 256] [--batch-bytes 64,256,1024,65536]
 //
-// --native-from names a directory whose node_modules holds @node-rs/crc32 (not a dependency of
-// Runnel; the lead decides whether to add it). Without it only the JavaScript one is measured.
 // For each implementation and batch size it checksums --mib MiB, one call per batch, as recovery
 // does (one call per RecordBatch), and prints MB/s of wall time and the CPU seconds it used.
 
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { crc32c } from '../src/protocol/crc32c.ts';
+import { crc32c, crc32cJs } from '../src/protocol/crc32c.ts';
 
 const { values: opts } = parseArgs({
   options: {
-    'native-from': { type: 'string' },
     mib: { type: 'string', default: '256' },
-    'batch-bytes': { type: 'string', default: '1024,16384,65536,1048576' },
+    'batch-bytes': { type: 'string', default: '64,256,1024,16384,1048576' },
   },
   strict: true,
 });
@@ -26,15 +22,16 @@ const { values: opts } = parseArgs({
 const totalBytes = Number(opts.mib) * 1024 * 1024;
 const batchSizes = opts['batch-bytes']!.split(',').map(Number);
 type Crc = (buf: Buffer) => number;
-const impls: Record<string, Crc> = { 'js slice-by-8': (b) => crc32c(b, 0, b.length) };
-if (opts['native-from']) {
-  const require = createRequire(join(opts['native-from'], 'package.json'));
-  const native = require('@node-rs/crc32') as { crc32c(input: Buffer, initial?: number): number };
-  impls['@node-rs/crc32'] = (b) => native.crc32c(b);
-  // The two must agree before any number means something.
-  const probe = Buffer.from('123456789');
-  if ((native.crc32c(probe) >>> 0) !== (crc32c(probe) >>> 0)) throw new Error('native and JS CRC-32C disagree');
-}
+const impls: Record<string, Crc> = {
+  'js slice-by-8': (b) => crc32cJs(b, 0, b.length),
+  'crc32c (picks)': (b) => crc32c(b, 0, b.length),
+};
+const require = createRequire(import.meta.url);
+const native = require('@node-rs/crc32') as { crc32c(input: Buffer, initial?: number): number };
+impls['@node-rs/crc32'] = (b) => native.crc32c(b);
+// The two must agree before any number means something.
+const probe = Buffer.from('123456789');
+if ((native.crc32c(probe) >>> 0) !== crc32cJs(probe)) throw new Error('native and JS CRC-32C disagree');
 
 console.log(`CRC-32C, ${opts.mib} MiB per case (load ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
 for (const batchBytes of batchSizes) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crc32c } from '../../../src/protocol/crc32c.ts';
+import { crc32c, crc32cJs, crc32cNative } from '../../../src/protocol/crc32c.ts';
 
 // Reference bit-at-a-time CRC-32C, to check the slice-by-8 tables against.
 function crc32cBitwise(buf: Uint8Array): number {
@@ -44,4 +44,17 @@ test('a seed continues a previous CRC', () => {
 test('a bad range throws instead of reading past the buffer', () => {
   assert.throws(() => crc32c(new Uint8Array(4), 0, 5), RangeError);
   assert.throws(() => crc32c(new Uint8Array(4), 3, 2), RangeError);
+});
+
+test('the native binding and the JavaScript loop agree on both sides of the size cut, with seeds and offsets', () => {
+  assert.ok(crc32cNative, '@node-rs/crc32 is a dependency and must load on the platforms CI runs');
+  const data = Uint8Array.from({ length: 5000 }, (_, i) => (i * 197 + 11) & 0xff);
+  for (const len of [0, 1, 100, 255, 256, 257, 1024, 4093]) {
+    for (const start of [0, 3, 8]) {
+      const end = start + len;
+      const seed = crc32cJs(data, 0, start);
+      assert.equal(crc32c(data, start, end, seed), crc32cJs(data, start, end, seed), `len ${len} start ${start}`);
+      assert.equal(crc32c(data, start, end), crc32cBitwise(data.subarray(start, end)), `bitwise len ${len} start ${start}`);
+    }
+  }
 });
