@@ -29,8 +29,8 @@ import { performance } from 'node:perf_hooks';
 import { startCluster, type TestCluster } from '../test/helpers/cluster.ts';
 import { KafkaError, RawClient } from './lib/raw-client.ts';
 import { ErrorCode } from '../src/protocol/errors.ts';
-import { decodeMetadataSnapshot, encodeMetadataSnapshot, metadataGroupName } from '../src/cluster/metadata-group.ts';
-import { MetadataState } from '../src/cluster/metadata-state.ts';
+import { decodeMetadataSnapshot, encodeMetadataSnapshot, metadataGroupName } from '../src/controller/metadata-group.ts';
+import { MetadataState } from '../src/metadata/metadata-state.ts';
 import { randomUUID } from 'node:crypto';
 
 const { values: opts } = parseArgs({

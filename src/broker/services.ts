@@ -3,9 +3,9 @@
 // them testable with an in-memory broker.
 
 import type { Logger } from 'pino';
-import type { Controller } from '../cluster/controller.ts';
+import type { Controller } from '../metadata/controller.ts';
 import type { Replicas } from '../partition/replicas.ts';
-import type { TopicConfigDefaults } from './topic-configs.ts';
+import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import type { GroupCoordinator } from './group/coordinator.ts';
 import type { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 

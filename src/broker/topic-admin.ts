@@ -3,11 +3,10 @@
 
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/errors.ts';
-import { topicNameProblem } from '../cluster/topic-names.ts';
-import type { ApplyResult, MetadataCommand, TopicRecord } from '../cluster/metadata-state.ts';
-import { MetadataNotSavedError } from '../cluster/local-controller.ts';
-import { MetadataTimeoutError, NotControllerError } from '../cluster/metadata-group.ts';
-import { topicConfigProblem } from './topic-configs.ts';
+import { topicNameProblem } from '../metadata/topic-names.ts';
+import type { ApplyResult, MetadataCommand, TopicRecord } from '../metadata/metadata-state.ts';
+import { MetadataNotSavedError, MetadataTimeoutError, NotControllerError } from '../metadata/controller.ts';
+import { topicConfigProblem } from '../metadata/topic-configs.ts';
 import { isInternalTopic } from './group/offsets-topic.ts';
 import type { BrokerServices } from './services.ts';
 

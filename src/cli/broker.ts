@@ -2,7 +2,7 @@
 
 import { loadConfigDetailed, parseArgs, resolveClusterAuth, ConfigError, type ClusterAuth } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
-import { startBrokerNode } from './broker-node.ts';
+import { startBrokerNode } from '../node/broker-node.ts';
 import { enablePowerLossMode, powerLossModeFromEnv } from './power-loss-mode.ts';
 import { runStatusCommand } from './status.ts';
 

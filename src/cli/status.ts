@@ -4,7 +4,8 @@
 // same config file (and RUNNEL_* variables) that started a broker also finds it.
 
 import { loadConfig, ConfigError } from '../config/index.ts';
-import type { GroupStatus, NodeStatus } from '../cluster/status.ts';
+import type { NodeStatus } from '../http/status.ts';
+import type { GroupStatus } from '../raft-host/group-status.ts';
 
 /** Long enough for a busy broker, short enough that a script waiting on a stopped one moves on. */
 const FETCH_TIMEOUT_MS = 5_000;

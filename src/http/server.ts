@@ -5,7 +5,7 @@
 import { fastify, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { NodeStatus } from '../cluster/status.ts';
+import type { NodeStatus } from './status.ts';
 
 export interface HttpServerOptions {
   host: string;

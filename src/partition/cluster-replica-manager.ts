@@ -23,8 +23,8 @@
 // spreads across brokers again after a failure.
 
 import type { Logger } from 'pino';
-import type { MetadataState, TopicRecord } from '../cluster/metadata-state.ts';
-import type { RaftHost } from '../cluster/raft-host.ts';
+import type { MetadataState, TopicRecord } from '../metadata/metadata-state.ts';
+import type { RaftHost } from '../raft-host/raft-host.ts';
 import { RaftNode, Rng } from '../raft/index.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import { foundingGroup, RaftLogStorage } from './raft-log-storage.ts';

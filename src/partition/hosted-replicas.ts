@@ -13,13 +13,13 @@
 // (ReplicaManager) or a partition Raft group (ClusterReplicaManager).
 
 import type { Logger } from 'pino';
-import type { MetadataCommand, MetadataState, TopicRecord } from '../cluster/metadata-state.ts';
+import type { MetadataCommand, MetadataState, TopicRecord } from '../metadata/metadata-state.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
 import type { Log, RetentionResult } from '../storage/log.ts';
 import { LogOnce } from '../log/log-once.ts';
 import type { OpenOptions, PartitionLog } from '../storage/partition-log.ts';
-import { effectiveTopicConfig, type TopicConfigDefaults } from '../broker/topic-configs.ts';
+import { effectiveTopicConfig, type TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import type { FlushMode } from './partition.ts';
 import { partitionKey } from './group-names.ts';
 import { LoadQueue } from './load-queue.ts';

@@ -3,7 +3,7 @@
 // an id is never handed out twice, across restarts and across brokers. A restart forgets the
 // unused rest of its block, which only leaves a gap, as in Kafka (KIP-730).
 
-import type { Controller } from '../cluster/controller.ts';
+import type { Controller } from '../metadata/controller.ts';
 
 /** Ids per block: one metadata write per this many InitProducerId calls. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;

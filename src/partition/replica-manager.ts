@@ -4,7 +4,7 @@
 // Raft groups decide leadership (ClusterReplicaManager); `leaderOf` and `leaderEpoch` are the seam
 // the handlers read.
 
-import type { TopicRecord } from '../cluster/metadata-state.ts';
+import type { TopicRecord } from '../metadata/metadata-state.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import { Partition } from './partition.ts';
 import { HostedReplicas, type HostedReplicasOptions } from './hosted-replicas.ts';

@@ -4,7 +4,7 @@
 
 import type { Log } from '../storage/log.ts';
 import type { BatchView } from '../protocol/record-batch.ts';
-import type { MetadataCommand, MetadataState } from '../cluster/metadata-state.ts';
+import type { MetadataCommand, MetadataState } from '../metadata/metadata-state.ts';
 import type { PartitionProducers } from './partition-producers.ts';
 
 export interface AppendResult {
@@ -70,4 +70,47 @@ export interface Replicas {
   /** Resolves once no replica's producer state is still loading (start-up, truncations). */
   producerStatesLoaded(): Promise<void>;
   close(): Promise<void>;
+}
+
+// The errors a PartitionReplica's promises reject with (besides storage errors), which the
+// handlers map to Kafka error codes.
+
+export class NotLeaderError extends Error {
+  readonly leaderId: number;
+  constructor(topic: string, index: number, leaderId: number) {
+    super(`this broker does not lead ${topic}-${index}` + (leaderId > 0 ? ` (broker ${leaderId} does)` : ''));
+    this.name = 'NotLeaderError';
+    this.leaderId = leaderId;
+  }
+}
+
+/** The group has no leader that can reach a majority (two of three replicas down). */
+export class NotEnoughReplicasError extends Error {
+  constructor(topic: string, index: number) {
+    super(`${topic}-${index} has no leader: a majority of its replicas is not reachable`);
+    this.name = 'NotEnoughReplicasError';
+  }
+}
+
+/**
+ * This replica's disk refused a write of the group (chaos bug B1): it takes no writes until the
+ * write succeeds on a retry, or (after a failed fsync) until the broker restarts. Kafka's
+ * KAFKA_STORAGE_ERROR, which clients retry.
+ */
+export class ReplicaStorageError extends Error {
+  constructor(topic: string, index: number, cause: unknown, retrying: boolean) {
+    super(
+      `${topic}-${index}: this broker's disk refused a write (${String(cause)}); ` +
+        (retrying ? 'retrying until space returns' : 'the replica is stopped until the broker restarts'),
+      { cause },
+    );
+    this.name = 'ReplicaStorageError';
+  }
+}
+
+export class DeleteRecordsUnsupportedError extends Error {
+  constructor() {
+    super('DeleteRecords is not replicated in cluster mode yet');
+    this.name = 'DeleteRecordsUnsupportedError';
+  }
 }

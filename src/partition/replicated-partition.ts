@@ -14,52 +14,12 @@
 import type { RaftNode, RaftStatus } from '../raft/index.ts';
 import type { Entry, Snapshot } from '../raft/types.ts';
 import type { RaftLogStorage } from './raft-log-storage.ts';
-import type { GroupStateMachine } from '../cluster/raft-host.ts';
+import type { GroupStateMachine } from '../raft-host/raft-host.ts';
 import { batchView, readBatchHeader, type BatchView } from '../protocol/record-batch.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { lastSequenceOf, type ProducerStateTable, type SequenceCheck } from './producer-state.ts';
 import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
-import type { IdempotentAppend, PartitionReplica } from './replicas.ts';
-
-export class NotLeaderError extends Error {
-  readonly leaderId: number;
-  constructor(topic: string, index: number, leaderId: number) {
-    super(`this broker does not lead ${topic}-${index}` + (leaderId > 0 ? ` (broker ${leaderId} does)` : ''));
-    this.name = 'NotLeaderError';
-    this.leaderId = leaderId;
-  }
-}
-
-/** The group has no leader that can reach a majority (two of three replicas down). */
-export class NotEnoughReplicasError extends Error {
-  constructor(topic: string, index: number) {
-    super(`${topic}-${index} has no leader: a majority of its replicas is not reachable`);
-    this.name = 'NotEnoughReplicasError';
-  }
-}
-
-/**
- * This replica's disk refused a write of the group (chaos bug B1): it takes no writes until the
- * write succeeds on a retry, or (after a failed fsync) until the broker restarts. Kafka's
- * KAFKA_STORAGE_ERROR, which clients retry.
- */
-export class ReplicaStorageError extends Error {
-  constructor(topic: string, index: number, cause: unknown, retrying: boolean) {
-    super(
-      `${topic}-${index}: this broker's disk refused a write (${String(cause)}); ` +
-        (retrying ? 'retrying until space returns' : 'the replica is stopped until the broker restarts'),
-      { cause },
-    );
-    this.name = 'ReplicaStorageError';
-  }
-}
-
-export class DeleteRecordsUnsupportedError extends Error {
-  constructor() {
-    super('DeleteRecords is not replicated in cluster mode yet');
-    this.name = 'DeleteRecordsUnsupportedError';
-  }
-}
+import { DeleteRecordsUnsupportedError, NotEnoughReplicasError, NotLeaderError, ReplicaStorageError, type IdempotentAppend, type PartitionReplica } from './replicas.ts';
 
 export interface ReplicatedAppend {
   baseOffset: number;

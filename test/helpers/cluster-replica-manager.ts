@@ -2,7 +2,7 @@
 // no retention, group flush, fast Raft timing), over a RaftHost the test made.
 
 import type { Logger } from 'pino';
-import type { RaftHost } from '../../src/cluster/raft-host.ts';
+import type { RaftHost } from '../../src/raft-host/raft-host.ts';
 import { Rng } from '../../src/raft/rng.ts';
 import { ClusterReplicaManager } from '../../src/partition/cluster-replica-manager.ts';
 import { MemoryReplicaRegistry, type ReplicaRegistry } from '../../src/partition/replica-identity.ts';

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, startBroker, type BrokerHandle } from './broker-process.ts';
-import type { NodeStatus } from '../../src/cluster/status.ts';
+import type { NodeStatus } from '../../src/http/status.ts';
 
 export interface ClusterOptions {
   size?: number;

@@ -1,8 +1,8 @@
-// A NodeStatus as a three-node cluster's node 1 reports it (src/cluster/status.ts), for
+// A NodeStatus as a three-node cluster's node 1 reports it (src/http/status.ts), for
 // tests of what serves and what prints a status: node 1 leads `__metadata` with one follower
 // caught up and one 15 entries behind and disconnected, and follows `orders-0` whose leader
 // it does not know.
-import type { NodeStatus } from '../../src/cluster/status.ts';
+import type { NodeStatus } from '../../src/http/status.ts';
 
 export function clusterStatus(): NodeStatus {
   return {

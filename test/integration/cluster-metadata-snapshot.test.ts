@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { KafkaError, RawClient } from '../../bench/lib/raw-client.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import { metadataGroupName } from '../../src/cluster/metadata-group.ts';
+import { metadataGroupName } from '../../src/controller/metadata-group.ts';
 
 const SNAPSHOT_ENTRIES = 50;
 const COMPACTION_OVERHEAD = 10;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { defaultConfig, type RunnelConfig } from '../../src/config/index.ts';
-import { startBrokerNode, type BrokerNode } from '../../src/cli/broker-node.ts';
+import { startBrokerNode, type BrokerNode } from '../../src/node/broker-node.ts';
 import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { buildRecordBatch, decodeBatches } from '../../src/protocol/record-batch.ts';

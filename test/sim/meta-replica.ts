@@ -9,7 +9,7 @@
 // Not the real MetadataGroup: that one draws its proposal-id nonce from crypto and times
 // proposals out with setTimeout, which a deterministic simulation must inject first.
 
-import type { GroupStateMachine } from '../../src/cluster/raft-host.ts';
+import type { GroupStateMachine } from '../../src/raft-host/raft-host.ts';
 import type { RaftNode } from '../../src/raft/index.ts';
 import type { Entry } from '../../src/raft/types.ts';
 import type { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';

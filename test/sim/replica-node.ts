@@ -5,7 +5,7 @@
 // quiet and the fsyncs it waits on never return, so nothing of it runs again.
 
 import type { Logger } from 'pino';
-import { RaftHost, type GroupStateMachine, type HostStorage } from '../../src/cluster/raft-host.ts';
+import { RaftHost, type GroupStateMachine, type HostStorage } from '../../src/raft-host/raft-host.ts';
 import { RaftNode, type Rng } from '../../src/raft/index.ts';
 import type { ConfState, Entry, Snapshot } from '../../src/raft/types.ts';
 import type { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';

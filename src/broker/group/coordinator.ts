@@ -16,7 +16,7 @@
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { batchView, buildRecordBatch } from '../../protocol/record-batch.ts';
-import type { MetadataState } from '../../cluster/metadata-state.ts';
+import type { MetadataState } from '../../metadata/metadata-state.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
 import { Group, type Delivery, type Effects, type GroupLimits, type GroupRecord, type GroupState, type JoinAnswer, type JoinInput, type MemberView, type SyncAnswer, type SyncInput } from './group.ts';
 import { OFFSETS_TOPIC, offsetsPartitionFor } from './offsets-topic.ts';

@@ -2,7 +2,7 @@
 // broker that never sees a consumer group carries no internal partitions.
 
 import { randomUUID } from 'node:crypto';
-import type { TopicRecord } from '../../cluster/metadata-state.ts';
+import type { TopicRecord } from '../../metadata/metadata-state.ts';
 import type { BrokerServices } from '../services.ts';
 import { OFFSETS_TOPIC, OFFSETS_TOPIC_PARTITIONS_DEFAULT, OFFSETS_TOPIC_SEGMENT_BYTES } from './offsets-topic.ts';
 

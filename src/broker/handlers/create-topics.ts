@@ -15,7 +15,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic, repeatedNames } from '../topic-admin.ts';
-import { describeTopicConfigs } from '../topic-configs.ts';
+import { describeTopicConfigs } from '../../metadata/topic-configs.ts';
 import { uuidFromHex, zeroUuid } from '../uuid.ts';
 import { createTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/apis/create-topics.ts';
 

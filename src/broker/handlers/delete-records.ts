@@ -7,7 +7,7 @@
 //     topics => name [partitions]
 //       partitions => partition_index low_watermark error_code
 
-import { DeleteRecordsUnsupportedError } from '../../partition/replicated-partition.ts';
+import { DeleteRecordsUnsupportedError } from '../../partition/replicas.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { LogDamagedError } from '../../storage/errors.ts';
 import { nestedCount, type ApiHandler } from '../handler.ts';

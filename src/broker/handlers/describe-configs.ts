@@ -10,7 +10,7 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import { describeTopicConfigs, type ConfigEntryView } from '../topic-configs.ts';
+import { describeTopicConfigs, type ConfigEntryView } from '../../metadata/topic-configs.ts';
 import { ConfigSource } from './create-topics.ts';
 import { describeConfigs, type DescribeConfigsRequest, type DescribeConfigsResponse } from '../../protocol/apis/describe-configs.ts';
 

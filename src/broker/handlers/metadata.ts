@@ -16,8 +16,8 @@
 // does; kcat's producer depends on this, having no CreateTopics of its own.
 
 import { ErrorCode } from '../../protocol/errors.ts';
-import { topicNameProblem } from '../../cluster/topic-names.ts';
-import type { TopicRecord } from '../../cluster/metadata-state.ts';
+import { topicNameProblem } from '../../metadata/topic-names.ts';
+import type { TopicRecord } from '../../metadata/metadata-state.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { EncodeInput } from '../../protocol/schema.ts';
 import type { BrokerServices } from '../services.ts';

@@ -20,11 +20,11 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { validateBatches } from '../../protocol/record-batch.ts';
 import { nestedCount, noResponse, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import { effectiveTopicConfig } from '../topic-configs.ts';
+import { effectiveTopicConfig } from '../../metadata/topic-configs.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 import { LogOnce } from '../../log/index.ts';
 import type { IdempotentAppend } from '../../partition/replicas.ts';
-import { NotEnoughReplicasError, NotLeaderError } from '../../partition/replicated-partition.ts';
+import { NotEnoughReplicasError, NotLeaderError } from '../../partition/replicas.ts';
 import { produce, type ProduceRequest, type ProduceResponse } from '../../protocol/apis/produce.ts';
 
 interface PartitionOutcome {

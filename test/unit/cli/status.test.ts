@@ -17,7 +17,7 @@ import {
   StatusUsageError,
 } from '../../../src/cli/status.ts';
 import { startHttpServer } from '../../../src/http/server.ts';
-import type { NodeStatus } from '../../../src/cluster/status.ts';
+import type { NodeStatus } from '../../../src/http/status.ts';
 import { freePort } from '../../helpers/broker-process.ts';
 import { clusterStatus } from '../../helpers/node-status.ts';
 

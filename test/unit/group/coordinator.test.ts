@@ -9,7 +9,7 @@ import { GroupCoordinator, defaultCoordinatorLimits, type CoordinatorHost, type 
 import { OffsetsFollowers, defaultOffsetsFollowerLimits, type SnapshotStore } from '../../../src/broker/group/offsets-follower.ts';
 import { defaultGroupLimits } from '../../../src/broker/group/group.ts';
 import { OFFSETS_TOPIC, offsetsPartitionFor } from '../../../src/broker/group/offsets-topic.ts';
-import { MetadataState } from '../../../src/cluster/metadata-state.ts';
+import { MetadataState } from '../../../src/metadata/metadata-state.ts';
 import { Partition } from '../../../src/partition/partition.ts';
 import { MemoryLog } from '../../../src/storage/memory-log.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';

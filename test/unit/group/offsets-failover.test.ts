@@ -10,12 +10,12 @@ import { GroupCoordinator, defaultCoordinatorLimits } from '../../../src/broker/
 import { defaultGroupLimits } from '../../../src/broker/group/group.ts';
 import { OFFSETS_TOPIC } from '../../../src/broker/group/offsets-topic.ts';
 import { OffsetsFollowers, type SnapshotStore } from '../../../src/broker/group/offsets-follower.ts';
-import { MetadataState } from '../../../src/cluster/metadata-state.ts';
+import { MetadataState } from '../../../src/metadata/metadata-state.ts';
 import { RaftNode, Rng } from '../../../src/raft/index.ts';
 import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
 import { ReplicatedPartition } from '../../../src/partition/replicated-partition.ts';
 import { MemoryHub } from '../../../src/transport/memory.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { RaftHost } from '../../../src/raft-host/raft-host.ts';
 
 const silent = pino({ level: 'silent' });
 const ids = [1, 2, 3];

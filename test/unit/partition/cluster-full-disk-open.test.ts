@@ -8,8 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { MetadataState } from '../../../src/cluster/metadata-state.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { MetadataState } from '../../../src/metadata/metadata-state.ts';
+import { RaftHost } from '../../../src/raft-host/raft-host.ts';
 import type { ClusterReplicaManager } from '../../../src/partition/cluster-replica-manager.ts';
 import { testReplicaManager } from '../../helpers/cluster-replica-manager.ts';
 import type { ReplicatedPartition } from '../../../src/partition/replicated-partition.ts';

@@ -15,8 +15,8 @@ import { MemoryReplicaRegistry } from '../../../src/partition/replica-identity.t
 import type { ClusterReplicaManager } from '../../../src/partition/cluster-replica-manager.ts';
 import { testReplicaManager } from '../../helpers/cluster-replica-manager.ts';
 import type { PartitionLog } from '../../../src/storage/partition-log.ts';
-import { MetadataState, type TopicRecord } from '../../../src/cluster/metadata-state.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { MetadataState, type TopicRecord } from '../../../src/metadata/metadata-state.ts';
+import { RaftHost } from '../../../src/raft-host/raft-host.ts';
 import { MemoryHub } from '../../../src/transport/memory.ts';
 import { raftGroupName } from '../../../src/partition/group-names.ts';
 

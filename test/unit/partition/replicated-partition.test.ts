@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { RaftNode, Rng } from '../../../src/raft/index.ts';
 import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
-import { ReplicatedPartition, NotLeaderError, caughtUpOffset } from '../../../src/partition/replicated-partition.ts';
+import { ReplicatedPartition, caughtUpOffset } from '../../../src/partition/replicated-partition.ts';
+import { NotLeaderError } from '../../../src/partition/replicas.ts';
 import type { FollowerStatus, RaftStatus } from '../../../src/raft/index.ts';
 import { buildRecordBatch, decodeBatches } from '../../../src/protocol/record-batch.ts';
 import { MemoryHub, type MemoryTransport } from '../../../src/transport/memory.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { RaftHost } from '../../../src/raft-host/raft-host.ts';
 import { tickUntil as until } from '../../helpers/raft-ticks.ts';
 
 const silent = pino({ level: 'silent' });

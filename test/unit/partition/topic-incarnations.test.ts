@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { MetadataState, type MetadataCommand, type TopicRecord } from '../../../src/cluster/metadata-state.ts';
+import { MetadataState, type MetadataCommand, type TopicRecord } from '../../../src/metadata/metadata-state.ts';
 import { ReplicaManager } from '../../../src/partition/replica-manager.ts';
 import { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { decodeBatches } from '../../../src/protocol/record-batch.ts';

@@ -19,10 +19,10 @@ import { RaftNode, type Rng, type Storage } from '../raft/index.ts';
 import type { Entry, HardState, RaftConfig, Snapshot } from '../raft/types.ts';
 import { buildRecordBatch, decodeRecords } from '../protocol/record-batch.ts';
 import { invariant } from '../storage/errors.ts';
-import type { GroupStateMachine } from './raft-host.ts';
-import type { Controller, MetadataListener } from './controller.ts';
+import type { GroupStateMachine } from '../raft-host/raft-host.ts';
+import { MetadataTimeoutError, NotControllerError, type Controller, type MetadataListener } from '../metadata/controller.ts';
 import { logMetadataCommand } from './local-controller.ts';
-import { MetadataState, type ApplyResult, type MetadataCommand, type MetadataSnapshot } from './metadata-state.ts';
+import { MetadataState, type ApplyResult, type MetadataCommand, type MetadataSnapshot } from '../metadata/metadata-state.ts';
 
 export const metadataGroupName = '__metadata';
 /** Entry bytes read per slice while the log after the snapshot is replayed at start. */
@@ -40,22 +40,6 @@ interface Envelope {
 
 /** Called after the whole state was replaced by an installed snapshot. */
 export type MetadataRestoredListener = (state: MetadataState) => void;
-
-export class NotControllerError extends Error {
-  readonly leaderId: number;
-  constructor(leaderId: number) {
-    super(leaderId > 0 ? `this broker is not the controller; broker ${leaderId} is` : 'no controller is elected yet');
-    this.name = 'NotControllerError';
-    this.leaderId = leaderId;
-  }
-}
-
-export class MetadataTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`metadata command not applied within ${timeoutMs} ms`);
-    this.name = 'MetadataTimeoutError';
-  }
-}
 
 export function encodeMetadataEntry(envelope: Envelope): Uint8Array {
   return buildRecordBatch({ records: [{ key: null, value: Buffer.from(JSON.stringify(envelope)), timestamp: 0 }] });

@@ -1,6 +1,5 @@
-// What `./broker status` and GET /status show of one broker: its identity, the brokers the
-// metadata knows (with whether the peer transport is connected to each), and, per Raft group
-// hosted here, the group's state. Single-node brokers report no groups.
+// The state of one Raft group hosted here, as `./broker status` and GET /status show it (one
+// entry of NodeStatus.groups, src/http/status.ts).
 
 export interface GroupFollowerStatus {
   id: number;
@@ -41,25 +40,4 @@ export interface GroupStatus {
   learners: number[];
   /** Filled on the leader only. */
   followers: GroupFollowerStatus[];
-}
-
-export interface BrokerStatusEntry {
-  nodeId: number;
-  host: string;
-  port: number;
-  /** Whether this broker's peer transport has an authenticated connection to it (always true for itself). */
-  connected: boolean;
-}
-
-export interface NodeStatus {
-  nodeId: number;
-  clusterId: string;
-  mode: 'single' | 'cluster';
-  /** The metadata group's leader (the controller); the node itself on a single node; 0 when unknown. */
-  controllerId: number;
-  kafka: { host: string; port: number };
-  brokers: BrokerStatusEntry[];
-  groups: GroupStatus[];
-  /** Cluster mode: bytes received from and sent to all peers over the peer transport since start. */
-  transport?: { bytesIn: number; bytesOut: number };
 }

@@ -10,7 +10,7 @@ import { MemoryStorage, RaftNode, Rng } from '../../../src/raft/index.ts';
 import { newMessage } from '../../../src/raft/message.ts';
 import type { ConfState, Entry, HardState, Message } from '../../../src/raft/types.ts';
 import type { MessageHandler, PeerStatus, PeerTransport } from '../../../src/transport/types.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { RaftHost } from '../../../src/raft-host/raft-host.ts';
 
 const silent = pino({ level: 'silent' });
 const group = 'g';

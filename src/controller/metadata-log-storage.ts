@@ -24,7 +24,7 @@ import { cloneConfState, EMPTY_CONF_STATE } from '../raft/storage.ts';
 import { invariant } from '../storage/errors.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
 import { encodeSnapshotData, RaftLogStorage } from '../partition/raft-log-storage.ts';
-import type { HostStorage } from './raft-host.ts';
+import type { HostStorage } from '../raft-host/raft-host.ts';
 import { metadataGroupName } from './metadata-group.ts';
 
 /** Where the metadata snapshot lives (the node store's SQLite in a broker). */

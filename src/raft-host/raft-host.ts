@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { RaftNode } from '../raft/index.ts';
 import type { Entry, HardState, Message, Ready, Snapshot, SnapshotRequest } from '../raft/types.ts';
 import type { PeerTransport } from '../transport/types.ts';
-import type { GroupStatus } from './status.ts';
+import type { GroupStatus } from './group-status.ts';
 import { storageFailureKind } from '../storage/errors.ts';
 
 /** Default ticks between retries of a write refused for want of space (20 × rtt_ms: about 1 s). */

@@ -1,4 +1,4 @@
-// BootstrapDecider rules (src/cluster/bootstrap.ts): founders agree on one configuration with
+// BootstrapDecider rules (src/node/bootstrap.ts): founders agree on one configuration with
 // the real storage ids, a group that exists is never bootstrapped again, restarts never
 // bootstrap, waiting is bounded and says who is missing. Time is an input: no clock, no I/O.
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import {
   recommendedSettleMs,
   type BootstrapConfig,
   type BootstrapDecision,
-} from '../../../src/cluster/bootstrap.ts';
+} from '../../../src/node/bootstrap.ts';
 import { bootstrapEntries } from '../../../src/raft/storage.ts';
 import { RaftInvariantError } from '../../../src/raft/assert.ts';
 import { SeededRng } from '../../helpers/seeded-rng.ts';

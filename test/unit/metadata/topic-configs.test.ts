@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeTopicConfigs, effectiveTopicConfig, topicConfigProblem } from '../../../src/broker/topic-configs.ts';
+import { describeTopicConfigs, effectiveTopicConfig, topicConfigProblem } from '../../../src/metadata/topic-configs.ts';
 
 const defaults = { retentionMs: 1000, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1000 };
 

@@ -11,7 +11,7 @@ import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
 import { encodeEntry } from '../../../src/partition/raft-entry-codec.ts';
 import { buildRecordBatch } from '../../../src/protocol/record-batch.ts';
 import { MemoryHub } from '../../../src/transport/memory.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { RaftHost } from '../../../src/raft-host/raft-host.ts';
 
 const silent = pino({ level: 'silent' });
 const ids = [1, 2, 3];

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { MemoryStorage, RaftNode, Rng } from '../../../src/raft/index.ts';
 import type { Entry } from '../../../src/raft/types.ts';
 import { MemoryHub } from '../../../src/transport/memory.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { RaftHost } from '../../../src/raft-host/raft-host.ts';
 
 const silent = pino({ level: 'silent' });
 

@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { handoffTarget } from '../../../src/cluster/leadership-handoff.ts';
+import { handoffTarget } from '../../../src/raft-host/leadership-handoff.ts';
 import type { FollowerStatus, RaftStatus } from '../../../src/raft/index.ts';
 
 function follower(id: number, match: number, extra: Partial<FollowerStatus> = {}): FollowerStatus {

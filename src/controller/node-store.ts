@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Snapshot } from '../raft/types.ts';
-import type { MetadataSnapshot } from './metadata-state.ts';
+import type { MetadataSnapshot } from '../metadata/metadata-state.ts';
 
 export interface NodeIdentity {
   nodeId: number;

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { RaftNode } from '../../../src/raft/index.ts';
 import type { Entry } from '../../../src/raft/types.ts';
-import { MetadataGroup } from '../../../src/cluster/metadata-group.ts';
-import type { ApplyResult } from '../../../src/cluster/metadata-state.ts';
+import { MetadataGroup } from '../../../src/controller/metadata-group.ts';
+import type { ApplyResult } from '../../../src/metadata/metadata-state.ts';
 
 const silent = pino({ level: 'silent' });
 

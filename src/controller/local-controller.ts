@@ -4,16 +4,9 @@
 // expose the same `propose` so the Kafka handlers do not care which one runs.
 
 import type { Logger } from 'pino';
-import { MetadataState, type ApplyResult, type MetadataCommand } from './metadata-state.ts';
+import { MetadataState, type ApplyResult, type MetadataCommand } from '../metadata/metadata-state.ts';
 import type { NodeStore } from './node-store.ts';
-import type { Controller, MetadataListener } from './controller.ts';
-
-export class MetadataNotSavedError extends Error {
-  constructor(cause: unknown) {
-    super(`metadata change not saved: ${(cause as Error)?.message ?? String(cause)}`);
-    this.name = 'MetadataNotSavedError';
-  }
-}
+import { MetadataNotSavedError, type Controller, type MetadataListener } from '../metadata/controller.ts';
 
 export class LocalController implements Controller {
   readonly state: MetadataState;

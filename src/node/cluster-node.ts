@@ -25,15 +25,15 @@ import { describeRaftGroup } from '../partition/group-names.ts';
 import { belongsToNode, type ReplicaRegistry } from '../partition/replica-identity.ts';
 import type { ProducerLimits } from '../partition/partition-producers.ts';
 import type { FlushMode } from '../partition/partition.ts';
-import type { TopicConfigDefaults } from '../broker/topic-configs.ts';
+import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
-import { MetadataGroup, metadataGroupName } from './metadata-group.ts';
-import { MetadataLogStorage } from './metadata-log-storage.ts';
-import type { BrokerRecord } from './metadata-state.ts';
-import { newClusterId, type NodeStore } from './node-store.ts';
-import { RaftHost } from './raft-host.ts';
-import { handoffTarget } from './leadership-handoff.ts';
-import type { GroupStatus } from './status.ts';
+import { MetadataGroup, metadataGroupName } from '../controller/metadata-group.ts';
+import { MetadataLogStorage } from '../controller/metadata-log-storage.ts';
+import type { BrokerRecord } from '../metadata/metadata-state.ts';
+import { newClusterId, type NodeStore } from '../controller/node-store.ts';
+import { RaftHost } from '../raft-host/raft-host.ts';
+import { handoffTarget } from '../raft-host/leadership-handoff.ts';
+import type { GroupStatus } from '../raft-host/group-status.ts';
 
 /** How long a metadata proposal may take before the caller is told (and may retry). */
 const METADATA_PROPOSAL_TIMEOUT_MS = 10_000;

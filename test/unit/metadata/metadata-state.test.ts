@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MetadataState, type TopicRecord } from '../../../src/cluster/metadata-state.ts';
-import { topicNameProblem } from '../../../src/cluster/topic-names.ts';
+import { MetadataState, type TopicRecord } from '../../../src/metadata/metadata-state.ts';
+import { topicNameProblem } from '../../../src/metadata/topic-names.ts';
 
 function topic(name: string, partitions = 1): TopicRecord {
   return {

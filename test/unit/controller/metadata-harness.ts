@@ -7,10 +7,10 @@ import { Rng, type RaftNode } from '../../../src/raft/index.ts';
 import type { Snapshot } from '../../../src/raft/types.ts';
 import { logConfig } from '../../../src/storage/log-config.ts';
 import type { MemoryHub, MemoryTransport } from '../../../src/transport/memory.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
-import { MetadataGroup, metadataGroupName } from '../../../src/cluster/metadata-group.ts';
-import { MetadataLogStorage, type MetadataSnapshotStore } from '../../../src/cluster/metadata-log-storage.ts';
-import type { MetadataState, TopicRecord } from '../../../src/cluster/metadata-state.ts';
+import { RaftHost } from '../../../src/raft-host/raft-host.ts';
+import { MetadataGroup, metadataGroupName } from '../../../src/controller/metadata-group.ts';
+import { MetadataLogStorage, type MetadataSnapshotStore } from '../../../src/controller/metadata-log-storage.ts';
+import type { MetadataState, TopicRecord } from '../../../src/metadata/metadata-state.ts';
 
 export const silent = pino({ level: 'silent' });
 

@@ -17,7 +17,7 @@ import { MemoryLog } from '../../../src/storage/memory-log.ts';
 import type { AppendResult } from '../../../src/storage/log.ts';
 import { buildRecordBatch } from '../../../src/protocol/record-batch.ts';
 import { MemoryHub } from '../../../src/transport/memory.ts';
-import { RaftHost } from '../../../src/cluster/raft-host.ts';
+import { RaftHost } from '../../../src/raft-host/raft-host.ts';
 
 const silent = pino({ level: 'silent' });
 const ids = [1, 2, 3];
