@@ -287,6 +287,13 @@ export class RaftNode {
   get firstIndex(): number {
     return this.raft.log.firstIndex();
   }
+  /**
+   * Highest index the host reported durable (advance). Above it the core's log may differ from
+   * storage: a follower learns a commit before its write replacing a conflicting suffix lands.
+   */
+  get persistedIndex(): number {
+    return this.raft.log.persistedIndex();
+  }
   isVoter(): boolean {
     return this.raft.promotable();
   }

@@ -514,7 +514,9 @@ export class ReplicaSimulation implements World {
         const hosted = b.proc?.groups.get(name);
         if (hosted === undefined || b === ld.b) continue;
         const from = Math.max(hosted.storage.firstIndex(), ld.hosted.storage.firstIndex());
-        const to = Math.min(hosted.node.commit, leaderNode.commit, hosted.storage.lastIndex());
+        // Only what the node's storage holds: a follower can know a commit above the entries its
+        // host is still writing (B9: the stale suffix they replace is still on disk until then).
+        const to = Math.min(hosted.node.commit, leaderNode.commit, hosted.storage.lastIndex(), hosted.node.persistedIndex);
         for (let i = from; i <= to; i++) {
           const mine = hosted.storage.log.entryAt(i);
           const theirs = ld.hosted.storage.log.entryAt(i);
