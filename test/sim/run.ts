@@ -6,14 +6,19 @@
 // run aimed at one known path (`--scenario list` lists them), `--faults -group-wipe` draws from
 // every kind but those listed. `--keep-going` reports every failing seed (one line each) instead
 // of stopping at the first. `--seed S` replays one seed with verbose output. `--disk files|memory`
-// fixes the disks' kind (default: each seed draws it).
+// fixes the disks' kind (default: each seed draws it). `--workers N` runs the seeds on N worker
+// threads (seed-pool.ts) and merges the report; each seed's result is the same as without them
+// (compare the `digest` of the summary).
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { runSeed } from './sim.ts';
+import { isMainThread } from 'node:worker_threads';
+import { runSeed, type SimResult } from './sim.ts';
 import { FAULT_KINDS, SCENARIOS, runReplicaSeed, type FaultKind, type ReplicaSimOptions } from './replica-sim.ts';
 import type { DiskKind } from './replica-profile.ts';
+import { WORKERS_MAX, runPool } from './seed-pool.ts';
 
-interface Args {
+export interface Args {
   seeds: number;
   seedStart: number;
   nodes: number;
@@ -24,10 +29,11 @@ interface Args {
   scenario: string | undefined;
   keepGoing: boolean;
   disk: DiskKind | undefined;
+  workers: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 100, seedStart: 1, nodes: 0, ticks: 2000, verbose: false, replica: false, faults: undefined, scenario: undefined, keepGoing: false, disk: undefined };
+  const args: Args = { seeds: 100, seedStart: 1, nodes: 0, ticks: 2000, verbose: false, replica: false, faults: undefined, scenario: undefined, keepGoing: false, disk: undefined, workers: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
@@ -48,7 +54,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--keep-going') args.keepGoing = true;
     else if (a === '--faults') args.faults = parseFaults(argv[++i] ?? '');
     else if (a === '--scenario') args.scenario = argv[++i] ?? '';
-    else if (a === '--disk') {
+    else if (a === '--workers') {
+      args.workers = num();
+      if (args.workers < 1 || args.workers > WORKERS_MAX) throw new Error(`--workers needs 1..${WORKERS_MAX}`);
+    } else if (a === '--disk') {
       const d = argv[++i];
       if (d !== 'memory' && d !== 'files') throw new Error('--disk needs memory or files');
       args.disk = d;
@@ -109,8 +118,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-interface SeedOutcome {
+export interface SeedOutcome {
   ok: boolean;
+  /** Hash of what the seed did (result, counters, faults, profile): equal runs, equal digests. */
+  digest: string;
   failure: string;
   ticks: number;
   ticksToElect: number;
@@ -119,16 +130,37 @@ interface SeedOutcome {
   stats: Record<string, number>;
 }
 
-async function runOne(args: Args, seed: number): Promise<SeedOutcome> {
+function digestOf(r: Omit<SimResult, 'stats'> & { stats: object }): string {
+  const parts = [r.ok, r.error.split('\n')[0], r.ticks, r.ticksToElect, r.ticksToCommit, r.stats, r.faults, r.profile];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+export async function runOne(args: Args, seed: number): Promise<SeedOutcome> {
   if (args.replica) {
     const r = await runReplicaSeed(seed, replicaOptionsFor(seed, args.nodes, args.ticks, args.verbose, args.scenario, args.faults, args.disk));
     const replay = ['--replica', args.scenario !== undefined ? `--scenario ${args.scenario}` : '', args.faults !== undefined ? `--faults ${args.faults.join(',')}` : '', args.disk !== undefined ? `--disk ${args.disk}` : '']
       .filter((x) => x !== '')
       .join(' ');
-    return { ok: r.ok, failure: formatFailure(r, replay), ticks: r.ticks, ticksToElect: r.ticksToElect, ticksToCommit: r.ticksToCommit, summary: r.profile, stats: { ...r.stats } };
+    return { ok: r.ok, digest: digestOf(r), failure: formatFailure(r, replay), ticks: r.ticks, ticksToElect: r.ticksToElect, ticksToCommit: r.ticksToCommit, summary: r.profile, stats: { ...r.stats } };
   }
   const r = runSeed(seed, optionsFor(seed, args.nodes, args.ticks, args.verbose));
-  return { ok: r.ok, failure: formatFailure(r), ticks: r.ticks, ticksToElect: r.ticksToElect, ticksToCommit: r.ticksToCommit, summary: r.profile, stats: { ...r.stats } };
+  return { ok: r.ok, digest: digestOf(r), failure: formatFailure(r), ticks: r.ticks, ticksToElect: r.ticksToElect, ticksToCommit: r.ticksToCommit, summary: r.profile, stats: { ...r.stats } };
+}
+
+/** Every seed's outcome, indexed by seed - seedStart; stops early (leaving holes) on a failure without --keep-going. */
+async function runSeeds(args: Args, report: (seed: number, r: SeedOutcome) => boolean): Promise<(SeedOutcome | undefined)[]> {
+  const outcomes: (SeedOutcome | undefined)[] = new Array(args.seeds);
+  const seeds = Array.from({ length: args.seeds }, (_, k) => args.seedStart + k);
+  const take = (seed: number, r: SeedOutcome): boolean => {
+    outcomes[seed - args.seedStart] = r;
+    return report(seed, r);
+  };
+  if (args.workers > 1 && args.seeds > 1) {
+    await runPool<SeedOutcome>(new URL('./seed-worker.ts', import.meta.url), args, seeds, args.workers, { onOutcome: take });
+    return outcomes;
+  }
+  for (const seed of seeds) if (!take(seed, await runOne(args, seed))) break;
+  return outcomes;
 }
 
 async function main(): Promise<void> {
@@ -138,30 +170,46 @@ async function main(): Promise<void> {
     return;
   }
   const started = process.hrtime.bigint();
-  const elect: number[] = [];
-  const commit: number[] = [];
-  let ticks = 0;
-  const totals: Record<string, number> = {};
-  const failed: number[] = [];
-  for (let k = 0; k < args.seeds; k++) {
-    const seed = args.seedStart + k;
-    const r = await runOne(args, seed);
-    ticks += r.ticks;
-    for (const [key, v] of Object.entries(r.stats)) totals[key] = (totals[key] ?? 0) + v;
-    if (!r.ok) {
-      if (!args.keepGoing) {
-        console.error(r.failure);
-        process.exit(1);
-      }
-      failed.push(seed);
-      console.log(`FAIL seed ${seed}: ${r.failure.split('\n')[0].replace(/^FAIL seed \d+: /, '').slice(0, 400)}`);
-      continue;
+  const cpuStart = process.cpuUsage();
+  const loadStart = readFileSync('/proc/loadavg', 'utf8').trim();
+  let firstFailure: string | null = null;
+  const outcomes = await runSeeds(args, (seed, r) => {
+    if (r.ok) {
+      if (args.verbose) console.log(`seed ${seed} ok: ${JSON.stringify(r.stats)} elect=${r.ticksToElect} commit=${r.ticksToCommit}\n  profile: ${r.summary}`);
+      return true;
     }
-    elect.push(r.ticksToElect);
-    commit.push(r.ticksToCommit);
-    if (args.verbose) console.log(`seed ${seed} ok: ${JSON.stringify(r.stats)} elect=${r.ticksToElect} commit=${r.ticksToCommit}\n  profile: ${r.summary}`);
+    if (!args.keepGoing) {
+      firstFailure = r.failure;
+      return false;
+    }
+    console.log(`FAIL seed ${seed}: ${r.failure.split('\n')[0].replace(/^FAIL seed \d+: /, '').slice(0, 400)}`);
+    return true;
+  });
+  if (firstFailure !== null) {
+    console.error(firstFailure);
+    process.exit(1);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // Every thread's CPU time (process-wide), the figure to compare across loads and worker counts.
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const elect: number[] = [];
+  const commit: number[] = [];
+  const failed: number[] = [];
+  const totals: Record<string, number> = {};
+  const digest = createHash('sha256');
+  let ticks = 0;
+  outcomes.forEach((r, k) => {
+    if (r === undefined) return;
+    ticks += r.ticks;
+    digest.update(r.digest);
+    for (const [key, v] of Object.entries(r.stats)) totals[key] = (totals[key] ?? 0) + v;
+    if (!r.ok) failed.push(args.seedStart + k);
+    else {
+      elect.push(r.ticksToElect);
+      commit.push(r.ticksToCommit);
+    }
+  });
   elect.sort((a, b) => a - b);
   commit.sort((a, b) => a - b);
   const what = args.replica ? `replica seeds${args.scenario !== undefined ? ` (scenario ${args.scenario})` : ''}` : 'seeds';
@@ -169,8 +217,9 @@ async function main(): Promise<void> {
     `${args.seeds} ${what}, ${failed.length === 0 ? 'all ok' : `${failed.length} failed (${failed.join(' ')})`} (${args.seedStart}..${args.seedStart + args.seeds - 1}) in ${seconds.toFixed(1)} s: ` +
       `${(args.seeds / seconds).toFixed(1)} seeds/s, ${Math.round(ticks / seconds)} ticks/s`,
   );
+  console.log(`cpu: ${cpuSeconds.toFixed(1)} s user+sys, ${(cpuSeconds / args.seeds).toFixed(3)} s per seed (${args.workers} worker${args.workers === 1 ? '' : 's'}); digest ${digest.digest('hex').slice(0, 16)}`);
   console.log(`totals: ${Object.entries(totals).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  console.log(`load average: ${loadStart} at the start, ${readFileSync('/proc/loadavg', 'utf8').trim()} at the end`);
   console.log(
     `ticks to elect after faults stop: p50 ${percentile(elect, 50)} p99 ${percentile(elect, 99)} max ${elect[elect.length - 1] ?? 0}; ` +
       `to commit: p50 ${percentile(commit, 50)} p99 ${percentile(commit, 99)} max ${commit[commit.length - 1] ?? 0}`,
@@ -178,4 +227,4 @@ async function main(): Promise<void> {
   if (failed.length > 0) process.exit(1);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (isMainThread && import.meta.url === `file://${process.argv[1]}`) await main();
