@@ -143,18 +143,22 @@ export class FileRaftStateStore implements RaftStateStore {
   }
 
   private write(state: PersistedRaftState): void {
-    const body = Buffer.from(JSON.stringify(state), 'utf8');
-    if (body.length > SLOT_BYTES - HEADER_BYTES) {
-      throw new RangeError(`raft state of ${body.length} bytes exceeds the slot of ${SLOT_BYTES - HEADER_BYTES}`);
+    const json = JSON.stringify(state);
+    const bodyBytes = Buffer.byteLength(json, 'utf8');
+    if (bodyBytes > SLOT_BYTES - HEADER_BYTES) {
+      throw new RangeError(`raft state of ${bodyBytes} bytes exceeds the slot of ${SLOT_BYTES - HEADER_BYTES}`);
     }
     const slot = this.durableSlot === 0 ? 1 : 0;
-    const buf = Buffer.alloc(HEADER_BYTES + body.length);
+    // Header and body encoded into one buffer (a hard state is written on every commit change);
+    // every header byte is set, the reserved ones to zero.
+    const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes);
+    buf.write(json, HEADER_BYTES, 'utf8');
     buf.writeUInt32BE(MAGIC, 0);
     buf.writeUInt16BE(VERSION, 4);
+    buf.writeUInt16BE(0, 6);
     buf.writeBigInt64BE(BigInt(++this.sequence), 8);
-    buf.writeUInt32BE(body.length, 16);
-    buf.writeUInt32BE(crc32c(body), 20);
-    body.copy(buf, HEADER_BYTES);
+    buf.writeUInt32BE(bodyBytes, 16);
+    buf.writeUInt32BE(crc32c(buf.subarray(HEADER_BYTES)), 20);
     let written = 0;
     // writeSync on a regular file writes everything or throws; buf.length bounds it.
     while (written < buf.length) written += this.fs.write(this.fd, buf, written, buf.length - written, slot * SLOT_BYTES + written);

@@ -364,17 +364,25 @@ function toBuffer(data: Bytes): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/**
+ * The first chunk of a VarintWriter: below Buffer.poolSize / 2, so it is cut from Node's shared
+ * pool instead of being a fresh allocation (most batches built here, control batches and small
+ * client batches, fit in it); later chunks are CHUNK_BYTES.
+ */
+const FIRST_CHUNK_BYTES = 512;
+const CHUNK_BYTES = 4096;
+
 /** Writes zigzag varints into a growing list of chunks. */
 class VarintWriter {
   private readonly parts: Buffer[] = [];
-  private scratch = Buffer.allocUnsafe(4096);
+  private scratch = Buffer.allocUnsafe(FIRST_CHUNK_BYTES);
   private used = 0;
   length = 0;
 
   private ensure(bytes: number): void {
     if (this.used + bytes <= this.scratch.length) return;
     this.parts.push(this.scratch.subarray(0, this.used));
-    this.scratch = Buffer.allocUnsafe(Math.max(4096, bytes));
+    this.scratch = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
     this.used = 0;
   }
 

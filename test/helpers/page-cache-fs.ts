@@ -158,7 +158,9 @@ export class PageCacheFs implements FileSystem {
   write(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
     const file = this.file(fd);
     this.options.beforeWrite?.(this.fds.get(fd)!.path);
-    const data = Buffer.from(buffer.subarray(offset, offset + length));
+    // A copy: the caller may reuse its buffer, and the pending change must keep these bytes.
+    const data = Buffer.allocUnsafe(length);
+    buffer.copy(data, 0, offset, offset + length);
     file.cached.write(position, data);
     file.pending.push({ version: ++file.version, position, data });
     return length;
