@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runReplicaSeed } from './replica-sim.ts';
-import { formatFailure, replicaOptionsFor } from './run.ts';
+import { defaultArgs, formatFailure, replicaOptionsFor, runOne } from './run.ts';
+import { runPool } from './seed-pool.ts';
 
 /** About half the seeds draw file disks (PartitionLog on the page-cache file system), which cost about 1.5 times as much. */
 const SEEDS = 50;
@@ -35,6 +36,22 @@ test('replica simulation: the same seed replays the same message trace, another 
   assert.deepEqual(a.faults, b.faults);
   assert.deepEqual(a.stats, b.stats);
   assert.notEqual(a.traceHash, c.traceHash);
+});
+
+test('replica simulation: a seed run on a worker thread has the same outcome as in the main thread (issue 10: npm run sim -- --workers N)', async () => {
+  const args = { ...defaultArgs(), replica: true, ticks: 300 };
+  const seeds = [1, 2, 3];
+  const alone = new Map<number, string>();
+  for (const seed of seeds) alone.set(seed, (await runOne(args, seed)).digest);
+  const pooled = new Map<number, string>();
+  await runPool<{ digest: string }>(new URL('./seed-worker.ts', import.meta.url), args, seeds, 2, {
+    onOutcome: (seed, outcome) => {
+      pooled.set(seed, outcome.digest);
+      return true;
+    },
+  });
+  assert.deepEqual([...pooled.entries()].sort((a, b) => a[0] - b[0]), [...alone.entries()]);
+  assert.equal(new Set(alone.values()).size, seeds.length);
 });
 
 /** Runs a scenario's seeds; fails with the first failure. */

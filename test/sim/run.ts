@@ -32,8 +32,13 @@ export interface Args {
   workers: number;
 }
 
+/** The arguments of a bare `npm run sim` (and the base of a test's). */
+export function defaultArgs(): Args {
+  return { seeds: 100, seedStart: 1, nodes: 0, ticks: 2000, verbose: false, replica: false, faults: undefined, scenario: undefined, keepGoing: false, disk: undefined, workers: 1 };
+}
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 100, seedStart: 1, nodes: 0, ticks: 2000, verbose: false, replica: false, faults: undefined, scenario: undefined, keepGoing: false, disk: undefined, workers: 1 };
+  const args = defaultArgs();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (): number => {
