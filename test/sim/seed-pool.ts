@@ -29,7 +29,10 @@ export function runPool<T>(entry: URL, workerData: unknown, seeds: readonly numb
   const threads: Worker[] = [];
   return new Promise<void>((resolve, reject) => {
     let live = count;
+    /** Workers this pool ended itself (their exit is expected). */
+    const ended = new Set<Worker>();
     const finish = (w: Worker) => {
+      ended.add(w);
       void w.terminate();
       if (--live === 0) resolve();
     };
@@ -39,7 +42,10 @@ export function runPool<T>(entry: URL, workerData: unknown, seeds: readonly numb
     };
     const stopAll = () => {
       stopped = true;
-      for (const t of threads) void t.terminate();
+      for (const t of threads) {
+        ended.add(t);
+        void t.terminate();
+      }
     };
     for (let k = 0; k < count; k++) {
       const w = new Worker(bootstrap, { eval: true, workerData });
@@ -57,6 +63,13 @@ export function runPool<T>(entry: URL, workerData: unknown, seeds: readonly numb
       w.on('error', (err) => {
         stopAll();
         reject(err);
+      });
+      // A worker that dies without an error event (out of memory, process.exit in a seed) would
+      // otherwise leave its seed unreported and the run waiting for ever.
+      w.on('exit', (code) => {
+        if (ended.has(w)) return;
+        stopAll();
+        reject(new Error(`simulator worker exited with code ${code} before reporting its seed`));
       });
     }
   });
