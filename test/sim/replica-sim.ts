@@ -514,9 +514,9 @@ export class ReplicaSimulation implements World {
         const hosted = b.proc?.groups.get(name);
         if (hosted === undefined || b === ld.b) continue;
         const from = Math.max(hosted.storage.firstIndex(), ld.hosted.storage.firstIndex());
-        // Only what the node's storage holds: a follower can know a commit above the entries its
-        // host is still writing (B9: the stale suffix they replace is still on disk until then).
-        const to = Math.min(hosted.node.commit, leaderNode.commit, hosted.storage.lastIndex(), hosted.node.persistedIndex);
+        // Only what both storages hold: a node can know a commit above the entries its host is
+        // still writing (B9: the stale suffix they replace is still on disk until then).
+        const to = Math.min(hosted.node.commit, leaderNode.commit, hosted.storage.lastIndex(), hosted.node.persistedIndex, leaderNode.persistedIndex);
         if (from > to) continue;
         // One read of each range (not a segment scan per entry).
         const ours = hosted.storage.log.entries(from, to + 1, Number.MAX_SAFE_INTEGER);
