@@ -1,6 +1,7 @@
 // Loads a partition's producer state (KIP-98) from its log, in steps of a LoadQueue: the newest
 // usable producer snapshot at or below the log end (Kafka's <offset>.snapshot), then the batch
-// headers after it up to the log end. A snapshot that fails its checks is logged, deleted and the
+// headers after it up to the log end (Log.readHeaders: the records are never read, so a log of
+// large batches costs a small read per batch). A snapshot that fails its checks is logged, deleted and the
 // next older one tried; with none the whole retained log is replayed.
 //
 // The log may grow while this runs (appends, or a follower's replication): every step replays up
@@ -8,7 +9,7 @@
 // switches to the loaded table in the same turn and records every later batch itself. The log
 // start may move (retention): a step that finds its position gone starts over from the snapshots.
 
-import { BATCH_HEADER_BYTES, LOG_OVERHEAD_BYTES, readBatchHeader } from '../protocol/record-batch.ts';
+import type { BatchHeader } from '../protocol/record-batch.ts';
 import { OffsetOutOfRangeError, invariant } from '../storage/errors.ts';
 import type { LogLike } from '../storage/log-config.ts';
 import type { Log } from '../storage/log.ts';
@@ -39,13 +40,13 @@ export class ProducerStateLoad implements LoadJob {
   step(budgetBytes: number): { bytes: number; done: boolean } {
     let bytes = 0;
     if (this.table === null) bytes += this.start();
-    // Each read returns at least one batch and moves the position past it, and the budget bounds
-    // the reads of one step (a step may pass it by one batch).
+    // Each read returns at least one batch header and moves the position past it, and the budget
+    // bounds the bytes read in one step (a step may pass it by one window).
     while (this.position < this.log.logEndOffset && bytes < budgetBytes) {
       const end = this.log.logEndOffset;
       let read;
       try {
-        read = this.log.read(this.position, budgetBytes - bytes, end);
+        read = this.log.readHeaders(this.position, budgetBytes - bytes, end);
       } catch (err) {
         if (!(err instanceof OffsetOutOfRangeError)) throw err;
         // Retention moved the log start past the position: what came in between is gone, so the
@@ -53,9 +54,9 @@ export class ProducerStateLoad implements LoadJob {
         this.table = null;
         return { bytes, done: false };
       }
-      invariant(read.nextOffset > this.position && read.records.length > 0, `producer state replay of ${this.where} moves on from ${this.position}`);
-      this.replay(read.records, this.position);
-      bytes += read.records.length;
+      invariant(read.nextOffset > this.position && read.headers.length > 0, `producer state replay of ${this.where} moves on from ${this.position}`);
+      this.replay(read.headers, this.position);
+      bytes += read.bytesRead;
       this.position = read.nextOffset;
     }
     if (this.position < this.log.logEndOffset) return { bytes, done: false };
@@ -87,17 +88,11 @@ export class ProducerStateLoad implements LoadJob {
     return bytes;
   }
 
-  private replay(records: Buffer, position: number): void {
+  private replay(headers: readonly BatchHeader[], position: number): void {
     const table = this.table!;
-    let at = 0;
-    // Whole batches, back to back (Log.read); each iteration moves past one.
-    while (at + BATCH_HEADER_BYTES <= records.length) {
-      const header = readBatchHeader(records, at);
-      const size = LOG_OVERHEAD_BYTES + header.batchLength;
-      invariant(at + size <= records.length, 'a log read returns whole batches');
+    for (const header of headers) {
       // The first batch may start before the position (a log start inside it): it was counted.
       if (header.producerId >= 0 && header.baseOffset + header.lastOffsetDelta >= position) table.record(header, header.baseOffset);
-      at += size;
     }
   }
 }

@@ -44,6 +44,8 @@ export class FileWindow {
   private readonly fd: number;
   private readonly fileSizeBytes: number;
   private readonly chunkBytes: number;
+  /** Bytes read from the file so far: what the window cost. */
+  bytesRead = 0;
 
   constructor(fd: number, fileSizeBytes: number, chunkBytes = SCAN_CHUNK_BYTES) {
     this.fd = fd;
@@ -58,6 +60,7 @@ export class FileWindow {
       if (want < length) throw new RangeError(`read of ${length} bytes at ${position} passes the end ${this.fileSizeBytes}`);
       this.buf = Buffer.allocUnsafe(want);
       readFully(this.fd, this.buf, 0, want, position);
+      this.bytesRead += want;
       this.start = position;
     }
     return { buf: this.buf, at: position - this.start };

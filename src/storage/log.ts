@@ -1,6 +1,7 @@
 // The interface of a partition log, shared by the file-backed PartitionLog and the
 // in-memory MemoryLog (tests, Raft simulation). Offsets are JS numbers.
 
+import type { BatchHeader } from '../protocol/record-batch.ts';
 import type { LogDamage } from './errors.ts';
 
 export interface AppendResult {
@@ -13,6 +14,16 @@ export interface ReadResult {
   records: Buffer;
   /** The offset to read next: after the last batch returned, or the requested offset. */
   nextOffset: number;
+}
+
+/** Batch headers without their records (Log.readHeaders). */
+export interface HeaderRead {
+  /** The fixed headers of whole batches, in offset order. */
+  headers: BatchHeader[];
+  /** The offset to read next: after the last batch returned, or the requested offset. */
+  nextOffset: number;
+  /** Bytes read from storage to find them (the cost a caller budgets). */
+  bytesRead: number;
 }
 
 export interface RetentionResult {
@@ -63,6 +74,13 @@ export interface Log {
    * outside [logStartOffset, logEndOffset].
    */
   read(offset: number, maxBytes: number, maxOffsetExclusive: number): ReadResult;
+  /**
+   * The headers of the batches from the one holding `offset` that end below maxOffsetExclusive,
+   * without their records, until maxBytes have been read from storage (at least one header when
+   * there is any): for state replayed from batch headers (the producer state). Throws
+   * OffsetOutOfRangeError as read() does.
+   */
+  readHeaders(offset: number, maxBytes: number, maxOffsetExclusive: number): HeaderRead;
   /** The first batch with maxTimestamp >= timestamp: its base offset (at least logStartOffset). */
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null;
   /** The largest batch maxTimestamp at or after the log start (from per-segment maxima); -1 if none. */

@@ -13,13 +13,14 @@ import {
   LOG_OVERHEAD_BYTES,
   MAGIC_OFFSET,
   MAX_TIMESTAMP_OFFSET,
+  readBatchHeader,
   readInt64,
   setBaseOffset,
   setPartitionLeaderEpoch,
 } from '../protocol/record-batch.ts';
 import { OffsetOutOfRangeError, invariant } from './errors.ts';
 import type { LogConfig } from './log-config.ts';
-import type { AppendResult, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
+import type { AppendResult, HeaderRead, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 
 interface StoredBatch {
   raftIndex: number;
@@ -174,6 +175,24 @@ export class MemoryLog implements RaftIndexedLog {
     }
     if (parts.length === 0) return { records: EMPTY, nextOffset: offset };
     return { records: Buffer.concat(parts, total), nextOffset: next };
+  }
+
+  readHeaders(offset: number, maxBytes: number, maxOffsetExclusive: number): HeaderRead {
+    this.checkOpen();
+    if (!Number.isSafeInteger(offset) || offset < this.startOffset || offset > this.endOffset) {
+      throw new OffsetOutOfRangeError(offset, this.startOffset, this.endOffset);
+    }
+    invariant(maxBytes >= 0, 'maxBytes >= 0');
+    const headers = [];
+    let next = offset;
+    // In memory, a header costs the bytes it is made of.
+    for (let i = this.indexOf(offset); i < this.batches.length && (headers.length === 0 || headers.length * BATCH_HEADER_BYTES < maxBytes); i++) {
+      const b = this.batches[i];
+      if (b.lastOffset >= maxOffsetExclusive) break;
+      headers.push(readBatchHeader(b.buf, 0));
+      next = b.lastOffset + 1;
+    }
+    return { headers, nextOffset: next, bytesRead: headers.length * BATCH_HEADER_BYTES };
   }
 
   /** Index of the first batch whose lastOffset >= offset (batches.length if none). */

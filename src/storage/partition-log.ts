@@ -19,6 +19,7 @@ import {
   readInt64,
   setBaseOffset,
   setPartitionLeaderEpoch,
+  type BatchHeader,
 } from '../protocol/record-batch.ts';
 import { fsyncDirSync, readCheckpoint, writeCheckpoint, writeCheckpointAsync, type Checkpoint, type RecoveryIndexCounts } from './checkpoint.ts';
 import { LogCorruptionError, LogDamagedError, LogFailedError, OffsetOutOfRangeError, invariant, type LogDamage } from './errors.ts';
@@ -26,7 +27,7 @@ import { TMP_SUFFIX, parseSegmentFile, segmentPaths } from './file-names.ts';
 import { storageFs } from './fs.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
-import type { AppendResult, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
+import type { AppendResult, HeaderRead, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 import { Segment } from './segment.ts';
 import { scrubQueue } from './scrub-queue.ts';
 import type { ScanResult } from './batch-scan.ts';
@@ -494,10 +495,7 @@ export class PartitionLog implements RaftIndexedLog {
   }
 
   read(offset: number, maxBytes: number, maxOffsetExclusive: number): ReadResult {
-    this.checkOpen();
-    if (!Number.isSafeInteger(offset) || offset < this.startOffset || offset > this.logEndOffset) {
-      throw new OffsetOutOfRangeError(offset, this.startOffset, this.logEndOffset);
-    }
+    this.checkReadable(offset);
     invariant(maxBytes >= 0, 'maxBytes >= 0');
     const limit = Math.min(maxOffsetExclusive, this.logEndOffset);
     if (offset >= limit) return { records: EMPTY, nextOffset: offset };
@@ -518,6 +516,33 @@ export class PartitionLog implements RaftIndexedLog {
     }
     if (parts.length === 0) return { records: EMPTY, nextOffset: offset };
     return { records: parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes), nextOffset: next };
+  }
+
+  readHeaders(offset: number, maxBytes: number, maxOffsetExclusive: number): HeaderRead {
+    this.checkReadable(offset);
+    invariant(maxBytes >= 0, 'maxBytes >= 0');
+    const limit = Math.min(maxOffsetExclusive, this.logEndOffset);
+    const headers: BatchHeader[] = [];
+    let bytesRead = 0;
+    let next = offset;
+    // Each segment is visited once, in order; the byte budget usually ends the loop early.
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length && next < limit && (headers.length === 0 || bytesRead < maxBytes); i++) {
+      const segment = this.segments[i];
+      if (segment.isEmpty) continue;
+      const part = segment.readHeaders(next, headers.length === 0 ? maxBytes : maxBytes - bytesRead, limit);
+      bytesRead += part.bytesRead;
+      for (const h of part.headers) headers.push(h);
+      next = part.nextOffset;
+      if (!part.reachedEnd) break;
+    }
+    return { headers, nextOffset: next, bytesRead };
+  }
+
+  private checkReadable(offset: number): void {
+    this.checkOpen();
+    if (!Number.isSafeInteger(offset) || offset < this.startOffset || offset > this.logEndOffset) {
+      throw new OffsetOutOfRangeError(offset, this.startOffset, this.logEndOffset);
+    }
   }
 
   /** Index of the segment holding `offset` (the last one with baseOffset <= offset). */

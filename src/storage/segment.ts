@@ -7,7 +7,7 @@
 // PartitionLog methods that must see their own writes at once.
 
 import { storageFs } from './fs.ts';
-import { BATCH_HEADER_BYTES } from '../protocol/record-batch.ts';
+import { BATCH_HEADER_BYTES, readBatchHeader, type BatchHeader } from '../protocol/record-batch.ts';
 import { FileWindow, readFully, scanBatches, type ScanResult, type ScannedBatch } from './batch-scan.ts';
 import type { RecoveryIndexCounts } from './checkpoint.ts';
 import { invariant, LogCorruptionError } from './errors.ts';
@@ -46,6 +46,16 @@ export interface SegmentRead {
   nextOffset: number;
   /** False when a batch at or past maxOffsetExclusive (or the byte limit) stopped the read. */
   reachedEnd: boolean;
+}
+
+/** Batch headers read without their records (readHeaders), and what reading them cost. */
+export interface SegmentHeaderRead {
+  headers: BatchHeader[];
+  /** Offset after the last batch returned; the requested offset when nothing was returned. */
+  nextOffset: number;
+  /** False when a batch at or past maxOffsetExclusive (or the byte limit) stopped the read. */
+  reachedEnd: boolean;
+  bytesRead: number;
 }
 
 /** Read window bounds: big enough to hold a typical fetch in one read, small enough to bound memory. */
@@ -541,36 +551,68 @@ export class Segment {
    * includeOversizedFirst the first batch is returned even when larger than maxBytes.
    */
   read(offset: number, maxBytes: number, maxOffsetExclusive: number, includeOversizedFirst: boolean): SegmentRead {
-    const start = this.indexFloor(offset);
     const chunkBytes = Math.min(Math.max(maxBytes, READ_CHUNK_BYTES_MIN), READ_CHUNK_BYTES_MAX);
     const window = new FileWindow(this.fd, this.sizeBytes, chunkBytes);
     let first = -1;
     let end = -1;
     let nextOffset = offset;
     let reachedEnd = true;
-    const scan = scanBatches(
-      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, window },
-      (b) => {
-        if (b.lastOffset < offset) return true;
-        if (b.lastOffset >= maxOffsetExclusive) {
-          reachedEnd = false;
-          return false;
-        }
-        const total = first < 0 ? b.sizeBytes : b.position + b.sizeBytes - first;
-        if (total > maxBytes && !(first < 0 && includeOversizedFirst)) {
-          reachedEnd = false;
-          return false;
-        }
-        if (first < 0) first = b.position;
-        end = b.position + b.sizeBytes;
-        nextOffset = b.lastOffset + 1;
-        return true;
-      },
-    );
-    invariant(scan.problem === null, `${this.paths.log} reads cleanly (${scan.problem})`);
+    this.scanFrom(offset, window, (b) => {
+      if (b.lastOffset >= maxOffsetExclusive) {
+        reachedEnd = false;
+        return false;
+      }
+      const total = first < 0 ? b.sizeBytes : b.position + b.sizeBytes - first;
+      if (total > maxBytes && !(first < 0 && includeOversizedFirst)) {
+        reachedEnd = false;
+        return false;
+      }
+      if (first < 0) first = b.position;
+      end = b.position + b.sizeBytes;
+      nextOffset = b.lastOffset + 1;
+      return true;
+    });
     if (first < 0) return { records: EMPTY, nextOffset: offset, reachedEnd };
     const { buf, at } = window.get(first, end - first);
     return { records: buf.subarray(at, at + end - first), nextOffset, reachedEnd };
+  }
+
+  /**
+   * The headers of the batches from the one containing `offset`, stopping before a batch that
+   * reaches maxOffsetExclusive or once maxBytes have been read (after at least one header): what
+   * state replayed from the log needs (producer ids and sequences), read through a small window
+   * so the records of large batches are skipped.
+   */
+  readHeaders(offset: number, maxBytes: number, maxOffsetExclusive: number): SegmentHeaderRead {
+    const window = new FileWindow(this.fd, this.sizeBytes, HEADER_WALK_CHUNK_BYTES);
+    const headers: BatchHeader[] = [];
+    let nextOffset = offset;
+    let reachedEnd = true;
+    this.scanFrom(offset, window, (b) => {
+      if (b.lastOffset >= maxOffsetExclusive || (headers.length > 0 && window.bytesRead >= maxBytes)) {
+        reachedEnd = false;
+        return false;
+      }
+      // The scan just read this header through the window, so this costs no read.
+      const { buf, at } = window.get(b.position, BATCH_HEADER_BYTES);
+      headers.push(readBatchHeader(buf, at));
+      nextOffset = b.lastOffset + 1;
+      return true;
+    });
+    return { headers, nextOffset, reachedEnd, bytesRead: window.bytesRead };
+  }
+
+  /**
+   * Walks the batches from the one containing `offset` (found from the nearest index entry
+   * before it) until `visit` returns false; the bytes must read cleanly (they did at open).
+   */
+  private scanFrom(offset: number, window: FileWindow, visit: (b: ScannedBatch) => boolean): void {
+    const start = this.indexFloor(offset);
+    const scan = scanBatches(
+      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, window },
+      (b) => b.lastOffset < offset || visit(b),
+    );
+    invariant(scan.problem === null, `${this.paths.log} reads cleanly (${scan.problem})`);
   }
 
   /** The first batch at or after minOffset whose maxTimestamp >= timestamp, via the time index. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { buildRecordBatch, decodeBatches, type DecodedRecord } from '../../../src/protocol/record-batch.ts';
 import { logConfig, type LogConfig, type LogLike } from '../../../src/storage/log-config.ts';
 import type { Log } from '../../../src/storage/log.ts';
+import { nodeFs, type FileSystem } from '../../../src/storage/fs.ts';
 
 export function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-storage-'));
@@ -56,4 +57,28 @@ export class MemoryLogger implements LogLike {
   find(msg: string) {
     return this.lines.filter((l) => l.msg === msg);
   }
+}
+
+/** node:fs, counting the bytes read from segment (.log) files opened through it. */
+export function countingFs(): { fs: FileSystem; logBytesRead: () => number } {
+  const logFds = new Set<number>();
+  let bytes = 0;
+  const fs: FileSystem = {
+    ...nodeFs,
+    open(path, flags) {
+      const fd = nodeFs.open(path, flags);
+      if (path.endsWith('.log')) logFds.add(fd);
+      return fd;
+    },
+    close(fd) {
+      logFds.delete(fd);
+      nodeFs.close(fd);
+    },
+    read(fd, buffer, offset, length, position) {
+      const n = nodeFs.read(fd, buffer, offset, length, position);
+      if (logFds.has(fd)) bytes += n;
+      return n;
+    },
+  };
+  return { fs, logBytesRead: () => bytes };
 }

@@ -8,33 +8,9 @@ import { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { LogDamagedError, type LogDamage } from '../../../src/storage/errors.ts';
 import { nodeFs, setStorageFs, type FileSystem } from '../../../src/storage/fs.ts';
 import { Partition } from '../../../src/partition/partition.ts';
-import { tempDir, smallConfig, makeBatch, readAll, MemoryLogger } from './helpers.ts';
+import { tempDir, smallConfig, makeBatch, readAll, MemoryLogger, countingFs } from './helpers.ts';
 
 const SEGMENT = '00000000000000000000.log';
-
-/** node:fs, counting the bytes read from segment (.log) files. */
-function countingFs(): { fs: FileSystem; logBytesRead: () => number } {
-  const logFds = new Set<number>();
-  let bytes = 0;
-  const fs: FileSystem = {
-    ...nodeFs,
-    open(path, flags) {
-      const fd = nodeFs.open(path, flags);
-      if (path.endsWith('.log')) logFds.add(fd);
-      return fd;
-    },
-    close(fd) {
-      logFds.delete(fd);
-      nodeFs.close(fd);
-    },
-    read(fd, buffer, offset, length, position) {
-      const n = nodeFs.read(fd, buffer, offset, length, position);
-      if (logFds.has(fd)) bytes += n;
-      return n;
-    },
-  };
-  return { fs, logBytesRead: () => bytes };
-}
 
 /** The log's damage, read through a call so an earlier assertion does not narrow its type. */
 function damageOf(log: PartitionLog): LogDamage | null {
