@@ -145,14 +145,21 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     }
     // Logs of another incarnation of an assigned partition are found (and removed) here. Opening
     // a log is synchronous (a crashed one recovers its unsynced tail): yield between partitions,
-    // so a broker with thousands of them keeps its heartbeats and timers running.
-    for (const { name, partitionCount } of state.allTopics()) {
-      for (let index = 0; index < partitionCount; index++) {
-        await new Promise((resolve) => setImmediate(resolve));
-        // The metadata may have changed meanwhile (a deleted topic is not opened again).
-        const topic = state.topic(name);
-        if (topic !== undefined && index < topic.partitionCount && !this.closing) this.ensurePartition(topic, index);
+    // so a broker with thousands of them keeps its heartbeats and timers running. The producer
+    // states load once every partition is open (issue 9: a restart serves within seconds; a
+    // replay of a whole log per partition would hold that up), except one a Produce waits for.
+    const release = this.loadQueue.hold();
+    try {
+      for (const { name, partitionCount } of state.allTopics()) {
+        for (let index = 0; index < partitionCount; index++) {
+          await new Promise((resolve) => setImmediate(resolve));
+          // The metadata may have changed meanwhile (a deleted topic is not opened again).
+          const topic = state.topic(name);
+          if (topic !== undefined && index < topic.partitionCount && !this.closing) this.ensurePartition(topic, index);
+        }
       }
+    } finally {
+      release();
     }
     await Promise.all(removals);
     // Bounded: a waiting replica opens (or gives up) once its one deletion is done.

@@ -2,7 +2,8 @@
 // after a restart or a truncation) runs here in small steps: each turn of the event loop does at
 // most `chunkBytes` of it, then yields (setImmediate) so requests, Raft heartbeats and timers run
 // in between. Jobs run one at a time, oldest first; a job someone waits for (a Produce to a
-// partition still loading) can be moved to the front.
+// partition still loading) can be moved to the front. While the queue is held (a broker opening
+// its partitions at start-up, which must not wait for their loads), only such jobs run.
 
 /** Bytes of disk a turn of the event loop may spend on loading: about a millisecond of reading. */
 export const LOAD_CHUNK_BYTES = 1024 * 1024;
@@ -31,6 +32,10 @@ export class LoadQueue {
   private readonly schedule: (run: () => void) => void;
   private readonly onError: (job: LoadJob, err: unknown) => void;
   private idleWaiters: Array<() => void> = [];
+  /** Holds in force (hold()); while any is, only promoted jobs take turns. */
+  private holds = 0;
+  /** Jobs someone waits for (promote): they run even while the queue is held. */
+  private readonly urgent = new Set<LoadJob>();
 
   constructor(options: LoadQueueOptions = {}) {
     this.chunkBytes = options.chunkBytes ?? LOAD_CHUNK_BYTES;
@@ -58,12 +63,29 @@ export class LoadQueue {
     this.wake();
   }
 
-  /** Moves a waiting job to the front, so the next turns work on it. */
+  /** Moves a waiting job to the front, so the next turns work on it (held or not). */
   promote(job: LoadJob): void {
     const i = this.jobs.indexOf(job);
-    if (i <= 0) return;
+    if (i < 0) return;
+    this.urgent.add(job);
     this.jobs.splice(i, 1);
     this.jobs.unshift(job);
+    this.wake();
+  }
+
+  /**
+   * Stops the turns (but for promoted jobs) until the returned release is called: jobs added
+   * meanwhile take their first, empty step and then wait. Releasing twice does nothing.
+   */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.wake();
+    };
   }
 
   remove(job: LoadJob): void {
@@ -79,11 +101,17 @@ export class LoadQueue {
   close(): void {
     this.closed = true;
     this.jobs = [];
+    this.urgent.clear();
     this.notifyIdle();
   }
 
+  /** Whether the front job may take a turn now. */
+  private runnable(): boolean {
+    return this.jobs.length > 0 && !this.closed && (this.holds === 0 || this.urgent.has(this.jobs[0]));
+  }
+
   private wake(): void {
-    if (this.scheduled || this.jobs.length === 0 || this.closed) return;
+    if (this.scheduled || !this.runnable()) return;
     this.scheduled = true;
     this.schedule(() => {
       this.scheduled = false;
@@ -95,7 +123,7 @@ export class LoadQueue {
   private turn(): void {
     let budget = this.chunkBytes;
     // Each step either finishes its job or uses at least one byte of budget, so this ends.
-    while (budget > 0 && this.jobs.length > 0 && !this.closed) {
+    while (budget > 0 && this.runnable()) {
       const job = this.jobs[0];
       const { bytes, done } = this.runStep(job, budget);
       if (done) this.finish(job);
@@ -114,6 +142,7 @@ export class LoadQueue {
   }
 
   private finish(job: LoadJob): void {
+    this.urgent.delete(job);
     const i = this.jobs.indexOf(job);
     if (i >= 0) this.jobs.splice(i, 1);
     if (this.jobs.length === 0) this.notifyIdle();

@@ -76,11 +76,9 @@ test('issue 9 producer state: past the wait bound an idempotent Produce gets NOT
   assert.equal(plain.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
 });
 
-test('issue 9 producer state: the load of a partition a producer waits for moves to the front of the queue', async () => {
-  const turns: Array<() => void> = [];
-  const queue = new LoadQueue({ chunkBytes: 1, schedule: (run) => turns.push(run) });
-  const done: string[] = [];
-  const job = (name: string, steps: number): LoadJob => ({
+/** Jobs of `steps` steps of one byte each (none at the first, empty step); each finished one is named in `done`. */
+function steppedJob(done: string[]): (name: string, steps: number) => LoadJob {
+  return (name, steps) => ({
     step: (budget) => {
       if (budget === 0) return { bytes: 0, done: false };
       if (--steps > 0) return { bytes: 1, done: false };
@@ -88,6 +86,13 @@ test('issue 9 producer state: the load of a partition a producer waits for moves
       return { bytes: 1, done: true };
     },
   });
+}
+
+test('issue 9 producer state: the load of a partition a producer waits for moves to the front of the queue', async () => {
+  const turns: Array<() => void> = [];
+  const queue = new LoadQueue({ chunkBytes: 1, schedule: (run) => turns.push(run) });
+  const done: string[] = [];
+  const job = steppedJob(done);
   const a = job('a', 3);
   const b = job('b', 3);
   queue.add(a);
@@ -95,6 +100,28 @@ test('issue 9 producer state: the load of a partition a producer waits for moves
   turns.shift()!();
   queue.promote(b);
   while (turns.length > 0) turns.shift()!();
+  assert.deepEqual(done, ['b', 'a']);
+  assert.equal(queue.pending, 0);
+});
+
+test('issue 9 restart: a held queue (partitions opening at start) runs only the loads a producer waits for, the rest after release', async () => {
+  const turns: Array<() => void> = [];
+  const queue = new LoadQueue({ chunkBytes: 1, schedule: (run) => turns.push(run) });
+  const done: string[] = [];
+  const job = steppedJob(done);
+  const release = queue.hold();
+  const a = job('a', 2);
+  const b = job('b', 2);
+  queue.add(a);
+  queue.add(b);
+  assert.equal(turns.length, 0, 'held: no turn is scheduled');
+  queue.promote(b);
+  // Bounded: each turn does one step of budget 1.
+  for (let i = 0; i < 10 && turns.length > 0; i++) turns.shift()!();
+  assert.deepEqual(done, ['b'], 'the awaited load ran while held');
+  release();
+  release();
+  for (let i = 0; i < 10 && turns.length > 0; i++) turns.shift()!();
   assert.deepEqual(done, ['b', 'a']);
   assert.equal(queue.pending, 0);
 });

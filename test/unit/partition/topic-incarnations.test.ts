@@ -10,10 +10,11 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import { join } from 'node:path';
 import pino from 'pino';
 import { MetadataState, type MetadataCommand, type TopicRecord } from '../../../src/metadata/metadata-state.ts';
-import { ReplicaManager } from '../../../src/partition/replica-manager.ts';
+import type { ReplicaManager } from '../../../src/partition/replica-manager.ts';
 import { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { decodeBatches } from '../../../src/protocol/record-batch.ts';
 import { makeBatch, smallConfig, tempDir } from '../storage/helpers.ts';
+import { singleNodeReplicas } from './helpers.ts';
 
 const OLD_ID = 'a'.repeat(32);
 const NEW_ID = 'b'.repeat(32);
@@ -36,18 +37,7 @@ function logCapture(): { logger: pino.Logger; lines: Array<{ msg: string; [k: st
   return { logger, lines };
 }
 
-function manager(dataDir: string, logger = pino({ level: 'silent' })): ReplicaManager {
-  return new ReplicaManager(
-    {
-      nodeId: 1,
-      dataDir,
-      topicDefaults: { retentionMs: -1, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1 << 20 },
-      flush: { mode: 'group', intervalMs: 1000 },
-      indexIntervalBytes: 4096,
-    },
-    logger,
-  );
-}
+const manager = singleNodeReplicas;
 
 function apply(state: MetadataState, replicas: ReplicaManager, command: MetadataCommand): void {
   const result = state.apply(command);
