@@ -131,6 +131,8 @@ interface StartResult {
   /** From the spawn to the broker's first log line ('config loaded'): Node, tsx and module loading. */
   bootMs: number;
   loaded: Record<string, unknown> | null;
+  /** The broker's `partitions opened` line: how long opening the logs took, and how many producer states were still to load. */
+  opened?: Record<string, unknown> | null;
   broker: BrokerHandle;
 }
 
@@ -193,7 +195,8 @@ async function measureStart(label: string, dir = dataDir, topic: string | null =
   client.close();
   const broker = await starting;
   const loaded = broker.jsonLogs().find((l) => l.msg === 'partitions loaded') ?? null;
-  return { label, metadataMs, produceMs, idempotentMs, probeMaxMs, probes, listeningMs, bootMs: bootMsOf(broker, wallT0), loaded, broker };
+  const opened = broker.jsonLogs().find((l) => l.msg === 'partitions opened') ?? null;
+  return { label, metadataMs, produceMs, idempotentMs, probeMaxMs, probes, listeningMs, bootMs: bootMsOf(broker, wallT0), loaded, opened, broker };
 }
 
 /** Wall time from the spawn to the newest process's 'config loaded' line (its first). */
@@ -210,6 +213,7 @@ function report(r: StartResult): void {
   for (const [name, t] of Object.entries(r.produceMs)) console.log(`  Produce acks=all, ${name.padEnd(7)} ${ms(t)}`);
   if (r.idempotentMs >= 0) console.log(`  idempotent Produce        ${ms(r.idempotentMs)}`);
   if (r.probes > 0) console.log(`  Metadata probe max RTT    ${ms(r.probeMaxMs)} over ${r.probes} probes`);
+  if (r.opened) console.log(`  broker: partitions opened ${JSON.stringify({ openMs: r.opened.openMs, producerStatesLoading: r.opened.producerStatesLoading })} (ms of HostedReplicas.start)`);
   if (r.loaded) console.log(`  broker: partitions loaded ${JSON.stringify({ ms: r.loaded.ms, eventLoopDelayMaxMs: r.loaded.eventLoopDelayMaxMs })} (ms from the start of startBrokerNode)`);
 }
 

@@ -135,6 +135,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
    * here, and resolves once they are open (including those that waited for a deletion).
    */
   async start(state: MetadataState): Promise<void> {
+    const startedAt = performance.now();
     const removals: Promise<boolean>[] = [];
     for (const { topic, partition, topicId } of this.logs.partitions()) {
       const record = state.topic(topic);
@@ -164,6 +165,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     await Promise.all(removals);
     // Bounded: a waiting replica opens (or gives up) once its one deletion is done.
     for (let pass = 0; pass < 10 && this.waiting.size > 0; pass++) await Promise.all([...this.waiting]);
+    this.logger.info({ partitions: this.replicas.size, openMs: Math.round(performance.now() - startedAt), producerStatesLoading: this.loadQueue.pending }, 'partitions opened');
   }
 
   /** Follows a metadata change that was just applied. */
