@@ -18,7 +18,7 @@ import { LogManager } from '../storage/log-manager.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
 import type { Log, RetentionResult } from '../storage/log.ts';
 import { LogOnce } from '../log/log-once.ts';
-import type { OpenOptions, PartitionLog } from '../storage/partition-log.ts';
+import { holdRecoveryPoints, type OpenOptions, type PartitionLog } from '../storage/partition-log.ts';
 import { effectiveTopicConfig, type TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import type { FlushMode } from './partition.ts';
 import { partitionKey } from './group-names.ts';
@@ -150,6 +150,8 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     // states load once every partition is open (issue 9: a restart serves within seconds; a
     // replay of a whole log per partition would hold that up), except one a Produce waits for.
     const release = this.loadQueue.hold();
+    // Nor do the opened logs record their recovery points meanwhile (a checkpoint write each).
+    const releaseRecoveryPoints = holdRecoveryPoints();
     try {
       for (const { name, partitionCount } of state.allTopics()) {
         for (let index = 0; index < partitionCount; index++) {
@@ -161,6 +163,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       }
     } finally {
       release();
+      releaseRecoveryPoints();
     }
     await Promise.all(removals);
     // Bounded: a waiting replica opens (or gives up) once its one deletion is done.

@@ -37,6 +37,29 @@ const EMPTY = Buffer.alloc(0);
 /** Bytes the background scrub CRC-checks per step of the scrub queue (about 2-5 ms of CRC-32C). */
 const SCRUB_STEP_BYTES = 1024 * 1024;
 
+/** Holds in force on the recovery-point timers of every log in the process (holdRecoveryPoints). */
+let recoveryPointHolds = 0;
+
+/**
+ * Stops every log's timer from recording its recovery point until the returned release is called
+ * (a broker opening its partitions: each record is a checkpoint write whose rename waits on the
+ * file system's journal while the recovered tails are fsynced). Safe to defer: the checkpoint on
+ * disk stays true, and a crash meanwhile only makes recovery check more. Releasing twice does nothing.
+ */
+export function holdRecoveryPoints(): () => void {
+  recoveryPointHolds++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    recoveryPointHolds--;
+  };
+}
+
+export function recoveryPointsHeld(): boolean {
+  return recoveryPointHolds > 0;
+}
+
 export class PartitionLog implements RaftIndexedLog {
   readonly dir: string;
   /** Producer-state snapshots (snapshot-files.ts): taken at each roll and at a clean close. */
@@ -120,7 +143,7 @@ export class PartitionLog implements RaftIndexedLog {
     // recovery point inside a segment, so it does not pay the fsyncs.
     if (loaded.damage === null && !checkAtOpen) {
       this.recoveryTimer = setInterval(() => {
-        if (this.durableOffset > this.recoveryPoint) this.persistRecoveryPoint().catch(() => undefined);
+        if (recoveryPointHolds === 0 && this.durableOffset > this.recoveryPoint) this.persistRecoveryPoint().catch(() => undefined);
       }, config.recoveryPointIntervalMs);
       this.recoveryTimer.unref();
     }
