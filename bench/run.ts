@@ -18,6 +18,7 @@ const BENCHES: Record<string, string> = {
   codecs: 'decompression MB/s of the snappy, lz4, zstd and gzip libraries (ListOffsets by timestamp)',
   transport: 'peer transport: coalesced heartbeats and 16 KiB appends over loopback TCP',
   groups: 'KafkaJS consumer-group rebalance time and offset commit throughput',
+  'producer-replay': 'producer-state replay from the log start: whole batches against batch headers only (issue 9 restart)',
   restart: 'single-node restart with 1,000 partitions and 10 GiB: time to Metadata and Produce (issue 9)',
   cluster: 'three-broker cluster, RF 3, acks=all: throughput, latency at a fixed rate, failover time (issue 4)',
   'offsets-failover': 'three brokers: group coordinator failover after 1,000,000 offset commits (issue 9)',
@@ -40,6 +41,7 @@ function usage(): void {
   console.log('cluster options: [--records N] [--partitions 1|6] [--rate R] [--failovers K] [--batch RECORDS] [--inflight N] [--rtt-ms MS]');
   console.log('offsets-failover options: [--commits N] [--partitions P] [--groups G] [--failovers K] [--connections C] [--pipeline D]');
   console.log('metadata-churn options: [--topics N] [--batch B] [--inflight K] [--rf R] [--snapshot-entries S] [--compaction-overhead C] [--state-topics T]');
+  console.log('producer-replay options: --dir DATA_DIR [--partitions 100] [--rounds 2]');
   console.log('restart options: [--partitions N] [--size 10GiB] [--batch-bytes B] [--segment-bytes 128MiB] [--dir PATH] [--keep] [--reuse] [--probe-ms MS] [--unrecorded 1GiB] [--worst-only] [--cluster]');
 }
 
