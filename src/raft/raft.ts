@@ -482,7 +482,7 @@ export class Raft {
       case 'hb':
       case 'snap':
         invariant(false, () => `leader ${this.id} of term ${this.term} got ${m.type} from ${m.from} of the same term`);
-        return;
+      // invariant(false) throws: nothing falls through.
       default:
         return;
     }

@@ -661,7 +661,7 @@ export class PartitionLog implements RaftIndexedLog {
     this.firstRaftCache = null;
     this.writeCheckpointNow();
     if (this.snapshots.dropBelow(offset) > 0) this.dirDirty = true;
-    const deleted = this.deleteHeadSegments('delete-records', (s, next) => next <= offset);
+    const deleted = this.deleteHeadSegments('delete-records', (_s, next) => next <= offset);
     if (deleted.deletedSegments > 0) {
       this.logger.info({ dir: this.dir, logStartOffset: offset, ...deleted }, 'records deleted');
     }

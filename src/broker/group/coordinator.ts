@@ -13,12 +13,13 @@
 // this replica keeps while it follows the partition (offsets-follower.ts), so only the records it
 // has not applied yet are read.
 
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { batchView, buildRecordBatch } from '../../protocol/record-batch.ts';
 import type { MetadataState } from '../../metadata/metadata-state.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
-import { Group, type Delivery, type Effects, type GroupLimits, type GroupRecord, type GroupState, type JoinAnswer, type JoinInput, type MemberView, type SyncAnswer, type SyncInput } from './group.ts';
+import { Group, type Delivery, type Effects, type GroupLimits, type GroupState, type JoinAnswer, type JoinInput, type MemberView, type SyncAnswer, type SyncInput } from './group.ts';
 import { OFFSETS_TOPIC, offsetsPartitionFor } from './offsets-topic.ts';
 import { groupKey, groupValue, offsetKey, offsetValue, type CommittedOffset } from './records.ts';
 import { tpKey, type StoredOffset } from './offsets-state.ts';
@@ -241,13 +242,13 @@ export class GroupCoordinator {
 
   // --------------------------------------------------------------------------- group membership
 
-  async join(groupId: string, input: Omit<JoinInput, 'token'>): Promise<JoinAnswer> {
+  async join(groupId: string, input: Omit<JoinInput, 'token' | 'freshUuid'>): Promise<JoinAnswer> {
     const resolved = this.resolve(groupId, input.memberId === '');
     if (!resolved.entry) return joinError(resolved.errorCode, input.memberId);
     const entry = resolved.entry;
     const token = this.nextToken++;
     const answer = new Promise<Delivery>((resolve) => this.waiters.set(token, { kind: 'join', resolve }));
-    this.process(entry, entry.group.join({ ...input, token }, this.host.now()));
+    this.process(entry, entry.group.join({ ...input, token, freshUuid: randomUUID() }, this.host.now()));
     const delivery = await answer;
     if (delivery.kind !== 'join') throw new Error(`invariant: join token ${token} got a ${delivery.kind} answer`);
     return delivery.answer;

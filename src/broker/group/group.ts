@@ -21,7 +21,6 @@
 // group.initial.rebalance.delay.ms) and the expiry of member ids handed out with
 // MEMBER_ID_REQUIRED (KIP-394).
 
-import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.ts';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -70,6 +69,11 @@ export interface JoinInput {
   protocols: Protocol[];
   /** JoinGroup v4+: a new dynamic member must first get its id (KIP-394 MEMBER_ID_REQUIRED). */
   requireKnownMemberId: boolean;
+  /**
+   * A random UUID chosen by the caller, which ends the member id if this join hands one out: the
+   * group is a deterministic state machine, so randomness comes in as input like the time.
+   */
+  freshUuid: string;
 }
 
 export interface JoinAnswer {
@@ -315,7 +319,7 @@ export class Group {
       effects.deliveries.push({ token: input.token, kind: 'join', answer: this.joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, '') });
       return effects;
     }
-    const memberId = newMemberId(input.groupInstanceId ?? input.clientId);
+    const memberId = newMemberId(input.groupInstanceId ?? input.clientId, input.freshUuid);
     if (input.groupInstanceId === null && input.requireKnownMemberId) {
       // KIP-394: the member id comes back with MEMBER_ID_REQUIRED, so a client that times out and
       // retries its first join does not leave an orphan member behind for a whole session.
@@ -379,7 +383,7 @@ export class Group {
   private replaceStaticMember(input: JoinInput, oldMemberId: string, nowMs: number, effects: Effects): Effects {
     const old = this.members.get(oldMemberId);
     if (!old) throw new Error(`invariant: static member ${input.groupInstanceId} maps to unknown member ${oldMemberId}`);
-    const newId = newMemberId(input.groupInstanceId ?? input.clientId);
+    const newId = newMemberId(input.groupInstanceId ?? input.clientId, input.freshUuid);
     // The old incarnation's parked requests are answered: it has been fenced.
     if (old.awaitingJoin !== null) {
       effects.deliveries.push({ token: old.awaitingJoin, kind: 'join', answer: this.joinError(ErrorCode.FENCED_INSTANCE_ID, oldMemberId) });
@@ -891,6 +895,6 @@ function sameProtocols(a: Protocol[], b: Protocol[]): boolean {
 }
 
 /** Kafka's member ids: the client id (or group instance id) and a UUID. */
-function newMemberId(prefix: string): string {
-  return `${prefix}-${randomUUID()}`;
+function newMemberId(prefix: string, uuid: string): string {
+  return `${prefix}-${uuid}`;
 }

@@ -16,7 +16,6 @@
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { nestedCount, type ApiHandler } from '../handler.ts';
-import type { EncodeInput } from '../../protocol/schema.ts';
 import type { BrokerServices } from '../services.ts';
 import { notServedError } from './not-served.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';

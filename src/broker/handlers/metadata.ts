@@ -19,7 +19,6 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem } from '../../metadata/topic-names.ts';
 import type { TopicRecord } from '../../metadata/metadata-state.ts';
 import type { ApiHandler } from '../handler.ts';
-import type { EncodeInput } from '../../protocol/schema.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic } from '../topic-admin.ts';
 import { uuidFromHex, uuidToHex, zeroUuid } from '../uuid.ts';

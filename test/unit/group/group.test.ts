@@ -10,8 +10,10 @@ const limits: GroupLimits = { ...defaultGroupLimits, initialRebalanceDelayMs: 30
 let nextToken = 1;
 
 function joinInput(over: Partial<JoinInput> = {}): JoinInput {
+  const token = nextToken++;
   return {
-    token: nextToken++,
+    token,
+    freshUuid: `uuid-${token}`,
     memberId: '',
     groupInstanceId: null,
     clientId: 'c',
@@ -41,7 +43,8 @@ function joinNew(group: Group, nowMs: number, over: Partial<JoinInput> = {}): { 
   const e1 = group.join(first, nowMs);
   const a1 = joinAnswer(e1, first.token)!;
   assert.equal(a1.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
-  assert.ok(a1.memberId.startsWith('c-'));
+  // issue 17: the group is deterministic; the member id's randomness is the caller's input.
+  assert.equal(a1.memberId, `c-${first.freshUuid}`);
   const second = joinInput({ ...over, memberId: a1.memberId });
   const e2 = group.join(second, nowMs);
   assert.equal(joinAnswer(e2, second.token), undefined, 'the real join is parked until the rebalance completes');
