@@ -8,7 +8,7 @@
 //                     that cannot reject with `void`.
 //   determinism       no clock, timer or randomness in the Raft core and the pure state machines:
 //                     time and random values come in as inputs (docs/architecture.md).
-//   node-assert       src/ states invariants with `invariant` (src/raft/assert.ts), which stays on
+//   node-assert       src/ states invariants with `invariant` (src/base/invariant.ts), which stays on
 //                     in production and names the broken rule; not with node:assert.
 //   console           brokers log through pino (src/log); only the command line (src/cli) prints.
 //
@@ -113,7 +113,7 @@ function lintFile(sf: ts.SourceFile, path: string, checker: ts.TypeChecker, out:
       }
     }
     if (inSrc && (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      if (/^(node:)?assert(\/strict)?$/.test(node.moduleSpecifier.text)) report(node, 'node-assert', `${node.moduleSpecifier.text}: state invariants with invariant() (src/raft/assert.ts)`);
+      if (/^(node:)?assert(\/strict)?$/.test(node.moduleSpecifier.text)) report(node, 'node-assert', `${node.moduleSpecifier.text}: state invariants with invariant() (src/base/invariant.ts)`);
     }
     if (inSrc && !path.startsWith('src/cli/') && ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'console') {
       report(node, 'console', 'console in the broker: log through the logger (src/log)');

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { RaftNode, type Rng, type Storage } from '../raft/index.ts';
 import type { Entry, HardState, RaftConfig, Snapshot } from '../raft/types.ts';
 import { buildRecordBatch, decodeRecords } from '../protocol/record-batch.ts';
-import { invariant } from '../storage/errors.ts';
+import { invariant } from '../base/invariant.ts';
 import type { GroupStateMachine } from '../raft-host/raft-host.ts';
 import { MetadataTimeoutError, NotControllerError, type Controller, type MetadataListener } from '../metadata/controller.ts';
 import { logMetadataCommand } from './local-controller.ts';

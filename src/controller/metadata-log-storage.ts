@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import type { ConfState, Entry, HardState, Snapshot } from '../raft/types.ts';
 import type { InitialState, Storage } from '../raft/storage.ts';
 import { cloneConfState, EMPTY_CONF_STATE } from '../raft/storage.ts';
-import { invariant } from '../storage/errors.ts';
+import { invariant } from '../base/invariant.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
 import { encodeSnapshotData, RaftLogStorage } from '../partition/raft-log-storage.ts';
 import type { HostStorage } from '../raft-host/raft-host.ts';

@@ -46,7 +46,7 @@
 // - Two founding members announcing the same storage id means a data directory was copied;
 //   that is refused, because the configuration could not tell the two disks apart.
 
-import { invariant } from '../raft/assert.ts';
+import { invariant } from '../base/invariant.ts';
 import type { ConfState, Member } from '../raft/types.ts';
 import { checkStorageId } from '../transport/handshake.ts';
 import { checkNodeId } from '../transport/types.ts';

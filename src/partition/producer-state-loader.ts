@@ -10,7 +10,8 @@
 // start may move (retention): a step that finds its position gone starts over from the snapshots.
 
 import type { BatchHeader } from '../protocol/record-batch.ts';
-import { OffsetOutOfRangeError, invariant } from '../storage/errors.ts';
+import { OffsetOutOfRangeError } from '../storage/errors.ts';
+import { invariant } from '../base/invariant.ts';
 import type { LogLike } from '../storage/log-config.ts';
 import type { Log } from '../storage/log.ts';
 import type { LoadJob } from './load-queue.ts';

@@ -33,8 +33,8 @@ import type { ConfChange, ConfState, Entry, HardState, Snapshot } from '../raft/
 import type { InitialState, Storage } from '../raft/storage.ts';
 import { Membership, decodeConfChange } from '../raft/membership.ts';
 import { bootstrapEntries, cloneConfState, EMPTY_CONF_STATE, firstNewEntry } from '../raft/storage.ts';
-import { entrySize } from '../raft/assert.ts';
-import { invariant } from '../storage/errors.ts';
+import { entrySize } from '../raft/entry-size.ts';
+import { invariant } from '../base/invariant.ts';
 import { MemoryLog } from '../storage/memory-log.ts';
 import { PartitionLog } from '../storage/partition-log.ts';
 import { SILENT_LOGGER, type LogConfig, type LogLike } from '../storage/log-config.ts';

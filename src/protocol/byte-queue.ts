@@ -5,6 +5,8 @@
 // frame arriving in many small chunks is copied once, not once per chunk, and a range inside one
 // chunk is returned as a view of it.
 
+import { invariant } from '../base/invariant.ts';
+
 export class ByteQueue {
   private chunks: Buffer[] = [];
   /** Offset into chunks[0] of the first unconsumed byte. */
@@ -24,7 +26,7 @@ export class ByteQueue {
 
   /** Removes and returns the next `n` bytes; the caller checked that `n <= length`. */
   take(n: number): Buffer {
-    if (n > this.size) throw new Error(`invariant: take(${n}) with only ${this.size} bytes queued`);
+    invariant(n <= this.size, () => `take(${n}) with only ${this.size} bytes queued`);
     if (n === 0) return Buffer.alloc(0);
     const first = this.chunks[0]!;
     if (n <= first.length - this.head) {

@@ -12,6 +12,7 @@
 // checked against /^[a-z][A-Za-z0-9]*$/ when declared, and every other string placed in
 // the source (paths, defaults) goes through JSON.stringify.
 
+import { invariant } from '../base/invariant.ts';
 import { DecodeError, type Reader, Writer } from './primitives.ts';
 import { EncodeError, inRange, type FieldDef, type StructType, type TypeSpec } from './schema.ts';
 
@@ -25,7 +26,7 @@ type AnyField = FieldDef<string, unknown>;
 const SAFE_NAME = /^[a-z][A-Za-z0-9]*$/;
 
 function prop(name: string): string {
-  if (!SAFE_NAME.test(name)) throw new Error(`invariant: unsafe field name ${JSON.stringify(name)}`);
+  invariant(SAFE_NAME.test(name), () => `unsafe field name ${JSON.stringify(name)}`);
   return name;
 }
 

@@ -11,6 +11,7 @@
 // exception: the ApiVersions response header is always v0, because a client reads it
 // before it knows which versions the broker speaks.
 
+import { invariant } from '../base/invariant.ts';
 import { apiByKey, ApiKey } from './apis/index.ts';
 import type { ApiDefinition } from './api.ts';
 import { DecodeError, Reader, Writer } from './primitives.ts';
@@ -108,7 +109,7 @@ export function encodeResponseBuffers<Res>(
   const parts = w.toBuffers();
   const first = parts[0]!;
   // The first slice always holds at least the size and the correlation id.
-  if (first.length < 8) throw new Error('invariant: first response slice shorter than its header');
+  invariant(first.length >= 8, 'first response slice shorter than its header');
   first.writeInt32BE(w.length - 4, 0);
   return parts;
 }

@@ -7,7 +7,6 @@ export { MemoryStorage, bootstrapEntries, cloneConfState } from './storage.ts';
 export type { Storage, InitialState } from './storage.ts';
 export { Rng } from './rng.ts';
 export { encodeConfChange, decodeConfChange } from './membership.ts';
-export { RaftInvariantError } from './assert.ts';
 export { NONE } from './types.ts';
 export type {
   ConfChange,

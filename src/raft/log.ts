@@ -2,7 +2,8 @@
 // (entries and possibly a snapshot) that the host has not yet persisted. Mirrors
 // etcd-io/raft's raftLog/unstable split.
 
-import { invariant, entrySize } from './assert.ts';
+import { invariant } from '../base/invariant.ts';
+import { entrySize } from './entry-size.ts';
 import type { Storage } from './storage.ts';
 import type { Entry, Snapshot } from './types.ts';
 

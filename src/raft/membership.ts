@@ -2,7 +2,7 @@
 // configuration in force is the latest config entry in the log, committed or not (Raft
 // thesis §4.1); Membership values are immutable so the log can keep its history.
 
-import { invariant } from './assert.ts';
+import { invariant } from '../base/invariant.ts';
 import type { ConfChange, ConfState, Member } from './types.ts';
 
 export class Membership {

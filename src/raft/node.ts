@@ -6,7 +6,7 @@
 // commit quorum only after advance(ready) reports those entries durable, so "committed"
 // always means "on the disks of a quorum", the leader's included.
 
-import { invariant } from './assert.ts';
+import { invariant } from '../base/invariant.ts';
 import { Raft } from './raft.ts';
 import type { ForwardCounters, ForwardResult, ProposeResult } from './raft.ts';
 import type { Rng } from './rng.ts';

@@ -1,7 +1,7 @@
 // What a leader knows about one follower's log (etcd-io/raft's Progress): the probe,
 // replicate and snapshot states, and the in-flight window that bounds pipelining.
 
-import { invariant } from './assert.ts';
+import { invariant } from '../base/invariant.ts';
 
 /** A bounded FIFO of (last index, bytes) of append messages not yet acknowledged. */
 export class Inflights {

@@ -3,7 +3,8 @@
 // `readStates` and the log's unstable tail, which RaftNode packs into a Ready. There is
 // no I/O, no clock and no Math.random in here.
 
-import { invariant, entrySize } from './assert.ts';
+import { invariant } from '../base/invariant.ts';
+import { entrySize } from './entry-size.ts';
 import { RaftLog } from './log.ts';
 import { ConfigHistory, Membership, decodeConfChange, encodeConfChange } from './membership.ts';
 import { CAMPAIGN_TRANSFER, newMessage } from './message.ts';

@@ -3,7 +3,8 @@
 // in-memory implementation used by tests, the simulator and the benchmark; the segment
 // log implementation lives with the cluster code.
 
-import { invariant, entrySize } from './assert.ts';
+import { invariant } from '../base/invariant.ts';
+import { entrySize } from './entry-size.ts';
 import { encodeConfChange } from './membership.ts';
 import type { ConfState, Entry, HardState, Snapshot } from './types.ts';
 

@@ -63,10 +63,6 @@ export class LogFailedError extends Error {
   }
 }
 
-export function invariant(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`storage invariant broken: ${message}`);
-}
-
 /** errno / SQLite codes of a write that failed for want of space: retrying it later may succeed. */
 const OUT_OF_SPACE_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 /** System calls whose failure leaves the page cache in doubt (fsyncgate): never retried. */

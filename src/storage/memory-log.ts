@@ -18,7 +18,8 @@ import {
   setBaseOffset,
   setPartitionLeaderEpoch,
 } from '../protocol/record-batch.ts';
-import { OffsetOutOfRangeError, invariant } from './errors.ts';
+import { OffsetOutOfRangeError } from './errors.ts';
+import { invariant } from '../base/invariant.ts';
 import type { LogConfig } from './log-config.ts';
 import type { AppendResult, HeaderRead, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 

@@ -22,7 +22,8 @@ import {
   type BatchHeader,
 } from '../protocol/record-batch.ts';
 import { fsyncDirSync, readCheckpoint, writeCheckpoint, writeCheckpointAsync, type Checkpoint, type RecoveryIndexCounts } from './checkpoint.ts';
-import { LogCorruptionError, LogDamagedError, LogFailedError, OffsetOutOfRangeError, invariant, type LogDamage } from './errors.ts';
+import { LogCorruptionError, LogDamagedError, LogFailedError, OffsetOutOfRangeError, type LogDamage } from './errors.ts';
+import { invariant } from '../base/invariant.ts';
 import { TMP_SUFFIX, parseSegmentFile, segmentPaths } from './file-names.ts';
 import { storageFs } from './fs.ts';
 import { GroupCommit } from './group-commit.ts';

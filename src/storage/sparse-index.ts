@@ -15,7 +15,7 @@
 //   relativeOffset (a running maximum, so timestamps in the file strictly increase).
 
 import { readInt64, writeInt64 } from '../protocol/record-batch.ts';
-import { invariant } from './errors.ts';
+import { invariant } from '../base/invariant.ts';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 export const TIME_INDEX_ENTRY_BYTES = 12;

@@ -14,6 +14,7 @@
 // therefore stays in memory as long as the host keeps a reference to any entry's data; a
 // host that keeps entries for long (an in-memory log) and wants the frame freed copies them.
 
+import { invariant } from '../base/invariant.ts';
 import type { ConfState, Entry, EntryType, Member, Message, MessageType, Snapshot } from '../raft/types.ts';
 
 /** Input that does not decode. The connection it came from is closed; the process is not. */
@@ -500,7 +501,7 @@ export function writeBatchBody(w: Writer, groups: GroupEncoder, items: readonly 
     const before = w.pos;
     writeMessage(w, item.msg);
     // The size computed at send() must match what was written, or the frame is corrupt.
-    if (w.pos - before !== item.size) throw new Error(`invariant: message size ${item.size} but ${w.pos - before} bytes written (mutated after send?)`);
+    invariant(w.pos - before === item.size, () => `message size ${item.size} but ${w.pos - before} bytes written (mutated after send?)`);
   }
 }
 
@@ -566,7 +567,7 @@ export function encodeMessageFrames(groups: GroupEncoder, items: readonly Outgoi
       estimate += add;
       end++;
     }
-    if (estimate - 4 > maxFrameBytes) throw new Error(`invariant: a message of ${items[start]!.size} bytes does not fit in a frame of ${maxFrameBytes}`);
+    invariant(estimate - 4 <= maxFrameBytes, () => `a message of ${items[start]!.size} bytes does not fit in a frame of ${maxFrameBytes}`);
     const w = new Writer(Buffer.allocUnsafe(estimate), 5);
     writeBatchBody(w, groups, items, start, end);
     w.buf.writeUInt32BE(w.pos - 4, 0);

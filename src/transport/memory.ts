@@ -6,6 +6,7 @@
 // By default messages pass through the binary codec, so a receiver never shares objects with
 // the sender (as over a socket) and every in-memory test also exercises the codec.
 
+import { invariant } from '../base/invariant.ts';
 import type { Logger } from 'pino';
 import { LogOnce } from '../log/index.ts';
 import type { Message } from '../raft/types.ts';
@@ -324,8 +325,8 @@ export class MemoryTransport implements PeerTransport {
   }
 
   send(to: number, group: string, msg: Message): void {
-    if (msg.from !== this.nodeId) throw new Error(`invariant: send() of a message from ${msg.from} on node ${this.nodeId}`);
-    if (msg.to !== to) throw new Error(`invariant: send() to ${to} of a message addressed to ${msg.to}`);
+    invariant(msg.from === this.nodeId, () => `send() of a message from ${msg.from} on node ${this.nodeId}`);
+    invariant(msg.to === to, () => `send() to ${to} of a message addressed to ${msg.to}`);
     const size = messageSize(msg);
     const peer = this.peers.get(to);
     if (peer === undefined || this.closed) {

@@ -10,6 +10,7 @@
 // Everything here is I/O; the codec (codec.ts), the handshake (handshake.ts) and the
 // backoff (types.ts) are pure and tested on their own.
 
+import { invariant } from '../base/invariant.ts';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { LogOnce } from '../log/index.ts';
@@ -302,8 +303,8 @@ export class TcpTransport implements PeerTransport {
 
   send(to: number, group: string, msg: Message): void {
     // These are bugs in the host, not network conditions: fail loudly.
-    if (msg.from !== this.nodeId) throw new Error(`invariant: send() of a message from ${msg.from} on node ${this.nodeId}`);
-    if (msg.to !== to) throw new Error(`invariant: send() to ${to} of a message addressed to ${msg.to}`);
+    invariant(msg.from === this.nodeId, () => `send() of a message from ${msg.from} on node ${this.nodeId}`);
+    invariant(msg.to === to, () => `send() to ${to} of a message addressed to ${msg.to}`);
     const size = messageSize(msg);
     const peer = this.peers.get(to);
     if (peer === undefined) {
@@ -553,7 +554,7 @@ export class TcpTransport implements PeerTransport {
     peer.everConnected = true;
     peer.attempt = 0;
     const storageId = conn.peerStorageId;
-    if (storageId === null) throw new Error(`invariant: connection to peer ${peer.id} authenticated without a storage id`);
+    invariant(storageId !== null, () => `connection to peer ${peer.id} authenticated without a storage id`);
     this.logger.info({ peer: peer.id, remote: conn.remote, role: conn.role, storage_id: storageId }, 'peer connected');
     this.identityHandler?.(peer.id, storageId);
   }

@@ -316,9 +316,9 @@ export class ChaosCluster {
   }
 }
 
-/** pino writes level names in JSON logs; a RaftInvariantError or storage invariant crashes the process with its stack. */
+/** pino writes level names in JSON logs; an InvariantError (src/base/invariant.ts) crashes the process with its stack. */
 export function isFatalLine(line: string): boolean {
-  return /"level":"fatal"|"level":60\b|RaftInvariantError|storage invariant broken/.test(line);
+  return /"level":"fatal"|"level":60\b|InvariantError|invariant broken/.test(line);
 }
 
 async function metadataOf(host: string, topic: string): Promise<ClusterView> {

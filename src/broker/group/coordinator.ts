@@ -13,6 +13,7 @@
 // this replica keeps while it follows the partition (offsets-follower.ts), so only the records it
 // has not applied yet are read.
 
+import { invariant } from '../../base/invariant.ts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -250,7 +251,7 @@ export class GroupCoordinator {
     const answer = new Promise<Delivery>((resolve) => this.waiters.set(token, { kind: 'join', resolve }));
     this.process(entry, entry.group.join({ ...input, token, freshUuid: randomUUID() }, this.host.now()));
     const delivery = await answer;
-    if (delivery.kind !== 'join') throw new Error(`invariant: join token ${token} got a ${delivery.kind} answer`);
+    invariant(delivery.kind === 'join', () => `join token ${token} got a ${delivery.kind} answer`);
     return delivery.answer;
   }
 
@@ -265,7 +266,7 @@ export class GroupCoordinator {
     const answer = new Promise<Delivery>((resolve) => this.waiters.set(token, { kind: 'sync', resolve }));
     this.process(entry, entry.group.sync({ ...input, token }, this.host.now()));
     const delivery = await answer;
-    if (delivery.kind !== 'sync') throw new Error(`invariant: sync token ${token} got a ${delivery.kind} answer`);
+    invariant(delivery.kind === 'sync', () => `sync token ${token} got a ${delivery.kind} answer`);
     return delivery.answer;
   }
 

@@ -21,6 +21,7 @@
 // group.initial.rebalance.delay.ms) and the expiry of member ids handed out with
 // MEMBER_ID_REQUIRED (KIP-394).
 
+import { invariant } from '../../base/invariant.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
@@ -382,7 +383,7 @@ export class Group {
   /** KIP-345: a static member that restarts takes over its old identity under a new member id. */
   private replaceStaticMember(input: JoinInput, oldMemberId: string, nowMs: number, effects: Effects): Effects {
     const old = this.members.get(oldMemberId);
-    if (!old) throw new Error(`invariant: static member ${input.groupInstanceId} maps to unknown member ${oldMemberId}`);
+    invariant(old, () => `static member ${input.groupInstanceId} maps to unknown member ${oldMemberId}`);
     const newId = newMemberId(input.groupInstanceId ?? input.clientId, input.freshUuid);
     // The old incarnation's parked requests are answered: it has been fenced.
     if (old.awaitingJoin !== null) {
@@ -432,7 +433,7 @@ export class Group {
         return effects;
       case 'Empty':
       case 'Dead':
-        throw new Error(`invariant: group ${this.groupId} is ${this.stateValue} but has static member ${input.groupInstanceId}`);
+        invariant(false, () => `group ${this.groupId} is ${this.stateValue} but has static member ${input.groupInstanceId}`);
     }
   }
 
@@ -653,7 +654,7 @@ export class Group {
 
   /** DeleteGroups: only an empty group may go. */
   markDead(nowMs: number): Effects {
-    if (this.members.size > 0) throw new Error(`invariant: group ${this.groupId} deleted with ${this.members.size} members`);
+    invariant(this.members.size === 0, () => `group ${this.groupId} deleted with ${this.members.size} members`);
     const effects = noEffects();
     this.pendingMembers.clear();
     this.transition('Dead', nowMs);
@@ -810,7 +811,7 @@ export class Group {
   /** Kafka's vote: each member votes for its most preferred candidate; most votes wins. */
   private selectProtocol(): string {
     const candidates = this.candidateProtocols();
-    if (candidates.size === 0) throw new Error(`invariant: group ${this.groupId} has no protocol all members support`);
+    invariant(candidates.size > 0, () => `group ${this.groupId} has no protocol all members support`);
     const votes = new Map<string, number>();
     for (const member of this.members.values()) {
       const choice = member.protocols.find((p) => candidates.has(p.name))!.name;
@@ -860,33 +861,31 @@ export class Group {
   }
 
   private checkInvariants(): void {
-    const fail = (what: string): never => {
-      throw new Error(`group ${this.groupId} invariant broken: ${what}`);
-    };
-    if (this.members.size > this.limits.membersMax) fail(`${this.members.size} members exceed ${this.limits.membersMax}`);
+    const id = this.groupId;
+    invariant(this.members.size <= this.limits.membersMax, () => `group ${id}: ${this.members.size} members exceed ${this.limits.membersMax}`);
     switch (this.stateValue) {
       case 'Empty':
       case 'Dead':
-        if (this.members.size > 0) fail(`${this.stateValue} with ${this.members.size} members`);
+        invariant(this.members.size === 0, () => `group ${id}: ${this.stateValue} with ${this.members.size} members`);
         break;
       case 'CompletingRebalance':
       case 'Stable':
-        if (this.members.size === 0) fail(`${this.stateValue} without members`);
-        if (this.leaderId === null || !this.members.has(this.leaderId)) fail(`leader ${this.leaderId} is not a member`);
-        if (this.protocolNameValue === null) fail('no protocol selected');
+        invariant(this.members.size > 0, () => `group ${id}: ${this.stateValue} without members`);
+        invariant(this.leaderId !== null && this.members.has(this.leaderId), () => `group ${id}: leader ${this.leaderId} is not a member`);
+        invariant(this.protocolNameValue !== null, () => `group ${id}: no protocol selected`);
         break;
       case 'PreparingRebalance':
         break;
     }
     for (const [instanceId, memberId] of this.staticMembers) {
-      if (this.members.get(memberId)?.groupInstanceId !== instanceId) fail(`static member ${instanceId} maps to ${memberId}`);
+      invariant(this.members.get(memberId)?.groupInstanceId === instanceId, () => `group ${id}: static member ${instanceId} maps to ${memberId}`);
     }
   }
 }
 
 function metadataFor(member: Member, protocolName: string): Buffer {
   const protocol = member.protocols.find((p) => p.name === protocolName);
-  if (!protocol) throw new Error(`invariant: member ${member.memberId} does not support protocol ${protocolName}`);
+  invariant(protocol, () => `member ${member.memberId} does not support protocol ${protocolName}`);
   return protocol.metadata;
 }
 

@@ -1,5 +1,6 @@
 // The registry of every API this broker speaks, by key.
 
+import { invariant } from '../../base/invariant.ts';
 import type { ApiDefinition } from '../api.ts';
 import { apiVersions } from './api-versions.ts';
 import { metadata } from './metadata.ts';
@@ -97,6 +98,6 @@ export const apiByKey: Map<number, ApiDefinition> = new Map(allApis.map((api) =>
 
 for (const api of allApis) {
   const named = (ApiKey as Record<string, number>)[api.name];
-  if (named !== api.apiKey) throw new Error(`invariant: ApiKey.${api.name} is ${named}, definition says ${api.apiKey}`);
+  invariant(named === api.apiKey, () => `ApiKey.${api.name} is ${named}, definition says ${api.apiKey}`);
 }
-if (apiByKey.size !== allApis.length) throw new Error('invariant: two API definitions share a key');
+invariant(apiByKey.size === allApis.length, 'two API definitions share a key');

@@ -13,7 +13,7 @@ const srcDir = resolve(import.meta.dirname, '../../../src');
 
 /**
  * The layers, bottom first; docs/architecture.md draws the same picture. Why this order:
- * the wire format (protocol), the Raft core and the config parser depend on nothing of ours;
+ * base holds what every layer uses (the one `invariant` helper); the wire format (protocol), the Raft core and the config parser depend on nothing of ours;
  * logging needs the config; the log files and the peer transport sit on those; the metadata
  * model (topics, assignments, topic configs, the Controller seam) and the runtime that hosts
  * Raft groups over the transport need only those; partition replicas use all of that; the
@@ -23,6 +23,7 @@ const srcDir = resolve(import.meta.dirname, '../../../src');
  * above everything it wires; the command line starts it.
  */
 const LAYERS: readonly (readonly string[])[] = [
+  ['base'],
   ['protocol', 'raft', 'config'],
   ['log'],
   ['storage', 'transport'],

@@ -12,7 +12,7 @@ import {
   type BootstrapDecision,
 } from '../../../src/node/bootstrap.ts';
 import { bootstrapEntries } from '../../../src/raft/storage.ts';
-import { RaftInvariantError } from '../../../src/raft/assert.ts';
+import { InvariantError } from '../../../src/base/invariant.ts';
 import { SeededRng } from '../../helpers/seeded-rng.ts';
 
 const SETTLE = 2_200;
@@ -281,7 +281,7 @@ test('inputs are checked: bad configuration throws RangeError, time going backwa
   assert.throws(() => decider(1, { maxWaitMs: SETTLE }), RangeError);
   assert.throws(() => decider(1, { initialClusterState: 'fresh' as 'new' }), RangeError);
   const d = decider(1, { nowMs: 100 });
-  assert.throws(() => d.tick(99), RaftInvariantError);
-  assert.throws(() => d.peerConnected(1, sid(1), 100), RaftInvariantError, 'this node is not its own peer');
-  assert.throws(() => d.groupMessage(2, -1, 100), RaftInvariantError);
+  assert.throws(() => d.tick(99), InvariantError);
+  assert.throws(() => d.peerConnected(1, sid(1), 100), InvariantError, 'this node is not its own peer');
+  assert.throws(() => d.groupMessage(2, -1, 100), InvariantError);
 });

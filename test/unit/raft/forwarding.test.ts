@@ -5,7 +5,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryStorage, RaftInvariantError } from '../../../src/raft/index.ts';
+import { MemoryStorage } from '../../../src/raft/index.ts';
+import { InvariantError } from '../../../src/base/invariant.ts';
 import { newMessage } from '../../../src/raft/message.ts';
 import type { Entry, Message } from '../../../src/raft/index.ts';
 import { TestCluster } from './harness.ts';
@@ -168,7 +169,7 @@ test('forwarding: config entries are never forwarded (the sender asserts, the le
   const core = (c.node(2) as unknown as { raft: { send(m: Message): void; msgs: Message[] } }).raft;
   const out = newMessage('prop', 2, 1, c.node(2).term);
   out.entries = [cc];
-  assert.throws(() => core.send(out), RaftInvariantError);
+  assert.throws(() => core.send(out), InvariantError);
   assert.equal(core.msgs.filter((m) => m.type === 'prop').length, 0);
   // Membership changes stay leader-only.
   assert.deepEqual(c.node(2).proposeConfChange({ type: 'addLearner', nodeId: 4, storageId: 's4' }), { ok: false, reason: 'notLeader' });
