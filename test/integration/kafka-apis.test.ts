@@ -13,6 +13,7 @@ import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { buildRecordBatch, decodeBatches } from '../../src/protocol/record-batch.ts';
 import { RawClient } from '../../bench/lib/raw-client.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const silent = pino({ level: 'silent' });
 let dataDir: string;
@@ -60,11 +61,17 @@ function batch(values: string[], timestamps?: number[]): Buffer {
 
 test('a long-polling fetch is woken by a produce and answers with the new batch', { timeout: 10_000 }, async () => {
   assert.equal((await createTopic('poll')).errorCode, ErrorCode.NONE);
+  // The produce must come after the fetch is parked, or the fetch finds the batch at once and the
+  // wake-up is never tested: count the fetch's subscription to the partition's progress.
+  const partition = node.services.replicas.partition('poll', 0)!;
+  const subscribe = partition.onAdvance.bind(partition);
+  let parked = 0;
+  partition.onAdvance = (listener) => (parked++, subscribe(listener));
   // The fetch may wait 30 s; the test's own timeout (10 s) fails it if the produce does not wake it.
   const fetching = client.fetch('poll', 0, 0, { maxWaitMs: 30_000, minBytes: 1 });
   const producer = await RawClient.connect({ port: node.port });
   try {
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => parked > 0, 'the fetch to wait on the partition');
     assert.equal((await producer.produce('poll', 0, batch(['a', 'b']), -1)).errorCode, ErrorCode.NONE);
   } finally {
     producer.close();
@@ -203,8 +210,8 @@ test('topics, configs and records survive a restart; a deleted topic loses its d
   await createTopic('drop');
   const deleted = await client.request(api(ApiKey.DeleteTopics), 6, { topics: [{ name: 'drop', topicId: Buffer.alloc(16) }], timeoutMs: 1000 });
   assert.equal(deleted.responses[0].errorCode, ErrorCode.NONE);
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(existsSync(join(dataDir, 'drop-0')), false);
+  // The directory is removed after the answer, once the log is closed.
+  await waitFor(() => !existsSync(join(dataDir, 'drop-0')), 'drop-0 to be removed');
 
   client.close();
   await node.close();
@@ -228,12 +235,9 @@ test('a topic deleted and created again at once has none of the old records', as
   assert.equal((await client.produce('again', 0, batch(['old-1', 'old-2']), -1)).errorCode, ErrorCode.NONE);
   assert.deepEqual((await client.deleteTopics(['again'])).map((r) => r.errorCode), [ErrorCode.NONE]);
   assert.equal((await createTopic('again', 1)).errorCode, ErrorCode.NONE);
-  let produced = await client.produce('again', 0, batch(['new-1']), -1);
-  // Bounded: the partition is hosted once the old directory is renamed away (a few ms).
-  for (let attempt = 0; attempt < 50 && produced.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER; attempt++) {
-    await new Promise((r) => setTimeout(r, 20));
-    produced = await client.produce('again', 0, batch(['new-1']), -1);
-  }
+  // The partition is hosted once the old directory is renamed away (a few ms).
+  await waitFor(() => node.services.replicas.partition('again', 0) !== undefined, 'the new again-0 to be hosted');
+  const produced = await client.produce('again', 0, batch(['new-1']), -1);
   assert.equal(produced.errorCode, ErrorCode.NONE);
   assert.equal(produced.baseOffset, 0, 'the new partition starts at offset 0');
   const res = await client.fetch('again', 0, 0, { maxWaitMs: 0 });

@@ -67,13 +67,3 @@ export function memoryLogger(): { logger: Logger; lines: LogLine[] } {
   );
   return { logger, lines };
 }
-
-/** Polls `cond` every few ms; fails after `timeoutMs` (bounded in count and time). */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const stepMs = 5;
-  for (let i = 0; i < timeoutMs / stepMs; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  if (!cond()) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}

@@ -6,7 +6,8 @@ import { MemoryHub } from '../../../src/transport/memory.ts';
 import { backoffDelayMs, resolveLimits } from '../../../src/transport/types.ts';
 import { newMessage } from '../../../src/raft/message.ts';
 import type { Message } from '../../../src/raft/types.ts';
-import { memoryLogger, Rng, waitFor } from './helpers.ts';
+import { memoryLogger, Rng } from './helpers.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 function collect(hub: MemoryHub, ids: number[]) {
   const got = new Map<number, Array<{ from: number; group: string; msg: Message }>>();

@@ -18,7 +18,8 @@ import {
 } from '../../../src/transport/handshake.ts';
 import { newMessage } from '../../../src/raft/message.ts';
 import type { Message } from '../../../src/raft/types.ts';
-import { memoryLogger, waitFor, type LogLine } from './helpers.ts';
+import { memoryLogger, type LogLine } from './helpers.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const SECRET = 'test-cluster-secret';
 
