@@ -1,5 +1,6 @@
 // Public API of the peer transport. See docs/transport.md.
-export { TcpTransport, parseAddress, type TcpTransportConfig } from './tcp.ts';
+export { TcpTransport, type TcpTransportConfig } from './tcp.ts';
+export { parseAddress } from './tcp-peers.ts';
 export { MemoryHub, MemoryTransport, type MemoryHubOptions } from './memory.ts';
 export {
   DEFAULT_TRANSPORT_LIMITS,

@@ -15,6 +15,7 @@ import { checkStorageId } from './handshake.ts';
 import { admitStorageIdClaim } from './storage-id-claims.ts';
 import {
   checkNodeId,
+  emptyPeerStatus,
   resolveLimits,
   type MessageHandler,
   type PeerIdentityHandler,
@@ -228,27 +229,6 @@ export class MemoryHub {
   }
 }
 
-function emptyStats(nodeId: number): PeerStatus {
-  return {
-    nodeId,
-    address: 'memory',
-    connected: false,
-    storageId: null,
-    bytesIn: 0,
-    bytesOut: 0,
-    framesIn: 0,
-    framesOut: 0,
-    messagesIn: 0,
-    messagesOut: 0,
-    reconnects: 0,
-    droppedDisconnected: 0,
-    droppedQueueFull: 0,
-    droppedTooLarge: 0,
-    droppedWrongStorageId: 0,
-    queuedBytes: 0,
-  };
-}
-
 interface MemPeer {
   stats: PeerStatus;
   queue: Array<{ group: string; msg: Message; size: number }>;
@@ -307,7 +287,7 @@ export class MemoryTransport implements PeerTransport {
       if (p.up) removedUp.push(id);
     }
     for (const id of peers.keys()) {
-      if (id !== this.nodeId && !this.peers.has(id)) this.peers.set(id, { stats: emptyStats(id), queue: [], up: false });
+      if (id !== this.nodeId && !this.peers.has(id)) this.peers.set(id, { stats: emptyPeerStatus(id, 'memory'), queue: [], up: false });
     }
     // A removed peer's link closes as a TCP connection to it would; the hub then updates
     // the other side and any link this change opened.

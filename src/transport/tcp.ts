@@ -7,8 +7,9 @@
 // arrives while an older one from the same peer is still open (the peer restarted and the
 // old socket is half-open), the new one replaces the old one.
 //
-// Everything here is I/O; the codec (codec.ts), the handshake (handshake.ts) and the
-// backoff (types.ts) are pure and tested on their own.
+// Everything here is I/O: the sockets, timers and queues. The codec (codec.ts), the handshake
+// messages (handshake.ts) and the backoff (types.ts) are pure and tested on their own; the
+// handshake's steps are in tcp-handshake.ts, the peer and connection records in tcp-peers.ts.
 
 import { invariant } from '../base/invariant.ts';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -26,31 +27,12 @@ import {
   messageSize,
   readBatchBody,
   type Incoming,
-  type Outgoing,
 } from './codec.ts';
 import { FrameDecoder, FrameError, FrameType, encodeFrame, type Frame } from './frame.ts';
 import { admitStorageIdClaim } from './storage-id-claims.ts';
-import {
-  HANDSHAKE_FRAME_BYTES_MAX,
-  PROTOCOL_VERSION,
-  RefuseReason,
-  checkProof,
-  checkStorageId,
-  decodeChallenge,
-  decodeHello,
-  decodeProof,
-  decodeRefuse,
-  encodeChallenge,
-  encodeHello,
-  encodeProof,
-  encodeRefuse,
-  makeProof,
-  newNonce,
-  peekVersion,
-  refuseReasonName,
-  type ProofBinding,
-  type RefuseReasonCode,
-} from './handshake.ts';
+import { HANDSHAKE_FRAME_BYTES_MAX, RefuseReason, checkStorageId, decodeRefuse, encodeRefuse, refuseReasonName, type RefuseReasonCode } from './handshake.ts';
+import { handshakeStep, helloFrame, type HandshakeSelf } from './tcp-handshake.ts';
+import { PeerRegistry, isClosed, type Conn, type Peer } from './tcp-peers.ts';
 import {
   backoffDelayMs,
   checkNodeId,
@@ -91,86 +73,10 @@ export interface TcpTransportConfig {
   logIntervalMs?: number;
 }
 
-type ConnState = 'connecting' | 'hello' | 'challenge' | 'proof' | 'welcome' | 'open' | 'closed';
-
-interface Peer {
-  id: number;
-  address: string;
-  host: string;
-  port: number;
-  /** The authenticated connection, if any. */
-  conn: Conn | null;
-  /** Our outgoing connection while it dials and shakes hands (dialing side only). */
-  dialing: Conn | null;
-  reconnectTimer: unknown;
-  attempt: number;
-  everConnected: boolean;
-  removed: boolean;
-  queue: Outgoing[];
-  stats: PeerStatus;
-}
-
-interface Conn {
-  socket: Socket;
-  role: 'dial' | 'accept';
-  state: ConnState;
-  remote: string;
-  peer: Peer | null;
-  nonceD: Buffer | null;
-  nonceA: Buffer | null;
-  /** What the other end announced in HELLO or CHALLENGE; trusted only once the proofs check out. */
-  peerStorageId: string | null;
-  decoder: FrameDecoder;
-  groupsOut: GroupEncoder;
-  groupsIn: GroupDecoder;
-  handshakeTimer: unknown;
-  destroyTimer: unknown;
-  /** Counts towards maxPendingHandshakes until authenticated or closed. */
-  pendingInbound: boolean;
-  /** Reading is paused while buffered frames are handled over several event-loop turns. */
-  yielding: boolean;
-  lastSentMs: number;
-  lastReceivedMs: number;
-}
-
 const EMPTY = Buffer.alloc(0);
 const PING_FRAME = encodeFrame(FrameType.ping);
-const WELCOME_FRAME = encodeFrame(FrameType.welcome);
 /** Time a refused peer gets to read the REFUSE frame before its socket is destroyed. */
 const REFUSE_LINGER_MS = 1000;
-
-/** Reads the state through a call, because handlers change it behind TypeScript's narrowing. */
-function isClosed(conn: Conn): boolean {
-  return conn.state === 'closed';
-}
-
-export function parseAddress(address: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(address);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || m[1] === '' || !(port >= 1 && port <= 65535)) throw new RangeError(`peer address must be "host:port" (got "${address}")`);
-  return { host: m[1]!, port };
-}
-
-function emptyStats(nodeId: number, address: string): PeerStatus {
-  return {
-    nodeId,
-    address,
-    connected: false,
-    storageId: null,
-    bytesIn: 0,
-    bytesOut: 0,
-    framesIn: 0,
-    framesOut: 0,
-    messagesIn: 0,
-    messagesOut: 0,
-    reconnects: 0,
-    droppedDisconnected: 0,
-    droppedQueueFull: 0,
-    droppedTooLarge: 0,
-    droppedWrongStorageId: 0,
-    queuedBytes: 0,
-  };
-}
 
 export class TcpTransport implements PeerTransport {
   readonly nodeId: number;
@@ -185,7 +91,9 @@ export class TcpTransport implements PeerTransport {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly internGroups: boolean;
-  private readonly peers = new Map<number, Peer>();
+  private readonly peers: PeerRegistry;
+  /** Who this node is in handshakes (tcp-handshake.ts). */
+  private readonly self: HandshakeSelf;
   private readonly conns = new Set<Conn>();
   private handler: MessageHandler | null = null;
   private identityHandler: PeerIdentityHandler | null = null;
@@ -213,6 +121,8 @@ export class TcpTransport implements PeerTransport {
     this.clock = config.clock ?? systemClock;
     this.random = config.random ?? Math.random;
     this.internGroups = config.internGroups ?? true;
+    this.peers = new PeerRegistry(this.nodeId);
+    this.self = { nodeId: this.nodeId, storageId: this.storageId, secret: this.secret, peers: this.peers };
     this.setPeers(config.peers);
   }
 
@@ -258,45 +168,16 @@ export class TcpTransport implements PeerTransport {
   }
 
   setPeers(peers: ReadonlyMap<number, string>): void {
-    const next = new Map<number, { host: string; port: number; address: string }>();
-    for (const [id, address] of peers) {
-      checkNodeId(id, 'peer id');
-      if (id === this.nodeId) continue;
-      next.set(id, { ...parseAddress(address), address });
+    const changes = this.peers.update(peers);
+    for (const peer of changes.removed) this.removePeer(peer);
+    for (const peer of changes.moved) {
+      // A new address: forget the old connection; the dialing side redials the new one.
+      this.logger.info({ peer: peer.id, address: peer.address }, 'peer address changed');
+      if (peer.dialing) this.closeConn(peer.dialing, 'peer address changed');
+      if (peer.conn) this.closeConn(peer.conn, 'peer address changed');
     }
-    for (const [id, peer] of this.peers) {
-      const n = next.get(id);
-      if (n === undefined) {
-        this.removePeer(peer);
-      } else if (n.address !== peer.address) {
-        // A new address: forget the old connection; the dialing side redials the new one.
-        peer.address = n.address;
-        peer.host = n.host;
-        peer.port = n.port;
-        peer.stats.address = n.address;
-        this.logger.info({ peer: id, address: n.address }, 'peer address changed');
-        if (peer.dialing) this.closeConn(peer.dialing, 'peer address changed');
-        if (peer.conn) this.closeConn(peer.conn, 'peer address changed');
-      }
-    }
-    for (const [id, n] of next) {
-      if (this.peers.has(id)) continue;
-      const peer: Peer = {
-        id,
-        address: n.address,
-        host: n.host,
-        port: n.port,
-        conn: null,
-        dialing: null,
-        reconnectTimer: null,
-        attempt: 0,
-        everConnected: false,
-        removed: false,
-        queue: [],
-        stats: emptyStats(id, n.address),
-      };
-      this.peers.set(id, peer);
-      this.logger.info({ peer: id, address: n.address }, 'peer added');
+    for (const peer of changes.added) {
+      this.logger.info({ peer: peer.id, address: peer.address }, 'peer added');
       if (this.started && this.shouldDial(peer)) this.dial(peer);
     }
   }
@@ -361,10 +242,7 @@ export class TcpTransport implements PeerTransport {
   }
 
   peerStatus(): PeerStatus[] {
-    return [...this.peers.values()].map((p) => {
-      const open = p.conn !== null && p.conn.state === 'open';
-      return { ...p.stats, connected: open, storageId: open ? p.conn!.peerStorageId : null };
-    });
+    return this.peers.status();
   }
 
   async close(): Promise<void> {
@@ -400,7 +278,7 @@ export class TcpTransport implements PeerTransport {
     peer.stats.droppedDisconnected += peer.queue.length;
     peer.queue = [];
     peer.stats.queuedBytes = 0;
-    if (this.peers.get(peer.id) === peer) this.peers.delete(peer.id);
+    this.peers.forget(peer);
     if (!this.closing) this.logger.info({ peer: peer.id }, 'peer removed');
   }
 
@@ -468,9 +346,7 @@ export class TcpTransport implements PeerTransport {
     peer.dialing = conn;
     socket.once('connect', () => {
       if (conn.state !== 'connecting') return;
-      conn.state = 'challenge';
-      conn.nonceD = newNonce();
-      this.write(conn, encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: this.nodeId, acceptorId: peer.id, nonce: conn.nonceD, storageId: this.storageId })));
+      this.write(conn, helloFrame(this.self, conn, peer));
     });
   }
 
@@ -559,19 +435,6 @@ export class TcpTransport implements PeerTransport {
     this.identityHandler?.(peer.id, storageId);
   }
 
-  /** What both proofs of this connection are bound to; both nonces and the peer's storage id are known by now. */
-  private binding(conn: Conn, peerId: number): ProofBinding {
-    const dialing = conn.role === 'dial';
-    return {
-      nonceD: conn.nonceD!,
-      nonceA: conn.nonceA!,
-      dialerId: dialing ? this.nodeId : peerId,
-      acceptorId: dialing ? peerId : this.nodeId,
-      dialerStorageId: dialing ? this.storageId : conn.peerStorageId!,
-      acceptorStorageId: dialing ? conn.peerStorageId! : this.storageId,
-    };
-  }
-
   // -------------------------------------------------------------------------------------------
   // Reading
 
@@ -644,90 +507,17 @@ export class TcpTransport implements PeerTransport {
       this.closeConn(conn, `refused by peer (${refuseReasonName(reason)}): ${text}`);
       return;
     }
-    switch (conn.state) {
-      case 'hello':
-        return this.onHello(conn, frame);
-      case 'challenge':
-        return this.onChallenge(conn, frame);
-      case 'proof':
-        return this.onProof(conn, frame);
-      case 'welcome':
-        if (frame.type !== FrameType.welcome) throw new CodecError(`expected WELCOME, got frame type ${frame.type}`);
-        return this.attach(conn, conn.peer!);
+    if (conn.state === 'open') return this.onOpenFrame(conn, frame);
+    const step = handshakeStep(this.self, conn, frame);
+    switch (step.kind) {
+      case 'reply':
+        return this.write(conn, step.frame);
+      case 'refuse':
+        return this.refuse(conn, step.reason, step.text, step.fields);
       case 'open':
-        return this.onOpenFrame(conn, frame);
-      default:
-        throw new CodecError(`unexpected frame type ${frame.type} in state ${conn.state}`);
+        if (step.frame !== null) this.write(conn, step.frame);
+        return this.attach(conn, conn.peer!);
     }
-  }
-
-  /** Acceptor: the dialer says who it is. */
-  private onHello(conn: Conn, frame: Frame): void {
-    if (frame.type !== FrameType.hello) throw new CodecError(`expected HELLO, got frame type ${frame.type}`);
-    const version = peekVersion(frame.body);
-    if (version !== PROTOCOL_VERSION) {
-      return this.refuse(conn, RefuseReason.version, `protocol version ${version} is not ${PROTOCOL_VERSION}`, { version });
-    }
-    const hello = decodeHello(frame.body);
-    if (hello.acceptorId !== this.nodeId) {
-      return this.refuse(conn, RefuseReason.wrongNode, `this is node ${this.nodeId}, not ${hello.acceptorId}`, { dialer: hello.dialerId, expected: hello.acceptorId });
-    }
-    const peer = this.peers.get(hello.dialerId);
-    if (peer === undefined) {
-      return this.refuse(conn, RefuseReason.unknownNode, `node ${hello.dialerId} is not a known peer of node ${this.nodeId}`, { dialer: hello.dialerId });
-    }
-    if (!(hello.dialerId < this.nodeId)) {
-      return this.refuse(conn, RefuseReason.wrongDirection, `node ${this.nodeId} dials node ${hello.dialerId}, not the other way round`, { dialer: hello.dialerId });
-    }
-    conn.peer = peer;
-    conn.nonceD = hello.nonce;
-    conn.nonceA = newNonce();
-    conn.peerStorageId = hello.storageId;
-    const proof = makeProof(this.secret, 'acceptor', this.binding(conn, peer.id));
-    conn.state = 'proof';
-    this.write(conn, encodeFrame(FrameType.challenge, encodeChallenge({ version: PROTOCOL_VERSION, acceptorId: this.nodeId, nonce: conn.nonceA, storageId: this.storageId, proof })));
-  }
-
-  /** Dialer: the acceptor proves it knows the secret and challenges us. */
-  private onChallenge(conn: Conn, frame: Frame): void {
-    if (frame.type !== FrameType.challenge) throw new CodecError(`expected CHALLENGE, got frame type ${frame.type}`);
-    const peer = conn.peer!;
-    const version = peekVersion(frame.body);
-    if (version !== PROTOCOL_VERSION) {
-      return this.refuse(conn, RefuseReason.version, `protocol version ${version} is not ${PROTOCOL_VERSION}`, { peer: peer.id });
-    }
-    const ch = decodeChallenge(frame.body);
-    if (ch.acceptorId !== peer.id) {
-      return this.refuse(conn, RefuseReason.wrongNode, `expected node ${peer.id} at ${peer.address}, found node ${ch.acceptorId}`, { peer: peer.id, found: ch.acceptorId });
-    }
-    conn.nonceA = ch.nonce;
-    conn.peerStorageId = ch.storageId;
-    const binding = this.binding(conn, peer.id);
-    const check = checkProof(this.secret, 'acceptor', ch.proof, binding);
-    if (check !== 'ok') return this.refuseProof(conn, check, peer.id);
-    conn.state = 'welcome';
-    this.write(conn, encodeFrame(FrameType.proof, encodeProof(makeProof(this.secret, 'dialer', binding))));
-  }
-
-  /** Acceptor: the dialer proves it knows the secret. */
-  private onProof(conn: Conn, frame: Frame): void {
-    if (frame.type !== FrameType.proof) throw new CodecError(`expected PROOF, got frame type ${frame.type}`);
-    const peer = conn.peer!;
-    const proof = decodeProof(frame.body);
-    const check = checkProof(this.secret, 'dialer', proof, this.binding(conn, peer.id));
-    if (check !== 'ok') return this.refuseProof(conn, check, peer.id);
-    if (peer.removed) return this.refuse(conn, RefuseReason.unknownNode, `node ${peer.id} was removed`, { dialer: peer.id });
-    this.write(conn, WELCOME_FRAME);
-    this.attach(conn, peer);
-  }
-
-  private refuseProof(conn: Conn, check: 'badProof' | 'authMismatch', peerId: number): void {
-    if (check === 'badProof') {
-      // Both secrets and storage ids are under the MAC, so either can be the cause.
-      return this.refuse(conn, RefuseReason.badProof, 'wrong cluster secret (or the handshake was altered in flight)', { peer: peerId });
-    }
-    const text = this.secret === null ? 'peer uses a cluster secret and this node has none' : 'peer has no cluster secret and this node has one';
-    return this.refuse(conn, RefuseReason.authMismatch, text, { peer: peerId });
   }
 
   private onOpenFrame(conn: Conn, frame: Frame): void {

@@ -50,6 +50,28 @@ export interface PeerStatus {
   queuedBytes: number;
 }
 
+/** A peer's counters before anything was sent or received. */
+export function emptyPeerStatus(nodeId: number, address: string): PeerStatus {
+  return {
+    nodeId,
+    address,
+    connected: false,
+    storageId: null,
+    bytesIn: 0,
+    bytesOut: 0,
+    framesIn: 0,
+    framesOut: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    reconnects: 0,
+    droppedDisconnected: 0,
+    droppedQueueFull: 0,
+    droppedTooLarge: 0,
+    droppedWrongStorageId: 0,
+    queuedBytes: 0,
+  };
+}
+
 export interface PeerTransport {
   readonly nodeId: number;
   /**
