@@ -1,7 +1,9 @@
-// The group coordinator: the edge around the pure group state machine (group.ts). It owns the
-// groups and committed offsets of the __consumer_offsets partitions this node leads, parks
-// JoinGroup/SyncGroup requests until their group answers them, runs the group timers, and makes
-// every change that Kafka persists durable in __consumer_offsets before it answers.
+// The group coordinator: the edge around the pure group state machine (group.ts). It routes each
+// group request to the group's state machine, parks JoinGroup/SyncGroup requests until their group
+// answers them, runs the group timers, and makes every change that Kafka persists durable in
+// __consumer_offsets before it answers. Which groups it serves, and their loading when this node
+// comes to lead a partition, is group-cache.ts; the offset retention rule is offsets-expiry.ts;
+// the snapshots of each partition's state are offsets-follower.ts.
 //
 // Durability. A committed offset or a group's new assignment is a record appended to the group's
 // __consumer_offsets partition (records.ts); the request is answered once the partition's high
@@ -15,19 +17,17 @@
 
 import { invariant } from '../../base/invariant.ts';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { batchView, buildRecordBatch } from '../../protocol/record-batch.ts';
-import type { MetadataState } from '../../metadata/metadata-state.ts';
-import type { PartitionReplica } from '../../partition/replicas.ts';
 import { Group, type Delivery, type Effects, type GroupLimits, type GroupState, type JoinAnswer, type JoinInput, type MemberView, type SyncAnswer, type SyncInput } from './group.ts';
-import { OFFSETS_TOPIC, offsetsPartitionFor } from './offsets-topic.ts';
+import { OFFSETS_TOPIC } from './offsets-topic.ts';
 import { groupKey, groupValue, offsetKey, offsetValue, type CommittedOffset } from './records.ts';
 import { tpKey, type StoredOffset } from './offsets-state.ts';
-import type { OffsetsFollower } from './offsets-follower.ts';
+import { offsetsToExpire } from './offsets-expiry.ts';
+import { GroupCache, type Entry, type GroupCacheHost, type GroupCacheLimits } from './group-cache.ts';
 import { consumerSubscriptionTopics } from './consumer-protocol.ts';
 
-export interface CoordinatorLimits extends GroupLimits {
+export interface CoordinatorLimits extends GroupCacheLimits {
   /** Groups (with members or only offsets) one coordinator keeps. */
   groupsMax: number;
   /** Kafka's offset.metadata.max.bytes: longer commit metadata gets OFFSET_METADATA_TOO_LARGE. */
@@ -36,12 +36,6 @@ export interface CoordinatorLimits extends GroupLimits {
   groupIdBytesMax: number;
   /** Kafka's offsets.retention.minutes: how long an empty group's offsets are kept. */
   offsetsRetentionMs: number;
-  /**
-   * Bytes of __consumer_offsets a coordinator reads per event-loop turn while it loads a partition
-   * whose state lags (at least one batch). About 4,000 offset commits, ~10 ms: heartbeats of every
-   * Raft group on the broker keep flowing while a backlog loads.
-   */
-  loadBytesPerTurnMax: number;
 }
 
 export const defaultCoordinatorLimits: Omit<CoordinatorLimits, keyof GroupLimits> = {
@@ -53,18 +47,9 @@ export const defaultCoordinatorLimits: Omit<CoordinatorLimits, keyof GroupLimits
 };
 
 /** What the coordinator needs from the rest of the broker: the partitions and the metadata. */
-export interface CoordinatorHost {
+export interface CoordinatorHost extends GroupCacheHost {
   nodeId: number;
-  metadata(): MetadataState;
-  /** The local replica of a __consumer_offsets partition, if this node hosts it. */
-  offsetsPartition(index: number): PartitionReplica | undefined;
-  /** True when this node leads the partition (always, for a hosted partition on a single node). */
-  isLeader(index: number): boolean;
   leaderEpoch(index: number): number;
-  now(): number;
-  logger: Logger;
-  /** The state this node keeps of a hosted __consumer_offsets partition (every replica has one). */
-  offsetsState(index: number): OffsetsFollower | undefined;
 }
 
 export interface CommitPartition {
@@ -95,26 +80,14 @@ export interface GroupSummary {
   members: MemberView[];
 }
 
-interface Entry {
-  groupId: string;
-  partition: number;
-  group: Group;
-  /** Committed offsets by tpKey(topic, partition). */
-  offsets: Map<string, StoredOffset>;
-  timer: NodeJS.Timeout | null;
-  timerAtMs: number;
-}
-
 type Resolved = { entry: Entry; errorCode?: undefined } | { entry?: undefined; errorCode: number };
 
 export class GroupCoordinator {
   private readonly host: CoordinatorHost;
   private readonly limits: CoordinatorLimits;
-  private readonly entries = new Map<string, Entry>();
-  /** Partitions of __consumer_offsets whose groups this node serves, and whether loading finished. */
-  private readonly partitions = new Map<number, 'loading' | 'loaded'>();
-  /** The load in progress of each 'loading' partition; a step of any other load stops. */
-  private readonly loads = new Map<number, { started: number; replayedFrom: number; records: number; turns: number }>();
+  /** The groups served, and the loading of them (group-cache.ts). */
+  private readonly cache: GroupCache;
+  private readonly entries: Map<string, Entry>;
   private readonly waiters = new Map<number, { kind: Delivery['kind']; resolve: (delivery: Delivery) => void }>();
   private nextToken = 1;
   private closed = false;
@@ -122,123 +95,39 @@ export class GroupCoordinator {
   constructor(host: CoordinatorHost, limits: CoordinatorLimits) {
     this.host = host;
     this.limits = limits;
+    this.cache = new GroupCache(host, limits, (entry) => this.reschedule(entry));
+    this.entries = this.cache.entries;
   }
+
+  // ------------------------------------------------------------------------- loading (group-cache.ts)
 
   /** Partition count of __consumer_offsets, or 0 while the topic does not exist yet. */
   offsetsPartitionCount(): number {
-    return this.host.metadata().topic(OFFSETS_TOPIC)?.partitionCount ?? 0;
+    return this.cache.offsetsPartitionCount();
   }
 
   partitionFor(groupId: string): number {
-    return offsetsPartitionFor(groupId, this.offsetsPartitionCount());
+    return this.cache.partitionFor(groupId);
   }
 
-  /**
-   * Loads every hosted partition this node leads: start-up, and after the topic was created. A
-   * partition whose state is unavailable is logged and left unloaded (its groups answer
-   * COORDINATOR_NOT_AVAILABLE); the others are served, each once its load finishes.
-   */
+  /** Loads the groups of every hosted partition this node leads (GroupCache.loadAll). */
   loadAll(): void {
-    const count = this.offsetsPartitionCount();
-    for (let index = 0; index < count; index++) {
-      if (this.partitions.has(index) || !this.host.offsetsPartition(index) || !this.host.isLeader(index)) continue;
-      this.loadPartition(index).catch((err: unknown) => {
-        this.host.logger.error({ err, partition: `${OFFSETS_TOPIC}-${index}` }, 'loading consumer groups failed');
-      });
-    }
+    this.cache.loadAll();
   }
 
-  /**
-   * Loads one partition of __consumer_offsets into the cache: this replica's state of the partition
-   * (offsets-follower.ts), brought up to the high watermark first. Records above the high watermark
-   * are not committed and may yet disappear, so they are not read.
-   *
-   * The state is usually caught up already (the follower applies every commit as it arrives), so
-   * the first turn, run synchronously, finishes the load. A state that lags (this replica restarted
-   * shortly before it was elected) is brought up over several event-loop turns of at most
-   * `loadBytesPerTurnMax` each, so the Raft heartbeats keep flowing (issue 9: reading 300,000
-   * records in one turn took 1-2 s); meanwhile the groups answer COORDINATOR_LOAD_IN_PROGRESS, as
-   * Kafka's do. Resolves once loaded, or when the partition was unloaded or the coordinator closed
-   * meanwhile; rejects when the state is unavailable (the partition is left unloaded).
-   */
+  /** Loads the groups of one partition this node came to lead (GroupCache.loadPartition). */
   loadPartition(index: number): Promise<void> {
-    const partition = this.host.offsetsPartition(index);
-    const follower = this.host.offsetsState(index);
-    if (!partition || !follower) return Promise.reject(new Error(`${OFFSETS_TOPIC}-${index} is not hosted here`));
-    const load = { started: Date.now(), replayedFrom: follower.coveredOffset, records: 0, turns: 0 };
-    this.partitions.set(index, 'loading');
-    this.loads.set(index, load);
-    return new Promise<void>((resolve, reject) => {
-      const step = (): void => {
-        // Unloaded (leadership moved), loaded again by a newer call, or closed: this load is over.
-        if (this.closed || this.loads.get(index) !== load) return resolve();
-        load.turns++;
-        try {
-          load.records += follower.catchUp(this.limits.loadBytesPerTurnMax);
-        } catch (err) {
-          this.partitions.delete(index);
-          this.loads.delete(index);
-          return reject(err);
-        }
-        if (follower.coveredOffset < partition.highWatermark) {
-          setImmediate(step);
-          return;
-        }
-        this.loads.delete(index);
-        this.install(index, follower);
-        this.host.logger.info(
-          {
-            partition: `${OFFSETS_TOPIC}-${index}`,
-            snapshotOffset: follower.snapshotOffset,
-            replayedFrom: load.replayedFrom,
-            highWatermark: follower.coveredOffset,
-            logStartOffset: partition.logStartOffset,
-            records: load.records,
-            turns: load.turns,
-            groups: follower.state.groups.size,
-            ms: Date.now() - load.started,
-          },
-          'loaded consumer groups',
-        );
-        resolve();
-      };
-      step();
-    });
-  }
-
-  /** Makes the groups of a caught-up partition state the cache, and serves them. */
-  private install(index: number, follower: OffsetsFollower): void {
-    const now = this.host.now();
-    for (const [groupId, content] of follower.state.groups) {
-      const group = content.record ? Group.fromRecord(groupId, content.record, this.limits, now) : new Group(groupId, this.limits, now);
-      const entry: Entry = { groupId, partition: index, group, offsets: new Map(content.offsets), timer: null, timerAtMs: Infinity };
-      this.entries.set(groupId, entry);
-      this.reschedule(entry);
-    }
-    this.partitions.set(index, 'loaded');
+    return this.cache.loadPartition(index);
   }
 
   /** Drops a partition's groups (cluster mode: leadership moved elsewhere). */
   unloadPartition(index: number): void {
-    this.partitions.delete(index);
-    this.loads.delete(index);
-    for (const entry of [...this.entries.values()]) {
-      if (entry.partition !== index) continue;
-      if (entry.timer) clearTimeout(entry.timer);
-      this.entries.delete(entry.groupId);
-    }
+    this.cache.unloadPartition(index);
   }
 
   /** FindCoordinator: the error for a group id this node cannot coordinate, or NONE. */
   coordinatorError(groupId: string): number {
-    const count = this.offsetsPartitionCount();
-    if (count === 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const index = offsetsPartitionFor(groupId, count);
-    if (!this.host.offsetsPartition(index) || !this.host.isLeader(index)) return ErrorCode.NOT_COORDINATOR;
-    const state = this.partitions.get(index);
-    if (state === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (state === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
-    return ErrorCode.NONE;
+    return this.cache.coordinatorError(groupId);
   }
 
   // --------------------------------------------------------------------------- group membership
@@ -441,7 +330,7 @@ export class GroupCoordinator {
     const out: Array<{ groupId: string; protocolType: string; groupState: string }> = [];
     for (const entry of this.entries.values()) {
       const state = entry.group.state;
-      if (state === 'Dead' || this.partitions.get(entry.partition) !== 'loaded') continue;
+      if (state === 'Dead' || !this.cache.isLoaded(entry.partition)) continue;
       if (wanted.size > 0 && !wanted.has(state.toLowerCase())) continue;
       out.push({ groupId: entry.groupId, protocolType: entry.group.protocolType ?? '', groupState: state });
     }
@@ -504,14 +393,8 @@ export class GroupCoordinator {
     let expired = 0;
     for (const entry of [...this.entries.values()]) {
       const group = entry.group;
-      if (group.state !== 'Empty' || this.partitions.get(entry.partition) !== 'loaded') continue;
-      const usedGroupManagement = group.protocolType !== null || group.generationId > 0;
-      const doomed = [...entry.offsets.entries()].filter(([, o]) =>
-        usedGroupManagement
-          ? now - group.stateTimestampMs >= this.limits.offsetsRetentionMs
-          : now - o.commitTimestampMs >= this.limits.offsetsRetentionMs,
-      );
-      const removeGroup = doomed.length === entry.offsets.size;
+      if (group.state !== 'Empty' || !this.cache.isLoaded(entry.partition)) continue;
+      const { doomed, removeGroup } = offsetsToExpire(group, entry.offsets, now, this.limits.offsetsRetentionMs);
       if (doomed.length === 0 && !removeGroup) continue;
       const records: Array<{ key: Buffer; value: null }> = doomed.map(([, o]) => ({ key: offsetKey(entry.groupId, o.topic, o.partition), value: null }));
       if (removeGroup) records.push({ key: groupKey(entry.groupId), value: null });
@@ -535,6 +418,7 @@ export class GroupCoordinator {
   /** Fails every parked request and stops the timers (broker shutdown). */
   close(): void {
     this.closed = true;
+    this.cache.close();
     for (const entry of this.entries.values()) if (entry.timer) clearTimeout(entry.timer);
     for (const [token, waiter] of this.waiters) {
       waiter.resolve(
