@@ -35,6 +35,8 @@ import { Membership, decodeConfChange } from '../raft/membership.ts';
 import { bootstrapEntries, cloneConfState, EMPTY_CONF_STATE, firstNewEntry } from '../raft/storage.ts';
 import { entrySize } from '../raft/entry-size.ts';
 import { invariant } from '../base/invariant.ts';
+import type { LogDamage } from '../storage/errors.ts';
+import type { ScrubQueue } from '../storage/scrub-queue.ts';
 import { MemoryLog } from '../storage/memory-log.ts';
 import { PartitionLog } from '../storage/partition-log.ts';
 import { SILENT_LOGGER, type LogConfig, type LogLike } from '../storage/log-config.ts';
@@ -62,6 +64,8 @@ export interface RaftLogStorageOptions {
    * then stays small however many changes the log has seen.
    */
   historyBase?: 'logStart' | 'commit';
+  /** The queue of the log's background CRC scrub (open only; default the process's). */
+  scrubQueue?: ScrubQueue;
 }
 
 /** Committed config changes a 'commit' history keeps unfolded (a disk replacement takes two). */
@@ -223,13 +227,23 @@ export class RaftLogStorage implements Storage {
 
   /** A file-backed storage over the partition directory `dir`. */
   static open(dir: string, config: LogConfig, options: RaftLogStorageOptions): RaftLogStorage {
-    const log = PartitionLog.open(dir, config, options.logger, { syncedRaftIndex: storedCommitIndex(dir) });
+    const log = PartitionLog.open(dir, config, options.logger, { syncedRaftIndex: storedCommitIndex(dir), scrubQueue: options.scrubQueue });
     return new RaftLogStorage(log, new FileRaftStateStore(dir), options);
   }
 
   /** An in-memory storage (MemoryLog + memory state) for tests and the simulator. */
   static inMemory(storageId: string): RaftLogStorage {
     return new RaftLogStorage(new MemoryLog(), new MemoryRaftStateStore(), { storageId });
+  }
+
+  /**
+   * Calls `listener` when the log finds damage to synced data after open (its scrub, or a read of
+   * a segment not yet CRC-checked; B6): the group must stop, and the replica be opened again,
+   * which then takes the lost-state path. Returns the unsubscribe. Logs that cannot find damage
+   * after open (in memory) never call it.
+   */
+  onDamage(listener: (damage: LogDamage) => void): () => void {
+    return this.log.onDamage?.(listener) ?? (() => undefined);
   }
 
   observe(observer: LogObserver): void {

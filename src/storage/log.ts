@@ -119,6 +119,8 @@ export interface RaftIndexedLog extends Log {
    * damage; resetTo() is the one change it accepts (a Raft replica starting over).
    */
   readonly damage: LogDamage | null;
+  /** Calls `listener` when damage is found after open (a file-backed log's scrub or reads); returns the unsubscribe. */
+  onDamage?(listener: (damage: LogDamage) => void): () => void;
   /** Raft index of the batch holding logStartOffset (lastRaftIndex + 1 when there is none). */
   readonly firstRaftIndex: number;
   /** Raft index of the last batch; firstRaftIndex - 1 when the log holds no entry. */

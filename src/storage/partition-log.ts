@@ -16,6 +16,7 @@ import {
   LOG_OVERHEAD_BYTES,
   MAGIC_OFFSET,
   MAX_TIMESTAMP_OFFSET,
+  batchCrcIsValid,
   readInt64,
   setBaseOffset,
   setPartitionLeaderEpoch,
@@ -29,8 +30,8 @@ import { storageFs } from './fs.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
 import type { AppendResult, HeaderRead, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
-import { Segment } from './segment.ts';
-import { scrubQueue } from './scrub-queue.ts';
+import { Segment, type SegmentBatch } from './segment.ts';
+import { scrubQueue, type ScrubQueue } from './scrub-queue.ts';
 import type { ScanResult } from './batch-scan.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
 
@@ -83,6 +84,15 @@ export class PartitionLog implements RaftIndexedLog {
   private scrubDone: Promise<void> = Promise.resolve();
   /** Set once a scrub found damage: the next open CRC-checks the segment holding this offset. */
   private verifyFrom: number | undefined;
+  /** Where this log's scrubs queue (the process's, unless open was given another). */
+  private readonly scrubs: ScrubQueue;
+  /**
+   * A Raft log (opened with its stored commit): its scrub covers every segment open trusted, and
+   * its Raft reads CRC-check the batches of segments not checked yet (B6).
+   */
+  private readonly raftChecks: boolean;
+  /** Told once when damage is found after open (by the scrub or a Raft read). */
+  private damageListeners: Array<(damage: LogDamage) => void> = [];
   private lastTermEver: number;
   private durableOffset: number;
   private totalBytes: number;
@@ -115,8 +125,11 @@ export class PartitionLog implements RaftIndexedLog {
 
   private constructor(
     dir: string, config: LogConfig, logger: LogLike, loaded: LoadedSegments, checkpoint: Checkpoint, fileNames: string[], checkAtOpen: boolean,
+    scrubs: ScrubQueue,
   ) {
     this.dir = dir;
+    this.scrubs = scrubs;
+    this.raftChecks = checkAtOpen;
     this.config = config;
     this.logger = logger;
     const segments = loaded.segments;
@@ -170,7 +183,7 @@ export class PartitionLog implements RaftIndexedLog {
     // record; see RaftLogStorage.)
     const created = loaded.segments.length === 0;
     if (created) loaded.segments.push(Segment.create(dir, checkpoint.logStartOffset, { firstRaftIndex: 1, prevTerm: 0 }));
-    const log = new PartitionLog(dir, config, logger, loaded, checkpoint, fileNames, checkAtOpen);
+    const log = new PartitionLog(dir, config, logger, loaded, checkpoint, fileNames, checkAtOpen, options.scrubQueue ?? scrubQueue);
     if (loaded.damage !== null) {
       fsyncDirSync(dir);
       logger.error({ dir, ...loaded.damage, segmentsNotLoaded: loaded.unloadedBases.length }, 'damage in synced log data');
@@ -202,7 +215,10 @@ export class PartitionLog implements RaftIndexedLog {
       log.durableOffset = Math.min(log.durableOffset, log.recoveryPoint);
       log.groupCommit.request().catch(() => undefined);
     }
-    if (loaded.unverified !== null) log.scrubDone = log.scrub(loaded.unverified.segment, loaded.unverified.endPosition);
+    const toScrub = checkAtOpen
+      ? log.segments.filter((s) => s.crcUnchecked).map((segment) => ({ segment, endPosition: segment.sizeBytes }))
+      : loaded.unverified === null ? [] : [loaded.unverified];
+    if (toScrub.length > 0) log.scrubDone = log.scrub(toScrub);
     return log;
   }
 
@@ -217,27 +233,44 @@ export class PartitionLog implements RaftIndexedLog {
   /**
    * Open trusts the bytes of a segment below the recovery point after checking only their headers
    * (as for a sealed segment); this checks their CRC-32C in the background, SCRUB_STEP_BYTES per
-   * step of the process's scrub queue. A bad batch is damage to synced data (docs/storage.md, "Recovery").
+   * step of the scrub queue, the parts in order. A Raft log's parts are every segment open
+   * trusted, and each batch must also have its segment's one term (Segment.termProblem). A bad
+   * batch is damage to synced data (docs/storage.md, "Recovery").
    */
-  private scrub(segment: Segment, endPosition: number): Promise<void> {
+  private scrub(parts: Array<{ segment: Segment; endPosition: number }>): Promise<void> {
     const rewrites = this.rewrites;
+    let part = 0;
     let position = 0;
-    let offset = segment.baseOffset;
+    let offset = parts[0].segment.baseOffset;
     return new Promise((resolve) => {
-      // Each step checks at least one batch or finishes the job; endPosition bounds the steps.
+      // Each step checks at least one batch or moves to the next part; the parts' sizes bound the steps.
       const step = (): boolean => {
-        if (this.closing || this.closed || this.damaged !== null || this.rewrites !== rewrites || !this.segments.includes(segment)) return true;
-        const result = segment.verifyStep(position, offset, endPosition, SCRUB_STEP_BYTES);
-        if (result.problem !== null) {
-          this.damagedAfterOpen(segment, result);
-          return true;
+        const { segment, endPosition } = parts[part];
+        // A truncation of a Raft log (a follower's conflicting suffix) leaves the other parts to check:
+        // bytes written since are this process's own.
+        if (this.closing || this.closed || this.damaged !== null || (!this.raftChecks && this.rewrites !== rewrites)) return true;
+        if (this.segments.includes(segment)) {
+          const result = segment.verifyStep(position, offset, endPosition, SCRUB_STEP_BYTES, this.raftChecks);
+          if (result.problem !== null) {
+            this.damagedAfterOpen(segment, result, 'scrub');
+            return true;
+          }
+          if (result.endPosition > position && result.endPosition < endPosition) {
+            position = result.endPosition;
+            offset = result.nextOffset;
+            return false;
+          }
+          // What lies past endPosition was appended by this process.
+          if (result.endPosition >= Math.min(endPosition, segment.sizeBytes)) segment.crcUnchecked = false;
         }
-        if (result.endPosition <= position) return true;
-        position = result.endPosition;
-        offset = result.nextOffset;
-        return position >= endPosition;
+        // This part is done (or its segment went to retention): on to the next one.
+        part++;
+        if (part >= parts.length) return true;
+        position = 0;
+        offset = parts[part].segment.baseOffset;
+        return false;
       };
-      scrubQueue.add({
+      this.scrubs.add({
         step: () => {
           let done = true;
           try {
@@ -251,29 +284,48 @@ export class PartitionLog implements RaftIndexedLog {
     });
   }
 
+  /** Calls `listener` when damage is found after open (once per log); returns the unsubscribe. */
+  onDamage(listener: (damage: LogDamage) => void): () => void {
+    this.damageListeners.push(listener);
+    return () => {
+      this.damageListeners = this.damageListeners.filter((l) => l !== listener);
+    };
+  }
+
   /**
    * Damage found after open: the log becomes what open makes of damage (read-only up to it, the
    * later segments unloaded, not a byte of any file changed), and the checkpoint tells the next
    * open to CRC-check this segment, so it finds the damage before anything changes.
    */
-  private damagedAfterOpen(segment: Segment, step: ScanResult): void {
+  private damagedAfterOpen(segment: Segment, step: ScanResult, foundBy: 'scrub' | 'read'): void {
     const damage: LogDamage = { path: segment.paths.log, position: step.endPosition, offset: step.nextOffset, reason: step.problem ?? '' };
-    const i = this.segments.indexOf(segment);
-    const later = this.segments.splice(i + 1);
-    for (const s of later) {
-      this.unloadedBases.push(s.baseOffset);
-      if (this.syncsInFlight > 0) this.fdsToClose.push(s.fd);
-      else s.close();
+    let later: Segment[] = [];
+    // A Raft log keeps its view: the Raft core reads it until its group is stopped (the listeners
+    // do that), and the next open, finding the damage again, starts the replica over.
+    if (!this.raftChecks) {
+      const i = this.segments.indexOf(segment);
+      later = this.segments.splice(i + 1);
+      for (const s of later) {
+        this.unloadedBases.push(s.baseOffset);
+        if (this.syncsInFlight > 0) this.fdsToClose.push(s.fd);
+        else s.close();
+      }
+      segment.forgetFrom(damage.position);
+      this.totalBytes = this.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+      this.startOffset = Math.min(this.startOffset, this.logEndOffset);
+      this.durableOffset = Math.min(this.durableOffset, this.logEndOffset);
+      this.firstRaftCache = null;
     }
-    segment.forgetFrom(damage.position);
-    this.totalBytes = this.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
-    this.startOffset = Math.min(this.startOffset, this.logEndOffset);
-    this.durableOffset = Math.min(this.durableOffset, this.logEndOffset);
-    this.firstRaftCache = null;
     this.verifyFrom = segment.baseOffset;
-    this.writeCheckpointNow();
+    try {
+      this.writeCheckpointNow();
+    } catch (err) {
+      // A full disk: the damage is still found by the next scrub or Raft read after a restart.
+      this.logger.error({ dir: this.dir, err: String(err) }, 'recording damage in the checkpoint failed');
+    }
     this.damaged = damage;
-    this.logger.error({ dir: this.dir, ...damage, segmentsNotLoaded: later.length, foundBy: 'scrub' }, 'damage in synced log data');
+    this.logger.error({ dir: this.dir, ...damage, segmentsNotLoaded: later.length, foundBy }, 'damage in synced log data');
+    for (const listener of [...this.damageListeners]) listener({ ...damage });
   }
 
   /**
@@ -814,6 +866,7 @@ export class PartitionLog implements RaftIndexedLog {
       const until = Math.min(hi, segment.lastRaftIndex + 1);
       if (until <= next) continue;
       const part = segment.readRaft(next, until, maxBytes - bytes, out.length === 0);
+      if (this.raftChecks && segment.crcUnchecked) this.checkRead(segment, part);
       for (const b of part) {
         out.push({ index: b.raftIndex, term: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, batch: b.batch });
         bytes += b.batch.length;
@@ -823,6 +876,20 @@ export class PartitionLog implements RaftIndexedLog {
     }
     invariant(out.length > 0 || lo === hi, 'entries returns at least one entry');
     return out;
+  }
+
+  /**
+   * A Raft read from a segment open trusted and not yet scrubbed: what it returns is sent to
+   * followers and applied, so each batch is CRC-checked first (B6). A bad one is damage to synced
+   * data: recorded, reported, and the read throws LogDamagedError instead of serving it.
+   */
+  private checkRead(segment: Segment, batches: readonly SegmentBatch[]): void {
+    for (const b of batches) {
+      const problem = batchCrcIsValid(b.batch, 0, b.batch.length) ? segment.termProblem(b.term) : 'CRC-32C mismatch';
+      if (problem === null) continue;
+      if (this.damaged === null) this.damagedAfterOpen(segment, { endPosition: b.position, nextOffset: b.baseOffset, problem }, 'read');
+      throw new LogDamagedError(this.damaged!);
+    }
   }
 
   truncateToRaftIndex(i: number): void {
@@ -968,6 +1035,8 @@ async function fsyncPath(path: string): Promise<void> {
 export interface OpenOptions {
   /** Raft logs: the stored commit index (see open). */
   syncedRaftIndex?: number;
+  /** The queue for this log's scrub (default: the process's; the replica simulator runs its own). */
+  scrubQueue?: ScrubQueue;
 }
 
 interface LoadedSegments {
@@ -1051,6 +1120,8 @@ function loadSegments(
     placeInRaftIndexSpace(segment, previous, logger);
     let recover = !trusted;
     if (trusted) {
+      // Headers and index only: a Raft log checks the CRCs later (its scrub, its reads).
+      segment.crcUnchecked = checkAtOpen;
       const problem = segment.loadTrusted();
       if (problem !== null) {
         logger.warn({ path: segment.paths.index, reason: problem }, 'index rebuilt');
@@ -1078,6 +1149,8 @@ function loadSegments(
         if (above.checkedFrom > 0) unverified = { segment, endPosition: above.checkedFrom };
       } else {
         scan = segment.rebuild(true, config.indexIntervalBytes);
+        // The scrub or a read found a batch term its segment cannot hold (Segment.termProblem, outside the CRC).
+        if (verifyNow && checkAtOpen && scan.problem === null) scan = termDamage(segment) ?? scan;
       }
       if (scan.problem !== null && (scan.nextOffset < syncedBelow || segment.lastRaftIndex < syncedRaftIndex)) {
         // Below the recovery point (or at or below a Raft log's stored commit) every byte was
@@ -1116,6 +1189,15 @@ function loadSegments(
     invariant(!segments[i].isEmpty, `only the last segment may be empty (${segments[i].paths.log})`);
   }
   return { segments, damage: null, unloadedBases: [], recovered, unverified, recoveryIndex, dirChanged };
+}
+
+/** A Raft segment that holds more than one term, or one below the previous entry's, as a scan problem; else null. */
+function termDamage(segment: Segment): ScanResult | null {
+  if (segment.terms.length === 0) return null;
+  const problem = segment.termProblem(segment.terms[segment.terms.length - 1].term);
+  if (problem === null) return null;
+  const at = segment.terms.length > 1 ? segment.terms[1].startOffset : segment.baseOffset;
+  return { endPosition: segment.positionOf(at).position, nextOffset: at, problem };
 }
 
 /**

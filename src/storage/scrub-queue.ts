@@ -19,11 +19,24 @@ export const SCRUB_PAUSE_PER_STEP_MS = 4;
  */
 export const SCRUB_START_DELAY_MS = 500;
 
+export interface ScrubQueueOptions {
+  /**
+   * No timers: the owner runs the steps with runStep() (the replica simulator, which owns time,
+   * and tests). Default false.
+   */
+  manual?: boolean;
+}
+
 export class ScrubQueue {
   private jobs: ScrubJob[] = [];
+  private readonly manual: boolean;
   private timer: NodeJS.Timeout | null = null;
   private lastAddMs = 0;
   private lastStepMs = 0;
+
+  constructor(options: ScrubQueueOptions = {}) {
+    this.manual = options.manual ?? false;
+  }
 
   get pending(): number {
     return this.jobs.length;
@@ -35,8 +48,20 @@ export class ScrubQueue {
     this.wake();
   }
 
+  /** Runs the first job's next step now (a manual queue's owner calls this). */
+  runStep(): void {
+    const job = this.jobs[0];
+    if (job === undefined) return;
+    let done = true;
+    try {
+      done = job.step();
+    } finally {
+      if (done) this.jobs.shift();
+    }
+  }
+
   private wake(): void {
-    if (this.timer !== null || this.jobs.length === 0) return;
+    if (this.manual || this.timer !== null || this.jobs.length === 0) return;
     const pause = Math.max(SCRUB_PAUSE_MS, this.lastStepMs * SCRUB_PAUSE_PER_STEP_MS);
     const sinceAdd = performance.now() - this.lastAddMs;
     this.timer = setTimeout(() => this.tick(), Math.max(pause, SCRUB_START_DELAY_MS - sinceAdd));
@@ -51,13 +76,11 @@ export class ScrubQueue {
       this.wake();
       return;
     }
-    let done = true;
     const started = performance.now();
     try {
-      done = job.step();
+      this.runStep();
     } finally {
       this.lastStepMs = performance.now() - started;
-      if (done) this.jobs.shift();
       this.wake();
     }
   }

@@ -30,6 +30,8 @@ export interface SegmentBatch {
   term: number;
   baseOffset: number;
   lastOffset: number;
+  /** Byte position of the batch in the file. */
+  position: number;
   batch: Buffer;
 }
 
@@ -96,6 +98,11 @@ export class Segment {
   logDirty = false;
   /** Index files written since their last fsync. */
   indexFilesUnsynced = false;
+  /**
+   * Loaded trusted (headers only) and not CRC-checked since: a Raft log checks what it reads from
+   * such a segment, and its scrub clears this once every batch checked out (B6).
+   */
+  crcUnchecked = false;
   private bytesSinceIndexEntry = 0;
 
   private readonly dir: string;
@@ -242,10 +249,21 @@ export class Segment {
    */
   rebuild(verifyCrc: boolean, indexIntervalBytes: number): ScanResult {
     this.resetState();
-    return scanBatches(
+    // A term that goes back is a flipped bit (the term is outside the CRC): a problem where it
+    // starts, for the caller to judge as it judges a bad CRC, not a broken invariant.
+    let termBack: ScanResult | null = null;
+    const scan = scanBatches(
       { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: 0, expectedBaseOffset: this.baseOffset, verifyCrc },
-      (b) => this.noteBatch(b, indexIntervalBytes),
+      (b) => {
+        const last = this.terms[this.terms.length - 1];
+        if (last !== undefined && b.term < last.term) {
+          termBack = { endPosition: b.position, nextOffset: b.baseOffset, problem: `batch term ${b.term} after term ${last.term}` };
+          return false;
+        }
+        this.noteBatch(b, indexIntervalBytes);
+      },
     );
+    return termBack ?? scan;
   }
 
   /**
@@ -383,12 +401,31 @@ export class Segment {
    * CRC-checks batches from `position` (a batch boundary holding `offset`) towards `endPosition`,
    * about `maxBytes` of them: one step of the scrub of bytes that open trusted without a check.
    */
-  verifyStep(position: number, offset: number, endPosition: number, maxBytes: number): ScanResult {
+  verifyStep(position: number, offset: number, endPosition: number, maxBytes: number, oneTerm = false): ScanResult {
     const limit = Math.min(endPosition, this.sizeBytes);
-    return scanBatches(
+    let termProblem: ScanResult | null = null;
+    const result = scanBatches(
       { fd: this.fd, fileSizeBytes: limit, fromPosition: position, expectedBaseOffset: offset, verifyCrc: true },
-      (b) => b.position < position + maxBytes,
+      (b) => {
+        if (b.position >= position + maxBytes) return false;
+        const problem = oneTerm ? this.termProblem(b.term) : null;
+        if (problem !== null) termProblem = { endPosition: b.position, nextOffset: b.baseOffset, problem };
+        return problem === null;
+      },
     );
+    return termProblem ?? result;
+  }
+
+  /**
+   * Why a batch of term `term` cannot belong to this segment of a Raft log, or null. The batch
+   * term (partitionLeaderEpoch) is outside the CRC; a log rolls its segment at every new term, so
+   * every batch of a sealed segment has the one term, and it is not below the previous entry's.
+   */
+  termProblem(term: number): string | null {
+    const own = this.terms.length === 1 ? this.terms[0].term : undefined;
+    if (own !== term) return `batch term ${term} in a segment of ${this.terms.length === 1 ? `term ${own}` : `${this.terms.length} terms`}`;
+    if (term < this.prevTerm) return `batch term ${term} below the previous entry's term ${this.prevTerm}`;
+    return null;
   }
 
   private headerAt(position: number): { baseOffset: number; term: number } {
@@ -514,7 +551,7 @@ export class Segment {
         if (total + b.sizeBytes > maxBytes && !(out.length === 0 && includeOversizedFirst)) return false;
         total += b.sizeBytes;
         const { buf, at } = window.get(b.position, b.sizeBytes);
-        out.push({ raftIndex: i, term: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, batch: buf.subarray(at, at + b.sizeBytes) });
+        out.push({ raftIndex: i, term: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, position: b.position, batch: buf.subarray(at, at + b.sizeBytes) });
         return true;
       },
     );

@@ -9,38 +9,18 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
 import { FileRaftStateStore, RAFT_STATE_FILE } from '../../../src/partition/raft-state-store.ts';
 import { RaftNode } from '../../../src/raft/node.ts';
 import { Rng } from '../../../src/raft/rng.ts';
-import type { Entry } from '../../../src/raft/types.ts';
-import { buildRecordBatch } from '../../../src/protocol/record-batch.ts';
 import { logConfig, type LogConfig } from '../../../src/storage/log-config.ts';
 import { MemoryLogger } from '../storage/helpers.ts';
+import { entries, tempDir } from './raft-log-fixtures.ts';
 
 const NODE = 'disk-1';
 const members = [1, 2, 3].map((id) => ({ id, storageId: `disk-${id}` }));
-
-function tempDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'runnel-raftrec-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function produced(seed: number): Buffer {
-  return buildRecordBatch({
-    records: Array.from({ length: 3 }, (_, i) => ({ key: `k${seed}-${i}`, value: Buffer.alloc(60, seed & 0xff), timestamp: 1_700_000_000_000 + seed })),
-  });
-}
-
-function entries(from: number, to: number, term: number): Entry[] {
-  const out: Entry[] = [];
-  for (let i = from; i <= to; i++) out.push({ index: i, term, type: 'normal', data: produced(i) });
-  return out;
-}
 
 /** A founded group holding entries 1..last (1–3 bootstrap config, then term 2), all synced, commit stored. */
 async function groupWithEntries(dir: string, config: LogConfig, last: number, commit: number): Promise<RaftLogStorage> {
