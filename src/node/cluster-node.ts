@@ -33,6 +33,7 @@ import { MetadataLogStorage } from '../controller/metadata-log-storage.ts';
 import type { BrokerRecord } from '../metadata/metadata-state.ts';
 import { newClusterId, type NodeStore } from '../controller/node-store.ts';
 import { RaftHost } from '../raft-host/raft-host.ts';
+import { LogDamagedError } from '../storage/errors.ts';
 import { handoffTarget } from '../raft-host/leadership-handoff.ts';
 import type { GroupStatus } from '../raft-host/group-status.ts';
 
@@ -268,6 +269,14 @@ export class ClusterNode {
     // replicas follow it in run() (replicas.start).
     this.transport.setPeers(this.peerAddresses());
     this.host.addGroup(metadataGroupName, node, this.metadataStorage, this.metadata);
+    // Damage its scrub finds in the metadata log (B6) stops the group on this node at once (a Raft
+    // read that finds it does the same, in the host). The checkpoint records it, so the next start
+    // finds it at open and the replica starts over from its peers (the lost-state path); opening the
+    // group again in a running broker is not done (the bootstrap decision and listeners are per start).
+    this.metadataStorage.inner.onDamage((damage) => {
+      this.host.stopGroup(metadataGroupName, new LogDamagedError(damage));
+      this.logger.error({ group: metadataGroupName, ...damage }, 'the metadata log is damaged: this node stopped its metadata replica; restart the broker to repair it from its peers');
+    });
     // The lowest founding voter campaigns at once, so a new cluster has a controller within a
     // round trip instead of an election timeout.
     if (founded && this.metadataStorage.confStateAt(this.metadataStorage.lastIndex()).voters[0]?.id === this.nodeId) node.campaign();

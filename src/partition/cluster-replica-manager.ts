@@ -27,6 +27,7 @@ import type { MetadataState, TopicRecord } from '../metadata/metadata-state.ts';
 import type { RaftHost } from '../raft-host/raft-host.ts';
 import { RaftNode, Rng } from '../raft/index.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
+import { LogDamagedError } from '../storage/errors.ts';
 import { foundingGroup, RaftLogStorage } from './raft-log-storage.ts';
 import { FileRaftStateStore, storedCommitIndex } from './raft-state-store.ts';
 import type { ReplicaRegistry } from './replica-identity.ts';
@@ -182,6 +183,20 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
     replica.attach(node);
     replica.onLeadership((leader) => {
       for (const listener of this.leadershipListeners) listener(replica, leader);
+    });
+    // Damage found after open (the scrub, or a read of a segment not CRC-checked yet; B6): the group
+    // stops at once, and the replica is opened again over the same log, as a restart would: that
+    // open finds the damage and takes the lost-state path (a new storage id, repaired from peers).
+    const unsubscribe = storage.onDamage((damage) => {
+      const err = new LogDamagedError(damage);
+      host.stopGroup(name, err);
+      // Not inside the read that found it (the Raft core may be on the stack).
+      setImmediate(() => {
+        unsubscribe();
+        host.removeGroup(name);
+        replica.release(err);
+        this.reopen(replica);
+      });
     });
     host.addGroup(name, node, storage, replica);
     // The preferred leader starts an election at once instead of waiting out a timeout, so a

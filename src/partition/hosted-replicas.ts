@@ -238,6 +238,22 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     await this.logs.closeAll();
   }
 
+  /**
+   * Opens a hosted replica again over the same (still open) log, when its incarnation is still
+   * current: the subclass has stopped and released the old one (a Raft replica whose log found
+   * damage, B6; the new one takes the lost-state path). Failures are retried as any open's.
+   */
+  protected reopen(replica: R): void {
+    const key = partitionKey(replica.topic, replica.index);
+    if (this.closing || this.replicas.get(key) !== replica) return;
+    const topicId = this.topicIdOf(replica);
+    this.replicas.delete(key);
+    this.topicIds.delete(key);
+    const topic = this.topics.get(replica.topic);
+    if (topic === undefined || topic.topicId !== topicId || replica.index >= topic.partitionCount) return;
+    this.ensurePartition(topic, replica.index);
+  }
+
   private ensurePartitions(topic: TopicRecord): void {
     for (let index = 0; index < topic.partitionCount; index++) this.ensurePartition(topic, index);
   }

@@ -108,6 +108,8 @@ export function encodeSnapshotData(d: PartitionSnapshotData): Uint8Array {
  * is gone to retention or a snapshot install).
  */
 export function foundingGroup(log: RaftIndexedLog): string | null | undefined {
+  // A damaged log starts over (the lost-state path), and its entry 1 may be the damaged one.
+  if (log.damage !== null) return undefined;
   if (log.firstRaftIndex !== 1 || log.lastRaftIndex < 1) return undefined;
   const [first] = log.entries(1, 2, NO_LIMIT);
   const entry = decodeEntry(first.index, first.term, first.batch);
@@ -560,6 +562,14 @@ export class RaftLogStorage implements Storage {
   /** The Kafka offset after entry `raftIndex`: the high watermark for commit index `raftIndex`. */
   offsetAfter(raftIndex: number): number {
     return this.log.offsetAfterRaftIndex(raftIndex);
+  }
+
+  /**
+   * Lets go of the Raft state file and leaves the log open: a replica whose log found damage is
+   * opened again over the same log (which then starts it over), and the state file with it.
+   */
+  detach(): void {
+    this.store.close();
   }
 
   async close(): Promise<void> {

@@ -343,6 +343,17 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     await this.storage.close();
   }
 
+  /**
+   * Its log found damage (B6) and the group is stopped: waiters are told, and the replica lets go
+   * of everything but the log, which a new replica over it starts over (the lost-state path).
+   */
+  release(err: unknown): void {
+    this.failAll(new Error(`${this.topic}-${this.index}: its log is damaged (${String(err)}); the replica starts over and is repaired from its peers`));
+    this.producerState.close();
+    for (const listener of this.advanceListeners) listener();
+    this.storage.detach();
+  }
+
   /** For a deleted topic: waiters are told; the caller deletes the files. */
   async abandon(): Promise<void> {
     this.failAll(new Error(`partition ${this.topic}-${this.index} was deleted`));

@@ -21,7 +21,7 @@ import type { RaftNode } from '../raft/index.ts';
 import type { Entry, HardState, Message, Ready, Snapshot, SnapshotRequest } from '../raft/types.ts';
 import type { PeerTransport } from '../transport/types.ts';
 import type { GroupStatus } from './group-status.ts';
-import { storageFailureKind } from '../storage/errors.ts';
+import { LogDamagedError, storageFailureKind } from '../storage/errors.ts';
 
 /** Default ticks between retries of a write refused for want of space (20 × rtt_ms: about 1 s). */
 export const STORAGE_RETRY_TICKS = 20;
@@ -186,6 +186,20 @@ export class RaftHost {
     this.kick();
   }
 
+  /**
+   * Stops one group for good (its storage found damage to synced data, B6): no more ticks,
+   * messages or Ready rounds; its state machine is told (onStorageFailure, not retrying). The
+   * owner removes it and opens the replica again (the lost-state path).
+   */
+  stopGroup(name: string, err: unknown): void {
+    const g = this.groups.get(name);
+    if (g === undefined || g.stopped) return;
+    g.stopped = true;
+    g.stalled = null;
+    this.logger.error({ group: name, node: this.nodeId, err: String(err) }, 'raft group stopped: its log is damaged');
+    g.sm.onStorageFailure?.(err, false);
+  }
+
   removeGroup(name: string): void {
     this.groups.delete(name);
   }
@@ -293,6 +307,11 @@ export class RaftHost {
     try {
       g.node.step(msg);
     } catch (err) {
+      // A read found damage (the log told its owner): this group stops, the broker goes on.
+      if (err instanceof LogDamagedError) {
+        this.stopGroup(group, err);
+        return;
+      }
       this.logger.error({ err, group, from, type: msg.type }, 'raft step failed');
       throw err;
     }
@@ -309,7 +328,8 @@ export class RaftHost {
           if (g.stopped) continue;
           const st = g.stalled;
           if (st === null) {
-            if (g.node.hasReady()) work.push({ g, rd: g.node.ready(), phase: 'persist', snapshotDone: false, entriesDone: false });
+            const rd = this.readyOf(g);
+            if (rd !== null) work.push({ g, rd, phase: 'persist', snapshotDone: false, entriesDone: false });
           } else if (st.retryAtTick <= this.ticks) {
             // Retried once per due time; a failure sets the next one.
             st.retryAtTick = Infinity;
@@ -331,6 +351,17 @@ export class RaftHost {
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
       if (this.again && !this.closed) this.kick();
+    }
+  }
+
+  /** The group's Ready, or null; a read that found damage stops the group instead of the host. */
+  private readyOf(g: Hosted): Ready | null {
+    try {
+      return g.node.hasReady() ? g.node.ready() : null;
+    } catch (err) {
+      if (!(err instanceof LogDamagedError)) throw err;
+      this.stopGroup(g.name, err);
+      return null;
     }
   }
 
@@ -362,7 +393,8 @@ export class RaftHost {
     const syncMs = performance.now() - syncStarted;
     // Every message of the round waits for these fsyncs: a slow disk delays elections too.
     if (syncMs >= SLOW_SYNC_MS) this.logger.info({ syncMs: Math.round(syncMs), storages: mustSync.length, groups: work.length }, 'slow raft fsync');
-    work = work.filter((w) => !syncFailed.has(w));
+    // A group stopped meanwhile (its log found damage) goes no further: nothing of it is sent or applied.
+    work = work.filter((w) => !syncFailed.has(w) && !w.g.stopped);
     for (const { g, rd, phase } of work) {
       if (phase !== 'persist' || !rd.hardState) continue;
       g.durableTerm = rd.hardState.term;
@@ -381,7 +413,7 @@ export class RaftHost {
     for (const w of work) w.phase = 'apply';
     const applying = work.filter(({ g, rd }) => g.storage.beforeApply && rd.committedEntries.length > 0);
     const prepareFailed = await this.settle(applying, (g, rd) => g.storage.beforeApply!(rd.committedEntries[rd.committedEntries.length - 1].index));
-    work = work.filter((w) => !prepareFailed.has(w));
+    work = work.filter((w) => !prepareFailed.has(w) && !w.g.stopped);
     // 4. Notice leader changes, then apply and snapshot when asked; 5. advance. A deposed leader
     // must learn that it lost leadership before it applies the new leader's entries: otherwise a
     // waiter on its own entry at index i could be answered by the other entry that now commits
