@@ -931,6 +931,8 @@ export class PartitionLog implements RaftIndexedLog {
     deleteSegmentFiles(this.dir, this.unloadedBases);
     this.unloadedBases = [];
     this.damaged = null;
+    // The damaged segment is gone with the rest: nothing left for the next open to check whole.
+    this.verifyFrom = undefined;
     this.segments = [];
     this.snapshots.dropAll();
     fsyncDirSync(this.dir);

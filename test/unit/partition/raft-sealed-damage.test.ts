@@ -10,9 +10,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
+import { FileRaftStateStore } from '../../../src/partition/raft-state-store.ts';
 import { batchCrcIsValid, LOG_OVERHEAD_BYTES } from '../../../src/protocol/record-batch.ts';
-import { logConfig } from '../../../src/storage/log-config.ts';
+import { logConfig, SILENT_LOGGER } from '../../../src/storage/log-config.ts';
 import { LogDamagedError } from '../../../src/storage/errors.ts';
+import { readCheckpoint } from '../../../src/storage/checkpoint.ts';
 import { ScrubQueue } from '../../../src/storage/scrub-queue.ts';
 import type { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { entries, tempDir } from './raft-log-fixtures.ts';
@@ -91,6 +93,12 @@ test('B6: a bit flip in a sealed segment is never served by a Raft read (issue 9
   assert.equal(again.storageId, `${NODE}/new`);
   assert.equal(again.lastIndex(), 0);
   await again.close();
+  // The reset removed the damaged segment: the checkpoint no longer sends open to check it.
+  assert.equal(readCheckpoint(dir, SILENT_LOGGER)?.verifyFrom, undefined);
+  const third = RaftLogStorage.open(dir, smallSegments, { storageId: NODE });
+  assert.equal(third.lostReason, null);
+  assert.equal(third.storageId, `${NODE}/new`);
+  await third.close();
 });
 
 test('B6: the scrub CRC-checks every sealed segment of a Raft log in the background and reports damage (issue 9 item 3)', async (t) => {
@@ -108,9 +116,13 @@ test('B6: the scrub CRC-checks every sealed segment of a Raft log in the backgro
   assert.deepEqual(found, [path]);
   // The Raft view of the log is left as it was: the group is stopped by whoever listens, not cut under it.
   assert.equal(sto.lastIndex(), LAST);
-  await sto.close();
-  const again = RaftLogStorage.open(dir, smallSegments, { storageId: NODE, newStorageId: () => `${NODE}/new` });
+  assert.equal(readCheckpoint(dir, SILENT_LOGGER)?.verifyFrom !== undefined, true, 'a restart now would check that segment at open');
+  // As ClusterReplicaManager does: a new storage over the same open log takes the lost-state path.
+  sto.detach();
+  const again = new RaftLogStorage(sto.log, new FileRaftStateStore(dir), { storageId: NODE, newStorageId: () => `${NODE}/new` });
   assert.match(again.lostReason ?? '', /damaged/);
+  assert.equal(again.lastIndex(), 0);
+  assert.equal(readCheckpoint(dir, SILENT_LOGGER)?.verifyFrom, undefined, 'the damaged segment is gone: nothing left to check at open');
   await again.close();
 });
 
