@@ -138,7 +138,7 @@ export class Faults {
         this.damage(b, (group) => b.disk.damageLog(group, r, 'last'));
         return;
       case 'sealed-flip':
-        this.damage(b, (group) => b.disk.damageLog(group, r, 'any'));
+        this.damage(b, (group) => b.disk.damageLog(group, r, 'sealed'));
         return;
     }
   }

@@ -13,6 +13,8 @@ import { ReplicatedPartition } from '../../src/partition/replicated-partition.ts
 import { newGroupStorageId } from '../../src/partition/replica-identity.ts';
 import { LoadQueue } from '../../src/partition/load-queue.ts';
 import type { LogLike } from '../../src/storage/log-config.ts';
+import { LogDamagedError } from '../../src/storage/errors.ts';
+import { ScrubQueue } from '../../src/storage/scrub-queue.ts';
 import type { ReplicaDisk } from './sim-disk.ts';
 import { MetaReplica } from './meta-replica.ts';
 import type { Packet } from './sim-transport.ts';
@@ -81,6 +83,9 @@ export class ReplicaProcess {
   private readonly loads: LoadQueue;
   /** Groups whose new term or vote is written and waits on its fsync (where a crash hurts most). */
   readonly termsInFlight = new Set<string>();
+  /** The logs' background CRC scrubs (B6): one step per tick (stepScrub), as the broker's timer-driven queue. */
+  private readonly scrubs = new ScrubQueue({ manual: true });
+  private killed = false;
 
   /**
    * Starts the process: opens every group's storage from `disk` and hosts it. Throws where the
@@ -112,11 +117,33 @@ export class ReplicaProcess {
     }
   }
 
-  /** As ClusterReplicaManager.open: found the group if the founders name this replica's storage id, else start empty. */
-  private openGroup(plan: GroupPlan, storageId: string, tuning: RaftTuning, rng: Rng, hooks: ReplicaHooks, logger: LogLike): HostedGroup {
+  /** One step of the scrub queue (the simulator calls it once per tick). */
+  stepScrub(): void {
+    this.scrubs.runStep();
+  }
+
+  /**
+   * As ClusterReplicaManager.open: found the group if the founders name this replica's storage id,
+   * else start empty. With `damaged`, the group's log found damage after open (B6): the replica is
+   * opened again over that log, which takes the lost-state path.
+   */
+  private openGroup(
+    plan: GroupPlan, storageId: string, tuning: RaftTuning, rng: Rng, hooks: ReplicaHooks, logger: LogLike, damaged?: RaftLogStorage,
+  ): HostedGroup {
     const { nodeId, host } = this;
     // A replica that lost its state gets a new group-level id; its suffix comes from the seed.
-    const storage = this.disk.open(plan.name, storageId, logger, () => newGroupStorageId(storageId, rng.nextU32().toString(16).padStart(8, '0')));
+    const newId = () => newGroupStorageId(storageId, rng.nextU32().toString(16).padStart(8, '0'));
+    let storage = damaged === undefined
+      ? this.disk.open(plan.name, storageId, logger, newId, this.scrubs)
+      : this.disk.reopen!(plan.name, damaged, storageId, logger, newId);
+    // The checker reads every entry below (hooks.durable): a read of a segment not CRC-checked yet
+    // that finds damage (as the scrub would, later) starts the replica over, as a broker does.
+    try {
+      if (storage.lastIndex() >= storage.firstIndex()) storage.entries(storage.firstIndex(), storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER);
+    } catch (err) {
+      if (!(err instanceof LogDamagedError)) throw err;
+      storage = this.disk.reopen!(plan.name, storage, storageId, logger, newId);
+    }
     let founded = false;
     if (storage.lastIndex() === 0 && storage.getHardState().term === 0) {
       const mine = [...plan.founders.voters, ...plan.founders.learners].find((m) => m.id === nodeId);
@@ -201,6 +228,18 @@ export class ReplicaProcess {
         onPersisted: (lastIndex) => replica.onPersisted(lastIndex),
       };
     }
+    // As ClusterReplicaManager: damage found after open stops the group, and the replica opens again.
+    const unsubscribe = storage.onDamage((damage) => {
+      const err = new LogDamagedError(damage);
+      host.stopGroup(plan.name, err);
+      queueMicrotask(() => {
+        unsubscribe();
+        if (this.killed || plan.kind === 'meta') return;
+        host.removeGroup(plan.name);
+        hosted.replica?.release(err);
+        this.groups.set(plan.name, this.openGroup(plan, storageId, tuning, rng, hooks, logger, storage));
+      });
+    });
     host.addGroup(plan.name, node, watchedStorage, sm);
     if (founded && plan.preferred === nodeId) node.campaign();
     return hosted;
@@ -208,6 +247,7 @@ export class ReplicaProcess {
 
   /** The process dies: nothing it sends arrives, and the fsyncs it waits on never return. */
   kill(): void {
+    this.killed = true;
     this.transport.kill();
     this.disk.gate.forget();
     // Stops a Ready round queued but not begun (a crash between two microtasks); one waiting on

@@ -414,6 +414,7 @@ export class ReplicaSimulation implements World {
     if (this.tick % RETENTION_EVERY_TICKS === 0) runRetention(this);
     for (const b of this.brokers) {
       if (!this.up(b)) continue;
+      b.proc!.stepScrub();
       b.proc!.host.tick();
       this.check(b);
     }

@@ -12,6 +12,7 @@ import { FileRaftStateStore, RAFT_STATE_FILE, SLOT_BYTES } from '../../src/parti
 import { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
 import { MemoryReplicaRegistry } from '../../src/partition/replica-identity.ts';
 import type { Rng } from '../../src/raft/index.ts';
+import type { ScrubQueue } from '../../src/storage/scrub-queue.ts';
 import type { LogLike } from '../../src/storage/log-config.ts';
 import { MemoryLog, type MemoryLogOptions } from '../../src/storage/memory-log.ts';
 import type { AppendResult } from '../../src/storage/log.ts';
@@ -104,7 +105,12 @@ export interface ReplicaDisk {
    * throws where the broker would refuse to start. `newStorageId` names a replica found to have
    * lost its state.
    */
-  open(group: string, storageId: string, logger: LogLike, newStorageId: () => string): RaftLogStorage;
+  open(group: string, storageId: string, logger: LogLike, newStorageId: () => string, scrubQueue?: ScrubQueue): RaftLogStorage;
+  /**
+   * A storage whose log found damage after open (B6), opened again over the same log, as
+   * ClusterReplicaManager does: it takes the lost-state path. Only disks whose logs can find damage.
+   */
+  reopen?(group: string, old: RaftLogStorage, storageId: string, logger: LogLike, newStorageId: () => string): RaftLogStorage;
   /**
    * The machine lost power: what no fsync covered is gone, except (per log) the first
    * `survivors` unsynced batches (drawn when not given). Returns a note for the trace.
@@ -116,9 +122,9 @@ export interface ReplicaDisk {
   damageState(group: string, rng: Rng): string | null;
   /**
    * Flips one bit of a group's synced segment data, in its last segment (which recovery scans
-   * after a crash) or in any; call after powerLoss(). Null if there is none (or no segment files).
+   * after a crash) or in a sealed one (loaded trusted, B6); call after powerLoss(). Null if there is none (or no segment files).
    */
-  damageLog(group: string, rng: Rng, segment: 'last' | 'any'): string | null;
+  damageLog(group: string, rng: Rng, segment: 'last' | 'sealed'): string | null;
 }
 
 /** A MemoryLog whose appends fail while its disk is full. */

@@ -10,6 +10,8 @@
 // fd is in.
 
 import { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
+import { FileRaftStateStore } from '../../src/partition/raft-state-store.ts';
+import type { ScrubQueue } from '../../src/storage/scrub-queue.ts';
 import type { Rng } from '../../src/raft/index.ts';
 import { setStorageFs, storageFs, type FileSystem, type OpenFlags } from '../../src/storage/fs.ts';
 import { logConfig, type LogConfig, type LogLike } from '../../src/storage/log-config.ts';
@@ -145,12 +147,17 @@ export class FileDisk extends SimDiskBase implements ReplicaDisk {
     return `${this.root}/${group}`;
   }
 
-  open(group: string, storageId: string, logger: LogLike, newStorageId: () => string): RaftLogStorage {
+  open(group: string, storageId: string, logger: LogLike, newStorageId: () => string, scrubQueue?: ScrubQueue): RaftLogStorage {
     const known = this.registry.holds(group);
-    const storage = RaftLogStorage.open(this.dir(group), this.config, { storageId, logger, group, known, newStorageId });
+    const storage = RaftLogStorage.open(this.dir(group), this.config, { storageId, logger, group, known, newStorageId, scrubQueue });
     // Recorded before the group runs, so before it can vote or acknowledge anything.
     this.registry.record(group);
     return storage;
+  }
+
+  reopen(group: string, old: RaftLogStorage, storageId: string, logger: LogLike, newStorageId: () => string): RaftLogStorage {
+    old.detach();
+    return new RaftLogStorage(old.log, new FileRaftStateStore(this.dir(group)), { storageId, logger, group, known: true, newStorageId });
   }
 
   powerLoss(rng: Rng, survivors?: number): string {
@@ -175,12 +182,12 @@ export class FileDisk extends SimDiskBase implements ReplicaDisk {
     return damageRaftState(this.fs, this.dir(group), rng);
   }
 
-  damageLog(group: string, rng: Rng, segment: 'last' | 'any'): string | null {
+  damageLog(group: string, rng: Rng, segment: 'last' | 'sealed'): string | null {
     const dir = this.dir(group);
     if (!this.fs.exists(dir)) return null;
     // readdir sorts, and segment names are zero-padded base offsets: the last is the newest.
     const segments = this.fs.readdir(dir).filter((name) => name.endsWith('.log'));
-    const candidates = (segment === 'last' ? segments.slice(-1) : segments).filter((name) => this.fs.durableSize(`${dir}/${name}`) > 0);
+    const candidates = (segment === 'last' ? segments.slice(-1) : segments.slice(0, -1)).filter((name) => this.fs.durableSize(`${dir}/${name}`) > 0);
     if (candidates.length === 0) return null;
     const path = `${dir}/${rng.pick(candidates)}`;
     const position = rng.int(0, this.fs.durableSize(path));
