@@ -216,7 +216,7 @@ export class PartitionLog implements RaftIndexedLog {
       log.groupCommit.request().catch(() => undefined);
     }
     const toScrub = checkAtOpen
-      ? log.segments.filter((s) => s.crcUnchecked).map((segment) => ({ segment, endPosition: segment.sizeBytes }))
+      ? log.segments.filter((s) => s.uncheckedEnd > 0).map((segment) => ({ segment, endPosition: segment.uncheckedEnd }))
       : loaded.unverified === null ? [] : [loaded.unverified];
     if (toScrub.length > 0) log.scrubDone = log.scrub(toScrub);
     return log;
@@ -249,20 +249,22 @@ export class PartitionLog implements RaftIndexedLog {
         // A truncation of a Raft log (a follower's conflicting suffix) leaves the other parts to check:
         // bytes written since are this process's own.
         if (this.closing || this.closed || this.damaged !== null || (!this.raftChecks && this.rewrites !== rewrites)) return true;
-        if (this.segments.includes(segment)) {
-          const result = segment.verifyStep(position, offset, endPosition, SCRUB_STEP_BYTES, this.raftChecks);
+        // A Raft log's truncation lowers uncheckedEnd: the bytes after it are no longer those open trusted.
+        const limit = this.raftChecks ? Math.min(endPosition, segment.uncheckedEnd) : endPosition;
+        if (this.segments.includes(segment) && position < limit) {
+          const result = segment.verifyStep(position, offset, limit, SCRUB_STEP_BYTES, this.raftChecks);
           if (result.problem !== null) {
             this.damagedAfterOpen(segment, result, 'scrub');
             return true;
           }
-          if (result.endPosition > position && result.endPosition < endPosition) {
+          if (result.endPosition > position && result.endPosition < limit) {
             position = result.endPosition;
             offset = result.nextOffset;
             return false;
           }
-          // What lies past endPosition was appended by this process.
-          if (result.endPosition >= Math.min(endPosition, segment.sizeBytes)) segment.crcUnchecked = false;
         }
+        // Every byte open trusted is checked (or cut away); what lies past it was written here.
+        segment.uncheckedEnd = 0;
         // This part is done (or its segment went to retention): on to the next one.
         part++;
         if (part >= parts.length) return true;
@@ -866,7 +868,7 @@ export class PartitionLog implements RaftIndexedLog {
       const until = Math.min(hi, segment.lastRaftIndex + 1);
       if (until <= next) continue;
       const part = segment.readRaft(next, until, maxBytes - bytes, out.length === 0);
-      if (this.raftChecks && segment.crcUnchecked) this.checkRead(segment, part);
+      if (this.raftChecks && segment.uncheckedEnd > 0) this.checkRead(segment, part);
       for (const b of part) {
         out.push({ index: b.raftIndex, term: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, batch: b.batch });
         bytes += b.batch.length;
@@ -885,6 +887,7 @@ export class PartitionLog implements RaftIndexedLog {
    */
   private checkRead(segment: Segment, batches: readonly SegmentBatch[]): void {
     for (const b of batches) {
+      if (b.position >= segment.uncheckedEnd) break;
       const problem = batchCrcIsValid(b.batch, 0, b.batch.length) ? segment.termProblem(b.term) : 'CRC-32C mismatch';
       if (problem === null) continue;
       if (this.damaged === null) this.damagedAfterOpen(segment, { endPosition: b.position, nextOffset: b.baseOffset, problem }, 'read');
@@ -1122,8 +1125,6 @@ function loadSegments(
     placeInRaftIndexSpace(segment, previous, logger);
     let recover = !trusted;
     if (trusted) {
-      // Headers and index only: a Raft log checks the CRCs later (its scrub, its reads).
-      segment.crcUnchecked = checkAtOpen;
       const problem = segment.loadTrusted();
       if (problem !== null) {
         logger.warn({ path: segment.paths.index, reason: problem }, 'index rebuilt');
@@ -1184,6 +1185,8 @@ function loadSegments(
       }
       continue;
     }
+    // Loaded trusted, headers and index only: a Raft log checks the CRCs later (its scrub, its reads).
+    if (checkAtOpen) segment.uncheckedEnd = segment.sizeBytes;
     segments.push(segment);
   }
   // Remove an empty non-first tail left behind... only the last segment may be empty.

@@ -99,10 +99,11 @@ export class Segment {
   /** Index files written since their last fsync. */
   indexFilesUnsynced = false;
   /**
-   * Loaded trusted (headers only) and not CRC-checked since: a Raft log checks what it reads from
-   * such a segment, and its scrub clears this once every batch checked out (B6).
+   * Bytes [0, uncheckedEnd) were loaded trusted (headers only) and not CRC-checked since: a Raft
+   * log checks what it reads from there, and its scrub sets this to 0 once every batch there
+   * checked out (B6). A truncation lowers it: bytes written later are this process's own.
    */
-  crcUnchecked = false;
+  uncheckedEnd = 0;
   private bytesSinceIndexEntry = 0;
 
   private readonly dir: string;
@@ -463,6 +464,7 @@ export class Segment {
   forgetFrom(position: number): void {
     invariant(position >= 0 && position <= this.sizeBytes, `position ${position} within ${this.sizeBytes}`);
     this.sizeBytes = position;
+    this.uncheckedEnd = Math.min(this.uncheckedEnd, position);
     this.offsetIndex.truncateToPosition(position);
     const n = this.offsetIndex.count;
     this.timeIndex.truncateToRelativeOffset(n === 0 ? 0 : this.offsetIndex.relativeOffsetAt(n - 1) + 1);

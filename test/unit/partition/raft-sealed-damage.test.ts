@@ -24,13 +24,13 @@ const members = [1, 2, 3].map((id) => ({ id, storageId: `disk-${id}` }));
 const smallSegments = logConfig({ segmentBytes: 1024, indexIntervalBytes: 128, retentionMs: -1, retentionBytes: -1 });
 const LAST = 40;
 
-/** A founded group with entries 1..LAST in many sealed segments, all committed, closed cleanly. */
-async function closedGroup(dir: string): Promise<void> {
+/** A founded group with entries 1..LAST in many sealed segments, committed up to `commit`, closed cleanly. */
+async function closedGroup(dir: string, commit = LAST): Promise<void> {
   const sto = RaftLogStorage.open(dir, smallSegments, { storageId: NODE });
   sto.bootstrap({ voters: members, learners: [] });
   sto.append(entries(4, LAST, 2));
   await sto.sync();
-  sto.setHardState({ term: 2, vote: 1, commit: LAST });
+  sto.setHardState({ term: 2, vote: 1, commit });
   await sto.close();
 }
 
@@ -154,5 +154,23 @@ test('B6: the scrub of an undamaged Raft log finds nothing, and every entry read
   assert.deepEqual(found, []);
   assert.equal(sto.entries(1, LAST + 1, Number.MAX_SAFE_INTEGER).length, LAST);
   assert.equal((sto.log as PartitionLog).damage, null);
+  await sto.close();
+});
+
+test('B6: a follower truncating its uncommitted tail while the scrub runs leaves it nothing false to find', async (t) => {
+  const dir = tempDir(t, 'runnel-sealed-');
+  await closedGroup(dir, 20);
+  const queue = new ScrubQueue({ manual: true });
+  const sto = RaftLogStorage.open(dir, smallSegments, { storageId: NODE, scrubQueue: queue });
+  const found: string[] = [];
+  sto.onDamage((damage) => found.push(damage.reason));
+  queue.runStep();
+  // A new leader's entries of term 3 replace 25..40 (Raft §5.3): segments are cut and deleted
+  // under the scrub, and new ones written.
+  sto.append(entries(25, 45, 3));
+  runAll(queue);
+  assert.deepEqual(found, []);
+  assert.equal(sto.entries(1, 46, Number.MAX_SAFE_INTEGER).length, 45);
+  assert.equal(sto.term(30), 3);
   await sto.close();
 });
