@@ -262,6 +262,7 @@ export class Segment {
           return false;
         }
         this.noteBatch(b, indexIntervalBytes);
+        return true;
       },
     );
     return termBack ?? scan;
