@@ -239,17 +239,22 @@ function readSlot(read: ReadAt, slot: number): { sequence: number; state: Persis
 }
 
 /**
- * The commit index stored in `dir`'s raft.state, read without creating or changing anything;
- * 0 when there is none. Every entry up to it was synced (raft-log-storage.ts), so log recovery
- * treats a bad batch at or below it as damage, not as a torn tail.
+ * How recovery of the log in `dir` learns what its raft.state promises, read without creating or
+ * changing anything (PartitionLog.open's options): the stored commit (every entry up to it was
+ * synced, raft-log-storage.ts, so a bad batch at or below it is damage, not a torn tail) and the
+ * stored current term (no entry has a higher one: an entry above it is damage, chaos bug B10).
+ * Without a readable raft.state: commit 0 and no term bound.
  */
-export function storedCommitIndex(dir: string, fs: FileSystem = storageFs()): number {
+export function raftLogOpenOptions(dir: string, fs: FileSystem = storageFs()): { syncedRaftIndex: number; termMax?: number } {
   const path = join(dir, RAFT_STATE_FILE);
-  if (!fs.exists(path)) return 0;
+  if (!fs.exists(path)) return { syncedRaftIndex: 0 };
   const fd = fs.open(path, 'r');
   try {
-    const commit = newestSlot((buf, offset, length, position) => fs.read(fd, buf, offset, length, position))?.state.hardState?.commit;
-    return typeof commit === 'number' && Number.isSafeInteger(commit) && commit > 0 ? commit : 0;
+    const hardState = newestSlot((buf, offset, length, position) => fs.read(fd, buf, offset, length, position))?.state.hardState;
+    const commit = hardState?.commit;
+    const term = hardState?.term;
+    const syncedRaftIndex = typeof commit === 'number' && Number.isSafeInteger(commit) && commit > 0 ? commit : 0;
+    return typeof term === 'number' && Number.isSafeInteger(term) && term >= 0 ? { syncedRaftIndex, termMax: term } : { syncedRaftIndex };
   } finally {
     fs.close(fd);
   }

@@ -7,7 +7,7 @@
 // PartitionLog methods that must see their own writes at once.
 
 import { storageFs } from './fs.ts';
-import { BATCH_HEADER_BYTES, readBatchHeader, type BatchHeader } from '../protocol/record-batch.ts';
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, CURRENT_MAGIC, LOG_OVERHEAD_BYTES, MAGIC_OFFSET, PARTITION_LEADER_EPOCH_OFFSET, batchCrcIsValid, readBatchHeader, type BatchHeader } from '../protocol/record-batch.ts';
 import { FileWindow, readFully, scanBatches, type ScanResult, type ScannedBatch } from './batch-scan.ts';
 import type { RecoveryIndexCounts } from './checkpoint.ts';
 import { LogCorruptionError } from './errors.ts';
@@ -31,6 +31,12 @@ export interface SegmentBatch {
   baseOffset: number;
   lastOffset: number;
   batch: Buffer;
+}
+
+/** What a rebuild found. */
+export interface RebuildResult extends ScanResult {
+  /** The scan stopped at a batch whose term is above the term bound and otherwise fits. */
+  aboveTermMax: boolean;
 }
 
 /** What recovering a segment above its recovery point found (recoverAbove). */
@@ -240,12 +246,58 @@ export class Segment {
    * Rebuilds every in-memory structure by scanning the whole file. With verifyCrc the
    * scan is recovery: the result says where the good data ends; the caller truncates.
    */
-  rebuild(verifyCrc: boolean, indexIntervalBytes: number): ScanResult {
+  rebuild(verifyCrc: boolean, indexIntervalBytes: number, termMax = Infinity): RebuildResult {
     this.resetState();
-    return scanBatches(
+    let termProblem: string | null = null;
+    let aboveTermMax = false;
+    const result = scanBatches(
       { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: 0, expectedBaseOffset: this.baseOffset, verifyCrc },
-      (b) => this.noteBatch(b, indexIntervalBytes),
+      (b) => {
+        termProblem = this.termProblem(b.term, termMax);
+        if (termProblem === null) {
+          this.noteBatch(b, indexIntervalBytes);
+          return true;
+        }
+        aboveTermMax = this.termProblem(b.term, Infinity) === null;
+        return false;
+      },
     );
+    return termProblem === null ? { ...result, aboveTermMax } : { ...result, problem: termProblem, aboveTermMax };
+  }
+
+  /**
+   * Why a batch of `term` cannot come next in this segment, or null. The term (the batch's
+   * partitionLeaderEpoch) is outside the batch CRC-32C, so these ranges are what catches a
+   * flipped bit there (chaos bug B10): terms never go down along a log and start at the
+   * sidecar's CRC-covered prevTerm (Raft §5.3), a segment holds one term (the log rolls on a
+   * term change), and no entry's term is above the replica's durable current term.
+   */
+  termProblem(term: number, termMax: number): string | null {
+    const last = this.lastTerm;
+    if (last === undefined && term < this.prevTerm) return `term ${term} below the term ${this.prevTerm} before the segment`;
+    if (last !== undefined && term !== last) return `term ${term} in a segment of term ${last}`;
+    if (term > termMax) return `term ${term} above the stored current term ${termMax}`;
+    return null;
+  }
+
+  /**
+   * The batch after the one at `position` (whose length field is believed) when it is whole and
+   * CRC-valid, or null. A torn tail has nothing valid after its first bad batch; a bad batch with
+   * valid data after it is damage (chaos bug B7).
+   */
+  validBatchAfter(position: number): { term: number } | null {
+    if (position + BATCH_HEADER_BYTES > this.sizeBytes) return null;
+    const window = new FileWindow(this.fd, this.sizeBytes, HEADER_WALK_CHUNK_BYTES);
+    const bad = window.get(position, BATCH_HEADER_BYTES);
+    const next = position + LOG_OVERHEAD_BYTES + bad.buf.readInt32BE(bad.at + BATCH_LENGTH_OFFSET);
+    if (next <= position || next + BATCH_HEADER_BYTES > this.sizeBytes) return null;
+    const header = window.get(next, BATCH_HEADER_BYTES);
+    if (header.buf[header.at + MAGIC_OFFSET] !== CURRENT_MAGIC) return null;
+    const sizeBytes = LOG_OVERHEAD_BYTES + header.buf.readInt32BE(header.at + BATCH_LENGTH_OFFSET);
+    const term = header.buf.readInt32BE(header.at + PARTITION_LEADER_EPOCH_OFFSET);
+    if (sizeBytes < BATCH_HEADER_BYTES || next + sizeBytes > this.sizeBytes) return null;
+    const whole = window.get(next, sizeBytes);
+    return batchCrcIsValid(whole.buf, whole.at, sizeBytes) ? { term } : null;
   }
 
   /**
