@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
-import { FileRaftStateStore, RAFT_STATE_FILE } from '../../../src/partition/raft-state-store.ts';
+import { FileRaftStateStore, RAFT_STATE_FILE, SLOT_BYTES } from '../../../src/partition/raft-state-store.ts';
 import { SYNCED_MARK_FILE } from '../../../src/storage/synced-mark.ts';
 import { RaftNode } from '../../../src/raft/node.ts';
 import { Rng } from '../../../src/raft/rng.ts';
@@ -364,4 +364,24 @@ test('B10: synced entries of a term the durable state does not reach were never 
     assert.equal(logger.find('recovery truncated a torn tail').length, restart === 0 ? 1 : 0);
     await again.close();
   }
+});
+
+test('B10: with the newer raft.state slot unreadable there is no term bound: entries of its term are kept', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
+  void crashed;
+  // The founding wrote term 1 to one slot, setHardState term 2 to the other: flip a bit in the
+  // newer one, so load falls back to term 1 while entries 4..30 of term 2 were acknowledged.
+  const path = join(dir, RAFT_STATE_FILE);
+  const bytes = readFileSync(path);
+  const sequence = (slot: number) => (bytes.length >= (slot + 1) * SLOT_BYTES ? Number(bytes.readBigInt64BE(slot * SLOT_BYTES + 8)) : -1);
+  const newer = sequence(1) > sequence(0) ? 1 : 0;
+  bytes[newer * SLOT_BYTES + 40] ^= 0x20;
+  writeFileSync(path, bytes);
+  const logger = new MemoryLogger();
+  const again = RaftLogStorage.open(dir, oneSegment, { storageId: NODE, known: true, logger });
+  assert.equal(again.getHardState().term, 1, 'the older slot');
+  assert.equal(again.lastIndex(), 30, 'a term bound of 1 would have cut entries it acknowledged');
+  assert.equal(logger.find('recovery truncated a torn tail').length, 0);
+  await again.close();
 });
