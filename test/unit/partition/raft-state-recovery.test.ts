@@ -385,3 +385,12 @@ test('B10: with the newer raft.state slot unreadable there is no term bound: ent
   assert.equal(logger.find('recovery truncated a torn tail').length, 0);
   await again.close();
 });
+
+test('B10: a high-bit flip of the last entry above the stored commit: the synced mark\'s term says it was flipped, not unacknowledged', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
+  void crashed;
+  // Term 2 + 1024 is above the stored term 2 like entries a power loss left unacknowledged, but
+  // the mark covers entry 30 with term 2.
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 30, 0x400));
+});
