@@ -566,7 +566,10 @@ export class Segment {
         if (total + b.sizeBytes > maxBytes && !(out.length === 0 && includeOversizedFirst)) return false;
         total += b.sizeBytes;
         const { buf, at } = window.get(b.position, b.sizeBytes);
-        out.push({ raftIndex: i, term: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, batch: buf.subarray(at, at + b.sizeBytes) });
+        // The term the segment knows (its batches' one term, checked at open against the CRC-covered
+        // sidecars), not the header's: a trusted segment's middle headers are not read at open, and
+        // a flipped bit there (outside the batch CRC) must not reach a follower (chaos bug B10).
+        out.push({ raftIndex: i, term: this.termAtRaftIndex(i) ?? b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, batch: buf.subarray(at, at + b.sizeBytes) });
         return true;
       },
     );

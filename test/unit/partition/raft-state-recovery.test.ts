@@ -394,3 +394,22 @@ test('B10: a high-bit flip of the last entry above the stored commit: the synced
   // the mark covers entry 30 with term 2.
   await assertLostAt(dir, oneSegment, flipTerm(dir, 30, 0x400));
 });
+
+test('B10: a flipped term in the middle of a trusted sealed segment (not read at open) never reaches a follower', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, smallSegments, 40, 40);
+  void crashed;
+  const last = locate(dir, 40).path;
+  // An entry neither first in its segment nor in the tail after the segment's last index entry.
+  const middle = [...Array(30).keys()].map((k) => k + 5).find((e) => {
+    const at = locate(dir, e);
+    return at.position > 0 && at.path !== last && locate(dir, e + 1).path === at.path;
+  });
+  assert.ok(middle !== undefined);
+  flipTerm(dir, middle, 0x4000);
+  const again = RaftLogStorage.open(dir, smallSegments, { storageId: NODE, known: true });
+  // What the leader sends is the entry's term as the log knows it (Raft §5.3 log matching).
+  assert.equal(again.entries(middle, middle + 1, Infinity)[0].term, 2);
+  assert.equal(again.term(middle), 2);
+  await again.close();
+});
