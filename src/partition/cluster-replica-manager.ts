@@ -29,7 +29,7 @@ import { RaftNode, Rng } from '../raft/index.ts';
 import type { PartitionLog } from '../storage/partition-log.ts';
 import { LogDamagedError } from '../storage/errors.ts';
 import { foundingGroup, RaftLogStorage } from './raft-log-storage.ts';
-import { FileRaftStateStore, storedCommitIndex } from './raft-state-store.ts';
+import { FileRaftStateStore, raftLogOpenOptions } from './raft-state-store.ts';
 import type { ReplicaRegistry } from './replica-identity.ts';
 import { ReplicatedPartition } from './replicated-partition.ts';
 import { HostedReplicas, type HostedReplicasOptions } from './hosted-replicas.ts';
@@ -59,7 +59,7 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
 
   constructor(options: ClusterReplicaManagerOptions, logger: Logger) {
     // Recovery must know each Raft log's stored commit: nothing at or below it is a torn tail.
-    super({ ...options, openOptions: (dir) => ({ syncedRaftIndex: storedCommitIndex(dir) }) }, logger);
+    super({ ...options, openOptions: (dir) => raftLogOpenOptions(dir) }, logger);
     this.cluster = options;
   }
 

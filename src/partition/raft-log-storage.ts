@@ -42,7 +42,7 @@ import { PartitionLog } from '../storage/partition-log.ts';
 import { SILENT_LOGGER, type LogConfig, type LogLike } from '../storage/log-config.ts';
 import type { RaftIndexedLog } from '../storage/log.ts';
 import { decodeEntry, encodeEntry } from './raft-entry-codec.ts';
-import { FileRaftStateStore, MemoryRaftStateStore, storedCommitIndex, type PersistedRaftState, type RaftStateStore } from './raft-state-store.ts';
+import { FileRaftStateStore, MemoryRaftStateStore, raftLogOpenOptions, type PersistedRaftState, type RaftStateStore } from './raft-state-store.ts';
 import { belongsToNode, newGroupStorageId } from './replica-identity.ts';
 
 export interface RaftLogStorageOptions {
@@ -229,7 +229,7 @@ export class RaftLogStorage implements Storage {
 
   /** A file-backed storage over the partition directory `dir`. */
   static open(dir: string, config: LogConfig, options: RaftLogStorageOptions): RaftLogStorage {
-    const log = PartitionLog.open(dir, config, options.logger, { syncedRaftIndex: storedCommitIndex(dir), scrubQueue: options.scrubQueue });
+    const log = PartitionLog.open(dir, config, options.logger, { ...raftLogOpenOptions(dir), scrubQueue: options.scrubQueue });
     return new RaftLogStorage(log, new FileRaftStateStore(dir), options);
   }
 

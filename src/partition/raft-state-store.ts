@@ -222,6 +222,13 @@ function newestSlot(read: ReadAt): { slot: number; sequence: number; state: Pers
   return best;
 }
 
+/** A slot past the end of the file or all zeros in its header: no state was ever written there. */
+function slotNeverWritten(read: ReadAt, slot: number): boolean {
+  const header = Buffer.alloc(HEADER_BYTES);
+  const n = read(header, 0, HEADER_BYTES, slot * SLOT_BYTES);
+  return header.subarray(0, n).every((b) => b === 0);
+}
+
 function readSlot(read: ReadAt, slot: number): { sequence: number; state: PersistedRaftState } | null {
   const header = Buffer.alloc(HEADER_BYTES);
   if (read(header, 0, HEADER_BYTES, slot * SLOT_BYTES) !== HEADER_BYTES) return null;
@@ -239,17 +246,27 @@ function readSlot(read: ReadAt, slot: number): { sequence: number; state: Persis
 }
 
 /**
- * The commit index stored in `dir`'s raft.state, read without creating or changing anything;
- * 0 when there is none. Every entry up to it was synced (raft-log-storage.ts), so log recovery
- * treats a bad batch at or below it as damage, not as a torn tail.
+ * How recovery of the log in `dir` learns what its raft.state promises, read without creating or
+ * changing anything (PartitionLog.open's options): the stored commit (every entry up to it was
+ * synced, raft-log-storage.ts, so a bad batch at or below it is damage, not a torn tail) and the
+ * stored current term (no acknowledged entry has a higher one, chaos bug B10). The term bound is
+ * given only when it is the newest term ever written: both slots read, or the other one was never
+ * written. A slot that does not read may have held a newer term (a flipped bit in it makes load
+ * fall back to the older slot), and a bound below an entry's real term would cut that entry.
+ * Without a readable raft.state: commit 0 and no term bound.
  */
-export function storedCommitIndex(dir: string, fs: FileSystem = storageFs()): number {
+export function raftLogOpenOptions(dir: string, fs: FileSystem = storageFs()): { syncedRaftIndex: number; termMax?: number } {
   const path = join(dir, RAFT_STATE_FILE);
-  if (!fs.exists(path)) return 0;
+  if (!fs.exists(path)) return { syncedRaftIndex: 0 };
   const fd = fs.open(path, 'r');
   try {
-    const commit = newestSlot((buf, offset, length, position) => fs.read(fd, buf, offset, length, position))?.state.hardState?.commit;
-    return typeof commit === 'number' && Number.isSafeInteger(commit) && commit > 0 ? commit : 0;
+    const read: ReadAt = (buf, offset, length, position) => fs.read(fd, buf, offset, length, position);
+    const hardState = newestSlot(read)?.state.hardState;
+    const commit = hardState?.commit;
+    const term = hardState?.term;
+    const syncedRaftIndex = typeof commit === 'number' && Number.isSafeInteger(commit) && commit > 0 ? commit : 0;
+    const newestKnown = [0, 1].every((slot) => readSlot(read, slot) !== null || slotNeverWritten(read, slot));
+    return newestKnown && typeof term === 'number' && Number.isSafeInteger(term) && term >= 0 ? { syncedRaftIndex, termMax: term } : { syncedRaftIndex };
   } finally {
     fs.close(fd);
   }

@@ -34,6 +34,7 @@ import { Segment, type SegmentBatch } from './segment.ts';
 import { scrubQueue, type ScrubQueue } from './scrub-queue.ts';
 import type { ScanResult } from './batch-scan.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
+import { SyncedMark, readSyncedMark, type SyncedPoint } from './synced-mark.ts';
 
 const EMPTY = Buffer.alloc(0);
 /** Bytes the background scrub CRC-checks per step of the scrub queue (about 2-5 ms of CRC-32C). */
@@ -122,6 +123,8 @@ export class PartitionLog implements RaftIndexedLog {
    * changed since. The first change writes an unclean checkpoint first (beginChange).
    */
   private cleanOnDisk = false;
+  /** A Raft log's synced mark (synced-mark.ts): written after each sync round, read by recovery. */
+  private mark: SyncedMark | null = null;
 
   private constructor(
     dir: string, config: LogConfig, logger: LogLike, loaded: LoadedSegments, checkpoint: Checkpoint, fileNames: string[], checkAtOpen: boolean,
@@ -177,13 +180,23 @@ export class PartitionLog implements RaftIndexedLog {
     // A Raft replica must know of damage to its synced entries before it votes (issue 9 item 3), so a
     // Raft log CRC-checks the synced part of a segment at open; other logs leave it to the scrub.
     const checkAtOpen = options.syncedRaftIndex !== undefined;
-    const loaded = loadSegments(dir, fileNames, config, logger, checkpoint, options.syncedRaftIndex ?? 0, checkAtOpen);
+    const raft: RaftRecovery | null = checkAtOpen
+      ? { syncedRaftIndex: options.syncedRaftIndex ?? 0, termMax: options.termMax ?? Infinity, mark: readSyncedMark(dir) }
+      : null;
+    const loaded = loadSegments(dir, fileNames, config, logger, checkpoint, raft);
     // An empty directory starts the Raft numbering at 1. (A host that installed a Raft
     // snapshot and crashed while resetting the log repairs this from its own snapshot
     // record; see RaftLogStorage.)
     const created = loaded.segments.length === 0;
     if (created) loaded.segments.push(Segment.create(dir, checkpoint.logStartOffset, { firstRaftIndex: 1, prevTerm: 0 }));
     const log = new PartitionLog(dir, config, logger, loaded, checkpoint, fileNames, checkAtOpen, options.scrubQueue ?? scrubQueue);
+    if (checkAtOpen) {
+      // Created at 0 when missing (a mark only ever says less than what is synced); files of a
+      // damaged log stay as they were until its reset lowers the mark.
+      log.mark = new SyncedMark(dir, { offset: 0, lastTerm: -1 }, logger);
+      if (loaded.damage === null && raft?.markLowered === true && raft.mark !== null) log.mark.lowerNow(raft.mark);
+      if (loaded.damage === null) log.noteSynced();
+    }
     if (loaded.damage !== null) {
       fsyncDirSync(dir);
       logger.error({ dir, ...loaded.damage, segmentsNotLoaded: loaded.unloadedBases.length }, 'damage in synced log data');
@@ -220,6 +233,23 @@ export class PartitionLog implements RaftIndexedLog {
       : loaded.unverified === null ? [] : [loaded.unverified];
     if (toScrub.length > 0) log.scrubDone = log.scrub(toScrub);
     return log;
+  }
+
+  /** Resolves when the synced mark records every completed sync round so far (at once for a log without one). */
+  get syncedMarkSettled(): Promise<void> {
+    return this.mark?.settled ?? Promise.resolve();
+  }
+
+  /** The synced mark follows the durable offset, in the background (not on the ack path). */
+  private noteSynced(): void {
+    if (this.mark === null || this.closed) return;
+    const offset = this.durableOffset;
+    this.mark.advance({ offset, lastTerm: this.termBelow(offset) });
+  }
+
+  /** Term of the batch that ends just below `offset` (a batch boundary), -1 when there is none in the log. */
+  private termBelow(offset: number): number {
+    return offset > this.startOffset ? this.termAt(offset - 1) ?? -1 : -1;
   }
 
   /**
@@ -507,6 +537,7 @@ export class PartitionLog implements RaftIndexedLog {
     }
     this.durableOffset = this.logEndOffset;
     this.advanceRecoveryPoint();
+    this.noteSynced();
   }
 
   /** One round of group commit: fdatasync every dirty file, then advance the durable offset. */
@@ -537,6 +568,7 @@ export class PartitionLog implements RaftIndexedLog {
     const durable = Math.min(target, this.truncatedDuringSync, this.logEndOffset);
     if (durable > this.durableOffset) this.durableOffset = durable;
     this.advanceRecoveryPoint();
+    this.noteSynced();
   }
 
   /**
@@ -672,6 +704,11 @@ export class PartitionLog implements RaftIndexedLog {
     if (offset >= before) return;
     invariant(offset >= this.startOffset, `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
     this.beginChange();
+    if (this.mark !== null) {
+      // The mark goes down first: it must never name bytes a crash could find gone or replaced.
+      const end = this.segments[this.segmentIndexFor(offset)].positionOf(offset).baseOffset;
+      this.mark.lowerNow({ offset: end, lastTerm: this.termBelow(end) });
+    }
     let removedSegments = 0;
     while (this.segments.length > 1 && this.active.baseOffset >= offset) {
       const segment = this.segments.pop() as Segment;
@@ -888,7 +925,7 @@ export class PartitionLog implements RaftIndexedLog {
   private checkRead(segment: Segment, batches: readonly SegmentBatch[]): void {
     for (const b of batches) {
       if (b.position >= segment.uncheckedEnd) break;
-      const problem = batchCrcIsValid(b.batch, 0, b.batch.length) ? segment.termProblem(b.term) : 'CRC-32C mismatch';
+      const problem = batchCrcIsValid(b.batch, 0, b.batch.length) ? segment.termProblem(b.headerTerm) : 'CRC-32C mismatch';
       if (problem === null) continue;
       if (this.damaged === null) this.damagedAfterOpen(segment, { endPosition: b.position, nextOffset: b.baseOffset, problem }, 'read');
       throw new LogDamagedError(this.damaged!);
@@ -928,6 +965,7 @@ export class PartitionLog implements RaftIndexedLog {
     invariant(Number.isSafeInteger(start.offset) && start.offset >= 0, `reset offset ${start.offset}`);
     const removed = this.segments.length;
     this.beginChange();
+    this.mark?.lowerNow({ offset: 0, lastTerm: -1 });
     // Every old file goes (and the directory is synced) before the new segment exists,
     // so a crash in between leaves an empty directory, never a mix of old and new.
     for (const segment of this.segments) this.dropSegmentFiles(segment);
@@ -968,6 +1006,10 @@ export class PartitionLog implements RaftIndexedLog {
     this.recoveryTimer = null;
     await this.groupCommit.idle();
     if (this.persisting !== null) await this.persisting;
+    const closeMark = async () => {
+      await this.mark?.close();
+      this.mark = null;
+    };
     if (this.failure === null && this.damaged === null) {
       // Opened clean and never changed: the files are as the last clean shutdown left them.
       const unchanged = this.cleanOnDisk;
@@ -976,6 +1018,7 @@ export class PartitionLog implements RaftIndexedLog {
       // The state as of the end: a clean restart replays nothing. Fsynced, and the checkpoint
       // write below fsyncs the directory, so it outlives a power loss after the shutdown too.
       if (!unchanged || !this.snapshots.offsets().includes(this.logEndOffset)) this.snapshots.take(this.logEndOffset, true);
+      await closeMark();
       this.closed = true;
       if (!unchanged) {
         writeCheckpoint(this.dir, {
@@ -986,6 +1029,7 @@ export class PartitionLog implements RaftIndexedLog {
         });
       }
     }
+    await closeMark();
     this.closed = true;
     this.closeDeferredFds();
     for (const s of this.segments) s.close();
@@ -1042,6 +1086,17 @@ export interface OpenOptions {
   syncedRaftIndex?: number;
   /** The queue for this log's scrub (default: the process's; the replica simulator runs its own). */
   scrubQueue?: ScrubQueue;
+  /** Raft logs: the stored current term; no entry has a higher one (see Segment.nextTermProblem). */
+  termMax?: number;
+}
+
+/** What recovery of a Raft log knows of what was synced (docs/storage.md, "Recovery"). */
+interface RaftRecovery {
+  syncedRaftIndex: number;
+  termMax: number;
+  mark: SyncedPoint | null;
+  /** Recovery cut entries the mark covered (never acknowledged, see loadSegments): open lowers it. */
+  markLowered?: boolean;
 }
 
 interface LoadedSegments {
@@ -1070,8 +1125,11 @@ interface LoadedSegments {
  * (docs/storage.md, "Recovery").
  */
 function loadSegments(
-  dir: string, fileNames: string[], config: LogConfig, logger: LogLike, checkpoint: Checkpoint, syncedRaftIndex: number, checkAtOpen: boolean,
+  dir: string, fileNames: string[], config: LogConfig, logger: LogLike, checkpoint: Checkpoint, raft: RaftRecovery | null,
 ): LoadedSegments {
+  const checkAtOpen = raft !== null;
+  const syncedRaftIndex = raft?.syncedRaftIndex ?? 0;
+  const termMax = raft?.termMax ?? Infinity;
   let recovered = false;
   let unverified: LoadedSegments['unverified'] = null;
   let dirChanged = false;
@@ -1098,6 +1156,9 @@ function loadSegments(
   const sorted = [...bases].sort((a, b) => a - b);
   const segments: Segment[] = [];
   const syncedBelow = checkpoint.recoveryPoint;
+  // Below this every byte was synced (the recovery point, or a Raft log's synced mark): a bad
+  // batch there is damage, never a torn tail. Trust (no CRC check) still needs the recovery point.
+  const damageBelow = Math.max(syncedBelow, raft?.mark?.offset ?? 0);
   /** Damage at segment i: keep what was loaded, leave every file (from i + 1 on unloaded) as it is. */
   const damaged = (i: number, damage: LogDamage): LoadedSegments =>
     ({ segments, damage, unloadedBases: sorted.slice(i + 1), recovered: true, unverified: null, recoveryIndex: null, dirChanged });
@@ -1113,7 +1174,7 @@ function loadSegments(
     if (previous !== undefined && segment.baseOffset !== previous.nextOffset) {
       segment.close();
       const detail = `segment starts at ${segment.baseOffset} but the previous one ends at ${previous.nextOffset}`;
-      if (trusted || previous.nextOffset < syncedBelow || previous.lastRaftIndex < syncedRaftIndex) {
+      if (trusted || previous.nextOffset < damageBelow || previous.lastRaftIndex < syncedRaftIndex) {
         return damaged(i - 1, { path: segment.paths.log, position: 0, offset: previous.nextOffset, reason: detail });
       }
       logger.warn({ dir, detail }, 'dropping segments after a gap');
@@ -1122,16 +1183,23 @@ function loadSegments(
       recovered = true;
       break;
     }
-    placeInRaftIndexSpace(segment, previous, logger);
+    const misplaced = placeInRaftIndexSpace(segment, previous, logger);
+    if (misplaced !== null) {
+      // The previous segment's last batch holds the term that disagrees: the damage is there.
+      segment.close();
+      const at = previous.positionOf(previous.nextOffset - 1);
+      previous.forgetFrom(at.position);
+      return damaged(i - 1, { path: previous.paths.log, position: at.position, offset: at.baseOffset, reason: misplaced });
+    }
     let recover = !trusted;
     if (trusted) {
-      const problem = segment.loadTrusted();
+      const problem = segment.loadTrusted() ?? termOutOfRange(segment, termMax);
       if (problem !== null) {
         logger.warn({ path: segment.paths.index, reason: problem }, 'index rebuilt');
         if (isLast) {
           recover = true;
         } else {
-          const scan = segment.rebuild(false, config.indexIntervalBytes);
+          const scan = segment.rebuild(false, config.indexIntervalBytes, termMax);
           if (scan.problem !== null) {
             segment.limitTo(scan.endPosition);
             segments.push(segment);
@@ -1143,7 +1211,7 @@ function loadSegments(
     }
     if (recover) {
       recovered = true;
-      let scan: ScanResult;
+      let scan: ScanResult & { aboveTermMax?: boolean };
       if (!verifyNow && !checkAtOpen && syncedBelow > segment.baseOffset) {
         // The recovery point lies inside: only what lies above it is CRC-checked now.
         const above = segment.recoverAbove(syncedBelow, checkpoint.recoveryIndex ?? { offset: 0, time: 0 }, config.indexIntervalBytes);
@@ -1151,16 +1219,33 @@ function loadSegments(
         if (above.indexesLoaded && checkpoint.recoveryIndex !== undefined) recoveryIndex = checkpoint.recoveryIndex;
         if (above.checkedFrom > 0) unverified = { segment, endPosition: above.checkedFrom };
       } else {
-        scan = segment.rebuild(true, config.indexIntervalBytes);
-        // The scrub or a read found a batch term its segment cannot hold (Segment.termProblem, outside the CRC).
-        if (verifyNow && checkAtOpen && scan.problem === null) scan = termDamage(segment) ?? scan;
+        // The scan checks each batch's term too (Segment.nextTermProblem): a term a scrub or a
+        // read found out of place (B6) is found again here.
+        scan = segment.rebuild(true, config.indexIntervalBytes, termMax);
       }
-      if (scan.problem !== null && (scan.nextOffset < syncedBelow || segment.lastRaftIndex < syncedRaftIndex)) {
-        // Below the recovery point (or at or below a Raft log's stored commit) every byte was
-        // synced: a bad batch there is damage.
+      // Entries of a term the replica's durable state does not reach were never acknowledged
+      // (Raft persists the term before it answers): when nothing but such entries follows, they
+      // go like a torn tail, even below the synced mark, unless the mark's own term says the
+      // entry under it had a term the state does reach (then that term was flipped: B10).
+      // Damage, not a torn tail: a bad batch with a valid one after it, or one that is all there
+      // (Segment.badBatchIsWhole). Not for a term above the stored one alone: such entries were
+      // never acknowledged, so a whole one is cut like a torn tail (below).
+      const followed = scan.problem !== null && checkAtOpen &&
+        (followedByValidBatch(segment, scan, termMax) || (scan.aboveTermMax !== true && segment.badBatchIsWhole(scan.endPosition)));
+      const unacknowledged = !verifyNow && scan.aboveTermMax === true && !followed && segment.lastRaftIndex >= syncedRaftIndex &&
+        !(raft?.mark != null && raft.mark.offset > scan.nextOffset && raft.mark.lastTerm <= termMax);
+      if (scan.problem !== null && !unacknowledged && (scan.nextOffset < damageBelow || segment.lastRaftIndex < syncedRaftIndex || followed || verifyNow)) {
+        // Below the recovery point or the synced mark (or at or below a Raft log's stored commit)
+        // every byte was synced: a bad batch there is damage. So is one with a good batch after
+        // it: a torn write leaves a prefix, never a hole. And so is what a scrub or a read found in
+        // a segment an earlier open trusted (verifyNow): it was synced, whatever the marks say.
         segment.limitTo(scan.endPosition);
         segments.push(segment);
         return damaged(i, { path: segment.paths.log, position: scan.endPosition, offset: scan.nextOffset, reason: scan.problem });
+      }
+      if (scan.problem !== null && unacknowledged && raft?.mark != null && raft.mark.offset > scan.nextOffset) {
+        raft.mark = { offset: scan.nextOffset, lastTerm: segment.lastTerm ?? segment.prevTerm };
+        raft.markLowered = true;
       }
       if (scan.problem !== null) {
         const truncatedBytes = segment.sizeBytes - scan.endPosition;
@@ -1193,16 +1278,52 @@ function loadSegments(
   for (let i = 0; i < segments.length - 1; i++) {
     invariant(!segments[i].isEmpty, `only the last segment may be empty (${segments[i].paths.log})`);
   }
+  const markDamage = raft?.mark != null && segments.length > 0 ? checkSyncedMark(segments, raft.mark) : null;
+  if (markDamage !== null) return damaged(markDamage.segment, markDamage.damage);
   return { segments, damage: null, unloadedBases: [], recovered, unverified, recoveryIndex, dirChanged };
 }
 
-/** A Raft segment that holds more than one term, or one below the previous entry's, as a scan problem; else null. */
-function termDamage(segment: Segment): ScanResult | null {
-  if (segment.terms.length === 0) return null;
-  const problem = segment.termProblem(segment.terms[segment.terms.length - 1].term);
-  if (problem === null) return null;
-  const at = segment.terms.length > 1 ? segment.terms[1].startOffset : segment.baseOffset;
-  return { endPosition: segment.positionOf(at).position, nextOffset: at, problem };
+/** A trusted segment's term (read from its headers, not CRC-covered) outside its range, or null. */
+function termOutOfRange(segment: Segment, termMax: number): string | null {
+  const term = segment.lastTerm;
+  if (term === undefined) return null;
+  if (term < segment.prevTerm) return `term ${term} below the term ${segment.prevTerm} before the segment`;
+  return term > termMax ? `term ${term} above the stored current term ${termMax}` : null;
+}
+
+/** Whether a CRC-valid batch whose term fits where the bad one stood follows it (then the bad one is damage). */
+function followedByValidBatch(segment: Segment, scan: ScanResult, termMax: number): boolean {
+  const next = segment.validBatchAfter(scan.endPosition);
+  return next !== null && segment.nextTermProblem(next.term, termMax) === null;
+}
+
+/**
+ * Checks what the synced mark promises: the log reaches it, and the batch just below it has the
+ * mark's term (CRC-covered there, unlike in the batch). Damage found ends the loaded segments
+ * at it (the later ones are closed, their files kept); returns where, or null.
+ */
+function checkSyncedMark(segments: Segment[], mark: SyncedPoint): { segment: number; damage: LogDamage } | null {
+  const last = segments[segments.length - 1];
+  if (last.nextOffset < mark.offset) {
+    return {
+      segment: segments.length - 1,
+      damage: { path: last.paths.log, position: last.sizeBytes, offset: last.nextOffset, reason: `the log ends at ${last.nextOffset}, below the synced mark ${mark.offset}` },
+    };
+  }
+  const below = mark.offset - 1;
+  if (mark.lastTerm < 0 || below < segments[0].baseOffset) return null;
+  let k = segments.length - 1;
+  while (k > 0 && segments[k].baseOffset > below) k--;
+  const segment = segments[k];
+  const term = segment.termAt(below);
+  if (term === mark.lastTerm) return null;
+  const at = segment.positionOf(below);
+  for (const later of segments.splice(k + 1)) later.close();
+  segment.forgetFrom(at.position);
+  return {
+    segment: k,
+    damage: { path: segment.paths.log, position: at.position, offset: at.baseOffset, reason: `term ${term}, the synced mark says ${mark.lastTerm}` },
+  };
 }
 
 /**
@@ -1212,24 +1333,30 @@ function termDamage(segment: Segment): ScanResult | null {
  * derived (retention deleted what came before), so losing it is corruption, except for
  * a log that still starts at offset 0, whose numbering starts at 1.
  */
-function placeInRaftIndexSpace(segment: Segment, previous: Segment | undefined, logger: LogLike): void {
+function placeInRaftIndexSpace(segment: Segment, previous: Segment | undefined, logger: LogLike): string | null {
   if (previous === undefined) {
-    if (segment.sidecarProblem === null) return;
+    if (segment.sidecarProblem === null) return null;
     if (segment.baseOffset !== 0) {
       segment.close();
       throw new LogCorruptionError(segment.paths.raft, `the first segment's Raft index is unreadable (${segment.sidecarProblem})`);
     }
     logger.warn({ path: segment.paths.raft, reason: segment.sidecarProblem }, 'raft sidecar rebuilt');
     segment.replaceRaftPlacement({ firstRaftIndex: 1, prevTerm: 0 });
-    return;
+    return null;
   }
   const expected = { firstRaftIndex: previous.lastRaftIndex + 1, prevTerm: previous.lastTerm ?? previous.prevTerm };
-  if (segment.sidecarProblem === null && segment.firstRaftIndex === expected.firstRaftIndex && segment.prevTerm === expected.prevTerm) return;
+  if (segment.sidecarProblem === null && segment.firstRaftIndex === expected.firstRaftIndex) {
+    // The header's prevTerm is CRC-covered; the previous segment's term, read from its batches, is
+    // not: when they disagree, that term was damaged (chaos bug B10).
+    if (segment.prevTerm === expected.prevTerm) return null;
+    return `the sidecar says the term before is ${segment.prevTerm}, the previous segment ends with term ${expected.prevTerm}`;
+  }
   logger.warn(
     { path: segment.paths.raft, reason: segment.sidecarProblem ?? `header says ${segment.firstRaftIndex}/${segment.prevTerm}`, ...expected },
     'raft sidecar rebuilt',
   );
   segment.replaceRaftPlacement(expected);
+  return null;
 }
 
 function deleteSegmentsFrom(dir: string, bases: number[], logger: LogLike): void {

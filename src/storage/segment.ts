@@ -7,7 +7,7 @@
 // PartitionLog methods that must see their own writes at once.
 
 import { storageFs } from './fs.ts';
-import { BATCH_HEADER_BYTES, readBatchHeader, type BatchHeader } from '../protocol/record-batch.ts';
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, CURRENT_MAGIC, LOG_OVERHEAD_BYTES, MAGIC_OFFSET, PARTITION_LEADER_EPOCH_OFFSET, batchCrcIsValid, readBatchHeader, type BatchHeader } from '../protocol/record-batch.ts';
 import { FileWindow, readFully, scanBatches, type ScanResult, type ScannedBatch } from './batch-scan.ts';
 import type { RecoveryIndexCounts } from './checkpoint.ts';
 import { LogCorruptionError } from './errors.ts';
@@ -27,12 +27,21 @@ export interface TermStart {
 /** One batch read by Raft index: its bytes (a view into a fresh read buffer) and place. */
 export interface SegmentBatch {
   raftIndex: number;
+  /** The entry's term as the segment knows it (see entries()). */
   term: number;
+  /** The term in the batch's own header (partitionLeaderEpoch, outside the CRC). */
+  headerTerm: number;
   baseOffset: number;
   lastOffset: number;
   /** Byte position of the batch in the file. */
   position: number;
   batch: Buffer;
+}
+
+/** What a rebuild found. */
+export interface RebuildResult extends ScanResult {
+  /** The scan stopped at a batch whose term is above the term bound and otherwise fits. */
+  aboveTermMax: boolean;
 }
 
 /** What recovering a segment above its recovery point found (recoverAbove). */
@@ -248,24 +257,78 @@ export class Segment {
    * Rebuilds every in-memory structure by scanning the whole file. With verifyCrc the
    * scan is recovery: the result says where the good data ends; the caller truncates.
    */
-  rebuild(verifyCrc: boolean, indexIntervalBytes: number): ScanResult {
+  rebuild(verifyCrc: boolean, indexIntervalBytes: number, termMax = Infinity): RebuildResult {
     this.resetState();
-    // A term that goes back is a flipped bit (the term is outside the CRC): a problem where it
-    // starts, for the caller to judge as it judges a bad CRC, not a broken invariant.
-    let termBack: ScanResult | null = null;
-    const scan = scanBatches(
+    let termProblem: string | null = null;
+    let aboveTermMax = false;
+    const result = scanBatches(
       { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: 0, expectedBaseOffset: this.baseOffset, verifyCrc },
       (b) => {
-        const last = this.terms[this.terms.length - 1];
-        if (last !== undefined && b.term < last.term) {
-          termBack = { endPosition: b.position, nextOffset: b.baseOffset, problem: `batch term ${b.term} after term ${last.term}` };
-          return false;
+        termProblem = this.nextTermProblem(b.term, termMax);
+        if (termProblem === null) {
+          this.noteBatch(b, indexIntervalBytes);
+          return true;
         }
-        this.noteBatch(b, indexIntervalBytes);
-        return true;
+        aboveTermMax = this.nextTermProblem(b.term, Infinity) === null;
+        return false;
       },
     );
-    return termBack ?? scan;
+    return termProblem === null ? { ...result, aboveTermMax } : { ...result, problem: termProblem, aboveTermMax };
+  }
+
+  /**
+   * Why a batch of `term` cannot come next in this segment, or null. The term (the batch's
+   * partitionLeaderEpoch) is outside the batch CRC-32C, so these ranges are what catches a
+   * flipped bit there (chaos bug B10): terms never go down along a log and start at the
+   * sidecar's CRC-covered prevTerm (Raft §5.3), a segment holds one term (the log rolls on a
+   * term change), and no entry's term is above the replica's durable current term.
+   */
+  nextTermProblem(term: number, termMax: number): string | null {
+    const last = this.lastTerm;
+    if (last === undefined && term < this.prevTerm) return `term ${term} below the term ${this.prevTerm} before the segment`;
+    if (last !== undefined && term !== last) return `term ${term} in a segment of term ${last}`;
+    if (term > termMax) return `term ${term} above the stored current term ${termMax}`;
+    return null;
+  }
+
+  /**
+   * The batch after the one at `position` (whose length field is believed) when it is whole and
+   * CRC-valid, or null. A torn tail has nothing valid after its first bad batch; a bad batch with
+   * valid data after it is damage (chaos bug B7).
+   */
+  validBatchAfter(position: number): { term: number } | null {
+    if (position + BATCH_HEADER_BYTES > this.sizeBytes) return null;
+    const window = new FileWindow(this.fd, this.sizeBytes, HEADER_WALK_CHUNK_BYTES);
+    const bad = window.get(position, BATCH_HEADER_BYTES);
+    const next = position + LOG_OVERHEAD_BYTES + bad.buf.readInt32BE(bad.at + BATCH_LENGTH_OFFSET);
+    if (next <= position || next + BATCH_HEADER_BYTES > this.sizeBytes) return null;
+    const header = window.get(next, BATCH_HEADER_BYTES);
+    if (header.buf[header.at + MAGIC_OFFSET] !== CURRENT_MAGIC) return null;
+    const sizeBytes = LOG_OVERHEAD_BYTES + header.buf.readInt32BE(header.at + BATCH_LENGTH_OFFSET);
+    const term = header.buf.readInt32BE(header.at + PARTITION_LEADER_EPOCH_OFFSET);
+    if (sizeBytes < BATCH_HEADER_BYTES || next + sizeBytes > this.sizeBytes) return null;
+    const whole = window.get(next, sizeBytes);
+    return batchCrcIsValid(whole.buf, whole.at, sizeBytes) ? { term } : null;
+  }
+
+  /**
+   * Whether the bad batch at `position` is all there: its declared length ends inside the file,
+   * or the bytes to the end of the file pass the batch CRC (only the length field was changed).
+   * Appends only extend a file, and a journaling file system in ordered mode (ext4's default,
+   * XFS) never shows a size whose data did not reach the disk, so a power loss leaves a batch cut
+   * short by the end of the file, never a whole batch with other bytes in it: a whole bad batch is
+   * damage. (A file system that can show stale data under a grown size makes a torn write look
+   * like damage: the replica repairs as a new member, which costs time, never data.)
+   */
+  badBatchIsWhole(position: number): boolean {
+    const rest = this.sizeBytes - position;
+    if (rest < BATCH_HEADER_BYTES) return false;
+    const window = new FileWindow(this.fd, this.sizeBytes, HEADER_WALK_CHUNK_BYTES);
+    const head = window.get(position, BATCH_HEADER_BYTES);
+    const declared = LOG_OVERHEAD_BYTES + head.buf.readInt32BE(head.at + BATCH_LENGTH_OFFSET);
+    if (declared >= BATCH_HEADER_BYTES && declared <= rest) return true;
+    const tail = window.get(position, rest);
+    return batchCrcIsValid(tail.buf, tail.at, rest);
   }
 
   /**
@@ -554,7 +617,11 @@ export class Segment {
         if (total + b.sizeBytes > maxBytes && !(out.length === 0 && includeOversizedFirst)) return false;
         total += b.sizeBytes;
         const { buf, at } = window.get(b.position, b.sizeBytes);
-        out.push({ raftIndex: i, term: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, position: b.position, batch: buf.subarray(at, at + b.sizeBytes) });
+        // The term the segment knows (its batches' one term, checked at open against the CRC-covered
+        // sidecars), not the header's: a trusted segment's middle headers are not read at open, and
+        // a flipped bit there (outside the batch CRC) must not reach a follower (chaos bug B10). The
+        // header's stays beside it for the check of reads from segments not yet scrubbed (B6).
+        out.push({ raftIndex: i, term: this.termAtRaftIndex(i) ?? b.term, headerTerm: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, position: b.position, batch: buf.subarray(at, at + b.sizeBytes) });
         return true;
       },
     );

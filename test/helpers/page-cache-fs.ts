@@ -20,8 +20,8 @@ import type { FileSystem, OpenFlags } from '../../src/storage/fs.ts';
 export interface SyncControl {
   /** Called by the blocking fsyncs; throws to make them fail. */
   syncNow(): void;
-  /** Awaited by the asynchronous fsyncs before what they cover counts as durable; rejects to fail them. */
-  syncLater(): Promise<void>;
+  /** Awaited by the asynchronous fsyncs (of the file at `path`) before what they cover counts as durable; rejects to fail them. */
+  syncLater(path?: string): Promise<void>;
 }
 
 const IMMEDIATE: SyncControl = { syncNow() {}, syncLater: () => Promise.resolve() };
@@ -190,7 +190,7 @@ export class PageCacheFs implements FileSystem {
     const file = this.file(fd);
     // It covers what was written before it started; a later fsync may have covered more.
     const version = file.version;
-    await this.control.syncLater();
+    await this.control.syncLater(this.fds.get(fd)?.path);
     this.makeDurable(file, version);
   }
 

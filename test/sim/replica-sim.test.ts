@@ -102,8 +102,10 @@ test('replica simulation: a bit flip in a sealed segment is found by a read or t
   // leader's; seed 31: a flipped term, 1026; seed 35: the metadata-like group).
   failures([5, 14, 31, 35], 'sealed-damage'));
 
+// B7 in docs/reliability.md: recovery cut it as a torn tail, the replica had lost entries it
+// acknowledged and died on the leader's next heartbeat (`commit 118 beyond last index 117`,
+// seed 6); the synced mark (src/storage/synced-mark.ts) now tells it is damage.
 test(
   'replica simulation: a bit flip in synced data of the last segment above the stored commit is damage, not a torn tail (issue 9 item 3)',
-  { todo: 'B7 in docs/reliability.md: recovery cuts it as a torn tail, the replica has lost entries it acknowledged and dies on the leader\'s next heartbeat (commit beyond last index); seed 6 of --scenario log-damage' },
   () => failures([6], 'log-damage'),
 );

@@ -8,6 +8,7 @@
 // FileDisk (sim-file-disk.ts) runs the real segment log (PartitionLog over the page-cache file
 // system) behind the same interface; the simulator does not change.
 
+import { basename } from 'node:path';
 import { FileRaftStateStore, RAFT_STATE_FILE, SLOT_BYTES } from '../../src/partition/raft-state-store.ts';
 import { RaftLogStorage } from '../../src/partition/raft-log-storage.ts';
 import { MemoryReplicaRegistry } from '../../src/partition/replica-identity.ts';
@@ -16,6 +17,7 @@ import type { ScrubQueue } from '../../src/storage/scrub-queue.ts';
 import type { LogLike } from '../../src/storage/log-config.ts';
 import { MemoryLog, type MemoryLogOptions } from '../../src/storage/memory-log.ts';
 import type { AppendResult } from '../../src/storage/log.ts';
+import { SYNCED_MARK_FILE } from '../../src/storage/synced-mark.ts';
 import { PageCacheFs, type SyncControl } from '../helpers/page-cache-fs.ts';
 import type { MetaCheckpoint } from './meta-replica.ts';
 
@@ -24,6 +26,8 @@ export type SyncMode = 'ok' | 'slow' | 'fail';
 interface HeldSync {
   dueStep: number;
   resolve: () => void;
+  /** Written in the background (a log's synced mark): no Ready round waits on it. */
+  background: boolean;
 }
 
 /** The I/O error code of `err` or of the error it wraps (a PartitionLog fails with LogFailedError after an I/O error). */
@@ -60,19 +64,20 @@ export class SyncGate implements SyncControl {
     }
   }
 
-  syncLater(): Promise<void> {
+  syncLater(path?: string): Promise<void> {
     if (this.mode === 'fail') {
       this.failed++;
       return Promise.reject(ioError('EIO', 'fdatasync'));
     }
     const steps = this.mode === 'slow' ? this.slowSteps : this.latencySteps;
     if (steps === 0) return Promise.resolve();
-    return new Promise((resolve) => this.held.push({ dueStep: this.step() + steps, resolve }));
+    const background = path !== undefined && basename(path) === SYNCED_MARK_FILE;
+    return new Promise((resolve) => this.held.push({ dueStep: this.step() + steps, resolve, background }));
   }
 
-  /** Whether an fsync is held back (its process waits on it). */
+  /** Whether an fsync is held back that its process's Ready loop waits on. */
   get holding(): boolean {
-    return this.held.length > 0;
+    return this.held.some((h) => !h.background);
   }
 
   /** Completes the held fsyncs that are due (all of them with `all`); returns how many. */

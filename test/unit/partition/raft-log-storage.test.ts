@@ -124,8 +124,15 @@ async function compareWithMemoryStorage(seed: number, make: () => RaftLogStorage
     if (roll < 70) {
       // Raft §5.3: append at any index after the commit index; a conflict replaces the suffix.
       const at = rng.int(Math.max(commit + 1, mem.lastIndex() - 3), mem.lastIndex() + 2);
+      const before = term;
       if (at <= mem.lastIndex()) term += 1;
       else if (rng.int(0, 8) === 0) term += 1;
+      if (term !== before) {
+        // Raft §5.1: a node stores entries of a term only once its current term is at least that
+        // (recovery treats entries above the stored term as never acknowledged, B10).
+        mem.setHardState({ ...mem.initialState().hardState, term });
+        sto.setHardState({ ...sto.initialState().hardState, term });
+      }
       const n = rng.int(1, 5);
       const ents: Entry[] = [];
       for (let k = 0; k < n; k++) {
@@ -365,6 +372,7 @@ test('entries() answers the same from the recent-entries cache as from the log, 
   for (let i = 1; i <= 190; i++) ents.push({ index: i, term: 1, type: i % 50 === 0 ? 'config' : 'normal', data: i % 50 === 0 ? configData(i) : big(i) });
   s.append(ents);
   // Raft §5.3: a conflicting suffix replaces the cached tail too.
+  s.setHardState({ term: 2, vote: 0, commit: 0 });
   s.append([{ index: 180, term: 2, type: 'normal', data: big(1000) }]);
   const fresh = RaftLogStorage.open(dir, config, { storageId: 'disk-1' });
   const view = (e: Entry) => `${e.index}/${e.term}/${e.type}/${Buffer.from(e.data).toString('base64').length}/${Buffer.from(e.data).subarray(-64).toString('hex')}`;

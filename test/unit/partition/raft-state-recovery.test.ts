@@ -12,24 +12,28 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
-import { FileRaftStateStore, RAFT_STATE_FILE } from '../../../src/partition/raft-state-store.ts';
+import { FileRaftStateStore, RAFT_STATE_FILE, SLOT_BYTES } from '../../../src/partition/raft-state-store.ts';
+import { SYNCED_MARK_FILE } from '../../../src/storage/synced-mark.ts';
 import { RaftNode } from '../../../src/raft/node.ts';
 import { Rng } from '../../../src/raft/rng.ts';
 import { logConfig, type LogConfig } from '../../../src/storage/log-config.ts';
+import type { PartitionLog } from '../../../src/storage/partition-log.ts';
+import { LogDamagedError } from '../../../src/storage/errors.ts';
 import { MemoryLogger } from '../storage/helpers.ts';
-import { entries, tempDir } from './raft-log-fixtures.ts';
+import { entries, produced, tempDir } from './raft-log-fixtures.ts';
 
 const NODE = 'disk-1';
 const members = [1, 2, 3].map((id) => ({ id, storageId: `disk-${id}` }));
 
 /** A founded group holding entries 1..last (1–3 bootstrap config, then term 2), all synced, commit stored. */
-async function groupWithEntries(dir: string, config: LogConfig, last: number, commit: number): Promise<RaftLogStorage> {
+async function groupWithEntries(dir: string, config: LogConfig, last: number, commit: number, hardStateTerm = 2): Promise<RaftLogStorage> {
   const sto = RaftLogStorage.open(dir, config, { storageId: NODE });
   sto.bootstrap({ voters: members, learners: [] });
   sto.append(entries(4, last, 2));
   await sto.sync();
-  sto.setHardState({ term: 2, vote: 1, commit });
+  sto.setHardState({ term: hardStateTerm, vote: 1, commit });
   await sto.sync();
+  await (sto.log as PartitionLog).syncedMarkSettled;
   return sto;
 }
 
@@ -107,8 +111,9 @@ test('issue 9 item 3: damage in a sealed synced segment (its headers no longer w
 
 test('issue 9 item 3: a torn tail past the stored commit is still cut, and the replica stays itself', async (t) => {
   const dir = tempDir(t);
-  const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
-  void crashed;
+  const crashed = await groupWithEntries(dir, oneSegment, 24, 20);
+  // Entries 25..30 were written, never synced: a power loss may tear them.
+  crashed.append(entries(25, 30, 2));
   const at = locate(dir, 25);
   // The write of entries 25.. never completed: half of entry 25, nothing after it.
   truncateSync(at.path, at.position + (at.size >> 1));
@@ -181,4 +186,237 @@ test('issue 9 item 5: retention is bounded by the commit the durable Raft state 
   await sto.sync();
   assert.equal(sto.retentionBoundOffset(highWatermark), highWatermark);
   await sto.close();
+});
+
+/** Sets the term (partitionLeaderEpoch, bytes 12..15 of the batch, not covered by its CRC-32C) of entry `raftIndex` with `xor`. */
+function flipTerm(dir: string, raftIndex: number, xor: number): { path: string; position: number; term: number } {
+  const at = locate(dir, raftIndex);
+  const bytes = readFileSync(at.path);
+  const term = bytes.readInt32BE(at.position + 12) ^ xor;
+  bytes.writeInt32BE(term, at.position + 12);
+  writeFileSync(at.path, bytes);
+  return { ...at, term };
+}
+
+/** Opens `dir` again as the restarted replica; it must have found damage at `at` and become a new member. */
+function assertLostAt(dir: string, config: LogConfig, at: { path: string; position: number }): Promise<void> {
+  const logger = new MemoryLogger();
+  const again = RaftLogStorage.open(dir, config, { storageId: NODE, known: true, logger });
+  assert.ok(again.storageId.startsWith(`${NODE}/`), `not its old self (${again.storageId})`);
+  assert.equal(again.lastIndex(), 0, 'it starts empty and repairs from its peers');
+  const damage = logger.find('damage in synced log data');
+  assert.equal(damage.length, 1, 'the damage is logged once');
+  assert.deepEqual(
+    { path: (damage[0].obj as { path: string }).path, position: (damage[0].obj as { position: number }).position },
+    { path: at.path, position: at.position },
+  );
+  assert.equal(logger.find('recovery truncated a torn tail').length, 0, 'synced data is never a torn tail');
+  // It takes entries of its new terms: no crash loop on a term it never had (B10).
+  again.append([{ index: 1, term: 1, type: 'normal', data: produced(1) }]);
+  return again.close();
+}
+
+// B10 (docs/reliability.md): a Raft entry's term is its batch's partitionLeaderEpoch, which the
+// batch CRC-32C does not cover. Recovery checks the terms' ranges (Raft §5.3: terms never
+// decrease along a log; a leader's term is at most the node's current term; the log rolls a
+// segment per term) and the synced mark's CRC-covered term.
+test('B10: a high-bit flip of a synced entry\'s term (above the hard-state term) is damage, not a crash', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 30);
+  void crashed;
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 12, 0x400));
+});
+
+test('B10: a high-bit flip of the last entry\'s term (every later append refused before) is damage', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 30);
+  void crashed;
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 30, 0x400));
+});
+
+test('B10: a low-bit flip to a plausible term (below the hard-state term, within the segment) is damage', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 30, 5);
+  void crashed;
+  // 2 -> 3: still below the hard-state term 5 and above the term before it; entry 13 has term 2 again.
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 12, 1));
+});
+
+test('B10: a low-bit flip of the last entry to a plausible term is damage (one term per segment)', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 30, 5);
+  void crashed;
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 30, 1));
+});
+
+test('B10: a flipped term of a one-entry sealed segment disagrees with the next sidecar\'s CRC-covered prevTerm', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 30, 5);
+  // A leader of term 3 wrote one entry (31) and was deposed: entry 32 of term 4 rolls a segment
+  // whose sidecar says prevTerm 3.
+  crashed.append([{ index: 31, term: 3, type: 'normal', data: produced(31) }, { index: 32, term: 4, type: 'normal', data: produced(32) }]);
+  await crashed.sync();
+  await (crashed.log as PartitionLog).syncedMarkSettled;
+  assert.notEqual(locate(dir, 31).path, locate(dir, 32).path);
+  // 3 -> 2: alone in its segment, not below the term before it, below the hard-state term; only
+  // the next sidecar's prevTerm (3) tells.
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 31, 1));
+});
+
+test('B10: a flip of a one-entry segment\'s term to a plausible one is caught by the synced mark\'s term', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 30, 5);
+  crashed.append([{ index: 31, term: 4, type: 'normal', data: produced(31) }]);
+  await crashed.sync();
+  await (crashed.log as PartitionLog).syncedMarkSettled;
+  // 4 -> 5: at most the hard-state term, above the prevTerm 2, alone in its segment.
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 31, 1));
+});
+
+test('B10: a flipped term in a sealed segment loaded without a CRC check is damage', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, smallSegments, 40, 40);
+  void crashed;
+  // The first entry of a sealed segment below the recovery point (loaded without a CRC check;
+  // open reads its header). Entries in the middle of one are the scrub's (B6).
+  const first = [...Array(30).keys()].map((k) => k + 5).find((e) => locate(dir, e).position === 0);
+  assert.ok(first !== undefined && locate(dir, first).path !== locate(dir, 40).path);
+  const at = flipTerm(dir, first, 0x4000);
+  const logger = new MemoryLogger();
+  const again = RaftLogStorage.open(dir, smallSegments, { storageId: NODE, known: true, logger });
+  assert.ok(again.storageId.startsWith(`${NODE}/`), 'lost state, not a crash loop');
+  const damage = logger.find('damage in synced log data');
+  assert.equal(damage.length, 1);
+  assert.equal((damage[0].obj as { path: string }).path, at.path);
+  await again.close();
+});
+
+// B7 (docs/reliability.md): the stored commit lags what the replica acknowledged; the synced
+// mark (written after each sync round, off the ack path) says how far the log was synced.
+test('B7: a bit flip in synced entries above the stored commit is damage, not a torn tail', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
+  void crashed;
+  // Entry 30 is the last one: nothing valid follows it, only the synced mark tells.
+  await assertLostAt(dir, oneSegment, flipBit(dir, 30));
+});
+
+test('B7: a bad batch with valid batches after it is damage even past the synced mark', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
+  void crashed;
+  // As if the mark had not been written yet: only the stored commit (20) is known to be synced.
+  unlinkSync(join(dir, SYNCED_MARK_FILE));
+  await assertLostAt(dir, oneSegment, flipBit(dir, 25));
+});
+
+test('B7: a whole last batch with a flipped bit is damage even past the synced mark (a power loss cuts batches short, never changes a whole one)', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
+  void crashed;
+  // As if the power went after entry 30 was synced and acknowledged but before the mark said so.
+  unlinkSync(join(dir, SYNCED_MARK_FILE));
+  await assertLostAt(dir, oneSegment, flipBit(dir, 30));
+});
+
+test('B7: a last batch cut short by the end of the file is a torn tail, past the synced mark', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
+  void crashed;
+  unlinkSync(join(dir, SYNCED_MARK_FILE));
+  const at = locate(dir, 30);
+  truncateSync(at.path, at.position + (at.size >> 1));
+  const logger = new MemoryLogger();
+  const again = RaftLogStorage.open(dir, oneSegment, { storageId: NODE, known: true, logger });
+  assert.equal(again.storageId, NODE);
+  assert.equal(again.lastIndex(), 29);
+  assert.equal(logger.find('damage in synced log data').length, 0);
+  await again.close();
+});
+
+test('B7: a truncation lowers the synced mark first: entries appended after it and torn are a torn tail', async (t) => {
+  const dir = tempDir(t);
+  const sto = await groupWithEntries(dir, oneSegment, 30, 20);
+  sto.setHardState({ term: 3, vote: 2, commit: 20 });
+  await sto.sync();
+  // A new leader's entries replace 26..30 (Raft §5.3); the replacements are not synced yet.
+  sto.append(entries(26, 30, 3));
+  const at = locate(dir, 27);
+  truncateSync(at.path, at.position + (at.size >> 1));
+  const logger = new MemoryLogger();
+  const again = RaftLogStorage.open(dir, oneSegment, { storageId: NODE, known: true, logger });
+  assert.equal(again.storageId, NODE);
+  assert.equal(again.lastIndex(), 26);
+  assert.equal(logger.find('damage in synced log data').length, 0);
+  await again.close();
+});
+
+test('B10: synced entries of a term the durable state does not reach were never acknowledged: cut, the replica stays itself', async (t) => {
+  const dir = tempDir(t);
+  const sto = await groupWithEntries(dir, oneSegment, 30, 20);
+  // A new leader's entries of term 3 reached the disk (and the synced mark) but the power went
+  // before raft.state with term 3 did: Raft answers only once the term is durable (§5.1), so
+  // nothing of them was acknowledged. Every replica may be in this state after a power loss of all.
+  sto.append(entries(31, 35, 3));
+  await (sto.log as PartitionLog).flush();
+  await (sto.log as PartitionLog).syncedMarkSettled;
+  for (let restart = 0; restart < 2; restart++) {
+    const logger = new MemoryLogger();
+    const again = RaftLogStorage.open(dir, oneSegment, { storageId: NODE, known: true, logger });
+    assert.equal(again.storageId, NODE, 'not a lost replica');
+    assert.equal(again.lastIndex(), 30);
+    assert.equal(logger.find('damage in synced log data').length, 0);
+    assert.equal(logger.find('recovery truncated a torn tail').length, restart === 0 ? 1 : 0);
+    await again.close();
+  }
+});
+
+test('B10: with the newer raft.state slot unreadable there is no term bound: entries of its term are kept', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
+  void crashed;
+  // The founding wrote term 1 to one slot, setHardState term 2 to the other: flip a bit in the
+  // newer one, so load falls back to term 1 while entries 4..30 of term 2 were acknowledged.
+  const path = join(dir, RAFT_STATE_FILE);
+  const bytes = readFileSync(path);
+  const sequence = (slot: number) => (bytes.length >= (slot + 1) * SLOT_BYTES ? Number(bytes.readBigInt64BE(slot * SLOT_BYTES + 8)) : -1);
+  const newer = sequence(1) > sequence(0) ? 1 : 0;
+  bytes[newer * SLOT_BYTES + 40] ^= 0x20;
+  writeFileSync(path, bytes);
+  const logger = new MemoryLogger();
+  const again = RaftLogStorage.open(dir, oneSegment, { storageId: NODE, known: true, logger });
+  assert.equal(again.getHardState().term, 1, 'the older slot');
+  assert.equal(again.lastIndex(), 30, 'a term bound of 1 would have cut entries it acknowledged');
+  assert.equal(logger.find('recovery truncated a torn tail').length, 0);
+  await again.close();
+});
+
+test('B10: a high-bit flip of the last entry above the stored commit: the synced mark\'s term says it was flipped, not unacknowledged', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
+  void crashed;
+  // Term 2 + 1024 is above the stored term 2 like entries a power loss left unacknowledged, but
+  // the mark covers entry 30 with term 2.
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 30, 0x400));
+});
+
+test('B10: a flipped term in the middle of a trusted sealed segment (not read at open) never reaches a follower', async (t) => {
+  const dir = tempDir(t);
+  const crashed = await groupWithEntries(dir, smallSegments, 40, 40);
+  void crashed;
+  const last = locate(dir, 40).path;
+  // An entry neither first in its segment nor in the tail after the segment's last index entry.
+  const middle = [...Array(30).keys()].map((k) => k + 5).find((e) => {
+    const at = locate(dir, e);
+    return at.position > 0 && at.path !== last && locate(dir, e + 1).path === at.path;
+  });
+  assert.ok(middle !== undefined);
+  flipTerm(dir, middle, 0x4000);
+  const again = RaftLogStorage.open(dir, smallSegments, { storageId: NODE, known: true });
+  // The entry's term is the one the log knows (Raft §5.3 log matching), not the flipped header's.
+  assert.equal(again.term(middle), 2);
+  // The segment was opened trusted and is not scrubbed yet: the read checks each batch first and
+  // finds the header's term out of place (B6), so the flipped batch is never sent.
+  assert.throws(() => again.entries(middle, middle + 1, Infinity), LogDamagedError);
+  await again.close();
 });
