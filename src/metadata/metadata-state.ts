@@ -26,7 +26,31 @@ export interface TopicRecord {
    * with a wiped disk therefore never founds a group again (docs/cluster-design.md).
    */
   founders?: string[][];
+  /**
+   * Cluster mode: for each partition, the leader its replicas last published (publishLeaders),
+   * null where none was yet. Absent in snapshots written before it existed. Brokers that host no
+   * replica of the partition answer Metadata from it: a hint, as Kafka's metadata is.
+   */
+  leaders?: Array<PublishedLeader | null>;
 }
+
+/** A partition's leader as the metadata group records it: its broker and Raft term (the leader epoch). */
+export interface PublishedLeader {
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+/** One partition's leader in a publishLeaders command; the topic id names the incarnation. */
+export interface LeaderPublication extends PublishedLeader {
+  topicId: string;
+  partition: number;
+}
+
+/**
+ * At most this many partitions in one publishLeaders command (about 100 bytes of JSON each, so an
+ * entry stays near 100 KB); a proposer with more splits them over several windows.
+ */
+export const PUBLISHED_LEADERS_PER_COMMAND_MAX = 1_000;
 
 export interface BrokerRecord {
   nodeId: number;
@@ -55,7 +79,14 @@ export type MetadataCommand =
    * it: the second command fails and that broker asks again. Ids never repeat, even across
    * restarts, because the counter lives in the replicated, persisted metadata.
    */
-  | { type: 'allocateProducerIds'; nodeId: number; firstId: number; count: number };
+  | { type: 'allocateProducerIds'; nodeId: number; firstId: number; count: number }
+  /**
+   * Records partition leaders (a leading replica publishes itself once it serves clients), so
+   * every broker can name them. An entry whose epoch is below the one recorded is stale and
+   * ignored, as is one for a topic incarnation or partition that no longer exists (the command
+   * may apply long after it was proposed); one with a higher epoch replaces the record.
+   */
+  | { type: 'publishLeaders'; leaders: LeaderPublication[] };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -133,7 +164,20 @@ export class MetadataState {
         }
         this.nextProducerIdValue += command.count;
         return { ok: true };
+      case 'publishLeaders':
+        return this.publishLeaders(command.leaders);
+      default:
+        // A command from a newer broker (or damaged input): refused, never a crash.
+        return { ok: false, error: 'INVALID_REQUEST', message: `unknown metadata command ${JSON.stringify((command as { type?: unknown }).type)}` };
     }
+  }
+
+  /** The leader the partition's replicas last published, if any (a hint: it may have moved since). */
+  publishedLeader(name: string, partition: number): PublishedLeader | undefined {
+    const recorded = this.topics.get(name)?.leaders?.[partition];
+    // A snapshot is read as it is: a record that is not two integers is no answer.
+    if (!recorded || !Number.isSafeInteger(recorded.leaderId) || !Number.isSafeInteger(recorded.leaderEpoch)) return undefined;
+    return recorded;
   }
 
   /** The first producer id no broker has been given yet. */
@@ -200,6 +244,8 @@ export class MetadataState {
       return { ok: false, error: 'INVALID_PARTITIONS', message: 'a topic needs at least one partition' };
     }
     const record = structuredClone(topic);
+    // Leaders are published by the replicas once they lead, never proposed with the topic.
+    delete record.leaders;
     record.founders = record.assignments.map((replicas) => this.storageIdsOf(replicas));
     this.insertTopic(record);
     return { ok: true };
@@ -231,11 +277,43 @@ export class MetadataState {
     return { ok: true };
   }
 
+  /** See the publishLeaders command. Entries that do not apply are skipped; the command still succeeds. */
+  private publishLeaders(leaders: LeaderPublication[]): ApplyResult {
+    if (!Array.isArray(leaders) || leaders.length > PUBLISHED_LEADERS_PER_COMMAND_MAX) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `publishLeaders.leaders must be an array of at most ${PUBLISHED_LEADERS_PER_COMMAND_MAX} entries` };
+    }
+    for (const entry of leaders) {
+      if (!isPublication(entry)) continue;
+      const topic = this.topicsById.get(entry.topicId);
+      if (!topic || entry.partition >= topic.partitionCount) continue;
+      // Restored from a snapshot as it was read: a damaged record starts over.
+      if (!Array.isArray(topic.leaders)) topic.leaders = [];
+      const leadersOf = topic.leaders;
+      while (leadersOf.length < topic.partitionCount) leadersOf.push(null);
+      const recorded = leadersOf[entry.partition];
+      // Raft elects at most one leader per term, so an equal epoch is the same leader again.
+      if (recorded && Number(recorded.leaderEpoch) >= entry.leaderEpoch) continue;
+      leadersOf[entry.partition] = { leaderId: entry.leaderId, leaderEpoch: entry.leaderEpoch };
+    }
+    return { ok: true };
+  }
+
   private insertTopic(topic: TopicRecord): void {
     this.topics.set(topic.name, topic);
     this.topicsById.set(topic.topicId, topic);
     this.collisionKeys.set(collisionKey(topic.name), topic.name);
   }
+}
+
+function isPublication(entry: unknown): entry is LeaderPublication {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const e = entry as Record<string, unknown>;
+  return (
+    typeof e.topicId === 'string' &&
+    Number.isSafeInteger(e.partition) && (e.partition as number) >= 0 &&
+    Number.isSafeInteger(e.leaderId) && (e.leaderId as number) > 0 &&
+    Number.isSafeInteger(e.leaderEpoch) && (e.leaderEpoch as number) > 0
+  );
 }
 
 function unknownTopic(name: string): ApplyResult {

@@ -21,6 +21,7 @@ import { TcpTransport } from '../transport/tcp.ts';
 import { parseAddress } from '../transport/tcp-peers.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
+import { LeaderPublisher } from '../partition/leader-publisher.ts';
 import type { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { describeRaftGroup } from '../partition/group-names.ts';
 import { belongsToNode, type ReplicaRegistry } from '../partition/replica-identity.ts';
@@ -30,7 +31,7 @@ import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
 import { MetadataGroup, metadataGroupName } from '../controller/metadata-group.ts';
 import { MetadataLogStorage } from '../controller/metadata-log-storage.ts';
-import type { BrokerRecord } from '../metadata/metadata-state.ts';
+import { PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord } from '../metadata/metadata-state.ts';
 import { newClusterId, type NodeStore } from '../controller/node-store.ts';
 import { RaftHost } from '../raft-host/raft-host.ts';
 import { LogDamagedError } from '../storage/errors.ts';
@@ -41,6 +42,13 @@ import type { GroupStatus } from '../raft-host/group-status.ts';
 const METADATA_PROPOSAL_TIMEOUT_MS = 10_000;
 /** How often a leader checks whether its partitions' preferred replicas should lead again. */
 const LEADER_REBALANCE_INTERVAL_MS = 5_000;
+/**
+ * The window in which partitions this broker started to lead are published in the metadata
+ * group together (LeaderPublisher): after a restart many change leader at once, and one
+ * command per window carries them all (up to PUBLISHED_LEADERS_PER_COMMAND_MAX). It is also
+ * how long a published leader lags the real one at most, besides the metadata commit.
+ */
+const LEADER_PUBLISH_INTERVAL_MS = 100;
 /** How often replicas whose open failed (a full disk refused their files) are opened again. */
 const REPLICA_OPEN_RETRY_INTERVAL_MS = 2_000;
 /** How often a leader looks for members that came back with a new disk (replaceDisks). */
@@ -68,6 +76,8 @@ export class ClusterNode {
   readonly host: RaftHost;
   readonly metadata: MetadataGroup;
   readonly replicas: ClusterReplicaManager;
+  /** Publishes the partitions led here in the metadata group, for brokers that host no replica. */
+  readonly leaders: LeaderPublisher;
   private readonly options: ClusterNodeOptions;
   private readonly logger: Logger;
   private readonly decider: BootstrapDecider;
@@ -145,6 +155,14 @@ export class ClusterNode {
       },
       logger,
     );
+    this.leaders = new LeaderPublisher({
+      nodeId: this.nodeId,
+      led: () => this.replicas.ledPartitions(),
+      state: () => this.metadata.state,
+      propose: (command) => this.metadata.propose(command),
+      batchMax: PUBLISHED_LEADERS_PER_COMMAND_MAX,
+      logger,
+    });
     this.metadata.onApplied((command, state) => {
       this.replicas.onMetadata(command, state);
       // Brokers added after the founding know each other from their registrations.
@@ -220,6 +238,7 @@ export class ClusterNode {
     await this.replicas.start(this.metadata.state);
     this.every(LEADER_REBALANCE_INTERVAL_MS, () => this.replicas.rebalanceLeadership(this.metadata.state));
     this.every(REPLICA_OPEN_RETRY_INTERVAL_MS, () => this.replicas.retryUnopened());
+    this.every(LEADER_PUBLISH_INTERVAL_MS, () => this.leaders.tick());
     if (!behind) {
       this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
       await this.registerSelf(kafkaEndpoint, false);

@@ -35,6 +35,7 @@ import { ReplicatedPartition } from './replicated-partition.ts';
 import { HostedReplicas, type HostedReplicasOptions } from './hosted-replicas.ts';
 import { partitionKey, raftGroupName } from './group-names.ts';
 import type { LeaderView, PartitionReplica, Replicas } from './replicas.ts';
+import type { LedPartition } from './leader-publisher.ts';
 
 export interface RaftTiming {
   electionTicks: number;
@@ -95,10 +96,19 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
     return [...this.replicas.values()];
   }
 
+  /** The partitions led and served here (what LeaderPublisher publishes), with their topic ids. */
+  *ledPartitions(): Generator<LedPartition> {
+    for (const replica of this.replicas.values()) {
+      if (!replica.servesClients) continue;
+      yield { topic: replica.topic, index: replica.index, topicId: this.topicIdOf(replica), leaderEpoch: replica.leaderEpoch };
+    }
+  }
+
   leaderOf(topic: string, index: number): LeaderView {
     const replica = this.replicas.get(partitionKey(topic, index));
-    if (!replica || replica.leaderId === 0) return { leaderId: -1, leaderEpoch: -1, isr: [] };
-    return { leaderId: replica.leaderId, leaderEpoch: replica.leaderEpoch, isr: this.inSync(replica) };
+    if (!replica) return { leaderId: -1, leaderEpoch: -1, isr: [], epochSeen: -1 };
+    if (replica.leaderId === 0) return { leaderId: -1, leaderEpoch: -1, isr: [], epochSeen: replica.leaderEpoch };
+    return { leaderId: replica.leaderId, leaderEpoch: replica.leaderEpoch, isr: this.inSync(replica), epochSeen: replica.leaderEpoch };
   }
 
   leaderEpoch(topic: string, index: number): number {

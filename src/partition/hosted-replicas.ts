@@ -186,6 +186,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       case 'initCluster':
       case 'registerBroker':
       case 'allocateProducerIds':
+      case 'publishLeaders':
         break;
     }
   }

@@ -25,8 +25,8 @@ export class ReplicaManager extends HostedReplicas<Partition> implements Replica
 
   leaderOf(topic: string, index: number): LeaderView {
     return this.replicas.has(partitionKey(topic, index))
-      ? { leaderId: this.options.nodeId, leaderEpoch: 0, isr: [this.options.nodeId] }
-      : { leaderId: -1, leaderEpoch: -1, isr: [] };
+      ? { leaderId: this.options.nodeId, leaderEpoch: 0, isr: [this.options.nodeId], epochSeen: 0 }
+      : { leaderId: -1, leaderEpoch: -1, isr: [], epochSeen: -1 };
   }
 
   leaderEpoch(topic: string, index: number): number {

@@ -56,12 +56,18 @@ export interface LeaderView {
   leaderEpoch: number;
   /** Replicas known to be caught up (Kafka's ISR); the assignment when unknown. */
   isr: number[];
+  /**
+   * The newest leader epoch (Raft term) this broker's replica has seen, whether or not it knows
+   * a leader in it; -1 when this broker hosts no replica. A leader published in the metadata
+   * with a higher epoch is newer than anything this broker knows (the Metadata handler).
+   */
+  epochSeen: number;
 }
 
 export interface Replicas {
   /** The replica of `topic`-`index` if this broker hosts it and leads it (the only one clients may use). */
   partition(topic: string, index: number): PartitionReplica | undefined;
-  /** Who leads the partition, as far as this broker knows; leaderId -1 when nobody does. */
+  /** Who leads the partition, as far as this broker's own replica knows; leaderId -1 when nobody does or none is hosted. */
   leaderOf(topic: string, index: number): LeaderView;
   leaderEpoch(topic: string, index: number): number;
   /** Follows a metadata change that was just applied. */

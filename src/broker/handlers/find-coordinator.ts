@@ -14,6 +14,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { OFFSETS_TOPIC } from '../group/offsets-topic.ts';
+import { partitionLeader } from '../partition-leader.ts';
 import { ensureOffsetsTopic } from '../group/offsets-topic-admin.ts';
 import { findCoordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from '../../protocol/apis/find-coordinator.ts';
 
@@ -54,7 +55,8 @@ async function findOne(services: BrokerServices, keyType: number, key: string): 
     return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, (err as Error).message);
   }
   const partition = services.groups.partitionFor(key);
-  const leader = services.replicas.leaderOf(OFFSETS_TOPIC, partition);
+  // A broker hosting no replica of the partition names the leader published in the metadata.
+  const leader = partitionLeader(services, OFFSETS_TOPIC, partition, services.controller.state.topic(OFFSETS_TOPIC)?.assignments[partition] ?? []);
   if (leader.leaderId < 0) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
   if (leader.leaderId === services.nodeId) {
     const errorCode = services.groups.coordinatorError(key);

@@ -12,6 +12,8 @@
 //       partitions => error_code partition_index leader_id leader_epoch(v7+) [replica_nodes]
 //           [isr_nodes] [offline_replicas](v5+)
 //
+// Every broker names every partition's leader, also where it hosts no replica (partition-leader.ts).
+//
 // Kafka creates an unknown topic when the client allows it (v4+, always before v4) and the broker
 // does; kcat's producer depends on this, having no CreateTopics of its own.
 
@@ -21,6 +23,7 @@ import type { TopicRecord } from '../../metadata/metadata-state.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic } from '../topic-admin.ts';
+import { partitionLeader } from '../partition-leader.ts';
 import { uuidFromHex, uuidToHex, zeroUuid } from '../uuid.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 import { metadata as metadataApi, type MetadataRequest, type MetadataResponse } from '../../protocol/apis/metadata.ts';
@@ -100,7 +103,7 @@ function describeTopic(services: BrokerServices, topic: TopicRecord): TopicMetad
     topicId: uuidFromHex(topic.topicId),
     isInternal: isInternalTopic(topic.name),
     partitions: topic.assignments.map((replicas, index) => {
-      const leader = services.replicas.leaderOf(topic.name, index);
+      const leader = partitionLeader(services, topic.name, index, replicas);
       return {
         errorCode: leader.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
         partitionIndex: index,
