@@ -23,6 +23,7 @@ const BENCHES: Record<string, string> = {
   cluster: 'three-broker cluster, RF 3, acks=all: throughput, latency at a fixed rate, failover time (issue 4)',
   'offsets-failover': 'three brokers: group coordinator failover after 1,000,000 offset commits (issue 9)',
   'metadata-churn': 'three brokers, 20,000 topics created and deleted: metadata log size, restart and wiped-broker catch-up (issue 9)',
+  'leader-publish': 'three brokers: metadata entries spent publishing partition leaders while a broker leading N partitions restarts (issue 11)',
 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -42,6 +43,7 @@ function usage(): void {
   console.log('offsets-failover options: [--commits N] [--partitions P] [--groups G] [--failovers K] [--connections C] [--pipeline D]');
   console.log('metadata-churn options: [--topics N] [--batch B] [--inflight K] [--rf R] [--snapshot-entries S] [--compaction-overhead C] [--state-topics T]');
   console.log('producer-replay options: --dir DATA_DIR [--partitions 100] [--rounds 2]');
+  console.log('leader-publish options: [--partitions 300] [--stop term|kill9]');
   console.log('restart options: [--partitions N] [--size 10GiB] [--batch-bytes B] [--segment-bytes 128MiB] [--dir PATH] [--keep] [--reuse] [--probe-ms MS] [--unrecorded 1GiB] [--worst-only] [--cluster]');
 }
 
