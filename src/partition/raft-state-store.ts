@@ -6,13 +6,18 @@
 // `raft.state` holds two fixed slots of SLOT_BYTES; a write goes to the slot that is not
 // known durable, so a crash while writing (or before the fsync) leaves the other slot,
 // the last durable state, intact. Slot layout (big-endian):
-//   0..3 magic 0x524e5253 ("RNRS"), 4..5 version 1, 6..7 reserved,
+//   0..3 magic 0x524e5253 ("RNRS"), 4..5 version 2, 6..7 reserved,
 //   8..15 sequence (int64, grows with every write), 16..19 body length, 20..23 CRC-32C of
-//   the body, 24.. body: one JSON object (PersistedRaftState).
+//   bytes 0..19 and then the body, 24.. body: one JSON object (PersistedRaftState).
+// The CRC covers the sequence (chaos bug B11): when it covered the body alone, a write torn
+// after the new header's sequence kept the slot's old length, CRC and body, which read as
+// valid, so the slot's older state (an older term and vote) became the newest. Version 1
+// slots (CRC of the body only; written before) are still read.
 // Open reads both slots, takes the valid one with the higher sequence and fsyncs it before
 // using it (it may be a write that a killed process never synced).
 
 import { join } from 'node:path';
+import { invariant } from '../base/invariant.ts';
 import { crc32c } from '../protocol/crc32c.ts';
 import type { ConfChange, ConfState, HardState } from '../raft/types.ts';
 import { storageFs, type FileSystem } from '../storage/fs.ts';
@@ -21,8 +26,12 @@ export const RAFT_STATE_FILE = 'raft.state';
 /** One slot; bounds the configuration history a group can keep (about 600 changes). */
 export const SLOT_BYTES = 64 * 1024;
 const HEADER_BYTES = 24;
+/** The header bytes before the CRC, which the CRC covers. */
+const CRC_AT = 20;
 const MAGIC = 0x524e5253;
-const VERSION = 1;
+const VERSION = 2;
+/** Slots written before the CRC covered the header. */
+const VERSION_BODY_CRC = 1;
 const SYNC_WAITS_MAX = 10_000;
 
 export interface PersistedRaftState {
@@ -69,10 +78,11 @@ export class MemoryRaftStateStore implements RaftStateStore {
     return false;
   }
   save(state: PersistedRaftState): void {
+    assertNotBack(this.current === null ? null : writtenTerm(this.current), state);
     this.current = clone(state);
   }
   saveNow(state: PersistedRaftState): void {
-    this.current = clone(state);
+    this.save(state);
     this.durable = this.current;
   }
   async sync(): Promise<void> {
@@ -99,6 +109,8 @@ export class FileRaftStateStore implements RaftStateStore {
   /** A state saved while an fdatasync ran; written when it ends, so the synced slot stays as synced. */
   private pending: PersistedRaftState | null = null;
   private unreadableBytes = false;
+  /** Of the last state loaded or written (not a pending one): what the next write may not go back from. */
+  private last: WrittenTerm | null = null;
 
   constructor(dir: string, fs: FileSystem = storageFs()) {
     this.path = join(dir, RAFT_STATE_FILE);
@@ -127,6 +139,7 @@ export class FileRaftStateStore implements RaftStateStore {
     this.fs.fsync(this.fd);
     this.sequence = best.sequence;
     this.durableSlot = best.slot;
+    this.last = writtenTerm(best.state);
     return best.state;
   }
 
@@ -143,6 +156,7 @@ export class FileRaftStateStore implements RaftStateStore {
   }
 
   private write(state: PersistedRaftState): void {
+    assertNotBack(this.last, state);
     const json = JSON.stringify(state);
     const bodyBytes = Buffer.byteLength(json, 'utf8');
     if (bodyBytes > SLOT_BYTES - HEADER_BYTES) {
@@ -158,12 +172,13 @@ export class FileRaftStateStore implements RaftStateStore {
     buf.writeUInt16BE(0, 6);
     buf.writeBigInt64BE(BigInt(++this.sequence), 8);
     buf.writeUInt32BE(bodyBytes, 16);
-    buf.writeUInt32BE(crc32c(buf.subarray(HEADER_BYTES)), 20);
+    buf.writeUInt32BE(slotCrc(buf.subarray(0, CRC_AT), buf.subarray(HEADER_BYTES)), CRC_AT);
     let written = 0;
     // writeSync on a regular file writes everything or throws; buf.length bounds it.
     while (written < buf.length) written += this.fs.write(this.fd, buf, written, buf.length - written, slot * SLOT_BYTES + written);
     this.writtenSlot = slot;
     this.dirty = true;
+    this.last = writtenTerm(state);
   }
 
   saveNow(state: PersistedRaftState): void {
@@ -210,6 +225,34 @@ export class FileRaftStateStore implements RaftStateStore {
   }
 }
 
+/** CRC-32C of the header bytes before the CRC, then of the body. */
+function slotCrc(headerBeforeCrc: Buffer, body: Buffer): number {
+  return crc32c(body, 0, body.length, crc32c(headerBeforeCrc, 0, headerBeforeCrc.length));
+}
+
+/**
+ * Raft §5.1/§5.2: a replica's stored term never goes back, nor its vote within a term (else it
+ * could vote twice in a term after a restart). Kept on in production: a write that breaks it is
+ * a bug in a writer, and storing it would be worse than stopping. A new storage id is a new
+ * replica (the lost-state path), which starts again at term 0.
+ */
+function assertNotBack(was: WrittenTerm | null, next: PersistedRaftState): void {
+  if (was === null || was.storageId !== next.storageId) return;
+  const now = next.hardState;
+  invariant(now.term >= was.term, () => `raft.state term would go back from ${was.term} to ${now.term}`);
+  invariant(now.term > was.term || was.vote === 0 || now.vote === was.vote, () => `raft.state vote in term ${now.term} would change from ${was.vote} to ${now.vote}`);
+}
+
+interface WrittenTerm {
+  storageId: string;
+  term: number;
+  vote: number;
+}
+
+function writtenTerm(state: PersistedRaftState): WrittenTerm {
+  return { storageId: state.storageId, term: state.hardState.term, vote: state.hardState.vote };
+}
+
 type ReadAt = (buf: Buffer, offset: number, length: number, position: number) => number;
 
 /** The valid slot with the higher sequence, or null. */
@@ -232,12 +275,16 @@ function slotNeverWritten(read: ReadAt, slot: number): boolean {
 function readSlot(read: ReadAt, slot: number): { sequence: number; state: PersistedRaftState } | null {
   const header = Buffer.alloc(HEADER_BYTES);
   if (read(header, 0, HEADER_BYTES, slot * SLOT_BYTES) !== HEADER_BYTES) return null;
-  if (header.readUInt32BE(0) !== MAGIC || header.readUInt16BE(4) !== VERSION) return null;
+  const version = header.readUInt16BE(4);
+  if (header.readUInt32BE(0) !== MAGIC || (version !== VERSION && version !== VERSION_BODY_CRC)) return null;
   const length = header.readUInt32BE(16);
   if (length > SLOT_BYTES - HEADER_BYTES) return null;
   const body = Buffer.alloc(length);
   if (read(body, 0, length, slot * SLOT_BYTES + HEADER_BYTES) !== length) return null;
-  if (crc32c(body) !== header.readUInt32BE(20)) return null;
+  // A version-2 write torn over a version-1 slot either kept the old version bytes (and so the
+  // old sequence: they come first) or fails the version-2 check.
+  const crc = version === VERSION ? slotCrc(header.subarray(0, CRC_AT), body) : crc32c(body);
+  if (crc !== header.readUInt32BE(CRC_AT)) return null;
   try {
     return { sequence: Number(header.readBigInt64BE(8)), state: JSON.parse(body.toString('utf8')) as PersistedRaftState };
   } catch {

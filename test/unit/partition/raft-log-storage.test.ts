@@ -104,6 +104,7 @@ async function compareWithMemoryStorage(seed: number, make: () => RaftLogStorage
   let sto = make();
   let term = 1;
   let commit = 0;
+  let vote = 0;
   let reopens = 0;
   const check = (label: string) => {
     assert.equal(sto.firstIndex(), mem.firstIndex(), `${label}: firstIndex`);
@@ -130,8 +131,10 @@ async function compareWithMemoryStorage(seed: number, make: () => RaftLogStorage
       if (term !== before) {
         // Raft §5.1: a node stores entries of a term only once its current term is at least that
         // (recovery treats entries above the stored term as never acknowledged, B10).
-        mem.setHardState({ ...mem.initialState().hardState, term });
-        sto.setHardState({ ...sto.initialState().hardState, term });
+        // A new term starts without a vote (§5.2: one vote per term, the store refuses a second).
+        vote = 0;
+        mem.setHardState({ ...mem.initialState().hardState, term, vote });
+        sto.setHardState({ ...sto.initialState().hardState, term, vote });
       }
       const n = rng.int(1, 5);
       const ents: Entry[] = [];
@@ -144,7 +147,8 @@ async function compareWithMemoryStorage(seed: number, make: () => RaftLogStorage
       sto.append(ents);
     } else if (roll < 90) {
       if (mem.lastIndex() > commit) commit = rng.int(commit + 1, mem.lastIndex() + 1);
-      const hs = { term, vote: rng.int(0, 4), commit };
+      if (vote === 0) vote = rng.int(0, 4);
+      const hs = { term, vote, commit };
       mem.setHardState(hs);
       sto.setHardState(hs);
     } else if (reopen !== null) {

@@ -3,7 +3,9 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { FileRaftStateStore, type PersistedRaftState } from '../../../src/partition/raft-state-store.ts';
+import { InvariantError } from '../../../src/base/invariant.ts';
+import { crc32c } from '../../../src/protocol/crc32c.ts';
+import { FileRaftStateStore, SLOT_BYTES, type PersistedRaftState } from '../../../src/partition/raft-state-store.ts';
 import { PageCacheFs } from '../../helpers/page-cache-fs.ts';
 
 const dir = '/sim/orders-0';
@@ -49,4 +51,62 @@ test('term and vote adopted after kill -9 from an unsynced slot are durable befo
   fs.powerLoss();
   const afterPowerLoss = new FileRaftStateStore(dir, fs);
   assert.deepEqual(afterPowerLoss.load()?.hardState, { term: 4, vote: 2, commit: 0 }, 'the adopted term and vote survive a later power loss');
+});
+
+test('a write torn by a power loss never makes an older state read as the newest (Raft §5.1: the stored term never goes back; chaos bug B11)', async () => {
+  // Slot 0 holds {term 2} (sequence 1), slot 1 {term 3} (sequence 2, synced); the next write,
+  // {term 3, commit 18}, goes to slot 0 and a power loss keeps only its first `cut` bytes. A
+  // header sequence over the old body used to read as the newest state: term 2 after term 3.
+  const full = 24 + Buffer.byteLength(JSON.stringify({ ...state(3, 3), hardState: { term: 3, vote: 3, commit: 18 } }));
+  for (let cut = 0; cut <= full; cut++) {
+    const fs = new PageCacheFs();
+    const store = new FileRaftStateStore(dir, fs);
+    store.load();
+    store.saveNow(state(2, 2));
+    store.save(state(3, 3));
+    await store.sync();
+    store.save({ ...state(3, 3), hardState: { term: 3, vote: 3, commit: 18 } });
+    fs.powerLoss({ keep: () => 0, cut: () => cut });
+    const loaded = new FileRaftStateStore(dir, fs).load()?.hardState;
+    const expected = cut === full ? { term: 3, vote: 3, commit: 18 } : { term: 3, vote: 3, commit: 0 };
+    assert.deepEqual(loaded, expected, `write torn after ${cut} of ${full} bytes`);
+  }
+});
+
+test('a version-1 slot (CRC of the body only, written before B11) still reads; the next write is newer', async () => {
+  // docs/storage.md "raft.state": a disk written by an earlier Runnel keeps its Raft state.
+  const fs = new PageCacheFs();
+  fs.mkdir(dir);
+  const body = Buffer.from(JSON.stringify(state(7, 2)));
+  const header = Buffer.alloc(24);
+  header.writeUInt32BE(0x524e5253, 0);
+  header.writeUInt16BE(1, 4);
+  header.writeBigInt64BE(5n, 8);
+  header.writeUInt32BE(body.length, 16);
+  header.writeUInt32BE(crc32c(body), 20);
+  fs.writeFile(`${dir}/raft.state`, Buffer.concat([header, body]));
+  const store = new FileRaftStateStore(dir, fs);
+  assert.deepEqual(store.load()?.hardState, { term: 7, vote: 2, commit: 0 });
+  store.save(state(8, 1));
+  await store.sync();
+  assert.equal(fs.readFile(`${dir}/raft.state`).readUInt16BE(SLOT_BYTES + 4), 2, 'the new state went to the other slot as version 2');
+  assert.deepEqual(new FileRaftStateStore(dir, fs).load()?.hardState, { term: 8, vote: 1, commit: 0 });
+});
+
+test('the store refuses to write a term below, or another vote in the same term than, the last one (Raft §5.1: the stored term never goes back; §5.2: one vote per term)', () => {
+  const fs = new PageCacheFs();
+  const store = new FileRaftStateStore(dir, fs);
+  store.load();
+  store.save(state(3, 2));
+  assert.throws(() => store.save(state(2, 2)), InvariantError);
+  assert.throws(() => store.saveNow(state(3, 1)), InvariantError);
+  assert.throws(() => store.save(state(3, 0)), InvariantError);
+  store.save(state(4, 0)); // a new term, no vote yet
+  store.save(state(4, 1)); // the vote in it
+  // Checked against what load() found too, so across a restart.
+  const restarted = new FileRaftStateStore(dir, fs);
+  assert.deepEqual(restarted.load()?.hardState, { term: 4, vote: 1, commit: 0 });
+  assert.throws(() => restarted.save(state(3, 1)), InvariantError);
+  // A new storage id is a new replica (the lost-state path): it starts at term 0.
+  restarted.saveNow({ ...state(0, 0), storageId: 'disk-1/2' });
 });
