@@ -109,3 +109,9 @@ test(
   'replica simulation: a bit flip in synced data of the last segment above the stored commit is damage, not a torn tail (issue 9 item 3)',
   () => failures([6], 'log-damage'),
 );
+
+// B11 in docs/reliability.md: a power loss tore node 1's unsynced raft.state write of
+// {term 3} after its sequence, the slot read as the newest with its old body {term 2}, recovery
+// cut the acknowledged entry 18 of term 3 and the node died on `commit 18 beyond last index 17`.
+test('replica simulation: a torn raft.state write never brings back an older term (Raft §5.1: the stored term never goes back; B11)', () =>
+  failures([97], 'sealed-damage'));
