@@ -184,6 +184,17 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       }),
     };
   };
+  // One teardown for a start that failed and for close(): clients first, then the groups, the
+  // replicas (through the cluster node in cluster mode) and the store under them.
+  const releaseAll = async (): Promise<void> => {
+    await http?.close();
+    await server.close();
+    groups.close();
+    offsetsFollowers.close();
+    if (cluster) await cluster.close();
+    else await replicas.close();
+    store.close();
+  };
   try {
     listening = await server.listen();
     // With port 0 the OS picks the port; clients must be told the real one.
@@ -199,13 +210,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       });
     }
   } catch (err) {
-    await http?.close();
-    await server.close();
-    groups.close();
-    offsetsFollowers.close();
-    if (cluster) await cluster.close();
-    else await replicas.close();
-    store.close();
+    await releaseAll();
     throw err;
   }
 
@@ -251,13 +256,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
         clearInterval(offsetsExpiryTimer);
         clearInterval(offsetsSnapshotTimer);
         loopDelay.disable();
-        await http?.close();
-        await server.close();
-        groups.close();
-        offsetsFollowers.close();
-        if (cluster) await cluster.close();
-        else await replicas.close();
-        store.close();
+        await releaseAll();
         logger.info({ nodeId }, 'broker stopped');
       })();
       return closing;
