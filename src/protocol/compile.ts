@@ -14,7 +14,7 @@
 
 import { invariant } from '../base/invariant.ts';
 import { DecodeError, type Reader, Writer } from './primitives.ts';
-import { EncodeError, inRange, type FieldDef, type StructType, type TypeSpec } from './schema.ts';
+import { EncodeError, inRange, type FieldDef, type StructType, type TypeSpec } from './schema-types.ts';
 
 export interface CompiledCodec {
   readonly encode: (w: Writer, value: unknown) => void;
