@@ -108,6 +108,9 @@ test('1,000,000 records survive a SIGTERM restart with offsets, keys, values, he
   }
 });
 
+// Process-crash recovery, not fsync: kill -9 leaves the page cache intact, so what this proves is
+// that recovery keeps every acknowledged batch and cuts only torn tails. test/integration/power-loss.test.ts
+// drops what was not fsynced and so proves the acknowledgement waits for the disk.
 test('acks=all records acknowledged before a kill -9 are all present and intact after restart', async () => {
   const broker = await startBroker();
   brokers.push(broker);

@@ -40,7 +40,9 @@ function runAndKill(dir: string, ackedMin: number): Promise<{ base: number; last
   });
 }
 
-// The acks=all promise: a batch whose flush() resolved survives kill -9 intact.
+// Crash consistency after kill -9: a batch whose flush() resolved reads back intact and the torn
+// tail is cut. kill -9 keeps the page cache, so this cannot prove the fsync behind flush(); the
+// power-loss tests (power-loss.test.ts, the power-loss file system) do that.
 test('kill -9 while appending: every flushed batch reads back intact, offsets stay dense', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);
   const config = logConfig({ segmentBytes: 64 * 1024, indexIntervalBytes: 1024, retentionMs: -1 });
