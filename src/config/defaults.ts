@@ -76,6 +76,7 @@ export function baseDefaults(): BaseDefaults {
       insecure: false,
       initial_cluster_state: 'new',
       bootstrap_timeout_ms: 600_000,
+      discovery: { type: 'static' },
     },
   };
 }

@@ -110,6 +110,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'cluster.insecure', kind: { type: 'boolean' } },
   { key: 'cluster.initial_cluster_state', kind: { type: 'enum', values: ['new', 'existing'] } },
   { key: 'cluster.bootstrap_timeout_ms', kind: { type: 'duration', min: 1 } },
+  // How a node that is not a member yet finds the cluster (src/discovery/).
+  { key: 'cluster.discovery.type', kind: { type: 'enum', values: ['static', 'manual'] } },
 
   // Go Queue fields with a Runnel equivalent under another name.
   { key: 'flush_interval', target: 'flush.interval_ms', kind: { type: 'duration', min: 1 }, goQueue: true },

@@ -12,6 +12,7 @@ export type {
   ClusterConfig,
   ClusterMember,
   ConfigWarning,
+  DiscoveryConfig,
   FlushConfig,
   GroupsConfig,
   FlushMode,

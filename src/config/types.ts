@@ -82,6 +82,13 @@ export interface ClusterConfig {
   insecure: boolean;
   initial_cluster_state: 'new' | 'existing';
   bootstrap_timeout_ms: number;
+  /** How a node that is not a member yet finds the cluster (src/discovery/). */
+  discovery: DiscoveryConfig;
+}
+
+/** cluster.discovery: `static` dials cluster.initial_members; `manual` waits for POST /cluster/join. */
+export interface DiscoveryConfig {
+  type: 'static' | 'manual';
 }
 
 export interface RunnelConfig {

@@ -26,7 +26,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['base'],
   ['protocol', 'raft', 'config'],
   ['log'],
-  ['storage', 'transport'],
+  ['storage', 'transport', 'discovery'],
   ['metadata', 'raft-host'],
   ['partition'],
   ['controller'],
