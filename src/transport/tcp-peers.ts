@@ -11,6 +11,7 @@ export type ConnState = 'connecting' | 'hello' | 'challenge' | 'proof' | 'welcom
 
 export interface Peer {
   id: number;
+  /** '' for a peer known only from its inbound seed connection (nothing to dial). */
   address: string;
   host: string;
   port: number;
@@ -22,6 +23,12 @@ export interface Peer {
   attempt: number;
   everConnected: boolean;
   removed: boolean;
+  /**
+   * Named by setPeers. A peer that is not (transient) is known only from a seed connection, in
+   * either direction (a joiner found through discovery, or found by it); it is forgotten when
+   * that connection closes, and becomes configured when setPeers names it.
+   */
+  configured: boolean;
   queue: Outgoing[];
   stats: PeerStatus;
 }
@@ -29,6 +36,14 @@ export interface Peer {
 export interface Conn {
   socket: Socket;
   role: 'dial' | 'accept';
+  /**
+   * A seed connection: the dialer sent acceptorId 0 ("whoever listens at this address"), so the
+   * acceptor takes it from a node it does not know or that it would dial itself (a joiner looking
+   * for the cluster). Ordinary dials name the acceptor and follow the lower-id-dials rule.
+   */
+  seed: boolean;
+  /** The node id the dialer announced in HELLO (acceptor side), or 0. */
+  claimedId: number;
   state: ConnState;
   remote: string;
   peer: Peer | null;
@@ -70,6 +85,31 @@ export interface PeerChanges {
   added: Peer[];
 }
 
+function newPeer(id: number, where: { host: string; port: number; address: string }, configured: boolean): Peer {
+  return {
+    id,
+    address: where.address,
+    host: where.host,
+    port: where.port,
+    conn: null,
+    dialing: null,
+    reconnectTimer: null,
+    attempt: 0,
+    everConnected: false,
+    removed: false,
+    configured,
+    queue: [],
+    stats: emptyPeerStatus(id, where.address),
+  };
+}
+
+function setAddress(peer: Peer, where: { host: string; port: number; address: string }): void {
+  peer.address = where.address;
+  peer.host = where.host;
+  peer.port = where.port;
+  peer.stats.address = where.address;
+}
+
 /** The configured peers of one node, by id (this node's own id is never one of them). */
 export class PeerRegistry {
   private readonly nodeId: number;
@@ -99,35 +139,37 @@ export class PeerRegistry {
     for (const [id, peer] of this.byId) {
       const n = next.get(id);
       if (n === undefined) {
-        changes.removed.push(peer);
+        // A transient peer was never named here; its seed connection decides how long it stays.
+        if (peer.configured) changes.removed.push(peer);
+      } else if (!peer.configured) {
+        // Named now (a joiner's registration applied): keep its seed connection, which is as
+        // authenticated as any; the address is where to redial it from now on.
+        peer.configured = true;
+        setAddress(peer, n);
+        changes.added.push(peer);
       } else if (n.address !== peer.address) {
-        peer.address = n.address;
-        peer.host = n.host;
-        peer.port = n.port;
-        peer.stats.address = n.address;
+        setAddress(peer, n);
         changes.moved.push(peer);
       }
     }
     for (const [id, n] of next) {
       if (this.byId.has(id)) continue;
-      const peer: Peer = {
-        id,
-        address: n.address,
-        host: n.host,
-        port: n.port,
-        conn: null,
-        dialing: null,
-        reconnectTimer: null,
-        attempt: 0,
-        everConnected: false,
-        removed: false,
-        queue: [],
-        stats: emptyPeerStatus(id, n.address),
-      };
+      const peer = newPeer(id, n, true);
       this.byId.set(id, peer);
       changes.added.push(peer);
     }
     return changes;
+  }
+
+  /**
+   * Registers a peer known only from a seed connection (`address`: the seed address it was found
+   * at, or '' for one that dialed in). The caller makes sure `id` is not this node nor known.
+   */
+  addTransient(id: number, address: string): Peer {
+    checkNodeId(id, 'peer id');
+    const peer = newPeer(id, address === '' ? { address: '', host: '', port: 0 } : { ...parseAddress(address), address }, false);
+    this.byId.set(id, peer);
+    return peer;
   }
 
   /** Forgets `peer`, unless a newer record has taken its id. */

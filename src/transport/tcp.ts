@@ -32,7 +32,7 @@ import { FrameDecoder, FrameError, FrameType, encodeFrame, type Frame } from './
 import { admitStorageIdClaim } from './storage-id-claims.ts';
 import { HANDSHAKE_FRAME_BYTES_MAX, RefuseReason, checkStorageId, decodeRefuse, encodeRefuse, refuseReasonName, type RefuseReasonCode } from './handshake.ts';
 import { handshakeStep, helloFrame, type HandshakeSelf } from './tcp-handshake.ts';
-import { PeerRegistry, isClosed, type Conn, type Peer } from './tcp-peers.ts';
+import { PeerRegistry, isClosed, parseAddress, type Conn, type Peer } from './tcp-peers.ts';
 import {
   backoffDelayMs,
   checkNodeId,
@@ -167,6 +167,39 @@ export class TcpTransport implements PeerTransport {
     }
   }
 
+  /**
+   * Dials `addresses` as seeds (a node looking for the cluster, src/discovery/): each is dialed
+   * with acceptor id 0, so the node there takes the connection whatever the two ids and whether
+   * or not it knows this node yet, and the handshake tells who it is. An address that belongs to
+   * a connected peer, or that is being dialed, is skipped; so is this node's own address. The
+   * caller repeats the call while it looks (every SEED_POLL_INTERVAL_MS), which is the retry: no
+   * backoff is kept per seed. Addresses that are not "host:port" are logged once and skipped.
+   */
+  dialSeeds(addresses: readonly string[]): void {
+    if (!this.started || this.closing) return;
+    for (const address of addresses) {
+      let where: { host: string; port: number };
+      try {
+        where = parseAddress(address);
+      } catch (e) {
+        this.logOnce.warn(`bad-seed:${address}`, { address, err: (e as Error).message }, 'seed address is not host:port: skipped');
+        continue;
+      }
+      const peer = [...this.peers.values()].find((p) => p.address === address);
+      if (peer !== undefined) {
+        if (peer.conn === null && peer.dialing === null) this.dial(peer, true);
+        continue;
+      }
+      if ([...this.conns].some((c) => c.seed && c.role === 'dial' && c.remote === address && !isClosed(c))) continue;
+      const socket = connect(where);
+      const conn = this.newConn(socket, 'dial', address, null, true);
+      socket.once('connect', () => {
+        if (conn.state !== 'connecting') return;
+        this.write(conn, helloFrame(this.self, conn, null));
+      });
+    }
+  }
+
   setPeers(peers: ReadonlyMap<number, string>): void {
     const changes = this.peers.update(peers);
     for (const peer of changes.removed) this.removePeer(peer);
@@ -265,8 +298,14 @@ export class TcpTransport implements PeerTransport {
   // -------------------------------------------------------------------------------------------
   // Connections
 
+  /** The lower id dials a peer it knows the address of (a seed dial is the only exception). */
   private shouldDial(peer: Peer): boolean {
-    return this.nodeId < peer.id;
+    return peer.configured && peer.address !== '' && this.nodeId < peer.id;
+  }
+
+  /** Whether `conn` was dialed by the lower id of the pair: the one both ends keep of two. */
+  private lowerDialed(conn: Conn, peer: Peer): boolean {
+    return (conn.role === 'dial') === this.nodeId < peer.id;
   }
 
   private removePeer(peer: Peer): void {
@@ -282,11 +321,13 @@ export class TcpTransport implements PeerTransport {
     if (!this.closing) this.logger.info({ peer: peer.id }, 'peer removed');
   }
 
-  private newConn(socket: Socket, role: 'dial' | 'accept', remote: string, peer: Peer | null): Conn {
+  private newConn(socket: Socket, role: 'dial' | 'accept', remote: string, peer: Peer | null, seed = false): Conn {
     const now = this.clock.now();
     const conn: Conn = {
       socket,
       role,
+      seed,
+      claimedId: 0,
       state: role === 'dial' ? 'connecting' : 'hello',
       remote,
       peer,
@@ -338,11 +379,11 @@ export class TcpTransport implements PeerTransport {
     this.pendingInbound++;
   }
 
-  private dial(peer: Peer): void {
+  private dial(peer: Peer, seed = false): void {
     peer.reconnectTimer = null;
-    if (this.closing || peer.removed || peer.conn !== null || peer.dialing !== null) return;
+    if (this.closing || peer.removed || peer.conn !== null || peer.dialing !== null || peer.address === '') return;
     const socket = connect({ host: peer.host, port: peer.port });
-    const conn = this.newConn(socket, 'dial', peer.address, peer);
+    const conn = this.newConn(socket, 'dial', peer.address, peer, seed);
     peer.dialing = conn;
     socket.once('connect', () => {
       if (conn.state !== 'connecting') return;
@@ -407,7 +448,13 @@ export class TcpTransport implements PeerTransport {
       if (wasOpen) this.logger.info({ peer: peer.id, reason: why }, 'peer disconnected');
       else if (conn.role === 'dial') this.logOnce.info(`dial-failed:${peer.id}`, { peer: peer.id, address: peer.address, reason: why }, 'could not connect to peer; retrying with backoff');
     }
-    if (conn.role === 'dial') this.scheduleReconnect(peer);
+    // The lower id redials, also a peer whose last connection was the other's seed dial.
+    if (conn.role === 'dial' || wasPeersConn) this.scheduleReconnect(peer);
+    // A peer known only from its seed connection is forgotten with it (bounded by connections).
+    if (!peer.configured && peer.conn === null && peer.dialing === null && !peer.removed) {
+      peer.removed = true;
+      this.peers.forget(peer);
+    }
     // Last, once the state is consistent: the handler may call back into the transport.
     if (wasOpen && wasPeersConn) this.identityHandler?.(peer.id, null);
   }
@@ -420,6 +467,13 @@ export class TcpTransport implements PeerTransport {
       this.pendingInbound--;
     }
     const old = peer.conn;
+    // Two connections of one pair (a seed dial crossed the lower id's dial): both ends keep the
+    // one the lower id dialed, whichever opened first. Otherwise the new one replaces the old
+    // (the peer restarted and the old socket is half-open).
+    if (old !== null && old !== conn && old.state === 'open' && this.lowerDialed(old, peer) && !this.lowerDialed(conn, peer)) {
+      this.closeConn(conn, 'a second connection from the same peer: keeping the one the lower id dialed');
+      return;
+    }
     if (old !== null && old !== conn) this.closeConn(old, 'replaced by a new connection from the same peer');
     if (peer.dialing === conn) peer.dialing = null;
     conn.peer = peer;
@@ -514,6 +568,8 @@ export class TcpTransport implements PeerTransport {
         return this.write(conn, step.frame);
       case 'refuse':
         return this.refuse(conn, step.reason, step.text, step.fields);
+      case 'close':
+        return this.closeConn(conn, step.why);
       case 'open':
         if (step.frame !== null) this.write(conn, step.frame);
         return this.attach(conn, conn.peer!);

@@ -779,3 +779,106 @@ test('issue 9 (failover): a peer that was down for a minute is redialed within o
     await closeAll(a, b);
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Seed connections (issue 11, join): a node looking for the cluster dials addresses whatever the
+// ids, and the node there takes it although it does not know the joiner yet.
+
+test('issue 11 (join): a higher id the founder does not know joins through a seed dial; messages flow both ways; once named it stays connected and the lower id redials it', async () => {
+  const founder = await startNode(1);
+  const joiner = await startNode(4);
+  const seen: Array<[number, string | null]> = [];
+  founder.t.onPeerIdentity((id, storageId) => seen.push([id, storageId]));
+  try {
+    const founderAddress = `127.0.0.1:${founder.t.port}`;
+    // The joiner's config names the founder (static discovery); the founder knows nobody.
+    joiner.t.setPeers(new Map([[1, founderAddress]]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(connected(joiner, 1), false, 'the higher id does not dial by the ordinary rule');
+    joiner.t.dialSeeds([founderAddress]);
+    await waitFor(() => connected(joiner, 1) && connected(founder, 4), 'seed connection open');
+    // The founder learned the joiner's id and disk from the authenticated handshake.
+    assert.deepEqual(seen, [[4, 'disk-4']]);
+    assert.equal(status(founder, 4).address, '', 'nothing to dial yet');
+    founder.t.send(4, '__metadata', hb(1, 4, 1));
+    joiner.t.send(1, '__metadata', hb(4, 1, 1));
+    founder.t.flush();
+    joiner.t.flush();
+    await waitFor(() => founder.got.length === 1 && joiner.got.length === 1, 'both directions');
+    // The joiner's registration applied: the founder names it. The seed connection stays.
+    founder.t.setPeers(new Map([[4, `127.0.0.1:${joiner.t.port}`]]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(status(founder, 4).reconnects, 0);
+    assert.ok(connected(founder, 4));
+    // The connection drops (the joiner's side closes it): the lower id redials, with no seed.
+    const port = joiner.t.port;
+    await joiner.t.close();
+    const again = await startNode(4, { listenPort: port, peers: new Map([[1, founderAddress]]) });
+    try {
+      await waitFor(() => connected(founder, 4) && connected(again, 1), 'the founder redialed the joiner');
+      assert.equal(status(founder, 4).reconnects, 1);
+    } finally {
+      await again.t.close();
+    }
+  } finally {
+    await closeAll(founder, joiner);
+  }
+});
+
+test('issue 11 (join): a seed known only by its address (manual discovery) is named by the handshake, on both ends; the record goes with the connection', async () => {
+  const member = await startNode(2);
+  const joiner = await startNode(5);
+  try {
+    joiner.t.dialSeeds([`127.0.0.1:${member.t.port}`]);
+    await waitFor(() => connected(joiner, 2) && connected(member, 5), 'seed connection open');
+    assert.equal(status(joiner, 2).storageId, 'disk-2');
+    assert.equal(status(joiner, 2).address, `127.0.0.1:${member.t.port}`);
+    // Calling again while connected dials nothing more.
+    joiner.t.dialSeeds([`127.0.0.1:${member.t.port}`]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(status(member, 5).reconnects, 0);
+    assert.deepEqual(logged(member, /refused/), []);
+    // Neither end named the other with setPeers: closing forgets both records.
+    await joiner.t.close();
+    await waitFor(() => member.t.peerStatus().length === 0, 'the member forgot the joiner');
+  } finally {
+    await closeAll(member, joiner);
+  }
+});
+
+test('issue 11 (join): a seed that is this node itself is refused, and no peer is made of it', async () => {
+  const a = await startNode(3);
+  try {
+    a.t.dialSeeds([`127.0.0.1:${a.t.port}`, 'not an address']);
+    await waitFor(() => logged(a, /refused/).some((l) => l.reason === 'wrongNode'), 'refused');
+    assert.deepEqual(a.t.peerStatus(), []);
+    assert.ok(logged(a, /seed address is not host:port/).length === 1);
+  } finally {
+    await a.t.close();
+  }
+});
+
+test('issue 11 (join): a seed dial crossing the lower id\'s own dial leaves one connection, the one the lower id dialed, on both ends', async () => {
+  // Repeated with fresh pairs: the two dials race differently each time.
+  for (let round = 0; round < 5; round++) {
+    const low = await startNode(1);
+    const high = await startNode(2);
+    try {
+      const lowAddress = `127.0.0.1:${low.t.port}`;
+      high.t.setPeers(new Map([[1, lowAddress]]));
+      high.t.dialSeeds([lowAddress]);
+      low.t.setPeers(new Map([[2, `127.0.0.1:${high.t.port}`]]));
+      await waitFor(() => connected(low, 2) && connected(high, 1), 'connected');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const lastRole = (n: Node) => logged(n, /^peer connected$/).at(-1)?.role;
+      assert.equal(lastRole(low), 'dial', `round ${round}: low keeps its dial`);
+      assert.equal(lastRole(high), 'accept', `round ${round}: high keeps low's dial`);
+      assert.ok(connected(low, 2) && connected(high, 1), `round ${round}: still connected`);
+      low.t.send(2, 'g', hb(1, 2, 1));
+      low.t.flush();
+      await waitFor(() => high.got.length === 1, 'delivered over the kept connection');
+    } finally {
+      await closeAll(low, high);
+    }
+  }
+});
