@@ -86,6 +86,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   private leader = 0;
   private readonly proposalTimeoutMs: number;
   private readonly kick: () => void;
+  private readonly relays: () => readonly number[];
 
   constructor(options: {
     nodeId: number;
@@ -96,11 +97,17 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     proposalTimeoutMs: number;
     /** Asks the host for a Ready round after a proposal. */
     kick: () => void;
+    /**
+     * Members a proposal may be handed to while this node knows no controller (a joiner, not a
+     * member yet, hears from no leader): the connected peers. Only the controller appends it.
+     */
+    relays?: () => readonly number[];
   }) {
     this.nodeId = options.nodeId;
     this.logger = options.logger;
     this.proposalTimeoutMs = options.proposalTimeoutMs;
     this.kick = options.kick;
+    this.relays = options.relays ?? (() => []);
     const { snapshot } = options;
     // A snapshot names its own cluster; restoring into an unnamed state adopts it.
     this.state = new MetadataState({ clusterId: snapshot.index > 0 ? '' : options.clusterId, brokers: [], topics: [] });
@@ -184,7 +191,14 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     const node = this.node;
     if (node === null) return Promise.reject(new NotControllerError(0));
     const envelope: Envelope = { id: `${this.nodeId}-${this.proposalNonce}-${++this.sequence}`, command };
-    const proposed = node.forwardProposal([encodeMetadataEntry(envelope)]);
+    const data = [encodeMetadataEntry(envelope)];
+    let proposed = node.forwardProposal(data);
+    // Knowing no controller, hand it to every member we reach; the controller appends one copy
+    // (the others drop theirs), and a second copy that a leader change lets through applies
+    // like a retry, which the commands a joiner sends (registerBroker) make harmless.
+    if (!proposed.ok && proposed.reason === 'noLeader') {
+      for (const to of this.relays()) if (to !== this.nodeId) proposed = node.forwardProposalTo(to, data);
+    }
     if (!proposed.ok) {
       if (proposed.reason === 'noLeader' || proposed.reason === 'notLeader') return Promise.reject(new NotControllerError(this.leader));
       return Promise.reject(new Error(`metadata proposal refused: ${proposed.reason}`));

@@ -6,6 +6,12 @@ import { fastify, type FastifyInstance, type RawReplyDefaultExpression, type Raw
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { NodeStatus } from './status.ts';
+import { registerClusterJoin, type JoinOperation } from './cluster-join.ts';
+
+/** The operations admin routes call, passed in by the node layer; a route whose operation is absent is not served. */
+export interface AdminOperations {
+  join?: JoinOperation;
+}
 
 export interface HttpServerOptions {
   host: string;
@@ -29,7 +35,7 @@ function httpLogger(logger: Logger): Logger {
 /** A Fastify app that logs through the broker's pino logger. */
 export type HttpApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>;
 
-export function buildHttpApp(status: () => NodeStatus, logger: Logger): HttpApp {
+export function buildHttpApp(status: () => NodeStatus, logger: Logger, ops: AdminOperations = {}): HttpApp {
   const app = fastify({ loggerInstance: httpLogger(logger) });
   app.get('/status', async (_request, reply) => {
     // A status is a snapshot of this moment; a cached copy would mislead whoever debugs a cluster with it.
@@ -37,6 +43,7 @@ export function buildHttpApp(status: () => NodeStatus, logger: Logger): HttpApp 
     return status();
   });
   app.get('/health', async () => ({ ok: true }));
+  if (ops.join) registerClusterJoin(app, ops.join);
   return app;
 }
 
@@ -55,8 +62,9 @@ export async function startHttpServer(
   options: HttpServerOptions,
   status: () => NodeStatus,
   logger: Logger,
+  ops: AdminOperations = {},
 ): Promise<HttpServerHandle> {
-  const app = buildHttpApp(status, logger);
+  const app = buildHttpApp(status, logger, ops);
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {

@@ -200,7 +200,10 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     // With port 0 the OS picks the port; clients must be told the real one.
     services.advertisedPort = listening.port;
     // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
-    if (config.http.enabled) http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger);
+    if (config.http.enabled) {
+      const ops = cluster ? { join: (address: string) => cluster.join(address) } : {};
+      http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, ops);
+    }
     if (cluster) {
       await cluster.run({ host: config.server.advertised_host, port: listening.port });
     } else {

@@ -16,7 +16,6 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
 import { Rng, type RaftNode } from '../raft/index.ts';
-import type { ConfChange, Member } from '../raft/types.ts';
 import { TcpTransport } from '../transport/tcp.ts';
 import { parseAddress } from '../transport/tcp-peers.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
@@ -24,7 +23,8 @@ import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import { LeaderPublisher } from '../partition/leader-publisher.ts';
 import type { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { describeRaftGroup } from '../partition/group-names.ts';
-import { belongsToNode, type ReplicaRegistry } from '../partition/replica-identity.ts';
+import type { ReplicaRegistry } from '../partition/replica-identity.ts';
+import { identityReplacement, nextMetadataChange } from '../controller/metadata-membership.ts';
 import type { ProducerLimits } from '../partition/partition-producers.ts';
 import type { FlushMode } from '../partition/partition.ts';
 import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
@@ -36,6 +36,9 @@ import { newClusterId, type NodeStore } from '../controller/node-store.ts';
 import { RaftHost } from '../raft-host/raft-host.ts';
 import { LogDamagedError } from '../storage/errors.ts';
 import { handoffTarget } from '../raft-host/leadership-handoff.ts';
+import { createDiscovery, ManualDiscovery, SEED_POLL_INTERVAL_MS, type Discovery } from '../discovery/index.ts';
+import { LogOnce } from '../log/index.ts';
+import { AdminRequestError } from '../http/cluster-join.ts';
 import type { GroupStatus } from '../raft-host/group-status.ts';
 
 /** How long a metadata proposal may take before the caller is told (and may retry). */
@@ -82,6 +85,12 @@ export class ClusterNode {
   private readonly logger: Logger;
   private readonly decider: BootstrapDecider;
   private readonly metadataStorage: MetadataLogStorage;
+  /** Where this node looks for the cluster while it is not registered (cluster.discovery). */
+  readonly discovery: Discovery;
+  private seedLookup = false;
+  private readonly logOnce: LogOnce;
+  /** The metadata group started empty to be added (decision 'join'): it must not name the cluster. */
+  private joining = false;
   private started = false;
   private stopped = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -95,6 +104,8 @@ export class ClusterNode {
     this.logger = logger;
     this.nodeId = config.cluster.node_id;
     const cluster = config.cluster;
+    this.discovery = createDiscovery(cluster);
+    this.logOnce = new LogOnce(logger, { intervalMs: 60_000, now: () => Date.now() });
 
     this.transport = new TcpTransport({
       nodeId: this.nodeId,
@@ -136,6 +147,9 @@ export class ClusterNode {
       logger,
       proposalTimeoutMs: METADATA_PROPOSAL_TIMEOUT_MS,
       kick: () => this.host.kick(),
+      // A broker that is not a member yet hears from no controller: it hands its registration to
+      // the members it reached (only the controller appends it). Members keep NOT_CONTROLLER.
+      relays: () => (this.isMetadataMember() ? [] : [...this.connectedPeers()]),
     });
     // Its Raft state lost, the group's state is older than what this broker acted on: see run().
     if (this.metadataStorage.lostReason !== null) this.metadata.holdListeners(true);
@@ -217,6 +231,9 @@ export class ClusterNode {
     });
     await this.transport.start();
     this.host.start();
+    await this.discovery.register?.({ nodeId: this.nodeId, raftAddress: this.options.config.cluster.raft_address });
+    this.every(SEED_POLL_INTERVAL_MS, () => this.seek());
+    this.seek();
     this.every(this.options.config.cluster.rtt_ms, () => {
       if (!this.started) this.decide(this.decider.tick(performance.now()));
     });
@@ -260,7 +277,10 @@ export class ClusterNode {
         this.startMetadataGroup(true);
         return;
       case 'restart':
+        this.startMetadataGroup(false);
+        return;
       case 'join':
+        this.joining = true;
         this.startMetadataGroup(false);
         return;
     }
@@ -327,7 +347,8 @@ export class ClusterNode {
       if (appliedHere && state.clusterId !== '' && registered && sameBroker(registered, wanted)) return;
       if (performance.now() > deadline) throw new Error('the metadata group did not accept this broker within cluster.bootstrap_timeout_ms (no quorum?)');
       try {
-        if (state.clusterId === '') await this.metadata.propose({ type: 'initCluster', clusterId: newClusterId() });
+        // A joiner's empty state has no cluster id either, but the cluster it joins is named.
+        if (state.clusterId === '' && !this.joining) await this.metadata.propose({ type: 'initCluster', clusterId: newClusterId() });
         else appliedHere = (await this.metadata.propose({ type: 'registerBroker', broker: wanted })).ok || appliedHere;
       } catch (err) {
         if (!waitedLogged) this.logger.info({ reason: (err as Error).message }, 'waiting for the metadata group to register this broker');
@@ -354,18 +375,14 @@ export class ClusterNode {
   private replaceDisks(): void {
     if (this.stopped || !this.started) return;
     const announced = new Map(this.transport.peerStatus().filter((p) => p.connected && p.storageId).map((p) => [p.nodeId, p.storageId!]));
-    const cluster = this.options.config.cluster;
-    const founding = cluster.initial_members.map((m) => m.node_id).sort((a, b) => a - b);
-    const metadataVoters = new Set(founding.slice(0, cluster.metadata_voters));
-    const groups: Array<{ name: string; node: RaftNode | null; storage: RaftLogStorage; wanted: number[]; voter: (id: number) => boolean }> = [
-      { name: metadataGroupName, node: this.host.group(metadataGroupName) ?? null, storage: this.metadataStorage.inner, wanted: founding, voter: (id) => metadataVoters.has(id) },
-    ];
+    const changed = this.reconcileMetadataMembers(announced);
+    const groups: Array<{ name: string; node: RaftNode | null; storage: RaftLogStorage; wanted: number[] }> = [];
     for (const replica of this.replicas.allReplicas()) {
       const assignment = this.metadata.state.topic(replica.topic)?.assignments[replica.index] ?? [];
-      groups.push({ name: this.replicas.groupNameOf(replica), node: replica.raft, storage: replica.storage, wanted: assignment, voter: () => true });
+      groups.push({ name: this.replicas.groupNameOf(replica), node: replica.raft, storage: replica.storage, wanted: assignment });
     }
-    let changed = false;
-    for (const { name, node, storage, wanted, voter } of groups) {
+    let partitionChanged = false;
+    for (const { name, node, storage, wanted } of groups) {
       if (!node || node.state !== 'leader') continue;
       const status = node.status();
       const members = [...status.config.voters, ...status.config.learners];
@@ -373,18 +390,44 @@ export class ClusterNode {
         if (id === this.nodeId) continue;
         const disk = announced.get(id);
         if (!disk) continue;
-        const change = replacementChange(id, disk, members.find((m) => m.id === id), status.progress.find((p) => p.id === id)?.storageId ?? '', storage, voter(id));
+        const answersWith = status.progress.find((p) => p.id === id)?.storageId ?? '';
+        const change = identityReplacement(id, disk, members.find((m) => m.id === id), answersWith, (n) => storage.replacementFor(n), true);
         if (!change) continue;
         const proposed = node.proposeConfChange(change);
         if (proposed.ok) {
-          changed = true;
+          partitionChanged = true;
           this.logger.warn({ group: name, broker: id, change: change.type, storageId: change.storageId, announced: disk }, 'replacing a member whose disk changed');
         }
         // One change per group per round: the next waits for this one to commit.
         break;
       }
     }
-    if (changed) this.host.kick();
+    if (changed || partitionChanged) this.host.kick();
+  }
+
+  /**
+   * On the controller: the next change of the metadata group's members (metadata-membership.ts):
+   * every registered broker a member, up to metadata_voters of them voters. True if proposed.
+   */
+  private reconcileMetadataMembers(announced: ReadonlyMap<number, string>): boolean {
+    const node = this.host.group(metadataGroupName);
+    if (!node || node.state !== 'leader') return false;
+    const cluster = this.options.config.cluster;
+    const step = nextMetadataChange({
+      status: node.status(),
+      wanted: this.metadata.state.allBrokers().map((b) => b.nodeId),
+      announced,
+      metadataVoters: cluster.metadata_voters,
+      replacementFor: (id) => this.metadataStorage.inner.replacementFor(id),
+    });
+    if (!step) return false;
+    const { change, why } = step;
+    const proposed = node.proposeConfChange(change);
+    if (!proposed.ok) return false;
+    const fields = { group: metadataGroupName, broker: change.nodeId, change: change.type, storageId: change.storageId };
+    if (why === 'identity') this.logger.warn({ ...fields, announced: announced.get(change.nodeId) }, 'replacing a member whose disk changed');
+    else this.logger.info(fields, why === 'join' ? 'adding a broker to the metadata group as a learner' : 'promoting a caught-up learner of the metadata group to voter');
+    return true;
   }
 
   /** Every Raft group's state on this broker (metadata first); partition groups as `<topic>-<partition>` with their topic id. */
@@ -393,6 +436,70 @@ export class ClusterNode {
       .statuses()
       .map((s) => ({ ...s, ...describeRaftGroup(s.group) }))
       .sort((a, b) => (a.group === metadataGroupName ? -1 : b.group === metadataGroupName ? 1 : a.group < b.group ? -1 : 1));
+  }
+
+  /**
+   * Asks the discovery provider for seeds and dials them, while this node looks for the cluster:
+   * it is not a founding member (a joiner: static seeds are the founders of its initial_members,
+   * manual ones come from POST /cluster/join) and its own registration is not in its metadata yet.
+   * Once registered, every member knows its Raft address and the lower id of each pair dials.
+   * One lookup at a time; a failed one is logged once a minute and tried again next period.
+   */
+  private seek(): void {
+    if (this.stopped || this.seedLookup || !this.looking()) return;
+    this.seedLookup = true;
+    const own = this.options.config.cluster.raft_address;
+    this.discovery
+      .seeds()
+      .then(
+        (seeds) => {
+          if (this.stopped || !this.looking()) return;
+          this.transport.dialSeeds(seeds.map((s) => s.address).filter((a) => a !== own));
+        },
+        (err: unknown) => this.logOnce.warn('seeds', { discovery: this.discovery.type, err: (err as Error).message }, 'discovery found no seeds; asking again'),
+      )
+      .finally(() => {
+        this.seedLookup = false;
+      });
+  }
+
+  /** Whether this node still looks for the cluster (see seek()). */
+  private looking(): boolean {
+    const cluster = this.options.config.cluster;
+    if (cluster.initial_members.some((m) => m.node_id === this.nodeId)) return false;
+    return this.metadata.state.broker(this.nodeId)?.raftAddress !== cluster.raft_address;
+  }
+
+  /**
+   * POST /cluster/join: a node in manual discovery mode gets a member's Raft address to dial.
+   * Throws AdminRequestError (an operator's mistake) when the node is not in manual mode or the
+   * address is bad; answers whether it is a member already (nothing left to do).
+   */
+  join(address: string): { member: boolean } {
+    if (!(this.discovery instanceof ManualDiscovery)) {
+      throw new AdminRequestError(`cluster.discovery.type is "${this.discovery.type}": this node finds the cluster by itself; POST /cluster/join is for a node started with "manual"`, 409);
+    }
+    try {
+      parseAddress(address);
+    } catch (err) {
+      throw new AdminRequestError(`address: ${(err as Error).message}`, 400);
+    }
+    if (address === this.options.config.cluster.raft_address) throw new AdminRequestError(`address: ${address} is this node's own cluster.raft_address`, 400);
+    if (!this.looking()) return { member: true };
+    try {
+      this.discovery.join(address);
+    } catch (err) {
+      throw new AdminRequestError((err as Error).message, 400);
+    }
+    this.seek();
+    return { member: false };
+  }
+
+  private isMetadataMember(): boolean {
+    const node = this.host.group(metadataGroupName);
+    if (!node) return false;
+    const { voters, learners } = node.status().config;
+    return voters.some((m) => m.id === this.nodeId) || learners.some((m) => m.id === this.nodeId);
   }
 
   connectedPeers(): Set<number> {
@@ -409,6 +516,7 @@ export class ClusterNode {
     await this.replicas.close();
     await this.metadataStorage.close();
     await this.transport.close();
+    await this.discovery.close?.();
   }
 
   /**
@@ -457,21 +565,6 @@ export class ClusterNode {
     }
     return peers;
   }
-}
-
-/**
- * The next step of replacing member `id` whose peer announced node storage id `disk`: remove a
- * member that answers the group under another identity of that disk (naming the identity that
- * replaces it), or add an absent one under the identity its last removal named (else `disk`; if
- * that is not the one it answers with, it is replaced again). Null when nothing is to be done.
- */
-function replacementChange(id: number, disk: string, member: Member | undefined, answersWith: string, storage: RaftLogStorage, voter: boolean): ConfChange | null {
-  if (member) {
-    if (answersWith === '' || answersWith === member.storageId || !belongsToNode(answersWith, disk)) return null;
-    return { type: 'removeNode', nodeId: id, storageId: answersWith };
-  }
-  const named = storage.replacementFor(id);
-  return { type: voter ? 'addVoter' : 'addLearner', nodeId: id, storageId: named !== undefined && belongsToNode(named, disk) ? named : disk };
 }
 
 /** The node store's record of partition groups (the metadata group's record is the cluster node's). */

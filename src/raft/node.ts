@@ -119,6 +119,11 @@ export class RaftNode {
     return this.raft.forwardProposal(datas);
   }
 
+  /** forwardProposal(), except that a node knowing no leader sends to `to` (a joiner's members; see Raft.forwardProposalTo). */
+  forwardProposalTo(to: number, datas: readonly Uint8Array[]): ForwardResult {
+    return this.raft.forwardProposalTo(to, datas);
+  }
+
   proposeConfChange(cc: ConfChange): ProposeResult {
     return this.raft.proposeConfChange(cc);
   }

@@ -635,13 +635,31 @@ export class Raft {
     }
     if (this.lead === NONE) return { ok: false, reason: 'noLeader' };
     invariant(this.lead !== this.id, () => `node ${this.id} is a ${this.state} but names itself leader`);
-    const m = newMessage('prop', this.id, this.lead, this.term);
+    return this.sendProposal(this.lead, datas);
+  }
+
+  /**
+   * As forwardProposal(), but a node that knows no leader sends the entries to `to`: a node
+   * that is not a member yet (a broker joining the cluster) hears from no leader, so it hands
+   * its proposal to members it can reach. Only the one that leads appends it; the others drop
+   * it (handleForwardedProposal), so sending to several is safe: the entries are normal
+   * entries under the leader's own limits, exactly as any follower's forward.
+   */
+  forwardProposalTo(to: number, datas: readonly Uint8Array[]): ForwardResult {
+    if (datas.length === 0) return { ok: false, reason: 'empty' };
+    if (this.state === 'leader' || this.lead !== NONE) return this.forwardProposal(datas);
+    invariant(to !== this.id && to !== NONE, () => `node ${this.id} cannot forward a proposal to ${to}`);
+    return this.sendProposal(to, datas);
+  }
+
+  private sendProposal(to: number, datas: readonly Uint8Array[]): ForwardResult {
+    const m = newMessage('prop', this.id, to, this.term);
     const ents: Entry[] = new Array(datas.length);
     for (let i = 0; i < datas.length; i++) ents[i] = { index: 0, term: 0, type: 'normal', data: datas[i] };
     m.entries = ents;
     this.send(m);
     this.forwards.sent++;
-    return { ok: true, forwarded: true, leader: this.lead, term: this.term };
+    return { ok: true, forwarded: true, leader: to, term: this.term };
   }
 
   /** The leader's side of forwarding: append like a local proposal, or drop. */

@@ -202,3 +202,26 @@ test('forwarding: the leader applies its own limits to forwarded entries (transf
   assert.equal(c.node(1).lastIndex, before);
   assert.equal(c.node(1).status().forwards.dropped, 2);
 });
+
+test('issue 11 (join): a node that is not a member and knows no leader hands its proposal to members with forwardProposalTo; only the leader appends it, once', () => {
+  const c = new TestCluster([1, 2, 3]);
+  c.elect(1);
+  // A joiner: empty storage, no configuration, so it hears from no leader.
+  c.addPeer(4, new MemoryStorage('s4'));
+  assert.equal(c.node(4).lead, 0);
+  assert.deepEqual(c.node(4).forwardProposal([enc('register 4')]), { ok: false, reason: 'noLeader' });
+  for (const to of [1, 2, 3]) {
+    const r = c.node(4).forwardProposalTo(to, [enc('register 4')]);
+    assert.deepEqual(r, { ok: true, forwarded: true, leader: to, term: 0 });
+  }
+  c.stabilize();
+  c.tickAll(2);
+  // Raft §6 / etcd MsgProp: followers do not forward again, so the copy sent to each is dropped there.
+  for (const id of [1, 2, 3]) assert.deepEqual(c.appliedTexts(id), ['register 4'], `node ${id}`);
+  assert.equal(c.node(1).status().forwards.appended, 1);
+  assert.equal(c.node(2).status().forwards.dropped, 1);
+  assert.equal(c.node(3).status().forwards.dropped, 1);
+  assert.equal(c.node(4).status().forwards.sent, 3);
+  // A node that knows its leader ignores the hint and forwards to the leader.
+  assert.deepEqual(c.node(2).forwardProposalTo(3, [enc('y')]), { ok: true, forwarded: true, leader: 1, term: c.node(1).term });
+});
