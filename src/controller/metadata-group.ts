@@ -193,11 +193,12 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     const envelope: Envelope = { id: `${this.nodeId}-${this.proposalNonce}-${++this.sequence}`, command };
     const data = [encodeMetadataEntry(envelope)];
     let proposed = node.forwardProposal(data);
-    // Knowing no controller, hand it to every member we reach; the controller appends one copy
-    // (the others drop theirs), and a second copy that a leader change lets through applies
-    // like a retry, which the commands a joiner sends (registerBroker) make harmless.
+    // Knowing no controller (a joiner), hand it to one member we reach, which passes it on to
+    // its leader (Raft.forwardProposalTo); each retry asks the next one, so a member that knows
+    // no leader either holds nothing up for long.
     if (!proposed.ok && proposed.reason === 'noLeader') {
-      for (const to of this.relays()) if (to !== this.nodeId) proposed = node.forwardProposalTo(to, data);
+      const relays = this.relays().filter((id) => id !== this.nodeId);
+      if (relays.length > 0) proposed = node.forwardProposalTo(relays[this.sequence % relays.length]!, data);
     }
     if (!proposed.ok) {
       if (proposed.reason === 'noLeader' || proposed.reason === 'notLeader') return Promise.reject(new NotControllerError(this.leader));

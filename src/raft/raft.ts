@@ -48,6 +48,9 @@ export interface ForwardCounters {
   dropped: number;
 }
 
+/** The context of a non-member's proposal a follower passed on to its leader (never passed on again). */
+export const RELAYED_PROPOSAL = 'relayed';
+
 type CampaignKind = 'preElection' | 'election' | 'transfer';
 
 interface PendingRead {
@@ -664,10 +667,25 @@ export class Raft {
 
   /** The leader's side of forwarding: append like a local proposal, or drop. */
   private handleForwardedProposal(m: Message): void {
-    // Only the leader appends. A follower does not forward again (etcd does, but a second
-    // hop only adds a way to loop between two nodes with stale ideas of the leader), and a
-    // candidate has nowhere to send it. The proposer times out and retries.
+    // Only the leader appends. A follower does not forward a member's proposal again (etcd
+    // does, but a second hop only adds a way to loop between two nodes with stale ideas of the
+    // leader), and a candidate has nowhere to send it. The proposer times out and retries.
+    // The one exception: a proposal from a node that is no member (a joiner, which hears from
+    // no leader and reached only some members) is passed on once to the leader this node
+    // knows, marked so that it is never passed on again: at most two hops, no loop.
     if (this.state !== 'leader' || m.entries.length === 0) {
+      if (m.entries.length > 0 && m.context !== RELAYED_PROPOSAL && this.lead !== NONE && this.lead !== m.from && !this.conf.current().isMember(m.from)) {
+        if (m.entries.some((e) => e.type !== 'normal')) {
+          this.forwards.dropped++;
+          return;
+        }
+        const relay = newMessage('prop', this.id, this.lead, this.term);
+        relay.entries = m.entries.map((e) => ({ index: 0, term: 0, type: 'normal', data: e.data }));
+        relay.context = RELAYED_PROPOSAL;
+        this.send(relay);
+        this.forwards.sent++;
+        return;
+      }
       this.forwards.dropped++;
       return;
     }

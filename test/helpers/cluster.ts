@@ -20,6 +20,17 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Called for each broker's data dir before it starts (a test mounts a small tmpfs there). */
   prepareDataDir?: (nodeId: number, dataDir: string) => void;
+  /** Milliseconds to wait before starting each broker (by node id); by default all start at once. */
+  startDelayMs?: (nodeId: number) => number;
+}
+
+export interface JoinerOptions {
+  nodeId: number;
+  /** cluster.discovery.type: static (the founders' list is the seed list) or manual. */
+  discovery: 'static' | 'manual';
+  /** Called once the joiner's HTTP server answers, before it is registered (a manual join). */
+  whileStarting?: (httpPort: number) => Promise<void>;
+  env?: Record<string, string>;
 }
 
 export interface ClusterMember {
@@ -125,6 +136,36 @@ export class TestCluster {
     await Promise.all(this.members.map((m) => m.broker.stop()));
     rmSync(this.root, { recursive: true, force: true });
   }
+
+  /**
+   * Starts a broker that joins the running cluster (issue 11): its config is a copy of broker
+   * `copyOf`'s with its own node id, ports and data dir and `initial_cluster_state: "existing"`,
+   * so `initial_members` still names the founders. Resolves once it logged "listening" (it is
+   * registered), and adds it to `members`.
+   */
+  async addJoiner(options: JoinerOptions, copyOf = this.members[0]!.nodeId): Promise<ClusterMember> {
+    const [port, httpPort, raftPort] = await freePorts(3);
+    const raftAddress = `127.0.0.1:${raftPort}`;
+    const founder = JSON.parse(readFileSync(this.member(copyOf).configFile, 'utf8')) as { cluster: Record<string, unknown> };
+    const configFile = join(this.root, `node${options.nodeId}.json`);
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        ...founder,
+        cluster: { ...founder.cluster, node_id: options.nodeId, raft_address: raftAddress, initial_cluster_state: 'existing', discovery: { type: options.discovery } },
+      }),
+    );
+    const dataDir = join(this.root, `node${options.nodeId}`);
+    const started = startBroker({ configFile, dataDir, port, httpPort, env: options.env, startTimeoutMs: 60_000 });
+    if (options.whileStarting) {
+      // Bounded by waitFor's timeout; the broker's own start timeout bounds `started`.
+      await this.waitFor(`broker ${options.nodeId} answers HTTP`, async () => (await fetch(`http://127.0.0.1:${httpPort}/health`)).ok);
+      await options.whileStarting(httpPort);
+    }
+    const member: ClusterMember = { nodeId: options.nodeId, broker: await started, httpPort, raftAddress, configFile };
+    this.members.push(member);
+    return member;
+  }
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<TestCluster> {
@@ -157,16 +198,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   try {
     for (const s of specs) options.prepareDataDir?.(s.nodeId, s.dataDir);
     brokers = await Promise.all(
-      specs.map((s) =>
-        startBroker({
+      specs.map(async (s) => {
+        const delayMs = options.startDelayMs?.(s.nodeId) ?? 0;
+        if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+        return startBroker({
           configFile: s.configFile,
           dataDir: s.dataDir,
           port: s.port,
           httpPort: s.httpPort,
           env: options.env,
           startTimeoutMs: 60_000,
-        }),
-      ),
+        });
+      }),
     );
   } catch (err) {
     rmSync(root, { recursive: true, force: true });

@@ -196,11 +196,11 @@ export function parseProduceV3(frameBody: Buffer): ProduceV3Response {
 export interface MetadataV1Topic {
   errorCode: number;
   name: string;
-  partitions: Array<{ errorCode: number; index: number; leader: number }>;
+  partitions: Array<{ errorCode: number; index: number; leader: number; replicas: number[] }>;
 }
 
 /** Decodes the topics of a Metadata v1 response (header v0). */
-export function parseMetadataV1(frameBody: Buffer): { correlationId: number; topics: MetadataV1Topic[] } {
+export function parseMetadataV1(frameBody: Buffer): { correlationId: number; brokers: number[]; topics: MetadataV1Topic[] } {
   let p = 0;
   const str = (): string | null => {
     const n = frameBody.readInt16BE(p);
@@ -214,8 +214,10 @@ export function parseMetadataV1(frameBody: Buffer): { correlationId: number; top
   p += 4;
   const nb = frameBody.readInt32BE(p);
   p += 4;
+  const brokers: number[] = [];
   for (let i = 0; i < nb; i++) {
-    p += 4; // node id
+    brokers.push(frameBody.readInt32BE(p));
+    p += 4;
     str(); // host
     p += 4; // port
     str(); // rack
@@ -238,12 +240,13 @@ export function parseMetadataV1(frameBody: Buffer): { correlationId: number; top
       const leader = frameBody.readInt32BE(p + 6);
       p += 10;
       const nr = frameBody.readInt32BE(p);
+      const replicas = Array.from({ length: nr }, (_, k) => frameBody.readInt32BE(p + 4 + k * 4));
       p += 4 + nr * 4;
       const ni = frameBody.readInt32BE(p);
       p += 4 + ni * 4;
-      partitions.push({ errorCode: pe, index, leader });
+      partitions.push({ errorCode: pe, index, leader, replicas });
     }
     topics.push({ errorCode, name, partitions });
   }
-  return { correlationId, topics };
+  return { correlationId, brokers, topics };
 }

@@ -203,25 +203,39 @@ test('forwarding: the leader applies its own limits to forwarded entries (transf
   assert.equal(c.node(1).status().forwards.dropped, 2);
 });
 
-test('issue 11 (join): a node that is not a member and knows no leader hands its proposal to members with forwardProposalTo; only the leader appends it, once', () => {
+test('issue 11 (join): a node that is not a member and knows no leader hands its proposal to a member with forwardProposalTo; a follower passes it on once to its leader, which appends it once', () => {
   const c = new TestCluster([1, 2, 3]);
   c.elect(1);
   // A joiner: empty storage, no configuration, so it hears from no leader.
   c.addPeer(4, new MemoryStorage('s4'));
   assert.equal(c.node(4).lead, 0);
   assert.deepEqual(c.node(4).forwardProposal([enc('register 4')]), { ok: false, reason: 'noLeader' });
-  for (const to of [1, 2, 3]) {
-    const r = c.node(4).forwardProposalTo(to, [enc('register 4')]);
-    assert.deepEqual(r, { ok: true, forwarded: true, leader: to, term: 0 });
-  }
+  assert.deepEqual(c.node(4).forwardProposalTo(2, [enc('register 4')]), { ok: true, forwarded: true, leader: 2, term: 0 });
   c.stabilize();
   c.tickAll(2);
-  // Raft §6 / etcd MsgProp: followers do not forward again, so the copy sent to each is dropped there.
   for (const id of [1, 2, 3]) assert.deepEqual(c.appliedTexts(id), ['register 4'], `node ${id}`);
+  assert.equal(c.node(4).status().forwards.sent, 1);
+  assert.equal(c.node(2).status().forwards.sent, 1, 'follower 2 passed it on');
   assert.equal(c.node(1).status().forwards.appended, 1);
-  assert.equal(c.node(2).status().forwards.dropped, 1);
-  assert.equal(c.node(3).status().forwards.dropped, 1);
-  assert.equal(c.node(4).status().forwards.sent, 3);
+  // Sent to the leader directly, it is appended as any forward.
+  c.node(4).forwardProposalTo(1, [enc('again')]);
+  c.stabilize();
+  c.tickAll(2);
+  assert.deepEqual(c.appliedTexts(3), ['register 4', 'again']);
   // A node that knows its leader ignores the hint and forwards to the leader.
   assert.deepEqual(c.node(2).forwardProposalTo(3, [enc('y')]), { ok: true, forwarded: true, leader: 1, term: c.node(1).term });
+});
+
+test('issue 11 (join): a proposal passed on once is never passed on again, and a member\'s proposal sent to a follower is still dropped (no loops)', () => {
+  const c = new TestCluster([1, 2, 3]);
+  c.elect(1);
+  c.addPeer(4, new MemoryStorage('s4'));
+  // A relayed proposal reaching a follower (a stale idea of the leader) is dropped, not relayed.
+  const relayed = { ...newMessage('prop', 4, 3, 0), entries: [{ index: 0, term: 0, type: 'normal' as const, data: enc('x') }], context: 'relayed' };
+  c.node(3).step(relayed);
+  // A member's own proposal to a follower: dropped, as before.
+  c.node(3).step({ ...newMessage('prop', 2, 3, c.node(2).term), entries: [{ index: 0, term: 0, type: 'normal' as const, data: enc('y') }] });
+  assert.deepEqual(c.node(3).status().forwards, { sent: 0, appended: 0, dropped: 2 });
+  c.stabilize();
+  assert.deepEqual(c.appliedTexts(1), []);
 });
