@@ -23,6 +23,7 @@ const BENCHES: Record<string, string> = {
   cluster: 'three-broker cluster, RF 3, acks=all: throughput, latency at a fixed rate, failover time (issue 4)',
   'offsets-failover': 'three brokers: group coordinator failover after 1,000,000 offset commits (issue 9)',
   'metadata-churn': 'three brokers, 20,000 topics created and deleted: metadata log size, restart and wiped-broker catch-up (issue 9)',
+  join: 'three founders: time from a joiner\'s start to Metadata on every broker and to voter of __metadata (issue 11)',
   'leader-publish': 'three brokers: metadata entries spent publishing partition leaders while a broker leading N partitions restarts (issue 11)',
 };
 
