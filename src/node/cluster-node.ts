@@ -454,7 +454,11 @@ export class ClusterNode {
       .then(
         (seeds) => {
           if (this.stopped || !this.looking()) return;
-          this.transport.dialSeeds(seeds.map((s) => s.address).filter((a) => a !== own));
+          const addresses = seeds.map((s) => s.address).filter((a) => a !== own);
+          if (addresses.length === 0 && this.discovery.type !== 'manual') {
+            this.logOnce.warn('no-seeds', { discovery: this.discovery.type }, 'discovery names no member to dial: this node cannot find the cluster (static: list the running members in cluster.initial_members)');
+          }
+          this.transport.dialSeeds(addresses);
         },
         (err: unknown) => this.logOnce.warn('seeds', { discovery: this.discovery.type, err: (err as Error).message }, 'discovery found no seeds; asking again'),
       )
@@ -463,11 +467,15 @@ export class ClusterNode {
       });
   }
 
-  /** Whether this node still looks for the cluster (see seek()). */
+  /**
+   * Whether this node still looks for the cluster (see seek()): its registration is not in its
+   * metadata, and it joins (empty, `existing`), or is none of its own initial_members. A founder
+   * of a new cluster does not: its peers know its address from their own initial_members.
+   */
   private looking(): boolean {
     const cluster = this.options.config.cluster;
-    if (cluster.initial_members.some((m) => m.node_id === this.nodeId)) return false;
-    return this.metadata.state.broker(this.nodeId)?.raftAddress !== cluster.raft_address;
+    if (this.metadata.state.broker(this.nodeId)?.raftAddress === cluster.raft_address) return false;
+    return this.joining || !cluster.initial_members.some((m) => m.node_id === this.nodeId);
   }
 
   /**
