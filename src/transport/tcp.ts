@@ -308,6 +308,16 @@ export class TcpTransport implements PeerTransport {
     return (conn.role === 'dial') === this.nodeId < peer.id;
   }
 
+  /**
+   * Two connections of one pair (a seed dial crossed the lower id's dial): both ends keep the
+   * one the lower id dialed, whichever opened first. Otherwise a new one replaces the old (the
+   * peer restarted and the old socket is half-open).
+   */
+  private losesToOpenConn(conn: Conn, peer: Peer): boolean {
+    const old = peer.conn;
+    return old !== null && old !== conn && old.state === 'open' && this.lowerDialed(old, peer) && !this.lowerDialed(conn, peer);
+  }
+
   private removePeer(peer: Peer): void {
     peer.removed = true;
     if (peer.reconnectTimer !== null) this.clock.clearTimeout(peer.reconnectTimer);
@@ -467,10 +477,7 @@ export class TcpTransport implements PeerTransport {
       this.pendingInbound--;
     }
     const old = peer.conn;
-    // Two connections of one pair (a seed dial crossed the lower id's dial): both ends keep the
-    // one the lower id dialed, whichever opened first. Otherwise the new one replaces the old
-    // (the peer restarted and the old socket is half-open).
-    if (old !== null && old !== conn && old.state === 'open' && this.lowerDialed(old, peer) && !this.lowerDialed(conn, peer)) {
+    if (this.losesToOpenConn(conn, peer)) {
       this.closeConn(conn, 'a second connection from the same peer: keeping the one the lower id dialed');
       return;
     }
@@ -571,7 +578,8 @@ export class TcpTransport implements PeerTransport {
       case 'close':
         return this.closeConn(conn, step.why);
       case 'open':
-        if (step.frame !== null) this.write(conn, step.frame);
+        // The acceptor settles a crossed pair before its WELCOME, so the dialer never opens the loser.
+        if (step.frame !== null && !this.losesToOpenConn(conn, conn.peer!)) this.write(conn, step.frame);
         return this.attach(conn, conn.peer!);
     }
   }
