@@ -54,7 +54,7 @@ const LEADER_REBALANCE_INTERVAL_MS = 5_000;
 const LEADER_PUBLISH_INTERVAL_MS = 100;
 /** How often replicas whose open failed (a full disk refused their files) are opened again. */
 const REPLICA_OPEN_RETRY_INTERVAL_MS = 2_000;
-/** How often a leader looks for members that came back with a new disk (replaceDisks). */
+/** How often a leader looks for members that came back with a new disk, and the controller for brokers to add to or promote in __metadata (replaceDisks). */
 const DISK_REPLACE_INTERVAL_MS = 1_000;
 /** How often the "waiting for the founding members" line is repeated. */
 const BOOTSTRAP_LOG_INTERVAL_MS = 10_000;
