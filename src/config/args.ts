@@ -1,6 +1,8 @@
 // Command-line arguments of `./broker`: Go's flag package accepts -config=FILE,
 // --config=FILE, -config FILE and --config FILE, and Go Queue users type all
-// four. The first word that is not a flag is a command ("status").
+// four. The first word that is not a flag is a command ("status"). The config flag may come
+// before or after the command (`./broker status -config=configs/node1.json`, as the README
+// prints it): people type flags in either order.
 import { ConfigError } from './errors.ts';
 
 export interface ParsedArgs {
@@ -17,7 +19,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let flagsEnded = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (flagsEnded || parsed.command !== undefined) {
+    if (flagsEnded) {
       parsed.rest.push(arg);
       continue;
     }
@@ -37,7 +39,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         throw new ConfigError('config', `flag ${name}: given twice ("${parsed.configFile}" and "${value}")`);
       }
       parsed.configFile = value;
-    } else if (arg.startsWith('-') && arg !== '-') {
+    } else if ((arg.startsWith('-') && arg !== '-') || parsed.command !== undefined) {
       parsed.rest.push(arg);
     } else {
       parsed.command = arg;

@@ -20,7 +20,18 @@ test('the first non-flag word is the command; what follows is passed on', () => 
     command: 'topics',
     rest: ['create', '--partitions=3', 'orders'],
   });
-  assert.deepEqual(parseArgs(['-v', 'status', '--config=x.json']), { command: 'status', rest: ['-v', '--config=x.json'] });
+  assert.deepEqual(parseArgs(['-v', 'status', '--json']), { command: 'status', rest: ['-v', '--json'] });
+});
+
+// issue 13: "flags go before or after the command, as users type them": the README and
+// scripts/start-cluster.sh print `./broker status -config=configs/node1.json`.
+test('the config flag may follow the command, in all four spellings', () => {
+  for (const argv of [['status', '-config=a.json'], ['status', '--config=a.json'], ['status', '-config', 'a.json'], ['status', '--json', '--config', 'a.json']]) {
+    const parsed = parseArgs(argv);
+    assert.equal(parsed.configFile, 'a.json', argv.join(' '));
+    assert.equal(parsed.command, 'status', argv.join(' '));
+    assert.ok(!parsed.rest.some((arg) => arg.includes('config')), argv.join(' '));
+  }
 });
 
 test('a file name containing "=" survives the = form', () => {
