@@ -6,6 +6,7 @@
 import { loadConfig, ConfigError } from '../config/index.ts';
 import type { NodeStatus } from '../http/status.ts';
 import type { GroupStatus } from '../raft-host/group-status.ts';
+import { table } from './table.ts';
 
 /** Long enough for a busy broker, short enough that a script waiting on a stopped one moves on. */
 const FETCH_TIMEOUT_MS = 5_000;
@@ -90,17 +91,6 @@ export async function fetchStatus(url: string, timeoutMs = FETCH_TIMEOUT_MS): Pr
   }
   if (!isNodeStatus(parsed)) throw new Error(`the server at ${url} answered JSON that is not a broker status; is it a Runnel broker?`);
   return parsed;
-}
-
-/** Left-aligned columns separated by two spaces; the last column is not padded. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** Followers' lag as `id:lag` (entries behind the leader's last index); only the leader tracks its followers. */

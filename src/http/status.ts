@@ -1,8 +1,10 @@
 // What `./broker status` and GET /status show of one broker: its identity, the brokers the
 // metadata knows (with whether the peer transport is connected to each), and, per Raft group
-// hosted here, the group's state. Single-node brokers report no groups.
+// hosted here, the group's state. Single-node brokers report no groups. `members` and
+// `learners` (members.ts) are what `runnel cluster status` prints.
 
 import type { GroupStatus } from '../raft-host/group-status.ts';
+import type { LearnerStatus, MemberStatus } from './members.ts';
 
 export interface BrokerStatusEntry {
   nodeId: number;
@@ -21,6 +23,13 @@ export interface NodeStatus {
   kafka: { host: string; port: number };
   brokers: BrokerStatusEntry[];
   groups: GroupStatus[];
+  /**
+   * Every broker the metadata knows with its Kafka and Raft addresses, connection and role in
+   * `__metadata` (members.ts). Optional: brokers of older versions do not report it.
+   */
+  members?: MemberStatus[];
+  /** The learners of the groups this node leads, with their lag (only a leader knows it). */
+  learners?: LearnerStatus[];
   /** Cluster mode: bytes received from and sent to all peers over the peer transport since start. */
   transport?: { bytesIn: number; bytesOut: number };
 }

@@ -15,6 +15,9 @@ import type { Replicas } from '../partition/replicas.ts';
 import type { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import type { NodeStatus } from '../http/status.ts';
 import { startHttpServer } from '../http/server.ts';
+import { learnersCatchingUp, memberStatuses } from '../http/members.ts';
+import { metadataGroupName } from '../controller/metadata-group.ts';
+import { ADMIN_ADDRESS_CONFIG } from '../client/admin-address.ts';
 import { createHandlers } from '../broker/handlers/index.ts';
 import { KafkaServer } from '../broker/server.ts';
 import type { BrokerServices } from '../broker/services.ts';
@@ -171,6 +174,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   let http: { port: number; close(): Promise<void> } | null = null;
   const status = (): NodeStatus => {
     const connected = cluster?.connectedPeers() ?? new Set<number>();
+    const groups = cluster?.groupStatuses() ?? [];
     return {
       nodeId,
       clusterId: controller.state.clusterId,
@@ -178,7 +182,9 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       controllerId: controller.controllerId,
       kafka: { host: config.server.advertised_host, port: listening.port },
       brokers: controller.state.allBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, connected: b.nodeId === nodeId || connected.has(b.nodeId) })),
-      groups: cluster?.groupStatuses() ?? [],
+      groups,
+      members: memberStatuses(controller.state.allBrokers(), nodeId, connected, groups.find((g) => g.group === metadataGroupName)),
+      learners: learnersCatchingUp(groups),
       ...(cluster && {
         transport: cluster.transport.peerStatus().reduce((t, p) => ({ bytesIn: t.bytesIn + p.bytesIn, bytesOut: t.bytesOut + p.bytesOut }), { bytesIn: 0, bytesOut: 0 }),
       }),
@@ -203,6 +209,8 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     if (config.http.enabled) {
       const ops = cluster ? { join: (address: string) => cluster.join(address) } : {};
       http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, ops);
+      // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
+      services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);
     }
     if (cluster) {
       await cluster.run({ host: config.server.advertised_host, port: listening.port });
@@ -310,6 +318,12 @@ function followOffsetsLeadership(
 }
 
 /** The broker settings DescribeConfigs shows, under the Kafka names clients know. */
+/** Where clients reach the HTTP server: its own host, or the advertised host when it binds every interface. */
+function adminAddress(config: RunnelConfig, port: number): string {
+  const host = ['', '0.0.0.0', '::', '[::]'].includes(config.http.host) ? config.server.advertised_host : config.http.host;
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 function brokerConfigView(config: RunnelConfig): Record<string, string> {
   return {
     'log.dirs': resolve(config.data_dir),

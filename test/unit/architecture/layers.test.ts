@@ -14,7 +14,7 @@ const srcDir = resolve(import.meta.dirname, '../../../src');
 /**
  * The layers, bottom first; docs/architecture.md draws the same picture. Why this order:
  * base holds what every layer uses (the one `invariant` helper); the wire format (protocol), the Raft core and the config parser depend on nothing of ours;
- * logging needs the config; the log files and the peer transport sit on those; the metadata
+ * logging needs the config; the Kafka client (what `runnel` speaks) needs only the wire format; the log files and the peer transport sit on those; the metadata
  * model (topics, assignments, topic configs, the Controller seam) and the runtime that hosts
  * Raft groups over the transport need only those; partition replicas use all of that; the
  * controllers (single-node SQLite, the metadata Raft group) reuse the replicas' Raft log
@@ -25,7 +25,7 @@ const srcDir = resolve(import.meta.dirname, '../../../src');
 const LAYERS: readonly (readonly string[])[] = [
   ['base'],
   ['protocol', 'raft', 'config'],
-  ['log'],
+  ['log', 'client'],
   ['storage', 'transport', 'discovery'],
   ['metadata', 'raft-host'],
   ['partition'],
