@@ -141,12 +141,13 @@ export class KafkaConnection {
       return;
     }
     for (const frame of frames) {
-      const head = this.pending.shift();
+      const head = this.pending[0];
       const correlationId = frame.length >= 4 ? frame.readInt32BE(0) : -1;
       if (!head || head.correlationId !== correlationId) {
         this.failAll(new ConnectionError(`answer from ${this.address} with correlation id ${correlationId} matches no request`));
         return;
       }
+      this.pending.shift();
       clearTimeout(head.timer);
       head.decode(frame);
     }
