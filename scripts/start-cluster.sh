@@ -139,5 +139,6 @@ for n in "${NODES[@]}"; do
   echo "  node $n: pid $(cat "$(node_pidfile "$n")"), data $PWD/$(node_dir "$n"), log $PWD/$(node_log "$n"), pid file $PWD/$(node_pidfile "$n"), status http://${HTTP_ADDR[$n]}/status"
 done
 echo "status:    ./broker status -config=configs/node1.json"
+echo "cluster:   ./runnel cluster status"
 echo "stop:      scripts/stop-cluster.sh   (--wipe also deletes data/node1..3)"
 echo "bootstrap servers: $bootstrap"

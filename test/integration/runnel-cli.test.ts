@@ -1,0 +1,180 @@
+// `./runnel` and `./broker` as users type them, against real brokers on 127.0.0.1.
+//
+// - issue 11 part 5: `./runnel cluster status` (and `--json`) against a real 3-broker cluster
+//   shows every member with its Raft address and its role in __metadata, and each group's
+//   voters, found from a Kafka address alone (DescribeConfigs runnel.admin.address).
+// - issue 13: "a test runs every command the README and the scripts print": every `./broker`
+//   and `./runnel` command in README.md, docs/cluster.md and scripts/*.sh is run. The fixed
+//   addresses of configs/node1..3.json (Kafka 9092-9094, HTTP 8081-8083) are pointed at the
+//   test cluster through RUNNEL_* variables and by rewriting those addresses; commands that
+//   start a broker must get as far as "config loaded" (their arguments were accepted).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCluster, type TestCluster } from '../helpers/cluster.ts';
+import { freePorts, REPO_ROOT } from '../helpers/broker-process.ts';
+import { run } from '../helpers/run.ts';
+import type { ClusterView } from '../../src/cli/runnel/cluster-status.ts';
+
+const RUNNEL = join(REPO_ROOT, 'runnel');
+const COMMAND_TIMEOUT_MS = 60_000;
+
+/** Every `./broker ...` and `./runnel ...` command printed in the user-facing files, with any VAR=value prefix. */
+export function printedCommands(): { file: string; command: string }[] {
+  const files = ['README.md', 'docs/cluster.md', ...readdirSync(join(REPO_ROOT, 'scripts')).filter((f) => f.endsWith('.sh')).map((f) => `scripts/${f}`)];
+  const pattern = /(?:^|[\s`"(])((?:[A-Z_]+=\S+[ \t]+)*\.\/(?:broker|runnel)(?:[ \t]+[^\s`"#|)]+)*)/gm;
+  const out: { file: string; command: string }[] = [];
+  for (const file of files) {
+    let text = readFileSync(join(REPO_ROOT, file), 'utf8');
+    // What a script prints is in its echo lines; the rest is its own code (`./broker -config="$(...)"`).
+    if (file.endsWith('.sh')) text = text.split('\n').filter((line) => /^\s*echo /.test(line)).join('\n');
+    for (const match of text.matchAll(pattern)) {
+      const command = match[1]!.trim();
+      if (!out.some((c) => c.command === command)) out.push({ file, command });
+    }
+  }
+  return out;
+}
+
+function words(command: string): { env: Record<string, string>; program: string; args: string[] } {
+  const parts = command.split(/[ \t]+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(parts[0]!)) {
+    const [name, ...value] = parts.shift()!.split('=');
+    env[name!] = value.join('=');
+  }
+  return { env, program: parts[0]!, args: parts.slice(1) };
+}
+
+/** Runs a starting broker command until it logs "config loaded", then stops it; resolves with what it printed. */
+function startUntilConfigLoaded(program: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ loaded: boolean; output: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(REPO_ROOT, program), args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let loaded = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (!loaded && output.includes('"config loaded"')) {
+        loaded = true;
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ loaded, output, code });
+    });
+  });
+}
+
+async function runnelJson(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ClusterView> {
+  const r = await run(RUNNEL, args, { env, timeoutMs: COMMAND_TIMEOUT_MS });
+  assert.equal(r.code, 0, `runnel ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as ClusterView;
+}
+
+test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka address; issue 13: every printed command runs', async (t) => {
+  const cluster: TestCluster = await startCluster({ size: 3 });
+  t.after(() => cluster.stop());
+  const [one, two, three] = cluster.members;
+  await cluster.waitFor('three members connected, __metadata led', async () => {
+    const s = await cluster.status(1);
+    const metadata = s.groups.find((g) => g.group === '__metadata');
+    return s.members?.length === 3 && s.members.every((m) => m.connected) && (metadata?.leader ?? 0) > 0;
+  });
+
+  await t.test('table, from -b after the command', async () => {
+    const r = await run(RUNNEL, ['cluster', 'status', '-b', two!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\(asked broker 2\)/);
+    for (const m of cluster.members) {
+      assert.match(r.stdout, new RegExp(`^${m.nodeId} +${m.broker.bootstrap} +${m.raftAddress} +voter +(self|yes) +ok$`, 'm'), r.stdout);
+    }
+    assert.match(r.stdout, /^__metadata +[123] +\d+ +\d+ +1,2,3 +-$/m);
+    assert.match(r.stdout, /learners catching up: none/);
+  });
+
+  await t.test('--json, from RUNNEL_BOOTSTRAP with a flag before the command', async () => {
+    const view = await runnelJson(['--json', 'cluster', 'status'], { ...process.env, RUNNEL_BOOTSTRAP: `127.0.0.1:1,${three!.broker.bootstrap}` });
+    assert.equal(view.askedNode, 3);
+    assert.equal(view.mode, 'cluster');
+    assert.ok(view.controllerId >= 1 && view.controllerId <= 3);
+    assert.deepEqual(
+      view.members.map((m) => [m.nodeId, m.kafka, m.raftAddress, m.metadata, m.reachable]),
+      cluster.members.map((m) => [m.nodeId, m.broker.bootstrap, m.raftAddress, 'voter', true]),
+    );
+    const metadata = view.groups.find((g) => g.group === '__metadata');
+    assert.deepEqual(metadata?.voters, [1, 2, 3]);
+    assert.equal(metadata?.reportedBy, metadata?.leader, "the metadata group's row is its leader's own report");
+  });
+
+  await t.test('a member that is down is shown unreachable; the command still answers', async () => {
+    await three!.broker.kill9();
+    const view = await runnelJson(['cluster', 'status', '--json', '-b', one!.broker.bootstrap]);
+    const down = view.members.find((m) => m.nodeId === 3);
+    assert.equal(down?.reachable, false);
+    assert.match(down?.error ?? '', /ECONNREFUSED/);
+    await three!.broker.restart();
+  });
+
+  await t.test('every ./broker and ./runnel command README.md, docs/cluster.md and the scripts print', async () => {
+    const commands = printedCommands();
+    assert.ok(commands.some((c) => c.command === './broker status -config=configs/node1.json'), 'the status command of issue 13 is among them');
+    assert.ok(commands.some((c) => c.command.startsWith('./runnel cluster status')), 'a runnel command is among them');
+    const ports = new Map<string, string>();
+    cluster.members.forEach((m, i) => {
+      ports.set(`127.0.0.1:${9092 + i}`, m.broker.bootstrap);
+      ports.set(`127.0.0.1:${8081 + i}`, `127.0.0.1:${m.httpPort}`);
+    });
+    const root = mkdtempSync(join(tmpdir(), 'runnel-printed-'));
+    t.after(() => rmSync(root, { recursive: true, force: true }));
+    const secretFile = join(root, 'cluster.secret');
+    writeFileSync(secretFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    for (const { file, command } of commands) {
+      const { env: printedEnv, program, args: printedArgs } = words(command);
+      const args = printedArgs.map((a) => ports.get(a) ?? a);
+      const node = Number(/configs\/node(\d)\.json/.exec(command)?.[1] ?? 1);
+      const member = cluster.member(node);
+      const isQuery = program === './runnel' || args.includes('status');
+      if (isQuery) {
+        // The config files' fixed ports, pointed at the test cluster's broker `node`.
+        const env = {
+          ...process.env,
+          ...printedEnv,
+          RUNNEL_SERVER__PORT: String(member.broker.port),
+          RUNNEL_SERVER__ADVERTISED_HOST: '127.0.0.1',
+          RUNNEL_HTTP__HOST: '127.0.0.1',
+          RUNNEL_HTTP__PORT: String(member.httpPort),
+          RUNNEL_BOOTSTRAP: member.broker.bootstrap,
+        };
+        const r = await run(join(REPO_ROOT, program), args, { env, cwd: REPO_ROOT, timeoutMs: COMMAND_TIMEOUT_MS });
+        assert.equal(r.code, 0, `${file}: ${command}\n${r.stderr}`);
+        assert.ok(r.stdout.length > 0, `${file}: ${command} printed something`);
+      } else {
+        const [kafkaPort, httpPort, raftPort] = await freePorts(3);
+        const env = {
+          ...process.env,
+          ...printedEnv,
+          RUNNEL_DATA_DIR: join(root, `data-${kafkaPort}`),
+          RUNNEL_SERVER__HOST: '127.0.0.1',
+          RUNNEL_SERVER__PORT: String(kafkaPort),
+          RUNNEL_SERVER__LOG_FORMAT: 'json',
+          RUNNEL_HTTP__HOST: '127.0.0.1',
+          RUNNEL_HTTP__PORT: String(httpPort),
+          RUNNEL_CLUSTER__SECRET_FILE: secretFile,
+          RUNNEL_CLUSTER__DATA_DIR: join(root, `cluster-${kafkaPort}`),
+          RUNNEL_CLUSTER__RAFT_ADDRESS: `127.0.0.1:${raftPort}`,
+        };
+        const r = await startUntilConfigLoaded(program, args, env);
+        assert.ok(r.loaded, `${file}: ${command} (exit ${r.code}) did not get to "config loaded":\n${r.output.slice(-2000)}`);
+      }
+    }
+  });
+});
