@@ -88,3 +88,50 @@ test('--admin, else the config\'s HTTP server, names the admin API without askin
   assert.equal(await new Target({ env: {}, configFile: config }).admin(), '127.0.0.1:8401');
   assert.equal(await new Target({ env: {}, configFile: config, admin: 'h:9' }).admin(), 'h:9');
 });
+
+test('admin routes: an answer is printed, a refusal exits 1 with the broker\'s error, a missing route says so', async (t) => {
+  const { createServer } = await import('node:http');
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url} ${body}`);
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/cluster/force-leave') {
+        res.statusCode = 409;
+        res.end(JSON.stringify({ error: 'broker 3 is alive: use leave' }));
+      } else if (req.url === '/cluster/unsafe-recover') {
+        res.end(JSON.stringify({ groups: ['orders-0'], lost: 'entries after index 7' }));
+      } else {
+        // Fastify's own answer for a route it does not have.
+        res.statusCode = 404;
+        res.end(JSON.stringify({ message: `Route ${req.method}:${req.url} not found`, error: 'Not Found', statusCode: 404 }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const admin = `127.0.0.1:${(server.address() as { port: number }).port}`;
+
+  const ok = await runnel(['cluster', 'unsafe-recover', '--node', '3', '--admin', admin]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, 'groups: ["orders-0"]\nlost: entries after index 7\n');
+  const json = await runnel(['--json', '--admin', admin, 'cluster', 'unsafe-recover', '--group=orders-0']);
+  assert.deepEqual(JSON.parse(json.stdout), { groups: ['orders-0'], lost: 'entries after index 7' });
+
+  const refused = await runnel(['cluster', 'force-leave', '3', '--admin', admin]);
+  assert.equal(refused.code, 1);
+  assert.equal(refused.stderr, `runnel: POST /cluster/force-leave refused by the broker at ${admin} (HTTP 409): broker 3 is alive: use leave\n`);
+
+  const missing = await runnel(['cluster', 'leave', '--admin', admin]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /POST \/cluster\/leave: the broker at .* does not serve this route \(HTTP 404: Route POST:\/cluster\/leave not found\)/);
+
+  assert.deepEqual(seen, [
+    'POST /cluster/unsafe-recover {"node":3}',
+    'POST /cluster/unsafe-recover {"group":"orders-0"}',
+    'POST /cluster/force-leave {"node":3}',
+    'POST /cluster/leave {}',
+  ]);
+});
