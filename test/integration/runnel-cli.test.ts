@@ -4,41 +4,27 @@
 //   shows every member with its Raft address and its role in __metadata, and each group's
 //   voters, found from a Kafka address alone (DescribeConfigs runnel.admin.address).
 // - issue 13: "a test runs every command the README and the scripts print": every `./broker`
-//   and `./runnel` command in README.md, docs/cluster.md and scripts/*.sh is run. The fixed
+//   and `./runnel` command in README.md, docs/cluster.md, docs/operations.md, docs/cli.md
+//   and the echo lines of scripts/*.sh is run (test/helpers/printed-commands.ts). The fixed
 //   addresses of configs/node1..3.json (Kafka 9092-9094, HTTP 8081-8083) are pointed at the
 //   test cluster through RUNNEL_* variables and by rewriting those addresses; commands that
 //   start a broker must get as far as "config loaded" (their arguments were accepted).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { freePorts, REPO_ROOT } from '../helpers/broker-process.ts';
 import { run } from '../helpers/run.ts';
+import { printedCommands } from '../helpers/printed-commands.ts';
 import type { ClusterView } from '../../src/cli/runnel/cluster-status.ts';
+import { Kafka, logLevel } from 'kafkajs';
 
 const RUNNEL = join(REPO_ROOT, 'runnel');
 const COMMAND_TIMEOUT_MS = 60_000;
-
-/** Every `./broker ...` and `./runnel ...` command printed in the user-facing files, with any VAR=value prefix. */
-export function printedCommands(): { file: string; command: string }[] {
-  const files = ['README.md', 'docs/cluster.md', ...readdirSync(join(REPO_ROOT, 'scripts')).filter((f) => f.endsWith('.sh')).map((f) => `scripts/${f}`)];
-  const pattern = /(?:^|[\s`"(])((?:[A-Z_]+=\S+[ \t]+)*\.\/(?:broker|runnel)(?:[ \t]+[^\s`"#|)]+)*)/gm;
-  const out: { file: string; command: string }[] = [];
-  for (const file of files) {
-    let text = readFileSync(join(REPO_ROOT, file), 'utf8');
-    // What a script prints is in its echo lines; the rest is its own code (`./broker -config="$(...)"`).
-    if (file.endsWith('.sh')) text = text.split('\n').filter((line) => /^\s*echo /.test(line)).join('\n');
-    for (const match of text.matchAll(pattern)) {
-      const command = match[1]!.trim();
-      if (!out.some((c) => c.command === command)) out.push({ file, command });
-    }
-  }
-  return out;
-}
 
 function words(command: string): { env: Record<string, string>; program: string; args: string[] } {
   const parts = command.split(/[ \t]+/);
@@ -101,6 +87,23 @@ test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka ad
     assert.match(r.stdout, /learners catching up: none/);
   });
 
+  await t.test('issue 11: DescribeConfigs BROKER answers the read-only runnel.admin.address (KafkaJS admin)', async () => {
+    const admin = new Kafka({ clientId: 'runnel-cli-test', brokers: [two!.broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        // KafkaJS's ConfigResourceTypes.BROKER (4); the enum is not a named export of its CommonJS module.
+        resources: [{ type: 4, name: '2', configNames: ['runnel.admin.address'] }],
+      });
+      const entry = described.resources[0]?.configEntries.find((c) => c.configName === 'runnel.admin.address');
+      assert.equal(entry?.configValue, `127.0.0.1:${two!.httpPort}`);
+      assert.equal(entry?.readOnly, true);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   await t.test('--json, from RUNNEL_BOOTSTRAP with a flag before the command', async () => {
     const view = await runnelJson(['--json', 'cluster', 'status'], { ...process.env, RUNNEL_BOOTSTRAP: `127.0.0.1:1,${three!.broker.bootstrap}` });
     assert.equal(view.askedNode, 3);
@@ -124,7 +127,7 @@ test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka ad
     await three!.broker.restart();
   });
 
-  await t.test('every ./broker and ./runnel command README.md, docs/cluster.md and the scripts print', async () => {
+  await t.test('every ./broker and ./runnel command the README, docs and scripts print', async () => {
     const commands = printedCommands();
     assert.ok(commands.some((c) => c.command === './broker status -config=configs/node1.json'), 'the status command of issue 13 is among them');
     assert.ok(commands.some((c) => c.command.startsWith('./runnel cluster status')), 'a runnel command is among them');
