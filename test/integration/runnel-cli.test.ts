@@ -127,6 +127,31 @@ test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka ad
     await three!.broker.restart();
   });
 
+  await t.test('issue 11: a broker in manual mode joined with `runnel cluster join`; cluster status shows it a learner catching up or caught up', async () => {
+    let joined: { code: number | null; stdout: string; stderr: string } | undefined;
+    await cluster.addJoiner({
+      nodeId: 4,
+      discovery: 'manual',
+      whileStarting: async (httpPort) => {
+        joined = await run(RUNNEL, ['cluster', 'join', two!.raftAddress, '--admin', `127.0.0.1:${httpPort}`], { timeoutMs: COMMAND_TIMEOUT_MS });
+      },
+    });
+    assert.equal(joined?.code, 0, joined?.stderr);
+    assert.equal(joined?.stdout, `address: ${two!.raftAddress}\nmember: false\n`);
+    // metadata_voters is 3 and there are 3 voters: broker 4 stays a learner of __metadata.
+    await cluster.waitFor('broker 4 a learner in runnel cluster status', async () => {
+      const view = await runnelJson(['cluster', 'status', '--json', '-b', one!.broker.bootstrap]);
+      const four = view.members.find((m) => m.nodeId === 4);
+      const metadata = view.groups.find((g) => g.group === '__metadata');
+      return four?.metadata === 'learner' && four.reachable && metadata?.learners.join() === '4';
+    }, 60_000);
+    const view = await runnelJson(['cluster', 'status', '--json', '-b', cluster.member(4).broker.bootstrap]);
+    assert.equal(view.askedNode, 4);
+    const learner = view.learners.find((l) => l.group === '__metadata' && l.nodeId === 4);
+    assert.ok(learner, 'the metadata leader reports its learner 4 with its lag');
+    assert.ok(learner.lag >= 0);
+  });
+
   await t.test('every ./broker and ./runnel command the README, docs and scripts print', async () => {
     const commands = printedCommands();
     assert.ok(commands.some((c) => c.command === './broker status -config=configs/node1.json'), 'the status command of issue 13 is among them');
