@@ -126,6 +126,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
 
   const services: BrokerServices = {
     nodeId,
+    dataDir,
     get clusterId() {
       return controller.state.clusterId;
     },

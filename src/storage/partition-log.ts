@@ -68,7 +68,7 @@ export class PartitionLog implements RaftIndexedLog {
   readonly dir: string;
   /** Producer-state snapshots (snapshot-files.ts): taken at each roll and at a clean close. */
   readonly snapshots: SnapshotFiles;
-  private readonly config: LogConfig;
+  private config: LogConfig;
   private readonly logger: LogLike;
   private segments: Segment[];
   private startOffset: number;
@@ -444,6 +444,16 @@ export class PartitionLog implements RaftIndexedLog {
 
   get flushedOffset(): number {
     return this.durableOffset;
+  }
+
+  /**
+   * A topic's configs changed (AlterConfigs): the next append rolls by the new segment size, the
+   * next retention run deletes by the new limits. The flush settings are the broker's and stay.
+   */
+  reconfigure(change: Pick<LogConfig, 'segmentBytes' | 'retentionMs' | 'retentionBytes'>): void {
+    const next = { ...this.config, segmentBytes: change.segmentBytes, retentionMs: change.retentionMs, retentionBytes: change.retentionBytes };
+    validateLogConfig(next);
+    this.config = next;
   }
 
   get sizeBytes(): number {
