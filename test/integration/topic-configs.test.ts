@@ -232,3 +232,18 @@ test('issue 12: DescribeLogDirs lists the data dir with each partition size; Des
   assert.deepEqual(p0.activeProducers, [{ producerId: 4242, producerEpoch: 3, lastSequence: 1, lastTimestamp: 7_001, coordinatorEpoch: -1, currentTxnStartOffset: -1 }]);
   assert.equal(p5.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });
+
+test('issue 12: topic overrides and dynamic broker configs survive a restart (the node store saves the metadata with them)', async () => {
+  assert.equal((await createTopic('cfg-restart', { 'retention.ms': '4242' })).errorCode, ErrorCode.NONE);
+  assert.equal((await incremental(TOPIC, 'cfg-restart', [['message.timestamp.type', SET, 'LogAppendTime']])).errorCode, ErrorCode.NONE);
+  assert.equal((await incremental(BROKER, '', [['log.retention.bytes', SET, '123456789']])).errorCode, ErrorCode.NONE);
+  client.close();
+  await node.close();
+  node = await startBrokerNode(config(dataDir), silent);
+  client = await RawClient.connect({ port: node.port });
+  const shown = await describe(TOPIC, 'cfg-restart');
+  assert.deepEqual([shown.get('retention.ms').value, shown.get('retention.ms').configSource], ['4242', ConfigSource.DYNAMIC_TOPIC_CONFIG]);
+  assert.equal(shown.get('message.timestamp.type').value, 'LogAppendTime');
+  assert.deepEqual([shown.get('retention.bytes').value, shown.get('retention.bytes').configSource], ['123456789', ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG]);
+  assert.ok((await client.produce('cfg-restart', 0, batch(1, 1_000), -1)).logAppendTimeMs > 1_000);
+});
