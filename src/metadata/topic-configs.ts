@@ -77,7 +77,11 @@ const specs: Record<string, ConfigSpec> = {
   'flush.messages': { kind: 'long', kafkaDefault: LONG_MAX, brokerSynonym: 'log.flush.interval.messages', check: atLeast(1), documentation: 'Messages between forced fsyncs. Runnel fsyncs by its flush mode instead.' },
   'flush.ms': { kind: 'long', kafkaDefault: LONG_MAX, brokerSynonym: 'log.flush.interval.ms', check: atLeast(0), documentation: 'Time between forced fsyncs. Runnel fsyncs by its flush mode instead.' },
   'follower.replication.throttled.replicas': { kind: 'list', kafkaDefault: '', check: throttledReplicas, documentation: 'Replicas whose follower replication is throttled.' },
-  'index.interval.bytes': { kind: 'int', kafkaDefault: '4096', brokerSynonym: 'log.index.interval.bytes', check: atLeast(4), documentation: 'Bytes between two offset index entries.' },
+  'index.interval.bytes': {
+    kind: 'int', kafkaDefault: '4096', brokerSynonym: 'log.index.interval.bytes', check: atLeast(4),
+    honoured: 'bytes of log between two entries of a segment\'s sparse offset and time indexes.',
+    documentation: 'Bytes between two offset index entries.',
+  },
   'leader.replication.throttled.replicas': { kind: 'list', kafkaDefault: '', check: throttledReplicas, documentation: 'Replicas whose leader replication is throttled.' },
   'local.retention.bytes': { kind: 'long', kafkaDefault: '-2', brokerSynonym: 'log.local.retention.bytes', check: atLeast(-2), documentation: 'Tiered storage: the size kept locally.' },
   'local.retention.ms': { kind: 'long', kafkaDefault: '-2', brokerSynonym: 'log.local.retention.ms', check: atLeast(-2), documentation: 'Tiered storage: the time kept locally.' },
@@ -143,7 +147,11 @@ const specs: Record<string, ConfigSpec> = {
   },
   'segment.index.bytes': { kind: 'int', kafkaDefault: '10485760', brokerSynonym: 'log.index.size.max.bytes', check: atLeast(4), documentation: 'The size of a segment\'s offset index.' },
   'segment.jitter.ms': { kind: 'long', kafkaDefault: '0', brokerSynonym: 'log.roll.jitter.ms', check: atLeast(0), documentation: 'Random jitter subtracted from segment.ms.' },
-  'segment.ms': { kind: 'long', kafkaDefault: '604800000', brokerSynonym: 'log.roll.ms', check: atLeast(1), documentation: 'How long before a segment rolls; Runnel rolls segments by size (and term) only.' },
+  'segment.ms': {
+    kind: 'long', kafkaDefault: '604800000', brokerSynonym: 'log.roll.ms', check: atLeast(1),
+    honoured: 'a segment rolls before a batch whose max timestamp is more than this past that of the segment\'s first batch, as Kafka measures it (so retention can delete a quiet topic\'s old records).',
+    documentation: 'How long before a segment rolls.',
+  },
   'unclean.leader.election.enable': {
     kind: 'boolean', kafkaDefault: 'false', brokerSynonym: 'unclean.leader.election.enable',
     documentation: 'Whether an out-of-sync replica may become leader. Raft never elects a replica without the committed log, whatever this says.',
@@ -288,6 +296,9 @@ export interface EffectiveTopicConfig {
   retentionMs: number;
   retentionBytes: number;
   segmentBytes: number;
+  /** Infinity: never by time. */
+  segmentMs: number;
+  indexIntervalBytes: number;
   maxMessageBytes: number;
   minInsyncReplicas: number;
   logAppendTime: boolean;
@@ -316,6 +327,8 @@ export function effectiveTopicConfig(
     retentionMs: deletes ? Number(value('retention.ms')) : -1,
     retentionBytes: deletes ? Number(value('retention.bytes')) : -1,
     segmentBytes: Number(value('segment.bytes')),
+    segmentMs: long('segment.ms'),
+    indexIntervalBytes: Number(value('index.interval.bytes')),
     maxMessageBytes: Number(value('max.message.bytes')),
     minInsyncReplicas: Number(value('min.insync.replicas')),
     logAppendTime: value('message.timestamp.type') === 'LogAppendTime',

@@ -33,7 +33,6 @@ export interface HostedReplicasOptions {
   dataDir: string;
   topicDefaults: TopicConfigDefaults;
   flush: { mode: FlushMode; intervalMs: number };
-  indexIntervalBytes: number;
   /** What recovery of a partition directory must know (cluster mode: the stored Raft commit). */
   openOptions?: (dir: string) => OpenOptions;
   /** Bounds on each replica's idempotent-producer state; the defaults when absent. */
@@ -366,7 +365,8 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     const effective = effectiveTopicConfig(this.topics.get(topic)?.configs ?? {}, this.options.topicDefaults, this.dynamicConfigs);
     return {
       segmentBytes: effective.segmentBytes,
-      indexIntervalBytes: this.options.indexIntervalBytes,
+      segmentMs: effective.segmentMs,
+      indexIntervalBytes: effective.indexIntervalBytes,
       retentionMs: effective.retentionMs,
       retentionBytes: effective.retentionBytes,
       flush: this.options.flush,

@@ -69,6 +69,8 @@ export class PartitionLog implements RaftIndexedLog {
   /** Producer-state snapshots (snapshot-files.ts): taken at each roll and at a clean close. */
   readonly snapshots: SnapshotFiles;
   private config: LogConfig;
+  /** segment.ms: the max timestamp of the active segment's first batch, read once per active segment. */
+  private activeFirstTimestamp: { segment: Segment; timestamp: number } | null = null;
   private readonly logger: LogLike;
   private segments: Segment[];
   private startOffset: number;
@@ -450,8 +452,15 @@ export class PartitionLog implements RaftIndexedLog {
    * A topic's configs changed (AlterConfigs): the next append rolls by the new segment size, the
    * next retention run deletes by the new limits. The flush settings are the broker's and stay.
    */
-  reconfigure(change: Pick<LogConfig, 'segmentBytes' | 'retentionMs' | 'retentionBytes'>): void {
-    const next = { ...this.config, segmentBytes: change.segmentBytes, retentionMs: change.retentionMs, retentionBytes: change.retentionBytes };
+  reconfigure(change: Pick<LogConfig, 'segmentBytes' | 'segmentMs' | 'indexIntervalBytes' | 'retentionMs' | 'retentionBytes'>): void {
+    const next: LogConfig = {
+      ...this.config,
+      segmentBytes: change.segmentBytes,
+      segmentMs: change.segmentMs,
+      indexIntervalBytes: change.indexIntervalBytes,
+      retentionMs: change.retentionMs,
+      retentionBytes: change.retentionBytes,
+    };
     validateLogConfig(next);
     this.config = next;
   }
@@ -494,18 +503,39 @@ export class PartitionLog implements RaftIndexedLog {
     const baseOffset = this.logEndOffset;
     const lastOffset = baseOffset + lastOffsetDelta;
     let active = this.active;
+    const maxTimestamp = readInt64(batch, MAX_TIMESTAMP_OFFSET);
     if (!active.isEmpty && (
       active.sizeBytes + batch.length > this.config.segmentBytes ||
       active.lastTerm !== term ||
       !active.fitsRelativeOffset(lastOffset))) {
       active = this.roll(active.lastTerm !== term ? 'term' : 'size');
+    } else if (!active.isEmpty && this.rollsByTime(active, maxTimestamp)) {
+      active = this.roll('time');
     }
+    if (active.isEmpty) this.activeFirstTimestamp = { segment: active, timestamp: maxTimestamp };
     setBaseOffset(batch, 0, baseOffset);
     setPartitionLeaderEpoch(batch, 0, term);
-    active.append(batch, baseOffset, lastOffset, readInt64(batch, MAX_TIMESTAMP_OFFSET), term, this.config.indexIntervalBytes);
+    active.append(batch, baseOffset, lastOffset, maxTimestamp, term, this.config.indexIntervalBytes);
     this.totalBytes += batch.length;
     this.lastTermEver = term;
     return { baseOffset, lastOffset };
+  }
+
+  /**
+   * segment.ms, as Kafka's LogSegment.shouldRoll: the batch's max timestamp is more than
+   * segmentMs past the max timestamp of the segment's first batch. Derived from the records, so
+   * every replica decides alike and no clock is read. Batches without a timestamp (-1) never roll it.
+   */
+  private rollsByTime(active: Segment, maxTimestamp: number): boolean {
+    const segmentMs = this.config.segmentMs ?? Infinity;
+    if (segmentMs === Infinity || maxTimestamp < 0) return false;
+    if (this.activeFirstTimestamp?.segment !== active) {
+      // Another active segment (opened, or a truncation made an older one active): read its first header.
+      const first = active.readHeaders(active.baseOffset, 1, Infinity).headers[0];
+      this.activeFirstTimestamp = { segment: active, timestamp: first?.maxTimestamp ?? -1 };
+    }
+    const firstTimestamp = this.activeFirstTimestamp.timestamp;
+    return firstTimestamp >= 0 && maxTimestamp - firstTimestamp > segmentMs;
   }
 
   /** Seals the active segment (writing its index files) and starts a new one at the log end. */

@@ -180,6 +180,17 @@ test('issue 12: segment.bytes and retention.ms changed by IncrementalAlterConfig
   assert.ok(node.services.replicas.partition('cfg-seg', 0)!.logStartOffset >= 7);
 });
 
+test('issue 12: segment.ms rolls a segment by the records\' timestamps, as Kafka measures it', async () => {
+  assert.equal((await createTopic('cfg-roll', { 'segment.ms': '60000' })).errorCode, ErrorCode.NONE);
+  const segments = () => readdirSync(join(dataDir, 'cfg-roll-0')).filter((f) => f.endsWith('.log')).length;
+  const t0 = Date.now() - 600_000;
+  assert.equal((await client.produce('cfg-roll', 0, batch(1, t0), -1)).errorCode, ErrorCode.NONE);
+  assert.equal((await client.produce('cfg-roll', 0, batch(1, t0 + 60_000), -1)).errorCode, ErrorCode.NONE);
+  assert.equal(segments(), 1);
+  assert.equal((await client.produce('cfg-roll', 0, batch(1, t0 + 60_001), -1)).errorCode, ErrorCode.NONE);
+  assert.equal(segments(), 2);
+});
+
 test('issue 12: IncrementalAlterConfigs APPEND, DELETE; AlterConfigs replaces the set; errors name the config', async () => {
   assert.equal((await createTopic('cfg-ops', { 'retention.ms': '5000' })).errorCode, ErrorCode.NONE);
   assert.equal((await incremental(TOPIC, 'cfg-ops', [['cleanup.policy', APPEND, 'compact']])).errorCode, ErrorCode.NONE);

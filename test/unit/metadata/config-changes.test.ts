@@ -48,9 +48,9 @@ test('issue 12: AlterConfigs replaces the whole set; a refused change changes no
 
 test('issue 12: only the defaults of honoured topic configs change at run time; other broker configs are read-only', () => {
   assert.deepEqual([...DYNAMIC_BROKER_CONFIGS.keys()].sort(), [
-    'log.cleanup.policy', 'log.message.timestamp.after.max.ms', 'log.message.timestamp.before.max.ms',
+    'log.cleanup.policy', 'log.index.interval.bytes', 'log.message.timestamp.after.max.ms', 'log.message.timestamp.before.max.ms',
     'log.message.timestamp.difference.max.ms', 'log.message.timestamp.type', 'log.retention.bytes', 'log.retention.ms',
-    'log.segment.bytes', 'message.max.bytes', 'min.insync.replicas',
+    'log.roll.ms', 'log.segment.bytes', 'message.max.bytes', 'min.insync.replicas',
   ]);
   assert.equal(brokerConfigProblem('log.retention.ms', '60000'), null);
   assert.match(brokerConfigProblem('num.partitions', '3')!, /broker config "num.partitions" is read-only/);

@@ -80,7 +80,7 @@ test('issue 12: each value shows its source: topic override, dynamic broker, dyn
 test('issue 12: the effective config carries what is honoured', () => {
   const plain = effectiveTopicConfig({}, defaults);
   assert.deepEqual(plain, {
-    retentionMs: 1000, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1000, minInsyncReplicas: 1,
+    retentionMs: 1000, retentionBytes: -1, segmentBytes: 1 << 20, segmentMs: 604_800_000, indexIntervalBytes: 4096, maxMessageBytes: 1000, minInsyncReplicas: 1,
     logAppendTime: false, timestampBeforeMaxMs: Infinity, timestampAfterMaxMs: Infinity,
   });
   const set = effectiveTopicConfig(
