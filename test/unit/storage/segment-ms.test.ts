@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PartitionLog } from '../../../src/storage/partition-log.ts';
+import { buildRecordBatch } from '../../../src/protocol/record-batch.ts';
 import { makeBatch, smallConfig, tempDir } from './helpers.ts';
 
 const T0 = 1_700_000_000_000;
@@ -46,4 +47,22 @@ test('issue 12: reconfigure applies a new segment size and segment.ms to the nex
   assert.ok(log.segmentCount > 4, `${log.segmentCount} segments of at most 1024 bytes`);
   assert.throws(() => log.reconfigure({ segmentBytes: 10, segmentMs: Infinity, indexIntervalBytes: 256, retentionMs: -1, retentionBytes: -1 }), /segmentBytes/);
   await log.close();
+});
+
+test('issue 12 segment.ms: control batches (Raft entries, timestamp 0) neither roll a segment nor start its clock, also after a reopen', async (t) => {
+  const dir = tempDir(t);
+  const control = () => buildRecordBatch({ records: [{ key: Buffer.from([0, 0, 0, 0]), value: 'noop', timestamp: 0 }], isControl: true });
+  const log = PartitionLog.open(dir, smallConfig({ segmentBytes: 1 << 20, segmentMs: 1000 }));
+  log.append(control(), 1);
+  log.append(makeBatch(1, 1, 10, T0), 1);
+  log.append(control(), 1);
+  log.append(makeBatch(2, 1, 10, T0 + 900), 1);
+  assert.equal(log.segmentCount, 1, 'measured from the first client batch, not the control batch at 0');
+  await log.close();
+  const reopened = PartitionLog.open(dir, smallConfig({ segmentBytes: 1 << 20, segmentMs: 1000 }));
+  reopened.append(makeBatch(3, 1, 10, T0 + 999), 1);
+  assert.equal(reopened.segmentCount, 1);
+  reopened.append(makeBatch(4, 1, 10, T0 + 1001), 1);
+  assert.equal(reopened.segmentCount, 2);
+  await reopened.close();
 });
