@@ -8,8 +8,11 @@
 //       partition_responses => index error_code base_offset log_append_time_ms(v2+)
 //           log_start_offset(v5+) [record_errors](v8+) error_message(v8+)
 //
-// Batches are validated (magic 2, length, CRC-32C, size limit) and stored exactly as sent: the
-// broker never decompresses or rebuilds them. acks=0 gets no response, acks=1 is answered after the
+// Batches are validated (magic 2, length, CRC-32C, the topic's max.message.bytes) and stored as
+// sent: the broker never rebuilds them. Two topic configs look further (produce-configs.ts):
+// LogAppendTime stamps the header's max timestamp (CRC recomputed), and a finite
+// message.timestamp.*.max.ms reads each record's timestamp (decompressing); min.insync.replicas
+// bounds acks=all. acks=0 gets no response, acks=1 is answered after the
 // leader's append, acks=all (-1) after the batch is durable (DESIGN.md §1). Batches of idempotent
 // producers are checked against the partition's producer state first (KIP-98, producer-state.ts);
 // while that state still loads after a restart, such a request waits for it (bounded by its
