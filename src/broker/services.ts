@@ -25,6 +25,8 @@ export interface BrokerLimits {
 
 export interface BrokerServices {
   nodeId: number;
+  /** The broker's data directory, absolute (DescribeLogDirs). */
+  dataDir: string;
   /** The cluster's id from the applied metadata ('' until a new cluster is named). */
   readonly clusterId: string;
   advertisedHost: string;

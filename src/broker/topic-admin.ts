@@ -6,7 +6,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { topicNameProblem } from '../metadata/topic-names.ts';
 import type { ApplyResult, MetadataCommand, TopicRecord } from '../metadata/metadata-state.ts';
 import { MetadataNotSavedError, MetadataTimeoutError, NotControllerError } from '../metadata/controller.ts';
-import { topicConfigProblem } from '../metadata/topic-configs.ts';
+import { normaliseConfigValue, topicConfigProblem } from '../metadata/topic-configs.ts';
 import { isInternalTopic } from './group/offsets-topic.ts';
 import type { BrokerServices } from './services.ts';
 
@@ -50,7 +50,7 @@ export async function createTopic(services: BrokerServices, spec: TopicSpec, val
   for (const entry of spec.configs) {
     const problem = topicConfigProblem(entry.name, entry.value);
     if (problem) return fail(ErrorCode.INVALID_CONFIG, problem);
-    configs[entry.name] = entry.value!;
+    configs[entry.name] = normaliseConfigValue(entry.value!);
   }
 
   const brokers = state.allBrokers().map((b) => b.nodeId);
@@ -145,7 +145,7 @@ export async function createPartitions(
  * Proposes a metadata command; a change the controller could not save (a full disk) comes back as
  * KAFKA_STORAGE_ERROR for the client instead of a dropped connection.
  */
-async function proposeSafely(
+export async function proposeSafely(
   services: BrokerServices,
   command: MetadataCommand,
 ): Promise<ApplyResult | { ok: false; error: 'KAFKA_STORAGE_ERROR' | 'NOT_CONTROLLER' | 'REQUEST_TIMED_OUT'; message: string }> {

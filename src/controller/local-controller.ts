@@ -68,6 +68,9 @@ export function logMetadataCommand(logger: Logger, command: MetadataCommand): vo
     case 'allocateProducerIds':
       logger.info({ nodeId: command.nodeId, firstId: command.firstId, count: command.count }, 'producer ids allocated');
       break;
+    case 'alterConfigs':
+      logger.info({ resource: command.resource, replace: command.replace, ops: command.ops }, 'configs altered');
+      break;
     case 'publishLeaders':
       // Every leader change publishes one: the replicas' 'became leader' lines are the ones to read.
       logger.debug({ partitions: command.leaders.length }, 'partition leaders published');

@@ -6,6 +6,8 @@
 // directly; in cluster mode the same commands are entries of the metadata Raft group.
 
 import { collisionKey, topicNameProblem } from './topic-names.ts';
+import { applyConfigOps, brokerResourceProblem, type ConfigOp, type ConfigResource } from './config-changes.ts';
+import type { DynamicBrokerConfigs } from './topic-configs.ts';
 
 export interface TopicRecord {
   name: string;
@@ -86,7 +88,14 @@ export type MetadataCommand =
    * ignored, as is one for a topic incarnation or partition that no longer exists (the command
    * may apply long after it was proposed); one with a higher epoch replaces the record.
    */
-  | { type: 'publishLeaders'; leaders: LeaderPublication[] };
+  | { type: 'publishLeaders'; leaders: LeaderPublication[] }
+  /**
+   * Changes a topic's or a broker's dynamic configs (AlterConfigs with `replace`: the operations
+   * are the whole new set; IncrementalAlterConfigs: only the named configs change). The proposer
+   * validated them; apply() checks them again, so a command never leaves a bad value behind.
+   * Broker resource "" is the default of every broker, a broker id one broker's own.
+   */
+  | { type: 'alterConfigs'; resource: ConfigResource; replace: boolean; ops: ConfigOp[] };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -95,7 +104,8 @@ export type MetadataErrorKind =
   | 'UNKNOWN_TOPIC_OR_PARTITION'
   | 'INVALID_TOPIC_EXCEPTION'
   | 'INVALID_PARTITIONS'
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  | 'INVALID_CONFIG';
 
 export interface MetadataSnapshot {
   clusterId: string;
@@ -103,6 +113,8 @@ export interface MetadataSnapshot {
   topics: TopicRecord[];
   /** The next producer id to hand out; absent in snapshots written before it existed (= 0). */
   nextProducerId?: number;
+  /** Dynamic broker configs by resource name ("" = every broker); absent before they existed. */
+  brokerConfigs?: Record<string, Record<string, string>>;
 }
 
 export class MetadataState {
@@ -113,6 +125,8 @@ export class MetadataState {
   private readonly topicsById = new Map<string, TopicRecord>();
   private readonly collisionKeys = new Map<string, string>();
   private nextProducerIdValue = 0;
+  /** Dynamic broker configs by resource name; each record is replaced, never changed in place. */
+  private readonly brokerConfigs = new Map<string, Record<string, string>>();
 
   constructor(snapshot: MetadataSnapshot) {
     this.clusterIdValue = snapshot.clusterId;
@@ -136,6 +150,8 @@ export class MetadataState {
     this.topicsById.clear();
     this.collisionKeys.clear();
     this.nextProducerIdValue = snapshot.nextProducerId ?? 0;
+    this.brokerConfigs.clear();
+    for (const [name, configs] of Object.entries(snapshot.brokerConfigs ?? {})) this.brokerConfigs.set(name, { ...configs });
     for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, copy ? { ...broker } : broker);
     for (const topic of snapshot.topics) this.insertTopic(copy ? structuredClone(topic) : topic);
   }
@@ -166,6 +182,8 @@ export class MetadataState {
         return { ok: true };
       case 'publishLeaders':
         return this.publishLeaders(command.leaders);
+      case 'alterConfigs':
+        return this.alterConfigs(command.resource, command.replace, command.ops);
       default:
         // A command from a newer broker (or damaged input): refused, never a crash.
         return { ok: false, error: 'INVALID_REQUEST', message: `unknown metadata command ${JSON.stringify((command as { type?: unknown }).type)}` };
@@ -178,6 +196,19 @@ export class MetadataState {
     // A snapshot is read as it is: a record that is not two integers is no answer.
     if (!recorded || !Number.isSafeInteger(recorded.leaderId) || !Number.isSafeInteger(recorded.leaderEpoch)) return undefined;
     return recorded;
+  }
+
+  /**
+   * The dynamic broker configs in force on broker `nodeId`. The records are replaced on every
+   * change, so a caller may keep them as a cache key.
+   */
+  dynamicBrokerConfigs(nodeId: number): DynamicBrokerConfigs {
+    return { node: this.brokerConfigs.get(String(nodeId)) ?? EMPTY, cluster: this.brokerConfigs.get('') ?? EMPTY };
+  }
+
+  /** The dynamic configs set on one broker resource ("" = every broker). */
+  brokerConfigsOf(name: string): Readonly<Record<string, string>> {
+    return this.brokerConfigs.get(name) ?? EMPTY;
   }
 
   /** The first producer id no broker has been given yet. */
@@ -223,7 +254,34 @@ export class MetadataState {
 
   /** The snapshot's shape over the live records: read at once, never kept. */
   private view(): MetadataSnapshot {
-    return { clusterId: this.clusterId, brokers: this.allBrokers(), topics: this.allTopics(), nextProducerId: this.nextProducerIdValue };
+    const view: MetadataSnapshot = { clusterId: this.clusterId, brokers: this.allBrokers(), topics: this.allTopics(), nextProducerId: this.nextProducerIdValue };
+    if (this.brokerConfigs.size > 0) view.brokerConfigs = Object.fromEntries([...this.brokerConfigs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return view;
+  }
+
+  private alterConfigs(resource: ConfigResource, replace: boolean, ops: ConfigOp[]): ApplyResult {
+    if (!Array.isArray(ops) || typeof resource !== 'object' || resource === null) {
+      return { ok: false, error: 'INVALID_REQUEST', message: 'alterConfigs needs a resource and a list of operations' };
+    }
+    if (resource.type === 'topic') {
+      const topic = this.topics.get(resource.name);
+      if (!topic) return unknownTopic(resource.name);
+      const changed = applyConfigOps(resource, topic.configs, ops, replace);
+      if (!changed.ok) return { ok: false, error: 'INVALID_CONFIG', message: changed.message };
+      // A new object: readers may hold the old one as a cache key.
+      topic.configs = changed.configs;
+      return { ok: true };
+    }
+    if (resource.type === 'broker') {
+      const problem = brokerResourceProblem(resource.name);
+      if (problem) return { ok: false, error: 'INVALID_REQUEST', message: problem };
+      const changed = applyConfigOps(resource, this.brokerConfigsOf(resource.name), ops, replace);
+      if (!changed.ok) return { ok: false, error: 'INVALID_CONFIG', message: changed.message };
+      if (Object.keys(changed.configs).length === 0) this.brokerConfigs.delete(resource.name);
+      else this.brokerConfigs.set(resource.name, changed.configs);
+      return { ok: true };
+    }
+    return { ok: false, error: 'INVALID_REQUEST', message: `unknown config resource type ${JSON.stringify((resource as { type?: unknown }).type)}` };
   }
 
   private createTopic(topic: TopicRecord): ApplyResult {
@@ -304,6 +362,8 @@ export class MetadataState {
     this.collisionKeys.set(collisionKey(topic.name), topic.name);
   }
 }
+
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
 
 function isPublication(entry: unknown): entry is LeaderPublication {
   if (typeof entry !== 'object' || entry === null) return false;

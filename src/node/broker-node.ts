@@ -91,7 +91,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     });
   } else {
     const state = new MetadataState(store.loadMetadata() ?? { clusterId: identity.clusterId, brokers: [], topics: [] });
-    const local = new ReplicaManager({ nodeId, dataDir, topicDefaults, flush, indexIntervalBytes: 4096, producers }, logger);
+    const local = new ReplicaManager({ nodeId, dataDir, topicDefaults, flush, producers }, logger);
     local.onOpen((partition) => {
       if (partition.topic === OFFSETS_TOPIC) offsetsFollowers.follow(partition.index, partition);
     });
@@ -129,6 +129,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
 
   const services: BrokerServices = {
     nodeId,
+    dataDir,
     get clusterId() {
       return controller.state.clusterId;
     },

@@ -160,7 +160,6 @@ export class ClusterNode {
         dataDir: options.dataDir,
         topicDefaults: options.topicDefaults,
         flush: options.flush,
-        indexIntervalBytes: 4096,
         producers: options.producers,
         host: this.host,
         raft: { electionTicks: cluster.election_rtt, heartbeatTicks: cluster.heartbeat_rtt, checkQuorum: cluster.check_quorum },

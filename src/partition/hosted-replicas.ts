@@ -19,7 +19,7 @@ import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
 import type { Log, RetentionResult } from '../storage/log.ts';
 import { LogOnce } from '../log/log-once.ts';
 import { holdRecoveryPoints, type OpenOptions, type PartitionLog } from '../storage/partition-log.ts';
-import { effectiveTopicConfig, type TopicConfigDefaults } from '../metadata/topic-configs.ts';
+import { effectiveTopicConfig, NO_DYNAMIC_BROKER_CONFIGS, type DynamicBrokerConfigs, type TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import type { FlushMode } from './partition.ts';
 import { partitionKey } from './group-names.ts';
 import { LoadQueue } from './load-queue.ts';
@@ -33,7 +33,6 @@ export interface HostedReplicasOptions {
   dataDir: string;
   topicDefaults: TopicConfigDefaults;
   flush: { mode: FlushMode; intervalMs: number };
-  indexIntervalBytes: number;
   /** What recovery of a partition directory must know (cluster mode: the stored Raft commit). */
   openOptions?: (dir: string) => OpenOptions;
   /** Bounds on each replica's idempotent-producer state; the defaults when absent. */
@@ -77,6 +76,8 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   /** Replicas whose open failed, by partitionKey: retryUnopened tries them again. At most one per hosted partition. */
   private readonly unopened = new Set<string>();
   private readonly openFailures: LogOnce;
+  /** The dynamic broker configs in force here (AlterConfigs on a broker resource), as last applied. */
+  private dynamicConfigs: DynamicBrokerConfigs = NO_DYNAMIC_BROKER_CONFIGS;
 
   constructor(options: HostedReplicasOptions, logger: Logger) {
     this.options = options;
@@ -136,6 +137,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
    */
   async start(state: MetadataState): Promise<void> {
     const startedAt = performance.now();
+    this.dynamicConfigs = state.dynamicBrokerConfigs(this.options.nodeId);
     const removals: Promise<boolean>[] = [];
     for (const { topic, partition, topicId } of this.logs.partitions()) {
       const record = state.topic(topic);
@@ -171,6 +173,11 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     this.logger.info({ partitions: this.replicas.size, openMs: Math.round(performance.now() - startedAt), producerStatesLoading: this.loadQueue.pending }, 'partitions opened');
   }
 
+  /** Every replica hosted here, led or not, with its log (DescribeLogDirs). */
+  hostedLogs(): Array<{ topic: string; index: number; log: Log }> {
+    return [...this.replicas.values()].map((r) => ({ topic: r.topic, index: r.index, log: r.log }));
+  }
+
   /** Follows a metadata change that was just applied. */
   onMetadata(command: MetadataCommand, state: MetadataState): void {
     switch (command.type) {
@@ -182,6 +189,9 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       }
       case 'deleteTopic':
         this.dropTopic(command.name);
+        break;
+      case 'alterConfigs':
+        this.followConfigs(state, command.resource.type === 'topic' ? [command.resource.name] : [...this.topics.keys()]);
         break;
       case 'initCluster':
       case 'registerBroker':
@@ -201,6 +211,26 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       if (state.topic(name)?.topicId !== known.topicId) this.dropTopic(name);
     }
     for (const topic of state.allTopics()) this.ensurePartitions(topic);
+    this.followConfigs(state, [...this.topics.keys()]);
+  }
+
+  /**
+   * Configs changed (AlterConfigs, IncrementalAlterConfigs): the open logs of these topics take
+   * their new segment size and retention at once.
+   */
+  private followConfigs(state: MetadataState, topics: string[]): void {
+    this.dynamicConfigs = state.dynamicBrokerConfigs(this.options.nodeId);
+    for (const name of topics) {
+      const topic = state.topic(name);
+      if (topic === undefined || this.topics.get(name)?.topicId !== topic.topicId) continue;
+      this.topics.set(name, topic);
+      try {
+        this.logs.reconfigureTopic(name);
+      } catch (err) {
+        // Values were checked before they were proposed; never into the metadata apply that called us.
+        this.logger.error({ topic: name, err: String(err) }, 'changed topic configs not applied to its logs');
+      }
+    }
   }
 
   /**
@@ -332,10 +362,11 @@ export abstract class HostedReplicas<R extends HostedReplica> {
   }
 
   private logConfigFor(topic: string): LogConfig {
-    const effective = effectiveTopicConfig(this.topics.get(topic)?.configs ?? {}, this.options.topicDefaults);
+    const effective = effectiveTopicConfig(this.topics.get(topic)?.configs ?? {}, this.options.topicDefaults, this.dynamicConfigs);
     return {
       segmentBytes: effective.segmentBytes,
-      indexIntervalBytes: this.options.indexIntervalBytes,
+      segmentMs: effective.segmentMs,
+      indexIntervalBytes: effective.indexIntervalBytes,
       retentionMs: effective.retentionMs,
       retentionBytes: effective.retentionBytes,
       flush: this.options.flush,

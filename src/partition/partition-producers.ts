@@ -28,6 +28,13 @@ export const DEFAULT_PRODUCER_LIMITS: ProducerLimits = {
   expirationMs: PRODUCER_ID_EXPIRATION_MS,
 };
 
+export interface ActiveProducer {
+  producerId: number;
+  epoch: number;
+  lastSequence: number;
+  lastTimestamp: number;
+}
+
 export interface PartitionProducersOptions {
   limits?: ProducerLimits;
   /** The broker's queue of loads; a partition on its own gets a queue of its own. */
@@ -107,6 +114,17 @@ export class PartitionProducers {
   /** A producer's epoch and last batches; undefined while loading or when unknown. */
   entry(producerId: number): ReturnType<ProducerStateTable['entry']> {
     return this.table?.entry(producerId);
+  }
+
+  /** Every producer with its epoch, last sequence and newest timestamp (DescribeProducers); null while loading. */
+  activeProducers(): ActiveProducer[] | null {
+    if (this.table === null) return null;
+    const out: ActiveProducer[] = [];
+    for (const [producerId, entry] of this.table.producerEntries()) {
+      const last = entry.batches[entry.batches.length - 1];
+      out.push({ producerId, epoch: entry.epoch, lastSequence: last?.lastSeq ?? -1, lastTimestamp: entry.lastTimestamp });
+    }
+    return out;
   }
 
   /** Forgets producers idle for limits.expirationMs (Kafka's producer.id.expiration.ms). */

@@ -30,9 +30,10 @@ export interface PartitionReplica {
   readonly logEndOffset: number;
   /**
    * The idempotent producers' state: `loading` is null once it is loaded, and until then
-   * appendIdempotent refuses idempotent batches; `prioritise()` loads it before the others.
+   * appendIdempotent refuses idempotent batches; `prioritise()` loads it before the others;
+   * `activeProducers()` lists the producers (DescribeProducers).
    */
-  readonly producerState: Pick<PartitionProducers, 'loading' | 'prioritise'>;
+  readonly producerState: Pick<PartitionProducers, 'loading' | 'prioritise' | 'activeProducers'>;
   /**
    * Checks the batches (one RecordBatch each) against the producer state and appends them, as
    * one step: the check and the append (in cluster mode, the Raft proposal) both run before
@@ -70,6 +71,8 @@ export interface Replicas {
   /** Who leads the partition, as far as this broker's own replica knows; leaderId -1 when nobody does or none is hosted. */
   leaderOf(topic: string, index: number): LeaderView;
   leaderEpoch(topic: string, index: number): number;
+  /** Every replica hosted here, led or not, with its log (DescribeLogDirs). */
+  hostedLogs(): Array<{ topic: string; index: number; log: Log }>;
   /** Follows a metadata change that was just applied. */
   onMetadata(command: MetadataCommand, state: MetadataState): void;
   runRetention(nowMs: number): void;

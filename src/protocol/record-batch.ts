@@ -218,6 +218,26 @@ export function setPartitionLeaderEpoch(buf: Uint8Array, pos: number, epoch: num
   writeInt32(buf, pos + PARTITION_LEADER_EPOCH_OFFSET, epoch);
 }
 
+/**
+ * message.timestamp.type=LogAppendTime: stamps the batch with the broker's time as Kafka's
+ * LogValidator does for v2 batches: the max timestamp becomes `nowMs`, the attributes say
+ * LOG_APPEND_TIME (consumers then read every record's timestamp as the max timestamp), and the
+ * CRC, which covers both, is computed again. The record bytes are not touched, so a compressed
+ * batch is not decompressed. Updates the view's decoded header to match.
+ */
+export function stampLogAppendTime(view: BatchView, nowMs: number): void {
+  const buf = view.buf;
+  writeInt64(buf, MAX_TIMESTAMP_OFFSET, nowMs);
+  const attributes = view.attributes | ATTRIBUTE_TIMESTAMP_TYPE;
+  buf[ATTRIBUTES_OFFSET] = (attributes >>> 8) & 0xff;
+  buf[ATTRIBUTES_OFFSET + 1] = attributes & 0xff;
+  const crc = crc32c(buf, ATTRIBUTES_OFFSET, buf.length);
+  writeInt32(buf, CRC_OFFSET, crc);
+  view.attributes = attributes;
+  view.maxTimestamp = nowMs;
+  view.crc = readInt32(buf, CRC_OFFSET) >>> 0;
+}
+
 export function compressionOf(attributes: number): number {
   return attributes & ATTRIBUTE_COMPRESSION_MASK;
 }

@@ -5,6 +5,12 @@ export type FlushMode = 'group' | 'interval' | 'none';
 export interface LogConfig {
   /** A segment rolls before an append that would take it above this size. */
   segmentBytes: number;
+  /**
+   * A segment also rolls before an append whose max timestamp is more than this past the max
+   * timestamp of the segment's first batch (Kafka's segment.ms, measured as Kafka does, on the
+   * records' timestamps); Infinity: never by time. Absent: Infinity.
+   */
+  segmentMs?: number;
   /** Bytes of log between two sparse index entries. */
   indexIntervalBytes: number;
   /** Segments whose newest timestamp is older than this are deleted; -1 keeps forever. */
@@ -61,6 +67,9 @@ export function validateLogConfig(c: LogConfig): void {
   const int = (v: number) => Number.isSafeInteger(v);
   if (!int(c.segmentBytes) || c.segmentBytes < SEGMENT_BYTES_MIN || c.segmentBytes > SEGMENT_BYTES_MAX) {
     throw new RangeError(`segmentBytes must be an integer in [${SEGMENT_BYTES_MIN}, ${SEGMENT_BYTES_MAX}], got ${c.segmentBytes}`);
+  }
+  if (c.segmentMs !== undefined && c.segmentMs !== Infinity && (!int(c.segmentMs) || c.segmentMs < 1)) {
+    throw new RangeError(`segmentMs must be a positive integer or Infinity, got ${c.segmentMs}`);
   }
   if (!int(c.indexIntervalBytes) || c.indexIntervalBytes < 1) {
     throw new RangeError(`indexIntervalBytes must be a positive integer, got ${c.indexIntervalBytes}`);

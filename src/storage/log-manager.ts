@@ -99,6 +99,14 @@ export class LogManager {
     return manager;
   }
 
+  /** Gives every open log of `topic` its (changed) config; logs opened later read it from configFor. */
+  reconfigureTopic(topic: string): void {
+    const config = this.configFor(topic);
+    for (const entry of this.logs.values()) {
+      if (entry.key.topic === topic && entry.log !== null) entry.log.reconfigure(config);
+    }
+  }
+
   /** The log of an existing partition directory, opened (and recovered) on first use. */
   getLog(topic: string, partition: number): PartitionLog | undefined {
     const name = partitionDirName(topic, partition);

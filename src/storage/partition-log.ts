@@ -19,6 +19,8 @@ import {
   readInt64,
   setBaseOffset,
   setPartitionLeaderEpoch,
+  isControlBatch,
+  ATTRIBUTES_OFFSET,
   type BatchHeader,
 } from '../protocol/record-batch.ts';
 import { fsyncDirSync, readCheckpoint, writeCheckpoint, writeCheckpointAsync, type Checkpoint, type RecoveryIndexCounts } from './checkpoint.ts';
@@ -36,6 +38,22 @@ import { SnapshotFiles } from './snapshot-files.ts';
 import { SyncedMark, readSyncedMark } from './synced-mark.ts';
 
 export type { OpenOptions } from './log-recovery.ts';
+
+/**
+ * What segment.ms reads at most to find a segment's first client batch (once per active segment
+ * after an open, truncation or reset): Raft's control batches come first in a segment, a few.
+ */
+const FIRST_TIMESTAMP_HEADERS_MAX = 64;
+const FIRST_TIMESTAMP_READ_BYTES_MAX = 256 * 1024;
+
+/** The max timestamp of the segment's first batch that is not a control batch and has one, or null. */
+function firstClientTimestamp(segment: Segment): number | null {
+  const { headers } = segment.readHeaders(segment.baseOffset, FIRST_TIMESTAMP_READ_BYTES_MAX, Infinity);
+  for (const h of headers.slice(0, FIRST_TIMESTAMP_HEADERS_MAX)) {
+    if (h.maxTimestamp >= 0 && !isControlBatch(h.attributes)) return h.maxTimestamp;
+  }
+  return null;
+}
 
 const EMPTY = Buffer.alloc(0);
 /** Bytes the background scrub CRC-checks per step of the scrub queue (about 2-5 ms of CRC-32C). */
@@ -68,7 +86,12 @@ export class PartitionLog implements RaftIndexedLog {
   readonly dir: string;
   /** Producer-state snapshots (snapshot-files.ts): taken at each roll and at a clean close. */
   readonly snapshots: SnapshotFiles;
-  private readonly config: LogConfig;
+  private config: LogConfig;
+  /**
+   * segment.ms: the max timestamp of the active segment's first client batch (null: none yet),
+   * found once per active segment; dropped by a truncation or reset, which may remove that batch.
+   */
+  private activeFirstTimestamp: { segment: Segment; timestamp: number | null } | null = null;
   private readonly logger: LogLike;
   private segments: Segment[];
   private startOffset: number;
@@ -446,6 +469,23 @@ export class PartitionLog implements RaftIndexedLog {
     return this.durableOffset;
   }
 
+  /**
+   * A topic's configs changed (AlterConfigs): the next append rolls by the new segment size, the
+   * next retention run deletes by the new limits. The flush settings are the broker's and stay.
+   */
+  reconfigure(change: Pick<LogConfig, 'segmentBytes' | 'segmentMs' | 'indexIntervalBytes' | 'retentionMs' | 'retentionBytes'>): void {
+    const next: LogConfig = {
+      ...this.config,
+      segmentBytes: change.segmentBytes,
+      segmentMs: change.segmentMs,
+      indexIntervalBytes: change.indexIntervalBytes,
+      retentionMs: change.retentionMs,
+      retentionBytes: change.retentionBytes,
+    };
+    validateLogConfig(next);
+    this.config = next;
+  }
+
   get sizeBytes(): number {
     return this.totalBytes;
   }
@@ -484,18 +524,43 @@ export class PartitionLog implements RaftIndexedLog {
     const baseOffset = this.logEndOffset;
     const lastOffset = baseOffset + lastOffsetDelta;
     let active = this.active;
+    const maxTimestamp = readInt64(batch, MAX_TIMESTAMP_OFFSET);
+    // Raft's own entries are control batches with timestamp 0: they neither roll nor start the clock.
+    const timed = maxTimestamp >= 0 && !isControlBatch(batch.readInt16BE(ATTRIBUTES_OFFSET));
     if (!active.isEmpty && (
       active.sizeBytes + batch.length > this.config.segmentBytes ||
       active.lastTerm !== term ||
       !active.fitsRelativeOffset(lastOffset))) {
       active = this.roll(active.lastTerm !== term ? 'term' : 'size');
+    } else if (timed && !active.isEmpty && this.rollsByTime(active, maxTimestamp)) {
+      active = this.roll('time');
+    }
+    if (active.isEmpty) this.activeFirstTimestamp = { segment: active, timestamp: null };
+    if (timed && this.activeFirstTimestamp?.segment === active && this.activeFirstTimestamp.timestamp === null) {
+      this.activeFirstTimestamp.timestamp = maxTimestamp;
     }
     setBaseOffset(batch, 0, baseOffset);
     setPartitionLeaderEpoch(batch, 0, term);
-    active.append(batch, baseOffset, lastOffset, readInt64(batch, MAX_TIMESTAMP_OFFSET), term, this.config.indexIntervalBytes);
+    active.append(batch, baseOffset, lastOffset, maxTimestamp, term, this.config.indexIntervalBytes);
     this.totalBytes += batch.length;
     this.lastTermEver = term;
     return { baseOffset, lastOffset };
+  }
+
+  /**
+   * segment.ms, as Kafka's LogSegment.shouldRoll: the batch's max timestamp is more than
+   * segmentMs past the max timestamp of the segment's first batch. Derived from the records, so
+   * every replica decides alike and no clock is read. Batches without a timestamp (-1) never roll it.
+   */
+  private rollsByTime(active: Segment, maxTimestamp: number): boolean {
+    const segmentMs = this.config.segmentMs ?? Infinity;
+    if (segmentMs === Infinity) return false;
+    if (this.activeFirstTimestamp?.segment !== active) {
+      // Not known for this segment (the log was opened, truncated or reset): read its headers.
+      this.activeFirstTimestamp = { segment: active, timestamp: firstClientTimestamp(active) };
+    }
+    const first = this.activeFirstTimestamp.timestamp;
+    return first !== null && maxTimestamp - first > segmentMs;
   }
 
   /** Seals the active segment (writing its index files) and starts a new one at the log end. */
@@ -703,6 +768,7 @@ export class PartitionLog implements RaftIndexedLog {
     this.checkUsable();
     const before = this.logEndOffset;
     if (offset >= before) return;
+    this.activeFirstTimestamp = null;
     invariant(offset >= this.startOffset, `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
     this.beginChange();
     if (this.mark !== null) {
@@ -964,6 +1030,7 @@ export class PartitionLog implements RaftIndexedLog {
     // one change a damaged log accepts.
     this.checkUsable(true);
     invariant(Number.isSafeInteger(start.offset) && start.offset >= 0, `reset offset ${start.offset}`);
+    this.activeFirstTimestamp = null;
     const removed = this.segments.length;
     this.beginChange();
     this.mark?.lowerNow({ offset: 0, lastTerm: -1 });

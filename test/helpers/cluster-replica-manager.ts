@@ -23,7 +23,6 @@ export function testReplicaManager(options: {
       dataDir: options.dataDir,
       topicDefaults: { retentionMs: -1, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1 << 20 },
       flush: { mode: 'group', intervalMs: 1000 },
-      indexIntervalBytes: 4096,
       host: options.host,
       raft: { electionTicks: 10, heartbeatTicks: 1, checkQuorum: true },
       // Per node: equal election timeouts on every node split every vote between two candidates.

@@ -19,9 +19,6 @@ import { describeTopicConfigs } from '../../metadata/topic-configs.ts';
 import { uuidFromHex, zeroUuid } from '../uuid.ts';
 import { createTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/apis/create-topics.ts';
 
-/** Kafka's ConfigSource numbers. */
-export const ConfigSource = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
-
 export function createTopicsHandler(services: BrokerServices): ApiHandler<CreateTopicsRequest, CreateTopicsResponse> {
   return {
     api: createTopics,
@@ -52,12 +49,12 @@ export function createTopicsHandler(services: BrokerServices): ApiHandler<Create
           topicConfigErrorCode: ErrorCode.NONE,
           numPartitions: topic.partitionCount,
           replicationFactor: topic.replicationFactor,
-          configs: describeTopicConfigs(topic.configs, services.topicDefaults).map((c) => ({
+          configs: describeTopicConfigs(topic.configs, services.topicDefaults, services.controller.state.dynamicBrokerConfigs(services.nodeId)).map((c) => ({
             name: c.name,
             value: c.value,
             readOnly: c.readOnly,
-            configSource: c.isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.DYNAMIC_TOPIC_CONFIG,
-            isSensitive: false,
+            configSource: c.source,
+            isSensitive: c.isSensitive,
           })),
         });
       }

@@ -1,4 +1,6 @@
-// DescribeConfigs (key 32): the configs in force for topics (resource type 2) and brokers (4).
+// DescribeConfigs (key 32): the configs in force for topics (resource type 2) and brokers (4),
+// each with the source of its value (topic override, this broker's or every broker's dynamic
+// config, the broker's config file, Kafka's default) and, when asked, its synonyms.
 //
 //   DescribeConfigsRequest => [resources] include_synonyms(v1+) include_documentation(v3+)
 //     resources => resource_type resource_name [configuration_keys] (nullable: null = all)
@@ -10,33 +12,28 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import { describeTopicConfigs, type ConfigEntryView } from '../../metadata/topic-configs.ts';
-import { ConfigSource } from './create-topics.ts';
+import { ConfigSource, describeTopicConfigs, type ConfigEntryView } from '../../metadata/topic-configs.ts';
+import { describeBrokerConfigs } from '../../metadata/config-changes.ts';
+import { ResourceType, brokerResourceError } from '../config-resources.ts';
 import { describeConfigs, type DescribeConfigsRequest, type DescribeConfigsResponse } from '../../protocol/apis/describe-configs.ts';
-
-export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
 
 export function describeConfigsHandler(services: BrokerServices): ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse> {
   return {
     api: describeConfigs,
     handle(request) {
+      const state = services.controller.state;
+      const dynamic = state.dynamicBrokerConfigs(services.nodeId);
       const results = request.resources.map((resource) => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
         let entries: ConfigEntryView[];
-        let source: number;
         if (resource.resourceType === ResourceType.TOPIC) {
-          const topic = services.controller.state.topic(resource.resourceName);
+          const topic = state.topic(resource.resourceName);
           if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${resource.resourceName}" does not exist`, configs: [] };
-          entries = describeTopicConfigs(topic.configs, services.topicDefaults);
-          source = ConfigSource.DYNAMIC_TOPIC_CONFIG;
+          entries = describeTopicConfigs(topic.configs, services.topicDefaults, dynamic);
         } else if (resource.resourceType === ResourceType.BROKER) {
-          if (resource.resourceName !== '' && resource.resourceName !== String(services.nodeId)) {
-            return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this is broker ${services.nodeId}`, configs: [] };
-          }
-          entries = Object.entries(services.brokerConfigs).map(([name, value]) => ({
-            name, value, isDefault: false, readOnly: true, configType: 2, documentation: '',
-          }));
-          source = ConfigSource.STATIC_BROKER_CONFIG;
+          const problem = brokerResourceError(services, resource.resourceName);
+          if (problem) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: problem, configs: [] };
+          entries = describeBrokerConfigs(resource.resourceName, services.brokerConfigs, dynamic);
         } else {
           return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${resource.resourceType} is not supported`, configs: [] };
         }
@@ -50,10 +47,10 @@ export function describeConfigsHandler(services: BrokerServices): ApiHandler<Des
             name: e.name,
             value: e.value,
             readOnly: e.readOnly,
-            isDefault: e.isDefault,
-            configSource: e.isDefault ? ConfigSource.DEFAULT_CONFIG : source,
-            isSensitive: false,
-            synonyms: [],
+            isDefault: e.source === ConfigSource.DEFAULT_CONFIG,
+            configSource: e.source,
+            isSensitive: e.isSensitive,
+            synonyms: request.includeSynonyms ? e.synonyms : [],
             configType: e.configType,
             documentation: request.includeDocumentation ? e.documentation : null,
           })),

@@ -26,6 +26,10 @@ import { listGroupsHandler } from './list-groups.ts';
 import { describeGroupsHandler } from './describe-groups.ts';
 import { deleteGroupsHandler } from './delete-groups.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
+import { alterConfigsHandler } from './alter-configs.ts';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
+import { describeLogDirsHandler } from './describe-log-dirs.ts';
+import { describeProducersHandler } from './describe-producers.ts';
 
 export function createHandlers(services: BrokerServices): Map<number, AnyApiHandler> {
   const handlers = new Map<number, AnyApiHandler>();
@@ -55,6 +59,10 @@ export function createHandlers(services: BrokerServices): Map<number, AnyApiHand
     describeGroupsHandler(services),
     deleteGroupsHandler(services),
     initProducerIdHandler(services),
+    alterConfigsHandler(services),
+    incrementalAlterConfigsHandler(services),
+    describeLogDirsHandler(services),
+    describeProducersHandler(services),
   ];
   for (const handler of all) handlers.set(handler.api.apiKey, handler);
   return handlers;

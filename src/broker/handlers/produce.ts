@@ -8,8 +8,11 @@
 //       partition_responses => index error_code base_offset log_append_time_ms(v2+)
 //           log_start_offset(v5+) [record_errors](v8+) error_message(v8+)
 //
-// Batches are validated (magic 2, length, CRC-32C, size limit) and stored exactly as sent: the
-// broker never decompresses or rebuilds them. acks=0 gets no response, acks=1 is answered after the
+// Batches are validated (magic 2, length, CRC-32C, the topic's max.message.bytes) and stored as
+// sent: the broker never rebuilds them. Two topic configs look further (produce-configs.ts):
+// LogAppendTime stamps the header's max timestamp (CRC recomputed), and a finite
+// message.timestamp.*.max.ms reads each record's timestamp (decompressing); min.insync.replicas
+// bounds acks=all. acks=0 gets no response, acks=1 is answered after the
 // leader's append, acks=all (-1) after the batch is durable (DESIGN.md §1). Batches of idempotent
 // producers are checked against the partition's producer state first (KIP-98, producer-state.ts);
 // while that state still loads after a restart, such a request waits for it (bounded by its
@@ -20,7 +23,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { validateBatches } from '../../protocol/record-batch.ts';
 import { nestedCount, noResponse, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import { effectiveTopicConfig } from '../../metadata/topic-configs.ts';
+import { applyTimestampConfig, EffectiveConfigs, minInsyncRefusal } from '../produce-configs.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 import { LogOnce } from '../../log/index.ts';
 import type { IdempotentAppend } from '../../partition/replicas.ts';
@@ -33,10 +36,13 @@ interface PartitionOutcome {
   baseOffset: number;
   logStartOffset: number;
   errorMessage: string | null;
+  /** LogAppendTime: the time the batches were stamped with; -1 with CreateTime. */
+  logAppendTimeMs: number;
 }
 
 export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequest, ProduceResponse> {
   const appendFailures = new LogOnce(services.logger, { intervalMs: 60_000 });
+  const configs = new EffectiveConfigs(services);
   return {
     api: produce,
     partitionsIn: (request) => nestedCount(request.topicData, 'partitionData'),
@@ -46,7 +52,7 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
       const responses = request.topicData.map((topicData) => ({
         name: topicData.name,
         partitionResponses: topicData.partitionData.map((partitionData) => {
-          const outcome = produceToPartition(services, appendFailures, acks, request.timeoutMs, topicData.name, partitionData);
+          const outcome = produceToPartition(services, configs, appendFailures, acks, request.timeoutMs, topicData.name, partitionData);
           if (outcome.appended) waits.push(outcome.appended);
           if (acks === -1 && outcome.wait) {
             const wait = withTimeout(outcome.wait, request.timeoutMs).then(
@@ -73,7 +79,7 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
             index: p.index,
             errorCode: p.errorCode,
             baseOffset: p.errorCode === ErrorCode.NONE ? p.baseOffset : -1,
-            logAppendTimeMs: -1,
+            logAppendTimeMs: p.errorCode === ErrorCode.NONE ? p.logAppendTimeMs : -1,
             logStartOffset: p.logStartOffset,
             recordErrors: [],
             errorMessage: p.errorMessage,
@@ -95,6 +101,7 @@ interface ProduceOutcome {
 
 function produceToPartition(
   services: BrokerServices,
+  configs: EffectiveConfigs,
   appendFailures: LogOnce,
   acks: number,
   timeoutMs: number,
@@ -104,7 +111,7 @@ function produceToPartition(
   waited?: PartitionOutcome,
 ): ProduceOutcome {
   const index: number = partitionData.index;
-  const result: PartitionOutcome = waited ?? { index, errorCode: ErrorCode.NONE, baseOffset: -1, logStartOffset: -1, errorMessage: null };
+  const result: PartitionOutcome = waited ?? { index, errorCode: ErrorCode.NONE, baseOffset: -1, logStartOffset: -1, errorMessage: null, logAppendTimeMs: -1 };
   if (acks !== 0 && acks !== 1 && acks !== -1) {
     return { result: setError(result, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (got ${acks})`) };
   }
@@ -123,7 +130,8 @@ function produceToPartition(
   if (!records || records.length === 0) {
     return { result: setError(result, ErrorCode.CORRUPT_MESSAGE, 'no record batch in the request') };
   }
-  const limit = Math.min(services.limits.batchBytesMax, effectiveTopicConfig(topic.configs, services.topicDefaults).maxMessageBytes);
+  const config = configs.of(topic);
+  const limit = Math.min(services.limits.batchBytesMax, config.maxMessageBytes);
   const validation = validateBatches(records, limit);
   if (!validation.ok) {
     return { result: setError(result, validation.errorCode, validation.message ?? null) };
@@ -135,13 +143,19 @@ function produceToPartition(
       return { result: setError(result, ErrorCode.INVALID_RECORD, 'transactional and control batches are not supported') };
     }
   }
+  const refused = minInsyncRefusal(services, topicName, index, acks, config);
+  if (refused) return { result: setError(result, refused.errorCode, refused.message) };
+  const nowMs = Date.now();
+  const timestamps = applyTimestampConfig(validation.batches, config, nowMs, services.limits.uncompressedBatchBytesMax);
+  if (timestamps) return { result: setError(result, timestamps.errorCode, timestamps.message) };
+  if (config.logAppendTime) result.logAppendTimeMs = nowMs;
   const loading = partition.producerState.loading;
   if (loading !== null && waited === undefined && validation.batches.some((b) => b.producerId >= 0)) {
     // Only the state can tell a retry from a new batch: wait for it, then start over (the
     // partition may have moved or gone meanwhile).
     partition.producerState.prioritise();
     const waitMs = timeoutMs > 0 ? Math.min(timeoutMs, services.limits.producerStateWaitMsMax) : services.limits.producerStateWaitMsMax;
-    const later = withTimeout(loading, waitMs).then(() => produceToPartition(services, appendFailures, acks, timeoutMs, topicName, partitionData, result));
+    const later = withTimeout(loading, waitMs).then(() => produceToPartition(services, configs, appendFailures, acks, timeoutMs, topicName, partitionData, result));
     // With acks=0 nobody awaits this; it must not become an unhandled rejection.
     later.catch((err: unknown) => services.logger.error({ err, topic: topicName, partition: index }, 'produce after waiting for producer state failed'));
     return {

@@ -27,6 +27,10 @@ import { saslHandshake } from './sasl-handshake.ts';
 import { saslAuthenticate } from './sasl-authenticate.ts';
 import { offsetDelete } from './offset-delete.ts';
 import { deleteGroups } from './delete-groups.ts';
+import { alterConfigs } from './alter-configs.ts';
+import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
+import { describeLogDirs } from './describe-log-dirs.ts';
+import { describeProducers } from './describe-producers.ts';
 
 export type { ApiDefinition } from '../api.ts';
 export * from './api-versions.ts';
@@ -54,6 +58,10 @@ export * from './sasl-handshake.ts';
 export * from './sasl-authenticate.ts';
 export * from './offset-delete.ts';
 export * from './delete-groups.ts';
+export * from './alter-configs.ts';
+export * from './incremental-alter-configs.ts';
+export * from './describe-log-dirs.ts';
+export * from './describe-producers.ts';
 
 /** Kafka API keys (the numbers are Kafka's; the names are its API names). */
 export const ApiKey = {
@@ -77,11 +85,15 @@ export const ApiKey = {
   DeleteRecords: 21,
   InitProducerId: 22,
   DescribeConfigs: 32,
+  AlterConfigs: 33,
+  DescribeLogDirs: 35,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
   DescribeCluster: 60,
+  DescribeProducers: 61,
 } as const;
 
 export type ApiKeyValue = (typeof ApiKey)[keyof typeof ApiKey];
@@ -92,6 +104,7 @@ export const allApis: readonly ApiDefinition[] = [
   deleteRecords, describeConfigs, describeCluster, findCoordinator, joinGroup, syncGroup,
   heartbeat, leaveGroup, offsetCommit, offsetFetch, listGroups, describeGroups, initProducerId,
   saslHandshake, saslAuthenticate, offsetDelete, deleteGroups,
+  alterConfigs, incrementalAlterConfigs, describeLogDirs, describeProducers,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 export const apiByKey: Map<number, ApiDefinition> = new Map(allApis.map((api) => [api.apiKey, api]));

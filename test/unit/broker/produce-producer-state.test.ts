@@ -20,7 +20,7 @@ const idempotent = (baseSequence: number) =>
 
 function servicesFor(partitions: Partition[], producerStateWaitMsMax: number): BrokerServices {
   return {
-    controller: { state: { topic: () => ({ name: 't', partitionCount: partitions.length, configs: {} }) } },
+    controller: { state: { topic: () => ({ name: 't', partitionCount: partitions.length, configs: {} }), dynamicBrokerConfigs: () => ({ node: {}, cluster: {} }) } },
     replicas: { partition: (_topic: string, index: number) => partitions[index], leaderEpoch: () => 0 },
     limits: { batchBytesMax: 1 << 20, producerStateWaitMsMax },
     topicDefaults: { retentionMs: -1, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1 << 20 },

@@ -10,7 +10,6 @@ export function singleNodeReplicas(dataDir: string, logger = pino({ level: 'sile
       dataDir,
       topicDefaults: { retentionMs: -1, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1 << 20 },
       flush: { mode: 'group', intervalMs: 1000 },
-      indexIntervalBytes: 4096,
     },
     logger,
   );
