@@ -30,7 +30,7 @@ import { nestedCount, type ApiHandler, type RequestContext } from '../handler.ts
 import type { EncodeInput } from '../../protocol/schema.ts';
 import type { BrokerServices } from '../services.ts';
 import { notServedError } from './not-served.ts';
-import { partitionLeader } from '../partition-leader.ts';
+import { knownLeader, leaderEndpoints } from '../leader-hints.ts';
 import { uuidToHex } from '../uuid.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
 import { fetch as fetchApi, type FetchRequest, type FetchResponse } from '../../protocol/apis/fetch.ts';
@@ -134,20 +134,6 @@ function readAll(services: BrokerServices, topics: ResolvedTopic[], maxBytes: nu
     }),
   }));
   return { responses, bytes, hasError, leaders };
-}
-
-/** The leader this broker knows for a partition it does not lead, or null when it knows none. */
-function knownLeader(services: BrokerServices, topic: string, index: number): { leaderId: number; leaderEpoch: number } | null {
-  const replicas = services.controller.state.topic(topic)?.assignments[index] ?? [];
-  const leader = partitionLeader(services, topic, index, replicas);
-  return leader.leaderId >= 0 && leader.leaderId !== services.nodeId ? { leaderId: leader.leaderId, leaderEpoch: leader.leaderEpoch } : null;
-}
-
-function leaderEndpoints(services: BrokerServices, leaders: Set<number>): EncodeInput<FetchResponse['nodeEndpoints']> {
-  return services.controller.state
-    .allBrokers()
-    .filter((b) => leaders.has(b.nodeId))
-    .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
 }
 
 function partitionResponse(index: number, errorCode: number, hw: number, logStartOffset: number, records: Buffer): EncodeInput<PartitionData> {

@@ -6,7 +6,8 @@
 //   ProduceResponse => [responses] throttle_time_ms(v1+)
 //     responses => name [partition_responses]
 //       partition_responses => index error_code base_offset log_append_time_ms(v2+)
-//           log_start_offset(v5+) [record_errors](v8+) error_message(v8+)
+//           log_start_offset(v5+) [record_errors](v8+) error_message(v8+) current_leader(tagged, v10+)
+//       node_endpoints(tagged, v10+)
 //
 // Batches are validated (magic 2, length, CRC-32C, the topic's max.message.bytes) and stored as
 // sent: the broker never rebuilds them. Two topic configs look further (produce-configs.ts):
@@ -26,6 +27,7 @@ import type { BrokerServices } from '../services.ts';
 import { applyTimestampConfig, EffectiveConfigs, minInsyncRefusal } from '../produce-configs.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 import { LogOnce } from '../../log/index.ts';
+import { knownLeader, leaderEndpoints } from '../leader-hints.ts';
 import type { IdempotentAppend } from '../../partition/replicas.ts';
 import { NotEnoughReplicasError, NotLeaderError } from '../../partition/replicas.ts';
 import { produce, type ProduceRequest, type ProduceResponse } from '../../protocol/apis/produce.ts';
@@ -71,7 +73,12 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
       if (acks === 0) return noResponse;
       // Appends first: in cluster mode the offsets are known once the leader's log has the batch.
       if (waits.length > 0) await Promise.all(waits);
-      void context;
+      const leaders = new Set<number>();
+      const hint = (topic: string, p: PartitionOutcome) => {
+        const leader = p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? knownLeader(services, topic, p.index) : null;
+        if (leader) leaders.add(leader.leaderId);
+        return leader ?? undefined;
+      };
       return {
         responses: responses.map((topic) => ({
           name: topic.name,
@@ -83,9 +90,11 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
             logStartOffset: p.logStartOffset,
             recordErrors: [],
             errorMessage: p.errorMessage,
+            currentLeader: hint(topic.name, p),
           })),
         })),
         throttleTimeMs: 0,
+        nodeEndpoints: context.apiVersion >= 10 ? leaderEndpoints(services, leaders) : [],
       };
     },
   };

@@ -56,6 +56,7 @@
 //   0 node_endpoints => node_id host port rack (INT32 COMPACT_STRING INT32 COMPACT_NULLABLE_STRING)
 
 import { defineApi } from '../api.ts';
+import { nodeEndpointsField } from './node-endpoints.ts';
 import {
   array,
   field,
@@ -198,18 +199,7 @@ const response = message({
       ),
       { versions: '0+' },
     ),
-    field(
-      'nodeEndpoints',
-      array(
-        struct([
-          field('nodeId', int32, { versions: '16+' }),
-          field('host', string, { versions: '16+' }),
-          field('port', int32, { versions: '16+' }),
-          field('rack', string, { versions: '16+', nullableVersions: '16+', default: null }),
-        ]),
-      ),
-      { versions: '16+', taggedVersions: '16+', tag: 0 },
-    ),
+    nodeEndpointsField('16+'),
   ],
 });
 
