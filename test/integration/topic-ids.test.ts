@@ -14,7 +14,12 @@ import type { RawClient } from '../../bench/lib/raw-client.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.ts';
 
-const NO_ACLS = -2147483648;
+/** KIP-430: "not requested". */
+const NOT_REQUESTED = -2147483648;
+/** Every AclOperation Kafka defines for a topic (READ WRITE CREATE DELETE ALTER DESCRIBE DESCRIBE_CONFIGS ALTER_CONFIGS). */
+const ALL_TOPIC_OPERATIONS = 0b1101_1111_1000;
+/** ... and for the cluster (CREATE ALTER DESCRIBE CLUSTER_ACTION DESCRIBE_CONFIGS ALTER_CONFIGS IDEMPOTENT_WRITE). */
+const ALL_CLUSTER_OPERATIONS = 0b1_1111_1010_0000;
 let broker: InProcessBroker;
 let client: RawClient;
 
@@ -38,11 +43,11 @@ async function createTopic(name: string): Promise<Buffer> {
   return res.topics[0].topicId;
 }
 
-async function metadataV12(name: string): Promise<any> {
+async function metadataV12(name: string, includeTopicAuthorizedOperations = false): Promise<any> {
   const res = await client.request(api(ApiKey.Metadata), 12, {
     topics: [{ topicId: Buffer.alloc(16), name }],
     allowAutoTopicCreation: false,
-    includeTopicAuthorizedOperations: true,
+    includeTopicAuthorizedOperations,
   });
   return res.topics[0];
 }
@@ -70,14 +75,16 @@ function values(records: Buffer | null): string[] {
   return decodeBatches(records ?? Buffer.alloc(0)).flatMap((b) => b.records.map((r) => r.value!.toString()));
 }
 
-test('Metadata v10+ gives each topic its id (the one CreateTopics answered) and no-ACL authorized operations', async () => {
+test('Metadata v10+ gives each topic its id (the one CreateTopics answered) and the authorized operations asked for', async () => {
   const id = await createTopic('ids-meta');
   assert.notDeepEqual(id, Buffer.alloc(16));
   const topic = await metadataV12('ids-meta');
   assert.equal(topic.errorCode, ErrorCode.NONE);
   assert.deepEqual(topic.topicId, id);
-  // KIP-430: -2147483648 ("not requested / unknown") where no authorizer runs, as Kafka answers.
-  assert.equal(topic.topicAuthorizedOperations, NO_ACLS);
+  // KIP-430, as a Kafka 3.7 broker without an authorizer answers (AuthHelper.authorizedOperations):
+  // INT32_MIN when not asked for; asked for, every operation the resource type defines.
+  assert.equal(topic.topicAuthorizedOperations, NOT_REQUESTED);
+  assert.equal((await metadataV12('ids-meta', true)).topicAuthorizedOperations, ALL_TOPIC_OPERATIONS);
   const v10 = await client.request(api(ApiKey.Metadata), 10, {
     topics: [{ topicId: id, name: null }],
     allowAutoTopicCreation: false,
@@ -85,7 +92,8 @@ test('Metadata v10+ gives each topic its id (the one CreateTopics answered) and 
     includeTopicAuthorizedOperations: true,
   });
   assert.equal(v10.topics[0].name, 'ids-meta', 'Metadata v10 finds a topic by its id alone');
-  assert.equal(v10.clusterAuthorizedOperations, NO_ACLS);
+  assert.equal(v10.clusterAuthorizedOperations, ALL_CLUSTER_OPERATIONS);
+  assert.equal(v10.topics[0].topicAuthorizedOperations, ALL_TOPIC_OPERATIONS);
 });
 
 test('Fetch v13-v16 read a topic by its id', async () => {
@@ -130,4 +138,15 @@ test('DeleteTopics v6 deletes by id; an unknown id answers UNKNOWN_TOPIC_ID', as
   );
   assert.deepEqual(res.responses[0].topicId, id);
   assert.equal((await metadataV12('ids-delete')).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+});
+
+test('DescribeCluster and DescribeGroups answer the authorized operations asked for (KIP-430)', async () => {
+  const cluster = await client.request(api(ApiKey.DescribeCluster), 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+  assert.equal(cluster.errorCode, ErrorCode.NONE);
+  assert.equal(cluster.clusterAuthorizedOperations, ALL_CLUSTER_OPERATIONS);
+  const notAsked = await client.request(api(ApiKey.DescribeCluster), 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+  assert.equal(notAsked.clusterAuthorizedOperations, NOT_REQUESTED);
+  const groups = await client.request(api(ApiKey.DescribeGroups), 5, { groups: ['ids-group'], includeAuthorizedOperations: true });
+  // READ, DELETE and DESCRIBE: every operation Kafka defines for a group.
+  assert.equal(groups.groups[0].authorizedOperations, 0b1_0100_1000);
 });
