@@ -49,13 +49,15 @@ export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest,
 
       const topics = resolveTopics(services, request, context.apiVersion);
       const deadline = Date.now() + maxWaitMs;
-      let result = readAll(services, topics, maxBytes);
+      // current_leader is on the wire from v12 (KIP-951 fills it from v12; node_endpoints from v16).
+      const hints = context.apiVersion >= 12;
+      let result = readAll(services, topics, maxBytes, hints);
       // Each wake-up re-reads; the loop ends at the deadline at the latest, or when the client leaves.
       while (result.bytes < minBytes && !result.hasError && !context.signal.aborted) {
         const remainingMs = deadline - Date.now();
         if (remainingMs <= 0) break;
         await waitForData(services, topics, remainingMs, context);
-        result = readAll(services, topics, maxBytes);
+        result = readAll(services, topics, maxBytes, hints);
       }
       return {
         throttleTimeMs: 0,
@@ -91,7 +93,7 @@ interface ReadResult {
   leaders: Set<number>;
 }
 
-function readAll(services: BrokerServices, topics: ResolvedTopic[], maxBytes: number): ReadResult {
+function readAll(services: BrokerServices, topics: ResolvedTopic[], maxBytes: number, hints: boolean): ReadResult {
   let bytes = 0;
   let hasError = false;
   const leaders = new Set<number>();
@@ -108,7 +110,7 @@ function readAll(services: BrokerServices, topics: ResolvedTopic[], maxBytes: nu
         hasError = true;
         const errorCode = notServedError(services, name, p.partition);
         const response = partitionResponse(p.partition, errorCode, -1, -1, emptyRecords);
-        if (errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) return response;
+        if (!hints || errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) return response;
         const leader = knownLeader(services, name, p.partition);
         if (leader) leaders.add(leader.leaderId);
         return leader ? { ...response, currentLeader: leader } : response;

@@ -94,8 +94,10 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
       // Appends first: in cluster mode the offsets are known once the leader's log has the batch.
       if (waits.length > 0) await Promise.all(waits);
       const leaders = new Set<number>();
+      // Only v10+ carries the hints (KIP-951).
       const hint = (topic: string, p: PartitionOutcome) => {
-        const leader = p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? knownLeader(services, topic, p.index) : null;
+        const wanted = context.apiVersion >= 10 && p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        const leader = wanted ? knownLeader(services, topic, p.index) : null;
         if (leader) leaders.add(leader.leaderId);
         return leader ?? undefined;
       };
