@@ -8,6 +8,7 @@
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
 import { describeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/apis/describe-cluster.ts';
 
 const BROKERS_ENDPOINT = 1;
@@ -20,7 +21,7 @@ export function describeClusterHandler(services: BrokerServices): ApiHandler<Des
       if (endpointType !== BROKERS_ENDPOINT) {
         return {
           throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'only broker endpoints exist',
-          endpointType, clusterId: services.clusterId, controllerId: -1, brokers: [], clusterAuthorizedOperations: -2147483648,
+          endpointType, clusterId: services.clusterId, controllerId: -1, brokers: [], clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
         };
       }
       return {
@@ -31,7 +32,7 @@ export function describeClusterHandler(services: BrokerServices): ApiHandler<Des
         clusterId: services.clusterId,
         controllerId: services.controller.controllerId,
         brokers: services.controller.state.allBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
-        clusterAuthorizedOperations: -2147483648,
+        clusterAuthorizedOperations: authorizedOperations('cluster', request.includeClusterAuthorizedOperations),
       };
     },
   };

@@ -12,10 +12,8 @@
 
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
+import { authorizedOperations } from '../authorized-operations.ts';
 import { describeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/apis/describe-groups.ts';
-
-/** Kafka's "authorized operations not requested" marker. */
-const OPERATIONS_OMITTED = -2147483648;
 
 export function describeGroupsHandler(services: BrokerServices): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
   return {
@@ -37,7 +35,7 @@ export function describeGroupsHandler(services: BrokerServices): ApiHandler<Desc
             memberMetadata: m.metadata,
             memberAssignment: m.assignment,
           })),
-          authorizedOperations: OPERATIONS_OMITTED,
+          authorizedOperations: authorizedOperations('group', request.includeAuthorizedOperations),
         };
       });
       return { throttleTimeMs: 0, groups };

@@ -1,15 +1,23 @@
 // Fetch (key 1): read record batches up to the high watermark, long-polling for new data.
 //
-//   FetchRequest => cluster_id(tagged, v12+) replica_id max_wait_ms min_bytes max_bytes(v3+)
-//       isolation_level(v4+) session_id(v7+) session_epoch(v7+) [topics] [forgotten_topics_data](v7+)
-//       rack_id(v11+)
-//     topics => topic [partitions]
+//   FetchRequest => cluster_id(tagged, v12+) replica_id(v0-14) replica_state(tagged, v15+)
+//       max_wait_ms min_bytes max_bytes(v3+) isolation_level(v4+) session_id(v7+)
+//       session_epoch(v7+) [topics] [forgotten_topics_data](v7+) rack_id(v11+)
+//     topics => topic(v0-12) topic_id(v13+) [partitions]
 //       partitions => partition current_leader_epoch(v9+) fetch_offset last_fetched_epoch(v12+)
 //           log_start_offset(v5+) partition_max_bytes
 //   FetchResponse => throttle_time_ms(v1+) error_code(v7+) session_id(v7+) [responses]
-//     responses => topic [partitions]
+//       node_endpoints(tagged, v16+)
+//     responses => topic(v0-12) topic_id(v13+) [partitions]
 //       partitions => partition_index error_code high_watermark last_stable_offset(v4+)
-//           log_start_offset(v5+) [aborted_transactions](v4+) preferred_read_replica(v11+) records
+//           log_start_offset(v5+) current_leader(tagged, v12+) [aborted_transactions](v4+)
+//           preferred_read_replica(v11+) records
+//
+// From v13 a topic is named by its id (KIP-516): an id no topic has answers UNKNOWN_TOPIC_ID, so a
+// consumer of a topic that was deleted and created again under the same name notices. A partition
+// led elsewhere answers NOT_LEADER_OR_FOLLOWER with the leader we know in current_leader and, from
+// v16, that broker's address in node_endpoints, so the client need not refresh its metadata
+// first (KIP-951).
 //
 // The response waits up to max_wait_ms (capped by fetchWaitMsMax) until min_bytes are available,
 // and carries at most max_bytes, except that the first batch is always sent whole so a consumer
@@ -22,6 +30,8 @@ import { nestedCount, type ApiHandler, type RequestContext } from '../handler.ts
 import type { EncodeInput } from '../../protocol/schema.ts';
 import type { BrokerServices } from '../services.ts';
 import { notServedError } from './not-served.ts';
+import { knownLeader, leaderEndpoints } from '../leader-hints.ts';
+import { uuidToHex } from '../uuid.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
 import { fetch as fetchApi, type FetchRequest, type FetchResponse } from '../../protocol/apis/fetch.ts';
 
@@ -37,32 +47,73 @@ export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest,
       const minBytes: number = Math.max(0, request.minBytes);
       const maxBytes = Math.max(0, Math.min(request.maxBytes, services.limits.fetchBytesMax));
 
+      const topics = resolveTopics(services, request, context.apiVersion);
       const deadline = Date.now() + maxWaitMs;
-      let result = readAll(services, request, maxBytes);
+      // current_leader is on the wire from v12 (KIP-951 fills it from v12; node_endpoints from v16).
+      const hints = context.apiVersion >= 12;
+      let result = readAll(services, topics, maxBytes, hints);
       // Each wake-up re-reads; the loop ends at the deadline at the latest, or when the client leaves.
       while (result.bytes < minBytes && !result.hasError && !context.signal.aborted) {
         const remainingMs = deadline - Date.now();
         if (remainingMs <= 0) break;
-        await waitForData(services, request, remainingMs, context);
-        result = readAll(services, request, maxBytes);
+        await waitForData(services, topics, remainingMs, context);
+        result = readAll(services, topics, maxBytes, hints);
       }
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        sessionId: 0,
+        responses: result.responses,
+        nodeEndpoints: context.apiVersion >= 16 ? leaderEndpoints(services, result.leaders) : [],
+      };
     },
   };
 }
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
+type FetchTopic = FetchRequest['topics'][number];
 
-function readAll(services: BrokerServices, request: FetchRequest, maxBytes: number): { responses: EncodeInput<FetchResponse['responses']>; bytes: number; hasError: boolean } {
+/** A requested topic with its name: from the request before v13, from the topic id after (null: no such id). */
+interface ResolvedTopic {
+  request: FetchTopic;
+  name: string | null;
+}
+
+function resolveTopics(services: BrokerServices, request: FetchRequest, version: number): ResolvedTopic[] {
+  if (version < 13) return request.topics.map((t) => ({ request: t, name: t.topic }));
+  const state = services.controller.state;
+  return request.topics.map((t) => ({ request: t, name: state.topicById(uuidToHex(t.topicId))?.name ?? null }));
+}
+
+interface ReadResult {
+  responses: EncodeInput<FetchResponse['responses']>;
+  bytes: number;
+  hasError: boolean;
+  /** The leaders named in current_leader, whose addresses v16 sends in node_endpoints. */
+  leaders: Set<number>;
+}
+
+function readAll(services: BrokerServices, topics: ResolvedTopic[], maxBytes: number, hints: boolean): ReadResult {
   let bytes = 0;
   let hasError = false;
-  const responses = request.topics.map((topic) => ({
-    topic: topic.topic,
+  const leaders = new Set<number>();
+  const responses = topics.map(({ request: topic, name }) => ({
+    topic: name ?? '',
+    topicId: topic.topicId,
     partitions: topic.partitions.map((p) => {
-      const partition = services.replicas.partition(topic.topic, p.partition);
+      if (name === null) {
+        hasError = true;
+        return partitionResponse(p.partition, ErrorCode.UNKNOWN_TOPIC_ID, -1, -1, emptyRecords);
+      }
+      const partition = services.replicas.partition(name, p.partition);
       if (!partition) {
         hasError = true;
-        return partitionResponse(p.partition, notServedError(services, topic.topic, p.partition), -1, -1, emptyRecords);
+        const errorCode = notServedError(services, name, p.partition);
+        const response = partitionResponse(p.partition, errorCode, -1, -1, emptyRecords);
+        if (!hints || errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) return response;
+        const leader = knownLeader(services, name, p.partition);
+        if (leader) leaders.add(leader.leaderId);
+        return leader ? { ...response, currentLeader: leader } : response;
       }
       const hw = partition.highWatermark;
       // Later partitions get what the earlier ones left of max_bytes; the first data always goes.
@@ -84,7 +135,7 @@ function readAll(services: BrokerServices, request: FetchRequest, maxBytes: numb
       return partitionResponse(p.partition, ErrorCode.NONE, hw, partition.logStartOffset, records);
     }),
   }));
-  return { responses, bytes, hasError };
+  return { responses, bytes, hasError, leaders };
 }
 
 function partitionResponse(index: number, errorCode: number, hw: number, logStartOffset: number, records: Buffer): EncodeInput<PartitionData> {
@@ -103,12 +154,13 @@ function partitionResponse(index: number, errorCode: number, hw: number, logStar
 }
 
 /** Waits until any requested partition's high watermark moves, the deadline passes or the client leaves. */
-function waitForData(services: BrokerServices, request: FetchRequest, maxWaitMs: number, context: RequestContext): Promise<void> {
+function waitForData(services: BrokerServices, topics: ResolvedTopic[], maxWaitMs: number, context: RequestContext): Promise<void> {
   return new Promise((resolve) => {
     const partitions: PartitionReplica[] = [];
-    for (const topic of request.topics) {
+    for (const { request: topic, name } of topics) {
+      if (name === null) continue;
       for (const p of topic.partitions) {
-        const partition = services.replicas.partition(topic.topic, p.partition);
+        const partition = services.replicas.partition(name, p.partition);
         if (partition) partitions.push(partition);
       }
     }

@@ -9,7 +9,8 @@
 //           leader_epoch(v4+)
 //
 // Special timestamps: -1 latest (the high watermark), -2 earliest (the log start offset), -3 the
-// first record with the largest timestamp (v7+, KIP-734). Only committed records (below the high
+// first record with the largest timestamp (v7+, KIP-734), -4 the earliest offset of the local log
+// (v8+, KIP-405): without tiered storage every record is local, so that is the log start offset. Only committed records (below the high
 // watermark) count. A timestamp finds the record inside a compressed batch too
 // (src/partition/timestamp-lookup.ts); a batch too large or too broken to decompress answers its
 // first offset, logged once a minute per partition.
@@ -26,6 +27,7 @@ import { listOffsets, type ListOffsetsRequest, type ListOffsetsResponse } from '
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
+export const EARLIEST_LOCAL_TIMESTAMP = -4;
 
 export function listOffsetsHandler(services: BrokerServices): ApiHandler<ListOffsetsRequest, ListOffsetsResponse> {
   const imprecise = new LogOnce(services.logger, { intervalMs: 60_000 });
@@ -59,6 +61,10 @@ function lookup(partition: PartitionReplica, timestamp: number, version: number,
   const hw = partition.highWatermark;
   if (timestamp === LATEST_TIMESTAMP) return { offset: hw, timestamp: -1 };
   if (timestamp === EARLIEST_TIMESTAMP) return { offset: partition.logStartOffset, timestamp: -1 };
+  if (timestamp === EARLIEST_LOCAL_TIMESTAMP) {
+    if (version < 8) return ErrorCode.UNSUPPORTED_VERSION;
+    return { offset: partition.logStartOffset, timestamp: -1 };
+  }
   if (timestamp === MAX_TIMESTAMP) {
     if (version < 7) return ErrorCode.UNSUPPORTED_VERSION;
     return findMaxTimestamp(partition.log, hw, uncompressedBytesMax) ?? { offset: -1, timestamp: -1 };

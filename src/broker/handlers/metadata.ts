@@ -12,6 +12,9 @@
 //       partitions => error_code partition_index leader_id leader_epoch(v7+) [replica_nodes]
 //           [isr_nodes] [offline_replicas](v5+)
 //
+// Authorized operations (v8+, KIP-430): as a Kafka broker without an authorizer, everything the
+// resource type defines when asked for, INT32_MIN when not (authorized-operations.ts).
+//
 // Every broker names every partition's leader, also where it hosts no replica (partition-leader.ts).
 //
 // Kafka creates an unknown topic when the client allows it (v4+, always before v4) and the broker
@@ -23,6 +26,7 @@ import type { TopicRecord } from '../../metadata/metadata-state.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic } from '../topic-admin.ts';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
 import { partitionLeader } from '../partition-leader.ts';
 import { uuidFromHex, uuidToHex, zeroUuid } from '../uuid.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
@@ -41,19 +45,20 @@ export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRe
       const allowCreate = services.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation !== false);
 
       const topics: TopicMetadata[] = [];
+      const topicOps = authorizedOperations('topic', request.includeTopicAuthorizedOperations);
       if (all) {
-        for (const topic of state.allTopics()) topics.push(describeTopic(services, topic));
+        for (const topic of state.allTopics()) topics.push(describeTopic(services, topic, topicOps));
       } else {
         for (const entry of requested!) {
           const name: string | null = entry.name;
           if (name === null || name === undefined) {
             const byId = entry.topicId ? state.topicById(uuidToHex(entry.topicId)) : undefined;
-            topics.push(byId ? describeTopic(services, byId) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, entry.topicId));
+            topics.push(byId ? describeTopic(services, byId, topicOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, entry.topicId));
             continue;
           }
           const existing = state.topic(name);
           if (existing) {
-            topics.push(describeTopic(services, existing));
+            topics.push(describeTopic(services, existing, topicOps));
             continue;
           }
           if (topicNameProblem(name)) {
@@ -73,11 +78,11 @@ export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRe
           if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
             // Another request created it while we waited: describe what is there now.
             const now = state.topic(name);
-            topics.push(now ? describeTopic(services, now) : topicError(ErrorCode.LEADER_NOT_AVAILABLE, name));
+            topics.push(now ? describeTopic(services, now, topicOps) : topicError(ErrorCode.LEADER_NOT_AVAILABLE, name));
           } else if (created.errorCode !== ErrorCode.NONE || !created.topic) {
             topics.push(topicError(created.errorCode, name));
           } else {
-            topics.push(describeTopic(services, state.topic(name) ?? created.topic));
+            topics.push(describeTopic(services, state.topic(name) ?? created.topic, topicOps));
           }
         }
       }
@@ -88,7 +93,7 @@ export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRe
         clusterId: services.clusterId,
         controllerId: services.controller.controllerId,
         topics,
-        clusterAuthorizedOperations: -2147483648,
+        clusterAuthorizedOperations: authorizedOperations('cluster', request.includeClusterAuthorizedOperations),
       };
     },
   };
@@ -96,7 +101,7 @@ export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRe
 
 type TopicMetadata = MetadataResponse['topics'][number];
 
-function describeTopic(services: BrokerServices, topic: TopicRecord): TopicMetadata {
+function describeTopic(services: BrokerServices, topic: TopicRecord, topicAuthorizedOperations: number): TopicMetadata {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
@@ -114,7 +119,7 @@ function describeTopic(services: BrokerServices, topic: TopicRecord): TopicMetad
         offlineReplicas: [],
       };
     }),
-    topicAuthorizedOperations: -2147483648,
+    topicAuthorizedOperations,
   };
 }
 
@@ -125,6 +130,6 @@ function topicError(errorCode: number, name: string | null, topicId?: Buffer): T
     topicId: topicId ?? zeroUuid,
     isInternal: false,
     partitions: [],
-    topicAuthorizedOperations: -2147483648,
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
   };
 }

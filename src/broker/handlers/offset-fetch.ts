@@ -26,6 +26,8 @@ export function offsetFetchHandler(services: BrokerServices): ApiHandler<OffsetF
     api: offsetFetch,
     handle(request, context) {
       const version = context.apiVersion;
+      // v9's member_id and member_epoch identify KIP-848 consumer-group members; classic groups
+      // (the only kind this broker runs) ignore them, as Kafka's do.
       if (version >= 8) {
         const groups = request.groups.map((g) => {
           const result = services.groups.fetchOffsets(g.groupId, toQuery(g.topics));

@@ -6,7 +6,8 @@
 //   ProduceResponse => [responses] throttle_time_ms(v1+)
 //     responses => name [partition_responses]
 //       partition_responses => index error_code base_offset log_append_time_ms(v2+)
-//           log_start_offset(v5+) [record_errors](v8+) error_message(v8+)
+//           log_start_offset(v5+) [record_errors](v8+) error_message(v8+) current_leader(tagged, v10+)
+//       node_endpoints(tagged, v10+)
 //
 // Batches are validated (magic 2, length, CRC-32C, the topic's max.message.bytes) and stored as
 // sent: the broker never rebuilds them. Two topic configs look further (produce-configs.ts):
@@ -18,6 +19,11 @@
 // while that state still loads after a restart, such a request waits for it (bounded by its
 // timeout and limits.producerStateWaitMsMax, and it moves the partition to the front of the
 // loading), then answers NOT_LEADER_OR_FOLLOWER, which clients retry.
+//
+// Produce v0-v2 carry the old message formats (magic 0 and 1), which Runnel does not store or
+// convert: they are advertised, because librdkafka enables compression only when the broker lists
+// Produce v0, and every partition of such a request is answered UNSUPPORTED_VERSION, as Kafka 4.0
+// does (KIP-896, KAFKA-18659). docs/protocol.md, "Old clients", says why.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { validateBatches } from '../../protocol/record-batch.ts';
@@ -26,9 +32,13 @@ import type { BrokerServices } from '../services.ts';
 import { applyTimestampConfig, EffectiveConfigs, minInsyncRefusal } from '../produce-configs.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
 import { LogOnce } from '../../log/index.ts';
+import { knownLeader, leaderEndpoints } from '../leader-hints.ts';
 import type { IdempotentAppend } from '../../partition/replicas.ts';
 import { NotEnoughReplicasError, NotLeaderError } from '../../partition/replicas.ts';
 import { produce, type ProduceRequest, type ProduceResponse } from '../../protocol/apis/produce.ts';
+
+/** Produce v3 is the first to carry RecordBatch v2 (magic 2), the only format stored. */
+const PRODUCE_VERSION_MIN_SERVED = 3;
 
 interface PartitionOutcome {
   index: number;
@@ -43,11 +53,23 @@ interface PartitionOutcome {
 export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequest, ProduceResponse> {
   const appendFailures = new LogOnce(services.logger, { intervalMs: 60_000 });
   const configs = new EffectiveConfigs(services);
+  const oldClients = new LogOnce(services.logger, { intervalMs: 60_000 });
   return {
     api: produce,
     partitionsIn: (request) => nestedCount(request.topicData, 'partitionData'),
     async handle(request, context) {
       const acks: number = request.acks;
+      if (context.apiVersion < PRODUCE_VERSION_MIN_SERVED) {
+        oldClients.log('warn', context.clientId ?? '', { clientId: context.clientId, apiVersion: context.apiVersion }, `Produce v${context.apiVersion} (message format v0/v1) is not supported; the client must speak Produce v3+ (Kafka 0.11+)`);
+        if (acks === 0) return noResponse;
+        return {
+          responses: request.topicData.map((t) => ({
+            name: t.name,
+            partitionResponses: t.partitionData.map((p) => ({ index: p.index, errorCode: ErrorCode.UNSUPPORTED_VERSION, baseOffset: -1 })),
+          })),
+          throttleTimeMs: 0,
+        };
+      }
       const waits: Array<Promise<void>> = [];
       const responses = request.topicData.map((topicData) => ({
         name: topicData.name,
@@ -71,7 +93,14 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
       if (acks === 0) return noResponse;
       // Appends first: in cluster mode the offsets are known once the leader's log has the batch.
       if (waits.length > 0) await Promise.all(waits);
-      void context;
+      const leaders = new Set<number>();
+      // Only v10+ carries the hints (KIP-951).
+      const hint = (topic: string, p: PartitionOutcome) => {
+        const wanted = context.apiVersion >= 10 && p.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        const leader = wanted ? knownLeader(services, topic, p.index) : null;
+        if (leader) leaders.add(leader.leaderId);
+        return leader ?? undefined;
+      };
       return {
         responses: responses.map((topic) => ({
           name: topic.name,
@@ -83,9 +112,11 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
             logStartOffset: p.logStartOffset,
             recordErrors: [],
             errorMessage: p.errorMessage,
+            currentLeader: hint(topic.name, p),
           })),
         })),
         throttleTimeMs: 0,
+        nodeEndpoints: context.apiVersion >= 10 ? leaderEndpoints(services, leaders) : [],
       };
     },
   };

@@ -1,4 +1,4 @@
-// Fetch (key 1), versions 0-12; flexible from v12. (v13+ address topics by id.)
+// Fetch (key 1), versions 0-16; flexible from v12. v13+ address topics by id (KIP-516).
 //
 // Fetch Request (Version: 0-2) => replica_id max_wait_ms min_bytes [topics]
 //   replica_id => INT32, max_wait_ms => INT32, min_bytes => INT32
@@ -26,6 +26,10 @@
 // Fetch Request (Version: 12) => as 11 with COMPACT forms and TAG_BUFFERs;
 //   partitions gain last_fetched_epoch (INT32) after fetch_offset;
 //   tagged: 0 cluster_id (COMPACT_NULLABLE_STRING) at the top level
+// Fetch Request (Version: 13-14) => as 12, topics => topic_id [partitions] (topic_id => UUID),
+//   forgotten_topics_data => topic_id [partitions]
+// Fetch Request (Version: 15-16) => as 13 without replica_id; tagged at the top level:
+//   1 replica_state (replica_id INT32, replica_epoch INT64)
 //
 // Fetch Response (Version: 0) => [responses]
 //   responses => topic [partitions]
@@ -47,8 +51,12 @@
 //   tagged per partition: 0 diverging_epoch (epoch INT32, end_offset INT64)
 //                         1 current_leader (leader_id INT32, leader_epoch INT32)
 //                         2 snapshot_id (end_offset INT64, epoch INT32)
+// Fetch Response (Version: 13-15) => as 12, responses => topic_id [partitions] (topic_id => UUID)
+// Fetch Response (Version: 16) => as 13; tagged at the top level:
+//   0 node_endpoints => node_id host port rack (INT32 COMPACT_STRING INT32 COMPACT_NULLABLE_STRING)
 
 import { defineApi } from '../api.ts';
+import { nodeEndpointsField } from './node-endpoints.ts';
 import {
   array,
   field,
@@ -60,16 +68,25 @@ import {
   records,
   string,
   struct,
+  uuid,
   type MessageValue,
 } from '../schema.ts';
 
 const request = message({
   name: 'FetchRequest',
-  validVersions: '0-12',
+  validVersions: '0-16',
   flexibleVersions: '12+',
   fields: [
     field('clusterId', string, { versions: '12+', nullableVersions: '12+', taggedVersions: '12+', tag: 0, default: null }),
     field('replicaId', int32, { versions: '0-14', default: -1 }),
+    field(
+      'replicaState',
+      struct([
+        field('replicaId', int32, { versions: '15+', default: -1 }),
+        field('replicaEpoch', int64, { versions: '15+', default: -1 }),
+      ]),
+      { versions: '15+', taggedVersions: '15+', tag: 1 },
+    ),
     field('maxWaitMs', int32, { versions: '0+' }),
     field('minBytes', int32, { versions: '0+' }),
     field('maxBytes', int32, { versions: '3+', default: 0x7fffffff }),
@@ -81,6 +98,7 @@ const request = message({
       array(
         struct([
           field('topic', string, { versions: '0-12' }),
+          field('topicId', uuid, { versions: '13+' }),
           field(
             'partitions',
             array(
@@ -104,6 +122,7 @@ const request = message({
       array(
         struct([
           field('topic', string, { versions: '7-12' }),
+          field('topicId', uuid, { versions: '13+' }),
           field('partitions', array(int32), { versions: '7+' }),
         ]),
       ),
@@ -115,7 +134,7 @@ const request = message({
 
 const response = message({
   name: 'FetchResponse',
-  validVersions: '0-12',
+  validVersions: '0-16',
   flexibleVersions: '12+',
   fields: [
     field('throttleTimeMs', int32, { versions: '1+' }),
@@ -126,6 +145,7 @@ const response = message({
       array(
         struct([
           field('topic', string, { versions: '0-12' }),
+          field('topicId', uuid, { versions: '13+' }),
           field(
             'partitions',
             array(
@@ -179,6 +199,7 @@ const response = message({
       ),
       { versions: '0+' },
     ),
+    nodeEndpointsField('16+'),
   ],
 });
 

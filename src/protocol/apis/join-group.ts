@@ -1,4 +1,4 @@
-// JoinGroup (key 11), versions 0-7; flexible from v6.
+// JoinGroup (key 11), versions 0-9; flexible from v6.
 //
 // JoinGroup Request (Version: 0) => group_id session_timeout_ms member_id protocol_type [protocols]
 //   group_id => STRING, session_timeout_ms => INT32, member_id => STRING,
@@ -11,6 +11,8 @@
 // JoinGroup Request (Version: 5) => ... member_id group_instance_id protocol_type [protocols]
 //   group_instance_id => NULLABLE_STRING (KIP-345 static membership)
 // JoinGroup Request (Version: 6-7) => as 5 with COMPACT forms and TAG_BUFFERs
+// JoinGroup Request (Version: 8-9) => ... [protocols] reason TAG_BUFFER
+//   reason => COMPACT_NULLABLE_STRING (why the member rejoins, KIP-800)
 //
 // JoinGroup Response (Version: 0-1) => error_code generation_id protocol_name leader
 //                                      member_id [members]
@@ -25,13 +27,16 @@
 // JoinGroup Response (Version: 7) => throttle_time_ms error_code generation_id protocol_type
 //                                    protocol_name leader member_id [members] TAG_BUFFER
 //   protocol_type => COMPACT_NULLABLE_STRING, protocol_name => COMPACT_NULLABLE_STRING
+// JoinGroup Response (Version: 8) => as 7
+// JoinGroup Response (Version: 9) => ... leader skip_assignment member_id [members] TAG_BUFFER
+//   skip_assignment => BOOLEAN (the leader need not compute an assignment)
 
 import { defineApi } from '../api.ts';
-import { array, bytes, field, int16, int32, message, string, struct, type MessageValue } from '../schema.ts';
+import { array, bool, bytes, field, int16, int32, message, string, struct, type MessageValue } from '../schema.ts';
 
 const request = message({
   name: 'JoinGroupRequest',
-  validVersions: '0-7',
+  validVersions: '0-9',
   flexibleVersions: '6+',
   fields: [
     field('groupId', string, { versions: '0+' }),
@@ -50,12 +55,13 @@ const request = message({
       ),
       { versions: '0+' },
     ),
+    field('reason', string, { versions: '8+', nullableVersions: '8+', default: null }),
   ],
 });
 
 const response = message({
   name: 'JoinGroupResponse',
-  validVersions: '0-7',
+  validVersions: '0-9',
   flexibleVersions: '6+',
   fields: [
     field('throttleTimeMs', int32, { versions: '2+' }),
@@ -64,6 +70,7 @@ const response = message({
     field('protocolType', string, { versions: '7+', nullableVersions: '7+', default: null }),
     field('protocolName', string, { versions: '0+', nullableVersions: '7+' }),
     field('leader', string, { versions: '0+' }),
+    field('skipAssignment', bool, { versions: '9+', default: false }),
     field('memberId', string, { versions: '0+' }),
     field(
       'members',

@@ -1,4 +1,4 @@
-// LeaveGroup (key 13), versions 0-4; flexible from v4. v3 batches members (KIP-345).
+// LeaveGroup (key 13), versions 0-5; flexible from v4. v3 batches members (KIP-345).
 //
 // LeaveGroup Request (Version: 0-2) => group_id member_id
 //   group_id => STRING, member_id => STRING
@@ -6,6 +6,8 @@
 //   members => member_id group_instance_id
 //     member_id => STRING, group_instance_id => NULLABLE_STRING
 // LeaveGroup Request (Version: 4) => as 3 with COMPACT forms and TAG_BUFFERs
+// LeaveGroup Request (Version: 5) => members => member_id group_instance_id reason TAG_BUFFER
+//   reason => COMPACT_NULLABLE_STRING (why the member leaves, KIP-800)
 //
 // LeaveGroup Response (Version: 0) => error_code
 //   error_code => INT16
@@ -13,14 +15,14 @@
 // LeaveGroup Response (Version: 3) => throttle_time_ms error_code [members]
 //   members => member_id group_instance_id error_code
 //     member_id => STRING, group_instance_id => NULLABLE_STRING, error_code => INT16
-// LeaveGroup Response (Version: 4) => as 3 with COMPACT forms and TAG_BUFFERs
+// LeaveGroup Response (Version: 4-5) => as 3 with COMPACT forms and TAG_BUFFERs
 
 import { defineApi } from '../api.ts';
 import { array, field, int16, int32, message, string, struct, type MessageValue } from '../schema.ts';
 
 const request = message({
   name: 'LeaveGroupRequest',
-  validVersions: '0-4',
+  validVersions: '0-5',
   flexibleVersions: '4+',
   fields: [
     field('groupId', string, { versions: '0+' }),
@@ -31,6 +33,7 @@ const request = message({
         struct([
           field('memberId', string, { versions: '3+' }),
           field('groupInstanceId', string, { versions: '3+', nullableVersions: '3+', default: null }),
+          field('reason', string, { versions: '5+', nullableVersions: '5+', default: null }),
         ]),
       ),
       { versions: '3+' },
@@ -40,7 +43,7 @@ const request = message({
 
 const response = message({
   name: 'LeaveGroupResponse',
-  validVersions: '0-4',
+  validVersions: '0-5',
   flexibleVersions: '4+',
   fields: [
     field('throttleTimeMs', int32, { versions: '1+' }),

@@ -1,4 +1,4 @@
-// ListOffsets (key 2), versions 0-7; flexible from v6.
+// ListOffsets (key 2), versions 0-8; flexible from v6.
 //
 // ListOffsets Request (Version: 0) => replica_id [topics]
 //   replica_id => INT32
@@ -11,8 +11,9 @@
 //   isolation_level => INT8
 // ListOffsets Request (Version: 4-5) => partitions => partition_index current_leader_epoch timestamp
 //   current_leader_epoch => INT32
-// ListOffsets Request (Version: 6-7) => as 4 with COMPACT forms and TAG_BUFFERs
-//   (v7 may ask for timestamp -3, the max-timestamp offset, KIP-734)
+// ListOffsets Request (Version: 6-8) => as 4 with COMPACT forms and TAG_BUFFERs
+//   (v7 may ask for timestamp -3, the max-timestamp offset, KIP-734; v8 for -4, the local log
+//   start offset, KIP-405)
 //
 // ListOffsets Response (Version: 0) => [topics]
 //   topics => name [partitions]
@@ -22,14 +23,14 @@
 //   timestamp => INT64, offset => INT64
 // ListOffsets Response (Version: 2-3) => throttle_time_ms [topics]
 // ListOffsets Response (Version: 4-5) => partitions gain leader_epoch (INT32)
-// ListOffsets Response (Version: 6-7) => as 4 with COMPACT forms and TAG_BUFFERs
+// ListOffsets Response (Version: 6-8) => as 4 with COMPACT forms and TAG_BUFFERs
 
 import { defineApi } from '../api.ts';
 import { array, field, int16, int32, int64, int8, message, string, struct, type MessageValue } from '../schema.ts';
 
 const request = message({
   name: 'ListOffsetsRequest',
-  validVersions: '0-7',
+  validVersions: '0-8',
   flexibleVersions: '6+',
   fields: [
     field('replicaId', int32, { versions: '0+' }),
@@ -60,7 +61,7 @@ const request = message({
 
 const response = message({
   name: 'ListOffsetsResponse',
-  validVersions: '0-7',
+  validVersions: '0-8',
   flexibleVersions: '6+',
   fields: [
     field('throttleTimeMs', int32, { versions: '2+' }),

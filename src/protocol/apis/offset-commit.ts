@@ -1,4 +1,4 @@
-// OffsetCommit (key 8), versions 0-8; flexible from v8.
+// OffsetCommit (key 8), versions 0-9; flexible from v8.
 //
 // OffsetCommit Request (Version: 0) => group_id [topics]
 //   group_id => STRING
@@ -22,6 +22,8 @@
 //                                      group_instance_id [topics]
 //   group_instance_id => NULLABLE_STRING
 // OffsetCommit Request (Version: 8) => as 7 with COMPACT forms and TAG_BUFFERs
+// OffsetCommit Request (Version: 9) => as 8 (generation_id_or_member_epoch may be a KIP-848
+//   member epoch; for the classic groups we run it is the generation)
 //
 // OffsetCommit Response (Version: 0-2) => [topics]
 //   topics => name [partitions]
@@ -29,14 +31,14 @@
 //     partitions => partition_index error_code
 //       partition_index => INT32, error_code => INT16
 // OffsetCommit Response (Version: 3-7) => throttle_time_ms [topics]
-// OffsetCommit Response (Version: 8) => as 3 with COMPACT forms and TAG_BUFFERs
+// OffsetCommit Response (Version: 8-9) => as 3 with COMPACT forms and TAG_BUFFERs
 
 import { defineApi } from '../api.ts';
 import { array, field, int16, int32, int64, message, string, struct, type MessageValue } from '../schema.ts';
 
 const request = message({
   name: 'OffsetCommitRequest',
-  validVersions: '0-8',
+  validVersions: '0-9',
   flexibleVersions: '8+',
   fields: [
     field('groupId', string, { versions: '0+' }),
@@ -71,7 +73,7 @@ const request = message({
 
 const response = message({
   name: 'OffsetCommitResponse',
-  validVersions: '0-8',
+  validVersions: '0-9',
   flexibleVersions: '8+',
   fields: [
     field('throttleTimeMs', int32, { versions: '3+' }),

@@ -1,4 +1,4 @@
-// OffsetFetch (key 9), versions 0-8; flexible from v6. v8 batches groups (KIP-709).
+// OffsetFetch (key 9), versions 0-9; flexible from v6. v8 batches groups (KIP-709).
 //
 // OffsetFetch Request (Version: 0-1) => group_id [topics]
 //   group_id => STRING
@@ -11,6 +11,8 @@
 // OffsetFetch Request (Version: 8) => [groups] require_stable TAG_BUFFER
 //   groups => group_id [topics] TAG_BUFFER       (topics: nullable)
 //     topics => name [partition_indexes] TAG_BUFFER
+// OffsetFetch Request (Version: 9) => groups => group_id member_id member_epoch [topics] TAG_BUFFER
+//   member_id => COMPACT_NULLABLE_STRING, member_epoch => INT32 (KIP-848 consumer groups only)
 //
 // OffsetFetch Response (Version: 0-1) => [topics]
 //   topics => name [partitions]
@@ -29,13 +31,14 @@
 //     topics => name [partitions] TAG_BUFFER
 //       partitions => partition_index committed_offset committed_leader_epoch metadata
 //                     error_code TAG_BUFFER
+// OffsetFetch Response (Version: 9) => as 8
 
 import { defineApi } from '../api.ts';
 import { array, bool, field, int16, int32, int64, message, string, struct, type MessageValue } from '../schema.ts';
 
 const request = message({
   name: 'OffsetFetchRequest',
-  validVersions: '0-8',
+  validVersions: '0-9',
   flexibleVersions: '6+',
   fields: [
     field('groupId', string, { versions: '0-7' }),
@@ -54,6 +57,8 @@ const request = message({
       array(
         struct([
           field('groupId', string, { versions: '8+' }),
+          field('memberId', string, { versions: '9+', nullableVersions: '9+', default: null }),
+          field('memberEpoch', int32, { versions: '9+', default: -1 }),
           field(
             'topics',
             array(
@@ -74,7 +79,7 @@ const request = message({
 
 const response = message({
   name: 'OffsetFetchResponse',
-  validVersions: '0-8',
+  validVersions: '0-9',
   flexibleVersions: '6+',
   fields: [
     field('throttleTimeMs', int32, { versions: '3+' }),

@@ -1,4 +1,4 @@
-// Produce (key 0), versions 0-9; flexible from v9. Versions 0-2 carry the old message
+// Produce (key 0), versions 0-10; flexible from v9. Versions 0-2 carry the old message
 // formats (v0/v1 message sets); the broker answers those with an error, but the codec
 // still reads them, since librdkafka needs Produce v0 advertised to enable compression.
 //
@@ -14,6 +14,7 @@
 //   transactional_id => NULLABLE_STRING
 // Produce Request (Version: 9) => transactional_id acks timeout_ms [topic_data] TAG_BUFFER
 //   (COMPACT_NULLABLE_STRING, COMPACT_ARRAY, COMPACT_RECORDS, TAG_BUFFER on every struct)
+// Produce Request (Version: 10) => as 9
 //
 // Produce Response (Version: 0) => [responses]
 //   responses => name [partition_responses]
@@ -28,13 +29,16 @@
 //     batch_index => INT32, batch_index_error_message => NULLABLE_STRING
 //   error_message => NULLABLE_STRING
 // Produce Response (Version: 9) => as 8 with COMPACT forms and TAG_BUFFERs
+// Produce Response (Version: 10) => as 9; tagged: per partition 0 current_leader (leader_id INT32,
+//   leader_epoch INT32), at the top level 0 node_endpoints => node_id host port rack (KIP-951)
 
 import { defineApi } from '../api.ts';
+import { nodeEndpointsField } from './node-endpoints.ts';
 import { array, field, int16, int32, int64, message, records, string, struct, type MessageValue } from '../schema.ts';
 
 const request = message({
   name: 'ProduceRequest',
-  validVersions: '0-9',
+  validVersions: '0-10',
   flexibleVersions: '9+',
   fields: [
     field('transactionalId', string, { versions: '3+', nullableVersions: '3+', default: null }),
@@ -64,7 +68,7 @@ const request = message({
 
 const response = message({
   name: 'ProduceResponse',
-  validVersions: '0-9',
+  validVersions: '0-10',
   flexibleVersions: '9+',
   fields: [
     field(
@@ -92,6 +96,14 @@ const response = message({
                   { versions: '8+' },
                 ),
                 field('errorMessage', string, { versions: '8+', nullableVersions: '8+', default: null }),
+                field(
+                  'currentLeader',
+                  struct([
+                    field('leaderId', int32, { versions: '10+', default: -1 }),
+                    field('leaderEpoch', int32, { versions: '10+', default: -1 }),
+                  ]),
+                  { versions: '10+', taggedVersions: '10+', tag: 0 },
+                ),
               ]),
             ),
             { versions: '0+' },
@@ -101,6 +113,7 @@ const response = message({
       { versions: '0+' },
     ),
     field('throttleTimeMs', int32, { versions: '1+', default: 0 }),
+    nodeEndpointsField('10+'),
   ],
 });
 
