@@ -34,6 +34,15 @@ export interface TopicRecord {
    * replica of the partition answer Metadata from it: a hint, as Kafka's metadata is.
    */
   leaders?: Array<PublishedLeader | null>;
+  /**
+   * Cluster mode: for each partition, the replica list a reassignment in flight moves it to (KIP-455's
+   * target replicas), null where none is. While one is, `assignments` keeps the replicas the
+   * partition had before (a cancel goes back to them); the partition's Raft leader moves the group
+   * one change at a time and, once its configuration is the target, proposes
+   * completeReassignment, which makes the target the assignment. Absent in snapshots written
+   * before it existed: nothing in flight.
+   */
+  targets?: Array<number[] | null>;
 }
 
 /** A partition's leader as the metadata group records it: its broker and Raft term (the leader epoch). */
@@ -95,7 +104,20 @@ export type MetadataCommand =
    * validated them; apply() checks them again, so a command never leaves a bad value behind.
    * Broker resource "" is the default of every broker, a broker id one broker's own.
    */
-  | { type: 'alterConfigs'; resource: ConfigResource; replace: boolean; ops: ConfigOp[] };
+  | { type: 'alterConfigs'; resource: ConfigResource; replace: boolean; ops: ConfigOp[] }
+  /**
+   * Starts (or changes) a partition's reassignment to `replicas`, or cancels the one in flight with
+   * null (AlterPartitionReassignments, KIP-455). Every named broker must be registered, no id twice.
+   * A target equal to the assignment ends a reassignment in flight (nothing left to move).
+   */
+  | { type: 'alterReassignment'; topic: string; partition: number; replicas: number[] | null }
+  /**
+   * The partition's Raft group has exactly the target as its configuration: the target becomes
+   * the assignment. Proposed by the group's leader; the topic id names the incarnation and
+   * `replicas` the target it reached, so a completion that applies after a cancel or another
+   * alteration (or after the topic was deleted) fails and changes nothing.
+   */
+  | { type: 'completeReassignment'; topicId: string; partition: number; replicas: number[] };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -104,8 +126,10 @@ export type MetadataErrorKind =
   | 'UNKNOWN_TOPIC_OR_PARTITION'
   | 'INVALID_TOPIC_EXCEPTION'
   | 'INVALID_PARTITIONS'
-  | 'INVALID_REQUEST'
-  | 'INVALID_CONFIG';
+  | 'INVALID_CONFIG'
+  | 'INVALID_REPLICA_ASSIGNMENT'
+  | 'NO_REASSIGNMENT_IN_PROGRESS'
+  | 'INVALID_REQUEST';
 
 export interface MetadataSnapshot {
   clusterId: string;
@@ -184,6 +208,10 @@ export class MetadataState {
         return this.publishLeaders(command.leaders);
       case 'alterConfigs':
         return this.alterConfigs(command.resource, command.replace, command.ops);
+      case 'alterReassignment':
+        return this.alterReassignment(command.topic, command.partition, command.replicas);
+      case 'completeReassignment':
+        return this.completeReassignment(command.topicId, command.partition, command.replicas);
       default:
         // A command from a newer broker (or damaged input): refused, never a crash.
         return { ok: false, error: 'INVALID_REQUEST', message: `unknown metadata command ${JSON.stringify((command as { type?: unknown }).type)}` };
@@ -209,6 +237,12 @@ export class MetadataState {
   /** The dynamic configs set on one broker resource ("" = every broker). */
   brokerConfigsOf(name: string): Readonly<Record<string, string>> {
     return this.brokerConfigs.get(name) ?? EMPTY;
+  }
+
+  /** The target replicas of the partition's reassignment in flight, if one is (a copy). */
+  reassignmentTarget(name: string, partition: number): number[] | undefined {
+    const target = this.topics.get(name)?.targets?.[partition];
+    return Array.isArray(target) ? [...target] : undefined;
   }
 
   /** The first producer id no broker has been given yet. */
@@ -304,6 +338,8 @@ export class MetadataState {
     const record = structuredClone(topic);
     // Leaders are published by the replicas once they lead, never proposed with the topic.
     delete record.leaders;
+    // A new topic has no reassignment in flight.
+    delete record.targets;
     record.founders = record.assignments.map((replicas) => this.storageIdsOf(replicas));
     this.insertTopic(record);
     return { ok: true };
@@ -330,8 +366,48 @@ export class MetadataState {
       return { ok: false, error: 'INVALID_PARTITIONS', message: 'no partitions to add' };
     }
     topic.assignments.push(...assignments.map((replicas) => [...replicas]));
+    if (topic.targets) while (topic.targets.length < topic.assignments.length) topic.targets.push(null);
     if (topic.founders) topic.founders.push(...assignments.map((replicas) => this.storageIdsOf(replicas)));
     topic.partitionCount = topic.assignments.length;
+    return { ok: true };
+  }
+
+  /** See the alterReassignment command. */
+  private alterReassignment(name: string, partition: number, replicas: number[] | null): ApplyResult {
+    const topic = this.topics.get(name);
+    if (!topic) return unknownTopic(name);
+    if (!Number.isSafeInteger(partition) || partition < 0 || partition >= topic.partitionCount) {
+      return { ok: false, error: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic "${name}" has no partition ${String(partition)}` };
+    }
+    if (replicas === null) {
+      if (!Array.isArray(topic.targets?.[partition])) {
+        return { ok: false, error: 'NO_REASSIGNMENT_IN_PROGRESS', message: `partition ${name}-${partition} has no reassignment in flight` };
+      }
+      topic.targets![partition] = null;
+      return { ok: true };
+    }
+    const problem = replicaListProblem(replicas, (id) => this.brokers.has(id));
+    if (problem) return { ok: false, error: 'INVALID_REPLICA_ASSIGNMENT', message: `replicas of ${name}-${partition}: ${problem}` };
+    if (!Array.isArray(topic.targets)) topic.targets = [];
+    while (topic.targets.length < topic.partitionCount) topic.targets.push(null);
+    // A target equal to the assignment (the same brokers, the same order) has nothing to move.
+    topic.targets[partition] = sameList(replicas, topic.assignments[partition]) ? null : [...replicas];
+    return { ok: true };
+  }
+
+  /** See the completeReassignment command. */
+  private completeReassignment(topicId: string, partition: number, replicas: number[]): ApplyResult {
+    const topic = this.topicsById.get(topicId);
+    const target = topic?.targets?.[partition];
+    if (!topic || !Array.isArray(target) || !Array.isArray(replicas) || !sameList(target, replicas)) {
+      return { ok: false, error: 'NO_REASSIGNMENT_IN_PROGRESS', message: `no reassignment of topic id ${topicId} partition ${String(partition)} to [${String(replicas)}] is in flight` };
+    }
+    topic.assignments[partition] = [...target];
+    topic.targets![partition] = null;
+    // The group exists and has run under other members since it was founded: nobody founds it
+    // again. Founders named by position would otherwise let a broker that held the partition
+    // once, at the same position, found a second group from an empty directory.
+    if (topic.founders?.[partition]) topic.founders[partition] = target.map(() => '');
     return { ok: true };
   }
 
@@ -374,6 +450,35 @@ function isPublication(entry: unknown): entry is LeaderPublication {
     Number.isSafeInteger(e.leaderId) && (e.leaderId as number) > 0 &&
     Number.isSafeInteger(e.leaderEpoch) && (e.leaderEpoch as number) > 0
   );
+}
+
+/**
+ * The brokers that host a replica of the partition: its assignment and, while a reassignment is
+ * in flight, the target's brokers not in it yet: KIP-455's full replica set, as Metadata reports
+ * it (the target first, then those being removed).
+ */
+export function hostingReplicas(topic: TopicRecord, partition: number): number[] {
+  const assigned = topic.assignments[partition] ?? [];
+  const target = topic.targets?.[partition];
+  if (!Array.isArray(target)) return assigned;
+  return [...target, ...assigned.filter((id) => !target.includes(id))];
+}
+
+/** Why a replica list cannot be a partition's, or null: non-empty, registered brokers, no id twice. */
+export function replicaListProblem(replicas: unknown, registered: (id: number) => boolean): string | null {
+  if (!Array.isArray(replicas) || replicas.length === 0) return 'the replica list must not be empty';
+  const seen = new Set<number>();
+  for (const id of replicas) {
+    if (!Number.isSafeInteger(id)) return `${String(id)} is not a broker id`;
+    if (seen.has(id)) return `broker ${id} is named twice`;
+    if (!registered(id)) return `broker ${id} is not registered`;
+    seen.add(id);
+  }
+  return null;
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 function unknownTopic(name: string): ApplyResult {

@@ -142,9 +142,9 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
   protected override dropped(replica: ReplicatedPartition, topicId: string): void {
     const name = raftGroupName({ name: replica.topic, topicId }, replica.index);
     this.cluster.host.removeGroup(name);
-    // The topic was deleted: its files go next, and its record with them. This runs inside the
-    // metadata apply: a full disk refusing the SQLite write must not stop the broker, and a
-    // record left behind is forgotten at the next start (start() drops records of groups not hosted).
+    // The topic was deleted (or the partition moved off this broker): its files go next, and its
+    // record with them. This runs inside the metadata apply: a full disk refusing the SQLite write
+    // must not stop the broker, and a record left behind is forgotten at the next start (start() drops records of groups not hosted).
     if (this.closing) return;
     try {
       this.cluster.registry.forget(name);
