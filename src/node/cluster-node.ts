@@ -15,23 +15,23 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
-import { Rng, type RaftNode } from '../raft/index.ts';
+import { Rng } from '../raft/index.ts';
 import { TcpTransport } from '../transport/tcp.ts';
 import { parseAddress } from '../transport/tcp-peers.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import { LeaderPublisher } from '../partition/leader-publisher.ts';
-import type { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { describeRaftGroup } from '../partition/group-names.ts';
 import type { ReplicaRegistry } from '../partition/replica-identity.ts';
-import { identityReplacement, nextMetadataChange } from '../controller/metadata-membership.ts';
+import { nextMetadataChange } from '../controller/metadata-membership.ts';
 import type { ProducerLimits } from '../partition/partition-producers.ts';
 import type { FlushMode } from '../partition/partition.ts';
 import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
 import { MetadataGroup, metadataGroupName } from '../controller/metadata-group.ts';
 import { MetadataLogStorage } from '../controller/metadata-log-storage.ts';
-import { PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord } from '../metadata/metadata-state.ts';
+import { PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord, type MetadataCommand } from '../metadata/metadata-state.ts';
+import { nextReconcileStep } from '../partition/partition-reconciler.ts';
 import { newClusterId, type NodeStore } from '../controller/node-store.ts';
 import { RaftHost } from '../raft-host/raft-host.ts';
 import { LogDamagedError } from '../storage/errors.ts';
@@ -54,8 +54,12 @@ const LEADER_REBALANCE_INTERVAL_MS = 5_000;
 const LEADER_PUBLISH_INTERVAL_MS = 100;
 /** How often replicas whose open failed (a full disk refused their files) are opened again. */
 const REPLICA_OPEN_RETRY_INTERVAL_MS = 2_000;
-/** How often a leader looks for members that came back with a new disk, and the controller for brokers to add to or promote in __metadata (replaceDisks). */
-const DISK_REPLACE_INTERVAL_MS = 1_000;
+/**
+ * How often each group's leader takes the next step towards the members the metadata wants
+ * (reconcileGroups): the controller's metadata membership (brokers to add or promote), a member
+ * back with a new disk, a reassignment's learner, promotion, removal.
+ */
+const RECONCILE_INTERVAL_MS = 1_000;
 /** How often the "waiting for the founding members" line is repeated. */
 const BOOTSTRAP_LOG_INTERVAL_MS = 10_000;
 /** Pause between attempts to name the cluster or register this broker while they fail. */
@@ -97,6 +101,8 @@ export class ClusterNode {
   private failStart: (err: Error) => void = () => undefined;
   private groupStarted!: Promise<void>;
   private markGroupStarted: () => void = () => undefined;
+  /** Partition groups whose reassignment completion is being proposed. */
+  private readonly completing = new Set<string>();
 
   private constructor(options: ClusterNodeOptions) {
     const { config, store, storageId, logger } = options;
@@ -246,7 +252,7 @@ export class ClusterNode {
     const behind = this.metadataStorage.lostReason !== null;
     if (behind) {
       this.logger.warn({ group: metadataGroupName }, 'metadata state is older than this broker\'s partition logs: opening them once the metadata caught up');
-      this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
+      this.every(RECONCILE_INTERVAL_MS, () => this.reconcileGroups());
       await this.registerSelf(kafkaEndpoint, true);
       this.metadata.holdListeners(false);
       this.transport.setPeers(this.peerAddresses());
@@ -256,7 +262,7 @@ export class ClusterNode {
     this.every(REPLICA_OPEN_RETRY_INTERVAL_MS, () => this.replicas.retryUnopened());
     this.every(LEADER_PUBLISH_INTERVAL_MS, () => this.leaders.tick());
     if (!behind) {
-      this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
+      this.every(RECONCILE_INTERVAL_MS, () => this.reconcileGroups());
       await this.registerSelf(kafkaEndpoint, false);
     }
   }
@@ -358,50 +364,74 @@ export class ClusterNode {
   }
 
   /**
-   * A replica that lost its Raft state comes back under a new storage id: a broker whose data
-   * directory was wiped has a new node storage id, and a replica whose group state alone was
-   * lost runs under `<node storage id>/<suffix>` (src/partition/replica-identity.ts). Raft never
-   * counts its votes or acknowledgements under the old identity (the configuration names the old
-   * one), so it is safe, but it is also useless until the configuration names the new one. The
-   * leader of each group does that, one single-server change at a time (Raft thesis §4.1): first
-   * remove the old identity, then add the member back with the storage id it answers with in the
-   * group's own messages; it then catches up from the log like any new replica. The removal names
-   * that id (a removeNode's storageId, which the core ignores), so a leader elected between the
-   * two steps finds it in the configuration history. Only ids that belong to the storage id the
-   * peer's authenticated handshake announced are used. Leaders retry every
-   * DISK_REPLACE_INTERVAL_MS while a change is still pending.
+   * Once a second, every group led here takes its one next membership change (Raft thesis §4.1:
+   * one server at a time; the next waits for this one to commit): the metadata group towards the
+   * registered brokers (metadata-membership.ts), each partition group towards its reassignment
+   * target or else its assignment (partition-reconciler.ts; both replace a member whose disk
+   * changed, docs/cluster.md "Replica identity"). One loop, so two reconcilers never race on one group.
    */
-  private replaceDisks(): void {
+  private reconcileGroups(): void {
     if (this.stopped || !this.started) return;
     const announced = new Map(this.transport.peerStatus().filter((p) => p.connected && p.storageId).map((p) => [p.nodeId, p.storageId!]));
-    const changed = this.reconcileMetadataMembers(announced);
-    const groups: Array<{ name: string; node: RaftNode | null; storage: RaftLogStorage; wanted: number[] }> = [];
+    const metadataChanged = this.reconcileMetadataMembers(announced);
+    const partitionsChanged = this.reconcilePartitions(announced);
+    if (metadataChanged || partitionsChanged) this.host.kick();
+  }
+
+  /** One step of every partition group led here (partition-reconciler.ts); whether a change was proposed. */
+  private reconcilePartitions(announced: ReadonlyMap<number, string>): boolean {
+    const state = this.metadata.state;
+    let changed = false;
     for (const replica of this.replicas.allReplicas()) {
-      const assignment = this.metadata.state.topic(replica.topic)?.assignments[replica.index] ?? [];
-      groups.push({ name: this.replicas.groupNameOf(replica), node: replica.raft, storage: replica.storage, wanted: assignment });
-    }
-    let partitionChanged = false;
-    for (const { name, node, storage, wanted } of groups) {
+      const node = replica.raft;
       if (!node || node.state !== 'leader') continue;
-      const status = node.status();
-      const members = [...status.config.voters, ...status.config.learners];
-      for (const id of wanted) {
-        if (id === this.nodeId) continue;
-        const disk = announced.get(id);
-        if (!disk) continue;
-        const answersWith = status.progress.find((p) => p.id === id)?.storageId ?? '';
-        const change = identityReplacement(id, disk, members.find((m) => m.id === id), answersWith, (n) => storage.replacementFor(n), true);
-        if (!change) continue;
-        const proposed = node.proposeConfChange(change);
-        if (proposed.ok) {
-          partitionChanged = true;
-          this.logger.warn({ group: name, broker: id, change: change.type, storageId: change.storageId, announced: disk }, 'replacing a member whose disk changed');
+      const topic = state.topic(replica.topic);
+      const topicId = this.replicas.topicIdOfReplica(replica);
+      if (!topic || topic.topicId !== topicId || replica.index >= topic.partitionCount) continue;
+      const target = state.reassignmentTarget(replica.topic, replica.index);
+      const group = this.replicas.groupNameOf(replica);
+      const step = nextReconcileStep({
+        status: node.status(),
+        wanted: target ?? topic.assignments[replica.index],
+        reassigning: target !== undefined,
+        announced,
+        replacementFor: (id) => replica.storage.replacementFor(id),
+        learnerLagEntriesMax: this.options.config.limits.max_learner_lag_entries,
+      });
+      switch (step.kind) {
+        case 'none':
+          break;
+        case 'change': {
+          const proposed = node.proposeConfChange(step.change);
+          if (proposed.ok) {
+            changed = true;
+            this.logger.info({ group, change: step.change.type, broker: step.change.nodeId, storageId: step.change.storageId, reason: step.reason }, 'partition membership change');
+          }
+          break;
         }
-        // One change per group per round: the next waits for this one to commit.
-        break;
+        case 'transfer':
+          if (node.transferLeadership(step.to)) {
+            changed = true;
+            this.logger.info({ group, to: step.to, reason: step.reason }, 'handing leadership over before leaving the partition');
+          }
+          break;
+        case 'complete':
+          this.completeReassignment(group, { type: 'completeReassignment', topicId, partition: replica.index, replicas: target! });
+          break;
       }
     }
-    if (changed || partitionChanged) this.host.kick();
+    return changed;
+  }
+
+  /** Proposes a reassignment's completion, one proposal per group at a time (a timeout is retried next round). */
+  private completeReassignment(group: string, command: MetadataCommand & { type: 'completeReassignment' }): void {
+    if (this.completing.has(group)) return;
+    this.completing.add(group);
+    this.metadata
+      .propose(command)
+      // Applied or refused (a cancel came first), every broker logs the outcome as it applies.
+      .catch((err: unknown) => this.logger.info({ group, reason: (err as Error).message }, 'completing a reassignment failed; retrying'))
+      .finally(() => this.completing.delete(group));
   }
 
   /**
