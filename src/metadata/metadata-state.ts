@@ -117,7 +117,19 @@ export type MetadataCommand =
    * `replicas` the target it reached, so a completion that applies after a cancel or another
    * alteration (or after the topic was deleted) fails and changes nothing.
    */
-  | { type: 'completeReassignment'; topicId: string; partition: number; replicas: number[] };
+  | { type: 'completeReassignment'; topicId: string; partition: number; replicas: number[] }
+  /**
+   * Marks a registered broker as leaving (leave, or force-leave of a dead one): new topics place no
+   * replica on it, reassignments may not name it, and the controller gives each of its partitions a
+   * target without it. Idempotent.
+   */
+  | { type: 'leaveBroker'; nodeId: number }
+  /**
+   * The leaving broker holds no partition any more: its record goes, and its id is remembered as
+   * removed (the controller then takes it out of the metadata group). Refused while a partition
+   * (assignment or reassignment target) still names it.
+   */
+  | { type: 'removeBroker'; nodeId: number };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -135,6 +147,10 @@ export interface MetadataSnapshot {
   clusterId: string;
   brokers: BrokerRecord[];
   topics: TopicRecord[];
+  /** Brokers leaving the cluster (leaveBroker); absent in snapshots written before it existed (= none). */
+  leaving?: number[];
+  /** Brokers removed from the cluster (removeBroker), with the storage id they had; absent = none. */
+  removed?: Array<{ nodeId: number; storageId: string }>;
   /** The next producer id to hand out; absent in snapshots written before it existed (= 0). */
   nextProducerId?: number;
   /** Dynamic broker configs by resource name ("" = every broker); absent before they existed. */
@@ -151,6 +167,9 @@ export class MetadataState {
   private nextProducerIdValue = 0;
   /** Dynamic broker configs by resource name; each record is replaced, never changed in place. */
   private readonly brokerConfigs = new Map<string, Record<string, string>>();
+  private readonly leavingBrokers = new Set<number>();
+  /** Removed broker id → the storage id it had (a registration from that disk is refused). */
+  private readonly removedBrokers = new Map<number, string>();
 
   constructor(snapshot: MetadataSnapshot) {
     this.clusterIdValue = snapshot.clusterId;
@@ -176,6 +195,10 @@ export class MetadataState {
     this.nextProducerIdValue = snapshot.nextProducerId ?? 0;
     this.brokerConfigs.clear();
     for (const [name, configs] of Object.entries(snapshot.brokerConfigs ?? {})) this.brokerConfigs.set(name, { ...configs });
+    this.leavingBrokers.clear();
+    this.removedBrokers.clear();
+    for (const id of Array.isArray(snapshot.leaving) ? snapshot.leaving : []) this.leavingBrokers.add(id);
+    for (const r of Array.isArray(snapshot.removed) ? snapshot.removed : []) this.removedBrokers.set(r.nodeId, r.storageId);
     for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, copy ? { ...broker } : broker);
     for (const topic of snapshot.topics) this.insertTopic(copy ? structuredClone(topic) : topic);
   }
@@ -190,8 +213,13 @@ export class MetadataState {
         this.clusterIdValue = command.clusterId;
         return { ok: true };
       case 'registerBroker':
-        this.brokers.set(command.broker.nodeId, { ...command.broker });
+        return this.registerBroker(command.broker);
+      case 'leaveBroker':
+        if (!this.brokers.has(command.nodeId)) return { ok: false, error: 'INVALID_REQUEST', message: `broker ${command.nodeId} is not registered` };
+        this.leavingBrokers.add(command.nodeId);
         return { ok: true };
+      case 'removeBroker':
+        return this.removeBroker(command.nodeId);
       case 'createTopic':
         return this.createTopic(command.topic);
       case 'deleteTopic':
@@ -237,6 +265,50 @@ export class MetadataState {
   /** The dynamic configs set on one broker resource ("" = every broker). */
   brokerConfigsOf(name: string): Readonly<Record<string, string>> {
     return this.brokerConfigs.get(name) ?? EMPTY;
+  }
+
+  /** Whether the broker is leaving the cluster (leaveBroker). */
+  isLeaving(nodeId: number): boolean {
+    return this.leavingBrokers.has(nodeId);
+  }
+
+  /** Brokers leaving the cluster, ascending. */
+  leavingBrokerIds(): number[] {
+    return [...this.leavingBrokers].sort((a, b) => a - b);
+  }
+
+  /** Whether the broker was removed from the cluster (removeBroker). */
+  isRemoved(nodeId: number): boolean {
+    return this.removedBrokers.has(nodeId);
+  }
+
+  /** The brokers new replicas may be placed on: registered and not leaving, ascending. */
+  placementBrokers(): BrokerRecord[] {
+    return this.allBrokers().filter((b) => !this.leavingBrokers.has(b.nodeId));
+  }
+
+  /** Every partition that names the broker (assignment or reassignment target). */
+  partitionsOf(nodeId: number): Array<{ topic: TopicRecord; partition: number }> {
+    const found: Array<{ topic: TopicRecord; partition: number }> = [];
+    for (const topic of this.allTopics()) {
+      for (let p = 0; p < topic.partitionCount; p++) if (hostingReplicas(topic, p).includes(nodeId)) found.push({ topic, partition: p });
+    }
+    return found;
+  }
+
+  /**
+   * The broker a new replica should go to: of the placement brokers not in `exclude`, the one
+   * hosting the fewest replicas (assignments and targets), the lowest id among equals; undefined
+   * when none is left.
+   */
+  leastLoadedBroker(exclude: ReadonlySet<number>): number | undefined {
+    const load = new Map(this.placementBrokers().filter((b) => !exclude.has(b.nodeId)).map((b) => [b.nodeId, 0]));
+    for (const topic of this.topics.values()) {
+      for (let p = 0; p < topic.partitionCount; p++) for (const id of hostingReplicas(topic, p)) if (load.has(id)) load.set(id, load.get(id)! + 1);
+    }
+    let best: number | undefined;
+    for (const [id, n] of load) if (best === undefined || n < load.get(best)! || (n === load.get(best)! && id < best)) best = id;
+    return best;
   }
 
   /** The target replicas of the partition's reassignment in flight, if one is (a copy). */
@@ -290,7 +362,36 @@ export class MetadataState {
   private view(): MetadataSnapshot {
     const view: MetadataSnapshot = { clusterId: this.clusterId, brokers: this.allBrokers(), topics: this.allTopics(), nextProducerId: this.nextProducerIdValue };
     if (this.brokerConfigs.size > 0) view.brokerConfigs = Object.fromEntries([...this.brokerConfigs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (this.leavingBrokers.size > 0) view.leaving = this.leavingBrokerIds();
+    if (this.removedBrokers.size > 0) view.removed = [...this.removedBrokers].sort((a, b) => a[0] - b[0]).map(([nodeId, storageId]) => ({ nodeId, storageId }));
     return view;
+  }
+
+
+  private registerBroker(broker: BrokerRecord): ApplyResult {
+    const removedFrom = this.removedBrokers.get(broker.nodeId);
+    // A removed broker restarted on its old disk must not come back as if nothing happened: its
+    // replicas' files are gone and other brokers hold its partitions. A wiped disk may register again.
+    if (removedFrom !== undefined && removedFrom !== '' && removedFrom === broker.storageId) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `broker ${broker.nodeId} was removed from the cluster; start it with an empty data_dir to join again` };
+    }
+    this.removedBrokers.delete(broker.nodeId);
+    this.brokers.set(broker.nodeId, { ...broker });
+    return { ok: true };
+  }
+
+  private removeBroker(nodeId: number): ApplyResult {
+    const broker = this.brokers.get(nodeId);
+    if (!broker) return { ok: false, error: 'INVALID_REQUEST', message: `broker ${nodeId} is not registered` };
+    const named = this.partitionsOf(nodeId);
+    if (named.length > 0) {
+      const first = named[0];
+      return { ok: false, error: 'INVALID_REQUEST', message: `broker ${nodeId} still holds ${named.length} partition(s), e.g. ${first.topic.name}-${first.partition}` };
+    }
+    this.brokers.delete(nodeId);
+    this.leavingBrokers.delete(nodeId);
+    this.removedBrokers.set(nodeId, broker.storageId ?? '');
+    return { ok: true };
   }
 
   private alterConfigs(resource: ConfigResource, replace: boolean, ops: ConfigOp[]): ApplyResult {
@@ -386,7 +487,7 @@ export class MetadataState {
       topic.targets![partition] = null;
       return { ok: true };
     }
-    const problem = replicaListProblem(replicas, (id) => this.brokers.has(id));
+    const problem = replicaListProblem(replicas, (id) => this.brokers.has(id) && (!this.leavingBrokers.has(id) || topic.assignments[partition].includes(id)));
     if (problem) return { ok: false, error: 'INVALID_REPLICA_ASSIGNMENT', message: `replicas of ${name}-${partition}: ${problem}` };
     if (!Array.isArray(topic.targets)) topic.targets = [];
     while (topic.targets.length < topic.partitionCount) topic.targets.push(null);
@@ -471,7 +572,7 @@ export function replicaListProblem(replicas: unknown, registered: (id: number) =
   for (const id of replicas) {
     if (!Number.isSafeInteger(id)) return `${String(id)} is not a broker id`;
     if (seen.has(id)) return `broker ${id} is named twice`;
-    if (!registered(id)) return `broker ${id} is not registered`;
+    if (!registered(id)) return `broker ${id} is not registered (or is leaving the cluster)`;
     seen.add(id);
   }
   return null;

@@ -10,8 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCluster } from '../helpers/cluster.ts';
-import { kafkaFor, readAll } from '../helpers/cluster-clients.ts';
+import { readAll, withClusterClients } from '../helpers/cluster-clients.ts';
 import type { Producer } from 'kafkajs';
 import { RawConnection } from '../helpers/raw-socket.ts';
 import { decodeResponse, encodeRequest } from '../../src/protocol/header.ts';
@@ -22,12 +21,7 @@ const TOPIC = 'moving';
 const GROUP = `${TOPIC}-0`;
 
 test('issue 11: a partition reassigned under acks=all load keeps every acknowledged record; the dropped broker removes its replica', { timeout: 240_000 }, async () => {
-  const cluster = await startCluster({ size: 4 });
-  const kafka = kafkaFor(cluster);
-  const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  try {
-    await admin.connect();
+  await withClusterClients(4, async (cluster, admin, producer) => {
     await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }], waitForLeaders: true });
     await cluster.waitFor('broker 1 leads the partition', async () => (await cluster.leaderOf(GROUP)) === 1);
     await producer.connect();
@@ -98,11 +92,7 @@ test('issue 11: a partition reassigned under acks=all load keeps every acknowled
     assert.ok(bytes[0].length > 0);
     assert.ok(bytes[2].equals(bytes[0]), "broker 4's log equals broker 2's");
     assert.ok(bytes[1].equals(bytes[0]), "broker 3's log equals broker 2's");
-  } finally {
-    await producer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
-    await cluster.stop();
-  }
+  });
 });
 
 /** acks=all batches of 20 numbered records, one request at a time, until `stopped`; the acknowledged values. */

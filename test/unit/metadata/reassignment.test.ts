@@ -108,3 +108,42 @@ test('partitions added during a reassignment have none in flight', () => {
   assert.equal(state.reassignmentTarget('a', 2), undefined);
   assert.deepEqual(state.reassignmentTarget('a', 0), [4, 1, 2]);
 });
+
+test('issue 11 leave: a leaving broker gets no new replicas and cannot be a new target; placement picks the least loaded broker', () => {
+  const state = stateWithTopic();
+  // Replicas: 1 ×2, 2 ×2, 3 ×2, 4 ×0.
+  assert.equal(state.leastLoadedBroker(new Set([1, 2, 3])), 4);
+  assert.equal(state.leastLoadedBroker(new Set([4])), 1, 'equal load: the lowest id');
+  assert.deepEqual(state.apply({ type: 'leaveBroker', nodeId: 4 }), { ok: true });
+  assert.ok(state.isLeaving(4));
+  assert.deepEqual(state.placementBrokers().map((b) => b.nodeId), [1, 2, 3]);
+  assert.equal(state.leastLoadedBroker(new Set([1, 2, 3])), undefined, 'a leaving broker takes no replica');
+  const refused = state.apply({ type: 'alterReassignment', topic: 'a', partition: 0, replicas: [4, 1, 2] });
+  assert.equal(refused.ok === false && refused.error, 'INVALID_REPLICA_ASSIGNMENT');
+  const unknown = state.apply({ type: 'leaveBroker', nodeId: 9 });
+  assert.equal(unknown.ok, false);
+});
+
+test('issue 11 leave: a broker is removed only once no partition names it; its old disk cannot register again, a wiped one can', () => {
+  const state = stateWithTopic();
+  state.apply({ type: 'leaveBroker', nodeId: 3 });
+  const early = state.apply({ type: 'removeBroker', nodeId: 3 });
+  assert.equal(early.ok, false);
+  assert.match((early as { message: string }).message, /still holds 2 partition/);
+  for (const [partition, target] of [[0, [1, 2, 4]], [1, [2, 4, 1]]] as const) {
+    state.apply({ type: 'alterReassignment', topic: 'a', partition, replicas: [...target] });
+    assert.equal(state.apply({ type: 'removeBroker', nodeId: 3 }).ok, false, 'still named while the move is in flight');
+    state.apply({ type: 'completeReassignment', topicId: ID_A, partition, replicas: [...target] });
+  }
+  assert.deepEqual(state.apply({ type: 'removeBroker', nodeId: 3 }), { ok: true });
+  assert.equal(state.broker(3), undefined);
+  assert.ok(state.isRemoved(3));
+  assert.ok(!state.isLeaving(3));
+  // Snapshots keep both marks.
+  const restored = new MetadataState(decodeMetadataSnapshot(encodeMetadataSnapshot(state)));
+  assert.ok(restored.isRemoved(3));
+  const back = state.apply({ type: 'registerBroker', broker: { nodeId: 3, host: '127.0.0.1', port: 9003, rack: null, storageId: 'disk-3' } });
+  assert.equal(back.ok, false, 'the removed broker on its old disk');
+  assert.deepEqual(state.apply({ type: 'registerBroker', broker: { nodeId: 3, host: '127.0.0.1', port: 9003, rack: null, storageId: 'disk-3b' } }), { ok: true });
+  assert.ok(!state.isRemoved(3));
+});
