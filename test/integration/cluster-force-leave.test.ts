@@ -62,3 +62,29 @@ test('issue 11: kill -9 a broker for good, force-leave it, and every partition i
     assert.deepEqual(lost, [], 'no acknowledged record lost');
   });
 });
+
+test('issue 11: a graceful leave moves the broker\'s partitions off it first, then it leaves __metadata and stops on its own', { timeout: 240_000 }, async () => {
+  await withClusterClients(4, async (cluster, admin, producer) => {
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }], waitForLeaders: true });
+    await producer.connect();
+    const acked = await produceNumbered(producer, TOPIC, 400, 10, undefined, PARTITIONS);
+    const leaving = 4;
+    // Asked of broker 4 itself, with the node left out: "this broker".
+    const res = await fetch(`http://127.0.0.1:${cluster.member(leaving).httpPort}/cluster/leave`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(res.status, 202);
+    assert.deepEqual(await res.json(), { node: leaving, state: 'leaving' });
+    // It stops by itself once it is removed (after its partitions moved: removeBroker is refused before).
+    await cluster.waitFor('broker 4 stopped on its own', () => !cluster.member(leaving).broker.alive(), 150_000);
+    assert.ok(cluster.member(leaving).broker.logs().some((l) => l.includes('this broker left the cluster: stopping')));
+    const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+    assert.ok(meta.topics[0].partitions.every((p) => p.replicas.length === 3 && !p.replicas.includes(leaving)), 'every partition on 1, 2, 3');
+    await cluster.waitFor('broker 4 out of __metadata', async () => {
+      const controller = await cluster.leaderOf('__metadata', [leaving]);
+      const g = (await cluster.status(controller)).groups.find((x) => x.group === '__metadata')!;
+      return ![...g.voters, ...g.learners].includes(leaving);
+    }, 30_000);
+    const read = new Set<string>();
+    for (let p = 0; p < PARTITIONS; p++) for (const v of await readAll(cluster, TOPIC, p)) read.add(v);
+    assert.deepEqual(acked.filter((v) => !read.has(v)), [], 'no acknowledged record lost');
+  });
+});
