@@ -31,7 +31,6 @@ import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from '.
 import { MetadataGroup, metadataGroupName } from '../controller/metadata-group.ts';
 import { MetadataLogStorage } from '../controller/metadata-log-storage.ts';
 import { hostingReplicas, PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord, type MetadataCommand } from '../metadata/metadata-state.ts';
-import { LogOnce } from '../log/log-once.ts';
 import type { LeaveOutcome } from '../http/cluster-leave.ts';
 import { nextReconcileStep } from '../partition/partition-reconciler.ts';
 import { newClusterId, type NodeStore } from '../controller/node-store.ts';
