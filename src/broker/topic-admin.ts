@@ -53,7 +53,8 @@ export async function createTopic(services: BrokerServices, spec: TopicSpec, val
     configs[entry.name] = normaliseConfigValue(entry.value!);
   }
 
-  const brokers = state.allBrokers().map((b) => b.nodeId);
+  // Brokers leaving the cluster get no new replicas.
+  const brokers = state.placementBrokers().map((b) => b.nodeId);
   let assignments: number[][];
   if (spec.assignments.length > 0) {
     if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
@@ -119,7 +120,7 @@ export async function createPartitions(
     return fail(ErrorCode.INVALID_PARTITIONS, `topic "${name}" has ${topic.partitionCount} partitions; the new count must be larger (got ${count})`);
   }
   if (count > services.limits.topicPartitionsMax) return tooManyPartitions(services, count);
-  const brokers = state.allBrokers().map((b) => b.nodeId);
+  const brokers = state.placementBrokers().map((b) => b.nodeId);
   const added = count - topic.partitionCount;
   let assignments: number[][];
   if (manual) {

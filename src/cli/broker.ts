@@ -108,6 +108,8 @@ async function main(): Promise<number> {
         },
       );
     };
+    // A completed leave (POST /cluster/leave): the broker is no member any more and stops on its own.
+    node.onLeft(() => stop('left the cluster'));
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });

@@ -56,6 +56,8 @@ export function baseDefaults(): BaseDefaults {
       max_producers_per_partition: 10_000,
       producer_id_expiration_ms: 86_400_000, // Kafka's producer.id.expiration.ms.
       producer_state_wait_ms: 5_000,
+      // A learner this close to the commit index catches up within a heartbeat or two once it votes.
+      max_learner_lag_entries: 100,
     },
     cluster: {
       enabled: false,

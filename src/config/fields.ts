@@ -91,6 +91,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'limits.max_producers_per_partition', kind: { type: 'integer', min: 1 } },
   { key: 'limits.producer_id_expiration_ms', kind: { type: 'duration', min: 1 } },
   { key: 'limits.producer_state_wait_ms', kind: { type: 'duration', min: 0 } },
+  { key: 'limits.max_learner_lag_entries', kind: { type: 'integer', min: 0 } },
 
   { key: 'cluster.enabled', kind: { type: 'boolean' }, goQueue: true },
   { key: 'cluster.node_id', kind: { type: 'integer', min: 1, max: INT32_MAX }, goQueue: true },

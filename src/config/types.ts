@@ -58,6 +58,8 @@ export interface LimitsConfig {
   max_producers_per_partition: number;
   producer_id_expiration_ms: number;
   producer_state_wait_ms: number;
+  /** Cluster mode: a partition learner is promoted to voter once its log is at most this many entries behind the commit index. */
+  max_learner_lag_entries: number;
 }
 
 export interface ClusterConfig {

@@ -75,5 +75,17 @@ export function logMetadataCommand(logger: Logger, command: MetadataCommand): vo
       // Every leader change publishes one: the replicas' 'became leader' lines are the ones to read.
       logger.debug({ partitions: command.leaders.length }, 'partition leaders published');
       break;
+    case 'alterReassignment':
+      logger.info({ topic: command.topic, partition: command.partition, replicas: command.replicas }, command.replicas === null ? 'reassignment cancelled' : 'reassignment started');
+      break;
+    case 'leaveBroker':
+      logger.info({ broker: command.nodeId }, 'broker leaving the cluster: its partitions move to other brokers');
+      break;
+    case 'removeBroker':
+      logger.info({ broker: command.nodeId }, 'broker removed from the cluster');
+      break;
+    case 'completeReassignment':
+      logger.info({ topicId: command.topicId, partition: command.partition, replicas: command.replicas }, 'reassignment completed');
+      break;
   }
 }

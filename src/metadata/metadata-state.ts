@@ -34,6 +34,15 @@ export interface TopicRecord {
    * replica of the partition answer Metadata from it: a hint, as Kafka's metadata is.
    */
   leaders?: Array<PublishedLeader | null>;
+  /**
+   * Cluster mode: for each partition, the replica list a reassignment in flight moves it to (KIP-455's
+   * target replicas), null where none is. While one is, `assignments` keeps the replicas the
+   * partition had before (a cancel goes back to them); the partition's Raft leader moves the group
+   * one change at a time and, once its configuration is the target, proposes
+   * completeReassignment, which makes the target the assignment. Absent in snapshots written
+   * before it existed: nothing in flight.
+   */
+  targets?: Array<number[] | null>;
 }
 
 /** A partition's leader as the metadata group records it: its broker and Raft term (the leader epoch). */
@@ -95,7 +104,32 @@ export type MetadataCommand =
    * validated them; apply() checks them again, so a command never leaves a bad value behind.
    * Broker resource "" is the default of every broker, a broker id one broker's own.
    */
-  | { type: 'alterConfigs'; resource: ConfigResource; replace: boolean; ops: ConfigOp[] };
+  | { type: 'alterConfigs'; resource: ConfigResource; replace: boolean; ops: ConfigOp[] }
+  /**
+   * Starts (or changes) a partition's reassignment to `replicas`, or cancels the one in flight with
+   * null (AlterPartitionReassignments, KIP-455). Every named broker must be registered, no id twice.
+   * A target equal to the assignment ends a reassignment in flight (nothing left to move).
+   */
+  | { type: 'alterReassignment'; topic: string; partition: number; replicas: number[] | null }
+  /**
+   * The partition's Raft group has exactly the target as its configuration: the target becomes
+   * the assignment. Proposed by the group's leader; the topic id names the incarnation and
+   * `replicas` the target it reached, so a completion that applies after a cancel or another
+   * alteration (or after the topic was deleted) fails and changes nothing.
+   */
+  | { type: 'completeReassignment'; topicId: string; partition: number; replicas: number[] }
+  /**
+   * Marks a registered broker as leaving (leave, or force-leave of a dead one): new topics place no
+   * replica on it, reassignments may not name it, and the controller gives each of its partitions a
+   * target without it. Idempotent.
+   */
+  | { type: 'leaveBroker'; nodeId: number }
+  /**
+   * The leaving broker holds no partition any more: its record goes, and its id is remembered as
+   * removed (the controller then takes it out of the metadata group). Refused while a partition
+   * (assignment or reassignment target) still names it.
+   */
+  | { type: 'removeBroker'; nodeId: number };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -104,13 +138,19 @@ export type MetadataErrorKind =
   | 'UNKNOWN_TOPIC_OR_PARTITION'
   | 'INVALID_TOPIC_EXCEPTION'
   | 'INVALID_PARTITIONS'
-  | 'INVALID_REQUEST'
-  | 'INVALID_CONFIG';
+  | 'INVALID_CONFIG'
+  | 'INVALID_REPLICA_ASSIGNMENT'
+  | 'NO_REASSIGNMENT_IN_PROGRESS'
+  | 'INVALID_REQUEST';
 
 export interface MetadataSnapshot {
   clusterId: string;
   brokers: BrokerRecord[];
   topics: TopicRecord[];
+  /** Brokers leaving the cluster (leaveBroker); absent in snapshots written before it existed (= none). */
+  leaving?: number[];
+  /** Brokers removed from the cluster (removeBroker), with the storage id they had; absent = none. */
+  removed?: Array<{ nodeId: number; storageId: string }>;
   /** The next producer id to hand out; absent in snapshots written before it existed (= 0). */
   nextProducerId?: number;
   /** Dynamic broker configs by resource name ("" = every broker); absent before they existed. */
@@ -127,6 +167,9 @@ export class MetadataState {
   private nextProducerIdValue = 0;
   /** Dynamic broker configs by resource name; each record is replaced, never changed in place. */
   private readonly brokerConfigs = new Map<string, Record<string, string>>();
+  private readonly leavingBrokers = new Set<number>();
+  /** Removed broker id → the storage id it had (a registration from that disk is refused). */
+  private readonly removedBrokers = new Map<number, string>();
 
   constructor(snapshot: MetadataSnapshot) {
     this.clusterIdValue = snapshot.clusterId;
@@ -152,6 +195,10 @@ export class MetadataState {
     this.nextProducerIdValue = snapshot.nextProducerId ?? 0;
     this.brokerConfigs.clear();
     for (const [name, configs] of Object.entries(snapshot.brokerConfigs ?? {})) this.brokerConfigs.set(name, { ...configs });
+    this.leavingBrokers.clear();
+    this.removedBrokers.clear();
+    for (const id of Array.isArray(snapshot.leaving) ? snapshot.leaving : []) this.leavingBrokers.add(id);
+    for (const r of Array.isArray(snapshot.removed) ? snapshot.removed : []) this.removedBrokers.set(r.nodeId, r.storageId);
     for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, copy ? { ...broker } : broker);
     for (const topic of snapshot.topics) this.insertTopic(copy ? structuredClone(topic) : topic);
   }
@@ -166,8 +213,13 @@ export class MetadataState {
         this.clusterIdValue = command.clusterId;
         return { ok: true };
       case 'registerBroker':
-        this.brokers.set(command.broker.nodeId, { ...command.broker });
+        return this.registerBroker(command.broker);
+      case 'leaveBroker':
+        if (!this.brokers.has(command.nodeId)) return { ok: false, error: 'INVALID_REQUEST', message: `broker ${command.nodeId} is not registered` };
+        this.leavingBrokers.add(command.nodeId);
         return { ok: true };
+      case 'removeBroker':
+        return this.removeBroker(command.nodeId);
       case 'createTopic':
         return this.createTopic(command.topic);
       case 'deleteTopic':
@@ -184,6 +236,10 @@ export class MetadataState {
         return this.publishLeaders(command.leaders);
       case 'alterConfigs':
         return this.alterConfigs(command.resource, command.replace, command.ops);
+      case 'alterReassignment':
+        return this.alterReassignment(command.topic, command.partition, command.replicas);
+      case 'completeReassignment':
+        return this.completeReassignment(command.topicId, command.partition, command.replicas);
       default:
         // A command from a newer broker (or damaged input): refused, never a crash.
         return { ok: false, error: 'INVALID_REQUEST', message: `unknown metadata command ${JSON.stringify((command as { type?: unknown }).type)}` };
@@ -209,6 +265,56 @@ export class MetadataState {
   /** The dynamic configs set on one broker resource ("" = every broker). */
   brokerConfigsOf(name: string): Readonly<Record<string, string>> {
     return this.brokerConfigs.get(name) ?? EMPTY;
+  }
+
+  /** Whether the broker is leaving the cluster (leaveBroker). */
+  isLeaving(nodeId: number): boolean {
+    return this.leavingBrokers.has(nodeId);
+  }
+
+  /** Brokers leaving the cluster, ascending. */
+  leavingBrokerIds(): number[] {
+    return [...this.leavingBrokers].sort((a, b) => a - b);
+  }
+
+  /** Whether the broker was removed from the cluster (removeBroker). */
+  isRemoved(nodeId: number): boolean {
+    return this.removedBrokers.has(nodeId);
+  }
+
+  /** The brokers new replicas may be placed on: registered and not leaving, ascending. */
+  placementBrokers(): BrokerRecord[] {
+    return this.allBrokers().filter((b) => !this.leavingBrokers.has(b.nodeId));
+  }
+
+  /** Every partition that names the broker (assignment or reassignment target). */
+  partitionsOf(nodeId: number): Array<{ topic: TopicRecord; partition: number }> {
+    const found: Array<{ topic: TopicRecord; partition: number }> = [];
+    for (const topic of this.allTopics()) {
+      for (let p = 0; p < topic.partitionCount; p++) if (hostingReplicas(topic, p).includes(nodeId)) found.push({ topic, partition: p });
+    }
+    return found;
+  }
+
+  /**
+   * The broker a new replica should go to: of the placement brokers not in `exclude`, the one
+   * hosting the fewest replicas (assignments and targets), the lowest id among equals; undefined
+   * when none is left.
+   */
+  leastLoadedBroker(exclude: ReadonlySet<number>): number | undefined {
+    const load = new Map(this.placementBrokers().filter((b) => !exclude.has(b.nodeId)).map((b) => [b.nodeId, 0]));
+    for (const topic of this.topics.values()) {
+      for (let p = 0; p < topic.partitionCount; p++) for (const id of hostingReplicas(topic, p)) if (load.has(id)) load.set(id, load.get(id)! + 1);
+    }
+    let best: number | undefined;
+    for (const [id, n] of load) if (best === undefined || n < load.get(best)! || (n === load.get(best)! && id < best)) best = id;
+    return best;
+  }
+
+  /** The target replicas of the partition's reassignment in flight, if one is (a copy). */
+  reassignmentTarget(name: string, partition: number): number[] | undefined {
+    const target = this.topics.get(name)?.targets?.[partition];
+    return Array.isArray(target) ? [...target] : undefined;
   }
 
   /** The first producer id no broker has been given yet. */
@@ -256,7 +362,36 @@ export class MetadataState {
   private view(): MetadataSnapshot {
     const view: MetadataSnapshot = { clusterId: this.clusterId, brokers: this.allBrokers(), topics: this.allTopics(), nextProducerId: this.nextProducerIdValue };
     if (this.brokerConfigs.size > 0) view.brokerConfigs = Object.fromEntries([...this.brokerConfigs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    if (this.leavingBrokers.size > 0) view.leaving = this.leavingBrokerIds();
+    if (this.removedBrokers.size > 0) view.removed = [...this.removedBrokers].sort((a, b) => a[0] - b[0]).map(([nodeId, storageId]) => ({ nodeId, storageId }));
     return view;
+  }
+
+
+  private registerBroker(broker: BrokerRecord): ApplyResult {
+    const removedFrom = this.removedBrokers.get(broker.nodeId);
+    // A removed broker restarted on its old disk must not come back as if nothing happened: its
+    // replicas' files are gone and other brokers hold its partitions. A wiped disk may register again.
+    if (removedFrom !== undefined && removedFrom !== '' && removedFrom === broker.storageId) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `broker ${broker.nodeId} was removed from the cluster; start it with an empty data_dir to join again` };
+    }
+    this.removedBrokers.delete(broker.nodeId);
+    this.brokers.set(broker.nodeId, { ...broker });
+    return { ok: true };
+  }
+
+  private removeBroker(nodeId: number): ApplyResult {
+    const broker = this.brokers.get(nodeId);
+    if (!broker) return { ok: false, error: 'INVALID_REQUEST', message: `broker ${nodeId} is not registered` };
+    const named = this.partitionsOf(nodeId);
+    if (named.length > 0) {
+      const first = named[0];
+      return { ok: false, error: 'INVALID_REQUEST', message: `broker ${nodeId} still holds ${named.length} partition(s), e.g. ${first.topic.name}-${first.partition}` };
+    }
+    this.brokers.delete(nodeId);
+    this.leavingBrokers.delete(nodeId);
+    this.removedBrokers.set(nodeId, broker.storageId ?? '');
+    return { ok: true };
   }
 
   private alterConfigs(resource: ConfigResource, replace: boolean, ops: ConfigOp[]): ApplyResult {
@@ -304,6 +439,8 @@ export class MetadataState {
     const record = structuredClone(topic);
     // Leaders are published by the replicas once they lead, never proposed with the topic.
     delete record.leaders;
+    // A new topic has no reassignment in flight.
+    delete record.targets;
     record.founders = record.assignments.map((replicas) => this.storageIdsOf(replicas));
     this.insertTopic(record);
     return { ok: true };
@@ -330,8 +467,48 @@ export class MetadataState {
       return { ok: false, error: 'INVALID_PARTITIONS', message: 'no partitions to add' };
     }
     topic.assignments.push(...assignments.map((replicas) => [...replicas]));
+    if (topic.targets) while (topic.targets.length < topic.assignments.length) topic.targets.push(null);
     if (topic.founders) topic.founders.push(...assignments.map((replicas) => this.storageIdsOf(replicas)));
     topic.partitionCount = topic.assignments.length;
+    return { ok: true };
+  }
+
+  /** See the alterReassignment command. */
+  private alterReassignment(name: string, partition: number, replicas: number[] | null): ApplyResult {
+    const topic = this.topics.get(name);
+    if (!topic) return unknownTopic(name);
+    if (!Number.isSafeInteger(partition) || partition < 0 || partition >= topic.partitionCount) {
+      return { ok: false, error: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic "${name}" has no partition ${String(partition)}` };
+    }
+    if (replicas === null) {
+      if (!Array.isArray(topic.targets?.[partition])) {
+        return { ok: false, error: 'NO_REASSIGNMENT_IN_PROGRESS', message: `partition ${name}-${partition} has no reassignment in flight` };
+      }
+      topic.targets![partition] = null;
+      return { ok: true };
+    }
+    const problem = replicaListProblem(replicas, (id) => this.brokers.has(id) && (!this.leavingBrokers.has(id) || topic.assignments[partition].includes(id)));
+    if (problem) return { ok: false, error: 'INVALID_REPLICA_ASSIGNMENT', message: `replicas of ${name}-${partition}: ${problem}` };
+    if (!Array.isArray(topic.targets)) topic.targets = [];
+    while (topic.targets.length < topic.partitionCount) topic.targets.push(null);
+    // A target equal to the assignment (the same brokers, the same order) has nothing to move.
+    topic.targets[partition] = sameList(replicas, topic.assignments[partition]) ? null : [...replicas];
+    return { ok: true };
+  }
+
+  /** See the completeReassignment command. */
+  private completeReassignment(topicId: string, partition: number, replicas: number[]): ApplyResult {
+    const topic = this.topicsById.get(topicId);
+    const target = topic?.targets?.[partition];
+    if (!topic || !Array.isArray(target) || !Array.isArray(replicas) || !sameList(target, replicas)) {
+      return { ok: false, error: 'NO_REASSIGNMENT_IN_PROGRESS', message: `no reassignment of topic id ${topicId} partition ${String(partition)} to [${String(replicas)}] is in flight` };
+    }
+    topic.assignments[partition] = [...target];
+    topic.targets![partition] = null;
+    // The group exists and has run under other members since it was founded: nobody founds it
+    // again. Founders named by position would otherwise let a broker that held the partition
+    // once, at the same position, found a second group from an empty directory.
+    if (topic.founders?.[partition]) topic.founders[partition] = target.map(() => '');
     return { ok: true };
   }
 
@@ -374,6 +551,35 @@ function isPublication(entry: unknown): entry is LeaderPublication {
     Number.isSafeInteger(e.leaderId) && (e.leaderId as number) > 0 &&
     Number.isSafeInteger(e.leaderEpoch) && (e.leaderEpoch as number) > 0
   );
+}
+
+/**
+ * The brokers that host a replica of the partition: its assignment and, while a reassignment is
+ * in flight, the target's brokers not in it yet: KIP-455's full replica set, as Metadata reports
+ * it (the target first, then those being removed).
+ */
+export function hostingReplicas(topic: TopicRecord, partition: number): number[] {
+  const assigned = topic.assignments[partition] ?? [];
+  const target = topic.targets?.[partition];
+  if (!Array.isArray(target)) return assigned;
+  return [...target, ...assigned.filter((id) => !target.includes(id))];
+}
+
+/** Why a replica list cannot be a partition's, or null: non-empty, registered brokers, no id twice. */
+export function replicaListProblem(replicas: unknown, registered: (id: number) => boolean): string | null {
+  if (!Array.isArray(replicas) || replicas.length === 0) return 'the replica list must not be empty';
+  const seen = new Set<number>();
+  for (const id of replicas) {
+    if (!Number.isSafeInteger(id)) return `${String(id)} is not a broker id`;
+    if (seen.has(id)) return `broker ${id} is named twice`;
+    if (!registered(id)) return `broker ${id} is not registered (or is leaving the cluster)`;
+    seen.add(id);
+  }
+  return null;
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 function unknownTopic(name: string): ApplyResult {

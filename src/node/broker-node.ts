@@ -39,6 +39,8 @@ export interface BrokerNode {
   port: number;
   services: BrokerServices;
   close(): Promise<void>;
+  /** Cluster mode: called once this broker left the cluster (a completed leave); the process should stop then. */
+  onLeft(listener: () => void): void;
 }
 
 /** `config.cluster.secret` must be the resolved secret (resolveClusterAuth), not only a secret_file. */
@@ -208,7 +210,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     services.advertisedPort = listening.port;
     // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
     if (config.http.enabled) {
-      const ops = cluster ? { join: (address: string) => cluster.join(address) } : {};
+      const ops = cluster ? { join: (address: string) => cluster.join(address), leave: (node: number | undefined, force: boolean) => cluster.leave(node, force) } : {};
       http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, ops);
       // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
       services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);
@@ -262,6 +264,9 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     host: listening.host,
     port: listening.port,
     services,
+    onLeft(listener) {
+      cluster?.onLeft(listener);
+    },
     close() {
       closing ??= (async () => {
         clearInterval(retentionTimer);

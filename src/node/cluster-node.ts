@@ -15,23 +15,24 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
-import { Rng, type RaftNode } from '../raft/index.ts';
+import { Rng } from '../raft/index.ts';
 import { TcpTransport } from '../transport/tcp.ts';
 import { parseAddress } from '../transport/tcp-peers.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import { LeaderPublisher } from '../partition/leader-publisher.ts';
-import type { RaftLogStorage } from '../partition/raft-log-storage.ts';
 import { describeRaftGroup } from '../partition/group-names.ts';
 import type { ReplicaRegistry } from '../partition/replica-identity.ts';
-import { identityReplacement, nextMetadataChange } from '../controller/metadata-membership.ts';
+import { nextMetadataChange } from '../controller/metadata-membership.ts';
 import type { ProducerLimits } from '../partition/partition-producers.ts';
 import type { FlushMode } from '../partition/partition.ts';
 import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
 import { MetadataGroup, metadataGroupName } from '../controller/metadata-group.ts';
 import { MetadataLogStorage } from '../controller/metadata-log-storage.ts';
-import { PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord } from '../metadata/metadata-state.ts';
+import { hostingReplicas, PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord, type MetadataCommand } from '../metadata/metadata-state.ts';
+import type { LeaveOutcome } from '../http/cluster-leave.ts';
+import { nextReconcileStep } from '../partition/partition-reconciler.ts';
 import { newClusterId, type NodeStore } from '../controller/node-store.ts';
 import { RaftHost } from '../raft-host/raft-host.ts';
 import { LogDamagedError } from '../storage/errors.ts';
@@ -54,8 +55,14 @@ const LEADER_REBALANCE_INTERVAL_MS = 5_000;
 const LEADER_PUBLISH_INTERVAL_MS = 100;
 /** How often replicas whose open failed (a full disk refused their files) are opened again. */
 const REPLICA_OPEN_RETRY_INTERVAL_MS = 2_000;
-/** How often a leader looks for members that came back with a new disk, and the controller for brokers to add to or promote in __metadata (replaceDisks). */
-const DISK_REPLACE_INTERVAL_MS = 1_000;
+/**
+ * How often each group's leader takes the next step towards the members the metadata wants
+ * (reconcileGroups): the controller's metadata membership (brokers to add or promote), a member
+ * back with a new disk, a reassignment's learner, promotion, removal.
+ */
+const RECONCILE_INTERVAL_MS = 1_000;
+/** At most this many reassignments the controller starts per round for leaving brokers (each is one metadata command). */
+const LEAVE_MOVES_PER_ROUND_MAX = 100;
 /** How often the "waiting for the founding members" line is repeated. */
 const BOOTSTRAP_LOG_INTERVAL_MS = 10_000;
 /** Pause between attempts to name the cluster or register this broker while they fail. */
@@ -97,6 +104,12 @@ export class ClusterNode {
   private failStart: (err: Error) => void = () => undefined;
   private groupStarted!: Promise<void>;
   private markGroupStarted: () => void = () => undefined;
+  /** Partition groups whose reassignment completion is being proposed. */
+  private readonly completing = new Set<string>();
+  /** A drainLeavingBrokers pass is running (its proposals are awaited one by one). */
+  private draining = false;
+  private readonly logOnceLeave: LogOnce;
+  private readonly leftListeners: Array<() => void> = [];
 
   private constructor(options: ClusterNodeOptions) {
     const { config, store, storageId, logger } = options;
@@ -176,8 +189,13 @@ export class ClusterNode {
       batchMax: PUBLISHED_LEADERS_PER_COMMAND_MAX,
       logger,
     });
+    this.logOnceLeave = new LogOnce(logger, { intervalMs: 60_000 });
     this.metadata.onApplied((command, state) => {
       this.replicas.onMetadata(command, state);
+      if (command.type === 'removeBroker' && command.nodeId === this.nodeId) {
+        this.logger.warn({ broker: this.nodeId }, 'this broker left the cluster: stopping');
+        for (const listener of this.leftListeners) setImmediate(listener);
+      }
       // Brokers added after the founding know each other from their registrations.
       if (command.type === 'registerBroker') this.transport.setPeers(this.peerAddresses());
     });
@@ -246,7 +264,7 @@ export class ClusterNode {
     const behind = this.metadataStorage.lostReason !== null;
     if (behind) {
       this.logger.warn({ group: metadataGroupName }, 'metadata state is older than this broker\'s partition logs: opening them once the metadata caught up');
-      this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
+      this.every(RECONCILE_INTERVAL_MS, () => this.reconcileGroups());
       await this.registerSelf(kafkaEndpoint, true);
       this.metadata.holdListeners(false);
       this.transport.setPeers(this.peerAddresses());
@@ -256,7 +274,7 @@ export class ClusterNode {
     this.every(REPLICA_OPEN_RETRY_INTERVAL_MS, () => this.replicas.retryUnopened());
     this.every(LEADER_PUBLISH_INTERVAL_MS, () => this.leaders.tick());
     if (!behind) {
-      this.every(DISK_REPLACE_INTERVAL_MS, () => this.replaceDisks());
+      this.every(RECONCILE_INTERVAL_MS, () => this.reconcileGroups());
       await this.registerSelf(kafkaEndpoint, false);
     }
   }
@@ -358,50 +376,174 @@ export class ClusterNode {
   }
 
   /**
-   * A replica that lost its Raft state comes back under a new storage id: a broker whose data
-   * directory was wiped has a new node storage id, and a replica whose group state alone was
-   * lost runs under `<node storage id>/<suffix>` (src/partition/replica-identity.ts). Raft never
-   * counts its votes or acknowledgements under the old identity (the configuration names the old
-   * one), so it is safe, but it is also useless until the configuration names the new one. The
-   * leader of each group does that, one single-server change at a time (Raft thesis §4.1): first
-   * remove the old identity, then add the member back with the storage id it answers with in the
-   * group's own messages; it then catches up from the log like any new replica. The removal names
-   * that id (a removeNode's storageId, which the core ignores), so a leader elected between the
-   * two steps finds it in the configuration history. Only ids that belong to the storage id the
-   * peer's authenticated handshake announced are used. Leaders retry every
-   * DISK_REPLACE_INTERVAL_MS while a change is still pending.
+   * Once a second, every group led here takes its one next membership change (Raft thesis §4.1:
+   * one server at a time; the next waits for this one to commit): the metadata group towards the
+   * registered brokers (metadata-membership.ts), each partition group towards its reassignment
+   * target or else its assignment (partition-reconciler.ts; both replace a member whose disk
+   * changed, docs/cluster.md "Replica identity"). One loop, so two reconcilers never race on one group.
    */
-  private replaceDisks(): void {
+  private reconcileGroups(): void {
     if (this.stopped || !this.started) return;
     const announced = new Map(this.transport.peerStatus().filter((p) => p.connected && p.storageId).map((p) => [p.nodeId, p.storageId!]));
-    const changed = this.reconcileMetadataMembers(announced);
-    const groups: Array<{ name: string; node: RaftNode | null; storage: RaftLogStorage; wanted: number[] }> = [];
-    for (const replica of this.replicas.allReplicas()) {
-      const assignment = this.metadata.state.topic(replica.topic)?.assignments[replica.index] ?? [];
-      groups.push({ name: this.replicas.groupNameOf(replica), node: replica.raft, storage: replica.storage, wanted: assignment });
+    const metadataChanged = this.removeDepartedMetadataMembers() || this.reconcileMetadataMembers(announced);
+    const partitionsChanged = this.reconcilePartitions(announced);
+    if (metadataChanged || partitionsChanged) this.host.kick();
+    this.drainLeavingBrokers();
+  }
+
+  /**
+   * Marks a broker (undefined: this one) as leaving the cluster (POST /cluster/leave) or, with
+   * `force`, one that is gone for good (POST /cluster/force-leave); drainLeavingBrokers does the rest.
+   */
+  async leave(node: number | undefined, force: boolean): Promise<LeaveOutcome> {
+    const id = node ?? this.nodeId;
+    const state = this.metadata.state;
+    if (!state.broker(id)) {
+      return state.isRemoved(id) ? { ok: true, node: id, state: 'removed' } : { ok: false, status: 404, error: `node: broker ${id} is not registered` };
     }
-    let partitionChanged = false;
-    for (const { name, node, storage, wanted } of groups) {
-      if (!node || node.state !== 'leader') continue;
-      const status = node.status();
-      const members = [...status.config.voters, ...status.config.learners];
-      for (const id of wanted) {
-        if (id === this.nodeId) continue;
-        const disk = announced.get(id);
-        if (!disk) continue;
-        const answersWith = status.progress.find((p) => p.id === id)?.storageId ?? '';
-        const change = identityReplacement(id, disk, members.find((m) => m.id === id), answersWith, (n) => storage.replacementFor(n), true);
-        if (!change) continue;
-        const proposed = node.proposeConfChange(change);
-        if (proposed.ok) {
-          partitionChanged = true;
-          this.logger.warn({ group: name, broker: id, change: change.type, storageId: change.storageId, announced: disk }, 'replacing a member whose disk changed');
+    if (force && (id === this.nodeId || this.connectedPeers().has(id))) {
+      return { ok: false, status: 409, error: `node: broker ${id} is connected; force-leave is for a broker that is gone for good, use /cluster/leave` };
+    }
+    try {
+      const result = await this.metadata.propose({ type: 'leaveBroker', nodeId: id });
+      if (!result.ok) return { ok: false, status: 409, error: result.message };
+    } catch (err) {
+      return { ok: false, status: 503, error: `the metadata group did not take the change: ${(err as Error).message}; retry` };
+    }
+    this.logger.warn({ broker: id, force }, force ? 'force-leave: the broker\'s partitions move to other brokers' : 'leave: the broker\'s partitions move to other brokers, then it stops');
+    return { ok: true, node: id, state: 'leaving' };
+  }
+
+  /** Called once this broker was removed from the cluster (a completed leave): the process should stop. */
+  onLeft(listener: () => void): void {
+    this.leftListeners.push(listener);
+  }
+
+  /**
+   * On the controller: each leaving broker's partitions get a reassignment target without it (the
+   * broker with the fewest replicas takes its place; none left, the partition shrinks), and once
+   * nothing names it the broker is removed. At most LEAVE_MOVES_PER_ROUND_MAX commands per round,
+   * one at a time, so placement counts each move already made.
+   */
+  private drainLeavingBrokers(): void {
+    if (this.draining || !this.isController()) return;
+    const leaving = this.metadata.state.leavingBrokerIds();
+    if (leaving.length === 0) return;
+    this.draining = true;
+    void (async () => {
+      let commands = 0;
+      for (const id of leaving) {
+        const named = this.metadata.state.partitionsOf(id);
+        if (named.length === 0) {
+          await this.metadata.propose({ type: 'removeBroker', nodeId: id });
+          continue;
         }
-        // One change per group per round: the next waits for this one to commit.
-        break;
+        for (const { topic, partition } of named) {
+          if (commands >= LEAVE_MOVES_PER_ROUND_MAX || !this.isController()) return;
+          const state = this.metadata.state;
+          const current = state.reassignmentTarget(topic.name, partition) ?? topic.assignments[partition];
+          // Already moving away (the target no longer names it): wait for the move to complete.
+          if (!current.includes(id)) continue;
+          const instead = state.leastLoadedBroker(new Set(hostingReplicas(topic, partition)));
+          const target = current.flatMap((r) => (r !== id ? [r] : instead !== undefined ? [instead] : []));
+          if (target.length === 0) {
+            this.logOnceLeave.warn(`${id}:${topic.name}-${partition}`, { broker: id, topic: topic.name, partition }, 'a leaving broker holds the only replica and no other broker can take it: it stays');
+            continue;
+          }
+          commands++;
+          const result = await this.metadata.propose({ type: 'alterReassignment', topic: topic.name, partition, replicas: target });
+          if (!result.ok) this.logger.warn({ broker: id, topic: topic.name, partition, reason: result.message }, 'moving a partition off a leaving broker failed; retrying');
+        }
+      }
+    })()
+      .catch((err: unknown) => this.logger.info({ reason: (err as Error).message }, 'draining leaving brokers paused; retrying'))
+      .finally(() => (this.draining = false));
+  }
+
+  /** Whether this broker leads the metadata group (is the controller). */
+  private isController(): boolean {
+    return this.host.group(metadataGroupName)?.state === 'leader';
+  }
+
+  /**
+   * On the controller: a broker removed from the cluster leaves the metadata group, one change per
+   * round; when the controller itself was removed it first hands leadership to another voter
+   * (Raft thesis §3.10). Whether a change was started.
+   */
+  private removeDepartedMetadataMembers(): boolean {
+    const node = this.host.group(metadataGroupName);
+    if (!node || node.state !== 'leader') return false;
+    const status = node.status();
+    if (status.configIndex > status.commit) return false;
+    const state = this.metadata.state;
+    const departed = [...status.config.voters, ...status.config.learners].map((m) => m.id).filter((id) => state.isRemoved(id));
+    if (departed.length === 0) return false;
+    const other = departed.find((id) => id !== this.nodeId);
+    if (other !== undefined) {
+      const proposed = node.proposeConfChange({ type: 'removeNode', nodeId: other, storageId: '' });
+      if (proposed.ok) this.logger.warn({ group: metadataGroupName, broker: other }, 'removing a broker that left the cluster from the metadata group');
+      return proposed.ok;
+    }
+    const to = handoffTarget(status, (id) => !state.isRemoved(id));
+    if (to === 0 || !node.transferLeadership(to)) return false;
+    this.logger.warn({ group: metadataGroupName, to }, 'this broker left the cluster: handing the controller over');
+    return true;
+  }
+
+  /** One step of every partition group led here (partition-reconciler.ts); whether a change was proposed. */
+  private reconcilePartitions(announced: ReadonlyMap<number, string>): boolean {
+    const state = this.metadata.state;
+    let changed = false;
+    for (const replica of this.replicas.allReplicas()) {
+      const node = replica.raft;
+      if (!node || node.state !== 'leader') continue;
+      const topic = state.topic(replica.topic);
+      const topicId = this.replicas.topicIdOfReplica(replica);
+      if (!topic || topic.topicId !== topicId || replica.index >= topic.partitionCount) continue;
+      const target = state.reassignmentTarget(replica.topic, replica.index);
+      const group = this.replicas.groupNameOf(replica);
+      const step = nextReconcileStep({
+        status: node.status(),
+        wanted: target ?? topic.assignments[replica.index],
+        reassigning: target !== undefined,
+        announced,
+        replacementFor: (id) => replica.storage.replacementFor(id),
+        learnerLagEntriesMax: this.options.config.limits.max_learner_lag_entries,
+      });
+      switch (step.kind) {
+        case 'none':
+          break;
+        case 'change': {
+          const proposed = node.proposeConfChange(step.change);
+          if (proposed.ok) {
+            changed = true;
+            this.logger.info({ group, change: step.change.type, broker: step.change.nodeId, storageId: step.change.storageId, reason: step.reason }, 'partition membership change');
+          }
+          break;
+        }
+        case 'transfer':
+          if (node.transferLeadership(step.to)) {
+            changed = true;
+            this.logger.info({ group, to: step.to, reason: step.reason }, 'handing leadership over before leaving the partition');
+          }
+          break;
+        case 'complete':
+          this.completeReassignment(group, { type: 'completeReassignment', topicId, partition: replica.index, replicas: target! });
+          break;
       }
     }
-    if (changed || partitionChanged) this.host.kick();
+    return changed;
+  }
+
+  /** Proposes a reassignment's completion, one proposal per group at a time (a timeout is retried next round). */
+  private completeReassignment(group: string, command: MetadataCommand & { type: 'completeReassignment' }): void {
+    if (this.completing.has(group)) return;
+    this.completing.add(group);
+    this.metadata
+      .propose(command)
+      // Applied or refused (a cancel came first), every broker logs the outcome as it applies.
+      .catch((err: unknown) => this.logger.info({ group, reason: (err as Error).message }, 'completing a reassignment failed; retrying'))
+      .finally(() => this.completing.delete(group));
   }
 
   /**

@@ -92,6 +92,11 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
     return raftGroupName({ name: replica.topic, topicId: this.topicIdOf(replica) }, replica.index);
   }
 
+  /** The topic id of a hosted replica's incarnation. */
+  topicIdOfReplica(replica: ReplicatedPartition): string {
+    return this.topicIdOf(replica);
+  }
+
   allReplicas(): ReplicatedPartition[] {
     return [...this.replicas.values()];
   }
@@ -117,34 +122,41 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
 
   /**
    * Hands leadership of each partition led here to its preferred replica (the first of the
-   * assignment) when that replica is a caught-up voter. Call it periodically.
+   * assignment, or of the reassignment target) when that replica is a caught-up voter. Call it periodically.
    */
   rebalanceLeadership(state: MetadataState): number {
     let transfers = 0;
-    for (const replica of this.replicas.values()) {
-      const node = replica.raft;
-      if (!node || !replica.isLeader) continue;
-      const preferred = state.topic(replica.topic)?.assignments[replica.index]?.[0];
-      if (preferred === undefined || preferred === this.options.nodeId) continue;
-      const status = node.status();
-      const follower = status.progress.find((p) => p.id === preferred);
-      if (!follower || !follower.recentActive || !follower.identityOk || follower.match < status.lastIndex) continue;
-      if (!status.config.voters.some((m) => m.id === preferred)) continue;
-      if (node.transferLeadership(preferred)) {
-        transfers++;
-        this.logger.info({ group: this.groupNameOf(replica), to: preferred }, 'handing leadership to the preferred replica');
-      }
-    }
-    if (transfers > 0) this.cluster.host.kick();
+    for (const replica of this.replicas.values()) if (this.handToPreferred(replica, state)) transfers++;
     return transfers;
+  }
+
+  electPreferred(topic: string, index: number, state: MetadataState): boolean {
+    const replica = this.replicas.get(partitionKey(topic, index));
+    return replica !== undefined && this.handToPreferred(replica, state);
+  }
+
+  private handToPreferred(replica: ReplicatedPartition, state: MetadataState): boolean {
+    const node = replica.raft;
+    if (!node || !replica.isLeader) return false;
+    // During a reassignment the target's first replica: the one the assignment will start with.
+    const preferred = (state.reassignmentTarget(replica.topic, replica.index) ?? state.topic(replica.topic)?.assignments[replica.index])?.[0];
+    if (preferred === undefined || preferred === this.options.nodeId) return false;
+    const status = node.status();
+    const follower = status.progress.find((p) => p.id === preferred);
+    if (!follower || !follower.recentActive || !follower.identityOk || follower.match < status.lastIndex) return false;
+    if (!status.config.voters.some((m) => m.id === preferred)) return false;
+    if (!node.transferLeadership(preferred)) return false;
+    this.logger.info({ group: this.groupNameOf(replica), to: preferred }, 'handing leadership to the preferred replica');
+    this.cluster.host.kick();
+    return true;
   }
 
   protected override dropped(replica: ReplicatedPartition, topicId: string): void {
     const name = raftGroupName({ name: replica.topic, topicId }, replica.index);
     this.cluster.host.removeGroup(name);
-    // The topic was deleted: its files go next, and its record with them. This runs inside the
-    // metadata apply: a full disk refusing the SQLite write must not stop the broker, and a
-    // record left behind is forgotten at the next start (start() drops records of groups not hosted).
+    // The topic was deleted (or the partition moved off this broker): its files go next, and its
+    // record with them. This runs inside the metadata apply: a full disk refusing the SQLite write
+    // must not stop the broker, and a record left behind is forgotten at the next start (start() drops records of groups not hosted).
     if (this.closing) return;
     try {
       this.cluster.registry.forget(name);

@@ -13,7 +13,7 @@
 // (ReplicaManager) or a partition Raft group (ClusterReplicaManager).
 
 import type { Logger } from 'pino';
-import type { MetadataCommand, MetadataState, TopicRecord } from '../metadata/metadata-state.ts';
+import { hostingReplicas, type MetadataCommand, type MetadataState, type TopicRecord } from '../metadata/metadata-state.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
 import type { Log, RetentionResult } from '../storage/log.ts';
@@ -141,7 +141,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     const removals: Promise<boolean>[] = [];
     for (const { topic, partition, topicId } of this.logs.partitions()) {
       const record = state.topic(topic);
-      if (!record || partition >= record.partitionCount || !record.assignments[partition].includes(this.options.nodeId)) {
+      if (!record || partition >= record.partitionCount || !hostingReplicas(record, partition).includes(this.options.nodeId)) {
         this.logger.warn({ topic, partition, topicId }, 'removing the log of a partition the metadata no longer has');
         removals.push(this.logs.deleteLog(topic, partition));
       }
@@ -193,6 +193,14 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       case 'alterConfigs':
         this.followConfigs(state, command.resource.type === 'topic' ? [command.resource.name] : [...this.topics.keys()]);
         break;
+      case 'alterReassignment':
+      case 'completeReassignment': {
+        // A broker the target newly names opens the replica (empty: it waits to be added); one the
+        // metadata no longer names (a completed move away, a cancelled move here) removes it.
+        const topic = command.type === 'alterReassignment' ? state.topic(command.topic) : state.topicById(command.topicId);
+        if (topic && command.partition < topic.partitionCount) this.ensurePartition(topic, command.partition);
+        break;
+      }
       case 'initCluster':
       case 'registerBroker':
       case 'allocateProducerIds':
@@ -289,11 +297,28 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     for (let index = 0; index < topic.partitionCount; index++) this.ensurePartition(topic, index);
   }
 
+  /** Opens the partition's replica when the metadata names this broker for it, removes it when it no longer does. */
   private ensurePartition(topic: TopicRecord, index: number): void {
     this.topics.set(topic.name, topic);
-    if (topic.assignments[index].includes(this.options.nodeId) && !this.replicas.has(partitionKey(topic.name, index))) {
-      this.openReplica(topic, index);
-    }
+    const named = hostingReplicas(topic, index).includes(this.options.nodeId);
+    const hosted = this.replicas.get(partitionKey(topic.name, index));
+    if (named && !hosted) this.openReplica(topic, index);
+    if (!named && hosted) this.dropPartition(hosted);
+  }
+
+  /**
+   * Stops a replica the metadata no longer places here (a reassignment moved it away) and deletes
+   * its log, the way a deleted topic's go. Other partitions of the topic stay.
+   */
+  private dropPartition(replica: R): void {
+    const key = partitionKey(replica.topic, replica.index);
+    const topicId = this.topicIdOf(replica);
+    this.replicas.delete(key);
+    this.topicIds.delete(key);
+    this.unopened.delete(key);
+    this.dropped(replica, topicId);
+    this.logger.info({ topic: replica.topic, partition: replica.index, topicId }, 'partition moved off this broker: removing its replica and files');
+    void this.logs.deleteLog(replica.topic, replica.index, replica.abandon());
   }
 
   private openReplica(topic: TopicRecord, index: number): void {
@@ -339,7 +364,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     const waiting = deletion.then(() => {
       const current = this.topics.get(topic.name);
       if (this.closing || current?.topicId !== topic.topicId || this.replicas.has(partitionKey(topic.name, index))) return;
-      if (index < current.partitionCount && current.assignments[index].includes(this.options.nodeId)) this.openReplica(current, index);
+      if (index < current.partitionCount && hostingReplicas(current, index).includes(this.options.nodeId)) this.openReplica(current, index);
     });
     this.waiting.add(waiting);
     void waiting.then(() => this.waiting.delete(waiting));

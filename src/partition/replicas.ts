@@ -73,6 +73,12 @@ export interface Replicas {
   leaderEpoch(topic: string, index: number): number;
   /** Every replica hosted here, led or not, with its log (DescribeLogDirs). */
   hostedLogs(): Array<{ topic: string; index: number; log: Log }>;
+  /**
+   * Cluster mode (ElectLeaders, PREFERRED): when this broker leads the partition, hands leadership
+   * to its preferred replica if that one is a caught-up voter; whether a transfer started. Absent
+   * on a single node, where the only replica always leads.
+   */
+  electPreferred?(topic: string, index: number, state: MetadataState): boolean;
   /** Follows a metadata change that was just applied. */
   onMetadata(command: MetadataCommand, state: MetadataState): void;
   runRetention(nowMs: number): void;

@@ -2,8 +2,8 @@
 // TestCluster, topic creation with replication factor 3, and a read-back of a whole partition from its current leader that retries while
 // leadership moves.
 
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import type { TestCluster } from './cluster.ts';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { startCluster, type TestCluster } from './cluster.ts';
 import { RawRecordReader, type DecodedRecord } from './read-back.ts';
 
 /**
@@ -96,4 +96,26 @@ export async function produceNumbered(
     onProgress?.(acked.length);
   }
   return acked;
+}
+
+/**
+ * Starts a cluster of `size` brokers and runs `body` with a connected KafkaJS admin and an
+ * idempotent producer (not connected yet); stops the clients and the cluster whatever happens.
+ */
+export async function withClusterClients(
+  size: number,
+  body: (cluster: TestCluster, admin: Admin, producer: Producer) => Promise<void>,
+): Promise<void> {
+  const cluster = await startCluster({ size });
+  const kafka = kafkaFor(cluster);
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  try {
+    await admin.connect();
+    await body(cluster, admin, producer);
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await cluster.stop();
+  }
 }

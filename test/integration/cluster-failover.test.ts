@@ -125,8 +125,9 @@ test('a broker restarted with a wiped data dir never counts as its old self, is 
     rmSync(victim.broker.dataDir, { recursive: true, force: true });
     await victim.broker.restart();
     // Raft thesis §4.1, one change at a time: the leaders remove the old disk's identity, then
-    // add the new one, and the new replica catches up from the log.
-    const replaced = () => cluster.members.some((m) => m.broker.logs().some((l) => l.includes('replacing a member whose disk changed') && l.includes('"group":"wiped-0@') && l.includes('addVoter')));
+    // add the new one as a learner, which catches up from the log and is then promoted (§4.2.1;
+    // the partition reconciler logs each step as a partition membership change).
+    const replaced = () => cluster.members.some((m) => m.broker.logs().some((l) => l.includes('partition membership change') && l.includes('"group":"wiped-0@') && l.includes('"change":"addVoter"')));
     await cluster.waitFor('the leader added the new disk to wiped-0', replaced);
     assert.ok(victim.broker.logs().some((l) => l.includes('founding configuration does not name this disk')), 'it did not found the group again');
     acked.push(...(await produceNumbered(producer, 'wiped', 100, 25)));

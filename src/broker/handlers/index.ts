@@ -30,6 +30,9 @@ import { alterConfigsHandler } from './alter-configs.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { describeProducersHandler } from './describe-producers.ts';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
+import { electLeadersHandler } from './elect-leaders.ts';
 
 export function createHandlers(services: BrokerServices): Map<number, AnyApiHandler> {
   const handlers = new Map<number, AnyApiHandler>();
@@ -63,6 +66,9 @@ export function createHandlers(services: BrokerServices): Map<number, AnyApiHand
     incrementalAlterConfigsHandler(services),
     describeLogDirsHandler(services),
     describeProducersHandler(services),
+    alterPartitionReassignmentsHandler(services),
+    listPartitionReassignmentsHandler(services),
+    electLeadersHandler(services),
   ];
   for (const handler of all) handlers.set(handler.api.apiKey, handler);
   return handlers;

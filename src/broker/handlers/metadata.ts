@@ -22,7 +22,7 @@
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem } from '../../metadata/topic-names.ts';
-import type { TopicRecord } from '../../metadata/metadata-state.ts';
+import { hostingReplicas, type TopicRecord } from '../../metadata/metadata-state.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic } from '../topic-admin.ts';
@@ -107,7 +107,9 @@ function describeTopic(services: BrokerServices, topic: TopicRecord, topicAuthor
     name: topic.name,
     topicId: uuidFromHex(topic.topicId),
     isInternal: isInternalTopic(topic.name),
-    partitions: topic.assignments.map((replicas, index) => {
+    partitions: topic.assignments.map((_, index) => {
+      // During a reassignment: the target's replicas, then those being removed (KIP-455).
+      const replicas = hostingReplicas(topic, index);
       const leader = partitionLeader(services, topic.name, index, replicas);
       return {
         errorCode: leader.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,

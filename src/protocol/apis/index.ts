@@ -31,6 +31,9 @@ import { alterConfigs } from './alter-configs.ts';
 import { incrementalAlterConfigs } from './incremental-alter-configs.ts';
 import { describeLogDirs } from './describe-log-dirs.ts';
 import { describeProducers } from './describe-producers.ts';
+import { electLeaders } from './elect-leaders.ts';
+import { alterPartitionReassignments } from './alter-partition-reassignments.ts';
+import { listPartitionReassignments } from './list-partition-reassignments.ts';
 
 export type { ApiDefinition } from '../api.ts';
 export * from './api-versions.ts';
@@ -62,6 +65,9 @@ export * from './alter-configs.ts';
 export * from './incremental-alter-configs.ts';
 export * from './describe-log-dirs.ts';
 export * from './describe-producers.ts';
+export * from './elect-leaders.ts';
+export * from './alter-partition-reassignments.ts';
+export * from './list-partition-reassignments.ts';
 
 /** Kafka API keys (the numbers are Kafka's; the names are its API names). */
 export const ApiKey = {
@@ -90,7 +96,10 @@ export const ApiKey = {
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
+  ElectLeaders: 43,
   IncrementalAlterConfigs: 44,
+  AlterPartitionReassignments: 45,
+  ListPartitionReassignments: 46,
   OffsetDelete: 47,
   DescribeCluster: 60,
   DescribeProducers: 61,
@@ -105,6 +114,7 @@ export const allApis: readonly ApiDefinition[] = [
   heartbeat, leaveGroup, offsetCommit, offsetFetch, listGroups, describeGroups, initProducerId,
   saslHandshake, saslAuthenticate, offsetDelete, deleteGroups,
   alterConfigs, incrementalAlterConfigs, describeLogDirs, describeProducers,
+  electLeaders, alterPartitionReassignments, listPartitionReassignments,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 export const apiByKey: Map<number, ApiDefinition> = new Map(allApis.map((api) => [api.apiKey, api]));
