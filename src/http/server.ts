@@ -7,10 +7,12 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { NodeStatus } from './status.ts';
 import { registerClusterJoin, type JoinOperation } from './cluster-join.ts';
+import { registerUnsafeRecover, type UnsafeRecoverOperation } from './cluster-unsafe-recover.ts';
 
 /** The operations admin routes call, passed in by the node layer; a route whose operation is absent is not served. */
 export interface AdminOperations {
   join?: JoinOperation;
+  unsafeRecover?: UnsafeRecoverOperation;
 }
 
 export interface HttpServerOptions {
@@ -44,6 +46,7 @@ export function buildHttpApp(status: () => NodeStatus, logger: Logger, ops: Admi
   });
   app.get('/health', async () => ({ ok: true }));
   if (ops.join) registerClusterJoin(app, ops.join);
+  if (ops.unsafeRecover) registerUnsafeRecover(app, ops.unsafeRecover);
   return app;
 }
 

@@ -95,7 +95,14 @@ export type MetadataCommand =
    * validated them; apply() checks them again, so a command never leaves a bad value behind.
    * Broker resource "" is the default of every broker, a broker id one broker's own.
    */
-  | { type: 'alterConfigs'; resource: ConfigResource; replace: boolean; ops: ConfigOp[] };
+  | { type: 'alterConfigs'; resource: ConfigResource; replace: boolean; ops: ConfigOp[] }
+  /**
+   * An unsafe recovery shrank the partition's Raft group to `replicas` (its survivors: a
+   * non-empty part of the assignment, no id twice), because the others are lost for good: they
+   * become the assignment. The topic id names the incarnation (the command may apply after the
+   * topic was deleted and created again: then it fails and changes nothing).
+   */
+  | { type: 'recoverAssignment'; topicId: string; partition: number; replicas: number[] };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -184,6 +191,8 @@ export class MetadataState {
         return this.publishLeaders(command.leaders);
       case 'alterConfigs':
         return this.alterConfigs(command.resource, command.replace, command.ops);
+      case 'recoverAssignment':
+        return this.recoverAssignment(command.topicId, command.partition, command.replicas);
       default:
         // A command from a newer broker (or damaged input): refused, never a crash.
         return { ok: false, error: 'INVALID_REQUEST', message: `unknown metadata command ${JSON.stringify((command as { type?: unknown }).type)}` };
@@ -332,6 +341,24 @@ export class MetadataState {
     topic.assignments.push(...assignments.map((replicas) => [...replicas]));
     if (topic.founders) topic.founders.push(...assignments.map((replicas) => this.storageIdsOf(replicas)));
     topic.partitionCount = topic.assignments.length;
+    return { ok: true };
+  }
+
+  /** See the recoverAssignment command. */
+  private recoverAssignment(topicId: string, partition: number, replicas: number[]): ApplyResult {
+    const topic = this.topicsById.get(topicId);
+    if (!topic || !Number.isSafeInteger(partition) || partition < 0 || partition >= topic.partitionCount) {
+      return { ok: false, error: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic id ${String(topicId)} has no partition ${String(partition)}` };
+    }
+    const assigned = topic.assignments[partition];
+    if (!Array.isArray(replicas) || replicas.length === 0 || new Set(replicas).size !== replicas.length || !replicas.every((id) => assigned.includes(id))) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `recoverAssignment.replicas must be a non-empty part of [${assigned.join(', ')}] without repeats` };
+    }
+    topic.assignments[partition] = [...replicas];
+    // The group has run under other members since it was founded: nobody founds it again. A
+    // founder entry naming a lost broker's old storage id by position must not let that disk,
+    // back with an empty partition directory, found a second group.
+    if (topic.founders?.[partition]) topic.founders[partition] = replicas.map(() => '');
     return { ok: true };
   }
 
