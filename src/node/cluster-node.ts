@@ -100,6 +100,8 @@ export class ClusterNode {
   private failStart: (err: Error) => void = () => undefined;
   private groupStarted!: Promise<void>;
   private markGroupStarted: () => void = () => undefined;
+  /** `<group> <broker>` pairs already logged as back with a fenced disk (bounded by groups × brokers). */
+  private readonly fencedLogged = new Set<string>();
 
   private constructor(options: ClusterNodeOptions) {
     const { config, store, storageId, logger } = options;
@@ -399,6 +401,10 @@ export class ClusterNode {
         if (proposed.ok) {
           partitionChanged = true;
           this.logger.warn({ group: name, broker: id, change: change.type, storageId: change.storageId, announced: disk }, 'replacing a member whose disk changed');
+        } else if (proposed.reason === 'invalidConfChange' && status.config.fenced?.includes(change.storageId) && !this.fencedLogged.has(`${name} ${id}`)) {
+          // A broker lost in an unsafe recovery is back with its old disk: never re-added (raft.md, the fence).
+          this.fencedLogged.add(`${name} ${id}`);
+          this.logger.error({ group: name, broker: id, storageId: change.storageId }, 'a broker fenced by an unsafe recovery is back with its old data: it is not added again; stop it and start it with an empty data directory');
         }
         // One change per group per round: the next waits for this one to commit.
         break;

@@ -34,21 +34,42 @@ interface GroupReport {
   mayBeLost?: string;
 }
 
+/**
+ * Creates `topic` (RF 3), produces `count` records with acks=all, picks a follower of the
+ * partition as the survivor (the harder case: it must take over), waits until it holds every
+ * acknowledged record (acks=all needs only a majority) and the metadata.
+ */
+async function loseTwo(cluster: TestCluster, topic: string, count: number): Promise<{ acked: string[]; survivor: number; lost: number[] }> {
+  await createTopic(cluster, topic);
+  const producer = kafkaFor(cluster).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const acked = await produceNumbered(producer, topic, count, 20);
+  await producer.disconnect();
+  const leader = await cluster.leaderOf(`${topic}-0`);
+  const survivor = [1, 2, 3].find((id) => id !== leader)!;
+  const lost = [1, 2, 3].filter((id) => id !== survivor);
+  await cluster.waitCaughtUp(`${topic}-0`);
+  await cluster.waitCaughtUp('__metadata');
+  return { acked, survivor, lost };
+}
+
+/** kill -9 of the two others (their data directories removed with `removeData`); the survivor then knows no leader. */
+async function destroy(cluster: TestCluster, topic: string, survivor: number, lost: number[], removeData: boolean): Promise<void> {
+  for (const id of lost) {
+    const broker = cluster.member(id).broker;
+    await broker.kill9();
+    if (removeData) rmSync(broker.dataDir, { recursive: true, force: true });
+  }
+  await cluster.waitFor('the survivor knows no leader of either group', async () => {
+    const groups = (await cluster.status(survivor)).groups;
+    return ['__metadata', `${topic}-0`].every((name) => groups.find((g) => g.group === name)?.leader === 0);
+  });
+}
+
 test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, recovered metadata first, leads the partition and serves every record it had', async () => {
   const cluster = await startCluster();
   try {
-    await createTopic(cluster, 'survive');
-    const producer = kafkaFor(cluster).producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const acked = await produceNumbered(producer, 'survive', 600, 20);
-    await producer.disconnect();
-    // The survivor is a follower of the partition: the harder case (it must take over).
-    const leader = await cluster.leaderOf('survive-0');
-    const survivor = [1, 2, 3].find((id) => id !== leader)!;
-    const lost = [1, 2, 3].filter((id) => id !== survivor);
-    // Everything acknowledged reached the survivor (acks=all needs only a majority: wait for it).
-    await cluster.waitCaughtUp('survive-0');
-    await cluster.waitCaughtUp('__metadata');
+    const { acked, survivor, lost } = await loseTwo(cluster, 'survive', 600);
     // The partition's end offset as clients see it (Raft's own entries take offsets too, so it is not the record count).
     const admin = kafkaFor(cluster).admin();
     await admin.connect();
@@ -56,15 +77,7 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
     await admin.disconnect();
     assert.ok(end >= acked.length);
 
-    for (const id of lost) {
-      const broker = cluster.member(id).broker;
-      await broker.kill9();
-      rmSync(broker.dataDir, { recursive: true, force: true });
-    }
-    await cluster.waitFor('the survivor knows no leader of either group', async () => {
-      const groups = (await cluster.status(survivor)).groups;
-      return ['__metadata', 'survive-0'].every((name) => groups.find((g) => g.group === name)?.leader === 0);
-    });
+    await destroy(cluster, 'survive', survivor, lost, true);
 
     // Bad input is refused, naming the field.
     const bad = await recover(cluster, survivor, { group: 5 });
@@ -111,17 +124,84 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
     const kafka = new Kafka({ clientId: 'after-recovery', brokers: [cluster.member(survivor).broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1_000 } });
     const after = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await after.connect();
+    let more: string[];
     try {
-      const more = await produceNumbered(after, 'survive', 40, 20);
-      assert.equal(more.length, 40);
+      more = await produceNumbered(after, 'survive', 40, 20);
     } finally {
       await after.disconnect();
     }
+    // The forced configuration is durable: after kill -9 the survivor restarts alone, leads, keeps it all.
+    await cluster.member(survivor).broker.kill9();
+    await cluster.member(survivor).broker.restart();
+    await cluster.waitFor('the restarted survivor leads both groups alone', async () => {
+      const groups = (await cluster.status(survivor)).groups;
+      return ['__metadata', 'survive-0'].every((name) => {
+        const g = groups.find((x) => x.group === name);
+        return g?.leader === survivor && g.voters.length === 1;
+      });
+    });
+    const again = await RawRecordReader.connect(cluster.member(survivor).broker.port);
+    try {
+      assert.deepEqual((await again.read('survive', 0)).map((r) => r.value!.toString()), [...acked, ...more]);
+    } finally {
+      await again.close();
+    }
     const status = await cluster.status(survivor);
     assert.equal(status.controllerId, survivor, 'the survivor is the controller');
+    // A lost broker rebuilt with an empty data directory (a new storage id, never a fenced one)
+    // is added back to the metadata group by its leader, as any wiped broker is.
+    const rebuilt = cluster.member(lost[0]).broker;
+    await rebuilt.restart();
+    await cluster.waitFor('the rebuilt broker is a metadata voter again', async () => {
+      const g = (await cluster.status(survivor)).groups.find((x) => x.group === '__metadata');
+      return g !== undefined && g.voters.includes(lost[0]) && g.followers.some((f) => f.id === lost[0] && f.identityOk && f.lag === 0);
+    }, 60_000);
     // Running it again finds nothing: no group has the other lost broker as a voter any more.
-    const again = await recover(cluster, survivor, { node: lost[1] });
-    assert.equal(again.status, 404, JSON.stringify(again.json));
+    const rerun = await recover(cluster, survivor, { node: lost[1] });
+    assert.equal(rerun.status, 404, JSON.stringify(rerun.json));
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('issue 11 unsafe recovery: the lost brokers restarted with their old disks (an operator mistake) cannot depose the survivor or change its data', async () => {
+  const cluster = await startCluster();
+  try {
+    const { acked, survivor, lost } = await loseTwo(cluster, 'zombie', 200);
+    await destroy(cluster, 'zombie', survivor, lost, false);
+    const done = await recover(cluster, survivor, { node: lost[0] });
+    assert.equal(done.status, 200, JSON.stringify(done.json));
+    await cluster.waitFor('the survivor leads both groups', async () => {
+      const groups = (await cluster.status(survivor)).groups;
+      return ['__metadata', 'zombie-0'].every((name) => groups.find((g) => g.group === name)?.leader === survivor);
+    });
+    const termsBefore = (await cluster.status(survivor)).groups.map((g) => [g.group, g.term]);
+
+    // Both lost brokers come back with their old data: in their old configuration they are a
+    // majority, elect leaders of their own and campaign past the survivor's terms.
+    await Promise.all(lost.map((id) => cluster.member(id).broker.restart()));
+    await cluster.waitFor('the old majority elected a leader of its own', async () => {
+      const g = (await cluster.status(lost[0])).groups.find((x) => x.group === 'zombie-0');
+      return g !== undefined && g.leader > 0 && g.leader !== survivor;
+    });
+    // Several election timeouts (1 s at most each) in which their messages reach the survivor.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const after = await cluster.status(survivor);
+    assert.deepEqual(after.groups.map((g) => [g.group, g.term]), termsBefore, 'no term of the old majority reached the survivor');
+    for (const g of after.groups) {
+      assert.equal(g.leader, survivor, `${g.group} still led by the survivor`);
+      assert.deepEqual(g.voters, [survivor]);
+    }
+    assert.ok(cluster.member(survivor).broker.alive());
+    assert.ok(cluster.member(survivor).broker.logs().some((l) => l.includes('fenced by an unsafe recovery is back')), 'the survivor says why it ignores them');
+
+    const reader = await RawRecordReader.connect(cluster.member(survivor).broker.port);
+    try {
+      const values = (await reader.read('zombie', 0)).map((r) => r.value!.toString());
+      assert.deepEqual(values, acked, 'the survivor serves its own data, nothing of the old majority');
+    } finally {
+      await reader.close();
+    }
   } finally {
     await cluster.stop();
   }
