@@ -658,6 +658,10 @@ export class Raft {
    */
   forceConfiguration(voterIds: readonly number[]): ForceResult {
     if (!this.promotable()) return { ok: false, reason: 'notAVoter', detail: `node ${this.id} is not a voter of this group on this disk` };
+    if (this.state === 'leader' && !this.cfg.checkQuorum) {
+      // Without check-quorum a leader cut off from every voter never steps down by itself.
+      return { ok: false, reason: 'hasLeader', detail: `this node leads term ${this.term} and check-quorum is off, so it cannot tell whether a quorum is alive: restart it, then recover` };
+    }
     if (this.state === 'leader' || this.lead !== NONE) {
       return { ok: false, reason: 'hasLeader', detail: `node ${this.lead} leads term ${this.term}: a quorum is alive; change the membership normally` };
     }

@@ -68,6 +68,8 @@ test('unsafe recovery is refused while a leader is known, on a non-voter, and fo
   assert.equal(!led.ok && led.reason, 'hasLeader');
   const lead = c.node(1).forceConfiguration([1]);
   assert.equal(!lead.ok && lead.reason, 'hasLeader');
+  // This harness runs without check-quorum: a leader cannot tell whether its quorum is alive.
+  assert.match((!lead.ok && lead.detail) || '', /check-quorum is off/);
   c.isolated.add(1);
   c.isolated.add(3);
   for (let i = 0; i < 40; i++) c.tickAll(1);
