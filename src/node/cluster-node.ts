@@ -40,9 +40,8 @@ import { createDiscovery, ManualDiscovery, SEED_POLL_INTERVAL_MS, type Discovery
 import { LogOnce } from '../log/index.ts';
 import { AdminRequestError } from '../http/cluster-join.ts';
 import type { GroupStatus } from '../raft-host/group-status.ts';
-import type { GroupRecovery, UnsafeRecoverOutcome, UnsafeRecoverRequest } from '../http/cluster-unsafe-recover.ts';
-import type { ReplicatedPartition } from '../partition/replicated-partition.ts';
-import { lossStatement, METADATA_GROUP_DISPLAY, planUnsafeRecovery, type RecoverableGroup } from './unsafe-recovery.ts';
+import type { UnsafeRecoverOutcome, UnsafeRecoverRequest } from '../http/cluster-unsafe-recover.ts';
+import { UnsafeRecoverer } from './unsafe-recoverer.ts';
 
 /** How long a metadata proposal may take before the caller is told (and may retry). */
 const METADATA_PROPOSAL_TIMEOUT_MS = 10_000;
@@ -102,6 +101,7 @@ export class ClusterNode {
   private markGroupStarted: () => void = () => undefined;
   /** `<group> <broker>` pairs already logged as back with a fenced disk (bounded by groups × brokers). */
   private readonly fencedLogged = new Set<string>();
+  private readonly recoverer: UnsafeRecoverer;
 
   private constructor(options: ClusterNodeOptions) {
     const { config, store, storageId, logger } = options;
@@ -180,6 +180,17 @@ export class ClusterNode {
       propose: (command) => this.metadata.propose(command),
       batchMax: PUBLISHED_LEADERS_PER_COMMAND_MAX,
       logger,
+    });
+    this.recoverer = new UnsafeRecoverer({
+      nodeId: this.nodeId,
+      host: this.host,
+      replicas: this.replicas,
+      metadata: this.metadata,
+      metadataGroupName,
+      logger,
+      pollMs: cluster.rtt_ms,
+      waitMsMax: METADATA_PROPOSAL_TIMEOUT_MS,
+      running: () => !this.stopped,
     });
     this.metadata.onApplied((command, state) => {
       this.replicas.onMetadata(command, state);
@@ -440,97 +451,11 @@ export class ClusterNode {
 
   /**
    * Unsafe recovery (docs/cluster.md): the groups the request names that lost a majority of
-   * their voters for good continue with this broker as their only voter; every other member is
-   * fenced (RaftNode.forceConfiguration). The metadata group goes first and must lead again
-   * before a partition is shrunk, since the partition's assignment then changes through it.
+   * their voters for good continue with this broker as their only voter (unsafe-recoverer.ts).
    */
   async unsafeRecover(request: UnsafeRecoverRequest): Promise<UnsafeRecoverOutcome> {
     if (!this.started || this.stopped) return { status: 503, body: { error: `the metadata group is not running on broker ${this.nodeId}` } };
-    const plan = planUnsafeRecovery(request, this.recoverableGroups(), this.nodeId);
-    if ('error' in plan) return { status: plan.status, body: { error: plan.error } };
-    const groups: GroupRecovery[] = [];
-    for (const { group, skip } of plan.targets) {
-      groups.push(skip !== undefined ? { group: group.display, outcome: 'skipped', reason: skip } : await this.recoverGroup(group));
-    }
-    const report = { node: this.nodeId, groups };
-    if (groups.some((g) => g.outcome === 'recovered')) return { status: 200, body: report };
-    return { status: 409, body: { error: groups.map((g) => `${g.group}: ${g.reason}`).join('; '), ...report } };
-  }
-
-  private recoverableGroups(): Array<RecoverableGroup & { node: RaftNode; replica?: ReplicatedPartition }> {
-    const out: Array<RecoverableGroup & { node: RaftNode; replica?: ReplicatedPartition }> = [];
-    const meta = this.host.group(metadataGroupName);
-    if (meta) out.push({ name: metadataGroupName, display: METADATA_GROUP_DISPLAY, isMetadata: true, status: meta.status(), node: meta });
-    for (const replica of this.replicas.allReplicas()) {
-      const node = replica.raft;
-      if (!node) continue;
-      const name = this.replicas.groupNameOf(replica);
-      out.push({ name, display: describeRaftGroup(name).group, isMetadata: false, status: node.status(), node, replica });
-    }
-    return out;
-  }
-
-  private async recoverGroup(group: RecoverableGroup & { node: RaftNode; replica?: ReplicatedPartition }): Promise<GroupRecovery> {
-    const { node, replica, display } = group;
-    const before = node.status();
-    const base: GroupRecovery = {
-      group: display,
-      outcome: 'failed',
-      votersBefore: before.config.voters.map((m) => m.id),
-      lastIndex: before.lastIndex,
-      commitIndex: before.commit,
-      ...(replica && { highWatermark: replica.highWatermark, logEndOffset: replica.logEndOffset }),
-    };
-    if (!group.isMetadata && (this.host.group(metadataGroupName)?.lead ?? 0) === 0) {
-      return { ...base, reason: `the metadata group has no leader: recover "${METADATA_GROUP_DISPLAY}" first (metadata, then partitions)` };
-    }
-    const alreadyAlone = before.config.voters.length === 1 && before.config.voters[0].id === this.nodeId && (before.config.fenced?.length ?? 0) > 0;
-    if (alreadyAlone && replica) {
-      // Forced before, but the assignment did not follow (the metadata group had no leader then).
-      return { ...base, outcome: 'recovered', reason: 'already recovered; assignment checked', voters: [this.nodeId], fenced: before.config.fenced, assignment: await this.recoverAssignment(replica) };
-    }
-    const forced = node.forceConfiguration([this.nodeId]);
-    if (!forced.ok) return { ...base, reason: forced.detail };
-    this.host.kick();
-    const report: GroupRecovery = {
-      ...base,
-      outcome: 'recovered',
-      voters: forced.voters,
-      fenced: forced.fenced,
-      forcedIndex: forced.index,
-      term: forced.term,
-      mayBeLost: lossStatement({ lastIndex: forced.lastIndexBefore, commitIndex: forced.commitBefore, highWatermark: base.highWatermark, logEndOffset: base.logEndOffset }),
-    };
-    this.logger.warn(report, 'unsafe recovery: this broker is now the only voter of the group');
-    if (group.isMetadata) {
-      if (!(await this.waitUntilLeading(node, forced.index))) report.reason = 'forced, but not leading yet: metadata proposals may fail until it does';
-    } else if (replica) {
-      report.assignment = await this.recoverAssignment(replica);
-    }
-    return report;
-  }
-
-  /** Whether `node` leads and committed an entry of its own term after `index`, within the proposal timeout. */
-  private async waitUntilLeading(node: RaftNode, index: number): Promise<boolean> {
-    const deadline = performance.now() + METADATA_PROPOSAL_TIMEOUT_MS;
-    while (!this.stopped && performance.now() < deadline) {
-      if (node.state === 'leader' && node.commit > index) return true;
-      await sleep(this.options.config.cluster.rtt_ms);
-    }
-    return false;
-  }
-
-  /** Makes this broker the partition's only assigned replica in the metadata; says how it went. */
-  private async recoverAssignment(replica: ReplicatedPartition): Promise<string> {
-    const topicId = describeRaftGroup(this.replicas.groupNameOf(replica)).topicId ?? '';
-    try {
-      const result = await this.metadata.propose({ type: 'recoverAssignment', topicId, partition: replica.index, replicas: [this.nodeId] });
-      if (result.ok) return `updated: [${this.nodeId}]`;
-      const assigned = this.metadata.state.topicById(topicId)?.assignments[replica.index];
-      return assigned?.length === 1 && assigned[0] === this.nodeId ? `already [${this.nodeId}]` : `not updated: ${result.message}`;
-    } catch (err) {
-      return `not updated: ${(err as Error).message}; run the recovery of this group again once the metadata group leads`;
-    }
+    return this.recoverer.recover(request);
   }
 
   /** Every Raft group's state on this broker (metadata first); partition groups as `<topic>-<partition>` with their topic id. */

@@ -1,5 +1,5 @@
 // Unsafe recovery, the pure part: which groups a request names, in which order, and what the
-// operator is told may be lost. ClusterNode.unsafeRecover does the rest (docs/cluster.md,
+// operator is told may be lost. UnsafeRecoverer (unsafe-recoverer.ts) acts on it (docs/cluster.md,
 // "Unsafe recovery").
 
 import type { RaftStatus } from '../raft/index.ts';
