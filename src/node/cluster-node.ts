@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
-import { Rng, type RaftNode } from '../raft/index.ts';
+import { Rng, type ConfChange, type RaftNode } from '../raft/index.ts';
 import { TcpTransport } from '../transport/tcp.ts';
 import { parseAddress } from '../transport/tcp-peers.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
@@ -412,10 +412,8 @@ export class ClusterNode {
         if (proposed.ok) {
           partitionChanged = true;
           this.logger.warn({ group: name, broker: id, change: change.type, storageId: change.storageId, announced: disk }, 'replacing a member whose disk changed');
-        } else if (proposed.reason === 'invalidConfChange' && status.config.fenced?.includes(change.storageId) && !this.fencedLogged.has(`${name} ${id}`)) {
-          // A broker lost in an unsafe recovery is back with its old disk: never re-added (raft.md, the fence).
-          this.fencedLogged.add(`${name} ${id}`);
-          this.logger.error({ group: name, broker: id, storageId: change.storageId }, 'a broker fenced by an unsafe recovery is back with its old data: it is not added again; stop it and start it with an empty data directory');
+        } else {
+          this.noteFenced(name, change, status.config.fenced);
         }
         // One change per group per round: the next waits for this one to commit.
         break;
@@ -442,11 +440,27 @@ export class ClusterNode {
     if (!step) return false;
     const { change, why } = step;
     const proposed = node.proposeConfChange(change);
-    if (!proposed.ok) return false;
+    if (!proposed.ok) {
+      this.noteFenced(metadataGroupName, change, node.status().config.fenced);
+      return false;
+    }
     const fields = { group: metadataGroupName, broker: change.nodeId, change: change.type, storageId: change.storageId };
     if (why === 'identity') this.logger.warn({ ...fields, announced: announced.get(change.nodeId) }, 'replacing a member whose disk changed');
     else this.logger.info(fields, why === 'join' ? 'adding a broker to the metadata group as a learner' : 'promoting a caught-up learner of the metadata group to voter');
     return true;
+  }
+
+  /**
+   * A broker lost in an unsafe recovery is back with its old disk: its storage id is fenced, so it
+   * is never added again (raft.md, the fence). Said once per group and broker.
+   */
+  private noteFenced(group: string, change: ConfChange, fenced: readonly string[] | undefined): void {
+    if (!fenced?.includes(change.storageId) || this.fencedLogged.has(`${group} ${change.nodeId}`)) return;
+    this.fencedLogged.add(`${group} ${change.nodeId}`);
+    this.logger.error(
+      { group, broker: change.nodeId, storageId: change.storageId },
+      'a broker fenced by an unsafe recovery is back with its old data: it is not added again; stop it and start it with an empty data directory',
+    );
   }
 
   /**
