@@ -35,6 +35,24 @@ interface GroupReport {
 }
 
 /**
+ * Every value of partition 0 read from `nodeId`. A new leader answers NOT_LEADER_OR_FOLLOWER
+ * until an entry of its term is committed, so the read is retried (bounded by waitFor).
+ */
+async function readFrom(cluster: TestCluster, nodeId: number, topic: string): Promise<string[]> {
+  let values: string[] = [];
+  await cluster.waitFor(`${topic}-0 readable on broker ${nodeId}`, async () => {
+    const reader = await RawRecordReader.connect(cluster.member(nodeId).broker.port);
+    try {
+      values = (await reader.read(topic, 0)).map((r) => r.value!.toString());
+      return true;
+    } finally {
+      await reader.close();
+    }
+  });
+  return values;
+}
+
+/**
  * Creates `topic` (RF 3), produces `count` records with acks=all, picks a follower of the
  * partition as the survivor (the harder case: it must take over), waits until it holds every
  * acknowledged record (acks=all needs only a majority) and the metadata.
@@ -100,9 +118,11 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
     }
     const partition = groups[1];
     // What the survivor had: the whole partition as clients saw it before the loss.
-    assert.equal(partition.logEndOffset, end);
-    assert.equal(partition.highWatermark, end);
-    assert.match(partition.mayBeLost!, new RegExp(`offset ${end} or later`));
+    // (A leader change after the offsets were read, such as the preferred-leader handoff, adds an
+    // empty entry of its term: one offset more, no record.)
+    assert.ok(partition.logEndOffset! >= end, `log end ${partition.logEndOffset} below ${end}`);
+    assert.ok(partition.highWatermark! >= end, `high watermark ${partition.highWatermark} below ${end}`);
+    assert.match(partition.mayBeLost!, new RegExp(`offset ${partition.logEndOffset} or later`));
     assert.match(partition.assignment!, new RegExp(`\\[${survivor}\\]`));
     assert.ok(cluster.member(survivor).broker.logs().some((l) => l.includes('unsafe recovery')), 'the recovery is logged');
 
@@ -111,14 +131,7 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
       return g?.leader === survivor && g.voters.length === 1;
     });
     // Nothing the survivor had is lost: every acknowledged record is served, in order.
-    const reader = await RawRecordReader.connect(cluster.member(survivor).broker.port);
-    let values: string[];
-    try {
-      values = (await reader.read('survive', 0)).map((r) => r.value!.toString());
-    } finally {
-      await reader.close();
-    }
-    assert.deepEqual(values, acked, 'lost: nothing the survivor had');
+    assert.deepEqual(await readFrom(cluster, survivor, 'survive'), acked, 'lost: nothing the survivor had');
 
     // The group takes writes again with the survivor as its only voter (acks=all).
     const kafka = new Kafka({ clientId: 'after-recovery', brokers: [cluster.member(survivor).broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1_000 } });
@@ -140,12 +153,7 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
         return g?.leader === survivor && g.voters.length === 1;
       });
     });
-    const again = await RawRecordReader.connect(cluster.member(survivor).broker.port);
-    try {
-      assert.deepEqual((await again.read('survive', 0)).map((r) => r.value!.toString()), [...acked, ...more]);
-    } finally {
-      await again.close();
-    }
+    assert.deepEqual(await readFrom(cluster, survivor, 'survive'), [...acked, ...more]);
     const status = await cluster.status(survivor);
     assert.equal(status.controllerId, survivor, 'the survivor is the controller');
     // A lost broker rebuilt with an empty data directory (a new storage id, never a fenced one)
@@ -195,13 +203,7 @@ test('issue 11 unsafe recovery: the lost brokers restarted with their old disks 
     assert.ok(cluster.member(survivor).broker.alive());
     assert.ok(cluster.member(survivor).broker.logs().some((l) => l.includes('fenced by an unsafe recovery is back')), 'the survivor says why it ignores them');
 
-    const reader = await RawRecordReader.connect(cluster.member(survivor).broker.port);
-    try {
-      const values = (await reader.read('zombie', 0)).map((r) => r.value!.toString());
-      assert.deepEqual(values, acked, 'the survivor serves its own data, nothing of the old majority');
-    } finally {
-      await reader.close();
-    }
+    assert.deepEqual(await readFrom(cluster, survivor, 'zombie'), acked, 'the survivor serves its own data, nothing of the old majority');
   } finally {
     await cluster.stop();
   }
