@@ -8,11 +8,13 @@ import type { Logger } from 'pino';
 import type { NodeStatus } from './status.ts';
 import { registerClusterJoin, type JoinOperation } from './cluster-join.ts';
 import { registerClusterLeave, type LeaveOperation } from './cluster-leave.ts';
+import { registerUnsafeRecover, type UnsafeRecoverOperation } from './cluster-unsafe-recover.ts';
 
 /** The operations admin routes call, passed in by the node layer; a route whose operation is absent is not served. */
 export interface AdminOperations {
   join?: JoinOperation;
   leave?: LeaveOperation;
+  unsafeRecover?: UnsafeRecoverOperation;
 }
 
 export interface HttpServerOptions {
@@ -47,6 +49,7 @@ export function buildHttpApp(status: () => NodeStatus, logger: Logger, ops: Admi
   app.get('/health', async () => ({ ok: true }));
   if (ops.join) registerClusterJoin(app, ops.join);
   if (ops.leave) registerClusterLeave(app, ops.leave);
+  if (ops.unsafeRecover) registerUnsafeRecover(app, ops.unsafeRecover);
   return app;
 }
 

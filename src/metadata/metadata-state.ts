@@ -129,7 +129,14 @@ export type MetadataCommand =
    * removed (the controller then takes it out of the metadata group). Refused while a partition
    * (assignment or reassignment target) still names it.
    */
-  | { type: 'removeBroker'; nodeId: number };
+  | { type: 'removeBroker'; nodeId: number }
+  /**
+   * An unsafe recovery shrank the partition's Raft group to `replicas` (its survivors: a
+   * non-empty part of the assignment, no id twice), because the others are lost for good: they
+   * become the assignment. The topic id names the incarnation (the command may apply after the
+   * topic was deleted and created again: then it fails and changes nothing).
+   */
+  | { type: 'recoverAssignment'; topicId: string; partition: number; replicas: number[] };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -240,6 +247,8 @@ export class MetadataState {
         return this.alterReassignment(command.topic, command.partition, command.replicas);
       case 'completeReassignment':
         return this.completeReassignment(command.topicId, command.partition, command.replicas);
+      case 'recoverAssignment':
+        return this.recoverAssignment(command.topicId, command.partition, command.replicas);
       default:
         // A command from a newer broker (or damaged input): refused, never a crash.
         return { ok: false, error: 'INVALID_REQUEST', message: `unknown metadata command ${JSON.stringify((command as { type?: unknown }).type)}` };
@@ -509,6 +518,26 @@ export class MetadataState {
     // again. Founders named by position would otherwise let a broker that held the partition
     // once, at the same position, found a second group from an empty directory.
     if (topic.founders?.[partition]) topic.founders[partition] = target.map(() => '');
+    return { ok: true };
+  }
+
+  /** See the recoverAssignment command. */
+  private recoverAssignment(topicId: string, partition: number, replicas: number[]): ApplyResult {
+    const topic = this.topicsById.get(topicId);
+    if (!topic || !Number.isSafeInteger(partition) || partition < 0 || partition >= topic.partitionCount) {
+      return { ok: false, error: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic id ${String(topicId)} has no partition ${String(partition)}` };
+    }
+    const assigned = topic.assignments[partition];
+    if (!Array.isArray(replicas) || replicas.length === 0 || new Set(replicas).size !== replicas.length || !replicas.every((id) => assigned.includes(id))) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `recoverAssignment.replicas must be a non-empty part of [${assigned.join(', ')}] without repeats` };
+    }
+    topic.assignments[partition] = [...replicas];
+    // The group has run under other members since it was founded: nobody founds it again. A
+    // founder entry naming a lost broker's old storage id by position must not let that disk,
+    // back with an empty partition directory, found a second group.
+    if (topic.founders?.[partition]) topic.founders[partition] = replicas.map(() => '');
+    // A reassignment in flight may name the lost brokers: it ends; the operator starts a new one.
+    if (Array.isArray(topic.targets?.[partition])) topic.targets![partition] = null;
     return { ok: true };
   }
 

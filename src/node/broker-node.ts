@@ -18,6 +18,7 @@ import { startHttpServer } from '../http/server.ts';
 import { learnersCatchingUp, memberStatuses } from '../http/members.ts';
 import { metadataGroupName } from '../controller/metadata-group.ts';
 import { ADMIN_ADDRESS_CONFIG } from '../client/admin-address.ts';
+import type { UnsafeRecoverRequest } from '../http/cluster-unsafe-recover.ts';
 import { createHandlers } from '../broker/handlers/index.ts';
 import { KafkaServer } from '../broker/server.ts';
 import type { BrokerServices } from '../broker/services.ts';
@@ -210,7 +211,13 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     services.advertisedPort = listening.port;
     // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
     if (config.http.enabled) {
-      const ops = cluster ? { join: (address: string) => cluster.join(address), leave: (node: number | undefined, force: boolean) => cluster.leave(node, force) } : {};
+      const ops = cluster
+        ? {
+            join: (address: string) => cluster.join(address),
+            leave: (node: number | undefined, force: boolean) => cluster.leave(node, force),
+            unsafeRecover: (request: UnsafeRecoverRequest) => cluster.unsafeRecover(request),
+          }
+        : {};
       http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, ops);
       // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
       services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);

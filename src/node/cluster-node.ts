@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
-import { Rng } from '../raft/index.ts';
+import { Rng, type ConfChange } from '../raft/index.ts';
 import { TcpTransport } from '../transport/tcp.ts';
 import { parseAddress } from '../transport/tcp-peers.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
@@ -41,6 +41,8 @@ import { createDiscovery, ManualDiscovery, SEED_POLL_INTERVAL_MS, type Discovery
 import { LogOnce } from '../log/index.ts';
 import { AdminRequestError } from '../http/cluster-join.ts';
 import type { GroupStatus } from '../raft-host/group-status.ts';
+import type { UnsafeRecoverOutcome, UnsafeRecoverRequest } from '../http/cluster-unsafe-recover.ts';
+import { UnsafeRecoverer } from './unsafe-recoverer.ts';
 
 /** How long a metadata proposal may take before the caller is told (and may retry). */
 const METADATA_PROPOSAL_TIMEOUT_MS = 10_000;
@@ -110,6 +112,9 @@ export class ClusterNode {
   private draining = false;
   private readonly logOnceLeave: LogOnce;
   private readonly leftListeners: Array<() => void> = [];
+  /** `<group> <broker>` pairs already logged as back with a fenced disk (bounded by groups × brokers). */
+  private readonly fencedLogged = new Set<string>();
+  private readonly recoverer: UnsafeRecoverer;
 
   private constructor(options: ClusterNodeOptions) {
     const { config, store, storageId, logger } = options;
@@ -190,6 +195,17 @@ export class ClusterNode {
       logger,
     });
     this.logOnceLeave = new LogOnce(logger, { intervalMs: 60_000 });
+    this.recoverer = new UnsafeRecoverer({
+      nodeId: this.nodeId,
+      host: this.host,
+      replicas: this.replicas,
+      metadata: this.metadata,
+      metadataGroupName,
+      logger,
+      pollMs: cluster.rtt_ms,
+      waitMsMax: METADATA_PROPOSAL_TIMEOUT_MS,
+      running: () => !this.stopped,
+    });
     this.metadata.onApplied((command, state) => {
       this.replicas.onMetadata(command, state);
       if (command.type === 'removeBroker' && command.nodeId === this.nodeId) {
@@ -518,6 +534,8 @@ export class ClusterNode {
           if (proposed.ok) {
             changed = true;
             this.logger.info({ group, change: step.change.type, broker: step.change.nodeId, storageId: step.change.storageId, reason: step.reason }, 'partition membership change');
+          } else {
+            this.noteFenced(group, step.change, node.status().config.fenced);
           }
           break;
         }
@@ -564,11 +582,36 @@ export class ClusterNode {
     if (!step) return false;
     const { change, why } = step;
     const proposed = node.proposeConfChange(change);
-    if (!proposed.ok) return false;
+    if (!proposed.ok) {
+      this.noteFenced(metadataGroupName, change, node.status().config.fenced);
+      return false;
+    }
     const fields = { group: metadataGroupName, broker: change.nodeId, change: change.type, storageId: change.storageId };
     if (why === 'identity') this.logger.warn({ ...fields, announced: announced.get(change.nodeId) }, 'replacing a member whose disk changed');
     else this.logger.info(fields, why === 'join' ? 'adding a broker to the metadata group as a learner' : 'promoting a caught-up learner of the metadata group to voter');
     return true;
+  }
+
+  /**
+   * A broker lost in an unsafe recovery is back with its old disk: its storage id is fenced, so it
+   * is never added again (raft.md, the fence). Said once per group and broker.
+   */
+  private noteFenced(group: string, change: ConfChange, fenced: readonly string[] | undefined): void {
+    if (!fenced?.includes(change.storageId) || this.fencedLogged.has(`${group} ${change.nodeId}`)) return;
+    this.fencedLogged.add(`${group} ${change.nodeId}`);
+    this.logger.error(
+      { group, broker: change.nodeId, storageId: change.storageId },
+      'a broker fenced by an unsafe recovery is back with its old data: it is not added again; stop it and start it with an empty data directory',
+    );
+  }
+
+  /**
+   * Unsafe recovery (docs/cluster.md): the groups the request names that lost a majority of
+   * their voters for good continue with this broker as their only voter (unsafe-recoverer.ts).
+   */
+  async unsafeRecover(request: UnsafeRecoverRequest): Promise<UnsafeRecoverOutcome> {
+    if (!this.started || this.stopped) return { status: 503, body: { error: `the metadata group is not running on broker ${this.nodeId}` } };
+    return this.recoverer.recover(request);
   }
 
   /** Every Raft group's state on this broker (metadata first); partition groups as `<topic>-<partition>` with their topic id. */

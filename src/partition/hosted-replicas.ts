@@ -205,6 +205,8 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       case 'registerBroker':
       case 'allocateProducerIds':
       case 'publishLeaders':
+      // An unsafe recovery keeps this broker's replica (it is one of the survivors).
+      case 'recoverAssignment':
         break;
     }
   }

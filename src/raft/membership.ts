@@ -9,6 +9,8 @@ export class Membership {
   private constructor(
     readonly voters: ReadonlyMap<number, string>,
     readonly learners: ReadonlyMap<number, string>,
+    /** Storage ids removed by a forced configuration: never members again, their messages dropped. */
+    readonly fenced: ReadonlySet<string>,
   ) {}
 
   static fromConfState(cs: ConfState): Membership {
@@ -16,7 +18,7 @@ export class Membership {
     const learners = new Map<number, string>();
     for (const m of cs.voters) voters.set(m.id, m.storageId);
     for (const m of cs.learners) if (!voters.has(m.id)) learners.set(m.id, m.storageId);
-    return new Membership(voters, learners);
+    return new Membership(voters, learners, new Set(cs.fenced ?? []));
   }
 
   toConfState(): ConfState {
@@ -26,7 +28,8 @@ export class Membership {
     for (const [id, storageId] of this.learners) learners.push({ id, storageId });
     voters.sort((a, b) => a.id - b.id);
     learners.sort((a, b) => a.id - b.id);
-    return { voters, learners };
+    if (this.fenced.size === 0) return { voters, learners };
+    return { voters, learners, fenced: [...this.fenced].sort() };
   }
 
   isVoter(id: number): boolean {
@@ -58,7 +61,13 @@ export class Membership {
    * same way, so `apply` itself must accept anything `validate` let through.
    */
   validate(cc: ConfChange): string | null {
+    if ((cc.type === 'addVoter' || cc.type === 'addLearner') && this.fenced.has(cc.storageId)) {
+      return `storage id ${cc.storageId} of node ${cc.nodeId} was fenced by an unsafe recovery; it can only come back with an empty data directory (a new storage id)`;
+    }
     switch (cc.type) {
+      case 'force':
+        // Written by forceConfiguration on one node without a quorum, never proposed.
+        return 'a forced configuration is not a proposal (RaftNode.forceConfiguration)';
       case 'addVoter': {
         if (cc.storageId === '') return 'addVoter needs a storageId';
         if (this.voters.get(cc.nodeId) === cc.storageId) return `node ${cc.nodeId} is already a voter`;
@@ -86,6 +95,12 @@ export class Membership {
   }
 
   apply(cc: ConfChange): Membership {
+    if (cc.type === 'force') {
+      const voters = new Map<number, string>();
+      for (const m of cc.voters ?? []) voters.set(m.id, m.storageId);
+      // Fences only grow: a second recovery keeps the first one's.
+      return new Membership(voters, new Map(), new Set([...this.fenced, ...(cc.fenced ?? [])]));
+    }
     const voters = new Map(this.voters);
     const learners = new Map(this.learners);
     switch (cc.type) {
@@ -103,7 +118,7 @@ export class Membership {
         learners.delete(cc.nodeId);
         break;
     }
-    return new Membership(voters, learners);
+    return new Membership(voters, learners, this.fenced);
   }
 }
 
@@ -111,20 +126,32 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export function encodeConfChange(cc: ConfChange): Uint8Array {
-  // JSON.stringify leaves out an undefined context: such entries keep the bytes they had before contexts.
-  return encoder.encode(JSON.stringify({ type: cc.type, nodeId: cc.nodeId, storageId: cc.storageId, context: cc.context }));
+  // JSON.stringify leaves out undefined fields: entries without a context (or that are not
+  // forced) keep the bytes they had before those fields existed.
+  return encoder.encode(
+    JSON.stringify({ type: cc.type, nodeId: cc.nodeId, storageId: cc.storageId, context: cc.context, voters: cc.voters, fenced: cc.fenced }),
+  );
 }
 
 export function decodeConfChange(data: Uint8Array): ConfChange {
   const v = JSON.parse(decoder.decode(data)) as ConfChange;
   invariant(
-    (v.type === 'addVoter' || v.type === 'addLearner' || v.type === 'removeNode') &&
+    (v.type === 'addVoter' || v.type === 'addLearner' || v.type === 'removeNode' || v.type === 'force') &&
       Number.isInteger(v.nodeId) &&
       typeof v.storageId === 'string' &&
-      (v.context === undefined || typeof v.context === 'string'),
+      (v.context === undefined || typeof v.context === 'string') &&
+      (v.type !== 'force' || (isMemberList(v.voters) && v.voters.length > 0 && isStringList(v.fenced))),
     'malformed config entry',
   );
   return v;
+}
+
+function isMemberList(v: unknown): v is Member[] {
+  return Array.isArray(v) && v.every((m: Member) => m !== null && typeof m === 'object' && Number.isInteger(m.id) && typeof m.storageId === 'string');
+}
+
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
 }
 
 /** Membership over the log: the configuration at the base index plus later config entries. */

@@ -8,7 +8,7 @@
 
 import { invariant } from '../base/invariant.ts';
 import { Raft } from './raft.ts';
-import type { ForwardCounters, ForwardResult, ProposeResult } from './raft.ts';
+import type { ForceResult, ForwardCounters, ForwardResult, ProposeResult } from './raft.ts';
 import type { Rng } from './rng.ts';
 import type { Storage } from './storage.ts';
 import type { ConfChange, ConfState, HardState, Message, RaftConfig, Ready, SoftState, StateType } from './types.ts';
@@ -61,6 +61,8 @@ export interface RaftStatus {
   progress: FollowerStatus[];
   /** Proposal forwarding ('prop' messages) since this node started: sent, appended as leader, dropped. */
   forwards: ForwardCounters;
+  /** Messages dropped since this node started because their sender was fenced by an unsafe recovery. */
+  fencedDrops: number;
 }
 
 export class RaftNode {
@@ -126,6 +128,11 @@ export class RaftNode {
 
   proposeConfChange(cc: ConfChange): ProposeResult {
     return this.raft.proposeConfChange(cc);
+  }
+
+  /** Unsafe recovery: adopt `voterIds` as the voters without a quorum (Raft.forceConfiguration). */
+  forceConfiguration(voterIds: readonly number[]): ForceResult {
+    return this.raft.forceConfiguration(voterIds);
   }
 
   transferLeadership(to: number): boolean {
@@ -266,6 +273,7 @@ export class RaftNode {
       configIndex: r.conf.lastIndex(),
       progress,
       forwards: { ...r.forwards },
+      fencedDrops: r.fencedDrops,
     };
   }
 

@@ -38,6 +38,15 @@ export type ForwardResult =
   | { ok: true; forwarded: true; leader: number; term: number }
   | { ok: false; reason: ProposeRefusal; detail?: string };
 
+/**
+ * The result of forceConfiguration(): on success the index and term of the forced config
+ * entry, the storage ids fenced, and what the log held before (for the operator's report of
+ * what may be lost: entries the lost members committed beyond `lastIndexBefore`).
+ */
+export type ForceResult =
+  | { ok: true; index: number; term: number; voters: number[]; fenced: string[]; lastIndexBefore: number; commitBefore: number }
+  | { ok: false; reason: 'notAVoter' | 'hasLeader' | 'invalid'; detail: string };
+
 /** Counters of proposal forwarding ('prop' messages), for status and tests. */
 export interface ForwardCounters {
   /** 'prop' messages this node sent to a leader. */
@@ -97,6 +106,8 @@ export class Raft {
   msgs: Message[] = [];
   readStates: ReadState[] = [];
   readonly forwards: ForwardCounters = { sent: 0, appended: 0, dropped: 0 };
+  /** Messages dropped because their sender's storage id is fenced (forceConfiguration). */
+  fencedDrops = 0;
   private readonly matchScratch: number[] = [];
 
   constructor(cfg: RaftConfig, storage: Storage, rng: Rng) {
@@ -337,6 +348,14 @@ export class Raft {
 
   step(m: Message): void {
     invariant(m.to === this.id, () => `message for ${m.to} stepped into ${this.id}`);
+    // A member an unsafe recovery removed may come back with its old disk and the old
+    // configuration, in which it and the other lost members are still a majority: they can
+    // elect a leader of a higher term whose appends would overwrite entries committed here.
+    // Nothing it says is heard, whatever its term (docs/raft.md, "Forced configuration").
+    if (this.conf.current().fenced.has(m.storageId)) {
+      this.fencedDrops++;
+      return;
+    }
     if (m.type === 'prop') {
       // A forwarded proposal carries data, not Raft state: its term is only the sender's
       // view when it sent it, so it neither deposes nor updates anyone (etcd treats MsgProp
@@ -624,6 +643,49 @@ export class Raft {
     const why = this.conf.current().validate(cc);
     if (why !== null) return { ok: false, reason: 'invalidConfChange', detail: why };
     return this.proposeEntries([{ index: 0, term: 0, type: 'config', data: encodeConfChange(cc) }]);
+  }
+
+  /**
+   * Unsafe recovery: the group lost a majority of its voters for good, so no configuration
+   * change can ever commit. This node (a voter without a leader) adopts, without a quorum, a
+   * configuration whose voters are `voterIds` (itself included, current voters only, with the
+   * storage ids the configuration names; no learners) and fences the storage id of every member
+   * left out. The config entry is appended at a new term (one above this node's, so above every
+   * term in its log) and committed at once together with everything before it in this log;
+   * then the node campaigns. It must hold the most up-to-date log of `voterIds` (§5.4.1 order):
+   * the others accept its log as followers, which a longer log of theirs would contradict.
+   * What the lost members committed beyond this log is lost; that is what "unsafe" means.
+   */
+  forceConfiguration(voterIds: readonly number[]): ForceResult {
+    if (!this.promotable()) return { ok: false, reason: 'notAVoter', detail: `node ${this.id} is not a voter of this group on this disk` };
+    if (this.state === 'leader' && !this.cfg.checkQuorum) {
+      // Without check-quorum a leader cut off from every voter never steps down by itself.
+      return { ok: false, reason: 'hasLeader', detail: `this node leads term ${this.term} and check-quorum is off, so it cannot tell whether a quorum is alive: restart it, then recover` };
+    }
+    if (this.state === 'leader' || this.lead !== NONE) {
+      return { ok: false, reason: 'hasLeader', detail: `node ${this.lead} leads term ${this.term}: a quorum is alive; change the membership normally` };
+    }
+    if (this.log.hasPendingSnapshot()) return { ok: false, reason: 'invalid', detail: 'a snapshot is being installed; try again' };
+    const conf = this.conf.current();
+    const ids = [...new Set(voterIds)].sort((a, b) => a - b);
+    if (!ids.includes(this.id)) return { ok: false, reason: 'invalid', detail: `the voters must include this node (${this.id})` };
+    const unknown = ids.filter((id) => !conf.isVoter(id));
+    if (unknown.length > 0) return { ok: false, reason: 'invalid', detail: `not voters of this group: ${unknown.join(', ')}` };
+    const voters = ids.map((id) => ({ id, storageId: conf.voters.get(id)! }));
+    const fenced: string[] = [];
+    for (const id of conf.memberIds()) if (!ids.includes(id)) fenced.push(conf.storageIdOf(id)!);
+    if (fenced.length === 0) return { ok: false, reason: 'invalid', detail: 'every member is kept: nothing to recover' };
+    const lastIndexBefore = this.log.lastIndex();
+    const commitBefore = this.log.committed;
+    // A new term, with no vote: the entry below is then the only one of its term anywhere.
+    this.becomeFollower(this.term + 1, NONE);
+    const index = lastIndexBefore + 1;
+    const cc: ConfChange = { type: 'force', nodeId: this.id, storageId: this.storageId, voters, fenced };
+    this.appendToLog([{ index, term: this.term, type: 'config', data: encodeConfChange(cc) }]);
+    this.log.commitTo(index);
+    const term = this.term;
+    this.hup();
+    return { ok: true, index, term, voters: ids, fenced, lastIndexBefore, commitBefore };
   }
 
   /**

@@ -153,10 +153,12 @@ export class MemoryStorage implements Storage {
 }
 
 export function cloneConfState(cs: ConfState): ConfState {
-  return {
+  const out: ConfState = {
     voters: cs.voters.map((m) => ({ id: m.id, storageId: m.storageId })),
     learners: cs.learners.map((m) => ({ id: m.id, storageId: m.storageId })),
   };
+  if (cs.fenced !== undefined && cs.fenced.length > 0) out.fenced = [...cs.fenced];
+  return out;
 }
 
 /**

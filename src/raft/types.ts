@@ -28,6 +28,12 @@ export interface Member {
 export interface ConfState {
   voters: Member[];
   learners: Member[];
+  /**
+   * Storage ids an unsafe recovery removed (forceConfiguration): messages from them are dropped
+   * and they can never be added again. Absent when empty, so configurations without a forced
+   * change keep the shape (and the bytes) they had before.
+   */
+  fenced?: string[];
 }
 
 export interface Snapshot {
@@ -37,7 +43,11 @@ export interface Snapshot {
   data: Uint8Array;
 }
 
-export type ConfChangeType = 'addVoter' | 'addLearner' | 'removeNode';
+/**
+ * 'force' is not a proposal: RaftNode.forceConfiguration writes it on one survivor of a group
+ * that lost its majority for good (unsafe recovery, docs/raft.md "Forced configuration").
+ */
+export type ConfChangeType = 'addVoter' | 'addLearner' | 'removeNode' | 'force';
 
 /** One membership change. Only one may be uncommitted at a time (Raft thesis §4.1). */
 export interface ConfChange {
@@ -54,6 +64,10 @@ export interface ConfChange {
    * the group they found, so the log proves which topic incarnation it belongs to.
    */
   context?: string;
+  /** force: the whole new voter set (learners: none). */
+  voters?: Member[];
+  /** force: the storage ids of every member left out, fenced for good. */
+  fenced?: string[];
 }
 
 export type MessageType =

@@ -57,7 +57,9 @@ const FLAG_SNAPSHOT = 0x04;
 const FLAG_CONTEXT = 0x08;
 const FLAG_STORAGE_ID = 0x10;
 const FLAG_TO_STORAGE_ID = 0x20;
-const FLAGS_KNOWN = 0x3f;
+/** The snapshot's configuration has fenced storage ids (an unsafe recovery): a list after its learners. */
+const FLAG_FENCED = 0x40;
+const FLAGS_KNOWN = 0x7f;
 
 /** The longest string field (context, storage ids, group names) the decoder accepts. */
 export const STRING_BYTES_MAX = 1024;
@@ -239,6 +241,13 @@ function membersSize(members: Member[]): number {
   return n;
 }
 
+function fencedSize(fenced: string[] | undefined): number {
+  if (fenced === undefined || fenced.length === 0) return 0;
+  let n = uvarintSize(fenced.length);
+  for (const id of fenced) n += strSize(Buffer.byteLength(id, 'utf8'));
+  return n;
+}
+
 function snapshotSize(s: Snapshot): number {
   checkUint(s.index, 'snapshot index');
   checkUint(s.term, 'snapshot term');
@@ -247,6 +256,7 @@ function snapshotSize(s: Snapshot): number {
     uvarintSize(s.term) +
     membersSize(s.confState.voters) +
     membersSize(s.confState.learners) +
+    fencedSize(s.confState.fenced) +
     uvarintSize(s.data.length) +
     s.data.length
   );
@@ -299,6 +309,8 @@ export function writeMessage(w: Writer, msg: Message): void {
   if (msg.context !== '') flags |= FLAG_CONTEXT;
   if (msg.storageId !== '') flags |= FLAG_STORAGE_ID;
   if (msg.toStorageId !== '') flags |= FLAG_TO_STORAGE_ID;
+  const fenced = msg.snapshot?.confState.fenced ?? [];
+  if (fenced.length > 0) flags |= FLAG_FENCED;
   w.u8(MESSAGE_TYPE_CODES.get(msg.type)!);
   w.u8(flags);
   w.uvarint(msg.term);
@@ -324,6 +336,10 @@ export function writeMessage(w: Writer, msg: Message): void {
     w.uvarint(s.term);
     writeMembers(w, s.confState.voters);
     writeMembers(w, s.confState.learners);
+    if (flags & FLAG_FENCED) {
+      w.uvarint(fenced.length);
+      for (const id of fenced) w.str(id, Buffer.byteLength(id, 'utf8'));
+    }
     w.uvarint(s.data.length);
     w.bytes(s.data);
   }
@@ -369,11 +385,18 @@ export function readMessage(r: Reader, from: number, to: number): Message {
       entries[i] = { index: eIndex, term: eTerm, type: eType, data: r.view(len) };
     }
   }
+  if ((flags & FLAG_FENCED) !== 0 && (flags & FLAG_SNAPSHOT) === 0) throw new CodecError('fenced flag set without a snapshot');
   let snapshot: Snapshot | null = null;
   if (flags & FLAG_SNAPSHOT) {
     const sIndex = r.uvarint();
     const sTerm = r.uvarint();
     const confState: ConfState = { voters: readMembers(r), learners: readMembers(r) };
+    if (flags & FLAG_FENCED) {
+      const n = r.count('fenced storage id');
+      const fenced: string[] = new Array(n);
+      for (let i = 0; i < n; i++) fenced[i] = r.str();
+      confState.fenced = fenced;
+    }
     const len = r.uvarint();
     snapshot = { index: sIndex, term: sTerm, confState, data: r.view(len) };
   }

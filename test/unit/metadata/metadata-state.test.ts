@@ -76,3 +76,23 @@ test('restore() undoes changes: an unsaved metadata change is not visible afterw
   assert.deepEqual(state.snapshot(), before);
   assert.throws(() => state.restore({ ...before, clusterId: 'other' }), /cannot restore/);
 });
+
+test('issue 11 (unsafe recovery): recoverAssignment makes the survivors the assignment and leaves no founders; bad input changes nothing', () => {
+  const brokers = [1, 2, 3].map((nodeId) => ({ nodeId, host: 'h', port: nodeId, rack: null, storageId: `s${nodeId}` }));
+  const state = new MetadataState({ clusterId: 'c', brokers, topics: [] });
+  state.apply({ type: 'createTopic', topic: { ...topic('t', 2), replicationFactor: 3, assignments: [[1, 2, 3], [2, 3, 1]] } });
+  const id = state.topic('t')!.topicId;
+  assert.deepEqual(state.topic('t')!.founders![1], ['s2', 's3', 's1']);
+  for (const replicas of [[], [4], [1, 1], 'x' as unknown as number[]]) {
+    const r = state.apply({ type: 'recoverAssignment', topicId: id, partition: 1, replicas });
+    assert.equal(!r.ok && r.error, 'INVALID_REQUEST', JSON.stringify(replicas));
+  }
+  const other = state.apply({ type: 'recoverAssignment', topicId: 'f'.repeat(32), partition: 1, replicas: [1] });
+  assert.equal(!other.ok && other.error, 'UNKNOWN_TOPIC_OR_PARTITION', 'another incarnation');
+  assert.deepEqual(state.topic('t')!.assignments[1], [2, 3, 1]);
+  assert.deepEqual(state.apply({ type: 'recoverAssignment', topicId: id, partition: 1, replicas: [1] }), { ok: true });
+  assert.deepEqual(state.topic('t')!.assignments, [[1, 2, 3], [1]]);
+  // A lost broker back with an empty directory must not found the group again.
+  assert.deepEqual(state.topic('t')!.founders![1], ['']);
+  assert.deepEqual(new MetadataState(state.snapshot()).snapshot(), state.snapshot());
+});

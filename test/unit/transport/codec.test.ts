@@ -249,3 +249,17 @@ function normalise(m: Message): unknown {
         : { ...m.snapshot, data: [...m.snapshot.data], confState: { voters: mem(m.snapshot.confState.voters), learners: mem(m.snapshot.confState.learners) } },
   };
 }
+
+test("issue 11 (unsafe recovery): a snapshot's fenced storage ids round-trip; a snapshot without any keeps its bytes", () => {
+  const m = newMessage('snap', 1, 2, 9);
+  m.storageId = 's1';
+  const plain = { index: 40, term: 8, confState: { voters: [{ id: 1, storageId: 's1' }], learners: [] }, data: new Uint8Array([1, 2, 3]) };
+  m.snapshot = plain;
+  const plainBytes = encodeMessage(m);
+  assert.equal(decodeMessage(plainBytes, 1, 2).snapshot!.confState.fenced, undefined);
+  m.snapshot = { ...plain, confState: { ...plain.confState, fenced: ['s2', 's3'] } };
+  const bytes = encodeMessage(m);
+  assert.equal(bytes.length, messageSize(m));
+  assert.deepEqual(decodeMessage(bytes, 1, 2).snapshot!.confState, { voters: [{ id: 1, storageId: 's1' }], learners: [], fenced: ['s2', 's3'] });
+  for (let cut = 0; cut < bytes.length; cut++) assert.throws(() => decodeMessage(bytes.subarray(0, cut), 1, 2), CodecError);
+});
