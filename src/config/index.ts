@@ -11,6 +11,8 @@ export { parseSize } from './size.ts';
 export type {
   ClusterConfig,
   ClusterMember,
+  DiscoveryConfig,
+  DiscoveryType,
   ConfigWarning,
   DiscoveryConfig,
   FlushConfig,
