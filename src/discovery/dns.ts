@@ -1,0 +1,93 @@
+// DNS discovery: the seeds are the SRV and A/AAAA records of one name, which is what a
+// Kubernetes headless service publishes for its ready pods (docs/kubernetes.md). Each look-up
+// asks again, so pods that come and go are seen; nothing is cached here beyond the resolver's
+// own answer. A failed look-up gives no seeds and is logged once, until its cause changes or
+// the name resolves again: a broker waiting for its peers' pods must not fill its log.
+import type { SrvRecord } from 'node:dns';
+import { Resolver } from 'node:dns/promises';
+import type { Logger } from '../log/index.ts';
+import { formatAddress, statefulSetNodeId, uniqueSeeds } from './seed-list.ts';
+import type { Discovery, Seed } from './types.ts';
+
+/** How long one DNS query waits for an answer, and how often it is sent, before it fails. */
+export const DNS_QUERY_TIMEOUT_MS = 2_000;
+export const DNS_QUERY_TRIES = 2;
+
+// Answers that mean "no such records", not "the look-up failed": NXDOMAIN and NODATA.
+const NO_RECORDS = new Set(['ENOTFOUND', 'ENODATA']);
+
+export interface DnsDiscoveryOptions {
+  /** The name whose SRV and A/AAAA records list the members. */
+  name: string;
+  /** The Raft port of an address an A/AAAA record gives. */
+  port: number;
+  /** DNS servers ("ip" or "ip:port"); empty: the system's resolvers. */
+  servers: readonly string[];
+  logger: Logger;
+}
+
+type Lookup<T> = { ok: true; records: T[] } | { ok: false; problem: string };
+
+async function lookup<T>(query: () => Promise<T[]>): Promise<Lookup<T>> {
+  try {
+    return { ok: true, records: await query() };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && NO_RECORDS.has(code)) return { ok: true, records: [] };
+    return { ok: false, problem: code ?? (error as Error).message };
+  }
+}
+
+export class DnsDiscovery implements Discovery {
+  private readonly name: string;
+  private readonly port: number;
+  private readonly resolver: Resolver;
+  private readonly logger: Logger;
+  /** What the last look-up logged: a problem, or null after a look-up that found seeds. */
+  private lastProblem: string | null = null;
+
+  constructor(opts: DnsDiscoveryOptions) {
+    this.name = opts.name;
+    this.port = opts.port;
+    this.logger = opts.logger;
+    this.resolver = new Resolver({ timeout: DNS_QUERY_TIMEOUT_MS, tries: DNS_QUERY_TRIES });
+    if (opts.servers.length > 0) this.resolver.setServers([...opts.servers]);
+  }
+
+  async seeds(): Promise<Seed[]> {
+    const [srv, v4, v6] = await Promise.all([
+      lookup<SrvRecord>(() => this.resolver.resolveSrv(this.name)),
+      lookup<string>(() => this.resolver.resolve4(this.name)),
+      lookup<string>(() => this.resolver.resolve6(this.name)),
+    ]);
+    const seeds: Seed[] = [];
+    if (srv.ok) {
+      // A target of "." means the service is decidedly not available (RFC 2782).
+      for (const record of srv.records) {
+        if (record.name === '' || record.name === '.') continue;
+        const nodeId = statefulSetNodeId(record.name);
+        seeds.push(nodeId === undefined ? { address: formatAddress(record.name, record.port) } : { address: formatAddress(record.name, record.port), nodeId });
+      }
+    }
+    for (const result of [v4, v6]) {
+      if (result.ok) for (const address of result.records) seeds.push({ address: formatAddress(address, this.port) });
+    }
+    const found = uniqueSeeds(seeds);
+    this.report(found, [['SRV', srv], ['A', v4], ['AAAA', v6]]);
+    return found;
+  }
+
+  /** Logs a look-up that found nothing once per cause, and the first success after it. */
+  private report(found: readonly Seed[], results: ReadonlyArray<readonly [string, Lookup<unknown>]>): void {
+    if (found.length > 0) {
+      if (this.lastProblem !== null) this.logger.info({ name: this.name, seeds: found.length }, 'dns discovery: the name resolves again');
+      this.lastProblem = null;
+      return;
+    }
+    const failures = results.flatMap(([type, result]) => (result.ok ? [] : [`${type}: ${result.problem}`]));
+    const problem = failures.length === 0 ? 'no SRV, A or AAAA records' : failures.join(', ');
+    if (problem === this.lastProblem) return;
+    this.lastProblem = problem;
+    this.logger.warn({ name: this.name, problem }, 'dns discovery: the name gives no seeds; asking again on the next look-up');
+  }
+}
