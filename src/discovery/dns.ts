@@ -39,6 +39,7 @@ async function lookup<T>(query: () => Promise<T[]>): Promise<Lookup<T>> {
 }
 
 export class DnsDiscovery implements Discovery {
+  readonly type = 'dns';
   private readonly name: string;
   private readonly port: number;
   private readonly resolver: Resolver;

@@ -8,7 +8,7 @@ import { readMember } from '../config/values.ts';
 import type { Logger } from '../log/index.ts';
 import { EtcdClient } from './etcd-client.ts';
 import { uniqueSeeds } from './seed-list.ts';
-import type { Discovery, Seed } from './types.ts';
+import type { Discovery, DiscoverySelf, Seed } from './types.ts';
 
 /** Keys named in the warning about values that are not member records. */
 const FOREIGN_KEYS_SHOWN = 5;
@@ -18,9 +18,6 @@ export interface EtcdDiscoveryOptions {
   /** Ends with "/"; node keys are the prefix + the node id. */
   prefix: string;
   leaseTtlS: number;
-  /** This node, as it registers. */
-  nodeId: number;
-  raftAddress: string;
   logger: Logger;
   /** One request's deadline (ETCD_REQUEST_TIMEOUT_MS when absent). */
   requestTimeoutMs?: number;
@@ -47,11 +44,13 @@ export function parseMember(value: string): Seed | null {
 }
 
 export class EtcdDiscovery implements Discovery {
+  readonly type = 'etcd';
   private readonly client: EtcdClient;
   private readonly prefix: string;
   private readonly leaseTtlS: number;
-  private readonly key: string;
-  private readonly value: string;
+  /** This node's key and value, known once register() is called. */
+  private key = '';
+  private value = '';
   private readonly logger: Logger;
   private leaseId: string | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -65,14 +64,14 @@ export class EtcdDiscovery implements Discovery {
     this.client = new EtcdClient(opts.endpoints, opts.requestTimeoutMs);
     this.prefix = opts.prefix;
     this.leaseTtlS = opts.leaseTtlS;
-    this.key = `${opts.prefix}${opts.nodeId}`;
-    this.value = JSON.stringify({ node_id: opts.nodeId, raft_address: opts.raftAddress } satisfies EtcdMember);
     this.logger = opts.logger;
   }
 
   /** Puts this node's key (when etcd answers) and keeps its lease alive until close(). */
-  async register(): Promise<void> {
+  async register(self: DiscoverySelf): Promise<void> {
     if (this.closed || this.timer !== null) return;
+    this.key = `${this.prefix}${self.nodeId}`;
+    this.value = JSON.stringify({ node_id: self.nodeId, raft_address: self.raftAddress } satisfies EtcdMember);
     await this.renew();
     // A third of the lease leaves two more tries before it expires, as etcd's own clients do.
     this.timer = setInterval(() => void this.renew(), (this.leaseTtlS * 1000) / 3);

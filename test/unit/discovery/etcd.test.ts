@@ -42,18 +42,16 @@ function member(nodeId: number, prefix: string, leaseTtlS = 10) {
     endpoints: [etcd!.url],
     prefix,
     leaseTtlS,
-    nodeId,
-    raftAddress: `127.0.0.${nodeId}:9192`,
     logger: log.logger,
   });
-  return { discovery, log };
+  return { discovery, log, register: () => discovery.register({ nodeId, raftAddress: `127.0.0.${nodeId}:9192` }) };
 }
 
 test('registered nodes are the seeds of their prefix only; close() removes a node at once', { skip }, async () => {
   const a = member(1, '/runnel/one/');
   const b = member(2, '/runnel/one/');
   const other = member(7, '/runnel/one-other/');
-  await Promise.all([a.discovery.register(), b.discovery.register(), other.discovery.register()]);
+  await Promise.all([a.register(), b.register(), other.register()]);
   const client = new EtcdClient([etcd!.url]);
   // Something else wrote under the prefix: ignored, and said once.
   const stray = await client.grant(30);
@@ -78,7 +76,7 @@ test('registered nodes are the seeds of their prefix only; close() removes a nod
 test('the lease is kept alive beyond its ttl, and a lost lease is granted again', { skip }, async () => {
   const a = member(4, '/runnel/lease/', 2);
   const client = new EtcdClient([etcd!.url]);
-  await a.discovery.register();
+  await a.register();
   try {
     // Three seconds is past the 2 s lease: the key is still there only because it is renewed.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -106,16 +104,16 @@ test('the lease is kept alive beyond its ttl, and a lost lease is granted again'
 test('etcd unreachable: no seeds and one warning per activity, never an exception; the next endpoint is tried', { skip }, async () => {
   const dead = `http://127.0.0.1:${await freePort()}`;
   const log = captureLogger();
-  const lost = new EtcdDiscovery({ endpoints: [dead], prefix: '/runnel/down/', leaseTtlS: 10, nodeId: 1, raftAddress: '127.0.0.1:9192', logger: log.logger });
-  await lost.register();
+  const lost = new EtcdDiscovery({ endpoints: [dead], prefix: '/runnel/down/', leaseTtlS: 10, logger: log.logger });
+  await lost.register({ nodeId: 1, raftAddress: '127.0.0.1:9192' });
   assert.deepEqual(await lost.seeds(), []);
   assert.deepEqual(await lost.seeds(), []);
   assert.equal(log.matching('seeds failed').length, 1);
   assert.equal(log.matching('register failed').length, 1);
   await lost.close();
 
-  const failover = new EtcdDiscovery({ endpoints: [dead, etcd!.url], prefix: '/runnel/down/', leaseTtlS: 10, nodeId: 2, raftAddress: '127.0.0.2:9192', logger: log.logger });
-  await failover.register();
+  const failover = new EtcdDiscovery({ endpoints: [dead, etcd!.url], prefix: '/runnel/down/', leaseTtlS: 10, logger: log.logger });
+  await failover.register({ nodeId: 2, raftAddress: '127.0.0.2:9192' });
   assert.deepEqual(await failover.seeds(), [{ address: '127.0.0.2:9192', nodeId: 2 }]);
   await failover.close();
 });
