@@ -1,6 +1,6 @@
 // A DNS server for tests: dnsmasq on 127.0.0.1 with only the records a test gives (no
 // /etc/hosts, no upstream), so a resolver pointed at it sees exactly those. Debian's package
-// is `dnsmasq` (.ci/run installs it); without the binary, tests skip with a message saying so.
+// is `dnsmasq-base` (.ci/run installs it); without the binary, tests skip with a message saying so.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
@@ -8,7 +8,7 @@ import { freePort } from './broker-process.ts';
 import { waitFor } from './wait-for.ts';
 
 export const DNSMASQ = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq'].find((path) => existsSync(path)) ?? null;
-export const DNSMASQ_MISSING = 'dnsmasq is not installed (apt-get install -y dnsmasq; .ci/run installs it)';
+export const DNSMASQ_MISSING = 'dnsmasq is not installed (apt-get install -y dnsmasq-base; .ci/run installs it)';
 
 export interface DnsRecords {
   /** [name, address]: an A (or AAAA, for an IPv6 address) record. */
