@@ -1,12 +1,12 @@
 // DNS discovery: the seeds are the SRV and A/AAAA records of one name, which is what a
-// Kubernetes headless service publishes for its ready pods (docs/kubernetes.md). Each look-up
+// Kubernetes headless service publishes for its pods (docs/kubernetes.md). Each look-up
 // asks again, so pods that come and go are seen; nothing is cached here beyond the resolver's
 // own answer. A failed look-up gives no seeds and is logged once, until its cause changes or
 // the name resolves again: a broker waiting for its peers' pods must not fill its log.
 import type { SrvRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import type { Logger } from '../log/index.ts';
-import { formatAddress, statefulSetNodeId, uniqueSeeds } from './seed-list.ts';
+import { formatAddress, SEEDS_MAX, statefulSetNodeId, uniqueSeeds } from './seed-list.ts';
 import type { Discovery, Seed } from './types.ts';
 
 /** How long one DNS query waits for an answer, and how often it is sent, before it fails. */
@@ -64,11 +64,8 @@ export class DnsDiscovery implements Discovery {
     const seeds: Seed[] = [];
     if (srv.ok) {
       // A target of "." means the service is decidedly not available (RFC 2782).
-      for (const record of srv.records) {
-        if (record.name === '' || record.name === '.') continue;
-        const nodeId = statefulSetNodeId(record.name);
-        seeds.push(nodeId === undefined ? { address: formatAddress(record.name, record.port) } : { address: formatAddress(record.name, record.port), nodeId });
-      }
+      const targets = srv.records.filter((record) => record.name !== '' && record.name !== '.').slice(0, SEEDS_MAX);
+      for (const found of await Promise.all(targets.map((record) => this.targetSeeds(record)))) seeds.push(...found);
     }
     for (const result of [v4, v6]) {
       if (result.ok) for (const address of result.records) seeds.push({ address: formatAddress(address, this.port) });
@@ -76,6 +73,23 @@ export class DnsDiscovery implements Discovery {
     const found = uniqueSeeds(seeds);
     this.report(found, [['SRV', srv], ['A', v4], ['AAAA', v6]]);
     return found;
+  }
+
+  /**
+   * The seeds one SRV record gives: the target's addresses, asked of the same servers as the
+   * SRV record (the system resolver the transport dials with may not know the name: in the
+   * tests it does not), each with the record's port and the node id the target's name gives.
+   * A target without addresses there is left to the system resolver, by name.
+   */
+  private async targetSeeds(record: SrvRecord): Promise<Seed[]> {
+    const nodeId = statefulSetNodeId(record.name);
+    const [v4, v6] = await Promise.all([
+      lookup<string>(() => this.resolver.resolve4(record.name)),
+      lookup<string>(() => this.resolver.resolve6(record.name)),
+    ]);
+    const hosts = [...(v4.ok ? v4.records : []), ...(v6.ok ? v6.records : [])];
+    if (hosts.length === 0) hosts.push(record.name);
+    return hosts.map((host) => (nodeId === undefined ? { address: formatAddress(host, record.port) } : { address: formatAddress(host, record.port), nodeId }));
   }
 
   /** Logs a look-up that found nothing once per cause, and the first success after it. */
