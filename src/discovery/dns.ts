@@ -56,11 +56,7 @@ export class DnsDiscovery implements Discovery {
   }
 
   async seeds(): Promise<Seed[]> {
-    const [srv, v4, v6] = await Promise.all([
-      lookup<SrvRecord>(() => this.resolver.resolveSrv(this.name)),
-      lookup<string>(() => this.resolver.resolve4(this.name)),
-      lookup<string>(() => this.resolver.resolve6(this.name)),
-    ]);
+    const [srv, [v4, v6]] = await Promise.all([lookup<SrvRecord>(() => this.resolver.resolveSrv(this.name)), this.addresses(this.name)]);
     const seeds: Seed[] = [];
     if (srv.ok) {
       // A target of "." means the service is decidedly not available (RFC 2782).
@@ -83,13 +79,15 @@ export class DnsDiscovery implements Discovery {
    */
   private async targetSeeds(record: SrvRecord): Promise<Seed[]> {
     const nodeId = statefulSetNodeId(record.name);
-    const [v4, v6] = await Promise.all([
-      lookup<string>(() => this.resolver.resolve4(record.name)),
-      lookup<string>(() => this.resolver.resolve6(record.name)),
-    ]);
+    const [v4, v6] = await this.addresses(record.name);
     const hosts = [...(v4.ok ? v4.records : []), ...(v6.ok ? v6.records : [])];
     if (hosts.length === 0) hosts.push(record.name);
     return hosts.map((host) => (nodeId === undefined ? { address: formatAddress(host, record.port) } : { address: formatAddress(host, record.port), nodeId }));
+  }
+
+  /** The A and the AAAA records of a name. */
+  private addresses(name: string): Promise<[Lookup<string>, Lookup<string>]> {
+    return Promise.all([lookup<string>(() => this.resolver.resolve4(name)), lookup<string>(() => this.resolver.resolve6(name))]);
   }
 
   /** Logs a look-up that found nothing once per cause, and the first success after it. */
