@@ -7,7 +7,7 @@ import type { SrvRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import type { Logger } from '../log/index.ts';
 import { formatAddress, SEEDS_MAX, statefulSetNodeId, uniqueSeeds } from './seed-list.ts';
-import type { Discovery, Seed } from './types.ts';
+import type { Discovery, DiscoverySelf, Seed } from './types.ts';
 
 /** How long one DNS query waits for an answer, and how often it is sent, before it fails. */
 export const DNS_QUERY_TIMEOUT_MS = 2_000;
@@ -46,6 +46,8 @@ export class DnsDiscovery implements Discovery {
   private readonly logger: Logger;
   /** What the last look-up logged: a problem, or null after a look-up that found seeds. */
   private lastProblem: string | null = null;
+  /** This node's id, once register() gave it: its own SRV record is not a seed. */
+  private selfId: number | undefined;
 
   constructor(opts: DnsDiscoveryOptions) {
     this.name = opts.name;
@@ -53,6 +55,12 @@ export class DnsDiscovery implements Discovery {
     this.logger = opts.logger;
     this.resolver = new Resolver({ timeout: DNS_QUERY_TIMEOUT_MS, tries: DNS_QUERY_TRIES });
     if (opts.servers.length > 0) this.resolver.setServers([...opts.servers]);
+  }
+
+  /** DNS publishes this node without it (Kubernetes does); only remembers who it is. */
+  register(self: DiscoverySelf): Promise<void> {
+    this.selfId = self.nodeId;
+    return Promise.resolve();
   }
 
   async seeds(): Promise<Seed[]> {
@@ -66,7 +74,7 @@ export class DnsDiscovery implements Discovery {
     for (const result of [v4, v6]) {
       if (result.ok) for (const address of result.records) seeds.push({ address: formatAddress(address, this.port) });
     }
-    const found = uniqueSeeds(seeds);
+    const found = uniqueSeeds(seeds).filter((seed) => this.selfId === undefined || seed.nodeId !== this.selfId);
     this.report(found, [['SRV', srv], ['A', v4], ['AAAA', v6]]);
     return found;
   }

@@ -48,7 +48,8 @@ export class EtcdDiscovery implements Discovery {
   private readonly client: EtcdClient;
   private readonly prefix: string;
   private readonly leaseTtlS: number;
-  /** This node's key and value, known once register() is called. */
+  /** This node's id, key and value, known once register() is called. */
+  private selfId: number | undefined;
   private key = '';
   private value = '';
   private readonly logger: Logger;
@@ -70,11 +71,14 @@ export class EtcdDiscovery implements Discovery {
   /** Puts this node's key (when etcd answers) and keeps its lease alive until close(). */
   async register(self: DiscoverySelf): Promise<void> {
     if (this.closed || this.timer !== null) return;
+    this.selfId = self.nodeId;
     this.key = `${this.prefix}${self.nodeId}`;
     this.value = JSON.stringify({ node_id: self.nodeId, raft_address: self.raftAddress } satisfies EtcdMember);
     await this.renew();
     // A third of the lease leaves two more tries before it expires, as etcd's own clients do.
     this.timer = setInterval(() => void this.renew(), (this.leaseTtlS * 1000) / 3);
+    // The renewal alone must not keep a stopping process alive; close() ends it.
+    this.timer.unref();
   }
 
   async seeds(): Promise<Seed[]> {
@@ -91,7 +95,7 @@ export class EtcdDiscovery implements Discovery {
     for (const { key, value } of kvs) {
       const seed = parseMember(value);
       if (seed === null) foreign.push(key);
-      else seeds.push(seed);
+      else if (seed.nodeId !== this.selfId) seeds.push(seed);
     }
     const shown = foreign.slice(0, FOREIGN_KEYS_SHOWN).join(', ');
     this.problem('list', foreign.length === 0 ? null : `${foreign.length} key(s) under the prefix hold no {"node_id": N, "raft_address": "host:port"}: ${shown}`);

@@ -72,6 +72,13 @@ test('SRV records give their targets\' addresses with the record\'s port and nod
     { address: `${pod(2)}:9192`, nodeId: 3 },
   ]);
   assert.deepEqual(lines, [], 'a name that resolves logs nothing');
+
+  // Once it knows it is node 2, its own SRV record is no seed (an A record says nothing of ids).
+  await discovery.register({ nodeId: 2, raftAddress: `${pod(1)}:9192` });
+  assert.deepEqual(
+    (await discovery.seeds()).map((seed) => seed.nodeId),
+    [undefined, 1, undefined, undefined, 3],
+  );
 });
 
 test('each look-up asks again; a failed look-up gives [] and is logged once, its recovery once', { skip }, async () => {
