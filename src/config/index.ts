@@ -14,7 +14,6 @@ export type {
   DiscoveryConfig,
   DiscoveryType,
   ConfigWarning,
-  DiscoveryConfig,
   FlushConfig,
   GroupsConfig,
   FlushMode,
