@@ -2,9 +2,15 @@
 // these. Why each value was chosen is in docs/configuration.md.
 import type { RunnelConfig } from './types.ts';
 
-/** The defaults before derived fields are filled in (cluster.data_dir follows data_dir). */
+/**
+ * The defaults before derived fields are filled in (cluster.data_dir follows data_dir,
+ * cluster.discovery.port the port of cluster.raft_address).
+ */
 export type BaseDefaults = Omit<RunnelConfig, 'cluster'> & {
-  cluster: Omit<RunnelConfig['cluster'], 'data_dir'> & { data_dir: string | null };
+  cluster: Omit<RunnelConfig['cluster'], 'data_dir' | 'discovery'> & {
+    data_dir: string | null;
+    discovery: Omit<RunnelConfig['cluster']['discovery'], 'port'> & { port: number | null };
+  };
 };
 
 const MIB = 1024 * 1024;
@@ -78,7 +84,15 @@ export function baseDefaults(): BaseDefaults {
       insecure: false,
       initial_cluster_state: 'new',
       bootstrap_timeout_ms: 600_000,
-      discovery: { type: 'static' },
+      discovery: {
+        type: 'static',
+        name: null,
+        port: null,
+        servers: [],
+        endpoints: ['http://127.0.0.1:2379'],
+        prefix: '/runnel/',
+        lease_ttl_s: 10,
+      },
     },
   };
 }

@@ -63,7 +63,7 @@ function unknownVariable(variable: string, path: string | null): ConfigWarning {
  * Turns a variable's text into a value. Text that parses as JSON (numbers,
  * booleans, null, arrays, objects) is taken as JSON; other text is a string.
  * Fields whose type is a string keep the text as it is, so a secret of
- * "12345" stays a string. A member list also accepts "a:1,b:2,c:3".
+ * "12345" stays a string. A member list (or another list) also accepts "a:1,b:2,c:3".
  */
 export function parseEnvValue(path: string, text: string): unknown {
   const kind = fieldByKey(path)?.kind.type;
@@ -75,7 +75,7 @@ export function parseEnvValue(path: string, text: string): unknown {
   } catch {
     parsed = text;
   }
-  if (kind === 'members' && typeof parsed === 'string') {
+  if ((kind === 'members' || kind === 'list') && typeof parsed === 'string') {
     return parsed === '' ? [] : parsed.split(',').map((entry) => entry.trim());
   }
   return parsed;

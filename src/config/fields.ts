@@ -21,6 +21,8 @@ export type FieldKind =
   | { type: 'address' }
   /** Go Queue's list of "host:port" (node id = position + 1), or "id@host:port", or {node_id, address}. */
   | { type: 'members' }
+  /** A list of "http(s)://host:port" URLs (`url`) or of DNS server addresses "ip" / "ip:port" (`dns-server`). */
+  | { type: 'list'; item: 'url' | 'dns-server'; max: number }
   /** A Go Queue field Runnel accepts so old files load, but does not use. */
   | { type: 'ignored'; schema: Record<string, unknown>; reason: string };
 
@@ -35,6 +37,9 @@ export interface FieldSpec {
 }
 
 const INT32_MAX = 2_147_483_647;
+
+// More DNS servers or etcd endpoints than this is a mistake, not a deployment.
+const DISCOVERY_LIST_MAX = 16;
 
 // The smallest possible RecordBatch: a v2 batch header is 61 bytes.
 const RECORD_BATCH_HEADER_BYTES = 61;
@@ -112,7 +117,14 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'cluster.initial_cluster_state', kind: { type: 'enum', values: ['new', 'existing'] } },
   { key: 'cluster.bootstrap_timeout_ms', kind: { type: 'duration', min: 1 } },
   // How a node that is not a member yet finds the cluster (src/discovery/).
-  { key: 'cluster.discovery.type', kind: { type: 'enum', values: ['static', 'manual'] } },
+  { key: 'cluster.discovery.type', kind: { type: 'enum', values: ['static', 'manual', 'dns', 'etcd'] } },
+  { key: 'cluster.discovery.name', kind: { type: 'optional-string' } },
+  { key: 'cluster.discovery.port', kind: { type: 'port' } },
+  { key: 'cluster.discovery.servers', kind: { type: 'list', item: 'dns-server', max: DISCOVERY_LIST_MAX } },
+  { key: 'cluster.discovery.endpoints', kind: { type: 'list', item: 'url', max: DISCOVERY_LIST_MAX } },
+  { key: 'cluster.discovery.prefix', kind: { type: 'string' } },
+  // etcd grants leases in whole seconds; a day is far beyond any sensible liveness window.
+  { key: 'cluster.discovery.lease_ttl_s', kind: { type: 'integer', min: 2, max: 86_400 } },
 
   // Go Queue fields with a Runnel equivalent under another name.
   { key: 'flush_interval', target: 'flush.interval_ms', kind: { type: 'duration', min: 1 }, goQueue: true },

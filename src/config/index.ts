@@ -11,8 +11,9 @@ export { parseSize } from './size.ts';
 export type {
   ClusterConfig,
   ClusterMember,
-  ConfigWarning,
   DiscoveryConfig,
+  DiscoveryType,
+  ConfigWarning,
   FlushConfig,
   GroupsConfig,
   FlushMode,

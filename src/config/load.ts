@@ -9,7 +9,7 @@ import { normaliseLayer, type VariableFor } from './normalise.ts';
 import { mergeInto, type PlainObject } from './paths.ts';
 import { allKnownPaths, findRawIssue } from './schema.ts';
 import { suggestKey } from './suggest.ts';
-import type { ConfigWarning, IgnoredField, RunnelConfig } from './types.ts';
+import type { ConfigWarning, DiscoveryConfig, IgnoredField, RunnelConfig } from './types.ts';
 
 export interface LoadOptions {
   /** A JSON config file; without one, defaults and the environment only. */
@@ -134,11 +134,37 @@ function finish(merged: PlainObject): RunnelConfig {
   const config = merged as unknown as RunnelConfig & { cluster: { data_dir: string | null } };
   // The cluster's small durable state lives with the node's data unless placed elsewhere.
   if (config.cluster.data_dir === null) config.cluster.data_dir = `${config.data_dir.replace(/\/+$/, '')}/cluster`;
+  // Members of one cluster usually listen on one Raft port (a StatefulSet's pods do).
+  const discovery = config.cluster.discovery as { port: number | null };
+  if (discovery.port === null) discovery.port = raftPort(config.cluster.raft_address);
   checkCrossFieldRules(config);
   return config;
 }
 
+/** The port of a "host:port" that passed readAddress. */
+function raftPort(address: string): number {
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+/** What the chosen discovery type needs (src/discovery); the other types' fields are ignored. */
+function checkDiscovery(discovery: DiscoveryConfig): void {
+  if (discovery.type === 'dns' && discovery.name === null) {
+    throw fieldError('cluster.discovery.name', 'must be set when cluster.discovery.type is "dns": the name whose SRV and A/AAAA records list the members, e.g. "runnel-headless.default.svc.cluster.local"');
+  }
+  if (discovery.type === 'etcd' && discovery.endpoints.length === 0) {
+    throw fieldError('cluster.discovery.endpoints', 'must name at least one etcd client URL when cluster.discovery.type is "etcd", e.g. ["http://127.0.0.1:2379"]');
+  }
+  if (discovery.port === 0) {
+    throw fieldError('cluster.discovery.port', 'must be a port 1..65535: the Raft port of the addresses that A/AAAA records give (got 0)');
+  }
+  // Node keys are the prefix + the node id: without the slash, prefix "/runnel/a" would also list "/runnel/ab1".
+  if (!discovery.prefix.endsWith('/')) {
+    throw fieldError('cluster.discovery.prefix', `must end with "/", so one cluster's keys never match another's prefix (got ${JSON.stringify(discovery.prefix)})`);
+  }
+}
+
 function checkCrossFieldRules(config: RunnelConfig): void {
+  checkDiscovery(config.cluster.discovery);
   const { cluster, limits, server, http } = config;
   // dragonboat refuses ElectionRTT <= 2 * HeartbeatRTT; a follower must miss
   // at least two heartbeats before it may start an election.

@@ -6,7 +6,7 @@ import { fieldError, type ConfigError } from './errors.ts';
 import { FIELDS, targetOf, type FieldSpec } from './fields.ts';
 import { getPath, setPath, type PlainObject } from './paths.ts';
 import type { ClusterMember, IgnoredField } from './types.ts';
-import { readDuration, readMember, readPort, readSize, type Read } from './values.ts';
+import { readDuration, readListItem, readMember, readPort, readSize, type Read } from './values.ts';
 
 export interface NormalisedLayer {
   /** Only the fields this layer set, at their RunnelConfig paths. */
@@ -58,6 +58,8 @@ function convert(spec: FieldSpec, value: unknown, variableFor: VariableFor): unk
       return unwrap(readSize(value, kind), key, variableFor);
     case 'members':
       return readMembers(value, key, variableFor);
+    case 'list':
+      return (value as unknown[]).map((entry, position) => unwrap(readListItem(kind.item, entry), `${key}[${position}]`, variableFor));
     case 'string':
     case 'boolean':
     case 'integer':

@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type FuncKeywordDefinition } from 'ajv';
 import { showValue } from './errors.ts';
 import { FIELDS, type FieldKind } from './fields.ts';
-import { readAddress, readDuration, readMember, readPort, readSize, type DurationRule, type SizeRule } from './values.ts';
+import { readAddress, readDuration, readListItem, readMember, readPort, readSize, type DurationRule, type SizeRule } from './values.ts';
 
 type SchemaNode = Record<string, unknown>;
 
@@ -36,6 +36,8 @@ function leafSchema(kind: FieldKind): SchemaNode {
       return { 'x-address': true };
     case 'members':
       return { type: 'array', maxItems: MEMBERS_MAX, items: { 'x-member': true } };
+    case 'list':
+      return { type: 'array', maxItems: kind.max, items: { [`x-${kind.item}`]: true } };
     case 'ignored':
       return kind.schema;
   }
@@ -95,6 +97,8 @@ function createAjv(): Ajv {
   ajv.addKeyword(readerKeyword('x-size', 'object', (rule: SizeRule) => (value) => readSize(value, rule)));
   ajv.addKeyword(readerKeyword('x-address', 'boolean', () => readAddress));
   ajv.addKeyword(readerKeyword('x-member', 'boolean', () => readMember));
+  ajv.addKeyword(readerKeyword('x-url', 'boolean', () => (value) => readListItem('url', value)));
+  ajv.addKeyword(readerKeyword('x-dns-server', 'boolean', () => (value) => readListItem('dns-server', value)));
   return ajv;
 }
 

@@ -62,6 +62,25 @@ export interface LimitsConfig {
   max_learner_lag_entries: number;
 }
 
+export type DiscoveryType = 'static' | 'manual' | 'dns' | 'etcd';
+
+/** How a node finds the members of its cluster (src/discovery; docs/configuration.md). */
+export interface DiscoveryConfig {
+  type: DiscoveryType;
+  /** dns: the name whose SRV and A/AAAA records list the members (a headless service). */
+  name: string | null;
+  /** dns: the Raft port of an address from an A/AAAA record; defaults to the port of raft_address. */
+  port: number;
+  /** dns: the DNS servers to ask ("ip" or "ip:port"); empty: the system's resolvers. */
+  servers: string[];
+  /** etcd: the client URLs of the etcd cluster, tried in order. */
+  endpoints: string[];
+  /** etcd: the key prefix this cluster's members register under; ends with "/". */
+  prefix: string;
+  /** etcd: the lease of this node's key, in seconds; the key disappears this long after the node stops. */
+  lease_ttl_s: number;
+}
+
 export interface ClusterConfig {
   enabled: boolean;
   node_id: number;
@@ -86,11 +105,6 @@ export interface ClusterConfig {
   bootstrap_timeout_ms: number;
   /** How a node that is not a member yet finds the cluster (src/discovery/). */
   discovery: DiscoveryConfig;
-}
-
-/** cluster.discovery: `static` dials cluster.initial_members; `manual` waits for POST /cluster/join. */
-export interface DiscoveryConfig {
-  type: 'static' | 'manual';
 }
 
 export interface RunnelConfig {

@@ -2,6 +2,7 @@
 // that may be strings, Go durations, sizes with units, addresses and Go
 // Queue's member lists. The ajv keywords (schema.ts) and the normaliser
 // (normalise.ts) both use these, so what validates is exactly what converts.
+import { isIP } from 'node:net';
 import { parseGoDuration } from './duration.ts';
 import { showValue } from './errors.ts';
 import { parseSize } from './size.ts';
@@ -123,4 +124,40 @@ export function readMember(value: unknown, position: number): Read<ClusterMember
   const readAddr = readAddress(address);
   if (!readAddr.ok) return readAddr;
   return { ok: true, value: { node_id: nodeId, address: readAddr.value } };
+}
+
+/** An etcd client URL: "http://host:port" or "https://host:port", with no path, query or credentials. */
+export function readUrl(value: unknown): Read<string> {
+  const problem = `must be a URL "http://host:port" or "https://host:port" (got ${showValue(value)})`;
+  if (typeof value !== 'string') return { ok: false, problem };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { ok: false, problem };
+  }
+  const plain = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || !plain) return { ok: false, problem };
+  return { ok: true, value: value.replace(/\/+$/, '') };
+}
+
+/**
+ * A DNS server as node:dns takes it: an IP address, with an optional port ("10.0.0.10",
+ * "127.0.0.1:5353", "::1", "[::1]:5353"). A name is refused: it would need a resolver itself.
+ */
+export function readDnsServer(value: unknown): Read<string> {
+  const problem = `must be an IP address with an optional port, such as "10.0.0.10", "127.0.0.1:5353" or "[::1]:53" (got ${showValue(value)})`;
+  if (typeof value !== 'string') return { ok: false, problem };
+  if (isIP(value) !== 0) return { ok: true, value };
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(value);
+  if (match === null) return { ok: false, problem };
+  const host = match[1] ?? match[2]!;
+  const port = Number(match[3]);
+  if (isIP(host) === 0 || port < 1 || port > PORT_MAX) return { ok: false, problem };
+  return { ok: true, value };
+}
+
+/** One entry of a list field, by the list's item kind. */
+export function readListItem(item: 'url' | 'dns-server', value: unknown): Read<string> {
+  return item === 'url' ? readUrl(value) : readDnsServer(value);
 }

@@ -122,7 +122,7 @@ export class ClusterNode {
     this.logger = logger;
     this.nodeId = config.cluster.node_id;
     const cluster = config.cluster;
-    this.discovery = createDiscovery(cluster);
+    this.discovery = createDiscovery(cluster, logger);
     this.logOnce = new LogOnce(logger, { intervalMs: 60_000, now: () => Date.now() });
 
     this.transport = new TcpTransport({

@@ -10,32 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { kafkaFor, readAllRecords } from '../helpers/cluster-clients.ts';
-import { RawConnection } from '../helpers/raw-socket.ts';
-import { metadataRequestV1, parseMetadataV1, type MetadataV1Topic } from '../helpers/wire.ts';
-
-/** The Metadata (v1) answer of one broker, asked directly: its brokers, and the topic's partitions. */
-async function metadataOf(cluster: TestCluster, nodeId: number, topics: string[] = []): Promise<{ brokers: number[]; topics: MetadataV1Topic[] }> {
-  const conn = await RawConnection.connect(cluster.member(nodeId).broker.port);
-  try {
-    await conn.send(metadataRequestV1(1, topics));
-    const { brokers, topics: answered } = parseMetadataV1(await conn.readFrame());
-    return { brokers: brokers.sort((a, b) => a - b), topics: answered };
-  } finally {
-    conn.close();
-  }
-}
+import { everyBrokerLists, metadataOf } from '../helpers/cluster-metadata.ts';
 
 async function metadataGroup(cluster: TestCluster, nodeId: number): Promise<{ voters: number[]; learners: number[] }> {
   const g = (await cluster.status(nodeId)).groups.find((x) => x.group === '__metadata');
   assert.ok(g, `broker ${nodeId} hosts __metadata`);
   return { voters: [...g.voters].sort(), learners: [...g.learners].sort() };
-}
-
-async function everyBrokerLists(cluster: TestCluster, ids: number[]): Promise<boolean> {
-  for (const m of cluster.members) {
-    if ((await metadataOf(cluster, m.nodeId)).brokers.join() !== ids.join()) return false;
-  }
-  return true;
 }
 
 async function produce(cluster: TestCluster, topic: string, from: number, count: number): Promise<void> {
