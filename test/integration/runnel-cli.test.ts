@@ -104,6 +104,38 @@ test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka ad
     }
   });
 
+  // KIP-455 / KIP-460 through the CLI: the same Kafka requests kafka-reassign-partitions.sh sends.
+  await t.test('issue 11: runnel cluster reassign moves a partition, list-reassignments follows it, elect-leaders makes the first replica lead', async () => {
+    const admin = new Kafka({ clientId: 'runnel-cli-reassign', brokers: [one!.broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const replicasNow = async (): Promise<{ replicas: number[]; leader: number }> => {
+      const meta = await admin.fetchTopicMetadata({ topics: ['cli-moved'] });
+      const p = meta.topics[0]!.partitions[0]!;
+      return { replicas: p.replicas, leader: p.leader };
+    };
+    try {
+      await admin.createTopics({ topics: [{ topic: 'cli-moved', replicaAssignment: [{ partition: 0, replicas: [1, 2] }] }], waitForLeaders: true });
+      const usage = await run(RUNNEL, ['cluster', 'reassign', '--topic', 'cli-moved', '--partition', '0', '--replicas', '3,3', '-b', one!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
+      assert.equal(usage.code, 2, `a replica named twice is a usage mistake: ${usage.stderr}`);
+      const started = await run(RUNNEL, ['cluster', 'reassign', '--topic', 'cli-moved', '--partition', '0', '--replicas', '3,2', '-b', two!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
+      assert.equal(started.code, 0, started.stderr);
+      assert.match(started.stdout, /reassigning to \[3, 2\]/);
+      await cluster.waitFor('the move done: no reassignment listed, replicas 3,2', async () => {
+        const listed = await run(RUNNEL, ['cluster', 'list-reassignments', '--json', '-b', three!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
+        assert.equal(listed.code, 0, listed.stderr);
+        const { reassignments } = JSON.parse(listed.stdout) as { reassignments: Array<{ topic: string }> };
+        const now = await replicasNow();
+        return !reassignments.some((r) => r.topic === 'cli-moved') && now.replicas.join() === '3,2';
+      }, 60_000);
+      await cluster.waitFor('broker 3 leads after elect-leaders', async () => {
+        const elected = await run(RUNNEL, ['cluster', 'elect-leaders', '--topic', 'cli-moved', '-b', one!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
+        return elected.code === 0 && (await replicasNow()).leader === 3;
+      }, 60_000);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   await t.test('--json, from RUNNEL_BOOTSTRAP with a flag before the command', async () => {
     const view = await runnelJson(['--json', 'cluster', 'status'], { ...process.env, RUNNEL_BOOTSTRAP: `127.0.0.1:1,${three!.broker.bootstrap}` });
     assert.equal(view.askedNode, 3);
