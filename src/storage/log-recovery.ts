@@ -222,6 +222,7 @@ function termOutOfRange(segment: Segment, termMax: number): string | null {
   const term = segment.lastTerm;
   if (term === undefined) return null;
   if (term < segment.prevTerm) return `term ${term} below the term ${segment.prevTerm} before the segment`;
+  if (segment.segmentTerm !== undefined && term !== segment.segmentTerm) return `term ${term} in a segment whose sidecar says term ${segment.segmentTerm}`;
   return term > termMax ? `term ${term} above the stored current term ${termMax}` : null;
 }
 

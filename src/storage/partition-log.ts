@@ -531,10 +531,13 @@ export class PartitionLog implements RaftIndexedLog {
       active.sizeBytes + batch.length > this.config.segmentBytes ||
       active.lastTerm !== term ||
       !active.fitsRelativeOffset(lastOffset))) {
-      active = this.roll(active.lastTerm !== term ? 'term' : 'size');
+      active = this.roll(active.lastTerm !== term ? 'term' : 'size', term);
     } else if (timed && !active.isEmpty && this.rollsByTime(active, maxTimestamp)) {
-      active = this.roll('time');
+      active = this.roll('time', term);
     }
+    // The segment's one term is in its sidecar before its first batch is (docs/storage.md, "A
+    // segment's own term"): a roll wrote it; an empty segment made without it takes it now.
+    if (active.isEmpty && active.segmentTerm !== term) active.takeTerm(term);
     if (active.isEmpty) this.activeFirstTimestamp = { segment: active, timestamp: null };
     if (timed && this.activeFirstTimestamp?.segment === active && this.activeFirstTimestamp.timestamp === null) {
       this.activeFirstTimestamp.timestamp = maxTimestamp;
@@ -563,11 +566,14 @@ export class PartitionLog implements RaftIndexedLog {
     return first !== null && maxTimestamp - first > segmentMs;
   }
 
-  /** Seals the active segment (writing its index files) and starts a new one at the log end. */
-  private roll(reason: string): Segment {
+  /**
+   * Seals the active segment (writing its index files) and starts a new one at the log end, for
+   * batches of `term` (undefined when no batch is to hand: the first one to come records it).
+   */
+  private roll(reason: string, term?: number): Segment {
     const old = this.active;
     old.writeIndexFiles();
-    const segment = Segment.create(this.dir, this.logEndOffset, { firstRaftIndex: this.lastRaftIndex + 1, prevTerm: this.termOfRaft(this.lastRaftIndex) });
+    const segment = Segment.create(this.dir, this.logEndOffset, { firstRaftIndex: this.lastRaftIndex + 1, prevTerm: this.termOfRaft(this.lastRaftIndex), term });
     this.segments.push(segment);
     this.dirDirty = true;
     // As in Kafka, the producer state as of the new segment's start: a restart replays from here.

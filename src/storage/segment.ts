@@ -13,7 +13,7 @@ import type { RecoveryIndexCounts } from './checkpoint.ts';
 import { LogCorruptionError } from './errors.ts';
 import { invariant } from '../base/invariant.ts';
 import { segmentPaths, type SegmentPaths } from './file-names.ts';
-import { createRaftSidecar, readRaftSidecar, writeRaftSidecarEntries, type RaftSidecarHeader } from './raft-sidecar.ts';
+import { RAFT_SIDECAR_HEADER_BYTES, createRaftSidecar, readRaftSidecar, writeRaftSidecarEntries, type RaftSidecarHeader } from './raft-sidecar.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, RAFT_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './sparse-index.ts';
 
 /** The first offset written with a given term. Segments roll on term change, so usually one. */
@@ -90,6 +90,14 @@ export class Segment {
   firstRaftIndex = 1;
   /** Term of entry firstRaftIndex - 1; 0 when there is none. */
   prevTerm = 0;
+  /**
+   * The term of every batch in the segment, from its sidecar (CRC-covered, durable before any
+   * batch): undefined while not known (an empty segment made without an entry to hand, a
+   * version 1 sidecar, a header rebuilt at open).
+   */
+  segmentTerm: number | undefined = undefined;
+  /** Length of the sidecar's header (by its version): its entries start there. */
+  private sidecarHeaderBytes = RAFT_SIDECAR_HEADER_BYTES;
   /** Why the .raft sidecar could not be read at open, or null when it was. */
   sidecarProblem: string | null = null;
   /** The relative Raft indexes stored after the sidecar header (checked with the .index). */
@@ -139,6 +147,7 @@ export class Segment {
     const segment = new Segment(dir, baseOffset, fd);
     segment.firstRaftIndex = raft.firstRaftIndex;
     segment.prevTerm = raft.prevTerm;
+    segment.segmentTerm = raft.term;
     segment.sidecarEntries = Buffer.alloc(0);
     segment.logDirty = true;
     return segment;
@@ -156,6 +165,8 @@ export class Segment {
     } else {
       segment.firstRaftIndex = sidecar.header.firstRaftIndex;
       segment.prevTerm = sidecar.header.prevTerm;
+      segment.segmentTerm = sidecar.header.term;
+      segment.sidecarHeaderBytes = sidecar.headerBytes;
       segment.sidecarEntries = sidecar.entries;
     }
     return segment;
@@ -170,9 +181,25 @@ export class Segment {
     createRaftSidecar(this.paths.raft, this.dir, raft);
     this.firstRaftIndex = raft.firstRaftIndex;
     this.prevTerm = raft.prevTerm;
+    this.segmentTerm = raft.term;
+    this.sidecarHeaderBytes = RAFT_SIDECAR_HEADER_BYTES;
     this.sidecarProblem = null;
     // The entries part is gone with the old file: loadTrusted will ask for a rebuild.
     this.sidecarEntries = null;
+  }
+
+  /**
+   * Gives an empty segment the term of the batch about to be its first: the sidecar is replaced
+   * durably before that batch is written, so open can check the batch's term (outside its CRC)
+   * against it. An empty segment is made without its term after a reset (InstallSnapshot), for a
+   * new log and by retention, and keeps an old one after a crash between a roll and its batch.
+   */
+  takeTerm(term: number): void {
+    invariant(this.isEmpty && this.batchCount === 0, `only an empty segment takes a term (${this.paths.log})`);
+    createRaftSidecar(this.paths.raft, this.dir, { firstRaftIndex: this.firstRaftIndex, prevTerm: this.prevTerm, term });
+    this.segmentTerm = term;
+    this.sidecarHeaderBytes = RAFT_SIDECAR_HEADER_BYTES;
+    this.sidecarEntries = Buffer.alloc(0);
   }
 
   /** Raft index of the last batch; firstRaftIndex - 1 when empty. */
@@ -269,7 +296,9 @@ export class Segment {
           this.noteBatch(b, indexIntervalBytes);
           return true;
         }
-        aboveTermMax = this.nextTermProblem(b.term, Infinity) === null;
+        // A segment whose CRC-covered term is above the stored one holds nothing acknowledged,
+        // whatever its batch headers say.
+        aboveTermMax = (this.segmentTerm !== undefined && this.segmentTerm > termMax) || this.nextTermProblem(b.term, Infinity) === null;
         return false;
       },
     );
@@ -287,6 +316,7 @@ export class Segment {
     const last = this.lastTerm;
     if (last === undefined && term < this.prevTerm) return `term ${term} below the term ${this.prevTerm} before the segment`;
     if (last !== undefined && term !== last) return `term ${term} in a segment of term ${last}`;
+    if (this.segmentTerm !== undefined && term !== this.segmentTerm) return `term ${term} in a segment whose sidecar says term ${this.segmentTerm}`;
     if (term > termMax) return `term ${term} above the stored current term ${termMax}`;
     return null;
   }
@@ -489,6 +519,7 @@ export class Segment {
   termProblem(term: number): string | null {
     const own = this.terms.length === 1 ? this.terms[0].term : undefined;
     if (own !== term) return `batch term ${term} in a segment of ${this.terms.length === 1 ? `term ${own}` : `${this.terms.length} terms`}`;
+    if (this.segmentTerm !== undefined && term !== this.segmentTerm) return `batch term ${term} in a segment whose sidecar says term ${this.segmentTerm}`;
     if (term < this.prevTerm) return `batch term ${term} below the previous entry's term ${this.prevTerm}`;
     return null;
   }
@@ -761,7 +792,7 @@ export class Segment {
       overwriteInPlace(this.paths.timeIndex, this.timeIndex.toBuffer());
     }
     const raftEntries = this.offsetIndex.raftToBuffer();
-    writeRaftSidecarEntries(this.paths.raft, raftEntries);
+    writeRaftSidecarEntries(this.paths.raft, this.sidecarHeaderBytes, raftEntries);
     this.sidecarEntries = raftEntries;
     if (syncWithLog) this.indexFilesUnsynced = true;
   }

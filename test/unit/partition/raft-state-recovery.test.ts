@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RaftLogStorage } from '../../../src/partition/raft-log-storage.ts';
+import { RaftLogStorage, encodeSnapshotData } from '../../../src/partition/raft-log-storage.ts';
 import { FileRaftStateStore, RAFT_STATE_FILE, SLOT_BYTES } from '../../../src/partition/raft-state-store.ts';
 import { SYNCED_MARK_FILE } from '../../../src/storage/synced-mark.ts';
 import { RaftNode } from '../../../src/raft/node.ts';
@@ -263,14 +263,79 @@ test('B10: a flipped term of a one-entry sealed segment disagrees with the next 
   await assertLostAt(dir, oneSegment, flipTerm(dir, 31, 1));
 });
 
+/**
+ * Entries 1..30 (term 2, hard-state term 5, `commit` stored), then entry 31 of term 4 alone in
+ * the segment its term rolled, synced; `markBefore` is the synced mark as it was before entry 31.
+ */
+async function loneEntryAfterRoll(dir: string, commit: number): Promise<{ sto: RaftLogStorage; markBefore: Buffer }> {
+  const sto = await groupWithEntries(dir, oneSegment, 30, commit, 5);
+  const markBefore = readFileSync(join(dir, SYNCED_MARK_FILE));
+  sto.append([{ index: 31, term: 4, type: 'normal', data: produced(31) }]);
+  await sto.sync();
+  await (sto.log as PartitionLog).syncedMarkSettled;
+  return { sto, markBefore };
+}
+
 test('B10: a flip of a one-entry segment\'s term to a plausible one is caught by the synced mark\'s term', async (t) => {
   const dir = tempDir(t);
-  const crashed = await groupWithEntries(dir, oneSegment, 30, 30, 5);
-  crashed.append([{ index: 31, term: 4, type: 'normal', data: produced(31) }]);
-  await crashed.sync();
-  await (crashed.log as PartitionLog).syncedMarkSettled;
+  await loneEntryAfterRoll(dir, 30);
   // 4 -> 5: at most the hard-state term, above the prevTerm 2, alone in its segment.
   await assertLostAt(dir, oneSegment, flipTerm(dir, 31, 1));
+});
+
+// issue 9 item 3 (docs/storage.md, "A segment's own term"): the window the synced mark leaves. A
+// segment holds one term, and its sidecar (CRC-covered, fsynced before the .log exists) records
+// that term when the entry that rolls it is known; open checks a lone batch against it.
+test('issue 9 item 3: a flipped term in the lone batch of a new segment, synced but not yet under the synced mark, is damage', async (t) => {
+  const dir = tempDir(t);
+  const { markBefore } = await loneEntryAfterRoll(dir, 20);
+  assert.notEqual(locate(dir, 30).path, locate(dir, 31).path, 'entry 31 is alone in a new segment');
+  // As if the power went after entry 31 was synced and acknowledged but before the mark said so.
+  writeFileSync(join(dir, SYNCED_MARK_FILE), markBefore);
+  // 4 -> 5: at most the hard-state term, above the term before the segment, alone in it, above the
+  // stored commit: only the sidecar's own term tells.
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 31, 1));
+});
+
+test('issue 9 item 3: after a snapshot install the first entry fixes the new segment\'s term; a flip of it is damage', async (t) => {
+  const dir = tempDir(t);
+  const sto = RaftLogStorage.open(dir, oneSegment, { storageId: NODE });
+  sto.bootstrap({ voters: members, learners: [] });
+  sto.setHardState({ term: 7, vote: 1, commit: 0 });
+  await sto.sync();
+  // A leader's snapshot up to entry 100 of term 4: the log restarts as one empty segment whose
+  // entries' term nobody knows yet.
+  sto.applySnapshot({ index: 100, term: 4, confState: { voters: members, learners: [] }, data: encodeSnapshotData({ offset: 500, logStartOffset: 500 }) });
+  sto.append([{ index: 101, term: 6, type: 'normal', data: produced(101) }]);
+  await sto.sync();
+  await (sto.log as PartitionLog).syncedMarkSettled;
+  unlinkSync(join(dir, SYNCED_MARK_FILE));
+  // 6 -> 7: the stored current term, above the snapshot's term 4.
+  await assertLostAt(dir, oneSegment, flipTerm(dir, 1, 1));
+});
+
+test('issue 9 item 3: an empty segment takes the term of its first entry, whatever term it was made with', async (t) => {
+  const dir = tempDir(t);
+  const { markBefore } = await loneEntryAfterRoll(dir, 20);
+  // The power went after the roll made the segment (term 4) but before entry 31's bytes reached it.
+  const rolled = locate(dir, 31).path;
+  truncateSync(rolled, 0);
+  writeFileSync(join(dir, SYNCED_MARK_FILE), markBefore);
+  const sto = RaftLogStorage.open(dir, oneSegment, { storageId: NODE, known: true });
+  assert.equal(sto.lastIndex(), 30);
+  // A leader of term 6 sends entry 31: it goes into the empty segment made for term 4.
+  sto.setHardState({ term: 6, vote: 2, commit: 20 });
+  sto.append([{ index: 31, term: 6, type: 'normal', data: produced(131) }]);
+  await sto.sync();
+  await sto.close();
+  assert.equal(locate(dir, 31).path, rolled);
+  const logger = new MemoryLogger();
+  const again = RaftLogStorage.open(dir, oneSegment, { storageId: NODE, known: true, logger });
+  assert.equal(again.storageId, NODE, 'no false damage: the segment took term 6 before its entry was written');
+  assert.equal(logger.find('damage in synced log data').length, 0);
+  assert.equal(again.lastIndex(), 31);
+  assert.equal(again.term(31), 6);
+  await again.close();
 });
 
 test('B10: a flipped term in a sealed segment loaded without a CRC check is damage', async (t) => {

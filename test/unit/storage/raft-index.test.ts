@@ -3,7 +3,8 @@
 // batches while offsets count records. Every check runs against a plain model.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, truncateSync, unlinkSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, unlinkSync, statSync, writeFileSync } from 'node:fs';
+import { crc32c } from '../../../src/protocol/crc32c.ts';
 import { join } from 'node:path';
 import { PartitionLog } from '../../../src/storage/partition-log.ts';
 import { MemoryLog } from '../../../src/storage/memory-log.ts';
@@ -169,6 +170,42 @@ test('each segment records the Raft index of its first batch; the sidecar header
   assert.ok(termTwo !== undefined, 'a segment starts at the first entry of term 2');
   assert.equal(readFileSync(join(dir, termTwo.replace('.log', '.raft'))).readInt32BE(16), 1, 'prevTerm is the term of entry 20');
   await log.close();
+});
+
+// issue 9 item 3 (docs/storage.md, "`.raft`"): version 2 records each segment's one term; a
+// version 1 sidecar (written before) stays readable, and its segment keeps the checks it had.
+test('issue 9 item 3: each sidecar records its segment\'s term; version 1 sidecars stay readable and extendable', async (t) => {
+  const dir = tempDir(t);
+  const config = smallConfig({ segmentBytes: 1024, indexIntervalBytes: 128 });
+  const log = PartitionLog.open(dir, config);
+  for (let i = 0; i < 40; i++) log.append(makeBatch(i, 1 + (i % 3), 60), i < 20 ? 1 : 2);
+  await log.close();
+  const sidecars = readdirSync(dir).filter((n) => n.endsWith('.raft')).sort();
+  for (const name of sidecars) {
+    const raft = readFileSync(join(dir, name));
+    assert.equal(raft.readUInt16BE(4), 2, `${name}: version 2`);
+    assert.equal(raft.readInt32BE(20), Number(raft.readBigInt64BE(8)) <= 20 ? 1 : 2, `${name}: the term of its entries`);
+    // Rewrite it as version 1: no term, the CRC over bytes 0..19 at 20, the entries from 24.
+    const v1 = Buffer.concat([raft.subarray(0, 24), raft.subarray(28)]);
+    v1.writeUInt16BE(1, 4);
+    v1.writeUInt32BE(crc32c(v1, 0, 20), 20);
+    writeFileSync(join(dir, name), v1);
+  }
+  const logger = new MemoryLogger();
+  const again = PartitionLog.open(dir, config, logger);
+  assert.equal(logger.find('raft sidecar rebuilt').length, 0);
+  assert.equal(logger.find('index rebuilt').length, 0, 'the version 1 entries are read where they are');
+  assert.equal(again.lastRaftIndex, 40);
+  assert.equal(again.termAtRaftIndex(20), 1);
+  assert.equal(again.termAtRaftIndex(21), 2);
+  // The version 1 active segment takes more batches and is sealed with its entries after its own header.
+  for (let i = 40; i < 60; i++) again.append(makeBatch(i, 2, 60), 2);
+  await again.close();
+  const third = PartitionLog.open(dir, config, logger);
+  assert.equal(logger.find('index rebuilt').length, 0);
+  assert.equal(third.lastRaftIndex, 60);
+  for (let i = 1; i <= 60; i++) assert.equal(third.raftIndexOf(third.offsetAfterRaftIndex(i - 1)), i, `entry ${i}`);
+  await third.close();
 });
 
 test('retention moves the first Raft index to the first remaining segment and keeps the term before it', async (t) => {
