@@ -2,7 +2,9 @@
 
 export { RaftNode, DEFAULT_RAFT_CONFIG } from './node.ts';
 export type { RaftStatus, FollowerStatus } from './node.ts';
-export type { ForceResult, ForwardCounters, ForwardResult, ProposeResult, ProposeRefusal } from './raft.ts';
+export type { ForceResult } from './raft.ts';
+export type { ForwardCounters, ForwardResult } from './forwarding.ts';
+export type { ProposeResult, ProposeRefusal } from './types.ts';
 export { MemoryStorage, bootstrapEntries, cloneConfState } from './storage.ts';
 export type { Storage, InitialState } from './storage.ts';
 export { Rng } from './rng.ts';

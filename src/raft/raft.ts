@@ -7,36 +7,19 @@ import { invariant } from '../base/invariant.ts';
 import { entrySize } from './entry-size.ts';
 import { RaftLog } from './log.ts';
 import { ConfigHistory, Membership, decodeConfChange, encodeConfChange } from './membership.ts';
+import { ProposalForwarder, normalEntries } from './forwarding.ts';
+import type { ForwardCounters, ForwardResult } from './forwarding.ts';
 import { CAMPAIGN_TRANSFER, newMessage } from './message.ts';
 import { Progress } from './progress.ts';
+import { ReadOnly } from './read-only.ts';
+import type { PendingRead } from './read-only.ts';
 import type { Rng } from './rng.ts';
 import type { Storage } from './storage.ts';
 import { NONE } from './types.ts';
-import type { ConfChange, Entry, Message, MessageType, RaftConfig, ReadState, StateType } from './types.ts';
+import type { ConfChange, Entry, Message, MessageType, ProposeResult, RaftConfig, ReadState, StateType } from './types.ts';
 
-export type ProposeRefusal =
-  | 'notLeader'
-  | 'noLeader'
-  | 'transferring'
-  | 'confChangePending'
-  | 'invalidConfChange'
-  | 'tooManyUncommittedBytes'
-  | 'empty';
-
-export type ProposeResult = { ok: true; index: number; term: number } | { ok: false; reason: ProposeRefusal; detail?: string };
-
-/**
- * The result of forwardProposal(). On the leader the entries were appended locally and the
- * index is known (`forwarded: false`, exactly like propose()). On a follower or learner they
- * were sent to the leader it knows (`forwarded: true`): nothing is known about their index,
- * and they may be applied zero times (lost with the message or with a leader change, or
- * dropped by the leader's limits) or more than once (a duplicated message). The proposer
- * learns the outcome by recognising its data (a proposal id) when it applies the entries.
- */
-export type ForwardResult =
-  | { ok: true; forwarded: false; index: number; term: number }
-  | { ok: true; forwarded: true; leader: number; term: number }
-  | { ok: false; reason: ProposeRefusal; detail?: string };
+export type { ProposeRefusal, ProposeResult } from './types.ts';
+export type { ForwardCounters, ForwardResult } from './forwarding.ts';
 
 /**
  * The result of forceConfiguration(): on success the index and term of the forced config
@@ -47,29 +30,7 @@ export type ForceResult =
   | { ok: true; index: number; term: number; voters: number[]; fenced: string[]; lastIndexBefore: number; commitBefore: number }
   | { ok: false; reason: 'notAVoter' | 'hasLeader' | 'invalid'; detail: string };
 
-/** Counters of proposal forwarding ('prop' messages), for status and tests. */
-export interface ForwardCounters {
-  /** 'prop' messages this node sent to a leader. */
-  sent: number;
-  /** 'prop' messages this node, as leader, appended to its log. */
-  appended: number;
-  /** 'prop' messages this node received and dropped (not leader, transfer, limits, config entry). */
-  dropped: number;
-}
-
-/** The context of a non-member's proposal a follower passed on to its leader (never passed on again). */
-export const RELAYED_PROPOSAL = 'relayed';
-
 type CampaignKind = 'preElection' | 'election' | 'transfer';
-
-interface PendingRead {
-  /** Round id carried by the heartbeats of this read (internal, unique per leader term). */
-  round: string;
-  index: number;
-  from: number;
-  context: string;
-  acks: Set<number>;
-}
 
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 const EMPTY_DATA = new Uint8Array(0);
@@ -98,14 +59,17 @@ export class Raft {
   private uncommittedBytes = 0;
   private uncommittedQueue: { index: number; bytes: number }[] = [];
 
-  private pendingReads: PendingRead[] = [];
-  /** Reads that arrived before this leader committed an entry of its term (§6.4 step 1). */
-  private waitingReads: { from: number; context: string }[] = [];
-  private readRound = 0;
+  /** Read-index requests this leader has not answered yet (§6.4). */
+  private readonly reads: ReadOnly;
+  private readonly forwarder = new ProposalForwarder(
+    this,
+    (m) => this.send(m),
+    (ents) => this.proposeEntries(ents),
+  );
 
   msgs: Message[] = [];
   readStates: ReadState[] = [];
-  readonly forwards: ForwardCounters = { sent: 0, appended: 0, dropped: 0 };
+  readonly forwards: ForwardCounters = this.forwarder.counters;
   /** Messages dropped because their sender's storage id is fenced (forceConfiguration). */
   fencedDrops = 0;
   private readonly matchScratch: number[] = [];
@@ -115,6 +79,7 @@ export class Raft {
     this.id = cfg.id;
     this.cfg = cfg;
     this.rng = rng;
+    this.reads = new ReadOnly(cfg.maxPendingReads);
     const { hardState, storageId } = storage.initialState();
     invariant(storageId !== '', 'storage must carry a storage id');
     this.storageId = storageId;
@@ -227,8 +192,7 @@ export class Raft {
     this.leadTransferee = NONE;
     this.votes.clear();
     this.prs = new Map();
-    this.pendingReads = [];
-    this.waitingReads = [];
+    this.reads.reset();
     this.uncommittedBytes = 0;
     this.uncommittedQueue = [];
   }
@@ -360,7 +324,7 @@ export class Raft {
       // A forwarded proposal carries data, not Raft state: its term is only the sender's
       // view when it sent it, so it neither deposes nor updates anyone (etcd treats MsgProp
       // as a local message for the same reason). Entries get the leader's term on append.
-      this.handleForwardedProposal(m);
+      this.forwarder.receive(m);
       return;
     }
     if (m.term > this.term) {
@@ -627,9 +591,7 @@ export class Raft {
 
   propose(datas: readonly Uint8Array[]): ProposeResult {
     if (datas.length === 0) return { ok: false, reason: 'empty' };
-    const ents: Entry[] = new Array(datas.length);
-    for (let i = 0; i < datas.length; i++) ents[i] = { index: 0, term: 0, type: 'normal', data: datas[i] };
-    return this.proposeEntries(ents);
+    return this.proposeEntries(normalEntries(datas));
   }
 
   proposeConfChange(cc: ConfChange): ProposeResult {
@@ -688,86 +650,14 @@ export class Raft {
     return { ok: true, index, term, voters: ids, fenced, lastIndexBefore, commitBefore };
   }
 
-  /**
-   * Proposes on the leader, or forwards to the leader this node knows (a follower or a
-   * learner), as etcd-io/raft's MsgProp. See ForwardResult for what a forwarded result means.
-   */
+  /** Proposes on the leader, or forwards to the leader this node knows (ProposalForwarder.forward). */
   forwardProposal(datas: readonly Uint8Array[]): ForwardResult {
-    if (datas.length === 0) return { ok: false, reason: 'empty' };
-    if (this.state === 'leader') {
-      const r = this.propose(datas);
-      return r.ok ? { ok: true, forwarded: false, index: r.index, term: r.term } : r;
-    }
-    if (this.lead === NONE) return { ok: false, reason: 'noLeader' };
-    invariant(this.lead !== this.id, () => `node ${this.id} is a ${this.state} but names itself leader`);
-    return this.sendProposal(this.lead, datas);
+    return this.forwarder.forward(datas);
   }
 
-  /**
-   * As forwardProposal(), but a node that knows no leader sends the entries to `to`: a node
-   * that is not a member yet (a broker joining the cluster) hears from no leader, so it hands
-   * its proposal to members it can reach. Only the one that leads appends it; the others drop
-   * it (handleForwardedProposal), so sending to several is safe: the entries are normal
-   * entries under the leader's own limits, exactly as any follower's forward.
-   */
+  /** As forwardProposal(), but with no leader known sends to `to` (ProposalForwarder.forwardTo). */
   forwardProposalTo(to: number, datas: readonly Uint8Array[]): ForwardResult {
-    if (datas.length === 0) return { ok: false, reason: 'empty' };
-    if (this.state === 'leader' || this.lead !== NONE) return this.forwardProposal(datas);
-    invariant(to !== this.id && to !== NONE, () => `node ${this.id} cannot forward a proposal to ${to}`);
-    return this.sendProposal(to, datas);
-  }
-
-  private sendProposal(to: number, datas: readonly Uint8Array[]): ForwardResult {
-    const m = newMessage('prop', this.id, to, this.term);
-    const ents: Entry[] = new Array(datas.length);
-    for (let i = 0; i < datas.length; i++) ents[i] = { index: 0, term: 0, type: 'normal', data: datas[i] };
-    m.entries = ents;
-    this.send(m);
-    this.forwards.sent++;
-    return { ok: true, forwarded: true, leader: to, term: this.term };
-  }
-
-  /** The leader's side of forwarding: append like a local proposal, or drop. */
-  private handleForwardedProposal(m: Message): void {
-    // Only the leader appends. A follower does not forward a member's proposal again (etcd
-    // does, but a second hop only adds a way to loop between two nodes with stale ideas of the
-    // leader), and a candidate has nowhere to send it. The proposer times out and retries.
-    // The one exception: a proposal from a node that is no member (a joiner, which hears from
-    // no leader and reached only some members) is passed on once to the leader this node
-    // knows, marked so that it is never passed on again: at most two hops, no loop.
-    if (this.state !== 'leader' || m.entries.length === 0) {
-      if (m.entries.length > 0 && m.context !== RELAYED_PROPOSAL && this.lead !== NONE && this.lead !== m.from && !this.conf.current().isMember(m.from)) {
-        if (m.entries.some((e) => e.type !== 'normal')) {
-          this.forwards.dropped++;
-          return;
-        }
-        const relay = newMessage('prop', this.id, this.lead, this.term);
-        relay.entries = m.entries.map((e) => ({ index: 0, term: 0, type: 'normal', data: e.data }));
-        relay.context = RELAYED_PROPOSAL;
-        this.send(relay);
-        this.forwards.sent++;
-        return;
-      }
-      this.forwards.dropped++;
-      return;
-    }
-    // Membership changes stay on the leader (one at a time, checked in proposeConfChange);
-    // a config entry from the network is a buggy or hostile peer, so the whole message goes.
-    const ents: Entry[] = new Array(m.entries.length);
-    for (let i = 0; i < m.entries.length; i++) {
-      const e = m.entries[i];
-      if (e.type !== 'normal') {
-        this.forwards.dropped++;
-        return;
-      }
-      // Fresh entry objects: appendProposal assigns index and term in place, and the
-      // message's entries may be shared (a duplicated message, an in-memory network).
-      ents[i] = { index: 0, term: 0, type: 'normal', data: e.data };
-    }
-    // The same limits as a local proposal: during a transfer or above maxUncommittedBytes
-    // the entries are dropped, and the proposer learns it by never seeing them applied.
-    if (this.proposeEntries(ents).ok) this.forwards.appended++;
-    else this.forwards.dropped++;
+    return this.forwarder.forwardTo(to, datas);
   }
 
   private proposeEntries(ents: Entry[]): ProposeResult {
@@ -931,10 +821,8 @@ export class Raft {
     while (this.uncommittedQueue.length > 0 && this.uncommittedQueue[0].index <= committed) {
       this.uncommittedBytes -= this.uncommittedQueue.shift()!.bytes;
     }
-    if (this.waitingReads.length > 0 && this.committedEntryInCurrentTerm()) {
-      const waiting = this.waitingReads;
-      this.waitingReads = [];
-      for (const r of waiting) this.handleReadIndex(r.from, r.context);
+    if (this.reads.hasWaiting() && this.committedEntryInCurrentTerm()) {
+      for (const r of this.reads.takeWaiting()) this.handleReadIndex(r.from, r.context);
     }
     const conf = this.conf.current();
     if (!conf.isVoter(this.id) && committed >= this.conf.lastIndex()) {
@@ -978,19 +866,19 @@ export class Raft {
   }
 
   private handleReadIndex(from: number, context: string): boolean {
-    if (this.pendingReads.length + this.waitingReads.length >= this.cfg.maxPendingReads) return false;
+    if (this.reads.full()) return false;
     if (!this.committedEntryInCurrentTerm()) {
-      this.waitingReads.push({ from, context });
+      this.reads.wait(from, context);
       return true;
     }
     const conf = this.conf.current();
-    const read: PendingRead = { round: `r${++this.readRound}`, index: this.log.committed, from, context, acks: new Set() };
+    const read = this.reads.newRead(this.log.committed, from, context);
     if (conf.voters.get(this.id) === this.storageId) read.acks.add(this.id);
     if (read.acks.size >= conf.quorum()) {
       this.releaseRead(read);
       return true;
     }
-    this.pendingReads.push(read);
+    this.reads.add(read);
     this.bcastHeartbeat(read.round);
     return true;
   }
@@ -998,17 +886,7 @@ export class Raft {
   private ackRead(from: number, pr: Progress, round: string): void {
     const conf = this.conf.current();
     if (!conf.isVoter(from) || !pr.identityOk) return;
-    const k = this.pendingReads.findIndex((r) => r.round === round);
-    if (k < 0) return;
-    const read = this.pendingReads[k];
-    read.acks.add(from);
-    let acks = 0;
-    for (const id of read.acks) if (conf.isVoter(id)) acks++;
-    if (acks < conf.quorum()) return;
-    // A quorum confirmed our leadership after every earlier request was queued, so those
-    // are confirmed too.
-    const done = this.pendingReads.splice(0, k + 1);
-    for (const r of done) this.releaseRead(r);
+    for (const r of this.reads.ack(from, round, conf)) this.releaseRead(r);
   }
 
   private releaseRead(r: PendingRead): void {
