@@ -27,10 +27,11 @@ import { nextMetadataChange } from '../controller/metadata-membership.ts';
 import type { ProducerLimits } from '../partition/partition-producers.ts';
 import type { FlushMode } from '../partition/partition.ts';
 import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
+import { BrokerLeave } from './broker-leave.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
 import { MetadataGroup, metadataGroupName } from '../controller/metadata-group.ts';
 import { MetadataLogStorage } from '../controller/metadata-log-storage.ts';
-import { hostingReplicas, PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord, type MetadataCommand } from '../metadata/metadata-state.ts';
+import { PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord, type MetadataCommand } from '../metadata/metadata-state.ts';
 import type { LeaveOutcome } from '../http/cluster-leave.ts';
 import { nextReconcileStep } from '../partition/partition-reconciler.ts';
 import { newClusterId, type NodeStore } from '../controller/node-store.ts';
@@ -108,10 +109,8 @@ export class ClusterNode {
   private markGroupStarted: () => void = () => undefined;
   /** Partition groups whose reassignment completion is being proposed. */
   private readonly completing = new Set<string>();
-  /** A drainLeavingBrokers pass is running (its proposals are awaited one by one). */
-  private draining = false;
-  private readonly logOnceLeave: LogOnce;
-  private readonly leftListeners: Array<() => void> = [];
+  /** Leave and force-leave: marking, draining and removing leaving brokers (broker-leave.ts). */
+  private readonly leaving: BrokerLeave;
   /** `<group> <broker>` pairs already logged as back with a fenced disk (bounded by groups × brokers). */
   private readonly fencedLogged = new Set<string>();
   private readonly recoverer: UnsafeRecoverer;
@@ -194,7 +193,15 @@ export class ClusterNode {
       batchMax: PUBLISHED_LEADERS_PER_COMMAND_MAX,
       logger,
     });
-    this.logOnceLeave = new LogOnce(logger, { intervalMs: 60_000 });
+    this.leaving = new BrokerLeave({
+      nodeId: this.nodeId,
+      metadata: this.metadata,
+      host: this.host,
+      metadataGroupName,
+      logger,
+      connectedPeers: () => this.connectedPeers(),
+      movesPerRoundMax: LEAVE_MOVES_PER_ROUND_MAX,
+    });
     this.recoverer = new UnsafeRecoverer({
       nodeId: this.nodeId,
       host: this.host,
@@ -208,10 +215,7 @@ export class ClusterNode {
     });
     this.metadata.onApplied((command, state) => {
       this.replicas.onMetadata(command, state);
-      if (command.type === 'removeBroker' && command.nodeId === this.nodeId) {
-        this.logger.warn({ broker: this.nodeId }, 'this broker left the cluster: stopping');
-        for (const listener of this.leftListeners) setImmediate(listener);
-      }
+      this.leaving.noteApplied(command);
       // Brokers added after the founding know each other from their registrations.
       if (command.type === 'registerBroker') this.transport.setPeers(this.peerAddresses());
     });
@@ -401,109 +405,20 @@ export class ClusterNode {
   private reconcileGroups(): void {
     if (this.stopped || !this.started) return;
     const announced = new Map(this.transport.peerStatus().filter((p) => p.connected && p.storageId).map((p) => [p.nodeId, p.storageId!]));
-    const metadataChanged = this.removeDepartedMetadataMembers() || this.reconcileMetadataMembers(announced);
+    const metadataChanged = this.leaving.removeDepartedMetadataMembers() || this.reconcileMetadataMembers(announced);
     const partitionsChanged = this.reconcilePartitions(announced);
     if (metadataChanged || partitionsChanged) this.host.kick();
-    this.drainLeavingBrokers();
+    this.leaving.drain();
   }
 
-  /**
-   * Marks a broker (undefined: this one) as leaving the cluster (POST /cluster/leave) or, with
-   * `force`, one that is gone for good (POST /cluster/force-leave); drainLeavingBrokers does the rest.
-   */
-  async leave(node: number | undefined, force: boolean): Promise<LeaveOutcome> {
-    const id = node ?? this.nodeId;
-    const state = this.metadata.state;
-    if (!state.broker(id)) {
-      return state.isRemoved(id) ? { ok: true, node: id, state: 'removed' } : { ok: false, status: 404, error: `node: broker ${id} is not registered` };
-    }
-    if (force && (id === this.nodeId || this.connectedPeers().has(id))) {
-      return { ok: false, status: 409, error: `node: broker ${id} is connected; force-leave is for a broker that is gone for good, use /cluster/leave` };
-    }
-    try {
-      const result = await this.metadata.propose({ type: 'leaveBroker', nodeId: id });
-      if (!result.ok) return { ok: false, status: 409, error: result.message };
-    } catch (err) {
-      return { ok: false, status: 503, error: `the metadata group did not take the change: ${(err as Error).message}; retry` };
-    }
-    this.logger.warn({ broker: id, force }, force ? 'force-leave: the broker\'s partitions move to other brokers' : 'leave: the broker\'s partitions move to other brokers, then it stops');
-    return { ok: true, node: id, state: 'leaving' };
+  /** POST /cluster/leave and /cluster/force-leave (broker-leave.ts). */
+  leave(node: number | undefined, force: boolean): Promise<LeaveOutcome> {
+    return this.leaving.leave(node, force);
   }
 
   /** Called once this broker was removed from the cluster (a completed leave): the process should stop. */
   onLeft(listener: () => void): void {
-    this.leftListeners.push(listener);
-  }
-
-  /**
-   * On the controller: each leaving broker's partitions get a reassignment target without it (the
-   * broker with the fewest replicas takes its place; none left, the partition shrinks), and once
-   * nothing names it the broker is removed. At most LEAVE_MOVES_PER_ROUND_MAX commands per round,
-   * one at a time, so placement counts each move already made.
-   */
-  private drainLeavingBrokers(): void {
-    if (this.draining || !this.isController()) return;
-    const leaving = this.metadata.state.leavingBrokerIds();
-    if (leaving.length === 0) return;
-    this.draining = true;
-    void (async () => {
-      let commands = 0;
-      for (const id of leaving) {
-        const named = this.metadata.state.partitionsOf(id);
-        if (named.length === 0) {
-          await this.metadata.propose({ type: 'removeBroker', nodeId: id });
-          continue;
-        }
-        for (const { topic, partition } of named) {
-          if (commands >= LEAVE_MOVES_PER_ROUND_MAX || !this.isController()) return;
-          const state = this.metadata.state;
-          const current = state.reassignmentTarget(topic.name, partition) ?? topic.assignments[partition];
-          // Already moving away (the target no longer names it): wait for the move to complete.
-          if (!current.includes(id)) continue;
-          const instead = state.leastLoadedBroker(new Set(hostingReplicas(topic, partition)));
-          const target = current.flatMap((r) => (r !== id ? [r] : instead !== undefined ? [instead] : []));
-          if (target.length === 0) {
-            this.logOnceLeave.warn(`${id}:${topic.name}-${partition}`, { broker: id, topic: topic.name, partition }, 'a leaving broker holds the only replica and no other broker can take it: it stays');
-            continue;
-          }
-          commands++;
-          const result = await this.metadata.propose({ type: 'alterReassignment', topic: topic.name, partition, replicas: target });
-          if (!result.ok) this.logger.warn({ broker: id, topic: topic.name, partition, reason: result.message }, 'moving a partition off a leaving broker failed; retrying');
-        }
-      }
-    })()
-      .catch((err: unknown) => this.logger.info({ reason: (err as Error).message }, 'draining leaving brokers paused; retrying'))
-      .finally(() => (this.draining = false));
-  }
-
-  /** Whether this broker leads the metadata group (is the controller). */
-  private isController(): boolean {
-    return this.host.group(metadataGroupName)?.state === 'leader';
-  }
-
-  /**
-   * On the controller: a broker removed from the cluster leaves the metadata group, one change per
-   * round; when the controller itself was removed it first hands leadership to another voter
-   * (Raft thesis §3.10). Whether a change was started.
-   */
-  private removeDepartedMetadataMembers(): boolean {
-    const node = this.host.group(metadataGroupName);
-    if (!node || node.state !== 'leader') return false;
-    const status = node.status();
-    if (status.configIndex > status.commit) return false;
-    const state = this.metadata.state;
-    const departed = [...status.config.voters, ...status.config.learners].map((m) => m.id).filter((id) => state.isRemoved(id));
-    if (departed.length === 0) return false;
-    const other = departed.find((id) => id !== this.nodeId);
-    if (other !== undefined) {
-      const proposed = node.proposeConfChange({ type: 'removeNode', nodeId: other, storageId: '' });
-      if (proposed.ok) this.logger.warn({ group: metadataGroupName, broker: other }, 'removing a broker that left the cluster from the metadata group');
-      return proposed.ok;
-    }
-    const to = handoffTarget(status, (id) => !state.isRemoved(id));
-    if (to === 0 || !node.transferLeadership(to)) return false;
-    this.logger.warn({ group: metadataGroupName, to }, 'this broker left the cluster: handing the controller over');
-    return true;
+    this.leaving.onLeft(listener);
   }
 
   /** One step of every partition group led here (partition-reconciler.ts); whether a change was proposed. */
@@ -518,8 +433,9 @@ export class ClusterNode {
       if (!topic || topic.topicId !== topicId || replica.index >= topic.partitionCount) continue;
       const target = state.reassignmentTarget(replica.topic, replica.index);
       const group = this.replicas.groupNameOf(replica);
+      const status = node.status();
       const step = nextReconcileStep({
-        status: node.status(),
+        status,
         wanted: target ?? topic.assignments[replica.index],
         reassigning: target !== undefined,
         announced,
@@ -535,7 +451,7 @@ export class ClusterNode {
             changed = true;
             this.logger.info({ group, change: step.change.type, broker: step.change.nodeId, storageId: step.change.storageId, reason: step.reason }, 'partition membership change');
           } else {
-            this.noteFenced(group, step.change, node.status().config.fenced);
+            this.noteFenced(group, step.change, status.config.fenced);
           }
           break;
         }
