@@ -1,24 +1,19 @@
 // Wires one broker node together from its config: node store, metadata, partition logs, the Kafka
-// listener and the retention timer. The only place that knows every layer (DESIGN.md §2).
+// listener, the group coordinator, HTTP and the timers. The only place that knows every layer.
+// Both modes go through the same lines; what differs (controller, replicas, registration, the
+// cluster's status and admin routes, teardown of the replicas) is the BrokerMode (broker-mode.ts).
 
 import type { Logger } from 'pino';
 import { resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { RunnelConfig } from '../config/index.ts';
 import { NodeStore } from '../controller/node-store.ts';
-import { MetadataState } from '../metadata/metadata-state.ts';
-import { LocalController } from '../controller/local-controller.ts';
-import type { Controller } from '../metadata/controller.ts';
-import { ClusterNode } from './cluster-node.ts';
-import { ReplicaManager } from '../partition/replica-manager.ts';
-import type { Replicas } from '../partition/replicas.ts';
-import type { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
+import { clusterMode, singleNodeMode } from './broker-mode.ts';
 import type { NodeStatus } from '../http/status.ts';
 import { startHttpServer } from '../http/server.ts';
 import { learnersCatchingUp, memberStatuses } from '../http/members.ts';
 import { metadataGroupName } from '../controller/metadata-group.ts';
 import { ADMIN_ADDRESS_CONFIG } from '../client/admin-address.ts';
-import type { UnsafeRecoverRequest } from '../http/cluster-unsafe-recover.ts';
 import { createHandlers } from '../broker/handlers/index.ts';
 import { KafkaServer } from '../broker/server.ts';
 import type { BrokerServices } from '../broker/services.ts';
@@ -71,11 +66,6 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   };
   const flush = { mode: config.flush.mode, intervalMs: config.flush.interval_ms };
   const producers = { producersMax: config.limits.max_producers_per_partition, expirationMs: config.limits.producer_id_expiration_ms };
-  let controller: Controller;
-  let replicas: Replicas;
-  let cluster: ClusterNode | null = null;
-  /** Cluster mode: __consumer_offsets partitions led here whose groups are loaded. */
-  const coordinating = new Set<number>();
   // Every replica of a __consumer_offsets partition keeps its groups' state, snapshots it here and
   // trims the log behind it; in cluster mode the state also rides in the partition's Raft snapshots.
   const offsetsFollowers = new OffsetsFollowers(
@@ -85,31 +75,16 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     },
     logger,
   );
-  if (config.cluster.enabled) {
-    cluster = ClusterNode.create({ config, store, storageId: identity.storageId, dataDir, topicDefaults, flush, producers, logger });
-    controller = cluster.metadata;
-    replicas = cluster.replicas;
-    cluster.replicas.onOpen((replica) => {
-      if (replica.topic === OFFSETS_TOPIC) replica.storage.attachState(offsetsFollowers.follow(replica.index, replica));
-    });
-  } else {
-    const state = new MetadataState(store.loadMetadata() ?? { clusterId: identity.clusterId, brokers: [], topics: [] });
-    const local = new ReplicaManager({ nodeId, dataDir, topicDefaults, flush, producers }, logger);
-    local.onOpen((partition) => {
-      if (partition.topic === OFFSETS_TOPIC) offsetsFollowers.follow(partition.index, partition);
-    });
-    await local.start(state);
-    controller = new LocalController(state, store, logger, nodeId);
-    controller.onApplied((command, applied) => local.onMetadata(command, applied));
-    replicas = local;
-  }
+  const modeOptions = { config, store, storageId: identity.storageId, clusterId: identity.clusterId, dataDir, topicDefaults, flush, producers, offsetsFollowers, logger };
+  const mode = config.cluster.enabled ? clusterMode(modeOptions) : await singleNodeMode(modeOptions);
+  const { controller, replicas } = mode;
 
   const groups = new GroupCoordinator(
     {
       nodeId,
       metadata: () => controller.state,
       offsetsPartition: (index) => replicas.partition(OFFSETS_TOPIC, index),
-      isLeader: (index) => (cluster ? coordinating.has(index) : replicas.leaderOf(OFFSETS_TOPIC, index).leaderId === nodeId),
+      isLeader: (index) => mode.coordinates(index),
       leaderEpoch: (index) => replicas.leaderEpoch(OFFSETS_TOPIC, index),
       now: () => Date.now(),
       logger,
@@ -128,7 +103,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   // Rebuild groups and committed offsets from __consumer_offsets before the first client arrives.
   groups.loadAll();
 
-  if (cluster) followOffsetsLeadership(cluster.replicas, groups, coordinating, nodeId, logger);
+  mode.attachGroups(groups);
 
   const services: BrokerServices = {
     nodeId,
@@ -177,32 +152,28 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   let listening: { host: string; port: number } = { host: config.server.host, port: config.server.port };
   let http: { port: number; close(): Promise<void> } | null = null;
   const status = (): NodeStatus => {
-    const connected = cluster?.connectedPeers() ?? new Set<number>();
-    const groups = cluster?.groupStatuses() ?? [];
+    const { connected, groups, transport } = mode.peers();
     return {
       nodeId,
       clusterId: controller.state.clusterId,
-      mode: cluster ? 'cluster' : 'single',
+      mode: mode.kind,
       controllerId: controller.controllerId,
       kafka: { host: config.server.advertised_host, port: listening.port },
       brokers: controller.state.allBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, connected: b.nodeId === nodeId || connected.has(b.nodeId) })),
       groups,
       members: memberStatuses(controller.state.allBrokers(), nodeId, connected, groups.find((g) => g.group === metadataGroupName)),
       learners: learnersCatchingUp(groups),
-      ...(cluster && {
-        transport: cluster.transport.peerStatus().reduce((t, p) => ({ bytesIn: t.bytesIn + p.bytesIn, bytesOut: t.bytesOut + p.bytesOut }), { bytesIn: 0, bytesOut: 0 }),
-      }),
+      ...(transport && { transport }),
     };
   };
   // One teardown for a start that failed and for close(): clients first, then the groups, the
-  // replicas (through the cluster node in cluster mode) and the store under them.
+  // replicas (the mode's) and the store under them.
   const releaseAll = async (): Promise<void> => {
     await http?.close();
     await server.close();
     groups.close();
     offsetsFollowers.close();
-    if (cluster) await cluster.close();
-    else await replicas.close();
+    await mode.close();
     store.close();
   };
   try {
@@ -211,25 +182,11 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     services.advertisedPort = listening.port;
     // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
     if (config.http.enabled) {
-      const ops = cluster
-        ? {
-            join: (address: string) => cluster.join(address),
-            leave: (node: number | undefined, force: boolean) => cluster.leave(node, force),
-            unsafeRecover: (request: UnsafeRecoverRequest) => cluster.unsafeRecover(request),
-          }
-        : {};
-      http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, ops);
+      http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, mode.adminOps);
       // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
       services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);
     }
-    if (cluster) {
-      await cluster.run({ host: config.server.advertised_host, port: listening.port });
-    } else {
-      await controller.propose({
-        type: 'registerBroker',
-        broker: { nodeId, host: config.server.advertised_host, port: listening.port, rack: null },
-      });
-    }
+    await mode.register({ host: config.server.advertised_host, port: listening.port });
   } catch (err) {
     await releaseAll();
     throw err;
@@ -253,7 +210,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   offsetsSnapshotTimer.unref();
 
   logger.info(
-    { host: listening.host, port: listening.port, advertised: `${config.server.advertised_host}:${listening.port}`, nodeId, clusterId: controller.state.clusterId, dataDir, mode: cluster ? 'cluster' : 'single' },
+    { host: listening.host, port: listening.port, advertised: `${config.server.advertised_host}:${listening.port}`, nodeId, clusterId: controller.state.clusterId, dataDir, mode: mode.kind },
     'listening',
   );
   void replicas.producerStatesLoaded().then(() => {
@@ -272,7 +229,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     port: listening.port,
     services,
     onLeft(listener) {
-      cluster?.onLeft(listener);
+      mode.onLeft(listener);
     },
     close() {
       closing ??= (async () => {
@@ -286,48 +243,6 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       return closing;
     },
   };
-}
-
-/**
- * Cluster mode: the group coordinator serves a __consumer_offsets partition while this broker
- * leads it. A new leader first waits until its high watermark covers its whole log (its first
- * entry of the term is committed, so every earlier entry is too: ReplicatedPartition.servesClients),
- * then replays the partition;
- * until then FindCoordinator points here but the group APIs answer "not coordinator" and
- * clients retry.
- */
-function followOffsetsLeadership(
-  replicas: ClusterReplicaManager,
-  groups: GroupCoordinator,
-  coordinating: Set<number>,
-  nodeId: number,
-  logger: Logger,
-): void {
-  replicas.onLeadership((replica, leader) => {
-    if (replica.topic !== OFFSETS_TOPIC) return;
-    const index = replica.index;
-    if (leader !== nodeId) {
-      if (coordinating.delete(index)) groups.unloadPartition(index);
-      return;
-    }
-    if (coordinating.has(index)) return;
-    const tryLoad = (): boolean => {
-      if (!replica.isLeader) return true;
-      if (!replica.servesClients) return false;
-      coordinating.add(index);
-      // Loads over event-loop turns when the state lags; the groups answer
-      // COORDINATOR_LOAD_IN_PROGRESS until it finishes.
-      groups.loadPartition(index).catch((err: unknown) => {
-        coordinating.delete(index);
-        logger.error({ err, partition: `${OFFSETS_TOPIC}-${index}` }, 'loading consumer groups failed');
-      });
-      return true;
-    };
-    if (tryLoad()) return;
-    const unsubscribe = replica.onAdvance(() => {
-      if (tryLoad()) unsubscribe();
-    });
-  });
 }
 
 /** The broker settings DescribeConfigs shows, under the Kafka names clients know. */
