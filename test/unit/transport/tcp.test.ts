@@ -20,6 +20,7 @@ import { newMessage } from '../../../src/raft/message.ts';
 import type { Message } from '../../../src/raft/types.ts';
 import { memoryLogger, type LogLine } from './helpers.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
 
 const SECRET = 'test-cluster-secret';
 
@@ -379,11 +380,17 @@ test('hostile input: garbage on the listener port closes that connection, is log
 });
 
 test('hostile input: a connection that never completes the handshake is closed at handshakeTimeoutMs', async () => {
-  const b = await startNode(2, { limits: { handshakeTimeoutMs: 100 } });
+  // The injected clock: the timeout fires when the test moves time, not when a loaded machine gets to it.
+  const clock = new FakeClock();
+  const b = await startNode(2, { clock, limits: { handshakeTimeoutMs: 100 } });
   const sock = await rawConnect(b.t.port);
   try {
-    await waitFor(() => sock.destroyed || sock.readableEnded, 'closed by the acceptor');
+    await waitFor(() => clock.pendingDelays().includes(100), 'the acceptor armed the handshake timeout');
+    clock.advance(99);
+    assert.equal(logged(b, /handshake timed out/).length, 0, 'open until handshakeTimeoutMs');
+    clock.advance(1);
     assert.equal(logged(b, /handshake timed out/).length, 1);
+    await waitFor(() => sock.destroyed || sock.readableEnded, 'closed by the acceptor');
   } finally {
     sock.destroy();
     await b.t.close();
@@ -471,15 +478,23 @@ test('reconnection: redials follow capped exponential backoff driven by the inje
 });
 
 test('keep-alive: pings keep an idle authenticated connection open; a peer that goes silent is closed at idleTimeoutMs', async () => {
+  // Both transports run on one injected clock, moved by the test one ping interval at a time and
+  // only after the pings of the last one arrived: a loaded machine cannot make a peer look silent.
+  const clock = new FakeClock();
   const limits = { pingIntervalMs: 30, idleTimeoutMs: 200 };
-  const a = await startNode(1, { limits });
-  const b = await startNode(2, { limits });
+  const a = await startNode(1, { clock, limits });
+  const b = await startNode(2, { clock, limits });
   let sock: Socket | undefined;
   try {
     mesh([a, b]);
     await waitFor(() => connected(a, 2) && connected(b, 1), 'connection');
     // Three idle timeouts without a message: pings alone must keep it up.
-    await new Promise((r) => setTimeout(r, 600));
+    for (let i = 0; i < 20; i++) {
+      const inA = status(a, 2).bytesIn;
+      const inB = status(b, 1).bytesIn;
+      clock.advance(limits.pingIntervalMs);
+      await waitFor(() => status(a, 2).bytesIn > inA && status(b, 1).bytesIn > inB, `the pings of interval ${i}`);
+    }
     assert.equal(connected(a, 2) && connected(b, 1), true, 'still connected');
     assert.equal(status(a, 2).reconnects, 0);
     // A raw peer that completes the handshake as node 1 and then sends nothing.
@@ -494,7 +509,10 @@ test('keep-alive: pings keep an idle authenticated connection open; a peer that 
     assert.equal((await welcome).type, FrameType.welcome);
     await waitFor(() => connected(b, 1), 'raw peer accepted');
     sock.resume();
-    await waitFor(() => !connected(b, 1), 'silent peer closed', 3000);
+    clock.advance(limits.idleTimeoutMs - limits.pingIntervalMs);
+    assert.equal(connected(b, 1), true, 'open before idleTimeoutMs');
+    clock.advance(2 * limits.pingIntervalMs);
+    await waitFor(() => !connected(b, 1), 'silent peer closed');
     assert.equal(logged(b, /went silent/).length, 1);
     assert.match(status(b, 1).lastError ?? '', /nothing received/);
   } finally {
