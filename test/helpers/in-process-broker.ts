@@ -10,13 +10,21 @@ import { startBrokerNode, type BrokerNode } from '../../src/node/broker-node.ts'
 import { RawClient } from '../../bench/lib/raw-client.ts';
 
 export interface InProcessBroker {
+  /** The running broker; restart() replaces it. */
   node: BrokerNode;
+  /** A client connected to `node`; restart() replaces it. */
   client: RawClient;
   dataDir: string;
+  /** Closes the client and the broker, keeps the data directory, and starts both again on it with the same config. */
+  restart(): Promise<void>;
   /** Closes the client and the broker and deletes the data directory. */
   close(): Promise<void>;
 }
 
+/**
+ * A single-node broker on 127.0.0.1 with a free port and the default config, changed by `tune`
+ * (e.g. a limit the test needs); `name` names its temporary data directory.
+ */
 export async function startInProcessBroker(name: string, tune: (config: RunnelConfig) => void = () => {}): Promise<InProcessBroker> {
   const dataDir = mkdtempSync(join(tmpdir(), `runnel-${name}-`));
   const config = defaultConfig();
@@ -24,16 +32,24 @@ export async function startInProcessBroker(name: string, tune: (config: RunnelCo
   config.server.host = '127.0.0.1';
   config.server.port = 0;
   tune(config);
-  const node = await startBrokerNode(config, pino({ level: 'silent' }));
-  const client = await RawClient.connect({ port: node.port });
-  return {
-    node,
-    client,
+  const logger = pino({ level: 'silent' });
+  const start = async (): Promise<{ node: BrokerNode; client: RawClient }> => {
+    const node = await startBrokerNode(config, logger);
+    return { node, client: await RawClient.connect({ port: node.port }) };
+  };
+  const broker: InProcessBroker = {
+    ...(await start()),
     dataDir,
+    async restart() {
+      broker.client.close();
+      await broker.node.close();
+      Object.assign(broker, await start());
+    },
     async close() {
-      client.close();
-      await node.close();
+      broker.client.close();
+      await broker.node.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return broker;
 }

@@ -3,44 +3,31 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
-import { defaultConfig, type RunnelConfig } from '../../src/config/index.ts';
-import { startBrokerNode, type BrokerNode } from '../../src/node/broker-node.ts';
+import type { BrokerNode } from '../../src/node/broker-node.ts';
+import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.ts';
 import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { buildRecordBatch, decodeBatches } from '../../src/protocol/record-batch.ts';
 import { RawClient } from '../../bench/lib/raw-client.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const silent = pino({ level: 'silent' });
+let broker: InProcessBroker;
+// The tests below use these: they change when the broker restarts.
 let dataDir: string;
 let node: BrokerNode;
 let client: RawClient;
 
-function config(dir: string): RunnelConfig {
-  const c = defaultConfig();
-  c.data_dir = dir;
-  c.server.host = '127.0.0.1';
-  c.server.port = 0;
-  c.max_topic_partitions = 8;
-  c.limits.max_partitions_per_request = 50;
-  return c;
-}
-
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'runnel-apis-'));
-  node = await startBrokerNode(config(dataDir), silent);
-  client = await RawClient.connect({ port: node.port });
+  broker = await startInProcessBroker('apis', (c) => {
+    c.max_topic_partitions = 8;
+    c.limits.max_partitions_per_request = 50;
+  });
+  ({ dataDir, node, client } = broker);
 });
 
-after(async () => {
-  client.close();
-  await node.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => broker.close());
 
 const api = (key: number) => apiByKey.get(key)!;
 
@@ -214,10 +201,8 @@ test('topics, configs and records survive a restart; a deleted topic loses its d
   // The directory is removed after the answer, once the log is closed.
   await waitFor(() => !existsSync(join(dataDir, 'drop-0')), 'drop-0 to be removed');
 
-  client.close();
-  await node.close();
-  node = await startBrokerNode(config(dataDir), silent);
-  client = await RawClient.connect({ port: node.port });
+  await broker.restart();
+  ({ node, client } = broker);
 
   const meta = await client.metadata(['keep', 'drop'], false);
   const keep = meta.topics.find((t: any) => t.name === 'keep');

@@ -5,42 +5,28 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
-import { defaultConfig, type RunnelConfig } from '../../src/config/index.ts';
-import { startBrokerNode, type BrokerNode } from '../../src/node/broker-node.ts';
+import type { BrokerNode } from '../../src/node/broker-node.ts';
+import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.ts';
 import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { ATTRIBUTE_TIMESTAMP_TYPE, batchCrcIsValid, buildRecordBatch, decodeBatches } from '../../src/protocol/record-batch.ts';
 import { ConfigSource } from '../../src/metadata/topic-configs.ts';
 import { RawClient } from '../../bench/lib/raw-client.ts';
 
-const silent = pino({ level: 'silent' });
+let broker: InProcessBroker;
+// The tests below use these: they change when the broker restarts.
 let dataDir: string;
 let node: BrokerNode;
 let client: RawClient;
 
-function config(dir: string): RunnelConfig {
-  const c = defaultConfig();
-  c.data_dir = dir;
-  c.server.host = '127.0.0.1';
-  c.server.port = 0;
-  return c;
-}
-
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'runnel-configs-'));
-  node = await startBrokerNode(config(dataDir), silent);
-  client = await RawClient.connect({ port: node.port });
+  broker = await startInProcessBroker('configs');
+  ({ dataDir, node, client } = broker);
 });
 
-after(async () => {
-  client.close();
-  await node.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+after(() => broker.close());
 
 const api = (key: number) => apiByKey.get(key)!;
 
@@ -248,10 +234,8 @@ test('issue 12: topic overrides and dynamic broker configs survive a restart (th
   assert.equal((await createTopic('cfg-restart', { 'retention.ms': '4242' })).errorCode, ErrorCode.NONE);
   assert.equal((await incremental(TOPIC, 'cfg-restart', [['message.timestamp.type', SET, 'LogAppendTime']])).errorCode, ErrorCode.NONE);
   assert.equal((await incremental(BROKER, '', [['log.retention.bytes', SET, '123456789']])).errorCode, ErrorCode.NONE);
-  client.close();
-  await node.close();
-  node = await startBrokerNode(config(dataDir), silent);
-  client = await RawClient.connect({ port: node.port });
+  await broker.restart();
+  ({ node, client } = broker);
   const shown = await describe(TOPIC, 'cfg-restart');
   assert.deepEqual([shown.get('retention.ms').value, shown.get('retention.ms').configSource], ['4242', ConfigSource.DYNAMIC_TOPIC_CONFIG]);
   assert.equal(shown.get('message.timestamp.type').value, 'LogAppendTime');
