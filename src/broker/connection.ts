@@ -115,7 +115,7 @@ export class Connection {
     const served = servedVersions(handler);
     if (apiVersion < served.minVersion || apiVersion > served.maxVersion) {
       if (apiKey === ApiKey.ApiVersions) {
-        // DESIGN.md §5: answer with a v0 body carrying UNSUPPORTED_VERSION and our ranges, so the
+        // docs/architecture.md, Connections: answer with a v0 body carrying UNSUPPORTED_VERSION and our ranges, so the
         // client can retry with a version we speak (librdkafka sends v3 first and does exactly that).
         this.respondUnsupportedApiVersions(correlationId);
         return;

@@ -1,4 +1,4 @@
-// The small durable state of one node, kept in SQLite (DESIGN.md §4): its identity (cluster id and
+// The small durable state of one node, kept in SQLite (docs/storage.md): its identity (cluster id and
 // storage UUID), the Raft groups this disk holds a replica of (src/partition/replica-identity.ts)
 // and the latest snapshot of the metadata state machine (a single node's state, or in cluster
 // mode the metadata group's Raft snapshot). Message data never goes here.

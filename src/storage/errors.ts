@@ -19,7 +19,7 @@ export class OffsetOutOfRangeError extends Error {
 /**
  * Data below the recovery point (known synced, so possibly acknowledged) is damaged.
  * We refuse to open rather than silently drop acknowledged records; the replica must
- * be repaired from its peers (DESIGN.md §4).
+ * be repaired from its peers (docs/storage.md).
  */
 export class LogCorruptionError extends Error {
   readonly path: string;

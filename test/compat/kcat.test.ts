@@ -117,7 +117,7 @@ for (const [codec, id] of [
       assert.equal(m.key, `k${i}`);
       assert.equal(m.value, `${codec}-value-${i}-${'abc'.repeat(20)}`);
     });
-    // The broker keeps batches as they came (DESIGN.md §1, produce path): the stored
+    // The broker keeps batches as they came (docs/architecture.md, Produce): the stored
     // batches still carry the codec in their attributes and a valid CRC.
     const client = await RawClient.connect({ port: broker.port });
     try {

@@ -1,6 +1,6 @@
 // Hostile and broken input must cost the offending connection at most, never the broker
-// (DESIGN.md §5: "An unknown api key or a malformed frame closes that connection after
-// logging, never the broker"; §9.2: a limit on everything). After every case a fresh
+// (docs/architecture.md, Connections: an unknown api key or a malformed frame closes that
+// connection after logging, never the broker; docs/configuration.md: a limit on everything). After every case a fresh
 // client must still be served.
 
 import { test, before, after } from 'node:test';
@@ -212,7 +212,7 @@ test('a batch with a wrong CRC is refused with CORRUPT_MESSAGE and not stored', 
 });
 
 test('Produce v2 with an old (magic 1) message set is refused with UNSUPPORTED_VERSION and not stored', async () => {
-  // DESIGN.md §5: Produce 0-2 may be advertised (librdkafka needs v0 for compression
+  // docs/protocol.md: Produce 0-2 may be advertised (librdkafka needs v0 for compression
   // support) but their old message formats are answered with an error, as Kafka 4.0 does.
   // Issue 12: that error is Kafka 4.0's, UNSUPPORTED_VERSION (it was UNSUPPORTED_FOR_MESSAGE_FORMAT).
   const value = Buffer.from('old-format');
@@ -285,7 +285,7 @@ test('a config file with a misspelt field makes the broker exit non-zero, naming
 });
 
 test('CreateTopics with absurd partition counts is refused at once, without a memory spike', async () => {
-  // DESIGN.md §9.2: limits are checked before work sized by the request is done.
+  // docs/configuration.md, limits: limits are checked before work sized by the request is done.
   // max_topic_partitions defaults to 1000; the fuzz test found 2^24 partitions costing GBs.
   // A broker of its own, so that a broker stuck on this request cannot fail other tests.
   const own = await startBroker();

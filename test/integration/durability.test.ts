@@ -2,9 +2,9 @@
 //
 // 1. A clean restart (SIGTERM) keeps every record: 1,000,000 records produced with
 //    acks=all read back with the same offset, key, value, headers and timestamp
-//    (DESIGN.md §4: the segment log is the source of truth; recovery keeps committed data).
-// 2. A crash (kill -9) loses nothing that was acknowledged with acks=all
-//    (DESIGN.md §3 Durability: "acknowledged with acks=all = on disk").
+//    (docs/storage.md: the segment log is the source of truth; recovery keeps committed data).
+// 2. A crash (kill -9) loses nothing that was acknowledged with acks=all: recovery keeps every
+//    acknowledged batch (not an fsync proof: see the note above the kill -9 test).
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 // A bounded fuzz run against one broker: random frames and mutations of valid frames,
 // from several connections at once, for about 20 seconds. The broker must stay up, keep
-// answering well-formed requests, and keep its memory bounded (DESIGN.md §9.2: a limit
+// answering well-formed requests, and keep its memory bounded (docs/configuration.md, limits: a limit
 // on everything). The run is seeded; a failure prints the seed, and FUZZ_SEED=<n>
 // replays the same byte sequences (timing may differ).
 

@@ -14,7 +14,7 @@
 // LogAppendTime stamps the header's max timestamp (CRC recomputed), and a finite
 // message.timestamp.*.max.ms reads each record's timestamp (decompressing); min.insync.replicas
 // bounds acks=all. acks=0 gets no response, acks=1 is answered after the
-// leader's append, acks=all (-1) after the batch is durable (DESIGN.md §1). Batches of idempotent
+// leader's append, acks=all (-1) after the batch is durable (docs/architecture.md, Produce). Batches of idempotent
 // producers are checked against the partition's producer state first (KIP-98, producer-state.ts);
 // while that state still loads after a restart, such a request waits for it (bounded by its
 // timeout and limits.producerStateWaitMsMax, and it moves the partition to the front of the

@@ -1,4 +1,4 @@
-// RUNNEL_* environment overrides, EMQX style (DESIGN.md §6): env beats file beats defaults.
+// RUNNEL_* environment overrides, EMQX style (docs/configuration.md): env beats file beats defaults.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // Loading files: defaults, the shipped configs, Go Queue's file shapes, and
-// errors that name the field (DESIGN.md §6).
+// errors that name the field (docs/configuration.md).
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

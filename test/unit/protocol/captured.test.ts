@@ -1,5 +1,5 @@
-// Request frames captured from real clients (DESIGN.md §8: "codec tests use captured
-// bytes of real clients"): kcat 1.7 / librdkafka 2.0.2 and KafkaJS 2.2.4, recorded on
+// Request frames captured from real clients (codec tests use the captured
+// bytes of real clients): kcat 1.7 / librdkafka 2.0.2 and KafkaJS 2.2.4, recorded on
 // 127.0.0.1 against a throwaway server that answered with this codec. Each is the frame
 // after its int32 size. They pin the versions those clients really send (see
 // reference/client-versions.md) and the quirks of their encodings.
