@@ -3,7 +3,7 @@
 //   (abs(javaHashCode(groupId)) % 16, Kafka's mapping; FindCoordinator);
 // - committed offsets are replicated like acks=all records: kill -9 of the coordinator loses no
 //   commit, and the new leader of the partition replays it before it answers for the group
-//   (broker-node.ts followOffsetsLeadership), so a new member of the group continues exactly at the
+//   (broker-mode.ts followOffsetsLeadership), so a new member of the group continues exactly at the
 //   committed offsets while the old coordinator is down: nothing before them is consumed again,
 //   nothing after them is skipped (Kafka's committed-position rule);
 // - the restarted broker catches up on the commits made while it was down (Raft §5.3), and

@@ -131,7 +131,7 @@ async function newLeader(replicas: Replica[], excluded: Replica): Promise<Replic
   const others = replicas.filter((r) => r !== excluded);
   await until('a new leader', () => others.some((r) => r.partition.isLeader), replicas);
   const next = others.find((r) => r.partition.isLeader)!;
-  // As broker-node's followOffsetsLeadership: load once the first entry of the term is committed.
+  // As broker-mode.ts's followOffsetsLeadership: load once the first entry of the term is committed.
   const target = next.partition.logEndOffset;
   await until('the new leader commits its term', () => next.partition.highWatermark >= target, replicas);
   return next;
