@@ -257,6 +257,9 @@ export class ClusterNode {
       this.markGroupStarted = resolve;
       this.failStart = reject;
     });
+    // close() rejects it to end the wait below; when run() failed before that wait (the transport
+    // could not listen), nothing awaits it, and the rejection must not end the process.
+    this.groupStarted.catch(() => undefined);
     this.transport.onPeerIdentity((peer, storageId) => {
       if (this.stopped) return;
       // A peer whose connection closed has most likely stopped: the groups it led here need not
