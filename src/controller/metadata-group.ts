@@ -81,6 +81,8 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   private sequence = 0;
   private readonly proposalNonce = randomBytes(8).toString('hex');
   private appliedIndex: number;
+  /** The term of entry appliedIndex (of the snapshot, when nothing after it was applied). */
+  private appliedTermValue: number;
   /** Listeners are not told (startNode() replaying the log after the snapshot, or holdListeners). */
   private listenersHeld = false;
   private leader = 0;
@@ -113,6 +115,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     this.state = new MetadataState({ clusterId: snapshot.index > 0 ? '' : options.clusterId, brokers: [], topics: [] });
     if (snapshot.index > 0) this.state.restore(decodeMetadataSnapshot(snapshot.data), false);
     this.appliedIndex = snapshot.index;
+    this.appliedTermValue = snapshot.term;
   }
 
   /**
@@ -151,8 +154,35 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     this.node = node;
   }
 
+  /**
+   * Lets go of the Raft node (its log found damage and the host stopped it) and returns a
+   * snapshot of the state as applied, which holds committed entries only: the storage opened
+   * again restarts its log after it, and startNode runs a new node from there. The state stays;
+   * proposals are refused until then, and pending ones are told (the caller retries, as after a
+   * leader change: the entry may still commit elsewhere).
+   */
+  detach(): Snapshot {
+    const node = this.node;
+    invariant(node !== null, 'the metadata group has a Raft node to let go of');
+    const snapshot: Snapshot = {
+      index: this.appliedIndex,
+      term: this.appliedTermValue,
+      confState: node.confStateAt(this.appliedIndex),
+      data: encodeMetadataSnapshot(this.state),
+    };
+    this.node = null;
+    this.leader = 0;
+    this.rejectPending(new NotControllerError(0));
+    return snapshot;
+  }
+
   get appliedThrough(): number {
     return this.appliedIndex;
+  }
+
+  /** The term of the entry at appliedThrough: with the state, what a snapshot taken now records. */
+  get appliedTerm(): number {
+    return this.appliedTermValue;
   }
 
   get isController(): boolean {
@@ -217,6 +247,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   apply(entry: Entry): void {
     if (entry.index <= this.appliedIndex) return;
     this.appliedIndex = entry.index;
+    this.appliedTermValue = entry.term;
     if (entry.type !== 'normal' || entry.data.length === 0) return;
     const envelope = decodeMetadataEntry(entry.data);
     const result = this.state.apply(envelope.command);
@@ -245,6 +276,7 @@ export class MetadataGroup implements GroupStateMachine, Controller {
     const before = this.appliedIndex;
     this.state.restore(decodeMetadataSnapshot(snapshot.data), false);
     this.appliedIndex = snapshot.index;
+    this.appliedTermValue = snapshot.term;
     // Which of the pending proposals the snapshot covers, and how each ended, is unknown: the
     // callers retry, as after a leader change.
     this.rejectPending(new NotControllerError(this.leader));

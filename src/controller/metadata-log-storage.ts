@@ -23,9 +23,21 @@ import type { InitialState, Storage } from '../raft/storage.ts';
 import { cloneConfState, EMPTY_CONF_STATE } from '../raft/storage.ts';
 import { invariant } from '../base/invariant.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
+import { PartitionLog } from '../storage/partition-log.ts';
 import { encodeSnapshotData, RaftLogStorage } from '../partition/raft-log-storage.ts';
+import { FileRaftStateStore } from '../partition/raft-state-store.ts';
 import type { HostStorage } from '../raft-host/raft-host.ts';
 import { metadataGroupName } from './metadata-group.ts';
+
+export interface MetadataLogStorageOptions {
+  storageId: string;
+  logger: Logger;
+  /** A snapshot larger than this cannot reach a follower (one transport frame). */
+  sendableBytesMax: number;
+  config?: LogConfig;
+  /** runnel.db records that this node held the group (RaftLogStorage's `known`). */
+  known?: boolean;
+}
 
 /** Where the metadata snapshot lives (the node store's SQLite in a broker). */
 export interface MetadataSnapshotStore {
@@ -73,11 +85,7 @@ export class MetadataLogStorage implements Storage, HostStorage {
     this.durableCommit = inner.getHardState().commit;
   }
 
-  static open(
-    dir: string,
-    store: MetadataSnapshotStore,
-    options: { storageId: string; logger: Logger; sendableBytesMax: number; config?: LogConfig; known?: boolean },
-  ): MetadataLogStorage {
+  static open(dir: string, store: MetadataSnapshotStore, options: MetadataLogStorageOptions): MetadataLogStorage {
     const inner = RaftLogStorage.open(dir, options.config ?? METADATA_LOG_CONFIG, {
       storageId: options.storageId,
       logger: options.logger,
@@ -86,6 +94,31 @@ export class MetadataLogStorage implements Storage, HostStorage {
       historyBase: 'commit',
     });
     return new MetadataLogStorage(inner, store, options);
+  }
+
+  /**
+   * The group's storage opened again over the same log after the log found damage to synced data
+   * while running (its scrub or a read, B6; the host has stopped the group), as a restart would
+   * open it: the damage makes RaftLogStorage take the lost-state path (a new storage id, the log
+   * restarted), so the replica never votes as its old self and is added back by the controller.
+   * `applied` is a snapshot of the state this replica applied (committed entries only), stored
+   * first when newer than the stored one: the log restarts after it, so the state machine keeps
+   * what it applied instead of going back to an older snapshot. This object is done with.
+   */
+  reopenAfterDamage(applied: Snapshot, options: MetadataLogStorageOptions): MetadataLogStorage {
+    const log = this.inner.log;
+    invariant(log.damage !== null, 'the metadata log is reopened only after damage');
+    invariant(log instanceof PartitionLog, 'a metadata log that finds damage is a file log');
+    if (applied.index > this.latest.index) this.keep(applied, applied.data);
+    this.inner.detach();
+    const inner = new RaftLogStorage(log, new FileRaftStateStore(log.dir), {
+      storageId: options.storageId,
+      logger: options.logger,
+      group: metadataGroupName,
+      known: true,
+      historyBase: 'commit',
+    });
+    return new MetadataLogStorage(inner, this.store, options);
   }
 
   /** The group's storage id (RaftLogStorage: the disk's, or a new one after lost state). */

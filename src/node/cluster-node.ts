@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
-import { Rng, type ConfChange } from '../raft/index.ts';
+import { Rng, type ConfChange, type RaftNode } from '../raft/index.ts';
 import { TcpTransport } from '../transport/tcp.ts';
 import { parseAddress } from '../transport/tcp-peers.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
@@ -94,7 +94,8 @@ export class ClusterNode {
   private readonly options: ClusterNodeOptions;
   private readonly logger: Logger;
   private readonly decider: BootstrapDecider;
-  private readonly metadataStorage: MetadataLogStorage;
+  /** Replaced when its log finds damage while running (repairMetadataReplica). */
+  private metadataStorage: MetadataLogStorage;
   /** Where this node looks for the cluster while it is not registered (cluster.discovery). */
   readonly discovery: Discovery;
   private seedLookup = false;
@@ -328,6 +329,16 @@ export class ClusterNode {
 
   private startMetadataGroup(founded: boolean): void {
     this.started = true;
+    const node = this.runMetadataNode();
+    // The lowest founding voter campaigns at once, so a new cluster has a controller within a
+    // round trip instead of an election timeout.
+    if (founded && this.metadataStorage.confStateAt(this.metadataStorage.lastIndex()).voters[0]?.id === this.nodeId) node.campaign();
+    this.logger.info({ group: metadataGroupName, founded }, 'metadata group started');
+    this.markGroupStarted();
+  }
+
+  /** Runs the metadata group's Raft node over metadataStorage in the host, watching its log for damage. */
+  private runMetadataNode(): RaftNode {
     const cluster = this.options.config.cluster;
     const node = this.metadata.startNode(
       this.metadataStorage,
@@ -349,18 +360,44 @@ export class ClusterNode {
     this.transport.setPeers(this.peerAddresses());
     this.host.addGroup(metadataGroupName, node, this.metadataStorage, this.metadata);
     // Damage its scrub finds in the metadata log (B6) stops the group on this node at once (a Raft
-    // read that finds it does the same, in the host). The checkpoint records it, so the next start
-    // finds it at open and the replica starts over from its peers (the lost-state path); opening the
-    // group again in a running broker is not done (the bootstrap decision and listeners are per start).
-    this.metadataStorage.inner.onDamage((damage) => {
+    // read that finds it does the same, in the host); the replica then starts over in-process.
+    const unsubscribe = this.metadataStorage.inner.onDamage((damage) => {
       this.host.stopGroup(metadataGroupName, new LogDamagedError(damage));
-      this.logger.error({ group: metadataGroupName, ...damage }, 'the metadata log is damaged: this node stopped its metadata replica; restart the broker to repair it from its peers');
+      this.logger.error({ group: metadataGroupName, ...damage }, 'the metadata log is damaged: this node stopped its metadata replica; it starts over under a new storage id and is repaired from its peers');
+      // Not inside the read that found it (the Raft core may be on the stack).
+      setImmediate(() => {
+        unsubscribe();
+        this.repairMetadataReplica();
+      });
     });
-    // The lowest founding voter campaigns at once, so a new cluster has a controller within a
-    // round trip instead of an election timeout.
-    if (founded && this.metadataStorage.confStateAt(this.metadataStorage.lastIndex()).voters[0]?.id === this.nodeId) node.campaign();
-    this.logger.info({ group: metadataGroupName, founded }, 'metadata group started');
-    this.markGroupStarted();
+    return node;
+  }
+
+  /**
+   * The metadata replica after its log found damage (issue 9 item 3), as a partition replica's
+   * (ClusterReplicaManager): the group leaves the host, and its storage is opened again over the
+   * same log, which takes the lost-state path (a new storage id, so it never votes as its old
+   * self; the log restarted after a snapshot of the state applied here). A new node runs from
+   * there; the controller replaces the old member with it (metadata-membership.ts) and the leader
+   * sends it what it lacks. The state and its listeners stay as they were: it only goes forward.
+   */
+  private repairMetadataReplica(): void {
+    if (this.stopped) return;
+    this.host.removeGroup(metadataGroupName);
+    const applied = this.metadata.detach();
+    try {
+      this.metadataStorage = this.metadataStorage.reopenAfterDamage(applied, {
+        storageId: this.options.storageId,
+        logger: this.logger,
+        sendableBytesMax: this.transport.limits.maxFrameBytes,
+      });
+      this.runMetadataNode();
+    } catch (err) {
+      // A full disk refused the snapshot or the new state: the restart path does the same later.
+      this.logger.error({ group: metadataGroupName, err: String(err) }, 'the metadata replica could not start over; restart the broker to repair it from its peers');
+      return;
+    }
+    this.logger.warn({ group: metadataGroupName, storageId: this.metadataStorage.storageId, appliedIndex: applied.index }, 'metadata replica started over after damage to its log');
   }
 
   /** Names the cluster (first controller only) and registers this broker's endpoints, retrying until done. */

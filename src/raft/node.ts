@@ -92,6 +92,14 @@ export class RaftNode {
     this.raft.step(m);
   }
 
+  /**
+   * The configuration in force right after entry `index`, for `index` at or above the applied
+   * index: what a snapshot of the state machine taken at `index` carries.
+   */
+  confStateAt(index: number): ConfState {
+    return this.raft.conf.at(index).toConfState();
+  }
+
   /** Starts an election now (when this node is a voter and not the leader). */
   campaign(): void {
     this.raft.hup();

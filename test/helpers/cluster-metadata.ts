@@ -1,7 +1,9 @@
 // What each broker of a TestCluster answers in Metadata, asked of that broker alone (issue 11:
 // a joined broker must appear in Metadata on every broker).
+import assert from 'node:assert/strict';
 import { RawConnection } from './raw-socket.ts';
 import type { TestCluster } from './cluster.ts';
+import { metadataGroupName } from '../../src/controller/metadata-group.ts';
 import { metadataRequestV1, parseMetadataV1, type MetadataV1Topic } from './wire.ts';
 
 /** The Metadata (v1) answer of one broker, asked directly: its brokers, and the topic's partitions. */
@@ -22,4 +24,11 @@ export async function everyBrokerLists(cluster: TestCluster, ids: number[]): Pro
     if ((await metadataOf(cluster, m.nodeId)).brokers.join() !== ids.join()) return false;
   }
   return true;
+}
+
+/** One broker's status of its metadata group replica (GET /status); it must host one. */
+export async function metadataGroupStatus(cluster: TestCluster, nodeId: number) {
+  const g = (await cluster.status(nodeId)).groups.find((x) => x.group === metadataGroupName);
+  assert.ok(g, `broker ${nodeId} hosts the metadata group`);
+  return g;
 }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { startCluster, type TestCluster } from '../helpers/cluster.ts';
+import { metadataGroupStatus } from '../helpers/cluster-metadata.ts';
 import { KafkaError, RawClient } from '../../bench/lib/raw-client.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { metadataGroupName } from '../../src/controller/metadata-group.ts';
@@ -57,12 +58,6 @@ async function churn(cluster: TestCluster, nodeId: number, prefix: string, creat
   }
 }
 
-async function metadataGroup(cluster: TestCluster, nodeId: number) {
-  const g = (await cluster.status(nodeId)).groups.find((x) => x.group === metadataGroupName);
-  assert.ok(g, `broker ${nodeId} hosts the metadata group`);
-  return g;
-}
-
 async function assertSameMetadata(cluster: TestCluster): Promise<void> {
   await cluster.waitCaughtUp(metadataGroupName);
   const seen = await Promise.all(cluster.members.map((m) => topicsSeenBy(cluster, m.nodeId)));
@@ -82,7 +77,7 @@ test('a broker that was down, and one whose data dir was wiped, catch up through
     const lastIndexBefore = (await cluster.status(1)).groups.find((g) => g.group === metadataGroupName)!.lastIndex;
     await churn(cluster, 1, 'churn', 100, 70);
     const leader = await cluster.leaderOf(metadataGroupName, [3]);
-    const compacted = await metadataGroup(cluster, leader);
+    const compacted = await metadataGroupStatus(cluster, leader);
     assert.ok(compacted.firstIndex > lastIndexBefore + 1, `the leader's log starts at ${compacted.firstIndex}, after broker 3's last entry ${lastIndexBefore}`);
     await down.broker.restart();
     await cluster.waitFor('broker 3 installed a metadata snapshot', () => installedLines(cluster, 3) > 0);
@@ -99,7 +94,7 @@ test('a broker that was down, and one whose data dir was wiped, catch up through
     await assertSameMetadata(cluster);
     assert.equal((await topicsSeenBy(cluster, 2)).length, 40);
     for (const m of cluster.members) {
-      const g = await metadataGroup(cluster, m.nodeId);
+      const g = await metadataGroupStatus(cluster, m.nodeId);
       assert.ok(g.firstIndex > 1, `broker ${m.nodeId}'s metadata log is compacted (first index ${g.firstIndex})`);
     }
   } finally {
