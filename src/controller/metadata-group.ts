@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { RaftNode, type Rng, type Storage } from '../raft/index.ts';
-import type { Entry, HardState, RaftConfig, Snapshot } from '../raft/types.ts';
+import type { ConfState, Entry, HardState, RaftConfig, Snapshot } from '../raft/types.ts';
 import { buildRecordBatch, decodeRecords } from '../protocol/record-batch.ts';
 import { invariant } from '../base/invariant.ts';
 import type { GroupStateMachine } from '../raft-host/raft-host.ts';
@@ -164,16 +164,16 @@ export class MetadataGroup implements GroupStateMachine, Controller {
   detach(): Snapshot {
     const node = this.node;
     invariant(node !== null, 'the metadata group has a Raft node to let go of');
-    const snapshot: Snapshot = {
-      index: this.appliedIndex,
-      term: this.appliedTermValue,
-      confState: node.confStateAt(this.appliedIndex),
-      data: encodeMetadataSnapshot(this.state),
-    };
+    const snapshot = this.appliedSnapshot(node.confStateAt(this.appliedIndex));
     this.node = null;
     this.leader = 0;
     this.rejectPending(new NotControllerError(0));
     return snapshot;
+  }
+
+  /** A snapshot of the state as applied (committed entries only), with `confState`, the configuration at appliedThrough. */
+  appliedSnapshot(confState: ConfState): Snapshot {
+    return { index: this.appliedIndex, term: this.appliedTermValue, confState, data: encodeMetadataSnapshot(this.state) };
   }
 
   get appliedThrough(): number {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
-import { Rng, type ConfChange, type RaftNode } from '../raft/index.ts';
+import { Rng, type ConfChange, type RaftNode, type Snapshot } from '../raft/index.ts';
 import { TcpTransport } from '../transport/tcp.ts';
 import { parseAddress } from '../transport/tcp-peers.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
@@ -340,21 +340,32 @@ export class ClusterNode {
   /** Runs the metadata group's Raft node over metadataStorage in the host, watching its log for damage. */
   private runMetadataNode(): RaftNode {
     const cluster = this.options.config.cluster;
-    const node = this.metadata.startNode(
-      this.metadataStorage,
-      {
-        id: this.nodeId,
-        electionTicks: cluster.election_rtt,
-        heartbeatTicks: cluster.heartbeat_rtt,
-        checkQuorum: cluster.check_quorum,
-        preVote: true,
-        // A snapshot of the metadata state every snapshot_entries applied entries; the log is
-        // compacted behind it, keeping compaction_overhead entries (MetadataLogStorage).
-        snapshotEntries: cluster.snapshot_entries,
-        compactionOverhead: cluster.compaction_overhead,
-      },
-      new Rng(Math.floor(Math.random() * 0x1_0000_0000)),
-    );
+    const config = {
+      id: this.nodeId,
+      electionTicks: cluster.election_rtt,
+      heartbeatTicks: cluster.heartbeat_rtt,
+      checkQuorum: cluster.check_quorum,
+      preVote: true,
+      // A snapshot of the metadata state every snapshot_entries applied entries; the log is
+      // compacted behind it, keeping compaction_overhead entries (MetadataLogStorage).
+      snapshotEntries: cluster.snapshot_entries,
+      compactionOverhead: cluster.compaction_overhead,
+    };
+    const rng = () => new Rng(Math.floor(Math.random() * 0x1_0000_0000));
+    let node: RaftNode;
+    try {
+      node = this.metadata.startNode(this.metadataStorage, config, rng());
+    } catch (err) {
+      if (!(err instanceof LogDamagedError)) throw err;
+      // The replay of the entries after the stored snapshot (at start) read damage. What it
+      // applied before is committed, but older than what this broker acted on before it stopped:
+      // as after state lost at open, listeners wait until the group caught up (run(): `behind`).
+      this.logger.error({ group: metadataGroupName, ...err.damage }, 'the metadata log is damaged (its replay at start read it): the replica starts over under a new storage id and is repaired from its peers');
+      this.metadata.holdListeners(true);
+      const applied = this.metadata.appliedSnapshot(this.metadataStorage.confStateAt(this.metadata.appliedThrough));
+      this.reopenMetadataStorage(applied);
+      node = this.metadata.startNode(this.metadataStorage, config, rng());
+    }
     // The state may have grown while it was replayed (no listener saw it): peers from it now;
     // replicas follow it in run() (replicas.start).
     this.transport.setPeers(this.peerAddresses());
@@ -386,17 +397,21 @@ export class ClusterNode {
     this.host.removeGroup(metadataGroupName);
     const applied = this.metadata.detach();
     try {
-      this.metadataStorage = this.metadataStorage.reopenAfterDamage(applied, {
-        storageId: this.options.storageId,
-        logger: this.logger,
-        sendableBytesMax: this.transport.limits.maxFrameBytes,
-      });
+      this.reopenMetadataStorage(applied);
       this.runMetadataNode();
     } catch (err) {
       // A full disk refused the snapshot or the new state: the restart path does the same later.
       this.logger.error({ group: metadataGroupName, err: String(err) }, 'the metadata replica could not start over; restart the broker to repair it from its peers');
-      return;
     }
+  }
+
+  /** Opens the damaged metadata log's storage again, starting over after `applied` (MetadataLogStorage.reopenAfterDamage). */
+  private reopenMetadataStorage(applied: Snapshot): void {
+    this.metadataStorage = this.metadataStorage.reopenAfterDamage(applied, {
+      storageId: this.options.storageId,
+      logger: this.logger,
+      sendableBytesMax: this.transport.limits.maxFrameBytes,
+    });
     this.logger.warn({ group: metadataGroupName, storageId: this.metadataStorage.storageId, appliedIndex: applied.index }, 'metadata replica started over after damage to its log');
   }
 
