@@ -536,8 +536,10 @@ export class PartitionLog implements RaftIndexedLog {
       active = this.roll('time', term);
     }
     // The segment's one term is in its sidecar before its first batch is (docs/storage.md, "A
-    // segment's own term"): a roll wrote it; an empty segment made without it takes it now.
-    if (active.isEmpty && active.segmentTerm !== term) active.takeTerm(term);
+    // segment's own term"): a roll wrote it; an empty segment made without it takes it now (a Raft
+    // log; another log's leaves it unknown and saves the two fsyncs), and one made for another
+    // term always does, or open would take its batch for damage.
+    if (active.isEmpty && active.segmentTerm !== term && (this.raftChecks || active.segmentTerm !== undefined)) active.takeTerm(term);
     if (active.isEmpty) this.activeFirstTimestamp = { segment: active, timestamp: null };
     if (timed && this.activeFirstTimestamp?.segment === active && this.activeFirstTimestamp.timestamp === null) {
       this.activeFirstTimestamp.timestamp = maxTimestamp;
