@@ -177,6 +177,29 @@ test('snapshot_entries: the metadata state is snapshotted, the log compacted beh
   }
 });
 
+// issue 9 "bounded": the metadata state was rewritten whole to SQLite on every applied entry; it
+// is written when a snapshot is taken (every snapshot_entries entries), and never in between.
+test('issue 9 bounded: the metadata state is written to the node store only at snapshot time, not per applied entry', async () => {
+  const { dir, stores, started: brokers } = await startThree({ snapshotEntries: 25, compactionOverhead: 5, segmentBytes: 64 * 1024 });
+  try {
+    await whileTicking(brokers, createTopics(brokers, names('s', 20)));
+    const commit = () => Math.max(...brokers.map((b) => b.node.status().commit));
+    await until('every broker applied the first 20', () => brokers.every((b) => b.group.appliedThrough === commit()), brokers);
+    for (const b of brokers) assert.equal(stores.get(b.id)!.saves, 0, `broker ${b.id}: ${b.group.appliedThrough} entries applied, no snapshot due yet`);
+
+    await whileTicking(brokers, createTopics(brokers, names('m', 60)));
+    await until('every broker applied all 80', () => brokers.every((b) => b.group.appliedThrough === commit()), brokers);
+    for (const b of brokers) {
+      const saves = stores.get(b.id)!.saves;
+      const applied = b.group.appliedThrough;
+      // One write per snapshot_entries applied entries (a follower may also store one received snapshot).
+      assert.ok(saves >= 1 && saves <= Math.ceil(applied / 25) + 1, `broker ${b.id}: ${saves} state writes for ${applied} applied entries`);
+    }
+  } finally {
+    await stopAll(brokers, dir);
+  }
+});
+
 test('a crash between storing a snapshot and compacting the log loses nothing; the next snapshot compacts', async () => {
   const dir = tempDir();
   const store = new MemorySnapshotStore();
