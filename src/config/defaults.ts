@@ -64,6 +64,10 @@ export function baseDefaults(): BaseDefaults {
       producer_state_wait_ms: 5_000,
       // A learner this close to the commit index catches up within a heartbeat or two once it votes.
       max_learner_lag_entries: 100,
+      // A few moves at a time: each copies a partition's log to a new broker while produce goes on.
+      max_balance_reassignments: 10,
+      // Per broker per 5-s round: a restart's leader moves spread over rounds instead of one burst of elections.
+      max_leader_transfers_per_round: 50,
     },
     cluster: {
       enabled: false,
@@ -84,6 +88,10 @@ export function baseDefaults(): BaseDefaults {
       insecure: false,
       initial_cluster_state: 'new',
       bootstrap_timeout_ms: 600_000,
+      // Autoclean is opt-in (as EMQX has it): a broker down for maintenance keeps its replicas.
+      replica_restore_after_ms: -1,
+      balance_replicas: false,
+      balance_leaders: true,
       discovery: {
         type: 'static',
         name: null,

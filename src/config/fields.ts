@@ -97,6 +97,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'limits.producer_id_expiration_ms', kind: { type: 'duration', min: 1 } },
   { key: 'limits.producer_state_wait_ms', kind: { type: 'duration', min: 0 } },
   { key: 'limits.max_learner_lag_entries', kind: { type: 'integer', min: 0 } },
+  { key: 'limits.max_balance_reassignments', kind: { type: 'integer', min: 1 } },
+  { key: 'limits.max_leader_transfers_per_round', kind: { type: 'integer', min: 1 } },
 
   { key: 'cluster.enabled', kind: { type: 'boolean' }, goQueue: true },
   { key: 'cluster.node_id', kind: { type: 'integer', min: 1, max: INT32_MAX }, goQueue: true },
@@ -116,6 +118,10 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'cluster.insecure', kind: { type: 'boolean' } },
   { key: 'cluster.initial_cluster_state', kind: { type: 'enum', values: ['new', 'existing'] } },
   { key: 'cluster.bootstrap_timeout_ms', kind: { type: 'duration', min: 1 } },
+  // The balancers the controller runs (src/controller/replica-balance.ts); -1: never restore.
+  { key: 'cluster.replica_restore_after_ms', kind: { type: 'duration', min: 0, forever: true } },
+  { key: 'cluster.balance_replicas', kind: { type: 'boolean' } },
+  { key: 'cluster.balance_leaders', kind: { type: 'boolean' } },
   // How a node that is not a member yet finds the cluster (src/discovery/).
   { key: 'cluster.discovery.type', kind: { type: 'enum', values: ['static', 'manual', 'dns', 'etcd'] } },
   { key: 'cluster.discovery.name', kind: { type: 'optional-string' } },

@@ -60,6 +60,10 @@ export interface LimitsConfig {
   producer_state_wait_ms: number;
   /** Cluster mode: a partition learner is promoted to voter once its log is at most this many entries behind the commit index. */
   max_learner_lag_entries: number;
+  /** Cluster mode: reassignments in flight at most before the replica balancers start another. */
+  max_balance_reassignments: number;
+  /** Cluster mode: leadership transfers to preferred replicas a broker starts per leader-balance round at most. */
+  max_leader_transfers_per_round: number;
 }
 
 export type DiscoveryType = 'static' | 'manual' | 'dns' | 'etcd';
@@ -103,6 +107,12 @@ export interface ClusterConfig {
   insecure: boolean;
   initial_cluster_state: 'new' | 'existing';
   bootstrap_timeout_ms: number;
+  /** A broker unseen this long has its replicas moved to live brokers; -1: never (docs/cluster.md, "Balancers"). */
+  replica_restore_after_ms: number;
+  /** Move replicas so that replica counts per broker differ by at most one (a broker that joined gets its share). */
+  balance_replicas: boolean;
+  /** Hand each partition's leadership to its preferred (first) replica once it is a caught-up voter. */
+  balance_leaders: boolean;
   /** How a node that is not a member yet finds the cluster (src/discovery/). */
   discovery: DiscoveryConfig;
 }

@@ -44,6 +44,7 @@ import { AdminRequestError } from '../http/cluster-join.ts';
 import type { GroupStatus } from '../raft-host/group-status.ts';
 import type { UnsafeRecoverOutcome, UnsafeRecoverRequest } from '../http/cluster-unsafe-recover.ts';
 import { UnsafeRecoverer } from './unsafe-recoverer.ts';
+import { ClusterBalancer } from '../controller/cluster-balancer.ts';
 
 /** How long a metadata proposal may take before the caller is told (and may retry). */
 const METADATA_PROPOSAL_TIMEOUT_MS = 10_000;
@@ -115,6 +116,8 @@ export class ClusterNode {
   /** `<group> <broker>` pairs already logged as back with a fenced disk (bounded by groups × brokers). */
   private readonly fencedLogged = new Set<string>();
   private readonly recoverer: UnsafeRecoverer;
+  /** The replica balancers (restore, spread); they act on the controller only. */
+  private readonly balancer: ClusterBalancer;
 
   private constructor(options: ClusterNodeOptions) {
     const { config, store, storageId, logger } = options;
@@ -214,6 +217,17 @@ export class ClusterNode {
       waitMsMax: METADATA_PROPOSAL_TIMEOUT_MS,
       running: () => !this.stopped,
     });
+    this.balancer = new ClusterBalancer({
+      nodeId: this.nodeId,
+      restoreAfterMs: cluster.replica_restore_after_ms,
+      spread: cluster.balance_replicas,
+      inflightMax: config.limits.max_balance_reassignments,
+      state: () => this.metadata.state,
+      connected: () => this.connectedPeers(),
+      isController: () => this.isController(),
+      propose: (command) => this.metadata.propose(command),
+      logger,
+    });
     this.metadata.onApplied((command, state) => {
       this.replicas.onMetadata(command, state);
       this.leaving.noteApplied(command);
@@ -294,7 +308,9 @@ export class ClusterNode {
       this.transport.setPeers(this.peerAddresses());
     }
     await this.replicas.start(this.metadata.state);
-    this.every(LEADER_REBALANCE_INTERVAL_MS, () => this.replicas.rebalanceLeadership(this.metadata.state));
+    if (this.options.config.cluster.balance_leaders) {
+      this.every(LEADER_REBALANCE_INTERVAL_MS, () => this.replicas.rebalanceLeadership(this.metadata.state, this.options.config.limits.max_leader_transfers_per_round));
+    }
     this.every(REPLICA_OPEN_RETRY_INTERVAL_MS, () => this.replicas.retryUnopened());
     this.every(LEADER_PUBLISH_INTERVAL_MS, () => this.leaders.tick());
     if (!behind) {
@@ -464,6 +480,7 @@ export class ClusterNode {
     const partitionsChanged = this.reconcilePartitions(announced);
     if (metadataChanged || partitionsChanged) this.host.kick();
     this.leaving.drain();
+    this.balancer.tick(performance.now());
   }
 
   /** POST /cluster/leave and /cluster/force-leave (broker-leave.ts). */

@@ -122,11 +122,16 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
 
   /**
    * Hands leadership of each partition led here to its preferred replica (the first of the
-   * assignment, or of the reassignment target) when that replica is a caught-up voter. Call it periodically.
+   * assignment, or of the reassignment target) when that replica is a caught-up voter, at most
+   * `transfersMax` of them (cluster.balance_leaders, limits.max_leader_transfers_per_round: a
+   * restart's many moves spread over rounds). Call it periodically; returns the transfers started.
    */
-  rebalanceLeadership(state: MetadataState): number {
+  rebalanceLeadership(state: MetadataState, transfersMax: number): number {
     let transfers = 0;
-    for (const replica of this.replicas.values()) if (this.handToPreferred(replica, state)) transfers++;
+    for (const replica of this.replicas.values()) {
+      if (transfers >= transfersMax) break;
+      if (this.handToPreferred(replica, state)) transfers++;
+    }
     return transfers;
   }
 
