@@ -5,6 +5,7 @@
 
 import type { GroupStatus } from '../raft-host/group-status.ts';
 import type { LearnerStatus, MemberStatus } from './members.ts';
+import type { ReassignmentStatus } from './reassignments.ts';
 
 export interface BrokerStatusEntry {
   nodeId: number;
@@ -30,6 +31,10 @@ export interface NodeStatus {
   members?: MemberStatus[];
   /** The learners of the groups this node leads, with their lag (only a leader knows it). */
   learners?: LearnerStatus[];
+  /** Partitions whose replicas are moving (reassignments.ts), at most STATUS_REASSIGNMENTS_MAX of them; absent from older brokers. */
+  reassignments?: ReassignmentStatus[];
+  /** How many partitions are moving, also those beyond the listed ones. */
+  reassigningPartitions?: number;
   /** Cluster mode: bytes received from and sent to all peers over the peer transport since start. */
   transport?: { bytesIn: number; bytesOut: number };
 }

@@ -12,6 +12,7 @@ import { clusterMode, singleNodeMode } from './broker-mode.ts';
 import type { NodeStatus } from '../http/status.ts';
 import { startHttpServer } from '../http/server.ts';
 import { learnersCatchingUp, memberStatuses } from '../http/members.ts';
+import { reassignmentsInFlight } from '../http/reassignments.ts';
 import { metadataGroupName } from '../controller/metadata-group.ts';
 import { ADMIN_ADDRESS_CONFIG } from '../client/admin-address.ts';
 import { createHandlers } from '../broker/handlers/index.ts';
@@ -163,6 +164,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       groups,
       members: memberStatuses(controller.state.allBrokers(), nodeId, connected, groups.find((g) => g.group === metadataGroupName)),
       learners: learnersCatchingUp(groups),
+      ...reassignmentsInFlight(controller.state),
       ...(transport && { transport }),
     };
   };

@@ -9,6 +9,7 @@ import { KafkaConnection } from '../../client/connection.ts';
 import { adminAddressOf } from '../../client/admin-address.ts';
 import type { LearnerStatus, MemberStatus } from '../../http/members.ts';
 import type { NodeStatus } from '../../http/status.ts';
+import type { ReassignmentStatus } from '../../http/reassignments.ts';
 import type { GroupStatus } from '../../raft-host/group-status.ts';
 import { fetchStatus, statusUrl } from '../status.ts';
 import { table } from '../table.ts';
@@ -47,6 +48,10 @@ export interface ClusterView {
   members: MemberView[];
   groups: GroupView[];
   learners: LearnerStatus[];
+  /** Reassignments in flight by the asked broker's metadata; undefined when it does not report them (an older version). */
+  reassignments?: ReassignmentStatus[];
+  /** How many partitions are moving (more than listed when the list was capped). */
+  reassigningPartitions?: number;
 }
 
 /** Members from a status; a broker of an older version reports only `brokers`. */
@@ -106,6 +111,8 @@ export function mergeStatuses(asked: NodeStatus, others: ReadonlyMap<number, Nod
     members,
     groups: [...groups.values()].map((g) => g.view).sort((a, b) => (a.group === '__metadata' ? -1 : b.group === '__metadata' ? 1 : a.group < b.group ? -1 : 1)),
     learners: learners.sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.nodeId - b.nodeId)),
+    // The metadata is replicated: the asked broker's applied copy is the view (it may lag the controller by a commit).
+    ...(asked.reassignments && { reassignments: asked.reassignments, reassigningPartitions: asked.reassigningPartitions ?? asked.reassignments.length }),
   };
 }
 
@@ -144,8 +151,22 @@ export function formatClusterView(view: ClusterView): string {
       out.push('learners catching up (as their group leaders see them):');
       out.push(table(['GROUP', 'LEARNER', 'LAG', 'ACTIVE'], view.learners.map((l) => [l.group, String(l.nodeId), String(l.lag), l.active ? 'yes' : 'no'])));
     }
+    out.push('');
+    out.push(...reassignmentLines(view));
   }
   return `${out.join('\n')}\n`;
+}
+
+function reassignmentLines(view: ClusterView): string[] {
+  const listed = view.reassignments;
+  if (listed === undefined) return [`reassignments in flight: not reported by broker ${view.askedNode} (an older version)`];
+  const total = view.reassigningPartitions ?? listed.length;
+  if (total === 0) return ['reassignments in flight: none'];
+  const heading = total > listed.length ? `reassignments in flight (${total}, the first ${listed.length} listed):` : `reassignments in flight (${total}):`;
+  return [
+    heading,
+    table(['PARTITION', 'REPLICAS', 'TARGET', 'ADDING', 'REMOVING'], listed.map((r) => [`${r.topic}-${r.partition}`, ids(r.replicas), ids(r.target), ids(r.adding), ids(r.removing)])),
+  ];
 }
 
 /** One member's own status, reached through its Kafka address; an Error saying why not. */

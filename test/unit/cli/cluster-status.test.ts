@@ -1,6 +1,6 @@
 // `runnel cluster status` (src/cli/runnel/cluster-status.ts): how the statuses of several
 // brokers merge into one view, and the table printed from it. Issue 11: "runnel cluster status
-// shows members, their roles in each group, learners catching up".
+// shows members, their roles in each group, learners catching up, and reassignments in flight".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatClusterView, mergeStatuses } from '../../../src/cli/runnel/cluster-status.ts';
@@ -17,6 +17,8 @@ function statuses(): { one: NodeStatus; two: NodeStatus } {
     { nodeId: 4, kafka: '127.0.0.1:9095', raftAddress: '127.0.0.1:9195', connected: true, metadata: 'learner' },
   ];
   one.learners = [{ group: '__metadata', nodeId: 4, lag: 15, active: true }];
+  one.reassignments = [{ topic: 'orders', partition: 0, replicas: [1, 2, 3], target: [4, 2, 3], adding: [4], removing: [1] }];
+  one.reassigningPartitions = 1;
   const two: NodeStatus = {
     ...clusterStatus(),
     nodeId: 2,
@@ -60,6 +62,10 @@ test('the table shows members with roles, groups with voters and learners, and l
       'GROUP       LEARNER  LAG  ACTIVE',
       '__metadata  4        15   yes',
       '',
+      'reassignments in flight (1):',
+      'PARTITION  REPLICAS  TARGET  ADDING  REMOVING',
+      'orders-0   1,2,3     4,2,3   4       1',
+      '',
     ].join('\n'),
   );
 });
@@ -68,5 +74,12 @@ test('a broker of an older version (no members in its status) is shown from its 
   const old = clusterStatus();
   const view = mergeStatuses(old, new Map());
   assert.deepEqual(view.members.map((m) => [m.nodeId, m.kafka, m.metadata, m.reachable]), [[3, '127.0.0.1:9094', 'voter', false], [1, '127.0.0.1:9092', 'voter', true], [2, '127.0.0.1:9093', 'voter', false]]);
-  assert.match(formatClusterView(view), /learners catching up: none\n$/);
+  assert.match(formatClusterView(view), /learners catching up: none\n\nreassignments in flight: not reported by broker 1 \(an older version\)\n$/);
+});
+
+test('issue 11: reassignments in flight come from the broker asked (the metadata is replicated); beyond the listed ones the count says how many more', () => {
+  const { one } = statuses();
+  assert.match(formatClusterView(mergeStatuses({ ...one, reassignments: [], reassigningPartitions: 0 }, new Map())), /reassignments in flight: none\n$/);
+  const many = formatClusterView(mergeStatuses({ ...one, reassigningPartitions: 1_200 }, new Map()));
+  assert.match(many, /reassignments in flight \(1200, the first 1 listed\):\n/);
 });
