@@ -17,7 +17,10 @@
 //     answers under the identity the configuration names, is active, and is caught up (at most
 //     PROMOTE_LAG_ENTRIES_MAX entries behind the leader's last index) becomes a voter. Promoting a
 //     learner that is far behind would add a voter the commit must wait for (thesis §4.2.1).
-// Removing members the metadata no longer wants (leave, force-leave) is not done here.
+//     Voters of brokers removed from the cluster (`departed`) do not count: their replacements are
+//     promoted while they are still there (issue 11, leave).
+// Removing members the metadata no longer wants (leave, force-leave) is not done here; the
+// controller does it once this returns null (cluster-node.ts, removeDepartedMetadataMembers).
 
 import type { RaftStatus } from '../raft/node.ts';
 import type { ConfChange, Member } from '../raft/types.ts';
@@ -37,6 +40,12 @@ export interface MetadataMembershipInput {
   metadataVoters: number;
   /** The identity the last removal of `id` named (the group's configuration history). */
   replacementFor: (id: number) => string | undefined;
+  /**
+   * Brokers removed from the cluster (a completed leave) that the configuration still names: they
+   * do not count towards metadata_voters, so learners are promoted in their place before they are
+   * removed, and a leave of two of three voters never leaves the group without a quorum.
+   */
+  departed?: (id: number) => boolean;
 }
 
 export interface MembershipStep {
@@ -70,8 +79,10 @@ export function nextMetadataChange(input: MetadataMembershipInput): MembershipSt
     if (change) return { change, why: 'join' };
   }
 
-  if (voters.length < input.metadataVoters) {
+  const departed = input.departed ?? (() => false);
+  if (voters.filter((v) => !departed(v.id)).length < input.metadataVoters) {
     for (const learner of [...learners].sort((a, b) => a.id - b.id)) {
+      if (departed(learner.id)) continue;
       const p = answers(learner.id);
       if (!p || !p.recentActive || p.storageId !== learner.storageId || p.lag > PROMOTE_LAG_ENTRIES_MAX) continue;
       return { change: { type: 'addVoter', nodeId: learner.id, storageId: learner.storageId }, why: 'promote' };

@@ -2,9 +2,11 @@
 // a broker as leaving, POST /cluster/force-leave one that is gone for good. From then on the
 // controller drains it, a few partition moves per round (each a reassignment without it), removes
 // it once no partition names it, and takes it out of the metadata group; the broker itself stops
-// when it applies its own removal. The cluster node calls drain() and
-// removeDepartedMetadataMembers() from its reconcile loop and noteApplied() for every command.
+// once its own removal applied and it is no voter of the metadata group (departure.ts). The
+// cluster node calls drain() and removeDepartedMetadataMembers() from its reconcile loop,
+// noteApplied() for every command and stopIfDeparted() every tick.
 
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { LeaveOutcome } from '../http/cluster-leave.ts';
 import type { MetadataGroup } from '../controller/metadata-group.ts';
@@ -12,6 +14,7 @@ import { hostingReplicas, type MetadataCommand } from '../metadata/metadata-stat
 import type { RaftHost } from '../raft-host/raft-host.ts';
 import { handoffTarget } from '../raft-host/leadership-handoff.ts';
 import { LogOnce } from '../log/index.ts';
+import { Departure } from './departure.ts';
 
 export interface BrokerLeaveOptions {
   /** This broker. */
@@ -25,6 +28,8 @@ export interface BrokerLeaveOptions {
   connectedPeers: () => Set<number>;
   /** At most this many reassignments the controller starts per round for leaving brokers (each is one metadata command). */
   movesPerRoundMax: number;
+  /** Two election timeouts: a removed voter that knew no leader this long was removed from the metadata group (departure.ts). */
+  leaderlessMsMax: number;
 }
 
 export class BrokerLeave {
@@ -32,9 +37,11 @@ export class BrokerLeave {
   private draining = false;
   private readonly logOnce: LogOnce;
   private readonly leftListeners: Array<() => void> = [];
+  private readonly departure: Departure;
 
   constructor(private readonly o: BrokerLeaveOptions) {
     this.logOnce = new LogOnce(o.logger, { intervalMs: 60_000 });
+    this.departure = new Departure(o.leaderlessMsMax);
   }
 
   /**
@@ -60,16 +67,26 @@ export class BrokerLeave {
     return { ok: true, node: id, state: 'leaving' };
   }
 
-  /** Called once this broker was removed from the cluster (a completed leave): the process should stop. */
+  /** Called once this broker was removed from the cluster (a completed leave) and is no voter of __metadata: the process should stop. */
   onLeft(listener: () => void): void {
     this.leftListeners.push(listener);
   }
 
-  /** Every applied metadata command: this broker's own removal tells the onLeft listeners. */
+  /** Every applied metadata command: this broker's own removal starts its departure (stopIfDeparted). */
   noteApplied(command: MetadataCommand): void {
-    if (command.type !== 'removeBroker' || command.nodeId !== this.o.nodeId) return;
-    this.o.logger.warn({ broker: this.o.nodeId }, 'this broker left the cluster: stopping');
-    for (const listener of this.leftListeners) setImmediate(listener);
+    if (command.type !== 'removeBroker' || command.nodeId !== this.o.nodeId || this.departure.isRemoved) return;
+    this.departure.removed(performance.now());
+    this.o.logger.warn({ broker: this.o.nodeId }, 'this broker left the cluster: stopping once it is no voter of the metadata group');
+  }
+
+  /** Tells the onLeft listeners once this broker left the cluster and is no voter of __metadata (departure.ts). */
+  stopIfDeparted(): void {
+    if (!this.departure.isRemoved || this.leftListeners.length === 0) return;
+    const node = this.o.host.group(this.o.metadataGroupName);
+    const view = { voter: node?.status().config.voters.some((m) => m.id === this.o.nodeId) ?? false, leader: node?.lead ?? 0, nowMs: performance.now() };
+    if (!this.departure.mayStop(view)) return;
+    this.o.logger.warn({ broker: this.o.nodeId }, 'this broker left the cluster and the metadata group: stopping');
+    for (const listener of this.leftListeners.splice(0)) setImmediate(listener);
   }
 
   /**

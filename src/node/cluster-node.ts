@@ -205,6 +205,7 @@ export class ClusterNode {
       logger,
       connectedPeers: () => this.connectedPeers(),
       movesPerRoundMax: LEAVE_MOVES_PER_ROUND_MAX,
+      leaderlessMsMax: 2 * cluster.election_rtt * cluster.rtt_ms,
     });
     this.recoverer = new UnsafeRecoverer({
       nodeId: this.nodeId,
@@ -224,7 +225,7 @@ export class ClusterNode {
       inflightMax: config.limits.max_balance_reassignments,
       state: () => this.metadata.state,
       connected: () => this.connectedPeers(),
-      isController: () => this.isController(),
+      isController: () => this.host.group(metadataGroupName)?.state === 'leader',
       propose: (command) => this.metadata.propose(command),
       logger,
     });
@@ -313,6 +314,9 @@ export class ClusterNode {
     }
     this.every(REPLICA_OPEN_RETRY_INTERVAL_MS, () => this.replicas.retryUnopened());
     this.every(LEADER_PUBLISH_INTERVAL_MS, () => this.leaders.tick());
+    this.every(this.options.config.cluster.rtt_ms, () => {
+      if (!this.stopped) this.leaving.stopIfDeparted();
+    });
     if (!behind) {
       this.every(RECONCILE_INTERVAL_MS, () => this.reconcileGroups());
       await this.registerSelf(kafkaEndpoint, false);
@@ -476,7 +480,8 @@ export class ClusterNode {
   private reconcileGroups(): void {
     if (this.stopped || !this.started) return;
     const announced = new Map(this.transport.peerStatus().filter((p) => p.connected && p.storageId).map((p) => [p.nodeId, p.storageId!]));
-    const metadataChanged = this.leaving.removeDepartedMetadataMembers() || this.reconcileMetadataMembers(announced);
+    // Promotions before removals: a departed voter is removed only once its replacement votes.
+    const metadataChanged = this.reconcileMetadataMembers(announced) || this.leaving.removeDepartedMetadataMembers();
     const partitionsChanged = this.reconcilePartitions(announced);
     if (metadataChanged || partitionsChanged) this.host.kick();
     this.leaving.drain();
@@ -488,7 +493,7 @@ export class ClusterNode {
     return this.leaving.leave(node, force);
   }
 
-  /** Called once this broker was removed from the cluster (a completed leave): the process should stop. */
+  /** Called once this broker was removed from the cluster (a completed leave) and is no voter of __metadata: the process should stop. */
   onLeft(listener: () => void): void {
     this.leaving.onLeft(listener);
   }
@@ -566,6 +571,7 @@ export class ClusterNode {
       announced,
       metadataVoters: cluster.metadata_voters,
       replacementFor: (id) => this.metadataStorage.inner.replacementFor(id),
+      departed: (id) => this.metadata.state.isRemoved(id),
     });
     if (!step) return false;
     const { change, why } = step;

@@ -75,7 +75,7 @@ test('issue 11: a graceful leave moves the broker\'s partitions off it first, th
     assert.deepEqual(await res.json(), { node: leaving, state: 'leaving' });
     // It stops by itself once it is removed (after its partitions moved: removeBroker is refused before).
     await cluster.waitFor('broker 4 stopped on its own', () => !cluster.member(leaving).broker.alive(), 150_000);
-    assert.ok(cluster.member(leaving).broker.logs().some((l) => l.includes('this broker left the cluster: stopping')));
+    assert.ok(cluster.member(leaving).broker.logs().some((l) => l.includes('this broker left the cluster and the metadata group: stopping')));
     const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
     assert.ok(meta.topics[0].partitions.every((p) => p.replicas.length === 3 && !p.replicas.includes(leaving)), 'every partition on 1, 2, 3');
     await cluster.waitFor('broker 4 out of __metadata', async () => {

@@ -81,3 +81,22 @@ test('a member removed for a new identity comes back as a learner under the iden
 test('the leader never changes itself', () => {
   assert.equal(nextMetadataChange(input({ voters: [2, 3], wanted: [1, 2, 3] })), null);
 });
+
+// issue 11 item "leave": partitions move, then the broker leaves the metadata group, then it stops.
+// Two of three voters leaving at once (the grow/shrink test) must not leave the group without a
+// quorum: learners are promoted in their place while the departed voters are still there, so the
+// live voters never fall below metadata_voters during the removals.
+test('departed voters do not count towards metadata_voters: a learner is promoted before they are removed', () => {
+  const departed = new Set([2, 3]);
+  const wanted = [1, 4, 5];
+  const step = nextMetadataChange({ ...input({ learners: [4, 5], wanted }), departed: (id) => departed.has(id) });
+  assert.deepEqual(step, { change: { type: 'addVoter', nodeId: 4, storageId: 'disk-4' }, why: 'promote' });
+  const next = nextMetadataChange({ ...input({ voters: [1, 2, 3, 4], learners: [5], wanted }), departed: (id) => departed.has(id) });
+  assert.deepEqual(next?.change, { type: 'addVoter', nodeId: 5, storageId: 'disk-5' });
+  assert.equal(nextMetadataChange({ ...input({ voters: [1, 2, 3, 4, 5], wanted }), departed: (id) => departed.has(id) }), null, 'three live voters: the removals go next');
+});
+
+test('a departed learner is never promoted', () => {
+  const step = nextMetadataChange({ ...input({ voters: [1, 2], learners: [4, 5], wanted: [1, 2, 5] }), departed: (id) => id === 4 });
+  assert.deepEqual(step?.change, { type: 'addVoter', nodeId: 5, storageId: 'disk-5' });
+});
