@@ -7,11 +7,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import pino from 'pino';
-import { MetadataState } from '../../../src/metadata/metadata-state.ts';
-import { RaftHost } from '../../../src/raft-host/raft-host.ts';
-import type { ClusterReplicaManager } from '../../../src/partition/cluster-replica-manager.ts';
-import { testReplicaManager } from '../../helpers/cluster-replica-manager.ts';
+import { inProcessBroker, type InProcessBroker } from '../../helpers/cluster-replica-manager.ts';
 import type { ReplicatedPartition } from '../../../src/partition/replicated-partition.ts';
 import { nodeFs, setStorageFs, type FileSystem } from '../../../src/storage/fs.ts';
 import { MemoryHub } from '../../../src/transport/memory.ts';
@@ -44,21 +40,10 @@ class FillingFs {
   }
 }
 
-interface Broker {
-  id: number;
-  host: RaftHost;
-  replicas: ClusterReplicaManager;
-  state: MetadataState;
-}
+type Broker = InProcessBroker;
 
 function broker(hub: MemoryHub, id: number, ids: number[], dataDir: string): Broker {
-  const logger = pino({ level: 'silent' });
-  const transport = hub.connect(id, ids.filter((p) => p !== id), `disk-${id}`);
-  const host = new RaftHost({ nodeId: id, transport, logger, tickMs: 5, isolateStorageFailures: true });
-  const replicas = testReplicaManager({ nodeId: id, storageId: `disk-${id}`, dataDir, host, logger });
-  const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
-  for (const b of ids) state.apply({ type: 'registerBroker', broker: { nodeId: b, host: '127.0.0.1', port: 9000 + b, rack: null, storageId: `disk-${b}` } });
-  return { id, host, replicas, state };
+  return inProcessBroker(hub, id, ids, dataDir, { isolateStorageFailures: true });
 }
 
 test('B1: a replica whose founding a full disk cut short founds again, whole, once space returns', async (t) => {
