@@ -134,7 +134,7 @@ async function metadataFrom(conns: Connections, nodeId: number, topic: string): 
     throw err;
   }
   const t = (md.topics as any[]).find((x) => x.name === topic);
-  if (!t || t.errorCode !== 0) return [];
+  if (t?.errorCode !== 0) return [];
   return (t.partitions as any[])
     .sort((a, b) => a.partitionIndex - b.partitionIndex)
     .map((p) => ({ leaderId: p.errorCode === 0 ? p.leaderId : -1, replicas: p.replicaNodes as number[] }));

@@ -124,7 +124,10 @@ class CoordinatorConnection {
 
   private async open(): Promise<RawClient> {
     let leader = 0;
-    await this.cluster.waitFor(`a leader of ${this.raftGroup}`, async () => (leader = await this.cluster.leaderOf(this.raftGroup)) > 0, 30_000);
+    await this.cluster.waitFor(`a leader of ${this.raftGroup}`, async () => {
+      leader = await this.cluster.leaderOf(this.raftGroup);
+      return leader > 0;
+    }, 30_000);
     return RawClient.connect({ port: this.cluster.member(leader).broker.port, clientId: this.clientId });
   }
 

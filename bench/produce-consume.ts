@@ -269,7 +269,7 @@ async function main(): Promise<void> {
       console.log(`  of which request written -> ack (broker, per request): ${produced.requestLatency.summary()}`);
     }
     console.log(
-      `produce CPU: broker ${broker ? brokerCpu.toFixed(2) + ' s' : 'n/a (external broker)'}, client ${selfCpu.toFixed(2)} s ` +
+      `produce CPU: broker ${broker ? `${brokerCpu.toFixed(2)} s` : 'n/a (external broker)'}, client ${selfCpu.toFixed(2)} s ` +
         `over ${produced.seconds.toFixed(2)} s of wall time`,
     );
 

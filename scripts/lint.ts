@@ -109,7 +109,7 @@ function lintFile(sf: ts.SourceFile, path: string, checker: ts.TypeChecker, out:
     if (deterministic && (ts.isCallExpression(node) || ts.isNewExpression(node))) {
       const name = calleeName(node);
       if (NONDETERMINISTIC_CALLS.has(name) || (ts.isNewExpression(node) && name === 'Date' && (node.arguments?.length ?? 0) === 0)) {
-        report(node, 'determinism', `${name === 'Date' ? 'new Date()' : name + '()'} in deterministic code: take it as an input`);
+        report(node, 'determinism', `${name === 'Date' ? 'new Date()' : `${name}()`} in deterministic code: take it as an input`);
       }
     }
     if (inSrc && (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {

@@ -55,7 +55,7 @@ async function leaders(clients: Clients, partitions: number): Promise<number[] |
   try {
     const md = await (await clients.get(1)).metadata([TOPIC], false);
     const t = (md.topics as any[])[0];
-    if (!t || t.errorCode !== 0 || t.partitions.length !== partitions) return null;
+    if (t?.errorCode !== 0 || t.partitions.length !== partitions) return null;
     const sorted = [...(t.partitions as any[])].sort((a, b) => a.partitionIndex - b.partitionIndex);
     return sorted.every((p) => p.errorCode === 0 && p.leaderId > 0) ? sorted.map((p) => p.leaderId as number) : null;
   } catch {

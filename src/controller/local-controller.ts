@@ -4,7 +4,7 @@
 // expose the same `propose` so the Kafka handlers do not care which one runs.
 
 import type { Logger } from 'pino';
-import { MetadataState, type ApplyResult, type MetadataCommand } from '../metadata/metadata-state.ts';
+import type { MetadataState, ApplyResult, MetadataCommand } from '../metadata/metadata-state.ts';
 import type { NodeStore } from './node-store.ts';
 import { MetadataNotSavedError, type Controller, type MetadataListener } from '../metadata/controller.ts';
 

@@ -84,7 +84,7 @@ export function nextMetadataChange(input: MetadataMembershipInput): MembershipSt
     for (const learner of [...learners].sort((a, b) => a.id - b.id)) {
       if (departed(learner.id)) continue;
       const p = answers(learner.id);
-      if (!p || !p.recentActive || p.storageId !== learner.storageId || p.lag > PROMOTE_LAG_ENTRIES_MAX) continue;
+      if (!p?.recentActive || p.storageId !== learner.storageId || p.lag > PROMOTE_LAG_ENTRIES_MAX) continue;
       return { change: { type: 'addVoter', nodeId: learner.id, storageId: learner.storageId }, why: 'promote' };
     }
   }

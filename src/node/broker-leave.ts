@@ -139,7 +139,7 @@ export class BrokerLeave {
   removeDepartedMetadataMembers(): boolean {
     const group = this.o.metadataGroupName;
     const node = this.o.host.group(group);
-    if (!node || node.state !== 'leader') return false;
+    if (node?.state !== 'leader') return false;
     const status = node.status();
     if (status.configIndex > status.commit) return false;
     const state = this.o.metadata.state;

@@ -504,7 +504,7 @@ export class ClusterNode {
     let changed = false;
     for (const replica of this.replicas.allReplicas()) {
       const node = replica.raft;
-      if (!node || node.state !== 'leader') continue;
+      if (node?.state !== 'leader') continue;
       const topic = state.topic(replica.topic);
       const topicId = this.replicas.topicIdOfReplica(replica);
       if (!topic || topic.topicId !== topicId || replica.index >= topic.partitionCount) continue;
@@ -563,7 +563,7 @@ export class ClusterNode {
    */
   private reconcileMetadataMembers(announced: ReadonlyMap<number, string>): boolean {
     const node = this.host.group(metadataGroupName);
-    if (!node || node.state !== 'leader') return false;
+    if (node?.state !== 'leader') return false;
     const cluster = this.options.config.cluster;
     const step = nextMetadataChange({
       status: node.status(),

@@ -148,7 +148,7 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
     if (preferred === undefined || preferred === this.options.nodeId) return false;
     const status = node.status();
     const follower = status.progress.find((p) => p.id === preferred);
-    if (!follower || !follower.recentActive || !follower.identityOk || follower.match < status.lastIndex) return false;
+    if (!follower?.recentActive || !follower.identityOk || follower.match < status.lastIndex) return false;
     if (!status.config.voters.some((m) => m.id === preferred)) return false;
     if (!node.transferLeadership(preferred)) return false;
     this.logger.info({ group: this.groupNameOf(replica), to: preferred }, 'handing leadership to the preferred replica');

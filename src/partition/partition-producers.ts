@@ -13,7 +13,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { SILENT_LOGGER, type LogLike } from '../storage/log-config.ts';
 import type { Log } from '../storage/log.ts';
 import { LoadQueue } from './load-queue.ts';
-import { PRODUCER_ID_EXPIRATION_MS, PRODUCERS_PER_PARTITION_MAX, ProducerStateTable, type ProducerBatch, type SequenceCheck } from './producer-state.ts';
+import { PRODUCER_ID_EXPIRATION_MS, PRODUCERS_PER_PARTITION_MAX, type ProducerStateTable, type ProducerBatch, type SequenceCheck } from './producer-state.ts';
 import { ProducerStateLoad } from './producer-state-loader.ts';
 import { encodeProducerSnapshot } from './producer-snapshot.ts';
 

@@ -108,7 +108,7 @@ export function nextReconcileStep(input: ReconcileInput): ReconcileStep {
 
 function caughtUp(status: RaftStatus, learner: Member, lagEntriesMax: number): boolean {
   const p = status.progress.find((f) => f.id === learner.id);
-  return p !== undefined && p.recentActive && p.storageId === learner.storageId && status.commit - p.match <= lagEntriesMax;
+  return p?.recentActive === true && p.storageId === learner.storageId && status.commit - p.match <= lagEntriesMax;
 }
 
 function none(reason: string): ReconcileStep {

@@ -93,7 +93,7 @@ export interface Replicas {
 export class NotLeaderError extends Error {
   readonly leaderId: number;
   constructor(topic: string, index: number, leaderId: number) {
-    super(`this broker does not lead ${topic}-${index}` + (leaderId > 0 ? ` (broker ${leaderId} does)` : ''));
+    super(`this broker does not lead ${topic}-${index}${leaderId > 0 ? ` (broker ${leaderId} does)` : ''}`);
     this.name = 'NotLeaderError';
     this.leaderId = leaderId;
   }

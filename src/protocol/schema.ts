@@ -13,7 +13,7 @@
 // are Buffers that view the decoded frame (no copy), `uuid` is a 16-byte Buffer.
 
 import { compileMessage, type CompiledCodec } from './compile.ts';
-import { DecodeError, Reader, Writer } from './primitives.ts';
+import { DecodeError, type Reader, Writer } from './primitives.ts';
 import { NO_VERSIONS, inRange, parseVersions, type FieldDef, type FieldOptions, type StructType, type StructValue, type TypeSpec, type VersionRange } from './schema-types.ts';
 
 export * from './schema-types.ts';
@@ -91,6 +91,7 @@ export interface MessageOptions<F extends readonly FieldDef<string, unknown>[]> 
   fields: F;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the default erases the body type for schemas held in tables; compile.ts checks the shape
 export interface MessageSchema<T = any> {
   readonly name: string;
   readonly validVersions: VersionRange;

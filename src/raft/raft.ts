@@ -173,7 +173,7 @@ export class Raft {
         continue;
       }
       const pr = this.prs.get(id);
-      if (pr !== undefined && pr.recentActive && pr.identityOk) active++;
+      if (pr?.recentActive && pr.identityOk) active++;
     }
     return active >= conf.quorum();
   }
@@ -467,6 +467,7 @@ export class Raft {
         return;
       case 'app':
       case 'hb':
+      // biome-ignore lint/suspicious/noFallthroughSwitchClause: invariant(false) throws
       case 'snap':
         invariant(false, () => `leader ${this.id} of term ${this.term} got ${m.type} from ${m.from} of the same term`);
       // invariant(false) throws: nothing falls through.
@@ -804,7 +805,7 @@ export class Raft {
     let n = 0;
     for (const id of conf.voters.keys()) {
       const pr = this.prs.get(id);
-      const v = pr !== undefined && pr.identityOk ? pr.match : 0;
+      const v = pr?.identityOk ? pr.match : 0;
       let k = n++;
       while (k > 0 && matches[k - 1] < v) {
         matches[k] = matches[k - 1];
@@ -833,7 +834,7 @@ export class Raft {
       let bestMatch = -1;
       for (const id of conf.voters.keys()) {
         const pr = this.prs.get(id);
-        if (pr !== undefined && pr.identityOk && pr.match > bestMatch) {
+        if (pr?.identityOk && pr.match > bestMatch) {
           best = id;
           bestMatch = pr.match;
         }

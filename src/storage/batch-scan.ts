@@ -93,6 +93,7 @@ export interface ScanResult {
  * decides whether that is a torn tail to truncate or corruption to report. `visit`
  * returning false ends the scan early (problem stays null, endPosition is that batch's).
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: visitors that never stop the scan return nothing
 export function scanBatches(options: ScanOptions, visit: (batch: ScannedBatch) => boolean | void): ScanResult {
   const { fd, fileSizeBytes, verifyCrc } = options;
   const window = options.window ?? new FileWindow(fd, fileSizeBytes, options.chunkBytes);

@@ -80,7 +80,7 @@ function isIndexCounts(v: unknown, int: (v: unknown, min: number) => boolean): b
 }
 
 function checkpointText(checkpoint: Checkpoint): string {
-  return JSON.stringify({ version: VERSION, ...checkpoint }) + '\n';
+  return `${JSON.stringify({ version: VERSION, ...checkpoint })}\n`;
 }
 
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
@@ -88,7 +88,7 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
 }
 
 /** Temp name of the asynchronous writer, apart from the synchronous one's (both are removed at open). */
-const ASYNC_TMP = CHECKPOINT_FILE + '.async' + TMP_SUFFIX;
+const ASYNC_TMP = `${CHECKPOINT_FILE}.async${TMP_SUFFIX}`;
 
 /**
  * Writes the checkpoint like writeCheckpoint, with the fsyncs off the event loop. `stillValid` is

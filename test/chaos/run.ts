@@ -21,7 +21,7 @@ import { SeededRng } from '../helpers/seeded-rng.ts';
 import { checkQueue, hasAnomalies, summaryLine, type QueueReport } from './checker.ts';
 import { ChaosCluster, powerLossSeed, withTimeout, type Crash } from './cluster.ts';
 import { freeDisk } from './disk.ts';
-import { type FaultContext } from './faults.ts';
+import type { FaultContext } from './faults.ts';
 import { parseArgs, UsageError, USAGE, type Args } from './args.ts';
 import { readPartition } from './final-read.ts';
 import { HistoryRecorder, type FinalPartition } from './history.ts';

@@ -126,7 +126,7 @@ export class Workload {
           SEND_TIMEOUT_MS,
         );
         const meta = res.find((r) => r.partition === partition);
-        if (!meta || meta.errorCode !== 0 || meta.baseOffset === undefined) throw new Error(`unexpected produce result ${JSON.stringify(res)}`);
+        if (meta?.errorCode !== 0 || meta.baseOffset === undefined) throw new Error(`unexpected produce result ${JSON.stringify(res)}`);
         const base = Number(meta.baseOffset);
         values.forEach((value, i) => {
           this.o.history.send({ producer: who, idempotent, partition, value, acked: true, offset: base + i, error: null });

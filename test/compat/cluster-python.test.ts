@@ -50,8 +50,7 @@ function py(script: string, args: string[], timeoutMs: number, onLine?: (line: s
     child.stdout.on('data', (chunk: string) => {
       stdout += chunk;
       pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
         onLine?.(pending.slice(0, nl));
         pending = pending.slice(nl + 1);
       }

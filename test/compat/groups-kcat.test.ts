@@ -28,7 +28,7 @@ async function member(group: string, topic: string): Promise<string[]> {
 }
 
 async function produce(topic: string, from: number, n: number): Promise<void> {
-  const input = Array.from({ length: n }, (_, i) => `k${from + i}:v${from + i}`).join('\n') + '\n';
+  const input = `${Array.from({ length: n }, (_, i) => `k${from + i}:v${from + i}`).join('\n')}\n`;
   const args = ['-b', broker.bootstrap, '-P', '-t', topic, '-K:'];
   const r = await run(KCAT, args, { input, timeoutMs: 30_000 });
   assert.equal(r.code, 0, describeRun(KCAT, args, r, 4000));

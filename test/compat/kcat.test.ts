@@ -43,7 +43,7 @@ async function kcatOk(args: string[], input?: string, timeoutMs?: number): Promi
 
 /** Produces `lines` (already in kcat's "key:value" form) to partition 0 of `topic`. */
 async function produce(topic: string, lines: string[], extra: string[] = []): Promise<void> {
-  const r = await kcatOk(['-P', '-t', topic, '-p', '0', '-K', ':', ...extra], lines.join('\n') + '\n');
+  const r = await kcatOk(['-P', '-t', topic, '-p', '0', '-K', ':', ...extra], `${lines.join('\n')}\n`);
   // kcat reports failed deliveries on stderr but may still exit 0 in some versions.
   assert.doesNotMatch(r.stderr, /Delivery failed|ERROR/i, describe(r));
 }

@@ -192,8 +192,7 @@ function spawnBroker(args: string[], env: NodeJS.ProcessEnv, onLine: (line: stri
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
         onLine(pending.slice(0, nl));
         pending = pending.slice(nl + 1);
       }

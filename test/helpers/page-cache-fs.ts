@@ -250,8 +250,8 @@ export class PageCacheFs implements FileSystem {
 
   remove(path: string): void {
     this.commitNames(dirname(path));
-    for (const name of [...this.files.keys()]) if (name === path || name.startsWith(path + '/')) this.dropFile(name);
-    for (const dir of [...this.dirs]) if (dir === path || dir.startsWith(path + '/')) this.dirs.delete(dir);
+    for (const name of [...this.files.keys()]) if (name === path || name.startsWith(`${path}/`)) this.dropFile(name);
+    for (const dir of [...this.dirs]) if (dir === path || dir.startsWith(`${path}/`)) this.dirs.delete(dir);
   }
 
   /** Directories are never lost: only file names wait on fsyncDir. */

@@ -125,7 +125,7 @@ test('issue 11: kcat produces and consumes through a broker that hosts no replic
     const only = cluster.member(OUTSIDER).broker.bootstrap;
     const lines = Array.from({ length: 100 }, (_, i) => `record-${i}`);
     const produced = await run(KCAT, ['-b', only, '-t', TOPIC, '-p', '0', '-P', '-X', 'acks=all', '-X', 'message.timeout.ms=20000'], {
-      input: lines.join('\n') + '\n',
+      input: `${lines.join('\n')}\n`,
       timeoutMs: 30_000,
     });
     assert.equal(produced.code, 0, produced.stderr);

@@ -30,7 +30,7 @@ const SNAPSHOT_RECORDS_MIN = 50;
 const raftGroup = `${OFFSETS_TOPIC}-${offsetsPartitionFor(GROUP, OFFSETS_TOPIC_PARTITIONS_DEFAULT)}`;
 
 function context(cluster: TestCluster): string {
-  return '\n' + cluster.members.map((m) => `broker ${m.nodeId}:\n${m.broker.logs().slice(-12).join('\n')}`).join('\n');
+  return `\n${cluster.members.map((m) => `broker ${m.nodeId}:\n${m.broker.logs().slice(-12).join('\n')}`).join('\n')}`;
 }
 
 /** Log lines of a broker about the group's __consumer_offsets partition with this message. */

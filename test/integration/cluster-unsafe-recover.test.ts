@@ -162,7 +162,7 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
     await rebuilt.restart();
     await cluster.waitFor('the rebuilt broker is a metadata voter again', async () => {
       const g = (await cluster.status(survivor)).groups.find((x) => x.group === '__metadata');
-      return g !== undefined && g.voters.includes(lost[0]) && g.followers.some((f) => f.id === lost[0] && f.identityOk && f.lag === 0);
+      return g?.voters.includes(lost[0]) === true && g.followers.some((f) => f.id === lost[0] && f.identityOk && f.lag === 0);
     }, 60_000);
     // Running it again finds nothing: no group has the other lost broker as a voter any more.
     const rerun = await recover(cluster, survivor, { node: lost[1] });

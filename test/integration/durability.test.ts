@@ -195,7 +195,7 @@ test('issue 9 item 3: damaged synced data on a single node: reads stop at the da
   assert.equal((await broker.stop()).code, 0);
   const dir = join(dataDir, readdirSync(dataDir).find((n) => n.startsWith(`${topic}-`))!);
   const checkpointPath = join(dir, 'partition.checkpoint');
-  writeFileSync(checkpointPath, JSON.stringify({ ...JSON.parse(readFileSync(checkpointPath, 'utf8')), cleanShutdown: false }) + '\n');
+  writeFileSync(checkpointPath, `${JSON.stringify({ ...JSON.parse(readFileSync(checkpointPath, 'utf8')), cleanShutdown: false })}\n`);
   // One bit flipped inside batch 12 (records 120..129): its CRC-32C no longer matches.
   const logPath = join(dir, readdirSync(dir).find((n) => n.endsWith('.log'))!);
   const bytes = readFileSync(logPath);

@@ -53,7 +53,10 @@ test('a long-polling fetch is woken by a produce and answers with the new batch'
   const partition = node.services.replicas.partition('poll', 0)!;
   const subscribe = partition.onAdvance.bind(partition);
   let parked = 0;
-  partition.onAdvance = (listener) => (parked++, subscribe(listener));
+  partition.onAdvance = (listener) => {
+    parked++;
+    return subscribe(listener);
+  };
   // The fetch may wait 30 s; the test's own timeout (10 s) fails it if the produce does not wake it.
   const fetching = client.fetch('poll', 0, 0, { maxWaitMs: 30_000, minBytes: 1 });
   const producer = await RawClient.connect({ port: node.port });

@@ -13,7 +13,7 @@ import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { ATTRIBUTE_TIMESTAMP_TYPE, batchCrcIsValid, buildRecordBatch, decodeBatches } from '../../src/protocol/record-batch.ts';
 import { ConfigSource } from '../../src/metadata/topic-configs.ts';
-import { RawClient } from '../../bench/lib/raw-client.ts';
+import type { RawClient } from '../../bench/lib/raw-client.ts';
 
 let broker: InProcessBroker;
 // The tests below use these: they change when the broker restarts.

@@ -68,7 +68,7 @@ export class GroupOperator {
     if (conf.learners.length > 0) {
       const m = r.pick(conf.learners);
       const pr = st.progress.find((p) => p.id === m.id);
-      if (pr !== undefined && pr.identityOk && pr.lag < 20) return { type: 'addVoter', nodeId: m.id, storageId: m.storageId };
+      if (pr?.identityOk && pr.lag < 20) return { type: 'addVoter', nodeId: m.id, storageId: m.storageId };
     }
     return null;
   }

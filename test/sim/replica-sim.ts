@@ -308,7 +308,7 @@ export class ReplicaSimulation implements World {
     let ran = false;
     for (let turn = 0; ; turn++) {
       let busy = false;
-      for (const b of this.brokers) if (b.proc !== null && b.proc.host.busy && !b.disk.gate.holding) busy = true;
+      for (const b of this.brokers) if (b.proc?.host.busy && !b.disk.gate.holding) busy = true;
       if (!busy) break;
       if (turn >= SETTLE_TURNS_MAX) throw new InvariantViolation(`a raft host did not settle within ${SETTLE_TURNS_MAX} microtask turns`);
       ran = true;

@@ -267,7 +267,10 @@ export class GroupCoordinator {
       const byTopic = new Map<string, FetchedOffset[]>();
       for (const o of offsets.values()) {
         let list = byTopic.get(o.topic);
-        if (!list) byTopic.set(o.topic, (list = []));
+        if (!list) {
+          list = [];
+          byTopic.set(o.topic, list);
+        }
         list.push(fetched(o.topic, o.partition));
       }
       return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };

@@ -315,7 +315,10 @@ export class OffsetsFollowers {
   /** The follower of a partition, created (from its stored snapshot) on first use. */
   follower(index: number): OffsetsFollower {
     let f = this.followers.get(index);
-    if (!f) this.followers.set(index, (f = new OffsetsFollower(index, this.store, this.logger, this.limits, this.now)));
+    if (!f) {
+      f = new OffsetsFollower(index, this.store, this.logger, this.limits, this.now);
+      this.followers.set(index, f);
+    }
     return f;
   }
 

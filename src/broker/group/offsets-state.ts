@@ -59,7 +59,10 @@ export class OffsetsState {
       if (content.offsets.size === 0 && content.record === null) this.groups.delete(decoded.group);
       return;
     }
-    if (!content) this.groups.set(decoded.group, (content = { record: null, offsets: new Map() }));
+    if (!content) {
+      content = { record: null, offsets: new Map() };
+      this.groups.set(decoded.group, content);
+    }
     // Spelled out: an object spread here cost ten times as much, on every replica for every commit.
     const v = decoded.value;
     content.offsets.set(k, { offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestampMs: v.commitTimestampMs, topic: decoded.topic, partition: decoded.partition });

@@ -27,7 +27,10 @@ export function describeLogDirsHandler(services: BrokerServices): ApiHandler<Des
       for (const { topic, index, log } of services.replicas.hostedLogs()) {
         if (wanted !== null && !wanted.get(topic)?.has(index)) continue;
         let entry = byTopic.get(topic);
-        if (!entry) byTopic.set(topic, (entry = { name: topic, partitions: [] }));
+        if (!entry) {
+          entry = { name: topic, partitions: [] };
+          byTopic.set(topic, entry);
+        }
         entry.partitions.push({ partitionIndex: index, partitionSize: log.sizeBytes, offsetLag: 0, isFutureKey: false });
       }
       const topics = [...byTopic.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -105,7 +105,7 @@ export function parseCommandLine(argv: readonly string[], table: FlagTable): Par
     else {
       raw = argv[i + 1];
       // A following flag is not a value: `--bootstrap --json` forgot the address.
-      if (raw !== undefined && raw.startsWith('-') && raw !== '-' && !/^-\d/.test(raw)) raw = undefined;
+      if (raw?.startsWith('-') && raw !== '-' && !/^-\d/.test(raw)) raw = undefined;
       else i++;
     }
     if (raw === undefined || raw === '') throw new UsageError(`flag ${given} needs a value${spec.value ? ` (${spec.value})` : ''}`);

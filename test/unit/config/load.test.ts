@@ -221,7 +221,7 @@ test('a file that is not JSON gives its path, line and column', () => {
   const file = fileWith('{\n  "data_dir": "x",\n  "server": { "port": 1, }\n}\n');
   assert.throws(() => loadConfig({ file, env: NO_ENV }), (error: unknown) => {
     assert.ok(error instanceof ConfigError);
-    assert.match(error.message, new RegExp(`^config file ".*config-\\d+\\.json": not valid JSON at line 3 column 26`));
+    assert.match(error.message, /^config file ".*config-\d+\.json": not valid JSON at line 3 column 26/);
     return true;
   });
   assert.throws(() => loadConfig({ file: fileWith(''), env: NO_ENV }), /not valid JSON/);

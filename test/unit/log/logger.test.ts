@@ -51,6 +51,7 @@ test('pretty format writes readable lines, synchronously', () => {
   assert.match(text, /topic: "orders"/);
   assert.doesNotMatch(text, /^\{/);
   // No terminal colour codes in a file.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the check is that no ANSI escape (ESC [) is in the output
   assert.doesNotMatch(text, /\u001b\[/);
 });
 

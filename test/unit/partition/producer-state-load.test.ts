@@ -136,7 +136,8 @@ function fill(partition: Partition, model: ProducerStateTable, count: number, ne
   for (let i = 0; i < count; i++) {
     const pid = PIDS[i % PIDS.length];
     const seq = next.get(pid) ?? 0;
-    const batch = batchOf(pid, 0, seq, 2, (ts.now += 10));
+    ts.now += 10;
+    const batch = batchOf(pid, 0, seq, 2, ts.now);
     const r = produce(partition, batch);
     assert.equal(r.kind, 'appended');
     model.record(readBatchHeader(batch, 0), (r as { baseOffset: number }).baseOffset);
@@ -263,7 +264,8 @@ test('issue 9 producer state: restarts rebuild the same table the live partition
           p.sent = [];
         }
         const n = rng.int(1, 4);
-        const batch = batchOf(pid, p.epoch, p.next, n, (now += rng.int(1, 1000)));
+        now += rng.int(1, 1000);
+        const batch = batchOf(pid, p.epoch, p.next, n, now);
         const expected = model.checkBatches([batch]);
         const got = produce(current.partition, batch);
         assert.equal(got.kind === 'appended' ? 'append' : got.kind, expected.kind, `seed ${seed} step ${step}`);

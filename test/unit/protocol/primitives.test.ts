@@ -115,7 +115,7 @@ test('fixed-width integers, float64 and bool are big-endian and bounds-checked',
 test('STRING / NULLABLE_STRING: int16 length; -1 is null only where nullable', () => {
   const w = new Writer().string('héllo').nullableString(null).nullableString('');
   const b = w.toBuffer();
-  assert.equal(b.toString('hex'), '0006' + Buffer.from('héllo').toString('hex') + 'ffff' + '0000');
+  assert.equal(b.toString('hex'), `0006${Buffer.from('héllo').toString('hex')}ffff0000`);
   const r = new Reader(b);
   assert.equal(r.string(), 'héllo');
   assert.equal(r.nullableString(), null);

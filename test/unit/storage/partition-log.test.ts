@@ -95,8 +95,8 @@ test('every offset is found through the sparse index, across segments', async (t
   }
   // The index files of sealed segments hold 8-byte entries that point at batch starts.
   const sealed = logFiles(dir)[0].replace('.log', '');
-  const index = readFileSync(join(dir, sealed + '.index'));
-  const data = readFileSync(join(dir, sealed + '.log'));
+  const index = readFileSync(join(dir, `${sealed}.index`));
+  const data = readFileSync(join(dir, `${sealed}.log`));
   assert.ok(index.length > 0 && index.length % 8 === 0);
   for (let at = 0; at < index.length; at += 8) {
     const rel = index.readUInt32BE(at);
@@ -354,7 +354,7 @@ test('missing or corrupted index files of a sealed segment are rebuilt from the 
     for (let i = 0; i < 60; i++) log.append(makeBatch(i, 3, 40, 1000 * i), 1);
     await log.close();
     const base = logFiles(dir)[1].replace('.log', '');
-    const indexPath = join(dir, base + '.index');
+    const indexPath = join(dir, `${base}.index`);
     const good = readFileSync(indexPath);
     assert.ok(good.length >= 16);
     if (damage === 'missing') unlinkSync(indexPath);
@@ -366,7 +366,7 @@ test('missing or corrupted index files of a sealed segment are rebuilt from the 
       bad.writeUInt32BE(bad.readUInt32BE(bad.length - 4) + 1, bad.length - 4);
       writeFileSync(indexPath, bad);
     }
-    if (damage === 'time-missing') unlinkSync(join(dir, base + '.timeindex'));
+    if (damage === 'time-missing') unlinkSync(join(dir, `${base}.timeindex`));
     const logger = new MemoryLogger();
     const again = PartitionLog.open(dir, config, logger);
     assert.ok(logger.find('index rebuilt').length >= 1, damage);

@@ -162,9 +162,18 @@ test('issue 9 restart: a restart after kill -9 makes no synchronous fsync per pa
   const calls: string[] = [];
   const fs: FileSystem = {
     ...nodeFs,
-    fsync: (fd) => (calls.push('fsync'), nodeFs.fsync(fd)),
-    fdatasyncSync: (fd) => (calls.push('fdatasyncSync'), nodeFs.fdatasyncSync(fd)),
-    fsyncDir: (d) => (calls.push('fsyncDir'), nodeFs.fsyncDir(d)),
+    fsync: (fd) => {
+      calls.push('fsync');
+      return nodeFs.fsync(fd);
+    },
+    fdatasyncSync: (fd) => {
+      calls.push('fdatasyncSync');
+      return nodeFs.fdatasyncSync(fd);
+    },
+    fsyncDir: (d) => {
+      calls.push('fsyncDir');
+      return nodeFs.fsyncDir(d);
+    },
   };
   setStorageFs(fs);
   let log: PartitionLog;

@@ -313,7 +313,7 @@ test('limits: the per-peer queue drops the newest messages beyond maxQueuedBytes
 
 test('reconnection: the dialer reconnects with backoff after the accepting side restarts on the same port', async () => {
   const a = await startNode(1);
-  let b = await startNode(2);
+  const b = await startNode(2);
   let b2: Node | undefined;
   try {
     mesh([a, b]);
@@ -452,7 +452,9 @@ test('reconnection: redials follow capped exponential backoff driven by the inje
       timers.push(h);
       return h;
     },
-    clearTimeout: (h: unknown) => void ((h as { cleared: boolean }).cleared = true),
+    clearTimeout: (h: unknown) => {
+      (h as { cleared: boolean }).cleared = true;
+    },
   };
   const PING_MS = 999_999;
   const HANDSHAKE_MS = 888_888;
@@ -766,7 +768,9 @@ test('issue 9 (failover): a peer that was down for a minute is redialed within o
       timers.push(h);
       return h;
     },
-    clearTimeout: (h: unknown) => void ((h as { cleared: boolean }).cleared = true),
+    clearTimeout: (h: unknown) => {
+      (h as { cleared: boolean }).cleared = true;
+    },
   };
   const PING_MS = 999_999;
   const HANDSHAKE_MS = 888_888;
