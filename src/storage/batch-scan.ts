@@ -12,6 +12,7 @@ import {
   batchCrcIsValid,
   readInt64,
 } from '../protocol/record-batch.ts';
+import { isRaftOnlyBatch } from './offset-translator.ts';
 
 export const SCAN_CHUNK_BYTES = 1024 * 1024;
 
@@ -23,6 +24,8 @@ export interface ScannedBatch {
   lastOffset: number;
   term: number;
   maxTimestamp: number;
+  /** A Raft-only batch (offset-translator.ts): it takes a log offset but no Kafka offset. */
+  raftOnly: boolean;
 }
 
 /** Reads exactly `length` bytes at `position` or throws (the caller checked the file size). */
@@ -124,7 +127,8 @@ export function scanBatches(options: ScanOptions, visit: (batch: ScannedBatch) =
       if (!batchCrcIsValid(whole.buf, whole.at, sizeBytes)) return stop('CRC-32C mismatch');
     }
     const lastOffset = baseOffset + lastOffsetDelta;
-    if (visit({ position, sizeBytes, baseOffset, lastOffset, term, maxTimestamp }) === false) {
+    const raftOnly = isRaftOnlyBatch(buf, at);
+    if (visit({ position, sizeBytes, baseOffset, lastOffset, term, maxTimestamp, raftOnly }) === false) {
       return { endPosition: position, nextOffset: expected, problem: null };
     }
     expected = lastOffset + 1;

@@ -125,6 +125,7 @@ export function loadSegments(
       previous.forgetFrom(at.position);
       return damaged(i - 1, { path: previous.paths.log, position: at.position, offset: at.baseOffset, reason: misplaced });
     }
+    placeRaftOnly(segment, previous, logger);
     let recover = !trusted;
     if (trusted) {
       const problem = segment.loadTrusted() ?? termOutOfRange(segment, termMax);
@@ -214,6 +215,8 @@ export function loadSegments(
   }
   const markDamage = raft?.mark != null && segments.length > 0 ? checkSyncedMark(segments, raft.mark) : null;
   if (markDamage !== null) return damaged(markDamage.segment, markDamage.damage);
+  // Sidecars written before the Raft-only count and trailer existed get them, once.
+  for (const segment of segments) segment.rewriteSidecarIfStale();
   return { segments, damage: null, unloadedBases: [], recovered, unverified, recoveryIndex, dirChanged };
 }
 
@@ -292,6 +295,23 @@ function placeInRaftIndexSpace(segment: Segment, previous: Segment | undefined, 
   );
   segment.replaceRaftPlacement(expected);
   return null;
+}
+
+/**
+ * Sets a segment's Kafka offset translation base (offset-translator.ts): a later segment's follows
+ * from the previous one (its base plus its Raft-only batches); the first segment's is what its
+ * sidecar records. A first segment whose sidecar predates the field (version 1) counts from 0:
+ * nothing before it is known, so Kafka offsets count from its Raft-only batches on.
+ */
+function placeRaftOnly(segment: Segment, previous: Segment | undefined, logger: LogLike): void {
+  if (previous !== undefined) {
+    segment.placeRaftOnly(previous.raftOnlyBefore + previous.raftOnly.length);
+    return;
+  }
+  if (segment.recordedRaftOnlyBefore === undefined && segment.baseOffset > 0) {
+    logger.warn({ path: segment.paths.raft }, 'raft sidecar without a Raft-only count: Kafka offsets count from this segment');
+  }
+  segment.placeRaftOnly(segment.recordedRaftOnlyBefore ?? 0);
 }
 
 function deleteSegmentsFrom(dir: string, bases: number[], logger: LogLike): void {

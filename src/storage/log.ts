@@ -143,6 +143,12 @@ export interface RaftIndexedLog extends Log {
    */
   resetTo(start: RaftStart): void;
   /**
+   * Kafka offsets over the log: log offsets less the Raft-only batches below them
+   * (offset-translator.ts; docs/storage.md, "Kafka offsets"). The object may be replaced by a
+   * truncation, retention or reset: read it anew for each use.
+   */
+  readonly kafkaOffsets: KafkaOffsets;
+  /**
    * flush(), blocking the caller until it is done: only for the rare write that must be durable
    * before anything else happens (a group's founding entries, RaftLogStorage.bootstrap).
    */
@@ -153,4 +159,17 @@ export interface RaftStart {
   offset: number;
   raftIndex: number;
   prevTerm: number;
+  /** Raft-only batches below `offset` (the Kafka offset translation base; default 0). */
+  raftOnlyBefore?: number;
+}
+
+/** Log offset <-> Kafka offset (offset-translator.ts). */
+export interface KafkaOffsets {
+  /** No Raft-only batch counted: Kafka offsets are log offsets. */
+  readonly isIdentity: boolean;
+  toKafka(logOffset: number): number;
+  /** The log offset holding Kafka offset `kafkaOffset` (never a Raft-only batch's). */
+  toLog(kafkaOffset: number): number;
+  /** Raft-only batches below `logOffset`. */
+  deltaAt(logOffset: number): number;
 }

@@ -21,7 +21,8 @@ import {
 import { OffsetOutOfRangeError } from './errors.ts';
 import { invariant } from '../base/invariant.ts';
 import type { LogConfig } from './log-config.ts';
-import type { AppendResult, HeaderRead, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
+import type { AppendResult, HeaderRead, KafkaOffsets, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
+import { isRaftOnlyBatch, OffsetTranslator } from './offset-translator.ts';
 
 interface StoredBatch {
   raftIndex: number;
@@ -59,6 +60,8 @@ export class MemoryLog implements RaftIndexedLog {
   private nextRaftIndex = 1;
   /** Term of the entry before the first retained batch (0 when there is none). */
   private headPrevTerm = 0;
+  /** Kafka offsets (offset-translator.ts): the Raft-only batches held, and those dropped below the start. */
+  private translator = new OffsetTranslator();
   private readonly retention: Pick<LogConfig, 'retentionMs' | 'retentionBytes'>;
   private readonly fsync: () => Promise<void>;
   private readonly fsyncNow: () => void;
@@ -115,6 +118,7 @@ export class MemoryLog implements RaftIndexedLog {
       buf: Buffer.from(batch),
     };
     this.batches.push(stored);
+    if (isRaftOnlyBatch(batch)) this.translator.add(baseOffset);
     this.bytes += batch.length;
     this.endOffset = stored.lastOffset + 1;
     this.lastTermEver = term;
@@ -239,6 +243,7 @@ export class MemoryLog implements RaftIndexedLog {
     if (i < this.batches.length) this.nextRaftIndex = this.batches[i].raftIndex;
     this.endOffset = i < this.batches.length ? this.batches[i].baseOffset : this.endOffset;
     this.batches.length = i;
+    this.translator.truncate(this.endOffset);
     this.durableOffset = Math.min(this.durableOffset, this.endOffset);
     for (const target of this.flushTargets) target.offset = Math.min(target.offset, this.endOffset);
     this.lastTermEver = this.batches.length > 0 ? this.batches[this.batches.length - 1].term : -1;
@@ -279,6 +284,7 @@ export class MemoryLog implements RaftIndexedLog {
       this.headPrevTerm = this.batches[n - 1].term;
       this.startOffset = Math.max(this.startOffset, this.batches[n - 1].lastOffset + 1);
       this.batches.splice(0, n);
+      this.translator.dropBelow(this.batches.length > 0 ? this.batches[0].baseOffset : this.endOffset);
     }
     return { deletedSegments: n, deletedBytes };
   }
@@ -351,6 +357,11 @@ export class MemoryLog implements RaftIndexedLog {
     this.nextRaftIndex = start.raftIndex;
     this.headPrevTerm = start.prevTerm;
     this.lastTermEver = start.prevTerm;
+    this.translator = new OffsetTranslator(start.raftOnlyBefore ?? 0);
+  }
+
+  get kafkaOffsets(): KafkaOffsets {
+    return this.translator;
   }
 
   async close(): Promise<void> {

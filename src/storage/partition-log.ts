@@ -29,10 +29,11 @@ import { invariant } from '../base/invariant.ts';
 import { storageFs } from './fs.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
-import type { AppendResult, HeaderRead, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
+import type { AppendResult, HeaderRead, KafkaOffsets, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 import { Segment, type SegmentBatch } from './segment.ts';
 import { scrubQueue, type ScrubQueue } from './scrub-queue.ts';
 import type { ScanResult } from './batch-scan.ts';
+import { isRaftOnlyBatch, OffsetTranslator } from './offset-translator.ts';
 import { deleteSegmentFiles, loadSegments, type LoadedSegments, type OpenOptions, type RaftRecovery } from './log-recovery.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
 import { SyncedMark, readSyncedMark } from './synced-mark.ts';
@@ -149,6 +150,8 @@ export class PartitionLog implements RaftIndexedLog {
   private cleanOnDisk = false;
   /** A Raft log's synced mark (synced-mark.ts): written after each sync round, read by recovery. */
   private mark: SyncedMark | null = null;
+  /** Kafka offsets over this log (offset-translator.ts): from the segments' Raft-only batches. */
+  private translator: OffsetTranslator;
 
   private constructor(
     dir: string, config: LogConfig, logger: LogLike, loaded: LoadedSegments, checkpoint: Checkpoint, fileNames: string[], checkAtOpen: boolean,
@@ -172,6 +175,7 @@ export class PartitionLog implements RaftIndexedLog {
     this.lastTermEver = checkpoint.lastTerm;
     this.durableOffset = leo;
     this.totalBytes = segments.reduce((sum, s) => sum + s.sizeBytes, 0);
+    this.translator = translatorOf(segments);
     this.snapshots = new SnapshotFiles(dir, logger, fileNames);
     this.groupCommit = new GroupCommit(() => this.syncOnce());
     if (config.flush.mode === 'interval') {
@@ -367,6 +371,7 @@ export class PartitionLog implements RaftIndexedLog {
         else s.close();
       }
       segment.forgetFrom(damage.position);
+      this.translator = translatorOf(this.segments);
       this.totalBytes = this.segments.reduce((sum, s) => sum + s.sizeBytes, 0);
       this.startOffset = Math.min(this.startOffset, this.logEndOffset);
       this.durableOffset = Math.min(this.durableOffset, this.logEndOffset);
@@ -547,6 +552,7 @@ export class PartitionLog implements RaftIndexedLog {
     setBaseOffset(batch, 0, baseOffset);
     setPartitionLeaderEpoch(batch, 0, term);
     active.append(batch, baseOffset, lastOffset, maxTimestamp, term, this.config.indexIntervalBytes);
+    if (!timed && isRaftOnlyBatch(batch)) this.translator.add(baseOffset);
     this.totalBytes += batch.length;
     this.lastTermEver = term;
     return { baseOffset, lastOffset };
@@ -575,7 +581,12 @@ export class PartitionLog implements RaftIndexedLog {
   private roll(reason: string, term?: number): Segment {
     const old = this.active;
     old.writeIndexFiles();
-    const segment = Segment.create(this.dir, this.logEndOffset, { firstRaftIndex: this.lastRaftIndex + 1, prevTerm: this.termOfRaft(this.lastRaftIndex), term });
+    const segment = Segment.create(this.dir, this.logEndOffset, {
+      firstRaftIndex: this.lastRaftIndex + 1,
+      prevTerm: this.termOfRaft(this.lastRaftIndex),
+      term,
+      raftOnlyBefore: this.translator.deltaAt(this.logEndOffset),
+    });
     this.segments.push(segment);
     this.dirDirty = true;
     // As in Kafka, the producer state as of the new segment's start: a restart replays from here.
@@ -796,6 +807,7 @@ export class PartitionLog implements RaftIndexedLog {
     this.totalBytes -= active.sizeBytes - cut.position;
     active.truncateToPosition(cut.position);
     invariant(active.nextOffset === cut.baseOffset, 'truncation ends at a batch boundary');
+    this.translator.truncate(this.logEndOffset);
     // A snapshot above the new end describes entries that are gone; its deletion is made durable
     // with the cut, so it cannot come back and be trusted once the log grows past it again.
     this.snapshots.dropAbove(this.logEndOffset);
@@ -891,6 +903,7 @@ export class PartitionLog implements RaftIndexedLog {
       this.dropSegmentFiles(head);
     }
     if (deletedSegments > 0) {
+      this.translator.dropBelow(this.segments[0].baseOffset);
       this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
       this.snapshots.dropBelow(this.startOffset);
       this.firstRaftCache = null;
@@ -910,6 +923,10 @@ export class PartitionLog implements RaftIndexedLog {
   }
 
   // ------------------------------------------------------------ Raft index translation
+
+  get kafkaOffsets(): KafkaOffsets {
+    return this.translator;
+  }
 
   get lastRaftIndex(): number {
     return this.active.lastRaftIndex;
@@ -1053,8 +1070,10 @@ export class PartitionLog implements RaftIndexedLog {
     this.segments = [];
     this.snapshots.dropAll();
     fsyncDirSync(this.dir);
-    const segment = Segment.create(this.dir, start.offset, { firstRaftIndex: start.raftIndex, prevTerm: start.prevTerm });
+    const raftOnlyBefore = start.raftOnlyBefore ?? 0;
+    const segment = Segment.create(this.dir, start.offset, { firstRaftIndex: start.raftIndex, prevTerm: start.prevTerm, raftOnlyBefore });
     this.segments = [segment];
+    this.translator = new OffsetTranslator(raftOnlyBefore);
     this.startOffset = start.offset;
     this.recoveryPoint = start.offset;
     this.recoveryIndex = null;
@@ -1155,4 +1174,11 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     fs.close(fd);
   }
+}
+
+/** The translator over loaded segments: the first one's base, then every segment's Raft-only batches. */
+function translatorOf(segments: readonly Segment[]): OffsetTranslator {
+  const translator = new OffsetTranslator(segments.length === 0 ? 0 : segments[0].raftOnlyBefore);
+  for (const segment of segments) for (const offset of segment.raftOnly) translator.add(offset);
+  return translator;
 }

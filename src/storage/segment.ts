@@ -13,7 +13,8 @@ import type { RecoveryIndexCounts } from './checkpoint.ts';
 import { LogCorruptionError } from './errors.ts';
 import { invariant } from '../base/invariant.ts';
 import { segmentPaths, type SegmentPaths } from './file-names.ts';
-import { RAFT_SIDECAR_HEADER_BYTES, createRaftSidecar, readRaftSidecar, writeRaftSidecarEntries, type RaftSidecarHeader } from './raft-sidecar.ts';
+import { createRaftSidecar, encodeRaftOnlyTrailer, RAFT_SIDECAR_HEADER_BYTES, readRaftSidecar, writeRaftSidecarEntries, type RaftSidecarHeader } from './raft-sidecar.ts';
+import { isRaftOnlyBatch } from './offset-translator.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, RAFT_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './sparse-index.ts';
 
 /** The first offset written with a given term. Segments roll on term change, so usually one. */
@@ -102,6 +103,16 @@ export class Segment {
   sidecarProblem: string | null = null;
   /** The relative Raft indexes stored after the sidecar header (checked with the .index). */
   private sidecarEntries: Buffer | null = null;
+  /** The sidecar's Raft-only trailer (offsets relative to baseOffset), or null when it has none that checks out. */
+  private sidecarRaftOnly: number[] | null = null;
+  /** The raftOnlyBefore the sidecar header records; undefined for a version 1 sidecar. */
+  recordedRaftOnlyBefore: number | undefined = 0;
+  /** Raft-only batches at log offsets below baseOffset (the Kafka offset translation base; offset-translator.ts). */
+  raftOnlyBefore = 0;
+  /** Log offsets of this segment's Raft-only batches, ascending. */
+  raftOnly: number[] = [];
+  /** The sidecar on disk lacks the header field or the trailer that memory now has: rewriteSidecarIfStale writes it. */
+  private sidecarStale = false;
   /** Batches in the segment; batch k has Raft index firstRaftIndex + k. */
   batchCount = 0;
   sizeBytes = 0;
@@ -148,7 +159,10 @@ export class Segment {
     segment.firstRaftIndex = raft.firstRaftIndex;
     segment.prevTerm = raft.prevTerm;
     segment.segmentTerm = raft.term;
+    segment.raftOnlyBefore = raft.raftOnlyBefore ?? 0;
+    segment.recordedRaftOnlyBefore = segment.raftOnlyBefore;
     segment.sidecarEntries = Buffer.alloc(0);
+    segment.sidecarRaftOnly = [];
     segment.logDirty = true;
     return segment;
   }
@@ -166,8 +180,11 @@ export class Segment {
       segment.firstRaftIndex = sidecar.header.firstRaftIndex;
       segment.prevTerm = sidecar.header.prevTerm;
       segment.segmentTerm = sidecar.header.term;
-      segment.sidecarHeaderBytes = sidecar.headerBytes;
+      segment.recordedRaftOnlyBefore = sidecar.header.raftOnlyBefore;
+      segment.raftOnlyBefore = sidecar.header.raftOnlyBefore ?? 0;
       segment.sidecarEntries = sidecar.entries;
+      segment.sidecarHeaderBytes = sidecar.headerBytes;
+      segment.sidecarRaftOnly = sidecar.raftOnly;
     }
     return segment;
   }
@@ -182,10 +199,69 @@ export class Segment {
     this.firstRaftIndex = raft.firstRaftIndex;
     this.prevTerm = raft.prevTerm;
     this.segmentTerm = raft.term;
-    this.sidecarHeaderBytes = RAFT_SIDECAR_HEADER_BYTES;
+    this.raftOnlyBefore = raft.raftOnlyBefore ?? 0;
+    this.recordedRaftOnlyBefore = this.raftOnlyBefore;
     this.sidecarProblem = null;
+    this.sidecarHeaderBytes = RAFT_SIDECAR_HEADER_BYTES;
     // The entries part is gone with the old file: loadTrusted will ask for a rebuild.
     this.sidecarEntries = null;
+    this.sidecarRaftOnly = null;
+  }
+
+  /**
+   * Sets the Kafka offset translation base derived at open (the previous segment's base plus its
+   * Raft-only batches; 0 for a first segment whose sidecar predates the field). A sidecar that
+   * records another number, or none, is rewritten once the segment is loaded.
+   */
+  placeRaftOnly(raftOnlyBefore: number): void {
+    this.raftOnlyBefore = raftOnlyBefore;
+    if (this.recordedRaftOnlyBefore !== raftOnlyBefore) this.sidecarStale = true;
+  }
+
+  /** Rewrites the whole sidecar (atomically: a new file renamed over it) when open found it stale. */
+  rewriteSidecarIfStale(): void {
+    if (!this.sidecarStale) return;
+    // The entries must match the .index on disk; none (after a replaced header) makes the next
+    // open rebuild them, as it would have anyway.
+    const entries = this.sidecarEntries ?? Buffer.alloc(0);
+    createRaftSidecar(this.paths.raft, this.dir, this.sidecarHeader(), Buffer.concat([entries, this.raftOnlyTrailer()]));
+    this.recordedRaftOnlyBefore = this.raftOnlyBefore;
+    this.sidecarHeaderBytes = RAFT_SIDECAR_HEADER_BYTES;
+    this.sidecarEntries = entries;
+    this.sidecarRaftOnly = this.raftOnly.map((o) => o - this.baseOffset);
+    this.sidecarStale = false;
+  }
+
+  /** The sidecar header memory holds (what a rewrite records). */
+  private sidecarHeader(): RaftSidecarHeader {
+    return { firstRaftIndex: this.firstRaftIndex, prevTerm: this.prevTerm, term: this.segmentTerm, raftOnlyBefore: this.raftOnlyBefore };
+  }
+
+  private raftOnlyTrailer(): Buffer {
+    return encodeRaftOnlyTrailer(this.raftOnly.map((o) => o - this.baseOffset));
+  }
+
+  /**
+   * The Raft-only batches below `offset` (the start of a tail about to be scanned, at file position
+   * `position`): from the sidecar's trailer, or, when it has none, from a header walk (then the
+   * sidecar is marked for a rewrite).
+   */
+  private raftOnlyBelow(offset: number, position: number): number[] {
+    if (this.sidecarRaftOnly !== null) {
+      const below: number[] = [];
+      for (const rel of this.sidecarRaftOnly) if (this.baseOffset + rel < offset) below.push(this.baseOffset + rel);
+      return below;
+    }
+    this.sidecarStale = true;
+    const found: number[] = [];
+    if (position === 0) return found;
+    scanBatches(
+      { fd: this.fd, fileSizeBytes: position, fromPosition: 0, expectedBaseOffset: this.baseOffset, verifyCrc: false, chunkBytes: HEADER_WALK_CHUNK_BYTES },
+      (b) => {
+        if (b.raftOnly) found.push(b.baseOffset);
+      },
+    );
+    return found;
   }
 
   /**
@@ -196,10 +272,12 @@ export class Segment {
    */
   takeTerm(term: number): void {
     invariant(this.isEmpty && this.batchCount === 0, `only an empty segment takes a term (${this.paths.log})`);
-    createRaftSidecar(this.paths.raft, this.dir, { firstRaftIndex: this.firstRaftIndex, prevTerm: this.prevTerm, term });
+    createRaftSidecar(this.paths.raft, this.dir, { firstRaftIndex: this.firstRaftIndex, prevTerm: this.prevTerm, term, raftOnlyBefore: this.raftOnlyBefore });
     this.segmentTerm = term;
     this.sidecarHeaderBytes = RAFT_SIDECAR_HEADER_BYTES;
     this.sidecarEntries = Buffer.alloc(0);
+    this.sidecarRaftOnly = [];
+    this.recordedRaftOnlyBefore = this.raftOnlyBefore;
   }
 
   /** Raft index of the last batch; firstRaftIndex - 1 when empty. */
@@ -246,7 +324,7 @@ export class Segment {
     }
     this.sizeBytes += batch.length;
     this.logDirty = true;
-    this.noteBatch({ position, sizeBytes: batch.length, baseOffset, lastOffset, term, maxTimestamp }, indexIntervalBytes);
+    this.noteBatch({ position, sizeBytes: batch.length, baseOffset, lastOffset, term, maxTimestamp, raftOnly: isRaftOnlyBatch(batch) }, indexIntervalBytes);
   }
 
   /** Updates offsets, terms, timestamps and the sparse indexes for a batch now in the file. */
@@ -266,6 +344,7 @@ export class Segment {
       this.bytesSinceIndexEntry = 0;
     }
     this.bytesSinceIndexEntry += b.sizeBytes;
+    if (b.raftOnly) this.raftOnly.push(b.baseOffset);
     this.nextOffset = b.lastOffset + 1;
     this.batchCount++;
   }
@@ -275,6 +354,7 @@ export class Segment {
     this.nextOffset = this.baseOffset;
     this.maxTimestamp = -1;
     this.terms = [];
+    this.raftOnly = [];
     this.offsetIndex = new OffsetIndex();
     this.timeIndex = new TimeIndex();
     this.bytesSinceIndexEntry = 0;
@@ -384,7 +464,7 @@ export class Segment {
     this.timeIndex = timeIndex;
     this.terms = [{ term: first.term, startOffset: this.baseOffset, startRaftIndex: this.firstRaftIndex }];
     this.maxTimestamp = timeIndex.lastTimestamp;
-    const problem = this.scanTail();
+    const problem = this.scanTail(null);
     if (problem !== null) return problem;
     if (this.terms.length !== 1) return 'several terms in one segment';
     return null;
@@ -394,12 +474,14 @@ export class Segment {
    * Scans from the last index entry to the end of the file, completing nextOffset,
    * maxTimestamp, terms, the batch count and the index counter. Returns why it failed, or null.
    */
-  private scanTail(): string | null {
+  private scanTail(earlierRaftOnly: readonly number[] | null): string | null {
     const n = this.offsetIndex.count;
     const fromPosition = n === 0 ? 0 : this.offsetIndex.positionAt(n - 1);
     const expectedBaseOffset = n === 0 ? this.baseOffset : this.baseOffset + this.offsetIndex.relativeOffsetAt(n - 1);
     let batchNumber = n === 0 ? 0 : this.offsetIndex.relativeRaftIndexAt(n - 1);
     let lastOffset = expectedBaseOffset - 1;
+    // The Raft-only batches before the tail (memory's, or the sidecar's at open); the tail adds its own.
+    this.raftOnly = earlierRaftOnly === null ? this.raftOnlyBelow(expectedBaseOffset, fromPosition) : earlierRaftOnly.filter((o) => o < expectedBaseOffset);
     const result = scanBatches(
       { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition, expectedBaseOffset, verifyCrc: false, chunkBytes: HEADER_WALK_CHUNK_BYTES },
       (b) => {
@@ -408,6 +490,7 @@ export class Segment {
         if (last === undefined || last.term !== b.term) {
           this.terms.push({ term: b.term, startOffset: b.baseOffset, startRaftIndex: this.firstRaftIndex + batchNumber });
         }
+        if (b.raftOnly) this.raftOnly.push(b.baseOffset);
         lastOffset = b.lastOffset;
         batchNumber++;
       },
@@ -437,6 +520,7 @@ export class Segment {
       this.batchCount = this.offsetIndex.relativeRaftIndexAt(n - 1);
       this.maxTimestamp = this.timeIndex.lastTimestamp;
       this.terms = [{ term: this.headerAt(0).term, startOffset: this.baseOffset, startRaftIndex: this.firstRaftIndex }];
+      this.raftOnly = this.raftOnlyBelow(this.nextOffset, fromPosition);
     }
     // bytesSinceIndexEntry stays 0: the last entry's own batch is noted again and gets no second entry.
     let termProblem: string | null = null;
@@ -570,7 +654,7 @@ export class Segment {
     const terms = this.terms;
     this.maxTimestamp = this.timeIndex.lastTimestamp;
     this.terms = [terms[0]];
-    const problem = this.scanTail();
+    const problem = this.scanTail(this.raftOnly);
     invariant(problem === null, `segment ${this.paths.log} reads back after truncation (${problem})`);
     // The tail scan only sees terms after the last index entry; keep the earlier ones.
     const kept = terms.filter((t) => t.startOffset < this.nextOffset);
@@ -792,8 +876,9 @@ export class Segment {
       overwriteInPlace(this.paths.timeIndex, this.timeIndex.toBuffer());
     }
     const raftEntries = this.offsetIndex.raftToBuffer();
-    writeRaftSidecarEntries(this.paths.raft, this.sidecarHeaderBytes, raftEntries);
+    writeRaftSidecarEntries(this.paths.raft, this.sidecarHeaderBytes, Buffer.concat([raftEntries, this.raftOnlyTrailer()]));
     this.sidecarEntries = raftEntries;
+    this.sidecarRaftOnly = this.raftOnly.map((o) => o - this.baseOffset);
     if (syncWithLog) this.indexFilesUnsynced = true;
   }
 
