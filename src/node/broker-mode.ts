@@ -11,7 +11,7 @@ import { LocalController } from '../controller/local-controller.ts';
 import type { Controller } from '../metadata/controller.ts';
 import { ClusterNode } from './cluster-node.ts';
 import { ReplicaManager } from '../partition/replica-manager.ts';
-import type { Replicas } from '../partition/replicas.ts';
+import type { PartitionReplica, Replicas } from '../partition/replicas.ts';
 import type { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import type { FlushMode } from '../partition/partition.ts';
 import type { ProducerLimits } from '../partition/partition-producers.ts';
@@ -30,6 +30,12 @@ export interface BrokerMode {
   readonly adminOps: AdminOperations;
   /** Whether the group coordinator serves the groups of __consumer_offsets partition `index` here. */
   coordinates(index: number): boolean;
+  /**
+   * __consumer_offsets partition `index` as the group coordinator reads and writes it, when served
+   * here: in cluster mode the replica itself, in log offsets, as its follower reads it (clients'
+   * Fetch sees Kafka offsets: docs/storage.md, "Kafka offsets").
+   */
+  offsetsPartition(index: number): PartitionReplica | undefined;
   /** Hands the group coordinator to the mode once it is built and loaded. */
   attachGroups(groups: GroupCoordinator): void;
   /** Registers this broker's Kafka endpoint; in cluster mode starts the node and resolves once it is registered. */
@@ -72,6 +78,7 @@ export async function singleNodeMode(o: BrokerModeOptions): Promise<BrokerMode> 
     replicas: local,
     adminOps: {},
     coordinates: (index) => local.leaderOf(OFFSETS_TOPIC, index).leaderId === nodeId,
+    offsetsPartition: (index) => local.partition(OFFSETS_TOPIC, index),
     attachGroups: () => undefined,
     register: async (endpoint) => {
       await controller.propose({ type: 'registerBroker', broker: { nodeId, ...endpoint, rack: null } });
@@ -102,6 +109,7 @@ export function clusterMode(o: BrokerModeOptions): BrokerMode {
       unsafeRecover: (request) => cluster.unsafeRecover(request),
     },
     coordinates: (index) => coordinating.has(index),
+    offsetsPartition: (index) => cluster.replicas.servedReplica(OFFSETS_TOPIC, index),
     attachGroups: (groups) => followOffsetsLeadership(cluster.replicas, groups, coordinating, nodeId, logger),
     register: (endpoint) => cluster.run(endpoint),
     peers: () => ({

@@ -84,7 +84,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     {
       nodeId,
       metadata: () => controller.state,
-      offsetsPartition: (index) => replicas.partition(OFFSETS_TOPIC, index),
+      offsetsPartition: (index) => mode.offsetsPartition(index),
       isLeader: (index) => mode.coordinates(index),
       leaderEpoch: (index) => replicas.leaderEpoch(OFFSETS_TOPIC, index),
       now: () => Date.now(),

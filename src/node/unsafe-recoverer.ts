@@ -70,7 +70,8 @@ export class UnsafeRecoverer {
       votersBefore: before.config.voters.map((m) => m.id),
       lastIndex: before.lastIndex,
       commitIndex: before.commit,
-      ...(replica && { highWatermark: replica.highWatermark, logEndOffset: replica.logEndOffset }),
+      // Kafka offsets, as clients know them (issue 12).
+      ...(replica && { highWatermark: replica.kafka.highWatermark, logEndOffset: replica.kafka.logEndOffset }),
     };
     if (!group.isMetadata && (this.o.host.group(this.o.metadataGroupName)?.lead ?? 0) === 0) {
       return { ...base, reason: `the metadata group has no leader: recover "${METADATA_GROUP_DISPLAY}" first (metadata, then partitions)` };

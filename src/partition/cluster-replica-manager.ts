@@ -77,7 +77,13 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
     this.leadershipListeners.push(listener);
   }
 
+  /** The partition as Kafka clients see it (Kafka offsets; kafka-offsets-replica.ts), when led and served here. */
   partition(topic: string, index: number): PartitionReplica | undefined {
+    return this.servedReplica(topic, index)?.kafka;
+  }
+
+  /** The replica itself (log offsets), when led and served here: the group coordinator's own partition. */
+  servedReplica(topic: string, index: number): ReplicatedPartition | undefined {
     const replica = this.replicas.get(partitionKey(topic, index));
     return replica?.servesClients ? replica : undefined;
   }

@@ -77,6 +77,12 @@ export interface PartitionSnapshotData {
   offset: number;
   /** The sender's log start offset (>= offset when DeleteRecords cut into that entry). */
   logStartOffset: number;
+  /**
+   * Raft-only batches below `offset` on the sender: the receiver's Kafka offset translation base
+   * (docs/storage.md, "Kafka offsets"), so it translates as the others do. Absent from an older
+   * sender: 0.
+   */
+  raftOnlyBefore?: number;
   /** The sender's SnapshotState, when the partition has one. */
   state?: string;
 }
@@ -99,7 +105,7 @@ const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 const RECENT_ENTRIES_BYTES_MAX = 8 * 1024 * 1024;
 
 export function encodeSnapshotData(d: PartitionSnapshotData): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ offset: d.offset, logStartOffset: d.logStartOffset, state: d.state }));
+  return new TextEncoder().encode(JSON.stringify({ offset: d.offset, logStartOffset: d.logStartOffset, raftOnlyBefore: d.raftOnlyBefore, state: d.state }));
 }
 
 /**
@@ -121,6 +127,7 @@ export function decodeSnapshotData(data: Uint8Array): PartitionSnapshotData {
   const v = JSON.parse(new TextDecoder().decode(data)) as PartitionSnapshotData;
   invariant(Number.isSafeInteger(v.offset) && v.offset >= 0 && Number.isSafeInteger(v.logStartOffset), 'malformed partition snapshot data');
   invariant(v.state === undefined || typeof v.state === 'string', 'malformed partition snapshot data: state');
+  invariant(v.raftOnlyBefore === undefined || (Number.isSafeInteger(v.raftOnlyBefore) && v.raftOnlyBefore >= 0), 'malformed partition snapshot data: raftOnlyBefore');
   return v;
 }
 
@@ -272,7 +279,7 @@ export class RaftLogStorage implements Storage {
     const holds = log.lastRaftIndex >= s.index && (log.firstRaftIndex - 1 > s.index || log.termAtRaftIndex(s.index) === s.term);
     if (holds) return;
     this.logger.warn({ index: s.index, term: s.term, offset: s.offset }, 'redoing an interrupted snapshot install');
-    log.resetTo({ offset: s.offset, raftIndex: s.index + 1, prevTerm: s.term });
+    log.resetTo({ offset: s.offset, raftIndex: s.index + 1, prevTerm: s.term, raftOnlyBefore: s.raftOnlyBefore ?? 0 });
   }
 
   // ---------------------------------------------------------------- Storage (read side)
@@ -343,11 +350,12 @@ export class RaftLogStorage implements Storage {
   private snapshotAt(index: number, state?: string): Snapshot {
     const term = this.log.termAtRaftIndex(index);
     invariant(term !== undefined, `term of snapshot index ${index} is known`);
+    const offset = this.log.offsetAfterRaftIndex(index);
     return {
       index,
       term,
       confState: this.confStateAt(index),
-      data: encodeSnapshotData({ offset: this.log.offsetAfterRaftIndex(index), logStartOffset: this.log.logStartOffset, state }),
+      data: encodeSnapshotData({ offset, logStartOffset: this.log.logStartOffset, raftOnlyBefore: this.log.kafkaOffsets.deltaAt(offset), state }),
     };
   }
 
@@ -527,7 +535,8 @@ export class RaftLogStorage implements Storage {
     // The derived state first: a crash before the log restarts leaves it ahead of the log, which
     // replay tolerates; the other order would leave a log start that no state covers.
     this.snapshotState?.install(data.state, data.offset);
-    st.installed = { index: snap.index, term: snap.term, offset: data.offset };
+    const raftOnlyBefore = data.raftOnlyBefore ?? 0;
+    st.installed = { index: snap.index, term: snap.term, offset: data.offset, raftOnlyBefore };
     st.confBase = { index: snap.index, confState: cloneConfState(snap.confState) };
     st.confChanges = [];
     st.checkpointIndex = snap.index;
@@ -538,7 +547,7 @@ export class RaftLogStorage implements Storage {
     this.syncedCheckpointIndex = snap.index;
     this.syncedIndex = snap.index;
     this.truncations++;
-    this.log.resetTo({ offset: data.offset, raftIndex: snap.index + 1, prevTerm: snap.term });
+    this.log.resetTo({ offset: data.offset, raftIndex: snap.index + 1, prevTerm: snap.term, raftOnlyBefore });
     this.recent = [];
     this.recentHead = 0;
     this.recentBytes = 0;

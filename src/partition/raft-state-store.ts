@@ -44,7 +44,8 @@ export interface PersistedRaftState {
   /** Every config entry up to here is in confBase/confChanges; later ones are found by scanning the log. */
   checkpointIndex: number;
   /** The last snapshot installed from a leader: the log must hold entry `index` (or have moved past it). */
-  installed: { index: number; term: number; offset: number } | null;
+  /** `raftOnlyBefore`: the snapshot's Kafka offset translation base (absent in states written before it). */
+  installed: { index: number; term: number; offset: number; raftOnlyBefore?: number } | null;
 }
 
 export interface RaftStateStore {

@@ -7,6 +7,9 @@ import type { BatchView } from '../protocol/record-batch.ts';
 import type { MetadataCommand, MetadataState } from '../metadata/metadata-state.ts';
 import type { PartitionProducers } from './partition-producers.ts';
 
+/** The Log operations the Kafka handlers use (in cluster mode in Kafka offsets: kafka-offsets-replica.ts). */
+export type ClientLog = Pick<Log, 'read' | 'offsetForTimestamp' | 'maxTimestamp'>;
+
 export interface AppendResult {
   baseOffset: number;
   lastOffset: number;
@@ -24,7 +27,8 @@ export type IdempotentAppend =
 export interface PartitionReplica {
   readonly topic: string;
   readonly index: number;
-  readonly log: Log;
+  /** The log as clients read it (in cluster mode, Kafka offsets: kafka-offsets-replica.ts). */
+  readonly log: ClientLog;
   readonly highWatermark: number;
   readonly logStartOffset: number;
   readonly logEndOffset: number;

@@ -19,6 +19,7 @@ import { batchView, readBatchHeader, type BatchView } from '../protocol/record-b
 import { ErrorCode } from '../protocol/errors.ts';
 import { lastSequenceOf, type ProducerStateTable, type SequenceCheck } from './producer-state.ts';
 import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
+import { KafkaOffsetsReplica } from './kafka-offsets-replica.ts';
 import { DeleteRecordsUnsupportedError, NotEnoughReplicasError, NotLeaderError, ReplicaStorageError, type IdempotentAppend, type PartitionReplica } from './replicas.ts';
 
 export interface ReplicatedAppend {
@@ -63,6 +64,8 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   private inflight = new Map<number, { epoch: number; lastSeq: number }>();
   /** Set while the group is frozen by a storage failure (RaftHost): appends are refused with it. */
   private storageFailure: ReplicaStorageError | null = null;
+  /** This replica as Kafka clients see it: Kafka offsets, Raft-only batches left out (issue 12). */
+  readonly kafka: KafkaOffsetsReplica;
 
   constructor(topic: string, index: number, storage: RaftLogStorage, nodeId: number, kick: () => void, producers: PartitionProducersOptions = {}) {
     this.topic = topic;
@@ -74,6 +77,7 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     this.hw = storage.offsetAfter(this.appliedIndex);
     this.persistedIndex = storage.lastIndex();
     this.producerState = new PartitionProducers(storage.log, `${topic}-${index}`, producers);
+    this.kafka = new KafkaOffsetsReplica(this);
     storage.observe({
       appended: (batch, baseOffset) => {
         const header = readBatchHeader(batch, 0);

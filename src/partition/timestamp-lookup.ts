@@ -11,7 +11,7 @@
 
 import { DecompressError, DecompressLimitError } from '../protocol/compression.ts';
 import { findRecordTime, LOG_OVERHEAD_BYTES, readBatchHeader } from '../protocol/record-batch.ts';
-import type { Log } from '../storage/log.ts';
+import type { ClientLog } from './replicas.ts';
 
 export interface TimestampHit {
   offset: number;
@@ -20,7 +20,7 @@ export interface TimestampHit {
   imprecise?: string;
 }
 
-export function findOffsetForTimestamp(log: Log, timestamp: number, hw: number, uncompressedBytesMax: number): TimestampHit | null {
+export function findOffsetForTimestamp(log: ClientLog, timestamp: number, hw: number, uncompressedBytesMax: number): TimestampHit | null {
   const found = log.offsetForTimestamp(timestamp);
   if (!found || found.offset >= hw) return null;
   const { records } = log.read(found.offset, 1, hw);
@@ -46,7 +46,7 @@ export function findOffsetForTimestamp(log: Log, timestamp: number, hw: number, 
  * largest timestamp sits above the high watermark (not yet committed), the answer is "none"
  * rather than a smaller committed maximum, which would need a scan.
  */
-export function findMaxTimestamp(log: Log, hw: number, uncompressedBytesMax: number): TimestampHit | null {
+export function findMaxTimestamp(log: ClientLog, hw: number, uncompressedBytesMax: number): TimestampHit | null {
   const max = log.maxTimestamp();
   return max < 0 ? null : findOffsetForTimestamp(log, max, hw, uncompressedBytesMax);
 }

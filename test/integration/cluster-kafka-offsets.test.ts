@@ -39,8 +39,7 @@ test('issue 12: a fresh RF 3 partition starts at offset 0 and a leader change le
     // The leader goes (kill -9); the new leader appends its no-op, which takes no Kafka offset.
     const victim = await cluster.leaderOf(`${TOPIC}-0`);
     await cluster.member(victim).broker.kill9();
-    const next = await cluster.leaderOf(`${TOPIC}-0`, [victim]);
-    assert.ok(next > 0 && next !== victim, 'another broker leads');
+    await cluster.waitFor('another broker leads', async () => (await cluster.leaderOf(`${TOPIC}-0`, [victim])) > 0);
     const beforeThird = Date.now();
     const third = await producer.send({ topic: TOPIC, acks: -1, messages: [{ value: 'c' }] });
     assert.equal(third[0].baseOffset, '2');

@@ -71,7 +71,7 @@ test('B1: a replica whose founding a full disk cut short founds again, whole, on
     assert.equal(b1.replicas.replica('t', 0), undefined, 'broker 1 could not open its replica');
     assert.equal(b1.replicas.retryUnopened(), 1, 'still unopened while the disk is full');
     await until('a leader among brokers 2 and 3', () => [b2, b3].some((b) => b.replicas.partition('t', 0) !== undefined), brokers);
-    const leader = [b2, b3].map((b) => b.replicas.partition('t', 0)).find((p) => p !== undefined) as ReplicatedPartition;
+    const leader = [b2, b3].map((b) => b.replicas.servedReplica('t', 0)).find((p) => p !== undefined) as ReplicatedPartition;
     const { committed } = await leader.append([makeBatch(1, 2)]);
     await committed;
 

@@ -88,7 +88,7 @@ test('issue 9 item 1: delete + re-create applied in one turn: the host keeps run
     await b.replicas.start(b.state);
     apply(b, { type: 'createTopic', topic: topic(OLD_ID, [1]) });
     await until('the old incarnation has a leader', () => b.replicas.partition('t', 0) !== undefined, [b]);
-    const old = b.replicas.partition('t', 0) as ReplicatedPartition;
+    const old = b.replicas.servedReplica('t', 0) as ReplicatedPartition;
     await produce(old, 1);
     await produce(old, 2);
     assert.deepEqual(values(old), ['k-1-0', 'k-1-1', 'k-2-0', 'k-2-1']);
@@ -96,7 +96,7 @@ test('issue 9 item 1: delete + re-create applied in one turn: the host keeps run
     apply(b, { type: 'deleteTopic', name: 't' });
     apply(b, { type: 'createTopic', topic: topic(NEW_ID, [1]) });
     await until('the new incarnation has a leader', () => b.replicas.partition('t', 0) !== undefined, [b]);
-    const fresh = b.replicas.partition('t', 0) as ReplicatedPartition;
+    const fresh = b.replicas.servedReplica('t', 0) as ReplicatedPartition;
     assert.notEqual(fresh, old);
     assert.deepEqual(values(fresh), [], 'none of the old records');
     assert.ok(fresh.raft!.status().term <= 2, `a new group: term ${fresh.raft!.status().term}, not the old group's`);
@@ -147,7 +147,7 @@ test('issue 9 item 1: a log whose founding entries name another incarnation is n
     await first.replicas.start(first.state);
     apply(first, { type: 'createTopic', topic: topic(OLD_ID, [1]) });
     await until('a leader', () => first.replicas.partition('t', 0) !== undefined, [first]);
-    await produce(first.replicas.partition('t', 0) as ReplicatedPartition, 1);
+    await produce(first.replicas.servedReplica('t', 0) as ReplicatedPartition, 1);
   } finally {
     await stop([first]);
   }

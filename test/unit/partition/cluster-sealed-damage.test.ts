@@ -72,7 +72,7 @@ test('B6: a bit flip in a sealed segment is found after a restart, and the repli
   try {
     for (const b of brokers) await b.replicas.start(b.state);
     await until('a leader', () => brokers.some((b) => b.replicas.partition('t', 0) !== undefined), brokers);
-    const leader = brokers.map((b) => b.replicas.partition('t', 0)).find((p) => p !== undefined) as ReplicatedPartition;
+    const leader = brokers.map((b) => b.replicas.servedReplica('t', 0)).find((p) => p !== undefined) as ReplicatedPartition;
     // Enough batches for several 1 KiB segments.
     for (let i = 0; i < 12; i++) await (await leader.append([makeBatch(i, 3, 80)])).committed;
     const b1 = brokers[0];
@@ -91,7 +91,7 @@ test('B6: a bit flip in a sealed segment is found after a restart, and the repli
     assert.equal(after.logEndOffset, 0, 'the damaged log was discarded, to be repaired from the peers');
     assert.equal(restarted.host.groupNames().length, 1, 'the old group is gone from the host, the new one hosted');
     // The others still serve the partition.
-    const stillLeading = brokers.slice(1).map((b) => b.replicas.partition('t', 0)).find((p) => p !== undefined) as ReplicatedPartition | undefined;
+    const stillLeading = brokers.slice(1).map((b) => b.replicas.servedReplica('t', 0)).find((p) => p !== undefined) as ReplicatedPartition | undefined;
     assert.ok(stillLeading !== undefined);
     await (await stillLeading.append([makeBatch(99)])).committed;
   } finally {
