@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, truncateSync, unlinkSync, statSync, writeFil
 import { crc32c } from '../../../src/protocol/crc32c.ts';
 import { join } from 'node:path';
 import { PartitionLog } from '../../../src/storage/partition-log.ts';
+import { decodeRaftSidecar } from '../../../src/storage/raft-sidecar.ts';
 import { MemoryLog } from '../../../src/storage/memory-log.ts';
 import type { RaftIndexedLog } from '../../../src/storage/log.ts';
 import { readBatchHeader } from '../../../src/protocol/record-batch.ts';
@@ -183,12 +184,15 @@ test('issue 9 item 3: each sidecar records its segment\'s term; version 1 sideca
   const sidecars = readdirSync(dir).filter((n) => n.endsWith('.raft')).sort();
   for (const name of sidecars) {
     const raft = readFileSync(join(dir, name));
-    assert.equal(raft.readUInt16BE(4), 2, `${name}: version 2`);
+    assert.equal(raft.readUInt16BE(4), 3, `${name}: version 3`);
     // The first segment came with the log, before any entry: a log that is not a Raft log leaves its term unknown (-1).
     const first = Number(raft.readBigInt64BE(8));
     assert.equal(raft.readInt32BE(20), first === 1 ? -1 : first <= 20 ? 1 : 2, `${name}: the term of its entries`);
-    // Rewrite it as version 1: no term, the CRC over bytes 0..19 at 20, the entries from 24.
-    const v1 = Buffer.concat([raft.subarray(0, 24), raft.subarray(28)]);
+    // Rewrite it as version 1: no term (nor Raft-only count and trailer, issue 12), the CRC over
+    // bytes 0..19 at 20, the entries from 24.
+    const decoded = decodeRaftSidecar(raft);
+    assert.ok(typeof decoded !== 'string');
+    const v1 = Buffer.concat([raft.subarray(0, 24), decoded.entries]);
     v1.writeUInt16BE(1, 4);
     v1.writeUInt32BE(crc32c(v1, 0, 20), 20);
     writeFileSync(join(dir, name), v1);
@@ -200,7 +204,8 @@ test('issue 9 item 3: each sidecar records its segment\'s term; version 1 sideca
   assert.equal(again.lastRaftIndex, 40);
   assert.equal(again.termAtRaftIndex(20), 1);
   assert.equal(again.termAtRaftIndex(21), 2);
-  // The version 1 active segment takes more batches and is sealed with its entries after its own header.
+  // Open rewrote the version 1 sidecars as version 3 (issue 12: they lacked the Raft-only count);
+  // the active segment takes more batches and is sealed with its entries after its header.
   for (let i = 40; i < 60; i++) again.append(makeBatch(i, 2, 60), 2);
   await again.close();
   const third = PartitionLog.open(dir, config, logger);
