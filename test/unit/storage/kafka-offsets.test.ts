@@ -13,7 +13,8 @@ import type { RaftIndexedLog } from '../../../src/storage/log.ts';
 import { buildRecordBatch } from '../../../src/protocol/record-batch.ts';
 import { crc32c } from '../../../src/protocol/crc32c.ts';
 import { decodeRaftSidecar } from '../../../src/storage/raft-sidecar.ts';
-import { makeBatch, smallConfig, tempDir } from './helpers.ts';
+import { countingFs, makeBatch, smallConfig, tempDir } from './helpers.ts';
+import { nodeFs, setStorageFs } from '../../../src/storage/fs.ts';
 
 /** A batch like a Raft no-op or configuration entry: a control batch with no producer. */
 function raftOnly(): Buffer {
@@ -204,4 +205,32 @@ for (const version of [1, 2] as const) test(`issue 12: sidecars written before t
   const third = PartitionLog.open(dir, config);
   assert.deepEqual(kafkaBases(third), EXPECTED_BASES);
   await third.close();
+});
+
+test('issue 12: a clean reopen reads the Kafka offsets from the sidecars, not the segments (the open cost of a restart stays)', async (t) => {
+  const dir = tempDir(t);
+  // 64 KiB segments with a 4 KiB index interval: each sealed segment has index entries, and a
+  // header walk of a whole segment would read all of it.
+  const config = smallConfig({ segmentBytes: 64 * 1024, indexIntervalBytes: 4096 });
+  const log = PartitionLog.open(dir, config);
+  for (let term = 1; term <= 4; term++) {
+    log.append(raftOnly(), term);
+    for (let i = 0; i < 200; i++) log.append(makeBatch(i, 2, 200), term);
+  }
+  const expected = kafkaBases(log);
+  await log.close();
+  assert.ok(readdirSync(dir).filter((n) => n.endsWith('.log')).length >= 4, 'several segments');
+  const counting = countingFs();
+  setStorageFs(counting.fs);
+  let again: PartitionLog;
+  try {
+    again = PartitionLog.open(dir, config);
+  } finally {
+    setStorageFs(nodeFs);
+  }
+  // Per segment: its first header and the tail after its last index entry, in 4 KiB windows.
+  const segments = again.segmentCount;
+  assert.ok(counting.logBytesRead() <= segments * 3 * 4096, `read ${counting.logBytesRead()} bytes of ${segments} segments`);
+  assert.deepEqual(kafkaBases(again), expected);
+  await again.close();
 });
