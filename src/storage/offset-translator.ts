@@ -93,11 +93,6 @@ export class OffsetTranslator {
     this.holes = [];
   }
 
-  /** The kept holes in [from, to), ascending (a segment's, for its sidecar). */
-  holesIn(from: number, to: number): number[] {
-    return this.holes.slice(this.countBelow(from), this.countBelow(to));
-  }
-
   private countBelow(logOffset: number): number {
     let lo = 0;
     let hi = this.holes.length;
