@@ -7,7 +7,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetadataCommand } from '../../../src/metadata/metadata-state.ts';
-import type { ReplicatedPartition } from '../../../src/partition/replicated-partition.ts';
 import { inProcessBroker, type InProcessBroker } from '../../helpers/cluster-replica-manager.ts';
 import { MemoryHub } from '../../../src/transport/memory.ts';
 import { tempDir } from '../storage/helpers.ts';
@@ -26,7 +25,7 @@ function apply(brokers: Broker[], command: MetadataCommand): void {
 
 /** Whether `follower` holds the leader's whole log of partition p (led by `b`). */
 function followerCaughtUp(b: Broker, p: number, follower: number): boolean {
-  const led = b.replicas.partition('t', p) as ReplicatedPartition | undefined;
+  const led = b.replicas.servedReplica('t', p);
   const status = led?.raft?.status();
   return status !== undefined && status.progress.find((f) => f.id === follower)?.match === status.lastIndex;
 }
