@@ -10,6 +10,12 @@ export class GroupOperator {
   /** Node whose disk was wiped and that the configuration does not yet name by its new id. */
   pendingWipe = 0;
   private pendingWipeAfter = 0;
+  /**
+   * Nodes whose replica of this group lost its state or had synced data damaged by an injected
+   * fault and is not repaired yet (brought back under a new id, or removed). A damaged replica
+   * whose damage is never found stays here: its disk still holds the flipped bit.
+   */
+  private readonly unrepaired = new Set<number>();
 
   constructor(
     private readonly rng: Rng,
@@ -30,8 +36,23 @@ export class GroupOperator {
     return !uncommittedConfigElsewhere();
   }
 
+  /**
+   * The fault model (issue 10): state is lost or damaged on a minority only. Whether `voters`
+   * keep a majority of intact replicas when node `losing` (0: none) loses or damages its state.
+   */
+  intactMajority(voters: readonly number[], losing = 0): boolean {
+    const lost = voters.filter((v) => v === losing || this.unrepaired.has(v)).length;
+    return (voters.length - lost) * 2 > voters.length;
+  }
+
+  /** A bit flipped in synced data of node `id`'s replica. */
+  damaged(id: number): void {
+    this.unrepaired.add(id);
+  }
+
   /** Node `id`'s disk was wiped while the leader's commit index was `commit`. */
   wiped(id: number, commit: number): void {
+    this.unrepaired.add(id);
     this.pendingWipe = id;
     // Older entries (replayed by restarting nodes) say nothing about the new disk.
     this.pendingWipeAfter = commit;
@@ -40,7 +61,9 @@ export class GroupOperator {
   /** A committed config entry: one that names the wiped node's new disk (or removes it) ends the wipe. */
   applied(cc: ConfChange, index: number): void {
     if (cc.nodeId !== this.pendingWipe || index <= this.pendingWipeAfter) return;
-    if (cc.type === 'removeNode' || cc.storageId === this.identityOf(cc.nodeId)) this.pendingWipe = 0;
+    if (cc.type !== 'removeNode' && cc.storageId !== this.identityOf(cc.nodeId)) return;
+    this.pendingWipe = 0;
+    this.unrepaired.delete(cc.nodeId);
   }
 
   /** The change to propose on the leader whose status is `st`, or null. */

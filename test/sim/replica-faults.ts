@@ -163,8 +163,16 @@ export class Faults {
     const ld = this.w.leaderOf(group);
     if (ld === undefined) return;
     const node = ld.hosted.node;
-    const cc = this.w.groups.get(group)!.operator.nextChange(node.status());
+    const st = node.status();
+    const op = this.w.groups.get(group)!.operator;
+    const cc = op.nextChange(st);
     if (cc === null) return;
+    const voters = st.config.voters.map((m) => m.id).filter((id) => cc.type !== 'removeNode' || id !== cc.nodeId);
+    if (cc.type === 'addVoter') voters.push(cc.nodeId);
+    if (!op.intactMajority(voters)) {
+      this.w.note(`${group}: conf change ${cc.type} ${cc.nodeId} skipped: the voters would have no majority of intact replicas`);
+      return;
+    }
     const res = node.proposeConfChange(cc);
     if (res.ok) {
       this.w.note(`${group}: conf change ${cc.type} ${cc.nodeId}${cc.storageId ? ` (${cc.storageId})` : ''} at ${res.index}`);
@@ -185,9 +193,11 @@ export class Faults {
   /**
    * Whether `b`'s replica of every group in `groups` may be wiped (or damaged) now
    * (GroupOperator.mayWipe): every other node runs (so its uncommitted config entries are
-   * visible) and is not damaged, and each group has a leader. Returns the leaders' statuses.
+   * visible) and is not damaged, each group has a leader, and each keeps a majority of voters
+   * whose state is intact (the fault model: damage on a minority only; `what` names the fault
+   * for the note when that alone stops it). Returns the leaders' statuses.
    */
-  private wipeAllowed(b: Broker, groups: readonly string[]): Map<string, RaftStatus> | null {
+  private wipeAllowed(b: Broker, groups: readonly string[], what: string): Map<string, RaftStatus> | null {
     const w = this.w;
     if (w.brokers.some((o) => o !== b && (o.proc === null || o.damaged !== null))) return null;
     const statuses = new Map<string, RaftStatus>();
@@ -196,7 +206,12 @@ export class Faults {
       if (ld === undefined) return null;
       const st = ld.hosted.node.status();
       const others = (): boolean => w.brokers.some((o) => o !== b && o.proc!.groups.get(group)!.node.status().configIndex > st.commit);
-      if (!w.groups.get(group)!.operator.mayWipe(st, others)) return null;
+      const op = w.groups.get(group)!.operator;
+      if (!op.mayWipe(st, others)) return null;
+      if (!op.intactMajority(st.config.voters.map((m) => m.id), b.id)) {
+        w.note(`${what} ${b.id} skipped: ${group} would have no majority of intact voters`);
+        return null;
+      }
       statuses.set(group, st);
     }
     return statuses;
@@ -214,7 +229,7 @@ export class Faults {
   /** A disk replaced: the node restarts empty under a new storage id. */
   wipe(b: Broker, what: string): void {
     const w = this.w;
-    const statuses = this.wipeAllowed(b, [...w.groups.keys()]);
+    const statuses = this.wipeAllowed(b, [...w.groups.keys()], what);
     if (statuses === null) return;
     for (const [group, st] of statuses) w.groups.get(group)!.operator.wiped(b.id, st.commit);
     b.incarnation++;
@@ -230,7 +245,7 @@ export class Faults {
    */
   private groupWipe(b: Broker, group: string): void {
     const w = this.w;
-    const statuses = this.wipeAllowed(b, [group]);
+    const statuses = this.wipeAllowed(b, [group], `remove the directory of ${group} on`);
     if (statuses === null) return;
     w.groups.get(group)!.operator.wiped(b.id, statuses.get(group)!.commit);
     if (b.proc !== null) w.crash(b, w.rng.int(1, 3 * ELECTION_TICKS));
@@ -243,7 +258,7 @@ export class Faults {
     const w = this.w;
     const r = w.rng;
     // A damaged replica may have to be replaced; only where the group survives that (a minority).
-    if (this.wipeAllowed(b, [...w.groups.keys()]) === null) return;
+    if (this.wipeAllowed(b, [...w.groups.keys()], 'damage on') === null) return;
     const group = r.pick([...w.groups.keys()]);
     const wasUp = b.proc !== null;
     if (wasUp) w.crash(b, r.int(1, 3 * ELECTION_TICKS));
@@ -251,6 +266,7 @@ export class Faults {
     const flip = flipIn(group);
     if (flip === null) return;
     b.damaged = flip;
+    w.groups.get(group)!.operator.damaged(b.id);
     w.note(`damage on ${b.id}${wasUp ? '' : ' (while down)'}: power loss (${lost}), then ${flip}`);
   }
 }
