@@ -34,6 +34,11 @@ const VERSION = 2;
 const VERSION_BODY_CRC = 1;
 const SYNC_WAITS_MAX = 10_000;
 
+/**
+ * The state saved in raft.state. Writers replace its objects and append to or cut its arrays,
+ * and never change an object or array element in place: the file store reuses the encoding of
+ * every field but the hard state while the field's value is the same (see StateJson).
+ */
 export interface PersistedRaftState {
   storageId: string;
   hardState: HardState;
@@ -112,6 +117,7 @@ export class FileRaftStateStore implements RaftStateStore {
   private unreadableBytes = false;
   /** Of the last state loaded or written (not a pending one): what the next write may not go back from. */
   private last: WrittenTerm | null = null;
+  private readonly json = new StateJson();
 
   constructor(dir: string, fs: FileSystem = storageFs()) {
     this.path = join(dir, RAFT_STATE_FILE);
@@ -158,7 +164,7 @@ export class FileRaftStateStore implements RaftStateStore {
 
   private write(state: PersistedRaftState): void {
     assertNotBack(this.last, state);
-    const json = JSON.stringify(state);
+    const json = this.json.encode(state);
     const bodyBytes = Buffer.byteLength(json, 'utf8');
     if (bodyBytes > SLOT_BYTES - HEADER_BYTES) {
       throw new RangeError(`raft state of ${bodyBytes} bytes exceeds the slot of ${SLOT_BYTES - HEADER_BYTES}`);
@@ -223,6 +229,39 @@ export class FileRaftStateStore implements RaftStateStore {
 
   close(): void {
     this.fs.close(this.fd);
+  }
+}
+
+/**
+ * JSON.stringify(state), the same text, for a state written on every commit change: the hard
+ * state changes each time, the configuration history rarely, so the encoding of every other field
+ * is kept while its value is the same object (an array: with the same length and end elements;
+ * PersistedRaftState's values are never changed in place). Encoding the history each time was
+ * most of a write's cost.
+ */
+export class StateJson {
+  private readonly fields = new Map<string, { value: unknown; length: number; first: unknown; last: unknown; json: string }>();
+
+  encode(state: PersistedRaftState): string {
+    let out = '{';
+    for (const [key, value] of Object.entries(state)) {
+      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+      const json = key === 'hardState' || value === null || typeof value !== 'object' ? JSON.stringify(value) : this.field(key, value);
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${json}`;
+    }
+    return `${out}}`;
+  }
+
+  private field(key: string, value: object): string {
+    const arr = Array.isArray(value) ? (value as unknown[]) : null;
+    const length = arr?.length ?? -1;
+    const first = arr === null || length === 0 ? undefined : arr[0];
+    const last = arr === null || length === 0 ? undefined : arr[length - 1];
+    const hit = this.fields.get(key);
+    if (hit !== undefined && hit.value === value && hit.length === length && hit.first === first && hit.last === last) return hit.json;
+    const json = JSON.stringify(value);
+    this.fields.set(key, { value, length, first, last, json });
+    return json;
   }
 }
 

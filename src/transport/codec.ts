@@ -63,6 +63,8 @@ const FLAGS_KNOWN = 0x7f;
 
 /** The longest string field (context, storage ids, group names) the decoder accepts. */
 export const STRING_BYTES_MAX = 1024;
+/** Strings up to this many ASCII chars are written without Buffer.write (see Writer.str). */
+const ASCII_COPY_CHARS_MAX = 64;
 /** Group tables are bounded so a peer cannot make us remember an unbounded number of names. */
 export const INTERNED_GROUPS_MAX = 65_536;
 
@@ -138,7 +140,17 @@ export class Writer {
   /** A string whose UTF-8 length the caller already knows (it computed the size). */
   str(s: string, byteLength: number): void {
     this.uvarint(byteLength);
-    if (byteLength > 0) this.pos += this.buf.write(s, this.pos, byteLength, 'utf8');
+    if (byteLength === 0) return;
+    // As many UTF-8 bytes as UTF-16 units: every char is ASCII. Short ones (storage ids, group
+    // names: several per message) are copied by hand, which costs a quarter of Buffer.write's call.
+    if (byteLength === s.length && byteLength <= ASCII_COPY_CHARS_MAX) {
+      const buf = this.buf;
+      let pos = this.pos;
+      for (let i = 0; i < byteLength; i++) buf[pos++] = s.charCodeAt(i);
+      this.pos = pos;
+      return;
+    }
+    this.pos += this.buf.write(s, this.pos, byteLength, 'utf8');
   }
 }
 

@@ -19,15 +19,17 @@ export class FlightHeap<T> {
   }
 
   push(f: Flight<T>): void {
+    // Sift up with a hole (no swaps: this runs for every message of a run).
     const a = this.a;
+    let i = a.length;
     a.push(f);
-    let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
+      if (!less(f, a[p])) break;
+      a[i] = a[p];
       i = p;
     }
+    a[i] = f;
   }
 
   pop(): Flight<T> | undefined {
@@ -35,19 +37,20 @@ export class FlightHeap<T> {
     if (a.length === 0) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
+    const n = a.length;
+    if (n > 0) {
+      // Sift `last` down from the root with a hole.
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && less(a[l], a[m])) m = l;
-        if (r < a.length && less(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
+        const m = r < n && less(a[r], a[l]) ? r : l;
+        if (!less(a[m], last)) break;
+        a[i] = a[m];
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }

@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { InvariantError } from '../../../src/base/invariant.ts';
 import { crc32c } from '../../../src/protocol/crc32c.ts';
-import { FileRaftStateStore, SLOT_BYTES, type PersistedRaftState } from '../../../src/partition/raft-state-store.ts';
+import { FileRaftStateStore, SLOT_BYTES, StateJson, type PersistedRaftState } from '../../../src/partition/raft-state-store.ts';
 import { PageCacheFs } from '../../helpers/page-cache-fs.ts';
 
 const dir = '/sim/orders-0';
@@ -109,4 +109,40 @@ test('the store refuses to write a term below, or another vote in the same term 
   assert.throws(() => restarted.save(state(3, 1)), InvariantError);
   // A new storage id is a new replica (the lost-state path): it starts at term 0.
   restarted.saveNow({ ...state(0, 0), storageId: 'disk-1/2' });
+});
+
+// The body written is JSON.stringify(state), byte for byte, while the writer changes the state as
+// RaftLogStorage does (new hard state each time; history appended, cut from the front, folded
+// into a new base; a snapshot installed): reusing a field's encoding must never write a stale one.
+test('raft.state body: the cached encoding equals JSON.stringify through every kind of history change', () => {
+  const enc = new StateJson();
+  const st = state(1, 1);
+  const check = (what: string) => assert.equal(enc.encode(st), JSON.stringify(st), what);
+  check('fresh');
+  for (let i = 1; i <= 40; i++) {
+    st.hardState = { term: 1 + (i >> 3), vote: 1, commit: i };
+    check(`commit ${i}`);
+    if (i % 3 === 0) {
+      st.confChanges.push({ index: i, cc: { type: 'addLearner', nodeId: 2 + (i % 4), storageId: `disk-${i}` } });
+      check(`push at ${i}`);
+    }
+    if (i % 7 === 0) {
+      // Same length, other ends: one cut from the front, one appended.
+      st.confChanges.shift();
+      st.confChanges.push({ index: i, cc: { type: 'removeNode', nodeId: 3, storageId: '' } });
+      check(`shift and push at ${i}`);
+    }
+    if (i % 11 === 0) {
+      st.confChanges.splice(0, 2);
+      st.confBase = { index: i - 1, confState: { voters: [{ id: 1, storageId: 'disk-1' }, { id: 2, storageId: `disk-${i}` }], learners: [] } };
+      check(`fold at ${i}`);
+    }
+    if (i === 30) {
+      st.installed = { index: 30, term: 4, offset: 77 };
+      st.checkpointIndex = 30;
+      check('snapshot installed');
+    }
+  }
+  const withSpread = { ...st, hardState: { ...st.hardState, commit: 5 } };
+  assert.equal(enc.encode(withSpread), JSON.stringify(withSpread));
 });

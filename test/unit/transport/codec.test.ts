@@ -34,6 +34,21 @@ test('uvarint: sizes and round trip at every power-of-two boundary up to 2^53 - 
   }
 });
 
+// Writer.str copies short ASCII strings by hand: the bytes must be exactly Buffer.write's UTF-8,
+// at the edge of the hand-copied length and for strings that are not ASCII.
+test('strings: short ASCII, longer ASCII and non-ASCII strings write the same UTF-8 bytes as Buffer.write', () => {
+  const cases = ['a', 'n2.0/82a5af61', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(65), 'é', 'groupé-1', '\u{1F600}', '\ud800', 'a\u0000b', '\u007f\u0080'];
+  for (const s of cases) {
+    const n = Buffer.byteLength(s, 'utf8');
+    const w = new Writer(Buffer.alloc(n + 8));
+    w.str(s, n);
+    const expected = Buffer.concat([Buffer.alloc(uvarintSize(n)), Buffer.from(s, 'utf8')]);
+    new Writer(expected).uvarint(n);
+    assert.deepEqual(w.buf.subarray(0, w.pos), expected, JSON.stringify(s));
+    assert.equal(new Reader(w.buf, 0, w.pos).str(), Buffer.from(s, 'utf8').toString('utf8'));
+  }
+});
+
 test('uvarint: longer than 8 bytes or above 2^53 - 1 is a CodecError', () => {
   assert.throws(() => new Reader(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).uvarint(), CodecError);
   assert.throws(() => new Reader(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10])).uvarint(), CodecError); // 2^53
