@@ -146,3 +146,82 @@ test('raft.state body: the cached encoding equals JSON.stringify through every k
   const withSpread = { ...st, hardState: { ...st.hardState, commit: 5 } };
   assert.equal(enc.encode(withSpread), JSON.stringify(withSpread));
 });
+
+/** Power fails at the `at`-th blocking fsync from arming (that fsync and what follows never happen). */
+class PowerCut {
+  private left = Infinity;
+  arm(at: number): void {
+    this.left = at;
+  }
+  syncNow(): void {
+    if (--this.left <= 0) throw new Error('power lost');
+  }
+  syncLater(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Store with term 9 (vote 2) and then term 10 (vote 1) written and synced: both durable. */
+async function termTenDurable(fs: PageCacheFs): Promise<FileRaftStateStore> {
+  const store = new FileRaftStateStore(dir, fs);
+  store.load();
+  store.saveNow(state(9, 2));
+  store.save(state(10, 1));
+  await store.sync();
+  return store;
+}
+
+test('a bit flipped in either raft.state slot after a durable vote never loads an older term or vote (Raft §5.2: a vote is durable; B12)', async () => {
+  for (const slot of [0, 1]) {
+    const fs = new PageCacheFs();
+    await termTenDurable(fs);
+    fs.damageDurable(`${dir}/raft.state`, slot * SLOT_BYTES + 40, 3); // a body byte: the CRC fails
+    const store = new FileRaftStateStore(dir, fs);
+    assert.deepEqual(store.load()?.hardState, { term: 10, vote: 1, commit: 0 }, `bit flipped in slot ${slot}`);
+    // The next write restores the second copy: a flip of the other slot afterwards is survived too.
+    store.save({ ...state(10, 1), hardState: { term: 10, vote: 1, commit: 0 } });
+    await store.sync();
+    fs.damageDurable(`${dir}/raft.state`, (1 - slot) * SLOT_BYTES + 40, 3);
+    assert.deepEqual(new FileRaftStateStore(dir, fs).load()?.hardState, { term: 10, vote: 1, commit: 0 }, `then slot ${1 - slot}`);
+  }
+});
+
+test('a durable (term/vote) raft.state write torn at any byte, at any fsync, loads the previous durable state or the new one, never older (Raft §5.1/§5.2; B12)', async () => {
+  const full = 24 + Buffer.byteLength(JSON.stringify(state(11, 3)));
+  for (const at of [1, 2, 3]) {
+    for (let cut = 0; cut <= full; cut++) {
+      const cutter = new PowerCut();
+      const fs = new PageCacheFs(cutter);
+      const store = await termTenDurable(fs);
+      cutter.arm(at);
+      let acknowledged = false;
+      try {
+        store.save(state(11, 3));
+        await store.sync();
+        acknowledged = true;
+      } catch {
+        // the power went during the write
+      }
+      fs.powerLoss({ keep: () => 0, cut: () => cut });
+      cutter.arm(Infinity);
+      const loaded = new FileRaftStateStore(dir, fs).load()?.hardState;
+      const what = `power lost at fsync ${at}, write torn after ${cut} of ${full} bytes`;
+      if (acknowledged) assert.deepEqual(loaded, { term: 11, vote: 3, commit: 0 }, what);
+      else assert.ok(loaded !== undefined && (loaded.term === 10 || loaded.term === 11), `${what}: loaded ${JSON.stringify(loaded)}`);
+      if (loaded?.term === 10) assert.equal(loaded.vote, 1, what);
+      if (loaded?.term === 11) assert.equal(loaded.vote, 3, what);
+    }
+  }
+});
+
+test('two faults at once (a torn write and a flipped bit in the other slot) report raft.state as unreadable, never an older state (B12: the lost-state path)', async () => {
+  const fs = new PageCacheFs();
+  const store = await termTenDurable(fs);
+  store.save({ ...state(10, 1), hardState: { term: 10, vote: 1, commit: 5 } }); // commit only
+  fs.powerLoss({ keep: () => 0, cut: () => 30 });
+  // The commit-only write went to slot 0 (torn); flip slot 1, which holds term 10.
+  fs.damageDurable(`${dir}/raft.state`, SLOT_BYTES + 40, 3);
+  const reopened = new FileRaftStateStore(dir, fs);
+  assert.equal(reopened.load(), null);
+  assert.equal(reopened.unreadable(), true);
+});
