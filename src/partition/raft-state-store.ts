@@ -3,9 +3,20 @@
 // point (docs/storage.md, "raft.state"). Two implementations: a file in the partition
 // directory and memory (tests, simulator).
 //
-// `raft.state` holds two fixed slots of SLOT_BYTES; a write goes to the slot that is not
-// known durable, so a crash while writing (or before the fsync) leaves the other slot,
-// the last durable state, intact. Slot layout (big-endian):
+// `raft.state` holds two fixed slots of SLOT_BYTES, A (0) and B (1). A write that changes the
+// term, the vote, the storage id or the configuration history, every saveNow() and the first
+// write after open are mirrored: written to A, fsynced, then the same record (same sequence) to
+// B, fsynced. Any other write (a new commit index, the checkpoint after it) goes to A alone
+// and is made durable by sync(). So after any single fault one slot holds the last durable term
+// and vote (chaos bug B12): a write torn in A leaves B (the previous mirrored record: same
+// term and vote, or the mirrored write never completed and nothing acted on it); a write torn
+// in B leaves A, synced; a bit flipped later in either synced slot leaves the other. Falling
+// back to B after A's commit-only writes loses only commit and checkpoint progress, which
+// open tolerates (the commit need not be durable; the checkpoint is raised to the log start
+// and the history is the same). Two faults at once that leave no valid slot make load() report
+// the file unreadable (the lost-state path). When only A's alternation decided (before B12),
+// a bit flipped in the newer, synced slot loaded the older one: a durable vote forgotten, two
+// leaders in one term. Slot layout (big-endian):
 //   0..3 magic 0x524e5253 ("RNRS"), 4..5 version 2, 6..7 reserved,
 //   8..15 sequence (int64, grows with every write), 16..19 body length, 20..23 CRC-32C of
 //   bytes 0..19 and then the body, 24.. body: one JSON object (PersistedRaftState).
@@ -106,9 +117,8 @@ export class FileRaftStateStore implements RaftStateStore {
   private readonly fs: FileSystem;
   private readonly fd: number;
   private sequence = 0;
-  /** The slot holding the newest durable state (-1: none yet); writes go to the other one. */
-  private durableSlot = -1;
-  private writtenSlot = -1;
+  /** The next write goes to both slots: nothing written since open, or the last write failed. */
+  private mirrorNext = true;
   private dirty = false;
   private syncing = false;
   private inFlight: Promise<void> | null = null;
@@ -145,7 +155,8 @@ export class FileRaftStateStore implements RaftStateStore {
     // file with nothing dirty this fsync costs next to nothing.
     this.fs.fsync(this.fd);
     this.sequence = best.sequence;
-    this.durableSlot = best.slot;
+    // The first write restores the second copy (the other slot may be damaged or older).
+    this.mirrorNext = true;
     this.last = writtenTerm(best.state);
     return best.state;
   }
@@ -162,14 +173,23 @@ export class FileRaftStateStore implements RaftStateStore {
     this.write(state);
   }
 
-  private write(state: PersistedRaftState): void {
+  /** Writes slot A, and B too when `mirror` or the term, vote, storage id or history changed. */
+  private write(state: PersistedRaftState, mirror = false): void {
     assertNotBack(this.last, state);
     const json = this.json.encode(state);
+    const last = this.last;
+    const mirrored =
+      mirror ||
+      this.mirrorNext ||
+      this.json.objectsChanged ||
+      last === null ||
+      last.storageId !== state.storageId ||
+      last.term !== state.hardState.term ||
+      last.vote !== state.hardState.vote;
     const bodyBytes = Buffer.byteLength(json, 'utf8');
     if (bodyBytes > SLOT_BYTES - HEADER_BYTES) {
       throw new RangeError(`raft state of ${bodyBytes} bytes exceeds the slot of ${SLOT_BYTES - HEADER_BYTES}`);
     }
-    const slot = this.durableSlot === 0 ? 1 : 0;
     // Header and body encoded into one buffer (a hard state is written on every commit change);
     // every header byte is set, the reserved ones to zero.
     const buf = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes);
@@ -180,12 +200,23 @@ export class FileRaftStateStore implements RaftStateStore {
     buf.writeBigInt64BE(BigInt(++this.sequence), 8);
     buf.writeUInt32BE(bodyBytes, 16);
     buf.writeUInt32BE(slotCrc(buf.subarray(0, CRC_AT), buf.subarray(HEADER_BYTES)), CRC_AT);
+    // Until a mirrored write completes, a failed one (an fsync error) leaves the next mirrored.
+    this.mirrorNext = true;
+    this.writeSlot(0, buf);
+    if (mirrored) {
+      this.fs.fsync(this.fd);
+      this.writeSlot(1, buf);
+      this.fs.fsync(this.fd);
+      this.dirty = false;
+    } else this.dirty = true;
+    this.mirrorNext = false;
+    this.last = writtenTerm(state);
+  }
+
+  private writeSlot(slot: number, buf: Buffer): void {
     let written = 0;
     // writeSync on a regular file writes everything or throws; buf.length bounds it.
     while (written < buf.length) written += this.fs.write(this.fd, buf, written, buf.length - written, slot * SLOT_BYTES + written);
-    this.writtenSlot = slot;
-    this.dirty = true;
-    this.last = writtenTerm(state);
   }
 
   saveNow(state: PersistedRaftState): void {
@@ -194,10 +225,7 @@ export class FileRaftStateStore implements RaftStateStore {
       // fsync covers both the running round's slot and this write's.
       this.pending = null;
     }
-    this.write(state);
-    this.fs.fsync(this.fd);
-    this.durableSlot = this.writtenSlot;
-    this.dirty = false;
+    this.write(state, true);
   }
 
   async sync(): Promise<void> {
@@ -210,7 +238,6 @@ export class FileRaftStateStore implements RaftStateStore {
     }
     if (!this.dirty) return;
     this.syncing = true;
-    const slot = this.writtenSlot;
     this.inFlight = this.fs.fdatasync(this.fd);
     try {
       await this.inFlight;
@@ -218,10 +245,8 @@ export class FileRaftStateStore implements RaftStateStore {
       this.syncing = false;
       this.inFlight = null;
     }
-    if (this.writtenSlot === slot) {
-      this.durableSlot = slot;
-      this.dirty = false;
-    }
+    // Writes during the round waited in `pending`, except a saveNow(), which fsynced itself.
+    this.dirty = false;
     const pending = this.pending;
     this.pending = null;
     if (pending !== null) this.write(pending);
@@ -241,11 +266,19 @@ export class FileRaftStateStore implements RaftStateStore {
  */
 export class StateJson {
   private readonly fields = new Map<string, { value: unknown; length: number; first: unknown; last: unknown; json: string }>();
+  /**
+   * Whether the last encode() changed an object field (the configuration history, the installed
+   * snapshot point) since the one before: such a write is mirrored (FileRaftStateStore).
+   */
+  objectsChanged = true;
 
   encode(state: PersistedRaftState): string {
     let out = '{';
+    this.objectsChanged = false;
     for (const [key, value] of Object.entries(state)) {
       if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+      // An object field that became null (a snapshot point cleared) is a change too.
+      if (value === null && this.fields.delete(key)) this.objectsChanged = true;
       const json = key === 'hardState' || value === null || typeof value !== 'object' ? JSON.stringify(value) : this.field(key, value);
       out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${json}`;
     }
@@ -260,6 +293,8 @@ export class StateJson {
     const hit = this.fields.get(key);
     if (hit !== undefined && hit.value === value && hit.length === length && hit.first === first && hit.last === last) return hit.json;
     const json = JSON.stringify(value);
+    // A new object with the same content (a copy) is no change.
+    if (hit === undefined || hit.json !== json) this.objectsChanged = true;
     this.fields.set(key, { value, length, first, last, json });
     return json;
   }

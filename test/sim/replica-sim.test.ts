@@ -128,10 +128,10 @@ test('replica simulation: faults damage a minority of a group\'s voters only; a 
   assert.ok(r.faults.some((f) => f.includes('removeNode 1 skipped')), r.faults.join('\n'));
 });
 
-// B12 in docs/reliability.md, open: node 2's vote for node 1 in term 10 was in its newer
-// raft.state slot; a flip there made load fall back to the older slot (term 9), node 2 campaigned
-// in term 10 and won it beside node 1. A TODO test: it runs and reports until the fix lands.
-test('replica simulation: a bit flip in the newer raft.state slot never rolls back a durable vote (Raft §5.2; B12, seed 3617)', { todo: 'B12 is open' }, async () => {
+// B12 in docs/reliability.md: node 2's vote for node 1 in term 10 was in its newer raft.state
+// slot; a flip there made load fall back to the older slot (term 9), node 2 campaigned in term 10
+// and won it beside node 1. Term and vote changes are now written to both slots.
+test('replica simulation: a bit flip in the newer raft.state slot never rolls back a durable vote (Raft §5.2; B12, seed 3617)', async () => {
   const seed = 3617;
   const r = await runReplicaSeed(seed, replicaOptionsFor(seed, 0, SCENARIO_TICKS, false));
   assert.ok(r.ok, formatFailure(r, '--replica'));

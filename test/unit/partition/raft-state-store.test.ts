@@ -21,14 +21,19 @@ function state(term: number, vote: number): PersistedRaftState {
   };
 }
 
-test('saveNow is durable and save is not, until sync (the page-cache model works)', async () => {
+test('saveNow and a new term or vote are durable at once, a commit-only save not until sync (the page-cache model works; B12)', async () => {
   const fs = new PageCacheFs();
   const store = new FileRaftStateStore(dir, fs);
   assert.equal(store.load(), null);
   store.saveNow(state(3, 1));
-  store.save(state(4, 2));
+  store.save({ ...state(3, 1), hardState: { term: 3, vote: 1, commit: 4 } });
   fs.powerLoss();
   assert.deepEqual(new FileRaftStateStore(dir, fs).load()?.hardState, { term: 3, vote: 1, commit: 0 });
+  const voted = new FileRaftStateStore(dir, fs);
+  voted.load();
+  voted.save(state(4, 2)); // a new term and vote: mirrored, fsynced before save() returns
+  fs.powerLoss();
+  assert.deepEqual(new FileRaftStateStore(dir, fs).load()?.hardState, { term: 4, vote: 2, commit: 0 });
 
   const again = new FileRaftStateStore(dir, fs);
   again.load();
