@@ -440,17 +440,19 @@ test('B10: with the newer raft.state slot unreadable there is no term bound: ent
   const dir = tempDir(t);
   const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
   void crashed;
-  // The founding wrote term 1 to one slot, setHardState term 2 to the other: flip a bit in the
-  // newer one, so load falls back to term 1 while entries 4..30 of term 2 were acknowledged.
+  // The founding wrote term 1, setHardState term 2 (entries 4..30 of term 2 acknowledged): flip
+  // a bit in the slot load takes. Before B12 the slots alternated and load fell back to term 1
+  // (hence no term bound from a store with an unreadable slot); term changes are now written
+  // to both slots, so the other one holds term 2.
   const path = join(dir, RAFT_STATE_FILE);
   const bytes = readFileSync(path);
   const sequence = (slot: number) => (bytes.length >= (slot + 1) * SLOT_BYTES ? Number(bytes.readBigInt64BE(slot * SLOT_BYTES + 8)) : -1);
-  const newer = sequence(1) > sequence(0) ? 1 : 0;
+  const newer = sequence(1) > sequence(0) ? 1 : 0; // on a tie load takes slot 0
   bytes[newer * SLOT_BYTES + 40] ^= 0x20;
   writeFileSync(path, bytes);
   const logger = new MemoryLogger();
   const again = RaftLogStorage.open(dir, oneSegment, { storageId: NODE, known: true, logger });
-  assert.equal(again.getHardState().term, 1, 'the older slot');
+  assert.equal(again.getHardState().term, 2, 'the other slot\'s copy of the durable term (B12)');
   assert.equal(again.lastIndex(), 30, 'a term bound of 1 would have cut entries it acknowledged');
   assert.equal(logger.find('recovery truncated a torn tail').length, 0);
   await again.close();
