@@ -373,8 +373,9 @@ function readSlot(read: ReadAt, slot: number): { sequence: number; state: Persis
  * synced, raft-log-storage.ts, so a bad batch at or below it is damage, not a torn tail) and the
  * stored current term (no acknowledged entry has a higher one, chaos bug B10). The term bound is
  * given only when it is the newest term ever written: both slots read, or the other one was never
- * written. A slot that does not read may have held a newer term (a flipped bit in it makes load
- * fall back to the older slot), and a bound below an entry's real term would cut that entry.
+ * written. A slot that does not read may have held a newer term (in a file written before B12's
+ * mirrored writes, a flipped bit in it made load fall back to the older slot), and a bound below
+ * an entry's real term would cut that entry.
  * Without a readable raft.state: commit 0 and no term bound.
  */
 export function raftLogOpenOptions(dir: string, fs: FileSystem = storageFs()): { syncedRaftIndex: number; termMax?: number } {
