@@ -109,7 +109,10 @@ class Connections {
   drop(nodeId: number): void {
     const c = this.clients.get(nodeId);
     this.clients.delete(nodeId);
-    c?.then((client) => client.close(), () => undefined);
+    c?.then(
+      (client) => client.close(),
+      () => undefined,
+    );
   }
 
   closeAll(): void {
@@ -200,7 +203,14 @@ function samplePeakRss(cluster: TestCluster): void {
 }
 
 /** Prints each broker's CPU, peer-transport bytes and peak RSS over a phase; returns the transport bytes as one summary string. */
-function printBrokerDeltas(cluster: TestCluster, before: Map<number, BrokerSample>, after: Map<number, BrokerSample>, leaders: number[], seconds: number, selfCpu: number): string {
+function printBrokerDeltas(
+  cluster: TestCluster,
+  before: Map<number, BrokerSample>,
+  after: Map<number, BrokerSample>,
+  leaders: number[],
+  seconds: number,
+  selfCpu: number,
+): string {
   const transport: string[] = [];
   for (const m of cluster.members) {
     const a = before.get(m.nodeId)!;
@@ -226,7 +236,9 @@ async function throughput(cluster: TestCluster, conns: Connections, partitions: 
   const topic = `bench-cluster-p${partitions}-${Date.now()}`;
   await createTopic(conns, topic, partitions);
   const leaders = await stableLeaders(cluster, conns, topic, partitions);
-  console.log(`\n[throughput] ${fmt(total)} records of ${SIZE} B to ${topic} (${partitions} partition(s), RF 3, acks=all), batch ${batchSize}, in-flight ${inflight}`);
+  console.log(
+    `\n[throughput] ${fmt(total)} records of ${SIZE} B to ${topic} (${partitions} partition(s), RF 3, acks=all), batch ${batchSize}, in-flight ${inflight}`,
+  );
   console.log(`  leaders: ${leaders.map((l, p) => `p${p}→${l}`).join(' ')}`);
   const clients = new Map<number, RawClient>();
   for (const l of new Set(leaders)) clients.set(l, await conns.get(l));
@@ -442,10 +454,14 @@ async function failover(cluster: TestCluster, conns: Connections): Promise<Failo
       // The producer must be writing to the settled leader before the kill.
       const victim = await cluster.leaderOf(group);
       const settled = performance.now();
-      await cluster.waitFor('the producer writes to the leader', () => {
-        const last = producer.acks[producer.acks.length - 1];
-        return !!last && last.leader === victim && last.ackAt > settled;
-      }, 20_000);
+      await cluster.waitFor(
+        'the producer writes to the leader',
+        () => {
+          const last = producer.acks[producer.acks.length - 1];
+          return !!last && last.leader === victim && last.ackAt > settled;
+        },
+        20_000,
+      );
       samplePeakRss(cluster);
       producer.errors.clear();
       const killWall = Date.now();
@@ -532,7 +548,9 @@ async function main(): Promise<void> {
   }
   if (lat) {
     const p = (q: number) => (lat!.hist.percentile(q) / 1000).toFixed(2);
-    console.log(`latency at ${fmt(rate)} records/s: p50 ${p(50)} ms  p99 ${p(99)} ms  p99.9 ${p(99.9)} ms  max ${(lat.hist.max / 1000).toFixed(2)} ms  (target at 10,000/s: p99 < 10 ms)`);
+    console.log(
+      `latency at ${fmt(rate)} records/s: p50 ${p(50)} ms  p99 ${p(99)} ms  p99.9 ${p(99.9)} ms  max ${(lat.hist.max / 1000).toFixed(2)} ms  (target at 10,000/s: p99 < 10 ms)`,
+    );
   }
   if (fo.length > 0) {
     const t = fo.map((s) => s.totalMs);

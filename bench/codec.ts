@@ -24,9 +24,7 @@ function produceFrame(partitions: number, recordBytes: number): Buffer {
     transactionalId: null,
     acks: -1,
     timeoutMs: 30000,
-    topicData: [
-      { name: 'bench-topic', partitionData: Array.from({ length: partitions }, (_, index) => ({ index, records })) },
-    ],
+    topicData: [{ name: 'bench-topic', partitionData: Array.from({ length: partitions }, (_, index) => ({ index, records })) }],
   }).subarray(4);
 }
 

@@ -81,7 +81,11 @@ function candidate(label: string, lib: unknown, compressed: Buffer | undefined, 
   measure(label, plain.length, () => decompress(compressed));
 }
 
-console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${secondsPerCase} s per case in ${ROUNDS} rounds`);
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}, ${secondsPerCase} s per case in ${ROUNDS} rounds`,
+);
 for (const size of [16 * 1024, 1024 * 1024]) {
   const plain = records(size);
   const snappyFrame = snappy?.compressSync(plain) ?? snappyjs?.compress(plain);

@@ -31,9 +31,13 @@ const native = require('@node-rs/crc32') as { crc32c(input: Buffer, initial?: nu
 impls['@node-rs/crc32'] = (b) => native.crc32c(b);
 // The two must agree before any number means something.
 const probe = Buffer.from('123456789');
-if ((native.crc32c(probe) >>> 0) !== crc32cJs(probe)) throw new Error('native and JS CRC-32C disagree');
+if (native.crc32c(probe) >>> 0 !== crc32cJs(probe)) throw new Error('native and JS CRC-32C disagree');
 
-console.log(`CRC-32C, ${opts.mib} MiB per case (load ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+console.log(
+  `CRC-32C, ${opts.mib} MiB per case (load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')})`,
+);
 for (const batchBytes of batchSizes) {
   const buf = Buffer.alloc(Math.max(batchBytes, 1), 0x5a);
   for (let i = 0; i < buf.length; i++) buf[i] = (i * 131) & 0xff;
@@ -48,6 +52,8 @@ for (const batchBytes of batchSizes) {
     const cpu = process.cpuUsage(cpu0);
     const cpuS = (cpu.user + cpu.system) / 1e6;
     const mb = (calls * batchBytes) / 1e6;
-    console.log(`  ${name.padEnd(16)} batch ${String(batchBytes).padStart(8)} B: ${(mb / wallS).toFixed(0).padStart(6)} MB/s, ${cpuS.toFixed(2)} CPU-s for ${mb.toFixed(0)} MB (${sink & 1})`);
+    console.log(
+      `  ${name.padEnd(16)} batch ${String(batchBytes).padStart(8)} B: ${(mb / wallS).toFixed(0).padStart(6)} MB/s, ${cpuS.toFixed(2)} CPU-s for ${mb.toFixed(0)} MB (${sink & 1})`,
+    );
   }
 }

@@ -53,7 +53,11 @@ async function isVoter(cluster: TestCluster, nodeId: number): Promise<boolean> {
 
 const cluster = await startCluster({ size: 3, env: { RUNNEL_CLUSTER__METADATA_VOTERS: '4' } });
 try {
-  console.log(`join: 3 founders, metadata_voters 4, joiners with ${discovery} discovery; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `join: 3 founders, metadata_voters 4, joiners with ${discovery} discovery; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   for (let run = 0; run < RUNS; run++) {
     const nodeId = 4 + run;
     const t0 = performance.now();
@@ -75,11 +79,15 @@ try {
     });
     let listedMs = 0;
     let voterMs = 0;
-    await cluster.waitFor(`broker ${nodeId} listed everywhere`, async () => {
-      const live = cluster.members.filter((m) => m.nodeId !== nodeId);
-      for (const m of live) if (!(await brokersListedBy(cluster, m.nodeId)).includes(nodeId)) return false;
-      return true;
-    }, WAIT_MS);
+    await cluster.waitFor(
+      `broker ${nodeId} listed everywhere`,
+      async () => {
+        const live = cluster.members.filter((m) => m.nodeId !== nodeId);
+        for (const m of live) if (!(await brokersListedBy(cluster, m.nodeId)).includes(nodeId)) return false;
+        return true;
+      },
+      WAIT_MS,
+    );
     listedMs = performance.now() - t0;
     await member;
     const listeningMs = performance.now() - t0;

@@ -111,8 +111,14 @@ async function main(): Promise<void> {
     console.log(`partition leaders elected since the stop ('became leader'): ${elected}`);
     const published = logs.filter((l) => l.msg === 'partition leaders published').map((l) => Number(l.partitions));
     const sum = published.reduce((a, b) => a + b, 0);
-    console.log(`publishLeaders commands applied (as the controllers logged them): ${published.length}, partitions in them: ${sum}, largest: ${Math.max(0, ...published)}`);
-    console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `publishLeaders commands applied (as the controllers logged them): ${published.length}, partitions in them: ${sum}, largest: ${Math.max(0, ...published)}`,
+    );
+    console.log(
+      `load average: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     await cluster.stop();
   }

@@ -71,7 +71,10 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** How long the restarted and the wiped broker get to serve again. */
 const CATCH_UP_TIMEOUT_MS = 120_000;
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
@@ -93,7 +96,10 @@ async function createAll(client: RawClient, names: string[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       // A retry may find topics the first attempt created: TOPIC_ALREADY_EXISTS counts as done.
-      await client.createTopics(names.map((name) => ({ name, numPartitions: 1, replicationFactor: rf })), { waitForLeaders: false, ifNotExists: true, timeoutMs: REQUEST_TIMEOUT_MS });
+      await client.createTopics(
+        names.map((name) => ({ name, numPartitions: 1, replicationFactor: rf })),
+        { waitForLeaders: false, ifNotExists: true, timeoutMs: REQUEST_TIMEOUT_MS },
+      );
       return;
     } catch (err) {
       if (!(err instanceof KafkaError) || !RETRIABLE.has(err.errorCode) || attempt >= ATTEMPTS_MAX) throw err;
@@ -109,7 +115,8 @@ async function deleteAll(client: RawClient, names: string[]): Promise<void> {
     const results = await client.deleteTopics(left, REQUEST_TIMEOUT_MS);
     // A retry may find topics the first attempt deleted: UNKNOWN_TOPIC_OR_PARTITION counts as done then.
     const failed = results.filter((d) => d.errorCode !== ErrorCode.NONE && !(attempt > 1 && d.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-    if (failed.some((d) => !RETRIABLE.has(d.errorCode)) || attempt >= ATTEMPTS_MAX) throw new Error(`DeleteTopics failed: ${JSON.stringify(failed.slice(0, 3))}`);
+    if (failed.some((d) => !RETRIABLE.has(d.errorCode)) || attempt >= ATTEMPTS_MAX)
+      throw new Error(`DeleteTopics failed: ${JSON.stringify(failed.slice(0, 3))}`);
     if (failed.length > 0) {
       retries++;
       await sleep(100);
@@ -165,10 +172,26 @@ async function metadataStatus(cluster: TestCluster, nodeId: number) {
 /** Part 5: the synchronous work of taking (leader) and installing (follower) one snapshot. */
 function measureSnapshotCost(): void {
   const state = new MetadataState({ clusterId: 'bench', brokers: [], topics: [] });
-  for (const nodeId of [1, 2, 3]) state.apply({ type: 'registerBroker', broker: { nodeId, host: '127.0.0.1', port: 9091 + nodeId, rack: null, storageId: randomUUID() } });
+  for (const nodeId of [1, 2, 3])
+    state.apply({ type: 'registerBroker', broker: { nodeId, host: '127.0.0.1', port: 9091 + nodeId, rack: null, storageId: randomUUID() } });
   for (let i = 0; i < stateTopics; i++) {
     const topicId = randomUUID().replace(/-/g, '');
-    state.apply({ type: 'createTopic', topic: { name: `topic-${i}`, topicId, partitionCount: 3, replicationFactor: 3, configs: {}, assignments: [[1, 2, 3], [2, 3, 1], [3, 1, 2]], createdAtMs: Date.now() } });
+    state.apply({
+      type: 'createTopic',
+      topic: {
+        name: `topic-${i}`,
+        topicId,
+        partitionCount: 3,
+        replicationFactor: 3,
+        configs: {},
+        assignments: [
+          [1, 2, 3],
+          [2, 3, 1],
+          [3, 1, 2],
+        ],
+        createdAtMs: Date.now(),
+      },
+    });
   }
   for (let round = 1; round <= 3; round++) {
     let t = performance.now();
@@ -185,7 +208,9 @@ function measureSnapshotCost(): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`metadata-churn: ${fmt(topics)} topics created and deleted (batch ${batch}, ${inflight} in flight, RF ${rf}), snapshot_entries ${snapshotEntries}, compaction_overhead ${compactionOverhead}`);
+  console.log(
+    `metadata-churn: ${fmt(topics)} topics created and deleted (batch ${batch}, ${inflight} in flight, RF ${rf}), snapshot_entries ${snapshotEntries}, compaction_overhead ${compactionOverhead}`,
+  );
   console.log(`load average before: ${load()}`);
   const cluster = await startCluster({
     env: {
@@ -216,7 +241,9 @@ async function main(): Promise<void> {
       for (const c of clients) c.close();
     }
     const churnMs = performance.now() - started;
-    const elections = cluster.members.flatMap((m) => m.broker.logs()).filter((l) => l.includes('became leader') && l.includes(`"group":"${metadataGroupName}"`)).length;
+    const elections = cluster.members
+      .flatMap((m) => m.broker.logs())
+      .filter((l) => l.includes('became leader') && l.includes(`"group":"${metadataGroupName}"`)).length;
     console.log(
       `churn: ${fmt(done)} metadata commands in ${(churnMs / 1000).toFixed(1)} s = ${fmt(done / (churnMs / 1000))} commands/s; ` +
         `${retries} retried requests, metadata leader elected ${elections} times (load ${load()})`,

@@ -124,10 +124,14 @@ class CoordinatorConnection {
 
   private async open(): Promise<RawClient> {
     let leader = 0;
-    await this.cluster.waitFor(`a leader of ${this.raftGroup}`, async () => {
-      leader = await this.cluster.leaderOf(this.raftGroup);
-      return leader > 0;
-    }, 30_000);
+    await this.cluster.waitFor(
+      `a leader of ${this.raftGroup}`,
+      async () => {
+        leader = await this.cluster.leaderOf(this.raftGroup);
+        return leader > 0;
+      },
+      30_000,
+    );
     return RawClient.connect({ port: this.cluster.member(leader).broker.port, clientId: this.clientId });
   }
 
@@ -161,7 +165,11 @@ class CoordinatorConnection {
   }
 }
 
-async function commitAll(cluster: TestCluster, raftGroup: string, groups: string[]): Promise<{ seconds: number; retries: number; expected: Map<string, number[]> }> {
+async function commitAll(
+  cluster: TestCluster,
+  raftGroup: string,
+  groups: string[],
+): Promise<{ seconds: number; retries: number; expected: Map<string, number[]> }> {
   const connections = Array.from({ length: C }, (_, c) => new CoordinatorConnection(cluster, raftGroup, `bench-offsets-${c}`));
   const requests = Math.ceil(total / PER_REQUEST);
   let next = 0;
@@ -199,9 +207,17 @@ async function commitAll(cluster: TestCluster, raftGroup: string, groups: string
 
 /** OffsetFetch of partitions 0..count-1 of the benchmark topic: the top-level error and the offsets answered without error. */
 async function fetchOffsets(client: RawClient, groupId: string, count: number): Promise<{ errorCode: number; offsets: Map<number, number> }> {
-  const res = await withTimeout(client.request(offsetFetch, 7, { groupId, topics: [{ name: TOPIC, partitionIndexes: Array.from({ length: count }, (_, p) => p) }], requireStable: false }), 1_000, 'OffsetFetch');
+  const res = await withTimeout(
+    client.request(offsetFetch, 7, { groupId, topics: [{ name: TOPIC, partitionIndexes: Array.from({ length: count }, (_, p) => p) }], requireStable: false }),
+    1_000,
+    'OffsetFetch',
+  );
   if (res.errorCode !== 0) return { errorCode: res.errorCode, offsets: new Map() };
-  const offsets = new Map<number, number>(res.topics[0].partitions.filter((p: { errorCode: number }) => p.errorCode === 0).map((p: { partitionIndex: number; committedOffset: bigint | number }) => [p.partitionIndex, Number(p.committedOffset)]));
+  const offsets = new Map<number, number>(
+    res.topics[0].partitions
+      .filter((p: { errorCode: number }) => p.errorCode === 0)
+      .map((p: { partitionIndex: number; committedOffset: bigint | number }) => [p.partitionIndex, Number(p.committedOffset)]),
+  );
   return { errorCode: 0, offsets };
 }
 
@@ -231,7 +247,8 @@ async function checkEveryGroup(cluster: TestCluster, raftGroup: string, victim: 
           lastError = errorCode;
           if (errorCode === 0) {
             const wrong = want.findIndex((offset, p) => offsets.get(p) !== offset);
-            if (wrong >= 0) throw new Error(`broker ${leader} lost commits of ${groupId}: partition ${wrong} answered ${offsets.get(wrong)}, expected ${want[wrong]}`);
+            if (wrong >= 0)
+              throw new Error(`broker ${leader} lost commits of ${groupId}: partition ${wrong} answered ${offsets.get(wrong)}, expected ${want[wrong]}`);
             break;
           }
         } catch (err) {
@@ -262,7 +279,14 @@ interface Round {
 }
 
 /** Log lines of the failover: the stopped peer's connection, the election, the load. */
-const TIMELINE_MESSAGES = new Set(['peer disconnected', 'leader unreachable: campaigning early', 'campaigning', 'became leader', 'lost leadership', 'loaded consumer groups']);
+const TIMELINE_MESSAGES = new Set([
+  'peer disconnected',
+  'leader unreachable: campaigning early',
+  'campaigning',
+  'became leader',
+  'lost leadership',
+  'loaded consumer groups',
+]);
 /** Lines of any group that delay this one too. */
 const HOST_MESSAGES = new Set(['slow raft fsync', 'peer disconnected', 'peer connected']);
 /** What the stopped broker itself logs (a clean stop). */
@@ -278,7 +302,8 @@ function timelineOf(cluster: TestCluster, raftGroup: string, victim: number, sto
       const ours =
         m.nodeId === victim
           ? VICTIM_MESSAGES.has(msg)
-          : HOST_MESSAGES.has(msg) || (TIMELINE_MESSAGES.has(msg) && (String(l.group ?? '').split('@')[0] === raftGroup || l.partition === raftGroup || l.peer === victim));
+          : HOST_MESSAGES.has(msg) ||
+            (TIMELINE_MESSAGES.has(msg) && (String(l.group ?? '').split('@')[0] === raftGroup || l.partition === raftGroup || l.peer === victim));
       if (!ours) continue;
       const detail = l.state
         ? ` (${l.state}, term ${l.term})`
@@ -289,10 +314,10 @@ function timelineOf(cluster: TestCluster, raftGroup: string, victim: number, sto
             : l.peer !== undefined && msg.startsWith('peer ')
               ? ` (peer ${l.peer}${l.reason ? `: ${l.reason}` : ''})`
               : l.syncMs !== undefined
-              ? ` (${l.syncMs} ms, ${l.storages} storages)`
-              : l.groups !== undefined
-              ? ` (${l.groups} groups${l.ms !== undefined ? `, ${l.withoutNewLeader} without a new leader after ${l.ms} ms` : ''})`
-              : '';
+                ? ` (${l.syncMs} ms, ${l.storages} storages)`
+                : l.groups !== undefined
+                  ? ` (${l.groups} groups${l.ms !== undefined ? `, ${l.withoutNewLeader} without a new leader after ${l.ms} ms` : ''})`
+                  : '';
       lines.push({ at, text: `+${at} ms broker ${m.nodeId}: ${l.msg}${detail}` });
     }
   }
@@ -337,7 +362,13 @@ async function failover(cluster: TestCluster, raftGroup: string, groups: string[
   for (const client of clients.values()) client.close();
   if (failoverMs < 0) throw new Error(`no broker answered the committed offsets within ${FAILOVER_TIMEOUT_MS} ms`);
   const successor = await cluster.leaderOf(raftGroup, [victim]);
-  const logs = successor > 0 ? cluster.member(successor).broker.jsonLogs().filter((l) => Date.parse(String(l.time)) >= stoppedAtMs) : [];
+  const logs =
+    successor > 0
+      ? cluster
+          .member(successor)
+          .broker.jsonLogs()
+          .filter((l) => Date.parse(String(l.time)) >= stoppedAtMs)
+      : [];
   // The Raft group's wire name is `<topic>-<partition>@<topicId>` (src/partition/group-names.ts).
   const became = logs.find((l) => l.msg === 'became leader' && String(l.group).split('@')[0] === raftGroup);
   const loaded = logs.find((l) => l.msg === 'loaded consumer groups' && l.partition === raftGroup) ?? null;
@@ -355,7 +386,11 @@ async function main(): Promise<void> {
   console.log(
     `offsets-failover: three brokers, ${fmt(total)} offset commits (${fmt(Math.ceil(total / PER_REQUEST))} OffsetCommit requests of ${P} partitions × ${R}) for ${groups.length} groups in ${raftGroup}, ${failovers} failover(s) by ${stopMode}`,
   );
-  console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const cluster = await startCluster();
   try {
     const any = await RawClient.connect({ port: cluster.members[0].broker.port, clientId: 'bench-offsets-setup' });
@@ -367,11 +402,20 @@ async function main(): Promise<void> {
     // Leadership may still move to the preferred replica (every 5 s): commit once it settled.
     await sleep(6_000);
     const { seconds, retries, expected } = await commitAll(cluster, raftGroup, groups);
-    console.log(`committed ${fmt(total)} offsets in ${seconds.toFixed(1)} s (${fmt(total / seconds)} offsets/s; ${retries} request(s) retried after the coordinator moved)`);
+    console.log(
+      `committed ${fmt(total)} offsets in ${seconds.toFixed(1)} s (${fmt(total / seconds)} offsets/s; ${retries} request(s) retried after the coordinator moved)`,
+    );
     await cluster.waitCaughtUp(raftGroup, 120_000);
-    const trims = (nodeId: number) => cluster.member(nodeId).broker.jsonLogs().filter((l) => l.msg === 'consumer-group log trimmed behind its snapshot' && l.partition === raftGroup);
-    await cluster.waitFor('every replica trims its log behind a snapshot', () => cluster.members.every((m) => trims(m.nodeId).length > 0), TRIM_WAIT_MS).catch((err: Error) => console.log(`  ${err.message}`));
-    for (const m of cluster.members) console.log(`  broker ${m.nodeId}: ${raftGroup} trimmed to offset ${trims(m.nodeId).at(-1)?.logStartOffset ?? '(not yet)'}`);
+    const trims = (nodeId: number) =>
+      cluster
+        .member(nodeId)
+        .broker.jsonLogs()
+        .filter((l) => l.msg === 'consumer-group log trimmed behind its snapshot' && l.partition === raftGroup);
+    await cluster
+      .waitFor('every replica trims its log behind a snapshot', () => cluster.members.every((m) => trims(m.nodeId).length > 0), TRIM_WAIT_MS)
+      .catch((err: Error) => console.log(`  ${err.message}`));
+    for (const m of cluster.members)
+      console.log(`  broker ${m.nodeId}: ${raftGroup} trimmed to offset ${trims(m.nodeId).at(-1)?.logStartOffset ?? '(not yet)'}`);
     const rounds: Round[] = [];
     for (let k = 0; k < failovers; k++) {
       const round = await failover(cluster, raftGroup, groups, expected);
@@ -388,7 +432,9 @@ async function main(): Promise<void> {
     // How far each replica's consumer-group state had come at each snapshot (a follower that lags shows here).
     for (const m of cluster.members) {
       const snaps = m.broker.jsonLogs().filter((l) => l.msg === 'consumer-group snapshot written' && l.partition === raftGroup);
-      console.log(`  broker ${m.nodeId} snapshots (covered offset): ${snaps.map((l) => `${String(l.time).slice(11, 19)} ${String(l.coveredOffset)}`).join(', ') || 'none'}`);
+      console.log(
+        `  broker ${m.nodeId} snapshots (covered offset): ${snaps.map((l) => `${String(l.time).slice(11, 19)} ${String(l.coveredOffset)}`).join(', ') || 'none'}`,
+      );
     }
     // Warnings about the partition (a follower that stopped following shows here), once per broker and message.
     for (const m of cluster.members) {
@@ -401,7 +447,11 @@ async function main(): Promise<void> {
     }
   } finally {
     await cluster.stop();
-    console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average after: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   }
 }
 

@@ -248,13 +248,12 @@ async function main(): Promise<void> {
     admin.close();
 
     const mode = rate > 0 ? `rate ${fmt(rate)} records/s` : `flat out, batch ${batchSize}, in-flight ${inflight}`;
-    console.log(`producing ${fmt(total)} records of ${size} B to ${topic} (${partitions} partition(s)), client ${client}, acks=${acks === -1 ? 'all' : acks}, ${mode}`);
+    console.log(
+      `producing ${fmt(total)} records of ${size} B to ${topic} (${partitions} partition(s)), client ${client}, acks=${acks === -1 ? 'all' : acks}, ${mode}`,
+    );
     const brokerCpu0 = broker ? cpuSeconds(broker.pid) : 0;
     const selfCpu0 = selfCpuSeconds();
-    const produced =
-      client === 'kafkajs'
-        ? await produceKafkaJs(host, port)
-        : await produceRunnel(host, port);
+    const produced = client === 'kafkajs' ? await produceKafkaJs(host, port) : await produceRunnel(host, port);
     const brokerCpu = broker ? cpuSeconds(broker.pid) - brokerCpu0 : NaN;
     const selfCpu = selfCpuSeconds() - selfCpu0;
     if (produced.acked !== total) throw new Error(`only ${produced.acked} of ${total} records acknowledged`);

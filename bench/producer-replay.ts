@@ -32,12 +32,15 @@ const { values: opts } = parseArgs({
   strict: true,
 });
 if (!opts.dir) {
-  console.error('--dir is required (a data dir with partition directories, e.g. the restart benchmark\'s)');
+  console.error("--dir is required (a data dir with partition directories, e.g. the restart benchmark's)");
   process.exit(2);
 }
 const dirs = partitionDirs(opts.dir).slice(0, Number(opts.partitions));
 const rounds = Number(opts.rounds);
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /** The replay before Log.readHeaders: whole batches, LOAD_CHUNK_BYTES per read. */
 function replayWholeBatches(log: Log): { table: ProducerStateTable; bytes: number } {
@@ -90,7 +93,9 @@ function measure(name: string, logs: Log[], replay: (log: Log) => { table: Produ
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  console.log(`  ${name.padEnd(14)} wall ${Math.round(wallMs).toLocaleString('en-US').padStart(7)} ms  CPU ${Math.round(cpuMs).toLocaleString('en-US').padStart(7)} ms  read ${(bytes / 2 ** 20).toFixed(1).padStart(9)} MiB  (load ${load()})`);
+  console.log(
+    `  ${name.padEnd(14)} wall ${Math.round(wallMs).toLocaleString('en-US').padStart(7)} ms  CPU ${Math.round(cpuMs).toLocaleString('en-US').padStart(7)} ms  read ${(bytes / 2 ** 20).toFixed(1).padStart(9)} MiB  (load ${load()})`,
+  );
   return tables;
 }
 
@@ -101,7 +106,10 @@ console.log(`producer-state replay from the log start: ${logs.length} logs, ${(s
 for (let round = 1; round <= rounds; round++) {
   console.log(`round ${round}`);
   // Alternating the order so neither way always finds the pages the other just read.
-  const ways = [['whole batches', replayWholeBatches], ['headers only', replayHeaders]] as const;
+  const ways = [
+    ['whole batches', replayWholeBatches],
+    ['headers only', replayHeaders],
+  ] as const;
   const results = (round % 2 === 1 ? ways : [...ways].reverse()).map(([name, fn]) => measure(name, logs, fn));
   for (let i = 0; i < logs.length; i++) {
     const [a, b] = results.map((tables) => JSON.stringify([...tables[i].producerEntries()]));

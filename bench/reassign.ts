@@ -32,7 +32,10 @@ const BATCH = 64;
 /** Bounds each wait of the run. */
 const WAIT_MS = 600_000;
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const cluster = await startCluster({ size: 4 });
 const kafka = new Kafka({ clientId: 'bench-reassign', brokers: [cluster.member(1).broker.bootstrap], logLevel: logLevel.NOTHING, requestTimeout: 30_000 });
@@ -43,13 +46,26 @@ try {
   await cluster.waitFor('broker 1 leads', async () => (await cluster.leaderOf(`${TOPIC}-0`)) === 1, WAIT_MS);
   const client = await RawClient.connect({ port: cluster.member(1).broker.port, clientId: 'bench-reassign', connectTimeoutMs: 2_000 });
   const total = Math.ceil((MIB * 1024 * 1024) / RECORD_BYTES);
-  const fill = await produceFlatOut({ topic: TOPIC, partitions: 1, clientFor: () => client, total, size: RECORD_BYTES, batchSize: BATCH, acks: -1, inflight: 8 });
+  const fill = await produceFlatOut({
+    topic: TOPIC,
+    partitions: 1,
+    clientFor: () => client,
+    total,
+    size: RECORD_BYTES,
+    batchSize: BATCH,
+    acks: -1,
+    inflight: 8,
+  });
   console.log(`filled ${MIB} MiB (${total} records) in ${fill.seconds.toFixed(1)} s, load ${load()}`);
   // Brokers 1, 2, 3 only: broker 4 hosts no replica yet (waitCaughtUp asks every live broker).
-  await cluster.waitFor('replicas 1, 2, 3 caught up', async () => {
-    const groups = await Promise.all([1, 2, 3].map(async (id) => (await cluster.status(id)).groups.find((g) => g.group === `${TOPIC}-0`)));
-    return groups.every((g) => g && g.leader > 0 && g.applied === groups[0]!.applied && g.lastIndex === groups[0]!.lastIndex);
-  }, WAIT_MS);
+  await cluster.waitFor(
+    'replicas 1, 2, 3 caught up',
+    async () => {
+      const groups = await Promise.all([1, 2, 3].map(async (id) => (await cluster.status(id)).groups.find((g) => g.group === `${TOPIC}-0`)));
+      return groups.every((g) => g && g.leader > 0 && g.applied === groups[0]!.applied && g.lastIndex === groups[0]!.lastIndex);
+    },
+    WAIT_MS,
+  );
   const bytes = cluster.partitionBytes(1, TOPIC, 0).length;
 
   let stop = false;
@@ -65,11 +81,15 @@ try {
 
   const started = performance.now();
   await admin.alterPartitionReassignments({ topics: [{ topic: TOPIC, partitionAssignment: [{ partition: 0, replicas: [1, 2, 4] }] }] });
-  await cluster.waitFor('reassignment completed', async () => {
-    const listed = await admin.listPartitionReassignments({});
-    const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
-    return listed.topics.length === 0 && JSON.stringify(meta.topics[0].partitions[0].replicas) === '[1,2,4]';
-  }, WAIT_MS);
+  await cluster.waitFor(
+    'reassignment completed',
+    async () => {
+      const listed = await admin.listPartitionReassignments({});
+      const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+      return listed.topics.length === 0 && JSON.stringify(meta.topics[0].partitions[0].replicas) === '[1,2,4]';
+    },
+    WAIT_MS,
+  );
   const seconds = (performance.now() - started) / 1000;
   stop = true;
   await loadDone;
@@ -78,7 +98,10 @@ try {
     `reassign: moved ${(moved / 1e6).toFixed(1)} MB (leader log ${(bytes / 1e6).toFixed(1)} MB before) onto broker 4 in ${seconds.toFixed(1)} s: ` +
       `${(moved / 1e6 / seconds).toFixed(1)} MB/s, load ${load()}`,
   );
-  if (opts.load) console.log(`produce during the move: ${producedDuringMove} records acknowledged, ${((producedDuringMove * RECORD_BYTES) / 1e6 / seconds).toFixed(1)} MB/s`);
+  if (opts.load)
+    console.log(
+      `produce during the move: ${producedDuringMove} records acknowledged, ${((producedDuringMove * RECORD_BYTES) / 1e6 / seconds).toFixed(1)} MB/s`,
+    );
   client.close();
 } finally {
   await admin.disconnect().catch(() => undefined);

@@ -65,7 +65,7 @@ const { values: opts } = parseArgs({
 function size(name: string, text: string): number {
   const parsed = parseSize(text);
   if (!parsed.ok || parsed.bytes <= 0) {
-    console.error(`--${name}: ${parsed.ok ? "must be positive" : parsed.reason}`);
+    console.error(`--${name}: ${parsed.ok ? 'must be positive' : parsed.reason}`);
     process.exit(2);
   }
   return parsed.bytes;
@@ -88,7 +88,10 @@ const RETRY_MS = 5;
 
 const ms = (x: number) => `${Math.round(x).toLocaleString('en-US')} ms`;
 const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 const dataDir = opts.dir ?? mkdtempSync(join(tmpdir(), 'runnel-restart-'));
@@ -155,7 +158,18 @@ async function measureStart(label: string, dir = dataDir, topic: string | null =
     const metadataMs = performance.now() - t0;
     client.close();
     const broker = await starting;
-    return { label, metadataMs, produceMs: {}, idempotentMs: -1, probeMaxMs: 0, probes: 0, listeningMs, bootMs: bootMsOf(broker, wallT0), loaded: null, broker };
+    return {
+      label,
+      metadataMs,
+      produceMs: {},
+      idempotentMs: -1,
+      probeMaxMs: 0,
+      probes: 0,
+      listeningMs,
+      bootMs: bootMsOf(broker, wallT0),
+      loaded: null,
+      broker,
+    };
   }
   await untilOk('metadata', deadline, async () => {
     const md = await client.metadata([TOPIC], false);
@@ -201,7 +215,10 @@ async function measureStart(label: string, dir = dataDir, topic: string | null =
 
 /** Wall time from the spawn to the newest process's 'config loaded' line (its first). */
 function bootMsOf(broker: BrokerHandle, wallT0: number): number {
-  const line = broker.jsonLogs().filter((l) => l.msg === 'config loaded' && Date.parse(String(l.time)) >= wallT0).shift();
+  const line = broker
+    .jsonLogs()
+    .filter((l) => l.msg === 'config loaded' && Date.parse(String(l.time)) >= wallT0)
+    .shift();
   return line ? Date.parse(String(line.time)) - wallT0 : -1;
 }
 
@@ -213,8 +230,14 @@ function report(r: StartResult): void {
   for (const [name, t] of Object.entries(r.produceMs)) console.log(`  Produce acks=all, ${name.padEnd(7)} ${ms(t)}`);
   if (r.idempotentMs >= 0) console.log(`  idempotent Produce        ${ms(r.idempotentMs)}`);
   if (r.probes > 0) console.log(`  Metadata probe max RTT    ${ms(r.probeMaxMs)} over ${r.probes} probes`);
-  if (r.opened) console.log(`  broker: partitions opened ${JSON.stringify({ openMs: r.opened.openMs, producerStatesLoading: r.opened.producerStatesLoading })} (ms of HostedReplicas.start)`);
-  if (r.loaded) console.log(`  broker: partitions loaded ${JSON.stringify({ ms: r.loaded.ms, eventLoopDelayMaxMs: r.loaded.eventLoopDelayMaxMs })} (ms from the start of startBrokerNode)`);
+  if (r.opened)
+    console.log(
+      `  broker: partitions opened ${JSON.stringify({ openMs: r.opened.openMs, producerStatesLoading: r.opened.producerStatesLoading })} (ms of HostedReplicas.start)`,
+    );
+  if (r.loaded)
+    console.log(
+      `  broker: partitions loaded ${JSON.stringify({ ms: r.loaded.ms, eventLoopDelayMaxMs: r.loaded.eventLoopDelayMaxMs })} (ms from the start of startBrokerNode)`,
+    );
 }
 
 async function main(): Promise<void> {

@@ -24,7 +24,18 @@ const root = resolve(import.meta.dirname, '..');
 
 /** Files whose code must be deterministic (time and randomness are inputs). */
 const DETERMINISTIC = [/^src\/raft\//, /^src\/broker\/group\/group\.ts$/, /^src\/metadata\/metadata-state\.ts$/];
-const NONDETERMINISTIC_CALLS = new Set(['Date.now', 'Math.random', 'performance.now', 'process.hrtime', 'randomUUID', 'randomBytes', 'randomInt', 'setTimeout', 'setInterval', 'setImmediate']);
+const NONDETERMINISTIC_CALLS = new Set([
+  'Date.now',
+  'Math.random',
+  'performance.now',
+  'process.hrtime',
+  'randomUUID',
+  'randomBytes',
+  'randomInt',
+  'setTimeout',
+  'setInterval',
+  'setImmediate',
+]);
 const RULES = ['floating-promise', 'determinism', 'node-assert', 'console'] as const;
 type Rule = (typeof RULES)[number];
 
@@ -67,7 +78,11 @@ function handled(e: ts.Expression): boolean {
 function isTestRegistration(e: ts.Expression): boolean {
   if (!ts.isCallExpression(e)) return false;
   const callee = e.expression;
-  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) ? callee.expression.text : '';
+  const name = ts.isIdentifier(callee)
+    ? callee.text
+    : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)
+      ? callee.expression.text
+      : '';
   return ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'].includes(name);
 }
 
@@ -96,12 +111,16 @@ function calleeName(call: ts.CallExpression | ts.NewExpression): string {
 function lintFile(sf: ts.SourceFile, path: string, checker: ts.TypeChecker, out: Problem[]): void {
   const deterministic = DETERMINISTIC.some((re) => re.test(path));
   const inSrc = path.startsWith('src/');
-  const report = (node: ts.Node, rule: Rule, message: string) => out.push({ file: path, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, rule, message });
+  const report = (node: ts.Node, rule: Rule, message: string) =>
+    out.push({ file: path, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, rule, message });
 
   const visit = (node: ts.Node): void => {
     if (ts.isExpressionStatement(node)) {
       const e = node.expression;
-      const dropped = !ts.isVoidExpression(e) && !ts.isAwaitExpression(e) && !(ts.isBinaryExpression(e) && e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && e.operatorToken.kind <= ts.SyntaxKind.LastAssignment);
+      const dropped =
+        !ts.isVoidExpression(e) &&
+        !ts.isAwaitExpression(e) &&
+        !(ts.isBinaryExpression(e) && e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && e.operatorToken.kind <= ts.SyntaxKind.LastAssignment);
       if (dropped && !handled(e) && !isTestRegistration(e) && isThenable(checker, checker.getTypeAtLocation(e)) && !returnsItsReceiver(checker, e)) {
         report(node, 'floating-promise', `a promise is dropped: ${e.getText(sf).split('\n')[0].slice(0, 80)}`);
       }
@@ -113,9 +132,16 @@ function lintFile(sf: ts.SourceFile, path: string, checker: ts.TypeChecker, out:
       }
     }
     if (inSrc && (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      if (/^(node:)?assert(\/strict)?$/.test(node.moduleSpecifier.text)) report(node, 'node-assert', `${node.moduleSpecifier.text}: state invariants with invariant() (src/base/invariant.ts)`);
+      if (/^(node:)?assert(\/strict)?$/.test(node.moduleSpecifier.text))
+        report(node, 'node-assert', `${node.moduleSpecifier.text}: state invariants with invariant() (src/base/invariant.ts)`);
     }
-    if (inSrc && !path.startsWith('src/cli/') && ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'console') {
+    if (
+      inSrc &&
+      !path.startsWith('src/cli/') &&
+      ts.isPropertyAccessExpression(node) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'console'
+    ) {
       report(node, 'console', 'console in the broker: log through the logger (src/log)');
     }
     ts.forEachChild(node, visit);
@@ -164,7 +190,9 @@ export function lintProgram(program: ts.Program, base: string): Problem[] {
   const checker = program.getTypeChecker();
   const problems: Problem[] = [];
   for (const d of ts.getPreEmitDiagnostics(program)) {
-    const where = d.file ? { file: relative(base, d.file.fileName).split(sep).join('/'), line: d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1 } : { file: 'tsconfig.json', line: 0 };
+    const where = d.file
+      ? { file: relative(base, d.file.fileName).split(sep).join('/'), line: d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1 }
+      : { file: 'tsconfig.json', line: 0 };
     problems.push({ ...where, rule: 'tsc', message: ts.flattenDiagnosticMessageText(d.messageText, ' ') });
   }
   for (const sf of program.getSourceFiles()) {

@@ -60,8 +60,7 @@ export class Histogram {
   summary(): string {
     const ms = (us: number) => (us / 1000).toFixed(2);
     return (
-      `p50 ${ms(this.percentile(50))} ms  p99 ${ms(this.percentile(99))} ms  ` +
-      `p99.9 ${ms(this.percentile(99.9))} ms  max ${ms(this.max)} ms  (n=${this.n})`
+      `p50 ${ms(this.percentile(50))} ms  p99 ${ms(this.percentile(99))} ms  ` + `p99.9 ${ms(this.percentile(99.9))} ms  max ${ms(this.max)} ms  (n=${this.n})`
     );
   }
 }

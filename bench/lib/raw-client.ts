@@ -159,9 +159,7 @@ export class RawClient {
     // far more about a broker crash than the bare close does.
     const waiting = [...new Set([...this.pending.values()].map((p) => `${p.api.name} v${p.version}`))];
     const rejection =
-      waiting.length > 0 && err instanceof ConnectionClosedError
-        ? new ConnectionClosedError(`${err.message} while waiting for ${waiting.join(', ')}`)
-        : err;
+      waiting.length > 0 && err instanceof ConnectionClosedError ? new ConnectionClosedError(`${err.message} while waiting for ${waiting.join(', ')}`) : err;
     for (const p of this.pending.values()) p.reject(rejection);
     this.pending.clear();
   }

@@ -99,7 +99,10 @@ async function measure(cluster: TestCluster, label: string, partitions: number, 
     log(`  Metadata, all led (broker 1) ${ms(metadataMs)}`);
     for (const [name, t] of Object.entries(produceMs)) log(`  Produce acks=all, ${name.padEnd(7)}    ${ms(t)}`);
     for (const m of cluster.members) {
-      const loaded = m.broker.jsonLogs().filter((l) => l.msg === 'partitions loaded').pop();
+      const loaded = m.broker
+        .jsonLogs()
+        .filter((l) => l.msg === 'partitions loaded')
+        .pop();
       if (loaded) log(`  broker ${m.nodeId}: partitions loaded ${JSON.stringify({ ms: loaded.ms, eventLoopDelayMaxMs: loaded.eventLoopDelayMaxMs })}`);
     }
   } finally {

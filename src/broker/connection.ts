@@ -43,14 +43,7 @@ export class Connection {
   private writeBlocked = false;
   private closed = false;
 
-  constructor(
-    id: number,
-    socket: Socket,
-    handlers: Map<number, AnyApiHandler>,
-    limits: ConnectionLimits,
-    logger: Logger,
-    badInput: LogOnce,
-  ) {
+  constructor(id: number, socket: Socket, handlers: Map<number, AnyApiHandler>, limits: ConnectionLimits, logger: Logger, badInput: LogOnce) {
     this.id = id;
     this.socket = socket;
     this.handlers = handlers;
@@ -120,7 +113,9 @@ export class Connection {
         this.respondUnsupportedApiVersions(correlationId);
         return;
       }
-      this.reject(`version-${apiKey}-${apiVersion}`, `${api.name} v${apiVersion} is not supported (we speak v${served.minVersion}-${served.maxVersion})`, { clientId });
+      this.reject(`version-${apiKey}-${apiVersion}`, `${api.name} v${apiVersion} is not supported (we speak v${served.minVersion}-${served.maxVersion})`, {
+        clientId,
+      });
       return;
     }
     // The erased boundary: `body` is what this handler's own schema decoded (AnyApiHandler).
@@ -133,7 +128,9 @@ export class Connection {
     }
     const partitions = handler.partitionsIn?.(body) ?? 0;
     if (partitions > this.limits.partitionsPerRequestMax) {
-      this.reject(`partitions-${apiKey}`, `${api.name} names ${partitions} partitions; max_partitions_per_request is ${this.limits.partitionsPerRequestMax}`, { clientId });
+      this.reject(`partitions-${apiKey}`, `${api.name} names ${partitions} partitions; max_partitions_per_request is ${this.limits.partitionsPerRequestMax}`, {
+        clientId,
+      });
       return;
     }
     const slot: Slot = { done: false, frame: null };
@@ -204,9 +201,7 @@ export class Connection {
   private respondUnsupportedApiVersions(correlationId: number): void {
     const api = apiByKey.get(ApiKey.ApiVersions)!;
     // Like Kafka, list every API we serve, so the client can pick its next ApiVersions version.
-    const apiKeys = [...this.handlers.values()]
-      .map((h) => ({ apiKey: h.api.apiKey, ...servedVersions(h) }))
-      .sort((a, b) => a.apiKey - b.apiKey);
+    const apiKeys = [...this.handlers.values()].map((h) => ({ apiKey: h.api.apiKey, ...servedVersions(h) })).sort((a, b) => a.apiKey - b.apiKey);
     const body = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys, throttleTimeMs: 0 };
     this.pending.push({ done: true, frame: [encodeResponse(api, 0, correlationId, body)] });
     this.writeReady();

@@ -51,10 +51,7 @@ export interface ApiHandler<Req, Res> {
 export type AnyApiHandler = ApiHandler<any, any>;
 
 /** Counts the entries of `inner` over every element of `outer` (partitions over topics). */
-export function nestedCount<K extends string, T extends { readonly [P in K]: readonly unknown[] | null }>(
-  outer: readonly T[] | null,
-  inner: K,
-): number {
+export function nestedCount<K extends string, T extends { readonly [P in K]: readonly unknown[] | null }>(outer: readonly T[] | null, inner: K): number {
   let count = 0;
   for (const item of outer ?? []) count += item[inner]?.length ?? 0;
   return count;

@@ -18,7 +18,10 @@ export function knownLeader(services: BrokerServices, topic: string, index: numb
 }
 
 /** The addresses of the given brokers, for a response's node_endpoints. */
-export function leaderEndpoints(services: BrokerServices, leaders: ReadonlySet<number>): Array<{ nodeId: number; host: string; port: number; rack: string | null }> {
+export function leaderEndpoints(
+  services: BrokerServices,
+  leaders: ReadonlySet<number>,
+): Array<{ nodeId: number; host: string; port: number; rack: string | null }> {
   return services.controller.state
     .allBrokers()
     .filter((b) => leaders.has(b.nodeId))

@@ -56,7 +56,13 @@ const ELECTION_POLL_MS = 100;
  * here transfers at once; one led by another broker moves at that broker's next leader-balance
  * round (every few seconds). Waits until the preferred replica leads, up to `waitMs`.
  */
-export async function electPreferred(services: BrokerServices, topic: string, partition: number, waitMs: number, signal: AbortSignal): Promise<PartitionOutcome> {
+export async function electPreferred(
+  services: BrokerServices,
+  topic: string,
+  partition: number,
+  waitMs: number,
+  signal: AbortSignal,
+): Promise<PartitionOutcome> {
   const state = services.controller.state;
   const record = state.topic(topic);
   if (!record || !Number.isSafeInteger(partition) || partition < 0 || partition >= record.partitionCount) {

@@ -59,7 +59,11 @@ export class KafkaServer {
 
   private accept(socket: Socket, handlers: Map<number, AnyApiHandler>): void {
     if (this.connections.size >= this.options.connectionsMax) {
-      this.badInput.warn('connections-max', { remote: socket.remoteAddress, connectionsMax: this.options.connectionsMax }, 'connection refused: max_connections reached');
+      this.badInput.warn(
+        'connections-max',
+        { remote: socket.remoteAddress, connectionsMax: this.options.connectionsMax },
+        'connection refused: max_connections reached',
+      );
       socket.destroy();
       return;
     }

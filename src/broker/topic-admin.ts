@@ -29,8 +29,7 @@ export interface AdminResult {
 
 const ok = (topic?: TopicRecord): AdminResult => ({ errorCode: ErrorCode.NONE, errorMessage: null, topic });
 const fail = (errorCode: number, errorMessage: string): AdminResult => ({ errorCode, errorMessage });
-const internalTopic = (name: string): AdminResult =>
-  fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `${name} is an internal topic; only the broker changes it`);
+const internalTopic = (name: string): AdminResult => fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `${name} is an internal topic; only the broker changes it`);
 const tooManyPartitions = (services: BrokerServices, count: number): AdminResult =>
   fail(ErrorCode.INVALID_PARTITIONS, `${count} partitions exceed max_topic_partitions (${services.limits.topicPartitionsMax})`);
 
@@ -65,16 +64,12 @@ export async function createTopic(services: BrokerServices, spec: TopicSpec, val
     assignments = manual;
   } else {
     const partitions = spec.numPartitions === -1 ? services.defaultPartitions : spec.numPartitions;
-    const replicationFactor =
-      spec.replicationFactor === -1 ? Math.min(services.defaultReplicationFactor, brokers.length) : spec.replicationFactor;
+    const replicationFactor = spec.replicationFactor === -1 ? Math.min(services.defaultReplicationFactor, brokers.length) : spec.replicationFactor;
     if (partitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, `number of partitions must be at least 1 (got ${partitions})`);
     // Checked before any per-partition work: a request for 2^24 partitions must cost nothing.
     if (partitions > services.limits.topicPartitionsMax) return tooManyPartitions(services, partitions);
     if (replicationFactor < 1 || replicationFactor > brokers.length) {
-      return fail(
-        ErrorCode.INVALID_REPLICATION_FACTOR,
-        `replication factor ${replicationFactor} is not possible with ${brokers.length} broker(s)`,
-      );
+      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${replicationFactor} is not possible with ${brokers.length} broker(s)`);
     }
     assignments = spreadReplicas(partitions, replicationFactor, brokers, state.allTopics().length);
   }
@@ -188,10 +183,7 @@ function spreadReplicas(partitions: number, replicationFactor: number, brokers: 
   return result;
 }
 
-function manualAssignments(
-  given: Array<{ partitionIndex: number; brokerIds: number[] }>,
-  brokers: number[],
-): number[][] | string {
+function manualAssignments(given: Array<{ partitionIndex: number; brokerIds: number[] }>, brokers: number[]): number[][] | string {
   const sorted = [...given].sort((a, b) => a.partitionIndex - b.partitionIndex);
   const known = new Set(brokers);
   const size = sorted[0].brokerIds.length;

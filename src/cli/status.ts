@@ -113,11 +113,7 @@ export function formatStatus(status: NodeStatus): string {
   } else {
     const rows = [...status.brokers]
       .sort((a, b) => a.nodeId - b.nodeId)
-      .map((b) => [
-        String(b.nodeId),
-        `${b.host}:${b.port}`,
-        b.nodeId === status.nodeId ? 'yes (this node)' : b.connected ? 'yes' : 'no',
-      ]);
+      .map((b) => [String(b.nodeId), `${b.host}:${b.port}`, b.nodeId === status.nodeId ? 'yes (this node)' : b.connected ? 'yes' : 'no']);
     out.push(table(['BROKER', 'ADDRESS', 'CONNECTED'], rows));
   }
   out.push('');

@@ -7,8 +7,8 @@
 const NANOS_PER_UNIT: Record<string, bigint> = {
   ns: 1n,
   us: 1_000n,
-  'µs': 1_000n, // U+00B5 MICRO SIGN, accepted by Go.
-  'μs': 1_000n, // U+03BC GREEK SMALL LETTER MU, accepted by Go.
+  µs: 1_000n, // U+00B5 MICRO SIGN, accepted by Go.
+  μs: 1_000n, // U+03BC GREEK SMALL LETTER MU, accepted by Go.
   ms: 1_000_000n,
   s: 1_000_000_000n,
   m: 60_000_000_000n,
@@ -79,7 +79,12 @@ export function formatGoDuration(ms: number): string {
   const sign = ms < 0 ? '-' : '';
   let rest = Math.abs(ms);
   const parts: string[] = [];
-  const units: Array<[string, number]> = [['h', 3_600_000], ['m', 60_000], ['s', 1_000], ['ms', 1]];
+  const units: Array<[string, number]> = [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+    ['ms', 1],
+  ];
   for (const [unit, size] of units) {
     const count = Math.floor(rest / size);
     if (count > 0) parts.push(`${count}${unit}`);

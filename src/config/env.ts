@@ -43,7 +43,13 @@ export function variableToPath(variable: string): string | null {
 
 /** "server.port" -> RUNNEL_SERVER__PORT. */
 export function pathToVariable(path: string): string {
-  return ENV_PREFIX + path.split('.').map((part) => part.toUpperCase()).join('__');
+  return (
+    ENV_PREFIX +
+    path
+      .split('.')
+      .map((part) => part.toUpperCase())
+      .join('__')
+  );
 }
 
 /** The warning for a variable that names no config field, with the nearest field when one is close. */
@@ -120,7 +126,11 @@ function setFromVariable(raw: PlainObject, path: string, value: unknown, variabl
     } else {
       const prefix = parts.slice(0, depth + 1).join('.');
       const other = overrides.find((override) => override.path === prefix)?.variable ?? prefix;
-      throw new ConfigError(path, `environment variable ${variable}: conflicts with ${other}, which sets "${prefix}" to a value that is not an object`, variable);
+      throw new ConfigError(
+        path,
+        `environment variable ${variable}: conflicts with ${other}, which sets "${prefix}" to a value that is not an object`,
+        variable,
+      );
     }
   }
   node[parts[parts.length - 1]!] = value;
@@ -131,10 +141,7 @@ export function variableForField(overrides: readonly EnvOverride[], field: strin
   let best: EnvOverride | undefined;
   for (const override of overrides) {
     const covers =
-      field === override.path ||
-      field.startsWith(`${override.path}.`) ||
-      field.startsWith(`${override.path}[`) ||
-      override.path.startsWith(`${field}.`);
+      field === override.path || field.startsWith(`${override.path}.`) || field.startsWith(`${override.path}[`) || override.path.startsWith(`${field}.`);
     if (covers && (best === undefined || override.path.length > best.path.length)) best = override;
   }
   return best?.variable;

@@ -46,8 +46,7 @@ const RECORD_BATCH_HEADER_BYTES = 61;
 
 const COMPRESSION_REASON =
   'Kafka clients compress record batches themselves and Runnel stores batches exactly as they arrive, so broker-side compression does not apply';
-const DEDUPLICATION_REASON =
-  "Runnel deduplicates with Kafka's idempotent producer (producer id and sequence numbers, KIP-98), not by hashing message contents";
+const DEDUPLICATION_REASON = "Runnel deduplicates with Kafka's idempotent producer (producer id and sequence numbers, KIP-98), not by hashing message contents";
 
 export const FIELDS: readonly FieldSpec[] = [
   { key: 'data_dir', kind: { type: 'string' }, goQueue: true },

@@ -149,17 +149,26 @@ function raftPort(address: string): number {
 /** What the chosen discovery type needs (src/discovery); the other types' fields are ignored. */
 function checkDiscovery(discovery: DiscoveryConfig): void {
   if (discovery.type === 'dns' && discovery.name === null) {
-    throw fieldError('cluster.discovery.name', 'must be set when cluster.discovery.type is "dns": the name whose SRV and A/AAAA records list the members, e.g. "runnel-headless.default.svc.cluster.local"');
+    throw fieldError(
+      'cluster.discovery.name',
+      'must be set when cluster.discovery.type is "dns": the name whose SRV and A/AAAA records list the members, e.g. "runnel-headless.default.svc.cluster.local"',
+    );
   }
   if (discovery.type === 'etcd' && discovery.endpoints.length === 0) {
-    throw fieldError('cluster.discovery.endpoints', 'must name at least one etcd client URL when cluster.discovery.type is "etcd", e.g. ["http://127.0.0.1:2379"]');
+    throw fieldError(
+      'cluster.discovery.endpoints',
+      'must name at least one etcd client URL when cluster.discovery.type is "etcd", e.g. ["http://127.0.0.1:2379"]',
+    );
   }
   if (discovery.port === 0) {
     throw fieldError('cluster.discovery.port', 'must be a port 1..65535: the Raft port of the addresses that A/AAAA records give (got 0)');
   }
   // Node keys are the prefix + the node id: without the slash, prefix "/runnel/a" would also list "/runnel/ab1".
   if (!discovery.prefix.endsWith('/')) {
-    throw fieldError('cluster.discovery.prefix', `must end with "/", so one cluster's keys never match another's prefix (got ${JSON.stringify(discovery.prefix)})`);
+    throw fieldError(
+      'cluster.discovery.prefix',
+      `must end with "/", so one cluster's keys never match another's prefix (got ${JSON.stringify(discovery.prefix)})`,
+    );
   }
 }
 
@@ -181,10 +190,7 @@ function checkCrossFieldRules(config: RunnelConfig): void {
     );
   }
   if (config.default_partitions > config.max_topic_partitions) {
-    throw fieldError(
-      'default_partitions',
-      `must not exceed max_topic_partitions (${config.max_topic_partitions}) (got ${config.default_partitions})`,
-    );
+    throw fieldError('default_partitions', `must not exceed max_topic_partitions (${config.max_topic_partitions}) (got ${config.default_partitions})`);
   }
   if (http.enabled && http.port !== 0 && http.port === server.port) {
     throw fieldError('http.port', `must differ from server.port (both are ${http.port})`);

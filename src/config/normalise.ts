@@ -97,9 +97,5 @@ export function normaliseLayer(raw: PlainObject, source: string, variableFor: Va
 }
 
 function conflictError(key: string, earlier: string, target: string, variableFor: VariableFor): ConfigError {
-  return fieldError(
-    key,
-    `sets the same setting as "${earlier}" (both mean ${target}); keep only one of them`,
-    variableFor(key) ?? variableFor(earlier),
-  );
+  return fieldError(key, `sets the same setting as "${earlier}" (both mean ${target}); keep only one of them`, variableFor(key) ?? variableFor(earlier));
 }

@@ -21,9 +21,7 @@ function leafSchema(kind: FieldKind): SchemaNode {
     case 'boolean':
       return { type: 'boolean' };
     case 'integer':
-      return kind.max === undefined
-        ? { type: 'integer', minimum: kind.min }
-        : { type: 'integer', minimum: kind.min, maximum: kind.max };
+      return kind.max === undefined ? { type: 'integer', minimum: kind.min } : { type: 'integer', minimum: kind.min, maximum: kind.max };
     case 'port':
       return { 'x-port': true };
     case 'duration':

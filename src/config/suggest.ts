@@ -37,12 +37,7 @@ function closeEnough(key: string, distance: number): boolean {
  * `parentPath` where the unknown key was found, `allPaths` every known dotted
  * path. The answer is a full dotted path.
  */
-export function suggestKey(
-  unknown: string,
-  parentPath: string,
-  siblings: readonly string[],
-  allPaths: readonly string[],
-): string | undefined {
+export function suggestKey(unknown: string, parentPath: string, siblings: readonly string[], allPaths: readonly string[]): string | undefined {
   const lower = unknown.toLowerCase();
   let best: { key: string; distance: number } | undefined;
   for (const sibling of siblings) {

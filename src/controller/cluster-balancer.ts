@@ -38,7 +38,11 @@ export class ClusterBalancer {
     const { options } = this;
     const state = options.state();
     const live = new Set([...options.connected(), options.nodeId]);
-    this.liveness.observe(state.allBrokers().map((b) => b.nodeId), live, nowMs);
+    this.liveness.observe(
+      state.allBrokers().map((b) => b.nodeId),
+      live,
+      nowMs,
+    );
     if (this.running || !options.isController()) return;
     const input = { state, live, lastSeenMs: this.liveness.lastSeen(), nowMs, inflightMax: options.inflightMax };
     const restoring = options.restoreAfterMs >= 0;
@@ -56,7 +60,13 @@ export class ClusterBalancer {
       const fields = { balancer: why, topic: move.topic, partition: move.partition, replicas: move.replicas, ...(gone.length > 0 ? { gone } : {}) };
       try {
         const result = await this.options.propose(move);
-        if (result.ok) logger.info(fields, why === 'restore' ? 'restoring the replication factor: moving replicas off a broker gone too long' : 'spreading replicas: moving one to the broker with the fewest');
+        if (result.ok)
+          logger.info(
+            fields,
+            why === 'restore'
+              ? 'restoring the replication factor: moving replicas off a broker gone too long'
+              : 'spreading replicas: moving one to the broker with the fewest',
+          );
         else logger.warn({ ...fields, reason: result.message }, 'a balancer reassignment was refused; deciding again next round');
       } catch (err) {
         logger.info({ ...fields, reason: (err as Error).message }, 'a balancer reassignment was not proposed; deciding again next round');

@@ -51,10 +51,7 @@ export function logMetadataCommand(logger: Logger, command: MetadataCommand): vo
       logger.info({ clusterId: command.clusterId }, 'cluster named');
       break;
     case 'createTopic':
-      logger.info(
-        { topic: command.topic.name, partitions: command.topic.partitionCount, configs: command.topic.configs },
-        'topic created',
-      );
+      logger.info({ topic: command.topic.name, partitions: command.topic.partitionCount, configs: command.topic.configs }, 'topic created');
       break;
     case 'deleteTopic':
       logger.info({ topic: command.name }, 'topic deleted');
@@ -76,7 +73,10 @@ export function logMetadataCommand(logger: Logger, command: MetadataCommand): vo
       logger.debug({ partitions: command.leaders.length }, 'partition leaders published');
       break;
     case 'alterReassignment':
-      logger.info({ topic: command.topic, partition: command.partition, replicas: command.replicas }, command.replicas === null ? 'reassignment cancelled' : 'reassignment started');
+      logger.info(
+        { topic: command.topic, partition: command.partition, replicas: command.replicas },
+        command.replicas === null ? 'reassignment cancelled' : 'reassignment started',
+      );
       break;
     case 'leaveBroker':
       logger.info({ broker: command.nodeId }, 'broker leaving the cluster: its partitions move to other brokers');

@@ -138,7 +138,10 @@ export class MetadataLogStorage implements Storage, HostStorage {
   private repairAfterInstall(): void {
     const snap = this.latest;
     if (snap.index === 0 || this.inner.term(snap.index) === snap.term) return;
-    invariant(snap.index >= this.inner.firstIndex() - 1, `the metadata log was compacted to ${this.inner.firstIndex() - 1}, beyond its snapshot at ${snap.index}`);
+    invariant(
+      snap.index >= this.inner.firstIndex() - 1,
+      `the metadata log was compacted to ${this.inner.firstIndex() - 1}, beyond its snapshot at ${snap.index}`,
+    );
     // Its Raft state lost (it starts empty under a new storage id), the replica still has the
     // snapshot, which holds only committed entries: it starts from there.
     const lost = this.inner.lostReason;

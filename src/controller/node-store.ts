@@ -38,9 +38,7 @@ export class NodeStore {
     db.exec('CREATE TABLE IF NOT EXISTS replica_groups (name TEXT PRIMARY KEY)');
     // Consumer-group snapshots: the groups and offsets of one __consumer_offsets partition, as of
     // `covered_offset` (every record below it is in the snapshot), so the log below can go.
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS group_snapshots (partition INTEGER PRIMARY KEY, covered_offset INTEGER NOT NULL, data TEXT NOT NULL)',
-    );
+    db.exec('CREATE TABLE IF NOT EXISTS group_snapshots (partition INTEGER PRIMARY KEY, covered_offset INTEGER NOT NULL, data TEXT NOT NULL)');
     // Cluster mode: the metadata group's latest Raft snapshot, one row (docs/cluster.md).
     db.exec(
       'CREATE TABLE IF NOT EXISTS metadata_snapshot (id INTEGER PRIMARY KEY CHECK (id = 0), ' +
@@ -139,9 +137,7 @@ export class NodeStore {
   }
 
   private put(key: string, value: unknown): void {
-    this.db
-      .prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
-      .run(key, JSON.stringify(value));
+    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
   }
 }
 

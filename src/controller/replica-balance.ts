@@ -145,7 +145,12 @@ function inflightCount(state: MetadataState): number {
 
 /** Replicas each eligible placement broker hosts once the reassignments in flight complete. */
 function projectedLoad(state: MetadataState, eligible: (id: number) => boolean): Map<number, number> {
-  const load = new Map(state.placementBrokers().filter((b) => eligible(b.nodeId)).map((b) => [b.nodeId, 0]));
+  const load = new Map(
+    state
+      .placementBrokers()
+      .filter((b) => eligible(b.nodeId))
+      .map((b) => [b.nodeId, 0]),
+  );
   for (const { topic, partition } of partitions(state)) {
     for (const id of state.reassignmentTarget(topic.name, partition) ?? topic.assignments[partition]) {
       if (load.has(id)) load.set(id, load.get(id)! + 1);

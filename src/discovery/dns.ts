@@ -75,7 +75,11 @@ export class DnsDiscovery implements Discovery {
       if (result.ok) for (const address of result.records) seeds.push({ address: formatAddress(address, this.port) });
     }
     const found = uniqueSeeds(seeds).filter((seed) => this.selfId === undefined || seed.nodeId !== this.selfId);
-    this.report(found, [['SRV', srv], ['A', v4], ['AAAA', v6]]);
+    this.report(found, [
+      ['SRV', srv],
+      ['A', v4],
+      ['AAAA', v6],
+    ]);
     return found;
   }
 

@@ -98,7 +98,10 @@ export class EtcdDiscovery implements Discovery {
       else if (seed.nodeId !== this.selfId) seeds.push(seed);
     }
     const shown = foreign.slice(0, FOREIGN_KEYS_SHOWN).join(', ');
-    this.problem('list', foreign.length === 0 ? null : `${foreign.length} key(s) under the prefix hold no {"node_id": N, "raft_address": "host:port"}: ${shown}`);
+    this.problem(
+      'list',
+      foreign.length === 0 ? null : `${foreign.length} key(s) under the prefix hold no {"node_id": N, "raft_address": "host:port"}: ${shown}`,
+    );
     return uniqueSeeds(seeds);
   }
 

@@ -27,7 +27,9 @@ export function registerClusterJoin(app: HttpApp, join: JoinOperation): void {
     const body = request.body as { address?: unknown } | null | undefined;
     const address = body !== null && typeof body === 'object' ? body.address : undefined;
     if (typeof address !== 'string' || address === '' || address.length > JOIN_ADDRESS_CHARS_MAX) {
-      return reply.code(400).send({ error: `address: must be a "host:port" string of at most ${JOIN_ADDRESS_CHARS_MAX} characters (a running member's cluster.raft_address)` });
+      return reply
+        .code(400)
+        .send({ error: `address: must be a "host:port" string of at most ${JOIN_ADDRESS_CHARS_MAX} characters (a running member's cluster.raft_address)` });
     }
     try {
       const { member } = join(address);

@@ -15,7 +15,10 @@ export type LeaveOutcome = { ok: true; node: number; state: 'leaving' | 'removed
 export type LeaveOperation = (node: number | undefined, force: boolean) => Promise<LeaveOutcome>;
 
 export function registerClusterLeave(app: HttpApp, leave: LeaveOperation): void {
-  for (const [path, force] of [['/cluster/leave', false], ['/cluster/force-leave', true]] as const) {
+  for (const [path, force] of [
+    ['/cluster/leave', false],
+    ['/cluster/force-leave', true],
+  ] as const) {
     app.post(path, async (request, reply) => {
       const body = request.body as { node?: unknown } | null | undefined;
       const node = body !== null && typeof body === 'object' ? body.node : undefined;

@@ -45,7 +45,8 @@ export type UnsafeRecoverOperation = (request: UnsafeRecoverRequest) => Promise<
 
 /** The request, or an error naming the field that is wrong. */
 export function parseUnsafeRecoverBody(body: unknown): UnsafeRecoverRequest | { error: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { error: 'the body must be a JSON object: {"group": "<name>"} or {"node": <id>}' };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { error: 'the body must be a JSON object: {"group": "<name>"} or {"node": <id>}' };
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((k) => k !== 'group' && k !== 'node');
   if (unknown.length > 0) return { error: `unknown field "${unknown[0]}": give "group" or "node"` };

@@ -77,8 +77,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const stdoutIsTTY = opts.stdoutIsTTY ?? process.stdout.isTTY === true;
   const format = resolveLogFormat(opts.format, file, stdoutIsTTY);
   if (file !== null && opts.destination === undefined) openFile(file);
-  const destination =
-    opts.destination ?? (format === 'pretty' ? prettyStream(file, file === null && stdoutIsTTY) : jsonStream(file));
+  const destination = opts.destination ?? (format === 'pretty' ? prettyStream(file, file === null && stdoutIsTTY) : jsonStream(file));
   return pino(
     {
       level: opts.level,

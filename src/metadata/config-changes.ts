@@ -8,8 +8,18 @@
 // INVALID_CONFIG naming it.
 
 import {
-  brokerLayers, ConfigSource, configTypeOf, normaliseConfigValue, topicConfigNames, topicConfigProblem, topicConfigSpec, valueProblem,
-  type ConfigEntryView, type ConfigSpec, type ConfigSynonym, type DynamicBrokerConfigs,
+  brokerLayers,
+  ConfigSource,
+  configTypeOf,
+  normaliseConfigValue,
+  topicConfigNames,
+  topicConfigProblem,
+  topicConfigSpec,
+  valueProblem,
+  type ConfigEntryView,
+  type ConfigSpec,
+  type ConfigSynonym,
+  type DynamicBrokerConfigs,
 } from './topic-configs.ts';
 
 /** Kafka's IncrementalAlterConfigs operations (0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT). */
@@ -97,18 +107,17 @@ export function applyConfigOps(
 }
 
 function listItems(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /**
  * The configs of one broker as DescribeConfigs shows them: its static settings (read-only) and the
  * dynamic ones with the value in force. Resource "" (the cluster default) shows only what is set there.
  */
-export function describeBrokerConfigs(
-  resourceName: string,
-  staticConfigs: Record<string, string>,
-  dynamic: DynamicBrokerConfigs,
-): ConfigEntryView[] {
+export function describeBrokerConfigs(resourceName: string, staticConfigs: Record<string, string>, dynamic: DynamicBrokerConfigs): ConfigEntryView[] {
   if (resourceName === '') {
     return Object.entries(dynamic.cluster).map(([name, value]) => brokerEntry(name, [{ name, value, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG }]));
   }
@@ -131,7 +140,9 @@ function brokerEntry(name: string, layers: ConfigSynonym[]): ConfigEntryView {
     readOnly: spec === undefined,
     isSensitive: false,
     configType: configTypeOf[kind],
-    documentation: spec ? `The default of topic config ${DYNAMIC_BROKER_CONFIGS.get(name)}; changes at run time.` : 'Read-only: set in the broker\'s config file.',
+    documentation: spec
+      ? `The default of topic config ${DYNAMIC_BROKER_CONFIGS.get(name)}; changes at run time.`
+      : "Read-only: set in the broker's config file.",
     synonyms: layers,
   };
 }

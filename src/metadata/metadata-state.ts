@@ -311,7 +311,11 @@ export class MetadataState {
    * when none is left.
    */
   leastLoadedBroker(exclude: ReadonlySet<number>): number | undefined {
-    const load = new Map(this.placementBrokers().filter((b) => !exclude.has(b.nodeId)).map((b) => [b.nodeId, 0]));
+    const load = new Map(
+      this.placementBrokers()
+        .filter((b) => !exclude.has(b.nodeId))
+        .map((b) => [b.nodeId, 0]),
+    );
     for (const topic of this.topics.values()) {
       for (let p = 0; p < topic.partitionCount; p++) for (const id of hostingReplicas(topic, p)) if (load.has(id)) load.set(id, load.get(id)! + 1);
     }
@@ -369,20 +373,28 @@ export class MetadataState {
 
   /** The snapshot's shape over the live records: read at once, never kept. */
   private view(): MetadataSnapshot {
-    const view: MetadataSnapshot = { clusterId: this.clusterId, brokers: this.allBrokers(), topics: this.allTopics(), nextProducerId: this.nextProducerIdValue };
+    const view: MetadataSnapshot = {
+      clusterId: this.clusterId,
+      brokers: this.allBrokers(),
+      topics: this.allTopics(),
+      nextProducerId: this.nextProducerIdValue,
+    };
     if (this.brokerConfigs.size > 0) view.brokerConfigs = Object.fromEntries([...this.brokerConfigs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     if (this.leavingBrokers.size > 0) view.leaving = this.leavingBrokerIds();
     if (this.removedBrokers.size > 0) view.removed = [...this.removedBrokers].sort((a, b) => a[0] - b[0]).map(([nodeId, storageId]) => ({ nodeId, storageId }));
     return view;
   }
 
-
   private registerBroker(broker: BrokerRecord): ApplyResult {
     const removedFrom = this.removedBrokers.get(broker.nodeId);
     // A removed broker restarted on its old disk must not come back as if nothing happened: its
     // replicas' files are gone and other brokers hold its partitions. A wiped disk may register again.
     if (removedFrom !== undefined && removedFrom !== '' && removedFrom === broker.storageId) {
-      return { ok: false, error: 'INVALID_REQUEST', message: `broker ${broker.nodeId} was removed from the cluster; start it with an empty data_dir to join again` };
+      return {
+        ok: false,
+        error: 'INVALID_REQUEST',
+        message: `broker ${broker.nodeId} was removed from the cluster; start it with an empty data_dir to join again`,
+      };
     }
     this.removedBrokers.delete(broker.nodeId);
     this.brokers.set(broker.nodeId, { ...broker });
@@ -395,7 +407,11 @@ export class MetadataState {
     const named = this.partitionsOf(nodeId);
     if (named.length > 0) {
       const first = named[0];
-      return { ok: false, error: 'INVALID_REQUEST', message: `broker ${nodeId} still holds ${named.length} partition(s), e.g. ${first.topic.name}-${first.partition}` };
+      return {
+        ok: false,
+        error: 'INVALID_REQUEST',
+        message: `broker ${nodeId} still holds ${named.length} partition(s), e.g. ${first.topic.name}-${first.partition}`,
+      };
     }
     this.brokers.delete(nodeId);
     this.leavingBrokers.delete(nodeId);
@@ -510,7 +526,11 @@ export class MetadataState {
     const topic = this.topicsById.get(topicId);
     const target = topic?.targets?.[partition];
     if (!topic || !Array.isArray(target) || !Array.isArray(replicas) || !sameList(target, replicas)) {
-      return { ok: false, error: 'NO_REASSIGNMENT_IN_PROGRESS', message: `no reassignment of topic id ${topicId} partition ${String(partition)} to [${String(replicas)}] is in flight` };
+      return {
+        ok: false,
+        error: 'NO_REASSIGNMENT_IN_PROGRESS',
+        message: `no reassignment of topic id ${topicId} partition ${String(partition)} to [${String(replicas)}] is in flight`,
+      };
     }
     topic.assignments[partition] = [...target];
     topic.targets![partition] = null;
@@ -529,7 +549,11 @@ export class MetadataState {
     }
     const assigned = topic.assignments[partition];
     if (!Array.isArray(replicas) || replicas.length === 0 || new Set(replicas).size !== replicas.length || !replicas.every((id) => assigned.includes(id))) {
-      return { ok: false, error: 'INVALID_REQUEST', message: `recoverAssignment.replicas must be a non-empty part of [${assigned.join(', ')}] without repeats` };
+      return {
+        ok: false,
+        error: 'INVALID_REQUEST',
+        message: `recoverAssignment.replicas must be a non-empty part of [${assigned.join(', ')}] without repeats`,
+      };
     }
     topic.assignments[partition] = [...replicas];
     // The group has run under other members since it was founded: nobody founds it again. A
@@ -544,7 +568,11 @@ export class MetadataState {
   /** See the publishLeaders command. Entries that do not apply are skipped; the command still succeeds. */
   private publishLeaders(leaders: LeaderPublication[]): ApplyResult {
     if (!Array.isArray(leaders) || leaders.length > PUBLISHED_LEADERS_PER_COMMAND_MAX) {
-      return { ok: false, error: 'INVALID_REQUEST', message: `publishLeaders.leaders must be an array of at most ${PUBLISHED_LEADERS_PER_COMMAND_MAX} entries` };
+      return {
+        ok: false,
+        error: 'INVALID_REQUEST',
+        message: `publishLeaders.leaders must be an array of at most ${PUBLISHED_LEADERS_PER_COMMAND_MAX} entries`,
+      };
     }
     for (const entry of leaders) {
       if (!isPublication(entry)) continue;
@@ -576,9 +604,12 @@ function isPublication(entry: unknown): entry is LeaderPublication {
   const e = entry as Record<string, unknown>;
   return (
     typeof e.topicId === 'string' &&
-    Number.isSafeInteger(e.partition) && (e.partition as number) >= 0 &&
-    Number.isSafeInteger(e.leaderId) && (e.leaderId as number) > 0 &&
-    Number.isSafeInteger(e.leaderEpoch) && (e.leaderEpoch as number) > 0
+    Number.isSafeInteger(e.partition) &&
+    (e.partition as number) >= 0 &&
+    Number.isSafeInteger(e.leaderId) &&
+    (e.leaderId as number) > 0 &&
+    Number.isSafeInteger(e.leaderEpoch) &&
+    (e.leaderEpoch as number) > 0
   );
 }
 

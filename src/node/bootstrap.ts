@@ -164,12 +164,14 @@ export class BootstrapDecider {
   constructor(cfg: BootstrapConfig) {
     checkNodeId(cfg.nodeId, 'nodeId');
     checkStorageId(cfg.storageId, 'storageId');
-    if (cfg.storageId === '') throw new RangeError('storageId must not be empty: it is this disk\'s identity in the group');
+    if (cfg.storageId === '') throw new RangeError("storageId must not be empty: it is this disk's identity in the group");
     if (cfg.foundingMembers.length === 0) throw new RangeError('foundingMembers must not be empty (cluster.initial_members)');
     for (const id of cfg.foundingMembers) checkNodeId(id, 'founding member id');
     if (new Set(cfg.foundingMembers).size !== cfg.foundingMembers.length) throw new RangeError('foundingMembers must not repeat a node id');
-    if (!Number.isSafeInteger(cfg.metadataVoters) || cfg.metadataVoters < 1) throw new RangeError(`metadataVoters must be a positive integer (got ${cfg.metadataVoters})`);
-    if (cfg.initialClusterState !== 'new' && cfg.initialClusterState !== 'existing') throw new RangeError(`initialClusterState must be 'new' or 'existing' (got ${String(cfg.initialClusterState)})`);
+    if (!Number.isSafeInteger(cfg.metadataVoters) || cfg.metadataVoters < 1)
+      throw new RangeError(`metadataVoters must be a positive integer (got ${cfg.metadataVoters})`);
+    if (cfg.initialClusterState !== 'new' && cfg.initialClusterState !== 'existing')
+      throw new RangeError(`initialClusterState must be 'new' or 'existing' (got ${String(cfg.initialClusterState)})`);
     for (const k of ['settleMs', 'maxWaitMs', 'logIntervalMs', 'nowMs'] as const) {
       if (!Number.isFinite(cfg[k]) || cfg[k] < 0) throw new RangeError(`${k} must be a finite number ≥ 0 (got ${cfg[k]})`);
     }
@@ -223,12 +225,16 @@ export class BootstrapDecider {
     this.advance(nowMs);
     const before = this.peers.get(nodeId);
     if (before !== undefined && before.storageId !== null && before.storageId !== '' && storageId !== '' && before.storageId !== storageId && this.deciding()) {
-      this.log('warn', `founding member ${nodeId} reconnected with another storage id (its data directory was replaced before group ${this.cfg.group} was founded)`, {
-        group: this.cfg.group,
-        peer: nodeId,
-        old_storage_id: before.storageId,
-        storage_id: storageId,
-      });
+      this.log(
+        'warn',
+        `founding member ${nodeId} reconnected with another storage id (its data directory was replaced before group ${this.cfg.group} was founded)`,
+        {
+          group: this.cfg.group,
+          peer: nodeId,
+          old_storage_id: before.storageId,
+          storage_id: storageId,
+        },
+      );
     }
     this.peers.set(nodeId, { connected: true, storageId });
     // A founding member's new connection restarts the settle window (evaluate sets it
@@ -295,10 +301,14 @@ export class BootstrapDecider {
         );
       } else if (!this.staleWarned.has(m.staleStorageId)) {
         this.staleWarned.add(m.staleStorageId);
-        this.log('warn', `group ${this.cfg.group} knows node ${this.cfg.nodeId} with storage id ${m.staleStorageId}, not this disk: it cannot vote until an operator runs the replacement; ${replace}`, {
-          ...fields,
-          stale_storage_id: m.staleStorageId,
-        });
+        this.log(
+          'warn',
+          `group ${this.cfg.group} knows node ${this.cfg.nodeId} with storage id ${m.staleStorageId}, not this disk: it cannot vote until an operator runs the replacement; ${replace}`,
+          {
+            ...fields,
+            stale_storage_id: m.staleStorageId,
+          },
+        );
       }
     }
     return this.current;
@@ -319,7 +329,10 @@ export class BootstrapDecider {
   }
 
   private advance(nowMs: number): void {
-    invariant(Number.isFinite(nowMs) && nowMs >= this.lastNowMs, () => `BootstrapDecider: time went backwards (${nowMs} < ${this.lastNowMs}); use a monotonic clock`);
+    invariant(
+      Number.isFinite(nowMs) && nowMs >= this.lastNowMs,
+      () => `BootstrapDecider: time went backwards (${nowMs} < ${this.lastNowMs}); use a monotonic clock`,
+    );
     this.lastNowMs = nowMs;
   }
 
@@ -362,10 +375,14 @@ export class BootstrapDecider {
     }
     if (this.settleFromMs === null) {
       this.settleFromMs = nowMs;
-      this.log('info', `all founding members of group ${g} are connected: bootstrapping in ${this.cfg.settleMs} ms unless a peer shows it already holds the group's log`, {
-        group: g,
-        storage_ids: Object.fromEntries(ids),
-      });
+      this.log(
+        'info',
+        `all founding members of group ${g} are connected: bootstrapping in ${this.cfg.settleMs} ms unless a peer shows it already holds the group's log`,
+        {
+          group: g,
+          storage_ids: Object.fromEntries(ids),
+        },
+      );
     }
     // The settle window ends by itself: it restarts only after a founding member's connection
     // closed, and that passes through the branch above, which enforces maxWaitMs.

@@ -63,7 +63,10 @@ export class BrokerLeave {
     } catch (err) {
       return { ok: false, status: 503, error: `the metadata group did not take the change: ${(err as Error).message}; retry` };
     }
-    this.o.logger.warn({ broker: id, force }, force ? 'force-leave: the broker\'s partitions move to other brokers' : 'leave: the broker\'s partitions move to other brokers, then it stops');
+    this.o.logger.warn(
+      { broker: id, force },
+      force ? "force-leave: the broker's partitions move to other brokers" : "leave: the broker's partitions move to other brokers, then it stops",
+    );
     return { ok: true, node: id, state: 'leaving' };
   }
 
@@ -118,12 +121,20 @@ export class BrokerLeave {
           const instead = state.leastLoadedBroker(new Set(hostingReplicas(topic, partition)));
           const target = current.flatMap((r) => (r !== id ? [r] : instead !== undefined ? [instead] : []));
           if (target.length === 0) {
-            this.logOnce.warn(`${id}:${topic.name}-${partition}`, { broker: id, topic: topic.name, partition }, 'a leaving broker holds the only replica and no other broker can take it: it stays');
+            this.logOnce.warn(
+              `${id}:${topic.name}-${partition}`,
+              { broker: id, topic: topic.name, partition },
+              'a leaving broker holds the only replica and no other broker can take it: it stays',
+            );
             continue;
           }
           commands++;
           const result = await metadata.propose({ type: 'alterReassignment', topic: topic.name, partition, replicas: target });
-          if (!result.ok) this.o.logger.warn({ broker: id, topic: topic.name, partition, reason: result.message }, 'moving a partition off a leaving broker failed; retrying');
+          if (!result.ok)
+            this.o.logger.warn(
+              { broker: id, topic: topic.name, partition, reason: result.message },
+              'moving a partition off a leaving broker failed; retrying',
+            );
         }
       }
     })()

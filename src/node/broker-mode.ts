@@ -93,7 +93,16 @@ export async function singleNodeMode(o: BrokerModeOptions): Promise<BrokerMode> 
 export function clusterMode(o: BrokerModeOptions): BrokerMode {
   const { config, logger } = o;
   const nodeId = config.cluster.node_id;
-  const cluster = ClusterNode.create({ config, store: o.store, storageId: o.storageId, dataDir: o.dataDir, topicDefaults: o.topicDefaults, flush: o.flush, producers: o.producers, logger });
+  const cluster = ClusterNode.create({
+    config,
+    store: o.store,
+    storageId: o.storageId,
+    dataDir: o.dataDir,
+    topicDefaults: o.topicDefaults,
+    flush: o.flush,
+    producers: o.producers,
+    logger,
+  });
   cluster.replicas.onOpen((replica) => {
     if (replica.topic === OFFSETS_TOPIC) replica.storage.attachState(o.offsetsFollowers.follow(replica.index, replica));
   });
@@ -115,7 +124,9 @@ export function clusterMode(o: BrokerModeOptions): BrokerMode {
     peers: () => ({
       connected: cluster.connectedPeers(),
       groups: cluster.groupStatuses(),
-      transport: cluster.transport.peerStatus().reduce((t, p) => ({ bytesIn: t.bytesIn + p.bytesIn, bytesOut: t.bytesOut + p.bytesOut }), { bytesIn: 0, bytesOut: 0 }),
+      transport: cluster.transport
+        .peerStatus()
+        .reduce((t, p) => ({ bytesIn: t.bytesIn + p.bytesIn, bytesOut: t.bytesOut + p.bytesOut }), { bytesIn: 0, bytesOut: 0 }),
     }),
     onLeft: (listener) => cluster.onLeft(listener),
     close: () => cluster.close(),
@@ -130,13 +141,7 @@ export function clusterMode(o: BrokerModeOptions): BrokerMode {
  * until then FindCoordinator points here but the group APIs answer "not coordinator" and
  * clients retry.
  */
-function followOffsetsLeadership(
-  replicas: ClusterReplicaManager,
-  groups: GroupCoordinator,
-  coordinating: Set<number>,
-  nodeId: number,
-  logger: Logger,
-): void {
+function followOffsetsLeadership(replicas: ClusterReplicaManager, groups: GroupCoordinator, coordinating: Set<number>, nodeId: number, logger: Logger): void {
   replicas.onLeadership((replica, leader) => {
     if (replica.topic !== OFFSETS_TOPIC) return;
     const index = replica.index;

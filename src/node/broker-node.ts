@@ -28,7 +28,6 @@ import { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
 
-
 export interface BrokerNode {
   nodeId: number;
   clusterId: string;
@@ -76,7 +75,18 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     },
     logger,
   );
-  const modeOptions = { config, store, storageId: identity.storageId, clusterId: identity.clusterId, dataDir, topicDefaults, flush, producers, offsetsFollowers, logger };
+  const modeOptions = {
+    config,
+    store,
+    storageId: identity.storageId,
+    clusterId: identity.clusterId,
+    dataDir,
+    topicDefaults,
+    flush,
+    producers,
+    offsetsFollowers,
+    logger,
+  };
   const mode = config.cluster.enabled ? clusterMode(modeOptions) : await singleNodeMode(modeOptions);
   const { controller, replicas } = mode;
 
@@ -160,9 +170,16 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       mode: mode.kind,
       controllerId: controller.controllerId,
       kafka: { host: config.server.advertised_host, port: listening.port },
-      brokers: controller.state.allBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, connected: b.nodeId === nodeId || connected.has(b.nodeId) })),
+      brokers: controller.state
+        .allBrokers()
+        .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, connected: b.nodeId === nodeId || connected.has(b.nodeId) })),
       groups,
-      members: memberStatuses(controller.state.allBrokers(), nodeId, connected, groups.find((g) => g.group === metadataGroupName)),
+      members: memberStatuses(
+        controller.state.allBrokers(),
+        nodeId,
+        connected,
+        groups.find((g) => g.group === metadataGroupName),
+      ),
       learners: learnersCatchingUp(groups),
       ...reassignmentsInFlight(controller.state),
       ...(transport && { transport }),
@@ -212,7 +229,15 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   offsetsSnapshotTimer.unref();
 
   logger.info(
-    { host: listening.host, port: listening.port, advertised: `${config.server.advertised_host}:${listening.port}`, nodeId, clusterId: controller.state.clusterId, dataDir, mode: mode.kind },
+    {
+      host: listening.host,
+      port: listening.port,
+      advertised: `${config.server.advertised_host}:${listening.port}`,
+      nodeId,
+      clusterId: controller.state.clusterId,
+      dataDir,
+      mode: mode.kind,
+    },
     'listening',
   );
   void replicas.producerStatesLoaded().then(() => {

@@ -251,7 +251,8 @@ export class ClusterNode {
       initialClusterState: cluster.initial_cluster_state,
       storageEmpty,
       // Lost now, or earlier and not added back yet (its own id is not the node's): never found.
-      lostState: this.metadataStorage.lostReason ?? (this.metadataStorage.storageId !== storageId ? 'it lost its state before and was not added back yet' : null),
+      lostState:
+        this.metadataStorage.lostReason ?? (this.metadataStorage.storageId !== storageId ? 'it lost its state before and was not added back yet' : null),
       settleMs: founding.length === 1 ? 0 : recommendedSettleMs(cluster.rtt_ms, cluster.election_rtt, cluster.heartbeat_rtt),
       maxWaitMs: cluster.bootstrap_timeout_ms,
       logIntervalMs: BOOTSTRAP_LOG_INTERVAL_MS,
@@ -302,7 +303,7 @@ export class ClusterNode {
     // first catches up, past a registration of its own, and only then reads the state once.
     const behind = this.metadataStorage.lostReason !== null;
     if (behind) {
-      this.logger.warn({ group: metadataGroupName }, 'metadata state is older than this broker\'s partition logs: opening them once the metadata caught up');
+      this.logger.warn({ group: metadataGroupName }, "metadata state is older than this broker's partition logs: opening them once the metadata caught up");
       this.every(RECONCILE_INTERVAL_MS, () => this.reconcileGroups());
       await this.registerSelf(kafkaEndpoint, true);
       this.metadata.holdListeners(false);
@@ -310,7 +311,9 @@ export class ClusterNode {
     }
     await this.replicas.start(this.metadata.state);
     if (this.options.config.cluster.balance_leaders) {
-      this.every(LEADER_REBALANCE_INTERVAL_MS, () => this.replicas.rebalanceLeadership(this.metadata.state, this.options.config.limits.max_leader_transfers_per_round));
+      this.every(LEADER_REBALANCE_INTERVAL_MS, () =>
+        this.replicas.rebalanceLeadership(this.metadata.state, this.options.config.limits.max_leader_transfers_per_round),
+      );
     }
     this.every(REPLICA_OPEN_RETRY_INTERVAL_MS, () => this.replicas.retryUnopened());
     this.every(LEADER_PUBLISH_INTERVAL_MS, () => this.leaders.tick());
@@ -380,7 +383,10 @@ export class ClusterNode {
       // The replay of the entries after the stored snapshot (at start) read damage. What it
       // applied before is committed, but older than what this broker acted on before it stopped:
       // as after state lost at open, listeners wait until the group caught up (run(): `behind`).
-      this.logger.error({ group: metadataGroupName, ...err.damage }, 'the metadata log is damaged (its replay at start read it): the replica starts over under a new storage id and is repaired from its peers');
+      this.logger.error(
+        { group: metadataGroupName, ...err.damage },
+        'the metadata log is damaged (its replay at start read it): the replica starts over under a new storage id and is repaired from its peers',
+      );
       this.metadata.holdListeners(true);
       const applied = this.metadata.appliedSnapshot(this.metadataStorage.confStateAt(this.metadata.appliedThrough));
       this.reopenMetadataStorage(applied);
@@ -394,7 +400,10 @@ export class ClusterNode {
     // read that finds it does the same, in the host); the replica then starts over in-process.
     const unsubscribe = this.metadataStorage.inner.onDamage((damage) => {
       this.host.stopGroup(metadataGroupName, new LogDamagedError(damage));
-      this.logger.error({ group: metadataGroupName, ...damage }, 'the metadata log is damaged: this node stopped its metadata replica; it starts over under a new storage id and is repaired from its peers');
+      this.logger.error(
+        { group: metadataGroupName, ...damage },
+        'the metadata log is damaged: this node stopped its metadata replica; it starts over under a new storage id and is repaired from its peers',
+      );
       // Not inside the read that found it (the Raft core may be on the stack).
       setImmediate(() => {
         unsubscribe();
@@ -421,7 +430,10 @@ export class ClusterNode {
       this.runMetadataNode();
     } catch (err) {
       // A full disk refused the snapshot or the new state: the restart path does the same later.
-      this.logger.error({ group: metadataGroupName, err: String(err) }, 'the metadata replica could not start over; restart the broker to repair it from its peers');
+      this.logger.error(
+        { group: metadataGroupName, err: String(err) },
+        'the metadata replica could not start over; restart the broker to repair it from its peers',
+      );
     }
   }
 
@@ -432,7 +444,10 @@ export class ClusterNode {
       logger: this.logger,
       sendableBytesMax: this.transport.limits.maxFrameBytes,
     });
-    this.logger.warn({ group: metadataGroupName, storageId: this.metadataStorage.storageId, appliedIndex: applied.index }, 'metadata replica started over after damage to its log');
+    this.logger.warn(
+      { group: metadataGroupName, storageId: this.metadataStorage.storageId, appliedIndex: applied.index },
+      'metadata replica started over after damage to its log',
+    );
   }
 
   /** Names the cluster (first controller only) and registers this broker's endpoints, retrying until done. */
@@ -479,7 +494,12 @@ export class ClusterNode {
    */
   private reconcileGroups(): void {
     if (this.stopped || !this.started) return;
-    const announced = new Map(this.transport.peerStatus().filter((p) => p.connected && p.storageId).map((p) => [p.nodeId, p.storageId!]));
+    const announced = new Map(
+      this.transport
+        .peerStatus()
+        .filter((p) => p.connected && p.storageId)
+        .map((p) => [p.nodeId, p.storageId!]),
+    );
     // Promotions before removals: a departed voter is removed only once its replacement votes.
     const metadataChanged = this.reconcileMetadataMembers(announced) || this.leaving.removeDepartedMetadataMembers();
     const partitionsChanged = this.reconcilePartitions(announced);
@@ -526,7 +546,10 @@ export class ClusterNode {
           const proposed = node.proposeConfChange(step.change);
           if (proposed.ok) {
             changed = true;
-            this.logger.info({ group, change: step.change.type, broker: step.change.nodeId, storageId: step.change.storageId, reason: step.reason }, 'partition membership change');
+            this.logger.info(
+              { group, change: step.change.type, broker: step.change.nodeId, storageId: step.change.storageId, reason: step.reason },
+              'partition membership change',
+            );
           } else {
             this.noteFenced(group, step.change, status.config.fenced);
           }
@@ -582,7 +605,11 @@ export class ClusterNode {
     }
     const fields = { group: metadataGroupName, broker: change.nodeId, change: change.type, storageId: change.storageId };
     if (why === 'identity') this.logger.warn({ ...fields, announced: announced.get(change.nodeId) }, 'replacing a member whose disk changed');
-    else this.logger.info(fields, why === 'join' ? 'adding a broker to the metadata group as a learner' : 'promoting a caught-up learner of the metadata group to voter');
+    else
+      this.logger.info(
+        fields,
+        why === 'join' ? 'adding a broker to the metadata group as a learner' : 'promoting a caught-up learner of the metadata group to voter',
+      );
     return true;
   }
 
@@ -634,7 +661,11 @@ export class ClusterNode {
           if (this.stopped || !this.looking()) return;
           const addresses = seeds.map((s) => s.address).filter((a) => a !== own);
           if (addresses.length === 0 && this.discovery.type !== 'manual') {
-            this.logOnce.warn('no-seeds', { discovery: this.discovery.type }, 'discovery names no member to dial: this node cannot find the cluster (static: list the running members in cluster.initial_members)');
+            this.logOnce.warn(
+              'no-seeds',
+              { discovery: this.discovery.type },
+              'discovery names no member to dial: this node cannot find the cluster (static: list the running members in cluster.initial_members)',
+            );
           }
           this.transport.dialSeeds(addresses);
         },
@@ -663,7 +694,10 @@ export class ClusterNode {
    */
   join(address: string): { member: boolean } {
     if (!(this.discovery instanceof ManualDiscovery)) {
-      throw new AdminRequestError(`cluster.discovery.type is "${this.discovery.type}": this node finds the cluster by itself; POST /cluster/join is for a node started with "manual"`, 409);
+      throw new AdminRequestError(
+        `cluster.discovery.type is "${this.discovery.type}": this node finds the cluster by itself; POST /cluster/join is for a node started with "manual"`,
+        409,
+      );
     }
     try {
       parseAddress(address);
@@ -689,7 +723,12 @@ export class ClusterNode {
   }
 
   connectedPeers(): Set<number> {
-    return new Set(this.transport.peerStatus().filter((p) => p.connected).map((p) => p.nodeId));
+    return new Set(
+      this.transport
+        .peerStatus()
+        .filter((p) => p.connected)
+        .map((p) => p.nodeId),
+    );
   }
 
   async close(): Promise<void> {
@@ -732,7 +771,10 @@ export class ClusterNode {
     // Bounded by the deadline; each pass sleeps a fraction of a tick.
     const deadline = started + 2 * electionRtt * rttMs;
     while (leading() > 0 && performance.now() < deadline) await sleep(Math.max(1, Math.min(10, rttMs)));
-    this.logger.info({ groups: handing.length, withoutNewLeader: leading(), ms: Math.round(performance.now() - started) }, 'handed leadership over before stopping');
+    this.logger.info(
+      { groups: handing.length, withoutNewLeader: leading(), ms: Math.round(performance.now() - started) },
+      'handed leadership over before stopping',
+    );
   }
 
   private every(ms: number, fn: () => void): void {

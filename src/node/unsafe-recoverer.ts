@@ -79,7 +79,14 @@ export class UnsafeRecoverer {
     const alreadyAlone = before.config.voters.length === 1 && before.config.voters[0].id === self && (before.config.fenced?.length ?? 0) > 0;
     if (alreadyAlone && replica) {
       // Forced before, but the assignment did not follow (the metadata group had no leader then).
-      return { ...base, outcome: 'recovered', reason: 'already recovered; assignment checked', voters: [self], fenced: before.config.fenced, assignment: await this.recoverAssignment(replica, display) };
+      return {
+        ...base,
+        outcome: 'recovered',
+        reason: 'already recovered; assignment checked',
+        voters: [self],
+        fenced: before.config.fenced,
+        assignment: await this.recoverAssignment(replica, display),
+      };
     }
     const forced = node.forceConfiguration([self]);
     if (!forced.ok) return { ...base, reason: forced.detail };
@@ -91,7 +98,12 @@ export class UnsafeRecoverer {
       fenced: forced.fenced,
       forcedIndex: forced.index,
       term: forced.term,
-      mayBeLost: lossStatement({ lastIndex: forced.lastIndexBefore, commitIndex: forced.commitBefore, highWatermark: base.highWatermark, logEndOffset: base.logEndOffset }),
+      mayBeLost: lossStatement({
+        lastIndex: forced.lastIndexBefore,
+        commitIndex: forced.commitBefore,
+        highWatermark: base.highWatermark,
+        logEndOffset: base.logEndOffset,
+      }),
     };
     this.o.logger.warn(report, 'unsafe recovery: this broker is now the only voter of the group');
     if (group.isMetadata) {

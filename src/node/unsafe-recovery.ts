@@ -32,7 +32,9 @@ export type RecoveryPlan<G extends RecoverableGroup> = { targets: RecoveryTarget
  * has its majority: removing the broker is a normal membership change, not this).
  */
 export function planUnsafeRecovery<G extends RecoverableGroup>(request: UnsafeRecoverRequest, groups: readonly G[], selfId: number): RecoveryPlan<G> {
-  const ordered = [...groups].sort((a, b) => (a.isMetadata !== b.isMetadata ? (a.isMetadata ? -1 : 1) : a.display < b.display ? -1 : a.display > b.display ? 1 : 0));
+  const ordered = [...groups].sort((a, b) =>
+    a.isMetadata !== b.isMetadata ? (a.isMetadata ? -1 : 1) : a.display < b.display ? -1 : a.display > b.display ? 1 : 0,
+  );
   if ('group' in request) {
     const group = ordered.find((g) => g.display === request.group || g.name === request.group);
     if (!group) return { status: 404, error: `no group "${request.group}" is hosted on broker ${selfId}` };
@@ -43,7 +45,11 @@ export function planUnsafeRecovery<G extends RecoverableGroup>(request: UnsafeRe
   for (const group of ordered) {
     if (!group.status.config.voters.some((m) => m.id === request.node)) continue;
     const lead = group.status.lead;
-    targets.push(lead === 0 ? { group } : { group, skip: `node ${lead} leads it: a majority of its voters is alive (remove node ${request.node} with a normal membership change)` });
+    targets.push(
+      lead === 0
+        ? { group }
+        : { group, skip: `node ${lead} leads it: a majority of its voters is alive (remove node ${request.node} with a normal membership change)` },
+    );
   }
   if (targets.length === 0) return { status: 404, error: `no group hosted on broker ${selfId} has node ${request.node} as a voter` };
   return { targets };

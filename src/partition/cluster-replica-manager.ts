@@ -71,7 +71,6 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
     for (const group of this.cluster.registry.recorded()) if (!hosted.has(group)) this.cluster.registry.forget(group);
   }
 
-
   /** Called on every leader change of every hosted partition (the group coordinator's load/unload). */
   onLeadership(listener: (replica: ReplicatedPartition, leader: number) => void): void {
     this.leadershipListeners.push(listener);
@@ -279,5 +278,4 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
       .map((m) => m.id)
       .filter((id) => id === this.options.nodeId || status.progress.some((p) => p.id === id && p.recentActive && p.match >= status.commit));
   }
-
 }

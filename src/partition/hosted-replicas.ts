@@ -170,7 +170,10 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     await Promise.all(removals);
     // Bounded: a waiting replica opens (or gives up) once its one deletion is done.
     for (let pass = 0; pass < 10 && this.waiting.size > 0; pass++) await Promise.all([...this.waiting]);
-    this.logger.info({ partitions: this.replicas.size, openMs: Math.round(performance.now() - startedAt), producerStatesLoading: this.loadQueue.pending }, 'partitions opened');
+    this.logger.info(
+      { partitions: this.replicas.size, openMs: Math.round(performance.now() - startedAt), producerStatesLoading: this.loadQueue.pending },
+      'partitions opened',
+    );
   }
 
   /** Every replica hosted here, led or not, with its log (DescribeLogDirs). */
@@ -257,7 +260,11 @@ export abstract class HostedReplicas<R extends HostedReplica> {
       } catch (err) {
         // A full disk can refuse the checkpoint retention writes (or the log is read-only after
         // a failed fsync): the timer must not take the broker down; the next run tries again.
-        this.retentionFailures.error(`${replica.topic}-${replica.index}`, { topic: replica.topic, partition: replica.index, err: String(err) }, 'retention failed');
+        this.retentionFailures.error(
+          `${replica.topic}-${replica.index}`,
+          { topic: replica.topic, partition: replica.index, err: String(err) },
+          'retention failed',
+        );
         continue;
       }
       if (deleted.deletedSegments > 0) {

@@ -66,7 +66,7 @@ export function userBatches(records: Buffer, offsets: KafkaOffsets): Buffer {
   const kept: Array<[number, number]> = [];
   let total = 0;
   // Each iteration moves past one whole batch (the log returns whole batches only).
-  for (let pos = 0; pos + LOG_OVERHEAD_BYTES <= records.length;) {
+  for (let pos = 0; pos + LOG_OVERHEAD_BYTES <= records.length; ) {
     const size = LOG_OVERHEAD_BYTES + records.readInt32BE(pos + BATCH_LENGTH_OFFSET);
     if (!isRaftOnlyBatch(records, pos)) {
       kept.push([pos, size]);

@@ -66,7 +66,11 @@ export function nextReconcileStep(input: ReconcileInput): ReconcileStep {
     if (id === status.id || !member || !disk) continue;
     const answersWith = progress.get(id)?.storageId ?? '';
     if (answersWith !== '' && answersWith !== member.storageId && belongsToNode(answersWith, disk)) {
-      return { kind: 'change', change: { type: 'removeNode', nodeId: id, storageId: answersWith }, reason: 'the member answers under a new identity of its disk' };
+      return {
+        kind: 'change',
+        change: { type: 'removeNode', nodeId: id, storageId: answersWith },
+        reason: 'the member answers under a new identity of its disk',
+      };
     }
   }
   // Rule 3.

@@ -73,8 +73,11 @@ export function encodeEntry(e: Entry): Buffer {
   if (e.type === 'config') return controlBatch(RUNNEL_CONTROL_CONFIG, e.data);
   if (e.data.length === 0) return controlBatch(RUNNEL_CONTROL_NOOP, e.data);
   const batch = Buffer.from(e.data);
-  if (batch.length < BATCH_HEADER_BYTES || batch[MAGIC_OFFSET] !== CURRENT_MAGIC ||
-    LOG_OVERHEAD_BYTES + batch.readInt32BE(BATCH_LENGTH_OFFSET) !== batch.length) {
+  if (
+    batch.length < BATCH_HEADER_BYTES ||
+    batch[MAGIC_OFFSET] !== CURRENT_MAGIC ||
+    LOG_OVERHEAD_BYTES + batch.readInt32BE(BATCH_LENGTH_OFFSET) !== batch.length
+  ) {
     throw new EntryCodecError(`entry ${e.index}: normal entry data is not exactly one RecordBatch v2`);
   }
   // Otherwise it would read back as a config entry or a no-op: a client must never be

@@ -127,7 +127,10 @@ export function decodeSnapshotData(data: Uint8Array): PartitionSnapshotData {
   const v = JSON.parse(new TextDecoder().decode(data)) as PartitionSnapshotData;
   invariant(Number.isSafeInteger(v.offset) && v.offset >= 0 && Number.isSafeInteger(v.logStartOffset), 'malformed partition snapshot data');
   invariant(v.state === undefined || typeof v.state === 'string', 'malformed partition snapshot data: state');
-  invariant(v.raftOnlyBefore === undefined || (Number.isSafeInteger(v.raftOnlyBefore) && v.raftOnlyBefore >= 0), 'malformed partition snapshot data: raftOnlyBefore');
+  invariant(
+    v.raftOnlyBefore === undefined || (Number.isSafeInteger(v.raftOnlyBefore) && v.raftOnlyBefore >= 0),
+    'malformed partition snapshot data: raftOnlyBefore',
+  );
   return v;
 }
 
@@ -192,7 +195,10 @@ export class RaftLogStorage implements Storage {
       );
     } else if (loaded !== null && neverAcknowledged(loaded, log)) {
       this.state = loaded;
-      this.logger.warn({ group, lastIndex: log.lastRaftIndex }, 'dropping log entries no durable term covers (a founding torn by a power loss): nothing of them was acknowledged');
+      this.logger.warn(
+        { group, lastIndex: log.lastRaftIndex },
+        'dropping log entries no durable term covers (a founding torn by a power loss): nothing of them was acknowledged',
+      );
       log.resetTo({ offset: 0, raftIndex: 1, prevTerm: 0 });
     } else if (loaded === null) {
       this.state = freshState(options.storageId);
@@ -219,7 +225,7 @@ export class RaftLogStorage implements Storage {
     // Config entries after the checkpoint were not persisted in the history: find them.
     // The checkpoint follows the commit index, so this reads the uncommitted tail only.
     const from = Math.max(this.state.checkpointIndex + 1, log.firstRaftIndex);
-    for (let next = from; next <= log.lastRaftIndex;) {
+    for (let next = from; next <= log.lastRaftIndex; ) {
       const batch = log.entries(next, log.lastRaftIndex + 1, NO_LIMIT);
       for (const b of batch) {
         const e = decodeEntry(b.index, b.term, b.batch);
@@ -306,7 +312,10 @@ export class RaftLogStorage implements Storage {
 
   /** Same contract and byte rule as MemoryStorage.entries: at least one, then while the entry sizes fit. */
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
-    invariant(lo >= this.firstIndex() && hi <= this.lastIndex() + 1 && lo <= hi, `storage.entries(${lo}, ${hi}) outside [${this.firstIndex()}, ${this.lastIndex() + 1})`);
+    invariant(
+      lo >= this.firstIndex() && hi <= this.lastIndex() + 1 && lo <= hi,
+      `storage.entries(${lo}, ${hi}) outside [${this.firstIndex()}, ${this.lastIndex() + 1})`,
+    );
     const out: Entry[] = [];
     let bytes = 0;
     const cachedFrom = this.recentHead < this.recent.length ? this.recent[this.recentHead].index : Infinity;
@@ -322,7 +331,7 @@ export class RaftLogStorage implements Storage {
       return out;
     }
     // Each round reads at least one batch, so at most hi - lo rounds.
-    for (let next = lo; next < hi;) {
+    for (let next = lo; next < hi; ) {
       const budget = maxBytes === NO_LIMIT ? NO_LIMIT : Math.max(0, maxBytes - bytes);
       const batches = this.log.entries(next, hi, budget);
       for (const b of batches) {
@@ -410,7 +419,10 @@ export class RaftLogStorage implements Storage {
     const from = entries[start].index;
     invariant(from <= this.lastIndex() + 1, `storage.append: gap, last ${this.lastIndex()}, got ${from}`);
     if (from <= this.lastIndex()) {
-      invariant(from > this.state.hardState.commit, `storage.append: truncation at ${from} would remove committed entries (commit ${this.state.hardState.commit})`);
+      invariant(
+        from > this.state.hardState.commit,
+        `storage.append: truncation at ${from} would remove committed entries (commit ${this.state.hardState.commit})`,
+      );
       this.log.truncateToRaftIndex(from);
       this.syncedIndex = Math.min(this.syncedIndex, from - 1);
       this.truncations++;
@@ -431,10 +443,14 @@ export class RaftLogStorage implements Storage {
 
   /** Keeps the entry as entries() would read it back (the stored batch for a normal entry). */
   private remember(e: Entry, batch: Buffer): void {
-    const cached: Entry = e.type === 'config' || e.data.length === 0 ? { index: e.index, term: e.term, type: e.type, data: e.data } : { index: e.index, term: e.term, type: 'normal', data: batch };
+    const cached: Entry =
+      e.type === 'config' || e.data.length === 0
+        ? { index: e.index, term: e.term, type: e.type, data: e.data }
+        : { index: e.index, term: e.term, type: 'normal', data: batch };
     this.recent.push(cached);
     this.recentBytes += entrySize(cached);
-    while (this.recentBytes > RECENT_ENTRIES_BYTES_MAX && this.recent.length - this.recentHead > 1) this.recentBytes -= entrySize(this.recent[this.recentHead++]);
+    while (this.recentBytes > RECENT_ENTRIES_BYTES_MAX && this.recent.length - this.recentHead > 1)
+      this.recentBytes -= entrySize(this.recent[this.recentHead++]);
     // Drop the evicted slots now and then, so eviction stays O(1) per entry on average.
     if (this.recentHead > 1024 && this.recentHead * 2 > this.recent.length) {
       this.recent = this.recent.slice(this.recentHead);
@@ -629,7 +645,9 @@ function lostAtOpen(log: RaftIndexedLog, store: RaftStateStore, loaded: Persiste
   if (damage !== null) return `synced log data is damaged: ${damage.path} at byte ${damage.position} (${damage.reason})`;
   if (loaded !== null) {
     // A directory from another disk (copied, or this node's runnel.db replaced): not our state.
-    return belongsToNode(loaded.storageId, options.storageId) ? null : `raft.state belongs to storage ${loaded.storageId}, not to this disk (${options.storageId})`;
+    return belongsToNode(loaded.storageId, options.storageId)
+      ? null
+      : `raft.state belongs to storage ${loaded.storageId}, not to this disk (${options.storageId})`;
   }
   if (store.unreadable()) return 'raft.state is unreadable';
   if (options.known === true) return 'raft.state is missing';

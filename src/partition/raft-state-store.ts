@@ -315,7 +315,10 @@ function assertNotBack(was: WrittenTerm | null, next: PersistedRaftState): void 
   if (was === null || was.storageId !== next.storageId) return;
   const now = next.hardState;
   invariant(now.term >= was.term, () => `raft.state term would go back from ${was.term} to ${now.term}`);
-  invariant(now.term > was.term || was.vote === 0 || now.vote === was.vote, () => `raft.state vote in term ${now.term} would change from ${was.vote} to ${now.vote}`);
+  invariant(
+    now.term > was.term || was.vote === 0 || now.vote === was.vote,
+    () => `raft.state vote in term ${now.term} would change from ${was.vote} to ${now.vote}`,
+  );
 }
 
 interface WrittenTerm {

@@ -20,7 +20,14 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { lastSequenceOf, type ProducerStateTable, type SequenceCheck } from './producer-state.ts';
 import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
 import { KafkaOffsetsReplica } from './kafka-offsets-replica.ts';
-import { DeleteRecordsUnsupportedError, NotEnoughReplicasError, NotLeaderError, ReplicaStorageError, type IdempotentAppend, type PartitionReplica } from './replicas.ts';
+import {
+  DeleteRecordsUnsupportedError,
+  NotEnoughReplicasError,
+  NotLeaderError,
+  ReplicaStorageError,
+  type IdempotentAppend,
+  type PartitionReplica,
+} from './replicas.ts';
 
 export interface ReplicatedAppend {
   baseOffset: number;

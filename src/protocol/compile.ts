@@ -232,9 +232,7 @@ class Generator {
     const name = this.id('a');
     const min = bytesMin(items, this.version, this.flexible);
     const item = this.readExpr(items, false, `${path}[]`, 'r');
-    const onNull = nullable
-      ? 'return null;'
-      : `throw new DecodeError(${JSON.stringify(`${path} is null but not nullable at this version`)});`;
+    const onNull = nullable ? 'return null;' : `throw new DecodeError(${JSON.stringify(`${path} is null but not nullable at this version`)});`;
     this.fns.push(
       `function ${name}(r) {
   const n = r.${this.flexible ? 'compactArrayLength' : 'arrayLength'}(${min});
@@ -319,9 +317,7 @@ class Generator {
 
   private arrayEncoder(items: TypeSpec<unknown>, nullable: boolean, path: string): string {
     const name = this.id('ae');
-    const onNull = nullable
-      ? `${this.flexible ? 'w.uvarint(0);' : 'w.int32(-1);'} return;`
-      : `throw ${this.constant(nullError(path, this.version))};`;
+    const onNull = nullable ? `${this.flexible ? 'w.uvarint(0);' : 'w.int32(-1);'} return;` : `throw ${this.constant(nullError(path, this.version))};`;
     const notArray = this.constant(new EncodeError(`${path} must be an array`));
     const item = this.writeStmt(items, false, `${path}[]`, 'x');
     this.fns.push(
@@ -394,12 +390,7 @@ class Generator {
 }
 
 /** Compiles the message body (a struct) at `version`. */
-export function compileMessage(
-  root: StructType<unknown>,
-  name: string,
-  version: number,
-  flexible: boolean,
-): CompiledCodec {
+export function compileMessage(root: StructType<unknown>, name: string, version: number, flexible: boolean): CompiledCodec {
   const g = new Generator(version, flexible);
   const decodeName = g.structDecoder(root, name);
   const encodeName = g.structEncoder(root, name);

@@ -282,7 +282,10 @@ function zstdBounded(input: Buffer, limit: number): Buffer {
   const context = zstdContext;
   if (bound > ZSTD_SCRATCH_BYTES) {
     const out = Buffer.allocUnsafe(bound);
-    return out.subarray(0, decode('zstd', () => context.decompress(out, input)));
+    return out.subarray(
+      0,
+      decode('zstd', () => context.decompress(out, input)),
+    );
   }
   zstdScratch ??= Buffer.allocUnsafe(ZSTD_SCRATCH_BYTES);
   const scratch = zstdScratch;

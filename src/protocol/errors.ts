@@ -136,9 +136,7 @@ export const ErrorCode = {
 export type ErrorCodeName = keyof typeof ErrorCode;
 export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
 
-const NAME_BY_CODE = new Map<number, ErrorCodeName>(
-  (Object.entries(ErrorCode) as [ErrorCodeName, number][]).map(([name, code]) => [code, name]),
-);
+const NAME_BY_CODE = new Map<number, ErrorCodeName>((Object.entries(ErrorCode) as [ErrorCodeName, number][]).map(([name, code]) => [code, name]));
 
 /** The Kafka name of an error code, e.g. 3 -> "UNKNOWN_TOPIC_OR_PARTITION". */
 export function errorName(code: number): string {

@@ -69,12 +69,7 @@ export function decodeRequestHeader(reader: Reader): RequestHeader {
 }
 
 /** Writes a whole response frame into a Writer: size placeholder, header, body. */
-function writeResponse<Res>(
-  api: ApiDefinition<unknown, Res>,
-  version: number,
-  correlationId: number,
-  body: EncodeInput<Res>,
-): Writer {
+function writeResponse<Res>(api: ApiDefinition<unknown, Res>, version: number, correlationId: number, body: EncodeInput<Res>): Writer {
   const w = new Writer(512);
   w.int32(0); // size, patched once known
   w.int32(correlationId);
@@ -84,12 +79,7 @@ function writeResponse<Res>(
 }
 
 /** A complete response frame (int32 size, response header, body) as one Buffer. */
-export function encodeResponse<Res>(
-  api: ApiDefinition<unknown, Res>,
-  version: number,
-  correlationId: number,
-  body: EncodeInput<Res>,
-): Buffer {
+export function encodeResponse<Res>(api: ApiDefinition<unknown, Res>, version: number, correlationId: number, body: EncodeInput<Res>): Buffer {
   const frame = writeResponse(api, version, correlationId, body).toBuffer();
   frame.writeInt32BE(frame.length - 4, 0);
   return frame;
@@ -99,12 +89,7 @@ export function encodeResponse<Res>(
  * The same frame as a list of slices, without concatenating referenced record bytes:
  * hand it to socket.cork()/write() or writev. The first slice holds the size.
  */
-export function encodeResponseBuffers<Res>(
-  api: ApiDefinition<unknown, Res>,
-  version: number,
-  correlationId: number,
-  body: EncodeInput<Res>,
-): Buffer[] {
+export function encodeResponseBuffers<Res>(api: ApiDefinition<unknown, Res>, version: number, correlationId: number, body: EncodeInput<Res>): Buffer[] {
   const w = writeResponse(api, version, correlationId, body);
   const parts = w.toBuffers();
   const first = parts[0]!;
@@ -139,11 +124,7 @@ export function encodeRequest<Req>(
  * Decodes a response frame (the bytes after the int32 size). Trailing bytes after the
  * body are a DecodeError: they mean the two sides disagree on the version.
  */
-export function decodeResponse<Res>(
-  api: ApiDefinition<unknown, Res>,
-  version: number,
-  frame: Buffer,
-): { correlationId: number; body: Res } {
+export function decodeResponse<Res>(api: ApiDefinition<unknown, Res>, version: number, frame: Buffer): { correlationId: number; body: Res } {
   const r = new Reader(frame);
   const correlationId = r.int32();
   if (responseHeaderVersion(api.apiKey, version) === 1) r.taggedFields();
@@ -158,11 +139,7 @@ export function decodeResponse<Res>(
  * Decodes a request body after decodeRequestHeader. Bytes after the body are ignored,
  * as Apache Kafka's broker ignores them; `trailingBytes` reports how many there were.
  */
-export function decodeRequestBody<Req>(
-  api: ApiDefinition<Req, unknown>,
-  version: number,
-  reader: Reader,
-): { body: Req; trailingBytes: number } {
+export function decodeRequestBody<Req>(api: ApiDefinition<Req, unknown>, version: number, reader: Reader): { body: Req; trailingBytes: number } {
   const body = decode(api.request, version, reader);
   return { body, trailingBytes: reader.remaining };
 }

@@ -261,11 +261,9 @@ export class Reader {
   }
 
   private checkCount(count: number, elementBytesMin: number): void {
-    const min = Math.max(elementBytesMin , 1);
+    const min = Math.max(elementBytesMin, 1);
     if (count * min > this.end - this.offset) {
-      throw new DecodeError(
-        `array of ${count} elements (≥ ${min} bytes each) exceeds the ${this.end - this.offset} remaining bytes`,
-      );
+      throw new DecodeError(`array of ${count} elements (≥ ${min} bytes each) exceeds the ${this.end - this.offset} remaining bytes`);
     }
   }
 

@@ -130,9 +130,7 @@ export interface BatchInfo extends BatchView {
   sizeBytes: number;
 }
 
-export type ValidateResult =
-  | { ok: true; batches: BatchInfo[] }
-  | { ok: false; errorCode: number; message: string };
+export type ValidateResult = { ok: true; batches: BatchInfo[] } | { ok: false; errorCode: number; message: string };
 
 /** Reads a signed int64 as a JS number (exact up to 2^53, which covers offsets and times). */
 export function readInt64(buf: Uint8Array, pos: number): number {
@@ -297,10 +295,7 @@ export function validateBatches(records: Buffer, maxBatchBytes: number): Validat
       return fail(ERROR_INVALID_RECORD, `batch at ${pos} reports ${header.recordCount} records`);
     }
     if (header.lastOffsetDelta !== header.recordCount - 1) {
-      return fail(
-        ERROR_INVALID_RECORD,
-        `batch at ${pos}: lastOffsetDelta ${header.lastOffsetDelta} does not match ${header.recordCount} records`,
-      );
+      return fail(ERROR_INVALID_RECORD, `batch at ${pos}: lastOffsetDelta ${header.lastOffsetDelta} does not match ${header.recordCount} records`);
     }
     batches.push({ ...header, position: pos, sizeBytes, buf: records.subarray(pos, pos + sizeBytes) });
     pos += sizeBytes;

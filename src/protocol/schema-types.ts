@@ -46,19 +46,7 @@ export function inRange(range: VersionRange, version: number): boolean {
 // Types. The phantom `_value` property lets TypeScript infer the JS type of a decoded
 // message from its declaration; it is never set at runtime.
 
-export type PrimitiveKind =
-  | 'int8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'float64'
-  | 'bool'
-  | 'string'
-  | 'bytes'
-  | 'records'
-  | 'uuid';
+export type PrimitiveKind = 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'float64' | 'bool' | 'string' | 'bytes' | 'records' | 'uuid';
 
 export interface PrimitiveType<T> {
   readonly kind: PrimitiveKind;

@@ -14,17 +14,23 @@
 
 import { compileMessage, type CompiledCodec } from './compile.ts';
 import { DecodeError, type Reader, Writer } from './primitives.ts';
-import { NO_VERSIONS, inRange, parseVersions, type FieldDef, type FieldOptions, type StructType, type StructValue, type TypeSpec, type VersionRange } from './schema-types.ts';
+import {
+  NO_VERSIONS,
+  inRange,
+  parseVersions,
+  type FieldDef,
+  type FieldOptions,
+  type StructType,
+  type StructValue,
+  type TypeSpec,
+  type VersionRange,
+} from './schema-types.ts';
 
 export * from './schema-types.ts';
 
 const CAMEL_NAME = /^[a-z][A-Za-z0-9]*$/;
 
-export function field<N extends string, T>(
-  name: N,
-  type: TypeSpec<T>,
-  opts: FieldOptions & { nullableVersions: string },
-): FieldDef<N, T | null>;
+export function field<N extends string, T>(name: N, type: TypeSpec<T>, opts: FieldOptions & { nullableVersions: string }): FieldDef<N, T | null>;
 export function field<N extends string, T>(name: N, type: TypeSpec<T>, opts: FieldOptions): FieldDef<N, T>;
 export function field<N extends string, T>(name: N, type: TypeSpec<T>, opts: FieldOptions): FieldDef<N, T> {
   if (!CAMEL_NAME.test(name)) throw new Error(`field name "${name}" is not lowerCamelCase`);
@@ -104,9 +110,7 @@ export interface MessageSchema<T = any> {
 
 export type MessageValue<S> = S extends MessageSchema<infer T> ? T : never;
 
-export function message<const F extends readonly FieldDef<string, unknown>[]>(
-  opts: MessageOptions<F>,
-): MessageSchema<StructValue<F>> {
+export function message<const F extends readonly FieldDef<string, unknown>[]>(opts: MessageOptions<F>): MessageSchema<StructValue<F>> {
   const validVersions = parseVersions(opts.validVersions);
   const flexibleVersions = parseVersions(opts.flexibleVersions);
   if (!Number.isFinite(validVersions.max)) throw new Error(`${opts.name}: validVersions must be bounded`);

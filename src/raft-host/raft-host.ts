@@ -421,7 +421,8 @@ export class RaftHost {
     for (const { g, rd } of work) {
       if (rd.softState) {
         // With 'became leader' these date each step of a failover (bench/offsets-failover.ts).
-        if (rd.softState.state === 'preCandidate' || rd.softState.state === 'candidate') this.logger.info({ group: g.name, state: rd.softState.state, term: g.node.status().term }, 'campaigning');
+        if (rd.softState.state === 'preCandidate' || rd.softState.state === 'candidate')
+          this.logger.info({ group: g.name, state: rd.softState.state, term: g.node.status().term }, 'campaigning');
         this.noticeLeader(g, rd.softState.lead, g.node.status().term);
       }
       if (rd.snapshot) g.sm.restore?.(rd.snapshot);
@@ -517,7 +518,10 @@ export class RaftHost {
       // A snapshot is only an optimisation (the log still holds the entries): a full disk
       // skips it and the core asks again after snapshot_entries more.
       if (!this.isolateStorageFailures || storageFailureKind(err) === null) throw err;
-      this.logger.error({ group: g.name, node: this.nodeId, index: req.index, err: String(err) }, 'raft snapshot not saved (disk full?); the log is not compacted until a later one is');
+      this.logger.error(
+        { group: g.name, node: this.nodeId, index: req.index, err: String(err) },
+        'raft snapshot not saved (disk full?); the log is not compacted until a later one is',
+      );
     }
   }
 

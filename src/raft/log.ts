@@ -74,7 +74,10 @@ class Unstable {
   }
 
   slice(lo: number, hi: number): Entry[] {
-    invariant(lo >= this.offset && hi <= this.offset + this.entries.length, () => `unstable.slice(${lo}, ${hi}) outside [${this.offset}, ${this.offset + this.entries.length}]`);
+    invariant(
+      lo >= this.offset && hi <= this.offset + this.entries.length,
+      () => `unstable.slice(${lo}, ${hi}) outside [${this.offset}, ${this.offset + this.entries.length}]`,
+    );
     return this.entries.slice(lo - this.offset, hi - this.offset);
   }
 }

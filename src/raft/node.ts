@@ -191,8 +191,7 @@ export class RaftNode {
     const soft = this.softState();
     const hard = this.hardState();
     const softChanged = soft.state !== this.prevSoft.state || soft.lead !== this.prevSoft.lead;
-    const hardChanged =
-      hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote || hard.commit !== this.prevHard.commit;
+    const hardChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote || hard.commit !== this.prevHard.commit;
     const committedEntries = r.log.nextCommittedEnts(r.cfg.maxCommittedBytesPerReady);
     const rd: Ready = {
       softState: softChanged ? soft : null,

@@ -10,7 +10,10 @@ export class Inflights {
   private head = 0;
   bytes = 0;
 
-  constructor(readonly maxMsgs: number, readonly maxBytes: number) {
+  constructor(
+    readonly maxMsgs: number,
+    readonly maxBytes: number,
+  ) {
     invariant(maxMsgs > 0, 'maxInflightMsgs must be positive');
   }
 

@@ -383,8 +383,7 @@ export class Raft {
 
   private handleVoteRequest(m: Message): void {
     const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
-    const canVote =
-      this.vote === m.from || (this.vote === NONE && this.lead === NONE) || (m.type === 'preVote' && m.term > this.term);
+    const canVote = this.vote === m.from || (this.vote === NONE && this.lead === NONE) || (m.type === 'preVote' && m.term > this.term);
     // §5.4.1: grant only to a candidate whose log is at least as up to date as ours.
     if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       this.send(newMessage(respType, this.id, m.from, m.term));
@@ -623,7 +622,11 @@ export class Raft {
     if (!this.promotable()) return { ok: false, reason: 'notAVoter', detail: `node ${this.id} is not a voter of this group on this disk` };
     if (this.state === 'leader' && !this.cfg.checkQuorum) {
       // Without check-quorum a leader cut off from every voter never steps down by itself.
-      return { ok: false, reason: 'hasLeader', detail: `this node leads term ${this.term} and check-quorum is off, so it cannot tell whether a quorum is alive: restart it, then recover` };
+      return {
+        ok: false,
+        reason: 'hasLeader',
+        detail: `this node leads term ${this.term} and check-quorum is off, so it cannot tell whether a quorum is alive: restart it, then recover`,
+      };
     }
     if (this.state === 'leader' || this.lead !== NONE) {
       return { ok: false, reason: 'hasLeader', detail: `node ${this.lead} leads term ${this.term}: a quorum is alive; change the membership normally` };

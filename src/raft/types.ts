@@ -190,13 +190,6 @@ export interface RaftConfig {
 export const NONE = 0;
 
 /** Why a proposal was not appended. */
-export type ProposeRefusal =
-  | 'notLeader'
-  | 'noLeader'
-  | 'transferring'
-  | 'confChangePending'
-  | 'invalidConfChange'
-  | 'tooManyUncommittedBytes'
-  | 'empty';
+export type ProposeRefusal = 'notLeader' | 'noLeader' | 'transferring' | 'confChangePending' | 'invalidConfChange' | 'tooManyUncommittedBytes' | 'empty';
 
 export type ProposeResult = { ok: true; index: number; term: number } | { ok: false; reason: ProposeRefusal; detail?: string };

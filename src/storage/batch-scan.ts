@@ -3,15 +3,7 @@
 // index rebuilds, and reads (to find batch boundaries).
 
 import { storageFs } from './fs.ts';
-import {
-  BATCH_HEADER_BYTES,
-  BATCH_LENGTH_MIN,
-  CURRENT_MAGIC,
-  LOG_OVERHEAD_BYTES,
-  MAGIC_OFFSET,
-  batchCrcIsValid,
-  readInt64,
-} from '../protocol/record-batch.ts';
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_MIN, CURRENT_MAGIC, LOG_OVERHEAD_BYTES, MAGIC_OFFSET, batchCrcIsValid, readInt64 } from '../protocol/record-batch.ts';
 import { isRaftOnlyBatch } from './offset-translator.ts';
 
 export const SCAN_CHUNK_BYTES = 1024 * 1024;

@@ -49,9 +49,15 @@ export function readCheckpoint(dir: string, logger: LogLike): Checkpoint | null 
   try {
     const raw = JSON.parse(fs.readFile(path).toString('utf8')) as Record<string, unknown>;
     const int = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
-    if (raw.version !== VERSION || !int(raw.logStartOffset, 0) || !int(raw.recoveryPoint, 0) || !int(raw.lastTerm, -1) ||
-      typeof raw.cleanShutdown !== 'boolean' || (raw.verifyFrom !== undefined && !int(raw.verifyFrom, 0)) ||
-      (raw.recoveryIndex !== undefined && !isIndexCounts(raw.recoveryIndex, int))) {
+    if (
+      raw.version !== VERSION ||
+      !int(raw.logStartOffset, 0) ||
+      !int(raw.recoveryPoint, 0) ||
+      !int(raw.lastTerm, -1) ||
+      typeof raw.cleanShutdown !== 'boolean' ||
+      (raw.verifyFrom !== undefined && !int(raw.verifyFrom, 0)) ||
+      (raw.recoveryIndex !== undefined && !isIndexCounts(raw.recoveryIndex, int))
+    ) {
       throw new Error('unexpected fields');
     }
     const checkpoint: Checkpoint = {

@@ -59,7 +59,12 @@ export interface LoadedSegments {
  * (docs/storage.md, "Recovery").
  */
 export function loadSegments(
-  dir: string, fileNames: string[], config: LogConfig, logger: LogLike, checkpoint: Checkpoint, raft: RaftRecovery | null,
+  dir: string,
+  fileNames: string[],
+  config: LogConfig,
+  logger: LogLike,
+  checkpoint: Checkpoint,
+  raft: RaftRecovery | null,
 ): LoadedSegments {
   const checkAtOpen = raft !== null;
   const syncedRaftIndex = raft?.syncedRaftIndex ?? 0;
@@ -94,8 +99,15 @@ export function loadSegments(
   // batch there is damage, never a torn tail. Trust (no CRC check) still needs the recovery point.
   const damageBelow = Math.max(syncedBelow, raft?.mark?.offset ?? 0);
   /** Damage at segment i: keep what was loaded, leave every file (from i + 1 on unloaded) as it is. */
-  const damaged = (i: number, damage: LogDamage): LoadedSegments =>
-    ({ segments, damage, unloadedBases: sorted.slice(i + 1), recovered: true, unverified: null, recoveryIndex: null, dirChanged });
+  const damaged = (i: number, damage: LogDamage): LoadedSegments => ({
+    segments,
+    damage,
+    unloadedBases: sorted.slice(i + 1),
+    recovered: true,
+    unverified: null,
+    recoveryIndex: null,
+    dirChanged,
+  });
   const verifyFrom = checkpoint.verifyFrom;
   for (let i = 0; i < sorted.length; i++) {
     const isLast = i === sorted.length - 1;
@@ -165,9 +177,15 @@ export function loadSegments(
       // Damage, not a torn tail: a bad batch with a valid one after it, or one that is all there
       // (Segment.badBatchIsWhole). Not for a term above the stored one alone: such entries were
       // never acknowledged, so a whole one is cut like a torn tail (below).
-      const followed = scan.problem !== null && checkAtOpen &&
+      const followed =
+        scan.problem !== null &&
+        checkAtOpen &&
         (followedByValidBatch(segment, scan, termMax) || (scan.aboveTermMax !== true && segment.badBatchIsWhole(scan.endPosition)));
-      const unacknowledged = !verifyNow && scan.aboveTermMax === true && !followed && segment.lastRaftIndex >= syncedRaftIndex &&
+      const unacknowledged =
+        !verifyNow &&
+        scan.aboveTermMax === true &&
+        !followed &&
+        segment.lastRaftIndex >= syncedRaftIndex &&
         !(raft?.mark != null && raft.mark.offset > scan.nextOffset && raft.mark.lastTerm <= termMax);
       if (scan.problem !== null && !unacknowledged && (scan.nextOffset < damageBelow || segment.lastRaftIndex < syncedRaftIndex || followed || verifyNow)) {
         // Below the recovery point or the synced mark (or at or below a Raft log's stored commit)
@@ -185,10 +203,7 @@ export function loadSegments(
       if (scan.problem !== null) {
         const truncatedBytes = segment.sizeBytes - scan.endPosition;
         segment.truncateToPosition(scan.endPosition);
-        logger.warn(
-          { path: segment.paths.log, position: scan.endPosition, truncatedBytes, reason: scan.problem },
-          'recovery truncated a torn tail',
-        );
+        logger.warn({ path: segment.paths.log, position: scan.endPosition, truncatedBytes, reason: scan.problem }, 'recovery truncated a torn tail');
       }
       // Whatever we recovered may still sit only in the page cache (the process died, the machine
       // did not): it must be durable before anything is built on it. A Raft log syncs it now; for
@@ -245,7 +260,12 @@ function checkSyncedMark(segments: Segment[], mark: SyncedPoint): { segment: num
   if (last.nextOffset < mark.offset) {
     return {
       segment: segments.length - 1,
-      damage: { path: last.paths.log, position: last.sizeBytes, offset: last.nextOffset, reason: `the log ends at ${last.nextOffset}, below the synced mark ${mark.offset}` },
+      damage: {
+        path: last.paths.log,
+        position: last.sizeBytes,
+        offset: last.nextOffset,
+        reason: `the log ends at ${last.nextOffset}, below the synced mark ${mark.offset}`,
+      },
     };
   }
   const below = mark.offset - 1;

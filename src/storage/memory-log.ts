@@ -264,9 +264,7 @@ export class MemoryLog implements RaftIndexedLog {
       result = this.dropHead((b) => b.lastOffset < maxOffsetExclusive && nowMs - b.maxTimestamp > this.retention.retentionMs);
     }
     if (this.retention.retentionBytes >= 0) {
-      const r = this.dropHead(
-        (b) => b.lastOffset < maxOffsetExclusive && this.bytes - b.buf.length >= this.retention.retentionBytes,
-      );
+      const r = this.dropHead((b) => b.lastOffset < maxOffsetExclusive && this.bytes - b.buf.length >= this.retention.retentionBytes);
       result = { deletedSegments: result.deletedSegments + r.deletedSegments, deletedBytes: result.deletedBytes + r.deletedBytes };
     }
     return result;

@@ -154,7 +154,13 @@ export class PartitionLog implements RaftIndexedLog {
   private translator: OffsetTranslator;
 
   private constructor(
-    dir: string, config: LogConfig, logger: LogLike, loaded: LoadedSegments, checkpoint: Checkpoint, fileNames: string[], checkAtOpen: boolean,
+    dir: string,
+    config: LogConfig,
+    logger: LogLike,
+    loaded: LoadedSegments,
+    checkpoint: Checkpoint,
+    fileNames: string[],
+    checkAtOpen: boolean,
     scrubs: ScrubQueue,
   ) {
     this.dir = dir;
@@ -242,8 +248,15 @@ export class PartitionLog implements RaftIndexedLog {
       // Its index files are current, so the unclean checkpoint of the first change can count on them.
       const holder = log.segments[log.segmentIndexFor(log.recoveryPoint)];
       log.recoveryIndex = holder.indexCountsBelow(log.recoveryPoint);
-    } else if (checkAtOpen || stored === null || stored.cleanShutdown || created || stored.verifyFrom !== undefined ||
-      log.recoveryPoint !== stored.recoveryPoint || log.startOffset !== Math.max(stored.logStartOffset, loaded.segments[0].baseOffset)) {
+    } else if (
+      checkAtOpen ||
+      stored === null ||
+      stored.cleanShutdown ||
+      created ||
+      stored.verifyFrom !== undefined ||
+      log.recoveryPoint !== stored.recoveryPoint ||
+      log.startOffset !== Math.max(stored.logStartOffset, loaded.segments[0].baseOffset)
+    ) {
       fsyncDirSync(dir);
       log.writeCheckpointNow();
     } else {
@@ -258,7 +271,9 @@ export class PartitionLog implements RaftIndexedLog {
     }
     const toScrub = checkAtOpen
       ? log.segments.filter((s) => s.uncheckedEnd > 0).map((segment) => ({ segment, endPosition: segment.uncheckedEnd }))
-      : loaded.unverified === null ? [] : [loaded.unverified];
+      : loaded.unverified === null
+        ? []
+        : [loaded.unverified];
     if (toScrub.length > 0) log.scrubDone = log.scrub(toScrub);
     return log;
   }
@@ -277,7 +292,7 @@ export class PartitionLog implements RaftIndexedLog {
 
   /** Term of the batch that ends just below `offset` (a batch boundary), -1 when there is none in the log. */
   private termBelow(offset: number): number {
-    return offset > this.startOffset ? this.termAt(offset - 1) ?? -1 : -1;
+    return offset > this.startOffset ? (this.termAt(offset - 1) ?? -1) : -1;
   }
 
   /**
@@ -418,8 +433,13 @@ export class PartitionLog implements RaftIndexedLog {
     const generation = this.checkpointGeneration;
     const rewrites = this.rewrites;
     const valid = () =>
-      generation === this.checkpointGeneration && rewrites === this.rewrites && !this.closing && !this.closed &&
-      this.failure === null && this.damaged === null && this.segments.includes(segment);
+      generation === this.checkpointGeneration &&
+      rewrites === this.rewrites &&
+      !this.closing &&
+      !this.closed &&
+      this.failure === null &&
+      this.damaged === null &&
+      this.segments.includes(segment);
     try {
       if (counts.offset > 0) {
         segment.writeIndexFiles(false);
@@ -532,10 +552,7 @@ export class PartitionLog implements RaftIndexedLog {
     const maxTimestamp = readInt64(batch, MAX_TIMESTAMP_OFFSET);
     // Raft's own entries are control batches with timestamp 0: they neither roll nor start the clock.
     const timed = maxTimestamp >= 0 && !isControlBatch(batch.readInt16BE(ATTRIBUTES_OFFSET));
-    if (!active.isEmpty && (
-      active.sizeBytes + batch.length > this.config.segmentBytes ||
-      active.lastTerm !== term ||
-      !active.fitsRelativeOffset(lastOffset))) {
+    if (!active.isEmpty && (active.sizeBytes + batch.length > this.config.segmentBytes || active.lastTerm !== term || !active.fitsRelativeOffset(lastOffset))) {
       active = this.roll(active.lastTerm !== term ? 'term' : 'size', term);
     } else if (timed && !active.isEmpty && this.rollsByTime(active, maxTimestamp)) {
       active = this.roll('time', term);
@@ -858,10 +875,7 @@ export class PartitionLog implements RaftIndexedLog {
     const { retentionMs, retentionBytes } = this.config;
     let result: RetentionResult = { deletedSegments: 0, deletedBytes: 0 };
     if (retentionMs >= 0) {
-      result = this.deleteHeadSegments(
-        'retention-time',
-        (s, end) => !s.isEmpty && end <= maxOffsetExclusive && nowMs - s.maxTimestamp > retentionMs,
-      );
+      result = this.deleteHeadSegments('retention-time', (s, end) => !s.isEmpty && end <= maxOffsetExclusive && nowMs - s.maxTimestamp > retentionMs);
     }
     if (retentionBytes >= 0) {
       // As in Kafka: delete a head segment while the rest still holds retentionBytes;
@@ -987,7 +1001,10 @@ export class PartitionLog implements RaftIndexedLog {
     this.checkOpen();
     const first = this.firstRaftIndex;
     const last = this.lastRaftIndex;
-    invariant(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && first <= lo && lo <= hi && hi <= last + 1, `raft entries [${lo}, ${hi}) within [${first}, ${last + 1})`);
+    invariant(
+      Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && first <= lo && lo <= hi && hi <= last + 1,
+      `raft entries [${lo}, ${hi}) within [${first}, ${last + 1})`,
+    );
     const out: RaftBatch[] = [];
     let bytes = 0;
     let next = lo;

@@ -290,7 +290,11 @@ export class PowerLossFs implements FileSystem {
         put(next.data.subarray(0, partialBytes), next.position);
         rest[0] = { position: next.position + partialBytes, data: next.data.subarray(partialBytes) };
       }
-      this.replaceWrites(path, overlay, rest.filter((w) => w.data.length > 0));
+      this.replaceWrites(
+        path,
+        overlay,
+        rest.filter((w) => w.data.length > 0),
+      );
     } finally {
       this.base.close(fd);
     }

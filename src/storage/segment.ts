@@ -7,13 +7,30 @@
 // PartitionLog methods that must see their own writes at once.
 
 import { storageFs } from './fs.ts';
-import { BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, CURRENT_MAGIC, LOG_OVERHEAD_BYTES, MAGIC_OFFSET, PARTITION_LEADER_EPOCH_OFFSET, batchCrcIsValid, readBatchHeader, type BatchHeader } from '../protocol/record-batch.ts';
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_LENGTH_OFFSET,
+  CURRENT_MAGIC,
+  LOG_OVERHEAD_BYTES,
+  MAGIC_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET,
+  batchCrcIsValid,
+  readBatchHeader,
+  type BatchHeader,
+} from '../protocol/record-batch.ts';
 import { FileWindow, readFully, scanBatches, type ScanResult, type ScannedBatch } from './batch-scan.ts';
 import type { RecoveryIndexCounts } from './checkpoint.ts';
 import { LogCorruptionError } from './errors.ts';
 import { invariant } from '../base/invariant.ts';
 import { segmentPaths, type SegmentPaths } from './file-names.ts';
-import { createRaftSidecar, encodeRaftOnlyTrailer, RAFT_SIDECAR_HEADER_BYTES, readRaftSidecar, writeRaftSidecarEntries, type RaftSidecarHeader } from './raft-sidecar.ts';
+import {
+  createRaftSidecar,
+  encodeRaftOnlyTrailer,
+  RAFT_SIDECAR_HEADER_BYTES,
+  readRaftSidecar,
+  writeRaftSidecarEntries,
+  type RaftSidecarHeader,
+} from './raft-sidecar.ts';
 import { isRaftOnlyBatch } from './offset-translator.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, RAFT_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './sparse-index.ts';
 
@@ -368,20 +385,17 @@ export class Segment {
     this.resetState();
     let termProblem: string | null = null;
     let aboveTermMax = false;
-    const result = scanBatches(
-      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: 0, expectedBaseOffset: this.baseOffset, verifyCrc },
-      (b) => {
-        termProblem = this.nextTermProblem(b.term, termMax);
-        if (termProblem === null) {
-          this.noteBatch(b, indexIntervalBytes);
-          return true;
-        }
-        // A segment whose CRC-covered term is above the stored one holds nothing acknowledged,
-        // whatever its batch headers say.
-        aboveTermMax = (this.segmentTerm !== undefined && this.segmentTerm > termMax) || this.nextTermProblem(b.term, Infinity) === null;
-        return false;
-      },
-    );
+    const result = scanBatches({ fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: 0, expectedBaseOffset: this.baseOffset, verifyCrc }, (b) => {
+      termProblem = this.nextTermProblem(b.term, termMax);
+      if (termProblem === null) {
+        this.noteBatch(b, indexIntervalBytes);
+        return true;
+      }
+      // A segment whose CRC-covered term is above the stored one holds nothing acknowledged,
+      // whatever its batch headers say.
+      aboveTermMax = (this.segmentTerm !== undefined && this.segmentTerm > termMax) || this.nextTermProblem(b.term, Infinity) === null;
+      return false;
+    });
     return termProblem === null ? { ...result, aboveTermMax } : { ...result, problem: termProblem, aboveTermMax };
   }
 
@@ -533,8 +547,7 @@ export class Segment {
       this.noteBatch(b, indexIntervalBytes);
       return true;
     };
-    const withTerm = (r: ScanResult, checkedFrom: number): RecoverAboveResult =>
-      ({ ...r, problem: termProblem ?? r.problem, checkedFrom, indexesLoaded });
+    const withTerm = (r: ScanResult, checkedFrom: number): RecoverAboveResult => ({ ...r, problem: termProblem ?? r.problem, checkedFrom, indexesLoaded });
     const walk = scanBatches(
       { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition, expectedBaseOffset: this.nextOffset, verifyCrc: false, chunkBytes: HEADER_WALK_CHUNK_BYTES },
       (b) => b.lastOffset < syncedOffset && note(b),
@@ -583,15 +596,12 @@ export class Segment {
   verifyStep(position: number, offset: number, endPosition: number, maxBytes: number, oneTerm = false): ScanResult {
     const limit = Math.min(endPosition, this.sizeBytes);
     let termProblem: ScanResult | null = null;
-    const result = scanBatches(
-      { fd: this.fd, fileSizeBytes: limit, fromPosition: position, expectedBaseOffset: offset, verifyCrc: true },
-      (b) => {
-        if (b.position >= position + maxBytes) return false;
-        const problem = oneTerm ? this.termProblem(b.term) : null;
-        if (problem !== null) termProblem = { endPosition: b.position, nextOffset: b.baseOffset, problem };
-        return problem === null;
-      },
-    );
+    const result = scanBatches({ fd: this.fd, fileSizeBytes: limit, fromPosition: position, expectedBaseOffset: offset, verifyCrc: true }, (b) => {
+      if (b.position >= position + maxBytes) return false;
+      const problem = oneTerm ? this.termProblem(b.term) : null;
+      if (problem !== null) termProblem = { endPosition: b.position, nextOffset: b.baseOffset, problem };
+      return problem === null;
+    });
     return termProblem ?? result;
   }
 
@@ -666,7 +676,14 @@ export class Segment {
     const start = this.indexFloor(offset);
     let found = { position: this.sizeBytes, baseOffset: this.nextOffset };
     scanBatches(
-      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, chunkBytes: READ_CHUNK_BYTES_MIN },
+      {
+        fd: this.fd,
+        fileSizeBytes: this.sizeBytes,
+        fromPosition: start.position,
+        expectedBaseOffset: start.baseOffset,
+        verifyCrc: false,
+        chunkBytes: READ_CHUNK_BYTES_MIN,
+      },
       (b) => {
         if (b.lastOffset < offset) return true;
         found = { position: b.position, baseOffset: b.baseOffset };
@@ -695,7 +712,14 @@ export class Segment {
     let raftIndex = k < 0 ? this.firstRaftIndex : this.firstRaftIndex + this.offsetIndex.relativeRaftIndexAt(k);
     let found = -1;
     scanBatches(
-      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, chunkBytes: READ_CHUNK_BYTES_MIN },
+      {
+        fd: this.fd,
+        fileSizeBytes: this.sizeBytes,
+        fromPosition: start.position,
+        expectedBaseOffset: start.baseOffset,
+        verifyCrc: false,
+        chunkBytes: READ_CHUNK_BYTES_MIN,
+      },
       (b) => {
         if (b.lastOffset < offset) {
           raftIndex++;
@@ -736,7 +760,15 @@ export class Segment {
         // sidecars), not the header's: a trusted segment's middle headers are not read at open, and
         // a flipped bit there (outside the batch CRC) must not reach a follower (chaos bug B10). The
         // header's stays beside it for the check of reads from segments not yet scrubbed (B6).
-        out.push({ raftIndex: i, term: this.termAtRaftIndex(i) ?? b.term, headerTerm: b.term, baseOffset: b.baseOffset, lastOffset: b.lastOffset, position: b.position, batch: buf.subarray(at, at + b.sizeBytes) });
+        out.push({
+          raftIndex: i,
+          term: this.termAtRaftIndex(i) ?? b.term,
+          headerTerm: b.term,
+          baseOffset: b.baseOffset,
+          lastOffset: b.lastOffset,
+          position: b.position,
+          batch: buf.subarray(at, at + b.sizeBytes),
+        });
         return true;
       },
     );
@@ -751,7 +783,14 @@ export class Segment {
     let raftIndex = start.raftIndex;
     let found: { position: number; baseOffset: number; lastOffset: number } | null = null;
     scanBatches(
-      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, chunkBytes: READ_CHUNK_BYTES_MIN },
+      {
+        fd: this.fd,
+        fileSizeBytes: this.sizeBytes,
+        fromPosition: start.position,
+        expectedBaseOffset: start.baseOffset,
+        verifyCrc: false,
+        chunkBytes: READ_CHUNK_BYTES_MIN,
+      },
       (b) => {
         if (raftIndex++ < i) return true;
         found = { position: b.position, baseOffset: b.baseOffset, lastOffset: b.lastOffset };
@@ -851,14 +890,11 @@ export class Segment {
       if (position > start.position) start = { position, baseOffset: this.baseOffset + rel };
     }
     let found: { baseOffset: number; maxTimestamp: number } | null = null;
-    scanBatches(
-      { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false },
-      (b) => {
-        if (b.lastOffset < minOffset || b.maxTimestamp < timestamp) return true;
-        found = { baseOffset: b.baseOffset, maxTimestamp: b.maxTimestamp };
-        return false;
-      },
-    );
+    scanBatches({ fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false }, (b) => {
+      if (b.lastOffset < minOffset || b.maxTimestamp < timestamp) return true;
+      found = { baseOffset: b.baseOffset, maxTimestamp: b.maxTimestamp };
+      return false;
+    });
     return found;
   }
 

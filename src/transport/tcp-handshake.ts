@@ -51,7 +51,10 @@ export function helloFrame(self: HandshakeSelf, conn: Conn, peer: Peer | null): 
   conn.state = 'challenge';
   conn.nonceD = newNonce();
   const acceptorId = conn.seed ? SEED_ACCEPTOR : peer!.id;
-  return encodeFrame(FrameType.hello, encodeHello({ version: PROTOCOL_VERSION, dialerId: self.nodeId, acceptorId, nonce: conn.nonceD, storageId: self.storageId }));
+  return encodeFrame(
+    FrameType.hello,
+    encodeHello({ version: PROTOCOL_VERSION, dialerId: self.nodeId, acceptorId, nonce: conn.nonceD, storageId: self.storageId }),
+  );
 }
 
 /** The acceptor id of a seed HELLO (0 is Raft's NONE, never a node id). */
@@ -93,7 +96,8 @@ function onHello(self: HandshakeSelf, conn: Conn, frame: Frame): HandshakeStep {
   // A seed dial comes from a node looking for the cluster, which this node may not know yet (a
   // joiner) or would dial itself: it is taken once authenticated; a duplicate is settled in attach.
   if (!seed) {
-    if (peer === undefined) return refuse(RefuseReason.unknownNode, `node ${hello.dialerId} is not a known peer of node ${self.nodeId}`, { dialer: hello.dialerId });
+    if (peer === undefined)
+      return refuse(RefuseReason.unknownNode, `node ${hello.dialerId} is not a known peer of node ${self.nodeId}`, { dialer: hello.dialerId });
     if (!(hello.dialerId < self.nodeId)) {
       return refuse(RefuseReason.wrongDirection, `node ${self.nodeId} dials node ${hello.dialerId}, not the other way round`, { dialer: hello.dialerId });
     }
@@ -105,7 +109,13 @@ function onHello(self: HandshakeSelf, conn: Conn, frame: Frame): HandshakeStep {
   conn.peerStorageId = hello.storageId;
   const proof = makeProof(self.secret, 'acceptor', binding(self, conn, hello.dialerId));
   conn.state = 'proof';
-  return { kind: 'reply', frame: encodeFrame(FrameType.challenge, encodeChallenge({ version: PROTOCOL_VERSION, acceptorId: self.nodeId, nonce: conn.nonceA, storageId: self.storageId, proof })) };
+  return {
+    kind: 'reply',
+    frame: encodeFrame(
+      FrameType.challenge,
+      encodeChallenge({ version: PROTOCOL_VERSION, acceptorId: self.nodeId, nonce: conn.nonceA, storageId: self.storageId, proof }),
+    ),
+  };
 }
 
 /** Dialer: the acceptor proves it knows the secret and challenges us. */
@@ -113,10 +123,14 @@ function onChallenge(self: HandshakeSelf, conn: Conn, frame: Frame): HandshakeSt
   if (frame.type !== FrameType.challenge) throw new CodecError(`expected CHALLENGE, got frame type ${frame.type}`);
   const expected = conn.peer;
   const version = peekVersion(frame.body);
-  if (version !== PROTOCOL_VERSION) return refuse(RefuseReason.version, `protocol version ${version} is not ${PROTOCOL_VERSION}`, { peer: expected?.id, remote: conn.remote });
+  if (version !== PROTOCOL_VERSION)
+    return refuse(RefuseReason.version, `protocol version ${version} is not ${PROTOCOL_VERSION}`, { peer: expected?.id, remote: conn.remote });
   const ch = decodeChallenge(frame.body);
   if (expected !== null && ch.acceptorId !== expected.id) {
-    return refuse(RefuseReason.wrongNode, `expected node ${expected.id} at ${expected.address}, found node ${ch.acceptorId}`, { peer: expected.id, found: ch.acceptorId });
+    return refuse(RefuseReason.wrongNode, `expected node ${expected.id} at ${expected.address}, found node ${ch.acceptorId}`, {
+      peer: expected.id,
+      found: ch.acceptorId,
+    });
   }
   if (ch.acceptorId === self.nodeId) return refuse(RefuseReason.wrongNode, `${conn.remote} is this node (${self.nodeId}) itself`, { remote: conn.remote });
   conn.nonceA = ch.nonce;

@@ -231,7 +231,11 @@ export class TcpTransport implements PeerTransport {
     }
     if (size + MESSAGES_FRAME_OVERHEAD_BYTES + 2 + STRING_BYTES_MAX > this.limits.maxFrameBytes) {
       peer.stats.droppedTooLarge++;
-      this.logOnce.warn(`too-large:${to}`, { peer: to, group, bytes: size, maxFrameBytes: this.limits.maxFrameBytes }, 'raft message larger than the frame limit dropped');
+      this.logOnce.warn(
+        `too-large:${to}`,
+        { peer: to, group, bytes: size, maxFrameBytes: this.limits.maxFrameBytes },
+        'raft message larger than the frame limit dropped',
+      );
       return;
     }
     // Drop the newest: what is queued is already in order, and Raft resends what is lost.
@@ -358,7 +362,11 @@ export class TcpTransport implements PeerTransport {
     conn.handshakeTimer = this.clock.setTimeout(() => {
       conn.handshakeTimer = null;
       if (conn.state === 'open' || conn.state === 'closed') return;
-      this.logOnce.warn(`handshake-timeout:${conn.peer?.id ?? conn.remote}`, { remote: conn.remote, peer: conn.peer?.id, state: conn.state }, 'peer handshake timed out');
+      this.logOnce.warn(
+        `handshake-timeout:${conn.peer?.id ?? conn.remote}`,
+        { remote: conn.remote, peer: conn.peer?.id, state: conn.state },
+        'peer handshake timed out',
+      );
       this.closeConn(conn, `handshake timed out in state ${conn.state}`);
     }, this.limits.handshakeTimeoutMs);
     socket.setNoDelay(true);
@@ -418,7 +426,12 @@ export class TcpTransport implements PeerTransport {
   private refuse(conn: Conn, reason: RefuseReasonCode, text: string, fields: Record<string, unknown>, logged = false): void {
     if (conn.state === 'closed') return;
     const name = refuseReasonName(reason);
-    if (!logged) this.logOnce.warn(`refuse:${name}:${conn.remote.replace(/:\d+$/, '')}`, { remote: conn.remote, reason: name, ...fields }, `peer connection refused: ${text}`);
+    if (!logged)
+      this.logOnce.warn(
+        `refuse:${name}:${conn.remote.replace(/:\d+$/, '')}`,
+        { remote: conn.remote, reason: name, ...fields },
+        `peer connection refused: ${text}`,
+      );
     const frame = encodeFrame(FrameType.refuse, encodeRefuse(reason, text));
     this.closeConn(conn, `refused: ${text}`, frame);
   }
@@ -456,7 +469,8 @@ export class TcpTransport implements PeerTransport {
     if (!this.closing && !peer.removed) {
       peer.stats.lastError = why;
       if (wasOpen) this.logger.info({ peer: peer.id, reason: why }, 'peer disconnected');
-      else if (conn.role === 'dial') this.logOnce.info(`dial-failed:${peer.id}`, { peer: peer.id, address: peer.address, reason: why }, 'could not connect to peer; retrying with backoff');
+      else if (conn.role === 'dial')
+        this.logOnce.info(`dial-failed:${peer.id}`, { peer: peer.id, address: peer.address, reason: why }, 'could not connect to peer; retrying with backoff');
     }
     // The lower id redials, also a peer whose last connection was the other's seed dial.
     if (conn.role === 'dial' || wasPeersConn) this.scheduleReconnect(peer);
@@ -564,7 +578,11 @@ export class TcpTransport implements PeerTransport {
   private onFrame(conn: Conn, frame: Frame): void {
     if (frame.type === FrameType.refuse && conn.state !== 'open') {
       const { reason, text } = decodeRefuse(frame.body);
-      this.logOnce.warn(`refused-by:${conn.peer?.id ?? conn.remote}:${reason}`, { peer: conn.peer?.id, remote: conn.remote, reason: refuseReasonName(reason), text }, 'peer refused our connection');
+      this.logOnce.warn(
+        `refused-by:${conn.peer?.id ?? conn.remote}:${reason}`,
+        { peer: conn.peer?.id, remote: conn.remote, reason: refuseReasonName(reason), text },
+        'peer refused our connection',
+      );
       this.closeConn(conn, `refused by peer (${refuseReasonName(reason)}): ${text}`);
       return;
     }

@@ -26,7 +26,13 @@ test('issue 10 chaos: --no-power-loss-mode refuses faults that need the mode', (
 test('issue 10 chaos: each broker tears with its own seed, fixed by the run seed', () => {
   const seeds = [1, 2, 3, 4, 5].map((id) => powerLossSeed(101, id));
   assert.equal(new Set(seeds).size, 5);
-  assert.deepEqual(seeds, [1, 2, 3, 4, 5].map((id) => powerLossSeed(101, id)));
-  assert.notDeepEqual(seeds, [1, 2, 3, 4, 5].map((id) => powerLossSeed(102, id)));
+  assert.deepEqual(
+    seeds,
+    [1, 2, 3, 4, 5].map((id) => powerLossSeed(101, id)),
+  );
+  assert.notDeepEqual(
+    seeds,
+    [1, 2, 3, 4, 5].map((id) => powerLossSeed(102, id)),
+  );
   for (const s of seeds) assert.ok(Number.isSafeInteger(s) && s >= 0);
 });

@@ -39,10 +39,21 @@ ${FAULT_KINDS.map((k) => `                    ${k.name}: ${k.how}`).join('\n')}
 export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { timeS: 60, seed: (Math.random() * 2 ** 31) >>> 0, faults: [...ALL_FAULTS], brokers: 3, partitions: 3, rttMs: undefined, keep: false, powerLossMode: true, brokerEnv: {} };
+  const args: Args = {
+    timeS: 60,
+    seed: (Math.random() * 2 ** 31) >>> 0,
+    faults: [...ALL_FAULTS],
+    brokers: 3,
+    partitions: 3,
+    rttMs: undefined,
+    keep: false,
+    powerLossMode: true,
+    brokerEnv: {},
+  };
   const int = (flag: string, v: string | undefined, min: number, max: number): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag}: expected an integer in [${min}, ${max}], got ${v ?? 'nothing'}`);
+    if (v === undefined || !Number.isInteger(n) || n < min || n > max)
+      throw new UsageError(`${flag}: expected an integer in [${min}, ${max}], got ${v ?? 'nothing'}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -97,6 +108,7 @@ export function parseArgs(argv: string[]): Args {
     }
   }
   const needsMode = args.faults.filter((f) => f.name.startsWith('power-loss'));
-  if (!args.powerLossMode && needsMode.length > 0) throw new UsageError(`--no-power-loss-mode: ${needsMode.map((f) => f.name).join(', ')} needs the power-loss mode`);
+  if (!args.powerLossMode && needsMode.length > 0)
+    throw new UsageError(`--no-power-loss-mode: ${needsMode.map((f) => f.name).join(', ')} needs the power-loss mode`);
   return args;
 }

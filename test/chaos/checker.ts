@@ -21,15 +21,7 @@
 
 import type { CommitOp, FinalPartition, Op, PolledRecord, PollOp, SendOp } from './history.ts';
 
-export type AnomalyKind =
-  | 'lost'
-  | 'duplicate'
-  | 'offset-two-values'
-  | 'wrong-offset'
-  | 'phantom'
-  | 'nonmonotonic'
-  | 'skip'
-  | 'unseen';
+export type AnomalyKind = 'lost' | 'duplicate' | 'offset-two-values' | 'wrong-offset' | 'phantom' | 'nonmonotonic' | 'skip' | 'unseen';
 
 export interface Anomaly {
   kind: AnomalyKind;
@@ -106,7 +98,13 @@ export function checkQueue(history: readonly Op[], final: readonly FinalPartitio
     if (s.acked) acked++;
     else if (at.length > 0) unackedWritten++;
     if (s.acked && at.length === 0) {
-      f.add({ kind: 'lost', partition: s.partition, offset: s.offset, value: s.value, detail: `acknowledged at offset ${s.offset}, absent from the final read` });
+      f.add({
+        kind: 'lost',
+        partition: s.partition,
+        offset: s.offset,
+        value: s.value,
+        detail: `acknowledged at offset ${s.offset}, absent from the final read`,
+      });
     }
     if (at.length > 1) {
       if (s.idempotent) {
@@ -118,7 +116,13 @@ export function checkQueue(history: readonly Op[], final: readonly FinalPartitio
       }
     }
     if (s.acked && s.offset !== null && at.length > 0 && !at.some((l) => l.partition === s.partition && l.offset === s.offset)) {
-      f.add({ kind: 'wrong-offset', partition: s.partition, offset: s.offset, value: s.value, detail: `acknowledged at ${s.partition}@${s.offset}, stored at ${describe(at)}` });
+      f.add({
+        kind: 'wrong-offset',
+        partition: s.partition,
+        offset: s.offset,
+        value: s.value,
+        detail: `acknowledged at ${s.partition}@${s.offset}, stored at ${describe(at)}`,
+      });
     }
   }
   for (const [value, at] of locations) {
@@ -165,7 +169,13 @@ function indexFinal(final: readonly FinalPartition[], f: Findings): Map<number, 
     for (const r of part.records) {
       const before = byOffset.get(r.offset);
       if (before !== undefined && before !== r.value) {
-        f.add({ kind: 'offset-two-values', partition: part.partition, offset: r.offset, value: r.value, detail: `the final read holds ${JSON.stringify(before)} and ${JSON.stringify(r.value)} at one offset` });
+        f.add({
+          kind: 'offset-two-values',
+          partition: part.partition,
+          offset: r.offset,
+          value: r.value,
+          detail: `the final read holds ${JSON.stringify(before)} and ${JSON.stringify(r.value)} at one offset`,
+        });
       }
       if (before === undefined) byOffset.set(r.offset, r.value);
     }
@@ -245,11 +255,23 @@ function checkPolls(history: readonly Op[], finals: Map<number, FinalIndex>, f: 
       seen.add(r.value);
       checkRecordValue(op, r, fin, observed, reportOnce);
       if (r.offset <= state.last) {
-        f.add({ kind: 'nonmonotonic', partition: op.partition, offset: r.offset, value: r.value, detail: `consumer ${op.consumer} session ${op.session} read offset ${r.offset} after ${state.last}` });
+        f.add({
+          kind: 'nonmonotonic',
+          partition: op.partition,
+          offset: r.offset,
+          value: r.value,
+          detail: `consumer ${op.consumer} session ${op.session} read offset ${r.offset} after ${state.last}`,
+        });
       } else {
         const between = firstOffsetAfter(fin.offsets, state.last);
         if (between !== undefined && between < r.offset) {
-          f.add({ kind: 'skip', partition: op.partition, offset: between, value: fin.byOffset.get(between) ?? null, detail: `consumer ${op.consumer} session ${op.session} jumped from ${state.last} to ${r.offset} over existing offset ${between}` });
+          f.add({
+            kind: 'skip',
+            partition: op.partition,
+            offset: between,
+            value: fin.byOffset.get(between) ?? null,
+            detail: `consumer ${op.consumer} session ${op.session} jumped from ${state.last} to ${r.offset} over existing offset ${between}`,
+          });
         }
         state.last = r.offset;
       }
@@ -276,12 +298,24 @@ function checkRecordValue(
   const key = `${op.partition}:${r.offset}`;
   const before = observed.get(key);
   if (before && before.value !== r.value) {
-    reportOnce(`two:${key}`, { kind: 'offset-two-values', partition: op.partition, offset: r.offset, value: r.value, detail: `polled ${JSON.stringify(before.value)} and later ${JSON.stringify(r.value)} at one offset` });
+    reportOnce(`two:${key}`, {
+      kind: 'offset-two-values',
+      partition: op.partition,
+      offset: r.offset,
+      value: r.value,
+      detail: `polled ${JSON.stringify(before.value)} and later ${JSON.stringify(r.value)} at one offset`,
+    });
   }
   const stored = fin.byOffset.get(r.offset);
   if (stored !== r.value) {
     const now = stored === undefined ? 'nothing' : JSON.stringify(stored);
-    reportOnce(`two:${key}`, { kind: 'offset-two-values', partition: op.partition, offset: r.offset, value: r.value, detail: `consumer ${op.consumer} polled ${JSON.stringify(r.value)}, the final read has ${now} there` });
+    reportOnce(`two:${key}`, {
+      kind: 'offset-two-values',
+      partition: op.partition,
+      offset: r.offset,
+      value: r.value,
+      detail: `consumer ${op.consumer} polled ${JSON.stringify(r.value)}, the final read has ${now} there`,
+    });
   }
 }
 
@@ -304,7 +338,13 @@ function checkSessionStart(
     if (o < from) continue;
     // `observed` holds only polls earlier in the history: they are checked in order.
     if (!observed.has(`${op.partition}:${o}`)) {
-      f.add({ kind: 'skip', partition: op.partition, offset: o, value: fin.byOffset.get(o) ?? null, detail: `consumer ${op.consumer} session ${op.session} started at ${first}, past unread offset ${o} (last commit ${committed ?? 'none'})` });
+      f.add({
+        kind: 'skip',
+        partition: op.partition,
+        offset: o,
+        value: fin.byOffset.get(o) ?? null,
+        detail: `consumer ${op.consumer} session ${op.session} started at ${first}, past unread offset ${o} (last commit ${committed ?? 'none'})`,
+      });
       return;
     }
   }

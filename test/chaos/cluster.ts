@@ -126,7 +126,17 @@ export class ChaosCluster {
           },
         }),
       );
-      nodes.push({ nodeId: id, ip: lab.nodeIp(id), dataDir, configFile, fillerFile: onTmpfs ? join(diskDir, 'filler') : null, powerLoss: options.powerLoss !== undefined && !onTmpfs, handle: null, down: true, paused: false });
+      nodes.push({
+        nodeId: id,
+        ip: lab.nodeIp(id),
+        dataDir,
+        configFile,
+        fillerFile: onTmpfs ? join(diskDir, 'filler') : null,
+        powerLoss: options.powerLoss !== undefined && !onTmpfs,
+        handle: null,
+        down: true,
+        paused: false,
+      });
     }
     const cluster = new ChaosCluster(lab, nodes, options);
     // Founders form the cluster only once all of them are up, so they start together.
@@ -151,7 +161,10 @@ export class ChaosCluster {
 
   /** The metadata group's voters: the lowest node ids (the rest follow it as learners). */
   get metadataVoters(): number[] {
-    return this.nodes.map((n) => n.nodeId).sort((a, b) => a - b).slice(0, METADATA_VOTERS);
+    return this.nodes
+      .map((n) => n.nodeId)
+      .sort((a, b) => a - b)
+      .slice(0, METADATA_VOTERS);
   }
 
   /** Brokers running and not paused. */
@@ -218,7 +231,8 @@ export class ChaosCluster {
           process.kill(handle.pid, PAGE_CACHE_KILL_SIGNAL);
           const deadline = Date.now() + PAGE_CACHE_KILL_TIMEOUT_MS;
           while (handle.alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, PAGE_CACHE_KILL_POLL_MS));
-          if (handle.alive()) this.options.note?.(`broker ${id} ignored ${PAGE_CACHE_KILL_SIGNAL} for ${PAGE_CACHE_KILL_TIMEOUT_MS} ms; plain SIGKILL (a power loss)`);
+          if (handle.alive())
+            this.options.note?.(`broker ${id} ignored ${PAGE_CACHE_KILL_SIGNAL} for ${PAGE_CACHE_KILL_TIMEOUT_MS} ms; plain SIGKILL (a power loss)`);
         }
         if (handle) await handle.kill9();
         n.paused = false;
@@ -263,7 +277,10 @@ export class ChaosCluster {
       if (n.down || !n.handle || n.handle.alive()) continue;
       n.down = true;
       n.paused = false;
-      const tail = n.handle.logs().slice(-CRASH_TAIL_LINES).map((l) => l.slice(0, CRASH_LINE_CHARS));
+      const tail = n.handle
+        .logs()
+        .slice(-CRASH_TAIL_LINES)
+        .map((l) => l.slice(0, CRASH_LINE_CHARS));
       this.crashes.push({ nodeId: n.nodeId, what: 'exited on its own', tail: tail.join('\n') });
     }
   }
@@ -287,7 +304,15 @@ export class ChaosCluster {
     for (const n of this.nodes) {
       const lines = n.handle?.logs() ?? [];
       const bad = lines.filter((l) => isFatalLine(l) && !this.excused.has(l));
-      if (bad.length > 0) found.push({ nodeId: n.nodeId, what: `${bad.length} fatal log line(s)`, tail: bad.slice(0, 5).map((l) => l.slice(0, CRASH_LINE_CHARS)).join('\n') });
+      if (bad.length > 0)
+        found.push({
+          nodeId: n.nodeId,
+          what: `${bad.length} fatal log line(s)`,
+          tail: bad
+            .slice(0, 5)
+            .map((l) => l.slice(0, CRASH_LINE_CHARS))
+            .join('\n'),
+        });
     }
     return found;
   }

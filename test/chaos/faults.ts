@@ -88,7 +88,13 @@ function firstLine(err: Error): string {
   return String(err.message).split('\n')[0];
 }
 
-async function killAndRestart(ctx: FaultContext, victims: number[], durationMs: number, label: string, how: 'kill -9' | 'power loss' = 'kill -9'): Promise<string> {
+async function killAndRestart(
+  ctx: FaultContext,
+  victims: number[],
+  durationMs: number,
+  label: string,
+  how: 'kill -9' | 'power loss' = 'kill -9',
+): Promise<string> {
   ctx.note(`${label}: ${how} ${victims.join(',')}`);
   await (how === 'kill -9' ? ctx.cluster.kill(victims) : ctx.cluster.powerOff(victims));
   try {
@@ -345,7 +351,11 @@ const rollbackMajority: FaultKind = {
       await ctx.sleep(d);
     } finally {
       for (const id of majority) rmSync(copyOf(id), { recursive: true, force: true });
-      await restartOrFind(ctx, all.filter((id) => ctx.cluster.node(id).down), 'the rollback');
+      await restartOrFind(
+        ctx,
+        all.filter((id) => ctx.cluster.node(id).down),
+        'the rollback',
+      );
     }
     return `rollback-majority ${majority.join(',')}`;
   },
@@ -366,7 +376,7 @@ const powerLossNoFsync: FaultKind = {
   available: (ctx) => ctx.cluster.fsyncDisabled,
   async run(ctx, d) {
     const all = ids(ctx);
-    ctx.note('power-loss-nofsync: writing back every broker\'s page cache (kill -9, restart)');
+    ctx.note("power-loss-nofsync: writing back every broker's page cache (kill -9, restart)");
     await ctx.cluster.kill(all);
     await restartOrFind(ctx, all, 'kill -9');
     await ctx.sleep(d);

@@ -32,7 +32,10 @@ export async function readPartition(cluster: ChaosCluster, topic: string, partit
 }
 
 async function readFrom(host: string, topic: string, partition: number, deadline: number): Promise<PolledRecord[]> {
-  const client = await withTimeout(RawClient.connect({ host, port: KAFKA_PORT, clientId: 'runnel-chaos-final-read', connectTimeoutMs: REQUEST_TIMEOUT_MS }), REQUEST_TIMEOUT_MS);
+  const client = await withTimeout(
+    RawClient.connect({ host, port: KAFKA_PORT, clientId: 'runnel-chaos-final-read', connectTimeoutMs: REQUEST_TIMEOUT_MS }),
+    REQUEST_TIMEOUT_MS,
+  );
   try {
     const out: PolledRecord[] = [];
     let offset = 0;

@@ -79,7 +79,9 @@ function teardown(ledger: Ledger): void {
 
 function isMounted(dir: string): boolean {
   try {
-    return readFileSync('/proc/self/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === dir);
+    return readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[1] === dir);
   } catch {
     return false;
   }

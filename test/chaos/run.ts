@@ -99,7 +99,9 @@ async function main(): Promise<number> {
   try {
     lab = await Lab.create(ids);
     const tmpfsNode = args.faults.some((f) => f.name === 'disk-full') ? targets.int(1, args.brokers) : null;
-    note(`lab ${lab.slot}: brokers at ${ids.map((id) => lab!.nodeIp(id)).join(', ')}${tmpfsNode ? `; broker ${tmpfsNode}'s data on a ${LIMITS.tmpfsMiB} MiB tmpfs` : ''}`);
+    note(
+      `lab ${lab.slot}: brokers at ${ids.map((id) => lab!.nodeIp(id)).join(', ')}${tmpfsNode ? `; broker ${tmpfsNode}'s data on a ${LIMITS.tmpfsMiB} MiB tmpfs` : ''}`,
+    );
     cluster = await ChaosCluster.start(lab, {
       size: args.brokers,
       root,

@@ -49,7 +49,10 @@ test('kcat: kill -9 of the partition leader while producing with acks=all loses 
     const other = cluster.members.find((m) => m.nodeId !== victim)!.broker.bootstrap;
     const consumed = await run(KCAT, ['-b', other, '-t', topic, '-C', '-e', '-q', '-o', 'beginning'], { timeoutMs: 60_000 });
     assert.equal(consumed.code, 0, consumed.stderr);
-    const values = consumed.stdout.split('\n').filter((l) => l !== '').map(Number);
+    const values = consumed.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map(Number);
     assert.equal(new Set(values).size, values.length, 'no record twice');
     const have = new Set(values);
     const missing: number[] = [];

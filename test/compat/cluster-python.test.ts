@@ -134,7 +134,11 @@ test('KIP-98: librdkafka enable.idempotence=true, acks=all, kill -9 of the parti
     const lost = delivered.filter(([v]) => !stored.has(v)).map(([v]) => v);
     assert.deepEqual(lost.slice(0, 10), [], `${lost.length} delivered records are missing`);
     // No gaps: the delivered records are the sequence 0..total-1, stored in produce order.
-    assert.deepEqual(values, Array.from({ length: total }, (_, i) => i), 'stored in produce order, no gap');
+    assert.deepEqual(
+      values,
+      Array.from({ length: total }, (_, i) => i),
+      'stored in produce order, no gap',
+    );
     // A retried batch is answered with its original offset: each delivery report names where the record is.
     const offsetOf = new Map(records.map((r) => [Number(r.value!.toString()), r.offset]));
     const misplaced = delivered.filter(([v, , offset]) => offsetOf.get(v) !== offset);
@@ -167,11 +171,19 @@ test('Consumer.subscribe() with commits: after kill -9 of the group coordinator,
     const key = (r: Rec) => `${r[0]}:${r[1]}`;
     const again = a.map(key).filter((k) => b.map(key).includes(k));
     assert.deepEqual(again, [], `nothing committed is consumed again\n${second.describe}`);
-    assert.deepEqual([...a, ...b].map((r) => Number(r[2])).sort((x, y) => x - y), Array.from({ length: 60 }, (_, i) => i), 'every record consumed by one of the two');
+    assert.deepEqual(
+      [...a, ...b].map((r) => Number(r[2])).sort((x, y) => x - y),
+      Array.from({ length: 60 }, (_, i) => i),
+      'every record consumed by one of the two',
+    );
     for (let p = 0; p < 3; p++) {
       // Record i went to partition i % 3: together, in order, the two members read each of its records once.
       const inOrder = [...a, ...b].filter((r) => r[0] === p).map((r) => Number(r[2]));
-      assert.deepEqual(inOrder, Array.from({ length: 20 }, (_, i) => p + 3 * i), `partition ${p}: the second member goes on where the first one stopped`);
+      assert.deepEqual(
+        inOrder,
+        Array.from({ length: 20 }, (_, i) => p + 3 * i),
+        `partition ${p}: the second member goes on where the first one stopped`,
+      );
       const firstCommit = Number(first.out.committed[String(p)]);
       const head = b.find((r) => r[0] === p);
       const lastOfFirst = a.filter((r) => r[0] === p).at(-1);

@@ -23,14 +23,26 @@ const STATIC_BROKER_CONFIG = 4;
 const DEFAULT_CONFIG = 5;
 
 const CREATE: Record<string, string> = {
-  'compression.type': 'zstd', 'min.insync.replicas': '1', 'message.timestamp.type': 'LogAppendTime',
-  'message.timestamp.difference.max.ms': '3600000', 'max.message.bytes': '2000000', 'cleanup.policy': 'delete',
-  'retention.ms': '86400000', 'segment.bytes': '1048576', 'unclean.leader.election.enable': 'false',
+  'compression.type': 'zstd',
+  'min.insync.replicas': '1',
+  'message.timestamp.type': 'LogAppendTime',
+  'message.timestamp.difference.max.ms': '3600000',
+  'max.message.bytes': '2000000',
+  'cleanup.policy': 'delete',
+  'retention.ms': '86400000',
+  'segment.bytes': '1048576',
+  'unclean.leader.election.enable': 'false',
 };
 const ALTER: Record<string, string> = {
-  'compression.type': 'lz4', 'min.insync.replicas': '1', 'message.timestamp.type': 'CreateTime',
-  'message.timestamp.difference.max.ms': '7200000', 'max.message.bytes': '500000', 'cleanup.policy': 'compact,delete',
-  'retention.ms': '172800000', 'segment.bytes': '2097152', 'unclean.leader.election.enable': 'true',
+  'compression.type': 'lz4',
+  'min.insync.replicas': '1',
+  'message.timestamp.type': 'CreateTime',
+  'message.timestamp.difference.max.ms': '7200000',
+  'max.message.bytes': '500000',
+  'cleanup.policy': 'compact,delete',
+  'retention.ms': '172800000',
+  'segment.bytes': '2097152',
+  'unclean.leader.election.enable': 'true',
 };
 
 let broker: BrokerHandle;
@@ -60,18 +72,29 @@ function expectValues(shown: Record<string, [string, number]>, want: Record<stri
 }
 
 test('issue 12: KafkaJS admin creates a topic with Kafka configs, alterConfigs replaces them, describeConfigs reads both back', async () => {
-  await admin.createTopics({ topics: [{ topic: 'js-configs', numPartitions: 1, replicationFactor: 1, configEntries: Object.entries(CREATE).map(([name, value]) => ({ name, value })) }] });
+  await admin.createTopics({
+    topics: [{ topic: 'js-configs', numPartitions: 1, replicationFactor: 1, configEntries: Object.entries(CREATE).map(([name, value]) => ({ name, value })) }],
+  });
   expectValues(await kafkajsConfigs('js-configs'), CREATE, DYNAMIC_TOPIC_CONFIG, 'after create');
-  await admin.alterConfigs({ validateOnly: false, resources: [{ type: KAFKAJS_TOPIC, name: 'js-configs', configEntries: Object.entries(ALTER).map(([name, value]) => ({ name, value })) }] });
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [{ type: KAFKAJS_TOPIC, name: 'js-configs', configEntries: Object.entries(ALTER).map(([name, value]) => ({ name, value })) }],
+  });
   expectValues(await kafkajsConfigs('js-configs'), ALTER, DYNAMIC_TOPIC_CONFIG, 'after alter');
   // AlterConfigs sets the whole set: what it does not name goes back to the broker's value.
-  await admin.alterConfigs({ validateOnly: false, resources: [{ type: KAFKAJS_TOPIC, name: 'js-configs', configEntries: [{ name: 'retention.ms', value: '1000' }] }] });
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [{ type: KAFKAJS_TOPIC, name: 'js-configs', configEntries: [{ name: 'retention.ms', value: '1000' }] }],
+  });
   const after = await kafkajsConfigs('js-configs');
   assert.deepEqual(after['retention.ms'], ['1000', DYNAMIC_TOPIC_CONFIG]);
   assert.deepEqual(after['compression.type'], ['producer', DEFAULT_CONFIG]);
   assert.equal(after['segment.bytes'][1], STATIC_BROKER_CONFIG);
   await assert.rejects(
-    admin.alterConfigs({ validateOnly: false, resources: [{ type: KAFKAJS_TOPIC, name: 'js-configs', configEntries: [{ name: 'compression.type', value: 'brotli' }] }] }),
+    admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: KAFKAJS_TOPIC, name: 'js-configs', configEntries: [{ name: 'compression.type', value: 'brotli' }] }],
+    }),
     /compression.type|invalid/i,
   );
 });
@@ -85,17 +108,27 @@ test('issue 12: @platformatic/kafka incrementalAlterConfigs SET, DELETE, APPEND,
       return Object.fromEntries(d.configs.map((c) => [c.name, [c.value, c.configSource]])) as Record<string, [string, number]>;
     };
     expectValues(await read(), CREATE, DYNAMIC_TOPIC_CONFIG, 'after create');
-    const set = Object.entries(ALTER).filter(([name]) => name !== 'cleanup.policy').map(([name, value]) => ({ name, configOperation: 0 as const, value }));
+    const set = Object.entries(ALTER)
+      .filter(([name]) => name !== 'cleanup.policy')
+      .map(([name, value]) => ({ name, configOperation: 0 as const, value }));
     await pa.incrementalAlterConfigs({
-      resources: [{ resourceType: TOPIC_TYPE, resourceName: 'pk-configs', configs: [...set, { name: 'cleanup.policy', configOperation: 2 as const, value: 'compact' }] }],
+      resources: [
+        { resourceType: TOPIC_TYPE, resourceName: 'pk-configs', configs: [...set, { name: 'cleanup.policy', configOperation: 2 as const, value: 'compact' }] },
+      ],
     });
     // APPEND adds at the end of the list in force (delete): "delete,compact".
     expectValues(await read(), { ...ALTER, 'cleanup.policy': 'delete,compact' }, DYNAMIC_TOPIC_CONFIG, 'after SET and APPEND');
     await pa.incrementalAlterConfigs({
-      resources: [{ resourceType: TOPIC_TYPE, resourceName: 'pk-configs', configs: [
-        { name: 'cleanup.policy', configOperation: 3 as const, value: 'delete' },
-        { name: 'compression.type', configOperation: 1 as const },
-      ] }],
+      resources: [
+        {
+          resourceType: TOPIC_TYPE,
+          resourceName: 'pk-configs',
+          configs: [
+            { name: 'cleanup.policy', configOperation: 3 as const, value: 'delete' },
+            { name: 'compression.type', configOperation: 1 as const },
+          ],
+        },
+      ],
     });
     const shown = await read();
     assert.deepEqual(shown['cleanup.policy'], ['compact', DYNAMIC_TOPIC_CONFIG]);
@@ -103,7 +136,10 @@ test('issue 12: @platformatic/kafka incrementalAlterConfigs SET, DELETE, APPEND,
     assert.deepEqual(shown['retention.ms'], ['172800000', DYNAMIC_TOPIC_CONFIG], 'IncrementalAlterConfigs leaves the rest');
     const dirs = await pa.describeLogDirs({ topics: [{ name: 'pk-configs', partitions: [0] }] });
     const topics = dirs.flatMap((b) => b.results.flatMap((r) => r.topics));
-    assert.deepEqual(topics.map((t) => [t.name, t.partitions.map((p) => p.partitionIndex)]), [['pk-configs', [0]]]);
+    assert.deepEqual(
+      topics.map((t) => [t.name, t.partitions.map((p) => p.partitionIndex)]),
+      [['pk-configs', [0]]],
+    );
   } finally {
     await pa.close();
   }

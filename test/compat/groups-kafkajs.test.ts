@@ -94,7 +94,10 @@ test('three members share six partitions; a member leaves and one joins mid-stre
     await waitFor('the first 150 records', () => seen.size >= 150, 30_000);
     // Six partitions among three members: each got some, and together all six.
     const firstShare = [...byMember.values()].map((s) => [...s].sort());
-    assert.ok(firstShare.every((s) => s.length > 0), `every member got partitions: ${JSON.stringify(firstShare)}${context()}`);
+    assert.ok(
+      firstShare.every((s) => s.length > 0),
+      `every member got partitions: ${JSON.stringify(firstShare)}${context()}`,
+    );
     assert.equal(new Set(firstShare.flat()).size, 6);
     const described = await admin.describeGroups(['share']);
     assert.equal(described.groups[0].state, 'Stable');
@@ -131,8 +134,7 @@ test('a consumer restarted after its commit continues exactly at the committed o
   await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
   const producer = kafka.producer({ idempotent: false });
   await producer.connect();
-  const send = async (from: number, n: number) =>
-    producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: String(from + i) })) });
+  const send = async (from: number, n: number) => producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: String(from + i) })) });
 
   /** Runs a group member until it has seen `count` records; returns their offsets. */
   const consume = async (count: number): Promise<number[]> => {
@@ -153,7 +155,10 @@ test('a consumer restarted after its commit continues exactly at the committed o
 
   try {
     await send(0, 40);
-    assert.deepEqual(await consume(40), Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(
+      await consume(40),
+      Array.from({ length: 40 }, (_, i) => i),
+    );
     const committed = await admin.fetchOffsets({ groupId: 'resume', topics: [topic] });
     assert.equal(committed[0].partitions[0].offset, '40');
 
@@ -162,15 +167,26 @@ test('a consumer restarted after its commit continues exactly at the committed o
     const afterRestart = await admin.fetchOffsets({ groupId: 'resume', topics: [topic] });
     assert.equal(afterRestart[0].partitions[0].offset, '40', `offsets survive a restart${context()}`);
     await send(40, 20);
-    assert.deepEqual(await consume(20), Array.from({ length: 20 }, (_, i) => 40 + i), 'continues at the committed offset');
+    assert.deepEqual(
+      await consume(20),
+      Array.from({ length: 20 }, (_, i) => 40 + i),
+      'continues at the committed offset',
+    );
 
     // SIGKILL: what was acknowledged was durable.
     await broker.kill9();
     await broker.restart();
     await send(60, 10);
-    assert.deepEqual(await consume(10), Array.from({ length: 10 }, (_, i) => 60 + i), `continues after SIGKILL${context()}`);
+    assert.deepEqual(
+      await consume(10),
+      Array.from({ length: 10 }, (_, i) => 60 + i),
+      `continues after SIGKILL${context()}`,
+    );
     const groups = await admin.listGroups();
-    assert.ok(groups.groups.some((g) => g.groupId === 'resume'), JSON.stringify(groups));
+    assert.ok(
+      groups.groups.some((g) => g.groupId === 'resume'),
+      JSON.stringify(groups),
+    );
   } finally {
     await producer.disconnect();
   }
@@ -204,7 +220,11 @@ test('KIP-98: an idempotent producer whose broker is killed (SIGKILL) and restar
   try {
     const records = await reader.read(topic, 0, { fromOffset: 0, count: total, timeoutMs: 10_000 });
     const values = records.map((r) => Number(r.value!.toString()));
-    assert.deepEqual(values, Array.from({ length: total }, (_, i) => i), `each record once, in order${context()}`);
+    assert.deepEqual(
+      values,
+      Array.from({ length: total }, (_, i) => i),
+      `each record once, in order${context()}`,
+    );
     const more = await reader.read(topic, 0, { fromOffset: total, toEnd: true, timeoutMs: 1_000 });
     assert.equal(more.length, 0, 'nothing beyond the records sent');
   } finally {

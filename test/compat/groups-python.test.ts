@@ -69,7 +69,11 @@ test('Consumer.subscribe() with commits: the next member continues exactly after
   const key = (r: [number, number, string]) => `${r[0]}:${r[1]}`;
   const a = (first.out.records as Array<[number, number, string]>).map(key);
   const b = (second.out.records as Array<[number, number, string]>).map(key);
-  assert.deepEqual(a.filter((k) => b.includes(k)), [], 'nothing committed is consumed again');
+  assert.deepEqual(
+    a.filter((k) => b.includes(k)),
+    [],
+    'nothing committed is consumed again',
+  );
   assert.equal(new Set([...a, ...b]).size, 60, 'every record is consumed by one of the two');
   assert.deepEqual(second.out.committed, { 0: 20, 1: 20, 2: 20 }, second.describe);
 });
@@ -97,7 +101,11 @@ test('KIP-98: librdkafka enable.idempotence=true across a broker SIGKILL and res
   try {
     const records = await reader.read(topic, 0, { fromOffset: 0, toEnd: true, timeoutMs: 10_000 });
     const values = records.map((r) => Number(r.value!.toString()));
-    assert.deepEqual(values, Array.from({ length: total }, (_, i) => i), `each record once, in order\n${prod.describe}`);
+    assert.deepEqual(
+      values,
+      Array.from({ length: total }, (_, i) => i),
+      `each record once, in order\n${prod.describe}`,
+    );
   } finally {
     await reader.close();
   }

@@ -124,7 +124,10 @@ for (const acks of [-1, 1, 0] as const) {
         assert.equal(r.offset, i);
         assert.equal(text(r.key), `p${partition}-k${i}`);
         assert.equal(text(r.value), `p${partition}-v${i}`);
-        assert.deepEqual(r.headers.map((h) => [h.key, text(h.value)]), [['idx', String(i)]]);
+        assert.deepEqual(
+          r.headers.map((h) => [h.key, text(h.value)]),
+          [['idx', String(i)]],
+        );
       });
     }
   });
@@ -163,7 +166,12 @@ test('producer.sendBatch across topics and partitions: each key stays in one par
       partitionOf.set(s.key, s.partition);
       valuesOf.set(s.key, [...(valuesOf.get(s.key) ?? []), Number(s.value.split('-').pop())]);
     }
-    for (const [key, values] of valuesOf) assert.deepEqual(values, [...values].sort((a, b) => a - b), `order of ${key}`);
+    for (const [key, values] of valuesOf)
+      assert.deepEqual(
+        values,
+        [...values].sort((a, b) => a - b),
+        `order of ${key}`,
+      );
   }
 });
 

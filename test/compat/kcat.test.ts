@@ -49,7 +49,11 @@ async function produce(topic: string, lines: string[], extra: string[] = []): Pr
 }
 
 /** Consumes partition 0 with a '|'-separated format: offset|key|value|headers|timestamp. */
-async function consume(topic: string, offset: string, extra: string[] = []): Promise<Array<{ offset: number; key: string; value: string; headers: string; ts: number }>> {
+async function consume(
+  topic: string,
+  offset: string,
+  extra: string[] = [],
+): Promise<Array<{ offset: number; key: string; value: string; headers: string; ts: number }>> {
   const r = await kcatOk(['-C', '-t', topic, '-p', '0', '-o', offset, '-e', '-f', '%o|%k|%s|%h|%T\\n', ...extra]);
   return r.stdout
     .split('\n')
@@ -77,7 +81,10 @@ test('kcat -L lists the broker and a topic with its partitions and leaders', asy
   assert.deepEqual(t.partitions.map((p) => p.partition).sort(), [0, 1, 2]);
   for (const p of t.partitions) {
     assert.equal(p.leader, md.brokers[0].id, `partition ${p.partition} leader`);
-    assert.deepEqual(p.replicas.map((x) => x.id), [md.brokers[0].id]);
+    assert.deepEqual(
+      p.replicas.map((x) => x.id),
+      [md.brokers[0].id],
+    );
   }
   // Plain -L (all topics) works too and mentions the topic.
   const all = await kcatOk(['-L']);
@@ -137,25 +144,35 @@ for (const [codec, id] of [
 
 test('kcat -C from an absolute offset, a relative offset, and from the end', async () => {
   const topic = 'kcat-offsets';
-  await produce(topic, Array.from({ length: 10 }, (_, i) => `k${i}:v${i}`));
+  await produce(
+    topic,
+    Array.from({ length: 10 }, (_, i) => `k${i}:v${i}`),
+  );
 
   const fromFive = await consume(topic, '5');
-  assert.deepEqual(fromFive.map((m) => m.offset), [5, 6, 7, 8, 9]);
-  assert.deepEqual(fromFive.map((m) => m.value), ['v5', 'v6', 'v7', 'v8', 'v9']);
+  assert.deepEqual(
+    fromFive.map((m) => m.offset),
+    [5, 6, 7, 8, 9],
+  );
+  assert.deepEqual(
+    fromFive.map((m) => m.value),
+    ['v5', 'v6', 'v7', 'v8', 'v9'],
+  );
 
   const lastThree = await consume(topic, '-3');
-  assert.deepEqual(lastThree.map((m) => m.offset), [7, 8, 9]);
+  assert.deepEqual(
+    lastThree.map((m) => m.offset),
+    [7, 8, 9],
+  );
 
   const atEnd = await consume(topic, 'end');
   assert.deepEqual(atEnd, [], 'nothing to read at the end with -e');
 
   // -o end without -e waits for new records. Produce one record every 300 ms until the
   // consumer, which exits after 3 (-c 3), has them; it must never see the old ten.
-  const consumer = run(
-    KCAT,
-    ['-b', broker.bootstrap, '-m', '10', '-C', '-t', topic, '-p', '0', '-o', 'end', '-c', '3', '-f', '%o|%s\\n'],
-    { timeoutMs: 30_000 },
-  );
+  const consumer = run(KCAT, ['-b', broker.bootstrap, '-m', '10', '-C', '-t', topic, '-p', '0', '-o', 'end', '-c', '3', '-f', '%o|%s\\n'], {
+    timeoutMs: 30_000,
+  });
   let done = false;
   void consumer.then(() => (done = true));
   for (let i = 0; i < 60 && !done; i++) {
@@ -204,7 +221,11 @@ for (const codec of ['snappy', 'lz4', 'zstd', 'gzip'] as const) {
   test(`kcat -Q with a timestamp inside a kcat -z ${codec} batch answers that record's offset`, async () => {
     const topic = `kcat-times-${codec}`;
     const count = 8000;
-    await produce(topic, Array.from({ length: count }, (_, i) => `k${i}:{"n":${i},"v":"${codec}-${'abc'.repeat(10)}"}`), ['-z', codec, '-X', 'linger.ms=1000']);
+    await produce(
+      topic,
+      Array.from({ length: count }, (_, i) => `k${i}:{"n":${i},"v":"${codec}-${'abc'.repeat(10)}"}`),
+      ['-z', codec, '-X', 'linger.ms=1000'],
+    );
     const recs = await consume(topic, 'beginning');
     assert.equal(recs.length, count);
     const client = await RawClient.connect({ port: broker.port });
@@ -223,7 +244,10 @@ for (const codec of ['snappy', 'lz4', 'zstd', 'gzip'] as const) {
       client.close();
     }
     const probes = recs.filter((m, i) => i > 0 && m.ts > recs[i - 1]!.ts && !batchStarts.has(m.offset)).slice(0, 5);
-    assert.ok(probes.length >= 1, `no record inside a batch starts a new millisecond (batches at ${[...batchStarts].join(', ')}; times ${recs[0]!.ts}..${recs[count - 1]!.ts})`);
+    assert.ok(
+      probes.length >= 1,
+      `no record inside a batch starts a new millisecond (batches at ${[...batchStarts].join(', ')}; times ${recs[0]!.ts}..${recs[count - 1]!.ts})`,
+    );
     for (const expected of probes) {
       const r = await kcatOk(['-Q', '-t', `${topic}:0:${expected.ts}`]);
       const m = /offset (-?\d+)/.exec(r.stdout);

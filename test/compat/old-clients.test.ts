@@ -50,7 +50,10 @@ for (const version of ['0.8.2.2', '0.9.0']) {
     assert.notEqual(r.code, 0, why);
     // Metadata v0 created the topic (as Kafka does for such clients); no record reached it.
     assert.equal(await latestOffset(topic), 0);
-    assert.ok(broker.logs().some((l) => /Produce v[0-2] \(message format v0\/v1\) is not supported/.test(l)), 'the broker says why in its log');
+    assert.ok(
+      broker.logs().some((l) => /Produce v[0-2] \(message format v0\/v1\) is not supported/.test(l)),
+      'the broker says why in its log',
+    );
   });
 }
 
@@ -65,5 +68,8 @@ test("a consumer speaking Kafka 0.9.0's protocol gets no records and the broker 
   // Fetch v1 is not offered: as with Kafka 4.0 the connection is closed and kcat gives up.
   assert.equal(r.stdout, '', why);
   assert.notEqual(r.code, 0, why);
-  assert.ok(broker.logs().some((l) => l.includes('Fetch v1 is not supported')), 'the broker says why in its log');
+  assert.ok(
+    broker.logs().some((l) => l.includes('Fetch v1 is not supported')),
+    'the broker says why in its log',
+  );
 });

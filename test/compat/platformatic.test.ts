@@ -30,14 +30,25 @@ interface Sent {
 const where = (partition: number, offset: bigint) => `${partition}@${offset}`;
 
 async function produceAll(bootstrap: string[], topic: string): Promise<Sent[]> {
-  const producer = new Producer({ clientId: 'runnel-platformatic-producer', bootstrapBrokers: bootstrap, serializers: stringSerializers, acks: -1, retries: 20, retryDelay: 250 });
+  const producer = new Producer({
+    clientId: 'runnel-platformatic-producer',
+    bootstrapBrokers: bootstrap,
+    serializers: stringSerializers,
+    acks: -1,
+    retries: 20,
+    retryDelay: 250,
+  });
   try {
     const sent: Sent[] = [];
     // One record per send, so each answer names exactly that record's partition and offset.
     for (let i = 0; i < RECORDS; i++) {
       const record = { key: `key-${i % 7}`, value: `value-${i}`, headers: { seq: String(i), origin: 'platformatic' } };
       const result = await producer.send({ messages: [{ topic, ...record }] });
-      assert.equal(result.offsets?.length, 1, `one offset for record ${i}: ${JSON.stringify(result.offsets, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+      assert.equal(
+        result.offsets?.length,
+        1,
+        `one offset for record ${i}: ${JSON.stringify(result.offsets, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+      );
       const [at] = result.offsets!;
       sent.push({ ...record, partition: at.partition, offset: BigInt(at.offset) });
     }
@@ -62,7 +73,10 @@ async function consumeAll(bootstrap: string[], topic: string, groupId: string): 
   const got: Message<string, string, string, string>[] = [];
   try {
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
-    const deadline = setTimeout(() => stream.destroy(new Error(`consumed ${got.length} of ${RECORDS} records within ${CONSUME_TIMEOUT_MS} ms`)), CONSUME_TIMEOUT_MS);
+    const deadline = setTimeout(
+      () => stream.destroy(new Error(`consumed ${got.length} of ${RECORDS} records within ${CONSUME_TIMEOUT_MS} ms`)),
+      CONSUME_TIMEOUT_MS,
+    );
     try {
       for await (const message of stream) {
         got.push(message);
@@ -100,8 +114,17 @@ async function checkRoundTrip(bootstrap: string[], replicas: number, topic: stri
     // offsets are contiguous", is separate work), so there they need only increase.
     for (let p = 0; p < PARTITIONS; p++) {
       const offsets = sent.filter((s) => s.partition === p).map((s) => s.offset);
-      if (contiguousFromZero) assert.deepEqual(offsets, offsets.map((_, i) => BigInt(i)), `partition ${p} offsets`);
-      else assert.ok(offsets.every((o, i) => i === 0 || o > offsets[i - 1]), `partition ${p} offsets grow: ${offsets.join(',')}`);
+      if (contiguousFromZero)
+        assert.deepEqual(
+          offsets,
+          offsets.map((_, i) => BigInt(i)),
+          `partition ${p} offsets`,
+        );
+      else
+        assert.ok(
+          offsets.every((o, i) => i === 0 || o > offsets[i - 1]),
+          `partition ${p} offsets grow: ${offsets.join(',')}`,
+        );
     }
 
     const groupId = `${topic}-group`;
@@ -125,8 +148,15 @@ async function checkRoundTrip(bootstrap: string[], replicas: number, topic: stri
     const ends = committed.topics.find((t) => t.name === topic)!.partitions.map((p) => [p.partitionIndex, p.committedOffset] as const);
     ends.sort((a, b) => a[0] - b[0]);
     // The next offset to read: one past the last record of each partition that got any.
-    const want = Array.from({ length: PARTITIONS }, (_, p) => [p, sent.filter((s) => s.partition === p).reduce((end, s) => (s.offset + 1n > end ? s.offset + 1n : end), 0n)] as const).filter(([, n]) => n > 0n);
-    assert.deepEqual(ends.filter(([, n]) => n > 0n), want, 'the group committed the end of every partition it read');
+    const want = Array.from(
+      { length: PARTITIONS },
+      (_, p) => [p, sent.filter((s) => s.partition === p).reduce((end, s) => (s.offset + 1n > end ? s.offset + 1n : end), 0n)] as const,
+    ).filter(([, n]) => n > 0n);
+    assert.deepEqual(
+      ends.filter(([, n]) => n > 0n),
+      want,
+      'the group committed the end of every partition it read',
+    );
   } finally {
     await admin.close();
   }
@@ -147,7 +177,12 @@ test('@platformatic/kafka on one broker: admin, keyed produce with headers, grou
 test('@platformatic/kafka on three brokers, replication factor 3: the same, exact', { timeout: 180_000 }, async () => {
   const cluster = await startCluster();
   try {
-    await checkRoundTrip(cluster.members.map((m) => m.broker.bootstrap), 3, 'platformatic-cluster', false);
+    await checkRoundTrip(
+      cluster.members.map((m) => m.broker.bootstrap),
+      3,
+      'platformatic-cluster',
+      false,
+    );
   } finally {
     await cluster.stop();
   }

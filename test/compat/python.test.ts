@@ -97,7 +97,10 @@ for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
       assert.equal(offset, i);
       assert.equal(key, `py-key-${i}`);
       assert.equal(value, `py-value-${i}-${'x'.repeat(100)}`);
-      assert.deepEqual(headers, [['seq', String(i)], ['lang', 'python']]);
+      assert.deepEqual(headers, [
+        ['seq', String(i)],
+        ['lang', 'python'],
+      ]);
     });
     assert.deepEqual(cons.out.errors, [], cons.describe);
     // enable.auto.commit=false with explicit offsets: the consumer must never commit or ask

@@ -60,7 +60,9 @@ async function cutPort(port: number): Promise<void> {
   await nft('add', 'rule', 'inet', 'cut', 'input', 'tcp', 'sport', String(port), 'drop');
 }
 
-test('issue 12: a librdkafka producer whose packets to the broker are dropped for 15 s delivers every queued record once they pass again', { timeout: 180_000 }, async (t) => {
+test('issue 12: a librdkafka producer whose packets to the broker are dropped for 15 s delivers every queued record once they pass again', {
+  timeout: 180_000,
+}, async (t) => {
   const port = broker!.port;
   const produced = inNetns(PYTHON, [SCRIPT, `127.0.0.1:${port}`, 'cut-producer', String(RECORDS), String(DELIVERY_WAIT_S)], 170_000);
   await new Promise((r) => setTimeout(r, CUT_AFTER_MS));
@@ -76,5 +78,7 @@ test('issue 12: a librdkafka producer whose packets to the broker are dropped fo
   assert.deepEqual(out.errors, [], describe);
   assert.equal(out.delivered, RECORDS, describe);
   assert.equal(out.queued, 0, describe);
-  t.diagnostic(`all ${RECORDS} delivered ${out.seconds} s after the first send (records sent over ${RECORDS * 0.2} s; cut from ${CUT_AFTER_MS / 1000} s to ${(CUT_AFTER_MS + CUT_MS) / 1000} s)`);
+  t.diagnostic(
+    `all ${RECORDS} delivered ${out.seconds} s after the first send (records sent over ${RECORDS * 0.2} s; cut from ${CUT_AFTER_MS / 1000} s to ${(CUT_AFTER_MS + CUT_MS) / 1000} s)`,
+  );
 });

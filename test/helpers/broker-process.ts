@@ -175,11 +175,10 @@ function spawnBroker(args: string[], env: NodeJS.ProcessEnv, onLine: (line: stri
   live.add(child);
   // The watchdog outlives us only by design: it polls our pid once a second and kills the
   // broker when we are gone. We kill the watchdog ourselves when the broker exits.
-  const watchdog = spawn(
-    'sh',
-    ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${child.pid} 2>/dev/null`],
-    { detached: true, stdio: 'ignore' },
-  );
+  const watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${child.pid} 2>/dev/null`], {
+    detached: true,
+    stdio: 'ignore',
+  });
   watchdog.unref();
   watchdogs.add(watchdog);
   child.once('exit', () => {
@@ -261,14 +260,9 @@ class Broker implements BrokerHandle {
     try {
       await new Promise<void>((resolve, reject) => {
         this.listeningWaiter = resolve;
-        child.once('exit', (code, signal) =>
-          reject(new Error(`broker exited before listening (code ${code}, signal ${signal}):\n${this.tail(40)}`)),
-        );
+        child.once('exit', (code, signal) => reject(new Error(`broker exited before listening (code ${code}, signal ${signal}):\n${this.tail(40)}`)));
         child.once('error', reject);
-        timer = setTimeout(
-          () => reject(new Error(`broker did not log "listening" within ${timeoutMs} ms:\n${this.tail(40)}`)),
-          timeoutMs,
-        );
+        timer = setTimeout(() => reject(new Error(`broker did not log "listening" within ${timeoutMs} ms:\n${this.tail(40)}`)), timeoutMs);
       });
     } catch (err) {
       safeKill(child.pid, 'SIGKILL');
@@ -402,22 +396,16 @@ export interface ExitResult extends StopResult {
  * If it is still running after `timeoutMs` (or logs "listening"), it is killed and the
  * result says so with signal SIGKILL/SIGTERM.
  */
-export async function runBrokerExpectingExit(
-  opts: { configFile?: string; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<ExitResult> {
+export async function runBrokerExpectingExit(opts: { configFile?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ExitResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'runnel-test-'));
   const [port, httpPort] = await freePorts(2);
   const lines: string[] = [];
   let child: ChildProcess | null = null;
   const listening = new Promise<'listening'>((resolve) => {
-    child = spawnBroker(
-      opts.configFile ? [`-config=${opts.configFile}`] : [],
-      harnessEnv(port!, httpPort!, dataDir, opts.env),
-      (line) => {
-        lines.push(line);
-        if (isListeningLine(line)) resolve('listening');
-      },
-    );
+    child = spawnBroker(opts.configFile ? [`-config=${opts.configFile}`] : [], harnessEnv(port!, httpPort!, dataDir, opts.env), (line) => {
+      lines.push(line);
+      if (isListeningLine(line)) resolve('listening');
+    });
   });
   const c = child as unknown as ChildProcess;
   // 'close' (not 'exit') fires after stdout and stderr ended, so no output line is lost.

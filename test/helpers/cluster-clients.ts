@@ -102,10 +102,7 @@ export async function produceNumbered(
  * Starts a cluster of `size` brokers and runs `body` with a connected KafkaJS admin and an
  * idempotent producer (not connected yet); stops the clients and the cluster whatever happens.
  */
-export async function withClusterClients(
-  size: number,
-  body: (cluster: TestCluster, admin: Admin, producer: Producer) => Promise<void>,
-): Promise<void> {
+export async function withClusterClients(size: number, body: (cluster: TestCluster, admin: Admin, producer: Producer) => Promise<void>): Promise<void> {
   const cluster = await startCluster({ size });
   const kafka = kafkaFor(cluster);
   const admin = kafka.admin();

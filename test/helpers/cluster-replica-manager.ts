@@ -44,9 +44,19 @@ export interface InProcessBroker {
 }
 
 /** Broker `id` of the brokers `ids` (all registered in its state), connected to the others through `hub`. */
-export function inProcessBroker(hub: MemoryHub, id: number, ids: number[], dataDir: string, hostOptions: { isolateStorageFailures?: boolean } = {}): InProcessBroker {
+export function inProcessBroker(
+  hub: MemoryHub,
+  id: number,
+  ids: number[],
+  dataDir: string,
+  hostOptions: { isolateStorageFailures?: boolean } = {},
+): InProcessBroker {
   const logger = pino({ level: 'silent' });
-  const transport = hub.connect(id, ids.filter((p) => p !== id), `disk-${id}`);
+  const transport = hub.connect(
+    id,
+    ids.filter((p) => p !== id),
+    `disk-${id}`,
+  );
   const host = new RaftHost({ nodeId: id, transport, logger, tickMs: 5, ...hostOptions });
   const replicas = testReplicaManager({ nodeId: id, storageId: `disk-${id}`, dataDir, host, logger });
   const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });

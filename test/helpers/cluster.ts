@@ -96,13 +96,17 @@ export class TestCluster {
 
   /** Waits until every live broker's replica of `group` has applied the same index as its leader. */
   async waitCaughtUp(group: string, timeoutMs = 30_000): Promise<void> {
-    await this.waitFor(`replicas of ${group} caught up`, async () => {
-      const live = this.members.filter((m) => m.broker.alive());
-      const groups = await Promise.all(live.map(async (m) => (await this.status(m.nodeId)).groups.find((g) => g.group === group)));
-      if (groups.some((g) => !g || g.leader <= 0)) return false;
-      const applied = groups.map((g) => g!.applied);
-      return applied.every((a) => a === applied[0]) && groups.every((g) => g!.lastIndex === groups[0]!.lastIndex);
-    }, timeoutMs);
+    await this.waitFor(
+      `replicas of ${group} caught up`,
+      async () => {
+        const live = this.members.filter((m) => m.broker.alive());
+        const groups = await Promise.all(live.map(async (m) => (await this.status(m.nodeId)).groups.find((g) => g.group === group)));
+        if (groups.some((g) => !g || g.leader <= 0)) return false;
+        const applied = groups.map((g) => g!.applied);
+        return applied.every((a) => a === applied[0]) && groups.every((g) => g!.lastIndex === groups[0]!.lastIndex);
+      },
+      timeoutMs,
+    );
   }
 
   /**
@@ -128,7 +132,9 @@ export class TestCluster {
   partitionBytes(nodeId: number, topic: string, partition: number): Buffer {
     const dir = join(this.member(nodeId).broker.dataDir, `${topic}-${partition}`);
     if (!existsSync(dir)) return Buffer.alloc(0);
-    const logs = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+    const logs = readdirSync(dir)
+      .filter((f) => f.endsWith('.log'))
+      .sort();
     return Buffer.concat(logs.map((f) => readFileSync(join(dir, f))));
   }
 
@@ -152,7 +158,13 @@ export class TestCluster {
       configFile,
       JSON.stringify({
         ...founder,
-        cluster: { ...founder.cluster, node_id: options.nodeId, raft_address: raftAddress, initial_cluster_state: 'existing', discovery: { type: options.discovery } },
+        cluster: {
+          ...founder.cluster,
+          node_id: options.nodeId,
+          raft_address: raftAddress,
+          initial_cluster_state: 'existing',
+          discovery: { type: options.discovery },
+        },
       }),
     );
     const dataDir = join(this.root, `node${options.nodeId}`);

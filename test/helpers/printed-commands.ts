@@ -24,7 +24,15 @@ function commandTexts(file: string, text: string): string[] {
 
 /** Every `./broker ...` and `./runnel ...` command printed in the user-facing files, with any VAR=value prefix. */
 export function printedCommands(): { file: string; command: string }[] {
-  const files = ['README.md', 'docs/cluster.md', 'docs/operations.md', 'docs/cli.md', ...readdirSync(join(REPO_ROOT, 'scripts')).filter((f) => f.endsWith('.sh')).map((f) => `scripts/${f}`)];
+  const files = [
+    'README.md',
+    'docs/cluster.md',
+    'docs/operations.md',
+    'docs/cli.md',
+    ...readdirSync(join(REPO_ROOT, 'scripts'))
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => `scripts/${f}`),
+  ];
   const pattern = /(?:^|[\s`"(])((?:[A-Z_]+=\S+[ \t]+)*\.\/(?:broker|runnel)(?:[ \t]+[^\s`"#|)<>&;]+)*)/gm;
   const out: { file: string; command: string }[] = [];
   for (const file of files) {
@@ -40,4 +48,3 @@ export function printedCommands(): { file: string; command: string }[] {
   }
   return out;
 }
-

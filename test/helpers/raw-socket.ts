@@ -5,10 +5,7 @@
 
 import { connect, type Socket } from 'node:net';
 
-export type ReadOutcome =
-  | { kind: 'frame'; frame: Buffer }
-  | { kind: 'closed' }
-  | { kind: 'timeout' };
+export type ReadOutcome = { kind: 'frame'; frame: Buffer } | { kind: 'closed' } | { kind: 'timeout' };
 
 /** Refuse to buffer frames larger than this from the broker: a broken size would otherwise eat memory. */
 const MAX_RESPONSE_FRAME_BYTES = 64 * 1024 * 1024;

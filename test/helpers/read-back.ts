@@ -47,7 +47,8 @@ export class RawRecordReader implements RecordReader {
       if (endOffset !== null && offset >= endOffset) break;
       for (const b of decodeBatches(res.records)) {
         if (!b.crcValid) throw new Error(`batch at offset ${b.baseOffset} of ${topic}/${partition} has a bad CRC`);
-        if (b.compression !== 0) throw new Error(`batch at ${b.baseOffset} is compressed (codec ${b.compression}); RawRecordReader reads uncompressed batches only`);
+        if (b.compression !== 0)
+          throw new Error(`batch at ${b.baseOffset} is compressed (codec ${b.compression}); RawRecordReader reads uncompressed batches only`);
         if (b.isControl) {
           offset = b.lastOffset + 1;
           continue;

@@ -92,13 +92,7 @@ export function headerV2(apiKey: number, version: number, correlationId: number,
 /** ApiVersions request. v0-v2 have an empty body; v3+ are flexible with two compact strings. */
 export function apiVersionsRequest(version: number, correlationId: number): Buffer {
   if (version < 3) return frame(headerV1(ApiKeys.ApiVersions, version, correlationId).build());
-  return frame(
-    headerV2(ApiKeys.ApiVersions, version, correlationId)
-      .compactString('runnel-test')
-      .compactString('0.0.1')
-      .uvarint(0)
-      .build(),
-  );
+  return frame(headerV2(ApiKeys.ApiVersions, version, correlationId).compactString('runnel-test').compactString('0.0.1').uvarint(0).build());
 }
 
 export interface ApiVersionsV0 {
@@ -136,14 +130,7 @@ export function metadataRequestV1(correlationId: number, topics: string[]): Buff
 }
 
 /** Produce v3 request carrying one records blob for one partition. */
-export function produceRequestV3(
-  correlationId: number,
-  topic: string,
-  partition: number,
-  records: Buffer,
-  acks = -1,
-  timeoutMs = 10_000,
-): Buffer {
+export function produceRequestV3(correlationId: number, topic: string, partition: number, records: Buffer, acks = -1, timeoutMs = 10_000): Buffer {
   return frame(
     headerV1(ApiKeys.Produce, 3, correlationId)
       .string(null)

@@ -149,16 +149,7 @@ test('negative string, array and bytes lengths are refused', async () => {
   await assertServes('array length -7');
 
   // Produce v3 with a records length of -5.
-  const payload = headerV1(ApiKeys.Produce, 3, correlation++)
-    .string(null)
-    .int16(-1)
-    .int32(5_000)
-    .int32(1)
-    .string(TOPIC)
-    .int32(1)
-    .int32(0)
-    .int32(-5)
-    .build();
+  const payload = headerV1(ApiKeys.Produce, 3, correlation++).string(null).int16(-1).int32(5_000).int32(1).string(TOPIC).int32(1).int32(0).int32(-5).build();
   r = await sendOnFresh(frame(payload));
   assert.notEqual(r.kind, 'timeout', 'records length -5: expected an error or a close');
   await assertServes('records length -5');
@@ -219,7 +210,12 @@ test('Produce v2 with an old (magic 1) message set is refused with UNSUPPORTED_V
   const message = new Writer().int8(1).int8(0).int64(Date.now()).bytes(null).bytes(value).build(); // magic, attributes, timestamp, key, value
   const { crc32 } = await import('node:zlib');
   const crc = crc32(message);
-  const messageSet = new Writer().int64(0).int32(4 + message.length).int32(crc | 0).raw(message).build();
+  const messageSet = new Writer()
+    .int64(0)
+    .int32(4 + message.length)
+    .int32(crc | 0)
+    .raw(message)
+    .build();
   const before = await produceOk(buildBatch([{ key: null, value: Buffer.from('before'), timestamp: Date.now() }]));
   const id = correlation++;
   const payload = headerV1(ApiKeys.Produce, 2, id).int16(-1).int32(5_000).int32(1).string(TOPIC).int32(1).int32(0).bytes(messageSet).build();

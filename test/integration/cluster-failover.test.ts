@@ -105,7 +105,11 @@ test('all three brokers killed at once and restarted: nothing acknowledged is lo
       values.push(...(await readAll(cluster, 'everything', p)));
     }
     const stored = new Set(values);
-    assert.deepEqual(acked.filter((v) => !stored.has(v)), [], 'every acknowledged record survived');
+    assert.deepEqual(
+      acked.filter((v) => !stored.has(v)),
+      [],
+      'every acknowledged record survived',
+    );
     assert.equal(values.length, acked.length, 'and none was written twice');
   } finally {
     await cluster.stop();
@@ -127,9 +131,15 @@ test('a broker restarted with a wiped data dir never counts as its old self, is 
     // Raft thesis §4.1, one change at a time: the leaders remove the old disk's identity, then
     // add the new one as a learner, which catches up from the log and is then promoted (§4.2.1;
     // the partition reconciler logs each step as a partition membership change).
-    const replaced = () => cluster.members.some((m) => m.broker.logs().some((l) => l.includes('partition membership change') && l.includes('"group":"wiped-0@') && l.includes('"change":"addVoter"')));
+    const replaced = () =>
+      cluster.members.some((m) =>
+        m.broker.logs().some((l) => l.includes('partition membership change') && l.includes('"group":"wiped-0@') && l.includes('"change":"addVoter"')),
+      );
     await cluster.waitFor('the leader added the new disk to wiped-0', replaced);
-    assert.ok(victim.broker.logs().some((l) => l.includes('founding configuration does not name this disk')), 'it did not found the group again');
+    assert.ok(
+      victim.broker.logs().some((l) => l.includes('founding configuration does not name this disk')),
+      'it did not found the group again',
+    );
     acked.push(...(await produceNumbered(producer, 'wiped', 100, 25)));
     await producer.disconnect();
     await cluster.waitCaughtUp('wiped-0');
@@ -183,7 +193,13 @@ test('issue 9 item 2: a replica whose partition directory was removed never vote
       assert.equal(await cluster.leaderOf('lost-0'), 0, 'B and C elected a leader without the acknowledged records');
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok(cluster.member(c).broker.logs().some((l) => l.includes('lost its Raft state') && l.includes('"group":"lost-0@')), 'C says it lost its state');
+    assert.ok(
+      cluster
+        .member(c)
+        .broker.logs()
+        .some((l) => l.includes('lost its Raft state') && l.includes('"group":"lost-0@')),
+      'C says it lost its state',
+    );
     const newStorageC = await groupStorageId(cluster, c, 'lost-0');
     assert.ok(newStorageC.startsWith(`${nodeStorageC}/`), `C runs lost-0 under a new identity (${newStorageC})`);
 
@@ -209,7 +225,10 @@ test('issue 9 item 2: a broker whose metadata directory was lost (runnel.db kept
     await victim.broker.kill9();
     rmSync(join(victim.broker.dataDir, 'cluster', 'metadata'), { recursive: true, force: true });
     await victim.broker.restart();
-    assert.ok(victim.broker.logs().some((l) => l.includes('lost its Raft state') && l.includes('"group":"__metadata"')), 'it says it lost its state');
+    assert.ok(
+      victim.broker.logs().some((l) => l.includes('lost its Raft state') && l.includes('"group":"__metadata"')),
+      'it says it lost its state',
+    );
     const logs = victim.broker.logs();
     const sinceRestart = logs.slice(logs.map((l) => l.startsWith('[harness] restart')).lastIndexOf(true));
     assert.ok(!sinceRestart.some((l) => l.includes('bootstrapping group __metadata')), 'it did not bootstrap the group again');

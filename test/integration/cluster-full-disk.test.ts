@@ -141,7 +141,10 @@ test('B1: a full disk on one cluster broker freezes its writes, not the broker; 
     assert.equal(late[0]?.errorCode, 0);
     assert.ok(full.alive(), 'the broker with the full disk is still running');
     const logs = full.jsonLogs();
-    assert.ok(logs.some((l) => String(l.msg).startsWith('raft group storage write failed')), 'the failure is logged');
+    assert.ok(
+      logs.some((l) => String(l.msg).startsWith('raft group storage write failed')),
+      'the failure is logged',
+    );
     assert.equal(logs.filter((l) => Number(l.level) >= 60).length, 0, 'nothing fatal was logged');
 
     unlinkSync(filler);
@@ -150,7 +153,10 @@ test('B1: a full disk on one cluster broker freezes its writes, not the broker; 
     await cluster.waitCaughtUp('late-0', 60_000);
     assert.deepEqual(await readAll(cluster, 'late'), ['late-0']);
     assert.ok(full.alive());
-    assert.ok(full.jsonLogs().some((l) => String(l.msg).startsWith('raft group storage write succeeded again')), 'the retried write succeeded');
+    assert.ok(
+      full.jsonLogs().some((l) => String(l.msg).startsWith('raft group storage write succeeded again')),
+      'the retried write succeeded',
+    );
 
     const stored: string[] = [];
     for (let p = 0; p < PARTITIONS; p++) stored.push(...(await readAll(cluster, 'fill', p)));

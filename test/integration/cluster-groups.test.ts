@@ -92,7 +92,11 @@ test('kill -9 of the group coordinator: the next member continues exactly at the
     const committedBefore = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
     const committed = new Map(committedBefore[0].partitions.map((p) => [p.partition, Number(p.offset)]));
     for (let p = 0; p < PARTITIONS; p++) {
-      assert.deepEqual(first[p].map((s) => s.value), expected[p].slice(0, FIRST_SHARE[p]), `the first member processed the head of partition ${p} in order`);
+      assert.deepEqual(
+        first[p].map((s) => s.value),
+        expected[p].slice(0, FIRST_SHARE[p]),
+        `the first member processed the head of partition ${p} in order`,
+      );
       // KafkaJS commits the offset after the last record it processed.
       assert.equal(committed.get(p), first[p].at(-1)!.offset + 1, `partition ${p}: the commit covers exactly what was processed${context(cluster)}`);
     }
@@ -123,7 +127,11 @@ test('kill -9 of the group coordinator: the next member continues exactly at the
       // Committed-position rule: the next member starts at the committed offset, and reads on from it.
       assert.ok(second[p].length > 0, `partition ${p} had records left`);
       assert.equal(second[p][0].offset, committed.get(p), `partition ${p}: the second member starts at the committed offset${context(cluster)}`);
-      assert.deepEqual(second[p].map((s) => s.value), expected[p].slice(FIRST_SHARE[p]), `partition ${p}: nothing before the commit again, nothing after it skipped`);
+      assert.deepEqual(
+        second[p].map((s) => s.value),
+        expected[p].slice(FIRST_SHARE[p]),
+        `partition ${p}: nothing before the commit again, nothing after it skipped`,
+      );
     }
     // The new coordinator replayed the partition before it served the group.
     const loaded = cluster
@@ -144,7 +152,11 @@ test('kill -9 of the group coordinator: the next member continues exactly at the
     await cluster.member(current).broker.kill9();
     await cluster.waitFor('another coordinator', async () => (await cluster.leaderOf(raftGroup, [current])) > 0, 20_000);
     const again = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
-    assert.deepEqual(new Map(again[0].partitions.map((p) => [p.partition, Number(p.offset)])), endOffsets, `commits survive a second coordinator kill${context(cluster)}`);
+    assert.deepEqual(
+      new Map(again[0].partitions.map((p) => [p.partition, Number(p.offset)])),
+      endOffsets,
+      `commits survive a second coordinator kill${context(cluster)}`,
+    );
     await cluster.member(current).broker.restart();
   } finally {
     await Promise.all(consumers.map((c) => c.disconnect().catch(() => {})));

@@ -34,7 +34,9 @@ interface ProduceStats {
   failedSends: number;
 }
 
-test('issue 11: grow 3 -> 5 under acks=all load, spread replicas, shrink 5 -> 3 by graceful leave: nothing acknowledged is lost', { timeout: 300_000 }, async () => {
+test('issue 11: grow 3 -> 5 under acks=all load, spread replicas, shrink 5 -> 3 by graceful leave: nothing acknowledged is lost', {
+  timeout: 300_000,
+}, async () => {
   const env = { RUNNEL_CLUSTER__BALANCE_REPLICAS: 'true' };
   const cluster = await startCluster({ size: 3, env });
   const kafka = kafkaFor(cluster, 'grow-shrink');
@@ -47,7 +49,11 @@ test('issue 11: grow 3 -> 5 under acks=all load, spread replicas, shrink 5 -> 3 
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }], waitForLeaders: true });
     await producer.connect();
     let acked = 0;
-    producing = produceUntil(producer, () => stop, (n) => (acked = n));
+    producing = produceUntil(
+      producer,
+      () => stop,
+      (n) => (acked = n),
+    );
     await cluster.waitFor('records acknowledged', () => acked >= 200, 60_000);
 
     // Grow: two joiners. Partitions created before the join stay where they are until the spread balancer moves them.
@@ -55,32 +61,47 @@ test('issue 11: grow 3 -> 5 under acks=all load, spread replicas, shrink 5 -> 3 
     await cluster.addJoiner({ nodeId: 5, discovery: 'static', env });
     const grown = Date.now();
     let listedMove = false;
-    await cluster.waitFor('replicas spread over five brokers (counts differ by at most one, nothing in flight)', async () => {
-      const counts = await replicaCounts(admin);
-      const values = [1, 2, 3, 4, 5].map((id) => counts.get(id) ?? 0);
-      const status = await cluster.status(3);
-      // Issue 11: GET /status shows the reassignments in flight.
-      listedMove ||= (status.reassignments ?? []).some((r) => r.topic === TOPIC && r.adding.some((id) => id === 4 || id === 5));
-      return status.reassigningPartitions === 0 && Math.max(...values) - Math.min(...values) <= 1;
-    }, 120_000);
+    await cluster.waitFor(
+      'replicas spread over five brokers (counts differ by at most one, nothing in flight)',
+      async () => {
+        const counts = await replicaCounts(admin);
+        const values = [1, 2, 3, 4, 5].map((id) => counts.get(id) ?? 0);
+        const status = await cluster.status(3);
+        // Issue 11: GET /status shows the reassignments in flight.
+        listedMove ||= (status.reassignments ?? []).some((r) => r.topic === TOPIC && r.adding.some((id) => id === 4 || id === 5));
+        return status.reassigningPartitions === 0 && Math.max(...values) - Math.min(...values) <= 1;
+      },
+      120_000,
+    );
     const spreadMs = Date.now() - grown;
     assert.ok(listedMove, 'a move onto a joiner was listed in GET /status while in flight');
     const ackedAfterGrow = acked;
 
     // Shrink: two founders (two of the three metadata voters) leave at once.
-    const leave = (id: number) => fetch(`http://127.0.0.1:${cluster.member(3).httpPort}/cluster/leave`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ node: id }) });
+    const leave = (id: number) =>
+      fetch(`http://127.0.0.1:${cluster.member(3).httpPort}/cluster/leave`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ node: id }),
+      });
     for (const id of [1, 2]) assert.equal((await leave(id)).status, 202, `leave ${id}`);
     const shrinking = Date.now();
     await cluster.waitFor('brokers 1 and 2 stopped on their own', () => !cluster.member(1).broker.alive() && !cluster.member(2).broker.alive(), 150_000);
     const shrinkMs = Date.now() - shrinking;
     let metadataGroup: unknown;
-    await cluster.waitFor('the metadata group is brokers 3, 4, 5, all voters', async () => {
-      const g = (await cluster.status(3)).groups.find((x) => x.group === '__metadata');
-      metadataGroup = g && { leader: g.leader, voters: g.voters, learners: g.learners };
-      return g !== undefined && [...g.voters].sort().join() === '3,4,5' && g.learners.length === 0;
-    }, 30_000).catch((err: Error) => {
-      throw new Error(`${err.message}; broker 3 sees __metadata as ${JSON.stringify(metadataGroup)}`);
-    });
+    await cluster
+      .waitFor(
+        'the metadata group is brokers 3, 4, 5, all voters',
+        async () => {
+          const g = (await cluster.status(3)).groups.find((x) => x.group === '__metadata');
+          metadataGroup = g && { leader: g.leader, voters: g.voters, learners: g.learners };
+          return g !== undefined && [...g.voters].sort().join() === '3,4,5' && g.learners.length === 0;
+        },
+        30_000,
+      )
+      .catch((err: Error) => {
+        throw new Error(`${err.message}; broker 3 sees __metadata as ${JSON.stringify(metadataGroup)}`);
+      });
     // The cluster still takes writes after the shrink.
     const ackedAtShrink = acked;
     await cluster.waitFor('records acknowledged after the shrink', () => acked >= ackedAtShrink + 100, 60_000);

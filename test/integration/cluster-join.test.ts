@@ -34,7 +34,9 @@ async function readValues(cluster: TestCluster, topic: string, partitions: numbe
   return values.sort();
 }
 
-test('issue 11 (join): a static joiner and a manual joiner join a running cluster, get replicas of new topics, serve clients and survive a restart', { timeout: 240_000 }, async () => {
+test('issue 11 (join): a static joiner and a manual joiner join a running cluster, get replicas of new topics, serve clients and survive a restart', {
+  timeout: 240_000,
+}, async () => {
   const cluster = await startCluster({ size: 3, env: { RUNNEL_CLUSTER__METADATA_VOTERS: '4' } });
   try {
     assert.deepEqual(await metadataGroup(cluster, 1), { voters: [1, 2, 3], learners: [] });
@@ -57,7 +59,7 @@ test('issue 11 (join): a static joiner and a manual joiner join a running cluste
       discovery: 'manual',
       whileStarting: async (httpPort) => {
         // Not registered yet: it knows no member, so it cannot have joined by itself.
-        assert.equal((await fetch(`http://127.0.0.1:${httpPort}/status`).then((r) => r.json()) as { brokers: unknown[] }).brokers.length, 0);
+        assert.equal(((await fetch(`http://127.0.0.1:${httpPort}/status`).then((r) => r.json())) as { brokers: unknown[] }).brokers.length, 0);
         const res = await fetch(`http://127.0.0.1:${httpPort}/cluster/join`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -59,7 +59,11 @@ test('issue 12: a fresh RF 3 partition starts at offset 0 and a leader change le
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void seen.push({ offset: message.offset, value: message.value!.toString() }) });
     await cluster.waitFor('the KafkaJS consumer read 3 records', () => seen.length >= 3);
-    assert.deepEqual(seen, [{ offset: '0', value: 'a' }, { offset: '1', value: 'b' }, { offset: '2', value: 'c' }]);
+    assert.deepEqual(seen, [
+      { offset: '0', value: 'a' },
+      { offset: '1', value: 'b' },
+      { offset: '2', value: 'c' },
+    ]);
     await cluster.waitFor('the group committed offset 3', async () => {
       const committed = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
       return committed[0].partitions[0].offset === '3';

@@ -55,7 +55,9 @@ async function topicsSeenBy(cluster: TestCluster, nodeId: number): Promise<strin
 /** Flips a bit in the records of the second batch of the oldest (sealed) metadata segment. */
 function flipSealedMetadata(dataDir: string): string {
   const dir = join(dataDir, 'cluster', 'metadata');
-  const logs = readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
+  const logs = readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort();
   assert.ok(logs.length >= 2, `the metadata log has a sealed segment (${logs.join(', ')})`);
   const path = join(dir, logs[0]);
   const bytes = readFileSync(path);
@@ -97,15 +99,25 @@ async function damagedFollowerStartsOver(env: Record<string, string>): Promise<v
     const pid = broker.pid;
 
     await cluster.waitFor('the damage is found, naming the file', () =>
-      broker.logs().some((l) => l.includes('damage in synced log data') && l.includes(damaged)));
+      broker.logs().some((l) => l.includes('damage in synced log data') && l.includes(damaged)),
+    );
     await cluster.waitFor('the replica starts over in the running broker', () =>
-      broker.logs().some((l) => l.includes('metadata replica started over after damage to its log')));
-    await cluster.waitFor('the controller added it back under its new identity, as a voter', async () => {
-      const mine = await metadataGroupStatus(cluster, follower);
-      const leaderView = await metadataGroupStatus(cluster, await cluster.leaderOf(metadataGroupName));
-      return mine.storageId !== disk && mine.storageId.startsWith(`${disk}/`) && leaderView.voters.includes(follower) &&
-        leaderView.followers.some((f) => f.id === follower && f.storageId === mine.storageId && f.identityOk);
-    }, 60_000);
+      broker.logs().some((l) => l.includes('metadata replica started over after damage to its log')),
+    );
+    await cluster.waitFor(
+      'the controller added it back under its new identity, as a voter',
+      async () => {
+        const mine = await metadataGroupStatus(cluster, follower);
+        const leaderView = await metadataGroupStatus(cluster, await cluster.leaderOf(metadataGroupName));
+        return (
+          mine.storageId !== disk &&
+          mine.storageId.startsWith(`${disk}/`) &&
+          leaderView.voters.includes(follower) &&
+          leaderView.followers.some((f) => f.id === follower && f.storageId === mine.storageId && f.identityOk)
+        );
+      },
+      60_000,
+    );
 
     // It takes new metadata like the others, and nothing committed before is missing anywhere.
     await createTopics(cluster, leader, names('third', 5));
@@ -122,9 +134,12 @@ async function damagedFollowerStartsOver(env: Record<string, string>): Promise<v
 }
 
 test('issue 9 item 3: a metadata replica whose sealed segment the scrub finds damaged starts over in the running broker and is repaired from its peers', async () => {
-  await damagedFollowerStartsOver({ RUNNEL_CLUSTER__SNAPSHOT_ENTRIES: String(SNAPSHOT_ENTRIES), RUNNEL_CLUSTER__COMPACTION_OVERHEAD: String(COMPACTION_OVERHEAD) });
+  await damagedFollowerStartsOver({
+    RUNNEL_CLUSTER__SNAPSHOT_ENTRIES: String(SNAPSHOT_ENTRIES),
+    RUNNEL_CLUSTER__COMPACTION_OVERHEAD: String(COMPACTION_OVERHEAD),
+  });
 });
 
-test('issue 9 item 3: damage the metadata log\'s replay at start reads makes the replica start over, not the broker fail to start', async () => {
+test("issue 9 item 3: damage the metadata log's replay at start reads makes the replica start over, not the broker fail to start", async () => {
   await damagedFollowerStartsOver({});
 });

@@ -91,11 +91,15 @@ test('issue 11: a broker hosting no replica of a partition answers its leader, e
     await cluster.waitFor('the partitions have leaders', async () => (await liveLeader(cluster, 0)) !== null && (await liveLeader(cluster, 1)) !== null);
 
     // The non-replica names the leader the replicas elected, with its term as the epoch.
-    await cluster.waitFor('the non-replica names each partition leader', async () => {
-      const answers = await metadataFrom(cluster, OUTSIDER);
-      const live = await Promise.all(ASSIGNMENT.map((_, p) => liveLeader(cluster, p)));
-      return answers.every((a, p) => a.errorCode === ErrorCode.NONE && a.leaderId === live[p]?.leaderId && a.leaderEpoch === live[p]?.leaderEpoch);
-    }, 15_000);
+    await cluster.waitFor(
+      'the non-replica names each partition leader',
+      async () => {
+        const answers = await metadataFrom(cluster, OUTSIDER);
+        const live = await Promise.all(ASSIGNMENT.map((_, p) => liveLeader(cluster, p)));
+        return answers.every((a, p) => a.errorCode === ErrorCode.NONE && a.leaderId === live[p]?.leaderId && a.leaderEpoch === live[p]?.leaderEpoch);
+      },
+      15_000,
+    );
     const answers = await metadataFrom(cluster, OUTSIDER);
     for (const [p, replicas] of ASSIGNMENT.entries()) {
       assert.deepEqual(answers[p].replicaNodes, replicas, `partition ${p}: replicas from the assignment`);
@@ -108,10 +112,14 @@ test('issue 11: a broker hosting no replica of a partition answers its leader, e
     // answer converges to the new leader and epoch, bounded in time.
     const before = await liveLeader(cluster, 0);
     await cluster.member(1).broker.restart();
-    await cluster.waitFor('every broker names the new leaders', async () => {
-      const now = await liveLeader(cluster, 0);
-      return now !== null && now.leaderEpoch > before!.leaderEpoch && (await allAgree(cluster));
-    }, 30_000);
+    await cluster.waitFor(
+      'every broker names the new leaders',
+      async () => {
+        const now = await liveLeader(cluster, 0);
+        return now !== null && now.leaderEpoch > before!.leaderEpoch && (await allAgree(cluster));
+      },
+      30_000,
+    );
   } finally {
     await cluster.stop();
   }
@@ -132,7 +140,10 @@ test('issue 11: kcat produces and consumes through a broker that hosts no replic
     assert.doesNotMatch(produced.stderr, /Delivery failed|ERROR/, produced.stderr);
     const consumed = await run(KCAT, ['-b', only, '-t', TOPIC, '-p', '0', '-C', '-e', '-q', '-o', 'beginning'], { timeoutMs: 30_000 });
     assert.equal(consumed.code, 0, consumed.stderr);
-    assert.deepEqual(consumed.stdout.split('\n').filter((l) => l !== ''), lines);
+    assert.deepEqual(
+      consumed.stdout.split('\n').filter((l) => l !== ''),
+      lines,
+    );
   } finally {
     await cluster.stop();
   }

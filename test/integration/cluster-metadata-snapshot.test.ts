@@ -61,10 +61,15 @@ async function churn(cluster: TestCluster, nodeId: number, prefix: string, creat
 async function assertSameMetadata(cluster: TestCluster): Promise<void> {
   await cluster.waitCaughtUp(metadataGroupName);
   const seen = await Promise.all(cluster.members.map((m) => topicsSeenBy(cluster, m.nodeId)));
-  for (let i = 1; i < seen.length; i++) assert.deepEqual(seen[i], seen[0], `broker ${cluster.members[i].nodeId} serves the same topics as broker ${cluster.members[0].nodeId}`);
+  for (let i = 1; i < seen.length; i++)
+    assert.deepEqual(seen[i], seen[0], `broker ${cluster.members[i].nodeId} serves the same topics as broker ${cluster.members[0].nodeId}`);
 }
 
-const installedLines = (cluster: TestCluster, nodeId: number) => cluster.member(nodeId).broker.logs().filter((l) => l.includes('metadata snapshot installed')).length;
+const installedLines = (cluster: TestCluster, nodeId: number) =>
+  cluster
+    .member(nodeId)
+    .broker.logs()
+    .filter((l) => l.includes('metadata snapshot installed')).length;
 
 test('a broker that was down, and one whose data dir was wiped, catch up through a metadata snapshot', async () => {
   const cluster = await startCluster({

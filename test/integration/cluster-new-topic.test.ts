@@ -38,7 +38,11 @@ after(async () => {
 const api = (key: number) => apiByKey.get(key)!;
 
 function metadata(client: RawClient, topic: string, allowAutoTopicCreation: boolean): Promise<any> {
-  return client.request(api(ApiKey.Metadata), 12, { topics: [{ topicId: Buffer.alloc(16), name: topic }], allowAutoTopicCreation, includeTopicAuthorizedOperations: false });
+  return client.request(api(ApiKey.Metadata), 12, {
+    topics: [{ topicId: Buffer.alloc(16), name: topic }],
+    allowAutoTopicCreation,
+    includeTopicAuthorizedOperations: false,
+  });
 }
 
 async function listEarliest(client: RawClient, topic: string): Promise<number> {
@@ -63,7 +67,12 @@ async function fetchV12(client: RawClient, topic: string): Promise<number> {
 
 function produceV10(client: RawClient, topic: string): Promise<any> {
   const records = buildRecordBatch({ records: [{ key: null, value: Buffer.from('x'), headers: [], timestamp: Date.now() }] });
-  return client.request(api(ApiKey.Produce), 10, { transactionalId: null, acks: 1, timeoutMs: 5_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+  return client.request(api(ApiKey.Produce), 10, {
+    transactionalId: null,
+    acks: 1,
+    timeoutMs: 5_000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+  });
 }
 
 interface Answer {
@@ -115,13 +124,20 @@ test('a broker that knows a just-created topic never calls it unknown while its 
     // Each topic through another broker: the creating broker is a step ahead of the others.
     const creator = clients.get(cluster.members[i % cluster.members.length].nodeId)!;
     const created = await metadata(creator, topic, true);
-    assert.ok([ErrorCode.NONE, ErrorCode.LEADER_NOT_AVAILABLE].includes(created.topics[0].errorCode), `auto-create ${topic}: ${errorName(created.topics[0].errorCode)}`);
+    assert.ok(
+      [ErrorCode.NONE, ErrorCode.LEADER_NOT_AVAILABLE].includes(created.topics[0].errorCode),
+      `auto-create ${topic}: ${errorName(created.topics[0].errorCode)}`,
+    );
     const answers = await probe(topic);
     const unknown = answers.filter((a) => a.knew && a.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     assert.deepEqual(unknown, [], `${topic}: ${summary(answers)}`);
     // Whatever else was answered is what clients retry.
     const allowed = new Set<number>([ErrorCode.NONE, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
-    assert.deepEqual(answers.filter((a) => !allowed.has(a.errorCode)), [], `${topic}: ${summary(answers)}`);
+    assert.deepEqual(
+      answers.filter((a) => !allowed.has(a.errorCode)),
+      [],
+      `${topic}: ${summary(answers)}`,
+    );
   }
 });
 

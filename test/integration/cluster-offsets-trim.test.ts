@@ -35,7 +35,10 @@ function context(cluster: TestCluster): string {
 
 /** Log lines of a broker about the group's __consumer_offsets partition with this message. */
 function lines(cluster: TestCluster, nodeId: number, msg: string): Array<Record<string, unknown>> {
-  return cluster.member(nodeId).broker.jsonLogs().filter((l) => l.msg === msg && l.partition === raftGroup);
+  return cluster
+    .member(nodeId)
+    .broker.jsonLogs()
+    .filter((l) => l.msg === msg && l.partition === raftGroup);
 }
 
 /** The highest log start a broker trimmed the partition to (0 if it never did). */
@@ -55,9 +58,23 @@ async function commitPhase(cluster: TestCluster, phase: number): Promise<Map<num
         generationIdOrMemberEpoch: -1,
         memberId: '',
         groupInstanceId: null,
-        topics: [{ name: TOPIC, partitions: offsets(n).map((committedOffset, partitionIndex) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: null })) }],
+        topics: [
+          {
+            name: TOPIC,
+            partitions: offsets(n).map((committedOffset, partitionIndex) => ({
+              partitionIndex,
+              committedOffset,
+              committedLeaderEpoch: -1,
+              committedMetadata: null,
+            })),
+          },
+        ],
       });
-      assert.deepEqual(res.topics[0].partitions.map((p: { errorCode: number }) => p.errorCode), offsets(n).map(() => 0), `commit ${n} of phase ${phase} to broker ${coordinator}`);
+      assert.deepEqual(
+        res.topics[0].partitions.map((p: { errorCode: number }) => p.errorCode),
+        offsets(n).map(() => 0),
+        `commit ${n} of phase ${phase} to broker ${coordinator}`,
+      );
     }
   } finally {
     client.close();
@@ -94,7 +111,11 @@ test('issue 9: __consumer_offsets is trimmed behind snapshots on every replica; 
 
     const phase1 = await commitPhase(cluster, 1);
     const h1 = await highWatermark(admin);
-    await cluster.waitFor('every replica trims behind its latest snapshot', () => cluster.members.every((m) => trimmedTo(cluster, m.nodeId) > h1 - SNAPSHOT_RECORDS_MIN), 20_000);
+    await cluster.waitFor(
+      'every replica trims behind its latest snapshot',
+      () => cluster.members.every((m) => trimmedTo(cluster, m.nodeId) > h1 - SNAPSHOT_RECORDS_MIN),
+      20_000,
+    );
 
     // kill -9 of the coordinator: the commits were on a majority before they were acknowledged.
     const victim = cluster.member(preferred);
@@ -105,7 +126,10 @@ test('issue 9: __consumer_offsets is trimmed behind snapshots on every replica; 
     assert.deepEqual(await committed(admin), phase1, `the commits survive the kill${context(cluster)}`);
     const loaded = lines(cluster, successor, 'loaded consumer groups').filter((l) => Date.parse(String(l.time)) >= killedAt - 1_000);
     assert.ok(loaded.length > 0, `broker ${successor} loaded the groups${context(cluster)}`);
-    assert.ok(Number(loaded[0].replayedFrom) >= h1 && Number(loaded[0].logStartOffset) > 0, `the new coordinator started from its own state, not offset 0: ${JSON.stringify(loaded[0])}`);
+    assert.ok(
+      Number(loaded[0].replayedFrom) >= h1 && Number(loaded[0].logStartOffset) > 0,
+      `the new coordinator started from its own state, not offset 0: ${JSON.stringify(loaded[0])}`,
+    );
     assert.ok(Number(loaded[0].records) < COMMITS, `and read only the tail: ${JSON.stringify(loaded[0])}`);
 
     // More commits while the victim is down; the survivors trim past everything the victim holds.
@@ -113,16 +137,27 @@ test('issue 9: __consumer_offsets is trimmed behind snapshots on every replica; 
     const h2 = await highWatermark(admin);
     assert.ok(h2 - SNAPSHOT_RECORDS_MIN > h1 + PARTITIONS, `phase 2 (${h1}..${h2}) outgrows a snapshot's slack`);
     const survivors = cluster.members.filter((m) => m !== victim);
-    await cluster.waitFor('the survivors trim past the victim\'s log', () => survivors.every((m) => trimmedTo(cluster, m.nodeId) > h2 - SNAPSHOT_RECORDS_MIN), 20_000);
+    await cluster.waitFor(
+      "the survivors trim past the victim's log",
+      () => survivors.every((m) => trimmedTo(cluster, m.nodeId) > h2 - SNAPSHOT_RECORDS_MIN),
+      20_000,
+    );
 
     const restartedAt = Date.now();
     await victim.broker.restart();
-    await cluster.waitFor('the restarted broker installs the groups\' state from a Raft snapshot', () => lines(cluster, preferred, 'consumer-group state installed from a Raft snapshot').length > 0, 30_000);
+    await cluster.waitFor(
+      "the restarted broker installs the groups' state from a Raft snapshot",
+      () => lines(cluster, preferred, 'consumer-group state installed from a Raft snapshot').length > 0,
+      30_000,
+    );
     // Every 5 s a leader hands leadership to the caught-up preferred replica.
     await cluster.waitFor('the restarted broker coordinates again', async () => (await cluster.leaderOf(raftGroup)) === preferred, 30_000);
     assert.deepEqual(await committed(admin), phase2, `the replica that caught up by snapshot serves the latest commits${context(cluster)}`);
     const reloaded = lines(cluster, preferred, 'loaded consumer groups').filter((l) => Date.parse(String(l.time)) >= restartedAt);
-    assert.ok(reloaded.length > 0 && Number(reloaded.at(-1)!.replayedFrom) > h2 - SNAPSHOT_RECORDS_MIN, `it loaded from the installed state: ${JSON.stringify(reloaded.at(-1))}`);
+    assert.ok(
+      reloaded.length > 0 && Number(reloaded.at(-1)!.replayedFrom) > h2 - SNAPSHOT_RECORDS_MIN,
+      `it loaded from the installed state: ${JSON.stringify(reloaded.at(-1))}`,
+    );
   } finally {
     await admin.disconnect().catch(() => {});
     await cluster.stop();

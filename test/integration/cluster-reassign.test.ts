@@ -20,7 +20,9 @@ import { ErrorCode } from '../../src/protocol/errors.ts';
 const TOPIC = 'moving';
 const GROUP = `${TOPIC}-0`;
 
-test('issue 11: a partition reassigned under acks=all load keeps every acknowledged record; the dropped broker removes its replica', { timeout: 240_000 }, async () => {
+test('issue 11: a partition reassigned under acks=all load keeps every acknowledged record; the dropped broker removes its replica', {
+  timeout: 240_000,
+}, async () => {
   await withClusterClients(4, async (cluster, admin, producer) => {
     await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }], waitForLeaders: true });
     await cluster.waitFor('broker 1 leads the partition', async () => (await cluster.leaderOf(GROUP)) === 1);
@@ -28,7 +30,11 @@ test('issue 11: a partition reassigned under acks=all load keeps every acknowled
 
     let acked = 0;
     let stop = false;
-    const producing = produceUntil(producer, () => stop, (n) => (acked = n));
+    const producing = produceUntil(
+      producer,
+      () => stop,
+      (n) => (acked = n),
+    );
     await cluster.waitFor('some records acknowledged', () => acked >= 400, 60_000);
 
     // KIP-455: the request is answered once the target is recorded; the move runs after it.
@@ -36,8 +42,9 @@ test('issue 11: a partition reassigned under acks=all load keeps every acknowled
     await admin.alterPartitionReassignments({ topics: [{ topic: TOPIC, partitionAssignment: [{ partition: 0, replicas: [4, 2, 3] }] }] });
     const listed = await admin.listPartitionReassignments({});
     // KafkaJS names the topic `name` (its type declarations say `topic`).
-    const ongoing = (listed.topics as unknown as Array<{ name: string; partitions: Array<{ replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }> }>)
-      .find((t) => t.name === TOPIC)?.partitions[0];
+    const ongoing = (
+      listed.topics as unknown as Array<{ name: string; partitions: Array<{ replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }> }>
+    ).find((t) => t.name === TOPIC)?.partitions[0];
     // Still in flight: the move takes at least four reconcile rounds of a second (learner, voter,
     // leadership handoff, removal) after the target is recorded.
     assert.ok(ongoing, 'ListPartitionReassignments shows the reassignment in flight');
@@ -45,22 +52,37 @@ test('issue 11: a partition reassigned under acks=all load keeps every acknowled
     assert.deepEqual(ongoing.addingReplicas, [4]);
     assert.deepEqual(ongoing.removingReplicas, [1]);
 
-    await cluster.waitFor('the reassignment completed', async () => {
-      const now = await admin.listPartitionReassignments({});
-      const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
-      return now.topics.length === 0 && JSON.stringify(meta.topics[0].partitions[0].replicas) === JSON.stringify([4, 2, 3]);
-    }, 120_000);
+    await cluster.waitFor(
+      'the reassignment completed',
+      async () => {
+        const now = await admin.listPartitionReassignments({});
+        const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+        return now.topics.length === 0 && JSON.stringify(meta.topics[0].partitions[0].replicas) === JSON.stringify([4, 2, 3]);
+      },
+      120_000,
+    );
     const ackedAtEnd = acked;
     assert.ok(ackedAtEnd > ackedAtStart, `records were acknowledged while the partition moved (${ackedAtStart} at the start, ${ackedAtEnd} at the end)`);
     // One change at a time (Raft thesis §4.1): learner, then voter, then the old leader hands over and is removed.
     const moves = cluster.members
       .flatMap((m) => m.broker.logs())
-      .filter((l) => l.includes('partition membership change') || l.includes('handing leadership over before leaving') || l.includes('handing leadership to the preferred replica'))
+      .filter(
+        (l) =>
+          l.includes('partition membership change') ||
+          l.includes('handing leadership over before leaving') ||
+          l.includes('handing leadership to the preferred replica'),
+      )
       .map((l) => JSON.parse(l) as { time: string; change?: string; broker?: number; to?: number })
       .sort((a, b) => (a.time < b.time ? -1 : 1))
       .map((l) => (l.change ? `${l.change} ${l.broker}` : `handoff ${l.to}`));
-    assert.deepEqual(moves.filter((m) => !m.startsWith('handoff')), ['addLearner 4', 'addVoter 4', 'removeNode 1']);
-    assert.ok(moves.indexOf('removeNode 1') > moves.findIndex((m) => m.startsWith('handoff')), `leadership left broker 1 before its removal: ${moves.join(', ')}`);
+    assert.deepEqual(
+      moves.filter((m) => !m.startsWith('handoff')),
+      ['addLearner 4', 'addVoter 4', 'removeNode 1'],
+    );
+    assert.ok(
+      moves.indexOf('removeNode 1') > moves.findIndex((m) => m.startsWith('handoff')),
+      `leadership left broker 1 before its removal: ${moves.join(', ')}`,
+    );
     const group = (await cluster.status(2)).groups.find((g) => g.group === GROUP)!;
     assert.deepEqual([...group.voters].sort(), [2, 3, 4], 'the group is the target: broker 4 a voter, broker 1 gone');
     assert.deepEqual(group.learners, []);
@@ -114,7 +136,9 @@ async function produceUntil(producer: Producer, stopped: () => boolean, onProgre
 async function electPreferred(port: number): Promise<number> {
   const conn = await RawConnection.connect(port);
   try {
-    await conn.send(encodeRequest(electLeaders, 2, 7, 'reassign-test', { electionType: 0, topicPartitions: [{ topic: TOPIC, partitions: [0] }], timeoutMs: 20_000 }));
+    await conn.send(
+      encodeRequest(electLeaders, 2, 7, 'reassign-test', { electionType: 0, topicPartitions: [{ topic: TOPIC, partitions: [0] }], timeoutMs: 20_000 }),
+    );
     const { body } = decodeResponse(electLeaders, 2, await conn.readFrame(30_000));
     return body.replicaElectionResults[0].partitionResult[0].errorCode;
   } finally {

@@ -77,7 +77,10 @@ async function assertReplicasIdentical(cluster: TestCluster, partition: number):
   }
   assert.ok(bytes[0].length > 0);
   for (let i = 1; i < bytes.length; i++) {
-    assert.ok(bytes[i].equals(bytes[0]), `${TOPIC}-${partition}: broker ${cluster.members[i].nodeId}'s log equals broker ${cluster.members[0].nodeId}'s${differences(cluster, partition, bytes)}`);
+    assert.ok(
+      bytes[i].equals(bytes[0]),
+      `${TOPIC}-${partition}: broker ${cluster.members[i].nodeId}'s log equals broker ${cluster.members[0].nodeId}'s${differences(cluster, partition, bytes)}`,
+    );
   }
 }
 
@@ -88,7 +91,14 @@ function differences(cluster: TestCluster, partition: number, bytes: Buffer[]): 
     while (i < b.length && i < bytes[0].length && b[i] === bytes[0][i]) i++;
     return i;
   });
-  const lines = cluster.members.map((m) => `broker ${m.nodeId}:\n${m.broker.logs().filter((l) => l.includes(`${TOPIC}-${partition}`) || l.includes(`"partition":${partition}`)).slice(-25).join('\n')}`);
+  const lines = cluster.members.map(
+    (m) =>
+      `broker ${m.nodeId}:\n${m.broker
+        .logs()
+        .filter((l) => l.includes(`${TOPIC}-${partition}`) || l.includes(`"partition":${partition}`))
+        .slice(-25)
+        .join('\n')}`,
+  );
   return `\nsizes ${bytes.map((b) => b.length).join(' ')}, equal to broker 1's up to byte ${firstDiff.join(' ')}\n${lines.join('\n')}`;
 }
 
@@ -123,7 +133,11 @@ test('issue 9 item 1: delete + immediate re-create on three brokers, then again 
 
     // Status names the partitions as operators know them, with the incarnation's topic id.
     const hosted = (await cluster.status(victim.nodeId)).groups.filter((g) => g.group.startsWith(`${TOPIC}-`));
-    assert.deepEqual(hosted.map((g) => g.group).sort(), [`${TOPIC}-0`, `${TOPIC}-1`, `${TOPIC}-2`], 'the restarted broker hosts every partition of the new topic');
+    assert.deepEqual(
+      hosted.map((g) => g.group).sort(),
+      [`${TOPIC}-0`, `${TOPIC}-1`, `${TOPIC}-2`],
+      'the restarted broker hosts every partition of the new topic',
+    );
     const topicIds = new Set(hosted.map((g) => g.topicId));
     assert.equal(topicIds.size, 1);
     // The restarted broker's replicas are the new incarnation's, byte for byte like the others'
@@ -131,7 +145,10 @@ test('issue 9 item 1: delete + immediate re-create on three brokers, then again 
     for (let p = 0; p < PARTITIONS; p++) {
       await assertReplicasIdentical(cluster, p);
       const ids = cluster.members.map((m) => directoryTopicId(cluster, m.nodeId, p));
-      assert.ok(ids.every((id) => id !== null && topicIds.has(id)), `every replica of ${TOPIC}-${p} records the current topic id ${[...topicIds].join()}: ${ids.join(', ')}`);
+      assert.ok(
+        ids.every((id) => id !== null && topicIds.has(id)),
+        `every replica of ${TOPIC}-${p} records the current topic id ${[...topicIds].join()}: ${ids.join(', ')}`,
+      );
     }
     await producer.disconnect();
     await admin.disconnect();

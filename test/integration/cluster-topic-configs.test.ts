@@ -16,7 +16,9 @@ const api = (key: number) => apiByKey.get(key)!;
 const TOPIC = 2;
 const batch = () => buildRecordBatch({ records: [{ value: 'v', timestamp: Date.now() }] });
 
-test('issue 12: alterConfigs is forwarded to the controller and applied on every broker; min.insync.replicas refuses acks=all with a replica down', { timeout: 120_000 }, async () => {
+test('issue 12: alterConfigs is forwarded to the controller and applied on every broker; min.insync.replicas refuses acks=all with a replica down', {
+  timeout: 120_000,
+}, async () => {
   const cluster = await startCluster();
   const clients: RawClient[] = [];
   const connect = async (nodeId: number) => {
@@ -31,7 +33,8 @@ test('issue 12: alterConfigs is forwarded to the controller and applied on every
     const admin = await connect(other);
     const created = await admin.request(api(ApiKey.CreateTopics), 7, {
       topics: [{ name: 'isr', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: '3' }] }],
-      timeoutMs: 10_000, validateOnly: false,
+      timeoutMs: 10_000,
+      validateOnly: false,
     });
     assert.equal(created.topics[0].errorCode, ErrorCode.NONE, created.topics[0].errorMessage);
     await cluster.waitFor('a leader of isr-0', async () => (await cluster.leaderOf('isr-0')) > 0);
@@ -42,7 +45,10 @@ test('issue 12: alterConfigs is forwarded to the controller and applied on every
     // A follower of the partition goes down: the leader's in-sync set shrinks to two.
     const victim = cluster.members.find((m) => m.nodeId !== leader)!;
     await victim.broker.kill9();
-    await cluster.waitFor('acks=all refused with NOT_ENOUGH_REPLICAS', async () => (await producer.produce('isr', 0, batch(), -1)).errorCode === ErrorCode.NOT_ENOUGH_REPLICAS);
+    await cluster.waitFor(
+      'acks=all refused with NOT_ENOUGH_REPLICAS',
+      async () => (await producer.produce('isr', 0, batch(), -1)).errorCode === ErrorCode.NOT_ENOUGH_REPLICAS,
+    );
     assert.equal((await producer.produce('isr', 0, batch(), 1)).errorCode, ErrorCode.NONE, 'acks=1 does not need the in-sync replicas');
 
     // Lowered through a broker that is alive and (if possible) not the controller: forwarded.
@@ -54,11 +60,18 @@ test('issue 12: alterConfigs is forwarded to the controller and applied on every
       validateOnly: false,
     });
     assert.equal(altered.responses[0].errorCode, ErrorCode.NONE, altered.responses[0].errorMessage);
-    await cluster.waitFor('acks=all accepted with min.insync.replicas=2', async () => (await producer.produce('isr', 0, batch(), -1)).errorCode === ErrorCode.NONE);
+    await cluster.waitFor(
+      'acks=all accepted with min.insync.replicas=2',
+      async () => (await producer.produce('isr', 0, batch(), -1)).errorCode === ErrorCode.NONE,
+    );
     for (const id of alive) {
       const c = await connect(id);
       await cluster.waitFor(`broker ${id} shows min.insync.replicas=2`, async () => {
-        const res = await c.request(api(ApiKey.DescribeConfigs), 4, { resources: [{ resourceType: TOPIC, resourceName: 'isr', configurationKeys: ['min.insync.replicas'] }], includeSynonyms: false, includeDocumentation: false });
+        const res = await c.request(api(ApiKey.DescribeConfigs), 4, {
+          resources: [{ resourceType: TOPIC, resourceName: 'isr', configurationKeys: ['min.insync.replicas'] }],
+          includeSynonyms: false,
+          includeDocumentation: false,
+        });
         return res.results[0].configs[0]?.value === '2';
       });
     }

@@ -110,7 +110,13 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
     const done = await recover(cluster, survivor, { node: lost[0] });
     assert.equal(done.status, 200, JSON.stringify(done.json));
     const groups = done.json.groups as GroupReport[];
-    assert.deepEqual(groups.map((g) => [g.group, g.outcome]), [['__metadata', 'recovered'], ['survive-0', 'recovered']]);
+    assert.deepEqual(
+      groups.map((g) => [g.group, g.outcome]),
+      [
+        ['__metadata', 'recovered'],
+        ['survive-0', 'recovered'],
+      ],
+    );
     for (const g of groups) {
       assert.deepEqual(g.voters, [survivor]);
       assert.equal(g.fenced!.length, 2, `${g.group}: both lost members fenced`);
@@ -124,7 +130,13 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
     assert.ok(partition.highWatermark! >= end, `high watermark ${partition.highWatermark} below ${end}`);
     assert.match(partition.mayBeLost!, new RegExp(`offset ${partition.logEndOffset} or later`));
     assert.match(partition.assignment!, new RegExp(`\\[${survivor}\\]`));
-    assert.ok(cluster.member(survivor).broker.logs().some((l) => l.includes('unsafe recovery')), 'the recovery is logged');
+    assert.ok(
+      cluster
+        .member(survivor)
+        .broker.logs()
+        .some((l) => l.includes('unsafe recovery')),
+      'the recovery is logged',
+    );
 
     await cluster.waitFor('the survivor leads the partition', async () => {
       const g = (await cluster.status(survivor)).groups.find((x) => x.group === 'survive-0');
@@ -134,7 +146,12 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
     assert.deepEqual(await readFrom(cluster, survivor, 'survive'), acked, 'lost: nothing the survivor had');
 
     // The group takes writes again with the survivor as its only voter (acks=all).
-    const kafka = new Kafka({ clientId: 'after-recovery', brokers: [cluster.member(survivor).broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1_000 } });
+    const kafka = new Kafka({
+      clientId: 'after-recovery',
+      brokers: [cluster.member(survivor).broker.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
     const after = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await after.connect();
     let more: string[];
@@ -160,10 +177,14 @@ test('issue 11 unsafe recovery: two of three brokers destroyed; the survivor, re
     // is added back to the metadata group by its leader, as any wiped broker is.
     const rebuilt = cluster.member(lost[0]).broker;
     await rebuilt.restart();
-    await cluster.waitFor('the rebuilt broker is a metadata voter again', async () => {
-      const g = (await cluster.status(survivor)).groups.find((x) => x.group === '__metadata');
-      return g?.voters.includes(lost[0]) === true && g.followers.some((f) => f.id === lost[0] && f.identityOk && f.lag === 0);
-    }, 60_000);
+    await cluster.waitFor(
+      'the rebuilt broker is a metadata voter again',
+      async () => {
+        const g = (await cluster.status(survivor)).groups.find((x) => x.group === '__metadata');
+        return g?.voters.includes(lost[0]) === true && g.followers.some((f) => f.id === lost[0] && f.identityOk && f.lag === 0);
+      },
+      60_000,
+    );
     // Running it again finds nothing: no group has the other lost broker as a voter any more.
     const rerun = await recover(cluster, survivor, { node: lost[1] });
     assert.equal(rerun.status, 404, JSON.stringify(rerun.json));
@@ -195,13 +216,23 @@ test('issue 11 unsafe recovery: the lost brokers restarted with their old disks 
     // Several election timeouts (1 s at most each) in which their messages reach the survivor.
     await new Promise((r) => setTimeout(r, 3_000));
     const after = await cluster.status(survivor);
-    assert.deepEqual(after.groups.map((g) => [g.group, g.term]), termsBefore, 'no term of the old majority reached the survivor');
+    assert.deepEqual(
+      after.groups.map((g) => [g.group, g.term]),
+      termsBefore,
+      'no term of the old majority reached the survivor',
+    );
     for (const g of after.groups) {
       assert.equal(g.leader, survivor, `${g.group} still led by the survivor`);
       assert.deepEqual(g.voters, [survivor]);
     }
     assert.ok(cluster.member(survivor).broker.alive());
-    assert.ok(cluster.member(survivor).broker.logs().some((l) => l.includes('fenced by an unsafe recovery is back')), 'the survivor says why it ignores them');
+    assert.ok(
+      cluster
+        .member(survivor)
+        .broker.logs()
+        .some((l) => l.includes('fenced by an unsafe recovery is back')),
+      'the survivor says why it ignores them',
+    );
 
     assert.deepEqual(await readFrom(cluster, survivor, 'zombie'), acked, 'the survivor serves its own data, nothing of the old majority');
   } finally {

@@ -80,7 +80,10 @@ test('1,000,000 records survive a SIGTERM restart with offsets, keys, values, he
   await client.createTopics([{ name: topic, numPartitions: 1 }]);
   const { acked } = await produceRange(client, topic, spec, 0, total, 5_000, 8);
   client.close();
-  assert.equal(acked.reduce((n, a) => n + a.count, 0), total);
+  assert.equal(
+    acked.reduce((n, a) => n + a.count, 0),
+    total,
+  );
   // One partition, one producer, requests answered in order: offsets are the record numbers.
   for (const a of acked) assert.equal(a.baseOffset, a.first, `batch starting at record ${a.first} got base offset ${a.baseOffset}`);
 

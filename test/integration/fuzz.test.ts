@@ -8,15 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type BrokerHandle } from '../helpers/broker-process.ts';
 import { RawConnection } from '../helpers/raw-socket.ts';
-import {
-  ApiKeys,
-  apiVersionsRequest,
-  frame,
-  headerV1,
-  metadataRequestV1,
-  parseApiVersionsV0,
-  produceRequestV3,
-} from '../helpers/wire.ts';
+import { ApiKeys, apiVersionsRequest, frame, headerV1, metadataRequestV1, parseApiVersionsV0, produceRequestV3 } from '../helpers/wire.ts';
 import { buildBatch } from '../../bench/lib/record-batch.ts';
 import { allApis, apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
 import { encodeRequest } from '../../src/protocol/header.ts';
@@ -172,8 +164,7 @@ test('the broker survives ~20 s of random and mutated frames with bounded memory
       const base = valid[Math.floor(rand() * valid.length)][1];
       const roll = rand();
       const mutation = onlyMutation ?? Math.floor(rand() * mutations.length);
-      const bytes =
-        roll < 0.15 ? base : roll < 0.85 || onlyMutation !== undefined ? mutations[mutation](base, rand) : randomFrame(rand);
+      const bytes = roll < 0.15 ? base : roll < 0.85 || onlyMutation !== undefined ? mutations[mutation](base, rand) : randomFrame(rand);
       await conn.send(bytes);
       sent++;
       const r = await conn.read(15);

@@ -64,7 +64,10 @@ test('harness and broker codecs agree on RecordBatch bytes in both directions', 
   assert.ok(b.crcValid, 'the broker codec writes a CRC our implementation accepts');
   assert.equal(b.records[0].key?.toString(), 'a');
   assert.equal(b.records[0].value?.toString(), 'b');
-  assert.deepEqual(b.records[0].headers.map((h) => [h.key, h.value?.toString()]), [['k', 'v']]);
+  assert.deepEqual(
+    b.records[0].headers.map((h) => [h.key, h.value?.toString()]),
+    [['k', 'v']],
+  );
   assert.equal(b.records[0].timestamp, ts);
 });
 

@@ -37,14 +37,22 @@ test('Produce v10 appends; ListOffsets v8 answers -4 (earliest local, KIP-405) w
   await client.createTopics([{ name: topic, numPartitions: 1 }]);
   await waitFor(() => broker.node.services.replicas.partition(topic, 0) !== undefined, `${topic}-0 to be hosted`);
   const records = buildRecordBatch({ records: ['a', 'b', 'c'].map((v, i) => ({ key: null, value: Buffer.from(v), headers: [], timestamp: 1000 + i })) });
-  const produced = await client.request(api(ApiKey.Produce), 10, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+  const produced = await client.request(api(ApiKey.Produce), 10, {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+  });
   const p = produced.responses[0].partitionResponses[0];
   assert.equal(p.errorCode, ErrorCode.NONE);
   assert.equal(p.baseOffset, 0);
   assert.deepEqual(p.currentLeader, { leaderId: -1, leaderEpoch: -1 }, 'no leader hint on success');
   assert.deepEqual(produced.nodeEndpoints, []);
 
-  const deleted = await client.request(api(ApiKey.DeleteRecords), 2, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 1 }] }], timeoutMs: 5000 });
+  const deleted = await client.request(api(ApiKey.DeleteRecords), 2, {
+    topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 1 }] }],
+    timeoutMs: 5000,
+  });
   assert.equal(deleted.topics[0].partitions[0].errorCode, ErrorCode.NONE);
   assert.equal((await listOffset(8, topic, -4)).offset, 1, 'every record is local: the earliest local offset is the log start');
   assert.equal((await listOffset(8, topic, -2)).offset, 1);

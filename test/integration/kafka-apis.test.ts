@@ -70,7 +70,10 @@ test('a long-polling fetch is woken by a produce and answers with the new batch'
   assert.equal(res.errorCode, ErrorCode.NONE);
   assert.equal(res.highWatermark, 2);
   const [got] = decodeBatches(res.records!);
-  assert.deepEqual(got.records.map((r) => r.value!.toString()), ['a', 'b']);
+  assert.deepEqual(
+    got.records.map((r) => r.value!.toString()),
+    ['a', 'b'],
+  );
 });
 
 test('responses on one connection come back in request order, even behind a long poll', async () => {
@@ -117,7 +120,8 @@ test('ListOffsets v7 max timestamp (-3) finds the first record with the largest 
   await client.produce('maxts', 0, batch(['d', 'e'], [900, 200]), -1);
   const ask = async (version: number) => {
     const res = await client.request(api(ApiKey.ListOffsets), version, {
-      replicaId: -1, isolationLevel: 0,
+      replicaId: -1,
+      isolationLevel: 0,
       topics: [{ name: 'maxts', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3 }] }],
     });
     return res.topics[0].partitions[0];
@@ -152,7 +156,8 @@ test('CreateTopics refuses bad requests with Kafka error codes and creates nothi
   assert.match(badConfig.errorMessage, /cleanup.policy/);
   const validateOnly = await client.request(api(ApiKey.CreateTopics), 7, {
     topics: [{ name: 'dry', numPartitions: 2, replicationFactor: -1, assignments: [], configs: [] }],
-    timeoutMs: 1000, validateOnly: true,
+    timeoutMs: 1000,
+    validateOnly: true,
   });
   assert.equal(validateOnly.topics[0].errorCode, ErrorCode.NONE);
   assert.equal(validateOnly.topics[0].numPartitions, 2);
@@ -178,7 +183,9 @@ test('CreatePartitions grows a topic and refuses to shrink it; DescribeConfigs s
   assert.equal(meta.topics[0].partitions.length, 3);
   assert.equal((await client.produce('grow', 2, batch(['x']), -1)).errorCode, ErrorCode.NONE);
   const described = await client.request(api(ApiKey.DescribeConfigs), 4, {
-    resources: [{ resourceType: 2, resourceName: 'grow', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false,
+    resources: [{ resourceType: 2, resourceName: 'grow', configurationKeys: null }],
+    includeSynonyms: false,
+    includeDocumentation: false,
   });
   const retention = described.results[0].configs.find((c: any) => c.name === 'retention.ms');
   assert.equal(retention.value, '60000');
@@ -189,7 +196,9 @@ test('Produce to an unknown partition and with bad acks is refused per partition
   assert.equal((await client.produce('grow', 7, batch(['x']), -1)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   assert.equal((await client.produce('nope', 0, batch(['x']), -1)).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const res = await client.request(api(ApiKey.Produce), 7, {
-    transactionalId: null, acks: 2, timeoutMs: 1000,
+    transactionalId: null,
+    acks: 2,
+    timeoutMs: 1000,
     topicData: [{ name: 'grow', partitionData: [{ index: 0, records: batch(['x']) }] }],
   });
   assert.equal(res.responses[0].partitionResponses[0].errorCode, ErrorCode.INVALID_REQUIRED_ACKS);
@@ -212,7 +221,10 @@ test('topics, configs and records survive a restart; a deleted topic loses its d
   assert.equal(keep.partitions.length, 2);
   assert.equal(meta.topics.find((t: any) => t.name === 'drop').errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const res = await client.fetch('keep', 1, 0, { maxWaitMs: 0 });
-  assert.deepEqual(decodeBatches(res.records!)[0].records.map((r) => r.value!.toString()), ['p', 'q']);
+  assert.deepEqual(
+    decodeBatches(res.records!)[0].records.map((r) => r.value!.toString()),
+    ['p', 'q'],
+  );
 });
 
 // Issue 9 item 1, single node, end to end: the new topic's partition is a new, empty log. Over
@@ -222,7 +234,10 @@ test('topics, configs and records survive a restart; a deleted topic loses its d
 test('a topic deleted and created again at once has none of the old records', async () => {
   await createTopic('again', 1);
   assert.equal((await client.produce('again', 0, batch(['old-1', 'old-2']), -1)).errorCode, ErrorCode.NONE);
-  assert.deepEqual((await client.deleteTopics(['again'])).map((r) => r.errorCode), [ErrorCode.NONE]);
+  assert.deepEqual(
+    (await client.deleteTopics(['again'])).map((r) => r.errorCode),
+    [ErrorCode.NONE],
+  );
   assert.equal((await createTopic('again', 1)).errorCode, ErrorCode.NONE);
   // The partition is hosted once the old directory is renamed away (a few ms).
   await waitFor(() => node.services.replicas.partition('again', 0) !== undefined, 'the new again-0 to be hosted');
@@ -230,7 +245,10 @@ test('a topic deleted and created again at once has none of the old records', as
   assert.equal(produced.errorCode, ErrorCode.NONE);
   assert.equal(produced.baseOffset, 0, 'the new partition starts at offset 0');
   const res = await client.fetch('again', 0, 0, { maxWaitMs: 0 });
-  assert.deepEqual(decodeBatches(res.records!).flatMap((b) => b.records.map((r) => r.value!.toString())), ['new-1']);
+  assert.deepEqual(
+    decodeBatches(res.records!).flatMap((b) => b.records.map((r) => r.value!.toString())),
+    ['new-1'],
+  );
 });
 
 test('clients cannot create, grow, delete or trim the internal __consumer_offsets topic', async () => {
@@ -239,13 +257,16 @@ test('clients cannot create, grow, delete or trim the internal __consumer_offset
   const found = await client.request(api(ApiKey.FindCoordinator), 3, { key: 'g1', keyType: 0, coordinatorKeys: [] });
   assert.equal(found.errorCode, ErrorCode.NONE);
   const grow = await client.request(api(ApiKey.CreatePartitions), 3, {
-    topics: [{ name: '__consumer_offsets', count: 64, assignments: null }], timeoutMs: 1000, validateOnly: false,
+    topics: [{ name: '__consumer_offsets', count: 64, assignments: null }],
+    timeoutMs: 1000,
+    validateOnly: false,
   });
   assert.equal(grow.results[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
   const del = await client.request(api(ApiKey.DeleteTopics), 6, { topics: [{ name: '__consumer_offsets', topicId: Buffer.alloc(16) }], timeoutMs: 1000 });
   assert.equal(del.responses[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
   const trim = await client.request(api(ApiKey.DeleteRecords), 2, {
-    topics: [{ name: '__consumer_offsets', partitions: [{ partitionIndex: 0, offset: -1 }] }], timeoutMs: 1000,
+    topics: [{ name: '__consumer_offsets', partitions: [{ partitionIndex: 0, offset: -1 }] }],
+    timeoutMs: 1000,
   });
   assert.equal(trim.topics[0].partitions[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
 });
@@ -253,12 +274,25 @@ test('clients cannot create, grow, delete or trim the internal __consumer_offset
 test('a request naming more partitions than max_partitions_per_request closes only that connection', async () => {
   const greedy = await RawClient.connect({ port: node.port });
   const partitions = Array.from({ length: 51 }, (_, i) => ({
-    partition: i, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1024,
+    partition: i,
+    currentLeaderEpoch: -1,
+    fetchOffset: 0,
+    lastFetchedEpoch: -1,
+    logStartOffset: -1,
+    partitionMaxBytes: 1024,
   }));
   await assert.rejects(
     greedy.request(api(ApiKey.Fetch), 11, {
-      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-      topics: [{ topic: 'keep', partitions }], forgottenTopicsData: [], rackId: '',
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1024,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: 'keep', partitions }],
+      forgottenTopicsData: [],
+      rackId: '',
     }),
     /closed/,
   );

@@ -94,7 +94,10 @@ async function missingAcked(broker: BrokerHandle, topic: string, spec: RecordSpe
 async function powerLossRun(name: string, env: Record<string, string>): Promise<{ acked: number; missing: number; examples: string[] }> {
   const broker = await startBroker({ env: { RUNNEL_TEST_POWER_LOSS: '1', ...env } });
   brokers.push(broker);
-  assert.ok(broker.logs().some((l) => l.includes('TEST-ONLY POWER-LOSS MODE')), 'the mode announces itself');
+  assert.ok(
+    broker.logs().some((l) => l.includes('TEST-ONLY POWER-LOSS MODE')),
+    'the mode announces itself',
+  );
   const topic = `power-loss-${name}`;
   const spec: RecordSpec = { stream: name, baseTimestamp: Date.now() - 60_000 };
   const setup = await RawClient.connect({ port: broker.port });

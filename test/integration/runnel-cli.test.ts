@@ -115,22 +115,36 @@ test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka ad
     };
     try {
       await admin.createTopics({ topics: [{ topic: 'cli-moved', replicaAssignment: [{ partition: 0, replicas: [1, 2] }] }], waitForLeaders: true });
-      const usage = await run(RUNNEL, ['cluster', 'reassign', '--topic', 'cli-moved', '--partition', '0', '--replicas', '3,3', '-b', one!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
+      const usage = await run(RUNNEL, ['cluster', 'reassign', '--topic', 'cli-moved', '--partition', '0', '--replicas', '3,3', '-b', one!.broker.bootstrap], {
+        timeoutMs: COMMAND_TIMEOUT_MS,
+      });
       assert.equal(usage.code, 2, `a replica named twice is a usage mistake: ${usage.stderr}`);
-      const started = await run(RUNNEL, ['cluster', 'reassign', '--topic', 'cli-moved', '--partition', '0', '--replicas', '3,2', '-b', two!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
+      const started = await run(RUNNEL, ['cluster', 'reassign', '--topic', 'cli-moved', '--partition', '0', '--replicas', '3,2', '-b', two!.broker.bootstrap], {
+        timeoutMs: COMMAND_TIMEOUT_MS,
+      });
       assert.equal(started.code, 0, started.stderr);
       assert.match(started.stdout, /reassigning to \[3, 2\]/);
-      await cluster.waitFor('the move done: no reassignment listed, replicas 3,2', async () => {
-        const listed = await run(RUNNEL, ['cluster', 'list-reassignments', '--json', '-b', three!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
-        assert.equal(listed.code, 0, listed.stderr);
-        const { reassignments } = JSON.parse(listed.stdout) as { reassignments: Array<{ topic: string }> };
-        const now = await replicasNow();
-        return !reassignments.some((r) => r.topic === 'cli-moved') && now.replicas.join() === '3,2';
-      }, 60_000);
-      await cluster.waitFor('broker 3 leads after elect-leaders', async () => {
-        const elected = await run(RUNNEL, ['cluster', 'elect-leaders', '--topic', 'cli-moved', '-b', one!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
-        return elected.code === 0 && (await replicasNow()).leader === 3;
-      }, 60_000);
+      await cluster.waitFor(
+        'the move done: no reassignment listed, replicas 3,2',
+        async () => {
+          const listed = await run(RUNNEL, ['cluster', 'list-reassignments', '--json', '-b', three!.broker.bootstrap], { timeoutMs: COMMAND_TIMEOUT_MS });
+          assert.equal(listed.code, 0, listed.stderr);
+          const { reassignments } = JSON.parse(listed.stdout) as { reassignments: Array<{ topic: string }> };
+          const now = await replicasNow();
+          return !reassignments.some((r) => r.topic === 'cli-moved') && now.replicas.join() === '3,2';
+        },
+        60_000,
+      );
+      await cluster.waitFor(
+        'broker 3 leads after elect-leaders',
+        async () => {
+          const elected = await run(RUNNEL, ['cluster', 'elect-leaders', '--topic', 'cli-moved', '-b', one!.broker.bootstrap], {
+            timeoutMs: COMMAND_TIMEOUT_MS,
+          });
+          return elected.code === 0 && (await replicasNow()).leader === 3;
+        },
+        60_000,
+      );
     } finally {
       await admin.disconnect();
     }
@@ -171,12 +185,16 @@ test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka ad
     assert.equal(joined?.code, 0, joined?.stderr);
     assert.equal(joined?.stdout, `address: ${two!.raftAddress}\nmember: false\n`);
     // metadata_voters is 3 and there are 3 voters: broker 4 stays a learner of __metadata.
-    await cluster.waitFor('broker 4 a learner in runnel cluster status', async () => {
-      const view = await runnelJson(['cluster', 'status', '--json', '-b', one!.broker.bootstrap]);
-      const four = view.members.find((m) => m.nodeId === 4);
-      const metadata = view.groups.find((g) => g.group === '__metadata');
-      return four?.metadata === 'learner' && four.reachable && metadata?.learners.join() === '4';
-    }, 60_000);
+    await cluster.waitFor(
+      'broker 4 a learner in runnel cluster status',
+      async () => {
+        const view = await runnelJson(['cluster', 'status', '--json', '-b', one!.broker.bootstrap]);
+        const four = view.members.find((m) => m.nodeId === 4);
+        const metadata = view.groups.find((g) => g.group === '__metadata');
+        return four?.metadata === 'learner' && four.reachable && metadata?.learners.join() === '4';
+      },
+      60_000,
+    );
     const view = await runnelJson(['cluster', 'status', '--json', '-b', cluster.member(4).broker.bootstrap]);
     assert.equal(view.askedNode, 4);
     const learner = view.learners.find((l) => l.group === '__metadata' && l.nodeId === 4);
@@ -186,8 +204,14 @@ test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka ad
 
   await t.test('every ./broker and ./runnel command the README, docs and scripts print', async () => {
     const commands = printedCommands();
-    assert.ok(commands.some((c) => c.command === './broker status -config=configs/node1.json'), 'the status command of issue 13 is among them');
-    assert.ok(commands.some((c) => c.command.startsWith('./runnel cluster status')), 'a runnel command is among them');
+    assert.ok(
+      commands.some((c) => c.command === './broker status -config=configs/node1.json'),
+      'the status command of issue 13 is among them',
+    );
+    assert.ok(
+      commands.some((c) => c.command.startsWith('./runnel cluster status')),
+      'a runnel command is among them',
+    );
     const ports = new Map<string, string>();
     cluster.members.forEach((m, i) => {
       ports.set(`127.0.0.1:${9092 + i}`, m.broker.bootstrap);

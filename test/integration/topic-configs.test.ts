@@ -41,7 +41,9 @@ async function createTopic(name: string, configs: Record<string, string>): Promi
 
 async function describe(resourceType: number, resourceName: string, keys: string[] | null = null): Promise<Map<string, any>> {
   const res = await client.request(api(ApiKey.DescribeConfigs), 4, {
-    resources: [{ resourceType, resourceName, configurationKeys: keys }], includeSynonyms: true, includeDocumentation: true,
+    resources: [{ resourceType, resourceName, configurationKeys: keys }],
+    includeSynonyms: true,
+    includeDocumentation: true,
   });
   assert.equal(res.results[0].errorCode, ErrorCode.NONE, res.results[0].errorMessage);
   return new Map(res.results[0].configs.map((c: any) => [c.name, c]));
@@ -75,9 +77,15 @@ function batch(count: number, timestamp: number, valueBytes = 10): Buffer {
 
 test('issue 12: CreateTopics accepts the configs Kafka tools set; DescribeConfigs shows them as DYNAMIC_TOPIC_CONFIG, the rest with their source', async () => {
   const configs = {
-    'compression.type': 'zstd', 'min.insync.replicas': '1', 'message.timestamp.type': 'CreateTime',
-    'message.timestamp.difference.max.ms': '86400000', 'max.message.bytes': '2000000', 'cleanup.policy': 'delete',
-    'retention.ms': '3600000', 'segment.bytes': '1048576', 'unclean.leader.election.enable': 'false',
+    'compression.type': 'zstd',
+    'min.insync.replicas': '1',
+    'message.timestamp.type': 'CreateTime',
+    'message.timestamp.difference.max.ms': '86400000',
+    'max.message.bytes': '2000000',
+    'cleanup.policy': 'delete',
+    'retention.ms': '3600000',
+    'segment.bytes': '1048576',
+    'unclean.leader.election.enable': 'false',
   };
   const created = await createTopic('cfg-create', configs);
   assert.equal(created.errorCode, ErrorCode.NONE, created.errorMessage);
@@ -87,7 +95,10 @@ test('issue 12: CreateTopics accepts the configs Kafka tools set; DescribeConfig
     assert.equal(shown.get(name)?.configSource, ConfigSource.DYNAMIC_TOPIC_CONFIG, name);
   }
   assert.equal(shown.get('retention.bytes').configSource, ConfigSource.STATIC_BROKER_CONFIG);
-  assert.deepEqual(shown.get('segment.ms').synonyms.map((s: any) => [s.name, s.source]), [['log.roll.ms', ConfigSource.DEFAULT_CONFIG]]);
+  assert.deepEqual(
+    shown.get('segment.ms').synonyms.map((s: any) => [s.name, s.source]),
+    [['log.roll.ms', ConfigSource.DEFAULT_CONFIG]],
+  );
   assert.match(shown.get('compression.type').documentation, /keeps the producer's codec/);
   // An unknown name or a bad value is refused, naming it.
   const bad = await createTopic('cfg-bad', { 'compression.type': 'brotli' });
@@ -121,7 +132,10 @@ test('issue 12: message.timestamp.type=LogAppendTime stamps each batch with the 
   assert.equal(stored.header.maxTimestamp, produced.logAppendTimeMs);
   assert.equal(stored.header.baseTimestamp, 1_000, 'the first timestamp stays as sent, as in Kafka');
   assert.ok(batchCrcIsValid(fetched.records!, 0, stored.sizeBytes));
-  assert.deepEqual(stored.records.map((r) => r.timestamp), [produced.logAppendTimeMs, produced.logAppendTimeMs, produced.logAppendTimeMs]);
+  assert.deepEqual(
+    stored.records.map((r) => r.timestamp),
+    [produced.logAppendTimeMs, produced.logAppendTimeMs, produced.logAppendTimeMs],
+  );
   // Back to CreateTime: the producer's timestamps are kept again.
   assert.equal((await incremental(TOPIC, 'cfg-lat', [['message.timestamp.type', DELETE, null]])).errorCode, ErrorCode.NONE);
   const second = await client.produce('cfg-lat', 0, batch(1, 5_000), -1);
@@ -137,7 +151,13 @@ test('issue 12: message.timestamp.difference.max.ms refuses CreateTime records t
   const future = await client.produce('cfg-ts', 0, batch(1, Date.now() + 3_600_000), -1);
   assert.equal(future.errorCode, ErrorCode.INVALID_TIMESTAMP);
   // Every record counts, not only the first: the second is out of range here.
-  const mixed = buildRecordBatch({ records: [{ value: 'a', timestamp: Date.now() }, { value: 'b', timestamp: 1_000 }], compression: 'gzip' });
+  const mixed = buildRecordBatch({
+    records: [
+      { value: 'a', timestamp: Date.now() },
+      { value: 'b', timestamp: 1_000 },
+    ],
+    compression: 'gzip',
+  });
   assert.equal((await client.produce('cfg-ts', 0, mixed, -1)).errorCode, ErrorCode.INVALID_TIMESTAMP);
   assert.equal((await client.produce('cfg-ts', 0, batch(2, Date.now()), -1)).errorCode, ErrorCode.NONE);
 });
@@ -166,7 +186,7 @@ test('issue 12: segment.bytes and retention.ms changed by IncrementalAlterConfig
   assert.ok(node.services.replicas.partition('cfg-seg', 0)!.logStartOffset >= 7);
 });
 
-test('issue 12: segment.ms rolls a segment by the records\' timestamps, as Kafka measures it', async () => {
+test("issue 12: segment.ms rolls a segment by the records' timestamps, as Kafka measures it", async () => {
   assert.equal((await createTopic('cfg-roll', { 'segment.ms': '60000' })).errorCode, ErrorCode.NONE);
   const segments = () => readdirSync(join(dataDir, 'cfg-roll-0')).filter((f) => f.endsWith('.log')).length;
   const t0 = Date.now() - 600_000;
@@ -203,7 +223,10 @@ test('issue 12: broker configs: a small set changes at run time and is the defau
   assert.deepEqual([topicView.value, topicView.configSource], ['120000', ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG]);
   assert.equal((await incremental(BROKER, String(node.services.nodeId), [['log.retention.ms', SET, '60000']])).errorCode, ErrorCode.NONE);
   const brokerView = await describe(BROKER, String(node.services.nodeId));
-  assert.deepEqual([brokerView.get('log.retention.ms').value, brokerView.get('log.retention.ms').configSource, brokerView.get('log.retention.ms').readOnly], ['60000', ConfigSource.DYNAMIC_BROKER_CONFIG, false]);
+  assert.deepEqual(
+    [brokerView.get('log.retention.ms').value, brokerView.get('log.retention.ms').configSource, brokerView.get('log.retention.ms').readOnly],
+    ['60000', ConfigSource.DYNAMIC_BROKER_CONFIG, false],
+  );
   assert.equal(brokerView.get('num.partitions').readOnly, true);
   assert.equal((await describe(TOPIC, 'cfg-broker')).get('retention.ms').value, '60000');
   // Back to the static value for the next tests.
@@ -214,19 +237,31 @@ test('issue 12: broker configs: a small set changes at run time and is the defau
 
 test('issue 12: DescribeLogDirs lists the data dir with each partition size; DescribeProducers the idempotent producers', async () => {
   assert.equal((await createTopic('cfg-dirs', {})).errorCode, ErrorCode.NONE);
-  const idempotent = buildRecordBatch({ records: [{ value: 'x', timestamp: 7_000 }, { value: 'y', timestamp: 7_001 }], producerId: 4242, producerEpoch: 3, baseSequence: 0 });
+  const idempotent = buildRecordBatch({
+    records: [
+      { value: 'x', timestamp: 7_000 },
+      { value: 'y', timestamp: 7_001 },
+    ],
+    producerId: 4242,
+    producerEpoch: 3,
+    baseSequence: 0,
+  });
   assert.equal((await client.produce('cfg-dirs', 0, idempotent, -1)).errorCode, ErrorCode.NONE);
   const dirs = await client.request(api(ApiKey.DescribeLogDirs), 4, { topics: [{ topic: 'cfg-dirs', partitions: [0] }] });
   assert.equal(dirs.results.length, 1);
   assert.equal(dirs.results[0].logDir, node.services.dataDir);
-  assert.deepEqual(dirs.results[0].topics, [{ name: 'cfg-dirs', partitions: [{ partitionIndex: 0, partitionSize: idempotent.length, offsetLag: 0, isFutureKey: false }] }]);
+  assert.deepEqual(dirs.results[0].topics, [
+    { name: 'cfg-dirs', partitions: [{ partitionIndex: 0, partitionSize: idempotent.length, offsetLag: 0, isFutureKey: false }] },
+  ]);
   assert.ok(dirs.results[0].totalBytes > 0);
   const all = await client.request(api(ApiKey.DescribeLogDirs), 1, { topics: null });
   assert.ok(all.results[0].topics.some((t: any) => t.name === 'cfg-seg'));
   const producers = await client.request(api(ApiKey.DescribeProducers), 0, { topics: [{ name: 'cfg-dirs', partitionIndexes: [0, 5] }] });
   const [p0, p5] = producers.topics[0].partitions;
   assert.equal(p0.errorCode, ErrorCode.NONE);
-  assert.deepEqual(p0.activeProducers, [{ producerId: 4242, producerEpoch: 3, lastSequence: 1, lastTimestamp: 7_001, coordinatorEpoch: -1, currentTxnStartOffset: -1 }]);
+  assert.deepEqual(p0.activeProducers, [
+    { producerId: 4242, producerEpoch: 3, lastSequence: 1, lastTimestamp: 7_001, coordinatorEpoch: -1, currentTxnStartOffset: -1 },
+  ]);
   assert.equal(p5.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });
 

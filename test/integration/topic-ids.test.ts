@@ -111,7 +111,10 @@ test('Fetch v13-v16 read a topic by its id', async () => {
 test('Fetch v13+ answers UNKNOWN_TOPIC_ID for an id no topic has, also the old id of a topic created again', async () => {
   assert.equal((await fetchById(13, randomBytes(16))).errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
   const oldId = await createTopic('ids-again');
-  assert.deepEqual((await client.deleteTopics(['ids-again'])).map((r) => r.errorCode), [ErrorCode.NONE]);
+  assert.deepEqual(
+    (await client.deleteTopics(['ids-again'])).map((r) => r.errorCode),
+    [ErrorCode.NONE],
+  );
   await waitFor(() => broker.node.services.replicas.partition('ids-again', 0) === undefined, 'ids-again-0 to be dropped');
   const newId = await createTopic('ids-again');
   assert.notDeepEqual(newId, oldId, 'a topic created again gets a new id');

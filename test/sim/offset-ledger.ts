@@ -18,7 +18,7 @@ export function batchKey(batch: Uint8Array): number {
 
 /** Calls `each` with the base offset and key of every batch in `records` (back-to-back batches). */
 export function forEachBatch(records: Buffer, each: (baseOffset: number, key: number) => void): void {
-  for (let pos = 0; pos + LOG_OVERHEAD_BYTES <= records.length;) {
+  for (let pos = 0; pos + LOG_OVERHEAD_BYTES <= records.length; ) {
     const size = LOG_OVERHEAD_BYTES + records.readInt32BE(pos + BATCH_LENGTH_OFFSET);
     each(readInt64(records, pos), batchKey(records.subarray(pos, pos + size)));
     pos += size;
@@ -45,7 +45,8 @@ export class OffsetLedger {
       const acked = this.acked.get(baseOffset);
       if (acked !== undefined && acked !== key) this.fail(`the batch acknowledged at offset ${baseOffset} was replaced: node ${node} committed another there`);
       const seen = this.seen.get(baseOffset);
-      if (seen !== undefined && seen !== key) this.fail(`a consumer read at offset ${baseOffset} a batch that was not committed (node ${node} committed another)`);
+      if (seen !== undefined && seen !== key)
+        this.fail(`a consumer read at offset ${baseOffset} a batch that was not committed (node ${node} committed another)`);
     } else if (known.key !== key) {
       this.fail(`offset ${baseOffset}: node ${node} committed a different batch than node ${known.node}`);
     }
@@ -63,7 +64,8 @@ export class OffsetLedger {
   /** A consumer read batch `key` at `baseOffset` from replica `node`, below its high watermark. */
   onSeen(node: number, baseOffset: number, key: number): void {
     const known = this.committed.get(baseOffset);
-    if (known !== undefined && known.key !== key) this.fail(`a consumer read at offset ${baseOffset} from node ${node} a batch other than the committed one (node ${known.node})`);
+    if (known !== undefined && known.key !== key)
+      this.fail(`a consumer read at offset ${baseOffset} from node ${node} a batch other than the committed one (node ${known.node})`);
     const prev = this.seen.get(baseOffset);
     if (prev !== undefined && prev !== key) this.fail(`consumers read two different batches at offset ${baseOffset} (the second from node ${node})`);
     this.seen.set(baseOffset, key);
@@ -74,11 +76,15 @@ export class OffsetLedger {
    * final log (`read(offset)` gives the key there, or null when the log has no batch there).
    */
   checkFinal(node: number, logStartOffset: number, keyAt: (offset: number) => number | null): void {
-    for (const [what, map] of [['acknowledged', this.acked], ['read', this.seen]] as const) {
+    for (const [what, map] of [
+      ['acknowledged', this.acked],
+      ['read', this.seen],
+    ] as const) {
       for (const [offset, key] of map) {
         if (offset < logStartOffset) continue;
         const found = keyAt(offset);
-        if (found !== key) this.fail(`the batch ${what} at offset ${offset} is ${found === null ? 'missing from' : 'replaced in'} the final log of node ${node}`);
+        if (found !== key)
+          this.fail(`the batch ${what} at offset ${offset} is ${found === null ? 'missing from' : 'replaced in'} the final log of node ${node}`);
       }
     }
   }

@@ -156,7 +156,9 @@ export class Faults {
     // The restart adopts what the page cache kept; half the time the machine then loses
     // power soon after (issue 9 item 6: what was adopted must have been made durable).
     if (r.chance(0.5)) t.powerLossAtTick = t.downUntilTick + r.int(1, 10);
-    w.note(`kill -9 ${t.id} while ${what} waits on its fsync (down until ${t.downUntilTick}${t.powerLossAtTick > 0 ? `, power loss at ${t.powerLossAtTick}` : ''})`);
+    w.note(
+      `kill -9 ${t.id} while ${what} waits on its fsync (down until ${t.downUntilTick}${t.powerLossAtTick > 0 ? `, power loss at ${t.powerLossAtTick}` : ''})`,
+    );
   }
 
   private membershipChange(group: string): void {
@@ -208,7 +210,12 @@ export class Faults {
       const others = (): boolean => w.brokers.some((o) => o !== b && o.proc!.groups.get(group)!.node.status().configIndex > st.commit);
       const op = w.groups.get(group)!.operator;
       if (!op.mayWipe(st, others)) return null;
-      if (!op.intactMajority(st.config.voters.map((m) => m.id), b.id)) {
+      if (
+        !op.intactMajority(
+          st.config.voters.map((m) => m.id),
+          b.id,
+        )
+      ) {
         w.note(`${what} ${b.id} skipped: ${group} would have no majority of intact voters`);
         return null;
       }

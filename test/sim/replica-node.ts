@@ -106,7 +106,8 @@ export class ReplicaProcess {
     // As HostedReplicas' queue: a failed load is logged and the partition refuses idempotent produces.
     this.loads = new LoadQueue({
       schedule: (run) => queueMicrotask(run),
-      onError: (_job, err) => hooks.log(nodeId, 'error', { err }, 'loading producer state failed; idempotent produce to that partition is refused until it is reloaded'),
+      onError: (_job, err) =>
+        hooks.log(nodeId, 'error', { err }, 'loading producer state failed; idempotent produce to that partition is refused until it is reloaded'),
     });
     this.host = new RaftHost({ nodeId, transport: this.transport, logger, tickMs: 1, onFatal: (err) => hooks.fatal(nodeId, err) });
     try {
@@ -128,14 +129,21 @@ export class ReplicaProcess {
    * opened again over that log, which takes the lost-state path.
    */
   private openGroup(
-    plan: GroupPlan, storageId: string, tuning: RaftTuning, rng: Rng, hooks: ReplicaHooks, logger: LogLike, damaged?: RaftLogStorage,
+    plan: GroupPlan,
+    storageId: string,
+    tuning: RaftTuning,
+    rng: Rng,
+    hooks: ReplicaHooks,
+    logger: LogLike,
+    damaged?: RaftLogStorage,
   ): HostedGroup {
     const { nodeId, host } = this;
     // A replica that lost its state gets a new group-level id; its suffix comes from the seed.
     const newId = () => newGroupStorageId(storageId, rng.nextU32().toString(16).padStart(8, '0'));
-    let storage = damaged === undefined
-      ? this.disk.open(plan.name, storageId, logger, newId, this.scrubs)
-      : this.disk.reopen!(plan.name, damaged, storageId, logger, newId);
+    let storage =
+      damaged === undefined
+        ? this.disk.open(plan.name, storageId, logger, newId, this.scrubs)
+        : this.disk.reopen!(plan.name, damaged, storageId, logger, newId);
     // The checker reads every entry below (hooks.durable): a read of a segment not CRC-checked yet
     // that finds damage (as the scrub would, later) starts the replica over, as a broker does.
     try {
@@ -206,7 +214,12 @@ export class ReplicaProcess {
         checkpoint = { applied: 0, hash: 0 };
         this.disk.nodeStore.set(plan.name, checkpoint);
       }
-      const meta = new MetaReplica(nodeId, checkpoint, () => host.kick(), (entry, hash) => hooks.apply(plan.name, nodeId, entry, hosted, hash));
+      const meta = new MetaReplica(
+        nodeId,
+        checkpoint,
+        () => host.kick(),
+        (entry, hash) => hooks.apply(plan.name, nodeId, entry, hosted, hash),
+      );
       hosted.meta = meta;
       meta.attach(node, storage);
       sm = {

@@ -54,7 +54,7 @@ export const SCENARIOS: Record<
     foundingLoss: true,
   },
   'group-lost': {
-    what: 'issue 9 item 2: one group\'s directory (log and raft.state) removed while the node keeps its identity',
+    what: "issue 9 item 2: one group's directory (log and raft.state) removed while the node keeps its identity",
     faults: ['kill', 'group-wipe', 'isolate', 'partition', 'heal'],
   },
   'state-damage': {
@@ -67,7 +67,7 @@ export const SCENARIOS: Record<
     disk: 'files',
   },
   'sealed-damage': {
-    what: 'B6: a bit flip in synced data of a sealed segment (file disks); the last segment is log-damage\'s (B7)',
+    what: "B6: a bit flip in synced data of a sealed segment (file disks); the last segment is log-damage's (B7)",
     faults: ['kill', 'power', 'sealed-flip', 'isolate', 'heal'],
     disk: 'files',
   },

@@ -50,7 +50,10 @@ test('replica simulation: a seed run on a worker thread has the same outcome as 
       return true;
     },
   });
-  assert.deepEqual([...pooled.entries()].sort((a, b) => a[0] - b[0]), [...alone.entries()]);
+  assert.deepEqual(
+    [...pooled.entries()].sort((a, b) => a[0] - b[0]),
+    [...alone.entries()],
+  );
   assert.equal(new Set(alone.values()).size, seeds.length);
 });
 
@@ -75,7 +78,7 @@ test('replica simulation: a power loss right after a partition group is founded 
   // named only itself; it elected itself in term 1 and committed entries the group never saw.
   scenario('founding', 8));
 
-test('replica simulation: the final check compares a follower\'s committed entries only once its storage holds them (B9, withdrawn: default-run seed 992)', async () => {
+test("replica simulation: the final check compares a follower's committed entries only once its storage holds them (B9, withdrawn: default-run seed 992)", async () => {
   // Raft §5.3: a follower learns the commit index from the leader's append, before the host has
   // written (and fsynced) the entries that replace its conflicting suffix; those are committed in
   // the core's log but not yet in storage. Before the fix the final check read storage up to the
@@ -105,10 +108,8 @@ test('replica simulation: a bit flip in a sealed segment is found by a read or t
 // B7 in docs/reliability.md: recovery cut it as a torn tail, the replica had lost entries it
 // acknowledged and died on the leader's next heartbeat (`commit 118 beyond last index 117`,
 // seed 6); the synced mark (src/storage/synced-mark.ts) now tells it is damage.
-test(
-  'replica simulation: a bit flip in synced data of the last segment above the stored commit is damage, not a torn tail (issue 9 item 3)',
-  () => failures([6], 'log-damage'),
-);
+test('replica simulation: a bit flip in synced data of the last segment above the stored commit is damage, not a torn tail (issue 9 item 3)', () =>
+  failures([6], 'log-damage'));
 
 // B11 in docs/reliability.md: a power loss tore node 1's unsynced raft.state write of
 // {term 3} after its sequence, the slot read as the newest with its old body {term 2}, recovery
@@ -123,11 +124,14 @@ test('replica simulation: a torn raft.state write never brings back an older ter
 // skipped (and noted), since it would leave no majority of intact voters. B12's mirrored
 // raft.state writes moved the fsyncs the fault schedule follows, and 6809 no longer draws that
 // removal; seed 6799 does (`t=938 t-1: conf change removeNode 1 skipped`).
-test('replica simulation: faults damage a minority of a group\'s voters only; a change that would leave no intact majority is skipped (issue 10 fault model; seed 6799)', async () => {
+test("replica simulation: faults damage a minority of a group's voters only; a change that would leave no intact majority is skipped (issue 10 fault model; seed 6799)", async () => {
   const seed = 6799;
   const r = await runReplicaSeed(seed, replicaOptionsFor(seed, 0, SCENARIO_TICKS, false));
   assert.ok(r.ok, formatFailure(r, '--replica'));
-  assert.ok(r.faults.some((f) => f.includes('removeNode 1 skipped')), r.faults.join('\n'));
+  assert.ok(
+    r.faults.some((f) => f.includes('removeNode 1 skipped')),
+    r.faults.join('\n'),
+  );
 });
 
 // B12 in docs/reliability.md: node 2's vote for node 1 in term 10 was in its newer raft.state

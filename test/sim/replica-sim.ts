@@ -21,7 +21,16 @@ import { MemoryDisk, ioCode, type ReplicaDisk } from './sim-disk.ts';
 import { FileDisk, SimStorageFs } from './sim-file-disk.ts';
 import type { Packet } from './sim-transport.ts';
 import { ReplicaProcess, type GroupPlan, type HostedGroup, type RaftTuning } from './replica-node.ts';
-import { DEFAULT_FAULT_KINDS, describeProfile, drawProfile, type FaultKind, type Profile, type ReplicaSimOptions, type ReplicaSimResult, type ReplicaSimStats } from './replica-profile.ts';
+import {
+  DEFAULT_FAULT_KINDS,
+  describeProfile,
+  drawProfile,
+  type FaultKind,
+  type Profile,
+  type ReplicaSimOptions,
+  type ReplicaSimResult,
+  type ReplicaSimStats,
+} from './replica-profile.ts';
 import { ELECTION_TICKS, replicaEntryKey, type Broker, type GroupRun, type Leader, type World } from './replica-world.ts';
 import { produce, proposeCommand, runClients, runRetention } from './replica-clients.ts';
 import { Faults } from './replica-faults.ts';
@@ -180,18 +189,27 @@ export class ReplicaSimulation implements World {
   private start(b: Broker): void {
     let proc: ReplicaProcess;
     try {
-      proc = new ReplicaProcess(b.id, storageIdOf(b.id, b.incarnation), b.disk, this.net, [...this.groups.values()].map((g) => g.plan), this.tuning, this.rng, {
-        durable: (group, id, entries, prevTerm) => this.guard(() => this.groups.get(group)!.inv.onDurable(id, entries, prevTerm)),
-        apply: (group, id, entry, hosted, hash) => this.guard(() => this.onApply(group, id, entry, hosted, hash)),
-        restore: (group, id) => {
-          this.stats.snapshotsInstalled++;
-          this.brokers[id - 1].lastApplied.delete(group);
+      proc = new ReplicaProcess(
+        b.id,
+        storageIdOf(b.id, b.incarnation),
+        b.disk,
+        this.net,
+        [...this.groups.values()].map((g) => g.plan),
+        this.tuning,
+        this.rng,
+        {
+          durable: (group, id, entries, prevTerm) => this.guard(() => this.groups.get(group)!.inv.onDurable(id, entries, prevTerm)),
+          apply: (group, id, entry, hosted, hash) => this.guard(() => this.onApply(group, id, entry, hosted, hash)),
+          restore: (group, id) => {
+            this.stats.snapshotsInstalled++;
+            this.brokers[id - 1].lastApplied.delete(group);
+          },
+          fatal: (id, err) => {
+            this.brokers[id - 1].fatal = err;
+          },
+          log: (id, level, obj, msg) => this.hostLog(id, level, obj, msg),
         },
-        fatal: (id, err) => {
-          this.brokers[id - 1].fatal = err;
-        },
-        log: (id, level, obj, msg) => this.hostLog(id, level, obj, msg),
-      });
+      );
     } catch (err) {
       this.refused(b, err);
       return;
@@ -500,7 +518,8 @@ export class ReplicaSimulation implements World {
       for (const [index, key] of g.metaAcked) {
         if (index < ld.hosted.storage.firstIndex()) continue;
         const e = index <= ld.hosted.storage.lastIndex() ? ld.hosted.storage.entries(index, index + 1, 0)[0] : undefined;
-        if (e === undefined || replicaEntryKey(e) !== key) throw new InvariantViolation(`${name}: the command acknowledged at ${index} is not in leader ${ld.b.id}'s log`);
+        if (e === undefined || replicaEntryKey(e) !== key)
+          throw new InvariantViolation(`${name}: the command acknowledged at ${index} is not in leader ${ld.b.id}'s log`);
       }
       g.ledger.checkFinal(ld.b.id, log.logStartOffset, (offset) => {
         if (offset >= log.logEndOffset) return null;

@@ -34,7 +34,19 @@ export interface Args {
 
 /** The arguments of a bare `npm run sim` (and the base of a test's). */
 export function defaultArgs(): Args {
-  return { seeds: 100, seedStart: 1, nodes: 0, ticks: 2000, verbose: false, replica: false, faults: undefined, scenario: undefined, keepGoing: false, disk: undefined, workers: 1 };
+  return {
+    seeds: 100,
+    seedStart: 1,
+    nodes: 0,
+    ticks: 2000,
+    verbose: false,
+    replica: false,
+    faults: undefined,
+    scenario: undefined,
+    keepGoing: false,
+    disk: undefined,
+    workers: 1,
+  };
 }
 
 function parseArgs(argv: string[]): Args {
@@ -66,10 +78,10 @@ function parseArgs(argv: string[]): Args {
       const d = argv[++i];
       if (d !== 'memory' && d !== 'files') throw new Error('--disk needs memory or files');
       args.disk = d;
-    }
-    else throw new Error(`unknown argument ${a}`);
+    } else throw new Error(`unknown argument ${a}`);
   }
-  if ((args.faults !== undefined || args.scenario !== undefined || args.disk !== undefined) && !args.replica) throw new Error('--faults, --scenario and --disk need --replica');
+  if ((args.faults !== undefined || args.scenario !== undefined || args.disk !== undefined) && !args.replica)
+    throw new Error('--faults, --scenario and --disk need --replica');
   if (args.scenario !== undefined && args.scenario !== 'list' && !(args.scenario in SCENARIOS)) {
     throw new Error(`unknown scenario ${args.scenario}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   }
@@ -93,9 +105,25 @@ export function optionsFor(seed: number, nodes: number, ticks: number, verbose: 
 }
 
 /** optionsFor, plus a scenario's fault kinds and forced profile parts (or an explicit fault list). */
-export function replicaOptionsFor(seed: number, nodes: number, ticks: number, verbose: boolean, scenario?: string, faults?: FaultKind[], disk?: DiskKind): ReplicaSimOptions {
+export function replicaOptionsFor(
+  seed: number,
+  nodes: number,
+  ticks: number,
+  verbose: boolean,
+  scenario?: string,
+  faults?: FaultKind[],
+  disk?: DiskKind,
+): ReplicaSimOptions {
   const s = scenario === undefined ? undefined : SCENARIOS[scenario];
-  return { ...optionsFor(seed, nodes, ticks, verbose), faults: faults ?? s?.faults, oneVoter: s?.oneVoter, metaGroup: s?.metaGroup, retention: s?.retention, foundingLoss: s?.foundingLoss, disk: disk ?? s?.disk };
+  return {
+    ...optionsFor(seed, nodes, ticks, verbose),
+    faults: faults ?? s?.faults,
+    oneVoter: s?.oneVoter,
+    metaGroup: s?.metaGroup,
+    retention: s?.retention,
+    foundingLoss: s?.foundingLoss,
+    disk: disk ?? s?.disk,
+  };
 }
 
 export interface Failure {
@@ -143,13 +171,36 @@ function digestOf(r: Omit<SimResult, 'stats'> & { stats: object }): string {
 export async function runOne(args: Args, seed: number): Promise<SeedOutcome> {
   if (args.replica) {
     const r = await runReplicaSeed(seed, replicaOptionsFor(seed, args.nodes, args.ticks, args.verbose, args.scenario, args.faults, args.disk));
-    const replay = ['--replica', args.scenario !== undefined ? `--scenario ${args.scenario}` : '', args.faults !== undefined ? `--faults ${args.faults.join(',')}` : '', args.disk !== undefined ? `--disk ${args.disk}` : '']
+    const replay = [
+      '--replica',
+      args.scenario !== undefined ? `--scenario ${args.scenario}` : '',
+      args.faults !== undefined ? `--faults ${args.faults.join(',')}` : '',
+      args.disk !== undefined ? `--disk ${args.disk}` : '',
+    ]
       .filter((x) => x !== '')
       .join(' ');
-    return { ok: r.ok, digest: digestOf(r), failure: formatFailure(r, replay), ticks: r.ticks, ticksToElect: r.ticksToElect, ticksToCommit: r.ticksToCommit, summary: r.profile, stats: { ...r.stats } };
+    return {
+      ok: r.ok,
+      digest: digestOf(r),
+      failure: formatFailure(r, replay),
+      ticks: r.ticks,
+      ticksToElect: r.ticksToElect,
+      ticksToCommit: r.ticksToCommit,
+      summary: r.profile,
+      stats: { ...r.stats },
+    };
   }
   const r = runSeed(seed, optionsFor(seed, args.nodes, args.ticks, args.verbose));
-  return { ok: r.ok, digest: digestOf(r), failure: formatFailure(r), ticks: r.ticks, ticksToElect: r.ticksToElect, ticksToCommit: r.ticksToCommit, summary: r.profile, stats: { ...r.stats } };
+  return {
+    ok: r.ok,
+    digest: digestOf(r),
+    failure: formatFailure(r),
+    ticks: r.ticks,
+    ticksToElect: r.ticksToElect,
+    ticksToCommit: r.ticksToCommit,
+    summary: r.profile,
+    stats: { ...r.stats },
+  };
 }
 
 /** Every seed's outcome, indexed by seed - seedStart; stops early (leaving holes) on a failure without --keep-going. */
@@ -187,7 +238,12 @@ async function main(): Promise<void> {
       firstFailure = r.failure;
       return false;
     }
-    console.log(`FAIL seed ${seed}: ${r.failure.split('\n')[0].replace(/^FAIL seed \d+: /, '').slice(0, 400)}`);
+    console.log(
+      `FAIL seed ${seed}: ${r.failure
+        .split('\n')[0]
+        .replace(/^FAIL seed \d+: /, '')
+        .slice(0, 400)}`,
+    );
     return true;
   });
   if (firstFailure !== null) {
@@ -222,8 +278,14 @@ async function main(): Promise<void> {
     `${args.seeds} ${what}, ${failed.length === 0 ? 'all ok' : `${failed.length} failed (${failed.join(' ')})`} (${args.seedStart}..${args.seedStart + args.seeds - 1}) in ${seconds.toFixed(1)} s: ` +
       `${(args.seeds / seconds).toFixed(1)} seeds/s, ${Math.round(ticks / seconds)} ticks/s`,
   );
-  console.log(`cpu: ${cpuSeconds.toFixed(1)} s user+sys, ${(cpuSeconds / args.seeds).toFixed(3)} s per seed (${args.workers} worker${args.workers === 1 ? '' : 's'}); digest ${digest.digest('hex').slice(0, 16)}`);
-  console.log(`totals: ${Object.entries(totals).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(
+    `cpu: ${cpuSeconds.toFixed(1)} s user+sys, ${(cpuSeconds / args.seeds).toFixed(3)} s per seed (${args.workers} worker${args.workers === 1 ? '' : 's'}); digest ${digest.digest('hex').slice(0, 16)}`,
+  );
+  console.log(
+    `totals: ${Object.entries(totals)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   console.log(`load average: ${loadStart} at the start, ${readFileSync('/proc/loadavg', 'utf8').trim()} at the end`);
   console.log(
     `ticks to elect after faults stop: p50 ${percentile(elect, 50)} p99 ${percentile(elect, 99)} max ${elect[elect.length - 1] ?? 0}; ` +

@@ -227,7 +227,6 @@ export class MemoryDisk extends SimDiskBase implements ReplicaDisk {
   damageLog(): null {
     return null;
   }
-
 }
 
 /** Flips one bit of the synced raft.state in `dir` (a slot's header or body); null when there is none. */

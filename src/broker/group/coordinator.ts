@@ -19,7 +19,18 @@ import { invariant } from '../../base/invariant.ts';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { batchView, buildRecordBatch } from '../../protocol/record-batch.ts';
-import { Group, type Delivery, type Effects, type GroupLimits, type GroupState, type JoinAnswer, type JoinInput, type MemberView, type SyncAnswer, type SyncInput } from './group.ts';
+import {
+  Group,
+  type Delivery,
+  type Effects,
+  type GroupLimits,
+  type GroupState,
+  type JoinAnswer,
+  type JoinInput,
+  type MemberView,
+  type SyncAnswer,
+  type SyncInput,
+} from './group.ts';
 import { OFFSETS_TOPIC } from './offsets-topic.ts';
 import { groupKey, groupValue, offsetKey, offsetValue, type CommittedOffset } from './records.ts';
 import { tpKey, type StoredOffset } from './offsets-state.ts';
@@ -282,10 +293,7 @@ export class GroupCoordinator {
   }
 
   /** OffsetDelete: removes committed offsets of topics the group no longer consumes. */
-  async deleteOffsets(
-    groupId: string,
-    topics: Array<{ name: string; partitions: number[] }>,
-  ): Promise<{ errorCode: number; topics: TopicPartitionResult[] }> {
+  async deleteOffsets(groupId: string, topics: Array<{ name: string; partitions: number[] }>): Promise<{ errorCode: number; topics: TopicPartitionResult[] }> {
     const resolved = this.resolve(groupId, false);
     if (!resolved.entry) return { errorCode: resolved.errorCode, topics: [] };
     const entry = resolved.entry;

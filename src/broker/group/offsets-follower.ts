@@ -200,7 +200,10 @@ export class OffsetsFollower {
       this.savedOffset = this.position;
       this.savedBytes = data.length;
       written = true;
-      this.logger.info({ coveredOffset: this.position, groups: this.stateValue.groups.size, offsets: this.stateValue.offsetCount(), bytes: data.length }, 'consumer-group snapshot written');
+      this.logger.info(
+        { coveredOffset: this.position, groups: this.stateValue.groups.size, offsets: this.stateValue.offsetCount(), bytes: data.length },
+        'consumer-group snapshot written',
+      );
     }
     this.trim(replica);
     return written;
@@ -245,7 +248,10 @@ export class OffsetsFollower {
       // log ahead of the stored snapshot and refuses to coordinate rather than lose offsets.
       this.logger.error({ err }, 'the consumer-group state of a Raft snapshot could not be saved');
     }
-    this.logger.info({ logStartOffset: offset, coveredOffset: decoded.coveredOffset, groups: decoded.state.groups.size }, 'consumer-group state installed from a Raft snapshot');
+    this.logger.info(
+      { logStartOffset: offset, coveredOffset: decoded.coveredOffset, groups: decoded.state.groups.size },
+      'consumer-group state installed from a Raft snapshot',
+    );
   }
 
   close(): void {
@@ -261,7 +267,11 @@ export class OffsetsFollower {
     const bound = Math.min(this.savedOffset, replica.caughtUpOffset?.() ?? Infinity);
     if (bound <= log.logStartOffset) return;
     if (this.savedBytes > this.limits.snapshotBytesMax) {
-      this.warnOnce('size', { bytes: this.savedBytes, snapshotBytesMax: this.limits.snapshotBytesMax }, 'consumer-group state too large for a Raft snapshot: the log is kept');
+      this.warnOnce(
+        'size',
+        { bytes: this.savedBytes, snapshotBytesMax: this.limits.snapshotBytesMax },
+        'consumer-group state too large for a Raft snapshot: the log is kept',
+      );
       return;
     }
     log.deleteRecordsBefore(bound);

@@ -65,7 +65,14 @@ export class OffsetsState {
     }
     // Spelled out: an object spread here cost ten times as much, on every replica for every commit.
     const v = decoded.value;
-    content.offsets.set(k, { offset: v.offset, leaderEpoch: v.leaderEpoch, metadata: v.metadata, commitTimestampMs: v.commitTimestampMs, topic: decoded.topic, partition: decoded.partition });
+    content.offsets.set(k, {
+      offset: v.offset,
+      leaderEpoch: v.leaderEpoch,
+      metadata: v.metadata,
+      commitTimestampMs: v.commitTimestampMs,
+      topic: decoded.topic,
+      partition: decoded.partition,
+    });
   }
 
   /** Committed offsets held, over all groups (for logs and limits). */
@@ -99,16 +106,19 @@ export class OffsetsState {
     } catch (err) {
       throw new OffsetsSnapshotError(`not JSON (${(err as Error).message})`);
     }
-    if (typeof data !== 'object' || data === null || data.version !== 1) throw new OffsetsSnapshotError(`field "version": expected 1, got ${JSON.stringify((data as { version?: unknown })?.version)}`);
+    if (typeof data !== 'object' || data === null || data.version !== 1)
+      throw new OffsetsSnapshotError(`field "version": expected 1, got ${JSON.stringify((data as { version?: unknown })?.version)}`);
     if (!Array.isArray(data.records)) throw new OffsetsSnapshotError('field "records": expected an array');
     const covered = data.coveredOffset ?? coveredOffset;
-    if (!Number.isSafeInteger(covered) || covered! < 0) throw new OffsetsSnapshotError(`field "coveredOffset": expected an offset, got ${JSON.stringify(covered)}`);
+    if (!Number.isSafeInteger(covered) || covered! < 0)
+      throw new OffsetsSnapshotError(`field "coveredOffset": expected an offset, got ${JSON.stringify(covered)}`);
     if (coveredOffset !== undefined && covered !== coveredOffset) {
       throw new OffsetsSnapshotError(`field "coveredOffset": ${covered} inside, ${coveredOffset} beside it`);
     }
     const state = new OffsetsState();
     for (const [i, pair] of data.records.entries()) {
-      if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') throw new OffsetsSnapshotError(`field "records[${i}]": expected [key, value] strings`);
+      if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string')
+        throw new OffsetsSnapshotError(`field "records[${i}]": expected [key, value] strings`);
       try {
         state.apply(Buffer.from(pair[0], 'base64'), pair[1] === '' ? null : Buffer.from(pair[1], 'base64'));
       } catch (err) {

@@ -125,13 +125,7 @@ export function offsetKey(group: string, topic: string, partition: number): Buff
 }
 
 export function offsetValue(value: CommittedOffset): Buffer {
-  return new Writer()
-    .int16(OFFSET_VALUE_VERSION)
-    .int64(value.offset)
-    .int32(value.leaderEpoch)
-    .string(value.metadata)
-    .int64(value.commitTimestampMs)
-    .done();
+  return new Writer().int16(OFFSET_VALUE_VERSION).int64(value.offset).int32(value.leaderEpoch).string(value.metadata).int64(value.commitTimestampMs).done();
 }
 
 export function groupKey(group: string): Buffer {

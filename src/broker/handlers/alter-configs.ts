@@ -18,7 +18,11 @@ export function alterConfigsHandler(services: BrokerServices): ApiHandler<AlterC
     async handle(request) {
       const responses = await alterAll(
         request.resources,
-        (r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, ops: r.configs.map((c) => ({ name: c.name, op: 'set' as const, value: c.value })) }),
+        (r) => ({
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          ops: r.configs.map((c) => ({ name: c.name, op: 'set' as const, value: c.value })),
+        }),
         (change) => alterResourceConfigs(services, change, true, request.validateOnly),
       );
       return { throttleTimeMs: 0, responses };

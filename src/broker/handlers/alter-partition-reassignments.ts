@@ -21,7 +21,9 @@ import {
   type AlterPartitionReassignmentsResponse,
 } from '../../protocol/apis/alter-partition-reassignments.ts';
 
-export function alterPartitionReassignmentsHandler(services: BrokerServices): ApiHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse> {
+export function alterPartitionReassignmentsHandler(
+  services: BrokerServices,
+): ApiHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse> {
   return {
     api: alterPartitionReassignments,
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
@@ -33,7 +35,11 @@ export function alterPartitionReassignmentsHandler(services: BrokerServices): Ap
         const twice = repeatedNames(t.partitions.map((p) => ({ name: String(p.partitionIndex) })));
         for (const p of t.partitions) {
           if (repeated.has(t.name) || twice.has(String(p.partitionIndex))) {
-            partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `${t.name}-${p.partitionIndex} appears more than once` });
+            partitions.push({
+              partitionIndex: p.partitionIndex,
+              errorCode: ErrorCode.INVALID_REQUEST,
+              errorMessage: `${t.name}-${p.partitionIndex} appears more than once`,
+            });
             continue;
           }
           const outcome = await alterReassignment(services, t.name, p.partitionIndex, p.replicas);

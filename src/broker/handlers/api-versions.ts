@@ -15,9 +15,7 @@ export function apiVersionsHandler(registered: () => Iterable<AnyApiHandler>): A
   return {
     api: apiVersions,
     handle() {
-      const apiKeys = [...registered()]
-        .map((h) => ({ apiKey: h.api.apiKey, ...servedVersions(h) }))
-        .sort((a, b) => a.apiKey - b.apiKey);
+      const apiKeys = [...registered()].map((h) => ({ apiKey: h.api.apiKey, ...servedVersions(h) })).sort((a, b) => a.apiKey - b.apiKey);
       return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 };
     },
   };

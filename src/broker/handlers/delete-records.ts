@@ -39,7 +39,8 @@ export function deleteRecordsHandler(services: BrokerServices): ApiHandler<Delet
               partition.deleteRecordsBefore(offset);
             } catch (err) {
               // A log with damaged synced data is read-only (docs/storage.md, "Recovery").
-              if (err instanceof LogDamagedError) return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
+              if (err instanceof LogDamagedError)
+                return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
               // Cluster mode: moving the log start is not replicated yet (docs/cluster.md).
               if (!(err instanceof DeleteRecordsUnsupportedError)) throw err;
               return { partitionIndex: p.partitionIndex, lowWatermark: partition.logStartOffset, errorCode: ErrorCode.POLICY_VIOLATION };

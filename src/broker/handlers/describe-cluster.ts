@@ -20,8 +20,14 @@ export function describeClusterHandler(services: BrokerServices): ApiHandler<Des
       const endpointType = request.endpointType ?? BROKERS_ENDPOINT;
       if (endpointType !== BROKERS_ENDPOINT) {
         return {
-          throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'only broker endpoints exist',
-          endpointType, clusterId: services.clusterId, controllerId: -1, brokers: [], clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+          errorMessage: 'only broker endpoints exist',
+          endpointType,
+          clusterId: services.clusterId,
+          controllerId: -1,
+          brokers: [],
+          clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
         };
       }
       return {

@@ -28,7 +28,8 @@ export function describeConfigsHandler(services: BrokerServices): ApiHandler<Des
         let entries: ConfigEntryView[];
         if (resource.resourceType === ResourceType.TOPIC) {
           const topic = state.topic(resource.resourceName);
-          if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${resource.resourceName}" does not exist`, configs: [] };
+          if (!topic)
+            return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${resource.resourceName}" does not exist`, configs: [] };
           entries = describeTopicConfigs(topic.configs, services.topicDefaults, dynamic);
         } else if (resource.resourceType === ResourceType.BROKER) {
           const problem = brokerResourceError(services, resource.resourceName);

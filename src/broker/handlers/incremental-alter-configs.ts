@@ -12,7 +12,9 @@ import type { BrokerServices } from '../services.ts';
 import { alterAll, alterResourceConfigs } from '../config-admin.ts';
 import { CONFIG_OPERATIONS } from '../../metadata/config-changes.ts';
 import {
-  incrementalAlterConfigs, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse,
+  incrementalAlterConfigs,
+  type IncrementalAlterConfigsRequest,
+  type IncrementalAlterConfigsResponse,
 } from '../../protocol/apis/incremental-alter-configs.ts';
 
 export function incrementalAlterConfigsHandler(services: BrokerServices): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> {

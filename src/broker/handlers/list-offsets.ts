@@ -45,7 +45,12 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler<ListOff
           const epoch = services.replicas.leaderEpoch(t.name, p.partitionIndex);
           const found = lookup(partition, p.timestamp, version, uncompressedBytesMax);
           if (typeof found !== 'number' && found.imprecise !== undefined) {
-            imprecise.log('warn', `${t.name}-${p.partitionIndex}`, { topic: t.name, partition: p.partitionIndex, offset: found.offset }, `ListOffsets by timestamp answers a batch's first offset: ${found.imprecise}`);
+            imprecise.log(
+              'warn',
+              `${t.name}-${p.partitionIndex}`,
+              { topic: t.name, partition: p.partitionIndex, offset: found.offset },
+              `ListOffsets by timestamp answers a batch's first offset: ${found.imprecise}`,
+            );
           }
           if (typeof found === 'number') return answer(version, p.partitionIndex, found, -1, -1, -1);
           return answer(version, p.partitionIndex, ErrorCode.NONE, found.timestamp, found.offset, epoch);
@@ -74,7 +79,14 @@ function lookup(partition: PartitionReplica, timestamp: number, version: number,
   return findOffsetForTimestamp(partition.log, timestamp, hw, uncompressedBytesMax) ?? { offset: -1, timestamp: -1 };
 }
 
-function answer(version: number, partitionIndex: number, errorCode: number, timestamp: number, offset: number, leaderEpoch: number): ListOffsetsResponse['topics'][number]['partitions'][number] {
+function answer(
+  version: number,
+  partitionIndex: number,
+  errorCode: number,
+  timestamp: number,
+  offset: number,
+  leaderEpoch: number,
+): ListOffsetsResponse['topics'][number]['partitions'][number] {
   return {
     partitionIndex,
     errorCode,

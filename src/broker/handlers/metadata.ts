@@ -70,11 +70,7 @@ export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRe
             topics.push(topicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name));
             continue;
           }
-          const created = await createTopic(
-            services,
-            { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] },
-            false,
-          );
+          const created = await createTopic(services, { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }, false);
           if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
             // Another request created it while we waited: describe what is there now.
             const now = state.topic(name);

@@ -43,7 +43,13 @@ export function offsetFetchHandler(services: BrokerServices): ApiHandler<OffsetF
           throttleTimeMs: 0,
           topics: (query ?? []).map((t) => ({
             name: t.name,
-            partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode })),
+            partitions: t.partitionIndexes.map((partitionIndex) => ({
+              partitionIndex,
+              committedOffset: -1,
+              committedLeaderEpoch: -1,
+              metadata: '',
+              errorCode,
+            })),
           })),
         };
       }

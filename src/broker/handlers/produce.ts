@@ -60,7 +60,12 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
     async handle(request, context) {
       const acks: number = request.acks;
       if (context.apiVersion < PRODUCE_VERSION_MIN_SERVED) {
-        oldClients.log('warn', context.clientId ?? '', { clientId: context.clientId, apiVersion: context.apiVersion }, `Produce v${context.apiVersion} (message format v0/v1) is not supported; the client must speak Produce v3+ (Kafka 0.11+)`);
+        oldClients.log(
+          'warn',
+          context.clientId ?? '',
+          { clientId: context.clientId, apiVersion: context.apiVersion },
+          `Produce v${context.apiVersion} (message format v0/v1) is not supported; the client must speak Produce v3+ (Kafka 0.11+)`,
+        );
         if (acks === 0) return noResponse;
         return {
           responses: request.topicData.map((t) => ({
@@ -186,7 +191,9 @@ function produceToPartition(
     // partition may have moved or gone meanwhile).
     partition.producerState.prioritise();
     const waitMs = timeoutMs > 0 ? Math.min(timeoutMs, services.limits.producerStateWaitMsMax) : services.limits.producerStateWaitMsMax;
-    const later = withTimeout(loading, waitMs).then(() => produceToPartition(services, configs, appendFailures, acks, timeoutMs, topicName, partitionData, result));
+    const later = withTimeout(loading, waitMs).then(() =>
+      produceToPartition(services, configs, appendFailures, acks, timeoutMs, topicName, partitionData, result),
+    );
     // With acks=0 nobody awaits this; it must not become an unhandled rejection.
     later.catch((err: unknown) => services.logger.error({ err, topic: topicName, partition: index }, 'produce after waiting for producer state failed'));
     return {
@@ -199,7 +206,11 @@ function produceToPartition(
     const code = appendErrorCode(err);
     // A full disk fails every append until space returns: one line a minute, not one per batch.
     if (code === ErrorCode.KAFKA_STORAGE_ERROR) {
-      appendFailures.error(`${topicName}-${index}|${(err as NodeJS.ErrnoException).code ?? 'error'}`, { err, topic: topicName, partition: index }, 'append failed');
+      appendFailures.error(
+        `${topicName}-${index}|${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        { err, topic: topicName, partition: index },
+        'append failed',
+      );
     }
     setError(result, code, (err as Error).message);
   };

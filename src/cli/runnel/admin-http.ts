@@ -25,7 +25,7 @@ export async function adminRequest(address: string, method: 'GET' | 'POST', path
     throw new CommandFailed(`cannot reach the admin API at ${url}: ${why} (is the broker running with http.enabled true? --admin HOST:PORT names it)`);
   }
   const text = await response.text();
-  let parsed: unknown ;
+  let parsed: unknown;
   try {
     parsed = text === '' ? null : JSON.parse(text);
   } catch {

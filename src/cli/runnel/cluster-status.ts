@@ -149,7 +149,12 @@ export function formatClusterView(view: ClusterView): string {
     if (view.learners.length === 0) out.push('learners catching up: none');
     else {
       out.push('learners catching up (as their group leaders see them):');
-      out.push(table(['GROUP', 'LEARNER', 'LAG', 'ACTIVE'], view.learners.map((l) => [l.group, String(l.nodeId), String(l.lag), l.active ? 'yes' : 'no'])));
+      out.push(
+        table(
+          ['GROUP', 'LEARNER', 'LAG', 'ACTIVE'],
+          view.learners.map((l) => [l.group, String(l.nodeId), String(l.lag), l.active ? 'yes' : 'no']),
+        ),
+      );
     }
     out.push('');
     out.push(...reassignmentLines(view));
@@ -165,7 +170,10 @@ function reassignmentLines(view: ClusterView): string[] {
   const heading = total > listed.length ? `reassignments in flight (${total}, the first ${listed.length} listed):` : `reassignments in flight (${total}):`;
   return [
     heading,
-    table(['PARTITION', 'REPLICAS', 'TARGET', 'ADDING', 'REMOVING'], listed.map((r) => [`${r.topic}-${r.partition}`, ids(r.replicas), ids(r.target), ids(r.adding), ids(r.removing)])),
+    table(
+      ['PARTITION', 'REPLICAS', 'TARGET', 'ADDING', 'REMOVING'],
+      listed.map((r) => [`${r.topic}-${r.partition}`, ids(r.replicas), ids(r.target), ids(r.adding), ids(r.removing)]),
+    ),
   ];
 }
 

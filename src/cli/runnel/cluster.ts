@@ -56,7 +56,7 @@ export const clusterCommands: Command[] = [
   },
   {
     path: ['cluster', 'leave'],
-    summary: 'move a broker\'s replicas away, then remove it from the cluster (default: the broker asked)',
+    summary: "move a broker's replicas away, then remove it from the cluster (default: the broker asked)",
     examples: ['runnel -b 127.0.0.1:9094 cluster leave', 'runnel cluster leave 3'],
     args: [{ name: 'node', optional: true }],
     run(ctx) {

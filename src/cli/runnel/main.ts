@@ -11,7 +11,13 @@ import { FlagTable, formatFlags, parseCommandLine, UsageError, type FlagSpec } f
 import { Target } from './target.ts';
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
-  { name: 'bootstrap', short: 'b', type: 'string', value: 'HOST:PORT[,...]', help: 'Kafka address of any broker (else RUNNEL_BOOTSTRAP, else --config, else 127.0.0.1:9092)' },
+  {
+    name: 'bootstrap',
+    short: 'b',
+    type: 'string',
+    value: 'HOST:PORT[,...]',
+    help: 'Kafka address of any broker (else RUNNEL_BOOTSTRAP, else --config, else 127.0.0.1:9092)',
+  },
   { name: 'config', type: 'string', value: 'FILE', help: "a broker's config file: its Kafka listener and HTTP server" },
   { name: 'admin', type: 'string', value: 'HOST:PORT', help: "the broker's HTTP admin address (else asked from the broker: runnel.admin.address)" },
   { name: 'json', type: 'boolean', help: 'print JSON for scripts instead of tables' },

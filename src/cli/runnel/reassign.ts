@@ -80,7 +80,9 @@ async function listReassignments(ctx: CommandContext): Promise<number> {
   if (response.errorCode !== ErrorCode.NONE) throw new CommandFailed(`cluster list-reassignments: ${failure(response.errorCode, response.errorMessage)}`);
   const rows = response.topics
     .filter((t) => topic === undefined || t.name === topic)
-    .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, adding: p.addingReplicas, removing: p.removingReplicas })))
+    .flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, adding: p.addingReplicas, removing: p.removingReplicas })),
+    )
     .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   if (ctx.json) {
     ctx.out.stdout(`${JSON.stringify({ reassignments: rows }, null, 2)}\n`);
@@ -88,7 +90,12 @@ async function listReassignments(ctx: CommandContext): Promise<number> {
     ctx.out.stdout('no reassignment in flight\n');
   } else {
     const list = (ids: number[]) => ids.join(',') || '-';
-    ctx.out.stdout(formatTable(['TOPIC', 'PARTITION', 'REPLICAS', 'ADDING', 'REMOVING'], rows.map((r) => [r.topic, String(r.partition), list(r.replicas), list(r.adding), list(r.removing)])));
+    ctx.out.stdout(
+      formatTable(
+        ['TOPIC', 'PARTITION', 'REPLICAS', 'ADDING', 'REMOVING'],
+        rows.map((r) => [r.topic, String(r.partition), list(r.replicas), list(r.adding), list(r.removing)]),
+      ),
+    );
   }
   return EXIT_OK;
 }
@@ -105,10 +112,20 @@ async function electPreferred(ctx: CommandContext): Promise<number> {
   const response = await connection.request(electLeaders, { electionType: ELECTION_PREFERRED, topicPartitions, timeoutMs: REQUEST_TIMEOUT_MS });
   if (response.errorCode !== ErrorCode.NONE) throw new CommandFailed(`cluster elect-leaders: ${errorName(response.errorCode)}`);
   const rows = response.replicaElectionResults.flatMap((t) =>
-    t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, error: p.errorCode === ErrorCode.NONE ? null : failure(p.errorCode, p.errorMessage) })),
+    t.partitionResult.map((p) => ({
+      topic: t.topic,
+      partition: p.partitionId,
+      error: p.errorCode === ErrorCode.NONE ? null : failure(p.errorCode, p.errorMessage),
+    })),
   );
   if (ctx.json) ctx.out.stdout(`${JSON.stringify({ results: rows }, null, 2)}\n`);
-  else ctx.out.stdout(formatTable(['TOPIC', 'PARTITION', 'RESULT'], rows.map((r) => [r.topic, String(r.partition), r.error ?? 'elected'])));
+  else
+    ctx.out.stdout(
+      formatTable(
+        ['TOPIC', 'PARTITION', 'RESULT'],
+        rows.map((r) => [r.topic, String(r.partition), r.error ?? 'elected']),
+      ),
+    );
   // ELECTION_NOT_NEEDED: the preferred replica leads already, which is what was asked.
   const failed = rows.filter((r) => r.error !== null && !r.error.startsWith('ELECTION_NOT_NEEDED'));
   if (failed.length > 0) throw new CommandFailed(`cluster elect-leaders: ${failed.length} partition(s) failed`);

@@ -23,7 +23,10 @@ export interface TargetOptions {
 }
 
 function splitList(value: string, from: string): string[] {
-  const list = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (list.length === 0) throw new UsageError(`${from} is empty: give HOST:PORT[,HOST:PORT...]`);
   for (const address of list) {
     try {

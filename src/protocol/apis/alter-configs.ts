@@ -30,16 +30,9 @@ const request = message({
         struct([
           field('resourceType', int8, { versions: '0+' }),
           field('resourceName', string, { versions: '0+' }),
-          field(
-            'configs',
-            array(
-              struct([
-                field('name', string, { versions: '0+' }),
-                field('value', string, { versions: '0+', nullableVersions: '0+' }),
-              ]),
-            ),
-            { versions: '0+' },
-          ),
+          field('configs', array(struct([field('name', string, { versions: '0+' }), field('value', string, { versions: '0+', nullableVersions: '0+' })])), {
+            versions: '0+',
+          }),
         ]),
       ),
       { versions: '0+' },

@@ -30,10 +30,7 @@ const request = message({
   name: 'ApiVersionsRequest',
   validVersions: '0-3',
   flexibleVersions: '3+',
-  fields: [
-    field('clientSoftwareName', string, { versions: '3+' }),
-    field('clientSoftwareVersion', string, { versions: '3+' }),
-  ],
+  fields: [field('clientSoftwareName', string, { versions: '3+' }), field('clientSoftwareVersion', string, { versions: '3+' })],
 });
 
 const response = message({
@@ -45,11 +42,7 @@ const response = message({
     field(
       'apiKeys',
       array(
-        struct([
-          field('apiKey', int16, { versions: '0+' }),
-          field('minVersion', int16, { versions: '0+' }),
-          field('maxVersion', int16, { versions: '0+' }),
-        ]),
+        struct([field('apiKey', int16, { versions: '0+' }), field('minVersion', int16, { versions: '0+' }), field('maxVersion', int16, { versions: '0+' })]),
       ),
       { versions: '0+' },
     ),
@@ -57,11 +50,7 @@ const response = message({
     field(
       'supportedFeatures',
       array(
-        struct([
-          field('name', string, { versions: '3+' }),
-          field('minVersion', int16, { versions: '3+' }),
-          field('maxVersion', int16, { versions: '3+' }),
-        ]),
+        struct([field('name', string, { versions: '3+' }), field('minVersion', int16, { versions: '3+' }), field('maxVersion', int16, { versions: '3+' })]),
       ),
       { versions: '3+', taggedVersions: '3+', tag: 0 },
     ),

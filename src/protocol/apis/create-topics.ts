@@ -42,26 +42,12 @@ const request = message({
           field('name', string, { versions: '0+' }),
           field('numPartitions', int32, { versions: '0+' }),
           field('replicationFactor', int16, { versions: '0+' }),
-          field(
-            'assignments',
-            array(
-              struct([
-                field('partitionIndex', int32, { versions: '0+' }),
-                field('brokerIds', array(int32), { versions: '0+' }),
-              ]),
-            ),
-            { versions: '0+' },
-          ),
-          field(
-            'configs',
-            array(
-              struct([
-                field('name', string, { versions: '0+' }),
-                field('value', string, { versions: '0+', nullableVersions: '0+' }),
-              ]),
-            ),
-            { versions: '0+' },
-          ),
+          field('assignments', array(struct([field('partitionIndex', int32, { versions: '0+' }), field('brokerIds', array(int32), { versions: '0+' })])), {
+            versions: '0+',
+          }),
+          field('configs', array(struct([field('name', string, { versions: '0+' }), field('value', string, { versions: '0+', nullableVersions: '0+' })])), {
+            versions: '0+',
+          }),
         ]),
       ),
       { versions: '0+' },

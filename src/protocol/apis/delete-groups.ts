@@ -26,13 +26,7 @@ const response = message({
   flexibleVersions: '2+',
   fields: [
     field('throttleTimeMs', int32, { versions: '0+' }),
-    field(
-      'results',
-      array(
-        struct([field('groupId', string, { versions: '0+' }), field('errorCode', int16, { versions: '0+' })]),
-      ),
-      { versions: '0+' },
-    ),
+    field('results', array(struct([field('groupId', string, { versions: '0+' }), field('errorCode', int16, { versions: '0+' })])), { versions: '0+' }),
   ],
 });
 

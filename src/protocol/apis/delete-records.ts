@@ -28,16 +28,9 @@ const request = message({
       array(
         struct([
           field('name', string, { versions: '0+' }),
-          field(
-            'partitions',
-            array(
-              struct([
-                field('partitionIndex', int32, { versions: '0+' }),
-                field('offset', int64, { versions: '0+' }),
-              ]),
-            ),
-            { versions: '0+' },
-          ),
+          field('partitions', array(struct([field('partitionIndex', int32, { versions: '0+' }), field('offset', int64, { versions: '0+' })])), {
+            versions: '0+',
+          }),
         ]),
       ),
       { versions: '0+' },

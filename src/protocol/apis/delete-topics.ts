@@ -29,12 +29,7 @@ const request = message({
   fields: [
     field(
       'topics',
-      array(
-        struct([
-          field('name', string, { versions: '6+', nullableVersions: '6+', default: null }),
-          field('topicId', uuid, { versions: '6+' }),
-        ]),
-      ),
+      array(struct([field('name', string, { versions: '6+', nullableVersions: '6+', default: null }), field('topicId', uuid, { versions: '6+' })])),
       { versions: '6+' },
     ),
     field('topicNames', array(string), { versions: '0-5' }),

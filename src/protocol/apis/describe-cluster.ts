@@ -25,10 +25,7 @@ const request = message({
   name: 'DescribeClusterRequest',
   validVersions: '0-1',
   flexibleVersions: '0+',
-  fields: [
-    field('includeClusterAuthorizedOperations', bool, { versions: '0+' }),
-    field('endpointType', int8, { versions: '1+', default: 1 }),
-  ],
+  fields: [field('includeClusterAuthorizedOperations', bool, { versions: '0+' }), field('endpointType', int8, { versions: '1+', default: 1 })],
 });
 
 const response = message({

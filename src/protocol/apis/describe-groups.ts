@@ -26,10 +26,7 @@ const request = message({
   name: 'DescribeGroupsRequest',
   validVersions: '0-5',
   flexibleVersions: '5+',
-  fields: [
-    field('groups', array(string), { versions: '0+' }),
-    field('includeAuthorizedOperations', bool, { versions: '3+' }),
-  ],
+  fields: [field('groups', array(string), { versions: '0+' }), field('includeAuthorizedOperations', bool, { versions: '3+' })],
 });
 
 const response = message({

@@ -29,16 +29,10 @@ const request = message({
   validVersions: '0-4',
   flexibleVersions: '2+',
   fields: [
-    field(
-      'topics',
-      array(
-        struct([
-          field('topic', string, { versions: '0+' }),
-          field('partitions', array(int32), { versions: '0+' }),
-        ]),
-      ),
-      { versions: '0+', nullableVersions: '0+' },
-    ),
+    field('topics', array(struct([field('topic', string, { versions: '0+' }), field('partitions', array(int32), { versions: '0+' })])), {
+      versions: '0+',
+      nullableVersions: '0+',
+    }),
   ],
 });
 

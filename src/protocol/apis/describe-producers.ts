@@ -22,16 +22,9 @@ const request = message({
   validVersions: '0',
   flexibleVersions: '0+',
   fields: [
-    field(
-      'topics',
-      array(
-        struct([
-          field('name', string, { versions: '0+' }),
-          field('partitionIndexes', array(int32), { versions: '0+' }),
-        ]),
-      ),
-      { versions: '0+' },
-    ),
+    field('topics', array(struct([field('name', string, { versions: '0+' }), field('partitionIndexes', array(int32), { versions: '0+' })])), {
+      versions: '0+',
+    }),
   ],
 });
 

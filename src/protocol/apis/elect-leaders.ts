@@ -28,16 +28,10 @@ const request = message({
   flexibleVersions: '2+',
   fields: [
     field('electionType', int8, { versions: '1+' }),
-    field(
-      'topicPartitions',
-      array(
-        struct([
-          field('topic', string, { versions: '0+' }),
-          field('partitions', array(int32), { versions: '0+' }),
-        ]),
-      ),
-      { versions: '0+', nullableVersions: '0+' },
-    ),
+    field('topicPartitions', array(struct([field('topic', string, { versions: '0+' }), field('partitions', array(int32), { versions: '0+' })])), {
+      versions: '0+',
+      nullableVersions: '0+',
+    }),
     field('timeoutMs', int32, { versions: '0+', default: 60_000 }),
   ],
 });

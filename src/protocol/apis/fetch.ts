@@ -57,20 +57,7 @@
 
 import { defineApi } from '../api.ts';
 import { nodeEndpointsField } from './node-endpoints.ts';
-import {
-  array,
-  field,
-  int16,
-  int32,
-  int64,
-  int8,
-  message,
-  records,
-  string,
-  struct,
-  uuid,
-  type MessageValue,
-} from '../schema.ts';
+import { array, field, int16, int32, int64, int8, message, records, string, struct, uuid, type MessageValue } from '../schema.ts';
 
 const request = message({
   name: 'FetchRequest',
@@ -81,10 +68,7 @@ const request = message({
     field('replicaId', int32, { versions: '0-14', default: -1 }),
     field(
       'replicaState',
-      struct([
-        field('replicaId', int32, { versions: '15+', default: -1 }),
-        field('replicaEpoch', int64, { versions: '15+', default: -1 }),
-      ]),
+      struct([field('replicaId', int32, { versions: '15+', default: -1 }), field('replicaEpoch', int64, { versions: '15+', default: -1 })]),
       { versions: '15+', taggedVersions: '15+', tag: 1 },
     ),
     field('maxWaitMs', int32, { versions: '0+' }),
@@ -157,38 +141,23 @@ const response = message({
                 field('logStartOffset', int64, { versions: '5+', default: -1 }),
                 field(
                   'divergingEpoch',
-                  struct([
-                    field('epoch', int32, { versions: '12+', default: -1 }),
-                    field('endOffset', int64, { versions: '12+', default: -1 }),
-                  ]),
+                  struct([field('epoch', int32, { versions: '12+', default: -1 }), field('endOffset', int64, { versions: '12+', default: -1 })]),
                   { versions: '12+', taggedVersions: '12+', tag: 0 },
                 ),
                 field(
                   'currentLeader',
-                  struct([
-                    field('leaderId', int32, { versions: '12+', default: -1 }),
-                    field('leaderEpoch', int32, { versions: '12+', default: -1 }),
-                  ]),
+                  struct([field('leaderId', int32, { versions: '12+', default: -1 }), field('leaderEpoch', int32, { versions: '12+', default: -1 })]),
                   { versions: '12+', taggedVersions: '12+', tag: 1 },
                 ),
                 field(
                   'snapshotId',
-                  struct([
-                    field('endOffset', int64, { versions: '0+', default: -1 }),
-                    field('epoch', int32, { versions: '0+', default: -1 }),
-                  ]),
+                  struct([field('endOffset', int64, { versions: '0+', default: -1 }), field('epoch', int32, { versions: '0+', default: -1 })]),
                   { versions: '12+', taggedVersions: '12+', tag: 2 },
                 ),
-                field(
-                  'abortedTransactions',
-                  array(
-                    struct([
-                      field('producerId', int64, { versions: '4+' }),
-                      field('firstOffset', int64, { versions: '4+' }),
-                    ]),
-                  ),
-                  { versions: '4+', nullableVersions: '4+' },
-                ),
+                field('abortedTransactions', array(struct([field('producerId', int64, { versions: '4+' }), field('firstOffset', int64, { versions: '4+' })])), {
+                  versions: '4+',
+                  nullableVersions: '4+',
+                }),
                 field('preferredReadReplica', int32, { versions: '11+', default: -1 }),
                 field('records', records, { versions: '0+', nullableVersions: '0+' }),
               ]),

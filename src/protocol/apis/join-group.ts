@@ -45,16 +45,7 @@ const request = message({
     field('memberId', string, { versions: '0+' }),
     field('groupInstanceId', string, { versions: '5+', nullableVersions: '5+', default: null }),
     field('protocolType', string, { versions: '0+' }),
-    field(
-      'protocols',
-      array(
-        struct([
-          field('name', string, { versions: '0+' }),
-          field('metadata', bytes, { versions: '0+' }),
-        ]),
-      ),
-      { versions: '0+' },
-    ),
+    field('protocols', array(struct([field('name', string, { versions: '0+' }), field('metadata', bytes, { versions: '0+' })])), { versions: '0+' }),
     field('reason', string, { versions: '8+', nullableVersions: '8+', default: null }),
   ],
 });

@@ -27,16 +27,11 @@ const request = message({
   flexibleVersions: '0+',
   fields: [
     field('timeoutMs', int32, { versions: '0+', default: 60_000 }),
-    field(
-      'topics',
-      array(
-        struct([
-          field('name', string, { versions: '0+' }),
-          field('partitionIndexes', array(int32), { versions: '0+' }),
-        ]),
-      ),
-      { versions: '0+', nullableVersions: '0+', default: null },
-    ),
+    field('topics', array(struct([field('name', string, { versions: '0+' }), field('partitionIndexes', array(int32), { versions: '0+' })])), {
+      versions: '0+',
+      nullableVersions: '0+',
+      default: null,
+    }),
   ],
 });
 

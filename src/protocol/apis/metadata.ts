@@ -50,16 +50,10 @@ const request = message({
   validVersions: '0-12',
   flexibleVersions: '9+',
   fields: [
-    field(
-      'topics',
-      array(
-        struct([
-          field('topicId', uuid, { versions: '10+' }),
-          field('name', string, { versions: '0+', nullableVersions: '10+' }),
-        ]),
-      ),
-      { versions: '0+', nullableVersions: '1+' },
-    ),
+    field('topics', array(struct([field('topicId', uuid, { versions: '10+' }), field('name', string, { versions: '0+', nullableVersions: '10+' })])), {
+      versions: '0+',
+      nullableVersions: '1+',
+    }),
     field('allowAutoTopicCreation', bool, { versions: '4+', default: true }),
     field('includeClusterAuthorizedOperations', bool, { versions: '8-10' }),
     field('includeTopicAuthorizedOperations', bool, { versions: '8+' }),

@@ -48,16 +48,9 @@ const response = message({
       array(
         struct([
           field('name', string, { versions: '0+' }),
-          field(
-            'partitions',
-            array(
-              struct([
-                field('partitionIndex', int32, { versions: '0+' }),
-                field('errorCode', int16, { versions: '0+' }),
-              ]),
-            ),
-            { versions: '0+' },
-          ),
+          field('partitions', array(struct([field('partitionIndex', int32, { versions: '0+' }), field('errorCode', int16, { versions: '0+' })])), {
+            versions: '0+',
+          }),
         ]),
       ),
       { versions: '0+' },

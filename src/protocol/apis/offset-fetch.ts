@@ -42,16 +42,10 @@ const request = message({
   flexibleVersions: '6+',
   fields: [
     field('groupId', string, { versions: '0-7' }),
-    field(
-      'topics',
-      array(
-        struct([
-          field('name', string, { versions: '0-7' }),
-          field('partitionIndexes', array(int32), { versions: '0-7' }),
-        ]),
-      ),
-      { versions: '0-7', nullableVersions: '2-7' },
-    ),
+    field('topics', array(struct([field('name', string, { versions: '0-7' }), field('partitionIndexes', array(int32), { versions: '0-7' })])), {
+      versions: '0-7',
+      nullableVersions: '2-7',
+    }),
     field(
       'groups',
       array(
@@ -59,16 +53,10 @@ const request = message({
           field('groupId', string, { versions: '8+' }),
           field('memberId', string, { versions: '9+', nullableVersions: '9+', default: null }),
           field('memberEpoch', int32, { versions: '9+', default: -1 }),
-          field(
-            'topics',
-            array(
-              struct([
-                field('name', string, { versions: '8+' }),
-                field('partitionIndexes', array(int32), { versions: '8+' }),
-              ]),
-            ),
-            { versions: '8+', nullableVersions: '8+' },
-          ),
+          field('topics', array(struct([field('name', string, { versions: '8+' }), field('partitionIndexes', array(int32), { versions: '8+' })])), {
+            versions: '8+',
+            nullableVersions: '8+',
+          }),
         ]),
       ),
       { versions: '8+' },

@@ -51,12 +51,7 @@ const request = message({
           field('name', string, { versions: '0+' }),
           field(
             'partitionData',
-            array(
-              struct([
-                field('index', int32, { versions: '0+' }),
-                field('records', records, { versions: '0+', nullableVersions: '0+' }),
-              ]),
-            ),
+            array(struct([field('index', int32, { versions: '0+' }), field('records', records, { versions: '0+', nullableVersions: '0+' })])),
             { versions: '0+' },
           ),
         ]),
@@ -98,10 +93,7 @@ const response = message({
                 field('errorMessage', string, { versions: '8+', nullableVersions: '8+', default: null }),
                 field(
                   'currentLeader',
-                  struct([
-                    field('leaderId', int32, { versions: '10+', default: -1 }),
-                    field('leaderEpoch', int32, { versions: '10+', default: -1 }),
-                  ]),
+                  struct([field('leaderId', int32, { versions: '10+', default: -1 }), field('leaderEpoch', int32, { versions: '10+', default: -1 })]),
                   { versions: '10+', taggedVersions: '10+', tag: 0 },
                 ),
               ]),

@@ -33,16 +33,7 @@ const request = message({
     field('groupInstanceId', string, { versions: '3+', nullableVersions: '3+', default: null }),
     field('protocolType', string, { versions: '5+', nullableVersions: '5+', default: null }),
     field('protocolName', string, { versions: '5+', nullableVersions: '5+', default: null }),
-    field(
-      'assignments',
-      array(
-        struct([
-          field('memberId', string, { versions: '0+' }),
-          field('assignment', bytes, { versions: '0+' }),
-        ]),
-      ),
-      { versions: '0+' },
-    ),
+    field('assignments', array(struct([field('memberId', string, { versions: '0+' }), field('assignment', bytes, { versions: '0+' })])), { versions: '0+' }),
   ],
 });
 

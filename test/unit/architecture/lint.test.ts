@@ -18,16 +18,19 @@ function lint(files: Record<string, string>): string[] {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), text);
     }
-    const program = ts.createProgram(Object.keys(files).map((p) => join(dir, p)), {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      strict: true,
-      noEmit: true,
-      noUnusedLocals: true,
-      types: ['node'],
-      typeRoots: [join(repoRoot, 'node_modules/@types')],
-    });
+    const program = ts.createProgram(
+      Object.keys(files).map((p) => join(dir, p)),
+      {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        noEmit: true,
+        noUnusedLocals: true,
+        types: ['node'],
+        typeRoots: [join(repoRoot, 'node_modules/@types')],
+      },
+    );
     return lintProgram(program, dir).map((p) => `${p.file}:${p.line}: ${p.rule}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

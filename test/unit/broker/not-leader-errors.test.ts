@@ -28,13 +28,23 @@ test('ListOffsets: a known partition led elsewhere answers NOT_LEADER_OR_FOLLOWE
     replicaId: -1,
     isolationLevel: 0,
     topics: [
-      { name: 't', partitions: [{ partitionIndex: 1, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP, maxNumOffsets: 1 }, { partitionIndex: 7, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP, maxNumOffsets: 1 }] },
+      {
+        name: 't',
+        partitions: [
+          { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP, maxNumOffsets: 1 },
+          { partitionIndex: 7, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP, maxNumOffsets: 1 },
+        ],
+      },
       { name: 'nope', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP, maxNumOffsets: 1 }] },
     ],
   };
   const response = (await listOffsetsHandler(services).handle(request, context(4))) as any;
   const codes = response.topics.flatMap((t: any) => t.partitions.map((p: any) => `${t.name}-${p.partitionIndex}:${p.errorCode}`));
-  assert.deepEqual(codes, [`t-1:${ErrorCode.NOT_LEADER_OR_FOLLOWER}`, `t-7:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`, `nope-0:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`]);
+  assert.deepEqual(codes, [
+    `t-1:${ErrorCode.NOT_LEADER_OR_FOLLOWER}`,
+    `t-7:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`,
+    `nope-0:${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`,
+  ]);
 });
 
 test('DeleteRecords: a known partition led elsewhere answers NOT_LEADER_OR_FOLLOWER', async () => {

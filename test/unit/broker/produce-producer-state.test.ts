@@ -20,7 +20,9 @@ const idempotent = (baseSequence: number) =>
 
 function servicesFor(partitions: Partition[], producerStateWaitMsMax: number): BrokerServices {
   return {
-    controller: { state: { topic: () => ({ name: 't', partitionCount: partitions.length, configs: {} }), dynamicBrokerConfigs: () => ({ node: {}, cluster: {} }) } },
+    controller: {
+      state: { topic: () => ({ name: 't', partitionCount: partitions.length, configs: {} }), dynamicBrokerConfigs: () => ({ node: {}, cluster: {} }) },
+    },
     replicas: { partition: (_topic: string, index: number) => partitions[index], leaderEpoch: () => 0 },
     limits: { batchBytesMax: 1 << 20, producerStateWaitMsMax },
     topicDefaults: { retentionMs: -1, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1 << 20 },
@@ -28,7 +30,14 @@ function servicesFor(partitions: Partition[], producerStateWaitMsMax: number): B
   } as unknown as BrokerServices;
 }
 
-const context = { apiVersion: 7, correlationId: 1, clientId: 'test', connectionId: 1, remoteAddress: '127.0.0.1', signal: new AbortController().signal } as RequestContext;
+const context = {
+  apiVersion: 7,
+  correlationId: 1,
+  clientId: 'test',
+  connectionId: 1,
+  remoteAddress: '127.0.0.1',
+  signal: new AbortController().signal,
+} as RequestContext;
 
 function produceRequest(index: number, records: Buffer) {
   return { transactionalId: null, acks: 1, timeoutMs: 30_000, topicData: [{ name: 't', partitionData: [{ index, records }] }] };

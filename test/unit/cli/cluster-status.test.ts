@@ -31,18 +31,48 @@ function statuses(): { one: NodeStatus; two: NodeStatus } {
   return { one, two };
 }
 
-test('per group the leader\'s own report wins; unreachable members say why', () => {
+test("per group the leader's own report wins; unreachable members say why", () => {
   const { one, two } = statuses();
-  const view = mergeStatuses(one, new Map<number, NodeStatus | Error>([[2, two], [3, new Error('ECONNREFUSED')], [4, { ...two, nodeId: 4, groups: [] }]]));
+  const view = mergeStatuses(
+    one,
+    new Map<number, NodeStatus | Error>([
+      [2, two],
+      [3, new Error('ECONNREFUSED')],
+      [4, { ...two, nodeId: 4, groups: [] }],
+    ]),
+  );
   assert.equal(view.askedNode, 1);
-  assert.deepEqual(view.groups.map((g) => [g.group, g.leader, g.term, g.reportedBy]), [['__metadata', 1, 4, 1], ['orders-0', 2, 3, 2]]);
-  assert.deepEqual(view.members.map((m) => [m.nodeId, m.reachable, m.error]), [[1, true, undefined], [2, true, undefined], [3, false, 'ECONNREFUSED'], [4, true, undefined]]);
+  assert.deepEqual(
+    view.groups.map((g) => [g.group, g.leader, g.term, g.reportedBy]),
+    [
+      ['__metadata', 1, 4, 1],
+      ['orders-0', 2, 3, 2],
+    ],
+  );
+  assert.deepEqual(
+    view.members.map((m) => [m.nodeId, m.reachable, m.error]),
+    [
+      [1, true, undefined],
+      [2, true, undefined],
+      [3, false, 'ECONNREFUSED'],
+      [4, true, undefined],
+    ],
+  );
   assert.deepEqual(view.learners, [{ group: '__metadata', nodeId: 4, lag: 15, active: true }]);
 });
 
 test('the table shows members with roles, groups with voters and learners, and learners catching up', () => {
   const { one, two } = statuses();
-  const text = formatClusterView(mergeStatuses(one, new Map<number, NodeStatus | Error>([[2, two], [3, new Error('ECONNREFUSED')], [4, two]])));
+  const text = formatClusterView(
+    mergeStatuses(
+      one,
+      new Map<number, NodeStatus | Error>([
+        [2, two],
+        [3, new Error('ECONNREFUSED')],
+        [4, two],
+      ]),
+    ),
+  );
   assert.equal(
     text,
     [
@@ -73,7 +103,14 @@ test('the table shows members with roles, groups with voters and learners, and l
 test('a broker of an older version (no members in its status) is shown from its brokers list', () => {
   const old = clusterStatus();
   const view = mergeStatuses(old, new Map());
-  assert.deepEqual(view.members.map((m) => [m.nodeId, m.kafka, m.metadata, m.reachable]), [[3, '127.0.0.1:9094', 'voter', false], [1, '127.0.0.1:9092', 'voter', true], [2, '127.0.0.1:9093', 'voter', false]]);
+  assert.deepEqual(
+    view.members.map((m) => [m.nodeId, m.kafka, m.metadata, m.reachable]),
+    [
+      [3, '127.0.0.1:9094', 'voter', false],
+      [1, '127.0.0.1:9092', 'voter', true],
+      [2, '127.0.0.1:9093', 'voter', false],
+    ],
+  );
   assert.match(formatClusterView(view), /learners catching up: none\n\nreassignments in flight: not reported by broker 1 \(an older version\)\n$/);
 });
 

@@ -12,7 +12,10 @@ const mode = powerLossModeFromEnv({ RUNNEL_TEST_POWER_LOSS: '1' });
 if (mode === null) throw new Error('the mode should be on');
 enablePowerLossMode(mode);
 const fs = storageFs();
-for (const [name, sync] of [['synced', true], ['pending', false]] as const) {
+for (const [name, sync] of [
+  ['synced', true],
+  ['pending', false],
+] as const) {
   const fd = fs.open(join(dir, name), 'w+');
   fs.write(fd, Buffer.from(name), 0, name.length, 0);
   if (sync) fs.fsync(fd);

@@ -38,7 +38,10 @@ test('issue 13: flags before, between and after the command words mean the same'
 test('an integer flag is read as a number; a bad one is a usage error naming the flag', () => {
   assert.equal(parse(['x', '--node', '3']).flags.get('node'), 3);
   assert.equal(parse(['x', '--node=-1']).flags.get('node'), -1);
-  assert.throws(() => parse(['--node', 'three']), (e: unknown) => e instanceof UsageError && /--node: "three" is not a whole number/.test(e.message));
+  assert.throws(
+    () => parse(['--node', 'three']),
+    (e: unknown) => e instanceof UsageError && /--node: "three" is not a whole number/.test(e.message),
+  );
   assert.throws(() => parse(['--node=1.5']), UsageError);
 });
 
@@ -53,7 +56,11 @@ test('unknown flags, missing values, values on booleans and repeated flags are u
     [['-b', 'a:1', '--bootstrap', 'b:2'], /given twice/],
   ];
   for (const [argv, message] of cases) {
-    assert.throws(() => parse(argv), (e: unknown) => e instanceof UsageError && message.test(e.message), argv.join(' '));
+    assert.throws(
+      () => parse(argv),
+      (e: unknown) => e instanceof UsageError && message.test(e.message),
+      argv.join(' '),
+    );
   }
 });
 

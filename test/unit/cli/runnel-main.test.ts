@@ -20,7 +20,11 @@ async function runnel(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ co
 test('issue 13: --help on every command prints its usage and an example, exit 0', async () => {
   assert.ok(COMMANDS.length >= 5);
   for (const command of COMMANDS) {
-    for (const argv of [[...command.path, '--help'], ['-h', ...command.path], ['help', ...command.path]]) {
+    for (const argv of [
+      [...command.path, '--help'],
+      ['-h', ...command.path],
+      ['help', ...command.path],
+    ]) {
       const r = await runnel(argv);
       assert.equal(r.code, 0, argv.join(' '));
       assert.match(r.stdout, new RegExp(`^usage: runnel ${command.path.join(' ')}`), argv.join(' '));
@@ -72,7 +76,10 @@ test('the cluster is found by --bootstrap, else RUNNEL_BOOTSTRAP, else --config,
   const dir = mkdtempSync(join(tmpdir(), 'runnel-target-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'node.json');
-  writeFileSync(config, JSON.stringify({ server: { host: '0.0.0.0', port: 9400, advertised_host: '10.0.0.7' }, http: { enabled: true, host: '0.0.0.0', port: 8400 } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ server: { host: '0.0.0.0', port: 9400, advertised_host: '10.0.0.7' }, http: { enabled: true, host: '0.0.0.0', port: 8400 } }),
+  );
   const env = { RUNNEL_BOOTSTRAP: 'e:1,f:2' };
   assert.deepEqual(new Target({ bootstrap: 'a:1, b:2', env, configFile: config }).bootstrap, ['a:1', 'b:2']);
   assert.deepEqual(new Target({ env, configFile: config }).bootstrap, ['e:1', 'f:2']);
@@ -80,7 +87,7 @@ test('the cluster is found by --bootstrap, else RUNNEL_BOOTSTRAP, else --config,
   assert.deepEqual(new Target({ env: {} }).bootstrap, ['127.0.0.1:9092']);
 });
 
-test('--admin, else the config\'s HTTP server, names the admin API without asking a broker', async (t) => {
+test("--admin, else the config's HTTP server, names the admin API without asking a broker", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-target-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'node.json');
@@ -89,7 +96,7 @@ test('--admin, else the config\'s HTTP server, names the admin API without askin
   assert.equal(await new Target({ env: {}, configFile: config, admin: 'h:9' }).admin(), 'h:9');
 });
 
-test('admin routes: an answer is printed, a refusal exits 1 with the broker\'s error, a missing route says so', async (t) => {
+test("admin routes: an answer is printed, a refusal exits 1 with the broker's error, a missing route says so", async (t) => {
   const { createServer } = await import('node:http');
   const seen: string[] = [];
   const server = createServer((req, res) => {

@@ -8,14 +8,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import {
-  formatStatus,
-  parseStatusArgs,
-  reachableAddress,
-  runStatusCommand,
-  statusUrl,
-  StatusUsageError,
-} from '../../../src/cli/status.ts';
+import { formatStatus, parseStatusArgs, reachableAddress, runStatusCommand, statusUrl, StatusUsageError } from '../../../src/cli/status.ts';
 import { startHttpServer } from '../../../src/http/server.ts';
 import type { NodeStatus } from '../../../src/http/status.ts';
 import { freePort } from '../../helpers/broker-process.ts';

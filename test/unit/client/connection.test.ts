@@ -36,7 +36,10 @@ test('pipelined requests resolve with their own answers', async (t) => {
   const connection = await KafkaConnection.connect(address);
   t.after(() => connection.close());
   const answers = await Promise.all([0, 1, 2].map(() => connection.request(apiVersions, {}, 0)));
-  assert.deepEqual(answers.map((a) => a.errorCode), [0, 1, 2]);
+  assert.deepEqual(
+    answers.map((a) => a.errorCode),
+    [0, 1, 2],
+  );
 });
 
 test('an answer that never comes fails the request within its deadline', async (t) => {

@@ -26,7 +26,12 @@ test('the first non-flag word is the command; what follows is passed on', () => 
 // issue 13: "flags go before or after the command, as users type them": the README and
 // scripts/start-cluster.sh print `./broker status -config=configs/node1.json`.
 test('the config flag may follow the command, in all four spellings', () => {
-  for (const argv of [['status', '-config=a.json'], ['status', '--config=a.json'], ['status', '-config', 'a.json'], ['status', '--json', '--config', 'a.json']]) {
+  for (const argv of [
+    ['status', '-config=a.json'],
+    ['status', '--config=a.json'],
+    ['status', '-config', 'a.json'],
+    ['status', '--json', '--config', 'a.json'],
+  ]) {
     const parsed = parseArgs(argv);
     assert.equal(parsed.configFile, 'a.json', argv.join(' '));
     assert.equal(parsed.command, 'status', argv.join(' '));
@@ -44,11 +49,15 @@ test('"--" ends the flags', () => {
 
 test('a missing, empty or repeated config file is an error naming the flag', () => {
   for (const argv of [['--config'], ['-config='], ['--config', '--verbose'], ['-config=a', '--config=b']]) {
-    assert.throws(() => parseArgs(argv), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.equal(error.field, 'config');
-      assert.match(error.message, /flag -?-config/);
-      return true;
-    }, argv.join(' '));
+    assert.throws(
+      () => parseArgs(argv),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.field, 'config');
+        assert.match(error.message, /flag -?-config/);
+        return true;
+      },
+      argv.join(' '),
+    );
   }
 });

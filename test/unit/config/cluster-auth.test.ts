@@ -26,12 +26,15 @@ function secretFile(text: string, mode = 0o600): string {
 }
 
 function refuses(config: RunnelConfig, field: string, message: RegExp, cwd?: string): void {
-  assert.throws(() => resolveClusterAuth(config, { cwd }), (error: unknown) => {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    assert.equal(error.field, field);
-    assert.match(error.message, message);
-    return true;
-  });
+  assert.throws(
+    () => resolveClusterAuth(config, { cwd }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+      assert.equal(error.field, field);
+      assert.match(error.message, message);
+      return true;
+    },
+  );
 }
 
 test('cluster mode without a secret refuses to start, naming the field and the ways out', () => {
@@ -96,7 +99,8 @@ test('a secret file other users can read is a warning', () => {
 test('secret and secret_file are one setting: one layer may set only one, a later layer replaces both', () => {
   assert.throws(
     () => clusterConfig({ secret: 'a', secret_file: '/x' }),
-    (error: unknown) => error instanceof ConfigError && error.field === 'cluster.secret_file' && /set only one of cluster.secret and cluster.secret_file/.test(error.message),
+    (error: unknown) =>
+      error instanceof ConfigError && error.field === 'cluster.secret_file' && /set only one of cluster.secret and cluster.secret_file/.test(error.message),
   );
   const file = secretFile('from-file\n');
   // The environment's inline secret replaces the file's secret_file, and the other way round.

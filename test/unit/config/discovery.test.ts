@@ -17,12 +17,15 @@ function load(value: unknown, env: NodeJS.ProcessEnv = {}) {
 }
 
 function rejects(value: unknown, field: string, message: RegExp, env: NodeJS.ProcessEnv = {}): void {
-  assert.throws(() => load(value, env), (error: unknown) => {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    assert.equal(error.field, field);
-    assert.match(error.message, message);
-    return true;
-  });
+  assert.throws(
+    () => load(value, env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+      assert.equal(error.field, field);
+      assert.match(error.message, message);
+      return true;
+    },
+  );
 }
 
 test('defaults: static discovery; the dns port follows raft_address; etcd on localhost with a 10 s lease', () => {

@@ -10,7 +10,10 @@ import { defaultConfig } from '../../../src/config/index.ts';
 const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'configuration.md'), 'utf8');
 
 function envName(key: string): string {
-  return `RUNNEL_${key.split('.').map((part) => part.toUpperCase()).join('__')}`;
+  return `RUNNEL_${key
+    .split('.')
+    .map((part) => part.toUpperCase())
+    .join('__')}`;
 }
 
 test('every accepted field is documented', () => {

@@ -10,13 +10,16 @@ import { ConfigError, loadConfig, loadConfigDetailed } from '../../../src/config
 const REPO = join(import.meta.dirname, '..', '..', '..');
 
 function rejectsEnv(env: Record<string, string>, variable: string, field: string, message: RegExp): void {
-  assert.throws(() => loadConfig({ env }), (error: unknown) => {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    assert.equal(error.variable, variable);
-    assert.equal(error.field, field);
-    assert.match(error.message, message);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ env }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+      assert.equal(error.variable, variable);
+      assert.equal(error.field, field);
+      assert.match(error.message, message);
+      return true;
+    },
+  );
 }
 
 test('variable names map to field paths', () => {
@@ -61,7 +64,10 @@ test('string fields keep text that looks like JSON as text', () => {
 
 test('arrays: JSON, or a comma-separated member list', () => {
   const json = loadConfig({ env: { RUNNEL_CLUSTER__INITIAL_MEMBERS: '["h1:9192","h2:9192","h3:9192"]' } });
-  assert.deepEqual(json.cluster.initial_members.map((member) => member.node_id), [1, 2, 3]);
+  assert.deepEqual(
+    json.cluster.initial_members.map((member) => member.node_id),
+    [1, 2, 3],
+  );
   const commas = loadConfig({ env: { RUNNEL_CLUSTER__INITIAL_MEMBERS: '1@h1:9192, 2@h2:9192' } });
   assert.deepEqual(commas.cluster.initial_members, [
     { node_id: 1, address: 'h1:9192' },
@@ -99,7 +105,9 @@ test('an env alias beats the file under its other name', () => {
 // issue 9 item (C): an unknown RUNNEL_* variable may be a user's own (another tool's, a shell
 // script's); it must not stop the broker. It is reported once, with the nearest known key.
 test('an unknown variable is a warning naming it and the nearest known key, and the broker goes on', () => {
-  const loaded = loadConfigDetailed({ env: { RUNNEL_SERVR__PORT: '9093', RUNNEL_SERVER__PROT: '9094', RUNNEL_DATADIR: '/x', RUNNEL_SERVER__HOST: '127.0.0.1' } });
+  const loaded = loadConfigDetailed({
+    env: { RUNNEL_SERVR__PORT: '9093', RUNNEL_SERVER__PROT: '9094', RUNNEL_DATADIR: '/x', RUNNEL_SERVER__HOST: '127.0.0.1' },
+  });
   assert.equal(loaded.config.server.port, 9092);
   assert.equal(loaded.config.server.host, '127.0.0.1');
   assert.equal(loaded.config.data_dir, './data');
@@ -111,7 +119,10 @@ test('an unknown variable is a warning naming it and the nearest known key, and 
   );
   assert.match(byVariable.get('RUNNEL_SERVER__PROT') ?? '', /did you mean RUNNEL_SERVER__PORT, "server.port"\?/);
   assert.match(byVariable.get('RUNNEL_DATADIR') ?? '', /did you mean RUNNEL_DATA_DIR, "data_dir"\?/);
-  assert.deepEqual(loaded.envOverrides.map((entry) => entry.variable), ['RUNNEL_SERVER__HOST']);
+  assert.deepEqual(
+    loaded.envOverrides.map((entry) => entry.variable),
+    ['RUNNEL_SERVER__HOST'],
+  );
 });
 
 test('an unrelated variable with the prefix is a warning without a suggestion when nothing is near', () => {
@@ -125,7 +136,12 @@ test('an unrelated variable with the prefix is a warning without a suggestion wh
 });
 
 test('a bad value in a variable is reported naming the variable and the field', () => {
-  rejectsEnv({ RUNNEL_SERVER__PORT: 'abc' }, 'RUNNEL_SERVER__PORT', 'server.port', /from environment variable RUNNEL_SERVER__PORT\): must be an integer 0..65535 \(got "abc"\)/);
+  rejectsEnv(
+    { RUNNEL_SERVER__PORT: 'abc' },
+    'RUNNEL_SERVER__PORT',
+    'server.port',
+    /from environment variable RUNNEL_SERVER__PORT\): must be an integer 0..65535 \(got "abc"\)/,
+  );
   rejectsEnv({ RUNNEL_CLUSTER__INITIAL_MEMBERS: 'a:1,b' }, 'RUNNEL_CLUSTER__INITIAL_MEMBERS', 'cluster.initial_members[1]', /"host:port"/);
   rejectsEnv({ RUNNEL_SERVER: '{"prot": 1}' }, 'RUNNEL_SERVER', 'server.prot', /unknown field/);
 });

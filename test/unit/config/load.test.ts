@@ -25,12 +25,15 @@ function loadJson(value: unknown) {
 
 /** Asserts that loading `value` fails naming `field`, with a message matching `message`. */
 function rejects(value: unknown, field: string, message: RegExp): void {
-  assert.throws(() => loadJson(value), (error: unknown) => {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    assert.equal(error.field, field);
-    assert.match(error.message, message);
-    return true;
-  });
+  assert.throws(
+    () => loadJson(value),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+      assert.equal(error.field, field);
+      assert.match(error.message, message);
+      return true;
+    },
+  );
 }
 
 test('no file and no variables: the documented defaults', () => {
@@ -81,7 +84,7 @@ test('every shipped config validates', () => {
   }
 });
 
-test("a Go Queue cluster file loads as it is: string port, Go durations, positional members", () => {
+test('a Go Queue cluster file loads as it is: string port, Go durations, positional members', () => {
   const { config, ignored } = loadConfigDetailed({ file: join(FIXTURES, 'goqueue-cluster-node2.json'), env: NO_ENV });
   assert.equal(config.server.port, 9093);
   assert.equal(config.server.log_file, 'logs/node2.log');
@@ -105,10 +108,14 @@ test("a Go Queue cluster file loads as it is: string port, Go durations, positio
   assert.equal(config.cluster.election_rtt, 10);
   assert.equal(config.cluster.snapshot_entries, 10_000);
   assert.equal(config.cluster.compaction_overhead, 5_000);
-  assert.deepEqual(
-    ignored.map((entry) => entry.field).sort(),
-    ['compression_enabled', 'compression_threshold', 'compression_type', 'deduplication_config', 'deduplication_enabled', 'max_storage_size'],
-  );
+  assert.deepEqual(ignored.map((entry) => entry.field).sort(), [
+    'compression_enabled',
+    'compression_threshold',
+    'compression_type',
+    'deduplication_config',
+    'deduplication_enabled',
+    'max_storage_size',
+  ]);
   for (const entry of ignored) assert.ok(entry.reason.length > 20, `${entry.field} needs a reason`);
 });
 
@@ -209,21 +216,27 @@ test('cluster.data_dir follows data_dir unless set', () => {
 
 test('a missing file names its path', () => {
   const missing = join(scratch, 'nope.json');
-  assert.throws(() => loadConfig({ file: missing, env: NO_ENV }), (error: unknown) => {
-    assert.ok(error instanceof ConfigError);
-    assert.equal(error.field, '');
-    assert.equal(error.message, `config file "${missing}": cannot read it: no such file`);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ file: missing, env: NO_ENV }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.field, '');
+      assert.equal(error.message, `config file "${missing}": cannot read it: no such file`);
+      return true;
+    },
+  );
 });
 
 test('a file that is not JSON gives its path, line and column', () => {
   const file = fileWith('{\n  "data_dir": "x",\n  "server": { "port": 1, }\n}\n');
-  assert.throws(() => loadConfig({ file, env: NO_ENV }), (error: unknown) => {
-    assert.ok(error instanceof ConfigError);
-    assert.match(error.message, /^config file ".*config-\d+\.json": not valid JSON at line 3 column 26/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ file, env: NO_ENV }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /^config file ".*config-\d+\.json": not valid JSON at line 3 column 26/);
+      return true;
+    },
+  );
   assert.throws(() => loadConfig({ file: fileWith(''), env: NO_ENV }), /not valid JSON/);
   assert.throws(() => loadConfig({ file: fileWith('[1, 2]'), env: NO_ENV }), /config file ".*": must be an object \(got \[1,2\]\)/);
 });

@@ -22,7 +22,12 @@ const ATTEMPTS_MAX = 5;
  * then it proposes again, under a new name unless `sameName` (the rejected one may still commit), as a
  * client retries.
  */
-async function proposeCreate(brokers: MetaBroker[], via: (controller: MetaBroker) => MetaBroker, name: string, sameName = false): Promise<{ result: unknown; broker: MetaBroker; name: string }> {
+async function proposeCreate(
+  brokers: MetaBroker[],
+  via: (controller: MetaBroker) => MetaBroker,
+  name: string,
+  sameName = false,
+): Promise<{ result: unknown; broker: MetaBroker; name: string }> {
   for (let attempt = 1; ; attempt++) {
     await until('a controller', () => brokers.some((b) => b.group.isController), brokers);
     const controller = brokers.find((b) => b.group.isController)!;
@@ -31,8 +36,12 @@ async function proposeCreate(brokers: MetaBroker[], via: (controller: MetaBroker
     const tried = attempt === 1 || sameName ? name : `${name}-${attempt}`;
     let answer: { result: unknown } | null = null;
     broker.group.propose({ type: 'createTopic', topic: topic(tried) }).then(
-      (result) => { answer = { result }; },
-      (err: unknown) => { answer = { result: err }; },
+      (result) => {
+        answer = { result };
+      },
+      (err: unknown) => {
+        answer = { result: err };
+      },
     );
     await until(`the answer to creating ${tried}`, () => answer !== null, brokers);
     const { result } = answer!;

@@ -67,9 +67,20 @@ export function startMetaBroker(hub: MemoryHub, root: string, id: number, store:
     config: logConfig({ segmentBytes: options.segmentBytes ?? 1024 * 1024, retentionMs: -1, flush: { mode: 'none', intervalMs: 1000 } }),
   });
   if (options.bootstrap) storage.bootstrap({ voters: options.voters.map((v) => ({ id: v, storageId: `disk-${v}` })), learners: [] });
-  const transport = hub.connect(id, options.voters.filter((o) => o !== id), storageId);
+  const transport = hub.connect(
+    id,
+    options.voters.filter((o) => o !== id),
+    storageId,
+  );
   const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
-  const group = new MetadataGroup({ nodeId: id, clusterId: 'test-cluster', snapshot: storage.snapshot(), logger: silent, proposalTimeoutMs: 10_000, kick: () => host.kick() });
+  const group = new MetadataGroup({
+    nodeId: id,
+    clusterId: 'test-cluster',
+    snapshot: storage.snapshot(),
+    logger: silent,
+    proposalTimeoutMs: 10_000,
+    kick: () => host.kick(),
+  });
   const appliedIndexes: number[] = [];
   const apply = group.apply.bind(group);
   group.apply = (entry) => {

@@ -18,7 +18,11 @@ function input(over: Partial<MetadataMembershipInput> & { voters?: number[]; lea
   const learners = over.learners ?? [];
   const ids = [...voters, ...learners];
   return {
-    status: { id: 1, config: { voters: voters.map((id) => m(id)), learners: learners.map((id) => m(id)) }, progress: over.progress ?? ids.map((id) => follower(id)) },
+    status: {
+      id: 1,
+      config: { voters: voters.map((id) => m(id)), learners: learners.map((id) => m(id)) },
+      progress: over.progress ?? ids.map((id) => follower(id)),
+    },
     wanted: over.wanted ?? ids,
     announced: over.announced ?? new Map(ids.map((id) => [id, `disk-${id}`])),
     metadataVoters: over.metadataVoters ?? 3,
@@ -31,7 +35,16 @@ test('a group as wanted needs no change', () => {
 });
 
 test('a registered broker that is connected and no member joins as a learner, under the disk its handshake announced', () => {
-  const step = nextMetadataChange(input({ wanted: [1, 2, 3, 4], announced: new Map([[2, 'disk-2'], [3, 'disk-3'], [4, 'disk-4']]) }));
+  const step = nextMetadataChange(
+    input({
+      wanted: [1, 2, 3, 4],
+      announced: new Map([
+        [2, 'disk-2'],
+        [3, 'disk-3'],
+        [4, 'disk-4'],
+      ]),
+    }),
+  );
   assert.deepEqual(step, { change: { type: 'addLearner', nodeId: 4, storageId: 'disk-4' }, why: 'join' });
 });
 
@@ -65,7 +78,20 @@ test('a single founder with metadata_voters 3 grows to three voters as brokers j
 
 test('identity first: a member answering under a new identity of its announced disk is removed, naming the new one, before anyone joins or is promoted', () => {
   const progress = [follower(1), follower(2, { storageId: 'disk-2/00c0ffee' }), follower(3), follower(4)];
-  const step = nextMetadataChange(input({ learners: [4], metadataVoters: 4, wanted: [1, 2, 3, 4, 5], announced: new Map([[2, 'disk-2'], [3, 'disk-3'], [4, 'disk-4'], [5, 'disk-5']]), progress }));
+  const step = nextMetadataChange(
+    input({
+      learners: [4],
+      metadataVoters: 4,
+      wanted: [1, 2, 3, 4, 5],
+      announced: new Map([
+        [2, 'disk-2'],
+        [3, 'disk-3'],
+        [4, 'disk-4'],
+        [5, 'disk-5'],
+      ]),
+      progress,
+    }),
+  );
   assert.deepEqual(step, { change: { type: 'removeNode', nodeId: 2, storageId: 'disk-2/00c0ffee' }, why: 'identity' });
   // An identity that does not belong to the announced disk is never used.
   const foreign = [follower(1), follower(2, { storageId: 'disk-9/00c0ffee' }), follower(3)];
@@ -73,7 +99,10 @@ test('identity first: a member answering under a new identity of its announced d
 });
 
 test('a member removed for a new identity comes back as a learner under the identity the removal named', () => {
-  const announced = new Map([[2, 'disk-2'], [3, 'disk-3']]);
+  const announced = new Map([
+    [2, 'disk-2'],
+    [3, 'disk-3'],
+  ]);
   const step = nextMetadataChange(input({ voters: [1, 3], wanted: [1, 2, 3], announced, replacementFor: (id) => (id === 2 ? 'disk-2/00c0ffee' : undefined) }));
   assert.deepEqual(step?.change, { type: 'addLearner', nodeId: 2, storageId: 'disk-2/00c0ffee' });
 });
@@ -93,7 +122,11 @@ test('departed voters do not count towards metadata_voters: a learner is promote
   assert.deepEqual(step, { change: { type: 'addVoter', nodeId: 4, storageId: 'disk-4' }, why: 'promote' });
   const next = nextMetadataChange({ ...input({ voters: [1, 2, 3, 4], learners: [5], wanted }), departed: (id) => departed.has(id) });
   assert.deepEqual(next?.change, { type: 'addVoter', nodeId: 5, storageId: 'disk-5' });
-  assert.equal(nextMetadataChange({ ...input({ voters: [1, 2, 3, 4, 5], wanted }), departed: (id) => departed.has(id) }), null, 'three live voters: the removals go next');
+  assert.equal(
+    nextMetadataChange({ ...input({ voters: [1, 2, 3, 4, 5], wanted }), departed: (id) => departed.has(id) }),
+    null,
+    'three live voters: the removals go next',
+  );
 });
 
 test('a departed learner is never promoted', () => {

@@ -46,7 +46,10 @@ test('a proposal forwarded before a restart that commits after it does not answe
   const oldEntry = forwarded[0]!;
 
   const after = startGroup(forwarded);
-  const mine = after.propose({ type: 'createTopic', topic: { name: 'orders', topicId: '0'.repeat(32), partitionCount: 1, replicationFactor: 1, configs: {}, assignments: [[2]], createdAtMs: 0 } });
+  const mine = after.propose({
+    type: 'createTopic',
+    topic: { name: 'orders', topicId: '0'.repeat(32), partitionCount: 1, replicationFactor: 1, configs: {}, assignments: [[2]], createdAtMs: 0 },
+  });
   let answer: ApplyResult | undefined;
   void mine.then((r) => (answer = r));
   const newEntry = forwarded[1]!;

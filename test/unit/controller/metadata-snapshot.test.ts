@@ -63,11 +63,19 @@ async function proposeAll(brokers: MetaBroker[], commands: MetadataCommand[], al
 }
 
 function createTopics(brokers: MetaBroker[], names: string[]): Promise<void> {
-  return proposeAll(brokers, names.map((name) => ({ type: 'createTopic', topic: topic(name) })), 'TOPIC_ALREADY_EXISTS');
+  return proposeAll(
+    brokers,
+    names.map((name) => ({ type: 'createTopic', topic: topic(name) })),
+    'TOPIC_ALREADY_EXISTS',
+  );
 }
 
 function deleteTopics(brokers: MetaBroker[], names: string[]): Promise<void> {
-  return proposeAll(brokers, names.map((name) => ({ type: 'deleteTopic', name })), 'UNKNOWN_TOPIC_OR_PARTITION');
+  return proposeAll(
+    brokers,
+    names.map((name) => ({ type: 'deleteTopic', name })),
+    'UNKNOWN_TOPIC_OR_PARTITION',
+  );
 }
 
 /** Keeps the hosts ticking while `work` runs (proposals need Ready rounds and heartbeats). */
@@ -105,7 +113,10 @@ test('issue 9: 800 membership changes of the metadata group on file storage keep
     // 64 KiB of history held about 650 of them.
     const changes = 800;
     for (let k = 0; k < changes; k++) {
-      const cc = k % 2 === 0 ? { type: 'addLearner' as const, nodeId: 2, storageId: storageIdOf(k) } : { type: 'removeNode' as const, nodeId: 2, storageId: storageIdOf(k - 1) };
+      const cc =
+        k % 2 === 0
+          ? { type: 'addLearner' as const, nodeId: 2, storageId: storageIdOf(k) }
+          : { type: 'removeNode' as const, nodeId: 2, storageId: storageIdOf(k - 1) };
       const proposed = b.node.proposeConfChange(cc);
       assert.ok(proposed.ok, `change ${k} proposed`);
       await until(`change ${k} committed`, () => b.node.status().commit >= proposed.index, [b], 500);
@@ -124,7 +135,13 @@ test('issue 9: 800 membership changes of the metadata group on file storage keep
     assert.ok(state.confChanges.length <= 16, `${state.confChanges.length} changes kept`);
     assert.ok(JSON.stringify(state).length < 4096, `raft.state body of ${JSON.stringify(state).length} bytes`);
     // The configuration survives a restart: the snapshot's plus the config entries after it.
-    const again = startMetaBroker(new MemoryHub(), dir, 1, store, { voters: [1], bootstrap: false, snapshotEntries: 50, compactionOverhead: 10, storageId: 'disk-1' });
+    const again = startMetaBroker(new MemoryHub(), dir, 1, store, {
+      voters: [1],
+      bootstrap: false,
+      snapshotEntries: 50,
+      compactionOverhead: 10,
+      storageId: 'disk-1',
+    });
     try {
       assert.deepEqual(again.node.status().config, { voters: [{ id: 1, storageId: 'disk-1' }], learners: [] });
     } finally {
@@ -167,7 +184,10 @@ test('snapshot_entries: the metadata state is snapshotted, the log compacted beh
     assert.deepEqual(restarted.group.state.snapshot(), expected, 'the snapshot plus the replayed tail is the state before the restart');
     assert.equal(restarted.group.appliedThrough, appliedBefore);
     assert.ok(restarted.appliedIndexes.length <= appliedBefore - snapIndex, `replayed ${restarted.appliedIndexes.length} entries`);
-    assert.ok(restarted.appliedIndexes.every((i) => i > snapIndex), 'nothing at or below the snapshot is applied again');
+    assert.ok(
+      restarted.appliedIndexes.every((i) => i > snapIndex),
+      'nothing at or below the snapshot is applied again',
+    );
     // Replayed commands are not handed to listeners one by one (a replica manager would create
     // and delete the logs of every topic that came and went): they read the state once after.
     assert.ok(restarted.appliedIndexes.length > 0, 'the restart replayed entries after the snapshot');
@@ -224,7 +244,10 @@ test('a crash between storing a snapshot and compacting the log loses nothing; t
     const snapIndex = restarted.storage.snapshot().index;
     assert.ok(snapIndex > 0);
     assert.deepEqual(restarted.group.state.snapshot(), expected);
-    assert.ok(restarted.appliedIndexes.every((i) => i > snapIndex), 'the restart replays from the snapshot, not from the log start');
+    assert.ok(
+      restarted.appliedIndexes.every((i) => i > snapIndex),
+      'the restart replays from the snapshot, not from the log start',
+    );
     const r = restarted;
     await until('controller again', () => r.group.isController, [r]);
     const more = names('b', 15);
@@ -245,10 +268,22 @@ test('a crash between storing a received snapshot and resetting the log is repai
   const open = () => MetadataLogStorage.open(join(dir, 'm'), store, { storageId: 'disk-1', logger: silent, sendableBytesMax: 1 << 20, config });
   let storage = open();
   try {
-    storage.bootstrap({ voters: [{ id: 1, storageId: 'disk-1' }, { id: 2, storageId: 'disk-2' }], learners: [] });
+    storage.bootstrap({
+      voters: [
+        { id: 1, storageId: 'disk-1' },
+        { id: 2, storageId: 'disk-2' },
+      ],
+      learners: [],
+    });
     const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
     state.apply({ type: 'createTopic', topic: topic('from-the-leader') });
-    const confState = { voters: [{ id: 1, storageId: 'disk-1' }, { id: 2, storageId: 'disk-2' }], learners: [] };
+    const confState = {
+      voters: [
+        { id: 1, storageId: 'disk-1' },
+        { id: 2, storageId: 'disk-2' },
+      ],
+      learners: [],
+    };
     // applySnapshot's first step, and then the crash.
     store.save({ index: 40, term: 3, confState, data: encodeMetadataSnapshot(state) });
     await storage.close();
@@ -283,11 +318,15 @@ test('Raft §7: a follower behind the log start receives the snapshot (InstallSn
     await whileTicking(brokers, deleteTopics(brokers, [...names('t', 30), 'early-0']));
     // Either remaining broker serves as the reference (both compacted; the leader may change).
     const leader = brokers.find((b) => b.group.isController) ?? brokers[0];
-    assert.ok(leader.storage.firstIndex() > lagging.node.lastIndex + 1, 'the follower is behind the leader\'s log start');
+    assert.ok(leader.storage.firstIndex() > lagging.node.lastIndex + 1, "the follower is behind the leader's log start");
 
     const back = startMetaBroker(hub, dir, lagging.id, stores.get(lagging.id)!, { ...options, bootstrap: false });
     brokers.push(back);
-    await until('the follower caught up', () => back.group.appliedThrough === leader.group.appliedThrough && back.node.status().commit === leader.node.status().commit, brokers);
+    await until(
+      'the follower caught up',
+      () => back.group.appliedThrough === leader.group.appliedThrough && back.node.status().commit === leader.node.status().commit,
+      brokers,
+    );
     assert.equal(back.restored.length, 1, 'the state was replaced by an installed snapshot');
     assert.deepEqual(back.group.state.snapshot(), leader.group.state.snapshot());
     assert.equal(back.group.state.topic('early-0'), undefined);
@@ -306,12 +345,23 @@ test('issue 9: a metadata command is acted on only once a durable commit index c
   const log = new MemoryLog();
   const stateStore = new MemoryRaftStateStore();
   const snapshots = new MemorySnapshotStore();
-  const open = () => new MetadataLogStorage(new RaftLogStorage(log, stateStore, { storageId: 'disk-1', historyBase: 'commit' }), snapshots, { logger: silent, sendableBytesMax: 1 << 20 });
+  const open = () =>
+    new MetadataLogStorage(new RaftLogStorage(log, stateStore, { storageId: 'disk-1', historyBase: 'commit' }), snapshots, {
+      logger: silent,
+      sendableBytesMax: 1 << 20,
+    });
   const storage = open();
   storage.bootstrap({ voters: [{ id: 1, storageId: 'disk-1' }], learners: [] });
   const transport = new MemoryHub().connect(1, [], 'disk-1');
   const host = new RaftHost({ nodeId: 1, transport, logger: silent, tickMs: 5 });
-  const group = new MetadataGroup({ nodeId: 1, clusterId: 'c', snapshot: storage.snapshot(), logger: silent, proposalTimeoutMs: 10_000, kick: () => host.kick() });
+  const group = new MetadataGroup({
+    nodeId: 1,
+    clusterId: 'c',
+    snapshot: storage.snapshot(),
+    logger: silent,
+    proposalTimeoutMs: 10_000,
+    kick: () => host.kick(),
+  });
   // What a listener (the replica manager creating a partition's log) sees when it acts.
   const acted: Array<{ applied: number; durableCommit: number }> = [];
   group.onApplied(() => acted.push({ applied: group.appliedThrough, durableCommit: stateStore.load()!.hardState.commit }));
@@ -331,9 +381,19 @@ test('issue 9: a metadata command is acted on only once a durable commit index c
     // Power loss: what raft.state did not fsync is gone; the log was synced before the commit.
     stateStore.crash();
     const again = open();
-    const restarted = new MetadataGroup({ nodeId: 1, clusterId: 'c', snapshot: again.snapshot(), logger: silent, proposalTimeoutMs: 10_000, kick: () => undefined });
+    const restarted = new MetadataGroup({
+      nodeId: 1,
+      clusterId: 'c',
+      snapshot: again.snapshot(),
+      logger: silent,
+      proposalTimeoutMs: 10_000,
+      kick: () => undefined,
+    });
     restarted.startNode(again, { id: 1, electionTicks: 10, heartbeatTicks: 1 }, new Rng(2));
-    assert.deepEqual(restarted.state.allTopics().map((t) => t.name), names('durable', 5));
+    assert.deepEqual(
+      restarted.state.allTopics().map((t) => t.name),
+      names('durable', 5),
+    );
   } finally {
     await host.close();
     await transport.close();

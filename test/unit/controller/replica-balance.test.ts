@@ -13,8 +13,17 @@ const RESTORE_AFTER_MS = 60_000;
 
 function stateWith(brokers: number[], assignments: number[][]): MetadataState {
   const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
-  for (const id of brokers) state.apply({ type: 'registerBroker', broker: { nodeId: id, host: '127.0.0.1', port: 9000 + id, rack: null, storageId: `disk-${id}` } });
-  const topic: TopicRecord = { name: 't', topicId: 'a'.repeat(32), partitionCount: assignments.length, replicationFactor: assignments[0].length, configs: {}, assignments, createdAtMs: 0 };
+  for (const id of brokers)
+    state.apply({ type: 'registerBroker', broker: { nodeId: id, host: '127.0.0.1', port: 9000 + id, rack: null, storageId: `disk-${id}` } });
+  const topic: TopicRecord = {
+    name: 't',
+    topicId: 'a'.repeat(32),
+    partitionCount: assignments.length,
+    replicationFactor: assignments[0].length,
+    configs: {},
+    assignments,
+    createdAtMs: 0,
+  };
   assert.deepEqual(state.apply({ type: 'createTopic', topic }), { ok: true });
   return state;
 }
@@ -43,7 +52,12 @@ const all = (ids: number[]) => new Set(ids);
 
 test('issue 11 restore: a broker unseen for replica_restore_after_ms is gone; one seen more recently is not', () => {
   const state = stateWith([1, 2, 3, 4], roundRobin(4, 4));
-  const lastSeenMs = new Map([[1, 100_000], [2, 100_000], [3, 100_000], [4, 100_000 - RESTORE_AFTER_MS + 1]]);
+  const lastSeenMs = new Map([
+    [1, 100_000],
+    [2, 100_000],
+    [3, 100_000],
+    [4, 100_000 - RESTORE_AFTER_MS + 1],
+  ]);
   const input = { state, live: all([1, 2, 3]), lastSeenMs, nowMs: 100_000, inflightMax: 10, restoreAfterMs: RESTORE_AFTER_MS };
   assert.deepEqual(goneBrokers(input), [], 'unseen for less than the limit');
   assert.deepEqual(restoreMoves(input), []);
@@ -52,7 +66,12 @@ test('issue 11 restore: a broker unseen for replica_restore_after_ms is gone; on
 
 test('issue 11 restore: every partition a gone broker held is back at its replication factor on live brokers', () => {
   const state = stateWith([1, 2, 3, 4], roundRobin(4, 8));
-  const lastSeenMs = new Map([[1, 0], [2, 0], [3, 0], [4, 0]]);
+  const lastSeenMs = new Map([
+    [1, 0],
+    [2, 0],
+    [3, 0],
+    [4, 0],
+  ]);
   const moves = restoreMoves({ state, live: all([1, 2, 3]), lastSeenMs, nowMs: RESTORE_AFTER_MS, inflightMax: 100, restoreAfterMs: RESTORE_AFTER_MS });
   assert.equal(moves.length, 6, 'broker 4 held 6 of the 8 partitions');
   for (const move of moves) {
@@ -65,24 +84,58 @@ test('issue 11 restore: every partition a gone broker held is back at its replic
   assert.equal(replicaCounts(state).get(4), 0);
 });
 
-test('issue 11 restore: the replacement keeps the gone replica\'s position, and the least loaded live broker takes it', () => {
-  const state = stateWith([1, 2, 3, 4, 5], [[4, 1, 2], [1, 2, 3], [1, 2, 3]]);
-  const lastSeenMs = new Map([[1, 0], [2, 0], [3, 0], [4, 0], [5, 0]]);
+test("issue 11 restore: the replacement keeps the gone replica's position, and the least loaded live broker takes it", () => {
+  const state = stateWith(
+    [1, 2, 3, 4, 5],
+    [
+      [4, 1, 2],
+      [1, 2, 3],
+      [1, 2, 3],
+    ],
+  );
+  const lastSeenMs = new Map([
+    [1, 0],
+    [2, 0],
+    [3, 0],
+    [4, 0],
+    [5, 0],
+  ]);
   const moves = restoreMoves({ state, live: all([1, 2, 3, 5]), lastSeenMs, nowMs: RESTORE_AFTER_MS, inflightMax: 10, restoreAfterMs: RESTORE_AFTER_MS });
   assert.deepEqual(moves, [{ type: 'alterReassignment', topic: 't', partition: 0, replicas: [5, 1, 2] }]);
 });
 
 test('issue 11 restore: a partition whose live replicas are no majority is left alone (no leader could move it)', () => {
-  const state = stateWith([1, 2, 3, 4, 5], [[3, 4, 5], [1, 4, 5], [1, 2, 4]]);
-  const lastSeenMs = new Map([[1, 0], [2, 0], [3, 0], [4, 0], [5, 0]]);
+  const state = stateWith(
+    [1, 2, 3, 4, 5],
+    [
+      [3, 4, 5],
+      [1, 4, 5],
+      [1, 2, 4],
+    ],
+  );
+  const lastSeenMs = new Map([
+    [1, 0],
+    [2, 0],
+    [3, 0],
+    [4, 0],
+    [5, 0],
+  ]);
   const moves = restoreMoves({ state, live: all([1, 2, 3]), lastSeenMs, nowMs: RESTORE_AFTER_MS, inflightMax: 10, restoreAfterMs: RESTORE_AFTER_MS });
-  assert.deepEqual(moves.map((m) => m.partition), [2]);
+  assert.deepEqual(
+    moves.map((m) => m.partition),
+    [2],
+  );
   assert.deepEqual(moves[0].replicas, [1, 2, 3]);
 });
 
 test('issue 11 restore: at most inflightMax reassignments in flight, counting those already started; none twice', () => {
   const state = stateWith([1, 2, 3, 4], roundRobin(4, 8));
-  const lastSeenMs = new Map([[1, 0], [2, 0], [3, 0], [4, 0]]);
+  const lastSeenMs = new Map([
+    [1, 0],
+    [2, 0],
+    [3, 0],
+    [4, 0],
+  ]);
   const input = { state, live: all([1, 2, 3]), lastSeenMs, nowMs: RESTORE_AFTER_MS, inflightMax: 2, restoreAfterMs: RESTORE_AFTER_MS };
   const first = restoreMoves(input);
   assert.equal(first.length, 2);
@@ -93,7 +146,13 @@ test('issue 11 restore: at most inflightMax reassignments in flight, counting th
 test('issue 11 restore: a reassignment in flight whose target names the gone broker gets a target without it', () => {
   const state = stateWith([1, 2, 3, 4, 5], [[1, 2, 3]]);
   assert.deepEqual(state.apply({ type: 'alterReassignment', topic: 't', partition: 0, replicas: [1, 2, 4] }), { ok: true });
-  const lastSeenMs = new Map([[1, 0], [2, 0], [3, 0], [4, 0], [5, 0]]);
+  const lastSeenMs = new Map([
+    [1, 0],
+    [2, 0],
+    [3, 0],
+    [4, 0],
+    [5, 0],
+  ]);
   const moves = restoreMoves({ state, live: all([1, 2, 3, 5]), lastSeenMs, nowMs: RESTORE_AFTER_MS, inflightMax: 1, restoreAfterMs: RESTORE_AFTER_MS });
   assert.deepEqual(moves, [{ type: 'alterReassignment', topic: 't', partition: 0, replicas: [1, 2, 5] }], 'changing a target in flight adds nothing in flight');
 });
@@ -103,19 +162,33 @@ test('issue 11 spread: two brokers join a cluster of three; counts end at most o
   const live = all([1, 2, 3, 4, 5]);
   const lastSeenMs = new Map<number, number>();
   let rounds = 0;
-  for (let moves = spreadMoves({ state, live, lastSeenMs, nowMs: 0, inflightMax: 3 }); moves.length > 0; moves = spreadMoves({ state, live, lastSeenMs, nowMs: 0, inflightMax: 3 })) {
+  for (
+    let moves = spreadMoves({ state, live, lastSeenMs, nowMs: 0, inflightMax: 3 });
+    moves.length > 0;
+    moves = spreadMoves({ state, live, lastSeenMs, nowMs: 0, inflightMax: 3 })
+  ) {
     assert.ok(moves.length <= 3, 'at most inflightMax per round');
     applyAndComplete(state, moves);
     assert.ok(++rounds < 50, 'converges');
   }
   const counts = [...replicaCounts(state).values()];
-  assert.equal(counts.reduce((a, b) => a + b), 36);
+  assert.equal(
+    counts.reduce((a, b) => a + b),
+    36,
+  );
   assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `counts ${counts}`);
   for (const replicas of state.topic('t')!.assignments) assert.equal(new Set(replicas).size, 3);
 });
 
 test('issue 11 spread: a replica that is not the preferred leader moves first', () => {
-  const state = stateWith([1, 2, 3, 4], [[1, 2, 3], [2, 3, 1], [3, 1, 2]]);
+  const state = stateWith(
+    [1, 2, 3, 4],
+    [
+      [1, 2, 3],
+      [2, 3, 1],
+      [3, 1, 2],
+    ],
+  );
   const moves = spreadMoves({ state, live: all([1, 2, 3, 4]), lastSeenMs: new Map(), nowMs: 0, inflightMax: 1 });
   assert.equal(moves.length, 1);
   const before = state.topic('t')!.assignments[moves[0].partition];

@@ -60,7 +60,9 @@ after(async () => {
   await dns?.stop();
 });
 
-test('SRV records give their targets\' addresses with the record\'s port and node id; A and AAAA records give ip:port with the configured port', { skip }, async () => {
+test("SRV records give their targets' addresses with the record's port and node id; A and AAAA records give ip:port with the configured port", {
+  skip,
+}, async () => {
   const { logger, lines } = captureLogger();
   const discovery = new DnsDiscovery({ name: SERVICE, port: 7000, servers: [dns!.server], logger });
   assert.deepEqual(await discovery.seeds(), [

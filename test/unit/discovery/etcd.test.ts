@@ -88,7 +88,10 @@ test('the lease is kept alive beyond its ttl, and a lost lease is granted again'
     // The lease is lost (as after etcd lost the node for a whole ttl): the key goes, and the
     // next renewal registers again.
     const leaseOf = async (): Promise<string | undefined> => {
-      const reply = await fetch(`${etcd!.url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: Buffer.from('/runnel/lease/4').toString('base64') }) });
+      const reply = await fetch(`${etcd!.url}/v3/kv/range`, {
+        method: 'POST',
+        body: JSON.stringify({ key: Buffer.from('/runnel/lease/4').toString('base64') }),
+      });
       return ((await reply.json()) as { kvs?: Array<{ lease: string }> }).kvs?.[0]?.lease;
     };
     const first = await leaseOf();

@@ -21,7 +21,16 @@ test('cluster.discovery defaults to static and takes manual; anything else names
 });
 
 test('static discovery: the founders of initial_members, with their node ids as hints', async () => {
-  const d = createDiscovery({ discovery: discoveryOf('static'), initial_members: [{ node_id: 1, address: '127.0.0.1:9192' }, { node_id: 2, address: '127.0.0.1:9193' }] }, logger);
+  const d = createDiscovery(
+    {
+      discovery: discoveryOf('static'),
+      initial_members: [
+        { node_id: 1, address: '127.0.0.1:9192' },
+        { node_id: 2, address: '127.0.0.1:9193' },
+      ],
+    },
+    logger,
+  );
   assert.ok(d instanceof StaticDiscovery);
   assert.deepEqual(await d.seeds(), [
     { address: '127.0.0.1:9192', nodeId: 1 },

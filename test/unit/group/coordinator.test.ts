@@ -18,10 +18,21 @@ const PARTITIONS = 4;
 
 function world(followerLimits = defaultOffsetsFollowerLimits, coordinatorLimits: Partial<CoordinatorLimits> = {}, followerNow?: () => number) {
   const metadata = new MetadataState({ clusterId: 'c', brokers: [{ nodeId: 1, host: 'h', port: 1, rack: null }], topics: [] });
-  for (const [name, count] of [[OFFSETS_TOPIC, PARTITIONS], ['t', 3]] as const) {
+  for (const [name, count] of [
+    [OFFSETS_TOPIC, PARTITIONS],
+    ['t', 3],
+  ] as const) {
     metadata.apply({
       type: 'createTopic',
-      topic: { name, topicId: name === 't' ? '1'.repeat(32) : '2'.repeat(32), partitionCount: count, replicationFactor: 1, configs: {}, assignments: Array.from({ length: count }, () => [1]), createdAtMs: 0 },
+      topic: {
+        name,
+        topicId: name === 't' ? '1'.repeat(32) : '2'.repeat(32),
+        partitionCount: count,
+        replicationFactor: 1,
+        configs: {},
+        assignments: Array.from({ length: count }, () => [1]),
+        createdAtMs: 0,
+      },
     });
   }
   const logs = Array.from({ length: PARTITIONS }, () => new MemoryLog());
@@ -65,7 +76,9 @@ async function snapshot(followers: OffsetsFollowers, partitions: Partition[], re
 }
 
 const commit = (c: GroupCoordinator, group: string, partition: number, offset: number, metadata: string | null = null) =>
-  c.commitOffsets(group, '', null, -1, [{ name: 't', partitions: [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: metadata }] }]);
+  c.commitOffsets(group, '', null, -1, [
+    { name: 't', partitions: [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: metadata }] },
+  ]);
 
 const offsetOf = (c: GroupCoordinator, group: string, partition: number) =>
   c.fetchOffsets(group, [{ name: 't', partitionIndexes: [partition] }]).topics[0].partitions[0].committedOffset;
@@ -91,7 +104,10 @@ test('committed offsets are rebuilt from __consumer_offsets by a new coordinator
   assert.equal(offsetOf(again, 'g1', 1), 20);
   assert.equal(offsetOf(again, 'g2', 2), 5);
   assert.equal(again.fetchOffsets('g1', null).topics[0].partitions.length, 2);
-  assert.deepEqual(again.listGroups([]).map((g) => g.groupId), ['g1', 'g2']);
+  assert.deepEqual(
+    again.listGroups([]).map((g) => g.groupId),
+    ['g1', 'g2'],
+  );
   again.close();
 });
 
@@ -162,7 +178,10 @@ test("offsets retention: an empty group's offsets expire after the retention tim
   assert.equal(await c.expireOffsets(), 1);
   assert.equal(offsetOf(c, 'g-old', 0), -1);
   assert.equal(offsetOf(c, 'g-new', 0), 2, 'offsets never go away before their time');
-  assert.deepEqual(c.listGroups([]).map((g) => g.groupId), ['g-new']);
+  assert.deepEqual(
+    c.listGroups([]).map((g) => g.groupId),
+    ['g-new'],
+  );
   // issue 9: the replica's state (what snapshots keep) drops them too: it holds live groups only.
   await snapshot(followers, partitions, Number.MAX_SAFE_INTEGER);
   const held = partitions.flatMap((_, i) => [...followers.get(i)!.state.groups.keys()]);
@@ -261,11 +280,18 @@ test('issue 9 (failover): a partition unloaded while it loads (leadership moved 
   again.unloadPartition(p);
   for (let turn = 0; turn < 200; turn++) await new Promise((resolve) => setImmediate(resolve));
   assert.equal(again.coordinatorError('g-unload'), ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the stopped load did not mark the partition loaded');
-  assert.deepEqual(again.listGroups([]).map((g) => g.groupId).filter((g) => g === 'g-unload'), [], 'nor installed its groups');
+  assert.deepEqual(
+    again
+      .listGroups([])
+      .map((g) => g.groupId)
+      .filter((g) => g === 'g-unload'),
+    [],
+    'nor installed its groups',
+  );
   again.close();
 });
 
-test('issue 9 (failover): a follow step applies batches for up to followStepMsMax of its turn, not one read, so a busy broker\'s state keeps up', async () => {
+test("issue 9 (failover): a follow step applies batches for up to followStepMsMax of its turn, not one read, so a busy broker's state keeps up", async () => {
   // On the coordinator, which encodes, appends and replicates every commit, event-loop turns took
   // ~50 ms under load; one 64 KiB read per turn applied 20,000 records/s against 77,000 committed.
   const w = world();
@@ -275,7 +301,12 @@ test('issue 9 (failover): a follow step applies batches for up to followStepMsMa
   c.close();
   let nowMs = 0;
   // The injected clock moves 1 ms per reading: a 5 ms step ends after a handful of reads.
-  const followers = new OffsetsFollowers({ load: () => undefined, save: () => undefined }, pino({ level: 'silent' }), { ...defaultOffsetsFollowerLimits, readBytesMax: 1, followStepMsMax: 5 }, () => nowMs++);
+  const followers = new OffsetsFollowers(
+    { load: () => undefined, save: () => undefined },
+    pino({ level: 'silent' }),
+    { ...defaultOffsetsFollowerLimits, readBytesMax: 1, followStepMsMax: 5 },
+    () => nowMs++,
+  );
   try {
     const partition = new Partition(OFFSETS_TOPIC, p, w.logs[p]!, 'none');
     const f = followers.follow(p, partition);

@@ -3,7 +3,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Group, defaultGroupLimits, type Delivery, type Effects, type GroupLimits, type JoinAnswer, type JoinInput, type SyncAnswer } from '../../../src/broker/group/group.ts';
+import {
+  Group,
+  defaultGroupLimits,
+  type Delivery,
+  type Effects,
+  type GroupLimits,
+  type JoinAnswer,
+  type JoinInput,
+  type SyncAnswer,
+} from '../../../src/broker/group/group.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 
 const limits: GroupLimits = { ...defaultGroupLimits, initialRebalanceDelayMs: 300 };
@@ -72,11 +81,16 @@ function stableGroup(n: number, nowMs = 0): { group: Group; ids: string[]; gener
   const leader = answers[0].leader;
   const generation = answers[0].generationId;
   const leaderToken = nextToken++;
-  const syncs = answers.filter((a) => a.memberId !== leader).map((a) => {
-    const token = nextToken++;
-    group.sync({ token, memberId: a.memberId, groupInstanceId: null, generationId: generation, protocolType: null, protocolName: null, assignments: [] }, nowMs);
-    return token;
-  });
+  const syncs = answers
+    .filter((a) => a.memberId !== leader)
+    .map((a) => {
+      const token = nextToken++;
+      group.sync(
+        { token, memberId: a.memberId, groupInstanceId: null, generationId: generation, protocolType: null, protocolName: null, assignments: [] },
+        nowMs,
+      );
+      return token;
+    });
   const e = group.sync(
     {
       token: leaderToken,
@@ -107,7 +121,10 @@ test('KIP-394 MEMBER_ID_REQUIRED: a new dynamic member first gets its id, then j
   assert.equal(answer.generationId, 1);
   assert.equal(answer.leader, memberId);
   assert.equal(answer.protocolName, 'range');
-  assert.deepEqual(answer.members.map((m) => m.memberId), [memberId]);
+  assert.deepEqual(
+    answer.members.map((m) => m.memberId),
+    [memberId],
+  );
   assert.equal(group.state, 'CompletingRebalance');
 });
 
@@ -144,7 +161,10 @@ test('SyncGroup: followers wait for the leader, whose assignment is relayed as s
   const a = joinNew(group, 0);
   const b = joinNew(group, 0);
   settle(group);
-  const followerSync = group.sync({ token: 500, memberId: b.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] }, 310);
+  const followerSync = group.sync(
+    { token: 500, memberId: b.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] },
+    310,
+  );
   assert.deepEqual(followerSync.deliveries, [], 'a follower waits for the leader');
   assert.equal(followerSync.persist, false);
   const leaderSync = group.sync(
@@ -167,13 +187,20 @@ test('SyncGroup: followers wait for the leader, whose assignment is relayed as s
   assert.equal(syncAnswer(leaderSync, 500)!.assignment.toString(), 'B');
   assert.equal(group.state, 'Stable');
   // A late sync in Stable gets the stored assignment at once.
-  assert.equal(syncAnswer(group.sync({ token: 502, memberId: b.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] }, 330), 502)!.assignment.toString(), 'B');
+  assert.equal(
+    syncAnswer(
+      group.sync({ token: 502, memberId: b.memberId, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] }, 330),
+      502,
+    )!.assignment.toString(),
+    'B',
+  );
 });
 
 test('SyncGroup errors: unknown member, stale generation, inconsistent protocol, rebalance in progress', () => {
   const { group, ids, generation } = stableGroup(2);
   const sync = (memberId: string, generationId: number, protocolName: string | null = null) =>
-    syncAnswer(group.sync({ token: 900, memberId, groupInstanceId: null, generationId, protocolType: null, protocolName, assignments: [] }, 1000), 900)!.errorCode;
+    syncAnswer(group.sync({ token: 900, memberId, groupInstanceId: null, generationId, protocolType: null, protocolName, assignments: [] }, 1000), 900)!
+      .errorCode;
   assert.equal(sync('nobody', generation), ErrorCode.UNKNOWN_MEMBER_ID);
   assert.equal(sync(ids[1], generation - 1), ErrorCode.ILLEGAL_GENERATION);
   assert.equal(sync(ids[1], generation, 'roundrobin'), ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
@@ -282,7 +309,10 @@ test('KIP-345 static membership: a restarted static member takes over without a 
   assert.notEqual(answer.memberId, a2.memberId);
   assert.equal(e.persist, true, 'the new member id is persisted');
   assert.equal(group.state, 'Stable');
-  const sync = group.sync({ token: 3, memberId: answer.memberId, groupInstanceId: 'instance-2', generationId: 1, protocolType: null, protocolName: null, assignments: [] }, 5001);
+  const sync = group.sync(
+    { token: 3, memberId: answer.memberId, groupInstanceId: 'instance-2', generationId: 1, protocolType: null, protocolName: null, assignments: [] },
+    5001,
+  );
   assert.equal(syncAnswer(sync, 3)!.assignment.toString(), 'two', 'the assignment is kept');
   assert.equal(group.heartbeat(a2.memberId, 'instance-2', 1, 5002), ErrorCode.FENCED_INSTANCE_ID);
   const leaveEffects: Effects = { deliveries: [], persist: false };
@@ -317,7 +347,10 @@ test('protocol selection: the protocol most members prefer among those all suppo
   joinNew(group, 0, { protocols: both('roundrobin', 'range') });
   const answer = joinAnswer(settle(group), a.token)!;
   assert.equal(answer.protocolName, 'roundrobin');
-  assert.ok(answer.members.every((m) => m.metadata.toString() === 'roundrobin'), 'the leader gets the metadata of the chosen protocol');
+  assert.ok(
+    answer.members.every((m) => m.metadata.toString() === 'roundrobin'),
+    'the leader gets the metadata of the chosen protocol',
+  );
 });
 
 test('KIP-394: a member id handed out but never used expires after the session timeout', () => {
@@ -374,7 +407,10 @@ test('group record round trip: a loaded group is Stable with the same generation
   assert.equal(loaded.state, 'Stable');
   assert.equal(loaded.generationId, generation);
   assert.equal(loaded.leader, leader);
-  assert.deepEqual(loaded.memberViews().map((m) => m.assignment.toString()), ['p0', 'p1', 'p2']);
+  assert.deepEqual(
+    loaded.memberViews().map((m) => m.assignment.toString()),
+    ['p0', 'p1', 'p2'],
+  );
   // Loaded members must heartbeat within a fresh session, counted from the load.
   assert.equal(loaded.heartbeat(ids[1], null, generation, 55_000), ErrorCode.NONE);
   assert.equal(loaded.nextDeadlineMs(), 60_000);

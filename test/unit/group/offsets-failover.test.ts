@@ -22,10 +22,21 @@ const ids = [1, 2, 3];
 
 function metadata(): MetadataState {
   const m = new MetadataState({ clusterId: 'c', brokers: ids.map((nodeId) => ({ nodeId, host: 'h', port: nodeId, rack: null })), topics: [] });
-  for (const [name, count] of [[OFFSETS_TOPIC, 1], ['t', 8]] as const) {
+  for (const [name, count] of [
+    [OFFSETS_TOPIC, 1],
+    ['t', 8],
+  ] as const) {
     m.apply({
       type: 'createTopic',
-      topic: { name, topicId: name === 't' ? '1'.repeat(32) : '2'.repeat(32), partitionCount: count, replicationFactor: 3, configs: {}, assignments: Array.from({ length: count }, () => ids), createdAtMs: 0 },
+      topic: {
+        name,
+        topicId: name === 't' ? '1'.repeat(32) : '2'.repeat(32),
+        partitionCount: count,
+        replicationFactor: 3,
+        configs: {},
+        assignments: Array.from({ length: count }, () => ids),
+        createdAtMs: 0,
+      },
     });
   }
   return m;
@@ -55,7 +66,11 @@ function start(hub: MemoryHub): Replica[] {
       return read(offset, maxBytes, maxOffsetExclusive);
     };
     const node = new RaftNode({ id, electionTicks: 10, heartbeatTicks: 1 }, storage, new Rng(200 + id));
-    const transport = hub.connect(id, ids.filter((o) => o !== id), `disk-${id}`);
+    const transport = hub.connect(
+      id,
+      ids.filter((o) => o !== id),
+      `disk-${id}`,
+    );
     const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
     const partition = new ReplicatedPartition(OFFSETS_TOPIC, 0, storage, id, () => host.kick());
     partition.attach(node);
@@ -101,7 +116,9 @@ async function settle<T>(p: Promise<T>, replicas: Replica[]): Promise<T> {
 }
 
 const commit = (c: GroupCoordinator, group: string, partition: number, offset: number) =>
-  c.commitOffsets(group, '', null, -1, [{ name: 't', partitions: [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }]);
+  c.commitOffsets(group, '', null, -1, [
+    { name: 't', partitions: [{ partitionIndex: partition, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] },
+  ]);
 
 const offsetOf = (c: GroupCoordinator, group: string, partition: number) =>
   c.fetchOffsets(group, [{ name: 't', partitionIndexes: [partition] }]).topics[0].partitions[0].committedOffset;
@@ -166,13 +183,19 @@ test('issue 9: a follower that becomes coordinator serves the committed offsets 
     const snapshotEnd = old.partition.highWatermark;
     await until('followers apply the tail', () => replicas.every((r) => r.partition.highWatermark === snapshotEnd), replicas);
 
-    hub.partition([old.id], ids.filter((id) => id !== old.id));
+    hub.partition(
+      [old.id],
+      ids.filter((id) => id !== old.id),
+    );
     const next = await newLeader(replicas, old);
     next.reads.length = 0;
     await next.coordinator.loadPartition(0);
     assertServesCommits(next.coordinator, 310, 'after failover');
     // What the new coordinator read: only the tail after what its own state already covered.
-    assert.ok(next.reads.every((offset) => offset >= snapshotCovered), `the new coordinator read __consumer_offsets from offset ${Math.min(...next.reads)}, below its snapshot's ${snapshotCovered}`);
+    assert.ok(
+      next.reads.every((offset) => offset >= snapshotCovered),
+      `the new coordinator read __consumer_offsets from offset ${Math.min(...next.reads)}, below its snapshot's ${snapshotCovered}`,
+    );
   }));
 
 test('issue 9: a replica that missed every commit catches up through a Raft snapshot after the log was trimmed, and as coordinator serves the right offsets', () =>
@@ -189,8 +212,15 @@ test('issue 9: a replica that missed every commit catches up through a Raft snap
 
     hub.heal();
     await until('the laggard catches up', () => laggard.partition.highWatermark === leader.partition.highWatermark, replicas);
-    assert.ok(laggard.saved.get(0)!.coveredOffset >= laggard.partition.logStartOffset, 'the state that came with the snapshot is saved, covering the new log start');
-    assert.equal(laggard.partition.logStartOffset, leader.partition.logStartOffset, 'the laggard restarted its log at the leader\'s log start (InstallSnapshot)');
+    assert.ok(
+      laggard.saved.get(0)!.coveredOffset >= laggard.partition.logStartOffset,
+      'the state that came with the snapshot is saved, covering the new log start',
+    );
+    assert.equal(
+      laggard.partition.logStartOffset,
+      leader.partition.logStartOffset,
+      "the laggard restarted its log at the leader's log start (InstallSnapshot)",
+    );
     await commitMany(replicas, leader, 300, 310);
     await until('the laggard applies the tail', () => laggard.partition.highWatermark === leader.partition.highWatermark, replicas);
 

@@ -51,7 +51,14 @@ test('a state survives its snapshot format and says what it covers', () => {
   const { state: back, coveredOffset } = OffsetsState.deserialize(text);
   assert.equal(coveredOffset, 42);
   assert.deepEqual(view(back), view(state));
-  assert.deepEqual(back.groups.get('g')!.offsets.get('t\u00000'), { offset: 11, leaderEpoch: -1, metadata: '', commitTimestampMs: 1011, topic: 't', partition: 0 });
+  assert.deepEqual(back.groups.get('g')!.offsets.get('t\u00000'), {
+    offset: 11,
+    leaderEpoch: -1,
+    metadata: '',
+    commitTimestampMs: 1011,
+    topic: 't',
+    partition: 0,
+  });
   // Snapshots written before coveredOffset moved inside carry it beside them only.
   const old = JSON.stringify({ version: 1, records: JSON.parse(text).records });
   assert.equal(OffsetsState.deserialize(old, 40).coveredOffset, 40);
@@ -66,7 +73,12 @@ test('a bad snapshot is refused with the field that is wrong', () => {
     ['{"version":1,"coveredOffset":3,"records":[[1,2]]}', /field "records\[0\]"/],
     ['{"version":1,"coveredOffset":3,"records":[["AAk=",""]]}', /field "records\[0\]"/],
   ];
-  for (const [text, message] of cases) assert.throws(() => OffsetsState.deserialize(text), (err: Error) => err instanceof OffsetsSnapshotError && message.test(err.message), text);
+  for (const [text, message] of cases)
+    assert.throws(
+      () => OffsetsState.deserialize(text),
+      (err: Error) => err instanceof OffsetsSnapshotError && message.test(err.message),
+      text,
+    );
   assert.throws(() => OffsetsState.deserialize('{"version":1,"coveredOffset":3,"records":[]}', 4), /3 inside, 4 beside/);
 });
 

@@ -82,10 +82,13 @@ test('state is derived from the log: a partition reopened on the same log answer
   const reopened = new Partition('t', 0, log, 'none');
   // Loading reads the log in the background (issue 9), so the state is there once it settles.
   await reopened.producerState.loading;
-  assert.deepEqual(reopened.producerEntry(7)?.batches.map((b) => [b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset]), [
-    [0, 2, 0, 2],
-    [3, 3, 4, 4],
-  ]);
+  assert.deepEqual(
+    reopened.producerEntry(7)?.batches.map((b) => [b.firstSeq, b.lastSeq, b.firstOffset, b.lastOffset]),
+    [
+      [0, 2, 0, 2],
+      [3, 3, 4, 4],
+    ],
+  );
   assert.deepEqual(produce(reopened, batch(7, 0, 3)), { kind: 'duplicate', baseOffset: 4 });
   assert.equal(produce(reopened, batch(8, 0, 1)).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
   assert.equal(produce(reopened, batch(7, 0, 4)).kind, 'append');

@@ -12,10 +12,12 @@ const logger = pino({ level: 'silent' });
 
 test('POST /cluster/join: 202 while joining, 200 when a member already; the address reaches the operation', async () => {
   const asked: string[] = [];
-  const app = buildHttpApp(clusterStatus, logger, { join: (address) => {
+  const app = buildHttpApp(clusterStatus, logger, {
+    join: (address) => {
       asked.push(address);
       return { member: asked.length > 1 };
-    } });
+    },
+  });
   try {
     let res = await app.inject({ method: 'POST', url: '/cluster/join', payload: { address: '127.0.0.1:9192' } });
     assert.equal(res.statusCode, 202);

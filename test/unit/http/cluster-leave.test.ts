@@ -21,7 +21,12 @@ function app(outcome: LeaveOutcome) {
 
 test('a bad node is a 400 naming the field, and the node is not asked', async () => {
   const { built, calls } = app({ ok: true, node: 2, state: 'leaving' });
-  for (const [url, payload] of [['/cluster/leave', { node: 'two' }], ['/cluster/leave', { node: 0 }], ['/cluster/force-leave', {}], ['/cluster/force-leave', { node: 1.5 }]] as const) {
+  for (const [url, payload] of [
+    ['/cluster/leave', { node: 'two' }],
+    ['/cluster/leave', { node: 0 }],
+    ['/cluster/force-leave', {}],
+    ['/cluster/force-leave', { node: 1.5 }],
+  ] as const) {
     const res = await built.inject({ method: 'POST', url, payload });
     assert.equal(res.statusCode, 400, `${url} ${JSON.stringify(payload)}`);
     assert.match(res.json<{ error: string }>().error, /^node:/);

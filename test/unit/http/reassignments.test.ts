@@ -7,8 +7,20 @@ import { reassignmentsInFlight } from '../../../src/http/reassignments.ts';
 
 test('issue 11: reassignments in flight are listed with the brokers added and removed; a completed one is gone', () => {
   const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
-  for (const id of [1, 2, 3, 4]) state.apply({ type: 'registerBroker', broker: { nodeId: id, host: '127.0.0.1', port: 9000 + id, rack: null, storageId: `disk-${id}` } });
-  const topic: TopicRecord = { name: 'b', topicId: 'b'.repeat(32), partitionCount: 2, replicationFactor: 3, configs: {}, assignments: [[1, 2, 3], [2, 3, 1]], createdAtMs: 0 };
+  for (const id of [1, 2, 3, 4])
+    state.apply({ type: 'registerBroker', broker: { nodeId: id, host: '127.0.0.1', port: 9000 + id, rack: null, storageId: `disk-${id}` } });
+  const topic: TopicRecord = {
+    name: 'b',
+    topicId: 'b'.repeat(32),
+    partitionCount: 2,
+    replicationFactor: 3,
+    configs: {},
+    assignments: [
+      [1, 2, 3],
+      [2, 3, 1],
+    ],
+    createdAtMs: 0,
+  };
   state.apply({ type: 'createTopic', topic });
   assert.deepEqual(reassignmentsInFlight(state), { reassignments: [], reassigningPartitions: 0 });
   assert.deepEqual(state.apply({ type: 'alterReassignment', topic: 'b', partition: 1, replicas: [4, 3, 1] }), { ok: true });

@@ -67,7 +67,10 @@ test('a status() that throws answers 500 and is logged, the server keeps serving
   try {
     assert.equal((await app.inject({ method: 'GET', url: '/status' })).statusCode, 500);
     assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
-    assert.ok(lines().some((l) => l.level === 50 && l.component === 'http'), 'the failure is logged at error');
+    assert.ok(
+      lines().some((l) => l.level === 50 && l.component === 'http'),
+      'the failure is logged at error',
+    );
   } finally {
     await app.close();
   }
@@ -78,7 +81,10 @@ test("fastify's per-request info lines stay out of the broker log (only warn and
   const app = buildHttpApp(sampleStatus, logger);
   try {
     await app.inject({ method: 'GET', url: '/health' });
-    assert.deepEqual(lines().filter((l) => l.component === 'http'), []);
+    assert.deepEqual(
+      lines().filter((l) => l.component === 'http'),
+      [],
+    );
   } finally {
     await app.close();
   }
@@ -106,13 +112,10 @@ test('a port already in use rejects with a message naming http.port and EADDRINU
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   const port = (blocker.address() as { port: number }).port;
   try {
-    await assert.rejects(
-      startHttpServer({ host: '127.0.0.1', port }, sampleStatus, capturingLogger().logger),
-      (err: Error) => {
-        assert.match(err.message, new RegExp(`^http\\.port ${port}: 127\\.0\\.0\\.1:${port} is already in use \\(EADDRINUSE\\)`));
-        return true;
-      },
-    );
+    await assert.rejects(startHttpServer({ host: '127.0.0.1', port }, sampleStatus, capturingLogger().logger), (err: Error) => {
+      assert.match(err.message, new RegExp(`^http\\.port ${port}: 127\\.0\\.0\\.1:${port} is already in use \\(EADDRINUSE\\)`));
+      return true;
+    });
   } finally {
     await new Promise((resolve) => blocker.close(resolve));
   }

@@ -39,7 +39,10 @@ test('the log file is appended to, not truncated', () => {
   const file = join(scratch, 'append.log');
   writeFileSync(file, '{"msg":"from an earlier run"}\n');
   createLogger({ level: 'info', format: 'json', file }).info('again');
-  assert.deepEqual(jsonLines(file).map((line) => line.msg), ['from an earlier run', 'again']);
+  assert.deepEqual(
+    jsonLines(file).map((line) => line.msg),
+    ['from an earlier run', 'again'],
+  );
 });
 
 test('pretty format writes readable lines, synchronously', () => {
@@ -80,12 +83,15 @@ test('an unusable log file is a ConfigError naming server.log_file', () => {
   const notADirectory = join(scratch, 'plain-file');
   writeFileSync(notADirectory, 'x');
   for (const file of [join(notADirectory, 'broker.log'), scratch]) {
-    assert.throws(() => createLogger({ level: 'info', format: 'json', file }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.equal(error.field, 'server.log_file');
-      assert.match(error.message, /^config field "server.log_file": cannot/);
-      return true;
-    });
+    assert.throws(
+      () => createLogger({ level: 'info', format: 'json', file }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.field, 'server.log_file');
+        assert.match(error.message, /^config field "server.log_file": cannot/);
+        return true;
+      },
+    );
   }
 });
 

@@ -12,13 +12,21 @@ function topic(name: string, configs: Record<string, string> = {}): TopicRecord 
 
 test('issue 12: IncrementalAlterConfigs SET, DELETE, APPEND and SUBTRACT change only what they name', () => {
   const current = { 'retention.ms': '5', 'cleanup.policy': 'delete', 'segment.bytes': '2048' };
-  const r = applyConfigOps(topicResource, current, [
-    { name: 'retention.ms', op: 'set', value: ' 60000 ' },
-    { name: 'segment.bytes', op: 'delete', value: null },
-    { name: 'cleanup.policy', op: 'append', value: 'compact' },
-    { name: 'leader.replication.throttled.replicas', op: 'append', value: '0:1,1:2' },
-  ], false);
-  assert.deepEqual(r, { ok: true, configs: { 'retention.ms': '60000', 'cleanup.policy': 'delete,compact', 'leader.replication.throttled.replicas': '0:1,1:2' } });
+  const r = applyConfigOps(
+    topicResource,
+    current,
+    [
+      { name: 'retention.ms', op: 'set', value: ' 60000 ' },
+      { name: 'segment.bytes', op: 'delete', value: null },
+      { name: 'cleanup.policy', op: 'append', value: 'compact' },
+      { name: 'leader.replication.throttled.replicas', op: 'append', value: '0:1,1:2' },
+    ],
+    false,
+  );
+  assert.deepEqual(r, {
+    ok: true,
+    configs: { 'retention.ms': '60000', 'cleanup.policy': 'delete,compact', 'leader.replication.throttled.replicas': '0:1,1:2' },
+  });
   const sub = applyConfigOps(topicResource, { 'cleanup.policy': 'delete,compact' }, [{ name: 'cleanup.policy', op: 'subtract', value: 'delete' }], false);
   assert.deepEqual(sub, { ok: true, configs: { 'cleanup.policy': 'compact' } });
   // APPEND to a config without an override starts from Kafka's default, as Kafka does.
@@ -30,13 +38,20 @@ test('issue 12: IncrementalAlterConfigs SET, DELETE, APPEND and SUBTRACT change 
 
 test('issue 12: AlterConfigs replaces the whole set; a refused change changes nothing and names the config', () => {
   assert.deepEqual(applyConfigOps(topicResource, { 'retention.ms': '5' }, [{ name: 'segment.bytes', op: 'set', value: '4096' }], true), {
-    ok: true, configs: { 'segment.bytes': '4096' },
+    ok: true,
+    configs: { 'segment.bytes': '4096' },
   });
   const cases: Array<[Parameters<typeof applyConfigOps>[2], RegExp]> = [
     [[{ name: 'retention.ms', op: 'append', value: '5' }], /"retention.ms" is not a list; APPEND/],
     [[{ name: 'nope', op: 'delete', value: null }], /unknown topic config "nope"/],
     [[{ name: 'min.insync.replicas', op: 'set', value: '0' }], /"min.insync.replicas" must be at least 1/],
-    [[{ name: 'retention.ms', op: 'set', value: '1' }, { name: 'retention.ms', op: 'set', value: '2' }], /appears more than once/],
+    [
+      [
+        { name: 'retention.ms', op: 'set', value: '1' },
+        { name: 'retention.ms', op: 'set', value: '2' },
+      ],
+      /appears more than once/,
+    ],
     [[{ name: 'cleanup.policy', op: 'subtract', value: 'delete' }], /"cleanup.policy" must be a list/],
   ];
   for (const [ops, message] of cases) {
@@ -48,9 +63,18 @@ test('issue 12: AlterConfigs replaces the whole set; a refused change changes no
 
 test('issue 12: only the defaults of honoured topic configs change at run time; other broker configs are read-only', () => {
   assert.deepEqual([...DYNAMIC_BROKER_CONFIGS.keys()].sort(), [
-    'log.cleanup.policy', 'log.index.interval.bytes', 'log.message.timestamp.after.max.ms', 'log.message.timestamp.before.max.ms',
-    'log.message.timestamp.difference.max.ms', 'log.message.timestamp.type', 'log.retention.bytes', 'log.retention.ms',
-    'log.roll.ms', 'log.segment.bytes', 'message.max.bytes', 'min.insync.replicas',
+    'log.cleanup.policy',
+    'log.index.interval.bytes',
+    'log.message.timestamp.after.max.ms',
+    'log.message.timestamp.before.max.ms',
+    'log.message.timestamp.difference.max.ms',
+    'log.message.timestamp.type',
+    'log.retention.bytes',
+    'log.retention.ms',
+    'log.roll.ms',
+    'log.segment.bytes',
+    'message.max.bytes',
+    'min.insync.replicas',
   ]);
   assert.equal(brokerConfigProblem('log.retention.ms', '60000'), null);
   assert.match(brokerConfigProblem('num.partitions', '3')!, /broker config "num.partitions" is read-only/);
@@ -60,7 +84,10 @@ test('issue 12: only the defaults of honoured topic configs change at run time; 
   assert.deepEqual([retention.value, retention.source, retention.readOnly], ['9', ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, false]);
   const partitions = view.find((e) => e.name === 'num.partitions')!;
   assert.deepEqual([partitions.value, partitions.source, partitions.readOnly], ['1', ConfigSource.STATIC_BROKER_CONFIG, true]);
-  assert.deepEqual(describeBrokerConfigs('', {}, { node: {}, cluster: { 'log.retention.ms': '9' } }).map((e) => e.name), ['log.retention.ms']);
+  assert.deepEqual(
+    describeBrokerConfigs('', {}, { node: {}, cluster: { 'log.retention.ms': '9' } }).map((e) => e.name),
+    ['log.retention.ms'],
+  );
 });
 
 test('issue 12: the alterConfigs metadata command applies the same everywhere, survives a snapshot, and refuses bad input', () => {
@@ -88,7 +115,10 @@ test('issue 12: the alterConfigs metadata command applies the same everywhere, s
     [{ type: 'alterConfigs', resource: topicResource, replace: false, ops: [{ name: 'retention.ms', op: 'set', value: 'x' }] }, 'INVALID_CONFIG'],
     [{ type: 'alterConfigs', resource: { type: 'topic', name: 'gone' }, replace: false, ops: [] }, 'UNKNOWN_TOPIC_OR_PARTITION'],
     [{ type: 'alterConfigs', resource: { type: 'broker', name: 'b1' }, replace: false, ops: [] }, 'INVALID_REQUEST'],
-    [{ type: 'alterConfigs', resource: { type: 'broker', name: '' }, replace: false, ops: [{ name: 'num.partitions', op: 'set', value: '3' }] }, 'INVALID_CONFIG'],
+    [
+      { type: 'alterConfigs', resource: { type: 'broker', name: '' }, replace: false, ops: [{ name: 'num.partitions', op: 'set', value: '3' }] },
+      'INVALID_CONFIG',
+    ],
     [{ type: 'alterConfigs', resource: { type: 'group', name: 'x' }, replace: false, ops: [] } as unknown as MetadataCommand, 'INVALID_REQUEST'],
     [{ type: 'alterConfigs', resource: topicResource, replace: false, ops: null } as unknown as MetadataCommand, 'INVALID_REQUEST'],
   ];

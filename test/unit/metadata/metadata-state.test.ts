@@ -6,7 +6,10 @@ import { topicNameProblem } from '../../../src/metadata/topic-names.ts';
 function topic(name: string, partitions = 1): TopicRecord {
   return {
     name,
-    topicId: name.padEnd(32, '0').slice(0, 32).replace(/[^0-9a-f]/g, 'a'),
+    topicId: name
+      .padEnd(32, '0')
+      .slice(0, 32)
+      .replace(/[^0-9a-f]/g, 'a'),
     partitionCount: partitions,
     replicationFactor: 1,
     configs: {},
@@ -80,7 +83,17 @@ test('restore() undoes changes: an unsaved metadata change is not visible afterw
 test('issue 11 (unsafe recovery): recoverAssignment makes the survivors the assignment and leaves no founders; bad input changes nothing', () => {
   const brokers = [1, 2, 3].map((nodeId) => ({ nodeId, host: 'h', port: nodeId, rack: null, storageId: `s${nodeId}` }));
   const state = new MetadataState({ clusterId: 'c', brokers, topics: [] });
-  state.apply({ type: 'createTopic', topic: { ...topic('t', 2), replicationFactor: 3, assignments: [[1, 2, 3], [2, 3, 1]] } });
+  state.apply({
+    type: 'createTopic',
+    topic: {
+      ...topic('t', 2),
+      replicationFactor: 3,
+      assignments: [
+        [1, 2, 3],
+        [2, 3, 1],
+      ],
+    },
+  });
   const id = state.topic('t')!.topicId;
   assert.deepEqual(state.topic('t')!.founders![1], ['s2', 's3', 's1']);
   for (const replicas of [[], [4], [1, 1], 'x' as unknown as number[]]) {

@@ -13,7 +13,18 @@ function stateWithTopic(): MetadataState {
   for (const id of [1, 2, 3, 4]) {
     state.apply({ type: 'registerBroker', broker: { nodeId: id, host: '127.0.0.1', port: 9000 + id, rack: null, storageId: `disk-${id}` } });
   }
-  const topic: TopicRecord = { name: 'a', topicId: ID_A, partitionCount: 2, replicationFactor: 3, configs: {}, assignments: [[1, 2, 3], [2, 3, 1]], createdAtMs: 0 };
+  const topic: TopicRecord = {
+    name: 'a',
+    topicId: ID_A,
+    partitionCount: 2,
+    replicationFactor: 3,
+    configs: {},
+    assignments: [
+      [1, 2, 3],
+      [2, 3, 1],
+    ],
+    createdAtMs: 0,
+  };
   assert.deepEqual(state.apply({ type: 'createTopic', topic }), { ok: true });
   return state;
 }
@@ -116,7 +127,10 @@ test('issue 11 leave: a leaving broker gets no new replicas and cannot be a new 
   assert.equal(state.leastLoadedBroker(new Set([4])), 1, 'equal load: the lowest id');
   assert.deepEqual(state.apply({ type: 'leaveBroker', nodeId: 4 }), { ok: true });
   assert.ok(state.isLeaving(4));
-  assert.deepEqual(state.placementBrokers().map((b) => b.nodeId), [1, 2, 3]);
+  assert.deepEqual(
+    state.placementBrokers().map((b) => b.nodeId),
+    [1, 2, 3],
+  );
   assert.equal(state.leastLoadedBroker(new Set([1, 2, 3])), undefined, 'a leaving broker takes no replica');
   const refused = state.apply({ type: 'alterReassignment', topic: 'a', partition: 0, replicas: [4, 1, 2] });
   assert.equal(refused.ok === false && refused.error, 'INVALID_REPLICA_ASSIGNMENT');
@@ -130,7 +144,10 @@ test('issue 11 leave: a broker is removed only once no partition names it; its o
   const early = state.apply({ type: 'removeBroker', nodeId: 3 });
   assert.equal(early.ok, false);
   assert.match((early as { message: string }).message, /still holds 2 partition/);
-  for (const [partition, target] of [[0, [1, 2, 4]], [1, [2, 4, 1]]] as const) {
+  for (const [partition, target] of [
+    [0, [1, 2, 4]],
+    [1, [2, 4, 1]],
+  ] as const) {
     state.apply({ type: 'alterReassignment', topic: 'a', partition, replicas: [...target] });
     assert.equal(state.apply({ type: 'removeBroker', nodeId: 3 }).ok, false, 'still named while the move is in flight');
     state.apply({ type: 'completeReassignment', topicId: ID_A, partition, replicas: [...target] });
@@ -144,6 +161,8 @@ test('issue 11 leave: a broker is removed only once no partition names it; its o
   assert.ok(restored.isRemoved(3));
   const back = state.apply({ type: 'registerBroker', broker: { nodeId: 3, host: '127.0.0.1', port: 9003, rack: null, storageId: 'disk-3' } });
   assert.equal(back.ok, false, 'the removed broker on its old disk');
-  assert.deepEqual(state.apply({ type: 'registerBroker', broker: { nodeId: 3, host: '127.0.0.1', port: 9003, rack: null, storageId: 'disk-3b' } }), { ok: true });
+  assert.deepEqual(state.apply({ type: 'registerBroker', broker: { nodeId: 3, host: '127.0.0.1', port: 9003, rack: null, storageId: 'disk-3b' } }), {
+    ok: true,
+  });
   assert.ok(!state.isRemoved(3));
 });

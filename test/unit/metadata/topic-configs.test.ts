@@ -1,20 +1,49 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigSource, describeTopicConfigs, effectiveTopicConfig, resolveTopicConfig, topicConfigNames, topicConfigProblem, topicConfigSpec,
+  ConfigSource,
+  describeTopicConfigs,
+  effectiveTopicConfig,
+  resolveTopicConfig,
+  topicConfigNames,
+  topicConfigProblem,
+  topicConfigSpec,
 } from '../../../src/metadata/topic-configs.ts';
 
 const defaults = { retentionMs: 1000, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1000 };
 
 // issue 12: every topic config Kafka 3.7 documents is accepted (the list of TopicConfig / LogConfig).
 const KAFKA_37_TOPIC_CONFIGS = [
-  'cleanup.policy', 'compression.type', 'delete.retention.ms', 'file.delete.delay.ms', 'flush.messages', 'flush.ms',
-  'follower.replication.throttled.replicas', 'index.interval.bytes', 'leader.replication.throttled.replicas',
-  'local.retention.bytes', 'local.retention.ms', 'max.compaction.lag.ms', 'max.message.bytes',
-  'message.downconversion.enable', 'message.format.version', 'message.timestamp.after.max.ms',
-  'message.timestamp.before.max.ms', 'message.timestamp.difference.max.ms', 'message.timestamp.type',
-  'min.cleanable.dirty.ratio', 'min.compaction.lag.ms', 'min.insync.replicas', 'preallocate', 'remote.storage.enable',
-  'retention.bytes', 'retention.ms', 'segment.bytes', 'segment.index.bytes', 'segment.jitter.ms', 'segment.ms',
+  'cleanup.policy',
+  'compression.type',
+  'delete.retention.ms',
+  'file.delete.delay.ms',
+  'flush.messages',
+  'flush.ms',
+  'follower.replication.throttled.replicas',
+  'index.interval.bytes',
+  'leader.replication.throttled.replicas',
+  'local.retention.bytes',
+  'local.retention.ms',
+  'max.compaction.lag.ms',
+  'max.message.bytes',
+  'message.downconversion.enable',
+  'message.format.version',
+  'message.timestamp.after.max.ms',
+  'message.timestamp.before.max.ms',
+  'message.timestamp.difference.max.ms',
+  'message.timestamp.type',
+  'min.cleanable.dirty.ratio',
+  'min.compaction.lag.ms',
+  'min.insync.replicas',
+  'preallocate',
+  'remote.storage.enable',
+  'retention.bytes',
+  'retention.ms',
+  'segment.bytes',
+  'segment.index.bytes',
+  'segment.jitter.ms',
+  'segment.ms',
   'unclean.leader.election.enable',
 ];
 
@@ -28,12 +57,21 @@ test('issue 12: the table holds every Kafka 3.7 topic config, and each default i
 
 test('issue 12: INVALID_CONFIG only for an unknown name or a bad value, and the message names the config', () => {
   const accepted: Array<[string, string]> = [
-    ['compression.type', 'zstd'], ['compression.type', 'producer'], ['min.insync.replicas', '2'],
-    ['message.timestamp.type', 'LogAppendTime'], ['message.timestamp.difference.max.ms', '3600000'],
-    ['max.message.bytes', '2000000'], ['cleanup.policy', 'compact'], ['cleanup.policy', 'compact,delete'],
-    ['retention.ms', '-1'], ['segment.bytes', '1048576'], ['unclean.leader.election.enable', 'TRUE'],
-    ['min.cleanable.dirty.ratio', '0.25'], ['leader.replication.throttled.replicas', '0:1,1:2'],
-    ['flush.messages', '9223372036854775807'], ['message.format.version', '2.8-IV1'],
+    ['compression.type', 'zstd'],
+    ['compression.type', 'producer'],
+    ['min.insync.replicas', '2'],
+    ['message.timestamp.type', 'LogAppendTime'],
+    ['message.timestamp.difference.max.ms', '3600000'],
+    ['max.message.bytes', '2000000'],
+    ['cleanup.policy', 'compact'],
+    ['cleanup.policy', 'compact,delete'],
+    ['retention.ms', '-1'],
+    ['segment.bytes', '1048576'],
+    ['unclean.leader.election.enable', 'TRUE'],
+    ['min.cleanable.dirty.ratio', '0.25'],
+    ['leader.replication.throttled.replicas', '0:1,1:2'],
+    ['flush.messages', '9223372036854775807'],
+    ['message.format.version', '2.8-IV1'],
   ];
   for (const [name, value] of accepted) assert.equal(topicConfigProblem(name, value), null, `${name}=${value}`);
   const refused: Array<[string, string | null, RegExp]> = [
@@ -68,9 +106,10 @@ test('issue 12: each value shows its source: topic override, dynamic broker, dyn
   const segment = resolveTopicConfig('segment.bytes', {}, dynamic, defaults);
   assert.equal(segment.value, '4096');
   assert.equal(segment.source, ConfigSource.DYNAMIC_BROKER_CONFIG);
-  assert.deepEqual(segment.synonyms.map((s) => s.source), [
-    ConfigSource.DYNAMIC_BROKER_CONFIG, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG,
-  ]);
+  assert.deepEqual(
+    segment.synonyms.map((s) => s.source),
+    [ConfigSource.DYNAMIC_BROKER_CONFIG, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, ConfigSource.STATIC_BROKER_CONFIG, ConfigSource.DEFAULT_CONFIG],
+  );
   assert.equal(resolveTopicConfig('min.insync.replicas', {}, dynamic, defaults).source, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
   const compression = resolveTopicConfig('compression.type', {}, dynamic, defaults);
   assert.deepEqual([compression.value, compression.source], ['producer', ConfigSource.DEFAULT_CONFIG]);
@@ -80,11 +119,25 @@ test('issue 12: each value shows its source: topic override, dynamic broker, dyn
 test('issue 12: the effective config carries what is honoured', () => {
   const plain = effectiveTopicConfig({}, defaults);
   assert.deepEqual(plain, {
-    retentionMs: 1000, retentionBytes: -1, segmentBytes: 1 << 20, segmentMs: 604_800_000, indexIntervalBytes: 4096, maxMessageBytes: 1000, minInsyncReplicas: 1,
-    logAppendTime: false, timestampBeforeMaxMs: Infinity, timestampAfterMaxMs: Infinity,
+    retentionMs: 1000,
+    retentionBytes: -1,
+    segmentBytes: 1 << 20,
+    segmentMs: 604_800_000,
+    indexIntervalBytes: 4096,
+    maxMessageBytes: 1000,
+    minInsyncReplicas: 1,
+    logAppendTime: false,
+    timestampBeforeMaxMs: Infinity,
+    timestampAfterMaxMs: Infinity,
   });
   const set = effectiveTopicConfig(
-    { 'retention.ms': '5', 'message.timestamp.type': 'LogAppendTime', 'min.insync.replicas': '2', 'message.timestamp.difference.max.ms': '100', 'message.timestamp.after.max.ms': '7' },
+    {
+      'retention.ms': '5',
+      'message.timestamp.type': 'LogAppendTime',
+      'min.insync.replicas': '2',
+      'message.timestamp.difference.max.ms': '100',
+      'message.timestamp.after.max.ms': '7',
+    },
     defaults,
   );
   assert.equal(set.retentionMs, 5);

@@ -232,7 +232,13 @@ test('a founder whose disk was replaced before founding is used with its current
   d.peerConnected(2, sid(2), 0);
   d.peerDisconnected(2, 10);
   d.peerConnected(2, sid(2, 'b'), 20);
-  assert.match(d.takeLogs().map((l) => l.msg).join('\n'), /reconnected with another storage id/);
+  assert.match(
+    d
+      .takeLogs()
+      .map((l) => l.msg)
+      .join('\n'),
+    /reconnected with another storage id/,
+  );
   d.peerConnected(3, sid(3), 30);
   const out = d.tick(30 + SETTLE);
   assert.deepEqual(out.kind === 'bootstrap' ? out.confState.voters[1] : null, { id: 2, storageId: sid(2, 'b') });

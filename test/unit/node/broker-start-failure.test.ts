@@ -36,7 +36,10 @@ test('issue 17: a cluster broker whose Raft port is in use rejects its start wit
     await assert.rejects(startBrokerNode(config, pino({ level: 'silent' })), /EADDRINUSE/);
     // Unhandled rejections are reported after the microtask queue drains.
     await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(unhandled.map((r) => (r as Error).message), []);
+    assert.deepEqual(
+      unhandled.map((r) => (r as Error).message),
+      [],
+    );
   } finally {
     process.off('unhandledRejection', onUnhandled);
     await new Promise((resolve) => taken.close(resolve));

@@ -15,7 +15,14 @@ test('issue 11 unsafe recovery plan: {node} takes every group with it as a voter
   const groups = [group('b-0', [1, 2, 3], 0), group('a-0', [1, 2, 3], 3), group('c-0', [1, 3, 4], 0), group('__metadata', [1, 2, 3], 0)];
   const plan = planUnsafeRecovery({ node: 2 }, groups, 1);
   assert.ok('targets' in plan);
-  assert.deepEqual(plan.targets.map((t) => [t.group.display, t.skip === undefined]), [['__metadata', true], ['a-0', false], ['b-0', true]]);
+  assert.deepEqual(
+    plan.targets.map((t) => [t.group.display, t.skip === undefined]),
+    [
+      ['__metadata', true],
+      ['a-0', false],
+      ['b-0', true],
+    ],
+  );
   assert.match(plan.targets[1].skip!, /node 3 leads it/);
 });
 

@@ -43,7 +43,8 @@ function broker(hub: MemoryHub, id: number, peers: number[], dataDir: string): B
   const host = new RaftHost({ nodeId: id, transport, logger, tickMs: 5, onUnhosted: (_from, group) => void unhosted.push(group) });
   const replicas = testReplicaManager({ nodeId: id, storageId: `disk-${id}`, dataDir, host, logger });
   const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
-  for (const b of [id, ...peers]) state.apply({ type: 'registerBroker', broker: { nodeId: b, host: '127.0.0.1', port: 9000 + b, rack: null, storageId: `disk-${b}` } });
+  for (const b of [id, ...peers])
+    state.apply({ type: 'registerBroker', broker: { nodeId: b, host: '127.0.0.1', port: 9000 + b, rack: null, storageId: `disk-${b}` } });
   return { id, host, transport, replicas, state, lines, unhosted };
 }
 
@@ -61,7 +62,9 @@ function apply(b: Broker, command: MetadataCommand): void {
 function values(p: ReplicatedPartition): string[] {
   if (p.highWatermark === p.logStartOffset) return [];
   const { records } = p.log.read(p.logStartOffset, 1 << 30, p.highWatermark);
-  return decodeBatches(records).filter((b) => (b.header.attributes & 0x20) === 0).flatMap((b) => b.records.map((r) => r.key!.toString()));
+  return decodeBatches(records)
+    .filter((b) => (b.header.attributes & 0x20) === 0)
+    .flatMap((b) => b.records.map((r) => r.key!.toString()));
 }
 
 async function produce(p: ReplicatedPartition, seed: number): Promise<void> {
@@ -108,7 +111,7 @@ test('issue 9 item 1: delete + re-create applied in one turn: the host keeps run
   }
 });
 
-test('issue 9 item 1: a message of the old incarnation\'s group never reaches the new incarnation\'s group', async (t) => {
+test("issue 9 item 1: a message of the old incarnation's group never reaches the new incarnation's group", async (t) => {
   const hub = new MemoryHub();
   // Broker 1 already has the new incarnation (a group of its own); broker 2 still runs the old
   // one, whose replicas were brokers 2 and 1, and campaigns in it.
@@ -131,7 +134,11 @@ test('issue 9 item 1: a message of the old incarnation\'s group never reaches th
     apply(two, { type: 'createTopic', topic: topic(OLD_ID, [2, 1]) });
     const fromTwo = () => stepped.filter((m) => m.from === 2);
     await until('the old incarnation asked broker 1 for votes', () => one.unhosted.length + fromTwo().length >= 3, [one, two]);
-    assert.deepEqual(fromTwo().map((m) => m.type), [], 'nothing from the old group was stepped into the new one');
+    assert.deepEqual(
+      fromTwo().map((m) => m.type),
+      [],
+      'nothing from the old group was stepped into the new one',
+    );
     assert.equal(node.status().term, term);
     assert.equal(node.status().state, 'leader');
   } finally {
@@ -159,7 +166,10 @@ test('issue 9 item 1: a log whose founding entries name another incarnation is n
     second.state.apply({ type: 'createTopic', topic: topic(NEW_ID, [1]) });
     await second.replicas.start(second.state);
     assert.equal(second.replicas.replica('t', 0), undefined, 'the replica is not hosted');
-    assert.ok(second.lines.some((l) => l.level === 50 && String(l.msg).includes('another incarnation')), 'and the reason is logged');
+    assert.ok(
+      second.lines.some((l) => l.level === 50 && String(l.msg).includes('another incarnation')),
+      'and the reason is logged',
+    );
   } finally {
     await stop([second]);
   }

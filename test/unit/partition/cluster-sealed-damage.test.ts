@@ -30,12 +30,22 @@ interface Broker {
 
 const ids = [1, 2, 3];
 const topicRecord = {
-  name: 't', topicId: 'b'.repeat(32), partitionCount: 1, replicationFactor: 3, configs: { 'segment.bytes': '1024' }, assignments: [[2, 1, 3]], createdAtMs: 0,
+  name: 't',
+  topicId: 'b'.repeat(32),
+  partitionCount: 1,
+  replicationFactor: 3,
+  configs: { 'segment.bytes': '1024' },
+  assignments: [[2, 1, 3]],
+  createdAtMs: 0,
 };
 
 function broker(hub: MemoryHub, id: number, dataDir: string, registry: MemoryReplicaRegistry): Broker {
   const logger = pino({ level: 'silent' });
-  const transport = hub.connect(id, ids.filter((p) => p !== id), `disk-${id}`);
+  const transport = hub.connect(
+    id,
+    ids.filter((p) => p !== id),
+    `disk-${id}`,
+  );
   const host = new RaftHost({ nodeId: id, transport, logger, tickMs: 5, isolateStorageFailures: true });
   const replicas = testReplicaManager({ nodeId: id, storageId: `disk-${id}`, dataDir, host, logger, registry });
   const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
@@ -53,7 +63,9 @@ async function stop(b: Broker): Promise<void> {
 /** Flips a bit in the records of the second batch of the first (sealed) segment under `dataDir`. */
 function flipSealed(dataDir: string): string {
   const partitionDir = join(dataDir, readdirSync(dataDir).find((n) => n.startsWith('t-0'))!);
-  const logs = readdirSync(partitionDir).filter((n) => n.endsWith('.log')).sort();
+  const logs = readdirSync(partitionDir)
+    .filter((n) => n.endsWith('.log'))
+    .sort();
   assert.ok(logs.length >= 2, 'the log has a sealed segment');
   const path = join(partitionDir, logs[0]);
   const bytes = readFileSync(path);
@@ -91,7 +103,10 @@ test('B6: a bit flip in a sealed segment is found after a restart, and the repli
     assert.equal(after.logEndOffset, 0, 'the damaged log was discarded, to be repaired from the peers');
     assert.equal(restarted.host.groupNames().length, 1, 'the old group is gone from the host, the new one hosted');
     // The others still serve the partition.
-    const stillLeading = brokers.slice(1).map((b) => b.replicas.servedReplica('t', 0)).find((p) => p !== undefined) as ReplicatedPartition | undefined;
+    const stillLeading = brokers
+      .slice(1)
+      .map((b) => b.replicas.servedReplica('t', 0))
+      .find((p) => p !== undefined) as ReplicatedPartition | undefined;
     assert.ok(stillLeading !== undefined);
     await (await stillLeading.append([makeBatch(99)])).committed;
   } finally {

@@ -27,7 +27,7 @@ function fill(log: RaftIndexedLog): void {
 /** [baseOffset, values] per batch, checking each batch's CRC-32C. */
 function batches(buf: Buffer): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  for (let pos = 0; pos < buf.length;) {
+  for (let pos = 0; pos < buf.length; ) {
     const h = readBatchHeader(buf, pos);
     const size = LOG_OVERHEAD_BYTES + h.batchLength;
     assert.ok(batchCrcIsValid(buf, pos, size), `batch at ${pos} keeps a valid CRC`);
@@ -44,13 +44,20 @@ test('issue 12: a fetch in Kafka offsets returns the user batches only, baseOffs
   const end = log.kafkaOffsets.toKafka(log.logEndOffset);
   assert.equal(end, 5);
   const all = view.read(0, 1 << 20, end);
-  assert.deepEqual(batches(all.records), [[0, 2], [2, 1], [3, 2]]);
+  assert.deepEqual(batches(all.records), [
+    [0, 2],
+    [2, 1],
+    [3, 2],
+  ]);
   assert.equal(all.nextOffset, 5);
   // From inside the second batch's neighbour: Kafka 3 is record d, after the term-3 no-op.
   assert.deepEqual(batches(view.read(3, 1 << 20, end).records), [[3, 2]]);
   // The high watermark bounds it in Kafka offsets: below 3, [d e] is not committed.
   const committed = view.read(0, 1 << 20, 3);
-  assert.deepEqual(batches(committed.records), [[0, 2], [2, 1]]);
+  assert.deepEqual(batches(committed.records), [
+    [0, 2],
+    [2, 1],
+  ]);
   assert.equal(committed.nextOffset, 3);
   assert.equal(view.read(3, 1 << 20, 3).records.length, 0, 'nothing past the bound, though a no-op lies below it in the log');
   // The log's own bytes are untouched (other replicas and Raft read them).

@@ -40,12 +40,20 @@ test('issue 11 leader balance: at most max_leader_transfers_per_round transfers 
   try {
     for (const b of both) await b.replicas.start(b.state);
     const assignments = Array.from({ length: PARTITIONS }, () => [1, 2]);
-    apply(both, { type: 'createTopic', topic: { name: 't', topicId: 'c'.repeat(32), partitionCount: PARTITIONS, replicationFactor: 2, configs: {}, assignments, createdAtMs: 0 } });
+    apply(both, {
+      type: 'createTopic',
+      topic: { name: 't', topicId: 'c'.repeat(32), partitionCount: PARTITIONS, replicationFactor: 2, configs: {}, assignments, createdAtMs: 0 },
+    });
     // Broker 1, the preferred replica, campaigns first; under load broker 2 may still win one, and hands it back.
-    await until('broker 1 leads every partition', () => {
-      two.replicas.rebalanceLeadership(two.state, PARTITIONS);
-      return ledBy(one) === PARTITIONS;
-    }, both, 5_000);
+    await until(
+      'broker 1 leads every partition',
+      () => {
+        two.replicas.rebalanceLeadership(two.state, PARTITIONS);
+        return ledBy(one) === PARTITIONS;
+      },
+      both,
+      5_000,
+    );
     // Broker 2 becomes the preferred replica (the target's first); the move itself is not run here.
     for (let p = 0; p < PARTITIONS; p++) apply(both, { type: 'alterReassignment', topic: 't', partition: p, replicas: [2, 1] });
     await until('broker 2 caught up everywhere', () => [...Array(PARTITIONS).keys()].every((p) => followerCaughtUp(one, p, 2)), both);

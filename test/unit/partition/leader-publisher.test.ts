@@ -15,7 +15,15 @@ function state(partitions: number): MetadataState {
   const s = new MetadataState({ clusterId: 'k', brokers: [], topics: [] });
   s.apply({
     type: 'createTopic',
-    topic: { name: 't', topicId: ID, partitionCount: partitions, replicationFactor: 1, configs: {}, assignments: Array.from({ length: partitions }, () => [1]), createdAtMs: 0 },
+    topic: {
+      name: 't',
+      topicId: ID,
+      partitionCount: partitions,
+      replicationFactor: 1,
+      configs: {},
+      assignments: Array.from({ length: partitions }, () => [1]),
+      createdAtMs: 0,
+    },
   });
   return s;
 }
@@ -26,10 +34,19 @@ function led(partitions: number, epoch: number, topicId = ID): LedPartition[] {
 
 test('issue 11: leadersToPublish names only what the state lacks or records with an older epoch, at most max', () => {
   const s = state(5);
-  s.apply({ type: 'publishLeaders', leaders: [{ topicId: ID, partition: 0, leaderId: 1, leaderEpoch: 4 }, { topicId: ID, partition: 1, leaderId: 2, leaderEpoch: 9 }] });
+  s.apply({
+    type: 'publishLeaders',
+    leaders: [
+      { topicId: ID, partition: 0, leaderId: 1, leaderEpoch: 4 },
+      { topicId: ID, partition: 1, leaderId: 2, leaderEpoch: 9 },
+    ],
+  });
   const out = leadersToPublish(led(5, 4), s, 1, 10);
   // 0: already recorded at this epoch; 1: a newer leader is recorded (this one's leadership is over).
-  assert.deepEqual(out.map((p) => p.partition), [2, 3, 4]);
+  assert.deepEqual(
+    out.map((p) => p.partition),
+    [2, 3, 4],
+  );
   assert.deepEqual(out[0], { topicId: ID, partition: 2, leaderId: 1, leaderEpoch: 4 });
   assert.equal(leadersToPublish(led(5, 4), s, 1, 2).length, 2, 'bounded by max');
   assert.deepEqual(leadersToPublish(led(5, 4, 'd'.repeat(32)), s, 1, 10), [], 'another incarnation of the topic: nothing');

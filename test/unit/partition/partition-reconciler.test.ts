@@ -16,7 +16,14 @@ interface Follower {
 }
 
 /** A leader's status: node `self` leading `voters` (+ `learners`), all under their disk ids. */
-function leaderStatus(opts: { self?: number; voters: number[]; learners?: number[]; commit?: number; configIndex?: number; followers?: Follower[] }): RaftStatus {
+function leaderStatus(opts: {
+  self?: number;
+  voters: number[];
+  learners?: number[];
+  commit?: number;
+  configIndex?: number;
+  followers?: Follower[];
+}): RaftStatus {
   const self = opts.self ?? 1;
   const commit = opts.commit ?? 100;
   const members = [...opts.voters, ...(opts.learners ?? [])];
@@ -72,24 +79,63 @@ test('a new replica is added as a learner first, under the disk its connection a
   const step = nextReconcileStep(input(leaderStatus({ voters: [1, 2, 3] }), [1, 2, 4]));
   assert.deepEqual(step.kind === 'change' && step.change, { type: 'addLearner', nodeId: 4, storageId: disk(4) });
   // A broker that is not connected (no announced disk) is not added yet.
-  const offline = nextReconcileStep(input(leaderStatus({ voters: [1, 2, 3] }), [1, 2, 4], { announced: new Map([[2, disk(2)], [3, disk(3)]]) }));
+  const offline = nextReconcileStep(
+    input(leaderStatus({ voters: [1, 2, 3] }), [1, 2, 4], {
+      announced: new Map([
+        [2, disk(2)],
+        [3, disk(3)],
+      ]),
+    }),
+  );
   assert.equal(offline.kind, 'none');
 });
 
 test('a learner is promoted only once its match index is within the lag limit of the commit (thesis §4.2.1 catch-up)', () => {
-  const behind = leaderStatus({ voters: [1, 2, 3], learners: [4], followers: [{ id: 2, match: 100 }, { id: 3, match: 100 }, { id: 4, match: 50 }] });
+  const behind = leaderStatus({
+    voters: [1, 2, 3],
+    learners: [4],
+    followers: [
+      { id: 2, match: 100 },
+      { id: 3, match: 100 },
+      { id: 4, match: 50 },
+    ],
+  });
   const waiting = nextReconcileStep(input(behind, [1, 2, 4]));
   assert.equal(waiting.kind, 'none', 'a learner 50 entries behind with a limit of 10 stays a learner');
-  const close = leaderStatus({ voters: [1, 2, 3], learners: [4], followers: [{ id: 2, match: 100 }, { id: 3, match: 100 }, { id: 4, match: 90 }] });
+  const close = leaderStatus({
+    voters: [1, 2, 3],
+    learners: [4],
+    followers: [
+      { id: 2, match: 100 },
+      { id: 3, match: 100 },
+      { id: 4, match: 90 },
+    ],
+  });
   const step = nextReconcileStep(input(close, [1, 2, 4]));
   assert.deepEqual(step.kind === 'change' && step.change, { type: 'addVoter', nodeId: 4, storageId: disk(4) });
   // Not heard from lately, or answering under another identity: not promoted.
-  const silent = leaderStatus({ voters: [1, 2, 3], learners: [4], followers: [{ id: 2, match: 100 }, { id: 3, match: 100 }, { id: 4, match: 100, active: false }] });
+  const silent = leaderStatus({
+    voters: [1, 2, 3],
+    learners: [4],
+    followers: [
+      { id: 2, match: 100 },
+      { id: 3, match: 100 },
+      { id: 4, match: 100, active: false },
+    ],
+  });
   assert.equal(nextReconcileStep(input(silent, [1, 2, 4])).kind, 'none');
 });
 
 test('an unwanted voter is removed only once every wanted broker is a voter (thesis §4.1)', () => {
-  const learnerStill = leaderStatus({ voters: [1, 2, 3], learners: [4], followers: [{ id: 2, match: 100 }, { id: 3, match: 100 }, { id: 4, match: 0 }] });
+  const learnerStill = leaderStatus({
+    voters: [1, 2, 3],
+    learners: [4],
+    followers: [
+      { id: 2, match: 100 },
+      { id: 3, match: 100 },
+      { id: 4, match: 0 },
+    ],
+  });
   const waiting = nextReconcileStep(input(learnerStill, [1, 2, 4]));
   assert.equal(waiting.kind, 'none');
   assert.match((waiting as { reason: string }).reason, /waiting for 4 to become voters before removing 3/);
@@ -99,13 +145,35 @@ test('an unwanted voter is removed only once every wanted broker is a voter (the
 });
 
 test('the leader hands leadership to a caught-up wanted voter before it is removed (thesis §3.10)', () => {
-  const status = leaderStatus({ self: 1, voters: [1, 2, 3, 4], followers: [{ id: 2, match: 100 }, { id: 3, match: 100 }, { id: 4, match: 100 }] });
+  const status = leaderStatus({
+    self: 1,
+    voters: [1, 2, 3, 4],
+    followers: [
+      { id: 2, match: 100 },
+      { id: 3, match: 100 },
+      { id: 4, match: 100 },
+    ],
+  });
   // 1 and 3 must go: 3 first (the leader stays while it can), then leadership moves to 2 or 4.
   const first = nextReconcileStep(input(status, [2, 4]));
   assert.deepEqual(first.kind === 'change' && first.change, { type: 'removeNode', nodeId: 3, storageId: '' });
-  const onlySelf = leaderStatus({ self: 1, voters: [1, 2, 4], followers: [{ id: 2, match: 90 }, { id: 4, match: 100 }] });
+  const onlySelf = leaderStatus({
+    self: 1,
+    voters: [1, 2, 4],
+    followers: [
+      { id: 2, match: 90 },
+      { id: 4, match: 100 },
+    ],
+  });
   assert.deepEqual(nextReconcileStep(input(onlySelf, [2, 4])), { kind: 'transfer', to: 4, reason: 'the leader itself is not wanted' });
-  const noneActive = leaderStatus({ self: 1, voters: [1, 2, 4], followers: [{ id: 2, match: 100, active: false }, { id: 4, match: 100, active: false }] });
+  const noneActive = leaderStatus({
+    self: 1,
+    voters: [1, 2, 4],
+    followers: [
+      { id: 2, match: 100, active: false },
+      { id: 4, match: 100, active: false },
+    ],
+  });
   assert.equal(nextReconcileStep(input(noneActive, [2, 4])).kind, 'none');
 });
 
@@ -122,13 +190,25 @@ test('the configuration equal to the target completes the reassignment; equal to
 });
 
 test('a wanted member answering under a new identity of its disk is removed, then added back as a learner (issue 9 item 2)', () => {
-  const status = leaderStatus({ voters: [1, 2, 3], followers: [{ id: 2, match: 100 }, { id: 3, match: 0, answers: `${disk(3)}/0badf00d` }] });
+  const status = leaderStatus({
+    voters: [1, 2, 3],
+    followers: [
+      { id: 2, match: 100 },
+      { id: 3, match: 0, answers: `${disk(3)}/0badf00d` },
+    ],
+  });
   const step = nextReconcileStep(input(status, [1, 2, 3], { reassigning: false }));
   assert.deepEqual(step.kind === 'change' && step.change, { type: 'removeNode', nodeId: 3, storageId: `${disk(3)}/0badf00d` });
   const removed = leaderStatus({ voters: [1, 2] });
   const back = nextReconcileStep(input(removed, [1, 2, 3], { reassigning: false, replacementFor: (id) => (id === 3 ? `${disk(3)}/0badf00d` : undefined) }));
   assert.deepEqual(back.kind === 'change' && back.change, { type: 'addLearner', nodeId: 3, storageId: `${disk(3)}/0badf00d` });
   // An identity that is not of the announced disk is never used.
-  const foreign = leaderStatus({ voters: [1, 2, 3], followers: [{ id: 2, match: 100 }, { id: 3, match: 0, answers: 'other-disk' }] });
+  const foreign = leaderStatus({
+    voters: [1, 2, 3],
+    followers: [
+      { id: 2, match: 100 },
+      { id: 3, match: 0, answers: 'other-disk' },
+    ],
+  });
   assert.equal(nextReconcileStep(input(foreign, [1, 2, 3], { reassigning: false })).kind, 'none');
 });

@@ -109,7 +109,12 @@ function stateOf(source: { producerEntry(pid: number): unknown } | ProducerState
   return PIDS.map((pid) => (source instanceof ProducerStateTable ? source.entry(pid) : source.producerEntry(pid)) ?? null);
 }
 
-async function open(dir: string, segmentBytes: number, logger?: MemoryLogger, retentionMs = -1): Promise<{ log: PartitionLog; partition: Partition; bytesRead: () => number }> {
+async function open(
+  dir: string,
+  segmentBytes: number,
+  logger?: MemoryLogger,
+  retentionMs = -1,
+): Promise<{ log: PartitionLog; partition: Partition; bytesRead: () => number }> {
   const log = PartitionLog.open(dir, cfg(segmentBytes, retentionMs), logger);
   const counted = counting(log);
   const partition = new Partition('t', 0, counted.log, 'none', { logger });
@@ -191,7 +196,10 @@ test('issue 9 restart: without a producer snapshot the state is replayed from ba
     const pid = 1 + ((i / 2) % 3);
     const seq = next.get(pid) ?? 0;
     if (i % 2 === 0) next.set(pid, seq + 8);
-    const batch = i % 2 === 0 ? idempotent(pid, seq, 8, 8 * 1024) : buildRecordBatch({ records: Array.from({ length: 8 }, () => ({ value: Buffer.alloc(8 * 1024, 0x62) })) });
+    const batch =
+      i % 2 === 0
+        ? idempotent(pid, seq, 8, 8 * 1024)
+        : buildRecordBatch({ records: Array.from({ length: 8 }, () => ({ value: Buffer.alloc(8 * 1024, 0x62) })) });
     const r = produce(first, batch);
     assert.equal(r.kind, 'appended');
     if (i % 2 === 0) model.record(readBatchHeader(batch, 0), (r as { baseOffset: number }).baseOffset);
@@ -357,7 +365,9 @@ test('issue 9 producer state: a snapshot above the log end (the log lost its tai
   const end = first.log.logEndOffset;
   assert.ok(snapshotsIn(dir).includes(end));
   // The last segment loses its last bytes (torn tail), so the log ends below the snapshot.
-  const logs = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+  const logs = readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .sort();
   const last = join(dir, logs[logs.length - 1]);
   truncateSync(last, statSync(last).size - 10);
   writeFileSync(join(dir, 'partition.checkpoint'), JSON.stringify({ version: 1, logStartOffset: 0, recoveryPoint: 0, lastTerm: 0, cleanShutdown: false }));
@@ -445,7 +455,10 @@ test('issue 9 producer state: retention deletes snapshots below the log start; p
   // Every batch is from 2023: an hour of retention deletes every segment but the active one.
   const deleted = log.applyRetention(1_800_000_000_000, log.logEndOffset);
   assert.ok(deleted.deletedSegments > 0);
-  assert.ok(snapshotsIn(dir).every((o) => o >= log.logStartOffset), `snapshots ${snapshotsIn(dir)} start ${log.logStartOffset}`);
+  assert.ok(
+    snapshotsIn(dir).every((o) => o >= log.logStartOffset),
+    `snapshots ${snapshotsIn(dir)} start ${log.logStartOffset}`,
+  );
   await partition.close();
   const again = await open(dir, 4096);
   assert.deepEqual(again.partition.producerEntry(9), model.entry(9), 'the snapshot remembers what retention deleted');

@@ -34,7 +34,11 @@ function assertCompleteOrAbsent(storage: RaftLogStorage, what: string): void {
     return;
   }
   const conf = storage.confStateAt(storage.lastIndex());
-  assert.deepEqual(conf.voters.map((m) => m.id), [1, 2, 3], `${what}: founding configuration after the power loss (a prefix lets node 1 elect itself alone)`);
+  assert.deepEqual(
+    conf.voters.map((m) => m.id),
+    [1, 2, 3],
+    `${what}: founding configuration after the power loss (a prefix lets node 1 elect itself alone)`,
+  );
 }
 
 test('B5: a power loss right after bootstrap() leaves the founding configuration complete, whatever part of the unsynced tail survives', () => {

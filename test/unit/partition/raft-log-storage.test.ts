@@ -92,13 +92,20 @@ test('KafkaJS 2.2.4 consumer skips Runnel control batches (its own RecordBatch d
   // With aborted transactions listed, KafkaJS also looks at control keys (abort = 00000000).
   for (const abortedTransactions of [[], [{ producerId: '-1', firstOffset: '0' }]]) {
     const batch = new Batch('t', '0', { partition: 0, highWatermark: '4', abortedTransactions, messages });
-    assert.deepEqual(batch.messages.map((m: { offset: string }) => m.offset), ['2', '3']);
+    assert.deepEqual(
+      batch.messages.map((m: { offset: string }) => m.offset),
+      ['2', '3'],
+    );
     assert.equal(batch.messages[0].value.toString(), 'value 3 0');
   }
 });
 
 /** Applies the same random script to MemoryStorage and to each RaftLogStorage, comparing after each step. */
-async function compareWithMemoryStorage(seed: number, make: () => RaftLogStorage, reopen: ((s: RaftLogStorage) => Promise<RaftLogStorage>) | null): Promise<number> {
+async function compareWithMemoryStorage(
+  seed: number,
+  make: () => RaftLogStorage,
+  reopen: ((s: RaftLogStorage) => Promise<RaftLogStorage>) | null,
+): Promise<number> {
   const rng = new Rng(seed);
   const mem = new MemoryStorage('disk');
   let sto = make();
@@ -115,7 +122,11 @@ async function compareWithMemoryStorage(seed: number, make: () => RaftLogStorage
       const hi = rng.int(lo, mem.lastIndex() + 2);
       const maxBytes = rng.pick([0, 50, 200, 1000, Number.MAX_SAFE_INTEGER]);
       if (hi > lo) {
-        assert.deepEqual(sto.entries(lo, hi, maxBytes).map(normalize), mem.entries(lo, hi, maxBytes).map(normalize), `${label}: entries(${lo}, ${hi}, ${maxBytes})`);
+        assert.deepEqual(
+          sto.entries(lo, hi, maxBytes).map(normalize),
+          mem.entries(lo, hi, maxBytes).map(normalize),
+          `${label}: entries(${lo}, ${hi}, ${maxBytes})`,
+        );
       }
     }
     assert.deepEqual(sto.initialState().hardState, mem.initialState().hardState, `${label}: hard state`);
@@ -181,7 +192,14 @@ test('entries/term/firstIndex/lastIndex/hard state agree with MemoryStorage for 
 test('restart: the snapshot is the commit checkpoint and carries the configuration, so the core scans only the tail', async (t) => {
   const dir = tempDir(t);
   const sto = RaftLogStorage.open(dir, config, { storageId: 'disk-1' });
-  sto.bootstrap({ voters: [{ id: 1, storageId: 'disk-1' }, { id: 2, storageId: 'disk-2' }, { id: 3, storageId: 'disk-3' }], learners: [] });
+  sto.bootstrap({
+    voters: [
+      { id: 1, storageId: 'disk-1' },
+      { id: 2, storageId: 'disk-2' },
+      { id: 3, storageId: 'disk-3' },
+    ],
+    learners: [],
+  });
   const ents: Entry[] = [];
   for (let i = 4; i < 40; i++) ents.push({ index: i, term: 2, type: i === 20 ? 'config' : 'normal', data: i === 20 ? configData(4) : produced(i) });
   sto.append(ents);
@@ -192,14 +210,25 @@ test('restart: the snapshot is the commit checkpoint and carries the configurati
   const snap = again.snapshot();
   assert.equal(snap.index, 30);
   assert.equal(snap.term, 2);
-  assert.deepEqual(snap.confState.learners.map((m) => m.id), [4], 'config entry 20 is in the checkpoint');
-  assert.deepEqual(again.confStateAt(40).learners.map((m) => m.id), [4, 5], 'uncommitted config entry 40 found by the tail scan');
+  assert.deepEqual(
+    snap.confState.learners.map((m) => m.id),
+    [4],
+    'config entry 20 is in the checkpoint',
+  );
+  assert.deepEqual(
+    again.confStateAt(40).learners.map((m) => m.id),
+    [4, 5],
+    'uncommitted config entry 40 found by the tail scan',
+  );
   assert.equal(decodeSnapshotData(snap.data).offset, again.offsetAfter(30));
   // The Raft core starts from it: configuration, commit and last index as stored.
   const node = new RaftNode({ id: 1 }, again, new Rng(1));
   assert.equal(node.status().commit, 30);
   assert.equal(node.status().lastIndex, 40);
-  assert.deepEqual(node.status().config.learners.map((m) => m.id), [4, 5]);
+  assert.deepEqual(
+    node.status().config.learners.map((m) => m.id),
+    [4, 5],
+  );
   await again.close();
   // issue 9 item 2: a raft.state of another disk (a copied directory) is not this replica's
   // state: it starts empty under a new identity of this disk instead of acting as disk-1.
@@ -268,7 +297,10 @@ function startGroup(t: { after(fn: () => void): void }): Peer[] {
 
 function logFiles(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) out.set(name, readFileSync(join(dir, name)));
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort())
+    out.set(name, readFileSync(join(dir, name)));
   return out;
 }
 
@@ -305,7 +337,7 @@ test('a 3-node group commits RecordBatches and the three partition logs are byte
   for (const p of peers) await p.storage.close();
 });
 
-test('a follower behind the leader\'s log start is caught up by InstallSnapshot carrying the log start offset', async (t) => {
+test("a follower behind the leader's log start is caught up by InstallSnapshot carrying the log start offset", async (t) => {
   const peers = startGroup(t);
   peers[0].node.campaign();
   await runRounds(peers, 5);
@@ -325,7 +357,7 @@ test('a follower behind the leader\'s log start is caught up by InstallSnapshot 
   assert.equal(leader.storage.firstIndex(), 21);
   await runRounds(peers, 30);
   assert.equal(lagging.node.commit, leader.node.commit);
-  assert.equal(lagging.storage.firstIndex(), 21, 'the follower restarts at the leader\'s log start, not at its commit point');
+  assert.equal(lagging.storage.firstIndex(), 21, "the follower restarts at the leader's log start, not at its commit point");
   assert.equal(lagging.storage.log.logStartOffset, start);
   // From the log start on, the follower holds the same batches, byte for byte.
   const hw = leader.storage.offsetAfter(leader.node.commit);
@@ -333,14 +365,15 @@ test('a follower behind the leader\'s log start is caught up by InstallSnapshot 
   for (const p of peers) await p.storage.close();
 });
 
-test('a SnapshotState rides in the log-start snapshot and is installed before the follower\'s log restarts', async (t) => {
+test("a SnapshotState rides in the log-start snapshot and is installed before the follower's log restarts", async (t) => {
   // issue 9: a __consumer_offsets replica that catches up by snapshot must get the groups' state with it.
   const peers = startGroup(t);
   const installs: Array<{ state: string | undefined; offset: number; logStartAtInstall: number; logEndAtInstall: number }> = [];
   for (const p of peers) {
     p.storage.attachState({
       capture: () => `state of node ${p.id} at ${p.storage.log.logEndOffset}`,
-      install: (state, offset) => installs.push({ state, offset, logStartAtInstall: p.storage.log.logStartOffset, logEndAtInstall: p.storage.log.logEndOffset }),
+      install: (state, offset) =>
+        installs.push({ state, offset, logStartAtInstall: p.storage.log.logStartOffset, logEndAtInstall: p.storage.log.logEndOffset }),
     });
   }
   peers[0].node.campaign();
@@ -357,7 +390,7 @@ test('a SnapshotState rides in the log-start snapshot and is installed before th
   for (const p of peers.slice(0, 2)) p.storage.log.deleteRecordsBefore(start);
   await runRounds(peers, 30);
   assert.equal(lagging.storage.log.logStartOffset, start, 'the follower caught up by snapshot');
-  assert.ok(installs.length >= 1, 'the follower installed the sender\'s state');
+  assert.ok(installs.length >= 1, "the follower installed the sender's state");
   const install = installs[0];
   assert.equal(install.offset, start);
   assert.match(install.state!, /^state of node 1 at \d+$/);
@@ -369,7 +402,9 @@ test('a SnapshotState rides in the log-start snapshot and is installed before th
 
 test('entries() answers the same from the recent-entries cache as from the log, across eviction and truncation', (t) => {
   const dir = tempDir(t);
-  const s = RaftLogStorage.open(dir, logConfig({ segmentBytes: 1 << 24, indexIntervalBytes: 4096, retentionMs: -1, retentionBytes: -1 }), { storageId: 'disk-1' });
+  const s = RaftLogStorage.open(dir, logConfig({ segmentBytes: 1 << 24, indexIntervalBytes: 4096, retentionMs: -1, retentionBytes: -1 }), {
+    storageId: 'disk-1',
+  });
   // About 12 MiB of 64 KiB batches: more than the cache keeps, so the oldest are read from disk.
   const big = (i: number) => buildRecordBatch({ records: [{ key: null, value: Buffer.alloc(64 * 1024, i % 251), timestamp: i }] });
   const ents: Entry[] = [];
@@ -379,8 +414,15 @@ test('entries() answers the same from the recent-entries cache as from the log, 
   s.setHardState({ term: 2, vote: 0, commit: 0 });
   s.append([{ index: 180, term: 2, type: 'normal', data: big(1000) }]);
   const fresh = RaftLogStorage.open(dir, config, { storageId: 'disk-1' });
-  const view = (e: Entry) => `${e.index}/${e.term}/${e.type}/${Buffer.from(e.data).toString('base64').length}/${Buffer.from(e.data).subarray(-64).toString('hex')}`;
-  for (const [lo, hi] of [[1, 181], [5, 40], [150, 181], [180, 181], [100, 101]]) {
+  const view = (e: Entry) =>
+    `${e.index}/${e.term}/${e.type}/${Buffer.from(e.data).toString('base64').length}/${Buffer.from(e.data).subarray(-64).toString('hex')}`;
+  for (const [lo, hi] of [
+    [1, 181],
+    [5, 40],
+    [150, 181],
+    [180, 181],
+    [100, 101],
+  ]) {
     // `fresh` has no cache: it reads every entry from the segment files.
     assert.deepEqual(s.entries(lo, hi, Number.MAX_SAFE_INTEGER).map(view), fresh.entries(lo, hi, Number.MAX_SAFE_INTEGER).map(view), `entries(${lo}, ${hi})`);
     assert.equal(s.entries(lo, hi, 1).length, 1, 'at least one entry even over maxBytes');
@@ -389,7 +431,13 @@ test('entries() answers the same from the recent-entries cache as from the log, 
 });
 
 test('issue 9 item 1: the founding entries name the group they found; foundingGroup reads it back from entry 1', (t) => {
-  const members = { voters: [{ id: 1, storageId: 'disk-1' }, { id: 2, storageId: 'disk-2' }], learners: [] };
+  const members = {
+    voters: [
+      { id: 1, storageId: 'disk-1' },
+      { id: 2, storageId: 'disk-2' },
+    ],
+    learners: [],
+  };
   const group = 'orders-0@0123456789abcdef0123456789abcdef';
   const named = RaftLogStorage.open(tempDir(t), config, { storageId: 'disk-1' });
   assert.equal(foundingGroup(named.log), undefined, 'an empty log cannot tell');

@@ -40,12 +40,14 @@ async function closedGroup(dir: string, commit = LAST): Promise<void> {
  */
 function flipBit(dir: string, raftIndex: number, where: 'records' | 'term' = 'records'): string {
   let index = 0;
-  const logs = readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
+  const logs = readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort();
   for (const name of logs) {
     const path = join(dir, name);
     const bytes = readFileSync(path);
     // Bounded by the file size: every step moves past one whole batch.
-    for (let position = 0; position + 12 <= bytes.length;) {
+    for (let position = 0; position + 12 <= bytes.length; ) {
       const size = LOG_OVERHEAD_BYTES + bytes.readInt32BE(position + 8);
       if (++index === raftIndex) {
         assert.notEqual(name, logs[logs.length - 1], 'the flip is in a sealed segment');

@@ -40,11 +40,13 @@ async function groupWithEntries(dir: string, config: LogConfig, last: number, co
 /** Where entry `raftIndex` (counting from 1 at the first byte of the first segment) sits on disk. */
 function locate(dir: string, raftIndex: number): { path: string; position: number; size: number } {
   let index = 0;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort()) {
     const path = join(dir, name);
     const bytes = readFileSync(path);
     // Bounded by the file size: every step moves past one whole batch.
-    for (let position = 0; position + 12 <= bytes.length;) {
+    for (let position = 0; position + 12 <= bytes.length; ) {
       const size = 12 + bytes.readInt32BE(position + 8);
       if (++index === raftIndex) return { path, position, size };
       position += size;
@@ -220,14 +222,14 @@ function assertLostAt(dir: string, config: LogConfig, at: { path: string; positi
 // batch CRC-32C does not cover. Recovery checks the terms' ranges (Raft §5.3: terms never
 // decrease along a log; a leader's term is at most the node's current term; the log rolls a
 // segment per term) and the synced mark's CRC-covered term.
-test('B10: a high-bit flip of a synced entry\'s term (above the hard-state term) is damage, not a crash', async (t) => {
+test("B10: a high-bit flip of a synced entry's term (above the hard-state term) is damage, not a crash", async (t) => {
   const dir = tempDir(t);
   const crashed = await groupWithEntries(dir, oneSegment, 30, 30);
   void crashed;
   await assertLostAt(dir, oneSegment, flipTerm(dir, 12, 0x400));
 });
 
-test('B10: a high-bit flip of the last entry\'s term (every later append refused before) is damage', async (t) => {
+test("B10: a high-bit flip of the last entry's term (every later append refused before) is damage", async (t) => {
   const dir = tempDir(t);
   const crashed = await groupWithEntries(dir, oneSegment, 30, 30);
   void crashed;
@@ -249,12 +251,15 @@ test('B10: a low-bit flip of the last entry to a plausible term is damage (one t
   await assertLostAt(dir, oneSegment, flipTerm(dir, 30, 1));
 });
 
-test('B10: a flipped term of a one-entry sealed segment disagrees with the next sidecar\'s CRC-covered prevTerm', async (t) => {
+test("B10: a flipped term of a one-entry sealed segment disagrees with the next sidecar's CRC-covered prevTerm", async (t) => {
   const dir = tempDir(t);
   const crashed = await groupWithEntries(dir, oneSegment, 30, 30, 5);
   // A leader of term 3 wrote one entry (31) and was deposed: entry 32 of term 4 rolls a segment
   // whose sidecar says prevTerm 3.
-  crashed.append([{ index: 31, term: 3, type: 'normal', data: produced(31) }, { index: 32, term: 4, type: 'normal', data: produced(32) }]);
+  crashed.append([
+    { index: 31, term: 3, type: 'normal', data: produced(31) },
+    { index: 32, term: 4, type: 'normal', data: produced(32) },
+  ]);
   await crashed.sync();
   await (crashed.log as PartitionLog).syncedMarkSettled;
   assert.notEqual(locate(dir, 31).path, locate(dir, 32).path);
@@ -276,7 +281,7 @@ async function loneEntryAfterRoll(dir: string, commit: number): Promise<{ sto: R
   return { sto, markBefore };
 }
 
-test('B10: a flip of a one-entry segment\'s term to a plausible one is caught by the synced mark\'s term', async (t) => {
+test("B10: a flip of a one-entry segment's term to a plausible one is caught by the synced mark's term", async (t) => {
   const dir = tempDir(t);
   await loneEntryAfterRoll(dir, 30);
   // 4 -> 5: at most the hard-state term, above the prevTerm 2, alone in its segment.
@@ -297,7 +302,7 @@ test('issue 9 item 3: a flipped term in the lone batch of a new segment, synced 
   await assertLostAt(dir, oneSegment, flipTerm(dir, 31, 1));
 });
 
-test('issue 9 item 3: after a snapshot install the first entry fixes the new segment\'s term; a flip of it is damage', async (t) => {
+test("issue 9 item 3: after a snapshot install the first entry fixes the new segment's term; a flip of it is damage", async (t) => {
   const dir = tempDir(t);
   const sto = RaftLogStorage.open(dir, oneSegment, { storageId: NODE });
   sto.bootstrap({ voters: members, learners: [] });
@@ -452,13 +457,13 @@ test('B10: with the newer raft.state slot unreadable there is no term bound: ent
   writeFileSync(path, bytes);
   const logger = new MemoryLogger();
   const again = RaftLogStorage.open(dir, oneSegment, { storageId: NODE, known: true, logger });
-  assert.equal(again.getHardState().term, 2, 'the other slot\'s copy of the durable term (B12)');
+  assert.equal(again.getHardState().term, 2, "the other slot's copy of the durable term (B12)");
   assert.equal(again.lastIndex(), 30, 'a term bound of 1 would have cut entries it acknowledged');
   assert.equal(logger.find('recovery truncated a torn tail').length, 0);
   await again.close();
 });
 
-test('B10: a high-bit flip of the last entry above the stored commit: the synced mark\'s term says it was flipped, not unacknowledged', async (t) => {
+test("B10: a high-bit flip of the last entry above the stored commit: the synced mark's term says it was flipped, not unacknowledged", async (t) => {
   const dir = tempDir(t);
   const crashed = await groupWithEntries(dir, oneSegment, 30, 20);
   void crashed;
@@ -473,10 +478,12 @@ test('B10: a flipped term in the middle of a trusted sealed segment (not read at
   void crashed;
   const last = locate(dir, 40).path;
   // An entry neither first in its segment nor in the tail after the segment's last index entry.
-  const middle = [...Array(30).keys()].map((k) => k + 5).find((e) => {
-    const at = locate(dir, e);
-    return at.position > 0 && at.path !== last && locate(dir, e + 1).path === at.path;
-  });
+  const middle = [...Array(30).keys()]
+    .map((k) => k + 5)
+    .find((e) => {
+      const at = locate(dir, e);
+      return at.position > 0 && at.path !== last && locate(dir, e + 1).path === at.path;
+    });
   assert.ok(middle !== undefined);
   flipTerm(dir, middle, 0x4000);
   const again = RaftLogStorage.open(dir, smallSegments, { storageId: NODE, known: true });

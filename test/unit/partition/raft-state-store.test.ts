@@ -139,7 +139,16 @@ test('raft.state body: the cached encoding equals JSON.stringify through every k
     }
     if (i % 11 === 0) {
       st.confChanges.splice(0, 2);
-      st.confBase = { index: i - 1, confState: { voters: [{ id: 1, storageId: 'disk-1' }, { id: 2, storageId: `disk-${i}` }], learners: [] } };
+      st.confBase = {
+        index: i - 1,
+        confState: {
+          voters: [
+            { id: 1, storageId: 'disk-1' },
+            { id: 2, storageId: `disk-${i}` },
+          ],
+          learners: [],
+        },
+      };
       check(`fold at ${i}`);
     }
     if (i === 30) {

@@ -48,7 +48,12 @@ interface Started {
 }
 
 /** Node 1's replicas of `topics` over `dataDir`; peers 2 and 3 exist only as names (nothing is delivered). */
-async function startNode(t: { after(fn: () => Promise<void>): void }, dataDir: string, registry: MemoryReplicaRegistry, topics: TopicRecord[]): Promise<Started> {
+async function startNode(
+  t: { after(fn: () => Promise<void>): void },
+  dataDir: string,
+  registry: MemoryReplicaRegistry,
+  topics: TopicRecord[],
+): Promise<Started> {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -136,7 +141,7 @@ test('issue 9 item 2: an unreadable raft.state, or a log without one, is lost st
   }
 });
 
-test('issue 9 item 2: a deleted topic\'s record is forgotten, and records of groups no longer hosted are dropped at start', async (t) => {
+test("issue 9 item 2: a deleted topic's record is forgotten, and records of groups no longer hosted are dropped at start", async (t) => {
   const dataDir = tempDir(t);
   const registry = new MemoryReplicaRegistry();
   const node = await startNode(t, dataDir, registry, [topic('orders')]);

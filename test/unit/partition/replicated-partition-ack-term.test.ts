@@ -17,7 +17,14 @@ const batch = (value: string) => buildRecordBatch({ records: [{ key: null, value
 /** A leader's partition whose proposals land in its own log at `term`, as RaftNode would put them there. */
 function leaderAt(term: number): { storage: RaftLogStorage; partition: ReplicatedPartition } {
   const storage = RaftLogStorage.inMemory('disk-1');
-  storage.bootstrap({ voters: [{ id: 1, storageId: 'disk-1' }, { id: 2, storageId: 'disk-2' }, { id: 3, storageId: 'disk-3' }], learners: [] });
+  storage.bootstrap({
+    voters: [
+      { id: 1, storageId: 'disk-1' },
+      { id: 2, storageId: 'disk-2' },
+      { id: 3, storageId: 'disk-3' },
+    ],
+    learners: [],
+  });
   const partition = new ReplicatedPartition('orders', 0, storage, 1, () => undefined);
   const node = {
     commit: storage.getHardState().commit,
@@ -32,7 +39,7 @@ function leaderAt(term: number): { storage: RaftLogStorage; partition: Replicate
   return { storage, partition };
 }
 
-test('chaos B2: an acks=all waiter does not resolve when another term\'s entry commits at its index (Raft §5.4)', async () => {
+test("chaos B2: an acks=all waiter does not resolve when another term's entry commits at its index (Raft §5.4)", async () => {
   const { storage, partition } = leaderAt(12);
   const pending = partition.append([batch('mine')]);
   const index = storage.lastIndex();

@@ -22,7 +22,14 @@ const batch = (value: string) => buildRecordBatch({ records: [{ key: null, value
 /** A follower's replica whose log holds `count` records of term 1, of which the first `committed` are known committed here. */
 function followerWith(count: number, committed: number): { storage: RaftLogStorage; partition: ReplicatedPartition; entries: Entry[] } {
   const storage = RaftLogStorage.inMemory('disk-1');
-  storage.bootstrap({ voters: [{ id: 1, storageId: 'disk-1' }, { id: 2, storageId: 'disk-2' }, { id: 3, storageId: 'disk-3' }], learners: [] });
+  storage.bootstrap({
+    voters: [
+      { id: 1, storageId: 'disk-1' },
+      { id: 2, storageId: 'disk-2' },
+      { id: 3, storageId: 'disk-3' },
+    ],
+    learners: [],
+  });
   const first = storage.lastIndex() + 1;
   const entries: Entry[] = Array.from({ length: count }, (_, k) => ({ index: first + k, term: 1, type: 'normal' as const, data: batch(`v-${k}`) }));
   storage.append(entries);
@@ -42,7 +49,7 @@ test('Raft §5.4.2: a new leader does not serve clients until an entry of its ow
   // Elected in term 2: it holds five records but knows only three to be committed.
   partition.onLeaderChange(1, 2);
   assert.equal(partition.isLeader, true);
-  assert.equal(partition.servesClients, false, 'the high watermark may lag the old leader\'s by two records');
+  assert.equal(partition.servesClients, false, "the high watermark may lag the old leader's by two records");
 
   // The old term's entries commit (with the new term's blank entry, in one round) ...
   for (const e of entries.slice(3)) partition.apply(e);

@@ -31,7 +31,11 @@ function start(hub: MemoryHub): Replica[] {
     const storage = RaftLogStorage.inMemory(`disk-${id}`);
     storage.bootstrap({ voters: ids.map((v) => ({ id: v, storageId: `disk-${v}` })), learners: [] });
     const node = new RaftNode({ id, electionTicks: 10, heartbeatTicks: 1 }, storage, new Rng(100 + id));
-    const transport = hub.connect(id, ids.filter((o) => o !== id), `disk-${id}`);
+    const transport = hub.connect(
+      id,
+      ids.filter((o) => o !== id),
+      `disk-${id}`,
+    );
     const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
     const partition = new ReplicatedPartition('orders', 0, storage, id, () => host.kick());
     partition.attach(node);
@@ -47,7 +51,9 @@ function values(replica: Replica): string[] {
   const p = replica.partition;
   if (p.highWatermark === p.logStartOffset) return [];
   const { records } = p.log.read(p.logStartOffset, 1 << 30, p.highWatermark);
-  return decodeBatches(records).filter((b) => (b.header.attributes & 0x20) === 0).flatMap((b) => b.records.map((r) => r.value!.toString()));
+  return decodeBatches(records)
+    .filter((b) => (b.header.attributes & 0x20) === 0)
+    .flatMap((b) => b.records.map((r) => r.value!.toString()));
 }
 
 test('offsets come from the leader log; acks=all resolves on a majority; followers refuse appends', async () => {
@@ -87,7 +93,10 @@ test('after the leader is cut off, a new leader appends and the survivors hold i
     void one.committed.then(() => (done = true));
     await until('first committed', () => done, replicas);
 
-    hub.partition([old.id], ids.filter((id) => id !== old.id));
+    hub.partition(
+      [old.id],
+      ids.filter((id) => id !== old.id),
+    );
     const survivors = replicas.filter((r) => r !== old);
     // The old leader may still accept a proposal, but it can never commit without a majority.
     const stale = old.partition.append([batch('lost')]).then((r) => r.committed);
@@ -113,14 +122,35 @@ test('after the leader is cut off, a new leader appends and the survivors hold i
 });
 
 test('issue 9: the head of the log may go up to what every recently active replica holds (caughtUpOffset)', () => {
-  const follower = (id: number, match: number, recentActive = true): FollowerStatus => ({ id, storageId: `disk-${id}`, match, next: match + 1, state: 'replicate', recentActive, identityOk: true, lag: 0 });
+  const follower = (id: number, match: number, recentActive = true): FollowerStatus => ({
+    id,
+    storageId: `disk-${id}`,
+    match,
+    next: match + 1,
+    state: 'replicate',
+    recentActive,
+    identityOk: true,
+    lag: 0,
+  });
   const status = (state: RaftStatus['state'], progress: FollowerStatus[]) => ({ id: 1, state, progress }) as unknown as RaftStatus;
   // Entry i ends at offset 10·i.
   const offsetAfter = (index: number) => index * 10;
   const self = follower(1, 50);
   assert.equal(caughtUpOffset(status('follower', []), 500, 1, offsetAfter), 500, 'a follower bounds nothing beyond its high watermark');
   assert.equal(caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 50)]), 500, 1, offsetAfter), 500);
-  assert.equal(caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 30)]), 500, 1, offsetAfter), 300, 'an active follower that lags keeps its entries');
-  assert.equal(caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 30, false)]), 500, 1, offsetAfter), 500, 'a silent follower does not hold the log back');
-  assert.equal(caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 5)]), 500, 20, offsetAfter), 500, 'one already behind the log start needs a snapshot anyway');
+  assert.equal(
+    caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 30)]), 500, 1, offsetAfter),
+    300,
+    'an active follower that lags keeps its entries',
+  );
+  assert.equal(
+    caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 30, false)]), 500, 1, offsetAfter),
+    500,
+    'a silent follower does not hold the log back',
+  );
+  assert.equal(
+    caughtUpOffset(status('leader', [self, follower(2, 50), follower(3, 5)]), 500, 20, offsetAfter),
+    500,
+    'one already behind the log start needs a snapshot anyway',
+  );
 });

@@ -55,12 +55,18 @@ for (const codec of CODECS) {
       for (const expected of firsts) {
         assert.deepEqual(findOffsetForTimestamp(log, expected.timestamp, hw, LIMIT), expected, `timestamp ${expected.timestamp}`);
         // A timestamp between two records' answers the later one.
-        assert.deepEqual(findOffsetForTimestamp(log, expected.timestamp - 1, hw, LIMIT)?.offset, records.find((r) => r.timestamp >= expected.timestamp - 1)!.offset);
+        assert.deepEqual(
+          findOffsetForTimestamp(log, expected.timestamp - 1, hw, LIMIT)?.offset,
+          records.find((r) => r.timestamp >= expected.timestamp - 1)!.offset,
+        );
       }
       assert.deepEqual(findOffsetForTimestamp(log, records[0]!.timestamp, hw, LIMIT), records[0]);
       // The max timestamp (-3, KIP-734) is the first record carrying it, inside the batch too.
       const max = Math.max(...records.map((r) => r.timestamp));
-      assert.deepEqual(findMaxTimestamp(log, hw, LIMIT), records.find((r) => r.timestamp === max));
+      assert.deepEqual(
+        findMaxTimestamp(log, hw, LIMIT),
+        records.find((r) => r.timestamp === max),
+      );
     });
   }
 }

@@ -124,7 +124,10 @@ test('issue 9 item 1: a directory of another incarnation found at start-up is re
   assert.deepEqual(values(second, 0), [], 'none of the old records');
   assert.equal(second.partition('t', 0)!.logEndOffset, 0);
   assert.equal(directoryTopicId(dataDir, 0), NEW_ID);
-  assert.ok(lines.some((l) => l.msg.includes('another incarnation') && l.topicId === OLD_ID), 'the removal is logged with the old topic id');
+  assert.ok(
+    lines.some((l) => l.msg.includes('another incarnation') && l.topicId === OLD_ID),
+    'the removal is logged with the old topic id',
+  );
   await second.close();
   assert.deepEqual(readdirSync(dataDir).sort(), ['t-0', 't-1']);
 });
@@ -140,7 +143,10 @@ test('issue 9 item 1: a deletion interrupted by a crash is finished at start-up'
   await second.start(new MetadataState({ clusterId: 'c', brokers: [], topics: [] }));
   await second.close();
   assert.deepEqual(readdirSync(dataDir), [], 'both partition directories are gone');
-  assert.ok(lines.some((l) => l.msg.includes('unfinished deletion')), 'the finished deletion is logged');
+  assert.ok(
+    lines.some((l) => l.msg.includes('unfinished deletion')),
+    'the finished deletion is logged',
+  );
 });
 
 test('issue 9 item 1: a partition directory from before topic ids is adopted by the topic of that name', async (t) => {
@@ -156,7 +162,10 @@ test('issue 9 item 1: a partition directory from before topic ids is adopted by 
   await replicas.start(new MetadataState({ clusterId: 'c', brokers: [], topics: [topic(OLD_ID, 1)] }));
   assert.deepEqual(values(replicas, 0), ['k-7-0', 'k-7-1'], 'its records are kept');
   assert.equal(directoryTopicId(dataDir, 0), OLD_ID, 'the topic id is written into it');
-  assert.ok(lines.some((l) => l.msg.includes('adopted') && l.topicId === OLD_ID), 'the adoption is logged');
+  assert.ok(
+    lines.some((l) => l.msg.includes('adopted') && l.topicId === OLD_ID),
+    'the adoption is logged',
+  );
   await replicas.close();
   assert.ok(existsSync(join(dataDir, 'unrelated-file')), 'files that are not partition directories are left alone');
 });

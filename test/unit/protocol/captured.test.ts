@@ -71,7 +71,10 @@ test('KafkaJS ApiVersions v2, Metadata v6 and Produce v7', () => {
   assert.deepEqual(av.header, { apiKey: ApiKey.ApiVersions, apiVersion: 2, correlationId: 0, clientId: 'kjs', headerVersion: 1 });
   const md = decodeCaptured(metadata, KAFKAJS_METADATA_V6);
   assert.equal(md.header.apiVersion, 6);
-  assert.deepEqual(md.body.topics!.map((t) => t.name), ['cap']);
+  assert.deepEqual(
+    md.body.topics!.map((t) => t.name),
+    ['cap'],
+  );
   assert.equal(md.body.allowAutoTopicCreation, true);
   const pr = decodeCaptured(produce, KAFKAJS_PRODUCE_V7);
   assert.equal(pr.header.apiVersion, 7);

@@ -125,7 +125,7 @@ function xxh32Short(bytes: Buffer): number {
 test('lz4: the bound is blocks x the declared block maximum, and the decoder holds every block to it', () => {
   const plain = text(200_000);
   const frame = Buffer.from(compressRecords(COMPRESSION_LZ4, plain));
-  assert.equal(xxh32Short(frame.subarray(4, 6)) >>> 8 & 0xff, frame[6], 'our xxh32 matches the frame header checksum');
+  assert.equal((xxh32Short(frame.subarray(4, 6)) >>> 8) & 0xff, frame[6], 'our xxh32 matches the frame header checksum');
   const bound = lz4FrameBound(frame);
   assert.ok(bound >= plain.length && bound < plain.length + 256 * 1024, `bound ${bound}`);
   rejectsLimit(() => decompressRecords(COMPRESSION_LZ4, frame, 150_000), 150_000);

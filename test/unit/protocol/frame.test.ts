@@ -18,7 +18,10 @@ test('several frames in one chunk come out as views, in order', () => {
   const chunk = Buffer.concat([framed(a), framed(b), framed(c)]);
   const d = new FrameDecoder(1024);
   const frames = d.push(chunk);
-  assert.deepEqual(frames.map((f) => f.toString()), ['first', '', 'third frame']);
+  assert.deepEqual(
+    frames.map((f) => f.toString()),
+    ['first', '', 'third frame'],
+  );
   assert.equal(frames[0]!.buffer, chunk.buffer, 'a frame inside one chunk is not copied');
   assert.equal(d.bufferedBytes, 0);
 });

@@ -98,7 +98,8 @@ test('golden: Produce v3 request with a records payload passed through untouched
       '00007530' + // timeout_ms: 30000
       '00000001 0001 74' + // [topic_data] count 1, name "t"
       '00000001 00000000' + // [partition_data] count 1, index 0
-      '00000013' + records.toString('hex'), // records: int32 size, then the bytes
+      '00000013' +
+      records.toString('hex'), // records: int32 size, then the bytes
   );
   const body = { transactionalId: null, acks: -1, timeoutMs: 30000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] };
   assert.equal(encodeRequest(produce, 3, 5, 'kj', body).toString('hex'), golden);

@@ -93,7 +93,10 @@ test('a 2 GB array count is rejected before allocation', () => {
     // Every message whose first field is an array (most of them) sees a 2^31-1 count.
     const first = api.request.fields.find((f) => f.versions.min === 0);
     if (first?.type.kind !== 'array') continue;
-    assert.throws(() => decode(api.request, 0, new Reader(bytes)), (err: unknown) => err instanceof DecodeError && /exceeds|truncated/.test(err.message));
+    assert.throws(
+      () => decode(api.request, 0, new Reader(bytes)),
+      (err: unknown) => err instanceof DecodeError && /exceeds|truncated/.test(err.message),
+    );
   }
 });
 
@@ -103,11 +106,7 @@ test('every strict prefix of a valid message is a DecodeError (truncation)', () 
     const valid = encode(schema, v, randomValue(schema, v, rng) as never).toBuffer();
     // Step through prefixes; bounded by the message size (a few hundred bytes at most).
     for (let n = 0; n < valid.length; n++) {
-      assert.throws(
-        () => decode(schema, v, new Reader(valid.subarray(0, n))),
-        DecodeError,
-        `${schema.name} v${v} prefix ${n}/${valid.length}`,
-      );
+      assert.throws(() => decode(schema, v, new Reader(valid.subarray(0, n))), DecodeError, `${schema.name} v${v} prefix ${n}/${valid.length}`);
     }
   });
 });

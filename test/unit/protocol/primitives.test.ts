@@ -58,8 +58,21 @@ test('VARINT: zigzag maps 0,-1,1,-2,... to 0,1,2,3,... and round-trips the int32
 
 test('VARLONG: zigzag 64-bit round-trips across the fast/slow path boundary and the safe range', () => {
   const values = [
-    0, -1, 1, 2 ** 27 - 1, -(2 ** 27), 2 ** 27, 2 ** 30, -(2 ** 30) - 1, 2 ** 31, -(2 ** 31), 2 ** 40 + 5, -(2 ** 45) - 3,
-    Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 1_700_000_000_000,
+    0,
+    -1,
+    1,
+    2 ** 27 - 1,
+    -(2 ** 27),
+    2 ** 27,
+    2 ** 30,
+    -(2 ** 30) - 1,
+    2 ** 31,
+    -(2 ** 31),
+    2 ** 40 + 5,
+    -(2 ** 45) - 3,
+    Number.MAX_SAFE_INTEGER,
+    Number.MIN_SAFE_INTEGER,
+    1_700_000_000_000,
   ];
   for (const v of values) {
     const buf = new Writer().varlong(v).toBuffer();
@@ -162,8 +175,14 @@ test('UUID: 16 raw bytes; a short input is a DecodeError', () => {
 test('ARRAY / COMPACT_ARRAY: counts checked against the remaining bytes before allocating', () => {
   const b = new Writer().arrayLength(2).int32(7).int32(8).compactArrayLength(null).toBuffer();
   const r = new Reader(b);
-  assert.deepEqual(r.array((x) => x.int32(), 4), [7, 8]);
-  assert.equal(r.compactArray((x) => x.int32(), 4), null);
+  assert.deepEqual(
+    r.array((x) => x.int32(), 4),
+    [7, 8],
+  );
+  assert.equal(
+    r.compactArray((x) => x.int32(), 4),
+    null,
+  );
   // 2^31-1 elements claimed with 4 bytes left: rejected at once, nothing allocated.
   assert.throws(() => new Reader(hex('7fffffff00000000')).arrayLength(1), DecodeError);
   // Two int32 elements need 8 bytes; 7 remain.

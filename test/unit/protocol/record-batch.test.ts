@@ -28,7 +28,15 @@ const require = createRequire(import.meta.url);
 const sample = [
   { key: 'k0', value: 'v0', headers: [{ key: 'h', value: 'x' }], timestamp: 1_700_000_000_000 },
   { key: null, value: Buffer.alloc(300, 7), headers: [], timestamp: 1_700_000_000_005 },
-  { key: Buffer.from([0, 1, 2]), value: null, headers: [{ key: 'n', value: null }, { key: 'é', value: '' }], timestamp: 1_699_999_999_000 },
+  {
+    key: Buffer.from([0, 1, 2]),
+    value: null,
+    headers: [
+      { key: 'n', value: null },
+      { key: 'é', value: '' },
+    ],
+    timestamp: 1_699_999_999_000,
+  },
 ];
 
 test('header offsets follow the RecordBatch v2 layout (61-byte header)', () => {
@@ -55,8 +63,14 @@ test('build then decode round-trips offsets, keys, values, headers and timestamp
   assert.equal(h.baseSequence, 9);
   assert.equal(h.crc, crc32c(batch, ATTRIBUTES_OFFSET));
   const records = decodeRecords(batch);
-  assert.deepEqual(records.map((r) => r.offset), [1000, 1001, 1002]);
-  assert.deepEqual(records.map((r) => r.timestamp), [1_700_000_000_000, 1_700_000_000_005, 1_699_999_999_000]);
+  assert.deepEqual(
+    records.map((r) => r.offset),
+    [1000, 1001, 1002],
+  );
+  assert.deepEqual(
+    records.map((r) => r.timestamp),
+    [1_700_000_000_000, 1_700_000_000_005, 1_699_999_999_000],
+  );
   assert.deepEqual(records[0].key, Buffer.from('k0'));
   assert.deepEqual(records[0].value, Buffer.from('v0'));
   assert.deepEqual(records[0].headers, [{ key: 'h', value: Buffer.from('x') }]);
@@ -64,7 +78,10 @@ test('build then decode round-trips offsets, keys, values, headers and timestamp
   assert.deepEqual(records[1].value, Buffer.alloc(300, 7));
   assert.deepEqual(records[2].key, Buffer.from([0, 1, 2]));
   assert.equal(records[2].value, null);
-  assert.deepEqual(records[2].headers, [{ key: 'n', value: null }, { key: 'é', value: Buffer.alloc(0) }]);
+  assert.deepEqual(records[2].headers, [
+    { key: 'n', value: null },
+    { key: 'é', value: Buffer.alloc(0) },
+  ]);
 });
 
 test('gzip batches round-trip and carry compression codec 1', () => {
@@ -72,18 +89,32 @@ test('gzip batches round-trip and carry compression codec 1', () => {
   assert.equal(readBatchHeader(batch, 0).attributes & 7, 1);
   assert.ok(validateBatches(batch, 1 << 20).ok);
   const records = decodeRecords(batch);
-  assert.deepEqual(records.map((r) => r.value), [Buffer.from('v0'), Buffer.alloc(300, 7), null]);
+  assert.deepEqual(
+    records.map((r) => r.value),
+    [Buffer.from('v0'), Buffer.alloc(300, 7), null],
+  );
 });
 
 // issue 9 item B: every Kafka codec decodes (before, snappy, lz4 and zstd threw "unsupported compression").
 test('snappy, lz4 and zstd batches round-trip and carry codecs 2, 3 and 4', () => {
-  for (const [compression, codec] of [['snappy', 2], ['lz4', 3], ['zstd', 4]] as const) {
+  for (const [compression, codec] of [
+    ['snappy', 2],
+    ['lz4', 3],
+    ['zstd', 4],
+  ] as const) {
     const batch = buildRecordBatch({ records: sample, compression });
     assert.equal(readBatchHeader(batch, 0).attributes & 7, codec);
     assert.ok(validateBatches(batch, 1 << 20).ok);
     const records = decodeRecords(batch);
-    assert.deepEqual(records.map((r) => r.value), [Buffer.from('v0'), Buffer.alloc(300, 7), null], compression);
-    assert.deepEqual(records.map((r) => r.timestamp), sample.map((r) => r.timestamp));
+    assert.deepEqual(
+      records.map((r) => r.value),
+      [Buffer.from('v0'), Buffer.alloc(300, 7), null],
+      compression,
+    );
+    assert.deepEqual(
+      records.map((r) => r.timestamp),
+      sample.map((r) => r.timestamp),
+    );
   }
 });
 
@@ -166,7 +197,7 @@ test('a truncated batch or trailing garbage is CORRUPT_MESSAGE (2)', () => {
   }
   const tiny = Buffer.from(batch);
   tiny.writeInt32BE(10, 8); // batchLength below the header size
-  assert.equal((r => (r.ok ? 0 : r.errorCode))(validateBatches(tiny, 1 << 20)), 2);
+  assert.equal(((r) => (r.ok ? 0 : r.errorCode))(validateBatches(tiny, 1 << 20)), 2);
 });
 
 test('magic 0 and 1 message sets are UNSUPPORTED_FOR_MESSAGE_FORMAT (43)', () => {
@@ -185,11 +216,11 @@ test('inconsistent recordCount or lastOffsetDelta is INVALID_RECORD (87)', () =>
   const a = buildRecordBatch({ records: sample });
   a.writeInt32BE(5, LAST_OFFSET_DELTA_OFFSET);
   resign(a);
-  assert.equal((r => (r.ok ? 0 : r.errorCode))(validateBatches(a, 1 << 20)), 87);
+  assert.equal(((r) => (r.ok ? 0 : r.errorCode))(validateBatches(a, 1 << 20)), 87);
   const b = buildRecordBatch({ records: sample });
   b.writeInt32BE(-1, RECORDS_COUNT_OFFSET);
   resign(b);
-  assert.equal((r => (r.ok ? 0 : r.errorCode))(validateBatches(b, 1 << 20)), 87);
+  assert.equal(((r) => (r.ok ? 0 : r.errorCode))(validateBatches(b, 1 << 20)), 87);
 });
 
 test('batches built by KafkaJS 2.2.4 validate and decode (real client bytes)', async () => {
@@ -211,7 +242,10 @@ test('batches built by KafkaJS 2.2.4 validate and decode (real client bytes)', a
     const result = validateBatches(blob, 1 << 20);
     assert.ok(result.ok, JSON.stringify(result.ok ? '' : result));
     const decoded = decodeRecords(blob);
-    assert.deepEqual(decoded.map((r) => r.timestamp), [1_600_000_000_000, 1_600_000_000_017]);
+    assert.deepEqual(
+      decoded.map((r) => r.timestamp),
+      [1_600_000_000_000, 1_600_000_000_017],
+    );
     assert.deepEqual(decoded[0].headers, [{ key: 'trace', value: Buffer.from('abc') }]);
     assert.deepEqual(decoded[1].value, Buffer.from('world'));
   }
@@ -234,20 +268,41 @@ test('decodeBatches walks several batches and skips a trailing partial batch', (
   const c = buildRecordBatch({ baseOffset: 5, records: sample });
   const batches = decodeBatches(Buffer.concat([a, b, c.subarray(0, 70)]));
   assert.equal(batches.length, 2);
-  assert.deepEqual(batches.flatMap((x) => x.records.map((r) => r.offset)), [0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    batches.flatMap((x) => x.records.map((r) => r.offset)),
+    [0, 1, 2, 3, 4],
+  );
 });
 
 test('buildRecordBatch rejects an empty batch and non-increasing offsetDeltas', () => {
   assert.throws(() => buildRecordBatch({ records: [] }), RangeError);
-  assert.throws(() => buildRecordBatch({ records: [{ value: 'a', offsetDelta: 1 }, { value: 'b', offsetDelta: 1 }] }), RangeError);
+  assert.throws(
+    () =>
+      buildRecordBatch({
+        records: [
+          { value: 'a', offsetDelta: 1 },
+          { value: 'b', offsetDelta: 1 },
+        ],
+      }),
+    RangeError,
+  );
 });
 
 test('explicit offsetDeltas set lastOffsetDelta (compacted-style batches decode)', () => {
-  const batch = buildRecordBatch({ baseOffset: 10, records: [{ value: 'a', offsetDelta: 0, timestamp: 5 }, { value: 'b', offsetDelta: 4, timestamp: 6 }] });
+  const batch = buildRecordBatch({
+    baseOffset: 10,
+    records: [
+      { value: 'a', offsetDelta: 0, timestamp: 5 },
+      { value: 'b', offsetDelta: 4, timestamp: 6 },
+    ],
+  });
   assert.equal(readBatchHeader(batch, 0).lastOffsetDelta, 4);
-  assert.deepEqual(decodeRecords(batch).map((r) => r.offset), [10, 14]);
+  assert.deepEqual(
+    decodeRecords(batch).map((r) => r.offset),
+    [10, 14],
+  );
   // Not a legal client batch: Kafka requires dense offset deltas from producers.
-  assert.equal((r => (r.ok ? 0 : r.errorCode))(validateBatches(batch, 1 << 20)), 87);
+  assert.equal(((r) => (r.ok ? 0 : r.errorCode))(validateBatches(batch, 1 << 20)), 87);
 });
 
 test('a gzip stream that is damaged but re-signed fails to decode loudly', () => {

@@ -42,7 +42,12 @@ test('every API request and response round-trips at every supported version (ran
           const { bytes, decoded } = roundTrip(schema, v, value);
           assert.deepEqual(decoded, value, `${schema.name} v${v} sample ${sample}`);
           // Re-encoding the decoded object gives the same bytes.
-          assert.ok(encode(schema, v, decoded as never).toBuffer().equals(bytes), `${schema.name} v${v} re-encode`);
+          assert.ok(
+            encode(schema, v, decoded as never)
+              .toBuffer()
+              .equals(bytes),
+            `${schema.name} v${v} re-encode`,
+          );
         }
       }
     }
@@ -107,7 +112,9 @@ test('unknown tagged fields are skipped on decode (KIP-482 forward compatibility
   w.compactString('a').compactNullableString(null).int32(1).compactArrayLength(0);
   w.uvarint(2);
   w.uvarint(0).uvarint(2).compactString('z');
-  w.uvarint(17).uvarint(3).raw(Buffer.from([1, 2, 3]));
+  w.uvarint(17)
+    .uvarint(3)
+    .raw(Buffer.from([1, 2, 3]));
   const decoded = decode(demo, 2, new Reader(w.toBuffer()));
   assert.equal(decoded.hint, 'z');
   assert.equal(decoded.limitMs, 1);
@@ -127,7 +134,14 @@ test('declaration mistakes fail at load time', () => {
   assert.throws(() =>
     message({ name: 'M', validVersions: '0-1', flexibleVersions: '1+', fields: [field('x', int32, { versions: '0+', taggedVersions: '0+', tag: 0 })] }),
   );
-  assert.throws(() => message({ name: 'M', validVersions: '0-1', flexibleVersions: 'none', fields: [field('x', int32, { versions: '0+' }), field('x', int32, { versions: '0+' })] }));
+  assert.throws(() =>
+    message({
+      name: 'M',
+      validVersions: '0-1',
+      flexibleVersions: 'none',
+      fields: [field('x', int32, { versions: '0+' }), field('x', int32, { versions: '0+' })],
+    }),
+  );
   assert.throws(() => message({ name: 'M', validVersions: '0-1', flexibleVersions: 'none', fields: [field('x', string, { versions: '0+', default: null })] }));
 });
 

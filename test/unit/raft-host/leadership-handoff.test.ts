@@ -12,8 +12,22 @@ function follower(id: number, match: number, extra: Partial<FollowerStatus> = {}
 function status(progress: FollowerStatus[], extra: Partial<RaftStatus> = {}): RaftStatus {
   const voters = [1, 2, 3].map((id) => ({ id, storageId: `s${id}` }));
   return {
-    id: 1, state: 'leader', term: 3, vote: 1, lead: 1, commit: 10, applied: 10, firstIndex: 1, lastIndex: 10, leadTransferee: 0, storageId: 's1',
-    config: { voters, learners: [{ id: 4, storageId: 's4' }] }, configIndex: 1, progress, forwards: { sent: 0, appended: 0, dropped: 0 }, fencedDrops: 0,
+    id: 1,
+    state: 'leader',
+    term: 3,
+    vote: 1,
+    lead: 1,
+    commit: 10,
+    applied: 10,
+    firstIndex: 1,
+    lastIndex: 10,
+    leadTransferee: 0,
+    storageId: 's1',
+    config: { voters, learners: [{ id: 4, storageId: 's4' }] },
+    configIndex: 1,
+    progress,
+    forwards: { sent: 0, appended: 0, dropped: 0 },
+    fencedDrops: 0,
     ...extra,
   };
 }

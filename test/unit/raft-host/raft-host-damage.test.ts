@@ -74,7 +74,10 @@ test('B6: a Raft read that finds damage stops that group only; the host and its 
   assert.equal(applied.length, 8, 'the other group ran on');
   assert.equal(failures.length, 1, 'the damaged group was stopped, and its state machine told once');
   assert.ok(failures[0] instanceof LogDamagedError);
-  assert.ok(appliedDamaged.every((e) => e.index < 5), 'nothing at or above the damage was applied');
+  assert.ok(
+    appliedDamaged.every((e) => e.index < 5),
+    'nothing at or above the damage was applied',
+  );
   // A stopped group takes no messages and no ticks: stepping it again changes nothing.
   const before = damaged.node.status();
   host.tick();

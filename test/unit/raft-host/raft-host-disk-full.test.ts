@@ -81,9 +81,21 @@ function startCluster(hub: MemoryHub): Map<number, Replica> {
     const storage = new RaftLogStorage(new FillingLog(disk), new FillingStateStore(disk), { storageId: `disk-${id}` });
     storage.bootstrap({ voters, learners: [] });
     const node = new RaftNode({ id, electionTicks: 10, heartbeatTicks: 1, checkQuorum: true, preVote: true }, storage, new Rng(id));
-    const transport = hub.connect(id, ids.filter((other) => other !== id), `disk-${id}`);
+    const transport = hub.connect(
+      id,
+      ids.filter((other) => other !== id),
+      `disk-${id}`,
+    );
     const failures: unknown[] = [];
-    const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5, onFatal: (err) => failures.push(err), isolateStorageFailures: true, storageRetryTicks: 5 });
+    const host = new RaftHost({
+      nodeId: id,
+      transport,
+      logger: silent,
+      tickMs: 5,
+      onFatal: (err) => failures.push(err),
+      isolateStorageFailures: true,
+      storageRetryTicks: 5,
+    });
     const r: Replica = { id, host, node, storage, disk, applied: [], persisted: [], failures, storageErrors: [] };
     host.addGroup(group, node, storage, {
       apply(entry: Entry) {
@@ -121,7 +133,12 @@ function leaderOf(replicas: Map<number, Replica>): Replica | undefined {
 }
 
 function batchEntry(value: string): Uint8Array {
-  return encodeEntry({ index: 0, term: 0, type: 'normal', data: buildRecordBatch({ records: [{ key: null, value: Buffer.from(value), headers: [], timestamp: 1 }] }) });
+  return encodeEntry({
+    index: 0,
+    term: 0,
+    type: 'normal',
+    data: buildRecordBatch({ records: [{ key: null, value: Buffer.from(value), headers: [], timestamp: 1 }] }),
+  });
 }
 
 function assertLogsAgreeUpToCommit(replicas: Map<number, Replica>): void {
@@ -154,12 +171,22 @@ test('B1: a follower whose disk is full never acknowledges the entries it could 
   assert.deepEqual(full.failures, [], 'the host did not stop (no onFatal)');
   assert.ok(full.storageErrors.length >= 1, 'the state machine was told of the storage failure');
   assert.ok(full.storage.lastIndex() < index, 'the entry is not in the full follower log');
-  assert.ok(full.persisted.every((p) => p < index), 'the full follower never reported the entry persisted');
+  assert.ok(
+    full.persisted.every((p) => p < index),
+    'the full follower never reported the entry persisted',
+  );
   assert.ok(leader.node.status().commit < index, 'the entry did not commit: the follower did not acknowledge what it could not write (Raft §5.3)');
-  assert.equal(leader.applied.some((e) => e.index === index), false);
+  assert.equal(
+    leader.applied.some((e) => e.index === index),
+    false,
+  );
 
   full.disk.full = false;
-  await until('the entry committed and applied on the leader and the follower', () => [leader, full].every((r) => r.applied.some((e) => e.index === index)), replicas);
+  await until(
+    'the entry committed and applied on the leader and the follower',
+    () => [leader, full].every((r) => r.applied.some((e) => e.index === index)),
+    replicas,
+  );
   assert.deepEqual(full.failures, []);
   assert.equal(full.storage.term(index), leader.storage.term(index));
   hub.heal();
@@ -187,7 +214,10 @@ test('B1: a leader whose disk fills in the middle of a Ready stays up, loses lea
   await until('another leader in a later term', () => others.some((r) => r.node.status().state === 'leader' && r.node.status().term > oldTerm), replicas);
   assert.deepEqual(leader.failures, [], 'the host did not stop (no onFatal)');
   assert.ok(leader.storageErrors.length >= 1);
-  assert.ok(leader.persisted.every((p) => p <= before), 'nothing of the failed Ready was reported persisted');
+  assert.ok(
+    leader.persisted.every((p) => p <= before),
+    'nothing of the failed Ready was reported persisted',
+  );
   const next = others.find((r) => r.node.status().state === 'leader')!;
   assert.equal(next.node.propose(batchEntry('after')).ok, true);
   next.host.kick();
@@ -220,7 +250,15 @@ class FailingSync extends MemoryStorage {
 test('B1: a failed fsync stops that group for good but not the host: its other groups keep committing', async () => {
   const hub = new MemoryHub();
   const failures: unknown[] = [];
-  const host = new RaftHost({ nodeId: 1, transport: hub.connect(1), logger: silent, tickMs: 5, onFatal: (err) => failures.push(err), isolateStorageFailures: true, storageRetryTicks: 5 });
+  const host = new RaftHost({
+    nodeId: 1,
+    transport: hub.connect(1),
+    logger: silent,
+    tickMs: 5,
+    onFatal: (err) => failures.push(err),
+    isolateStorageFailures: true,
+    storageRetryTicks: 5,
+  });
   const groups = ['a', 'b'].map((name) => {
     const storage = new FailingSync(`disk-${name}`);
     storage.bootstrap({ voters: [{ id: 1, storageId: `disk-${name}` }], learners: [] });

@@ -127,7 +127,11 @@ test('a one-voter leader that won its term in this Ready sends nothing in that t
   assert.equal(storage.syncCalls > 0, true, 'the round waits on its sync');
   // The power could go now: nothing in the new term may be on the wire yet.
   const early = transport.sent.filter((s) => s.msg.term === newTerm);
-  assert.deepEqual(early.map((s) => s.msg.type), [], 'no message of the new term before its hard state is durable');
+  assert.deepEqual(
+    early.map((s) => s.msg.type),
+    [],
+    'no message of the new term before its hard state is durable',
+  );
   await drain(host, storage);
   const appends = transport.sent.filter((s) => s.msg.type === 'app' && s.msg.to === 2 && s.msg.term === newTerm);
   assert.ok(appends.length > 0, 'the learner gets its appends once the term is durable');

@@ -31,7 +31,11 @@ function startCluster(hub: MemoryHub): Map<number, Replica> {
     const storage = RaftLogStorage.inMemory(`disk-${id}`);
     storage.bootstrap({ voters, learners: [] });
     const node = new RaftNode({ id, electionTicks: 10, heartbeatTicks: 1 }, storage, new Rng(id));
-    const transport = hub.connect(id, ids.filter((other) => other !== id), `disk-${id}`);
+    const transport = hub.connect(
+      id,
+      ids.filter((other) => other !== id),
+      `disk-${id}`,
+    );
     const host = new RaftHost({ nodeId: id, transport, logger: silent, tickMs: 5 });
     const applied: string[] = [];
     host.addGroup(group, node, storage, {
@@ -59,7 +63,12 @@ function leaderOf(replicas: Map<number, Replica>): Replica | undefined {
 }
 
 function batchEntry(value: string): Uint8Array {
-  return encodeEntry({ index: 0, term: 0, type: 'normal', data: buildRecordBatch({ records: [{ key: null, value: Buffer.from(value), headers: [], timestamp: 1 }] }) });
+  return encodeEntry({
+    index: 0,
+    term: 0,
+    type: 'normal',
+    data: buildRecordBatch({ records: [{ key: null, value: Buffer.from(value), headers: [], timestamp: 1 }] }),
+  });
 }
 
 test('entries proposed on the leader commit on a quorum and apply everywhere (Raft §5.3)', async () => {
@@ -87,7 +96,10 @@ test('when the leader stops, the others elect a new one and keep committing (Raf
   await first.host.close();
   const firstId = first.host.nodeId;
   replicas.delete(firstId);
-  hub.partition([firstId], ids.filter((id) => id !== firstId));
+  hub.partition(
+    [firstId],
+    ids.filter((id) => id !== firstId),
+  );
   await until('a new leader', () => leaderOf(replicas) !== undefined, replicas);
   const second = leaderOf(replicas)!;
   assert.notEqual(second.host.nodeId, firstId);

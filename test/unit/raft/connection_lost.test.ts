@@ -38,7 +38,10 @@ test('issue 9 failover: followers that lose the connection to their leader elect
     const leaders = c.leaders().filter((id) => id !== 1);
     // A tie (both campaign in the same tick) splits the vote; that round then takes a normal timeout.
     if (leaders.length === 0) {
-      assert.ok([2, 3].every((id) => c.node(id).state === 'candidate'), `seed ${seed}: no leader after ${ticks} ticks, and not a split vote`);
+      assert.ok(
+        [2, 3].every((id) => c.node(id).state === 'candidate'),
+        `seed ${seed}: no leader after ${ticks} ticks, and not a split vote`,
+      );
       continue;
     }
     assert.equal(leaders.length, 1, `seed ${seed}`);
@@ -75,7 +78,7 @@ test('thesis §9.6 / §4.2.3: a wrong report (the leader is alive) does not depo
   }
 });
 
-test('a report about a peer that is not this follower\'s leader changes nothing', () => {
+test("a report about a peer that is not this follower's leader changes nothing", () => {
   const c = cluster(1);
   c.node(2).reportConnectionLost(3);
   assert.equal(c.node(2).lead, 1);

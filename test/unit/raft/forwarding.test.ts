@@ -226,7 +226,7 @@ test('issue 11 (join): a node that is not a member and knows no leader hands its
   assert.deepEqual(c.node(2).forwardProposalTo(3, [enc('y')]), { ok: true, forwarded: true, leader: 1, term: c.node(1).term });
 });
 
-test('issue 11 (join): a proposal passed on once is never passed on again, and a member\'s proposal sent to a follower is still dropped (no loops)', () => {
+test("issue 11 (join): a proposal passed on once is never passed on again, and a member's proposal sent to a follower is still dropped (no loops)", () => {
   const c = new TestCluster([1, 2, 3]);
   c.elect(1);
   c.addPeer(4, new MemoryStorage('s4'));

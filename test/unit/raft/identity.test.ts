@@ -41,7 +41,10 @@ test('identity: acknowledgements from a wiped follower do not count toward commi
   c.tickAll(5);
   assert.equal(c.node(2).lastIndex >= r.index, true, 'the wiped node caught up by replication');
   assert.ok(c.node(1).commit < r.index, 'yet the leader does not count it');
-  const pr = c.node(1).status().progress.find((p) => p.id === 2)!;
+  const pr = c
+    .node(1)
+    .status()
+    .progress.find((p) => p.id === 2)!;
   assert.equal(pr.identityOk, false);
   assert.equal(c.node(2).isVoter(), false, 'the wiped node knows it is not a voter');
 });

@@ -69,8 +69,14 @@ test('Rng: the same seed gives the same stream, another seed another', () => {
   const b = new Rng(42);
   const c = new Rng(43);
   const sa = Array.from({ length: 8 }, () => a.nextU32());
-  assert.deepEqual(sa, Array.from({ length: 8 }, () => b.nextU32()));
-  assert.notDeepEqual(sa, Array.from({ length: 8 }, () => c.nextU32()));
+  assert.deepEqual(
+    sa,
+    Array.from({ length: 8 }, () => b.nextU32()),
+  );
+  assert.notDeepEqual(
+    sa,
+    Array.from({ length: 8 }, () => c.nextU32()),
+  );
   for (let i = 0; i < 1000; i++) {
     const v = a.int(3, 7);
     assert.ok(v >= 3 && v < 7);

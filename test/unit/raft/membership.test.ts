@@ -5,7 +5,10 @@ import { ConfigHistory, Membership } from '../../../src/raft/membership.ts';
 import { TestCluster } from './harness.ts';
 
 function voters(c: TestCluster, id: number): number[] {
-  return c.node(id).status().config.voters.map((m) => m.id);
+  return c
+    .node(id)
+    .status()
+    .config.voters.map((m) => m.id);
 }
 
 test('learners (thesis §4.2.1): a new node catches up as a non-voter, then is promoted', () => {
@@ -131,7 +134,8 @@ test('issue 9: a group without snapshots (a partition group) keeps only the conf
   const c = new TestCluster([1, 2, 3], { snapshotEntries: 0 });
   c.elect(1);
   for (let i = 0; i < 20; i++) {
-    const cc = i % 2 === 0 ? { type: 'addLearner' as const, nodeId: 4, storageId: `s4-${i}` } : { type: 'removeNode' as const, nodeId: 4, storageId: `s4-${i - 1}` };
+    const cc =
+      i % 2 === 0 ? { type: 'addLearner' as const, nodeId: 4, storageId: `s4-${i}` } : { type: 'removeNode' as const, nodeId: 4, storageId: `s4-${i - 1}` };
     assert.ok(c.node(1).proposeConfChange(cc).ok, `change ${i}`);
     c.tickAll(2);
   }

@@ -45,7 +45,10 @@ test('flow control: a leader keeps at most maxInflightMsgs appends unacknowledge
   c.stabilize();
   const appsTo2 = c.delivered.filter((m) => m.type === 'app' && m.to === 2 && m.entries.length > 0);
   assert.equal(appsTo2.length, 3);
-  const st = c.node(1).status().progress.find((p) => p.id === 2)!;
+  const st = c
+    .node(1)
+    .status()
+    .progress.find((p) => p.id === 2)!;
   assert.equal(st.state, 'replicate');
 });
 
@@ -127,5 +130,8 @@ test('durability: a single-node group commits only after advance()', () => {
   p.storage.append(rd.entries);
   p.node.advance(rd);
   assert.equal(p.node.commit, last);
-  assert.deepEqual(p.node.ready().committedEntries.map((e) => e.index), [last]);
+  assert.deepEqual(
+    p.node.ready().committedEntries.map((e) => e.index),
+    [last],
+  );
 });

@@ -12,7 +12,7 @@ test('snapshot_entries: the core asks for a snapshot every N applied entries and
   assert.equal(s.firstIndex(), s.snapshot().index - 3 + 1, 'compaction_overhead entries stay behind the snapshot');
 });
 
-test('Raft §7 InstallSnapshot: a follower behind the leader\'s log start receives a snapshot and catches up', () => {
+test("Raft §7 InstallSnapshot: a follower behind the leader's log start receives a snapshot and catches up", () => {
   const c = new TestCluster([1, 2, 3], { snapshotEntries: 5, compactionOverhead: 0 });
   c.elect(1);
   c.isolated.add(3);
@@ -39,5 +39,11 @@ test('snapshot: a restarted node rebuilds its configuration from the snapshot pl
   assert.ok(c.node(1).proposeConfChange({ type: 'removeNode', nodeId: 3, storageId: '' }).ok);
   c.tickAll(2);
   c.restart(2);
-  assert.deepEqual(c.node(2).status().config.voters.map((m) => m.id), [1, 2]);
+  assert.deepEqual(
+    c
+      .node(2)
+      .status()
+      .config.voters.map((m) => m.id),
+    [1, 2],
+  );
 });

@@ -84,7 +84,16 @@ test('unsafe recovery is refused while a leader is known, on a non-voter, and fo
   const wiped = c.addPeer(4, new MemoryStorage('s4'));
   assert.equal(!wiped.node.forceConfiguration([4]).ok && 'refused', 'refused');
   // And a forced configuration is never a proposal.
-  assert.match(Membership.fromConfState({ voters: [{ id: 1, storageId: 's1' }], learners: [] }).validate({ type: 'force', nodeId: 1, storageId: 's1', voters: [], fenced: [] }) ?? '', /not a proposal/);
+  assert.match(
+    Membership.fromConfState({ voters: [{ id: 1, storageId: 's1' }], learners: [] }).validate({
+      type: 'force',
+      nodeId: 1,
+      storageId: 's1',
+      voters: [],
+      fenced: [],
+    }) ?? '',
+    /not a proposal/,
+  );
 });
 
 test('unsafe recovery: an old voter that comes back with its old disk cannot depose the new configuration', () => {
@@ -137,7 +146,13 @@ test('unsafe recovery: fenced storage ids are never added back; a wiped node rej
   c.tickAll(3);
   assert.deepEqual(c.appliedTexts(1), ['e0', 'e1', 'e2', 'e3']);
   assert.deepEqual(c.node(1).status().config.fenced, ['s1', 's3'], 'the fence travels with the configuration');
-  assert.deepEqual(c.node(2).status().config.voters.map((m) => m.id), [1, 2]);
+  assert.deepEqual(
+    c
+      .node(2)
+      .status()
+      .config.voters.map((m) => m.id),
+    [1, 2],
+  );
 });
 
 test('unsafe recovery is durable: a restart (log replay) and a snapshot keep the forced configuration and its fence', () => {
@@ -182,6 +197,12 @@ test('unsafe recovery with two survivors of five: the one with the longest log f
   assert.ok(p.ok);
   c.tickAll(2);
   assert.deepEqual(c.appliedTexts(2), ['a', 'b', 'c'], 'node 2 caught up and commits with node 1');
-  assert.deepEqual(c.node(2).status().config.voters.map((m) => m.id), [1, 2]);
+  assert.deepEqual(
+    c
+      .node(2)
+      .status()
+      .config.voters.map((m) => m.id),
+    [1, 2],
+  );
   assert.deepEqual(c.node(2).status().config.fenced, ['s3', 's4', 's5']);
 });

@@ -65,7 +65,10 @@ function runSeed(seed: number): void {
   // can reach them: until then they are in the old configuration and may follow its leader.
   for (let t = 0; t < 200 && survivors.some((id) => c.node(id).status().configIndex < forced.index); t++) step(false);
   for (const id of survivors) assert.ok(c.node(id).status().configIndex >= forced.index, `seed ${seed}: survivor ${id} never got the forced configuration`);
-  const kept = c.peer(forcer).storage.entries(c.peer(forcer).storage.firstIndex(), forced.index + 1, Number.MAX_SAFE_INTEGER).map(entryKey);
+  const kept = c
+    .peer(forcer)
+    .storage.entries(c.peer(forcer).storage.firstIndex(), forced.index + 1, Number.MAX_SAFE_INTEGER)
+    .map(entryKey);
 
   // The old members return with their old disks while faults go on among everyone.
   c.isolated.clear();
@@ -76,7 +79,10 @@ function runSeed(seed: number): void {
       assert.ok(lead === 0 || survivors.includes(lead), `seed ${seed}: survivor ${id} follows old member ${lead}`);
     }
   }
-  const now = c.peer(forcer).storage.entries(c.peer(forcer).storage.firstIndex(), forced.index + 1, Number.MAX_SAFE_INTEGER).map(entryKey);
+  const now = c
+    .peer(forcer)
+    .storage.entries(c.peer(forcer).storage.firstIndex(), forced.index + 1, Number.MAX_SAFE_INTEGER)
+    .map(entryKey);
   assert.deepEqual(now, kept, `seed ${seed}: entries up to the forced one changed on the forcing node`);
 
   // Faults stop among the survivors (the old members may go on): a leader among them commits.

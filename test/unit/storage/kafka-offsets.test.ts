@@ -28,8 +28,14 @@ test('issue 12: the translator maps log offsets to Kafka offsets and back around
   assert.equal(t.toLog(7), 7);
   // Log: 0..3 Raft-only (founding + no-op), 4..5 records, 6 Raft-only (a new leader's no-op), 7.. records.
   for (const o of [0, 1, 2, 3, 6]) t.add(o);
-  assert.deepEqual([4, 5, 7, 8].map((o) => t.toKafka(o)), [0, 1, 2, 3]);
-  assert.deepEqual([0, 1, 2, 3].map((k) => t.toLog(k)), [4, 5, 7, 8]);
+  assert.deepEqual(
+    [4, 5, 7, 8].map((o) => t.toKafka(o)),
+    [0, 1, 2, 3],
+  );
+  assert.deepEqual(
+    [0, 1, 2, 3].map((k) => t.toLog(k)),
+    [4, 5, 7, 8],
+  );
   // A Raft-only batch's offset translates to the next record's Kafka offset.
   assert.equal(t.toKafka(6), 2);
   assert.equal(t.toKafka(0), 0);
@@ -42,8 +48,14 @@ test('issue 12: the translator maps log offsets to Kafka offsets and back around
   t.add(6);
   // Retention: the holes below the new start move into the base; translation is unchanged.
   t.dropBelow(5);
-  assert.deepEqual([5, 7, 8].map((o) => t.toKafka(o)), [1, 2, 3]);
-  assert.deepEqual([1, 2, 3].map((k) => t.toLog(k)), [5, 7, 8]);
+  assert.deepEqual(
+    [5, 7, 8].map((o) => t.toKafka(o)),
+    [1, 2, 3],
+  );
+  assert.deepEqual(
+    [1, 2, 3].map((k) => t.toLog(k)),
+    [5, 7, 8],
+  );
   // A snapshot install restarts with the sender's base.
   t.reset(5);
   assert.equal(t.toKafka(9), 4);
@@ -183,34 +195,37 @@ function downgradeSidecar(path: string, version: 1 | 2): void {
   writeFileSync(path, Buffer.concat([header, decoded.entries]));
 }
 
-for (const version of [1, 2] as const) test(`issue 12: sidecars written before the Raft-only count (version ${version}) are rebuilt by a header walk and rewritten once`, async (t) => {
-  const dir = tempDir(t);
-  const config = smallConfig({ segmentBytes: 1024 });
-  const log = PartitionLog.open(dir, config);
-  fill(log);
-  await log.close();
-  const sidecars = readdirSync(dir).filter((n) => n.endsWith('.raft')).sort();
-  const terms = new Map<string, number | undefined>();
-  for (const name of sidecars) {
-    const decoded = decodeRaftSidecar(readFileSync(join(dir, name)));
-    assert.ok(typeof decoded !== 'string');
-    terms.set(name, decoded.header.term);
-    downgradeSidecar(join(dir, name), version);
-  }
-  const again = PartitionLog.open(dir, config);
-  assert.deepEqual(kafkaBases(again), EXPECTED_BASES);
-  await again.close();
-  for (const name of sidecars) {
-    const decoded = decodeRaftSidecar(readFileSync(join(dir, name)));
-    assert.ok(typeof decoded !== 'string');
-    assert.equal(decoded.headerBytes, 36, `${name} is version 3 now`);
-    if (version === 2) assert.equal(decoded.header.term, terms.get(name), `${name} keeps its term`);
-    assert.notEqual(decoded.raftOnly, null, `${name} has its trailer`);
-  }
-  const third = PartitionLog.open(dir, config);
-  assert.deepEqual(kafkaBases(third), EXPECTED_BASES);
-  await third.close();
-});
+for (const version of [1, 2] as const)
+  test(`issue 12: sidecars written before the Raft-only count (version ${version}) are rebuilt by a header walk and rewritten once`, async (t) => {
+    const dir = tempDir(t);
+    const config = smallConfig({ segmentBytes: 1024 });
+    const log = PartitionLog.open(dir, config);
+    fill(log);
+    await log.close();
+    const sidecars = readdirSync(dir)
+      .filter((n) => n.endsWith('.raft'))
+      .sort();
+    const terms = new Map<string, number | undefined>();
+    for (const name of sidecars) {
+      const decoded = decodeRaftSidecar(readFileSync(join(dir, name)));
+      assert.ok(typeof decoded !== 'string');
+      terms.set(name, decoded.header.term);
+      downgradeSidecar(join(dir, name), version);
+    }
+    const again = PartitionLog.open(dir, config);
+    assert.deepEqual(kafkaBases(again), EXPECTED_BASES);
+    await again.close();
+    for (const name of sidecars) {
+      const decoded = decodeRaftSidecar(readFileSync(join(dir, name)));
+      assert.ok(typeof decoded !== 'string');
+      assert.equal(decoded.headerBytes, 36, `${name} is version 3 now`);
+      if (version === 2) assert.equal(decoded.header.term, terms.get(name), `${name} keeps its term`);
+      assert.notEqual(decoded.raftOnly, null, `${name} has its trailer`);
+    }
+    const third = PartitionLog.open(dir, config);
+    assert.deepEqual(kafkaBases(third), EXPECTED_BASES);
+    await third.close();
+  });
 
 test('issue 12: a clean reopen reads the Kafka offsets from the sidecars, not the segments (the open cost of a restart stays)', async (t) => {
   const dir = tempDir(t);

@@ -4,7 +4,13 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogManager } from '../../../src/storage/log-manager.ts';
 import type { PartitionLog } from '../../../src/storage/partition-log.ts';
-import { deletedPartitionDirName, isDeletedPartitionDirName, parsePartitionDirName, partitionDirName, segmentBaseName } from '../../../src/storage/file-names.ts';
+import {
+  deletedPartitionDirName,
+  isDeletedPartitionDirName,
+  parsePartitionDirName,
+  partitionDirName,
+  segmentBaseName,
+} from '../../../src/storage/file-names.ts';
 import { readPartitionTopicId } from '../../../src/storage/partition-metadata.ts';
 import { LogCorruptionError } from '../../../src/storage/errors.ts';
 import { makeBatch, smallConfig, tempDir } from './helpers.ts';
@@ -44,7 +50,13 @@ test('LogManager creates, reopens, deletes logs and runs retention', async (t) =
   await manager.closeAll();
 
   const again = LogManager.open({ dataDir, defaultConfig: config });
-  assert.deepEqual(again.partitions().map((p) => `${p.topic}/${p.partition}/${p.topicId}`).sort(), [`my-topic.v2/0/${TOPIC_ID}`, `my-topic.v2/1/${TOPIC_ID}`, `other/0/${TOPIC_ID}`]);
+  assert.deepEqual(
+    again
+      .partitions()
+      .map((p) => `${p.topic}/${p.partition}/${p.topicId}`)
+      .sort(),
+    [`my-topic.v2/0/${TOPIC_ID}`, `my-topic.v2/1/${TOPIC_ID}`, `other/0/${TOPIC_ID}`],
+  );
   assert.equal(again.getLog('my-topic.v2', 0)?.logEndOffset, 120);
   assert.equal(again.getLog('my-topic.v2', 1)?.logEndOffset, 3);
   assert.equal(again.getLog('nope', 0), undefined);

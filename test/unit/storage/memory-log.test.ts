@@ -18,7 +18,10 @@ function script(log: Log): unknown[] {
   out.push(log.logEndOffset, log.lastTerm, log.maxTimestamp());
   log.append(makeBatch(100), 2);
   log.deleteRecordsBefore(10);
-  out.push(log.logStartOffset, readAll(log).map((r) => [r.offset, r.key?.toString(), r.timestamp]));
+  out.push(
+    log.logStartOffset,
+    readAll(log).map((r) => [r.offset, r.key?.toString(), r.timestamp]),
+  );
   assert.throws(() => log.read(9, 100, 100), OffsetOutOfRangeError);
   return out;
 }
@@ -28,7 +31,10 @@ test('MemoryLog answers the same as PartitionLog for appends, reads, terms, trun
   const memory = new MemoryLog();
   const answers = script(memory);
   assert.deepEqual(answers, script(file));
-  assert.ok((answers as number[]).some((a) => a === 39_000), 'maxTimestamp before truncation is the last batch\'s');
+  assert.ok(
+    (answers as number[]).some((a) => a === 39_000),
+    "maxTimestamp before truncation is the last batch's",
+  );
   await file.close();
 });
 

@@ -8,7 +8,9 @@ import { BATCH_HEADER_BYTES, decodeBatches, readBatchHeader, buildRecordBatch } 
 import { tempDir, smallConfig, makeBatch, readAll, MemoryLogger } from './helpers.ts';
 
 function logFiles(dir: string): string[] {
-  return readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort();
 }
 
 test('append assigns contiguous offsets and stamps baseOffset and term in place', async (t) => {
@@ -66,7 +68,10 @@ test('read returns whole batches: the one containing the offset, limited by maxB
   assert.equal(r2.nextOffset, 4);
   // maxOffsetExclusive (the high watermark) stops before a batch that reaches it.
   const r3 = log.read(0, 1 << 20, 10);
-  assert.deepEqual(decodeBatches(r3.records).map((b) => b.header.baseOffset), [0, 4]);
+  assert.deepEqual(
+    decodeBatches(r3.records).map((b) => b.header.baseOffset),
+    [0, 4],
+  );
   assert.equal(r3.nextOffset, 8);
   // Nothing below the watermark: empty, nextOffset unchanged.
   const r4 = log.read(8, 1 << 20, 8);
@@ -197,12 +202,18 @@ test('truncateTo removes the suffix across segments and fixes indexes; appends c
   assert.equal(log.termAt(30), 1);
   assert.equal(log.termAt(33), 3);
   const recs = readAll(log);
-  assert.deepEqual(recs.slice(28).map((r) => r.key?.toString()), ['k-14-0', 'k-14-1', 'k-500-0', 'k-500-1', 'k-501-0', 'k-501-1']);
+  assert.deepEqual(
+    recs.slice(28).map((r) => r.key?.toString()),
+    ['k-14-0', 'k-14-1', 'k-500-0', 'k-500-1', 'k-501-0', 'k-501-1'],
+  );
   await log.close();
   // And the truncation survives a reopen.
   const again = PartitionLog.open(dir, smallConfig({ segmentBytes: 2048, indexIntervalBytes: 200 }));
   assert.equal(again.logEndOffset, 34);
-  assert.deepEqual(readAll(again).map((r) => r.offset), Array.from({ length: 34 }, (_, i) => i));
+  assert.deepEqual(
+    readAll(again).map((r) => r.offset),
+    Array.from({ length: 34 }, (_, i) => i),
+  );
   again.truncateTo(0);
   assert.equal(again.logEndOffset, 0);
   assert.equal(again.sizeBytes, 0);
@@ -218,12 +229,18 @@ test('terms: a term change rolls a segment, termAt answers per offset, terms nev
   log.append(makeBatch(2), 2);
   log.append(makeBatch(3), 5);
   assert.equal(logFiles(dir).length, 3);
-  assert.deepEqual([0, 5, 6, 8, 9, 11].map((o) => log.termAt(o)), [1, 1, 2, 2, 5, 5]);
+  assert.deepEqual(
+    [0, 5, 6, 8, 9, 11].map((o) => log.termAt(o)),
+    [1, 1, 2, 2, 5, 5],
+  );
   assert.equal(log.termAt(12), undefined);
   assert.throws(() => log.append(makeBatch(4), 4), /invariant/);
   await log.close();
   const again = PartitionLog.open(dir, smallConfig({ segmentBytes: 1 << 20 }));
-  assert.deepEqual([0, 5, 6, 8, 9, 11].map((o) => again.termAt(o)), [1, 1, 2, 2, 5, 5]);
+  assert.deepEqual(
+    [0, 5, 6, 8, 9, 11].map((o) => again.termAt(o)),
+    [1, 1, 2, 2, 5, 5],
+  );
   assert.equal(again.lastTerm, 5);
   await again.close();
 });
@@ -405,7 +422,11 @@ test('issue 9 item 3: damage inside a synced (trusted) segment is reported, not 
   assert.deepEqual(damaged.applyRetention(Date.now(), Infinity), { deletedSegments: 0, deletedBytes: 0 }, 'retention changes nothing');
   await damaged.close();
   assert.deepEqual(logFiles(dir), files, 'no segment was deleted');
-  assert.deepEqual(files.map((f) => statSync(join(dir, f)).size), sizes, 'no file was cut');
+  assert.deepEqual(
+    files.map((f) => statSync(join(dir, f)).size),
+    sizes,
+    'no file was cut',
+  );
   // Nothing on disk changed, so the next start finds the same damage.
   const again = PartitionLog.open(dir, config);
   assert.equal(again.damage?.position, secondBatch);

@@ -133,12 +133,16 @@ test('translation agrees with the model across segment rolls, truncations, log-s
     const dir = tempDir(t);
     const config = smallConfig({ segmentBytes: 1024, indexIntervalBytes: 128 });
     let reopens = 0;
-    await runScript(seed, () => PartitionLog.open(dir, config), async (log) => {
-      // Alternate a clean close (indexes trusted) with an abandoned log (the process
-      // died: recovery rebuilds the tail's Raft numbering from the sidecar header).
-      if (reopens++ % 2 === 0) await log.close();
-      return PartitionLog.open(dir, config);
-    });
+    await runScript(
+      seed,
+      () => PartitionLog.open(dir, config),
+      async (log) => {
+        // Alternate a clean close (indexes trusted) with an abandoned log (the process
+        // died: recovery rebuilds the tail's Raft numbering from the sidecar header).
+        if (reopens++ % 2 === 0) await log.close();
+        return PartitionLog.open(dir, config);
+      },
+    );
     assert.ok(reopens >= 2, `seed ${seed} reopened ${reopens} times`);
     assert.ok(readdirSync(dir).filter((n) => n.endsWith('.raft')).length >= 1);
   }
@@ -152,7 +156,9 @@ test('each segment records the Raft index of its first batch; the sidecar header
   const dir = tempDir(t);
   const log = PartitionLog.open(dir, smallConfig({ segmentBytes: 1024, indexIntervalBytes: 128 }));
   for (let i = 0; i < 40; i++) log.append(makeBatch(i, 1 + (i % 3), 60), i < 20 ? 1 : 2);
-  const bases = readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
+  const bases = readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort();
   assert.ok(bases.length >= 4);
   let expected = 1;
   for (const name of bases) {
@@ -175,13 +181,15 @@ test('each segment records the Raft index of its first batch; the sidecar header
 
 // issue 9 item 3 (docs/storage.md, "`.raft`"): version 2 records each segment's one term; a
 // version 1 sidecar (written before) stays readable, and its segment keeps the checks it had.
-test('issue 9 item 3: each sidecar records its segment\'s term; version 1 sidecars stay readable and extendable', async (t) => {
+test("issue 9 item 3: each sidecar records its segment's term; version 1 sidecars stay readable and extendable", async (t) => {
   const dir = tempDir(t);
   const config = smallConfig({ segmentBytes: 1024, indexIntervalBytes: 128 });
   const log = PartitionLog.open(dir, config);
   for (let i = 0; i < 40; i++) log.append(makeBatch(i, 1 + (i % 3), 60), i < 20 ? 1 : 2);
   await log.close();
-  const sidecars = readdirSync(dir).filter((n) => n.endsWith('.raft')).sort();
+  const sidecars = readdirSync(dir)
+    .filter((n) => n.endsWith('.raft'))
+    .sort();
   for (const name of sidecars) {
     const raft = readFileSync(join(dir, name));
     assert.equal(raft.readUInt16BE(4), 3, `${name}: version 3`);
@@ -252,7 +260,13 @@ test('recovery after a torn tail: the surviving batches keep their Raft indexes 
   await log.flush();
   const terms = Array.from({ length: 25 }, (_, k) => log.termAtRaftIndex(k + 1));
   // The process dies (no close) and the last batch is torn.
-  const last = join(dir, readdirSync(dir).filter((n) => n.endsWith('.log')).sort().at(-1)!);
+  const last = join(
+    dir,
+    readdirSync(dir)
+      .filter((n) => n.endsWith('.log'))
+      .sort()
+      .at(-1)!,
+  );
   truncateSync(last, statSync(last).size - 7);
   const logger = new MemoryLogger();
   const again = PartitionLog.open(dir, config, logger);
@@ -267,13 +281,15 @@ test('recovery after a torn tail: the surviving batches keep their Raft indexes 
   void log;
 });
 
-test('a lost sidecar of a later segment is rebuilt from the one before; the first segment\'s is required', async (t) => {
+test("a lost sidecar of a later segment is rebuilt from the one before; the first segment's is required", async (t) => {
   const dir = tempDir(t);
   const config = smallConfig({ segmentBytes: 1024, indexIntervalBytes: 128 });
   const log = PartitionLog.open(dir, config);
   for (let i = 0; i < 30; i++) log.append(makeBatch(i, 2, 60), 1);
   await log.close();
-  const names = readdirSync(dir).filter((n) => n.endsWith('.raft')).sort();
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith('.raft'))
+    .sort();
   unlinkSync(join(dir, names[2]));
   const logger = new MemoryLogger();
   const again = PartitionLog.open(dir, config, logger);
@@ -285,7 +301,9 @@ test('a lost sidecar of a later segment is rebuilt from the one before; the firs
   assert.equal(again.firstRaftIndex, 11);
   await again.close();
   // Retention removed the segments before: the numbering of the head cannot be derived.
-  const head = readdirSync(dir).filter((n) => n.endsWith('.raft')).sort()[0];
+  const head = readdirSync(dir)
+    .filter((n) => n.endsWith('.raft'))
+    .sort()[0];
   assert.notEqual(head, names[0]);
   unlinkSync(join(dir, head));
   assert.throws(() => PartitionLog.open(dir, config), /LogCorruptionError|Raft index is unreadable/);
@@ -306,7 +324,10 @@ test('resetTo restarts the log empty at an offset and Raft index (InstallSnapsho
   assert.throws(() => log.append(makeBatch(1, 1), 3), /term 3/);
   log.append(makeBatch(1, 3), 5);
   await log.close();
-  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith('.log')), ['00000000000000000500.log']);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.endsWith('.log')),
+    ['00000000000000000500.log'],
+  );
   const again = PartitionLog.open(dir, config);
   assert.equal(again.firstRaftIndex, 77);
   assert.equal(again.lastRaftIndex, 77);

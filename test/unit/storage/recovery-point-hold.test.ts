@@ -40,7 +40,15 @@ test('issue 9 restart: a held recovery point is not recorded until the hold is r
 
 test('issue 9 restart: HostedReplicas.start holds the recovery points while it opens the partitions, and releases them after', async (t) => {
   const dataDir = tempDir(t);
-  const topic: TopicRecord = { name: 't', topicId: 'd'.repeat(32), partitionCount: 4, replicationFactor: 1, configs: {}, assignments: [[1], [1], [1], [1]], createdAtMs: 0 };
+  const topic: TopicRecord = {
+    name: 't',
+    topicId: 'd'.repeat(32),
+    partitionCount: 4,
+    replicationFactor: 1,
+    configs: {},
+    assignments: [[1], [1], [1], [1]],
+    createdAtMs: 0,
+  };
   const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
   assert.ok(state.apply({ type: 'createTopic', topic }).ok);
   const replicas = singleNodeReplicas(dataDir);

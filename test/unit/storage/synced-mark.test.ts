@@ -48,7 +48,7 @@ test('B7: a torn write of the newer slot leaves the older mark; both slots bad r
   bytes[newer + 20] ^= 0x01; // inside the offset field: the slot's CRC no longer matches
   writeFileSync(path, bytes);
   assert.deepEqual(readSyncedMark(dir), { offset: 100, lastTerm: 2 });
-  bytes[(512 - newer) + 20] ^= 0x01;
+  bytes[512 - newer + 20] ^= 0x01;
   writeFileSync(path, bytes);
   assert.equal(readSyncedMark(dir), null, 'recovery then knows only the stored commit and recovery point');
 });
@@ -64,7 +64,12 @@ test('B7: lowerNow writes at once, drops a higher point waiting, and removes the
   assert.deepEqual(readSyncedMark(dir), { offset: 450, lastTerm: 4 }, 'the higher waiting point is gone, the write in flight is older');
   // A full disk: the mark must not stay above a truncation it cannot record.
   t.after(() => setStorageFs(nodeFs));
-  setStorageFs({ ...nodeFs, write: () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); } });
+  setStorageFs({
+    ...nodeFs,
+    write: () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    },
+  });
   mark.lowerNow({ offset: 10, lastTerm: 1 });
   setStorageFs(nodeFs);
   assert.equal(existsSync(join(dir, SYNCED_MARK_FILE)), false);

@@ -56,7 +56,21 @@ test('uvarint: longer than 8 bytes or above 2^53 - 1 is a CodecError', () => {
 });
 
 test('every message type round-trips with every optional field absent', () => {
-  const types: MessageType[] = ['app', 'appResp', 'hb', 'hbResp', 'vote', 'voteResp', 'preVote', 'preVoteResp', 'snap', 'timeoutNow', 'readIndex', 'readIndexResp', 'prop'];
+  const types: MessageType[] = [
+    'app',
+    'appResp',
+    'hb',
+    'hbResp',
+    'vote',
+    'voteResp',
+    'preVote',
+    'preVoteResp',
+    'snap',
+    'timeoutNow',
+    'readIndex',
+    'readIndexResp',
+    'prop',
+  ];
   for (const t of types) {
     const m = newMessage(t, 3, 7, 42);
     const back = decodeMessage(encodeMessage(m), 3, 7);
@@ -92,7 +106,20 @@ test("'prop' (a forwarded proposal) round-trips with its entries as wire type 12
   );
   assert.equal(back.storageId, 's2');
   // Appending 'prop' must not renumber anything an older peer sends.
-  const old: MessageType[] = ['app', 'appResp', 'hb', 'hbResp', 'vote', 'voteResp', 'preVote', 'preVoteResp', 'snap', 'timeoutNow', 'readIndex', 'readIndexResp'];
+  const old: MessageType[] = [
+    'app',
+    'appResp',
+    'hb',
+    'hbResp',
+    'vote',
+    'voteResp',
+    'preVote',
+    'preVoteResp',
+    'snap',
+    'timeoutNow',
+    'readIndex',
+    'readIndexResp',
+  ];
   old.forEach((t, code) => assert.equal(encodeMessage(newMessage(t, 1, 2, 1))[0], code, t));
   // A type code past 'prop' is still refused.
   const unknown = Buffer.from(bytes);

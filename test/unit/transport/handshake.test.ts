@@ -61,10 +61,16 @@ test('a storage id that is too long or would change on the wire is refused when 
   const good = encodeHello({ version: 2, dialerId: 1, acceptorId: 2, nonce: newNonce(), storageId: 'ab' });
   const sidAt = 4 + 2 + 4 + 4 + 32;
   const tooLong = Buffer.concat([good.subarray(0, sidAt), Buffer.from([65]), Buffer.alloc(65, 0x61)]);
-  assert.throws(() => decodeHello(tooLong), (e: unknown) => e instanceof CodecError && /exceeds the limit/.test(e.message));
+  assert.throws(
+    () => decodeHello(tooLong),
+    (e: unknown) => e instanceof CodecError && /exceeds the limit/.test(e.message),
+  );
   const badUtf8 = Buffer.from(good);
   badUtf8[sidAt + 1] = 0xff;
-  assert.throws(() => decodeHello(badUtf8), (e: unknown) => e instanceof CodecError && /UTF-8/.test(e.message));
+  assert.throws(
+    () => decodeHello(badUtf8),
+    (e: unknown) => e instanceof CodecError && /UTF-8/.test(e.message),
+  );
   const truncated = good.subarray(0, good.length - 1);
   assert.throws(() => decodeHello(truncated), CodecError);
 });

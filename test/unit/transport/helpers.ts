@@ -22,7 +22,20 @@ export class Rng extends SeededRng {
   }
 }
 
-const TYPES: MessageType[] = ['app', 'appResp', 'hb', 'hbResp', 'vote', 'voteResp', 'preVote', 'preVoteResp', 'snap', 'timeoutNow', 'readIndex', 'readIndexResp'];
+const TYPES: MessageType[] = [
+  'app',
+  'appResp',
+  'hb',
+  'hbResp',
+  'vote',
+  'voteResp',
+  'preVote',
+  'preVoteResp',
+  'snap',
+  'timeoutNow',
+  'readIndex',
+  'readIndexResp',
+];
 
 function members(rng: Rng): Member[] {
   return Array.from({ length: rng.int(0, 5) }, () => ({ id: rng.int(1, 2 ** 32 - 1), storageId: rng.str() }));
@@ -30,7 +43,12 @@ function members(rng: Rng): Member[] {
 
 export function randomMessage(rng: Rng): Message {
   const entries: Entry[] = rng.chance(0.5)
-    ? Array.from({ length: rng.int(1, 6) }, () => ({ index: rng.uint(), term: rng.uint(), type: rng.chance(0.8) ? 'normal' : 'config', data: rng.bytes(rng.int(0, 300)) }))
+    ? Array.from({ length: rng.int(1, 6) }, () => ({
+        index: rng.uint(),
+        term: rng.uint(),
+        type: rng.chance(0.8) ? 'normal' : 'config',
+        data: rng.bytes(rng.int(0, 300)),
+      }))
     : [];
   return {
     type: TYPES[rng.int(0, TYPES.length - 1)]!,

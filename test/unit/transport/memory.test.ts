@@ -31,7 +31,10 @@ test('memory: N sends + one flush = one frame per peer, delivered in order with 
   ts[0]!.flush();
   assert.equal(hub.inFlight, 2);
   assert.equal(hub.deliver(), 2);
-  assert.deepEqual(got.get(2)!.map((x) => [x.from, x.group, x.msg.commit, x.msg.to]), Array.from({ length: 10 }, (_, g) => [1, `topic-${g}`, g, 2]));
+  assert.deepEqual(
+    got.get(2)!.map((x) => [x.from, x.group, x.msg.commit, x.msg.to]),
+    Array.from({ length: 10 }, (_, g) => [1, `topic-${g}`, g, 2]),
+  );
   assert.equal(got.get(3)!.length, 10);
   const s = ts[0]!.peerStatus().find((p) => p.nodeId === 2)!;
   assert.equal(s.framesOut, 1);
@@ -101,7 +104,10 @@ test('memory: a filter drops chosen messages (e.g. only votes) and counts them',
   ts[0]!.send(2, 'g', newMessage('hb', 1, 2, 1));
   ts[0]!.flush();
   hub.deliver();
-  assert.deepEqual(got.get(2)!.map((x) => x.msg.type), ['hb']);
+  assert.deepEqual(
+    got.get(2)!.map((x) => x.msg.type),
+    ['hb'],
+  );
   assert.equal(hub.droppedByFilter, 1);
 });
 
@@ -127,11 +133,26 @@ test('memory: send() refuses messages built wrongly (host bugs), drops unknown p
 });
 
 test('backoff: exponential from base, capped, with equal jitter (half fixed, half random)', () => {
-  assert.equal(backoffDelayMs(0, 50, 5000, () => 0), 25);
-  assert.equal(backoffDelayMs(0, 50, 5000, () => 0.999999), 49);
-  assert.equal(backoffDelayMs(3, 50, 5000, () => 0), 200);
-  assert.equal(backoffDelayMs(10, 50, 5000, () => 0), 2500);
-  assert.equal(backoffDelayMs(1000, 50, 5000, () => 0.5), 3750);
+  assert.equal(
+    backoffDelayMs(0, 50, 5000, () => 0),
+    25,
+  );
+  assert.equal(
+    backoffDelayMs(0, 50, 5000, () => 0.999999),
+    49,
+  );
+  assert.equal(
+    backoffDelayMs(3, 50, 5000, () => 0),
+    200,
+  );
+  assert.equal(
+    backoffDelayMs(10, 50, 5000, () => 0),
+    2500,
+  );
+  assert.equal(
+    backoffDelayMs(1000, 50, 5000, () => 0.5),
+    3750,
+  );
   const rng = new Rng(1);
   for (let attempt = 0; attempt < 50; attempt++) {
     const d = backoffDelayMs(attempt, 50, 5000, () => rng.next());
@@ -150,7 +171,11 @@ test('limits: every limit is a positive integer; defaults fill what is not given
 
 test('memory identity: peers see the storage id given at hub.connect; partition, heal, setPeers and close report it like connections', async () => {
   const hub = new MemoryHub({ delivery: 'manual' });
-  const seen = new Map<number, Array<[number, string | null]>>([[1, []], [2, []], [3, []]]);
+  const seen = new Map<number, Array<[number, string | null]>>([
+    [1, []],
+    [2, []],
+    [3, []],
+  ]);
   const t1 = hub.connect(1, [2, 3], 'disk-1');
   t1.onPeerIdentity((id, sid) => seen.get(1)!.push([id, sid]));
   assert.deepEqual(seen.get(1), [], 'no link is up while the peers are not on the hub');
@@ -160,16 +185,28 @@ test('memory identity: peers see the storage id given at hub.connect; partition,
   // Handlers set after the links opened are told about them at once.
   t2.onPeerIdentity((id, sid) => seen.get(2)!.push([id, sid]));
   t3.onPeerIdentity((id, sid) => seen.get(3)!.push([id, sid]));
-  assert.deepEqual(seen.get(2), [[1, 'disk-1'], [3, 'disk-3']]);
-  assert.deepEqual(seen.get(3), [[1, 'disk-1'], [2, 'disk-2']]);
+  assert.deepEqual(seen.get(2), [
+    [1, 'disk-1'],
+    [3, 'disk-3'],
+  ]);
+  assert.deepEqual(seen.get(3), [
+    [1, 'disk-1'],
+    [2, 'disk-2'],
+  ]);
   assert.equal(t1.peerStatus().find((p) => p.nodeId === 3)!.storageId, 'disk-3');
 
   hub.partition([1], [2, 3]);
-  assert.deepEqual(seen.get(1)!.slice(-2), [[2, null], [3, null]]);
+  assert.deepEqual(seen.get(1)!.slice(-2), [
+    [2, null],
+    [3, null],
+  ]);
   assert.equal(t1.peerStatus().find((p) => p.nodeId === 2)!.storageId, null);
   assert.equal(seen.get(2)!.length, 3, 'the 2-3 link stayed up: no report');
   hub.heal();
-  assert.deepEqual(seen.get(1)!.slice(-2), [[2, 'disk-2'], [3, 'disk-3']]);
+  assert.deepEqual(seen.get(1)!.slice(-2), [
+    [2, 'disk-2'],
+    [3, 'disk-3'],
+  ]);
 
   t3.setPeers(new Map([[1, 'memory']])); // 3 stops talking to 2
   assert.deepEqual(seen.get(3)!.at(-1), [2, null]);
@@ -205,7 +242,12 @@ test("memory: a message whose storageId is not the sender's authenticated id (no
   assert.equal(warned[0]!.storage_id, 'disk-9');
   // A peer that announced no storage id has no identity to claim: only '' passes.
   const t3 = hub.connect(3, [2], '');
-  t2.setPeers(new Map([[1, 'memory'], [3, 'memory']]));
+  t2.setPeers(
+    new Map([
+      [1, 'memory'],
+      [3, 'memory'],
+    ]),
+  );
   t3.send(2, 'g', { ...newMessage('hb', 3, 2, 1), storageId: 'disk-1' });
   t3.send(2, 'g', { ...newMessage('hb', 3, 2, 1), storageId: '' });
   t3.flush();

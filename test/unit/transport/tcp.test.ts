@@ -92,17 +92,23 @@ test('two nodes exchange messages of several groups in both directions over one 
     a.t.flush();
     b.t.flush();
     await waitFor(() => a.got.length === 3 && b.got.length === 3, 'both directions delivered');
-    assert.deepEqual(b.got.map((g) => [g.from, g.group, g.msg.type, g.msg.index]), [
-      [1, '__metadata', 'app', 7],
-      [1, 'topic-0', 'app', 7],
-      [1, 'topic-1', 'app', 7],
-    ]);
+    assert.deepEqual(
+      b.got.map((g) => [g.from, g.group, g.msg.type, g.msg.index]),
+      [
+        [1, '__metadata', 'app', 7],
+        [1, 'topic-0', 'app', 7],
+        [1, 'topic-1', 'app', 7],
+      ],
+    );
     assert.deepEqual(Buffer.from(b.got[0]!.msg.entries[0]!.data), data);
-    assert.deepEqual(a.got.map((g) => [g.from, g.group, g.msg.type, g.msg.to]), [
-      [2, '__metadata', 'appResp', 1],
-      [2, 'topic-0', 'appResp', 1],
-      [2, 'topic-1', 'appResp', 1],
-    ]);
+    assert.deepEqual(
+      a.got.map((g) => [g.from, g.group, g.msg.type, g.msg.to]),
+      [
+        [2, '__metadata', 'appResp', 1],
+        [2, 'topic-0', 'appResp', 1],
+        [2, 'topic-1', 'appResp', 1],
+      ],
+    );
   } finally {
     await closeAll(a, b);
   }
@@ -148,7 +154,10 @@ test('coalescing: 100 groups × heartbeat + one flush() = one frame on the wire'
     assert.equal(status(a, 2).messagesOut, 100);
     await waitFor(() => b.got.length === 100, '100 heartbeats');
     assert.equal(status(b, 1).framesIn, 1);
-    assert.deepEqual(b.got.map((g) => g.msg.commit), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      b.got.map((g) => g.msg.commit),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     // A flush with nothing queued writes nothing.
     a.t.flush();
     assert.equal(status(a, 2).framesOut, before + 1);
@@ -255,7 +264,7 @@ test('no secret: nodes without a secret connect, and a node with one refuses the
   }
 });
 
-test('limits: a frame above the receiver\'s maxFrameBytes closes that connection only; the process and the next connection are fine', async () => {
+test("limits: a frame above the receiver's maxFrameBytes closes that connection only; the process and the next connection are fine", async () => {
   const a = await startNode(1, { limits: { maxFrameBytes: 1 << 20 } });
   const b = await startNode(2, { limits: { maxFrameBytes: 64 * 1024 } });
   try {
@@ -305,7 +314,10 @@ test('limits: the per-peer queue drops the newest messages beyond maxQueuedBytes
     a.t.flush();
     await waitFor(() => b.got.length === 100 - s.droppedQueueFull, 'kept messages');
     // The oldest were kept, in order.
-    assert.deepEqual(b.got.map((g) => g.msg.commit), Array.from({ length: b.got.length }, (_, i) => i + 1));
+    assert.deepEqual(
+      b.got.map((g) => g.msg.commit),
+      Array.from({ length: b.got.length }, (_, i) => i + 1),
+    );
   } finally {
     await closeAll(a, b);
   }
@@ -458,7 +470,11 @@ test('reconnection: redials follow capped exponential backoff driven by the inje
   };
   const PING_MS = 999_999;
   const HANDSHAKE_MS = 888_888;
-  const a = await startNode(1, { clock, random: () => 0, limits: { reconnectBaseMs: 10, reconnectMaxMs: 50, pingIntervalMs: PING_MS, idleTimeoutMs: 2 * PING_MS, handshakeTimeoutMs: HANDSHAKE_MS } });
+  const a = await startNode(1, {
+    clock,
+    random: () => 0,
+    limits: { reconnectBaseMs: 10, reconnectMaxMs: 50, pingIntervalMs: PING_MS, idleTimeoutMs: 2 * PING_MS, handshakeTimeoutMs: HANDSHAKE_MS },
+  });
   try {
     a.t.setPeers(new Map([[2, `127.0.0.1:${deadPort}`]]));
     const delays: number[] = [];
@@ -536,7 +552,10 @@ test('limits: with maxFramesPerRead = 2 the reader yields between frames and sti
     }
     assert.equal(status(a, 2).framesOut, 200);
     await waitFor(() => b.got.length === 200, 'all 200');
-    assert.deepEqual(b.got.map((g) => g.msg.commit), Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.deepEqual(
+      b.got.map((g) => g.msg.commit),
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
     assert.equal(status(b, 1).framesIn, 200);
   } finally {
     await closeAll(a, b);
@@ -546,7 +565,7 @@ test('limits: with maxFramesPerRead = 2 the reader yields between frames and sti
 // ---------------------------------------------------------------------------------------------
 // Storage ids in the handshake (protocol version 2)
 
-test('identity: each side sees the other\'s storage id in peerStatus() and onPeerIdentity; a late handler is told at once', async () => {
+test("identity: each side sees the other's storage id in peerStatus() and onPeerIdentity; a late handler is told at once", async () => {
   const a = await startNode(1);
   const b = await startNode(2);
   const seenByA: Array<[number, string | null]> = [];
@@ -584,7 +603,11 @@ test('identity: a peer restarted with a wiped disk is reported closed (null), th
     b2 = await startNode(2, { listenPort: port, storageId: 'disk-2-wiped', peers: new Map([[1, `127.0.0.1:${a.t.port}`]]) });
     await waitFor(() => connected(a, 2), 'reconnected');
     assert.equal(status(a, 2).storageId, 'disk-2-wiped');
-    assert.deepEqual(seenByA, [[2, 'disk-2'], [2, null], [2, 'disk-2-wiped']]);
+    assert.deepEqual(seenByA, [
+      [2, 'disk-2'],
+      [2, null],
+      [2, 'disk-2-wiped'],
+    ]);
   } finally {
     await closeAll(a, b, b2);
   }
@@ -600,7 +623,15 @@ test('identity: closing the transport reports every connected peer as closed', a
     await waitFor(() => connected(a, 2) && connected(a, 3), 'connections');
     a.t.onPeerIdentity((id, sid) => seenByA.push([id, sid]));
     await a.t.close();
-    assert.deepEqual(seenByA.sort(), [[2, 'disk-2'], [2, null], [3, 'disk-3'], [3, null]].sort());
+    assert.deepEqual(
+      seenByA.sort(),
+      [
+        [2, 'disk-2'],
+        [2, null],
+        [3, 'disk-3'],
+        [3, null],
+      ].sort(),
+    );
   } finally {
     await closeAll(a, b, c);
   }
@@ -738,7 +769,10 @@ test("storage ids: a message whose storageId is not the one the peer's handshake
     a.t.send(2, 'g', { ...newMessage('hb', 1, 2, 1), commit: 99, storageId: 'disk-1' });
     a.t.flush();
     await waitFor(() => b.got.some((g) => g.msg.commit === 99), 'the last message');
-    assert.deepEqual(b.got.map((g) => g.msg.storageId), ['disk-1', 'disk-1/orders-0.1', '', 'disk-1']);
+    assert.deepEqual(
+      b.got.map((g) => g.msg.storageId),
+      ['disk-1', 'disk-1/orders-0.1', '', 'disk-1'],
+    );
     assert.equal(status(b, 1).droppedWrongStorageId, 5);
     assert.equal(connected(b, 1), true, 'the connection stays up: the other messages of the frame were fine');
     const warned = logged(b, /storage id/);
@@ -784,7 +818,17 @@ test('issue 9 (failover): a peer that was down for a minute is redialed within o
     t.fn();
   };
   // The transport's default reconnect limits: only the keep-alive timers are moved out of the way.
-  const a = await startNode(1, { clock, random: () => 0.999, limits: { reconnectBaseMs: DEFAULT_TRANSPORT_LIMITS.reconnectBaseMs, reconnectMaxMs: DEFAULT_TRANSPORT_LIMITS.reconnectMaxMs, pingIntervalMs: PING_MS, idleTimeoutMs: 2 * PING_MS, handshakeTimeoutMs: HANDSHAKE_MS } });
+  const a = await startNode(1, {
+    clock,
+    random: () => 0.999,
+    limits: {
+      reconnectBaseMs: DEFAULT_TRANSPORT_LIMITS.reconnectBaseMs,
+      reconnectMaxMs: DEFAULT_TRANSPORT_LIMITS.reconnectMaxMs,
+      pingIntervalMs: PING_MS,
+      idleTimeoutMs: 2 * PING_MS,
+      handshakeTimeoutMs: HANDSHAKE_MS,
+    },
+  });
   let b: Node | undefined;
   try {
     a.t.setPeers(new Map([[2, `127.0.0.1:${port}`]]));
@@ -880,7 +924,7 @@ test('issue 11 (join): a seed that is this node itself is refused, and no peer i
   }
 });
 
-test('issue 11 (join): a seed dial crossing the lower id\'s own dial leaves one connection, the one the lower id dialed, on both ends', async () => {
+test("issue 11 (join): a seed dial crossing the lower id's own dial leaves one connection, the one the lower id dialed, on both ends", async () => {
   // Repeated with fresh pairs: the two dials race differently each time.
   for (let round = 0; round < 5; round++) {
     const low = await startNode(1);
