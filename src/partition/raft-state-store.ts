@@ -5,8 +5,9 @@
 //
 // `raft.state` holds two fixed slots of SLOT_BYTES, A (0) and B (1). A write that changes the
 // term, the vote, the storage id or the configuration history, every saveNow() and the first
-// write after open are mirrored: written to A, fsynced, then the same record (same sequence) to
-// B, fsynced. Any other write (a new commit index, the checkpoint after it) goes to A alone
+// write after open are mirrored: written to A; sync() (which the Raft host awaits before it acts
+// on the state) fsyncs A, then writes the same record (same sequence) to B and fsyncs again,
+// both off the event loop; saveNow() does the same synchronously. Any other write (a new commit index, the checkpoint after it) goes to A alone
 // and is made durable by sync(). So after any single fault one slot holds the last durable term
 // and vote (chaos bug B12): a write torn in A leaves B (the previous mirrored record: same
 // term and vote, or the mirrored write never completed and nothing acted on it); a write torn
@@ -119,6 +120,14 @@ export class FileRaftStateStore implements RaftStateStore {
   private sequence = 0;
   /** The next write goes to both slots: nothing written since open, or the last write failed. */
   private mirrorNext = true;
+  /**
+   * The newest mirrored record whose copy in slot B is still to be written: sync() writes it
+   * after slot A's fdatasync, off the event loop (a mass election must not block it with two
+   * synchronous fsyncs per group), and saveNow() at once.
+   */
+  private mirrorPending: { buf: Buffer; sequence: number } | null = null;
+  /** The sequence of the record slot B holds since open (0: none written yet). */
+  private slotBSequence = 0;
   private dirty = false;
   private syncing = false;
   private inFlight: Promise<void> | null = null;
@@ -173,7 +182,10 @@ export class FileRaftStateStore implements RaftStateStore {
     this.write(state);
   }
 
-  /** Writes slot A, and B too when `mirror` or the term, vote, storage id or history changed. */
+  /**
+   * Writes slot A; when `mirror` or the term, vote, storage id or history changed, the record's
+   * copy in slot B follows in sync() (or saveNow()), after A is durable.
+   */
   private write(state: PersistedRaftState, mirror = false): void {
     assertNotBack(this.last, state);
     const json = this.json.encode(state);
@@ -200,16 +212,12 @@ export class FileRaftStateStore implements RaftStateStore {
     buf.writeBigInt64BE(BigInt(++this.sequence), 8);
     buf.writeUInt32BE(bodyBytes, 16);
     buf.writeUInt32BE(slotCrc(buf.subarray(0, CRC_AT), buf.subarray(HEADER_BYTES)), CRC_AT);
-    // Until a mirrored write completes, a failed one (an fsync error) leaves the next mirrored.
-    this.mirrorNext = true;
+    // A write that throws (a full disk) leaves mirrorNext as it was: its retry is mirrored too
+    // when it had to be (its term and vote still differ from `last`).
     this.writeSlot(0, buf);
-    if (mirrored) {
-      this.fs.fsync(this.fd);
-      this.writeSlot(1, buf);
-      this.fs.fsync(this.fd);
-      this.dirty = false;
-    } else this.dirty = true;
+    if (mirrored) this.mirrorPending = { buf, sequence: this.sequence };
     this.mirrorNext = false;
+    this.dirty = true;
     this.last = writtenTerm(state);
   }
 
@@ -226,6 +234,15 @@ export class FileRaftStateStore implements RaftStateStore {
       this.pending = null;
     }
     this.write(state, true);
+    this.fs.fsync(this.fd);
+    const mirror = this.mirrorPending;
+    this.mirrorPending = null;
+    if (mirror !== null) {
+      this.writeSlot(1, mirror.buf);
+      this.fs.fsync(this.fd);
+      this.slotBSequence = mirror.sequence;
+    }
+    if (!this.syncing) this.dirty = false;
   }
 
   async sync(): Promise<void> {
@@ -238,9 +255,24 @@ export class FileRaftStateStore implements RaftStateStore {
     }
     if (!this.dirty) return;
     this.syncing = true;
-    this.inFlight = this.fs.fdatasync(this.fd);
+    const mirror = this.mirrorPending;
+    this.mirrorPending = null;
     try {
+      this.inFlight = this.fs.fdatasync(this.fd);
       await this.inFlight;
+      // Slot A holds the record (or a later commit-only one of the same term and vote) durably;
+      // now its copy. A saveNow() during the await may have put a newer record in B already.
+      if (mirror !== null && mirror.sequence > this.slotBSequence) {
+        this.writeSlot(1, mirror.buf);
+        this.inFlight = this.fs.fdatasync(this.fd);
+        await this.inFlight;
+        this.slotBSequence = mirror.sequence;
+      }
+    } catch (err) {
+      // Not durable: the copy is still owed (unless a newer mirrored record took its place).
+      if (mirror !== null && this.mirrorPending === null) this.mirrorPending = mirror;
+      this.mirrorNext = true;
+      throw err;
     } finally {
       this.syncing = false;
       this.inFlight = null;

@@ -21,7 +21,7 @@ function state(term: number, vote: number): PersistedRaftState {
   };
 }
 
-test('saveNow and a new term or vote are durable at once, a commit-only save not until sync (the page-cache model works; B12)', async () => {
+test('saveNow is durable at once; a save (a new term or vote too) once sync() resolves, and its copy in the other slot with it (the page-cache model works; B12)', async () => {
   const fs = new PageCacheFs();
   const store = new FileRaftStateStore(dir, fs);
   assert.equal(store.load(), null);
@@ -31,7 +31,13 @@ test('saveNow and a new term or vote are durable at once, a commit-only save not
   assert.deepEqual(new FileRaftStateStore(dir, fs).load()?.hardState, { term: 3, vote: 1, commit: 0 });
   const voted = new FileRaftStateStore(dir, fs);
   voted.load();
-  voted.save(state(4, 2)); // a new term and vote: mirrored, fsynced before save() returns
+  voted.save(state(4, 2)); // a new term and vote: mirrored by the next sync(), not before
+  fs.powerLoss();
+  assert.deepEqual(new FileRaftStateStore(dir, fs).load()?.hardState, { term: 3, vote: 1, commit: 0 }, 'not durable before sync()');
+  const votedAgain = new FileRaftStateStore(dir, fs);
+  votedAgain.load();
+  votedAgain.save(state(4, 2));
+  await votedAgain.sync();
   fs.powerLoss();
   assert.deepEqual(new FileRaftStateStore(dir, fs).load()?.hardState, { term: 4, vote: 2, commit: 0 });
 
