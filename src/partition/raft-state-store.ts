@@ -163,8 +163,19 @@ export class FileRaftStateStore implements RaftStateStore {
     // leads it — so it must not roll back in a later power loss: make it durable first. On a
     // file with nothing dirty this fsync costs next to nothing.
     this.fs.fsync(this.fd);
+    // The other slot must hold the same term, vote and history before anything acts on them (a
+    // file written before B12's mirrored writes, or a mirrored write whose copy a crash cut off):
+    // otherwise a commit-only write torn in the newest slot would fall back to an older term.
+    // Usually it does (commit-only writes differ only in the commit), and this costs nothing.
+    const other = readSlot(read, 1 - best.slot);
+    if (other === null || !sameDurableState(other.state, best.state)) {
+      const bytes = Buffer.alloc(HEADER_BYTES + SLOT_BYTES);
+      const n = read(bytes, 0, SLOT_BYTES, best.slot * SLOT_BYTES);
+      this.writeSlot(1 - best.slot, bytes.subarray(0, n));
+      this.fs.fsync(this.fd);
+    }
     this.sequence = best.sequence;
-    // The first write restores the second copy (the other slot may be damaged or older).
+    // The first write is mirrored too (by the sync() after it).
     this.mirrorNext = true;
     this.last = writtenTerm(best.state);
     return best.state;
@@ -366,6 +377,16 @@ function writtenTerm(state: PersistedRaftState): WrittenTerm {
 type ReadAt = (buf: Buffer, offset: number, length: number, position: number) => number;
 
 /** The valid slot with the higher sequence, or null. */
+/** Whether two states agree on everything but the commit and checkpoint (what B12 mirrors). */
+function sameDurableState(a: PersistedRaftState, b: PersistedRaftState): boolean {
+  return (
+    a.storageId === b.storageId &&
+    a.hardState.term === b.hardState.term &&
+    a.hardState.vote === b.hardState.vote &&
+    JSON.stringify([a.confBase, a.confChanges, a.installed]) === JSON.stringify([b.confBase, b.confChanges, b.installed])
+  );
+}
+
 function newestSlot(read: ReadAt): { slot: number; sequence: number; state: PersistedRaftState } | null {
   let best: { slot: number; sequence: number; state: PersistedRaftState } | null = null;
   for (const slot of [0, 1]) {

@@ -245,3 +245,18 @@ test('two faults at once (a torn write and a flipped bit in the other slot) repo
   assert.equal(reopened.load(), null);
   assert.equal(reopened.unreadable(), true);
 });
+
+test('load() puts the newest term and vote into both slots before anything acts on them, so a commit-only write torn next never falls back to an older term (Raft §5.1; B12 after a crash between the two copies)', () => {
+  const fs = new PageCacheFs();
+  const first = new FileRaftStateStore(dir, fs);
+  first.load();
+  first.saveNow(state(9, 2)); // both slots: term 9
+  first.save(state(10, 1)); // slot A: term 10; its copy in B waits for a sync() that never comes
+  // kill -9 (the page cache stays): the restart adopts term 10 and makes it durable.
+  const restarted = new FileRaftStateStore(dir, fs);
+  assert.deepEqual(restarted.load()?.hardState, { term: 10, vote: 1, commit: 0 });
+  restarted.save({ ...state(10, 1), hardState: { term: 10, vote: 1, commit: 7 } }); // commit only: slot A, not synced
+  fs.powerLoss({ keep: () => 0, cut: () => 30 }); // that write torn
+  const loaded = new FileRaftStateStore(dir, fs).load()?.hardState;
+  assert.deepEqual(loaded, { term: 10, vote: 1, commit: 0 }, `loaded ${JSON.stringify(loaded)}: a durable term went back`);
+});
