@@ -82,8 +82,25 @@ async function commitPhase(cluster: TestCluster, phase: number): Promise<Map<num
   return new Map(offsets(COMMITS - 1).map((offset, p) => [p, offset]));
 }
 
+/** Coordinator errors a client answers by finding the coordinator again (KafkaJS's admin does not). */
+const COORDINATOR_MOVING = new Set(['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE']);
+const COORDINATOR_ATTEMPTS_MAX = 100;
+
+/** OffsetFetch through KafkaJS's admin, asked again while the group's coordinator moves (a leader change of its partition). */
+async function fetchOffsets(admin: Admin) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+    } catch (err) {
+      const type = (err as { type?: string }).type;
+      if (type === undefined || !COORDINATOR_MOVING.has(type) || attempt >= COORDINATOR_ATTEMPTS_MAX) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 async function committed(admin: Admin): Promise<Map<number, number>> {
-  const [topic] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+  const [topic] = await fetchOffsets(admin);
   return new Map(topic.partitions.map((p) => [p.partition, Number(p.offset)]));
 }
 
@@ -103,7 +120,7 @@ test('issue 9: __consumer_offsets is trimmed behind snapshots on every replica; 
     await admin.connect();
     await createTopic(cluster, TOPIC, PARTITIONS);
     // The first look-up creates __consumer_offsets; its preferred replica leads the group's partition.
-    await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+    await fetchOffsets(admin);
     const metadata = await admin.fetchTopicMetadata({ topics: [OFFSETS_TOPIC] });
     const index = Number(raftGroup.slice(OFFSETS_TOPIC.length + 1));
     const preferred = metadata.topics[0].partitions.find((p) => p.partitionId === index)!.replicas[0];
