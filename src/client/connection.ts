@@ -128,6 +128,11 @@ export class KafkaConnection {
     });
   }
 
+  /** False once the connection failed or was closed; every request on it then rejects. */
+  get isOpen(): boolean {
+    return this.failure === null;
+  }
+
   close(): void {
     this.failAll(new ConnectionError(`connection to ${this.address} closed`));
   }

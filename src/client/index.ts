@@ -1,0 +1,7 @@
+// The `runnel` package's library entry (issue 13): the SDK's public API. Everything a user
+// imports comes from here; files under src/client are free to move behind it.
+
+export { Cluster, type BrokerInfo, type ClusterMetadata, type ClusterOptions, type PartitionInfo, type TopicInfo } from './cluster.ts';
+export { ConnectionError, type ConnectionLimits } from './connection.ts';
+export { ErrorCode, isRetriable, KafkaError, kafkaError } from './errors.ts';
+export { backoffMs, type ClientLimits, defaultClientLimits, resolveLimits } from './limits.ts';
