@@ -43,6 +43,16 @@ export interface TopicRecord {
    * before it existed: nothing in flight.
    */
   targets?: Array<number[] | null>;
+  /**
+   * Cluster mode: for each partition, the brokers a cancelled reassignment had added (null or
+   * absent: none). They host their replica on until the group is its assignment again: one may
+   * be a voter the group still needs (its original replicas down, or removed before the cancel),
+   * so it votes until the leader has removed it, and the leader's completeReassignment (replicas
+   * = the assignment) clears the list, which makes them delete their replicas. A broker whose
+   * own replica is no voter lets go at once (docs/cluster.md, "Reassignment"). Absent in snapshots
+   * written before it existed.
+   */
+  cancelled?: Array<number[] | null>;
 }
 
 /** A partition's leader as the metadata group records it: its broker and Raft term (the leader epoch). */
@@ -108,14 +118,17 @@ export type MetadataCommand =
   /**
    * Starts (or changes) a partition's reassignment to `replicas`, or cancels the one in flight with
    * null (AlterPartitionReassignments, KIP-455). Every named broker must be registered, no id twice.
-   * A target equal to the assignment ends a reassignment in flight (nothing left to move).
+   * A target equal to the assignment ends a reassignment in flight (nothing left to move). A cancel
+   * records the brokers the target added in `cancelled`, which host on until completeReassignment.
    */
   | { type: 'alterReassignment'; topic: string; partition: number; replicas: number[] | null }
   /**
    * The partition's Raft group has exactly the target as its configuration: the target becomes
    * the assignment. Proposed by the group's leader; the topic id names the incarnation and
    * `replicas` the target it reached, so a completion that applies after a cancel or another
-   * alteration (or after the topic was deleted) fails and changes nothing.
+   * alteration (or after the topic was deleted) fails and changes nothing. With no target in flight
+   * but brokers left by a cancel, `replicas` equal to the assignment says the group is back to it:
+   * the cancel is done and those brokers delete their replicas.
    */
   | { type: 'completeReassignment'; topicId: string; partition: number; replicas: number[] }
   /**
@@ -324,6 +337,12 @@ export class MetadataState {
     return best;
   }
 
+  /** The brokers a cancelled reassignment of the partition added that still host a replica (a copy; see TopicRecord.cancelled). */
+  cancelledReplicas(name: string, partition: number): number[] {
+    const topic = this.topics.get(name);
+    return topic ? cancelledOf(topic, partition) : [];
+  }
+
   /** The target replicas of the partition's reassignment in flight, if one is (a copy). */
   reassignmentTarget(name: string, partition: number): number[] | undefined {
     const target = this.topics.get(name)?.targets?.[partition];
@@ -466,6 +485,7 @@ export class MetadataState {
     delete record.leaders;
     // A new topic has no reassignment in flight.
     delete record.targets;
+    delete record.cancelled;
     record.founders = record.assignments.map((replicas) => this.storageIdsOf(replicas));
     this.insertTopic(record);
     return { ok: true };
@@ -506,10 +526,15 @@ export class MetadataState {
       return { ok: false, error: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic "${name}" has no partition ${String(partition)}` };
     }
     if (replicas === null) {
-      if (!Array.isArray(topic.targets?.[partition])) {
+      const target = topic.targets?.[partition];
+      if (!Array.isArray(target)) {
         return { ok: false, error: 'NO_REASSIGNMENT_IN_PROGRESS', message: `partition ${name}-${partition} has no reassignment in flight` };
       }
       topic.targets![partition] = null;
+      // The brokers the target added may be voters of the group by now: they host on until the
+      // group is back to the assignment (TopicRecord.cancelled).
+      const added = [...cancelledOf(topic, partition), ...target].filter((id, i, all) => !topic.assignments[partition].includes(id) && all.indexOf(id) === i);
+      setCancelled(topic, partition, added);
       return { ok: true };
     }
     const problem = replicaListProblem(replicas, (id) => this.brokers.has(id) && (!this.leavingBrokers.has(id) || topic.assignments[partition].includes(id)));
@@ -525,6 +550,14 @@ export class MetadataState {
   private completeReassignment(topicId: string, partition: number, replicas: number[]): ApplyResult {
     const topic = this.topicsById.get(topicId);
     const target = topic?.targets?.[partition];
+    if (topic && !Array.isArray(target) && Array.isArray(replicas) && cancelledOf(topic, partition).length > 0) {
+      // A cancel is done: the group is its assignment again.
+      if (!sameList(topic.assignments[partition], replicas)) {
+        return { ok: false, error: 'NO_REASSIGNMENT_IN_PROGRESS', message: `partition ${topic.name}-${partition} is not assigned [${String(replicas)}]` };
+      }
+      setCancelled(topic, partition, []);
+      return { ok: true };
+    }
     if (!topic || !Array.isArray(target) || !Array.isArray(replicas) || !sameList(target, replicas)) {
       return {
         ok: false,
@@ -534,6 +567,8 @@ export class MetadataState {
     }
     topic.assignments[partition] = [...target];
     topic.targets![partition] = null;
+    // The group is exactly the target: a broker an earlier cancel left is no member any more.
+    setCancelled(topic, partition, []);
     // The group exists and has run under other members since it was founded: nobody founds it
     // again. Founders named by position would otherwise let a broker that held the partition
     // once, at the same position, found a second group from an empty directory.
@@ -562,6 +597,7 @@ export class MetadataState {
     if (topic.founders?.[partition]) topic.founders[partition] = replicas.map(() => '');
     // A reassignment in flight may name the lost brokers: it ends; the operator starts a new one.
     if (Array.isArray(topic.targets?.[partition])) topic.targets![partition] = null;
+    setCancelled(topic, partition, []);
     return { ok: true };
   }
 
@@ -619,10 +655,33 @@ function isPublication(entry: unknown): entry is LeaderPublication {
  * it (the target first, then those being removed).
  */
 export function hostingReplicas(topic: TopicRecord, partition: number): number[] {
+  const replicas = namedReplicas(topic, partition);
+  const cancelled = cancelledOf(topic, partition);
+  // Brokers a cancel left host on until the group is back to its assignment (TopicRecord.cancelled).
+  return cancelled.length === 0 ? replicas : [...replicas, ...cancelled.filter((id) => !replicas.includes(id))];
+}
+
+/** The partition's assignment and the brokers of its reassignment target in flight: the group's members to be (no broker a cancel left). */
+export function namedReplicas(topic: TopicRecord, partition: number): number[] {
   const assigned = topic.assignments[partition] ?? [];
   const target = topic.targets?.[partition];
-  if (!Array.isArray(target)) return assigned;
-  return [...target, ...assigned.filter((id) => !target.includes(id))];
+  return Array.isArray(target) ? [...target, ...assigned.filter((id) => !target.includes(id))] : assigned;
+}
+
+/** The brokers a cancelled reassignment of the partition added that still host a replica (a copy). */
+export function cancelledOf(topic: TopicRecord, partition: number): number[] {
+  const cancelled = topic.cancelled?.[partition];
+  return Array.isArray(cancelled) ? [...cancelled] : [];
+}
+
+function setCancelled(topic: TopicRecord, partition: number, brokers: number[]): void {
+  if (brokers.length === 0) {
+    if (Array.isArray(topic.cancelled?.[partition])) topic.cancelled![partition] = null;
+    return;
+  }
+  if (!Array.isArray(topic.cancelled)) topic.cancelled = [];
+  while (topic.cancelled.length < topic.partitionCount) topic.cancelled.push(null);
+  topic.cancelled[partition] = brokers;
 }
 
 /** Why a replica list cannot be a partition's, or null: non-empty, registered brokers, no id twice. */

@@ -31,9 +31,9 @@ import { BrokerLeave } from './broker-leave.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
 import { MetadataGroup, metadataGroupName } from '../controller/metadata-group.ts';
 import { MetadataLogStorage } from '../controller/metadata-log-storage.ts';
-import { PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord, type MetadataCommand } from '../metadata/metadata-state.ts';
+import { PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord } from '../metadata/metadata-state.ts';
 import type { LeaveOutcome } from '../http/cluster-leave.ts';
-import { nextReconcileStep } from '../partition/partition-reconciler.ts';
+import { reconcilePartitionGroups, type CompleteReassignment } from '../partition/reconcile-round.ts';
 import { newClusterId, type NodeStore } from '../controller/node-store.ts';
 import { RaftHost } from '../raft-host/raft-host.ts';
 import { LogDamagedError } from '../storage/errors.ts';
@@ -518,59 +518,22 @@ export class ClusterNode {
     this.leaving.onLeft(listener);
   }
 
-  /** One step of every partition group led here (partition-reconciler.ts); whether a change was proposed. */
+  /** One step of every partition group led here (reconcile-round.ts); whether a change was proposed. */
   private reconcilePartitions(announced: ReadonlyMap<number, string>): boolean {
-    const state = this.metadata.state;
-    let changed = false;
-    for (const replica of this.replicas.allReplicas()) {
-      const node = replica.raft;
-      if (node?.state !== 'leader') continue;
-      const topic = state.topic(replica.topic);
-      const topicId = this.replicas.topicIdOfReplica(replica);
-      if (!topic || topic.topicId !== topicId || replica.index >= topic.partitionCount) continue;
-      const target = state.reassignmentTarget(replica.topic, replica.index);
-      const group = this.replicas.groupNameOf(replica);
-      const status = node.status();
-      const step = nextReconcileStep({
-        status,
-        wanted: target ?? topic.assignments[replica.index],
-        reassigning: target !== undefined,
-        announced,
-        replacementFor: (id) => replica.storage.replacementFor(id),
-        learnerLagEntriesMax: this.options.config.limits.max_learner_lag_entries,
-      });
-      switch (step.kind) {
-        case 'none':
-          break;
-        case 'change': {
-          const proposed = node.proposeConfChange(step.change);
-          if (proposed.ok) {
-            changed = true;
-            this.logger.info(
-              { group, change: step.change.type, broker: step.change.nodeId, storageId: step.change.storageId, reason: step.reason },
-              'partition membership change',
-            );
-          } else {
-            this.noteFenced(group, step.change, status.config.fenced);
-          }
-          break;
-        }
-        case 'transfer':
-          if (node.transferLeadership(step.to)) {
-            changed = true;
-            this.logger.info({ group, to: step.to, reason: step.reason }, 'handing leadership over before leaving the partition');
-          }
-          break;
-        case 'complete':
-          this.completeReassignment(group, { type: 'completeReassignment', topicId, partition: replica.index, replicas: target! });
-          break;
-      }
-    }
-    return changed;
+    return reconcilePartitionGroups(
+      { state: this.metadata.state, replicas: this.replicas, announced, learnerLagEntriesMax: this.options.config.limits.max_learner_lag_entries },
+      {
+        changed: (group, change, reason) =>
+          this.logger.info({ group, change: change.type, broker: change.nodeId, storageId: change.storageId, reason }, 'partition membership change'),
+        refused: (group, change, fenced) => this.noteFenced(group, change, fenced),
+        transferred: (group, to, reason) => this.logger.info({ group, to, reason }, 'handing leadership over before leaving the partition'),
+        complete: (group, command) => this.completeReassignment(group, command),
+      },
+    );
   }
 
   /** Proposes a reassignment's completion, one proposal per group at a time (a timeout is retried next round). */
-  private completeReassignment(group: string, command: MetadataCommand & { type: 'completeReassignment' }): void {
+  private completeReassignment(group: string, command: CompleteReassignment): void {
     if (this.completing.has(group)) return;
     this.completing.add(group);
     this.metadata

@@ -161,6 +161,11 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
     return true;
   }
 
+  /** A replica a cancel left here stays while its own Raft node counts it a voter (HostedReplicas.keepsCancelled). */
+  protected override keepsCancelled(replica: ReplicatedPartition): boolean {
+    return replica.raft?.status().config.voters.some((m) => m.id === this.options.nodeId) === true;
+  }
+
   protected override dropped(replica: ReplicatedPartition, topicId: string): void {
     const name = raftGroupName({ name: replica.topic, topicId }, replica.index);
     this.cluster.host.removeGroup(name);

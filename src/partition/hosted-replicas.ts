@@ -13,7 +13,7 @@
 // (ReplicaManager) or a partition Raft group (ClusterReplicaManager).
 
 import type { Logger } from 'pino';
-import { hostingReplicas, type MetadataCommand, type MetadataState, type TopicRecord } from '../metadata/metadata-state.ts';
+import { cancelledOf, hostingReplicas, namedReplicas, type MetadataCommand, type MetadataState, type TopicRecord } from '../metadata/metadata-state.ts';
 import { LogManager } from '../storage/log-manager.ts';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.ts';
 import type { Log, RetentionResult } from '../storage/log.ts';
@@ -306,13 +306,30 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     for (let index = 0; index < topic.partitionCount; index++) this.ensurePartition(topic, index);
   }
 
-  /** Opens the partition's replica when the metadata names this broker for it, removes it when it no longer does. */
+  /**
+   * Whether a replica of a partition a cancelled reassignment had added here, and the metadata
+   * names here no longer, must stay until the group is back to its assignment: it may be a voter
+   * the group still needs (TopicRecord.cancelled). Only Raft replicas can be.
+   */
+  protected keepsCancelled(replica: R): boolean {
+    void replica;
+    return false;
+  }
+
+  /**
+   * Opens the partition's replica when the metadata names this broker for it, removes it when it
+   * no longer does. A broker a cancelled reassignment left keeps (or, at start, opens again) the
+   * replica it has while keepsCancelled says the group needs it, and never creates one.
+   */
   private ensurePartition(topic: TopicRecord, index: number): void {
     this.topics.set(topic.name, topic);
-    const named = hostingReplicas(topic, index).includes(this.options.nodeId);
-    const hosted = this.replicas.get(partitionKey(topic.name, index));
-    if (named && !hosted) this.openReplica(topic, index);
-    if (!named && hosted) this.dropPartition(hosted);
+    const me = this.options.nodeId;
+    const named = namedReplicas(topic, index).includes(me);
+    const cancelled = !named && cancelledOf(topic, index).includes(me);
+    const key = partitionKey(topic.name, index);
+    if (!this.replicas.has(key) && (named || (cancelled && this.logs.hasLog(topic.name, index, topic.topicId)))) this.openReplica(topic, index);
+    const hosted = this.replicas.get(key);
+    if (hosted && !named && !(cancelled && this.keepsCancelled(hosted))) this.dropPartition(hosted);
   }
 
   /**
@@ -373,7 +390,7 @@ export abstract class HostedReplicas<R extends HostedReplica> {
     const waiting = deletion.then(() => {
       const current = this.topics.get(topic.name);
       if (this.closing || current?.topicId !== topic.topicId || this.replicas.has(partitionKey(topic.name, index))) return;
-      if (index < current.partitionCount && hostingReplicas(current, index).includes(this.options.nodeId)) this.openReplica(current, index);
+      if (index < current.partitionCount && namedReplicas(current, index).includes(this.options.nodeId)) this.openReplica(current, index);
     });
     this.waiting.add(waiting);
     void waiting.then(() => this.waiting.delete(waiting));

@@ -21,7 +21,8 @@
 //     first hands leadership to a caught-up wanted voter (thesis §3.10, leadership transfer) and
 //     the new leader removes it.
 //  7. When the configuration is exactly the wanted voters and a reassignment is in flight, the
-//     leader proposes its completion (the target becomes the assignment).
+//     leader proposes its completion (the target becomes the assignment); after a cancel, that
+//     the group is its assignment again (the brokers the cancel left then delete their replicas).
 
 import type { RaftStatus } from '../raft/index.ts';
 import type { ConfChange, Member } from '../raft/types.ts';
@@ -33,7 +34,7 @@ export interface ReconcileInput {
   status: RaftStatus;
   /** The brokers the group should have: the reassignment target, else the assignment. */
   wanted: readonly number[];
-  /** Whether `wanted` is a reassignment target in flight (then rule 7 completes it). */
+  /** Whether a reassignment target is in flight, or a cancel left brokers to remove (then rule 7 completes it). */
   reassigning: boolean;
   /** The node storage id each connected peer announced in its authenticated handshake. */
   announced: ReadonlyMap<number, string>;

@@ -107,6 +107,11 @@ export class LogManager {
     }
   }
 
+  /** Whether a log of this topic incarnation's partition exists here (open or not; not one being deleted). */
+  hasLog(topic: string, partition: number, topicId: string): boolean {
+    return this.logs.get(partitionDirName(topic, partition))?.topicId === topicId;
+  }
+
   /** The log of an existing partition directory, opened (and recovered) on first use. */
   getLog(topic: string, partition: number): PartitionLog | undefined {
     const name = partitionDirName(topic, partition);

@@ -47,7 +47,31 @@ test('KIP-455: a null target cancels the reassignment in flight; cancelling none
   state.apply({ type: 'alterReassignment', topic: 'a', partition: 0, replicas: [4, 1, 2] });
   assert.deepEqual(state.apply({ type: 'alterReassignment', topic: 'a', partition: 0, replicas: null }), { ok: true });
   assert.equal(state.reassignmentTarget('a', 0), undefined);
+  assert.deepEqual(state.topic('a')!.assignments[0], [1, 2, 3]);
+  // Broker 4, which the target added, may be a voter of the group by now: it hosts on until the
+  // group's leader records that the group is back to 1, 2, 3.
+  assert.deepEqual(state.cancelledReplicas('a', 0), [4]);
+  assert.deepEqual(hostingReplicas(state.topic('a')!, 0), [1, 2, 3, 4]);
+  const early = state.apply({ type: 'completeReassignment', topicId: state.topic('a')!.topicId, partition: 0, replicas: [1, 2, 3, 4] });
+  assert.equal(early.ok === false && early.error, 'NO_REASSIGNMENT_IN_PROGRESS', 'a group that still has broker 4 is not back');
+  assert.deepEqual(state.apply({ type: 'completeReassignment', topicId: state.topic('a')!.topicId, partition: 0, replicas: [1, 2, 3] }), { ok: true });
+  assert.deepEqual(state.cancelledReplicas('a', 0), []);
   assert.deepEqual(hostingReplicas(state.topic('a')!, 0), [1, 2, 3]);
+});
+
+test('KIP-455: brokers a cancel left are cleared by the completion of a later target too, and never named twice', () => {
+  const state = stateWithTopic();
+  state.apply({ type: 'alterReassignment', topic: 'a', partition: 0, replicas: [4, 1, 2] });
+  state.apply({ type: 'alterReassignment', topic: 'a', partition: 0, replicas: null });
+  state.apply({ type: 'alterReassignment', topic: 'a', partition: 0, replicas: [4, 2, 3] });
+  assert.deepEqual(hostingReplicas(state.topic('a')!, 0), [4, 2, 3, 1], 'broker 4 once, as a target replica');
+  state.apply({ type: 'alterReassignment', topic: 'a', partition: 0, replicas: null });
+  assert.deepEqual(state.cancelledReplicas('a', 0), [4]);
+  state.apply({ type: 'registerBroker', broker: { nodeId: 5, host: '127.0.0.1', port: 9005, rack: null, storageId: 'disk-5' } });
+  assert.deepEqual(state.apply({ type: 'alterReassignment', topic: 'a', partition: 0, replicas: [1, 2, 5] }), { ok: true });
+  assert.deepEqual(state.apply({ type: 'completeReassignment', topicId: state.topic('a')!.topicId, partition: 0, replicas: [1, 2, 5] }), { ok: true });
+  assert.deepEqual(state.cancelledReplicas('a', 0), [], 'the group is exactly the target: broker 4 is no member');
+  assert.deepEqual(hostingReplicas(state.topic('a')!, 0), [1, 2, 5]);
 });
 
 test('bad reassignments are refused with a clear error and change nothing', () => {
