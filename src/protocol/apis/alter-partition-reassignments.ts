@@ -18,7 +18,8 @@
 //       partition_index => INT32, error_code => INT16, error_message => COMPACT_NULLABLE_STRING
 
 import { defineApi } from '../api.ts';
-import { array, field, int16, int32, message, string, struct, type MessageValue } from '../schema.ts';
+import { array, field, int16, int32, message, string, type MessageValue } from '../schema.ts';
+import { responseHeadFields, topicPartitionsField } from './reassignment-fields.ts';
 
 const request = message({
   name: 'AlterPartitionReassignmentsRequest',
@@ -26,25 +27,10 @@ const request = message({
   flexibleVersions: '0+',
   fields: [
     field('timeoutMs', int32, { versions: '0+', default: 60_000 }),
-    field(
-      'topics',
-      array(
-        struct([
-          field('name', string, { versions: '0+' }),
-          field(
-            'partitions',
-            array(
-              struct([
-                field('partitionIndex', int32, { versions: '0+' }),
-                field('replicas', array(int32), { versions: '0+', nullableVersions: '0+', default: null }),
-              ]),
-            ),
-            { versions: '0+' },
-          ),
-        ]),
-      ),
-      { versions: '0+' },
-    ),
+    topicPartitionsField('topics', [
+      field('partitionIndex', int32, { versions: '0+' }),
+      field('replicas', array(int32), { versions: '0+', nullableVersions: '0+', default: null }),
+    ]),
   ],
 });
 
@@ -53,29 +39,12 @@ const response = message({
   validVersions: '0',
   flexibleVersions: '0+',
   fields: [
-    field('throttleTimeMs', int32, { versions: '0+' }),
-    field('errorCode', int16, { versions: '0+' }),
-    field('errorMessage', string, { versions: '0+', nullableVersions: '0+' }),
-    field(
-      'responses',
-      array(
-        struct([
-          field('name', string, { versions: '0+' }),
-          field(
-            'partitions',
-            array(
-              struct([
-                field('partitionIndex', int32, { versions: '0+' }),
-                field('errorCode', int16, { versions: '0+' }),
-                field('errorMessage', string, { versions: '0+', nullableVersions: '0+' }),
-              ]),
-            ),
-            { versions: '0+' },
-          ),
-        ]),
-      ),
-      { versions: '0+' },
-    ),
+    ...responseHeadFields(),
+    topicPartitionsField('responses', [
+      field('partitionIndex', int32, { versions: '0+' }),
+      field('errorCode', int16, { versions: '0+' }),
+      field('errorMessage', string, { versions: '0+', nullableVersions: '0+' }),
+    ]),
   ],
 });
 

@@ -19,7 +19,8 @@
 //       removing_replicas => INT32   (in the original assignment, not in the target)
 
 import { defineApi } from '../api.ts';
-import { array, field, int16, int32, message, string, struct, type MessageValue } from '../schema.ts';
+import { array, field, int32, message, string, struct, type MessageValue } from '../schema.ts';
+import { responseHeadFields, topicPartitionsField } from './reassignment-fields.ts';
 
 const request = message({
   name: 'ListPartitionReassignmentsRequest',
@@ -40,30 +41,13 @@ const response = message({
   validVersions: '0',
   flexibleVersions: '0+',
   fields: [
-    field('throttleTimeMs', int32, { versions: '0+' }),
-    field('errorCode', int16, { versions: '0+' }),
-    field('errorMessage', string, { versions: '0+', nullableVersions: '0+' }),
-    field(
-      'topics',
-      array(
-        struct([
-          field('name', string, { versions: '0+' }),
-          field(
-            'partitions',
-            array(
-              struct([
-                field('partitionIndex', int32, { versions: '0+' }),
-                field('replicas', array(int32), { versions: '0+' }),
-                field('addingReplicas', array(int32), { versions: '0+' }),
-                field('removingReplicas', array(int32), { versions: '0+' }),
-              ]),
-            ),
-            { versions: '0+' },
-          ),
-        ]),
-      ),
-      { versions: '0+' },
-    ),
+    ...responseHeadFields(),
+    topicPartitionsField('topics', [
+      field('partitionIndex', int32, { versions: '0+' }),
+      field('replicas', array(int32), { versions: '0+' }),
+      field('addingReplicas', array(int32), { versions: '0+' }),
+      field('removingReplicas', array(int32), { versions: '0+' }),
+    ]),
   ],
 });
 
