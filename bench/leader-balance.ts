@@ -18,8 +18,8 @@
 //     replica' in the brokers' logs), and the partition elections ('became leader').
 // The load average is printed with each figure; nothing asserts on speed.
 
+import { loadAverage } from './lib/proc.ts';
 import { parseArgs } from 'node:util';
-import { loadavg } from 'node:os';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { startCluster, type TestCluster } from '../test/helpers/cluster.ts';
 
@@ -44,10 +44,7 @@ const POLL_MS = 100;
 /** Bounds each wait of the run. */
 const WAIT_MS = 180_000;
 
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
+const load = loadAverage;
 
 interface Leaders {
   /** Partitions led per broker id (1..3); a partition without a leader counts for none. */

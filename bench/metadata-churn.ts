@@ -21,8 +21,8 @@
 //     event loop (--state-topics topics of 3 partitions, default 20,000; 0 skips it).
 // It prints numbers with the load average; nothing asserts on speed.
 
+import { loadAverage } from './lib/proc.ts';
 import { parseArgs } from 'node:util';
-import { loadavg } from 'node:os';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -71,10 +71,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** How long the restarted and the wiped broker get to serve again. */
 const CATCH_UP_TIMEOUT_MS = 120_000;
 
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
+const load = loadAverage;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));

@@ -11,8 +11,8 @@
 // Run it on logs that were closed cleanly (after the restart benchmark stops its broker): an
 // unclean one would be recovered (and rewritten) by the open.
 
+import { loadAverage } from './lib/proc.ts';
 import { parseArgs } from 'node:util';
-import { loadavg } from 'node:os';
 import { partitionDirs } from './lib/fill-logs.ts';
 import { PartitionLog } from '../src/storage/partition-log.ts';
 import { logConfig } from '../src/storage/log-config.ts';
@@ -37,10 +37,7 @@ if (!opts.dir) {
 }
 const dirs = partitionDirs(opts.dir).slice(0, Number(opts.partitions));
 const rounds = Number(opts.rounds);
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
+const load = loadAverage;
 
 /** The replay before Log.readHeaders: whole batches, LOAD_CHUNK_BYTES per read. */
 function replayWholeBatches(log: Log): { table: ProducerStateTable; bytes: number } {

@@ -12,8 +12,8 @@
 // during the move and its throughput is printed too. The load average is printed with each
 // figure; nothing asserts on speed.
 
+import { loadAverage } from './lib/proc.ts';
 import { parseArgs } from 'node:util';
-import { loadavg } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import { startCluster } from '../test/helpers/cluster.ts';
 import { RawClient } from './lib/raw-client.ts';
@@ -32,10 +32,7 @@ const BATCH = 64;
 /** Bounds each wait of the run. */
 const WAIT_MS = 600_000;
 
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
+const load = loadAverage;
 
 const cluster = await startCluster({ size: 4 });
 const kafka = new Kafka({ clientId: 'bench-reassign', brokers: [cluster.member(1).broker.bootstrap], logLevel: logLevel.NOTHING, requestTimeout: 30_000 });

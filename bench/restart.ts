@@ -33,8 +33,9 @@
 // in over the network with replication factor 3, so use fewer partitions and bytes (e.g.
 // --partitions 100 --size 1GiB); all three brokers are restarted together.
 
+import { loadAverage } from './lib/proc.ts';
 import { parseArgs } from 'node:util';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, startBroker, type BrokerHandle } from '../test/helpers/broker-process.ts';
@@ -88,10 +89,7 @@ const RETRY_MS = 5;
 
 const ms = (x: number) => `${Math.round(x).toLocaleString('en-US')} ms`;
 const gib = (b: number) => `${(b / 1024 ** 3).toFixed(2)} GiB`;
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
+const load = loadAverage;
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 const dataDir = opts.dir ?? mkdtempSync(join(tmpdir(), 'runnel-restart-'));

@@ -2,6 +2,7 @@
 // the broker or the client was the busy side. Linux only; returns 0 elsewhere.
 
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 
 /** Clock ticks per second for utime/stime; 100 on every Linux we run on (getconf CLK_TCK). */
 const CLK_TCK = 100;
@@ -23,4 +24,11 @@ export function cpuSeconds(pid: number): number {
 export function selfCpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
+}
+
+/** The 1, 5 and 15 minute load averages, as every benchmark prints them beside its figures. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
