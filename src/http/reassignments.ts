@@ -1,6 +1,7 @@
 // The reassignments section of GET /status (issue 11: "reassignments in flight"): every partition
 // whose replicas are moving, from this broker's applied metadata, with the brokers being added
-// and removed as ListPartitionReassignments reports them. Pure, so tests build it from a state.
+// and removed as ListPartitionReassignments reports them, and each cancel still removing the
+// brokers its target added. Pure, so tests build it from a state.
 
 import { ongoingReassignment } from '../broker/reassignment-admin.ts';
 import type { MetadataState } from '../metadata/metadata-state.ts';
@@ -27,16 +28,19 @@ export function reassignmentsInFlight(state: MetadataState): { reassignments: Re
   for (const topic of topics) {
     for (let partition = 0; partition < topic.partitionCount; partition++) {
       const ongoing = ongoingReassignment(state, topic.name, partition);
-      if (!ongoing) continue;
+      // A cancel in progress: the group shrinks back to its assignment, removing the brokers the
+      // cancelled target added (TopicRecord.cancelled); Kafka's List API no longer shows it.
+      const cancelled = state.cancelledReplicas(topic.name, partition);
+      if (!ongoing && cancelled.length === 0) continue;
       count++;
       if (reassignments.length >= STATUS_REASSIGNMENTS_MAX) continue;
       reassignments.push({
         topic: topic.name,
         partition,
         replicas: [...topic.assignments[partition]],
-        target: state.reassignmentTarget(topic.name, partition)!,
-        adding: ongoing.addingReplicas,
-        removing: ongoing.removingReplicas,
+        target: state.reassignmentTarget(topic.name, partition) ?? [...topic.assignments[partition]],
+        adding: ongoing?.addingReplicas ?? [],
+        removing: ongoing ? [...new Set([...ongoing.removingReplicas, ...cancelled])] : cancelled,
       });
     }
   }

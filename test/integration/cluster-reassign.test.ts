@@ -4,7 +4,7 @@
 // watches it with ListPartitionReassignments. Checked: no acknowledged record lost (everything
 // read back), broker 1's replica directory is gone, broker 4's segment files equal the others'
 // byte for byte (Raft §5.3, log matching), and ElectLeaders (PREFERRED) moves leadership to the
-// new first replica.
+// new first replica. A second run cancels a reassignment once the added broker votes.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ import type { Producer } from 'kafkajs';
 import { RawConnection } from '../helpers/raw-socket.ts';
 import { decodeResponse, encodeRequest } from '../../src/protocol/header.ts';
 import { electLeaders } from '../../src/protocol/apis/elect-leaders.ts';
+import { alterPartitionReassignments } from '../../src/protocol/apis/alter-partition-reassignments.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 
 const TOPIC = 'moving';
@@ -117,6 +118,61 @@ test('issue 11: a partition reassigned under acks=all load keeps every acknowled
   });
 });
 
+test('issue 11: a reassignment cancelled once the added broker votes goes back to the original replicas; the added broker deletes its replica', {
+  timeout: 240_000,
+}, async () => {
+  await withClusterClients(4, async (cluster, admin, producer) => {
+    await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }], waitForLeaders: true });
+    await producer.connect();
+    let acked = 0;
+    let stop = false;
+    const producing = produceUntil(
+      producer,
+      () => stop,
+      (n) => (acked = n),
+    );
+    await cluster.waitFor('some records acknowledged', () => acked >= 200, 60_000);
+
+    await admin.alterPartitionReassignments({ topics: [{ topic: TOPIC, partitionAssignment: [{ partition: 0, replicas: [1, 2, 4] }] }] });
+    // Cancel (KIP-455: replicas null) once broker 4 is a voter: the leader may or may not have
+    // removed broker 3 in the second before the cancel applies; either way the group goes back.
+    const voters = async () => {
+      const leader = await cluster.leaderOf(GROUP);
+      return leader > 0 ? ((await cluster.status(leader)).groups.find((g) => g.group === GROUP)?.voters ?? []) : [];
+    };
+    await cluster.waitFor('broker 4 is a voter', async () => (await voters()).includes(4), 120_000);
+    const atCancel = await voters();
+    // KafkaJS cannot send a null replica list: the request goes raw, to a broker that is not the controller's.
+    assert.equal(await cancelReassignment(cluster.member(3).broker.port), ErrorCode.NONE);
+
+    await cluster.waitFor(
+      'the group is back to 1, 2, 3 and Metadata says so',
+      async () => {
+        const leader = await cluster.leaderOf(GROUP);
+        const group = leader > 0 ? (await cluster.status(leader)).groups.find((g) => g.group === GROUP) : undefined;
+        const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] });
+        return (
+          group !== undefined &&
+          JSON.stringify([...group.voters].sort()) === '[1,2,3]' &&
+          group.learners.length === 0 &&
+          JSON.stringify(meta.topics[0].partitions[0].replicas) === '[1,2,3]'
+        );
+      },
+      120_000,
+    );
+    assert.equal((await admin.listPartitionReassignments({})).topics.length, 0, 'nothing in flight');
+    await cluster.waitFor('broker 4 removed its replica directory', () => !existsSync(join(cluster.member(4).broker.dataDir, GROUP)), 30_000);
+
+    stop = true;
+    const ackedValues = await producing;
+    const read = new Set(await readAll(cluster, TOPIC));
+    const lost = ackedValues.filter((v) => !read.has(v));
+    assert.deepEqual(lost.slice(0, 10), [], `${lost.length} of ${ackedValues.length} acknowledged records lost (voters at the cancel: ${atCancel.join(', ')})`);
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+});
+
 /** acks=all batches of 20 numbered records, one request at a time, until `stopped`; the acknowledged values. */
 async function produceUntil(producer: Producer, stopped: () => boolean, onProgress: (acked: number) => void): Promise<string[]> {
   const acked: string[] = [];
@@ -141,6 +197,23 @@ async function electPreferred(port: number): Promise<number> {
     );
     const { body } = decodeResponse(electLeaders, 2, await conn.readFrame(30_000));
     return body.replicaElectionResults[0].partitionResult[0].errorCode;
+  } finally {
+    conn.close();
+  }
+}
+
+/** AlterPartitionReassignments v0 with a null replica list for moving-0 (KIP-455 cancel); its partition's error code. */
+async function cancelReassignment(port: number): Promise<number> {
+  const conn = await RawConnection.connect(port);
+  try {
+    await conn.send(
+      encodeRequest(alterPartitionReassignments, 0, 8, 'reassign-test', {
+        timeoutMs: 20_000,
+        topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, replicas: null }] }],
+      }),
+    );
+    const { body } = decodeResponse(alterPartitionReassignments, 0, await conn.readFrame(30_000));
+    return body.responses[0].partitions[0].errorCode;
   } finally {
     conn.close();
   }

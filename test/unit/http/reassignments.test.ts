@@ -31,3 +31,22 @@ test('issue 11: reassignments in flight are listed with the brokers added and re
   state.apply({ type: 'completeReassignment', topicId: topic.topicId, partition: 1, replicas: [4, 3, 1] });
   assert.deepEqual(reassignmentsInFlight(state), { reassignments: [], reassigningPartitions: 0 });
 });
+
+test('issue 11: a cancel still removing the broker its target added is listed until the group is back', () => {
+  const state = new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
+  for (const id of [1, 2, 3, 4])
+    state.apply({ type: 'registerBroker', broker: { nodeId: id, host: '127.0.0.1', port: 9000 + id, rack: null, storageId: `disk-${id}` } });
+  const topicId = 'c'.repeat(32);
+  state.apply({
+    type: 'createTopic',
+    topic: { name: 'c', topicId, partitionCount: 1, replicationFactor: 3, configs: {}, assignments: [[1, 2, 3]], createdAtMs: 0 },
+  });
+  state.apply({ type: 'alterReassignment', topic: 'c', partition: 0, replicas: [1, 2, 4] });
+  state.apply({ type: 'alterReassignment', topic: 'c', partition: 0, replicas: null });
+  assert.deepEqual(reassignmentsInFlight(state), {
+    reassignments: [{ topic: 'c', partition: 0, replicas: [1, 2, 3], target: [1, 2, 3], adding: [], removing: [4] }],
+    reassigningPartitions: 1,
+  });
+  state.apply({ type: 'completeReassignment', topicId, partition: 0, replicas: [1, 2, 3] });
+  assert.deepEqual(reassignmentsInFlight(state), { reassignments: [], reassigningPartitions: 0 });
+});
