@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAll, withClusterClients } from '../helpers/cluster-clients.ts';
 import type { Producer } from 'kafkajs';
+import type { TestCluster } from '../helpers/cluster.ts';
 import { RawConnection } from '../helpers/raw-socket.ts';
 import { decodeResponse, encodeRequest } from '../../src/protocol/header.ts';
 import { electLeaders } from '../../src/protocol/apis/elect-leaders.ts';
@@ -27,19 +28,10 @@ test('issue 11: a partition reassigned under acks=all load keeps every acknowled
   await withClusterClients(4, async (cluster, admin, producer) => {
     await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }], waitForLeaders: true });
     await cluster.waitFor('broker 1 leads the partition', async () => (await cluster.leaderOf(GROUP)) === 1);
-    await producer.connect();
-
-    let acked = 0;
-    let stop = false;
-    const producing = produceUntil(
-      producer,
-      () => stop,
-      (n) => (acked = n),
-    );
-    await cluster.waitFor('some records acknowledged', () => acked >= 400, 60_000);
+    const load = await startLoad(cluster, producer, 400);
 
     // KIP-455: the request is answered once the target is recorded; the move runs after it.
-    const ackedAtStart = acked;
+    const ackedAtStart = load.acked();
     await admin.alterPartitionReassignments({ topics: [{ topic: TOPIC, partitionAssignment: [{ partition: 0, replicas: [4, 2, 3] }] }] });
     const listed = await admin.listPartitionReassignments({});
     // KafkaJS names the topic `name` (its type declarations say `topic`).
@@ -62,7 +54,7 @@ test('issue 11: a partition reassigned under acks=all load keeps every acknowled
       },
       120_000,
     );
-    const ackedAtEnd = acked;
+    const ackedAtEnd = load.acked();
     assert.ok(ackedAtEnd > ackedAtStart, `records were acknowledged while the partition moved (${ackedAtStart} at the start, ${ackedAtEnd} at the end)`);
     // One change at a time (Raft thesis §4.1): learner, then voter, then the old leader hands over and is removed.
     const moves = cluster.members
@@ -91,11 +83,7 @@ test('issue 11: a partition reassigned under acks=all load keeps every acknowled
     // The dropped broker removed its replica and files, as a deleted topic's go.
     await cluster.waitFor('broker 1 removed its replica directory', () => !existsSync(join(cluster.member(1).broker.dataDir, GROUP)), 30_000);
 
-    stop = true;
-    const ackedValues = await producing;
-    const read = new Set(await readAll(cluster, TOPIC));
-    const lost = ackedValues.filter((v) => !read.has(v));
-    assert.deepEqual(lost.slice(0, 10), [], `${lost.length} of ${ackedValues.length} acknowledged records lost`);
+    await load.stopAndReadBack('');
 
     // KIP-460 PREFERRED: broker 4, the first replica now, takes over (or already has: the
     // leader-balance round may have moved it first).
@@ -123,15 +111,7 @@ test('issue 11: a reassignment cancelled once the added broker votes goes back t
 }, async () => {
   await withClusterClients(4, async (cluster, admin, producer) => {
     await admin.createTopics({ topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [1, 2, 3] }] }], waitForLeaders: true });
-    await producer.connect();
-    let acked = 0;
-    let stop = false;
-    const producing = produceUntil(
-      producer,
-      () => stop,
-      (n) => (acked = n),
-    );
-    await cluster.waitFor('some records acknowledged', () => acked >= 200, 60_000);
+    const load = await startLoad(cluster, producer, 200);
 
     await admin.alterPartitionReassignments({ topics: [{ topic: TOPIC, partitionAssignment: [{ partition: 0, replicas: [1, 2, 4] }] }] });
     // Cancel (KIP-455: replicas null) once broker 4 is a voter: the leader may or may not have
@@ -163,15 +143,41 @@ test('issue 11: a reassignment cancelled once the added broker votes goes back t
     assert.equal((await admin.listPartitionReassignments({})).topics.length, 0, 'nothing in flight');
     await cluster.waitFor('broker 4 removed its replica directory', () => !existsSync(join(cluster.member(4).broker.dataDir, GROUP)), 30_000);
 
-    stop = true;
-    const ackedValues = await producing;
-    const read = new Set(await readAll(cluster, TOPIC));
-    const lost = ackedValues.filter((v) => !read.has(v));
-    assert.deepEqual(lost.slice(0, 10), [], `${lost.length} of ${ackedValues.length} acknowledged records lost (voters at the cancel: ${atCancel.join(', ')})`);
+    await load.stopAndReadBack(` (voters at the cancel: ${atCancel.join(', ')})`);
     await producer.disconnect();
     await admin.disconnect();
   });
 });
+
+/**
+ * acks=all load on the partition (produceUntil) once `ackedMin` records are acknowledged;
+ * stopAndReadBack stops it and asserts that every acknowledged record reads back.
+ */
+async function startLoad(
+  cluster: TestCluster,
+  producer: Producer,
+  ackedMin: number,
+): Promise<{ acked: () => number; stopAndReadBack: (note: string) => Promise<void> }> {
+  await producer.connect();
+  let acked = 0;
+  let stop = false;
+  const producing = produceUntil(
+    producer,
+    () => stop,
+    (n) => (acked = n),
+  );
+  await cluster.waitFor('some records acknowledged', () => acked >= ackedMin, 60_000);
+  return {
+    acked: () => acked,
+    stopAndReadBack: async (note) => {
+      stop = true;
+      const ackedValues = await producing;
+      const read = new Set(await readAll(cluster, TOPIC));
+      const lost = ackedValues.filter((v) => !read.has(v));
+      assert.deepEqual(lost.slice(0, 10), [], `${lost.length} of ${ackedValues.length} acknowledged records lost${note}`);
+    },
+  };
+}
 
 /** acks=all batches of 20 numbered records, one request at a time, until `stopped`; the acknowledged values. */
 async function produceUntil(producer: Producer, stopped: () => boolean, onProgress: (acked: number) => void): Promise<string[]> {
