@@ -84,16 +84,22 @@ async function commitPhase(cluster: TestCluster, phase: number): Promise<Map<num
 
 /** Coordinator errors a client answers by finding the coordinator again (KafkaJS's admin does not). */
 const COORDINATOR_MOVING = new Set(['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE']);
-const COORDINATOR_ATTEMPTS_MAX = 100;
+/**
+ * How long a client keeps asking while the coordinator moves: a kill -9 costs an election and the
+ * offsets load, which on a machine at load average 30+ took longer than the 10 s (100 tries of
+ * 100 ms) this test allowed at first; the other waits of this test allow 20-30 s.
+ */
+const COORDINATOR_MOVE_MS_MAX = 60_000;
 
 /** OffsetFetch through KafkaJS's admin, asked again while the group's coordinator moves (a leader change of its partition). */
 async function fetchOffsets(admin: Admin) {
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + COORDINATOR_MOVE_MS_MAX;
+  for (;;) {
     try {
       return await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
     } catch (err) {
       const type = (err as { type?: string }).type;
-      if (type === undefined || !COORDINATOR_MOVING.has(type) || attempt >= COORDINATOR_ATTEMPTS_MAX) throw err;
+      if (type === undefined || !COORDINATOR_MOVING.has(type) || Date.now() >= deadline) throw err;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
