@@ -140,8 +140,9 @@ export class KafkaOffsetsReplica implements PartitionReplica {
     return this.replica.onAdvance(listener);
   }
 
-  deleteRecordsBefore(): void {
-    // Not replicated in cluster mode yet (the replica throws); when it is, the offset goes through toLog.
-    this.replica.deleteRecordsBefore();
+  deleteRecords(offset: number): Promise<void> {
+    // At the Kafka high watermark, toLog skips Raft-only batches above the commit (a membership
+    // change in flight): the log high watermark is the same Kafka position.
+    return this.replica.deleteRecords(Math.min(this.offsets.toLog(offset), this.replica.highWatermark));
   }
 }

@@ -125,7 +125,7 @@ export class Partition implements PartitionReplica {
   }
 
   /** DeleteRecords: moves the log start offset; nothing below it can be read again. */
-  deleteRecordsBefore(offset: number): void {
+  async deleteRecords(offset: number): Promise<void> {
     this.log.deleteRecordsBefore(offset);
   }
 

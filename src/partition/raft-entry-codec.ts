@@ -16,6 +16,11 @@
 //       the batch.
 //   So the key is version 0 with types far from Kafka's own (0 abort, 1 commit,
 //   2 leader change, 3/4 snapshot header/footer, 5 kraft version, 6 kraft voters).
+// - A DeleteRecords command (a normal entry the partition leader proposes, issue 12) is a control
+//   batch too, value = int64 log offset of the new log start: every replica moves its log start
+//   when it applies the entry, so all of them move it at the same log position. The Raft core
+//   sees it as a normal entry whose data is that batch; Produce refuses control batches, so no
+//   client can write one.
 // - The batch timestamp is 0 so every replica encodes the same entry to the same bytes
 //   (logs compare byte for byte); the term is stamped by the log as partitionLeaderEpoch.
 
@@ -37,6 +42,8 @@ export const RUNNEL_CONTROL_KEY_VERSION = 0;
 /** Control types: ours, well away from Kafka's 0..6. */
 export const RUNNEL_CONTROL_NOOP = 0x5200;
 export const RUNNEL_CONTROL_CONFIG = 0x5201;
+export const RUNNEL_CONTROL_DELETE_RECORDS = 0x5202;
+const DELETE_RECORDS_VALUE_BYTES = 8;
 const CONTROL_KEY_BYTES = 4;
 /** Control batches carry no wall-clock time, so replicas write identical bytes. */
 const CONTROL_TIMESTAMP_MS = 0;
@@ -60,7 +67,26 @@ export function runnelControlType(batch: Buffer): number | null {
   const key = records[0].key;
   if (key === null || key.length !== CONTROL_KEY_BYTES || key.readInt16BE(0) !== RUNNEL_CONTROL_KEY_VERSION) return null;
   const type = key.readInt16BE(2);
-  return type === RUNNEL_CONTROL_NOOP || type === RUNNEL_CONTROL_CONFIG ? type : null;
+  return type === RUNNEL_CONTROL_NOOP || type === RUNNEL_CONTROL_CONFIG || type === RUNNEL_CONTROL_DELETE_RECORDS ? type : null;
+}
+
+/** The batch of a DeleteRecords command: the log start moves to log offset `logStartOffset`. */
+export function deleteRecordsBatch(logStartOffset: number): Buffer {
+  const value = Buffer.alloc(DELETE_RECORDS_VALUE_BYTES);
+  value.writeBigInt64BE(BigInt(logStartOffset));
+  return controlBatch(RUNNEL_CONTROL_DELETE_RECORDS, value);
+}
+
+/**
+ * The new log start a DeleteRecords command's batch carries, or null for any other batch. Cheap
+ * for the batches that are not control batches (every applied entry is asked).
+ */
+export function deleteRecordsTarget(batch: Uint8Array): number | null {
+  const buf = Buffer.isBuffer(batch) ? batch : Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength);
+  if (runnelControlType(buf) !== RUNNEL_CONTROL_DELETE_RECORDS) return null;
+  const value = decodeRecords(buf)[0].value;
+  if (value === null || value.length !== DELETE_RECORDS_VALUE_BYTES) throw new EntryCodecError('a DeleteRecords command without an 8-byte offset');
+  return Number(value.readBigInt64BE(0));
 }
 
 /** True for a batch only the Raft layer may write; a Produce path must refuse such batches. */
@@ -81,8 +107,10 @@ export function encodeEntry(e: Entry): Buffer {
     throw new EntryCodecError(`entry ${e.index}: normal entry data is not exactly one RecordBatch v2`);
   }
   // Otherwise it would read back as a config entry or a no-op: a client must never be
-  // able to write a membership change.
-  if (isRunnelControlBatch(batch)) throw new EntryCodecError(`entry ${e.index}: normal entry data is a Runnel control batch`);
+  // able to write a membership change. A DeleteRecords command is the one control batch that
+  // is a normal entry (decodeEntry gives it back as one).
+  const type = runnelControlType(batch);
+  if (type !== null && type !== RUNNEL_CONTROL_DELETE_RECORDS) throw new EntryCodecError(`entry ${e.index}: normal entry data is a Runnel control batch`);
   return batch;
 }
 
@@ -96,7 +124,7 @@ function controlBatch(type: number, data: Uint8Array): Buffer {
 /** The entry a stored batch stands for. */
 export function decodeEntry(index: number, term: number, batch: Buffer): Entry {
   const type = runnelControlType(batch);
-  if (type === null) return { index, term, type: 'normal', data: batch };
+  if (type === null || type === RUNNEL_CONTROL_DELETE_RECORDS) return { index, term, type: 'normal', data: batch };
   const value = decodeRecords(batch)[0].value ?? Buffer.alloc(0);
   if (type === RUNNEL_CONTROL_NOOP) return { index, term, type: 'normal', data: new Uint8Array(0) };
   return { index, term, type: 'config', data: new Uint8Array(value) };

@@ -52,8 +52,12 @@ export interface PartitionReplica {
   /** Resolves once `lastOffset` is below the high watermark (acks=all); rejects if that can no longer be promised. */
   waitDurable(lastOffset: number): Promise<void>;
   onAdvance(listener: () => void): () => void;
-  /** DeleteRecords; throws where it is not supported. */
-  deleteRecordsBefore(offset: number): void;
+  /**
+   * DeleteRecords (KIP-107): moves the log start to `offset` (at most the high watermark).
+   * Resolves once this replica's log starts there (in cluster mode, once the command that
+   * moves it on every replica is committed and applied here); rejects as appendIdempotent.
+   */
+  deleteRecords(offset: number): Promise<void>;
 }
 
 export interface LeaderView {
@@ -124,12 +128,5 @@ export class ReplicaStorageError extends Error {
       { cause },
     );
     this.name = 'ReplicaStorageError';
-  }
-}
-
-export class DeleteRecordsUnsupportedError extends Error {
-  constructor() {
-    super('DeleteRecords is not replicated in cluster mode yet');
-    this.name = 'DeleteRecordsUnsupportedError';
   }
 }

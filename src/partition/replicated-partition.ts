@@ -10,6 +10,15 @@
 // replica keeps it (from the batches its storage appends) and a new leader answers retries as
 // the old one would. Batches the leader proposed but has not written yet are "in flight"; a
 // retry of one of those is answered with a retriable error, since its offsets are not known.
+//
+// DeleteRecords (issue 12): the leader proposes a command (raft-entry-codec.ts) naming the new
+// log start, and every replica moves its log start when it applies the command, so all of them
+// cut at the same log position. A leader proposes only targets above every earlier one (it has
+// applied every earlier command before it serves clients), so the newest command in the log
+// names the furthest start. The move is durable (the log's checkpoint) when it happens, but the
+// commit index covering the command may be stored before the command is applied, and a restart
+// applies nothing at or below the stored commit: so a replica opening its log looks for the
+// newest command among the last Raft-only batches (recoverLogStart) and applies it again.
 
 import type { RaftNode, RaftStatus } from '../raft/index.ts';
 import type { Entry, Snapshot } from '../raft/types.ts';
@@ -20,14 +29,21 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { lastSequenceOf, type ProducerStateTable, type SequenceCheck } from './producer-state.ts';
 import { PartitionProducers, type PartitionProducersOptions } from './partition-producers.ts';
 import { KafkaOffsetsReplica } from './kafka-offsets-replica.ts';
-import {
-  DeleteRecordsUnsupportedError,
-  NotEnoughReplicasError,
-  NotLeaderError,
-  ReplicaStorageError,
-  type IdempotentAppend,
-  type PartitionReplica,
-} from './replicas.ts';
+import { decodeSnapshotData } from './raft-log-storage.ts';
+import { deleteRecordsBatch, deleteRecordsTarget } from './raft-entry-codec.ts';
+import type { RaftIndexedLog } from '../storage/log.ts';
+import { invariant } from '../base/invariant.ts';
+import { NotEnoughReplicasError, NotLeaderError, ReplicaStorageError, type IdempotentAppend, type PartitionReplica } from './replicas.ts';
+
+/**
+ * Raft-only batches at the end of the committed log a replica reads when it opens, looking for a
+ * DeleteRecords command a crash may have kept it from applying (see the file comment). Only the
+ * commands of the last rounds before a crash can be unapplied, and few Raft-only batches (one
+ * per election or membership change) follow them.
+ */
+const RESTART_RAFT_ONLY_SCANNED_MAX = 64;
+/** Bytes read per Raft-only batch in that scan (a command's batch is under 100 bytes). */
+const RESTART_READ_BYTES_MAX = 4096;
 
 export interface ReplicatedAppend {
   baseOffset: number;
@@ -73,6 +89,12 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   private storageFailure: ReplicaStorageError | null = null;
   /** This replica as Kafka clients see it: Kafka offsets, Raft-only batches left out (issue 12). */
   readonly kafka: KafkaOffsetsReplica;
+  /** The log start the DeleteRecords commands applied here name (a log offset; see the file comment). */
+  private logStartTarget: number;
+  /** On the leader: the furthest log start it proposed in this term. */
+  private proposedLogStart = 0;
+  /** DeleteRecords waiters by log start offset. */
+  private logStartWaiters: Waiter[] = [];
 
   constructor(topic: string, index: number, storage: RaftLogStorage, nodeId: number, kick: () => void, producers: PartitionProducersOptions = {}) {
     this.topic = topic;
@@ -85,6 +107,8 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     this.persistedIndex = storage.lastIndex();
     this.producerState = new PartitionProducers(storage.log, `${topic}-${index}`, producers);
     this.kafka = new KafkaOffsetsReplica(this);
+    this.logStartTarget = recoverLogStart(storage.log, this.hw);
+    this.advanceLogStart();
     storage.observe({
       appended: (batch, baseOffset) => {
         const header = readBatchHeader(batch, 0);
@@ -130,8 +154,48 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     return this.producerState.entry(producerId);
   }
 
-  deleteRecordsBefore(): void {
-    throw new DeleteRecordsUnsupportedError();
+  /**
+   * PartitionReplica.deleteRecords in log offsets (`offset` at most the high watermark): proposes
+   * the command unless an earlier one already goes as far; resolves once this replica's log
+   * starts at or after `offset`.
+   */
+  deleteRecords(offset: number): Promise<void> {
+    if (this.storageFailure !== null) return Promise.reject(this.storageFailure);
+    const node = this.node;
+    // Serving: every earlier command is applied here, so the targets proposed keep growing.
+    if (node === null || !this.servesClients) {
+      return Promise.reject(this.leader === 0 ? new NotEnoughReplicasError(this.topic, this.index) : new NotLeaderError(this.topic, this.index, this.leader));
+    }
+    invariant(Number.isSafeInteger(offset) && offset <= this.hw, `DeleteRecords to ${offset} beyond the high watermark ${this.hw}`);
+    const start = this.storage.log.logStartOffset;
+    if (offset <= start) return Promise.resolve();
+    if (offset > Math.max(this.logStartTarget, this.proposedLogStart)) {
+      const proposed = node.proposeBatch([deleteRecordsBatch(offset)]);
+      if (!proposed.ok) {
+        return Promise.reject(
+          proposed.reason === 'notLeader' ? new NotLeaderError(this.topic, this.index, this.leader) : new NotEnoughReplicasError(this.topic, this.index),
+        );
+      }
+      this.proposedLogStart = offset;
+      this.kick();
+    }
+    return this.waitFor(this.logStartWaiters, offset, start);
+  }
+
+  /**
+   * Moves the log start towards the applied commands' target, no further than retention may go
+   * (RaftLogStorage.retentionBoundOffset: a config entry leaves the log only once the history
+   * recording it is durable; the rest follows after the next sync, onPersisted).
+   */
+  private advanceLogStart(): void {
+    const log = this.storage.log;
+    // A damaged log is left as it is (it starts over, B6), as retention leaves it.
+    if (log.damage !== null) return;
+    if (this.logStartTarget > log.logStartOffset) {
+      const to = Math.min(this.logStartTarget, this.storage.retentionBoundOffset(this.hw));
+      if (to > log.logStartOffset) log.deleteRecordsBefore(to);
+    }
+    this.logStartWaiters = settle(this.logStartWaiters, log.logStartOffset);
   }
 
   /** Resolves once `lastOffset` is below the high watermark; rejects when this replica stops leading. */
@@ -282,13 +346,24 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   // ---------------------------------------------------------------- GroupStateMachine
 
   apply(entry: Entry): void {
-    // The log itself is the state machine: applying an entry only moves the high watermark.
+    // The log itself is the state machine: applying an entry moves the high watermark, and a
+    // DeleteRecords command the log start.
     this.committedThrough(entry.index);
+    const target = entry.type === 'normal' ? deleteRecordsTarget(entry.data) : null;
+    if (target !== null && target > this.logStartTarget) {
+      this.logStartTarget = target;
+      this.advanceLogStart();
+    }
   }
 
-  /** An installed snapshot: every entry up to its index is committed, and the log restarts after it. */
+  /**
+   * An installed snapshot: every entry up to its index is committed, and the log restarts after
+   * it, where the sender's log started (DeleteRecords may have put that inside the next entry).
+   */
   restore(snapshot: Snapshot): void {
     this.committedThrough(snapshot.index);
+    this.logStartTarget = Math.max(this.logStartTarget, decodeSnapshotData(snapshot.data).logStartOffset);
+    this.advanceLogStart();
   }
 
   private committedThrough(index: number): void {
@@ -311,6 +386,8 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   onPersisted(lastIndex: number): void {
     this.persistedIndex = lastIndex;
     this.persistWaiters = this.settleOwn(this.persistWaiters, lastIndex);
+    // A move the retention bound held back may go further now.
+    if (this.logStartTarget > this.storage.log.logStartOffset) this.advanceLogStart();
   }
 
   onLeaderChange(leader: number, term: number): void {
@@ -318,6 +395,7 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
     const wasLeader = this.isLeader;
     this.leader = leader;
     this.term = term;
+    this.proposedLogStart = 0;
     if (wasLeader && leader !== this.nodeId) {
       // Entries we proposed may still commit under the new leader or be truncated; the producer
       // cannot be told which, so it gets NOT_LEADER_OR_FOLLOWER and retries (the idempotent
@@ -374,10 +452,11 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
   }
 
   private failAll(error: Error): void {
-    for (const waiter of [...this.persistWaiters, ...this.commitWaiters, ...this.durableWaiters]) waiter.reject(error);
+    for (const waiter of [...this.persistWaiters, ...this.commitWaiters, ...this.durableWaiters, ...this.logStartWaiters]) waiter.reject(error);
     this.persistWaiters = [];
     this.commitWaiters = [];
     this.durableWaiters = [];
+    this.logStartWaiters = [];
     this.node = null;
   }
 
@@ -417,6 +496,21 @@ export function caughtUpOffset(status: RaftStatus, hw: number, firstIndex: numbe
     offset = Math.min(offset, offsetAfter(p.match));
   }
   return offset;
+}
+
+/**
+ * The log start the newest DeleteRecords command in the committed log (below log offset `hw`)
+ * names, looking at the last RESTART_RAFT_ONLY_SCANNED_MAX Raft-only batches; 0 without one.
+ */
+export function recoverLogStart(log: RaftIndexedLog, hw: number): number {
+  if (log.damage !== null) return 0;
+  for (const offset of log.kafkaOffsets.newestBelow(hw, RESTART_RAFT_ONLY_SCANNED_MAX)) {
+    if (offset < log.logStartOffset) break;
+    const { records } = log.read(offset, RESTART_READ_BYTES_MAX, offset + 1);
+    const target = records.length === 0 ? null : deleteRecordsTarget(records);
+    if (target !== null) return target;
+  }
+  return 0;
 }
 
 /** Answers the waiters whose index is reached (by default: resolves them); returns the rest, in order. */

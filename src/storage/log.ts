@@ -172,4 +172,6 @@ export interface KafkaOffsets {
   toLog(kafkaOffset: number): number;
   /** Raft-only batches below `logOffset`. */
   deltaAt(logOffset: number): number;
+  /** Log offsets of the newest Raft-only batches still in the log below `logOffset`, newest first, at most `max`. */
+  newestBelow(logOffset: number, max: number): number[];
 }

@@ -66,6 +66,15 @@ export class OffsetTranslator {
     return target + lo;
   }
 
+  /**
+   * The log offsets of the newest Raft-only batches below `logOffset`, newest first, at most
+   * `max` of them (a replica looks among them for commands its restart may not have applied).
+   */
+  newestBelow(logOffset: number, max: number): number[] {
+    const end = this.countBelow(logOffset);
+    return this.holes.slice(Math.max(0, end - max), end).reverse();
+  }
+
   /** A Raft-only batch was appended at `logOffset` (after every one already counted). */
   add(logOffset: number): void {
     const last = this.holes.length === 0 ? -1 : this.holes[this.holes.length - 1];

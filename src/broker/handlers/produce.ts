@@ -34,7 +34,7 @@ import { isInternalTopic } from '../group/offsets-topic.ts';
 import { LogOnce } from '../../log/index.ts';
 import { knownLeader, leaderEndpoints } from '../leader-hints.ts';
 import type { IdempotentAppend } from '../../partition/replicas.ts';
-import { NotEnoughReplicasError, NotLeaderError } from '../../partition/replicas.ts';
+import { appendErrorCode, withTimeout } from './replica-wait.ts';
 import { produce, type ProduceRequest, type ProduceResponse } from '../../protocol/apis/produce.ts';
 
 /** Produce v3 is the first to carry RecordBatch v2 (magic 2), the only format stored. */
@@ -237,25 +237,8 @@ function produceToPartition(
   return { result, appended: settled.then(() => undefined), wait: acks === -1 ? settled.then((durable) => durable) : undefined };
 }
 
-/** The Kafka error for a failed append or a durability wait that was given up. */
-function appendErrorCode(err: unknown): number {
-  if (err instanceof NotLeaderError) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-  if (err instanceof NotEnoughReplicasError) return ErrorCode.NOT_ENOUGH_REPLICAS;
-  return ErrorCode.KAFKA_STORAGE_ERROR;
-}
-
 function setError(result: PartitionOutcome, errorCode: number, message: string | null): PartitionOutcome {
   result.errorCode = errorCode;
   result.errorMessage = message;
   return result;
-}
-
-/** Resolves true when `timeoutMs` passes first, false when the promise settles first. */
-function withTimeout(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
-  if (timeoutMs <= 0) return promise.then(() => false);
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), timeoutMs);
-  });
-  return Promise.race([promise.then(() => false), timeout]).finally(() => clearTimeout(timer));
 }
