@@ -9,7 +9,8 @@
 // Every replica holds the same log up to the commit, so every replica translates committed
 // offsets alike: a leader change never changes an offset a client saw.
 
-import type { KafkaOffsets, RaftIndexedLog, ReadResult } from '../storage/log.ts';
+import type { EpochStart, KafkaOffsets, RaftIndexedLog, ReadResult } from '../storage/log.ts';
+import { leaderEpochCache } from '../storage/leader-epoch-cache.ts';
 import type { BatchView } from '../protocol/record-batch.ts';
 import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD_BYTES, readInt64, setBaseOffset } from '../protocol/record-batch.ts';
 import { isRaftOnlyBatch } from '../storage/offset-translator.ts';
@@ -138,6 +139,11 @@ export class KafkaOffsetsReplica implements PartitionReplica {
 
   onAdvance(listener: () => void): () => void {
     return this.replica.onAdvance(listener);
+  }
+
+  leaderEpochCache(currentEpoch: number): EpochStart[] {
+    const offsets = this.offsets;
+    return leaderEpochCache(this.replica.log, currentEpoch, (o) => offsets.toKafka(o));
   }
 
   deleteRecords(offset: number): Promise<void> {

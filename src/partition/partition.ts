@@ -8,7 +8,8 @@
 // once. In cluster mode a Raft group replaces this class's flush-driven high watermark with the
 // commit index; the produce and fetch handlers see the same interface.
 
-import type { Log } from '../storage/log.ts';
+import type { EpochStart, Log } from '../storage/log.ts';
+import { leaderEpochCache } from '../storage/leader-epoch-cache.ts';
 import { batchView, type BatchView } from '../protocol/record-batch.ts';
 import type { AppendResult, IdempotentAppend, PartitionReplica } from './replicas.ts';
 import type { ProducerStateTable, SequenceCheck } from './producer-state.ts';
@@ -122,6 +123,10 @@ export class Partition implements PartitionReplica {
   onAdvance(listener: () => void): () => void {
     this.advanceListeners.add(listener);
     return () => this.advanceListeners.delete(listener);
+  }
+
+  leaderEpochCache(currentEpoch: number): EpochStart[] {
+    return leaderEpochCache(this.log, currentEpoch);
   }
 
   /** DeleteRecords: moves the log start offset; nothing below it can be read again. */

@@ -2,7 +2,7 @@
 // node hosts them (ReplicaManager over Partition) or Raft groups replicate them (cluster mode:
 // ClusterReplicaManager over ReplicatedPartition). The handlers see one interface either way.
 
-import type { Log } from '../storage/log.ts';
+import type { EpochStart, Log } from '../storage/log.ts';
 import type { BatchView } from '../protocol/record-batch.ts';
 import type { MetadataCommand, MetadataState } from '../metadata/metadata-state.ts';
 import type { PartitionProducers } from './partition-producers.ts';
@@ -58,6 +58,11 @@ export interface PartitionReplica {
    * moves it on every replica is committed and applied here); rejects as appendIdempotent.
    */
   deleteRecords(offset: number): Promise<void>;
+  /**
+   * Kafka's leader-epoch cache of this replica's log in the offsets of `log` (OffsetForLeaderEpoch;
+   * storage/leader-epoch-cache.ts), `currentEpoch` being the epoch it leads in.
+   */
+  leaderEpochCache(currentEpoch: number): EpochStart[];
 }
 
 export interface LeaderView {

@@ -31,7 +31,8 @@ import { PartitionProducers, type PartitionProducersOptions } from './partition-
 import { KafkaOffsetsReplica } from './kafka-offsets-replica.ts';
 import { decodeSnapshotData } from './raft-log-storage.ts';
 import { deleteRecordsBatch, deleteRecordsTarget } from './raft-entry-codec.ts';
-import type { RaftIndexedLog } from '../storage/log.ts';
+import type { EpochStart, RaftIndexedLog } from '../storage/log.ts';
+import { leaderEpochCache } from '../storage/leader-epoch-cache.ts';
 import { invariant } from '../base/invariant.ts';
 import { NotEnoughReplicasError, NotLeaderError, ReplicaStorageError, type IdempotentAppend, type PartitionReplica } from './replicas.ts';
 
@@ -41,7 +42,7 @@ import { NotEnoughReplicasError, NotLeaderError, ReplicaStorageError, type Idemp
  * commands of the last rounds before a crash can be unapplied, and few Raft-only batches (one
  * per election or membership change) follow them.
  */
-const RESTART_RAFT_ONLY_SCANNED_MAX = 64;
+const RESTART_RAFT_ONLY_SCANNED_MAX = 16;
 /** Bytes read per Raft-only batch in that scan (a command's batch is under 100 bytes). */
 const RESTART_READ_BYTES_MAX = 4096;
 
@@ -180,6 +181,10 @@ export class ReplicatedPartition implements GroupStateMachine, PartitionReplica 
       this.kick();
     }
     return this.waitFor(this.logStartWaiters, offset, start);
+  }
+
+  leaderEpochCache(currentEpoch: number): EpochStart[] {
+    return leaderEpochCache(this.storage.log, currentEpoch);
   }
 
   /**

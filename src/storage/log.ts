@@ -86,6 +86,12 @@ export interface Log {
   /** The largest batch maxTimestamp at or after the log start (from per-segment maxima); -1 if none. */
   maxTimestamp(): number;
   termAt(offset: number): number | undefined;
+  /**
+   * The terms (Kafka leader epochs) of the batches from the segment holding the log start on,
+   * each with the first offset written in it, ascending: the raw input of Kafka's leader-epoch
+   * cache (leader-epoch-cache.ts).
+   */
+  leaderEpochs(): EpochStart[];
   /** Removes every batch whose last offset is >= offset (Raft truncate-suffix). */
   truncateTo(offset: number): void;
   /** DeleteRecords: advances logStartOffset; whole segments below it go. */
@@ -93,6 +99,12 @@ export interface Log {
   /** Deletes expired head segments that end at or below maxOffsetExclusive (default: no bound). */
   applyRetention(nowMs: number, maxOffsetExclusive?: number): RetentionResult;
   close(): Promise<void>;
+}
+
+/** A leader epoch (a Raft term) and the first offset written in it. */
+export interface EpochStart {
+  epoch: number;
+  startOffset: number;
 }
 
 /** One Raft entry as the log stores it: one RecordBatch, its term and its offsets. */

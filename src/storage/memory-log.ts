@@ -21,7 +21,7 @@ import {
 import { OffsetOutOfRangeError } from './errors.ts';
 import { invariant } from '../base/invariant.ts';
 import type { LogConfig } from './log-config.ts';
-import type { AppendResult, HeaderRead, KafkaOffsets, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
+import type { AppendResult, EpochStart, HeaderRead, KafkaOffsets, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 import { isRaftOnlyBatch, OffsetTranslator } from './offset-translator.ts';
 
 interface StoredBatch {
@@ -226,6 +226,16 @@ export class MemoryLog implements RaftIndexedLog {
       if (this.batches[i].maxTimestamp > max) max = this.batches[i].maxTimestamp;
     }
     return max;
+  }
+
+  leaderEpochs(): EpochStart[] {
+    const out: EpochStart[] = [];
+    // Tests and the simulator only: a scan of the batches held.
+    for (let i = this.indexOf(this.startOffset); i < this.batches.length; i++) {
+      const b = this.batches[i];
+      if (out.length === 0 || out[out.length - 1].epoch !== b.term) out.push({ epoch: b.term, startOffset: b.baseOffset });
+    }
+    return out;
   }
 
   termAt(offset: number): number | undefined {

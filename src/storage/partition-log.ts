@@ -29,7 +29,7 @@ import { invariant } from '../base/invariant.ts';
 import { storageFs } from './fs.ts';
 import { GroupCommit } from './group-commit.ts';
 import { SILENT_LOGGER, validateLogConfig, type LogConfig, type LogLike } from './log-config.ts';
-import type { AppendResult, HeaderRead, KafkaOffsets, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
+import type { AppendResult, EpochStart, HeaderRead, KafkaOffsets, RaftBatch, RaftIndexedLog, RaftStart, ReadResult, RetentionResult } from './log.ts';
 import { Segment, type SegmentBatch } from './segment.ts';
 import { scrubQueue, type ScrubQueue } from './scrub-queue.ts';
 import type { ScanResult } from './batch-scan.ts';
@@ -787,6 +787,18 @@ export class PartitionLog implements RaftIndexedLog {
       if (this.segments[i].maxTimestamp > max) max = this.segments[i].maxTimestamp;
     }
     return max;
+  }
+
+  leaderEpochs(): EpochStart[] {
+    this.checkOpen();
+    const out: EpochStart[] = [];
+    // One or a few terms per segment (a segment rolls at every new term).
+    for (let i = this.segmentIndexFor(this.startOffset); i < this.segments.length; i++) {
+      for (const t of this.segments[i].terms) {
+        if (out.length === 0 || out[out.length - 1].epoch !== t.term) out.push({ epoch: t.term, startOffset: t.startOffset });
+      }
+    }
+    return out;
   }
 
   termAt(offset: number): number | undefined {

@@ -6,6 +6,7 @@ import { apiVersionsHandler } from './api-versions.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
 import { createTopicsHandler } from './create-topics.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
@@ -46,6 +47,7 @@ export function createHandlers(services: BrokerServices): Map<number, AnyApiHand
     deleteTopicsHandler(services),
     createPartitionsHandler(services),
     deleteRecordsHandler(services),
+    offsetForLeaderEpochHandler(services),
     describeConfigsHandler(services),
     describeClusterHandler(services),
     saslHandshakeHandler(),

@@ -11,6 +11,7 @@ import { createTopics } from './create-topics.ts';
 import { deleteTopics } from './delete-topics.ts';
 import { createPartitions } from './create-partitions.ts';
 import { deleteRecords } from './delete-records.ts';
+import { offsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { describeConfigs } from './describe-configs.ts';
 import { describeCluster } from './describe-cluster.ts';
 import { findCoordinator } from './find-coordinator.ts';
@@ -45,6 +46,7 @@ export * from './create-topics.ts';
 export * from './delete-topics.ts';
 export * from './create-partitions.ts';
 export * from './delete-records.ts';
+export * from './offset-for-leader-epoch.ts';
 export * from './describe-configs.ts';
 export * from './describe-cluster.ts';
 export * from './find-coordinator.ts';
@@ -90,6 +92,7 @@ export const ApiKey = {
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   DescribeLogDirs: 35,
@@ -118,6 +121,7 @@ export const allApis: readonly ApiDefinition[] = [
   deleteTopics,
   createPartitions,
   deleteRecords,
+  offsetForLeaderEpoch,
   describeConfigs,
   describeCluster,
   findCoordinator,
