@@ -18,6 +18,10 @@ export interface BrokerLimits {
   connectionsMax: number;
   fetchWaitMsMax: number;
   fetchBytesMax: number;
+  /** Incremental fetch sessions (KIP-227) this broker keeps at most; 0 turns them off. */
+  fetchSessionSlotsMax: number;
+  /** How long a fetch session must be idle before a new one may evict it. */
+  fetchSessionEvictionMs: number;
   topicPartitionsMax: number;
   /** How long an idempotent Produce waits for its partition's producer state to load (also capped by the request's timeout). */
   producerStateWaitMsMax: number;

@@ -55,6 +55,8 @@ export function baseDefaults(): BaseDefaults {
       max_inflight_requests_per_connection: 100,
       fetch_max_wait_ms: 30_000,
       fetch_max_bytes: 50 * MIB, // The Java consumer's fetch.max.bytes.
+      max_incremental_fetch_session_cache_slots: 1000, // Kafka's max.incremental.fetch.session.cache.slots.
+      min_incremental_fetch_session_eviction_ms: 120_000, // Kafka's min.incremental.fetch.session.eviction.ms.
       max_partitions_per_request: 10_000,
       connections_max_idle_ms: 600_000, // Kafka's connections.max.idle.ms.
       raft_max_inflight_msgs: 256, // etcd's usual MaxInflightMsgs.

@@ -88,6 +88,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'limits.max_inflight_requests_per_connection', kind: { type: 'integer', min: 1 } },
   { key: 'limits.fetch_max_wait_ms', kind: { type: 'duration', min: 0 } },
   { key: 'limits.fetch_max_bytes', kind: { type: 'size', min: 1 } },
+  { key: 'limits.max_incremental_fetch_session_cache_slots', kind: { type: 'integer', min: 0 } },
+  { key: 'limits.min_incremental_fetch_session_eviction_ms', kind: { type: 'duration', min: 0 } },
   { key: 'limits.max_partitions_per_request', kind: { type: 'integer', min: 1 } },
   { key: 'limits.connections_max_idle_ms', kind: { type: 'duration', min: 0 } },
   { key: 'limits.raft_max_inflight_msgs', kind: { type: 'integer', min: 1 } },

@@ -51,6 +51,8 @@ export interface LimitsConfig {
   max_inflight_requests_per_connection: number;
   fetch_max_wait_ms: number;
   fetch_max_bytes: number;
+  max_incremental_fetch_session_cache_slots: number;
+  min_incremental_fetch_session_eviction_ms: number;
   max_partitions_per_request: number;
   connections_max_idle_ms: number;
   raft_max_inflight_msgs: number;

@@ -136,6 +136,8 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
       connectionsMax: config.limits.max_connections,
       fetchWaitMsMax: config.limits.fetch_max_wait_ms,
       fetchBytesMax: config.limits.fetch_max_bytes,
+      fetchSessionSlotsMax: config.limits.max_incremental_fetch_session_cache_slots,
+      fetchSessionEvictionMs: config.limits.min_incremental_fetch_session_eviction_ms,
       topicPartitionsMax: config.max_topic_partitions,
       producerStateWaitMsMax: config.limits.producer_state_wait_ms,
     },

@@ -21,8 +21,11 @@
 //
 // The response waits up to max_wait_ms (capped by fetchWaitMsMax) until min_bytes are available,
 // and carries at most max_bytes, except that the first batch is always sent whole so a consumer
-// can make progress past a batch larger than its limit (KIP-74). Incremental fetch sessions
-// (KIP-227) are not offered: we answer session_id 0, which tells the client to send full requests.
+// can make progress past a batch larger than its limit (KIP-74).
+//
+// Incremental fetch sessions (KIP-227, v7+): a full request opens a session, later requests name
+// only what changed and get only the partitions with news (../fetch-sessions.ts keeps the rules;
+// this handler reads the partitions the context names and shapes the answer).
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetOutOfRangeError } from '../../storage/errors.ts';
@@ -34,10 +37,27 @@ import { knownLeader, leaderEndpoints } from '../leader-hints.ts';
 import { uuidToHex } from '../uuid.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
 import { fetch as fetchApi, type FetchRequest, type FetchResponse } from '../../protocol/apis/fetch.ts';
+import { randomInt } from 'node:crypto';
+import {
+  FetchSessionCache,
+  partitionKey,
+  type FetchContext,
+  type FetchSession,
+  type FetchSessionRequest,
+  type PartitionOutcome,
+  type RequestedPartition,
+} from '../fetch-sessions.ts';
+import { uuidFromHex } from '../uuid.ts';
 
 const emptyRecords: Buffer = Buffer.alloc(0);
 
 export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest, FetchResponse> {
+  // One cache per broker; session ids are random int32s, as Kafka's.
+  const sessions = new FetchSessionCache({
+    slotsMax: services.limits.fetchSessionSlotsMax,
+    evictionMs: services.limits.fetchSessionEvictionMs,
+    randomId: () => randomInt(-0x80000000, 0x80000000),
+  });
   return {
     api: fetchApi,
     minVersion: 4,
@@ -47,7 +67,10 @@ export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest,
       const minBytes: number = Math.max(0, request.minBytes);
       const maxBytes = Math.max(0, Math.min(request.maxBytes, services.limits.fetchBytesMax));
 
-      const topics = resolveTopics(services, request, context.apiVersion);
+      const sessionRequest = toSessionRequest(request, context.apiVersion);
+      const session = sessions.newContext(sessionRequest, Date.now());
+      if (session.kind === 'error') return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
+      const topics = session.kind === 'incremental' ? sessionTopics(services, session.session) : resolveTopics(services, request, context.apiVersion);
       const deadline = Date.now() + maxWaitMs;
       // current_leader is on the wire from v12 (KIP-951 fills it from v12; node_endpoints from v16).
       const hints = context.apiVersion >= 12;
@@ -59,11 +82,12 @@ export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest,
         await waitForData(services, topics, remainingMs, context);
         result = readAll(services, topics, maxBytes, hints);
       }
+      const answered = answerInSession(sessions, session, sessionRequest, topics, result.responses);
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
-        sessionId: 0,
-        responses: result.responses,
+        sessionId: answered.sessionId,
+        responses: answered.responses,
         nodeEndpoints: context.apiVersion >= 16 ? leaderEndpoints(services, result.leaders) : [],
       };
     },
@@ -83,6 +107,83 @@ function resolveTopics(services: BrokerServices, request: FetchRequest, version:
   if (version < 13) return request.topics.map((t) => ({ request: t, name: t.topic }));
   const state = services.controller.state;
   return request.topics.map((t) => ({ request: t, name: state.topicById(uuidToHex(t.topicId))?.name ?? null }));
+}
+
+/** The request as the session cache sees it: topics keyed by name before v13, by id's hex after. */
+function toSessionRequest(request: FetchRequest, version: number): FetchSessionRequest {
+  const usesTopicIds = version >= 13;
+  const key = (t: { topic: string; topicId: Buffer }) => (usesTopicIds ? uuidToHex(t.topicId) : t.topic);
+  return {
+    // Before v7 there are no sessions: the decoder's defaults (id 0, epoch -1) mean sessionless.
+    sessionId: request.sessionId,
+    sessionEpoch: request.sessionEpoch,
+    usesTopicIds,
+    partitions: request.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: key(t), partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes })),
+    ),
+    forgotten: request.forgottenTopicsData.flatMap((t) => t.partitions.map((partition) => ({ topic: key(t), partition }))),
+  };
+}
+
+/** The partitions of a session as the topics to read, with the fetch offsets the session keeps. */
+function sessionTopics(services: BrokerServices, session: FetchSession): ResolvedTopic[] {
+  const byTopic = new Map<string, RequestedPartition[]>();
+  for (const p of session.partitions.values()) {
+    const list = byTopic.get(p.topic);
+    if (list) list.push(p);
+    else byTopic.set(p.topic, [p]);
+  }
+  const state = services.controller.state;
+  return [...byTopic].map(([topic, partitions]) => {
+    const name = session.usesTopicIds ? (state.topicById(topic)?.name ?? null) : topic;
+    const request: FetchTopic = {
+      topic: name ?? '',
+      topicId: session.usesTopicIds ? uuidFromHex(topic) : Buffer.alloc(16),
+      partitions: partitions.map((p) => ({
+        partition: p.partition,
+        currentLeaderEpoch: -1,
+        fetchOffset: p.fetchOffset,
+        lastFetchedEpoch: -1,
+        logStartOffset: -1,
+        partitionMaxBytes: p.partitionMaxBytes,
+      })),
+    };
+    return { request, name };
+  });
+}
+
+/**
+ * The answer's session id and partitions: every partition without a session or when one opens
+ * (its partitions then recorded with what this answer tells), only those with news in one.
+ */
+function answerInSession(
+  sessions: FetchSessionCache,
+  context: Exclude<FetchContext, { kind: 'error' }>,
+  request: FetchSessionRequest,
+  topics: ResolvedTopic[],
+  responses: ReadResult['responses'],
+): { sessionId: number; responses: ReadResult['responses'] } {
+  const key = (i: number, j: number) =>
+    partitionKey(request.usesTopicIds ? uuidToHex(topics[i].request.topicId) : topics[i].request.topic, topics[i].request.partitions[j].partition);
+  const outcome = (p: EncodeInput<PartitionData>): PartitionOutcome => ({
+    errorCode: p.errorCode ?? ErrorCode.NONE,
+    highWatermark: Number(p.highWatermark ?? -1),
+    logStartOffset: Number(p.logStartOffset ?? -1),
+    recordBytes: Buffer.isBuffer(p.records) ? p.records.length : 0,
+  });
+  if (context.kind === 'sessionless') return { sessionId: 0, responses };
+  if (context.kind === 'full') {
+    // A full request's answer lists its partitions in the request's order, as request.partitions does.
+    let k = 0;
+    const answered = responses.flatMap((t) => (t.partitions ?? []).map((p) => ({ requested: request.partitions[k++], outcome: outcome(p) })));
+    const session = sessions.create(request.usesTopicIds, answered, Date.now());
+    return { sessionId: session?.id ?? 0, responses };
+  }
+  const session = context.session;
+  const kept = responses
+    .map((t, i) => ({ ...t, partitions: (t.partitions ?? []).filter((p, j) => session.mustRespond(key(i, j), outcome(p))) }))
+    .filter((t) => t.partitions.length > 0);
+  return { sessionId: session.id, responses: kept };
 }
 
 interface ReadResult {
