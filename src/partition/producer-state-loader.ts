@@ -55,7 +55,7 @@ export class ProducerStateLoad implements LoadJob {
         this.table = null;
         return { bytes, done: false };
       }
-      invariant(read.nextOffset > this.position && read.headers.length > 0, `producer state replay of ${this.where} moves on from ${this.position}`);
+      invariant(read.nextOffset > this.position && read.headers.length > 0, () => `producer state replay of ${this.where} moves on from ${this.position}`);
       this.replay(read.headers, this.position);
       bytes += read.bytesRead;
       this.position = read.nextOffset;

@@ -314,7 +314,7 @@ export class RaftLogStorage implements Storage {
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
     invariant(
       lo >= this.firstIndex() && hi <= this.lastIndex() + 1 && lo <= hi,
-      `storage.entries(${lo}, ${hi}) outside [${this.firstIndex()}, ${this.lastIndex() + 1})`,
+      () => `storage.entries(${lo}, ${hi}) outside [${this.firstIndex()}, ${this.lastIndex() + 1})`,
     );
     const out: Entry[] = [];
     let bytes = 0;
@@ -358,7 +358,7 @@ export class RaftLogStorage implements Storage {
 
   private snapshotAt(index: number, state?: string): Snapshot {
     const term = this.log.termAtRaftIndex(index);
-    invariant(term !== undefined, `term of snapshot index ${index} is known`);
+    invariant(term !== undefined, () => `term of snapshot index ${index} is known`);
     const offset = this.log.offsetAfterRaftIndex(index);
     return {
       index,
@@ -371,7 +371,7 @@ export class RaftLogStorage implements Storage {
   /** The configuration in force after entry `index` (>= the history base). */
   confStateAt(index: number): ConfState {
     const base = this.state.confBase;
-    invariant(index >= base.index, `configuration at ${index} is older than the history base ${base.index}`);
+    invariant(index >= base.index, () => `configuration at ${index} is older than the history base ${base.index}`);
     let m = Membership.fromConfState(base.confState);
     for (const c of this.state.confChanges) {
       if (c.index > index) return m.toConfState();
@@ -417,11 +417,11 @@ export class RaftLogStorage implements Storage {
     while (start < entries.length && entries[start].index <= this.lastIndex() && this.term(entries[start].index) === entries[start].term) start++;
     if (start === entries.length) return;
     const from = entries[start].index;
-    invariant(from <= this.lastIndex() + 1, `storage.append: gap, last ${this.lastIndex()}, got ${from}`);
+    invariant(from <= this.lastIndex() + 1, () => `storage.append: gap, last ${this.lastIndex()}, got ${from}`);
     if (from <= this.lastIndex()) {
       invariant(
         from > this.state.hardState.commit,
-        `storage.append: truncation at ${from} would remove committed entries (commit ${this.state.hardState.commit})`,
+        () => `storage.append: truncation at ${from} would remove committed entries (commit ${this.state.hardState.commit})`,
       );
       this.log.truncateToRaftIndex(from);
       this.syncedIndex = Math.min(this.syncedIndex, from - 1);
@@ -432,7 +432,7 @@ export class RaftLogStorage implements Storage {
     }
     for (let k = start; k < entries.length; k++) {
       const e = entries[k];
-      invariant(e.index === this.log.lastRaftIndex + 1, `entry ${e.index} follows ${this.log.lastRaftIndex}`);
+      invariant(e.index === this.log.lastRaftIndex + 1, () => `entry ${e.index} follows ${this.log.lastRaftIndex}`);
       const batch = encodeEntry(e);
       const appended = this.log.append(batch, e.term);
       this.observer?.appended(batch, appended.baseOffset);
@@ -473,7 +473,7 @@ export class RaftLogStorage implements Storage {
 
   /** setHardState() without the write: the state to store, and the commit index it holds. */
   private recordHardState(hs: HardState): { state: PersistedRaftState; durable: number } {
-    invariant(hs.commit <= this.lastIndex(), `commit ${hs.commit} beyond the last index ${this.lastIndex()}`);
+    invariant(hs.commit <= this.lastIndex(), () => `commit ${hs.commit} beyond the last index ${this.lastIndex()}`);
     const st = this.state;
     st.hardState = { term: hs.term, vote: hs.vote, commit: hs.commit };
     const durable = Math.max(Math.min(hs.commit, this.syncedIndex, this.lastIndex()), this.firstIndex() - 1, this.storedCommit);
@@ -547,7 +547,7 @@ export class RaftLogStorage implements Storage {
   applySnapshot(snap: Snapshot): void {
     const data = decodeSnapshotData(snap.data);
     const st = this.state;
-    invariant(snap.index >= st.hardState.commit, `snapshot ${snap.index} below commit ${st.hardState.commit}`);
+    invariant(snap.index >= st.hardState.commit, () => `snapshot ${snap.index} below commit ${st.hardState.commit}`);
     // The derived state first: a crash before the log restarts leaves it ahead of the log, which
     // replay tolerates; the other order would leave a log start that no state covers.
     this.snapshotState?.install(data.state, data.offset);
@@ -576,7 +576,7 @@ export class RaftLogStorage implements Storage {
    * below it are deleted (DeleteRecords' mechanism, so the new start is durable first).
    */
   compactTo(index: number): void {
-    invariant(index <= this.state.hardState.commit, `compaction to ${index} beyond commit ${this.state.hardState.commit}`);
+    invariant(index <= this.state.hardState.commit, () => `compaction to ${index} beyond commit ${this.state.hardState.commit}`);
     // As retention (retentionBoundOffset): no config entry leaves the log before the history
     // that records it is durable.
     const bound = Math.min(index, Math.max(this.syncedCheckpointIndex, this.firstIndex() - 1));

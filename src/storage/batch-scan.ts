@@ -3,7 +3,16 @@
 // index rebuilds, and reads (to find batch boundaries).
 
 import { storageFs } from './fs.ts';
-import { BATCH_HEADER_BYTES, BATCH_LENGTH_MIN, CURRENT_MAGIC, LOG_OVERHEAD_BYTES, MAGIC_OFFSET, batchCrcIsValid, readInt64 } from '../protocol/record-batch.ts';
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_LENGTH_MIN,
+  CURRENT_MAGIC,
+  LOG_OVERHEAD_BYTES,
+  MAGIC_OFFSET,
+  batchCrcIsValid,
+  readInt32,
+  readInt64,
+} from '../protocol/record-batch.ts';
 import { isRaftOnlyBatch } from './offset-translator.ts';
 
 export const SCAN_CHUNK_BYTES = 1024 * 1024;
@@ -104,15 +113,15 @@ export function scanBatches(options: ScanOptions, visit: (batch: ScannedBatch) =
     const { buf, at } = window.get(position, BATCH_HEADER_BYTES);
     const magic = buf[at + MAGIC_OFFSET];
     if (magic !== CURRENT_MAGIC) return stop(`magic ${magic}`);
-    const batchLength = buf.readInt32BE(at + 8);
+    const batchLength = readInt32(buf, at + 8);
     if (batchLength < BATCH_LENGTH_MIN) return stop(`batchLength ${batchLength}`);
     const sizeBytes = LOG_OVERHEAD_BYTES + batchLength;
     if (sizeBytes > remaining) return stop(`batch of ${sizeBytes} bytes with ${remaining} bytes left`);
     const baseOffset = readInt64(buf, at);
     if (baseOffset !== expected) return stop(`baseOffset ${baseOffset}, expected ${expected}`);
-    const lastOffsetDelta = buf.readInt32BE(at + 23);
+    const lastOffsetDelta = readInt32(buf, at + 23);
     if (lastOffsetDelta < 0) return stop(`lastOffsetDelta ${lastOffsetDelta}`);
-    const term = buf.readInt32BE(at + 12);
+    const term = readInt32(buf, at + 12);
     const maxTimestamp = readInt64(buf, at + 35);
     if (verifyCrc) {
       const whole = window.get(position, sizeBytes);

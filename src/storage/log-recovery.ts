@@ -226,7 +226,7 @@ export function loadSegments(
   }
   // Remove an empty non-first tail left behind... only the last segment may be empty.
   for (let i = 0; i < segments.length - 1; i++) {
-    invariant(!segments[i].isEmpty, `only the last segment may be empty (${segments[i].paths.log})`);
+    invariant(!segments[i].isEmpty, () => `only the last segment may be empty (${segments[i].paths.log})`);
   }
   const markDamage = raft?.mark != null && segments.length > 0 ? checkSyncedMark(segments, raft.mark) : null;
   if (markDamage !== null) return damaged(markDamage.segment, markDamage.damage);

@@ -103,7 +103,7 @@ export class MemoryLog implements RaftIndexedLog {
     this.checkOpen();
     invariant(batch.length >= BATCH_HEADER_BYTES && batch[MAGIC_OFFSET] === CURRENT_MAGIC, 'append takes RecordBatch v2');
     invariant(LOG_OVERHEAD_BYTES + batch.readInt32BE(BATCH_LENGTH_OFFSET) === batch.length, 'append takes exactly one batch');
-    invariant(Number.isInteger(term) && term >= 0 && term >= this.lastTerm, `term ${term} is not below ${this.lastTerm}`);
+    invariant(Number.isInteger(term) && term >= 0 && term >= this.lastTerm, () => `term ${term} is not below ${this.lastTerm}`);
     const lastOffsetDelta = batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
     invariant(lastOffsetDelta >= 0, 'lastOffsetDelta >= 0');
     const baseOffset = this.endOffset;
@@ -247,7 +247,7 @@ export class MemoryLog implements RaftIndexedLog {
   truncateTo(offset: number): void {
     this.checkOpen();
     if (offset >= this.endOffset) return;
-    invariant(offset >= this.startOffset, `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
+    invariant(offset >= this.startOffset, () => `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
     const i = this.indexOf(offset);
     for (const b of this.batches.slice(i)) this.bytes -= b.buf.length;
     if (i < this.batches.length) this.nextRaftIndex = this.batches[i].raftIndex;
@@ -318,7 +318,7 @@ export class MemoryLog implements RaftIndexedLog {
   entries(lo: number, hi: number, maxBytes: number): RaftBatch[] {
     this.checkOpen();
     const first = this.firstRaftIndex;
-    invariant(first <= lo && lo <= hi && hi <= this.nextRaftIndex, `raft entries [${lo}, ${hi}) within [${first}, ${this.nextRaftIndex})`);
+    invariant(first <= lo && lo <= hi && hi <= this.nextRaftIndex, () => `raft entries [${lo}, ${hi}) within [${first}, ${this.nextRaftIndex})`);
     const out: RaftBatch[] = [];
     let total = 0;
     for (let i = lo; i < hi; i++) {
@@ -341,15 +341,15 @@ export class MemoryLog implements RaftIndexedLog {
     this.checkOpen();
     if (i > this.lastRaftIndex) return;
     const first = this.firstRaftIndex;
-    invariant(i >= first, `raft truncation at ${i} stays at or above the first entry ${first}`);
+    invariant(i >= first, () => `raft truncation at ${i} stays at or above the first entry ${first}`);
     const offset = this.batches[i - first].baseOffset;
-    invariant(offset >= this.startOffset, `raft truncation at ${i} would cut the log start ${this.startOffset}`);
+    invariant(offset >= this.startOffset, () => `raft truncation at ${i} would cut the log start ${this.startOffset}`);
     this.truncateTo(offset);
   }
 
   offsetAfterRaftIndex(i: number): number {
     const first = this.firstRaftIndex;
-    invariant(i >= first - 1 && i <= this.lastRaftIndex, `raft index ${i} within [${first - 1}, ${this.lastRaftIndex}]`);
+    invariant(i >= first - 1 && i <= this.lastRaftIndex, () => `raft index ${i} within [${first - 1}, ${this.lastRaftIndex}]`);
     if (i === this.lastRaftIndex) return this.endOffset;
     return this.batches[i + 1 - first].baseOffset;
   }

@@ -14,14 +14,14 @@
 // identity.
 
 import { invariant } from '../base/invariant.ts';
-import { ATTRIBUTES_OFFSET, isControlBatch, PRODUCER_ID_OFFSET, readInt64 } from '../protocol/record-batch.ts';
+import { ATTRIBUTES_OFFSET, isControlBatch, PRODUCER_ID_OFFSET, readInt16, readInt64 } from '../protocol/record-batch.ts';
 
 /**
  * A batch only the Raft layer writes: a control batch without a producer (Kafka's transaction
  * markers carry their producer's id; Produce refuses client control batches).
  */
 export function isRaftOnlyBatch(buf: Buffer, at = 0): boolean {
-  return isControlBatch(buf.readInt16BE(at + ATTRIBUTES_OFFSET)) && readInt64(buf, at + PRODUCER_ID_OFFSET) < 0;
+  return isControlBatch(readInt16(buf, at + ATTRIBUTES_OFFSET)) && readInt64(buf, at + PRODUCER_ID_OFFSET) < 0;
 }
 
 export class OffsetTranslator {
@@ -31,7 +31,7 @@ export class OffsetTranslator {
   private holes: number[] = [];
 
   constructor(base = 0) {
-    invariant(Number.isSafeInteger(base) && base >= 0, `raft-only base ${base}`);
+    invariant(Number.isSafeInteger(base) && base >= 0, () => `raft-only base ${base}`);
     this.base = base;
   }
 
@@ -78,7 +78,7 @@ export class OffsetTranslator {
   /** A Raft-only batch was appended at `logOffset` (after every one already counted). */
   add(logOffset: number): void {
     const last = this.holes.length === 0 ? -1 : this.holes[this.holes.length - 1];
-    invariant(logOffset > last, `raft-only batch at ${logOffset} after ${last}`);
+    invariant(logOffset > last, () => `raft-only batch at ${logOffset} after ${last}`);
     this.holes.push(logOffset);
   }
 
@@ -97,7 +97,7 @@ export class OffsetTranslator {
 
   /** Snapshot install: the log restarts empty with `base` Raft-only batches below it. */
   reset(base: number): void {
-    invariant(Number.isSafeInteger(base) && base >= 0, `raft-only base ${base}`);
+    invariant(Number.isSafeInteger(base) && base >= 0, () => `raft-only base ${base}`);
     this.base = base;
     this.holes = [];
   }

@@ -540,10 +540,10 @@ export class PartitionLog implements RaftIndexedLog {
   append(batch: Buffer, term: number): AppendResult {
     this.checkUsable();
     this.beginChange();
-    invariant(batch.length >= BATCH_HEADER_BYTES, `a batch has at least ${BATCH_HEADER_BYTES} bytes`);
+    invariant(batch.length >= BATCH_HEADER_BYTES, () => `a batch has at least ${BATCH_HEADER_BYTES} bytes`);
     invariant(batch[MAGIC_OFFSET] === CURRENT_MAGIC, 'append takes RecordBatch v2 only');
     invariant(LOG_OVERHEAD_BYTES + batch.readInt32BE(BATCH_LENGTH_OFFSET) === batch.length, 'append takes exactly one whole batch');
-    invariant(Number.isInteger(term) && term >= 0 && term >= this.lastTerm, `term ${term} is not below the last term ${this.lastTerm}`);
+    invariant(Number.isInteger(term) && term >= 0 && term >= this.lastTerm, () => `term ${term} is not below the last term ${this.lastTerm}`);
     const lastOffsetDelta = batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
     invariant(lastOffsetDelta >= 0, 'lastOffsetDelta >= 0');
     const baseOffset = this.logEndOffset;
@@ -817,7 +817,7 @@ export class PartitionLog implements RaftIndexedLog {
     const before = this.logEndOffset;
     if (offset >= before) return;
     this.activeFirstTimestamp = null;
-    invariant(offset >= this.startOffset, `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
+    invariant(offset >= this.startOffset, () => `truncation to ${offset} stays at or above the log start ${this.startOffset}`);
     this.beginChange();
     if (this.mark !== null) {
       // The mark goes down first: it must never name bytes a crash could find gone or replaced.
@@ -988,7 +988,7 @@ export class PartitionLog implements RaftIndexedLog {
     const head = this.segments[0];
     if (i === head.firstRaftIndex - 1) return head.prevTerm;
     const term = this.segments[this.segmentIndexForRaft(i)].termAtRaftIndex(i);
-    invariant(term !== undefined, `raft index ${i} lies in a segment`);
+    invariant(term !== undefined, () => `raft index ${i} lies in a segment`);
     return term;
   }
 
@@ -1015,7 +1015,7 @@ export class PartitionLog implements RaftIndexedLog {
     const last = this.lastRaftIndex;
     invariant(
       Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && first <= lo && lo <= hi && hi <= last + 1,
-      `raft entries [${lo}, ${hi}) within [${first}, ${last + 1})`,
+      () => `raft entries [${lo}, ${hi}) within [${first}, ${last + 1})`,
     );
     const out: RaftBatch[] = [];
     let bytes = 0;
@@ -1057,17 +1057,17 @@ export class PartitionLog implements RaftIndexedLog {
     this.checkUsable();
     if (i > this.lastRaftIndex) return;
     const first = this.firstRaftIndex;
-    invariant(i >= first, `raft truncation at ${i} stays at or above the first entry ${first}`);
+    invariant(i >= first, () => `raft truncation at ${i} stays at or above the first entry ${first}`);
     const offset = this.baseOffsetOfRaft(i);
-    invariant(offset >= this.startOffset, `raft truncation at ${i} (offset ${offset}) would cut the log start ${this.startOffset}`);
+    invariant(offset >= this.startOffset, () => `raft truncation at ${i} (offset ${offset}) would cut the log start ${this.startOffset}`);
     this.truncateTo(offset);
-    invariant(this.lastRaftIndex === i - 1, `raft truncation at ${i} leaves ${this.lastRaftIndex} as the last entry`);
+    invariant(this.lastRaftIndex === i - 1, () => `raft truncation at ${i} leaves ${this.lastRaftIndex} as the last entry`);
   }
 
   offsetAfterRaftIndex(i: number): number {
     this.checkOpen();
     const last = this.lastRaftIndex;
-    invariant(Number.isSafeInteger(i) && i >= this.firstRaftIndex - 1 && i <= last, `raft index ${i} within [${this.firstRaftIndex - 1}, ${last}]`);
+    invariant(Number.isSafeInteger(i) && i >= this.firstRaftIndex - 1 && i <= last, () => `raft index ${i} within [${this.firstRaftIndex - 1}, ${last}]`);
     if (i === last) return this.logEndOffset;
     return this.baseOffsetOfRaft(i + 1);
   }
@@ -1083,7 +1083,7 @@ export class PartitionLog implements RaftIndexedLog {
     // Resetting is how a damaged Raft replica starts over (every old file goes), so it is the
     // one change a damaged log accepts.
     this.checkUsable(true);
-    invariant(Number.isSafeInteger(start.offset) && start.offset >= 0, `reset offset ${start.offset}`);
+    invariant(Number.isSafeInteger(start.offset) && start.offset >= 0, () => `reset offset ${start.offset}`);
     this.activeFirstTimestamp = null;
     const removed = this.segments.length;
     this.beginChange();

@@ -288,7 +288,7 @@ export class Segment {
    * new log and by retention, and keeps an old one after a crash between a roll and its batch.
    */
   takeTerm(term: number): void {
-    invariant(this.isEmpty && this.batchCount === 0, `only an empty segment takes a term (${this.paths.log})`);
+    invariant(this.isEmpty && this.batchCount === 0, () => `only an empty segment takes a term (${this.paths.log})`);
     createRaftSidecar(this.paths.raft, this.dir, { firstRaftIndex: this.firstRaftIndex, prevTerm: this.prevTerm, term, raftOnlyBefore: this.raftOnlyBefore });
     this.segmentTerm = term;
     this.sidecarHeaderBytes = RAFT_SIDECAR_HEADER_BYTES;
@@ -330,7 +330,7 @@ export class Segment {
 
   /** Writes one batch (already stamped with its offsets and term) at the end. */
   append(batch: Buffer, baseOffset: number, lastOffset: number, maxTimestamp: number, term: number, indexIntervalBytes: number): void {
-    invariant(baseOffset === this.nextOffset, `append at ${baseOffset} follows ${this.nextOffset}`);
+    invariant(baseOffset === this.nextOffset, () => `append at ${baseOffset} follows ${this.nextOffset}`);
     invariant(this.fitsRelativeOffset(lastOffset), 'relative offset fits uint32');
     const position = this.sizeBytes;
     const fs = storageFs();
@@ -349,7 +349,7 @@ export class Segment {
     if (b.maxTimestamp > this.maxTimestamp) this.maxTimestamp = b.maxTimestamp;
     const raftIndex = this.firstRaftIndex + this.batchCount;
     if (this.terms.length === 0 || this.terms[this.terms.length - 1].term !== b.term) {
-      invariant(this.terms.length === 0 || b.term > this.terms[this.terms.length - 1].term, `term ${b.term} does not go back`);
+      invariant(this.terms.length === 0 || b.term > this.terms[this.terms.length - 1].term, () => `term ${b.term} does not go back`);
       this.terms.push({ term: b.term, startOffset: b.baseOffset, startRaftIndex: raftIndex });
     }
     // As in Kafka, a batch is indexed once indexIntervalBytes have passed since the last
@@ -634,13 +634,13 @@ export class Segment {
    * damage: reads stop before it, and the file keeps every byte (the log is read-only).
    */
   limitTo(position: number): void {
-    invariant(position >= 0 && position <= this.sizeBytes, `limit ${position} within ${this.sizeBytes}`);
+    invariant(position >= 0 && position <= this.sizeBytes, () => `limit ${position} within ${this.sizeBytes}`);
     this.sizeBytes = position;
   }
 
   /** Cuts the file at `position` (a batch boundary) and fixes the in-memory state. */
   truncateToPosition(position: number): void {
-    invariant(position >= 0 && position <= this.sizeBytes, `truncation position ${position} within ${this.sizeBytes}`);
+    invariant(position >= 0 && position <= this.sizeBytes, () => `truncation position ${position} within ${this.sizeBytes}`);
     storageFs().truncate(this.fd, position);
     this.logDirty = true;
     this.forgetFrom(position);
@@ -651,7 +651,7 @@ export class Segment {
    * timestamps as if the file ended there. The file keeps its bytes (truncateToPosition cuts them).
    */
   forgetFrom(position: number): void {
-    invariant(position >= 0 && position <= this.sizeBytes, `position ${position} within ${this.sizeBytes}`);
+    invariant(position >= 0 && position <= this.sizeBytes, () => `position ${position} within ${this.sizeBytes}`);
     this.sizeBytes = position;
     this.uncheckedEnd = Math.min(this.uncheckedEnd, position);
     this.offsetIndex.truncateToPosition(position);
@@ -665,7 +665,7 @@ export class Segment {
     this.maxTimestamp = this.timeIndex.lastTimestamp;
     this.terms = [terms[0]];
     const problem = this.scanTail(this.raftOnly);
-    invariant(problem === null, `segment ${this.paths.log} reads back after truncation (${problem})`);
+    invariant(problem === null, () => `segment ${this.paths.log} reads back after truncation (${problem})`);
     // The tail scan only sees terms after the last index entry; keep the earlier ones.
     const kept = terms.filter((t) => t.startOffset < this.nextOffset);
     this.terms = kept;
@@ -706,7 +706,7 @@ export class Segment {
 
   /** Raft index of the batch holding `offset` (which must be in this segment). */
   raftIndexOf(offset: number): number {
-    invariant(offset >= this.baseOffset && offset < this.nextOffset, `offset ${offset} in segment ${this.paths.log}`);
+    invariant(offset >= this.baseOffset && offset < this.nextOffset, () => `offset ${offset} in segment ${this.paths.log}`);
     const start = this.indexFloor(offset);
     const k = this.offsetIndex.floor(offset - this.baseOffset);
     let raftIndex = k < 0 ? this.firstRaftIndex : this.firstRaftIndex + this.offsetIndex.relativeRaftIndexAt(k);
@@ -729,7 +729,7 @@ export class Segment {
         return false;
       },
     );
-    invariant(found >= 0, `offset ${offset} found in ${this.paths.log}`);
+    invariant(found >= 0, () => `offset ${offset} found in ${this.paths.log}`);
     return found;
   }
 
@@ -739,7 +739,7 @@ export class Segment {
    * includeOversizedFirst). The bytes are views into buffers read for this call only.
    */
   readRaft(lo: number, hi: number, maxBytes: number, includeOversizedFirst: boolean): SegmentBatch[] {
-    invariant(lo >= this.firstRaftIndex && hi <= this.lastRaftIndex + 1 && lo <= hi, `raft range [${lo}, ${hi}) in ${this.paths.log}`);
+    invariant(lo >= this.firstRaftIndex && hi <= this.lastRaftIndex + 1 && lo <= hi, () => `raft range [${lo}, ${hi}) in ${this.paths.log}`);
     const out: SegmentBatch[] = [];
     if (lo === hi) return out;
     const start = this.raftFloor(lo);
@@ -772,13 +772,13 @@ export class Segment {
         return true;
       },
     );
-    invariant(scan.problem === null, `${this.paths.log} reads cleanly (${scan.problem})`);
+    invariant(scan.problem === null, () => `${this.paths.log} reads cleanly (${scan.problem})`);
     return out;
   }
 
   /** Base offset and position of the batch with Raft index i (in this segment). */
   locateRaft(i: number): { position: number; baseOffset: number; lastOffset: number } {
-    invariant(i >= this.firstRaftIndex && i <= this.lastRaftIndex, `raft index ${i} in ${this.paths.log}`);
+    invariant(i >= this.firstRaftIndex && i <= this.lastRaftIndex, () => `raft index ${i} in ${this.paths.log}`);
     const start = this.raftFloor(i);
     let raftIndex = start.raftIndex;
     let found: { position: number; baseOffset: number; lastOffset: number } | null = null;
@@ -797,7 +797,7 @@ export class Segment {
         return false;
       },
     );
-    invariant(found !== null, `raft index ${i} found in ${this.paths.log}`);
+    invariant(found !== null, () => `raft index ${i} found in ${this.paths.log}`);
     return found;
   }
 
@@ -874,7 +874,7 @@ export class Segment {
       { fd: this.fd, fileSizeBytes: this.sizeBytes, fromPosition: start.position, expectedBaseOffset: start.baseOffset, verifyCrc: false, window },
       (b) => b.lastOffset < offset || visit(b),
     );
-    invariant(scan.problem === null, `${this.paths.log} reads cleanly (${scan.problem})`);
+    invariant(scan.problem === null, () => `${this.paths.log} reads cleanly (${scan.problem})`);
   }
 
   /** The first batch at or after minOffset whose maxTimestamp >= timestamp, via the time index. */

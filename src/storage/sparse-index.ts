@@ -32,9 +32,9 @@ export class OffsetIndex {
   count = 0;
 
   append(relativeOffset: number, position: number, relativeRaftIndex: number): void {
-    invariant(relativeOffset >= 0 && relativeOffset <= UINT32_MAX, `relative offset ${relativeOffset} fits uint32`);
-    invariant(position >= 0 && position <= UINT32_MAX, `position ${position} fits uint32`);
-    invariant(relativeRaftIndex >= 0 && relativeRaftIndex <= UINT32_MAX, `relative raft index ${relativeRaftIndex} fits uint32`);
+    invariant(relativeOffset >= 0 && relativeOffset <= UINT32_MAX, () => `relative offset ${relativeOffset} fits uint32`);
+    invariant(position >= 0 && position <= UINT32_MAX, () => `position ${position} fits uint32`);
+    invariant(relativeRaftIndex >= 0 && relativeRaftIndex <= UINT32_MAX, () => `relative raft index ${relativeRaftIndex} fits uint32`);
     if (this.count > 0) {
       invariant(relativeOffset > this.rel[this.count - 1], 'offset index relative offsets increase');
       invariant(position > this.pos[this.count - 1], 'offset index positions increase');

@@ -146,8 +146,10 @@ export class ReplicaProcess {
         : this.disk.reopen!(plan.name, damaged, storageId, logger, newId);
     // The checker reads every entry below (hooks.durable): a read of a segment not CRC-checked yet
     // that finds damage (as the scrub would, later) starts the replica over, as a broker does.
+    // The entries read here are the ones handed to the checker (a second read cost 1-2 % of a run).
+    let recovered: Entry[] | null = null;
     try {
-      if (storage.lastIndex() >= storage.firstIndex()) storage.entries(storage.firstIndex(), storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER);
+      if (storage.lastIndex() >= storage.firstIndex()) recovered = storage.entries(storage.firstIndex(), storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER);
     } catch (err) {
       if (!(err instanceof LogDamagedError)) throw err;
       storage = this.disk.reopen!(plan.name, storage, storageId, logger, newId);
@@ -180,7 +182,7 @@ export class ReplicaProcess {
     // what the host writes is after the next completed sync.
     if (!founded && storage.lastIndex() >= storage.firstIndex()) {
       const first = storage.firstIndex();
-      hooks.durable(plan.name, nodeId, storage.entries(first, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER), storage.term(first - 1));
+      hooks.durable(plan.name, nodeId, recovered ?? storage.entries(first, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER), storage.term(first - 1));
     }
     // bootstrap() made the founding durable before it returned (B5).
     if (founded) hooks.durable(plan.name, nodeId, storage.entries(1, storage.lastIndex() + 1, Number.MAX_SAFE_INTEGER), 0);
