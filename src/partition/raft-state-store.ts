@@ -123,11 +123,11 @@ export class FileRaftStateStore implements RaftStateStore {
   /**
    * The newest mirrored record whose copy in slot B is still to be written: sync() writes it
    * after slot A's fdatasync, off the event loop (a mass election must not block it with two
-   * synchronous fsyncs per group), and saveNow() at once.
+   * synchronous fsyncs per group), and saveNow() at once. It stays here until its copy is
+   * durable; a saveNow() during sync()'s fdatasync replaces it with a newer record and writes
+   * that one, which tells sync() not to write the older one over it.
    */
-  private mirrorPending: { buf: Buffer; sequence: number } | null = null;
-  /** The sequence of the record slot B holds since open (0: none written yet). */
-  private slotBSequence = 0;
+  private mirrorPending: Buffer | null = null;
   private dirty = false;
   private syncing = false;
   private inFlight: Promise<void> | null = null;
@@ -169,9 +169,8 @@ export class FileRaftStateStore implements RaftStateStore {
     // Usually it does (commit-only writes differ only in the commit), and this costs nothing.
     const other = readSlot(read, 1 - best.slot);
     if (other === null || !sameDurableState(other.state, best.state)) {
-      const bytes = Buffer.alloc(HEADER_BYTES + SLOT_BYTES);
-      const n = read(bytes, 0, SLOT_BYTES, best.slot * SLOT_BYTES);
-      this.writeSlot(1 - best.slot, bytes.subarray(0, n));
+      // The record only (header and body): the rest of a slot is padding nobody reads.
+      this.writeSlot(1 - best.slot, best.record);
       this.fs.fsync(this.fd);
     }
     this.sequence = best.sequence;
@@ -226,7 +225,7 @@ export class FileRaftStateStore implements RaftStateStore {
     // A write that throws (a full disk) leaves mirrorNext as it was: its retry is mirrored too
     // when it had to be (its term and vote still differ from `last`).
     this.writeSlot(0, buf);
-    if (mirrored) this.mirrorPending = { buf, sequence: this.sequence };
+    if (mirrored) this.mirrorPending = buf;
     this.mirrorNext = false;
     this.dirty = true;
     this.last = writtenTerm(state);
@@ -247,11 +246,10 @@ export class FileRaftStateStore implements RaftStateStore {
     this.write(state, true);
     this.fs.fsync(this.fd);
     const mirror = this.mirrorPending;
-    this.mirrorPending = null;
     if (mirror !== null) {
-      this.writeSlot(1, mirror.buf);
+      this.writeSlot(1, mirror);
       this.fs.fsync(this.fd);
-      this.slotBSequence = mirror.sequence;
+      this.mirrorPending = null;
     }
     if (!this.syncing) this.dirty = false;
   }
@@ -267,21 +265,19 @@ export class FileRaftStateStore implements RaftStateStore {
     if (!this.dirty) return;
     this.syncing = true;
     const mirror = this.mirrorPending;
-    this.mirrorPending = null;
     try {
       this.inFlight = this.fs.fdatasync(this.fd);
       await this.inFlight;
       // Slot A holds the record (or a later commit-only one of the same term and vote) durably;
-      // now its copy. A saveNow() during the await may have put a newer record in B already.
-      if (mirror !== null && mirror.sequence > this.slotBSequence) {
-        this.writeSlot(1, mirror.buf);
+      // now its copy, unless a saveNow() during the await put a newer record in B already.
+      if (mirror !== null && this.mirrorPending === mirror) {
+        this.writeSlot(1, mirror);
         this.inFlight = this.fs.fdatasync(this.fd);
         await this.inFlight;
-        this.slotBSequence = mirror.sequence;
+        if (this.mirrorPending === mirror) this.mirrorPending = null;
       }
     } catch (err) {
-      // Not durable: the copy is still owed (unless a newer mirrored record took its place).
-      if (mirror !== null && this.mirrorPending === null) this.mirrorPending = mirror;
+      // Not durable: the copy is still owed (it stays in mirrorPending unless a newer record took its place).
       this.mirrorNext = true;
       throw err;
     } finally {
@@ -387,8 +383,8 @@ function sameDurableState(a: PersistedRaftState, b: PersistedRaftState): boolean
   );
 }
 
-function newestSlot(read: ReadAt): { slot: number; sequence: number; state: PersistedRaftState } | null {
-  let best: { slot: number; sequence: number; state: PersistedRaftState } | null = null;
+function newestSlot(read: ReadAt): (SlotRecord & { slot: number }) | null {
+  let best: (SlotRecord & { slot: number }) | null = null;
   for (const slot of [0, 1]) {
     const parsed = readSlot(read, slot);
     if (parsed !== null && (best === null || parsed.sequence > best.sequence)) best = { slot, ...parsed };
@@ -403,21 +399,30 @@ function slotNeverWritten(read: ReadAt, slot: number): boolean {
   return header.subarray(0, n).every((b) => b === 0);
 }
 
-function readSlot(read: ReadAt, slot: number): { sequence: number; state: PersistedRaftState } | null {
+/** A valid slot's sequence, state and record (its header and body, as written). */
+interface SlotRecord {
+  sequence: number;
+  state: PersistedRaftState;
+  record: Buffer;
+}
+
+function readSlot(read: ReadAt, slot: number): SlotRecord | null {
   const header = Buffer.alloc(HEADER_BYTES);
   if (read(header, 0, HEADER_BYTES, slot * SLOT_BYTES) !== HEADER_BYTES) return null;
   const version = header.readUInt16BE(4);
   if (header.readUInt32BE(0) !== MAGIC || (version !== VERSION && version !== VERSION_BODY_CRC)) return null;
   const length = header.readUInt32BE(16);
   if (length > SLOT_BYTES - HEADER_BYTES) return null;
-  const body = Buffer.alloc(length);
+  const record = Buffer.alloc(HEADER_BYTES + length);
+  header.copy(record);
+  const body = record.subarray(HEADER_BYTES);
   if (read(body, 0, length, slot * SLOT_BYTES + HEADER_BYTES) !== length) return null;
   // A version-2 write torn over a version-1 slot either kept the old version bytes (and so the
   // old sequence: they come first) or fails the version-2 check.
   const crc = version === VERSION ? slotCrc(header.subarray(0, CRC_AT), body) : crc32c(body);
   if (crc !== header.readUInt32BE(CRC_AT)) return null;
   try {
-    return { sequence: Number(header.readBigInt64BE(8)), state: JSON.parse(body.toString('utf8')) as PersistedRaftState };
+    return { sequence: Number(header.readBigInt64BE(8)), state: JSON.parse(body.toString('utf8')) as PersistedRaftState, record };
   } catch {
     return null;
   }

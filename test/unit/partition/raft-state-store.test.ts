@@ -260,3 +260,28 @@ test('load() puts the newest term and vote into both slots before anything acts 
   const loaded = new FileRaftStateStore(dir, fs).load()?.hardState;
   assert.deepEqual(loaded, { term: 10, vote: 1, commit: 0 }, `loaded ${JSON.stringify(loaded)}: a durable term went back`);
 });
+
+test("load()'s copy into the other slot writes the newest record (header and body), not the whole 64 KiB slot it sits in (B12's copy at open)", () => {
+  const fs = new WriteCountingFs();
+  const first = new FileRaftStateStore(dir, fs);
+  first.load();
+  first.saveNow(state(9, 2)); // both slots: term 9
+  first.save(state(10, 1)); // slot A: term 10, not copied to B (no sync())
+  const restarted = new FileRaftStateStore(dir, fs);
+  fs.written = 0;
+  assert.deepEqual(restarted.load()?.hardState, { term: 10, vote: 1, commit: 0 });
+  const record = 24 + Buffer.byteLength(JSON.stringify(state(10, 1)));
+  assert.equal(fs.written, record, 'bytes written by the copy');
+  fs.powerLoss();
+  fs.damageDurable(`${dir}/raft.state`, 40, 3); // slot A's body: only the copy in B is left
+  assert.deepEqual(new FileRaftStateStore(dir, fs).load()?.hardState, { term: 10, vote: 1, commit: 0 }, 'the copy is whole');
+});
+
+/** Counts the bytes written through it. */
+class WriteCountingFs extends PageCacheFs {
+  written = 0;
+  override write(fd: number, buffer: Buffer, offset: number, length: number, position: number): number {
+    this.written += length;
+    return super.write(fd, buffer, offset, length, position);
+  }
+}
