@@ -37,7 +37,8 @@ const NO_PROPOSAL = -1;
 export class MetaReplica implements GroupStateMachine {
   private node: RaftNode | null = null;
   private leader = 0;
-  private readonly pending = new Map<string, { resolve: (index: number) => void; reject: () => void }>();
+  /** Each waiting proposal's resolve (a function kept, not one made per proposal: tsx names each). */
+  private readonly pending = new Map<string, (index: number) => void>();
 
   constructor(
     private readonly nodeId: number,
@@ -69,7 +70,7 @@ export class MetaReplica implements GroupStateMachine {
     const node = this.node;
     if (node === null || !node.forwardProposal([encodeCommand(id)]).ok) return null;
     this.kick();
-    return new Promise((resolve) => this.pending.set(id, { resolve, reject: () => resolve(NO_PROPOSAL) }));
+    return new Promise((resolve) => this.pending.set(id, resolve));
   }
 
   apply(entry: Entry): void {
@@ -80,10 +81,10 @@ export class MetaReplica implements GroupStateMachine {
     this.applied(entry, this.checkpoint.hash);
     if (entry.type !== 'normal' || entry.data.length === 0) return;
     const id = commandId(entry.data);
-    const waiter = this.pending.get(id);
-    if (waiter !== undefined) {
+    const resolve = this.pending.get(id);
+    if (resolve !== undefined) {
       this.pending.delete(id);
-      waiter.resolve(entry.index);
+      resolve(entry.index);
     }
   }
 
@@ -92,7 +93,7 @@ export class MetaReplica implements GroupStateMachine {
     this.leader = leader;
     // As MetadataGroup: a proposal may still commit under the new leader or be lost; its caller is told neither.
     if (previous !== 0 && leader !== previous) {
-      for (const waiter of this.pending.values()) waiter.reject();
+      for (const resolve of this.pending.values()) resolve(NO_PROPOSAL);
       this.pending.clear();
     }
   }

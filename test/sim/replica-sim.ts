@@ -292,24 +292,35 @@ export class ReplicaSimulation implements World {
     g.ledger.onCommitted(id, stored.baseOffset, batchKey(stored.batch));
   }
 
-  /** After any event on node `b`: leaders, commit indexes. */
-  private check(b: Broker): void {
+  /**
+   * After any event on node `b`: leaders, commit indexes. After a packet, only its group
+   * (`only`): stepping a message changes no other group until the host's next round, which the
+   * settle after it checks in full.
+   */
+  private check(b: Broker, only?: string): void {
     const proc = b.proc;
     if (proc === null) return;
+    if (only !== undefined) {
+      const hosted = proc.groups.get(only);
+      if (hosted !== undefined) this.checkGroup(b, only, hosted);
+      return;
+    }
+    for (const hosted of proc.groups.values()) this.checkGroup(b, hosted.plan.name, hosted);
+  }
+
+  private checkGroup(b: Broker, name: string, hosted: HostedGroup): void {
     // Runs after every packet: the group's record is looked up only when something changed.
-    for (const [name, hosted] of proc.groups) {
-      const node = hosted.node;
-      const prev = b.lastCommit.get(name) ?? 0;
-      if (node.commit !== prev) {
-        this.groups.get(name)!.inv.onCommit(node, b.id, prev);
-        b.lastCommit.set(name, node.commit);
-      }
-      if (node.state === 'leader' && b.ledTerm.get(name) !== node.term) {
-        b.ledTerm.set(name, node.term);
-        this.groups.get(name)!.inv.onLeader(node, b.id);
-        this.stats.leaders++;
-        if (this.opts.verbose) console.log(`t=${this.tick} node ${b.id} became leader of ${name} in term ${node.term}`);
-      }
+    const node = hosted.node;
+    const prev = b.lastCommit.get(name) ?? 0;
+    if (node.commit !== prev) {
+      this.groups.get(name)!.inv.onCommit(node, b.id, prev);
+      b.lastCommit.set(name, node.commit);
+    }
+    if (node.state === 'leader' && b.ledTerm.get(name) !== node.term) {
+      b.ledTerm.set(name, node.term);
+      this.groups.get(name)!.inv.onLeader(node, b.id);
+      this.stats.leaders++;
+      if (this.opts.verbose) console.log(`t=${this.tick} node ${b.id} became leader of ${name} in term ${node.term}`);
     }
   }
 
@@ -381,7 +392,7 @@ export class ReplicaSimulation implements World {
     } catch (err) {
       this.violation(`node ${b.id} failed on a ${p.type} from ${p.from} in ${p.group}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
-    this.check(b);
+    this.check(b, p.group);
   }
 
   // ------------------------------------------------------------ leaders
