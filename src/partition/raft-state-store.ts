@@ -151,7 +151,9 @@ export class FileRaftStateStore implements RaftStateStore {
 
   load(): PersistedRaftState | null {
     const read = (buf: Buffer, offset: number, length: number, position: number) => this.fs.read(this.fd, buf, offset, length, position);
-    const best = newestSlot(read);
+    // Both slots are read once (a restart opens every group: each read parses a JSON body).
+    const slots = readSlots(read);
+    const best = newestSlot(slots);
     if (best === null) {
       // A file that was never written is empty: the store was created and the process died
       // before its first state. Anything else that reads as nothing is damage.
@@ -167,7 +169,7 @@ export class FileRaftStateStore implements RaftStateStore {
     // file written before B12's mirrored writes, or a mirrored write whose copy a crash cut off):
     // otherwise a commit-only write torn in the newest slot would fall back to an older term.
     // Usually it does (commit-only writes differ only in the commit), and this costs nothing.
-    const other = readSlot(read, 1 - best.slot);
+    const other = slots[1 - best.slot];
     if (other === null || !sameDurableState(other.state, best.state)) {
       // The record only (header and body): the rest of a slot is padding nobody reads.
       this.writeSlot(1 - best.slot, best.record);
@@ -386,7 +388,6 @@ function writtenTerm(state: PersistedRaftState): WrittenTerm {
 
 type ReadAt = (buf: Buffer, offset: number, length: number, position: number) => number;
 
-/** The valid slot with the higher sequence, or null. */
 /** Whether two states agree on everything but the commit and checkpoint (what B12 mirrors). */
 function sameDurableState(a: PersistedRaftState, b: PersistedRaftState): boolean {
   return (
@@ -397,10 +398,16 @@ function sameDurableState(a: PersistedRaftState, b: PersistedRaftState): boolean
   );
 }
 
-function newestSlot(read: ReadAt): (SlotRecord & { slot: number }) | null {
+/** Both slots, each parsed or null when not valid. */
+function readSlots(read: ReadAt): [SlotRecord | null, SlotRecord | null] {
+  return [readSlot(read, 0), readSlot(read, 1)];
+}
+
+/** The valid slot with the higher sequence, or null. */
+function newestSlot(slots: readonly (SlotRecord | null)[]): (SlotRecord & { slot: number }) | null {
   let best: (SlotRecord & { slot: number }) | null = null;
   for (const slot of [0, 1]) {
-    const parsed = readSlot(read, slot);
+    const parsed = slots[slot];
     if (parsed !== null && (best === null || parsed.sequence > best.sequence)) best = { slot, ...parsed };
   }
   return best;
@@ -459,11 +466,12 @@ export function raftLogOpenOptions(dir: string, fs: FileSystem = storageFs()): {
   const fd = fs.open(path, 'r');
   try {
     const read: ReadAt = (buf, offset, length, position) => fs.read(fd, buf, offset, length, position);
-    const hardState = newestSlot(read)?.state.hardState;
+    const slots = readSlots(read);
+    const hardState = newestSlot(slots)?.state.hardState;
     const commit = hardState?.commit;
     const term = hardState?.term;
     const syncedRaftIndex = typeof commit === 'number' && Number.isSafeInteger(commit) && commit > 0 ? commit : 0;
-    const newestKnown = [0, 1].every((slot) => readSlot(read, slot) !== null || slotNeverWritten(read, slot));
+    const newestKnown = slots.every((parsed, slot) => parsed !== null || slotNeverWritten(read, slot));
     return newestKnown && typeof term === 'number' && Number.isSafeInteger(term) && term >= 0 ? { syncedRaftIndex, termMax: term } : { syncedRaftIndex };
   } finally {
     fs.close(fd);

@@ -48,7 +48,6 @@ export function readCheckpoint(dir: string, logger: LogLike): Checkpoint | null 
   if (!fs.exists(path)) return null;
   try {
     const raw = JSON.parse(fs.readFile(path).toString('utf8')) as Record<string, unknown>;
-    const int = (v: unknown, min: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
     if (
       raw.version !== VERSION ||
       !int(raw.logStartOffset, 0) ||
@@ -56,7 +55,7 @@ export function readCheckpoint(dir: string, logger: LogLike): Checkpoint | null 
       !int(raw.lastTerm, -1) ||
       typeof raw.cleanShutdown !== 'boolean' ||
       (raw.verifyFrom !== undefined && !int(raw.verifyFrom, 0)) ||
-      (raw.recoveryIndex !== undefined && !isIndexCounts(raw.recoveryIndex, int))
+      (raw.recoveryIndex !== undefined && !isIndexCounts(raw.recoveryIndex))
     ) {
       throw new Error('unexpected fields');
     }
@@ -79,7 +78,12 @@ export function readCheckpoint(dir: string, logger: LogLike): Checkpoint | null 
   }
 }
 
-function isIndexCounts(v: unknown, int: (v: unknown, min: number) => boolean): boolean {
+/** A safe integer at or above `min` (a module function: a closure per read costs a defineProperty under tsx). */
+function int(v: unknown, min: number): boolean {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+}
+
+function isIndexCounts(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return false;
   const counts = v as Record<string, unknown>;
   return int(counts.offset, 0) && int(counts.time, 0) && (counts.time as number) <= (counts.offset as number);

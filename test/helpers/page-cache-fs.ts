@@ -39,8 +39,18 @@ class Bytes {
 
   constructor(from?: Bytes) {
     this.length = from?.length ?? 0;
-    this.buf = Buffer.alloc(Math.max(64, this.length));
-    from?.buf.copy(this.buf, 0, 0, this.length);
+    this.buf = Bytes.zeroedAbove(Math.max(64, this.length), from?.buf, this.length);
+  }
+
+  /**
+   * A buffer of `size` bytes holding the first `length` bytes of `from`, zeros after them: only
+   * the tail is zeroed (Buffer.alloc zeroed it all, then the copy wrote most of it again).
+   */
+  private static zeroedAbove(size: number, from: Buffer | undefined, length: number): Buffer {
+    const buf = Buffer.allocUnsafe(size);
+    if (from !== undefined) from.copy(buf, 0, 0, length);
+    buf.fill(0, from === undefined ? 0 : length);
+    return buf;
   }
 
   view(): Buffer {
@@ -49,11 +59,7 @@ class Bytes {
 
   write(position: number, data: Buffer): void {
     const end = position + data.length;
-    if (end > this.buf.length) {
-      const grown = Buffer.alloc(Math.max(end, this.buf.length * 2));
-      this.buf.copy(grown, 0, 0, this.length);
-      this.buf = grown;
-    }
+    if (end > this.buf.length) this.buf = Bytes.zeroedAbove(Math.max(end, this.buf.length * 2), this.buf, this.length);
     data.copy(this.buf, position);
     if (end > this.length) this.length = end;
   }
