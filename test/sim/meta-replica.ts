@@ -65,10 +65,13 @@ export class MetaReplica implements GroupStateMachine {
     if (commit >= from) for (const entry of storage.entries(from, commit + 1, Number.MAX_SAFE_INTEGER)) this.apply(entry);
   }
 
-  /** Proposes command `id`; resolves with its index once applied here, or NO_PROPOSAL. Null when refused at once. */
-  propose(id: string): Promise<number> | null {
+  /**
+   * Proposes command `id` (`command`: encodeCommand(id), which the caller keeps too); resolves with
+   * its index once applied here, or NO_PROPOSAL. Null when refused at once.
+   */
+  propose(id: string, command: Buffer): Promise<number> | null {
     const node = this.node;
-    if (node === null || !node.forwardProposal([encodeCommand(id)]).ok) return null;
+    if (node === null || !node.forwardProposal([command]).ok) return null;
     this.kick();
     return new Promise((resolve) => this.pending.set(id, resolve));
   }

@@ -46,10 +46,11 @@ export function produce(w: World, g: GroupRun, hosted: HostedGroup, batchesMax =
 /** Proposes a command to the metadata-like group through `hosted`'s node; resolves true once its proposer applied it. */
 export function proposeCommand(w: World, g: GroupRun, hosted: HostedGroup): Promise<boolean> {
   const id = `c${w.nextId()}`;
-  const applied = hosted.meta!.propose(id);
+  const command = encodeCommand(id);
+  const applied = hosted.meta!.propose(id, command);
   if (applied === null) return Promise.resolve(false);
   w.stats.produced++;
-  const key = batchKey(encodeCommand(id));
+  const key = batchKey(command);
   return applied.then((index) => {
     if (index === NO_PROPOSAL) return false;
     w.stats.acked++;
