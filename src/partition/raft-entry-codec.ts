@@ -34,6 +34,7 @@ import {
   buildRecordBatch,
   decodeRecords,
   isControlBatch,
+  readInt16,
 } from '../protocol/record-batch.ts';
 import type { Entry } from '../raft/types.ts';
 
@@ -61,13 +62,18 @@ function controlKey(type: number): Buffer {
 
 /** The Runnel control type of a batch, or null when it is not one of ours. */
 export function runnelControlType(batch: Buffer): number | null {
-  if (batch.length < BATCH_HEADER_BYTES || !isControlBatch(batch.readInt16BE(ATTRIBUTES_OFFSET))) return null;
+  return runnelControlRecord(batch)?.type ?? null;
+}
+
+/** A Runnel control batch's type and its record's value (decoded once: every restart decodes the whole log). */
+function runnelControlRecord(batch: Buffer): { type: number; value: Buffer | null } | null {
+  if (batch.length < BATCH_HEADER_BYTES || !isControlBatch(readInt16(batch, ATTRIBUTES_OFFSET))) return null;
   const records = decodeRecords(batch);
   if (records.length !== 1) return null;
   const key = records[0].key;
   if (key === null || key.length !== CONTROL_KEY_BYTES || key.readInt16BE(0) !== RUNNEL_CONTROL_KEY_VERSION) return null;
   const type = key.readInt16BE(2);
-  return type === RUNNEL_CONTROL_NOOP || type === RUNNEL_CONTROL_CONFIG || type === RUNNEL_CONTROL_DELETE_RECORDS ? type : null;
+  return type === RUNNEL_CONTROL_NOOP || type === RUNNEL_CONTROL_CONFIG || type === RUNNEL_CONTROL_DELETE_RECORDS ? { type, value: records[0].value } : null;
 }
 
 /** The batch of a DeleteRecords command: the log start moves to log offset `logStartOffset`. */
@@ -83,8 +89,9 @@ export function deleteRecordsBatch(logStartOffset: number): Buffer {
  */
 export function deleteRecordsTarget(batch: Uint8Array): number | null {
   const buf = Buffer.isBuffer(batch) ? batch : Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength);
-  if (runnelControlType(buf) !== RUNNEL_CONTROL_DELETE_RECORDS) return null;
-  const value = decodeRecords(buf)[0].value;
+  const control = runnelControlRecord(buf);
+  if (control?.type !== RUNNEL_CONTROL_DELETE_RECORDS) return null;
+  const value = control.value;
   if (value === null || value.length !== DELETE_RECORDS_VALUE_BYTES) throw new EntryCodecError('a DeleteRecords command without an 8-byte offset');
   return Number(value.readBigInt64BE(0));
 }
@@ -123,9 +130,8 @@ function controlBatch(type: number, data: Uint8Array): Buffer {
 
 /** The entry a stored batch stands for. */
 export function decodeEntry(index: number, term: number, batch: Buffer): Entry {
-  const type = runnelControlType(batch);
-  if (type === null || type === RUNNEL_CONTROL_DELETE_RECORDS) return { index, term, type: 'normal', data: batch };
-  const value = decodeRecords(batch)[0].value ?? Buffer.alloc(0);
-  if (type === RUNNEL_CONTROL_NOOP) return { index, term, type: 'normal', data: new Uint8Array(0) };
-  return { index, term, type: 'config', data: new Uint8Array(value) };
+  const control = runnelControlRecord(batch);
+  if (control === null || control.type === RUNNEL_CONTROL_DELETE_RECORDS) return { index, term, type: 'normal', data: batch };
+  if (control.type === RUNNEL_CONTROL_NOOP) return { index, term, type: 'normal', data: new Uint8Array(0) };
+  return { index, term, type: 'config', data: new Uint8Array(control.value ?? Buffer.alloc(0)) };
 }

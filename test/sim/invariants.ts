@@ -11,9 +11,9 @@ function fail(msg: string): never {
   throw new InvariantViolation(msg);
 }
 
-/** FNV-1a over bytes, continuing from h. */
-export function fnv(h: number, data: Uint8Array): number {
-  for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i], 16777619) >>> 0;
+/** FNV-1a over the bytes of `data` from `from` on, continuing from h. */
+export function fnv(h: number, data: Uint8Array, from = 0): number {
+  for (let i = from; i < data.length; i++) h = Math.imul(h ^ data[i], 16777619) >>> 0;
   return h;
 }
 

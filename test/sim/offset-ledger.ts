@@ -13,7 +13,8 @@ const UNSTAMPED_FROM = 16;
 
 /** A batch's identity: its bytes except the base offset and leader epoch its log stamps in. */
 export function batchKey(batch: Uint8Array): number {
-  return fnv(2166136261, batch.subarray(UNSTAMPED_FROM)) ^ batch.length;
+  // From an index, not over a subarray: a view object per key was measurable (keys are taken per event).
+  return fnv(2166136261, batch, UNSTAMPED_FROM) ^ batch.length;
 }
 
 /** Calls `each` with the base offset and key of every batch in `records` (back-to-back batches). */
