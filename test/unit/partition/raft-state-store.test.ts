@@ -285,3 +285,34 @@ class WriteCountingFs extends PageCacheFs {
     return super.write(fd, buffer, offset, length, position);
   }
 }
+
+test("a saveNow() during sync()'s fdatasync keeps its newer record in the other slot: sync() does not copy its older one over it (Raft §5.1; B12's mirrored copy)", async () => {
+  const held = new HeldSyncs();
+  const fs = new PageCacheFs(held);
+  const store = new FileRaftStateStore(dir, fs);
+  store.load();
+  store.saveNow(state(9, 2)); // both slots: term 9
+  store.save(state(10, 1)); // slot A: term 10, its copy owed to B
+  const syncing = store.sync(); // waits on slot A's fdatasync
+  await null;
+  store.saveNow(state(11, 3)); // both slots: term 11, synchronously
+  held.releaseAll();
+  await syncing;
+  fs.powerLoss();
+  fs.damageDurable(`${dir}/raft.state`, 40, 3); // slot A's body: slot B decides
+  assert.deepEqual(new FileRaftStateStore(dir, fs).load()?.hardState, { term: 11, vote: 3, commit: 0 }, 'slot B holds the newest record');
+});
+
+/** fdatasyncs that complete when the test says. */
+class HeldSyncs {
+  private held: (() => void)[] = [];
+  syncNow(): void {}
+  syncLater(): Promise<void> {
+    return new Promise((resolve) => this.held.push(resolve));
+  }
+  releaseAll(): void {
+    const held = this.held;
+    this.held = [];
+    for (const resolve of held) resolve();
+  }
+}
