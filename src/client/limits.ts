@@ -21,6 +21,12 @@ export interface ClientLimits extends ConnectionLimits {
   inflightBatchesPerPartitionMax: number;
   /** Producer: how long a record may take from `send` to acknowledgement, retries included. */
   deliveryTimeoutMs: number;
+  /** Consumer: record bytes fetched ahead and not yet handed to the application, per partition; fetching pauses above it. */
+  prefetchBytesPerPartitionMax: number;
+  /** Consumer: the most record bytes one Fetch answer may carry (its maxBytes); below responseBytesMax. */
+  fetchBytesMax: number;
+  /** Consumer: how long a broker may hold a Fetch when it has no new records (its maxWaitMs). */
+  fetchWaitMsMax: number;
 }
 
 export const defaultClientLimits: ClientLimits = {
@@ -33,6 +39,9 @@ export const defaultClientLimits: ClientLimits = {
   batchBytesMax: 1024 * 1024,
   inflightBatchesPerPartitionMax: 5,
   deliveryTimeoutMs: 120_000,
+  prefetchBytesPerPartitionMax: 1024 * 1024,
+  fetchBytesMax: 16 * 1024 * 1024,
+  fetchWaitMsMax: 500,
 };
 
 /** The defaults overridden by `partial`; throws an Error naming the first field that is not a usable number. */
@@ -50,6 +59,14 @@ export function resolveLimits(partial: Partial<ClientLimits> = {}): ClientLimits
   if (limits.inflightBatchesPerPartitionMax > 5) {
     // Kafka brokers keep the last 5 batches per producer for duplicate detection; more in flight could reorder.
     throw new Error(`limits.inflightBatchesPerPartitionMax must be at most 5 (idempotence), got ${limits.inflightBatchesPerPartitionMax}`);
+  }
+  if (limits.fetchBytesMax >= limits.responseBytesMax) {
+    throw new Error(
+      `limits.fetchBytesMax (${limits.fetchBytesMax}) must be below limits.responseBytesMax (${limits.responseBytesMax}): a full Fetch answer must fit in one response`,
+    );
+  }
+  if (limits.fetchWaitMsMax >= limits.requestTimeoutMs) {
+    throw new Error(`limits.fetchWaitMsMax (${limits.fetchWaitMsMax}) must be below limits.requestTimeoutMs (${limits.requestTimeoutMs})`);
   }
   return limits;
 }

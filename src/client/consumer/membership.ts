@@ -185,6 +185,20 @@ export class GroupMembership {
     return [];
   }
 
+  /**
+   * The consumer could not start what it was assigned (no committed offsets could be read): it
+   * gives up everything it owns without committing and joins again, so the group hands the
+   * partitions out anew instead of leaving them unread.
+   */
+  restart(nowMs: number): MembershipAction[] {
+    if (this.state !== 'stable') return [];
+    const actions: MembershipAction[] = this.owned.length > 0 ? [{ type: 'revoke', partitions: this.owned, commit: false }] : [];
+    this.owned = [];
+    this.state = 'unjoined';
+    this.joinAtMs = nowMs + this.config.backoffMs(++this.failures);
+    return actions;
+  }
+
   /** Leaves the group: commit and revoke what we own, then LeaveGroup. */
   leave(): MembershipAction[] {
     if (this.state === 'left' || this.state === 'failed') return [];

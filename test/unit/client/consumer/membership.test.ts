@@ -142,3 +142,10 @@ test('leave: commit and revoke what it owns, then LeaveGroup', () => {
   ]);
   assert.deepEqual(m.leave(), []);
 });
+
+test('restart (the assigned partitions could not be started): give them up without commit, join again after a backoff', () => {
+  const m = stable();
+  assert.deepEqual(m.restart(5000), [{ type: 'revoke', partitions: tp('t', 0, 1), commit: false }]);
+  assert.equal(m.nextWakeMs(), 5100);
+  assert.deepEqual(m.tick(5100), [{ type: 'join', memberId: 'm1', owned: [], generationId: 1 }]);
+});
