@@ -98,52 +98,61 @@ test('OFFSET_OUT_OF_RANGE: earliest starts over; none throws to the application'
   await assert.rejects(take(none, 1), /OFFSET_OUT_OF_RANGE/);
 });
 
-test('a group of two shares a topic; when one leaves the other takes all; nothing processed twice after a commit', async (t) => {
-  const topic = 'c-group';
-  await createTopic(admin, topic, 4);
-  const seen = new Map<string, string>();
-  const duplicates: string[] = [];
-  const consumers: Consumer[] = [];
-  const runs: Promise<void>[] = [];
-  const start = (name: string) => {
-    const c = new Consumer({ bootstrap: [broker.bootstrap], groupId: 'g-share', autoOffsetReset: 'earliest', autoCommitIntervalMs: 300, ...groupOptions });
-    c.subscribe([topic]);
-    runs.push(
-      c.run((r) => {
-        const id = `${r.partition}/${r.offset}`;
-        if (seen.has(id)) duplicates.push(`${id} by ${name} after ${seen.get(id)}`);
-        seen.set(id, name);
-      }),
-    );
-    consumers.push(c);
-    return c;
-  };
-  t.after(async () => {
-    for (const c of consumers) await c.close();
-  });
-  const produceRound = async (round: number) => {
-    for (let p = 0; p < 4; p++)
-      await produceTo(
-        admin,
-        topic,
-        p,
-        [0, 1, 2].map((i) => ({ value: `r${round}-p${p}-${i}` })),
+for (const assignor of ['range', 'cooperative-sticky'] as const) {
+  test(`${assignor}: a group of two shares a topic; when one leaves the other takes all; nothing processed twice after a commit`, async (t) => {
+    const topic = `c-group-${assignor}`;
+    await createTopic(admin, topic, 4);
+    const seen = new Map<string, string>();
+    const duplicates: string[] = [];
+    const consumers: Consumer[] = [];
+    const runs: Promise<void>[] = [];
+    const start = (name: string) => {
+      const c = new Consumer({
+        bootstrap: [broker.bootstrap],
+        groupId: `g-share-${assignor}`,
+        assignors: [assignor],
+        autoOffsetReset: 'earliest',
+        autoCommitIntervalMs: 300,
+        ...groupOptions,
+      });
+      c.subscribe([topic]);
+      runs.push(
+        c.run((r) => {
+          const id = `${r.partition}/${r.offset}`;
+          if (seen.has(id)) duplicates.push(`${id} by ${name} after ${seen.get(id)}`);
+          seen.set(id, name);
+        }),
       );
-  };
-  const a = start('a');
-  await produceRound(0);
-  await waitFor(() => seen.size === 12, 'round 0 consumed', 20_000, 20);
-  const b = start('b');
-  await waitFor(() => a.assignment().length === 2 && b.assignment().length === 2, 'two partitions each', 20_000, 20);
-  await produceRound(1);
-  await waitFor(() => seen.size === 24, 'round 1 consumed', 20_000, 20);
-  assert.ok([...seen.values()].includes('b'), 'the second member consumed its share');
-  await a.close();
-  await waitFor(() => b.assignment().length === 4, 'b has all four', 20_000, 20);
-  await produceRound(2);
-  await waitFor(() => seen.size === 36, 'round 2 consumed', 20_000, 20);
-  assert.deepEqual(duplicates, []);
-});
+      consumers.push(c);
+      return c;
+    };
+    t.after(async () => {
+      for (const c of consumers) await c.close();
+    });
+    const produceRound = async (round: number) => {
+      for (let p = 0; p < 4; p++)
+        await produceTo(
+          admin,
+          topic,
+          p,
+          [0, 1, 2].map((i) => ({ value: `r${round}-p${p}-${i}` })),
+        );
+    };
+    const a = start('a');
+    await produceRound(0);
+    await waitFor(() => seen.size === 12, 'round 0 consumed', 20_000, 20);
+    const b = start('b');
+    await waitFor(() => a.assignment().length === 2 && b.assignment().length === 2, 'two partitions each', 20_000, 20);
+    await produceRound(1);
+    await waitFor(() => seen.size === 24, 'round 1 consumed', 20_000, 20);
+    assert.ok([...seen.values()].includes('b'), 'the second member consumed its share');
+    await a.close();
+    await waitFor(() => b.assignment().length === 4, 'b has all four', 20_000, 20);
+    await produceRound(2);
+    await waitFor(() => seen.size === 36, 'round 2 consumed', 20_000, 20);
+    assert.deepEqual(duplicates, []);
+  });
+}
 
 test('manual commits are where a new member of the group resumes', async (t) => {
   const topic = 'c-resume';
