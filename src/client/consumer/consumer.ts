@@ -4,7 +4,9 @@
 // beginning or the end; pause and resume; records as an async iterator or through a handler.
 
 import type { TopicPartitions } from '../../protocol/consumer-protocol.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { Cluster, type ClusterOptions } from '../cluster.ts';
+import { kafkaError } from '../errors.ts';
 import { pairsOf, toTopicPartitions, tpKey } from './assignor.ts';
 import type { Assignor } from './assignor.ts';
 import { cooperativeStickyAssignor } from './cooperative-sticky-assignor.ts';
@@ -128,6 +130,13 @@ export class Consumer {
     }
     this.fetcher.add(tps, starts);
     this.fetcher.start();
+  }
+
+  /** The partition numbers of `topic` (from metadata); throws UNKNOWN_TOPIC_OR_PARTITION when it does not exist. */
+  async partitionsFor(topic: string): Promise<number[]> {
+    const [info] = (await this.cluster.metadata([topic])).topics;
+    if (!info || info.errorCode !== 0) throw kafkaError(info?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic}`);
+    return info.partitions.map((p) => p.partition);
   }
 
   /** The partitions this consumer reads now. */
