@@ -134,8 +134,8 @@ export class Consumer {
 
   /** The partition numbers of `topic` (from metadata); throws UNKNOWN_TOPIC_OR_PARTITION when it does not exist. */
   async partitionsFor(topic: string): Promise<number[]> {
-    const [info] = (await this.cluster.metadata([topic])).topics;
-    if (!info || info.errorCode !== 0) throw kafkaError(info?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic}`);
+    const info = (await this.cluster.metadata([topic])).topics[0] ?? { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partitions: [] };
+    if (info.errorCode !== ErrorCode.NONE) throw kafkaError(info.errorCode, `topic ${topic}`, `create it with \`runnel topic create ${topic}\``);
     return info.partitions.map((p) => p.partition);
   }
 
