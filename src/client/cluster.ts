@@ -133,6 +133,17 @@ export class Cluster {
     }
   }
 
+  /** As request(), for a request the broker does not answer (Produce with acks=0); resolves once written. */
+  async sendWithoutAnswer<Req>(nodeId: number | 'any', api: ApiDefinition<Req, unknown>, body: EncodeInput<Req>): Promise<void> {
+    const { link, address } = nodeId === 'any' ? await this.anyLink() : await this.nodeLink(nodeId);
+    try {
+      link.connection.sendWithoutAnswer(api, body, this.versionFor(link, api, address));
+    } catch (err) {
+      if (err instanceof ConnectionError) this.dropLink(address, link);
+      throw err;
+    }
+  }
+
   /** The version of `api` a request to broker `nodeId` would use (connecting when needed). */
   async versionOf(nodeId: number | 'any', api: ApiDefinition): Promise<number> {
     const { link, address } = nodeId === 'any' ? await this.anyLink() : await this.nodeLink(nodeId);

@@ -128,6 +128,17 @@ export class KafkaConnection {
     });
   }
 
+  /**
+   * Sends a request the broker does not answer (Produce with acks=0): nothing waits for a
+   * response, so the answers to the other requests still match in order.
+   */
+  sendWithoutAnswer<Req>(api: ApiDefinition<Req, unknown>, body: EncodeInput<Req>, version = api.maxVersion): void {
+    if (this.failure) throw this.failure;
+    const correlationId = this.nextCorrelationId;
+    this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
+    this.socket.write(encodeRequest(api, version, correlationId, this.clientId, body));
+  }
+
   /** False once the connection failed or was closed; every request on it then rejects. */
   get isOpen(): boolean {
     return this.failure === null;

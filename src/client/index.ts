@@ -5,3 +5,5 @@ export { Cluster, type BrokerInfo, type ClusterMetadata, type ClusterOptions, ty
 export { ConnectionError, type ConnectionLimits } from './connection.ts';
 export { ErrorCode, isRetriable, KafkaError, kafkaError } from './errors.ts';
 export { backoffMs, type ClientLimits, defaultClientLimits, resolveLimits } from './limits.ts';
+export { keyPartition, murmur2, StickyPartitioner, toPositive } from './partitioner.ts';
+export { type Acks, Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './producer/producer.ts';

@@ -15,8 +15,8 @@ export interface FakeRequest {
   body: any;
 }
 
-/** Returns the response body for one request, or null to leave it unanswered. */
-export type FakeHandler = (body: any, version: number) => object | null;
+/** Returns the response body for one request (or a promise of it), or null to leave it unanswered. Answers go out in request order. */
+export type FakeHandler = (body: any, version: number) => object | null | Promise<object | null>;
 
 export interface FakeBrokerOptions {
   /** apiKey → highest version this broker claims (default: what our codec speaks). */
@@ -77,6 +77,8 @@ export class FakeKafkaBroker {
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => {});
     const decoder = new FrameDecoder(1 << 24);
+    // Answers leave in request order, as a broker's do, even when a handler answers later.
+    let answered: Promise<unknown> = Promise.resolve();
     socket.on('data', (chunk) => {
       for (const frame of decoder.push(chunk)) {
         const reader = new Reader(frame);
@@ -90,8 +92,12 @@ export class FakeKafkaBroker {
         const { body } = decodeRequestBody(api, header.apiVersion, reader);
         this.requests.push({ apiKey: header.apiKey, version: header.apiVersion, body });
         const handler = this.handlers.get(header.apiKey) ?? (header.apiKey === ApiKey.ApiVersions ? () => versionsBody(options) : undefined);
-        const answer = handler?.(body, header.apiVersion);
-        if (answer) socket.write(encodeResponse(api, header.apiVersion, header.correlationId, answer));
+        const answer = Promise.resolve(handler?.(body, header.apiVersion));
+        answered = answered
+          .then(() => answer)
+          .then((value) => {
+            if (value && !socket.destroyed) socket.write(encodeResponse(api, header.apiVersion, header.correlationId, value));
+          });
       }
     });
   }
