@@ -1,0 +1,86 @@
+// issue 13: the SDK producer next to other clients. The partition chosen for each of 1,000 keys
+// is the one KafkaJS's default partitioner chooses and the one librdkafka's murmur2_random
+// chooses (kcat with topic.partitioner=murmur2_random writes, the SDK reads where each key
+// landed); kcat reads what the SDK wrote in every codec: keys, values, headers, timestamps.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Partitioners } from 'kafkajs';
+import { Cluster } from '../../src/client/cluster.ts';
+import { keyPartition } from '../../src/client/partitioner.ts';
+import { Producer } from '../../src/client/producer/producer.ts';
+import { createTopics } from '../../src/protocol/apis/index.ts';
+import { type BrokerHandle, startBroker } from '../helpers/broker-process.ts';
+import { describeRun, requireExecutable, run } from '../helpers/run.ts';
+import { readPartition } from '../helpers/sdk-read-back.ts';
+
+const KCAT = '/usr/bin/kcat';
+const PARTITIONS = 7;
+const KEYS = Array.from({ length: 1_000 }, (_, i) => (i % 10 === 9 ? `ключ-${i}-é` : `key-${i}`));
+
+let broker: BrokerHandle;
+let cluster: Cluster;
+before(async () => {
+  requireExecutable(KCAT, 'install the Debian package kcat (.ci/run does)');
+  broker = await startBroker();
+  cluster = new Cluster({ bootstrap: [broker.bootstrap] });
+});
+after(async () => {
+  await cluster?.close();
+  await broker?.stop();
+});
+
+async function createTopic(name: string, partitions: number): Promise<void> {
+  const answer = await cluster.request('any', createTopics, {
+    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 10_000,
+  });
+  assert.equal(answer.topics[0]!.errorCode, 0, `create ${name}`);
+}
+
+async function kcat(args: string[], input?: string) {
+  const full = ['-b', broker.bootstrap, '-m', '10', ...args];
+  const r = await run(KCAT, full, { input, timeoutMs: 30_000 });
+  assert.equal(r.code, 0, describeRun(KCAT, full, r));
+  return r;
+}
+
+test("each of 1,000 keys goes to the partition KafkaJS's default partitioner picks", () => {
+  const kafkajs = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: PARTITIONS }, (_, i) => ({ partitionId: i, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
+  const differ = KEYS.filter((key) => kafkajs({ topic: 't', partitionMetadata, message: { key, value: null } }) !== keyPartition(Buffer.from(key), PARTITIONS));
+  assert.deepEqual(differ.slice(0, 5), [], `${differ.length} keys differ`);
+});
+
+test("each of 1,000 keys goes to the partition librdkafka's murmur2_random picks (kcat writes, the SDK reads)", async () => {
+  await createTopic('keys-rdkafka', PARTITIONS);
+  await kcat(['-P', '-t', 'keys-rdkafka', '-K', '\t', '-X', 'topic.partitioner=murmur2_random'], `${KEYS.map((k) => `${k}\t${k}`).join('\n')}\n`);
+  const landed = new Map<string, number>();
+  for (let p = 0; p < PARTITIONS; p++) {
+    for (const r of (await readPartition(cluster, 'keys-rdkafka', p)).records) landed.set(r.key!.toString(), p);
+  }
+  assert.equal(landed.size, KEYS.length);
+  const differ = KEYS.filter((key) => landed.get(key) !== keyPartition(Buffer.from(key), PARTITIONS));
+  assert.deepEqual(differ.slice(0, 5), [], `${differ.length} keys differ`);
+});
+
+for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
+  test(`kcat reads what the SDK wrote with ${compression}: keys, values, headers, timestamps`, async () => {
+    const topic = `sdk-kcat-${compression}`;
+    await createTopic(topic, 1);
+    const producer = new Producer({ cluster, compression, limits: { lingerMs: 20 } });
+    const base = 1_700_000_000_000;
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => producer.send({ topic, key: `k${i}`, value: `v${i}`, headers: { trace: `t${i}` }, timestamp: base + i })),
+    );
+    await producer.close();
+    assert.deepEqual(
+      sent.map((m) => m.offset),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    const out = await kcat(['-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-f', '%o|%k|%s|%h|%T\\n']);
+    assert.deepEqual(
+      out.stdout.trim().split('\n'),
+      Array.from({ length: 20 }, (_, i) => `${i}|k${i}|v${i}|trace=t${i}|${base + i}`),
+    );
+  });
+}
