@@ -7,3 +7,18 @@ export { ErrorCode, isRetriable, KafkaError, kafkaError } from './errors.ts';
 export { backoffMs, type ClientLimits, defaultClientLimits, resolveLimits } from './limits.ts';
 export { keyPartition, murmur2, StickyPartitioner, toPositive } from './partitioner.ts';
 export { type Acks, Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './producer/producer.ts';
+export {
+  Admin,
+  type AdminOptions,
+  type ClusterDescription,
+  type ConfigChange,
+  type ConfigEntry,
+  type ConfigResource,
+  type GroupDescription,
+  type GroupListing,
+  type NewTopic,
+  type ResetTarget,
+  type TopicDescription,
+} from './admin/admin.ts';
+export type { GroupMember, PartitionLag } from './admin/groups.ts';
+export { isRetriableError, withRetries } from './retry.ts';

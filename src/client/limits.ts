@@ -11,6 +11,8 @@ export interface ClientLimits extends ConnectionLimits {
   retryBackoffMsMin: number;
   /** The wait doubles after each failure in a row up to this (Kafka's reconnect.backoff.max.ms). */
   retryBackoffMsMax: number;
+  /** Admin and lookups: tries of a request that failed with a retriable error (coordinator moved, leader election), backoff between. */
+  requestAttemptsMax: number;
   /** Producer: bytes of records waiting to be sent or acknowledged; `send` waits above it. */
   bufferBytesMax: number;
   /** Producer: how long a batch that is not full waits for more records. */
@@ -34,6 +36,7 @@ export const defaultClientLimits: ClientLimits = {
   metadataMaxAgeMs: 300_000,
   retryBackoffMsMin: 100,
   retryBackoffMsMax: 1_000,
+  requestAttemptsMax: 5,
   bufferBytesMax: 32 * 1024 * 1024,
   lingerMs: 5,
   batchBytesMax: 1024 * 1024,
