@@ -56,6 +56,13 @@ test('configs: describe, then alter one incrementally without touching the other
       ['retention.ms', '7200000'],
     ],
   );
+  assert.deepEqual(
+    afterAlter.map((c) => c.isDefault),
+    [false, false],
+  );
+  await admin.alterConfigs({ type: 'topic', name: 'adm-configs' }, [{ name: 'cleanup.policy', op: 'delete' }]);
+  const [policy] = await admin.describeConfigs({ type: 'topic', name: 'adm-configs' }, ['cleanup.policy']);
+  assert.equal(policy!.isDefault, true, 'deleted: back to the default');
   await assert.rejects(
     admin.alterConfigs({ type: 'topic', name: 'adm-configs' }, [{ name: 'retention.ms', op: 'set', value: 'soon' }]),
     (e: unknown) => e instanceof KafkaError && e.errorName === 'INVALID_CONFIG',

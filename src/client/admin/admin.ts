@@ -83,6 +83,7 @@ export interface ClusterDescription {
 const RESOURCE_TYPE = { topic: 2, broker: 4 } as const;
 const CONFIG_OPERATION = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
 const ZERO_TOPIC_ID = '0'.repeat(32);
+const CONFIG_SOURCE_DEFAULT = 5;
 
 /**
  * Administers a cluster.
@@ -174,7 +175,8 @@ export class Admin {
         name: c.name,
         value: c.value,
         readOnly: c.readOnly,
-        isDefault: c.isDefault ?? c.configSource === 5,
+        // v0 says isDefault; v1+ says where the value comes from instead (5: DEFAULT_CONFIG).
+        isDefault: c.configSource >= 0 ? c.configSource === CONFIG_SOURCE_DEFAULT : c.isDefault,
         isSensitive: c.isSensitive,
       }))
       .sort((a, b) => a.name.localeCompare(b.name));
