@@ -6,7 +6,9 @@
 import { ConnectionError } from '../../client/connection.ts';
 import { clusterCommands } from './cluster.ts';
 import { consumeCommands } from './consume.ts';
+import { produceCommands } from './produce.ts';
 import { reassignCommands } from './reassign.ts';
+import { topicCommands } from './topic.ts';
 import { CommandFailed, EXIT_FAILED, EXIT_OK, EXIT_USAGE, flagString, type Command, type Output } from './command.ts';
 import { FlagTable, formatFlags, parseCommandLine, UsageError, type FlagSpec } from './flags.ts';
 import { Target } from './target.ts';
@@ -25,7 +27,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'show help for the command' },
 ];
 
-export const COMMANDS: Command[] = [...clusterCommands, ...reassignCommands, ...consumeCommands];
+export const COMMANDS: Command[] = [...clusterCommands, ...reassignCommands, ...topicCommands, ...produceCommands, ...consumeCommands];
 
 const EXIT_CODES = `Exit codes: 0 done; 1 the cluster could not be reached, or refused or failed the operation;
 2 a mistake in the command line (unknown command or flag, missing argument).`;
