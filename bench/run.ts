@@ -26,6 +26,7 @@ const BENCHES: Record<string, string> = {
   join: "three founders: time from a joiner's start to Metadata on every broker and to voter of __metadata (issue 11)",
   'leader-publish': 'three brokers: metadata entries spent publishing partition leaders while a broker leading N partitions restarts (issue 11)',
   'leader-balance': 'three brokers, 60 partitions RF 3: time until leaders are spread again after a broker restart (clean and kill -9), transfers (issue 11)',
+  'sdk-encode': 'SDK producer: records/s turned into batches per codec, no broker (issue 13 goal: 3,000,000 records/s of 100 B)',
   reassign: 'four brokers: MB/s moving a ~200 MB partition replica onto a new broker by AlterPartitionReassignments (issue 11)',
 };
 
@@ -49,6 +50,7 @@ function usage(): void {
   console.log('leader-publish options: [--partitions 300] [--stop term|kill9]');
   console.log('reassign options: [--mib 200] [--load]');
   console.log('leader-balance options: [--partitions 60] [--stop term,kill9]');
+  console.log('sdk-encode options: [--records 2000000] [--size 100] [--compression none,lz4,zstd]');
   console.log(
     'restart options: [--partitions N] [--size 10GiB] [--batch-bytes B] [--segment-bytes 128MiB] [--dir PATH] [--keep] [--reuse] [--probe-ms MS] [--unrecorded 1GiB] [--worst-only] [--cluster]',
   );
