@@ -156,7 +156,8 @@ export class Producer {
       partition = this.sticky.partition(record.topic, partitions);
     }
     await this.reserve(bytes);
-    if (this.closing && this.partitions.size === 0) {
+    // close() began while this send waited: its flush would not wait for a batch opened now.
+    if (this.closing) {
       this.release(bytes);
       throw new Error('the producer is closed');
     }

@@ -268,3 +268,20 @@ test('a topic that does not exist rejects with a message that says how to create
   await assert.rejects(p.send({ topic: 'nope', value: 'x' }), (e: unknown) => e instanceof KafkaError && /runnel topic create nope/.test(e.message));
   await assert.rejects(p.send({ topic: 'orders', partition: 3, value: 'x' }), /has no partition 3/);
 });
+
+test('close waits for what was sent; sends after close, or still waiting when it began, reject', async (t) => {
+  const { broker } = await produceBroker(t, 1);
+  const p = producer(t, broker, { limits: { lingerMs: 1_000 } });
+  const sent = p.send({ topic: 'orders', value: 'before' });
+  await waitFor(() => broker.requests.some((r) => r.apiKey === ApiKey.Metadata), 'the first send looked the topic up');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Settled either way, so the rejection is never unhandled while close() runs.
+  const late = p.send({ topic: 'orders', value: 'during' }).then(
+    (meta) => `sent at ${meta.offset}`,
+    (err: Error) => err.message,
+  );
+  await p.close();
+  assert.equal((await sent).offset, 0, 'close sent the lingering batch at once and waited for it');
+  assert.equal(await late, 'the producer is closed', 'a send still waiting when close began is refused');
+  await assert.rejects(p.send({ topic: 'orders', value: 'after' }), /the producer is closed/);
+});
