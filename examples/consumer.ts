@@ -3,7 +3,7 @@
 //   RUNNEL_BOOTSTRAP=127.0.0.1:9092 node --import tsx examples/consumer.ts [topic] [group] [max-records]
 // Start it twice with the same group to see the partitions shared; stop with Ctrl-C (it leaves
 // the group and commits what it processed).
-import { Consumer } from '../src/client/consumer/index.ts';
+import { Consumer } from 'runnel';
 
 const bootstrap = (process.env.RUNNEL_BOOTSTRAP ?? '127.0.0.1:9092').split(',');
 const topic = process.argv[2] ?? 'orders';

@@ -2,7 +2,7 @@
 // partition is assigned to this consumer directly (no group, nothing committed) and starts at its end.
 //   RUNNEL_BOOTSTRAP=127.0.0.1:9092 node --import tsx examples/tail.ts [topic]
 // Stop with Ctrl-C.
-import { Consumer } from '../src/client/consumer/index.ts';
+import { Consumer } from 'runnel';
 
 const bootstrap = (process.env.RUNNEL_BOOTSTRAP ?? '127.0.0.1:9092').split(',');
 const topic = process.argv[2] ?? 'orders';

@@ -21,4 +21,15 @@ export {
   type TopicDescription,
 } from './admin/admin.ts';
 export type { GroupMember, PartitionLag } from './admin/groups.ts';
+export {
+  type AssignorName,
+  assignorNames,
+  type AutoOffsetReset,
+  Consumer,
+  type ConsumerOptions,
+  type ConsumerRecord,
+  type RebalanceListeners,
+  type TopicPartition,
+  type TopicPartitions,
+} from './consumer/index.ts';
 export { isRetriableError, withRetries } from './retry.ts';
