@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { Cluster } from '../../src/client/cluster.ts';
 import { keyPartition } from '../../src/client/partitioner.ts';
 import { Producer } from '../../src/client/producer/producer.ts';
-import { createTopics } from '../../src/protocol/apis/index.ts';
 import { type BrokerHandle, startBroker } from '../helpers/broker-process.ts';
+import { createTopic as createTopicIn } from '../helpers/sdk-records.ts';
 import { readPartition } from '../helpers/sdk-read-back.ts';
 
 let broker: BrokerHandle;
@@ -21,12 +21,8 @@ after(async () => {
   await broker?.stop();
 });
 
-async function createTopic(name: string, partitions: number): Promise<void> {
-  const answer = await cluster.request('any', createTopics, {
-    topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
-    timeoutMs: 10_000,
-  });
-  assert.equal(answer.topics[0]!.errorCode, 0, `create ${name}`);
+function createTopic(name: string, partitions: number): Promise<void> {
+  return createTopicIn(cluster, name, partitions);
 }
 
 for (const [codecId, compression] of (['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const).entries()) {
