@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../../src/client/cluster.ts';
-import { runRunnel } from '../../src/cli/runnel/main.ts';
+import { runnelInProcess } from '../helpers/runnel-in-process.ts';
 import { type BrokerHandle, startBroker } from '../helpers/broker-process.ts';
 import { createTopic, produceTo } from '../helpers/sdk-records.ts';
 
@@ -26,12 +26,7 @@ after(async () => {
   await broker?.stop();
 });
 
-async function runnel(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runRunnel(args, { ...process.env, RUNNEL_BOOTSTRAP: broker.bootstrap }, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const runnel = (...args: string[]) => runnelInProcess(args, { ...process.env, RUNNEL_BOOTSTRAP: broker.bootstrap });
 const lines = (s: string) => s.trim().split('\n').filter(Boolean).sort();
 
 test('consume --from-beginning prints key:value lines and exits when nothing arrives for --timeout-ms', async () => {

@@ -50,6 +50,12 @@ export interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
+/** Prints `json` (with --json) or `human` to stdout; the command is done (exit 0). */
+export function printResult(ctx: CommandContext, json: unknown, human: string): number {
+  ctx.out.stdout(ctx.json ? `${JSON.stringify(json, null, 2)}\n` : human);
+  return EXIT_OK;
+}
+
 export function flagString(flags: Map<string, FlagValue>, name: string): string | undefined {
   const v = flags.get(name);
   return typeof v === 'string' ? v : undefined;

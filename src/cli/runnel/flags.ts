@@ -19,6 +19,12 @@ export interface FlagSpec {
   /** The value's placeholder in help, e.g. "HOST:PORT". */
   value?: string;
   help: string;
+  /**
+   * A string flag that may be given more than once (`--topic a --topic b`); its values are
+   * joined with commas, as if given once as a comma list (`--topic a,b`). Commands that declare
+   * the same name without it still refuse a repeat (runRunnel checks).
+   */
+  repeatable?: boolean;
 }
 
 export type FlagValue = boolean | string | number;
@@ -26,8 +32,10 @@ export type FlagValue = boolean | string | number;
 export interface ParsedCommandLine {
   /** The words that are not flags or flag values, in order: command words, then arguments. */
   words: string[];
-  /** By long name; a flag given twice is a usage error. */
+  /** By long name; a flag given twice is a usage error unless it is repeatable. */
   flags: Map<string, FlagValue>;
+  /** The repeatable flags that were given more than once. */
+  repeated: Set<string>;
 }
 
 /** A mistake in the command line: exit code 2, with the message and a pointer to --help. */
@@ -47,8 +55,10 @@ export class FlagTable {
     const known = this.byName.get(spec.name);
     if (known) {
       invariant(known.type === spec.type && known.short === spec.short, `flag --${spec.name} is declared twice with different meanings`);
+      if (spec.repeatable) this.byName.set(spec.name, { ...known, repeatable: true });
       return;
     }
+    invariant(!spec.repeatable || spec.type === 'string', `flag --${spec.name}: only string flags can be repeatable`);
     invariant(/^[a-z][a-z0-9-]*$/.test(spec.name), `flag name "${spec.name}" is not lower-case words with dashes`);
     if (spec.short !== undefined) {
       invariant(!this.byShort.has(spec.short), `short flag -${spec.short} is declared twice`);
@@ -77,6 +87,7 @@ function parseValue(spec: FlagSpec, given: string, raw: string): FlagValue {
 export function parseCommandLine(argv: readonly string[], table: FlagTable): ParsedCommandLine {
   const words: string[] = [];
   const flags = new Map<string, FlagValue>();
+  const repeated = new Set<string>();
   let flagsEnded = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -93,7 +104,8 @@ export function parseCommandLine(argv: readonly string[], table: FlagTable): Par
     const given = equals === -1 ? arg : arg.slice(0, equals);
     const spec = table.lookup(given);
     if (!spec) throw new UsageError(`unknown flag ${given}`);
-    if (flags.has(spec.name)) throw new UsageError(`flag --${spec.name} given twice`);
+    const again = flags.has(spec.name);
+    if (again && !spec.repeatable) throw new UsageError(`flag --${spec.name} given twice`);
     if (spec.type === 'boolean') {
       if (equals === -1) flags.set(spec.name, true);
       else if (arg.slice(equals + 1) === 'true' || arg.slice(equals + 1) === 'false') flags.set(spec.name, arg.slice(equals + 1) === 'true');
@@ -109,9 +121,12 @@ export function parseCommandLine(argv: readonly string[], table: FlagTable): Par
       else i++;
     }
     if (raw === undefined || raw === '') throw new UsageError(`flag ${given} needs a value${spec.value ? ` (${spec.value})` : ''}`);
-    flags.set(spec.name, parseValue(spec, given, raw));
+    if (again) {
+      repeated.add(spec.name);
+      flags.set(spec.name, `${flags.get(spec.name)},${raw}`);
+    } else flags.set(spec.name, parseValue(spec, given, raw));
   }
-  return { words, flags };
+  return { words, flags, repeated };
 }
 
 /** `-b, --bootstrap HOST:PORT   help`, aligned, for help texts. */

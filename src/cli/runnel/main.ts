@@ -6,6 +6,7 @@
 import { ConnectionError } from '../../client/connection.ts';
 import { clusterCommands } from './cluster.ts';
 import { consumeCommands } from './consume.ts';
+import { groupCommands } from './group.ts';
 import { produceCommands } from './produce.ts';
 import { reassignCommands } from './reassign.ts';
 import { topicCommands } from './topic.ts';
@@ -27,7 +28,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'show help for the command' },
 ];
 
-export const COMMANDS: Command[] = [...clusterCommands, ...reassignCommands, ...topicCommands, ...produceCommands, ...consumeCommands];
+export const COMMANDS: Command[] = [...clusterCommands, ...reassignCommands, ...topicCommands, ...produceCommands, ...consumeCommands, ...groupCommands];
 
 const EXIT_CODES = `Exit codes: 0 done; 1 the cluster could not be reached, or refused or failed the operation;
 2 a mistake in the command line (unknown command or flag, missing argument).`;
@@ -132,6 +133,9 @@ export async function runRunnel(argv: readonly string[], env: NodeJS.ProcessEnv,
     const allowed = new Set([...GLOBAL_FLAGS, ...(command.flags ?? [])].map((f) => f.name));
     for (const name of parsed.flags.keys()) {
       if (!allowed.has(name)) throw new UsageError(`runnel ${command.path.join(' ')} takes no flag --${name}`);
+    }
+    for (const name of parsed.repeated) {
+      if (!command.flags?.some((f) => f.name === name && f.repeatable)) throw new UsageError(`flag --${name} given twice`);
     }
     const rest = words.slice(command.path.length);
     const args = new Map<string, string>();

@@ -14,6 +14,8 @@ const NEXT_STEP: Record<string, (what: string) => string> = {
   INVALID_PARTITIONS: (topic) => `partitions can only be added: see the count with \`runnel topic describe ${topic}\``,
   INVALID_REPLICATION_FACTOR: () => 'give --replication-factor at most the number of brokers (`runnel cluster status`)',
   INVALID_CONFIG: () => 'see the topic configs in docs/configuration.md',
+  NON_EMPTY_GROUP: (group) => `the group has active members: stop its consumers first (see them with \`runnel group describe ${group}\`)`,
+  GROUP_ID_NOT_FOUND: () => 'see the groups with `runnel group list`',
 };
 
 /** `err` as the command's failure (exit 1): a KafkaError with the next step, others unchanged. */

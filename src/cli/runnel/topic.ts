@@ -2,7 +2,7 @@
 // Admin client (src/client/admin) over the Kafka protocol, so they work against any broker of
 // the cluster (and any Kafka broker).
 
-import { EXIT_OK, flagInteger, flagString, type Command, type CommandContext } from './command.ts';
+import { flagInteger, flagString, printResult, type Command } from './command.ts';
 import { type FlagSpec, UsageError } from './flags.ts';
 import { parsePairs, withAdmin } from './sdk-client.ts';
 import { table } from '../table.ts';
@@ -24,11 +24,6 @@ function positive(value: number | undefined, flag: string): number | undefined {
   return value;
 }
 
-function print(ctx: CommandContext, json: unknown, human: string): number {
-  ctx.out.stdout(ctx.json ? `${JSON.stringify(json, null, 2)}\n` : human);
-  return EXIT_OK;
-}
-
 export const topicCommands: Command[] = [
   {
     path: ['topic', 'create'],
@@ -45,7 +40,7 @@ export const topicCommands: Command[] = [
       const replicationFactor = positive(flagInteger(ctx.flags, 'replication-factor'), 'replication-factor');
       const configs = Object.fromEntries(parsePairs(flagString(ctx.flags, 'topic-config'), 'topic-config'));
       await withAdmin(ctx, name, (admin) => admin.createTopics([{ name, partitions, replicationFactor, configs }]));
-      return print(ctx, { created: name }, `created topic ${name}\n`);
+      return printResult(ctx, { created: name }, `created topic ${name}\n`);
     },
   },
   {
@@ -58,7 +53,7 @@ export const topicCommands: Command[] = [
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((t) => [t.name, String(t.partitions.length), String(t.partitions[0]?.replicas.length ?? 0)]);
       const human = rows.length === 0 ? 'no topics: create one with `runnel topic create NAME`\n' : table(['TOPIC', 'PARTITIONS', 'REPLICAS'], rows);
-      return print(
+      return printResult(
         ctx,
         topics.map((t) => ({ name: t.name, partitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 0 })),
         human,
@@ -84,7 +79,7 @@ export const topicCommands: Command[] = [
           topic.partitions.map((p) => [String(p.partition), String(p.leader), String(p.leaderEpoch), list(p.replicas), list(p.isr)]),
         ) +
         (configs.length > 0 ? `configs: ${configs.map((c) => `${c.name}=${c.value}`).join(' ')}\n` : '');
-      return print(ctx, { ...topic, configs }, human);
+      return printResult(ctx, { ...topic, configs }, human);
     },
   },
   {
@@ -95,7 +90,7 @@ export const topicCommands: Command[] = [
     async run(ctx) {
       const name = ctx.args.get('topic')!;
       await withAdmin(ctx, name, (admin) => admin.deleteTopics([name]));
-      return print(ctx, { deleted: name }, `deleted topic ${name}\n`);
+      return printResult(ctx, { deleted: name }, `deleted topic ${name}\n`);
     },
   },
   {
@@ -109,7 +104,7 @@ export const topicCommands: Command[] = [
       const total = positive(flagInteger(ctx.flags, 'partitions'), 'partitions');
       if (total === undefined) throw new UsageError('topic add-partitions: give the new total with --partitions N');
       await withAdmin(ctx, name, (admin) => admin.createPartitions(name, total));
-      return print(ctx, { topic: name, partitions: total }, `topic ${name} has ${total} partitions\n`);
+      return printResult(ctx, { topic: name, partitions: total }, `topic ${name} has ${total} partitions\n`);
     },
   },
   {
@@ -134,7 +129,7 @@ export const topicCommands: Command[] = [
         ['CONFIG', 'VALUE', 'DEFAULT'],
         configs.map((c) => [c.name, c.isSensitive ? '(hidden)' : (c.value ?? '-'), c.isDefault ? 'yes' : 'no']),
       );
-      return print(ctx, configs, human);
+      return printResult(ctx, configs, human);
     },
   },
 ];

@@ -84,3 +84,14 @@ test('help lines align the flag column', () => {
     ['  -b, --bootstrap HOST:PORT  where', '      --json                 json', '      --node N               a node'].join('\n'),
   );
 });
+
+test('issue 13: a repeatable flag given twice is its values as one comma list; the same name declared repeatable by one command', () => {
+  const t = table();
+  t.add({ name: 'topic', type: 'string', help: 'one topic (reassign)' });
+  t.add({ name: 'topic', type: 'string', help: 'topics (group reset-offsets)', repeatable: true });
+  const parsed = parseCommandLine(['--topic', 'a', 'x', '--topic=b,c'], t);
+  assert.equal(parsed.flags.get('topic'), 'a,b,c');
+  assert.deepEqual([...parsed.repeated], ['topic']);
+  assert.deepEqual([...parseCommandLine(['--topic', 'a'], t).repeated], []);
+  assert.throws(() => t.add({ name: 'count', type: 'integer', help: 'n', repeatable: true }), /only string flags/);
+});

@@ -6,16 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMMANDS, runRunnel } from '../../../src/cli/runnel/main.ts';
+import { COMMANDS } from '../../../src/cli/runnel/main.ts';
 import { Target } from '../../../src/cli/runnel/target.ts';
 import { freePort } from '../../helpers/broker-process.ts';
+import { runnelInProcess } from '../../helpers/runnel-in-process.ts';
 
-async function runnel(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runRunnel(argv, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const runnel = (argv: string[], env: NodeJS.ProcessEnv = {}) => runnelInProcess(argv, env);
 
 test('issue 13: --help on every command prints its usage and an example, exit 0', async () => {
   assert.ok(COMMANDS.length >= 5);
