@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { startBroker, type BrokerHandle } from '../test/helpers/broker-process.ts';
 import { RawClient } from './lib/raw-client.ts';
 import { countRecords } from './lib/record-batch.ts';
-import { Histogram } from './lib/histogram.ts';
+import { Histogram } from '../src/client/histogram.ts';
 import { produceAtRate, produceFlatOut, recordValue, type ProduceResult } from './lib/producer.ts';
 import { cpuSeconds, selfCpuSeconds } from './lib/proc.ts';
 

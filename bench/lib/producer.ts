@@ -10,7 +10,7 @@
 
 import type { RawClient } from './raw-client.ts';
 import { buildBatch, type RecordInput } from './record-batch.ts';
-import { Histogram } from './histogram.ts';
+import { Histogram } from '../../src/client/histogram.ts';
 
 export interface ProduceResult {
   seconds: number;

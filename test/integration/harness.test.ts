@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32c } from '../../bench/lib/crc32c.ts';
 import { buildBatch, decodeBatches, countRecords, CRC_OFFSET } from '../../bench/lib/record-batch.ts';
-import { Histogram } from '../../bench/lib/histogram.ts';
+import { Histogram } from '../../src/client/histogram.ts';
 import { buildRecordBatch, decodeRecords } from '../../src/protocol/record-batch.ts';
 import { freePort, freePorts, procStatusKb, startBroker } from '../helpers/broker-process.ts';
 

@@ -4,6 +4,7 @@
 // 1 the cluster could not be reached or refused the operation, 2 a usage mistake.
 
 import { ConnectionError } from '../../client/connection.ts';
+import { benchCommands } from './bench.ts';
 import { clusterCommands } from './cluster.ts';
 import { consumeCommands } from './consume.ts';
 import { groupCommands } from './group.ts';
@@ -28,7 +29,15 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'show help for the command' },
 ];
 
-export const COMMANDS: Command[] = [...clusterCommands, ...reassignCommands, ...topicCommands, ...produceCommands, ...consumeCommands, ...groupCommands];
+export const COMMANDS: Command[] = [
+  ...clusterCommands,
+  ...reassignCommands,
+  ...topicCommands,
+  ...produceCommands,
+  ...consumeCommands,
+  ...groupCommands,
+  ...benchCommands,
+];
 
 const EXIT_CODES = `Exit codes: 0 done; 1 the cluster could not be reached, or refused or failed the operation;
 2 a mistake in the command line (unknown command or flag, missing argument).`;

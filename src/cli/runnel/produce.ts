@@ -12,10 +12,17 @@ import { UsageError } from './flags.ts';
 import { commandError, parsePairs } from './sdk-client.ts';
 
 /** Records sent and not yet acknowledged before reading more lines. */
-const SENDS_IN_FLIGHT_MAX = 10_000;
+export const SENDS_IN_FLIGHT_MAX = 10_000;
 const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
-function acksOf(value: string | undefined): Acks {
+/** The --compression flag's codec (default none); anything else is a usage error. */
+export function compressionOf(value: string | undefined): CompressionName {
+  const compression = value ?? 'none';
+  if (!COMPRESSIONS.includes(compression)) throw new UsageError(`--compression: "${compression}" is not one of ${COMPRESSIONS.join(', ')}`);
+  return compression as CompressionName;
+}
+
+export function acksOf(value: string | undefined): Acks {
   if (value === undefined || value === 'all' || value === '-1') return 'all';
   if (value === '0' || value === '1') return Number(value) as 0 | 1;
   throw new UsageError(`--acks: "${value}" is not 0, 1 or all`);
@@ -50,12 +57,11 @@ export const produceCommands: Command[] = [
       const headers = parsePairs(flagString(ctx.flags, 'header'), 'header').map(([key, value]) => ({ key, value }));
       const partition = flagInteger(ctx.flags, 'partition');
       if (partition !== undefined && partition < 0) throw new UsageError(`--partition: ${partition} is not a partition number`);
-      const compression = flagString(ctx.flags, 'compression') ?? 'none';
-      if (!COMPRESSIONS.includes(compression)) throw new UsageError(`--compression: "${compression}" is not one of ${COMPRESSIONS.join(', ')}`);
+      const compression = compressionOf(flagString(ctx.flags, 'compression'));
       const acks = acksOf(flagString(ctx.flags, 'acks'));
       const file = flagString(ctx.flags, 'file');
 
-      const producer = new Producer({ bootstrap: ctx.target.bootstrap, clientId: 'runnel-cli', acks, compression: compression as CompressionName });
+      const producer = new Producer({ bootstrap: ctx.target.bootstrap, clientId: 'runnel-cli', acks, compression });
       const perPartition = new Map<number, number>();
       const inFlight = new Set<Promise<void>>();
       let failure: unknown = null;

@@ -1,4 +1,4 @@
-// Latency histogram for the benchmarks: Node's own HDR histogram (perf_hooks.createHistogram, three
+// Latency histogram for the benchmarks and `runnel bench`: Node's own HDR histogram (perf_hooks.createHistogram, three
 // significant figures, so any percentile is within 0.1% of the true value at a fixed memory cost),
 // with the record-count, merge and summary helpers the benchmarks use.
 //
