@@ -215,7 +215,7 @@ export async function benchConsume(ctx: CommandContext, o: BenchOptions): Promis
         consumeLoop(
           consumer,
           performance.now() + o.timeS * 1000,
-          (r) => meter.done((r.value?.length ?? 0) + (r.key?.length ?? 0)),
+          (r) => meter.done(r.value?.length ?? 0),
           () => (meter.records >= o.records ? 'records' : null),
         ),
     ),

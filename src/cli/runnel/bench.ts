@@ -72,7 +72,8 @@ function optionsOf(ctx: CommandContext, mode: BenchMode): BenchOptions {
     acks: acksOf(flagString(f, 'acks')),
     compression: compressionOf(flagString(f, 'compression')),
     rate: within('rate', flagInteger(f, 'rate'), 0, BENCH_RATE_MAX) ?? 0,
-    progress: f.get('progress') === true || process.stderr.isTTY === true,
+    // On a terminal by default; --progress forces it on, --progress=false off.
+    progress: f.has('progress') ? f.get('progress') === true : process.stderr.isTTY === true,
   };
 }
 
