@@ -6,7 +6,6 @@
 import type { Admin } from '../../client/admin/admin.ts';
 import type { GroupDescription, ResetTarget } from '../../client/admin/groups.ts';
 import { ErrorCode, KafkaError } from '../../client/errors.ts';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetsAt } from '../../client/admin/offsets.ts';
 import { CommandFailed, flagInteger, flagString, printResult, type Command, type CommandContext } from './command.ts';
 import { type FlagSpec, UsageError } from './flags.ts';
 import { withAdmin } from './sdk-client.ts';
@@ -65,15 +64,6 @@ async function describeExisting(admin: Admin, groupId: string): Promise<GroupDes
     throw new CommandFailed(`group ${groupId} does not exist: see the groups with \`runnel group list\``);
   }
   return g;
-}
-
-/** What a reset would commit, without committing: the offsets resetGroupOffsets would choose. */
-async function plannedOffsets(admin: Admin, topic: string, partitions: number[], target: ResetTarget): Promise<Map<number, number>> {
-  if (target.to === 'offset') return new Map(partitions.map((p) => [p, target.offset]));
-  if (target.to !== 'timestamp') return offsetsAt(admin.cluster, topic, partitions, target.to === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP);
-  const at = await offsetsAt(admin.cluster, topic, partitions, target.timestamp);
-  const ends = await offsetsAt(admin.cluster, topic, partitions, LATEST_TIMESTAMP);
-  return new Map(partitions.map((p) => [p, (at.get(p) ?? -1) >= 0 ? at.get(p)! : (ends.get(p) ?? -1)]));
 }
 
 /** The topic's partitions, or a failure saying it does not exist. */
@@ -175,7 +165,7 @@ export const groupCommands: Command[] = [
         for (const topic of topics) {
           const partitions = await partitionsOf(admin, topic);
           const moved = dryRun
-            ? [...(await plannedOffsets(admin, topic, partitions, target))].map(([partition, offset]) => ({ partition, offset }))
+            ? [...(await admin.resetOffsetsPlan(topic, target, partitions))].map(([partition, offset]) => ({ partition, offset }))
             : await admin.resetOffsets(groupId, topic, target, partitions);
           for (const { partition, offset } of moved.sort((a, b) => a.partition - b.partition)) {
             out.push({ topic, partition, current: current.get(`${topic}/${partition}`) ?? -1, new: offset });

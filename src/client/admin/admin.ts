@@ -27,6 +27,7 @@ import {
   listAllGroups,
   type ResetTarget,
   resetGroupOffsets,
+  resetOffsetsPlan,
 } from './groups.ts';
 
 export type { GroupDescription, GroupListing, ResetTarget };
@@ -218,6 +219,11 @@ export class Admin {
   /** Moves an empty group's offsets of `topic` to earliest, latest, a timestamp or an offset; returns the new offsets. */
   resetOffsets(groupId: string, topic: string, target: ResetTarget, partitions?: number[]): Promise<{ partition: number; offset: number }[]> {
     return resetGroupOffsets(this.cluster, groupId, topic, target, partitions);
+  }
+
+  /** The offsets `resetOffsets` would commit for these partitions of `topic`, without committing them (a dry run). */
+  resetOffsetsPlan(topic: string, target: ResetTarget, partitions: number[]): Promise<Map<number, number>> {
+    return resetOffsetsPlan(this.cluster, topic, partitions, target);
   }
 
   /** Deletes the records before `offset` in each given partition (offset -1: all); returns the new log start offsets. */

@@ -129,6 +129,21 @@ export async function deleteGroupIds(cluster: Cluster, groupIds: string[]): Prom
   }
 }
 
+/** The offsets a reset of `partitions` of `topic` to `target` would commit; nothing is committed (a dry run). */
+export async function resetOffsetsPlan(cluster: Cluster, topic: string, partitions: number[], target: ResetTarget): Promise<Map<number, number>> {
+  if (target.to === 'offset') {
+    if (!Number.isInteger(target.offset) || target.offset < 0) throw new Error(`offset must be an integer >= 0, got ${target.offset}`);
+    return new Map(partitions.map((p) => [p, target.offset]));
+  }
+  if (target.to === 'timestamp') {
+    const at = await offsetsAt(cluster, topic, partitions, target.timestamp);
+    // No record that late: the end, as Kafka's reset tool does.
+    const ends = await offsetsAt(cluster, topic, partitions, LATEST_TIMESTAMP);
+    return new Map(partitions.map((p) => [p, (at.get(p) ?? -1) >= 0 ? at.get(p)! : ends.get(p)!]));
+  }
+  return offsetsAt(cluster, topic, partitions, target.to === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP);
+}
+
 /**
  * Moves an empty group's committed offsets of `topic` (all its partitions, or `partitions`) to
  * `target`, and returns the new offsets. A group with members rejects with NON_EMPTY_GROUP:
@@ -153,18 +168,7 @@ export async function resetGroupOffsets(
   const info = meta.topics[0]!;
   if (info.errorCode !== ErrorCode.NONE) throw kafkaError(info.errorCode, `topic ${topic}`);
   const chosen = partitions ?? info.partitions.map((p) => p.partition);
-  let offsets: Map<number, number>;
-  if (target.to === 'offset') {
-    if (!Number.isInteger(target.offset) || target.offset < 0) throw new Error(`offset must be an integer >= 0, got ${target.offset}`);
-    offsets = new Map(chosen.map((p) => [p, target.offset]));
-  } else if (target.to === 'timestamp') {
-    const at = await offsetsAt(cluster, topic, chosen, target.timestamp);
-    // No record that late: the end, as Kafka's reset tool does.
-    const ends = await offsetsAt(cluster, topic, chosen, LATEST_TIMESTAMP);
-    offsets = new Map(chosen.map((p) => [p, (at.get(p) ?? -1) >= 0 ? at.get(p)! : ends.get(p)!]));
-  } else {
-    offsets = await offsetsAt(cluster, topic, chosen, target.to === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP);
-  }
+  const offsets = await resetOffsetsPlan(cluster, topic, chosen, target);
   await atCoordinator(cluster, groupId, async (node) => {
     const answer = await cluster.request(node, offsetCommit, {
       groupId,
