@@ -7,7 +7,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,34 +108,59 @@ function safeKill(pid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
-/** Asks the kernel for a free port on 127.0.0.1 by binding port 0. */
+/** A free port on 127.0.0.1 (see freePorts). */
 export async function freePort(): Promise<number> {
   const [port] = await freePorts(1);
   return port!;
 }
 
 /**
- * Asks the kernel for `count` distinct free ports. All of them stay bound until the last is
- * known, so the kernel cannot hand out the same port twice (as two freePort() calls could).
+ * The ports tests listen on come from below the kernel's ephemeral range. A port from inside it
+ * (what binding port 0 gives) can be taken, while its broker is down for a restart, by any
+ * outgoing connection on the machine as its local port, and the restart then fails with
+ * EADDRINUSE: that failed cluster tests under load (seen in CI).
+ */
+function listenPortRange(): { low: number; high: number } {
+  let ephemeralLow = 32768; // Linux's default low end
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch {
+    // Not Linux: keep the default.
+  }
+  return { low: 10000, high: Math.max(10000 + 1000, ephemeralLow) };
+}
+
+const PORT_PROBES_MAX = 200;
+
+function tryListen(port: number): Promise<Server | null> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(null));
+    srv.listen(port, '127.0.0.1', () => resolve(srv));
+  });
+}
+
+/**
+ * `count` distinct free ports on 127.0.0.1, from below the ephemeral range (listenPortRange),
+ * probed by binding each. All stay bound until the last is found, so one call never returns a
+ * port twice; a random start keeps parallel test files apart.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => createServer());
+  const { low, high } = listenPortRange();
+  const span = high - low;
+  const held: Server[] = [];
   try {
-    return await Promise.all(
-      servers.map(
-        (srv) =>
-          new Promise<number>((resolve, reject) => {
-            srv.unref();
-            srv.once('error', reject);
-            srv.listen(0, '127.0.0.1', () => {
-              const addr = srv.address();
-              resolve(typeof addr === 'object' && addr ? addr.port : 0);
-            });
-          }),
-      ),
-    );
+    let candidate = low + Math.floor(Math.random() * span);
+    for (let probe = 0; held.length < count && probe < PORT_PROBES_MAX; probe++) {
+      const srv = await tryListen(candidate);
+      if (srv) held.push(srv);
+      candidate = low + ((candidate - low + 1 + Math.floor(Math.random() * 64)) % span);
+    }
+    if (held.length < count) throw new Error(`freePorts: no ${count} free ports in ${low}-${high} after ${PORT_PROBES_MAX} probes`);
+    return held.map((srv) => (srv.address() as { port: number }).port);
   } finally {
-    await Promise.all(servers.map((srv) => new Promise((resolve) => (srv.listening ? srv.close(resolve) : resolve(undefined)))));
+    await Promise.all(held.map((srv) => new Promise((resolve) => srv.close(resolve))));
   }
 }
 

@@ -31,6 +31,10 @@ export async function startInProcessBroker(name: string, tune: (config: RunnelCo
   config.data_dir = dataDir;
   config.server.host = '127.0.0.1';
   config.server.port = 0;
+  // The default HTTP port (8080) is one port for the whole machine: two of these brokers at once
+  // (test files run in parallel), or anything else on 8080, failed the start with EADDRINUSE.
+  config.http.host = '127.0.0.1';
+  config.http.port = 0;
   tune(config);
   const logger = pino({ level: 'silent' });
   const start = async (): Promise<{ node: BrokerNode; client: RawClient }> => {
