@@ -96,13 +96,15 @@ export class ReplicaProcess {
     storageId: string,
     readonly disk: ReplicaDisk,
     net: SimNetwork<Packet>,
+    /** Messages go through the wire codec (sim-transport.ts codecSeed), or as copies. */
+    codec: boolean,
     plans: readonly GroupPlan[],
     tuning: RaftTuning,
     rng: Rng,
     hooks: ReplicaHooks,
   ) {
     const logger = simLogger(nodeId, hooks);
-    this.transport = new SimTransport(nodeId, net);
+    this.transport = new SimTransport(nodeId, net, codec);
     // As HostedReplicas' queue: a failed load is logged and the partition refuses idempotent produces.
     this.loads = new LoadQueue({
       schedule: (run) => queueMicrotask(run),

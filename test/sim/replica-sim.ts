@@ -1,7 +1,8 @@
 // Deterministic simulation of whole partition replicas: on every simulated broker the production
 // RaftHost drives ReplicatedPartitions over RaftLogStorage (replica-node.ts), on a disk whose
 // fsyncs, power losses and damage the simulator controls (sim-disk.ts), talking through the real
-// wire codec over the shared simulated network (network.ts). Producers append through the
+// wire codec (one seed in 8; the others hand over copies, sim-transport.ts) over the shared
+// simulated network (network.ts). Producers append through the
 // partition replica and count a batch acknowledged when its acks=all promise resolves; consumers
 // read below each replica's high watermark. Safety invariants are checked after every event
 // (invariants.ts per Raft group, offset-ledger.ts per partition), then a liveness phase must
@@ -19,7 +20,7 @@ import { GroupOperator } from './operator.ts';
 import { OffsetLedger, batchKey, forEachBatch } from './offset-ledger.ts';
 import { MemoryDisk, ioCode, type ReplicaDisk } from './sim-disk.ts';
 import { FileDisk, SimStorageFs } from './sim-file-disk.ts';
-import type { Packet } from './sim-transport.ts';
+import { codecSeed, type Packet } from './sim-transport.ts';
 import { ReplicaProcess, type GroupPlan, type HostedGroup, type RaftTuning } from './replica-node.ts';
 import {
   DEFAULT_FAULT_KINDS,
@@ -194,6 +195,7 @@ export class ReplicaSimulation implements World {
         storageIdOf(b.id, b.incarnation),
         b.disk,
         this.net,
+        codecSeed(this.seed),
         [...this.groups.values()].map((g) => g.plan),
         this.tuning,
         this.rng,
@@ -377,7 +379,7 @@ export class ReplicaSimulation implements World {
       let h = this.traceHash;
       h = mix(h, p.type.length * 31 + p.type.charCodeAt(0) + p.type.charCodeAt(p.type.length - 1));
       h = mix(mix(mix(h, p.from), p.to), p.term);
-      this.traceHash = mix(h, p.bytes.length);
+      this.traceHash = mix(h, p.bytes !== null ? p.bytes.length : p.msg!.entries.length);
     }
     if (b.pausedUntilTick > this.tick) {
       b.inbox.push(p);
