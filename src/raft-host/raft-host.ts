@@ -143,6 +143,9 @@ export interface RaftHostOptions {
   storageRetryTicks?: number;
 }
 
+/** What settle() returns when it has nothing to run: no item failed. Never added to. */
+const NO_FAILURES: ReadonlySet<Work> = new Set<Work>();
+
 /** A round whose fsyncs take this long is logged ('slow raft fsync'). */
 const SLOW_SYNC_MS = 200;
 
@@ -315,7 +318,10 @@ export class RaftHost {
       this.logger.error({ err, group, from, type: msg.type }, 'raft step failed');
       throw err;
     }
-    this.kick();
+    // Most answers (a heartbeat's, an append's that changes nothing) leave no Ready: no round to
+    // schedule. During a round the group's Ready is out (hasReady is false until advance), so
+    // the loop is told to look again.
+    if (this.running || g.node.hasReady()) this.kick();
   }
 
   private async loop(): Promise<void> {
@@ -389,7 +395,9 @@ export class RaftHost {
     // A failed fsync is never retried (storageFailureKind); a write around it that found the
     // disk full (a checkpoint after the fsync) is, after the data was synced.
     const syncStarted = performance.now();
-    const syncFailed = await this.settle(mustSync, (g) => g.storage.sync());
+    // Nothing to sync (a round of heartbeats and their answers): no await, so the round goes on
+    // in the same turn and nothing else can run in between.
+    const syncFailed = mustSync.length === 0 ? NO_FAILURES : await this.settle(mustSync, (g) => g.storage.sync());
     const syncMs = performance.now() - syncStarted;
     // Every message of the round waits for these fsyncs: a slow disk delays elections too.
     if (syncMs >= SLOW_SYNC_MS) this.logger.info({ syncMs: Math.round(syncMs), storages: mustSync.length, groups: work.length }, 'slow raft fsync');
@@ -412,7 +420,10 @@ export class RaftHost {
     this.transport.flush();
     for (const w of work) w.phase = 'apply';
     const applying = work.filter(({ g, rd }) => g.storage.beforeApply && rd.committedEntries.length > 0);
-    const prepareFailed = await this.settle(applying, (g, rd) => g.storage.beforeApply!(rd.committedEntries[rd.committedEntries.length - 1].index));
+    const prepareFailed =
+      applying.length === 0
+        ? NO_FAILURES
+        : await this.settle(applying, (g, rd) => g.storage.beforeApply!(rd.committedEntries[rd.committedEntries.length - 1].index));
     work = work.filter((w) => !prepareFailed.has(w) && !w.g.stopped);
     // 4. Notice leader changes, then apply and snapshot when asked; 5. advance. A deposed leader
     // must learn that it lost leadership before it applies the new leader's entries: otherwise a
@@ -442,7 +453,7 @@ export class RaftHost {
    * storageFailed). Without isolated failures the first rejection fails the round at once, as
    * it always did (the simulator's crash timing).
    */
-  private async settle(items: Work[], op: (g: Hosted, rd: Ready) => Promise<void>): Promise<Set<Work>> {
+  private async settle(items: Work[], op: (g: Hosted, rd: Ready) => Promise<void>): Promise<ReadonlySet<Work>> {
     const failed = new Set<Work>();
     if (!this.isolateStorageFailures) {
       await Promise.all(items.map(({ g, rd }) => op(g, rd)));
