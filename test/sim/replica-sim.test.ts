@@ -123,11 +123,12 @@ test('replica simulation: a torn raft.state write never brings back an older ter
 // under a new id and the group had lost a majority of its voters for good. Now such a change is
 // skipped (and noted), since it would leave no majority of intact voters. Which seed draws which
 // fault moves whenever the number of fsyncs changes (B12's mirrored raft.state writes moved
-// 6809's, and their move into sync() moved 6799's), so the test runs a few seeds that draw both a
+// 6809's, and their move into sync() moved 6799's; issue 10's fourth speed round, fewer microtask
+// turns per host round, moved 5, 43, 56 and 65's), so the test runs a few seeds that draw both a
 // skipped removal and a skipped damage now and asks for each kind among them.
 test("replica simulation: faults damage a minority of a group's voters only; a change that would leave no intact majority is skipped (issue 10 fault model)", async () => {
   const faults: string[] = [];
-  for (const seed of [5, 43, 56, 65, 85]) {
+  for (const seed of [25, 85]) {
     const r = await runReplicaSeed(seed, replicaOptionsFor(seed, 0, SCENARIO_TICKS, false));
     assert.ok(r.ok, formatFailure(r, '--replica'));
     faults.push(...r.faults);
