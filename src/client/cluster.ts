@@ -183,6 +183,17 @@ export class Cluster {
     return p.leader;
   }
 
+  /**
+   * The partition count of a topic from fresh cached metadata, without waiting; undefined when
+   * it must be asked (not cached, stale, or the topic had an error). The producer's per-record
+   * path: metadata() builds a whole answer each call.
+   */
+  cachedPartitionCount(topic: string): number | undefined {
+    const cached = this.topics.get(topic);
+    if (!cached || this.now() - cached.fetchedAtMs >= this.limits.metadataMaxAgeMs) return undefined;
+    return cached.info.errorCode === ErrorCode.NONE ? cached.info.partitions.length : undefined;
+  }
+
   /** Marks what a NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION / LEADER_NOT_AVAILABLE answer made stale. */
   invalidate(topic: string): void {
     this.topics.delete(topic);

@@ -332,18 +332,8 @@ export interface RecordInput {
   offsetDelta?: number;
 }
 
-export interface BuildBatchOptions {
-  baseOffset?: number;
+export interface BuildBatchOptions extends FinishBatchOptions {
   records: RecordInput[];
-  compression?: CompressionName;
-  producerId?: number;
-  producerEpoch?: number;
-  baseSequence?: number;
-  isTransactional?: boolean;
-  isControl?: boolean;
-  partitionLeaderEpoch?: number;
-  /** 'log-append' sets the timestampType attribute bit (LogAppendTime). */
-  timestampType?: 'create' | 'log-append';
 }
 
 export interface RecordHeader {
@@ -378,75 +368,15 @@ export interface DecodeOptions {
 /** Records and headers counts above this in a batch being decoded are treated as corruption. */
 const DECODE_COUNT_MAX = 1 << 24;
 
-function toBuffer(data: Bytes): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (Buffer.isBuffer(data)) return data;
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
+/** Zigzag varints of values in [-2^30, 2^30) fit an int32 and are written with bit operations. */
+const SMALL_VARINT_LIMIT = 0x40000000;
 
-/**
- * The first chunk of a VarintWriter: below Buffer.poolSize / 2, so it is cut from Node's shared
- * pool instead of being a fresh allocation (most batches built here, control batches and small
- * client batches, fit in it); later chunks are CHUNK_BYTES.
- */
-const FIRST_CHUNK_BYTES = 512;
-const CHUNK_BYTES = 4096;
-
-/** Writes zigzag varints into a growing list of chunks. */
-class VarintWriter {
-  private readonly parts: Buffer[] = [];
-  private scratch = Buffer.allocUnsafe(FIRST_CHUNK_BYTES);
-  private used = 0;
-  length = 0;
-
-  private ensure(bytes: number): void {
-    if (this.used + bytes <= this.scratch.length) return;
-    this.parts.push(this.scratch.subarray(0, this.used));
-    this.scratch = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
-    this.used = 0;
-  }
-
-  /** Zigzag varint of a safe integer (covers both Kafka's varint and varlong). */
-  varint(value: number): void {
-    if (!Number.isSafeInteger(value)) throw new RangeError(`varint value ${value} is not a safe integer`);
-    let z = value >= 0 ? value * 2 : -value * 2 - 1;
-    this.ensure(10);
-    while (z >= 0x80) {
-      this.scratch[this.used++] = (z % 0x80) | 0x80;
-      z = Math.floor(z / 0x80);
-      this.length++;
-    }
-    this.scratch[this.used++] = z;
-    this.length++;
-  }
-
-  int8(value: number): void {
-    this.ensure(1);
-    this.scratch[this.used++] = value & 0xff;
-    this.length++;
-  }
-
-  bytes(data: Buffer): void {
-    if (data.length > 1024) {
-      this.parts.push(this.scratch.subarray(0, this.used));
-      this.scratch = this.scratch.subarray(this.used);
-      this.used = 0;
-      this.parts.push(data);
-    } else {
-      this.ensure(data.length);
-      data.copy(this.scratch, this.used);
-      this.used += data.length;
-    }
-    this.length += data.length;
-  }
-
-  finish(): Buffer {
-    this.parts.push(this.scratch.subarray(0, this.used));
-    return Buffer.concat(this.parts, this.length);
-  }
-}
-
+/** Bytes of the zigzag varint of a safe integer (Kafka's varint and varlong alike). */
 function varintSize(value: number): number {
+  if (value >= -SMALL_VARINT_LIMIT && value < SMALL_VARINT_LIMIT) {
+    const z = ((value << 1) ^ (value >> 31)) >>> 0;
+    return z < 0x80 ? 1 : z < 0x4000 ? 2 : z < 0x200000 ? 3 : z < 0x10000000 ? 4 : 5;
+  }
   let z = value >= 0 ? value * 2 : -value * 2 - 1;
   let n = 1;
   while (z >= 0x80) {
@@ -456,8 +386,201 @@ function varintSize(value: number): number {
   return n;
 }
 
-function nullableBytesSize(data: Buffer | null): number {
-  return data === null ? varintSize(-1) : varintSize(data.length) + data.length;
+/** Writes the zigzag varint of a safe integer at `pos`; returns the position after it. The caller made room (varintSize). */
+function writeVarint(buf: Uint8Array, pos: number, value: number): number {
+  if (value >= -SMALL_VARINT_LIMIT && value < SMALL_VARINT_LIMIT) {
+    let z = ((value << 1) ^ (value >> 31)) >>> 0;
+    while (z >= 0x80) {
+      buf[pos++] = (z & 0x7f) | 0x80;
+      z >>>= 7;
+    }
+    buf[pos++] = z;
+    return pos;
+  }
+  if (!Number.isSafeInteger(value)) throw new RangeError(`varint value ${value} is not a safe integer`);
+  let z = value >= 0 ? value * 2 : -value * 2 - 1;
+  while (z >= 0x80) {
+    buf[pos++] = (z % 0x80) | 0x80;
+    z = Math.floor(z / 0x80);
+  }
+  buf[pos++] = z;
+  return pos;
+}
+
+function bytesLength(data: Bytes): number {
+  return typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.byteLength;
+}
+
+/** Bytes of a nullable length-prefixed field (-1 for null). */
+function nullableBytesSize(data: Bytes | null | undefined): number {
+  if (data === null || data === undefined) return 1;
+  const n = bytesLength(data);
+  return varintSize(n) + n;
+}
+
+/** Writes a nullable length-prefixed field at `pos`; returns the position after it. */
+function writeNullableBytes(buf: Buffer, pos: number, data: Bytes | null | undefined): number {
+  if (data === null || data === undefined) {
+    buf[pos] = 1; // zigzag(-1)
+    return pos + 1;
+  }
+  if (typeof data === 'string') {
+    const n = Buffer.byteLength(data, 'utf8');
+    pos = writeVarint(buf, pos, n);
+    return pos + buf.write(data, pos, n, 'utf8');
+  }
+  pos = writeVarint(buf, pos, data.byteLength);
+  buf.set(data, pos);
+  return pos + data.byteLength;
+}
+
+/** What turns a builder's records into a batch: everything of the header that is not about the records. */
+export interface FinishBatchOptions {
+  baseOffset?: number;
+  compression?: CompressionName;
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+  isTransactional?: boolean;
+  isControl?: boolean;
+  partitionLeaderEpoch?: number;
+  /** 'log-append' sets the timestampType attribute bit (LogAppendTime). */
+  timestampType?: 'create' | 'log-append';
+}
+
+/** A builder's first buffer when not told: below Buffer.poolSize / 2, so it is cut from Node's shared pool. */
+const BUILDER_FIRST_BYTES = 512;
+
+/**
+ * Writes the records of one RecordBatch v2 straight into one buffer as they are appended:
+ * varints in place, keys and values copied once, no object per record. The first 61 bytes are
+ * left for the header, which `finish` writes (with the CRC) once the producer id and sequence
+ * are known, so an uncompressed batch is never copied again. The buffer doubles when full (up
+ * to BUILD_BATCH_BYTES_MAX). buildRecordBatch and the SDK producer both build through it.
+ */
+export class RecordBatchBuilder {
+  private buf: Buffer;
+  /** Where the next record goes. */
+  private pos = BATCH_HEADER_BYTES;
+  private recordCount = 0;
+  private lastOffsetDelta = -1;
+  private baseTimestamp = 0;
+  private maxTimestamp = 0;
+
+  /** `capacityBytes`: the expected batch size (header included); a good guess saves the copies of growing. */
+  constructor(capacityBytes = BUILDER_FIRST_BYTES) {
+    this.buf = Buffer.allocUnsafe(Math.min(Math.max(capacityBytes, BATCH_HEADER_BYTES + 16), BUILD_BATCH_BYTES_MAX));
+  }
+
+  get count(): number {
+    return this.recordCount;
+  }
+
+  /** The batch's size so far, uncompressed, header included. */
+  get sizeBytes(): number {
+    return this.pos;
+  }
+
+  /**
+   * Appends one record. `timestamp` is in ms since the epoch; `offsetDelta` defaults to the
+   * next one and must increase. Throws RangeError (and appends nothing) when it does not, or
+   * when the batch would pass BUILD_BATCH_BYTES_MAX.
+   */
+  append(
+    key: Bytes | null | undefined,
+    value: Bytes | null,
+    headers: readonly RecordHeaderInput[] | undefined,
+    timestamp: number,
+    offsetDelta = this.lastOffsetDelta + 1,
+  ): void {
+    if (!(Number.isInteger(offsetDelta) && offsetDelta > this.lastOffsetDelta)) {
+      throw new RangeError(`record ${this.recordCount}: offsetDelta ${offsetDelta} must be greater than ${this.lastOffsetDelta}`);
+    }
+    if (!Number.isSafeInteger(timestamp)) throw new RangeError(`record ${this.recordCount}: timestamp ${timestamp} is not a safe integer`);
+    const first = this.recordCount === 0;
+    const timestampDelta = first ? 0 : timestamp - this.baseTimestamp;
+    const headerCount = headers === undefined ? 0 : headers.length;
+    let size = 1 + varintSize(timestampDelta) + varintSize(offsetDelta) + nullableBytesSize(key) + nullableBytesSize(value) + varintSize(headerCount);
+    for (let h = 0; h < headerCount; h++) {
+      const header = headers![h]!;
+      size += nullableBytesSize(header.key) + nullableBytesSize(header.value);
+    }
+    const end = this.pos + varintSize(size) + size;
+    if (end > this.buf.length) this.grow(end);
+    const buf = this.buf;
+    let pos = writeVarint(buf, this.pos, size);
+    buf[pos++] = 0; // attributes: unused by records
+    pos = writeVarint(buf, pos, timestampDelta);
+    pos = writeVarint(buf, pos, offsetDelta);
+    pos = writeNullableBytes(buf, pos, key);
+    pos = writeNullableBytes(buf, pos, value);
+    pos = writeVarint(buf, pos, headerCount);
+    for (let h = 0; h < headerCount; h++) {
+      const header = headers![h]!;
+      pos = writeNullableBytes(buf, pos, header.key);
+      pos = writeNullableBytes(buf, pos, header.value);
+    }
+    this.pos = pos;
+    if (first) {
+      this.baseTimestamp = timestamp;
+      this.maxTimestamp = timestamp;
+    } else if (timestamp > this.maxTimestamp) {
+      this.maxTimestamp = timestamp;
+    }
+    this.lastOffsetDelta = offsetDelta;
+    this.recordCount++;
+  }
+
+  private grow(needed: number): void {
+    if (needed > BUILD_BATCH_BYTES_MAX) throw new RangeError(`record batch exceeds ${BUILD_BATCH_BYTES_MAX} bytes`);
+    const next = Buffer.allocUnsafe(Math.min(Math.max(needed, this.buf.length * 2), BUILD_BATCH_BYTES_MAX));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /**
+   * The batch with its header and CRC-32C. Uncompressed, the answer is a view of the builder's
+   * buffer: finishing again (say with another baseSequence, for a retry) rewrites its header in
+   * place, and appending after finishing is allowed. Compressed, it is a new buffer each time.
+   */
+  finish(options: FinishBatchOptions = {}): Buffer {
+    if (this.recordCount === 0) throw new RangeError('a record batch needs at least one record');
+    const codec = COMPRESSION_NAMES.indexOf(options.compression ?? 'none');
+    if (codec === -1) throw new Error(`unsupported compression: ${String(options.compression)}`);
+    let attributes = codec;
+    if (options.timestampType === 'log-append') attributes |= ATTRIBUTE_TIMESTAMP_TYPE;
+    if (options.isTransactional) attributes |= ATTRIBUTE_TRANSACTIONAL;
+    if (options.isControl) attributes |= ATTRIBUTE_CONTROL;
+    let out: Buffer;
+    if (codec === COMPRESSION_NONE) {
+      out = this.buf.subarray(0, this.pos);
+    } else {
+      const compressed = compressRecords(codec, this.buf.subarray(BATCH_HEADER_BYTES, this.pos));
+      out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + compressed.length);
+      out.set(compressed, RECORDS_OFFSET);
+    }
+    writeInt64(out, BASE_OFFSET_OFFSET, options.baseOffset ?? 0);
+    writeInt32(out, BATCH_LENGTH_OFFSET, out.length - LOG_OVERHEAD_BYTES);
+    writeInt32(out, PARTITION_LEADER_EPOCH_OFFSET, options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH);
+    out[MAGIC_OFFSET] = CURRENT_MAGIC;
+    out.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
+    writeInt32(out, LAST_OFFSET_DELTA_OFFSET, this.lastOffsetDelta);
+    writeInt64(out, BASE_TIMESTAMP_OFFSET, this.baseTimestamp);
+    writeInt64(out, MAX_TIMESTAMP_OFFSET, this.maxTimestamp);
+    writeInt64(out, PRODUCER_ID_OFFSET, options.producerId ?? NO_PRODUCER_ID);
+    out.writeInt16BE(options.producerEpoch ?? NO_PRODUCER_EPOCH, PRODUCER_EPOCH_OFFSET);
+    writeInt32(out, BASE_SEQUENCE_OFFSET, options.baseSequence ?? NO_SEQUENCE);
+    writeInt32(out, RECORDS_COUNT_OFFSET, this.recordCount);
+    writeInt32(out, CRC_OFFSET, crc32c(out, ATTRIBUTES_OFFSET, out.length));
+    return out;
+  }
+}
+
+/** An upper bound of a record's encoded bytes, to size a builder (exact unless timestamps are far apart). */
+function recordSizeGuess(r: RecordInput): number {
+  let n = 24 + (r.key === null || r.key === undefined ? 0 : bytesLength(r.key)) + (r.value === null ? 0 : bytesLength(r.value));
+  for (const h of r.headers ?? []) n += 10 + bytesLength(h.key) + (h.value === null ? 0 : bytesLength(h.value));
+  return n;
 }
 
 /** Builds one RecordBatch v2 with a valid CRC-32C. */
@@ -465,83 +588,11 @@ export function buildRecordBatch(options: BuildBatchOptions): Buffer {
   const inputs = options.records;
   if (inputs.length === 0) throw new RangeError('a record batch needs at least one record');
   const now = Date.now();
-  const timestamps = inputs.map((r) => r.timestamp ?? now);
-  const baseTimestamp = timestamps[0];
-  let maxTimestamp = timestamps[0];
-  for (const ts of timestamps) if (ts > maxTimestamp) maxTimestamp = ts;
-
-  const body = new VarintWriter();
-  let lastOffsetDelta = -1;
-  inputs.forEach((r, i) => {
-    const offsetDelta = r.offsetDelta ?? i;
-    if (!(Number.isInteger(offsetDelta) && offsetDelta > lastOffsetDelta)) {
-      throw new RangeError(`record ${i}: offsetDelta ${offsetDelta} must be greater than ${lastOffsetDelta}`);
-    }
-    lastOffsetDelta = offsetDelta;
-    const key = r.key === undefined || r.key === null ? null : toBuffer(r.key);
-    const value = r.value === null ? null : toBuffer(r.value);
-    const headers = (r.headers ?? []).map((h) => ({
-      key: Buffer.from(h.key, 'utf8'),
-      value: h.value === null ? null : toBuffer(h.value),
-    }));
-    const timestampDelta = timestamps[i] - baseTimestamp;
-    let size = 1 + varintSize(timestampDelta) + varintSize(offsetDelta);
-    size += nullableBytesSize(key) + nullableBytesSize(value) + varintSize(headers.length);
-    for (const h of headers) size += varintSize(h.key.length) + h.key.length + nullableBytesSize(h.value);
-    body.varint(size);
-    body.int8(0);
-    body.varint(timestampDelta);
-    body.varint(offsetDelta);
-    writeNullableBytes(body, key);
-    writeNullableBytes(body, value);
-    body.varint(headers.length);
-    for (const h of headers) {
-      body.varint(h.key.length);
-      body.bytes(h.key);
-      writeNullableBytes(body, h.value);
-    }
-    if (body.length > BUILD_BATCH_BYTES_MAX) {
-      throw new RangeError(`record batch exceeds ${BUILD_BATCH_BYTES_MAX} bytes`);
-    }
-  });
-  let recordsBytes = body.finish();
-  let attributes = 0;
-  const codec = COMPRESSION_NAMES.indexOf(options.compression ?? 'none');
-  if (codec === -1) throw new Error(`unsupported compression: ${String(options.compression)}`);
-  if (codec !== COMPRESSION_NONE) {
-    recordsBytes = compressRecords(codec, recordsBytes);
-    attributes |= codec;
-  }
-  if (options.timestampType === 'log-append') attributes |= ATTRIBUTE_TIMESTAMP_TYPE;
-  if (options.isTransactional) attributes |= ATTRIBUTE_TRANSACTIONAL;
-  if (options.isControl) attributes |= ATTRIBUTE_CONTROL;
-
-  const sizeBytes = BATCH_HEADER_BYTES + recordsBytes.length;
-  const buf = Buffer.allocUnsafe(sizeBytes);
-  writeInt64(buf, BASE_OFFSET_OFFSET, options.baseOffset ?? 0);
-  writeInt32(buf, BATCH_LENGTH_OFFSET, sizeBytes - LOG_OVERHEAD_BYTES);
-  writeInt32(buf, PARTITION_LEADER_EPOCH_OFFSET, options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH);
-  buf[MAGIC_OFFSET] = CURRENT_MAGIC;
-  buf.writeInt16BE(attributes, ATTRIBUTES_OFFSET);
-  writeInt32(buf, LAST_OFFSET_DELTA_OFFSET, lastOffsetDelta);
-  writeInt64(buf, BASE_TIMESTAMP_OFFSET, baseTimestamp);
-  writeInt64(buf, MAX_TIMESTAMP_OFFSET, maxTimestamp);
-  writeInt64(buf, PRODUCER_ID_OFFSET, options.producerId ?? NO_PRODUCER_ID);
-  buf.writeInt16BE(options.producerEpoch ?? NO_PRODUCER_EPOCH, PRODUCER_EPOCH_OFFSET);
-  writeInt32(buf, BASE_SEQUENCE_OFFSET, options.baseSequence ?? NO_SEQUENCE);
-  writeInt32(buf, RECORDS_COUNT_OFFSET, inputs.length);
-  recordsBytes.copy(buf, RECORDS_OFFSET);
-  writeInt32(buf, CRC_OFFSET, crc32c(buf, ATTRIBUTES_OFFSET, sizeBytes));
-  return buf;
-}
-
-function writeNullableBytes(w: VarintWriter, data: Buffer | null): void {
-  if (data === null) {
-    w.varint(-1);
-  } else {
-    w.varint(data.length);
-    w.bytes(data);
-  }
+  let capacity = BATCH_HEADER_BYTES;
+  for (const r of inputs) capacity += recordSizeGuess(r);
+  const builder = new RecordBatchBuilder(capacity);
+  for (const r of inputs) builder.append(r.key, r.value, r.headers, r.timestamp ?? now, r.offsetDelta);
+  return builder.finish(options);
 }
 
 /** Reads zigzag varints from a buffer, throwing on anything that runs past the end. */

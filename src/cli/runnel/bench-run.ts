@@ -8,11 +8,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, type ConsumerRecord } from '../../client/consumer/index.ts';
 import { KafkaError } from '../../client/errors.ts';
-import { Producer, type Acks } from '../../client/producer/producer.ts';
+import { Producer, type Acks, type ProducerRecord } from '../../client/producer/producer.ts';
 import type { CompressionName } from '../../protocol/record-batch.ts';
 import { BenchMeter, type BenchMode, type BenchSummary, type StopReason } from './bench-meter.ts';
 import { CommandFailed, type CommandContext } from './command.ts';
-import { SENDS_IN_FLIGHT_MAX } from './produce.ts';
 import { commandError } from './sdk-client.ts';
 
 /** A consume or e2e run ends when no record arrived for this long. */
@@ -43,9 +42,19 @@ interface ProduceState {
   stoppedBy: StopReason;
 }
 
+/** Records handed to the producer per `sendBatch` at full speed: one call and one promise per chunk, not per record. */
+const CHUNK_RECORDS = 1_000;
 /**
- * Sends up to o.records records (at o.rate per second when set) until the deadline, at most
- * SENDS_IN_FLIGHT_MAX unacknowledged; resolves once every send is answered.
+ * Records sent and not yet acknowledged at most. Enough for the producer's own bound
+ * (limits.bufferBytesMax, 32 MiB: about 270,000 records of 100 B) to be what limits, as the
+ * in-flight window of kcat (librdkafka's queue.buffering.max.messages, 100,000) is for it.
+ */
+export const BENCH_RECORDS_IN_FLIGHT_MAX = 300_000;
+
+/**
+ * Sends up to o.records records (at o.rate per second when set) until the deadline, in chunks
+ * through `sendBatch`, at most BENCH_RECORDS_IN_FLIGHT_MAX unacknowledged; resolves once every
+ * send is answered. The records of a chunk are handed over at one time, so they share a send time.
  */
 async function produceLoop(
   producer: Producer,
@@ -53,15 +62,17 @@ async function produceLoop(
   deadlineMs: number,
   state: ProduceState,
   value: (sentAtMs: number) => Buffer,
-  onAck: (sentAtMs: number) => void,
+  onAck: (sentAtMs: number, records: number) => void,
 ): Promise<void> {
   let failure: unknown = null;
   let wake: (() => void) | null = null;
-  const settle = () => {
-    state.pending--;
+  const settle = (records: number) => {
+    state.pending -= records;
     wake?.();
     wake = null;
   };
+  // With a rate, a chunk is at most a millisecond of records, so the pace stays even.
+  const chunkMax = o.rate > 0 ? Math.max(1, Math.min(CHUNK_RECORDS, Math.floor(o.rate / 1000))) : CHUNK_RECORDS;
   const startMs = performance.now();
   while (state.sent < o.records && failure === null) {
     if (performance.now() >= deadlineMs) {
@@ -72,18 +83,21 @@ async function produceLoop(
       const aheadMs = startMs + (state.sent * 1000) / o.rate - performance.now();
       if (aheadMs >= 1) await sleep(aheadMs);
     }
-    if (state.pending >= SENDS_IN_FLIGHT_MAX) await new Promise<void>((resolve) => (wake = resolve));
+    const count = Math.min(chunkMax, o.records - state.sent);
+    while (state.pending > 0 && state.pending + count > BENCH_RECORDS_IN_FLIGHT_MAX) await new Promise<void>((resolve) => (wake = resolve));
     const sentAtMs = performance.now();
-    state.pending++;
-    state.sent++;
-    producer.send({ topic: o.topic, value: value(sentAtMs) }).then(
+    const records: ProducerRecord[] = new Array(count);
+    for (let i = 0; i < count; i++) records[i] = { topic: o.topic, value: value(sentAtMs) };
+    state.pending += count;
+    state.sent += count;
+    producer.sendBatch(records).then(
       () => {
-        onAck(sentAtMs);
-        settle();
+        onAck(sentAtMs, count);
+        settle(count);
       },
       (err: unknown) => {
         failure ??= err;
-        settle();
+        settle(count);
       },
     );
   }
@@ -136,7 +150,10 @@ export async function benchProduce(ctx: CommandContext, o: BenchOptions): Promis
           performance.now() + o.timeS * 1000,
           state,
           () => value,
-          (sentAtMs) => meter.done(o.recordBytes, o.acks === 0 ? undefined : performance.now() - sentAtMs),
+          (sentAtMs, records) => {
+            const latencyMs = o.acks === 0 ? undefined : performance.now() - sentAtMs;
+            for (let i = 0; i < records; i++) meter.done(o.recordBytes, latencyMs);
+          },
         ),
     );
   } catch (err) {

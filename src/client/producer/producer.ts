@@ -8,13 +8,13 @@
 
 import { initProducerId, produce } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { Bytes, CompressionName, RecordHeaderInput, RecordInput } from '../../protocol/record-batch.ts';
+import type { Bytes, CompressionName, RecordHeaderInput } from '../../protocol/record-batch.ts';
 import { Cluster } from '../cluster.ts';
 import { ConnectionError } from '../connection.ts';
 import { isRetriable, KafkaError, kafkaError } from '../errors.ts';
 import { backoffMs, type ClientLimits } from '../limits.ts';
 import { keyPartition, StickyPartitioner } from '../partitioner.ts';
-import { ProducerBatch, type RecordMetadata, recordBytes } from './batch.ts';
+import { BATCH_OVERHEAD_BYTES, ProducerBatch, type RecordMetadata, recordFieldBytes } from './batch.ts';
 
 export type { RecordMetadata };
 
@@ -70,6 +70,8 @@ interface PartitionState {
   retryTimer: NodeJS.Timeout | null;
   failuresInRow: number;
   nextSequence: number;
+  /** The size of the partition's last batch: the next one's buffer starts that large, so a busy partition's batches do not grow by copying. */
+  lastBatchBytes: number;
 }
 
 const INT32_MAX = 0x7fffffff;
@@ -102,7 +104,10 @@ export class Producer {
   private readonly compression: CompressionName;
   private readonly idempotent: boolean;
   private readonly sticky: StickyPartitioner;
-  private readonly partitions = new Map<string, PartitionState>();
+  /** By topic, by partition: looked up per record, so without building a key string. */
+  private readonly byTopic = new Map<string, PartitionState[]>();
+  /** Every partition state, for flush and close. */
+  private readonly states: PartitionState[] = [];
   private producerId: Promise<{ id: number; epoch: number }> | null = null;
   private bufferedBytes = 0;
   private readonly bufferWaiters: { bytes: number; resolve: () => void }[] = [];
@@ -130,55 +135,164 @@ export class Producer {
    * while more than limits.bufferBytesMax bytes are unacknowledged (back-pressure). Rejects with
    * a KafkaError: UNKNOWN_TOPIC_OR_PARTITION when the topic does not exist, MESSAGE_TOO_LARGE for
    * a record above batchBytesMax, REQUEST_TIMED_OUT when not acknowledged within deliveryTimeoutMs.
+   * Many records at once: `sendBatch` (one promise for all of them).
    */
-  async send(record: ProducerRecord): Promise<RecordMetadata> {
-    if (this.closing) throw new Error('the producer is closed');
-    const input: RecordInput = {
-      key: record.key ?? null,
-      value: record.value,
-      headers: toHeaderList(record.headers),
-      timestamp: record.timestamp ?? Date.now(),
-    };
-    const bytes = recordBytes(input);
-    if (bytes + 61 > this.limits.batchBytesMax || bytes > this.limits.bufferBytesMax) {
-      throw kafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a record of ${bytes} bytes to ${record.topic}`, `limits.batchBytesMax is ${this.limits.batchBytesMax}`);
-    }
-    const partitions = await this.partitionCount(record.topic);
-    let partition: number;
-    if (record.partition !== undefined) {
-      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions) {
-        throw kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${record.topic} has no partition ${record.partition} (it has ${partitions})`);
+  send(record: ProducerRecord): Promise<RecordMetadata> {
+    let headers: RecordHeaderInput[];
+    let bytes: number;
+    try {
+      this.checkOpen();
+      headers = toHeaderList(record.headers);
+      bytes = this.checkedBytes(record, headers);
+      // The common case, metadata cached and room in the buffer, appends now: no wait.
+      const partitions = this.cluster.cachedPartitionCount(record.topic);
+      if (partitions !== undefined) {
+        const partition = this.partitionFor(record, partitions);
+        if (this.tryReserve(bytes)) {
+          const batch = this.append(record, headers, bytes, partition, partitions, Date.now());
+          const index = batch.count - 1;
+          return batch.done.then(() => batch.metadataAt(index));
+        }
       }
-      partition = record.partition;
-    } else if (input.key !== null && input.key !== undefined) {
-      partition = keyPartition(typeof input.key === 'string' ? Buffer.from(input.key) : input.key, partitions);
-    } else {
-      partition = this.sticky.partition(record.topic, partitions);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    return this.sendWaiting(record, headers, bytes);
+  }
+
+  /** `send` when it must wait: for the topic's metadata or for room in the buffer. */
+  private async sendWaiting(record: ProducerRecord, headers: RecordHeaderInput[], bytes: number): Promise<RecordMetadata> {
+    const partitions = await this.partitionCount(record.topic);
+    const partition = this.partitionFor(record, partitions);
     await this.reserve(bytes);
     // close() began while this send waited: its flush would not wait for a batch opened now.
     if (this.closing) {
       this.release(bytes);
-      throw new Error('the producer is closed');
+      this.checkOpen();
     }
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const state = this.stateOf(record.topic, partition, partitions);
-      if (state.open && state.open.bytes + bytes > this.limits.batchBytesMax) this.closeOpen(state);
-      if (!state.open) {
-        state.open = new ProducerBatch(record.topic, partition, Date.now());
-        const batch = state.open;
-        void batch.done.then(() => this.release(batch.bytes - 61));
-        state.lingerTimer = setTimeout(() => this.closeOpen(state), this.limits.lingerMs);
+    const batch = this.append(record, headers, bytes, partition, partitions, Date.now());
+    const index = batch.count - 1;
+    await batch.done;
+    return batch.metadataAt(index);
+  }
+
+  /**
+   * Sends many records as `send` does each, in the order given, and resolves once for all of
+   * them, with each record's metadata in that order: one promise and one wait for buffer room
+   * per chunk of up to limits.bufferBytesMax bytes instead of one per record (what `runnel
+   * bench` uses). Rejects with the first error: a record that cannot be sent (too large, unknown
+   * topic or partition) rejects before anything of its chunk is added, though earlier chunks
+   * are sent; when a batch fails, records in other batches may have been written.
+   */
+  async sendBatch(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    const n = records.length;
+    const batches: ProducerBatch[] = new Array(n);
+    const indexes: number[] = new Array(n);
+    const bytesOf: number[] = new Array(n);
+    const partitionsOf: number[] = new Array(n);
+    const pending: Promise<void>[] = [];
+    let start = 0;
+    while (start < n) {
+      this.checkOpen();
+      // Sizes, topics and fixed partitions are checked before anything of the chunk is reserved.
+      let end = start;
+      let chunkBytes = 0;
+      let topic: string | null = null;
+      let partitions = 0;
+      while (end < n) {
+        const record = records[end]!;
+        const bytes = this.checkedBytes(record, toHeaderList(record.headers));
+        if (end > start && chunkBytes + bytes > this.limits.bufferBytesMax) break;
+        if (record.topic !== topic) {
+          topic = record.topic;
+          partitions = this.cluster.cachedPartitionCount(topic) ?? (await this.partitionCount(topic));
+        }
+        if (record.partition !== undefined) this.partitionFor(record, partitions);
+        bytesOf[end] = bytes;
+        partitionsOf[end] = partitions;
+        chunkBytes += bytes;
+        end++;
       }
-      state.open.add(input, bytes, { resolve, reject });
-      if (state.open.bytes >= this.limits.batchBytesMax) this.closeOpen(state);
-    });
+      await this.reserve(chunkBytes);
+      if (this.closing) {
+        this.release(chunkBytes);
+        this.checkOpen();
+      }
+      const nowMs = Date.now();
+      let last: ProducerBatch | null = null;
+      for (let i = start; i < end; i++) {
+        const record = records[i]!;
+        const partitions = partitionsOf[i]!;
+        const batch = this.append(record, toHeaderList(record.headers), bytesOf[i]!, this.partitionFor(record, partitions), partitions, nowMs);
+        batches[i] = batch;
+        indexes[i] = batch.count - 1;
+        if (batch !== last) pending.push(batch.done);
+        last = batch;
+      }
+      start = end;
+    }
+    await Promise.all(pending);
+    const out: RecordMetadata[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = batches[i]!.metadataAt(indexes[i]!);
+    return out;
+  }
+
+  private checkOpen(): void {
+    if (this.closing) throw new Error('the producer is closed');
+  }
+
+  /** The bytes the record counts as; MESSAGE_TOO_LARGE when it could never be sent, and a bad timestamp named. */
+  private checkedBytes(record: ProducerRecord, headers: RecordHeaderInput[]): number {
+    const bytes = recordFieldBytes(record.key, record.value, headers);
+    if (bytes + BATCH_OVERHEAD_BYTES > this.limits.batchBytesMax || bytes > this.limits.bufferBytesMax) {
+      throw kafkaError(ErrorCode.MESSAGE_TOO_LARGE, `a record of ${bytes} bytes to ${record.topic}`, `limits.batchBytesMax is ${this.limits.batchBytesMax}`);
+    }
+    if (record.timestamp !== undefined && !Number.isSafeInteger(record.timestamp)) {
+      throw new RangeError(`record.timestamp must be an integer (ms since the epoch), got ${String(record.timestamp)}`);
+    }
+    return bytes;
+  }
+
+  /** The record's partition: the one it names (checked), its key's, or the sticky one. */
+  private partitionFor(record: ProducerRecord, partitions: number): number {
+    if (record.partition !== undefined) {
+      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions) {
+        throw kafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${record.topic} has no partition ${record.partition} (it has ${partitions})`);
+      }
+      return record.partition;
+    }
+    const key = record.key;
+    if (key !== null && key !== undefined) return keyPartition(typeof key === 'string' ? Buffer.from(key) : key, partitions);
+    return this.sticky.partition(record.topic, partitions);
+  }
+
+  /** Writes a record whose bytes are reserved into its partition's open batch; returns the batch. */
+  private append(record: ProducerRecord, headers: RecordHeaderInput[], bytes: number, partition: number, partitions: number, nowMs: number): ProducerBatch {
+    const state = this.stateOf(record.topic, partition, partitions);
+    if (state.open && state.open.bytes + bytes > this.limits.batchBytesMax) this.closeOpen(state);
+    if (!state.open) {
+      // Sized as the partition's last batch, within an equal share of the buffer so open batches stay bounded.
+      const expectedBytes = Math.min(state.lastBatchBytes, Math.floor(this.limits.bufferBytesMax / this.states.length));
+      const batch = new ProducerBatch(record.topic, partition, nowMs, Math.max(expectedBytes, 2 * bytes));
+      state.open = batch;
+      void batch.done.then(() => this.release(batch.bytes - BATCH_OVERHEAD_BYTES));
+      state.lingerTimer = setTimeout(() => this.closeOpen(state), this.limits.lingerMs);
+    }
+    const batch = state.open;
+    try {
+      batch.add(record.key, record.value, headers, record.timestamp ?? nowMs, bytes);
+    } catch (err) {
+      this.release(bytes);
+      throw err;
+    }
+    if (batch.bytes >= this.limits.batchBytesMax) this.closeOpen(state);
+    return batch;
   }
 
   /** Sends every batch now (without waiting for lingerMs) and resolves when all records sent so far are acknowledged or failed. */
   async flush(): Promise<void> {
     const pending: Promise<void>[] = [];
-    for (const state of this.partitions.values()) {
+    for (const state of this.states) {
       if (state.open) this.closeOpen(state);
       for (const b of [...state.queue, ...state.inflight, ...state.retry]) pending.push(b.done);
     }
@@ -189,7 +303,7 @@ export class Producer {
   async close(): Promise<void> {
     this.closing = true;
     await this.flush();
-    for (const state of this.partitions.values()) if (state.retryTimer) clearTimeout(state.retryTimer);
+    for (const state of this.states) if (state.retryTimer) clearTimeout(state.retryTimer);
     if (this.ownsCluster) await this.cluster.close();
   }
 
@@ -204,8 +318,12 @@ export class Producer {
   }
 
   private stateOf(topic: string, partition: number, partitions: number): PartitionState {
-    const key = `${topic}\u0000${partition}`;
-    let state = this.partitions.get(key);
+    let states = this.byTopic.get(topic);
+    if (!states) {
+      states = [];
+      this.byTopic.set(topic, states);
+    }
+    let state = states[partition];
     if (!state) {
       state = {
         topic,
@@ -221,17 +339,25 @@ export class Producer {
         retryTimer: null,
         failuresInRow: 0,
         nextSequence: 0,
+        lastBatchBytes: 0,
       };
-      this.partitions.set(key, state);
+      states[partition] = state;
+      this.states.push(state);
     }
     return state;
   }
 
-  private reserve(bytes: number): Promise<void> {
+  /** Counts `bytes` into the buffer when they fit now (nobody waiting before them); false when they must wait. */
+  private tryReserve(bytes: number): boolean {
     if (this.bufferWaiters.length === 0 && (this.bufferedBytes + bytes <= this.limits.bufferBytesMax || this.bufferedBytes === 0)) {
       this.bufferedBytes += bytes;
-      return Promise.resolve();
+      return true;
     }
+    return false;
+  }
+
+  private reserve(bytes: number): Promise<void> {
+    if (this.tryReserve(bytes)) return Promise.resolve();
     return new Promise((resolve) => this.bufferWaiters.push({ bytes, resolve }));
   }
 
@@ -252,6 +378,7 @@ export class Producer {
     const batch = state.open;
     if (!batch) return;
     state.open = null;
+    state.lastBatchBytes = batch.sizeBytes;
     state.queue.push(batch);
     this.sticky.nextBatch(state.topic, state.partition, state.partitions);
     void this.pump(state);
@@ -301,14 +428,14 @@ export class Producer {
           state.nextSequence = (state.nextSequence + batch.count) % (INT32_MAX + 1);
         }
         state.inflight.push(batch);
-        void this.sendBatch(state, batch, leader, identity);
+        void this.produceBatch(state, batch, leader, identity);
       }
     } finally {
       state.pumping = false;
     }
   }
 
-  private async sendBatch(state: PartitionState, batch: ProducerBatch, leader: number, identity: { id: number; epoch: number }): Promise<void> {
+  private async produceBatch(state: PartitionState, batch: ProducerBatch, leader: number, identity: { id: number; epoch: number }): Promise<void> {
     batch.attempts++;
     let records: Buffer;
     try {
@@ -430,8 +557,11 @@ export class Producer {
   }
 }
 
+/** Shared by every record without headers; never written to. */
+const NO_HEADERS: RecordHeaderInput[] = [];
+
 function toHeaderList(headers: ProducerRecord['headers']): RecordHeaderInput[] {
-  if (!headers) return [];
+  if (!headers) return NO_HEADERS;
   if (Array.isArray(headers)) return headers;
   return Object.entries(headers).map(([key, value]) => ({ key, value }));
 }

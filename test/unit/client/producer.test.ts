@@ -271,17 +271,87 @@ test('a topic that does not exist rejects with a message that says how to create
 
 test('close waits for what was sent; sends after close, or still waiting when it began, reject', async (t) => {
   const { broker } = await produceBroker(t, 1);
-  const p = producer(t, broker, { limits: { lingerMs: 1_000 } });
+  // A buffer of 100 bytes: 'before' (28 bytes counted) and 'accepted' (30) fit, a record of 82 bytes must wait for room.
+  const p = producer(t, broker, { limits: { lingerMs: 1_000, bufferBytesMax: 100 } });
   const sent = p.send({ topic: 'orders', value: 'before' });
   await waitFor(() => broker.requests.some((r) => r.apiKey === ApiKey.Metadata), 'the first send looked the topic up');
   await new Promise((resolve) => setTimeout(resolve, 50));
+  // Taken at once (the topic is known, the buffer has room): sent before close began, so close delivers it.
+  const accepted = p.send({ topic: 'orders', value: 'accepted' });
   // Settled either way, so the rejection is never unhandled while close() runs.
-  const late = p.send({ topic: 'orders', value: 'during' }).then(
+  const late = p.send({ topic: 'orders', value: 'x'.repeat(60) }).then(
     (meta) => `sent at ${meta.offset}`,
     (err: Error) => err.message,
   );
   await p.close();
   assert.equal((await sent).offset, 0, 'close sent the lingering batch at once and waited for it');
-  assert.equal(await late, 'the producer is closed', 'a send still waiting when close began is refused');
+  assert.equal((await accepted).offset, 1, 'a send taken before close began is delivered');
+  assert.equal(await late, 'the producer is closed', 'a send still waiting (for buffer room) when close began is refused');
   await assert.rejects(p.send({ topic: 'orders', value: 'after' }), /the producer is closed/);
+});
+
+// issue 13 (performance): sendBatch hands many records over with one promise and one wait for
+// buffer room per chunk, with the same per-record results, order and checks as send.
+test('sendBatch resolves once with each record’s partition and offset, in the order given, in shared batches', async (t) => {
+  const { broker, seen } = await produceBroker(t, 3);
+  const p = producer(t, broker, { limits: { lingerMs: 50 } });
+  const records = Array.from({ length: 300 }, (_, i) => ({ topic: 'orders', key: `k${i % 7}`, value: `v${i}` }));
+  const results = await p.sendBatch(records);
+  assert.equal(results.length, 300);
+  const nextOffset = [0, 0, 0];
+  records.forEach((r, i) => {
+    const partition = keyPartition(Buffer.from(r.key), 3);
+    assert.deepEqual([results[i]!.topic, results[i]!.partition, results[i]!.offset], ['orders', partition, nextOffset[partition]!++], `record ${i}`);
+  });
+  assert.ok(seen.length <= 3, `one batch per partition, got ${seen.length}`);
+  for (const b of seen) {
+    const expected = records.filter((r) => keyPartition(Buffer.from(r.key), 3) === b.partition).map((r) => r.value);
+    assert.deepEqual(b.values, expected, `partition ${b.partition} got its records in the order given`);
+  }
+  const timestamps = new Set(results.map((r) => r.timestamp));
+  assert.ok(
+    [...timestamps].every((ts) => Number.isInteger(ts) && ts > 0),
+    'every record has its timestamp',
+  );
+});
+
+test('sendBatch checks a chunk before adding any of it: a record too large or a partition that does not exist rejects, nothing is sent', async (t) => {
+  const { broker, seen } = await produceBroker(t, 2);
+  const p = producer(t, broker, { limits: { lingerMs: 0, batchBytesMax: 400 } });
+  await assert.rejects(
+    p.sendBatch([
+      { topic: 'orders', value: 'fine' },
+      { topic: 'orders', value: 'y'.repeat(500) },
+    ]),
+    (e: unknown) => e instanceof KafkaError && e.errorName === 'MESSAGE_TOO_LARGE',
+  );
+  await assert.rejects(
+    p.sendBatch([
+      { topic: 'orders', value: 'fine' },
+      { topic: 'orders', value: 'nowhere', partition: 2 },
+    ]),
+    (e: unknown) => e instanceof KafkaError && e.errorName === 'UNKNOWN_TOPIC_OR_PARTITION',
+  );
+  await assert.rejects(p.sendBatch([{ topic: 'missing', value: 'x' }]), /topic missing does not exist/);
+  await p.flush();
+  assert.equal(seen.length, 0, 'nothing of a refused chunk was sent');
+  assert.deepEqual(await p.sendBatch([]), [], 'an empty call resolves at once');
+});
+
+test('sendBatch above bufferBytesMax goes in chunks that wait for room; a batch that fails rejects the call', async (t) => {
+  const { broker, seen } = await produceBroker(t, 1, (b) => (b.values.includes('bad') ? { errorCode: ErrorCode.INVALID_RECORD } : null));
+  // 122 bytes counted per record: four fit in the buffer, so 20 records go in five chunks.
+  const p = producer(t, broker, { limits: { lingerMs: 0, bufferBytesMax: 500 } });
+  const value = 'x'.repeat(100);
+  const results = await p.sendBatch(Array.from({ length: 20 }, () => ({ topic: 'orders', value })));
+  assert.deepEqual(
+    results.map((r) => r.offset),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
+  assert.ok(seen.length >= 5, `chunks of at most four records, ${seen.length} batches`);
+  assert.ok(
+    seen.every((b) => b.values.length <= 4),
+    'no batch holds more than the buffer allows',
+  );
+  await assert.rejects(p.sendBatch([{ topic: 'orders', value: 'bad' }]), (e: unknown) => e instanceof KafkaError && e.errorName === 'INVALID_RECORD');
 });

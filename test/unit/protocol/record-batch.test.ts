@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import {
   BATCH_HEADER_BYTES,
@@ -11,6 +12,8 @@ import {
   RECORDS_COUNT_OFFSET,
   ATTRIBUTES_OFFSET,
   buildRecordBatch,
+  RecordBatchBuilder,
+  type RecordInput,
   decodeBatches,
   decodeRecords,
   readBatchHeader,
@@ -311,4 +314,77 @@ test('a gzip stream that is damaged but re-signed fails to decode loudly', () =>
   const bad = Buffer.concat([batch.subarray(0, RECORDS_OFFSET), inner]);
   bad.writeInt32BE(bad.length - 12, 8);
   assert.throws(() => decodeRecords(bad));
+});
+
+// issue 13 (performance): RecordBatchBuilder writes records in place as they come; buildRecordBatch
+// builds through it. The bytes must be exactly those of the encoder it replaced.
+function goldenRecords(): RecordInput[] {
+  const records: RecordInput[] = [
+    {
+      key: 'k0',
+      value: 'v0',
+      headers: [
+        { key: 'h', value: 'x' },
+        { key: 'é', value: null },
+      ],
+      timestamp: 1_700_000_000_000,
+    },
+    { key: null, value: Buffer.alloc(3000, 7), headers: [], timestamp: 1_700_000_000_005 },
+    { key: new Uint8Array([1, 2, 3]), value: null, timestamp: 1_699_999_000_000 },
+    { key: 'ü'.repeat(70), value: 'x'.repeat(200), headers: [{ key: 'big', value: Buffer.alloc(2000, 1) }], timestamp: 1_700_000_000_000 + 2 ** 40 },
+  ];
+  for (let i = 0; i < 300; i++) records.push({ key: `key-${i}`, value: Buffer.alloc(i, i), headers: [], timestamp: 1_700_000_000_000 + i * 1000 });
+  return records;
+}
+
+test('buildRecordBatch gives byte for byte what the encoder before RecordBatchBuilder gave (sha256 recorded from it)', () => {
+  const records = goldenRecords();
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const a = buildRecordBatch({ records, producerId: 77, producerEpoch: 3, baseSequence: 1234, baseOffset: 42, partitionLeaderEpoch: 9 });
+  assert.deepEqual([a.length, sha(a)], [55718, '007a0381d8dc3d71b193c489cad4345e419914658ab534a4b7bed3cecd450396']);
+  const b = buildRecordBatch({
+    records: records.slice(0, 4).map((r, i) => ({ ...r, offsetDelta: i * 3 })),
+    isTransactional: true,
+    isControl: true,
+    timestampType: 'log-append',
+  });
+  assert.deepEqual([b.length, sha(b)], [5462, '164cc1db5c71ce4d1d349ddb63a355d8641d98cabe54de1456d1687e9cf0bd33']);
+});
+
+test('RecordBatchBuilder grows from a small buffer, and finishing again with another sequence rewrites only the header', () => {
+  const records = goldenRecords();
+  const builder = new RecordBatchBuilder(64);
+  for (const r of records) builder.append(r.key, r.value, r.headers, r.timestamp!);
+  const first = builder.finish({ producerId: 77, producerEpoch: 3, baseSequence: 1234, baseOffset: 42, partitionLeaderEpoch: 9 });
+  assert.deepEqual(first, buildRecordBatch({ records, producerId: 77, producerEpoch: 3, baseSequence: 1234, baseOffset: 42, partitionLeaderEpoch: 9 }));
+  const again = builder.finish({ producerId: 77, producerEpoch: 3, baseSequence: 5 });
+  assert.equal(readBatchHeader(again, 0).baseSequence, 5);
+  assert.ok(batchCrcIsValid(again, 0, again.length), 'the CRC covers the new header');
+  assert.deepEqual(
+    decodeRecords(again).map((r) => r.value),
+    records.map((r) => (r.value === null ? null : Buffer.from(r.value as string))),
+  );
+  const lz4 = builder.finish({ compression: 'lz4', baseSequence: 6 });
+  assert.equal(readBatchHeader(lz4, 0).attributes & 0x07, 3);
+  assert.deepEqual(
+    decodeRecords(lz4).map((r) => r.offset),
+    records.map((_, i) => i),
+  );
+});
+
+test('RecordBatchBuilder: varints on both sides of the 31-bit fast path round-trip; a bad record is refused and appends nothing', () => {
+  const base = 1_700_000_000_000;
+  const deltas = [0, 63, 64, -64, -65, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 31, -(2 ** 40), 2 ** 45];
+  const builder = new RecordBatchBuilder();
+  for (const d of deltas) builder.append(null, 'v', undefined, base + d);
+  assert.throws(() => builder.append(null, 'v', undefined, Number.NaN), /timestamp NaN is not a safe integer/);
+  assert.throws(() => builder.append(null, 'v', undefined, base, 3), /offsetDelta 3 must be greater than 11/);
+  assert.equal(builder.count, deltas.length);
+  const decoded = decodeRecords(builder.finish());
+  assert.deepEqual(
+    decoded.map((r) => r.timestamp),
+    deltas.map((d) => base + d),
+  );
+  assert.equal(readBatchHeader(builder.finish(), 0).maxTimestamp, base + 2 ** 45);
+  assert.throws(() => new RecordBatchBuilder().finish(), /at least one record/);
 });
