@@ -26,7 +26,8 @@ const BENCHES: Record<string, string> = {
   join: "three founders: time from a joiner's start to Metadata on every broker and to voter of __metadata (issue 11)",
   'leader-publish': 'three brokers: metadata entries spent publishing partition leaders while a broker leading N partitions restarts (issue 11)',
   'leader-balance': 'three brokers, 60 partitions RF 3: time until leaders are spread again after a broker restart (clean and kill -9), transfers (issue 11)',
-  'sdk-encode': 'SDK producer: records/s turned into batches per codec, no broker (issue 13 goal: 3,000,000 records/s of 100 B)',
+  'sdk-encode':
+    'SDK codec: records/s encoded into batches (producer) and decoded from them (consumer) per codec, no broker (issue 13 goals: 3,000,000 and 5,000,000 records/s of 100 B)',
   reassign: 'four brokers: MB/s moving a ~200 MB partition replica onto a new broker by AlterPartitionReassignments (issue 11)',
 };
 

@@ -608,7 +608,29 @@ class VarintReader {
     return this.buf.length;
   }
 
+  /** The bytes read (a batch's records, decompressed when the batch is compressed). */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
   varint(): number {
+    // Values whose zigzag fits 28 bits (up to four bytes: lengths, deltas) are read with bit operations.
+    const buf = this.buf;
+    let pos = this.pos;
+    let z = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (pos >= buf.length) throw new RangeError('varint runs past the end of the records');
+      const b = buf[pos++]!;
+      z |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return (z >>> 1) ^ -(z & 1);
+      }
+    }
+    return this.longVarint();
+  }
+
+  private longVarint(): number {
     let result = 0;
     let multiplier = 1;
     for (let i = 0; i < 10; i++) {
@@ -624,6 +646,17 @@ class VarintReader {
   int8(): number {
     if (this.pos >= this.buf.length) throw new RangeError('record runs past the end of the records');
     return this.buf[this.pos++];
+  }
+
+  /** Steps over a nullable length-prefixed field; returns its length (-1 for null), its bytes start at `pos - length`. */
+  skipBytes(): number {
+    const length = this.varint();
+    if (length < -1) throw new RangeError(`negative length ${length}`);
+    if (length > 0) {
+      if (this.pos + length > this.buf.length) throw new RangeError('bytes run past the end of the records');
+      this.pos += length;
+    }
+    return length;
   }
 
   nullableBytes(): Buffer | null {
@@ -663,9 +696,8 @@ export function decodeBatches(buf: Buffer, opts: DecodeOptions = {}): DecodedBat
   return out;
 }
 
-/** A batch's header and a reader at its first record, decompressed when it is compressed. */
-function openBatch(buf: Buffer, pos: number, uncompressedBytesMax: number): { header: BatchHeader; sizeBytes: number; reader: VarintReader } {
-  const header = readBatchHeader(buf, pos);
+/** Checks a batch's header against the bytes it came in; returns the batch's size. */
+function checkBatchHeader(buf: Buffer, pos: number, header: BatchHeader): number {
   if (header.magic !== CURRENT_MAGIC) throw new Error(`unsupported magic ${header.magic}`);
   const sizeBytes = LOG_OVERHEAD_BYTES + header.batchLength;
   if (header.batchLength < BATCH_LENGTH_MIN || pos + sizeBytes > buf.length) {
@@ -674,6 +706,17 @@ function openBatch(buf: Buffer, pos: number, uncompressedBytesMax: number): { he
   if (header.recordCount < 0 || header.recordCount > DECODE_COUNT_MAX) {
     throw new RangeError(`batch at ${pos} claims ${header.recordCount} records`);
   }
+  return sizeBytes;
+}
+
+/** A batch's header and a reader at its first record, decompressed when it is compressed. */
+function openBatch(
+  buf: Buffer,
+  pos: number,
+  uncompressedBytesMax: number,
+  header = readBatchHeader(buf, pos),
+): { header: BatchHeader; sizeBytes: number; reader: VarintReader } {
+  const sizeBytes = checkBatchHeader(buf, pos, header);
   const codec = compressionOf(header.attributes);
   if (codec === COMPRESSION_NONE) {
     return { header, sizeBytes, reader: new VarintReader(buf.subarray(0, pos + sizeBytes), pos + RECORDS_OFFSET) };
@@ -721,30 +764,142 @@ export function findRecordTime(batchBuf: Buffer, uncompressedBytesMax: number, a
   return null;
 }
 
-function decodeBatchAt(buf: Buffer, pos: number, uncompressedBytesMax: number): DecodedBatch {
-  const { header, sizeBytes, reader } = openBatch(buf, pos, uncompressedBytesMax);
-  const records: DecodedRecord[] = [];
+/**
+ * Where the fields of a record are, as walkBatches reads them: one object reused for every
+ * record (copy what you keep). Positions index `bytes`, the batch's records (decompressed when
+ * the batch is compressed); a length of -1 means null. Nothing is copied or allocated per record
+ * here, so a reader pays only for the fields it takes (see readRecordHeaders).
+ */
+export class RecordCursor {
+  bytes: Buffer = Buffer.alloc(0);
+  /** The index of the record in its batch. */
+  index = 0;
+  offset = 0;
+  timestamp = 0;
+  attributes = 0;
+  keyAt = 0;
+  keyLength = -1;
+  valueAt = 0;
+  valueLength = -1;
+  headersAt = 0;
+  headerCount = 0;
+  /** Bytes of the headers, their lengths included. */
+  headersLength = 0;
+}
+
+/**
+ * Reads every complete batch in `buf` in order, as decodeBatches does (a trailing partial batch
+ * is skipped; a malformed one throws): `onBatch` gets each header, and, when it returns true,
+ * `onRecord` gets each of its records through one reused RecordCursor. For readers that build
+ * their own record objects (the SDK consumer) without a DecodedRecord in between.
+ */
+export function walkBatches(
+  buf: Buffer,
+  opts: DecodeOptions,
+  onBatch: (header: BatchHeader, sizeBytes: number) => boolean,
+  onRecord: (record: RecordCursor) => void,
+): void {
+  const uncompressedBytesMax = opts.uncompressedBytesMax ?? DECODE_UNCOMPRESSED_BYTES_MAX;
+  const cursor = new RecordCursor();
+  let pos = 0;
+  while (pos + BATCH_HEADER_BYTES <= buf.length) {
+    const sizeBytes = batchSizeAt(buf, pos);
+    if (sizeBytes < BATCH_HEADER_BYTES) throw new RangeError(`bad batchLength at ${pos}`);
+    if (pos + sizeBytes > buf.length) break;
+    walkBatchAt(buf, pos, uncompressedBytesMax, cursor, onBatch, onRecord);
+    pos += sizeBytes;
+  }
+}
+
+function walkBatchAt(
+  buf: Buffer,
+  pos: number,
+  uncompressedBytesMax: number,
+  cursor: RecordCursor,
+  onBatch: (header: BatchHeader, sizeBytes: number) => boolean,
+  onRecord: (record: RecordCursor) => void,
+): void {
+  const header = readBatchHeader(buf, pos);
+  if (!onBatch(header, checkBatchHeader(buf, pos, header))) return;
+  const { reader } = openBatch(buf, pos, uncompressedBytesMax, header);
+  cursor.bytes = reader.bytes;
+  const logAppendTime = (header.attributes & ATTRIBUTE_TIMESTAMP_TYPE) !== 0;
   for (let i = 0; i < header.recordCount; i++) {
-    const { end, attributes, offset, timestamp } = readRecordStart(reader, header, i);
-    const key = reader.nullableBytes();
-    const value = reader.nullableBytes();
+    const length = reader.varint();
+    const end = reader.pos + length;
+    if (length < 0 || end > reader.length) throw new RangeError(`record ${i} length ${length} is out of range`);
+    cursor.index = i;
+    cursor.attributes = reader.int8();
+    const timestampDelta = reader.varint();
+    cursor.offset = header.baseOffset + reader.varint();
+    cursor.timestamp = logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta;
+    const keyLength = reader.skipBytes();
+    cursor.keyLength = keyLength;
+    cursor.keyAt = reader.pos - Math.max(keyLength, 0);
+    const valueLength = reader.skipBytes();
+    cursor.valueLength = valueLength;
+    cursor.valueAt = reader.pos - Math.max(valueLength, 0);
     const headerCount = reader.varint();
     if (headerCount < 0 || headerCount > DECODE_COUNT_MAX) throw new RangeError(`record ${i}: ${headerCount} headers`);
-    const headers: RecordHeader[] = [];
+    const headersAt = reader.pos;
     for (let h = 0; h < headerCount; h++) {
-      const keyBytes = reader.nullableBytes();
-      if (keyBytes === null) throw new RangeError(`record ${i}: null header key`);
-      headers.push({ key: keyBytes.toString('utf8'), value: reader.nullableBytes() });
+      if (reader.skipBytes() === -1) throw new RangeError(`record ${i}: null header key`);
+      reader.skipBytes();
     }
     if (reader.pos !== end) throw new RangeError(`record ${i}: its length does not match its fields`);
-    records.push({
-      offset,
-      timestamp,
-      key,
-      value,
-      headers,
-      attributes,
-    });
+    cursor.headerCount = headerCount;
+    cursor.headersAt = headersAt;
+    cursor.headersLength = end - headersAt;
+    onRecord(cursor);
   }
-  return { header, sizeBytes, records };
+}
+
+/**
+ * The headers of the record a RecordCursor is at (`bytes`, `at` and `count` from it). Values are
+ * copies when `copy`, else views into `bytes`. The cursor's walk checked their lengths.
+ */
+export function readRecordHeaders(bytes: Buffer, at: number, count: number, copy: boolean): RecordHeader[] {
+  const headers: RecordHeader[] = [];
+  const reader = new VarintReader(bytes, at);
+  for (let h = 0; h < count; h++) {
+    const keyLength = reader.skipBytes();
+    const key = bytes.toString('utf8', reader.pos - keyLength, reader.pos);
+    const valueLength = reader.skipBytes();
+    const value = valueLength < 0 ? null : slice(bytes, reader.pos - valueLength, valueLength, copy);
+    headers.push({ key, value });
+  }
+  return headers;
+}
+
+function slice(bytes: Buffer, at: number, length: number, copy: boolean): Buffer {
+  const view = bytes.subarray(at, at + length);
+  return copy ? Buffer.from(view) : view;
+}
+
+function decodeBatchAt(buf: Buffer, pos: number, uncompressedBytesMax: number): DecodedBatch {
+  let batchHeader: BatchHeader | null = null;
+  let batchSize = 0;
+  const records: DecodedRecord[] = [];
+  walkBatchAt(
+    buf,
+    pos,
+    uncompressedBytesMax,
+    new RecordCursor(),
+    (header, sizeBytes) => {
+      batchHeader = header;
+      batchSize = sizeBytes;
+      return true;
+    },
+    (r) => {
+      records.push({
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.keyLength < 0 ? null : slice(r.bytes, r.keyAt, r.keyLength, true),
+        value: r.valueLength < 0 ? null : slice(r.bytes, r.valueAt, r.valueLength, true),
+        headers: r.headerCount === 0 ? [] : readRecordHeaders(r.bytes, r.headersAt, r.headerCount, true),
+        attributes: r.attributes,
+      });
+    },
+  );
+  return { header: batchHeader!, sizeBytes: batchSize, records };
 }

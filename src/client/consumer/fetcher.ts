@@ -11,7 +11,7 @@
 
 import { fetch as fetchApi, type FetchResponse } from '../../protocol/apis/fetch.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { decodeBatches, isControlBatch, type RecordHeader } from '../../protocol/record-batch.ts';
+import { isControlBatch, type RecordHeader, walkBatches } from '../../protocol/record-batch.ts';
 import type { Cluster } from '../cluster.ts';
 import { ConnectionError } from '../connection.ts';
 import { KafkaError, kafkaError } from '../errors.ts';
@@ -19,6 +19,7 @@ import { backoffMs } from '../limits.ts';
 import { pairsOf, toTopicPartitions, tpKey } from './assignor.ts';
 import type { TopicPartitions } from '../../protocol/consumer-protocol.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, LEADER_MOVED, offsetsForTime } from './offsets.ts';
+import { FetchedRecord } from './fetched-record.ts';
 import { Signal } from './signal.ts';
 
 export interface ConsumerRecord {
@@ -36,8 +37,6 @@ export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
 /** Where a partition starts when its position is not known: an offset, or a time (ListOffsets). */
 export type StartAt = { offset: number } | { timestamp: number };
 
-/** What a buffered record is charged against the prefetch limit beyond its key, value and headers. */
-const RECORD_OVERHEAD_BYTES = 64;
 const ZERO_UUID = Buffer.alloc(16);
 
 interface PartitionState {
@@ -49,7 +48,9 @@ interface PartitionState {
   processed: number | null;
   /** A pending reset: settled by ListOffsets before the partition is fetched. */
   startAt: StartAt | null;
-  buffer: ConsumerRecord[];
+  /** Records fetched and not handed out yet: from bufferHead on. */
+  buffer: FetchedRecord[];
+  bufferHead: number;
   bufferedBytes: number;
   paused: boolean;
   /** Bumped by every seek and removal, so an answer to a fetch sent before it is dropped. */
@@ -74,6 +75,8 @@ export class Fetcher {
   private readonly partitions = new Map<string, PartitionState>();
   private readonly wake = new Signal();
   private readonly inflight = new Map<number, Promise<void>>();
+  /** The partitions in a list, for next() to take turns without copying the map per record; null when it changed. */
+  private order: PartitionState[] | null = null;
   /** Round-robin over partitions when handing out records. */
   private cursor = 0;
   private running = false;
@@ -103,6 +106,7 @@ export class Fetcher {
       const key = tpKey(topic, partition);
       if (this.partitions.has(key)) continue;
       const startAt = starts.get(key) ?? this.policyStart();
+      this.order = null;
       this.partitions.set(key, {
         topic,
         partition,
@@ -111,6 +115,7 @@ export class Fetcher {
         processed: null,
         startAt,
         buffer: [],
+        bufferHead: 0,
         bufferedBytes: 0,
         paused: false,
         epoch: 0,
@@ -127,6 +132,7 @@ export class Fetcher {
       const state = this.partitions.get(tpKey(topic, partition));
       if (state) state.epoch++;
       this.partitions.delete(tpKey(topic, partition));
+      this.order = null;
     }
   }
 
@@ -148,6 +154,7 @@ export class Fetcher {
     state.startAt = to;
     state.fetchOffset = state.position = null;
     state.buffer = [];
+    state.bufferHead = 0;
     state.bufferedBytes = 0;
     state.retryAtMs = 0;
     this.wake.notify();
@@ -170,13 +177,20 @@ export class Fetcher {
 
   /** The next buffered record of a partition that is not paused, taking turns between partitions. */
   next(): ConsumerRecord | undefined {
-    const states = [...this.partitions.values()];
+    this.order ??= [...this.partitions.values()];
+    const states = this.order;
     for (let i = 0; i < states.length; i++) {
       const state = states[(this.cursor + i) % states.length]!;
-      if (state.paused || state.buffer.length === 0) continue;
+      if (state.paused || state.bufferHead === state.buffer.length) continue;
       this.cursor = (this.cursor + i + 1) % states.length;
-      const record = state.buffer.shift()!;
-      state.bufferedBytes -= recordBytes(record);
+      const record = state.buffer[state.bufferHead]!;
+      // A queue by index: shift() would move the whole buffer per record.
+      state.buffer[state.bufferHead++] = undefined as unknown as FetchedRecord;
+      if (state.bufferHead === state.buffer.length) {
+        state.buffer = [];
+        state.bufferHead = 0;
+      }
+      state.bufferedBytes -= record.sizeBytes;
       state.position = record.offset + 1;
       if (state.bufferedBytes < this.cluster.limits.prefetchBytesPerPartitionMax) this.wake.notify();
       return record;
@@ -336,9 +350,25 @@ export class Fetcher {
     s.failures = 0;
     const records = p.records;
     if (!records || records.length === 0) return false;
-    let batches: ReturnType<typeof decodeBatches>;
+    const fetchFrom = s.fetchOffset!;
+    let batches = 0;
+    let end = fetchFrom;
+    // All or nothing, as before any record is handed out: an unreadable batch leaves the partition where it was.
+    const fresh: FetchedRecord[] = [];
     try {
-      batches = decodeBatches(records, { uncompressedBytesMax: this.cluster.limits.fetchBytesMax });
+      walkBatches(
+        records,
+        { uncompressedBytesMax: this.cluster.limits.fetchBytesMax },
+        (header) => {
+          batches++;
+          end = Math.max(end, header.baseOffset + header.lastOffsetDelta + 1);
+          return !isControlBatch(header.attributes);
+        },
+        (r) => {
+          // A compressed batch comes whole, so it may start before the offset asked for.
+          if (r.offset >= fetchFrom) fresh.push(new FetchedRecord(s.topic, s.partition, r));
+        },
+      );
     } catch (err) {
       s.paused = true;
       this.options.onError(
@@ -346,36 +376,18 @@ export class Fetcher {
       );
       return false;
     }
-    if (batches.length === 0) {
+    s.fetchOffset = end;
+    for (const record of fresh) {
+      s.buffer.push(record);
+      s.bufferedBytes += record.sizeBytes;
+    }
+    if (batches === 0) {
       // Only part of a batch fit: ask for more next time, up to the most one answer may carry.
       s.partitionMaxBytes = Math.min(s.partitionMaxBytes * 2, this.cluster.limits.fetchBytesMax);
       return false;
     }
     s.partitionMaxBytes = this.cluster.limits.prefetchBytesPerPartitionMax;
-    let added = false;
-    for (const batch of batches) {
-      const end = batch.header.baseOffset + batch.header.lastOffsetDelta + 1;
-      if (!isControlBatch(batch.header.attributes)) {
-        for (const r of batch.records) {
-          // A compressed batch comes whole, so it may start before the offset asked for.
-          if (r.offset < s.fetchOffset!) continue;
-          const record: ConsumerRecord = {
-            topic: s.topic,
-            partition: s.partition,
-            offset: r.offset,
-            timestamp: r.timestamp,
-            key: r.key,
-            value: r.value,
-            headers: r.headers,
-          };
-          s.buffer.push(record);
-          s.bufferedBytes += recordBytes(record);
-          added = true;
-        }
-      }
-      if (end > s.fetchOffset!) s.fetchOffset = end;
-    }
-    return added;
+    return fresh.length > 0;
   }
 
   private failed(s: PartitionState, err: unknown): void {
@@ -384,10 +396,4 @@ export class Fetcher {
     if (err instanceof KafkaError && LEADER_MOVED.has(err.code)) this.cluster.invalidate(s.topic);
     else if (!(err instanceof ConnectionError) && !(err instanceof KafkaError && err.retriable)) this.options.onError(err as Error);
   }
-}
-
-function recordBytes(r: ConsumerRecord): number {
-  let bytes = RECORD_OVERHEAD_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const h of r.headers) bytes += h.key.length + (h.value?.length ?? 0);
-  return bytes;
 }

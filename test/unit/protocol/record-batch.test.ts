@@ -13,6 +13,9 @@ import {
   ATTRIBUTES_OFFSET,
   buildRecordBatch,
   RecordBatchBuilder,
+  type RecordCursor,
+  readRecordHeaders,
+  walkBatches,
   type RecordInput,
   decodeBatches,
   decodeRecords,
@@ -387,4 +390,57 @@ test('RecordBatchBuilder: varints on both sides of the 31-bit fast path round-tr
   );
   assert.equal(readBatchHeader(builder.finish(), 0).maxTimestamp, base + 2 ** 45);
   assert.throws(() => new RecordBatchBuilder().finish(), /at least one record/);
+});
+
+// issue 13 (performance): walkBatches is the consumer's decoder: positions through one reused
+// cursor instead of copied keys and values; it must read exactly what decodeBatches reads.
+test('walkBatches reads what decodeBatches reads, skips the records of batches onBatch declines, and the trailing partial batch', () => {
+  const a = buildRecordBatch({ records: goldenRecords(), baseOffset: 10 });
+  const b = buildRecordBatch({ records: sample, baseOffset: 400, compression: 'gzip' });
+  const c = buildRecordBatch({ records: sample, baseOffset: 500 });
+  const blob = Buffer.concat([a, b, c, c.subarray(0, c.length - 5)]);
+  const walked: {
+    offset: number;
+    timestamp: number;
+    key: Buffer | null;
+    value: Buffer | null;
+    headers: { key: string; value: Buffer | null }[];
+    attributes: number;
+  }[] = [];
+  const seen: number[] = [];
+  walkBatches(
+    blob,
+    {},
+    (header) => {
+      seen.push(header.baseOffset);
+      return header.baseOffset !== 500;
+    },
+    (r: RecordCursor) =>
+      walked.push({
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.keyLength < 0 ? null : r.bytes.subarray(r.keyAt, r.keyAt + r.keyLength),
+        value: r.valueLength < 0 ? null : r.bytes.subarray(r.valueAt, r.valueAt + r.valueLength),
+        headers: readRecordHeaders(r.bytes, r.headersAt, r.headerCount, false),
+        attributes: r.attributes,
+      }),
+  );
+  assert.deepEqual(seen, [10, 400, 500], 'every whole batch, not the partial one');
+  const expected = decodeBatches(blob)
+    .filter((batch) => batch.header.baseOffset !== 500)
+    .flatMap((batch) => batch.records);
+  assert.equal(walked.length, goldenRecords().length + sample.length);
+  assert.deepEqual(walked, expected);
+  const broken = Buffer.from(a);
+  broken[RECORDS_OFFSET] = 0x7f; // the first record's length now runs past the batch
+  assert.throws(
+    () =>
+      walkBatches(
+        broken,
+        {},
+        () => true,
+        () => {},
+      ),
+    /record 0 length/,
+  );
 });
