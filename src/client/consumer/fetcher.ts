@@ -77,6 +77,8 @@ export class Fetcher {
   private readonly inflight = new Map<number, Promise<void>>();
   /** The partitions in a list, for next() to take turns without copying the map per record; null when it changed. */
   private order: PartitionState[] | null = null;
+  /** The partition markProcessed found last (records come in runs of one partition); null when the partitions changed. */
+  private lastProcessed: PartitionState | null = null;
   /** Round-robin over partitions when handing out records. */
   private cursor = 0;
   private running = false;
@@ -107,6 +109,7 @@ export class Fetcher {
       if (this.partitions.has(key)) continue;
       const startAt = starts.get(key) ?? this.policyStart();
       this.order = null;
+      this.lastProcessed = null;
       this.partitions.set(key, {
         topic,
         partition,
@@ -133,6 +136,7 @@ export class Fetcher {
       if (state) state.epoch++;
       this.partitions.delete(tpKey(topic, partition));
       this.order = null;
+      this.lastProcessed = null;
     }
   }
 
@@ -190,9 +194,12 @@ export class Fetcher {
         state.buffer = [];
         state.bufferHead = 0;
       }
+      const max = this.cluster.limits.prefetchBytesPerPartitionMax;
+      // The fetch loop leaves out partitions at or above the limit: wake it when this one drops below, not per record.
+      const wasFull = state.bufferedBytes >= max;
       state.bufferedBytes -= record.sizeBytes;
       state.position = record.offset + 1;
-      if (state.bufferedBytes < this.cluster.limits.prefetchBytesPerPartitionMax) this.wake.notify();
+      if (wasFull && state.bufferedBytes < max) this.wake.notify();
       return record;
     }
     return undefined;
@@ -200,7 +207,11 @@ export class Fetcher {
 
   /** The application is done with `record`: a commit from now on resumes after it. */
   markProcessed(record: ConsumerRecord): void {
-    const state = this.partitions.get(tpKey(record.topic, record.partition));
+    let state = this.lastProcessed;
+    if (state === null || state.topic !== record.topic || state.partition !== record.partition) {
+      state = this.partitions.get(tpKey(record.topic, record.partition)) ?? null;
+      this.lastProcessed = state;
+    }
     if (state && (state.processed === null || record.offset + 1 > state.processed)) state.processed = record.offset + 1;
   }
 
