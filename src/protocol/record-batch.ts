@@ -481,6 +481,11 @@ export class RecordBatchBuilder {
     return this.pos;
   }
 
+  /** The bytes of the builder's buffer (what a finished uncompressed batch keeps alive). */
+  get capacityBytes(): number {
+    return this.buf.length;
+  }
+
   /**
    * Appends one record. `timestamp` is in ms since the epoch; `offsetDelta` defaults to the
    * next one and must increase. Throws RangeError (and appends nothing) when it does not, or
@@ -576,6 +581,9 @@ export class RecordBatchBuilder {
   }
 }
 
+/** Unused bytes buildRecordBatch leaves behind a batch at most; above, it copies the batch to its size. */
+const BUILD_SLACK_BYTES_MAX = 1024;
+
 /** An upper bound of a record's encoded bytes, to size a builder (exact unless timestamps are far apart). */
 function recordSizeGuess(r: RecordInput): number {
   let n = 24 + (r.key === null || r.key === undefined ? 0 : bytesLength(r.key)) + (r.value === null ? 0 : bytesLength(r.value));
@@ -592,7 +600,9 @@ export function buildRecordBatch(options: BuildBatchOptions): Buffer {
   for (const r of inputs) capacity += recordSizeGuess(r);
   const builder = new RecordBatchBuilder(capacity);
   for (const r of inputs) builder.append(r.key, r.value, r.headers, r.timestamp ?? now, r.offsetDelta);
-  return builder.finish(options);
+  const batch = builder.finish(options);
+  // Batches built here may be kept long (internal topics, logs in tests): not with the guess's slack behind them.
+  return builder.capacityBytes - batch.length > BUILD_SLACK_BYTES_MAX ? Buffer.from(batch) : batch;
 }
 
 /** Reads zigzag varints from a buffer, throwing on anything that runs past the end. */
