@@ -163,12 +163,15 @@ export class Producer {
   /** `send` when it must wait: for the topic's metadata or for room in the buffer. */
   private async sendWaiting(record: ProducerRecord, headers: RecordHeaderInput[], bytes: number): Promise<RecordMetadata> {
     const partitions = await this.partitionCount(record.topic);
+    this.checkOpen(); // close() began while the topic was looked up
     const partition = this.partitionFor(record, partitions);
-    await this.reserve(bytes);
-    // close() began while this send waited: its flush would not wait for a batch opened now.
-    if (this.closing) {
-      this.release(bytes);
-      this.checkOpen();
+    if (!this.tryReserve(bytes)) {
+      await this.reserve(bytes);
+      // close() began while this send waited: its flush would not wait for a batch opened now.
+      if (this.closing) {
+        this.release(bytes);
+        this.checkOpen();
+      }
     }
     const batch = this.append(record, headers, bytes, partition, partitions, Date.now());
     const index = batch.count - 1;
@@ -213,10 +216,14 @@ export class Producer {
         chunkBytes += bytes;
         end++;
       }
-      await this.reserve(chunkBytes);
-      if (this.closing) {
-        this.release(chunkBytes);
-        this.checkOpen();
+      this.checkOpen(); // close() may have begun while a topic was looked up
+      // Without a wait when there is room, so a `send` made right after this call cannot come first.
+      if (!this.tryReserve(chunkBytes)) {
+        await this.reserve(chunkBytes);
+        if (this.closing) {
+          this.release(chunkBytes);
+          this.checkOpen();
+        }
       }
       const nowMs = Date.now();
       let last: ProducerBatch | null = null;

@@ -355,3 +355,23 @@ test('sendBatch above bufferBytesMax goes in chunks that wait for room; a batch 
   );
   await assert.rejects(p.sendBatch([{ topic: 'orders', value: 'bad' }]), (e: unknown) => e instanceof KafkaError && e.errorName === 'INVALID_RECORD');
 });
+
+test('records keep the order of the calls: sendBatch then send in the same tick, and sends waiting for metadata', async (t) => {
+  const { broker } = await produceBroker(t, 1);
+  const p = producer(t, broker, { limits: { lingerMs: 20 } });
+  // The topic is not known yet: every call waits for the same Metadata answer.
+  const first = p.send({ topic: 'orders', value: 'a' });
+  const batch = p.sendBatch([
+    { topic: 'orders', value: 'b' },
+    { topic: 'orders', value: 'c' },
+  ]);
+  const last = p.send({ topic: 'orders', value: 'd' });
+  assert.deepEqual([(await first).offset, ...(await batch).map((m) => m.offset), (await last).offset], [0, 1, 2, 3]);
+  // Known now: sendBatch takes its records before a send made right after it.
+  const batch2 = p.sendBatch([
+    { topic: 'orders', value: 'e' },
+    { topic: 'orders', value: 'f' },
+  ]);
+  const after = p.send({ topic: 'orders', value: 'g' });
+  assert.deepEqual([...(await batch2).map((m) => m.offset), (await after).offset], [4, 5, 6]);
+});
