@@ -3,26 +3,23 @@
 // Kafka's rule, through its custom-assigner interface). Each order is run, so once our consumer
 // is the leader (KafkaJS reads our ConsumerProtocolAssignment) and once KafkaJS is (we read its).
 // Every record is processed once, by both members together.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AssignerProtocol, Kafka, logLevel, type PartitionAssigner } from 'kafkajs';
 import { Consumer } from '../../src/client/consumer/consumer.ts';
-import { type BrokerHandle, startBroker } from '../helpers/broker-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { useSdkBroker } from '../helpers/sdk-fixture.ts';
 
-let broker: BrokerHandle;
 let kafka: Kafka;
-before(async () => {
-  broker = await startBroker();
-  kafka = new Kafka({
-    clientId: 'sdk-compat',
-    brokers: [broker.bootstrap],
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1_000 },
-  });
-});
-after(async () => {
-  await broker?.stop();
+const sdk = useSdkBroker({
+  onStart: () => {
+    kafka = new Kafka({
+      clientId: 'sdk-compat',
+      brokers: [sdk.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+  },
 });
 
 /** Kafka's RangeAssignor for KafkaJS: per topic, members sorted by id get consecutive ranges. */
@@ -67,7 +64,7 @@ for (const first of ['ours', 'kafkajs'] as const) {
     };
 
     const ours = new Consumer({
-      bootstrap: [broker.bootstrap],
+      bootstrap: [sdk.bootstrap],
       groupId,
       assignors: ['range'],
       autoOffsetReset: 'earliest',

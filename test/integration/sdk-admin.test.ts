@@ -2,22 +2,19 @@
 // list, describe, add partitions, delete), configs (describe, incremental alter), records
 // (delete before an offset), groups (reset offsets of an empty group to earliest, latest,
 // a timestamp and an offset; describe with lag; list; delete) and the cluster's description.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin } from '../../src/client/admin/admin.ts';
 import { KafkaError } from '../../src/client/errors.ts';
 import { Producer } from '../../src/client/producer/producer.ts';
-import { type BrokerHandle, startBroker } from '../helpers/broker-process.ts';
+import { useSdkBroker } from '../helpers/sdk-fixture.ts';
 
-let broker: BrokerHandle;
 let admin: Admin;
-before(async () => {
-  broker = await startBroker();
-  admin = new Admin({ bootstrap: [broker.bootstrap] });
-});
-after(async () => {
-  await admin?.close();
-  await broker?.stop();
+const sdk = useSdkBroker({
+  onStart: () => {
+    // Shares the fixture's Cluster, which the fixture closes.
+    admin = new Admin({ cluster: sdk.cluster });
+  },
 });
 
 test('topics: create with configs, list, describe, add partitions, delete', async () => {
@@ -105,7 +102,7 @@ test('the cluster: its id, controller and brokers', async () => {
   const description = await admin.describeCluster();
   assert.deepEqual(
     description.brokers.map((b) => b.port),
-    [broker.port],
+    [sdk.broker.port],
   );
   assert.ok(description.clusterId);
 });

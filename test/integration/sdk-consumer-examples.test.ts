@@ -2,35 +2,26 @@
 // examples/x.ts`) against a real broker and print what they promise: the group consumer prints
 // every record and its assignment; tail prints only records written after it started, and
 // stops cleanly on Ctrl-C (SIGINT).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { Cluster } from '../../src/client/cluster.ts';
-import { type BrokerHandle, REPO_ROOT, startBroker } from '../helpers/broker-process.ts';
+import { REPO_ROOT } from '../helpers/broker-process.ts';
 import { describeRun, run } from '../helpers/run.ts';
 import { createTopic, produceTo } from '../helpers/sdk-records.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { useSdkBroker } from '../helpers/sdk-fixture.ts';
 
-let broker: BrokerHandle;
-let cluster: Cluster;
-before(async () => {
-  broker = await startBroker();
-  cluster = new Cluster({ bootstrap: [broker.bootstrap] });
-});
-after(async () => {
-  await cluster?.close();
-  await broker?.stop();
-});
+const sdk = useSdkBroker();
 
 test('examples/consumer.ts reads a topic in a group: its assignment, then every record', async () => {
-  await createTopic(cluster, 'ex-consume', 2);
-  await produceTo(cluster, 'ex-consume', 0, [
+  await createTopic(sdk.cluster, 'ex-consume', 2);
+  await produceTo(sdk.cluster, 'ex-consume', 0, [
     { key: 'a', value: '1' },
     { key: 'b', value: '2' },
   ]);
-  await produceTo(cluster, 'ex-consume', 1, [{ key: 'c', value: '3' }]);
+  await produceTo(sdk.cluster, 'ex-consume', 1, [{ key: 'c', value: '3' }]);
   const argv = ['--import', 'tsx', 'examples/consumer.ts', 'ex-consume', 'ex-group', '3'];
-  const r = await run(process.execPath, argv, { cwd: REPO_ROOT, env: { ...process.env, RUNNEL_BOOTSTRAP: broker.bootstrap }, timeoutMs: 60_000 });
+  const r = await run(process.execPath, argv, { cwd: REPO_ROOT, env: { ...process.env, RUNNEL_BOOTSTRAP: sdk.bootstrap }, timeoutMs: 60_000 });
   assert.equal(r.code, 0, describeRun(process.execPath, argv, r));
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines[0], 'assigned ex-consume[0,1]');
@@ -39,11 +30,11 @@ test('examples/consumer.ts reads a topic in a group: its assignment, then every 
 });
 
 test('examples/tail.ts prints records written after it started, and exits 0 on SIGINT', async () => {
-  await createTopic(cluster, 'ex-tail', 2);
-  await produceTo(cluster, 'ex-tail', 0, [{ key: 'old', value: 'before' }]);
+  await createTopic(sdk.cluster, 'ex-tail', 2);
+  await produceTo(sdk.cluster, 'ex-tail', 0, [{ key: 'old', value: 'before' }]);
   const child = spawn(process.execPath, ['--import', 'tsx', 'examples/tail.ts', 'ex-tail'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, RUNNEL_BOOTSTRAP: broker.bootstrap },
+    env: { ...process.env, RUNNEL_BOOTSTRAP: sdk.bootstrap },
   });
   let out = '';
   child.stdout.on('data', (c: Buffer) => {
@@ -57,7 +48,7 @@ test('examples/tail.ts prints records written after it started, and exits 0 on S
     await waitFor(() => out.includes('tailing ex-tail (2 partitions)'), `tail to start; output: ${out}`, 30_000, 20);
     // The partitions start at their end once ListOffsets answers; write until the tail sees a record.
     for (let i = 0; i < 100 && !out.includes(':after'); i++) {
-      await produceTo(cluster, 'ex-tail', 1, [{ key: `k${i}`, value: 'after' }]);
+      await produceTo(sdk.cluster, 'ex-tail', 1, [{ key: `k${i}`, value: 'after' }]);
       await new Promise((r) => setTimeout(r, 200));
     }
     assert.match(out, /Z 1@\d+ k\d+:after/);

@@ -2,24 +2,14 @@
 // beginning, end), pause/resume, compressed batches, OFFSET_OUT_OF_RANGE by autoOffsetReset; a
 // group of two sharing a topic, a rebalance when one leaves, commits resumed by a new member,
 // and nothing processed twice after a commit.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster } from '../../src/client/cluster.ts';
 import { Consumer, type ConsumerRecord } from '../../src/client/consumer/consumer.ts';
-import { type BrokerHandle, startBroker } from '../helpers/broker-process.ts';
 import { createTopic, produceTo } from '../helpers/sdk-records.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { useSdkBroker } from '../helpers/sdk-fixture.ts';
 
-let broker: BrokerHandle;
-let admin: Cluster;
-before(async () => {
-  broker = await startBroker();
-  admin = new Cluster({ bootstrap: [broker.bootstrap] });
-});
-after(async () => {
-  await admin?.close();
-  await broker?.stop();
-});
+const sdk = useSdkBroker();
 
 const values = (records: ConsumerRecord[]) => records.map((r) => r.value?.toString());
 const groupOptions = { heartbeatIntervalMs: 200, sessionTimeoutMs: 6_000, rebalanceTimeoutMs: 5_000, onError: () => {} };
@@ -37,22 +27,22 @@ async function take(consumer: Consumer, n: number, timeoutMs = 15_000): Promise<
 }
 
 test('assign: from the beginning through gzip and lz4 batches; seek to an offset, a time, the end; pause and resume', async (t) => {
-  await createTopic(admin, 'c-assign', 2);
+  await createTopic(sdk.cluster, 'c-assign', 2);
   await produceTo(
-    admin,
+    sdk.cluster,
     'c-assign',
     0,
     [0, 1, 2, 3, 4].map((i) => ({ key: `k${i}`, value: `v${i}`, timestamp: 1_000 + i })),
     'gzip',
   );
   await produceTo(
-    admin,
+    sdk.cluster,
     'c-assign',
     0,
     [5, 6, 7].map((i) => ({ key: `k${i}`, value: `v${i}`, timestamp: 1_000 + i, headers: [{ key: 'h', value: 'x' }] })),
     'lz4',
   );
-  const consumer = new Consumer({ bootstrap: [broker.bootstrap], autoOffsetReset: 'earliest', onError: () => {} });
+  const consumer = new Consumer({ bootstrap: [sdk.bootstrap], autoOffsetReset: 'earliest', onError: () => {} });
   t.after(() => consumer.close());
   await consumer.assign([{ topic: 'c-assign', partition: 0 }]);
   const all = await take(consumer, 8);
@@ -72,7 +62,7 @@ test('assign: from the beginning through gzip and lz4 batches; seek to an offset
   consumer.seekToEnd();
   await waitFor(() => consumer.position({ topic: 'c-assign', partition: 0 }) === 8, 'position at the end', 10_000, 20);
   consumer.pause([{ topic: 'c-assign', partition: 0 }]);
-  await produceTo(admin, 'c-assign', 0, [{ value: 'v8' }]);
+  await produceTo(sdk.cluster, 'c-assign', 0, [{ value: 'v8' }]);
   const paused = consumer[Symbol.asyncIterator]();
   const first = paused.next();
   const raced = await Promise.race([first, new Promise((r) => setTimeout(() => r('nothing'), 700))]);
@@ -83,15 +73,15 @@ test('assign: from the beginning through gzip and lz4 batches; seek to an offset
 });
 
 test('OFFSET_OUT_OF_RANGE: earliest starts over; none throws to the application', async (t) => {
-  await createTopic(admin, 'c-range', 1);
-  await produceTo(admin, 'c-range', 0, [{ value: 'a' }, { value: 'b' }]);
-  const earliest = new Consumer({ bootstrap: [broker.bootstrap], autoOffsetReset: 'earliest', onError: () => {} });
+  await createTopic(sdk.cluster, 'c-range', 1);
+  await produceTo(sdk.cluster, 'c-range', 0, [{ value: 'a' }, { value: 'b' }]);
+  const earliest = new Consumer({ bootstrap: [sdk.bootstrap], autoOffsetReset: 'earliest', onError: () => {} });
   t.after(() => earliest.close());
   await earliest.assign([{ topic: 'c-range', partition: 0 }]);
   earliest.seek({ topic: 'c-range', partition: 0 }, 1_000);
   assert.deepEqual(values(await take(earliest, 2)), ['a', 'b']);
 
-  const none = new Consumer({ bootstrap: [broker.bootstrap], autoOffsetReset: 'none', onError: () => {} });
+  const none = new Consumer({ bootstrap: [sdk.bootstrap], autoOffsetReset: 'none', onError: () => {} });
   t.after(() => none.close());
   await none.assign([{ topic: 'c-range', partition: 0 }]);
   none.seek({ topic: 'c-range', partition: 0 }, 1_000);
@@ -101,14 +91,14 @@ test('OFFSET_OUT_OF_RANGE: earliest starts over; none throws to the application'
 for (const assignor of ['range', 'cooperative-sticky'] as const) {
   test(`${assignor}: a group of two shares a topic; when one leaves the other takes all; nothing processed twice after a commit`, async (t) => {
     const topic = `c-group-${assignor}`;
-    await createTopic(admin, topic, 4);
+    await createTopic(sdk.cluster, topic, 4);
     const seen = new Map<string, string>();
     const duplicates: string[] = [];
     const consumers: Consumer[] = [];
     const runs: Promise<void>[] = [];
     const start = (name: string) => {
       const c = new Consumer({
-        bootstrap: [broker.bootstrap],
+        bootstrap: [sdk.bootstrap],
         groupId: `g-share-${assignor}`,
         assignors: [assignor],
         autoOffsetReset: 'earliest',
@@ -132,7 +122,7 @@ for (const assignor of ['range', 'cooperative-sticky'] as const) {
     const produceRound = async (round: number) => {
       for (let p = 0; p < 4; p++)
         await produceTo(
-          admin,
+          sdk.cluster,
           topic,
           p,
           [0, 1, 2].map((i) => ({ value: `r${round}-p${p}-${i}` })),
@@ -156,20 +146,20 @@ for (const assignor of ['range', 'cooperative-sticky'] as const) {
 
 test('manual commits are where a new member of the group resumes', async (t) => {
   const topic = 'c-resume';
-  await createTopic(admin, topic, 1);
+  await createTopic(sdk.cluster, topic, 1);
   await produceTo(
-    admin,
+    sdk.cluster,
     topic,
     0,
     [0, 1, 2, 3, 4, 5].map((i) => ({ value: `m${i}` })),
   );
-  const first = new Consumer({ bootstrap: [broker.bootstrap], groupId: 'g-resume', autoOffsetReset: 'earliest', autoCommit: false, ...groupOptions });
+  const first = new Consumer({ bootstrap: [sdk.bootstrap], groupId: 'g-resume', autoOffsetReset: 'earliest', autoCommit: false, ...groupOptions });
   first.subscribe([topic]);
   const got = await take(first, 3);
   assert.deepEqual(values(got), ['m0', 'm1', 'm2']);
   await first.commit();
   await first.close();
-  const second = new Consumer({ bootstrap: [broker.bootstrap], groupId: 'g-resume', autoOffsetReset: 'earliest', autoCommit: false, ...groupOptions });
+  const second = new Consumer({ bootstrap: [sdk.bootstrap], groupId: 'g-resume', autoOffsetReset: 'earliest', autoCommit: false, ...groupOptions });
   t.after(() => second.close());
   second.subscribe([topic]);
   assert.deepEqual(values(await take(second, 3)), ['m3', 'm4', 'm5'], 'after m2, the last record processed and committed');

@@ -1,22 +1,17 @@
 // issue 13, SDK routing against a real broker process: the Cluster negotiates versions with
 // Runnel's ApiVersions, finds a new topic's leaders in its metadata, and finds a group's
 // coordinator; a bootstrap list whose first address is dead still works.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../../src/client/cluster.ts';
 import { createTopics, metadata } from '../../src/protocol/apis/index.ts';
-import { type BrokerHandle, freePort, startBroker } from '../helpers/broker-process.ts';
+import { freePort } from '../helpers/broker-process.ts';
+import { useSdkBroker } from '../helpers/sdk-fixture.ts';
 
-let broker: BrokerHandle;
-before(async () => {
-  broker = await startBroker();
-});
-after(async () => {
-  await broker?.stop();
-});
+const sdk = useSdkBroker();
 
 test('a Cluster bootstraps past a dead address, finds a new topic leader and a group coordinator on a real broker', async (t) => {
-  const cluster = new Cluster({ bootstrap: [`127.0.0.1:${await freePort()}`, broker.bootstrap] });
+  const cluster = new Cluster({ bootstrap: [`127.0.0.1:${await freePort()}`, sdk.bootstrap] });
   t.after(() => cluster.close());
   assert.equal(await cluster.versionOf('any', metadata), metadata.maxVersion, 'Runnel speaks every Metadata version our codec does');
   const created = await cluster.request('any', createTopics, {
