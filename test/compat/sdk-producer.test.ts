@@ -1,17 +1,15 @@
 // issue 13: the SDK producer next to other clients. The partition chosen for each of 1,000 keys
 // is the one KafkaJS's default partitioner chooses and the one librdkafka's murmur2_random
 // chooses (kcat and Python confluent-kafka with murmur2_random write, the SDK reads where each
-// key landed); kcat reads what the SDK wrote in every codec: keys, values, headers, timestamps.
-import { after, before, test } from 'node:test';
+// key landed). Records in every codec, both ways, are in sdk-interop-*.test.ts.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Partitioners } from 'kafkajs';
-import { Cluster } from '../../src/client/cluster.ts';
 import { keyPartition } from '../../src/client/partitioner.ts';
-import { Producer } from '../../src/client/producer/producer.ts';
-import { type BrokerHandle, startBroker } from '../helpers/broker-process.ts';
 import { createTopic as createTopicIn } from '../helpers/sdk-records.ts';
-import { describeRun, requireExecutable, run } from '../helpers/run.ts';
+import { describeRun, run } from '../helpers/run.ts';
 import { readPartition } from '../helpers/sdk-read-back.ts';
+import { useSdkBroker } from '../helpers/sdk-fixture.ts';
 
 const KCAT = '/usr/bin/kcat';
 const PYTHON = '/usr/bin/python3';
@@ -28,24 +26,14 @@ sys.exit(1 if left else 0)
 const PARTITIONS = 7;
 const KEYS = Array.from({ length: 1_000 }, (_, i) => (i % 10 === 9 ? `ключ-${i}-é` : `key-${i}`));
 
-let broker: BrokerHandle;
-let cluster: Cluster;
-before(async () => {
-  requireExecutable(KCAT, 'install the Debian package kcat (.ci/run does)');
-  broker = await startBroker();
-  cluster = new Cluster({ bootstrap: [broker.bootstrap] });
-});
-after(async () => {
-  await cluster?.close();
-  await broker?.stop();
-});
+const sdk = useSdkBroker({ executables: [[KCAT, 'install the Debian package kcat (.ci/run does)']] });
 
 function createTopic(name: string, partitions: number): Promise<void> {
-  return createTopicIn(cluster, name, partitions);
+  return createTopicIn(sdk.cluster, name, partitions);
 }
 
 async function kcat(args: string[], input?: string) {
-  const full = ['-b', broker.bootstrap, '-m', '10', ...args];
+  const full = ['-b', sdk.bootstrap, '-m', '10', ...args];
   const r = await run(KCAT, full, { input, timeoutMs: 30_000 });
   assert.equal(r.code, 0, describeRun(KCAT, full, r));
   return r;
@@ -62,7 +50,7 @@ test("each of 1,000 keys goes to the partition KafkaJS's default partitioner pic
 async function landedPartitions(topic: string): Promise<Map<string, number>> {
   const landed = new Map<string, number>();
   for (let p = 0; p < PARTITIONS; p++) {
-    for (const r of (await readPartition(cluster, topic, p)).records) landed.set(r.key!.toString(), p);
+    for (const r of (await readPartition(sdk.cluster, topic, p)).records) landed.set(r.key!.toString(), p);
   }
   assert.equal(landed.size, KEYS.length);
   return landed;
@@ -81,31 +69,9 @@ test("each of 1,000 keys goes to the partition librdkafka's murmur2_random picks
 
 test("each of 1,000 keys goes to the partition Python confluent-kafka's murmur2_random picks", async () => {
   await createTopic('keys-python', PARTITIONS);
-  const args = ['-c', PYTHON_PRODUCER, broker.bootstrap, 'keys-python'];
+  const args = ['-c', PYTHON_PRODUCER, sdk.bootstrap, 'keys-python'];
   const r = await run(PYTHON, args, { input: `${KEYS.join('\n')}\n`, timeoutMs: 60_000 });
   assert.equal(r.code, 0, describeRun(PYTHON, args, r));
   const differ = keysThatDiffer(await landedPartitions('keys-python'));
   assert.deepEqual(differ.slice(0, 5), [], `${differ.length} keys differ`);
 });
-
-for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
-  test(`kcat reads what the SDK wrote with ${compression}: keys, values, headers, timestamps`, async () => {
-    const topic = `sdk-kcat-${compression}`;
-    await createTopic(topic, 1);
-    const producer = new Producer({ cluster, compression, limits: { lingerMs: 20 } });
-    const base = 1_700_000_000_000;
-    const sent = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => producer.send({ topic, key: `k${i}`, value: `v${i}`, headers: { trace: `t${i}` }, timestamp: base + i })),
-    );
-    await producer.close();
-    assert.deepEqual(
-      sent.map((m) => m.offset),
-      Array.from({ length: 20 }, (_, i) => i),
-    );
-    const out = await kcat(['-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-f', '%o|%k|%s|%h|%T\\n']);
-    assert.deepEqual(
-      out.stdout.trim().split('\n'),
-      Array.from({ length: 20 }, (_, i) => `${i}|k${i}|v${i}|trace=t${i}|${base + i}`),
-    );
-  });
-}
