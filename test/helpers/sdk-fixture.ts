@@ -19,7 +19,7 @@ export interface SdkBrokerOptions {
   /** Programs the file runs, checked before the broker starts: [path, how to install it]. */
   executables?: [path: string, hint: string][];
   broker?: StartBrokerOptions;
-  /** Runs in the same `before` once broker and Cluster are up (a second file-level before() may run before them). */
+  /** Runs in the same `before` once broker and Cluster are up (a second file-level before() may run before this one has finished). */
   onStart?: (sdk: SdkBroker) => void | Promise<void>;
 }
 
