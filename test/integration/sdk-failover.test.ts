@@ -144,10 +144,14 @@ async function runAcrossKill(topic: string, groupId: string, victim: number): Pr
     const lost = () => [...run.acked].filter((v) => !run.processedValues.has(v));
     await cluster
       .waitFor('the consumer processed every acknowledged record', () => lost().length === 0, 30_000)
-      .catch((err: Error) => {
+      .catch(async (err: Error) => {
         const missing = lost();
+        const log = await readPartition(client, topic, 0, 5_000).then(
+          (b) => `the log holds ${b.records.length} records, high watermark ${b.highWatermark}, last value ${b.records.at(-1)?.value?.toString()}`,
+          (e: Error) => `reading the log failed: ${e.message}`,
+        );
         throw new Error(
-          `${err.message}: ${missing.length} of ${run.acked.size} not processed (first ${missing.slice(0, 5).join(', ')}), highest processed ${Math.max(...run.processedValues)}, position ${consumer.position({ topic, partition: 0 })}, assignment ${JSON.stringify(consumer.assignment())}`,
+          `${err.message}; ${log}: ${missing.length} of ${run.acked.size} not processed (first ${missing.slice(0, 5).join(', ')}), highest processed ${Math.max(...run.processedValues)}, position ${consumer.position({ topic, partition: 0 })}, assignment ${JSON.stringify(consumer.assignment())}`,
         );
       });
     return run;
