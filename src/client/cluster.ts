@@ -66,6 +66,13 @@ interface Link {
   versions: Map<number, { min: number; max: number }>;
 }
 
+/**
+ * Which connection to a broker a request takes. A broker answers one connection's requests in
+ * order, so a group's requests (join, heartbeat, commit) get their own connection, as in the Java
+ * client: on the main one they would wait behind a Fetch long poll to the same broker.
+ */
+export type Lane = 'main' | 'group';
+
 /** Consecutive connect failures of one address and when it may be tried again. */
 interface Health {
   failures: number;
@@ -86,9 +93,9 @@ export class Cluster {
   private readonly allowAutoTopicCreation: boolean;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
-  /** By address: a connection being opened (after its backoff) or open. */
+  /** By address and lane (linkKey): a connection being opened (after its backoff) or open. */
   private readonly links = new Map<string, Promise<Link>>();
-  /** By address: the connections that are open, so 'any' never waits for one still in backoff. */
+  /** By address and lane (linkKey): the connections that are open, so 'any' never waits for one still in backoff. */
   private readonly ready = new Map<string, Link>();
   private readonly health = new Map<string, Health>();
   private readonly brokers = new Map<number, BrokerInfo>();
@@ -122,13 +129,13 @@ export class Cluster {
    * ConnectionError when no broker could be reached or the connection broke, and with a
    * KafkaError UNSUPPORTED_VERSION when the broker speaks no version of `api` that we do.
    */
-  async request<Req, Res>(nodeId: number | 'any', api: ApiDefinition<Req, Res>, body: EncodeInput<Req>): Promise<Res> {
-    const { link, address } = nodeId === 'any' ? await this.anyLink() : await this.nodeLink(nodeId);
+  async request<Req, Res>(nodeId: number | 'any', api: ApiDefinition<Req, Res>, body: EncodeInput<Req>, lane: Lane = 'main'): Promise<Res> {
+    const { link, address } = nodeId === 'any' ? await this.anyLink() : await this.nodeLink(nodeId, lane);
     const version = this.versionFor(link, api, address);
     try {
       return await link.connection.request(api, body, version);
     } catch (err) {
-      if (err instanceof ConnectionError) this.dropLink(address, link);
+      if (err instanceof ConnectionError) this.dropLink(linkKey(address, nodeId === 'any' ? 'main' : lane), link);
       throw err;
     }
   }
@@ -319,12 +326,12 @@ export class Cluster {
   }
 
   /** A link to broker `nodeId`, learning its address from metadata when not known yet. */
-  private async nodeLink(nodeId: number): Promise<{ link: Link; address: string }> {
+  private async nodeLink(nodeId: number, lane: Lane = 'main'): Promise<{ link: Link; address: string }> {
     if (!this.brokers.has(nodeId)) await this.fetchMetadata([]);
     const broker = this.brokers.get(nodeId);
     if (!broker) throw new ConnectionError(`broker ${nodeId} is not in the cluster's metadata (brokers: ${[...this.brokers.keys()].join(', ') || 'none'})`);
     const address = formatAddress(broker.host, broker.port);
-    return { link: await this.linkTo(address), address };
+    return { link: await this.linkTo(address, lane), address };
   }
 
   /**
@@ -333,7 +340,7 @@ export class Cluster {
    */
   private async anyLink(): Promise<{ link: Link; address: string }> {
     for (const [address, link] of this.ready) {
-      if (link.connection.isOpen) return { link, address };
+      if (link.connection.isOpen && !isGroupLane(address)) return { link, address };
     }
     const known = [...this.brokers.values()].map((b) => formatAddress(b.host, b.port));
     const candidates = [...new Set([...known, ...this.bootstrap])];
@@ -351,22 +358,23 @@ export class Cluster {
     throw new ConnectionError(`no broker answered (tried ${candidates.join(', ')}): ${failures.join('; ')}`);
   }
 
-  /** The open link to `address`, or a new one after the address's backoff has passed. */
-  private linkTo(address: string): Promise<Link> {
+  /** The open link to `address` on `lane`, or a new one after the address's backoff has passed. */
+  private linkTo(address: string, lane: Lane = 'main'): Promise<Link> {
     if (this.closed) return Promise.reject(new ConnectionError('the client is closed'));
-    const open = this.ready.get(address);
-    if (open && !open.connection.isOpen) this.dropLink(address, open);
-    const existing = this.links.get(address);
+    const key = linkKey(address, lane);
+    const open = this.ready.get(key);
+    if (open && !open.connection.isOpen) this.dropLink(key, open);
+    const existing = this.links.get(key);
     if (existing) return existing;
     const opening = this.open(address);
-    this.links.set(address, opening);
+    this.links.set(key, opening);
     opening.then(
       (link) => {
         this.health.delete(address);
-        if (this.links.get(address) === opening) this.ready.set(address, link);
+        if (this.links.get(key) === opening) this.ready.set(key, link);
       },
       () => {
-        if (this.links.get(address) === opening) this.links.delete(address);
+        if (this.links.get(key) === opening) this.links.delete(key);
         const failures = (this.health.get(address)?.failures ?? 0) + 1;
         this.health.set(address, { failures, retryAtMs: this.now() + backoffMs(failures, this.limits) });
       },
@@ -389,13 +397,24 @@ export class Cluster {
     }
   }
 
-  private dropLink(address: string, link: Link): void {
-    if (this.ready.get(address) === link) {
-      this.ready.delete(address);
-      this.links.delete(address);
+  private dropLink(key: string, link: Link): void {
+    if (this.ready.get(key) === link) {
+      this.ready.delete(key);
+      this.links.delete(key);
     }
     link.connection.close();
   }
+}
+
+const GROUP_LANE_SUFFIX = '#group';
+
+/** The key of a connection in `links` and `ready`: the address, marked for the group lane. */
+function linkKey(address: string, lane: Lane): string {
+  return lane === 'main' ? address : `${address}${GROUP_LANE_SUFFIX}`;
+}
+
+function isGroupLane(key: string): boolean {
+  return key.endsWith(GROUP_LANE_SUFFIX);
 }
 
 /** Asks the broker which versions it speaks: ApiVersions v3, or v0 when the broker does not speak v3. */

@@ -164,3 +164,32 @@ test('manual commits are where a new member of the group resumes', async (t) => 
   second.subscribe([topic]);
   assert.deepEqual(values(await take(second, 3)), ['m3', 'm4', 'm5'], 'after m2, the last record processed and committed');
 });
+
+// A group's requests do not queue behind a Fetch long poll to the same broker (a broker answers
+// one connection's requests in order): as in the Java client, coordinator requests (commit,
+// heartbeat, join) have their own connection. Before, with the partition's leader also the group
+// coordinator, each commit waited out the consumer's Fetch (fetchWaitMsMax): found by
+// sdk-failover.test.ts, where commits took 500 ms each once the new leader was the coordinator.
+test('a commit is not held behind a long-polling Fetch to the same broker', async (t) => {
+  const topic = 'c-commit-lane';
+  await createTopic(sdk.cluster, topic, 1);
+  await produceTo(sdk.cluster, topic, 0, [{ value: 'only' }]);
+  const longPollMs = 20_000;
+  const consumer = new Consumer({
+    bootstrap: [sdk.bootstrap],
+    groupId: 'g-commit-lane',
+    autoOffsetReset: 'earliest',
+    autoCommit: false,
+    limits: { fetchWaitMsMax: longPollMs },
+    ...groupOptions,
+  });
+  t.after(() => consumer.close());
+  consumer.subscribe([topic]);
+  assert.deepEqual(values(await take(consumer, 1)), ['only']);
+  // The consumer now long-polls the (only) broker for records that do not come.
+  await new Promise((r) => setTimeout(r, 200));
+  const startedMs = Date.now();
+  await consumer.commit([{ topic, partition: 0, offset: 1 }]);
+  const tookMs = Date.now() - startedMs;
+  assert.ok(tookMs < longPollMs / 4, `the commit took ${tookMs} ms: it waited for the Fetch long poll (${longPollMs} ms) on a shared connection`);
+});

@@ -136,41 +136,56 @@ export class GroupSession {
           return [];
         case 'join': {
           const coordinator = await this.cluster.coordinator(this.options.groupId);
-          const answer = await this.cluster.request(coordinator, joinGroup, {
-            groupId: this.options.groupId,
-            sessionTimeoutMs: this.options.sessionTimeoutMs,
-            rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
-            memberId: action.memberId,
-            protocolType: CONSUMER_PROTOCOL_TYPE,
-            protocols: this.options.assignors.map((a) => ({
-              name: a.name,
-              metadata: encodeSubscription({ topics: this.options.topics, ownedPartitions: action.owned, generationId: action.generationId }),
-            })),
-          });
+          const answer = await this.cluster.request(
+            coordinator,
+            joinGroup,
+            {
+              groupId: this.options.groupId,
+              sessionTimeoutMs: this.options.sessionTimeoutMs,
+              rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+              memberId: action.memberId,
+              protocolType: CONSUMER_PROTOCOL_TYPE,
+              protocols: this.options.assignors.map((a) => ({
+                name: a.name,
+                metadata: encodeSubscription({ topics: this.options.topics, ownedPartitions: action.owned, generationId: action.generationId }),
+              })),
+            },
+            'group',
+          );
           return m.onJoin(answer, Date.now());
         }
         case 'sync': {
           const assignments = action.leaderOf ? await this.assign(action.protocol, action.leaderOf) : [];
           const coordinator = await this.cluster.coordinator(this.options.groupId);
-          const answer = await this.cluster.request(coordinator, syncGroup, {
-            groupId: this.options.groupId,
-            generationId: action.generationId,
-            memberId: action.memberId,
-            protocolType: CONSUMER_PROTOCOL_TYPE,
-            protocolName: action.protocol,
-            assignments,
-          });
+          const answer = await this.cluster.request(
+            coordinator,
+            syncGroup,
+            {
+              groupId: this.options.groupId,
+              generationId: action.generationId,
+              memberId: action.memberId,
+              protocolType: CONSUMER_PROTOCOL_TYPE,
+              protocolName: action.protocol,
+              assignments,
+            },
+            'group',
+          );
           let assigned: TopicPartitions = [];
           if (answer.errorCode === ErrorCode.NONE) assigned = decodeAssignment(answer.assignment).assignedPartitions;
           return m.onSync(answer.errorCode, assigned, Date.now());
         }
         case 'heartbeat': {
           const coordinator = await this.cluster.coordinator(this.options.groupId);
-          const answer = await this.cluster.request(coordinator, heartbeat, {
-            groupId: this.options.groupId,
-            generationId: action.generationId,
-            memberId: action.memberId,
-          });
+          const answer = await this.cluster.request(
+            coordinator,
+            heartbeat,
+            {
+              groupId: this.options.groupId,
+              generationId: action.generationId,
+              memberId: action.memberId,
+            },
+            'group',
+          );
           return m.onHeartbeat(answer.errorCode, action.generationId, Date.now());
         }
         case 'revoke':
@@ -181,11 +196,16 @@ export class GroupSession {
           return [];
         case 'leave': {
           const coordinator = await this.cluster.coordinator(this.options.groupId);
-          await this.cluster.request(coordinator, leaveGroup, {
-            groupId: this.options.groupId,
-            memberId: action.memberId,
-            members: [{ memberId: action.memberId }],
-          });
+          await this.cluster.request(
+            coordinator,
+            leaveGroup,
+            {
+              groupId: this.options.groupId,
+              memberId: action.memberId,
+              members: [{ memberId: action.memberId }],
+            },
+            'group',
+          );
           return [];
         }
         case 'fail':

@@ -31,7 +31,7 @@ export async function fetchCommitted(cluster: Cluster, groupId: string, partitio
   const topics = partitions.map(({ topic, partitions: p }) => ({ name: topic, partitionIndexes: p }));
   // v8+ asks per group (groups), older versions at the top level; the encoder keeps the fields of the version it speaks.
   const answer = await onCoordinator(cluster, groupId, () =>
-    cluster.request(coordinator, offsetFetch, { groupId, topics, groups: [{ groupId, topics }], requireStable: true }),
+    cluster.request(coordinator, offsetFetch, { groupId, topics, groups: [{ groupId, topics }], requireStable: true }, 'group'),
   );
   const group = answer.groups.length > 0 ? answer.groups[0]! : { errorCode: answer.errorCode, topics: answer.topics };
   if (group.errorCode !== ErrorCode.NONE) throw coordinatorError(cluster, groupId, group.errorCode, 'OffsetFetch');
@@ -66,12 +66,17 @@ export async function commitOffsets(
   }
   const coordinator = await cluster.coordinator(groupId);
   const answer = await onCoordinator(cluster, groupId, () =>
-    cluster.request(coordinator, offsetCommit, {
-      groupId,
-      generationIdOrMemberEpoch: member.generationId,
-      memberId: member.memberId,
-      topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-    }),
+    cluster.request(
+      coordinator,
+      offsetCommit,
+      {
+        groupId,
+        generationIdOrMemberEpoch: member.generationId,
+        memberId: member.memberId,
+        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+      },
+      'group',
+    ),
   );
   for (const t of answer.topics) {
     for (const p of t.partitions) {
