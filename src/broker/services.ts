@@ -8,6 +8,7 @@ import type { Replicas } from '../partition/replicas.ts';
 import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import type { GroupCoordinator } from './group/coordinator.ts';
 import type { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
+import type { BrokerCounters } from './broker-counters.ts';
 
 export interface BrokerLimits {
   frameBytesMax: number;
@@ -50,4 +51,6 @@ export interface BrokerServices {
   logger: Logger;
   /** Broker-level settings shown by DescribeConfigs for resource type BROKER. */
   brokerConfigs: Record<string, string>;
+  /** Records in and out per topic for GET /metrics; absent: nothing counts them. */
+  counters?: BrokerCounters;
 }

@@ -22,8 +22,8 @@ export type JoinOperation = (address: string) => { member: boolean };
 /** Longest accepted address ("host:port"); a longer one is a mistake, not a host name. */
 const JOIN_ADDRESS_CHARS_MAX = 300;
 
-export function registerClusterJoin(app: HttpApp, join: JoinOperation): void {
-  app.post('/cluster/join', async (request, reply) => {
+export function registerClusterJoin(app: HttpApp, join: JoinOperation, prefix = ''): void {
+  app.post(`${prefix}/cluster/join`, async (request, reply) => {
     const body = request.body as { address?: unknown } | null | undefined;
     const address = body !== null && typeof body === 'object' ? body.address : undefined;
     if (typeof address !== 'string' || address === '' || address.length > JOIN_ADDRESS_CHARS_MAX) {

@@ -14,12 +14,12 @@ export type LeaveOutcome = { ok: true; node: number; state: 'leaving' | 'removed
 /** What the node does for the routes: mark `node` (undefined: this broker) as leaving. */
 export type LeaveOperation = (node: number | undefined, force: boolean) => Promise<LeaveOutcome>;
 
-export function registerClusterLeave(app: HttpApp, leave: LeaveOperation): void {
+export function registerClusterLeave(app: HttpApp, leave: LeaveOperation, prefix = ''): void {
   for (const [path, force] of [
     ['/cluster/leave', false],
     ['/cluster/force-leave', true],
   ] as const) {
-    app.post(path, async (request, reply) => {
+    app.post(`${prefix}${path}`, async (request, reply) => {
       const body = request.body as { node?: unknown } | null | undefined;
       const node = body !== null && typeof body === 'object' ? body.node : undefined;
       if ((node !== undefined || force) && !(Number.isSafeInteger(node) && (node as number) > 0)) {

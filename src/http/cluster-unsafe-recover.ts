@@ -65,8 +65,8 @@ export function parseUnsafeRecoverBody(body: unknown): UnsafeRecoverRequest | { 
 }
 
 /** Registers the route (cluster mode only: a single node does not serve it). */
-export function registerUnsafeRecover(app: HttpApp, operation: UnsafeRecoverOperation): void {
-  app.post('/cluster/unsafe-recover', async (request, reply) => {
+export function registerUnsafeRecover(app: HttpApp, operation: UnsafeRecoverOperation, prefix = ''): void {
+  app.post(`${prefix}/cluster/unsafe-recover`, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const parsed = parseUnsafeRecoverBody(request.body);
     if ('error' in parsed) {

@@ -1,21 +1,51 @@
-// The broker's HTTP server for operators: GET /status (what `./broker status` prints) and
-// GET /health. The app is built apart from listen(), as Fastify recommends, so tests can use
-// inject() without a socket. It runs beside the Kafka listener when `http.enabled` is true.
+// The broker's HTTP server for operators: GET /status (what `./broker status` prints), GET
+// /health, the cluster operations, and (given the broker's services) the admin API under /v1/,
+// GET /openapi.json and GET /metrics (docs/operations.md). The app is built apart from
+// listen(), as Fastify recommends, so tests can use inject() without a socket. It runs beside
+// the Kafka listener when `http.enabled` is true.
 
-import { fastify, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression, type RawServerDefault } from 'fastify';
+import {
+  fastify,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifySchema,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { NodeStatus } from './status.ts';
 import { registerClusterJoin, type JoinOperation } from './cluster-join.ts';
 import { registerClusterLeave, type LeaveOperation } from './cluster-leave.ts';
 import { registerUnsafeRecover, type UnsafeRecoverOperation } from './cluster-unsafe-recover.ts';
+import type { BrokerServices } from '../broker/services.ts';
+import { frameworkErrorBody, registerJsonErrors } from './api-errors.ts';
+import { registerOpenApi } from './openapi.ts';
+import { registerClusterRoutes } from './admin-cluster.ts';
+import { registerTopicRoutes } from './admin-topics.ts';
+import { registerGroupRoutes } from './admin-groups.ts';
+import { registerMetricsRoute, type BrokerMetrics } from './metrics.ts';
 
 /** The operations admin routes call, passed in by the node layer; a route whose operation is absent is not served. */
 export interface AdminOperations {
   join?: JoinOperation;
   leave?: LeaveOperation;
   unsafeRecover?: UnsafeRecoverOperation;
+  /** The broker's services: the /v1/ cluster, topic and group routes use them (and the functions the Kafka APIs call). */
+  services?: BrokerServices;
+  /** Serves GET /metrics. */
+  metrics?: BrokerMetrics;
 }
+
+/** Largest request body; the admin API's bodies are a few hundred bytes, a topic's configs a few KiB. */
+export const HTTP_BODY_BYTES_MAX = 64 * 1024;
+
+/** Longest path parameter; group ids may be long, but not without limit. */
+export const HTTP_PATH_PARAM_CHARS_MAX = 1000;
+
+/** The first version of the admin API; the older unversioned routes stay as aliases. */
+export const ADMIN_API_PREFIX = '/v1';
 
 export interface HttpServerOptions {
   host: string;
@@ -27,6 +57,8 @@ export interface HttpServerHandle {
   /** The address actually bound. */
   host: string;
   port: number;
+  /** The app itself, for inject() in tests. */
+  app: HttpApp;
   close(): Promise<void>;
 }
 
@@ -40,16 +72,40 @@ function httpLogger(logger: Logger): Logger {
 export type HttpApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>;
 
 export function buildHttpApp(status: () => NodeStatus, logger: Logger, ops: AdminOperations = {}): HttpApp {
-  const app = fastify({ loggerInstance: httpLogger(logger) });
-  app.get('/status', async (_request, reply) => {
-    // A status is a snapshot of this moment; a cached copy would mislead whoever debugs a cluster with it.
-    reply.header('cache-control', 'no-store');
-    return status();
+  const app = fastify({
+    loggerInstance: httpLogger(logger),
+    bodyLimit: HTTP_BODY_BYTES_MAX,
+    // Fastify's default drops unknown body fields silently; a typo must be an error instead.
+    ajv: { customOptions: { removeAdditional: false } },
+    // What the router refuses before any handler runs (a path parameter over 100 characters, a
+    // malformed URL) gets the same {error, message} body as everything else.
+    frameworkErrors: (err, _request, reply) => {
+      void (reply as FastifyReply).code(err.statusCode ?? 400).send(frameworkErrorBody(err));
+    },
+    // A path parameter is a topic name (249 characters at most) or a group id; a longer one is refused (414).
+    routerOptions: { maxParamLength: HTTP_PATH_PARAM_CHARS_MAX },
   });
-  app.get('/health', async () => ({ ok: true }));
-  if (ops.join) registerClusterJoin(app, ops.join);
-  if (ops.leave) registerClusterLeave(app, ops.leave);
-  if (ops.unsafeRecover) registerUnsafeRecover(app, ops.unsafeRecover);
+  registerJsonErrors(app);
+  registerOpenApi(app, { title: 'Runnel admin API', version: '1' });
+  for (const prefix of ['', ADMIN_API_PREFIX]) {
+    // The document lists each route once, under its versioned path.
+    const documented = (summary: string) => (prefix === ADMIN_API_PREFIX ? { schema: { summary, tags: ['health'] } as FastifySchema } : {});
+    app.get(`${prefix}/status`, documented("This broker's status: identity, brokers, Raft groups, members, reassignments"), async (_request, reply) => {
+      // A status is a snapshot of this moment; a cached copy would mislead whoever debugs a cluster with it.
+      reply.header('cache-control', 'no-store');
+      return status();
+    });
+    app.get(`${prefix}/health`, documented('Liveness: 200 {"ok": true} while the process answers'), async () => ({ ok: true }));
+    if (ops.join) registerClusterJoin(app, ops.join, prefix);
+    if (ops.leave) registerClusterLeave(app, ops.leave, prefix);
+    if (ops.unsafeRecover) registerUnsafeRecover(app, ops.unsafeRecover, prefix);
+  }
+  if (ops.services) {
+    registerClusterRoutes(app, ops.services, status);
+    registerTopicRoutes(app, ops.services);
+    registerGroupRoutes(app, ops.services);
+  }
+  if (ops.metrics) registerMetricsRoute(app, ops.metrics);
   return app;
 }
 
@@ -82,6 +138,7 @@ export async function startHttpServer(
   return {
     host: address.address,
     port: address.port,
+    app,
     close: async () => {
       await app.close();
     },

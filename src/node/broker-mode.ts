@@ -18,6 +18,7 @@ import type { ProducerLimits } from '../partition/partition-producers.ts';
 import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import type { AdminOperations } from '../http/server.ts';
 import type { GroupStatus } from '../raft-host/group-status.ts';
+import type { RaftHostCounters } from '../raft-host/raft-host.ts';
 import type { GroupCoordinator } from '../broker/group/coordinator.ts';
 import { OFFSETS_TOPIC } from '../broker/group/offsets-topic.ts';
 import type { OffsetsFollowers } from '../broker/group/offsets-follower.ts';
@@ -42,6 +43,8 @@ export interface BrokerMode {
   register(endpoint: { host: string; port: number }): Promise<void>;
   /** The peers connected to this broker and the Raft groups it hosts (none on a single node). */
   peers(): { connected: Set<number>; groups: GroupStatus[]; transport?: { bytesIn: number; bytesOut: number } };
+  /** Cluster mode: where the Raft host counts fsyncs, elections and snapshots (GET /metrics). */
+  countRaft?(counters: RaftHostCounters): void;
   /** Called once this broker left the cluster (a completed leave); never on a single node. */
   onLeft(listener: () => void): void;
   /** Closes the replicas (through the cluster node in cluster mode). */
@@ -128,6 +131,7 @@ export function clusterMode(o: BrokerModeOptions): BrokerMode {
         .peerStatus()
         .reduce((t, p) => ({ bytesIn: t.bytesIn + p.bytesIn, bytesOut: t.bytesOut + p.bytesOut }), { bytesIn: 0, bytesOut: 0 }),
     }),
+    countRaft: (counters) => (cluster.host.counters = counters),
     onLeft: (listener) => cluster.onLeft(listener),
     close: () => cluster.close(),
   };

@@ -10,7 +10,9 @@ import type { RunnelConfig } from '../config/index.ts';
 import { NodeStore } from '../controller/node-store.ts';
 import { clusterMode, singleNodeMode } from './broker-mode.ts';
 import type { NodeStatus } from '../http/status.ts';
-import { startHttpServer } from '../http/server.ts';
+import { startHttpServer, type HttpServerHandle } from '../http/server.ts';
+import { BrokerMetrics } from '../http/metrics.ts';
+import { timedHandlers } from '../broker/broker-counters.ts';
 import { learnersCatchingUp, memberStatuses } from '../http/members.ts';
 import { reassignmentsInFlight } from '../http/reassignments.ts';
 import { metadataGroupName } from '../controller/metadata-group.ts';
@@ -35,6 +37,8 @@ export interface BrokerNode {
   port: number;
   services: BrokerServices;
   close(): Promise<void>;
+  /** The HTTP server (admin API, /metrics) when http.enabled: its bound port, and the app for inject() in tests. */
+  readonly http: HttpServerHandle | null;
   /** Cluster mode: called once this broker left the cluster (a completed leave); the process should stop then. */
   onLeft(listener: () => void): void;
 }
@@ -149,8 +153,14 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     brokerConfigs: brokerConfigView(config),
   };
 
+  // GET /metrics: counted only when there is an HTTP server to show them.
+  const metrics = config.http.enabled ? new BrokerMetrics({ services, raftGroups: () => mode.peers().groups }) : undefined;
+  if (metrics) {
+    services.counters = metrics;
+    mode.countRaft?.(metrics);
+  }
   const server = new KafkaServer(
-    createHandlers(services),
+    metrics ? timedHandlers(createHandlers(services), metrics) : createHandlers(services),
     {
       host: config.server.host,
       port: config.server.port,
@@ -163,7 +173,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     logger,
   );
   let listening: { host: string; port: number } = { host: config.server.host, port: config.server.port };
-  let http: { port: number; close(): Promise<void> } | null = null;
+  let http: HttpServerHandle | null = null;
   const status = (): NodeStatus => {
     const { connected, groups, transport } = mode.peers();
     return {
@@ -203,7 +213,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     services.advertisedPort = listening.port;
     // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
     if (config.http.enabled) {
-      http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, mode.adminOps);
+      http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, { ...mode.adminOps, services, metrics });
       // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
       services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);
     }
@@ -257,6 +267,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     host: listening.host,
     port: listening.port,
     services,
+    http,
     onLeft(listener) {
       mode.onLeft(listener);
     },

@@ -146,6 +146,18 @@ export interface RaftHostOptions {
 /** What settle() returns when it has nothing to run: no item failed. Never added to. */
 const NO_FAILURES: ReadonlySet<Work> = new Set<Work>();
 
+/** What the host counts for the broker's metrics (GET /metrics); the default counts nothing. */
+export interface RaftHostCounters {
+  /** One Ready round's fsyncs, run together, took `seconds`. */
+  fsync(seconds: number): void;
+  /** A group hosted here started an election (became a candidate; pre-votes are not elections). */
+  election(group: string): void;
+  /** A snapshot the state machine asked for was taken and saved in `seconds`. */
+  snapshot(seconds: number): void;
+}
+
+export const noRaftHostCounters: RaftHostCounters = { fsync: () => undefined, election: () => undefined, snapshot: () => undefined };
+
 /** A round whose fsyncs take this long is logged ('slow raft fsync'). */
 const SLOW_SYNC_MS = 200;
 
@@ -169,6 +181,8 @@ export class RaftHost {
   private readonly isolateStorageFailures: boolean;
   private readonly storageRetryTicks: number;
   private ticks = 0;
+  /** Set by the node that serves GET /metrics; counts nothing until then. */
+  counters: RaftHostCounters = noRaftHostCounters;
 
   constructor(options: RaftHostOptions) {
     this.nodeId = options.nodeId;
@@ -399,6 +413,7 @@ export class RaftHost {
     // in the same turn and nothing else can run in between.
     const syncFailed = mustSync.length === 0 ? NO_FAILURES : await this.settle(mustSync, (g) => g.storage.sync());
     const syncMs = performance.now() - syncStarted;
+    if (mustSync.length > 0) this.counters.fsync(syncMs / 1000);
     // Every message of the round waits for these fsyncs: a slow disk delays elections too.
     if (syncMs >= SLOW_SYNC_MS) this.logger.info({ syncMs: Math.round(syncMs), storages: mustSync.length, groups: work.length }, 'slow raft fsync');
     // A group stopped meanwhile (its log found damage) goes no further: nothing of it is sent or applied.
@@ -434,6 +449,7 @@ export class RaftHost {
         // With 'became leader' these date each step of a failover (bench/offsets-failover.ts).
         if (rd.softState.state === 'preCandidate' || rd.softState.state === 'candidate')
           this.logger.info({ group: g.name, state: rd.softState.state, term: g.node.status().term }, 'campaigning');
+        if (rd.softState.state === 'candidate') this.counters.election(g.name);
         this.noticeLeader(g, rd.softState.lead, g.node.status().term);
       }
       if (rd.snapshot) g.sm.restore?.(rd.snapshot);
@@ -522,9 +538,11 @@ export class RaftHost {
 
   private takeSnapshot(g: Hosted, req: SnapshotRequest): void {
     if (!g.storage.saveSnapshot || !g.sm.snapshot) return;
+    const started = performance.now();
     const data = g.sm.snapshot(req.index);
     try {
       g.storage.saveSnapshot({ index: req.index, term: req.term, confState: req.confState, data }, req.compactTo);
+      this.counters.snapshot((performance.now() - started) / 1000);
     } catch (err) {
       // A snapshot is only an optimisation (the log still holds the entries): a full disk
       // skips it and the core asks again after snapshot_entries more.

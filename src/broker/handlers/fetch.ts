@@ -36,6 +36,7 @@ import { notServedError } from './not-served.ts';
 import { knownLeader, leaderEndpoints } from '../leader-hints.ts';
 import { uuidToHex } from '../uuid.ts';
 import type { PartitionReplica } from '../../partition/replicas.ts';
+import { recordCountOf, type BrokerCounters } from '../broker-counters.ts';
 import { fetch as fetchApi, type FetchRequest, type FetchResponse } from '../../protocol/apis/fetch.ts';
 import { randomInt } from 'node:crypto';
 import {
@@ -82,6 +83,7 @@ export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest,
         await waitForData(services, topics, remainingMs, context);
         result = readAll(services, topics, maxBytes, hints);
       }
+      if (services.counters) countOut(services.counters, result.responses);
       const answered = answerInSession(sessions, session, sessionRequest, topics, result.responses);
       return {
         throttleTimeMs: 0,
@@ -92,6 +94,21 @@ export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest,
       };
     },
   };
+}
+
+/** Bytes and records returned per topic (GET /metrics), from the batch headers: no per-record work. */
+function countOut(counters: BrokerCounters, responses: ReadResult['responses']): void {
+  for (const topic of responses) {
+    let bytes = 0;
+    let records = 0;
+    for (const p of topic.partitions ?? []) {
+      const data = p.records;
+      if (!Buffer.isBuffer(data) || data.length === 0) continue;
+      bytes += data.length;
+      records += recordCountOf(data);
+    }
+    if (bytes > 0 && topic.topic) counters.recordsOut(topic.topic, bytes, records);
+  }
 }
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
@@ -260,7 +277,7 @@ function waitForData(services: BrokerServices, topics: ResolvedTopic[], maxWaitM
     const partitions: PartitionReplica[] = [];
     for (const { request: topic, name } of topics) {
       if (name === null) continue;
-      for (const p of topic.partitions) {
+      for (const p of topic.partitions ?? []) {
         const partition = services.replicas.partition(name, p.partition);
         if (partition) partitions.push(partition);
       }

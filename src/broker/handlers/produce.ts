@@ -225,6 +225,13 @@ function produceToPartition(
     }
     result.baseOffset = outcome.baseOffset;
     result.logStartOffset = partition.logStartOffset;
+    if (outcome.kind === 'appended') {
+      services.counters?.recordsIn(
+        topicName,
+        records.length,
+        validation.batches.reduce((n, b) => n + b.recordCount, 0),
+      );
+    }
     return acks === -1 ? partition.waitDurable(outcome.lastOffset) : undefined;
   };
   // The outcome comes at once on a single node; in cluster mode once the leader's log has the
