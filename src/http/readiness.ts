@@ -1,8 +1,9 @@
 // GET /v1/ready (what a Kubernetes readiness probe asks): this broker is registered in the
 // metadata and every Raft group it hosts has caught up as far as it can tell — a leader is
-// known, this replica is a voter (a learner is still being filled), and it has applied every
-// entry it knows to be committed. A follower's exact lag is known only to its leader (GET
-// /v1/raft/groups there). Pure, so tests build it from plain data.
+// known and this replica has applied every entry it knows to be committed. A learner counts
+// like a voter (a broker beyond cluster.metadata_voters stays a learner of __metadata for
+// good). A follower's exact lag is known only to its leader (GET /v1/raft/groups there). Pure,
+// so tests build it from plain data.
 
 import type { GroupStatus } from '../raft-host/group-status.ts';
 
@@ -25,7 +26,6 @@ export function readiness(nodeId: number, registered: boolean, groups: readonly 
   if (!registered) add(`broker ${nodeId} is not registered in the cluster metadata yet`);
   for (const g of groups) {
     if (g.leader === 0) add(`${g.group}: no leader known (term ${g.term})`);
-    else if (g.learners.includes(nodeId)) add(`${g.group}: this replica is a learner still catching up`);
     else if (g.applied < g.commit) add(`${g.group}: applied ${g.applied} of ${g.commit} committed entries`);
   }
   if (more > 0) reasons.push(`and ${more} more`);
