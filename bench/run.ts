@@ -28,6 +28,7 @@ const BENCHES: Record<string, string> = {
   'leader-balance': 'three brokers, 60 partitions RF 3: time until leaders are spread again after a broker restart (clean and kill -9), transfers (issue 11)',
   'sdk-encode':
     'SDK codec: records/s encoded into batches (producer) and decoded from them (consumer) per codec, no broker (issue 13 goals: 3,000,000 and 5,000,000 records/s of 100 B)',
+  metrics: 'GET /metrics: CPU ms per scrape with 1,000 partitions, and CPU per produced record with and without metrics (issue 14)',
   reassign: 'four brokers: MB/s moving a ~200 MB partition replica onto a new broker by AlterPartitionReassignments (issue 11)',
 };
 
@@ -50,6 +51,7 @@ function usage(): void {
   console.log('producer-replay options: --dir DATA_DIR [--partitions 100] [--rounds 2]');
   console.log('leader-publish options: [--partitions 300] [--stop term|kill9]');
   console.log('reassign options: [--mib 200] [--load]');
+  console.log('metrics options: [--partitions 1000] [--groups 20] [--scrapes 200] [--batches 4000] [--rounds 3]');
   console.log('leader-balance options: [--partitions 60] [--stop term,kill9]');
   console.log('sdk-encode options: [--records 2000000] [--size 100] [--compression none,lz4,zstd]');
   console.log(

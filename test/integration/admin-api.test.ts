@@ -10,6 +10,7 @@ import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { buildRecordBatch } from '../../src/protocol/record-batch.ts';
 import { HTTP_BODY_BYTES_MAX, HTTP_PATH_PARAM_CHARS_MAX, type HttpApp } from '../../src/http/server.ts';
+import { readFileSync } from 'node:fs';
 import { parsePrometheus, sampleSum, hasSample } from '../helpers/prometheus.ts';
 
 let broker: InProcessBroker;
@@ -246,4 +247,14 @@ test('issue 14: /metrics parses as Prometheus text and its values move when reco
   // A deleted topic's series go: the label set is bounded by the topics that exist.
   assert.equal((await call('DELETE', '/v1/topics/metered')).status, 200);
   assert.ok(!hasSample(await scrape(), 'runnel_topic_records_in_total', { topic: 'metered' }));
+});
+
+test('issue 14: the Grafana dashboard in docs/ names only metrics the broker serves', async () => {
+  const dashboard = readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8');
+  const exprs = (JSON.parse(dashboard).panels as Json[]).flatMap((p) => (p.targets as Json[]).map((t) => String(t.expr)));
+  // A histogram's samples (_bucket, _count, _sum) belong to its family, the name TYPE gives.
+  const used = new Set(exprs.flatMap((e) => e.match(/\b(?:runnel|nodejs|process)_[a-z0-9_]+/g) ?? []).map((n) => n.replace(/_(bucket|count|sum)$/, '')));
+  assert.ok(used.size >= 15, `the dashboard uses ${used.size} metrics`);
+  const served = (await scrape()).types;
+  for (const name of used) assert.ok(served.has(name), `${name} is served by GET /metrics`);
 });
