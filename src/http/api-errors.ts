@@ -4,7 +4,8 @@
 // result), `message` says in words what to change. Fastify's own refusals (malformed JSON, a
 // body over the limit, a schema violation, an unknown route) are rewritten to the same shape.
 
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyRequest } from 'fastify';
+import { LogOnce } from '../log/index.ts';
 import { ErrorCode, errorName } from '../protocol/errors.ts';
 import type { HttpApp } from './server.ts';
 
@@ -71,6 +72,9 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BAD_REQUEST' },
 };
 
+/** A kind of malformed request from one client is logged at most once per this interval. */
+const BAD_INPUT_LOG_INTERVAL_MS = 60_000;
+
 /** How much of a refused URL an error message repeats. */
 const URL_ECHO_CHARS_MAX = 200;
 
@@ -91,15 +95,29 @@ export function frameworkErrorBody(err: FastifyError): { error: string; message:
 
 /** Answers every error and unknown route as `{error, message}`; a server fault is logged once, with its stack. */
 export function registerJsonErrors(app: HttpApp): void {
+  // A malformed request is logged once per kind and client a minute: a script stuck in a loop
+  // must not fill the disk. Refusals of well-formed requests (a topic that exists) are answers, not log lines.
+  const badInput = new LogOnce(app.log, { intervalMs: BAD_INPUT_LOG_INTERVAL_MS });
+  const malformed = (request: FastifyRequest, error: string, message: string): void => {
+    badInput.warn(
+      `${error}|${request.ip}`,
+      { error, message, method: request.method, url: request.url.slice(0, URL_ECHO_CHARS_MAX), client: request.ip },
+      'admin API request refused',
+    );
+  };
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) return reply.code(err.status).send(errorBody(err.status, err.code, err.message));
     const fastifyErr = err as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
     if (fastifyErr.validation && fastifyErr.validation.length > 0) {
       const message = validationMessage(fastifyErr.validationContext ?? 'request', fastifyErr.validation[0]);
+      malformed(request, 'INVALID_REQUEST', message);
       return reply.code(400).send(errorBody(400, 'INVALID_REQUEST', message));
     }
     const known = fastifyErr.code ? FASTIFY_ERRORS[fastifyErr.code] : undefined;
-    if (known) return reply.code(known.status).send(errorBody(known.status, known.code, fastifyErr.message));
+    if (known) {
+      malformed(request, known.code, fastifyErr.message);
+      return reply.code(known.status).send(errorBody(known.status, known.code, fastifyErr.message));
+    }
     const status = fastifyErr.statusCode && fastifyErr.statusCode >= 400 && fastifyErr.statusCode < 500 ? fastifyErr.statusCode : 500;
     if (status === 500) request.log.error({ err, url: request.url, method: request.method }, 'admin API request failed');
     return reply.code(status).send(errorBody(status, status === 500 ? 'INTERNAL' : 'BAD_REQUEST', err.message));
