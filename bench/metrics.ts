@@ -3,7 +3,8 @@
 // Issue 14: what GET /metrics costs. Two figures, both in CPU time of this one process (broker and
 // client run in it, side by side, so the load of the machine affects both alike):
 // 1. one scrape of a broker hosting --partitions partitions and --groups consumer groups with
-//    offsets: CPU ms per scrape and the size of the text;
+//    offsets: CPU ms per scrape and the size of the text; and what counting one Produce request
+//    costs (the per-request work the data path pays);
 // 2. the data path: acks=1 Produce of 100-record batches (100 B values, 16 requests in flight)
 //    against a broker without metrics (http.enabled false: nothing counts), one with them, and
 //    one with them scraped every second, alternated --rounds times: CPU µs per record each way.
@@ -94,6 +95,16 @@ async function scrapeCost(): Promise<void> {
     let bytes = 0;
     for (let i = 0; i < scrapes; i++) bytes = (await app.inject({ method: 'GET', url: '/metrics' })).body.length;
     const perScrape = (cpuMs() - started) / scrapes;
+    // What one Produce request of one batch adds to the data path: its latency observed and its topic counted.
+    const counters = b.node.services.counters!;
+    const calls = 1_000_000;
+    const countStarted = cpuMs();
+    for (let i = 0; i < calls; i++) {
+      counters.request('Produce', 0.0003, false);
+      counters.recordsIn('t0', 10_000, 100);
+    }
+    const nsPerRequest = ((cpuMs() - countStarted) * 1e6) / calls;
+    console.log(`counting: ${nsPerRequest.toFixed(0)} CPU ns per Produce request (latency observed, bytes and records counted)`);
     console.log(
       `scrape: ${partitions} partitions, ${groups} groups: ${perScrape.toFixed(2)} CPU ms per scrape, ${(bytes / 1024).toFixed(0)} KiB of text (load ${load} -> ${loadavg()})`,
     );

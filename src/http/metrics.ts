@@ -1,8 +1,9 @@
 // GET /metrics: the broker's metrics in the Prometheus text format, with prom-client
 // (docs/operations.md lists every name). Two kinds:
 // - counted as things happen, through the small counter interfaces of the layers below
-//   (BrokerCounters: requests and records in/out per topic; RaftHostCounters: fsyncs,
-//   elections, snapshots), per request or per batch, never per record;
+//   (BrokerCounters: requests and records in/out per topic, kept in plain Maps by
+//   hot-metrics.ts because the data path pays for them; RaftHostCounters: fsyncs, elections,
+//   snapshots, in prom-client), per request or per batch, never per record;
 // - read at scrape time from state the broker keeps anyway (Raft groups, replicas, logs,
 //   consumer groups), so they cost nothing between scrapes.
 // The process metrics (event-loop lag, GC time, memory, CPU) are prom-client's defaults, one
@@ -14,6 +15,7 @@ import type { BrokerServices } from '../broker/services.ts';
 import type { GroupStatus } from '../raft-host/group-status.ts';
 import type { RaftHostCounters } from '../raft-host/raft-host.ts';
 import type { HttpApp } from './server.ts';
+import { CounterFamily, HistogramFamily } from './hot-metrics.ts';
 
 /** Consumer-group lag series at most (one per group and partition); the sum per group is always complete. */
 export const CONSUMER_LAG_SERIES_MAX = 10_000;
@@ -44,45 +46,30 @@ export class BrokerMetrics implements BrokerCounters, RaftHostCounters {
   readonly registry: Registry;
   private readonly own = new Registry();
   private readonly sources: MetricsSources;
-  private readonly requestSeconds: Histogram<'api'>;
-  private readonly requestErrors: Counter<'api'>;
-  private readonly bytesIn: Counter<'topic'>;
-  private readonly recordsInTotal: Counter<'topic'>;
-  private readonly bytesOut: Counter<'topic'>;
-  private readonly recordsOutTotal: Counter<'topic'>;
+  private readonly requestSeconds = new HistogramFamily(
+    'runnel_kafka_request_duration_seconds',
+    'Kafka requests answered, by API, and how long they took (a long-polling Fetch includes its wait)',
+    'api',
+    REQUEST_BUCKETS,
+  );
+  private readonly requestErrors = new CounterFamily(
+    'runnel_kafka_request_errors_total',
+    'Kafka requests whose handler failed (the connection is closed)',
+    'api',
+  );
+  private readonly bytesIn = new CounterFamily('runnel_topic_bytes_in_total', 'Record batch bytes appended by Produce', 'topic');
+  private readonly recordsInTotal = new CounterFamily('runnel_topic_records_in_total', 'Records appended by Produce', 'topic');
+  private readonly bytesOut = new CounterFamily('runnel_topic_bytes_out_total', 'Record batch bytes returned by Fetch', 'topic');
+  private readonly recordsOutTotal = new CounterFamily('runnel_topic_records_out_total', 'Records returned by Fetch (whole batches)', 'topic');
   private readonly elections: Counter;
   private readonly fsyncSeconds: Histogram;
   private readonly snapshotSeconds: Histogram;
-  /** Topics with a series in the per-topic counters, to drop those of deleted topics. */
-  private readonly countedTopics = new Set<string>();
   /** Scrapes so far: the key of the per-scrape caches. */
   private scrapes = 0;
 
   constructor(sources: MetricsSources) {
     this.sources = sources;
     const registers = [this.own];
-    this.requestSeconds = new Histogram({
-      name: 'runnel_kafka_request_duration_seconds',
-      help: 'Kafka requests answered, by API, and how long they took (a long-polling Fetch includes its wait)',
-      labelNames: ['api'],
-      buckets: REQUEST_BUCKETS,
-      registers,
-    });
-    this.requestErrors = new Counter({
-      name: 'runnel_kafka_request_errors_total',
-      help: 'Kafka requests whose handler failed (the connection is closed)',
-      labelNames: ['api'],
-      registers,
-    });
-    this.bytesIn = new Counter({ name: 'runnel_topic_bytes_in_total', help: 'Record batch bytes appended by Produce', labelNames: ['topic'], registers });
-    this.recordsInTotal = new Counter({ name: 'runnel_topic_records_in_total', help: 'Records appended by Produce', labelNames: ['topic'], registers });
-    this.bytesOut = new Counter({ name: 'runnel_topic_bytes_out_total', help: 'Record batch bytes returned by Fetch', labelNames: ['topic'], registers });
-    this.recordsOutTotal = new Counter({
-      name: 'runnel_topic_records_out_total',
-      help: 'Records returned by Fetch (whole batches)',
-      labelNames: ['topic'],
-      registers,
-    });
     this.elections = new Counter({
       name: 'runnel_raft_elections_total',
       help: 'Elections started by Raft groups hosted here (candidacies; pre-votes excluded)',
@@ -107,20 +94,18 @@ export class BrokerMetrics implements BrokerCounters, RaftHostCounters {
   // BrokerCounters
 
   request(api: string, seconds: number, failed: boolean): void {
-    this.requestSeconds.observe({ api }, seconds);
-    if (failed) this.requestErrors.inc({ api });
+    this.requestSeconds.observe(api, seconds);
+    if (failed) this.requestErrors.inc(api, 1);
   }
 
   recordsIn(topic: string, bytes: number, records: number): void {
-    this.countedTopics.add(topic);
-    this.bytesIn.inc({ topic }, bytes);
-    this.recordsInTotal.inc({ topic }, records);
+    this.bytesIn.inc(topic, bytes);
+    this.recordsInTotal.inc(topic, records);
   }
 
   recordsOut(topic: string, bytes: number, records: number): void {
-    this.countedTopics.add(topic);
-    this.bytesOut.inc({ topic }, bytes);
-    this.recordsOutTotal.inc({ topic }, records);
+    this.bytesOut.inc(topic, bytes);
+    this.recordsOutTotal.inc(topic, records);
   }
 
   // RaftHostCounters
@@ -149,13 +134,11 @@ export class BrokerMetrics implements BrokerCounters, RaftHostCounters {
   /** The text a scrape answers. Per-topic series of deleted topics go first, so the label set stays bounded by the topics. */
   async scrape(): Promise<string> {
     const state = this.sources.services.controller.state;
-    for (const topic of this.countedTopics) {
-      if (state.topic(topic)) continue;
-      this.countedTopics.delete(topic);
-      for (const c of [this.bytesIn, this.recordsInTotal, this.bytesOut, this.recordsOutTotal]) c.remove({ topic });
-    }
+    const topicFamilies = [this.bytesIn, this.recordsInTotal, this.bytesOut, this.recordsOutTotal];
+    for (const family of topicFamilies) for (const topic of [...family.keys()]) if (!state.topic(topic)) family.remove(topic);
     this.scrapes++;
-    return this.registry.metrics();
+    const hot = [this.requestSeconds, this.requestErrors, ...topicFamilies].map((f) => f.render()).join('\n');
+    return `${await this.registry.metrics()}\n${hot}`;
   }
 
   get contentType(): string {
