@@ -38,6 +38,7 @@ function processMetrics(): Registry {
 
 export interface MetricsSources {
   services: BrokerServices;
+  mode: 'single' | 'cluster';
   /** The Raft groups hosted here (none on a single node). */
   raftGroups(): GroupStatus[];
 }
@@ -147,7 +148,7 @@ export class BrokerMetrics implements BrokerCounters, RaftHostCounters {
 
   private scrapeTimeGauges(registers: Registry[]): void {
     const { services } = this.sources;
-    const raftGroups = this.sources.raftGroups;
+    const mode = this.sources.mode;
     new Gauge({
       name: 'runnel_node_info',
       help: 'This broker: its node id, cluster id and mode (always 1)',
@@ -155,7 +156,7 @@ export class BrokerMetrics implements BrokerCounters, RaftHostCounters {
       registers,
       collect() {
         this.reset();
-        this.set({ node_id: String(services.nodeId), cluster_id: services.clusterId, mode: raftGroups().length > 0 ? 'cluster' : 'single' }, 1);
+        this.set({ node_id: String(services.nodeId), cluster_id: services.clusterId, mode }, 1);
       },
     });
     new Gauge({

@@ -154,7 +154,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   };
 
   // GET /metrics: counted only when there is an HTTP server to show them.
-  const metrics = config.http.enabled ? new BrokerMetrics({ services, raftGroups: () => mode.peers().groups }) : undefined;
+  const metrics = config.http.enabled ? new BrokerMetrics({ services, mode: mode.kind, raftGroups: () => mode.peers().groups }) : undefined;
   if (metrics) {
     services.counters = metrics;
     mode.countRaft?.(metrics);
