@@ -58,6 +58,13 @@ test('issue 14: readiness, topics, Raft groups and Raft metrics across a cluster
     cluster.members.map((m) => m.nodeId).filter((id) => id !== leader),
   );
   assert.ok(ops0.followers.every((f: Json) => Number.isInteger(f.lag) && f.lag >= 0));
+  // Only the leader knows the in-sync set: a follower used to name every voter in sync, even one
+  // far behind, so it answers null instead.
+  for (const m of cluster.members) {
+    const p0 = (await http(m.httpPort, 'GET', '/v1/topics/ops')).json.partitions[0];
+    if (m.nodeId === leader) assert.ok(Array.isArray(p0.isr) && p0.isr.includes(leader), JSON.stringify(p0));
+    else assert.equal(p0.isr, null, `broker ${m.nodeId} does not lead ops-0: ${JSON.stringify(p0)}`);
+  }
 
   const scraped = await Promise.all(cluster.members.map((m) => metrics(m.httpPort)));
   assert.ok(scraped.reduce((n, e) => n + sampleSum(e, 'runnel_raft_elections_total'), 0) >= 1, 'somebody campaigned for each group');
