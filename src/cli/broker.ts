@@ -1,7 +1,7 @@
 // `./broker [-config=FILE] [command]`: runs one Runnel broker until SIGINT or SIGTERM.
 
 import { loadConfigDetailed, parseArgs, resolveClusterAuth, ConfigError, type ClusterAuth } from '../config/index.ts';
-import { createLogger } from '../log/index.ts';
+import { createLogger, LogRing } from '../log/index.ts';
 import { startBrokerNode } from '../node/broker-node.ts';
 import { enablePowerLossMode, powerLossModeFromEnv } from './power-loss-mode.ts';
 import { runStatusCommand } from './status.ts';
@@ -64,7 +64,10 @@ async function main(): Promise<number> {
   }
 
   const config = { ...loaded.config, cluster: { ...loaded.config.cluster, secret: auth.secret } };
+  // The broker's recent lines for log tails (GET /v1/ws/logs), whatever the output format.
+  const logRing = new LogRing({ linesMax: config.limits.log_ring_lines, lineBytesMax: config.limits.max_log_line_bytes });
   const logger = createLogger({
+    ring: logRing,
     level: config.server.log_level,
     format: config.server.log_format,
     file: config.server.log_file,
@@ -87,7 +90,7 @@ async function main(): Promise<number> {
 
   let node;
   try {
-    node = await startBrokerNode(config, logger);
+    node = await startBrokerNode(config, logger, { logRing });
   } catch (err) {
     logger.fatal({ err }, 'broker failed to start');
     logger.flush?.();

@@ -70,6 +70,16 @@ export function baseDefaults(): BaseDefaults {
       max_balance_reassignments: 10,
       // Per broker per 5-s round: a restart's leader moves spread over rounds instead of one burst of elections.
       max_leader_transfers_per_round: 50,
+      // WebSocket tails (/v1/ws/...): each holds a socket, a read loop and up to tail_buffer_bytes.
+      max_tail_connections: 64,
+      // A tail whose socket holds this much unsent is behind: its records are dropped and counted.
+      tail_buffer_bytes: 1 * MIB,
+      // Long enough for an exact key or a simple pattern; a long regex is a cost per record.
+      max_tail_key_bytes: 256,
+      // The broker's recent log lines kept for `runnel logs --follow` (a new subscriber sees these first).
+      log_ring_lines: 1000,
+      // A line with a long stack fits; a runaway field does not hold megabytes in the ring.
+      max_log_line_bytes: 16 * 1024,
     },
     cluster: {
       enabled: false,

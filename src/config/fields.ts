@@ -100,6 +100,11 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'limits.max_learner_lag_entries', kind: { type: 'integer', min: 0 } },
   { key: 'limits.max_balance_reassignments', kind: { type: 'integer', min: 1 } },
   { key: 'limits.max_leader_transfers_per_round', kind: { type: 'integer', min: 1 } },
+  { key: 'limits.max_tail_connections', kind: { type: 'integer', min: 0 } },
+  { key: 'limits.tail_buffer_bytes', kind: { type: 'size', min: 1024 } },
+  { key: 'limits.max_tail_key_bytes', kind: { type: 'integer', min: 1 } },
+  { key: 'limits.log_ring_lines', kind: { type: 'integer', min: 0 } },
+  { key: 'limits.max_log_line_bytes', kind: { type: 'size', min: 256 } },
 
   { key: 'cluster.enabled', kind: { type: 'boolean' }, goQueue: true },
   { key: 'cluster.node_id', kind: { type: 'integer', min: 1, max: INT32_MAX }, goQueue: true },

@@ -66,6 +66,16 @@ export interface LimitsConfig {
   max_balance_reassignments: number;
   /** Cluster mode: leadership transfers to preferred replicas a broker starts per leader-balance round at most. */
   max_leader_transfers_per_round: number;
+  /** WebSocket tails (topics and logs) open at once on one broker; more are refused. */
+  max_tail_connections: number;
+  /** Unsent bytes a tail's socket may hold before records for it are dropped (and counted). */
+  tail_buffer_bytes: number;
+  /** Longest key filter (exact key or regex) a topic tail accepts. */
+  max_tail_key_bytes: number;
+  /** The broker's own log lines kept in memory for log tails. */
+  log_ring_lines: number;
+  /** A log line longer than this is cut in the ring (the log file keeps it whole). */
+  max_log_line_bytes: number;
 }
 
 export type DiscoveryType = 'static' | 'manual' | 'dns' | 'etcd';

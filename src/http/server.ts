@@ -26,6 +26,7 @@ import { registerClusterRoutes } from './admin-cluster.ts';
 import { registerTopicRoutes } from './admin-topics.ts';
 import { registerGroupRoutes } from './admin-groups.ts';
 import { registerMetricsRoute, type BrokerMetrics } from './metrics.ts';
+import { registerWsTails, type TailRoutes } from './ws-routes.ts';
 
 /** The operations admin routes call, passed in by the node layer; a route whose operation is absent is not served. */
 export interface AdminOperations {
@@ -36,6 +37,8 @@ export interface AdminOperations {
   services?: BrokerServices;
   /** Serves GET /metrics. */
   metrics?: BrokerMetrics;
+  /** The WebSocket tails of topics and of the broker's log (ws-routes.ts). */
+  tails?: TailRoutes;
 }
 
 /** Largest request body; the admin API's bodies are a few hundred bytes, a topic's configs a few KiB. */
@@ -106,6 +109,7 @@ export function buildHttpApp(status: () => NodeStatus, logger: Logger, ops: Admi
     registerGroupRoutes(app, ops.services);
   }
   if (ops.metrics) registerMetricsRoute(app, ops.metrics);
+  if (ops.tails) registerWsTails(app, ops.tails);
   return app;
 }
 

@@ -9,6 +9,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import { ConfigError } from '../config/errors.ts';
 import type { LogFormat, LogLevel, RunnelConfig } from '../config/types.ts';
+import type { LogRing } from './log-ring.ts';
 
 export type { Logger } from 'pino';
 
@@ -24,6 +25,8 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Whether stdout is a terminal, for 'auto'; process.stdout.isTTY when absent. */
   stdoutIsTTY?: boolean;
+  /** Keeps every line here too (log tails); it sees pino's JSON whatever the format. */
+  ring?: LogRing;
 }
 
 /** Decides what 'auto' means here and now. */
@@ -77,7 +80,8 @@ export function createLogger(opts: LoggerOptions): Logger {
   const stdoutIsTTY = opts.stdoutIsTTY ?? process.stdout.isTTY === true;
   const format = resolveLogFormat(opts.format, file, stdoutIsTTY);
   if (file !== null && opts.destination === undefined) openFile(file);
-  const destination = opts.destination ?? (format === 'pretty' ? prettyStream(file, file === null && stdoutIsTTY) : jsonStream(file));
+  const output = opts.destination ?? (format === 'pretty' ? prettyStream(file, file === null && stdoutIsTTY) : jsonStream(file));
+  const destination = opts.ring ? opts.ring.tee(output) : output;
   return pino(
     {
       level: opts.level,

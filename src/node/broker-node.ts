@@ -26,6 +26,9 @@ import { defaultGroupLimits } from '../broker/group/group.ts';
 import { OFFSETS_TOPIC } from '../broker/group/offsets-topic.ts';
 import { OffsetsFollowers } from '../broker/group/offsets-follower.ts';
 import { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
+import type { LogRing } from '../log/log-ring.ts';
+import { hostingReplicas } from '../metadata/metadata-state.ts';
+import type { TailRoutes } from '../http/ws-routes.ts';
 
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
@@ -43,8 +46,13 @@ export interface BrokerNode {
   onLeft(listener: () => void): void;
 }
 
+export interface BrokerNodeOptions {
+  /** The ring the logger tees its lines into (createLogger's `ring`), for log tails; without it /v1/ws/logs answers 404. */
+  logRing?: LogRing;
+}
+
 /** `config.cluster.secret` must be the resolved secret (resolveClusterAuth), not only a secret_file. */
-export async function startBrokerNode(config: RunnelConfig, logger: Logger): Promise<BrokerNode> {
+export async function startBrokerNode(config: RunnelConfig, logger: Logger, options: BrokerNodeOptions = {}): Promise<BrokerNode> {
   if (config.cluster.enabled && config.cluster.secret === null && !config.cluster.insecure) {
     // The config layer refuses this with a message for the operator; this guards other callers.
     throw new Error('cluster mode without a cluster secret: resolve it with resolveClusterAuth, or set cluster.insecure');
@@ -213,7 +221,12 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
     services.advertisedPort = listening.port;
     // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
     if (config.http.enabled) {
-      http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, { ...mode.adminOps, services, metrics });
+      http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, {
+        ...mode.adminOps,
+        services,
+        metrics,
+        tails: tailRoutes(config, controller, replicas, options.logRing ?? null),
+      });
       // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
       services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);
     }
@@ -285,13 +298,34 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger): Pro
   };
 }
 
-/** The broker settings DescribeConfigs shows, under the Kafka names clients know. */
+/** What the WebSocket tails read: this broker's replicas (led or not) and the topics in the metadata. */
+function tailRoutes(config: RunnelConfig, controller: BrokerServices['controller'], replicas: BrokerServices['replicas'], logRing: LogRing | null): TailRoutes {
+  return {
+    source: {
+      partitionCount: (topic) => controller.state.topic(topic)?.partitionCount,
+      committedReader: (topic, index) => replicas.committedReader(topic, index),
+      hosts: (topic, index) => {
+        const record = controller.state.topic(topic);
+        return record ? hostingReplicas(record, index) : [];
+      },
+    },
+    logRing,
+    limits: {
+      connectionsMax: config.limits.max_tail_connections,
+      bufferBytesMax: config.limits.tail_buffer_bytes,
+      keyBytesMax: config.limits.max_tail_key_bytes,
+      uncompressedBytesMax: config.limits.max_uncompressed_batch_bytes,
+    },
+  };
+}
+
 /** Where clients reach the HTTP server: its own host, or the advertised host when it binds every interface. */
 function adminAddress(config: RunnelConfig, port: number): string {
   const host = ['', '0.0.0.0', '::', '[::]'].includes(config.http.host) ? config.server.advertised_host : config.http.host;
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** The broker settings DescribeConfigs shows, under the Kafka names clients know. */
 function brokerConfigView(config: RunnelConfig): Record<string, string> {
   return {
     'log.dirs': resolve(config.data_dir),

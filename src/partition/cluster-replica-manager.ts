@@ -81,6 +81,11 @@ export class ClusterReplicaManager extends HostedReplicas<ReplicatedPartition> i
     return this.servedReplica(topic, index)?.kafka;
   }
 
+  /** Any hosted replica in Kafka offsets: a follower's high watermark is the commit it applied. */
+  committedReader(topic: string, index: number): PartitionReplica | undefined {
+    return this.replicas.get(partitionKey(topic, index))?.kafka;
+  }
+
   /** The replica itself (log offsets), when led and served here: the group coordinator's own partition. */
   servedReplica(topic: string, index: number): ReplicatedPartition | undefined {
     const replica = this.replicas.get(partitionKey(topic, index));

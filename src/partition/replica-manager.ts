@@ -23,6 +23,11 @@ export class ReplicaManager extends HostedReplicas<Partition> implements Replica
     return this.replicas.get(partitionKey(topic, index));
   }
 
+  /** The only replica is the leader; its high watermark is the committed end. */
+  committedReader(topic: string, index: number): Partition | undefined {
+    return this.partition(topic, index);
+  }
+
   leaderOf(topic: string, index: number): LeaderView {
     return this.replicas.has(partitionKey(topic, index))
       ? { leaderId: this.options.nodeId, leaderEpoch: 0, isr: [this.options.nodeId], epochSeen: 0 }

@@ -84,6 +84,12 @@ export interface Replicas {
   /** Who leads the partition, as far as this broker's own replica knows; leaderId -1 when nobody does or none is hosted. */
   leaderOf(topic: string, index: number): LeaderView;
   leaderEpoch(topic: string, index: number): number;
+  /**
+   * The replica of `topic`-`index` hosted here, led or not, for reading committed records only
+   * (a live tail): read below its `highWatermark`, which on a follower is the commit it has
+   * applied, never above the leader's. Offsets are Kafka offsets, the same on every replica.
+   */
+  committedReader(topic: string, index: number): PartitionReplica | undefined;
   /** Every replica hosted here, led or not, with its log (DescribeLogDirs). */
   hostedLogs(): Array<{ topic: string; index: number; log: Log }>;
   /**

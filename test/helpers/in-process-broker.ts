@@ -21,11 +21,8 @@ export interface InProcessBroker {
   close(): Promise<void>;
 }
 
-/**
- * A single-node broker on 127.0.0.1 with a free port and the default config, changed by `tune`
- * (e.g. a limit the test needs); `name` names its temporary data directory.
- */
-export async function startInProcessBroker(name: string, tune: (config: RunnelConfig) => void = () => {}): Promise<InProcessBroker> {
+/** A fresh data directory and the default config on 127.0.0.1 with free ports, changed by `tune`. */
+export function inProcessConfig(name: string, tune: (config: RunnelConfig) => void = () => {}): { dataDir: string; config: RunnelConfig } {
   const dataDir = mkdtempSync(join(tmpdir(), `runnel-${name}-`));
   const config = defaultConfig();
   config.data_dir = dataDir;
@@ -36,6 +33,15 @@ export async function startInProcessBroker(name: string, tune: (config: RunnelCo
   config.http.host = '127.0.0.1';
   config.http.port = 0;
   tune(config);
+  return { dataDir, config };
+}
+
+/**
+ * A single-node broker on 127.0.0.1 with a free port and the default config, changed by `tune`
+ * (e.g. a limit the test needs); `name` names its temporary data directory.
+ */
+export async function startInProcessBroker(name: string, tune: (config: RunnelConfig) => void = () => {}): Promise<InProcessBroker> {
+  const { dataDir, config } = inProcessConfig(name, tune);
   const logger = pino({ level: 'silent' });
   const start = async (): Promise<{ node: BrokerNode; client: RawClient }> => {
     const node = await startBrokerNode(config, logger);

@@ -1,0 +1,73 @@
+// A WebSocket client for the broker's tails (docs/tailing.md). Node 20 has no WebSocket without
+// --experimental-websocket, so this uses ws (the library @fastify/websocket serves with), loaded
+// through require because ws ships no types: the little used of it is typed here.
+
+import { createRequire } from 'node:module';
+
+export interface WsClient {
+  readonly bufferedAmount: number;
+  on(event: 'open', listener: () => void): this;
+  on(event: 'message', listener: (data: Buffer) => void): this;
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'unexpected-response', listener: (request: unknown, response: NodeJS.ReadableStream & { statusCode?: number }) => void): this;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  /** Stops reading from the network (the underlying socket), for a client that must fall behind. */
+  pause(): void;
+  resume(): void;
+}
+
+interface WsModule {
+  WebSocket: new (url: string, options?: { maxPayload?: number }) => WsClient;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Messages larger than this from a broker are refused (a record is at most a batch, 1 MiB by default, as JSON). */
+const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
+
+export function openWebSocket(url: string): WsClient {
+  const ws = require('ws') as WsModule;
+  return new ws.WebSocket(url, { maxPayload: MESSAGE_BYTES_MAX });
+}
+
+export interface WsRefusal {
+  status: number;
+  message: string;
+}
+
+/**
+ * Opens `url` and resolves once it is open; rejects with the broker's own message when it refuses
+ * the upgrade (a 4xx or 5xx with {error, message}) or the connection fails. `onMessage` is
+ * attached before the socket opens: the broker's first messages can arrive with the upgrade
+ * answer, and ws hands them on before a listener added after 'open' would run.
+ */
+export function connectWebSocket(url: string, onMessage: (data: Buffer) => void = () => undefined): Promise<WsClient> {
+  return new Promise((resolve, reject) => {
+    const socket = openWebSocket(url);
+    socket.on('message', onMessage);
+    socket.on('open', () => resolve(socket));
+    socket.on('error', (err) => reject(err));
+    socket.on('unexpected-response', (_request, response) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        // A refusal is a short JSON body; more than this is not worth holding.
+        if (bytes < 64 * 1024) chunks.push(chunk);
+        bytes += chunk.length;
+      });
+      response.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        let message = body;
+        try {
+          message = (JSON.parse(body) as { message?: string }).message ?? body;
+        } catch {
+          // Not JSON: show the body as it is.
+        }
+        const refusal: WsRefusal = { status: response.statusCode ?? 0, message };
+        reject(Object.assign(new Error(`${refusal.status}: ${message}`), refusal));
+      });
+    });
+  });
+}

@@ -1,0 +1,121 @@
+// The WebSocket tail routes (docs/tailing.md):
+//   GET /v1/ws/topics/:topic?from=end|earliest|offset:N|time:T&partition=P&key=K|keyRegex=R
+//   GET /v1/ws/logs?level=info
+// Parameters are checked before the upgrade: a bad one is answered 400, an unknown topic 404, and
+// a broker at limits.max_tail_connections 503, each as JSON {error, message}. A tail that slips
+// past the count in the same instant is closed at once with 1013 (try again later).
+
+import websocket from '@fastify/websocket';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { LogRing } from '../log/log-ring.ts';
+import { parseLogTail, parseTopicTail } from './ws-params.ts';
+import { startLogTail } from './ws-log-tail.ts';
+import { CLOSE_TRY_LATER, TailSocket, type TailWebSocket } from './ws-socket.ts';
+import { startTopicTail, type TailSource } from './ws-topic-tail.ts';
+import type { HttpApp } from './server.ts';
+
+export interface TailLimits {
+  /** limits.max_tail_connections */
+  connectionsMax: number;
+  /** limits.tail_buffer_bytes */
+  bufferBytesMax: number;
+  /** limits.max_tail_key_bytes */
+  keyBytesMax: number;
+  /** limits.max_uncompressed_batch_bytes */
+  uncompressedBytesMax: number;
+}
+
+export interface TailRoutes {
+  source: TailSource;
+  /** The broker's log ring; without one /v1/ws/logs answers 404. */
+  logRing: LogRing | null;
+  limits: TailLimits;
+}
+
+/** Clients send nothing on a tail; this bounds what ws reads of a message anyway. */
+const CLIENT_MESSAGE_BYTES_MAX = 4096;
+
+type Query = Record<string, string | string[] | undefined>;
+
+function refuse(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
+  return reply.code(status).send({ error, message });
+}
+
+export function registerWsTails(app: HttpApp, routes: TailRoutes): void {
+  const { limits } = routes;
+  let open = 0;
+  const full = () => open >= limits.connectionsMax;
+  const fullMessage = () => `this broker serves at most ${limits.connectionsMax} tails at once (limits.max_tail_connections); try again later`;
+
+  /** Counts the socket against the limit until it closes; false (and closed) when there is no room. */
+  const admit = (socket: TailSocket): boolean => {
+    if (full()) {
+      socket.close(CLOSE_TRY_LATER, 'too many tails (limits.max_tail_connections)');
+      return false;
+    }
+    open++;
+    socket.onClose(() => open--);
+    return true;
+  };
+
+  // A plugin that fails to load fails listen() (or inject()), which startHttpServer reports.
+  void app.register(async (scope) => {
+    await scope.register(websocket, { options: { maxPayload: CLIENT_MESSAGE_BYTES_MAX } });
+
+    scope.get<{ Params: { topic: string }; Querystring: Query }>(
+      '/v1/ws/topics/:topic',
+      {
+        websocket: true,
+        preValidation: async (request: FastifyRequest<{ Params: { topic: string }; Querystring: Query }>, reply) => {
+          const parsed = parseTopicTail(request.query, limits.keyBytesMax);
+          if (!parsed.ok) return refuse(reply, 400, 'bad_request', parsed.message);
+          const { topic } = request.params;
+          const count = routes.source.partitionCount(topic);
+          if (count === undefined) return refuse(reply, 404, 'unknown_topic', `topic "${topic}" does not exist`);
+          const partition = parsed.value.partition;
+          if (partition !== null && partition >= count) {
+            return refuse(reply, 400, 'bad_request', `parameter "partition": topic "${topic}" has partitions 0 to ${count - 1} (got ${partition})`);
+          }
+          if (full()) return refuse(reply, 503, 'too_many_tails', fullMessage());
+        },
+      },
+      (raw: TailWebSocket, request: FastifyRequest<{ Params: { topic: string }; Querystring: Query }>) => {
+        const socket = new TailSocket(raw, limits.bufferBytesMax);
+        if (!admit(socket)) return;
+        // preValidation checked the query; parsing again gives the typed request.
+        const parsed = parseTopicTail(request.query, limits.keyBytesMax);
+        if (!parsed.ok) return;
+        startTopicTail(request.params.topic, parsed.value, routes.source, socket, {
+          readBytesMax: limits.bufferBytesMax,
+          uncompressedBytesMax: limits.uncompressedBytesMax,
+        });
+      },
+    );
+
+    scope.get<{ Querystring: Query }>(
+      '/v1/ws/logs',
+      {
+        websocket: true,
+        preValidation: async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
+          if (routes.logRing === null)
+            return refuse(
+              reply,
+              404,
+              'no_log_ring',
+              'this broker was started without a log ring (an embedded broker); its log is where its host process writes it',
+            );
+          const parsed = parseLogTail(request.query);
+          if (!parsed.ok) return refuse(reply, 400, 'bad_request', parsed.message);
+          if (full()) return refuse(reply, 503, 'too_many_tails', fullMessage());
+        },
+      },
+      (raw: TailWebSocket, request: FastifyRequest<{ Querystring: Query }>) => {
+        const socket = new TailSocket(raw, limits.bufferBytesMax);
+        if (!admit(socket)) return;
+        const parsed = parseLogTail(request.query);
+        if (!parsed.ok || routes.logRing === null) return;
+        startLogTail(routes.logRing, parsed.value.level, socket);
+      },
+    );
+  });
+}

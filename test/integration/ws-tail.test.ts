@@ -1,0 +1,328 @@
+// issue 14, live tailing over WebSocket: a real WebSocket client (ws) against a running broker
+// (in this process, with its logger teed into a LogRing as the `broker` command does).
+// Topic tails: records in order, from an offset or a timestamp, a key filter, bad parameters
+// refused before the upgrade, a slow reader bounded, the connection limit. Log tails: the ring
+// first, then new lines, with a level filter.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import type { RunnelConfig } from '../../src/config/index.ts';
+import { inProcessConfig } from '../helpers/in-process-broker.ts';
+import { createLogger, LogRing, type Logger } from '../../src/log/index.ts';
+import { startBrokerNode, type BrokerNode } from '../../src/node/broker-node.ts';
+import { buildRecordBatch, type RecordInput } from '../../src/protocol/record-batch.ts';
+import { RawClient } from '../../bench/lib/raw-client.ts';
+import { connectWebSocket } from '../../src/cli/ws-client.ts';
+import { TailClient } from '../helpers/ws-tail.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+interface Broker {
+  node: BrokerNode;
+  client: RawClient;
+  logger: Logger;
+  httpPort: number;
+  url(path: string): string;
+  close(): Promise<void>;
+}
+
+async function startBroker(name: string, tune: (config: RunnelConfig) => void = () => {}): Promise<Broker> {
+  const { dataDir, config } = inProcessConfig(`ws-${name}`, tune);
+  const logRing = new LogRing({ linesMax: config.limits.log_ring_lines, lineBytesMax: config.limits.max_log_line_bytes });
+  // The lines go to the ring only; a test's output stays quiet.
+  const logger = createLogger({ level: 'info', format: 'json', ring: logRing, destination: { write: () => undefined } });
+  const node = await startBrokerNode(config, logger, { logRing });
+  const client = await RawClient.connect({ port: node.port });
+  const status = await fetch(`http://127.0.0.1:${httpPortOf(node)}/health`);
+  assert.ok(status.ok);
+  return {
+    node,
+    client,
+    logger,
+    httpPort: httpPortOf(node),
+    url: (path) => `ws://127.0.0.1:${httpPortOf(node)}${path}`,
+    async close() {
+      client.close();
+      await node.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The HTTP port the broker bound (it advertises it to clients through DescribeConfigs). */
+function httpPortOf(node: BrokerNode): number {
+  const address = node.services.brokerConfigs['runnel.admin.address'];
+  assert.ok(address, 'the broker advertises its admin address');
+  return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+async function produce(broker: Broker, topic: string, partition: number, records: RecordInput[]): Promise<number> {
+  const result = await broker.client.produce(topic, partition, buildRecordBatch({ records }));
+  assert.equal(result.errorCode, 0, 'produce');
+  return result.baseOffset;
+}
+
+async function withBroker(name: string, run: (broker: Broker) => Promise<void>, tune?: (config: RunnelConfig) => void): Promise<void> {
+  const broker = await startBroker(name, tune);
+  try {
+    await run(broker);
+  } finally {
+    await broker.close();
+  }
+}
+
+test('a topic tail from the end sends each new record once, in order, as JSON with its encodings', async () => {
+  await withBroker('order', async (broker) => {
+    await broker.client.createTopics([{ name: 'orders', numPartitions: 2 }], { waitForLeaders: true });
+    await produce(broker, 'orders', 0, [{ key: 'before', value: 'not shown' }]);
+    const tail = await TailClient.open(broker.url('/v1/ws/topics/orders'));
+    try {
+      const subscribed = await tail.waitForType('subscribed');
+      assert.deepEqual(subscribed.partitions, [0, 1]);
+      // issue 14: records arrive in order, each once.
+      for (let i = 0; i < 20; i++)
+        await produce(broker, 'orders', i % 2, [{ key: `k${i}`, value: `v${i}`, headers: [{ key: 'h', value: Buffer.from([0xff, 0x00]) }] }]);
+      const records = await tail.waitForRecords(20);
+      for (const partition of [0, 1]) {
+        const values = records.filter((r) => r.partition === partition).map((r) => r.value);
+        assert.deepEqual(
+          values,
+          Array.from({ length: 10 }, (_, j) => `v${j * 2 + partition}`),
+        );
+        const offsets = records.filter((r) => r.partition === partition).map((r) => r.offset as number);
+        assert.deepEqual(
+          offsets,
+          [...offsets].sort((a, b) => a - b),
+        );
+      }
+      const first = records.find((r) => r.value === 'v0')!;
+      assert.equal(first.topic, 'orders');
+      assert.equal(first.offset, 1, 'the record before the tail began is not shown');
+      assert.equal(first.key, 'k0');
+      assert.equal(first.keyEncoding, 'utf8');
+      assert.equal(typeof first.timestamp, 'number');
+      // Header bytes that are not UTF-8 come as base64, and say so.
+      assert.deepEqual(first.headers, [{ key: 'h', value: Buffer.from([0xff, 0x00]).toString('base64'), valueEncoding: 'base64' }]);
+    } finally {
+      await tail.close();
+    }
+  });
+});
+
+test('a topic tail starts at an offset, at a timestamp, or at the earliest record, in one partition', async () => {
+  await withBroker('from', async (broker) => {
+    await broker.client.createTopics([{ name: 'from', numPartitions: 2 }], { waitForLeaders: true });
+    const t0 = Date.now() - 10_000;
+    for (let i = 0; i < 6; i++) await produce(broker, 'from', 0, [{ value: `r${i}`, timestamp: t0 + i * 1000 }]);
+    await produce(broker, 'from', 1, [{ value: 'other partition', timestamp: t0 }]);
+
+    const byOffset = await TailClient.open(broker.url('/v1/ws/topics/from?partition=0&from=offset:4'));
+    const byTime = await TailClient.open(broker.url(`/v1/ws/topics/from?partition=0&from=time:${t0 + 2500}`));
+    const earliest = await TailClient.open(broker.url('/v1/ws/topics/from?partition=0&from=earliest'));
+    try {
+      assert.deepEqual(
+        (await byOffset.waitForRecords(2)).map((r) => r.value),
+        ['r4', 'r5'],
+      );
+      // The first record at or after the timestamp: r3 (t0 + 3000).
+      assert.deepEqual(
+        (await byTime.waitForRecords(3)).map((r) => r.value),
+        ['r3', 'r4', 'r5'],
+      );
+      assert.deepEqual(
+        (await earliest.waitForRecords(6)).map((r) => r.offset),
+        [0, 1, 2, 3, 4, 5],
+      );
+      // Then live: a new record reaches every tail.
+      await produce(broker, 'from', 0, [{ value: 'r6' }]);
+      for (const tail of [byOffset, byTime, earliest]) {
+        await waitFor(() => tail.records().some((r) => r.value === 'r6'), 'the new record');
+        assert.ok(
+          tail.records().every((r) => r.partition === 0),
+          'only partition 0',
+        );
+      }
+    } finally {
+      await Promise.all([byOffset.close(), byTime.close(), earliest.close()]);
+    }
+  });
+});
+
+test('a key filter passes only records whose key is the one given, or matches the regex', async () => {
+  await withBroker('keys', async (broker) => {
+    await broker.client.createTopics([{ name: 'keys', numPartitions: 1 }], { waitForLeaders: true });
+    const exact = await TailClient.open(broker.url('/v1/ws/topics/keys?from=earliest&key=user-7'));
+    const regex = await TailClient.open(broker.url(`/v1/ws/topics/keys?from=earliest&keyRegex=${encodeURIComponent('^user-[0-9]$')}`));
+    try {
+      await produce(broker, 'keys', 0, [
+        { key: 'user-7', value: 'a' },
+        { key: 'user-17', value: 'b' },
+        { key: null, value: 'c' },
+        { key: 'user-3', value: 'd' },
+      ]);
+      await produce(broker, 'keys', 0, [
+        { key: 'user-7', value: 'e' },
+        { key: 'x', value: 'marker' },
+      ]);
+      await regex.waitForRecords(3);
+      await exact.waitForRecords(2);
+      // Both tails have read past the marker once the regex one has 3: give the exact one the same chance.
+      assert.deepEqual(
+        exact.records().map((r) => r.value),
+        ['a', 'e'],
+      );
+      assert.deepEqual(
+        regex.records().map((r) => r.value),
+        ['a', 'd', 'e'],
+      );
+    } finally {
+      await Promise.all([exact.close(), regex.close()]);
+    }
+  });
+});
+
+test('bad tail parameters are refused before the upgrade with a status and a message naming the parameter', async () => {
+  await withBroker('bad', async (broker) => {
+    await broker.client.createTopics([{ name: 'bad', numPartitions: 2 }], { waitForLeaders: true });
+    const refused = async (path: string): Promise<{ status: number; message: string }> => {
+      const error = (await connectWebSocket(broker.url(path)).then(
+        () => assert.fail(`${path} was accepted`),
+        (err: unknown) => err,
+      )) as { status: number; message: string };
+      return error;
+    };
+    const cases: Array<[string, number, RegExp]> = [
+      ['/v1/ws/topics/bad?from=yesterday', 400, /parameter "from"/],
+      ['/v1/ws/topics/bad?from=offset:-1', 400, /offset must be a non-negative integer/],
+      ['/v1/ws/topics/bad?partition=2', 400, /partitions 0 to 1/],
+      ['/v1/ws/topics/bad?partition=x', 400, /parameter "partition"/],
+      ['/v1/ws/topics/bad?keyRegex=(a%2B)%2B%24', 400, /keyRegex.*exponential/],
+      ['/v1/ws/topics/bad?keyRegex=(', 400, /not a valid regular expression/],
+      [`/v1/ws/topics/bad?key=${'k'.repeat(300)}`, 400, /max_tail_key_bytes/],
+      ['/v1/ws/topics/bad?key=a&keyRegex=b', 400, /either "key" or "keyRegex"/],
+      ['/v1/ws/topics/bad?color=red', 400, /unknown parameter "color"/],
+      ['/v1/ws/topics/nope', 404, /topic "nope" does not exist/],
+      ['/v1/ws/logs?level=loud', 400, /parameter "level"/],
+    ];
+    for (const [path, status, message] of cases) {
+      const error = await refused(path);
+      assert.equal(error.status, status, path);
+      assert.match(error.message, message, path);
+    }
+    // The broker is unaffected: a good tail works.
+    const tail = await TailClient.open(broker.url('/v1/ws/topics/bad?from=earliest'));
+    await produce(broker, 'bad', 1, [{ value: 'fine' }]);
+    await tail.waitForRecords(1);
+    await tail.close();
+  });
+});
+
+test('a reader that does not keep up is bounded: records for it are dropped and counted, never buffered without limit', async () => {
+  const bufferBytes = 64 * 1024;
+  await withBroker(
+    'slow',
+    async (broker) => {
+      await broker.client.createTopics([{ name: 'slow', numPartitions: 1 }], { waitForLeaders: true });
+      const tail = await TailClient.open(broker.url('/v1/ws/topics/slow'));
+      await tail.waitForType('subscribed');
+      // The client stops reading: the kernel buffers fill, then the broker's queue for the socket.
+      tail.socket.pause();
+      const value = Buffer.alloc(64 * 1024, 'x');
+      const batches = 256;
+      const perBatch = 8;
+      for (let i = 0; i < batches; i++)
+        await produce(
+          broker,
+          'slow',
+          0,
+          Array.from({ length: perBatch }, () => ({ value })),
+        );
+      const produced = batches * perBatch;
+      tail.socket.resume();
+      // issue 14: the server drops records for a slow client and tells it how many.
+      await waitFor(
+        () => tail.records().length + tail.of('dropped').reduce((sum, m) => sum + (m.count as number), 0) === produced,
+        'every record sent or counted as dropped',
+        30_000,
+        20,
+      );
+      const dropped = tail.of('dropped').reduce((sum, m) => sum + (m.count as number), 0);
+      assert.ok(dropped > 0, 'records were dropped for the slow reader');
+      // What it got is in order and has no gaps other than the dropped ones.
+      const offsets = tail.records().map((r) => r.offset as number);
+      assert.deepEqual(
+        offsets,
+        [...offsets].sort((a, b) => a - b),
+      );
+      assert.equal(new Set(offsets).size, offsets.length);
+      // And the tail goes on live after it caught up.
+      await produce(broker, 'slow', 0, [{ value: 'after' }]);
+      await waitFor(() => tail.records().some((r) => r.value === 'after'), 'the record after the drop');
+      await tail.close();
+    },
+    (config) => {
+      config.limits.tail_buffer_bytes = bufferBytes;
+    },
+  );
+});
+
+test('tails beyond limits.max_tail_connections are refused, and a freed slot is usable again', async () => {
+  await withBroker(
+    'limit',
+    async (broker) => {
+      await broker.client.createTopics([{ name: 'limit', numPartitions: 1 }], { waitForLeaders: true });
+      const tails = [
+        await TailClient.open(broker.url('/v1/ws/topics/limit')),
+        await TailClient.open(broker.url('/v1/ws/topics/limit')),
+        await TailClient.open(broker.url('/v1/ws/logs')),
+      ];
+      // A flood: ten more at once, each refused.
+      const flood = await Promise.allSettled(Array.from({ length: 10 }, () => connectWebSocket(broker.url('/v1/ws/topics/limit'))));
+      for (const attempt of flood) {
+        if (attempt.status === 'fulfilled') {
+          // Admitted past the pre-upgrade check in the same instant: closed at once with 1013.
+          const tail = attempt.value;
+          const code = await new Promise<number>((resolve) => tail.on('close', (c) => resolve(c)));
+          assert.equal(code, 1013);
+        } else {
+          assert.equal((attempt.reason as { status: number }).status, 503);
+          assert.match((attempt.reason as Error).message, /max_tail_connections/);
+        }
+      }
+      await tails[0]!.close();
+      const again = await TailClient.open(broker.url('/v1/ws/topics/limit'));
+      await produce(broker, 'limit', 0, [{ value: 'ok' }]);
+      await again.waitForRecords(1);
+      await Promise.all([again.close(), tails[1]!.close(), tails[2]!.close()]);
+    },
+    (config) => {
+      config.limits.max_tail_connections = 3;
+    },
+  );
+});
+
+test('a log tail sends the kept lines, then new ones, at or above its level', async () => {
+  await withBroker('logs', async (broker) => {
+    broker.logger.warn({ marker: 'early-warn' }, 'logged before the tail');
+    broker.logger.info({ marker: 'early-info' }, 'logged before the tail');
+    const warnTail = await TailClient.open(broker.url('/v1/ws/logs?level=warn'));
+    const infoTail = await TailClient.open(broker.url('/v1/ws/logs'));
+    try {
+      broker.logger.info({ marker: 'late-info' }, 'logged after');
+      broker.logger.error({ marker: 'late-error' }, 'logged after');
+      const markers = (tail: TailClient) =>
+        tail
+          .of('log')
+          .map((m) => (m.line as { marker?: string }).marker)
+          .filter((x) => x !== undefined);
+      await waitFor(() => markers(warnTail).includes('late-error') && markers(infoTail).includes('late-error'), 'the error line on both tails');
+      assert.deepEqual(markers(warnTail), ['early-warn', 'late-error']);
+      assert.deepEqual(markers(infoTail), ['early-warn', 'early-info', 'late-info', 'late-error']);
+      const line = warnTail.of('log').at(-1)!.line as { level: string; msg: string };
+      assert.equal(line.level, 'error');
+      assert.equal(line.msg, 'logged after');
+    } finally {
+      await Promise.all([warnTail.close(), infoTail.close()]);
+    }
+  });
+});
