@@ -1,5 +1,5 @@
 // A log tail: the broker's own log lines at or above a level, the recent ones kept in the ring
-// first, then each new one as it is written (docs/tailing.md). Each line is sent as
+// first, then {"type":"live"}, then each new one as it is written (docs/tailing.md). Each line is sent as
 // {"type":"log","line":{...pino's JSON...}}, or with `line` a string when the ring cut it.
 // A client that is behind misses lines and is told how many (TailSocket).
 
@@ -18,6 +18,8 @@ export function startLogTail(ring: LogRing, level: number, socket: TailSocket): 
   };
   socket.notice({ type: 'subscribed', logs: true });
   for (const entry of ring.recent()) deliver(entry);
+  // The kept lines are sent: what follows is new (`runnel logs` without --follow stops here).
+  socket.notice({ type: 'live' });
   const unsubscribe = ring.subscribe(deliver);
   socket.onClose(unsubscribe);
 }

@@ -1,7 +1,7 @@
 // A WebSocket tail client for tests: collects what a broker's /v1/ws/... stream sends and waits,
 // bounded in time, for what a test expects.
 
-import { connectWebSocket, type WsClient } from '../../src/cli/ws-client.ts';
+import { connectWebSocket, type WsClient } from '../../src/cli/runnel/ws-client.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface TailMessage {

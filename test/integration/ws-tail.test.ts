@@ -13,8 +13,9 @@ import { createLogger, LogRing, type Logger } from '../../src/log/index.ts';
 import { startBrokerNode, type BrokerNode } from '../../src/node/broker-node.ts';
 import { buildRecordBatch, type RecordInput } from '../../src/protocol/record-batch.ts';
 import { RawClient } from '../../bench/lib/raw-client.ts';
-import { connectWebSocket } from '../../src/cli/ws-client.ts';
+import { connectWebSocket } from '../../src/cli/runnel/ws-client.ts';
 import { TailClient } from '../helpers/ws-tail.ts';
+import { runnelInProcess } from '../helpers/runnel-in-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 interface Broker {
@@ -324,5 +325,47 @@ test('a log tail sends the kept lines, then new ones, at or above its level', as
     } finally {
       await Promise.all([warnTail.close(), infoTail.close()]);
     }
+  });
+});
+
+test('runnel tail --ws and runnel logs print the streams, finding the HTTP server through the broker', async () => {
+  await withBroker('cli', async (broker) => {
+    await broker.client.createTopics([{ name: 'cli', numPartitions: 2 }], { waitForLeaders: true });
+    await produce(broker, 'cli', 0, [
+      { key: 'a', value: 'one' },
+      { key: 'b', value: Buffer.from([0xc3, 0x28]) },
+    ]);
+    await produce(broker, 'cli', 1, [{ key: 'a', value: 'two' }]);
+    const env = { RUNNEL_BOOTSTRAP: `127.0.0.1:${broker.node.port}` };
+    // No --admin: the command asks the broker for runnel.admin.address (DescribeConfigs).
+    const tail = await runnelInProcess(['tail', 'cli', '--ws', '--from-beginning', '--partition', '0', '--max-messages', '2'], env);
+    assert.equal(tail.code, 0, tail.stderr);
+    assert.equal(tail.stdout, `a:one\nb:base64:${Buffer.from([0xc3, 0x28]).toString('base64')}\n`);
+    const keyed = await runnelInProcess(['tail', 'cli', '--ws', '--from-beginning', '--key', 'a', '--max-messages', '2', '--json'], env);
+    assert.equal(keyed.code, 0, keyed.stderr);
+    const lines = keyed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { value: string; partition: number });
+    assert.deepEqual(lines.map((l) => l.value).sort(), ['one', 'two']);
+    const wrongFlag = await runnelInProcess(['tail', 'cli', '--key', 'a'], env);
+    assert.equal(wrongFlag.code, 2);
+    assert.match(wrongFlag.stderr, /--key needs --ws/);
+    const badRegex = await runnelInProcess(['tail', 'cli', '--ws', '--key-regex', '(a*)*'], env);
+    assert.equal(badRegex.code, 1);
+    assert.match(badRegex.stderr, /HTTP 400: parameter "keyRegex"/);
+
+    broker.logger.warn({ marker: 'cli-warn' }, 'a warning for runnel logs');
+    // Without --follow: the kept lines, then the command ends.
+    const logs = await runnelInProcess(['logs', '--level', 'warn'], env);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /WARN a warning for runnel logs \{.*"marker":"cli-warn"/);
+    assert.doesNotMatch(logs.stdout, / INFO /);
+    const byNode = await runnelInProcess(['logs', '--node', '1', '--json'], env);
+    assert.equal(byNode.code, 0, byNode.stderr);
+    assert.ok(byNode.stdout.split('\n').some((l) => l.includes('"marker":"cli-warn"')));
+    const noNode = await runnelInProcess(['logs', '--node', '7'], env);
+    assert.equal(noNode.code, 1);
+    assert.match(noNode.stderr, /no broker 7 in the cluster/);
   });
 });

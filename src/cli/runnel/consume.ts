@@ -7,6 +7,7 @@ import { Consumer, type ConsumerRecord } from '../../client/consumer/index.ts';
 import { KafkaError } from '../../client/errors.ts';
 import { CommandFailed, type CommandContext, type Command, EXIT_OK, flagInteger, flagString } from './command.ts';
 import { type FlagSpec, UsageError } from './flags.ts';
+import { tailWs } from './tail-ws.ts';
 
 /** How long `consume` without --follow waits for a record before it exits, unless --timeout-ms says. */
 export const CONSUME_IDLE_MS_DEFAULT = 2_000;
@@ -20,6 +21,16 @@ const CONSUME_FLAGS: FlagSpec[] = [
   { name: 'max-messages', type: 'integer', value: 'N', help: 'exit after N records' },
   { name: 'timeout-ms', type: 'integer', value: 'MS', help: `exit when no record arrives for MS (default ${CONSUME_IDLE_MS_DEFAULT} without --follow)` },
 ];
+
+/** Flags of `tail --ws` only: where it starts, which partition and keys. */
+const TAIL_WS_FLAGS: FlagSpec[] = [
+  ...CONSUME_FLAGS.filter((f) => ['from-beginning', 'offset', 'from-timestamp', 'max-messages'].includes(f.name)),
+  { name: 'partition', type: 'integer', value: 'P', help: 'only partition P (default: all)' },
+  { name: 'key', type: 'string', value: 'K', help: 'only records whose key is K' },
+  { name: 'key-regex', type: 'string', value: 'RE', help: 'only records whose key matches RE (no backreferences, lookarounds or nested repeats)' },
+];
+
+const TAIL_FLAGS: FlagSpec[] = [{ name: 'ws', type: 'boolean', help: "read the broker's WebSocket tail instead of a Kafka consumer" }, ...TAIL_WS_FLAGS];
 
 /** One record as a `key:value` line (an absent key or value prints as nothing) or a JSON line. */
 export function formatRecord(r: ConsumerRecord, json: boolean): string {
@@ -142,9 +153,26 @@ export const consumeCommands: Command[] = [
   },
   {
     path: ['tail'],
-    summary: 'print new records of a topic until Ctrl-C (= consume --follow from the end)',
-    examples: ['runnel tail orders', 'runnel tail orders --json'],
+    summary: "print new records of a topic until Ctrl-C (= consume --follow from the end; --ws: the broker's WebSocket tail)",
+    details:
+      'Without --ws: a Kafka consumer from the end, like `runnel consume --follow`.\n' +
+      "With --ws: the broker's WebSocket tail (docs/tailing.md) through its HTTP server (--admin, else asked from the\n" +
+      'broker): committed records only, filtered by --key or --key-regex on the broker, from the end unless\n' +
+      '--from-beginning, --offset or --from-timestamp says otherwise. A terminal that cannot keep up is told how many\n' +
+      'records it missed.',
+    examples: [
+      'runnel tail orders',
+      'runnel tail orders --ws --json',
+      'runnel tail orders --ws --key customer-42 --from-beginning',
+      "runnel tail orders --ws --partition 0 --key-regex '^eu-' --max-messages 10",
+    ],
     args: [{ name: 'topic' }],
-    run: (ctx) => consume(ctx, { topic: ctx.args.get('topic')!, from: 'end', follow: true }),
+    flags: TAIL_FLAGS,
+    run: (ctx) => {
+      if (ctx.flags.get('ws') === true) return tailWs(ctx);
+      const wsOnly = TAIL_WS_FLAGS.find((f) => ctx.flags.has(f.name));
+      if (wsOnly) throw new UsageError(`--${wsOnly.name} needs --ws (the Kafka consumer tail starts at the end of every partition)`);
+      return consume(ctx, { topic: ctx.args.get('topic')!, from: 'end', follow: true });
+    },
   },
 ];

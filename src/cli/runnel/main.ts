@@ -8,6 +8,7 @@ import { benchCommands } from './bench.ts';
 import { clusterCommands } from './cluster.ts';
 import { consumeCommands } from './consume.ts';
 import { groupCommands } from './group.ts';
+import { logsCommands } from './logs.ts';
 import { produceCommands } from './produce.ts';
 import { reassignCommands } from './reassign.ts';
 import { topicCommands } from './topic.ts';
@@ -36,6 +37,7 @@ export const COMMANDS: Command[] = [
   ...produceCommands,
   ...consumeCommands,
   ...groupCommands,
+  ...logsCommands,
   ...benchCommands,
 ];
 

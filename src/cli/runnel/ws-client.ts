@@ -32,9 +32,16 @@ export function openWebSocket(url: string): WsClient {
   return new ws.WebSocket(url, { maxPayload: MESSAGE_BYTES_MAX });
 }
 
-export interface WsRefusal {
-  status: number;
-  message: string;
+/** The broker refused the upgrade: its HTTP status and its message ({error, message}). */
+export class WsRefusedError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, reason: string) {
+    super(`HTTP ${status}: ${reason}`);
+    this.name = 'WsRefusedError';
+    this.status = status;
+    this.reason = reason;
+  }
 }
 
 /**
@@ -65,8 +72,7 @@ export function connectWebSocket(url: string, onMessage: (data: Buffer) => void 
         } catch {
           // Not JSON: show the body as it is.
         }
-        const refusal: WsRefusal = { status: response.statusCode ?? 0, message };
-        reject(Object.assign(new Error(`${refusal.status}: ${message}`), refusal));
+        reject(new WsRefusedError(response.statusCode ?? 0, message));
       });
     });
   });
