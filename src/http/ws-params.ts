@@ -60,23 +60,30 @@ export function parseStart(from: string | undefined): Parsed<TailStart> {
   return { ok: false, message: `parameter "from" must be end, earliest, offset:N or time:T (got "${from}")` };
 }
 
+/** Unbounded repeats (*, +, {n,}) a key regex may hold: each can multiply the backtracking by the key's length. */
+export const KEY_REGEX_UNBOUNDED_REPEATS_MAX = 2;
+
 /**
- * A key regex that cannot take exponential time: JavaScript's regexes backtrack, and a pattern
- * such as (a+)+$ against a long key blocks the event loop. Refused: backreferences, lookarounds,
- * and a quantified group that holds a quantifier or an alternation. Keys are bounded by the batch
- * size, so what is left is at worst polynomial in a short pattern.
+ * A key regex whose cost per record stays small: JavaScript's regexes backtrack, and a pattern
+ * such as (a+)+$ blocks the event loop. Refused: backreferences, lookarounds, a quantified group
+ * that holds a quantifier or an alternation (exponential), and more than
+ * KEY_REGEX_UNBOUNDED_REPEATS_MAX unbounded repeats (.*.*.*x is polynomial of that degree). The
+ * regex is tried on keys of at most limits.max_tail_key_bytes only (ws-record-json.ts), which
+ * bounds what is left.
  */
 export function checkSafeRegex(pattern: string): string | null {
   if (/\\[1-9]|\\k</.test(pattern)) return 'backreferences are not allowed';
   if (/\(\?<?[=!]/.test(pattern)) return 'lookarounds are not allowed';
   // The content of each group (innermost first); a group followed by a quantifier must be simple.
   const open: number[] = [];
+  let unbounded = 0;
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === '\\') {
       i++;
       continue;
     }
+    if (c === '*' || c === '+' || (c === '{' && /^\{\d+,\}/.test(pattern.slice(i)))) unbounded++;
     if (c === '[') {
       // Skip a character class: nothing inside it groups or quantifies.
       for (i++; i < pattern.length && pattern[i] !== ']'; i++) if (pattern[i] === '\\') i++;
@@ -95,6 +102,8 @@ export function checkSafeRegex(pattern: string): string | null {
       if (quantified && /[*+{|]|[^(]\?/.test(inner)) return 'a repeated group may not contain a repetition or an alternation (it can take exponential time)';
     }
   }
+  if (unbounded > KEY_REGEX_UNBOUNDED_REPEATS_MAX)
+    return `at most ${KEY_REGEX_UNBOUNDED_REPEATS_MAX} unbounded repeats (*, +, {n,}) are allowed (got ${unbounded})`;
   return null;
 }
 

@@ -32,10 +32,14 @@ export function recordJson(topic: string, partition: number, record: DecodedReco
   });
 }
 
-/** Whether a record's key passes the filter; a record without a key passes only 'any'. */
-export function keyMatches(filter: KeyFilter, key: Buffer | null): boolean {
+/**
+ * Whether a record's key passes the filter; a record without a key passes only 'any'. A regex is
+ * tried on keys of at most `regexKeyBytesMax` (limits.max_tail_key_bytes): a longer key never
+ * matches one, which bounds what backtracking can cost per record (ws-params.ts, checkSafeRegex).
+ */
+export function keyMatches(filter: KeyFilter, key: Buffer | null, regexKeyBytesMax: number): boolean {
   if (filter.kind === 'any') return true;
   if (key === null) return false;
   if (filter.kind === 'exact') return key.equals(filter.key);
-  return filter.regex.test(key.toString('utf8'));
+  return key.length <= regexKeyBytesMax && filter.regex.test(key.toString('utf8'));
 }

@@ -88,6 +88,7 @@ export function registerWsTails(app: HttpApp, routes: TailRoutes): void {
         startTopicTail(request.params.topic, parsed.value, routes.source, socket, {
           readBytesMax: limits.bufferBytesMax,
           uncompressedBytesMax: limits.uncompressedBytesMax,
+          keyBytesMax: limits.keyBytesMax,
         });
       },
     );

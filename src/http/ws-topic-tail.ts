@@ -34,6 +34,8 @@ export interface TopicTailLimits {
   readBytesMax: number;
   /** What a compressed batch may decompress to (limits.max_uncompressed_batch_bytes). */
   uncompressedBytesMax: number;
+  /** Longest key a keyRegex is tried on (limits.max_tail_key_bytes). */
+  keyBytesMax: number;
 }
 
 /**
@@ -149,7 +151,7 @@ class PartitionTail {
       if (isControlBatch(batch.header.attributes)) continue;
       for (const record of batch.records) {
         // A batch read from its start may begin before the position (a tail from offset:N).
-        if (record.offset < this.position || !keyMatches(this.request.key, record.key)) continue;
+        if (record.offset < this.position || !keyMatches(this.request.key, record.key, this.limits.keyBytesMax)) continue;
         this.socket.send(recordJson(this.topic, this.index, record));
       }
     }
