@@ -16,8 +16,8 @@ import { findOffsetForTimestamp } from '../partition/timestamp-lookup.ts';
 import { decodeBatches, isControlBatch } from '../protocol/record-batch.ts';
 import { OffsetOutOfRangeError } from '../storage/errors.ts';
 import type { TailStart, TopicTailRequest } from './ws-params.ts';
-import { keyMatches, recordJson } from './ws-record-json.ts';
-import type { TailSocket } from './ws-socket.ts';
+import { keyMatches, recordJson, recordPrefix } from './ws-record-json.ts';
+import { CLOSE_NORMAL, type TailSocket } from './ws-socket.ts';
 
 /** What a topic tail reads: the topic's partition count from the metadata, and the replicas hosted here. */
 export interface TailSource {
@@ -52,6 +52,7 @@ class PartitionTail {
   private scheduled = false;
   private stopped = false;
   private notHostedNoticeSent = false;
+  private readonly prefix: string;
 
   constructor(
     private readonly topic: string,
@@ -60,7 +61,9 @@ class PartitionTail {
     private readonly source: TailSource,
     private readonly socket: TailSocket,
     private readonly limits: TopicTailLimits,
-  ) {}
+  ) {
+    this.prefix = recordPrefix(topic, index);
+  }
 
   /** Runs a step soon, once however often it is woken before it runs. */
   wake(): void {
@@ -147,14 +150,17 @@ class PartitionTail {
       return;
     }
     if (read.records.length === 0 || read.nextOffset <= this.position) return;
-    for (const batch of decodeBatches(read.records, { uncompressedBytesMax: this.limits.uncompressedBytesMax })) {
-      if (isControlBatch(batch.header.attributes)) continue;
-      for (const record of batch.records) {
-        // A batch read from its start may begin before the position (a tail from offset:N).
-        if (record.offset < this.position || !keyMatches(this.request.key, record.key, this.limits.keyBytesMax)) continue;
-        this.socket.send(recordJson(this.topic, this.index, record));
+    const from = this.position;
+    this.socket.batch(() => {
+      for (const batch of decodeBatches(read.records, { uncompressedBytesMax: this.limits.uncompressedBytesMax })) {
+        if (isControlBatch(batch.header.attributes)) continue;
+        for (const record of batch.records) {
+          // A batch read from its start may begin before the position (a tail from offset:N).
+          if (record.offset < from || !keyMatches(this.request.key, record.key, this.limits.keyBytesMax)) continue;
+          this.socket.send(recordJson(this.prefix, record));
+        }
       }
-    }
+    });
     this.position = read.nextOffset;
     if (this.position < hw) this.wake();
   }
@@ -166,7 +172,9 @@ export function startTopicTail(topic: string, request: TopicTailRequest, source:
   const indexes = request.partition === null ? Array.from({ length: count }, (_, i) => i) : [request.partition];
   const tails = indexes.map((index) => new PartitionTail(topic, index, request, source, socket, limits));
   const timer = setInterval(() => {
-    for (const tail of tails) tail.wake();
+    // A deleted topic has no more records: the tail ends rather than waiting on replicas that are gone.
+    if (source.partitionCount(topic) === undefined) socket.close(CLOSE_NORMAL, `topic "${topic}" was deleted`);
+    else for (const tail of tails) tail.wake();
   }, RESOLVE_INTERVAL_MS);
   socket.onClose(() => {
     clearInterval(timer);

@@ -149,6 +149,17 @@ test('a topic tail starts at an offset, at a timestamp, or at the earliest recor
   });
 });
 
+test('a tail of a topic that is deleted ends with a close that says so', async () => {
+  await withBroker('deleted', async (broker) => {
+    await broker.client.createTopics([{ name: 'doomed', numPartitions: 1 }], { waitForLeaders: true });
+    const tail = await TailClient.open(broker.url('/v1/ws/topics/doomed'));
+    await tail.waitForType('subscribed');
+    await broker.client.deleteTopics(['doomed']);
+    await waitFor(() => tail.closed !== null, 'the tail to end', 5_000, 20);
+    assert.deepEqual(tail.closed, { code: 1000, reason: 'topic "doomed" was deleted' });
+  });
+});
+
 test('a key filter passes only records whose key is the one given, or matches the regex', async () => {
   await withBroker('keys', async (broker) => {
     await broker.client.createTopics([{ name: 'keys', numPartitions: 1 }], { waitForLeaders: true });
