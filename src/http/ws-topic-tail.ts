@@ -27,6 +27,8 @@ export interface TailSource {
   committedReader(topic: string, index: number): PartitionReplica | undefined;
   /** The brokers hosting the partition (for the notice when this one does not). */
   hosts(topic: string, index: number): number[];
+  /** This broker's id. */
+  nodeId: number;
 }
 
 export interface TopicTailLimits {
@@ -97,11 +99,11 @@ class PartitionTail {
     if (replica === undefined && !this.notHostedNoticeSent) {
       this.notHostedNoticeSent = true;
       const hosts = this.source.hosts(this.topic, this.index);
-      this.socket.notice({
-        type: 'notice',
-        partition: this.index,
-        message: `${this.topic}-${this.index} has no replica on this broker${hosts.length > 0 ? `; tail it on broker ${hosts.join(' or ')}` : ''}`,
-      });
+      // Assigned here but not open yet (a new topic, a replica being added): it is picked up once it opens.
+      const message = hosts.includes(this.source.nodeId)
+        ? `${this.topic}-${this.index}: this broker's replica is not open yet; its records follow once it is`
+        : `${this.topic}-${this.index} has no replica on this broker${hosts.length > 0 ? `; tail it on broker ${hosts.join(' or ')}` : ''}`;
+      this.socket.notice({ type: 'notice', partition: this.index, message });
     }
     if (replica !== undefined) this.notHostedNoticeSent = false;
     return replica;

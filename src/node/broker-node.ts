@@ -225,7 +225,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
         ...mode.adminOps,
         services,
         metrics,
-        tails: tailRoutes(config, controller, replicas, options.logRing ?? null),
+        tails: tailRoutes(config, nodeId, controller, replicas, options.logRing ?? null),
       });
       // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
       services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);
@@ -299,9 +299,16 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
 }
 
 /** What the WebSocket tails read: this broker's replicas (led or not) and the topics in the metadata. */
-function tailRoutes(config: RunnelConfig, controller: BrokerServices['controller'], replicas: BrokerServices['replicas'], logRing: LogRing | null): TailRoutes {
+function tailRoutes(
+  config: RunnelConfig,
+  nodeId: number,
+  controller: BrokerServices['controller'],
+  replicas: BrokerServices['replicas'],
+  logRing: LogRing | null,
+): TailRoutes {
   return {
     source: {
+      nodeId,
       partitionCount: (topic) => controller.state.topic(topic)?.partitionCount,
       committedReader: (topic, index) => replicas.committedReader(topic, index),
       hosts: (topic, index) => {

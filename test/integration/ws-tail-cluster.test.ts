@@ -2,7 +2,8 @@
 // partition reads its own replica, below the commit it has applied (never above the leader's
 // commit), so it shows exactly the committed records, in order, under the Kafka offsets every
 // replica shares, and goes on across a leader failover without a duplicate, a gap, or a record
-// the new leader does not have.
+// the new leader does not have. A tail on a broker without a replica of a partition says where
+// one is.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,20 @@ import { TailClient } from '../helpers/ws-tail.ts';
 const TOPIC = 'tailed';
 
 test('a tail on a follower shows the committed records in order, with the offsets the leader serves, across a failover', async () => {
-  await withClusterClients(3, async (cluster, _admin, producer) => {
+  await withClusterClients(3, async (cluster, admin, producer) => {
     await createTopic(cluster, TOPIC, 1);
+    // A partition with no replica on the broker tailed: a notice names the broker that hosts it.
+    await admin.createTopics({ topics: [{ topic: 'solo', numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    const host = (await admin.fetchTopicMetadata({ topics: ['solo'] })).topics[0]!.partitions[0]!.replicas[0]!;
+    const elsewhere = cluster.members.find((m) => m.nodeId !== host)!;
+    const away = await TailClient.open(`ws://127.0.0.1:${elsewhere.httpPort}/v1/ws/topics/solo`);
+    try {
+      const notice = await away.waitForType('notice');
+      assert.equal(notice.message, `solo-0 has no replica on this broker; tail it on broker ${host}`);
+    } finally {
+      await away.close();
+    }
+
     await producer.connect();
     const leader = await cluster.leaderOf(`${TOPIC}-0`);
     assert.ok(leader > 0, 'the partition has a leader');
