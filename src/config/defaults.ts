@@ -74,6 +74,9 @@ export function baseDefaults(): BaseDefaults {
       max_tail_connections: 64,
       // A tail whose socket holds this much unsent is behind: its records are dropped and counted.
       tail_buffer_bytes: 1 * MIB,
+      // Each record sent costs the broker a decode and a JSON encoding (about 6 µs, docs/tailing.md):
+      // 1000 a second is more than anyone reads and keeps a tail's cost under 1 % of a core.
+      tail_messages_per_second: 1000,
       // Long enough for an exact key or a simple pattern; a long regex is a cost per record.
       max_tail_key_bytes: 256,
       // The broker's recent log lines kept for `runnel logs --follow` (a new subscriber sees these first).

@@ -102,6 +102,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'limits.max_leader_transfers_per_round', kind: { type: 'integer', min: 1 } },
   { key: 'limits.max_tail_connections', kind: { type: 'integer', min: 0 } },
   { key: 'limits.tail_buffer_bytes', kind: { type: 'size', min: 1024 } },
+  { key: 'limits.tail_messages_per_second', kind: { type: 'integer', min: 1 } },
   { key: 'limits.max_tail_key_bytes', kind: { type: 'integer', min: 1 } },
   { key: 'limits.log_ring_lines', kind: { type: 'integer', min: 0 } },
   { key: 'limits.max_log_line_bytes', kind: { type: 'size', min: 256 } },

@@ -70,6 +70,8 @@ export interface LimitsConfig {
   max_tail_connections: number;
   /** Unsent bytes a tail's socket may hold before records for it are dropped (and counted). */
   tail_buffer_bytes: number;
+  /** Messages (records, log lines) one tail is sent per second at most; more are dropped and counted. */
+  tail_messages_per_second: number;
   /** Longest key filter (exact key or regex) a topic tail accepts. */
   max_tail_key_bytes: number;
   /** The broker's own log lines kept in memory for log tails. */

@@ -19,6 +19,8 @@ export interface TailLimits {
   connectionsMax: number;
   /** limits.tail_buffer_bytes */
   bufferBytesMax: number;
+  /** limits.tail_messages_per_second */
+  messagesPerSecondMax: number;
   /** limits.max_tail_key_bytes */
   keyBytesMax: number;
   /** limits.max_uncompressed_batch_bytes */
@@ -80,7 +82,7 @@ export function registerWsTails(app: HttpApp, routes: TailRoutes): void {
         },
       },
       (raw: TailWebSocket, request: FastifyRequest<{ Params: { topic: string }; Querystring: Query }>) => {
-        const socket = new TailSocket(raw, limits.bufferBytesMax);
+        const socket = new TailSocket(raw, limits);
         if (!admit(socket)) return;
         // preValidation checked the query; parsing again gives the typed request.
         const parsed = parseTopicTail(request.query, limits.keyBytesMax);
@@ -111,7 +113,7 @@ export function registerWsTails(app: HttpApp, routes: TailRoutes): void {
         },
       },
       (raw: TailWebSocket, request: FastifyRequest<{ Querystring: Query }>) => {
-        const socket = new TailSocket(raw, limits.bufferBytesMax);
+        const socket = new TailSocket(raw, limits);
         if (!admit(socket)) return;
         const parsed = parseLogTail(request.query);
         if (!parsed.ok || routes.logRing === null) return;

@@ -1,8 +1,11 @@
-// One tail's WebSocket with a bound on what the broker holds for it. ws queues whatever is sent
+// One tail's WebSocket with a bound on what the broker holds for it and on what it spends on it. ws queues whatever is sent
 // until the kernel takes it; a client that reads slower than records arrive would make that queue
 // grow without limit. Above `bufferBytesMax` unsent (the socket's bufferedAmount) nothing more is
 // queued: the caller drops what it would have sent and counts it (`drop`), and once the socket has
-// drained the client is told {"type":"dropped","count":N} before anything else.
+// drained the client is told {"type":"dropped","count":N} before anything else. The same goes for
+// messages beyond `messagesPerSecondMax` (a token bucket of one second's worth): each record sent
+// costs the broker a decode and a JSON encoding, so the rate bounds what one tail can cost the data
+// path however fast records are produced.
 
 /**
  * What a tail uses of ws's WebSocket (the socket @fastify/websocket hands a route), named here
@@ -33,17 +36,34 @@ export const CLOSE_POLICY = 1008;
 export const CLOSE_INTERNAL = 1011;
 export const CLOSE_TRY_LATER = 1013;
 
+export interface TailSocketLimits {
+  /** limits.tail_buffer_bytes */
+  bufferBytesMax: number;
+  /** limits.tail_records_per_second */
+  messagesPerSecondMax: number;
+}
+
 export class TailSocket {
   private readonly socket: TailWebSocket;
   private readonly bufferBytesMax: number;
+  private readonly ratePerMs: number;
+  private readonly tokensMax: number;
+  private tokens: number;
+  private refilledAtMs: number;
+  private readonly now: () => number;
   private dropped = 0;
   private drainTimer: NodeJS.Timeout | null = null;
   private readonly closeListeners: Array<() => void> = [];
   closed = false;
 
-  constructor(socket: TailWebSocket, bufferBytesMax: number) {
+  constructor(socket: TailWebSocket, limits: TailSocketLimits, now: () => number = performance.now.bind(performance)) {
     this.socket = socket;
-    this.bufferBytesMax = bufferBytesMax;
+    this.bufferBytesMax = limits.bufferBytesMax;
+    this.ratePerMs = limits.messagesPerSecondMax / 1000;
+    this.tokensMax = limits.messagesPerSecondMax;
+    this.tokens = this.tokensMax;
+    this.now = now;
+    this.refilledAtMs = now();
     socket.on('close', () => this.finish());
     // An error closes the socket too ('close' follows); nothing to log per client.
     socket.on('error', () => undefined);
@@ -51,9 +71,25 @@ export class TailSocket {
     socket.on('message', () => undefined);
   }
 
-  /** True while the client is too far behind to be sent more. */
+  /** True while the client is too far behind, or has had its second's worth of messages, to be sent more. */
   get backedUp(): boolean {
-    return this.socket.bufferedAmount > this.bufferBytesMax;
+    return this.socket.bufferedAmount > this.bufferBytesMax || this.refill() < 1;
+  }
+
+  /**
+   * Whether a reader should decode more for this tail: the socket has room and a tenth of the
+   * rate's bucket is there. Reading in such bursts rather than for every token keeps a tail that
+   * is held to its rate from decoding whole batches to send one record of each.
+   */
+  get ready(): boolean {
+    return this.socket.bufferedAmount <= this.bufferBytesMax && this.refill() >= Math.max(1, this.tokensMax / 10);
+  }
+
+  private refill(): number {
+    const nowMs = this.now();
+    this.tokens = Math.min(this.tokensMax, this.tokens + (nowMs - this.refilledAtMs) * this.ratePerMs);
+    this.refilledAtMs = nowMs;
+    return this.tokens;
   }
 
   /** Records the caller did not send because the socket was backed up. */
@@ -63,13 +99,14 @@ export class TailSocket {
     this.drainTimer ??= setInterval(() => this.reportDropped(), DRAIN_CHECK_MS);
   }
 
-  /** Sends one message unless the socket is backed up; returns whether it was sent. */
+  /** Sends one message unless the socket is backed up or the rate is used up (then counts it); returns whether it was sent. */
   send(message: object | string): boolean {
     if (this.closed || this.socket.readyState !== OPEN) return false;
     if (this.backedUp) {
       this.drop(1);
       return false;
     }
+    this.tokens -= 1;
     this.reportDropped();
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
     return true;

@@ -5,15 +5,15 @@
 // failover could take back. A partition's reader wakes when its high watermark moves (onAdvance),
 // reads at most `readBytesMax` per step and yields to the event loop between steps.
 //
-// A client that is behind (its socket holds more than limits.tail_buffer_bytes unsent) is not
-// read for: the records up to the high watermark are skipped and counted, and the client is told
+// A client that is behind (its socket holds more than limits.tail_buffer_bytes unsent, or it has
+// had limits.tail_messages_per_second this second) is not read for: the records up to the high watermark are skipped and counted, and the client is told
 // how many once it has caught up ({"type":"dropped","count":N}; with a key filter the count is
 // every skipped record, matching or not). A tail is live; a reader that needs every record
 // consumes with a Kafka client.
 
 import type { PartitionReplica } from '../partition/replicas.ts';
 import { findOffsetForTimestamp } from '../partition/timestamp-lookup.ts';
-import { decodeBatches, isControlBatch } from '../protocol/record-batch.ts';
+import { BATCH_HEADER_BYTES, batchSizeAt, decodeRecords, isControlBatch, readBatchHeader } from '../protocol/record-batch.ts';
 import { OffsetOutOfRangeError } from '../storage/errors.ts';
 import type { TailStart, TopicTailRequest } from './ws-params.ts';
 import { keyMatches, recordJson, recordPrefix } from './ws-record-json.ts';
@@ -137,7 +137,7 @@ class PartitionTail {
       this.position = replica.logStartOffset;
     }
     if (this.position >= hw) return;
-    if (this.socket.backedUp) {
+    if (!this.socket.ready) {
       this.socket.drop(hw - this.position);
       this.position = hw;
       return;
@@ -152,17 +152,36 @@ class PartitionTail {
       return;
     }
     if (read.records.length === 0 || read.nextOffset <= this.position) return;
-    const from = this.position;
+    // Batches are decoded one at a time: once the client is behind (the rate used up, the socket
+    // full), the rest up to the high watermark is skipped without decoding it.
+    let next = this.position;
+    let behind = false;
     this.socket.batch(() => {
-      for (const batch of decodeBatches(read.records, { uncompressedBytesMax: this.limits.uncompressedBytesMax })) {
-        if (isControlBatch(batch.header.attributes)) continue;
-        for (const record of batch.records) {
+      const records = read.records;
+      for (let pos = 0; pos + BATCH_HEADER_BYTES <= records.length; ) {
+        const size = batchSizeAt(records, pos);
+        // The log returns whole batches; a size that says otherwise ends the step (and the loop).
+        if (size < BATCH_HEADER_BYTES || pos + size > records.length) break;
+        const batch = records.subarray(pos, pos + size);
+        pos += size;
+        if (!this.socket.ready) {
+          behind = true;
+          return;
+        }
+        if (isControlBatch(readBatchHeader(batch, 0).attributes)) continue;
+        for (const record of decodeRecords(batch, { uncompressedBytesMax: this.limits.uncompressedBytesMax })) {
           // A batch read from its start may begin before the position (a tail from offset:N).
-          if (record.offset < from || !keyMatches(this.request.key, record.key, this.limits.keyBytesMax)) continue;
-          this.socket.send(recordJson(this.prefix, record));
+          if (record.offset < next) continue;
+          next = record.offset + 1;
+          if (keyMatches(this.request.key, record.key, this.limits.keyBytesMax)) this.socket.send(recordJson(this.prefix, record));
         }
       }
     });
+    if (behind) {
+      this.socket.drop(hw - next);
+      this.position = hw;
+      return;
+    }
     this.position = read.nextOffset;
     if (this.position < hw) this.wake();
   }

@@ -320,6 +320,7 @@ function tailRoutes(
     limits: {
       connectionsMax: config.limits.max_tail_connections,
       bufferBytesMax: config.limits.tail_buffer_bytes,
+      messagesPerSecondMax: config.limits.tail_messages_per_second,
       keyBytesMax: config.limits.max_tail_key_bytes,
       uncompressedBytesMax: config.limits.max_uncompressed_batch_bytes,
     },

@@ -28,6 +28,19 @@ export class TailClient {
     return this.messages.filter((m) => m.type === type);
   }
 
+  /** The records the broker counted as dropped for this client, so far. */
+  droppedCount(): number {
+    return this.of('dropped').reduce((sum, m) => sum + (m.count as number), 0);
+  }
+
+  /** Records that arrived, each once, in offset order (one partition). */
+  assertOffsetsAscending(): void {
+    const offsets = this.records().map((r) => r.offset as number);
+    for (let i = 1; i < offsets.length; i++) {
+      if (!(offsets[i]! > offsets[i - 1]!)) throw new Error(`offset ${offsets[i]} after ${offsets[i - 1]}`);
+    }
+  }
+
   records(): TailMessage[] {
     return this.of('record');
   }
