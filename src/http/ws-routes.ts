@@ -39,6 +39,33 @@ const CLIENT_MESSAGE_BYTES_MAX = 4096;
 
 type Query = Record<string, string | string[] | undefined>;
 
+const text = (description: string) => ({ type: 'string', description });
+
+/**
+ * What /openapi.json says of the tails (a WebSocket upgrade on GET). The parameters are checked by
+ * ws-params.ts in preValidation, before this schema's own check could answer.
+ */
+const TOPIC_TAIL_SCHEMA = {
+  summary: "WebSocket: the topic's committed records as they come (docs/tailing.md)",
+  tags: ['tails'],
+  params: { type: 'object', properties: { topic: text('the topic') }, required: ['topic'] },
+  querystring: {
+    type: 'object',
+    properties: {
+      from: text('end (default), earliest, offset:N or time:T (epoch ms or ISO 8601)'),
+      partition: text('one partition index (default: all)'),
+      key: text('only records with this key'),
+      keyRegex: text('only records whose key matches this regex'),
+    },
+  },
+};
+
+const LOG_TAIL_SCHEMA = {
+  summary: "WebSocket: the broker's recent log lines, then new ones (docs/tailing.md)",
+  tags: ['tails'],
+  querystring: { type: 'object', properties: { level: text('the lowest level shown: trace, debug, info (default), warn, error, fatal') } },
+};
+
 function refuse(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
   return reply.code(status).send({ error, message });
 }
@@ -68,6 +95,7 @@ export function registerWsTails(app: HttpApp, routes: TailRoutes): void {
       '/v1/ws/topics/:topic',
       {
         websocket: true,
+        schema: TOPIC_TAIL_SCHEMA,
         preValidation: async (request: FastifyRequest<{ Params: { topic: string }; Querystring: Query }>, reply) => {
           const parsed = parseTopicTail(request.query, limits.keyBytesMax);
           if (!parsed.ok) return refuse(reply, 400, 'bad_request', parsed.message);
@@ -99,6 +127,7 @@ export function registerWsTails(app: HttpApp, routes: TailRoutes): void {
       '/v1/ws/logs',
       {
         websocket: true,
+        schema: LOG_TAIL_SCHEMA,
         preValidation: async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
           if (routes.logRing === null)
             return refuse(

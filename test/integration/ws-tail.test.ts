@@ -221,6 +221,15 @@ test('bad tail parameters are refused before the upgrade with a status and a mes
       assert.equal(error.status, status, path);
       assert.match(error.message, message, path);
     }
+    // /openapi.json lists the tails with their parameters.
+    const doc = (await (await fetch(`http://127.0.0.1:${broker.httpPort}/openapi.json`)).json()) as {
+      paths: Record<string, { get?: { parameters: Array<{ name: string }> } }>;
+    };
+    assert.deepEqual(
+      doc.paths['/v1/ws/topics/{topic}']?.get?.parameters.map((p) => p.name),
+      ['topic', 'from', 'partition', 'key', 'keyRegex'],
+    );
+    assert.ok(doc.paths['/v1/ws/logs']?.get, '/v1/ws/logs is documented');
     // The broker is unaffected: a good tail works.
     const tail = await TailClient.open(broker.url('/v1/ws/topics/bad?from=earliest'));
     await produce(broker, 'bad', 1, [{ value: 'fine' }]);
