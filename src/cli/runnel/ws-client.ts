@@ -1,35 +1,15 @@
 // A WebSocket client for the broker's tails (docs/tailing.md). Node 20 has no WebSocket without
-// --experimental-websocket, so this uses ws (the library @fastify/websocket serves with), loaded
-// through require because ws ships no types: the little used of it is typed here.
+// --experimental-websocket, so this uses ws, the library @fastify/websocket serves with.
 
-import { createRequire } from 'node:module';
+import { WebSocket } from 'ws';
 
-export interface WsClient {
-  readonly bufferedAmount: number;
-  on(event: 'open', listener: () => void): this;
-  on(event: 'message', listener: (data: Buffer) => void): this;
-  on(event: 'close', listener: (code: number, reason: Buffer) => void): this;
-  on(event: 'error', listener: (err: Error) => void): this;
-  on(event: 'unexpected-response', listener: (request: unknown, response: NodeJS.ReadableStream & { statusCode?: number }) => void): this;
-  close(code?: number, reason?: string): void;
-  terminate(): void;
-  /** Stops reading from the network (the underlying socket), for a client that must fall behind. */
-  pause(): void;
-  resume(): void;
-}
-
-interface WsModule {
-  WebSocket: new (url: string, options?: { maxPayload?: number }) => WsClient;
-}
-
-const require = createRequire(import.meta.url);
+export type WsClient = WebSocket;
 
 /** Messages larger than this from a broker are refused (a record is at most a batch, 1 MiB by default, as JSON). */
 const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
 export function openWebSocket(url: string): WsClient {
-  const ws = require('ws') as WsModule;
-  return new ws.WebSocket(url, { maxPayload: MESSAGE_BYTES_MAX });
+  return new WebSocket(url, { maxPayload: MESSAGE_BYTES_MAX });
 }
 
 /** The broker refused the upgrade: its HTTP status and its message ({error, message}). */
