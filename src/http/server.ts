@@ -27,6 +27,7 @@ import { registerTopicRoutes } from './admin-topics.ts';
 import { registerGroupRoutes } from './admin-groups.ts';
 import { registerMetricsRoute, type BrokerMetrics } from './metrics.ts';
 import { registerWsTails, type TailRoutes } from './ws-routes.ts';
+import { registerDashboard } from './dashboard/routes.ts';
 
 /** The operations admin routes call, passed in by the node layer; a route whose operation is absent is not served. */
 export interface AdminOperations {
@@ -110,6 +111,7 @@ export function buildHttpApp(status: () => NodeStatus, logger: Logger, ops: Admi
   }
   if (ops.metrics) registerMetricsRoute(app, ops.metrics);
   if (ops.tails) registerWsTails(app, ops.tails);
+  registerDashboard(app);
   return app;
 }
 
