@@ -56,7 +56,7 @@ async function refresh() {
   const leads = new Map();
   if (topics.status === 'fulfilled') {
     for (const t of topics.value) for (const p of t.partitions) if (p.leader >= 0) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
-    renderLeaders(topics.value);
+    renderLeaders(topics.value, cluster.nodeId);
   }
   renderBrokers(cluster, leads, true);
   if (sums.status === 'fulfilled') {

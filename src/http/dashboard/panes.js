@@ -34,13 +34,21 @@ export function renderBrokers(cluster, leads, reachable) {
   fillBody(document.getElementById('brokers'), rows);
 }
 
-/** Every partition of the (non-internal) topics with its leader; fewer in sync than assigned is under-replicated. */
-export function renderLeaders(topics) {
+/**
+ * Every partition of the (non-internal) topics with its leader. Only a partition's leader knows
+ * which replicas are in sync (the admin API gives the others the assignment, and no high
+ * watermark), so in-sync sets, and under-replication (fewer in sync than assigned), are shown
+ * for the partitions the broker serving the page leads; a partition with no leader counts too.
+ */
+export function renderLeaders(topics, servedBy) {
   let under = 0;
+  let known = 0;
   const rows = [];
   for (const t of topics) {
     for (const p of t.partitions) {
-      const short = p.leader < 0 || p.isr.length < p.replicas.length;
+      const ledHere = p.highWatermark !== null;
+      const short = p.leader < 0 || (ledHere && p.isr.length < p.replicas.length);
+      if (ledHere || p.leader < 0) known++;
       if (short) under++;
       rows.push(
         el(
@@ -50,13 +58,14 @@ export function renderLeaders(topics) {
           el('td', null, p.partition),
           el('td', { class: 'leader' }, p.leader < 0 ? 'none' : p.leader),
           el('td', null, p.replicas.join(',')),
-          el('td', null, p.isr.join(',')),
+          el('td', { class: 'isr' }, ledHere ? p.isr.join(',') : `ask ${p.leader}`),
         ),
       );
     }
   }
   fillBody(document.getElementById('leaders'), rows);
-  document.getElementById('under-replicated').textContent = `${under} under-replicated`;
+  document.getElementById('under-replicated').textContent = `${under} under-replicated (of ${known} led by broker ${servedBy} or leaderless)`;
+  document.getElementById('under-replicated').dataset.count = String(under);
 }
 
 export function renderRaft(groups, elections) {

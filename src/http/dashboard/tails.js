@@ -48,8 +48,8 @@ function formatLog(m) {
   if (m.type === 'live') return '-- live';
   if (m.type !== 'log') return m.type === 'dropped' ? `-- ${m.count} lines skipped` : null;
   if (typeof m.line === 'string') return m.line;
-  const { level, time, msg, ...rest } = m.line;
-  delete rest.node;
+  // pid and hostname are the same on every line of one broker.
+  const { level, time, msg, pid: _pid, hostname: _hostname, node: _node, ...rest } = m.line;
   const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
   return `${time ?? ''} ${level} ${msg ?? ''}${extra}`;
 }
