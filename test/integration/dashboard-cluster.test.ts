@@ -89,6 +89,8 @@ test('the dashboard shows the brokers and leaders, tails a record kcat produced,
     await page.waitForFunction((v) => document.getElementById('tail')!.textContent!.includes(v), value, { timeout: TAIL_SHOWS_MS_MAX });
     t.diagnostic(`the record showed ${Date.now() - acked} ms after kcat exited`);
     assert.match((await page.textContent('#tail'))!, new RegExp(`0@\\d+ \\S+ k1 = ${value}`));
+    // The produce moved the produce rate (runnel_topic_records_in_total on partition 0's leader, differenced between refreshes).
+    await page.waitForFunction(() => Number(document.querySelector('[data-metric="runnel_topic_records_in_total"]')?.getAttribute('data-peak')) > 0);
 
     // A broker killed with kill -9 turns red.
     await cluster.member(victim).broker.kill9();

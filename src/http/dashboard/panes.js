@@ -107,7 +107,14 @@ export function renderRates(history) {
   const rows = RATE_METRICS.map((name) => {
     const series = history[name] ?? [];
     const now = series.length ? series[series.length - 1] : 0;
-    return el('div', { class: 'rate', 'data-metric': name }, el('b', null, RATE_LABELS[name]), el('span', null, Math.round(now)), sparkline(series));
+    // data-peak: the highest rate in the sparkline's window, for a reader (or a test) that missed the moment.
+    return el(
+      'div',
+      { class: 'rate', 'data-metric': name, 'data-peak': Math.max(0, ...series) },
+      el('b', null, RATE_LABELS[name]),
+      el('span', null, Math.round(now)),
+      sparkline(series),
+    );
   });
   document.getElementById('rates').replaceChildren(...rows);
 }
