@@ -36,9 +36,9 @@ export function renderBrokers(cluster, leads, reachable) {
 
 /**
  * Every partition of the (non-internal) topics with its leader. Only a partition's leader knows
- * which replicas are in sync (the admin API gives the others the assignment, and no high
- * watermark), so in-sync sets, and under-replication (fewer in sync than assigned), are shown
- * for the partitions the broker serving the page leads; a partition with no leader counts too.
+ * which replicas are in sync (the admin API answers isr null elsewhere), so in-sync sets and
+ * under-replication (fewer in sync than assigned) are shown for the partitions the broker
+ * serving the page leads; a partition with no leader counts too.
  */
 export function renderLeaders(topics, servedBy) {
   let under = 0;
@@ -46,7 +46,7 @@ export function renderLeaders(topics, servedBy) {
   const rows = [];
   for (const t of topics) {
     for (const p of t.partitions) {
-      const ledHere = p.highWatermark !== null;
+      const ledHere = p.isr !== null;
       const short = p.leader < 0 || (ledHere && p.isr.length < p.replicas.length);
       if (ledHere || p.leader < 0) known++;
       if (short) under++;
