@@ -64,6 +64,7 @@ export class BrokerMetrics implements BrokerCounters, RaftHostCounters {
   private readonly recordsOutTotal = new CounterFamily('runnel_topic_records_out_total', 'Records returned by Fetch (whole batches)', 'topic');
   private readonly elections: Counter;
   private readonly fsyncSeconds: Histogram;
+  private readonly logFsyncSeconds: Histogram;
   private readonly snapshotSeconds: Histogram;
   /** Scrapes so far: the key of the per-scrape caches. */
   private scrapes = 0;
@@ -79,6 +80,12 @@ export class BrokerMetrics implements BrokerCounters, RaftHostCounters {
     this.fsyncSeconds = new Histogram({
       name: 'runnel_raft_fsync_duration_seconds',
       help: "Raft Ready rounds' fsyncs (all storages of a round together)",
+      buckets: FSYNC_BUCKETS,
+      registers,
+    });
+    this.logFsyncSeconds = new Histogram({
+      name: 'runnel_log_fsync_duration_seconds',
+      help: "Single node: partition logs' group-commit fsync rounds (what acks=all waits for); cluster mode times them in runnel_raft_fsync_duration_seconds",
       buckets: FSYNC_BUCKETS,
       registers,
     });
@@ -113,6 +120,10 @@ export class BrokerMetrics implements BrokerCounters, RaftHostCounters {
 
   fsync(seconds: number): void {
     this.fsyncSeconds.observe(seconds);
+  }
+
+  logFsync(seconds: number): void {
+    this.logFsyncSeconds.observe(seconds);
   }
 
   election(): void {

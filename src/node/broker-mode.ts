@@ -45,6 +45,8 @@ export interface BrokerMode {
   peers(): { connected: Set<number>; groups: GroupStatus[]; transport?: { bytesIn: number; bytesOut: number } };
   /** Cluster mode: where the Raft host counts fsyncs, elections and snapshots (GET /metrics). */
   countRaft?(counters: RaftHostCounters): void;
+  /** Single node: where the partition logs report each group-commit fsync round (GET /metrics). */
+  countLogSyncs?(observe: (seconds: number) => void): void;
   /** Called once this broker left the cluster (a completed leave); never on a single node. */
   onLeft(listener: () => void): void;
   /** Closes the replicas (through the cluster node in cluster mode). */
@@ -68,7 +70,19 @@ export interface BrokerModeOptions {
 export async function singleNodeMode(o: BrokerModeOptions): Promise<BrokerMode> {
   const nodeId = o.config.cluster.node_id;
   const state = new MetadataState(o.store.loadMetadata() ?? { clusterId: o.clusterId, brokers: [], topics: [] });
-  const local = new ReplicaManager({ nodeId, dataDir: o.dataDir, topicDefaults: o.topicDefaults, flush: o.flush, producers: o.producers }, o.logger);
+  // The logs open before /metrics exists (it needs the services), so they report through this.
+  let observeSync: (seconds: number) => void = () => {};
+  const local = new ReplicaManager(
+    {
+      nodeId,
+      dataDir: o.dataDir,
+      topicDefaults: o.topicDefaults,
+      flush: o.flush,
+      producers: o.producers,
+      openOptions: () => ({ onSync: (seconds) => observeSync(seconds) }),
+    },
+    o.logger,
+  );
   local.onOpen((partition) => {
     if (partition.topic === OFFSETS_TOPIC) o.offsetsFollowers.follow(partition.index, partition);
   });
@@ -87,6 +101,9 @@ export async function singleNodeMode(o: BrokerModeOptions): Promise<BrokerMode> 
       await controller.propose({ type: 'registerBroker', broker: { nodeId, ...endpoint, rack: null } });
     },
     peers: () => ({ connected: new Set(), groups: [] }),
+    countLogSyncs: (observe) => {
+      observeSync = observe;
+    },
     onLeft: () => undefined,
     close: () => local.close(),
   };

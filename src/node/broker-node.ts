@@ -166,6 +166,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
   if (metrics) {
     services.counters = metrics;
     mode.countRaft?.(metrics);
+    mode.countLogSyncs?.((seconds) => metrics.logFsync(seconds));
   }
   const server = new KafkaServer(
     metrics ? timedHandlers(createHandlers(services), metrics) : createHandlers(services),

@@ -22,6 +22,8 @@ export interface OpenOptions {
   scrubQueue?: ScrubQueue;
   /** Raft logs: the stored current term; no entry has a higher one (see Segment.nextTermProblem). */
   termMax?: number;
+  /** Told the duration of each group-commit round's fsyncs (the broker's fsync latency metric). */
+  onSync?: (seconds: number) => void;
 }
 
 /** What recovery of a Raft log knows of what was synced (docs/storage.md, "Recovery"). */

@@ -152,6 +152,7 @@ export class PartitionLog implements RaftIndexedLog {
   private mark: SyncedMark | null = null;
   /** Kafka offsets over this log (offset-translator.ts): from the segments' Raft-only batches. */
   private translator: OffsetTranslator;
+  private readonly onSync: ((seconds: number) => void) | undefined;
 
   private constructor(
     dir: string,
@@ -162,8 +163,10 @@ export class PartitionLog implements RaftIndexedLog {
     fileNames: string[],
     checkAtOpen: boolean,
     scrubs: ScrubQueue,
+    onSync: ((seconds: number) => void) | undefined,
   ) {
     this.dir = dir;
+    this.onSync = onSync;
     this.scrubs = scrubs;
     this.raftChecks = checkAtOpen;
     this.config = config;
@@ -223,7 +226,7 @@ export class PartitionLog implements RaftIndexedLog {
     // record; see RaftLogStorage.)
     const created = loaded.segments.length === 0;
     if (created) loaded.segments.push(Segment.create(dir, checkpoint.logStartOffset, { firstRaftIndex: 1, prevTerm: 0 }));
-    const log = new PartitionLog(dir, config, logger, loaded, checkpoint, fileNames, checkAtOpen, options.scrubQueue ?? scrubQueue);
+    const log = new PartitionLog(dir, config, logger, loaded, checkpoint, fileNames, checkAtOpen, options.scrubQueue ?? scrubQueue, options.onSync);
     if (checkAtOpen) {
       // Created at 0 when missing (a mark only ever says less than what is synced); files of a
       // damaged log stay as they were until its reset lowers the mark.
@@ -654,12 +657,14 @@ export class PartitionLog implements RaftIndexedLog {
     this.dirDirty = false;
     this.truncatedDuringSync = Infinity;
     this.syncsInFlight++;
+    const started = this.onSync ? performance.now() : 0;
     try {
       const fs = storageFs();
       const jobs: Promise<void>[] = logs.map((s) => fs.fdatasync(s.fd));
       for (const s of indexed) jobs.push(fsyncPath(s.paths.index), fsyncPath(s.paths.timeIndex), fsyncPath(s.paths.raft));
       await Promise.all(jobs);
       if (syncDir) await fsyncPath(this.dir);
+      if (this.onSync && jobs.length > 0) this.onSync((performance.now() - started) / 1000);
     } catch (err) {
       throw this.syncFailed(err);
     } finally {

@@ -244,6 +244,12 @@ test('issue 14: /metrics parses as Prometheus text and its values move when reco
   assert.ok(sampleSum(after, 'runnel_log_size_bytes', { topic: 'metered', partition: '0' }) >= 2 * batch.length);
   assert.ok(sampleSum(after, 'runnel_partition_leaders') >= 1);
   assert.equal(sampleSum(after, 'runnel_under_replicated_partitions'), 0);
+  // Issue 14's "fsync latency" on a single node: acks=all waits for the log's group-commit
+  // fdatasync (flush mode group, the default), and each of those rounds is timed.
+  assert.ok(
+    sampleSum(after, 'runnel_log_fsync_duration_seconds_count') - sampleSum(before, 'runnel_log_fsync_duration_seconds_count') >= 1,
+    'the acks=all produces waited for at least one timed log fsync',
+  );
   // A deleted topic's series go: the label set is bounded by the topics that exist.
   assert.equal((await call('DELETE', '/v1/topics/metered')).status, 200);
   assert.ok(!hasSample(await scrape(), 'runnel_topic_records_in_total', { topic: 'metered' }));
