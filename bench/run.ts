@@ -29,6 +29,8 @@ const BENCHES: Record<string, string> = {
   'sdk-encode':
     'SDK codec: records/s encoded into batches (producer) and decoded from them (consumer) per codec, no broker (issue 13 goals: 3,000,000 and 5,000,000 records/s of 100 B)',
   metrics: 'GET /metrics: CPU ms per scrape with 1,000 partitions, and CPU per produced record with and without metrics (issue 14)',
+  'ops-overhead':
+    'one broker: kcat produce throughput and broker CPU per record with the dashboard open, a tail and /metrics scraped every second, against without (issue 14)',
   'ws-tail': 'one broker: produce throughput and broker CPU per record with WebSocket tails attached against without (issue 14)',
   reassign: 'four brokers: MB/s moving a ~200 MB partition replica onto a new broker by AlterPartitionReassignments (issue 11)',
 };
@@ -54,6 +56,7 @@ function usage(): void {
   console.log('reassign options: [--mib 200] [--load]');
   console.log('metrics options: [--partitions 1000] [--groups 20] [--scrapes 200] [--batches 4000] [--rounds 3]');
   console.log('leader-balance options: [--partitions 60] [--stop term,kill9]');
+  console.log('ops-overhead options: [--records 1000000] [--rounds 3] [--size 100]');
   console.log('ws-tail options: [--records 200000] [--rounds 3] [--size 100] [--tails 1]');
   console.log('sdk-encode options: [--records 2000000] [--size 100] [--compression none,lz4,zstd]');
   console.log(
