@@ -13,7 +13,7 @@
 
 import type { PartitionReplica } from '../partition/replicas.ts';
 import { findOffsetForTimestamp } from '../partition/timestamp-lookup.ts';
-import { BATCH_HEADER_BYTES, batchSizeAt, decodeRecords, isControlBatch, readBatchHeader } from '../protocol/record-batch.ts';
+import { type DecodedRecord, isControlBatch, type RecordCursor, readRecordHeaders, walkBatches } from '../protocol/record-batch.ts';
 import { OffsetOutOfRangeError } from '../storage/errors.ts';
 import type { TailStart, TopicTailRequest } from './ws-params.ts';
 import { keyMatches, recordJson, recordPrefix } from './ws-record-json.ts';
@@ -152,30 +152,39 @@ class PartitionTail {
       return;
     }
     if (read.records.length === 0 || read.nextOffset <= this.position) return;
-    // Batches are decoded one at a time: once the client is behind (the rate used up, the socket
-    // full), the rest up to the high watermark is skipped without decoding it.
+    // Records are read in place (walkBatches: nothing copied) and turned into JSON only while the
+    // client has room: once it is behind (the rate used up, the socket full), the rest up to the
+    // high watermark is skipped without decoding it. A tail held to its rate behind a producer of
+    // 10,000-record batches used to decode and encode every record only to drop most of them.
     let next = this.position;
     let behind = false;
+    const { key: filter } = this.request;
+    const keyBytesMax = this.limits.keyBytesMax;
     this.socket.batch(() => {
-      const records = read.records;
-      for (let pos = 0; pos + BATCH_HEADER_BYTES <= records.length; ) {
-        const size = batchSizeAt(records, pos);
-        // The log returns whole batches; a size that says otherwise ends the step (and the loop).
-        if (size < BATCH_HEADER_BYTES || pos + size > records.length) break;
-        const batch = records.subarray(pos, pos + size);
-        pos += size;
-        if (!this.socket.ready) {
-          behind = true;
-          return;
-        }
-        if (isControlBatch(readBatchHeader(batch, 0).attributes)) continue;
-        for (const record of decodeRecords(batch, { uncompressedBytesMax: this.limits.uncompressedBytesMax })) {
+      walkBatches(
+        read.records,
+        { uncompressedBytesMax: this.limits.uncompressedBytesMax },
+        (header) => {
+          if (behind) return false;
+          if (!this.socket.ready) {
+            behind = true;
+            return false;
+          }
+          return !isControlBatch(header.attributes);
+        },
+        (r) => {
           // A batch read from its start may begin before the position (a tail from offset:N).
-          if (record.offset < next) continue;
-          next = record.offset + 1;
-          if (keyMatches(this.request.key, record.key, this.limits.keyBytesMax)) this.socket.send(recordJson(this.prefix, record));
-        }
-      }
+          if (r.offset < next) return true;
+          if (this.socket.backedUp) {
+            behind = true;
+            return false;
+          }
+          next = r.offset + 1;
+          const key = r.keyLength < 0 ? null : r.bytes.subarray(r.keyAt, r.keyAt + r.keyLength);
+          if (keyMatches(filter, key, keyBytesMax)) this.socket.send(recordJson(this.prefix, cursorRecord(r, key)));
+          return true;
+        },
+      );
     });
     if (behind) {
       this.socket.drop(hw - next);
@@ -185,6 +194,18 @@ class PartitionTail {
     this.position = read.nextOffset;
     if (this.position < hw) this.wake();
   }
+}
+
+/** The record a cursor is at, with views (not copies) of its bytes: it lives only until its JSON is built. */
+function cursorRecord(r: RecordCursor, key: Buffer | null): DecodedRecord {
+  return {
+    offset: r.offset,
+    timestamp: r.timestamp,
+    key,
+    value: r.valueLength < 0 ? null : r.bytes.subarray(r.valueAt, r.valueAt + r.valueLength),
+    headers: r.headerCount === 0 ? [] : readRecordHeaders(r.bytes, r.headersAt, r.headerCount, false),
+    attributes: r.attributes,
+  };
 }
 
 /** Follows the requested partitions of `topic` until the socket closes. */

@@ -800,14 +800,16 @@ export class RecordCursor {
 /**
  * Reads every complete batch in `buf` in order, as decodeBatches does (a trailing partial batch
  * is skipped; a malformed one throws): `onBatch` gets each header, and, when it returns true,
- * `onRecord` gets each of its records through one reused RecordCursor. For readers that build
- * their own record objects (the SDK consumer) without a DecodedRecord in between.
+ * `onRecord` gets each of its records through one reused RecordCursor, until it returns false
+ * (the rest of that batch is skipped). For readers that build their own record objects (the SDK
+ * consumer, a WebSocket tail) without a DecodedRecord in between.
  */
 export function walkBatches(
   buf: Buffer,
   opts: DecodeOptions,
   onBatch: (header: BatchHeader, sizeBytes: number) => boolean,
-  onRecord: (record: RecordCursor) => void,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing reads on; only false stops.
+  onRecord: (record: RecordCursor) => boolean | void,
 ): void {
   const uncompressedBytesMax = opts.uncompressedBytesMax ?? DECODE_UNCOMPRESSED_BYTES_MAX;
   const cursor = new RecordCursor();
@@ -827,7 +829,8 @@ function walkBatchAt(
   uncompressedBytesMax: number,
   cursor: RecordCursor,
   onBatch: (header: BatchHeader, sizeBytes: number) => boolean,
-  onRecord: (record: RecordCursor) => void,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing reads on; only false stops.
+  onRecord: (record: RecordCursor) => boolean | void,
 ): void {
   const header = readBatchHeader(buf, pos);
   if (!onBatch(header, checkBatchHeader(buf, pos, header))) return;
@@ -860,7 +863,8 @@ function walkBatchAt(
     cursor.headerCount = headerCount;
     cursor.headersAt = headersAt;
     cursor.headersLength = end - headersAt;
-    onRecord(cursor);
+    // false: the reader wants no more of this batch (the rest is not even walked).
+    if (onRecord(cursor) === false) return;
   }
 }
 

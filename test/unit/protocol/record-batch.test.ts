@@ -415,7 +415,7 @@ test('walkBatches reads what decodeBatches reads, skips the records of batches o
       seen.push(header.baseOffset);
       return header.baseOffset !== 500;
     },
-    (r: RecordCursor) =>
+    (r: RecordCursor) => {
       walked.push({
         offset: r.offset,
         timestamp: r.timestamp,
@@ -423,7 +423,8 @@ test('walkBatches reads what decodeBatches reads, skips the records of batches o
         value: r.valueLength < 0 ? null : r.bytes.subarray(r.valueAt, r.valueAt + r.valueLength),
         headers: readRecordHeaders(r.bytes, r.headersAt, r.headerCount, false),
         attributes: r.attributes,
-      }),
+      });
+    },
   );
   assert.deepEqual(seen, [10, 400, 500], 'every whole batch, not the partial one');
   const expected = decodeBatches(blob)
@@ -443,4 +444,20 @@ test('walkBatches reads what decodeBatches reads, skips the records of batches o
       ),
     /record 0 length/,
   );
+});
+
+test('walkBatches: a record callback that returns false skips the rest of that batch, not the next batch', () => {
+  const records = (base: number) => Array.from({ length: 5 }, (_, i) => ({ value: `v${base + i}` }));
+  const blob = Buffer.concat([buildRecordBatch({ baseOffset: 0, records: records(0) }), buildRecordBatch({ baseOffset: 5, records: records(5) })]);
+  const offsets: number[] = [];
+  walkBatches(
+    blob,
+    {},
+    () => true,
+    (r) => {
+      offsets.push(r.offset);
+      return r.offset !== 1;
+    },
+  );
+  assert.deepEqual(offsets, [0, 1, 5, 6, 7, 8, 9]);
 });

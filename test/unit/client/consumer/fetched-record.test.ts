@@ -19,7 +19,9 @@ function fetched(): FetchedRecord[] {
     blob,
     {},
     () => true,
-    (r) => out.push(new FetchedRecord('t', 3, r)),
+    (r) => {
+      out.push(new FetchedRecord('t', 3, r));
+    },
   );
   return out;
 }
