@@ -8,6 +8,9 @@ import { Histogram } from '../../client/histogram.ts';
 import { table } from '../table.ts';
 
 export type BenchMode = 'produce' | 'consume' | 'e2e';
+
+/** An e2e value starts with the run id (8 bytes) and the send time (float64 ms, performance.now). */
+export const E2E_HEADER_BYTES = 16;
 /** Why a run ended: the record count was reached, --time-s passed, or nothing arrived for a while. */
 export type StopReason = 'records' | 'time' | 'idle';
 

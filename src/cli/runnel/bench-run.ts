@@ -10,7 +10,7 @@ import { Consumer, type ConsumerRecord } from '../../client/consumer/index.ts';
 import { KafkaError } from '../../client/errors.ts';
 import { Producer, type Acks, type ProducerRecord } from '../../client/producer/producer.ts';
 import type { CompressionName } from '../../protocol/record-batch.ts';
-import { BenchMeter, type BenchMode, type BenchSummary, type StopReason } from './bench-meter.ts';
+import { BenchMeter, E2E_HEADER_BYTES, type BenchMode, type BenchSummary, type StopReason } from './bench-meter.ts';
 import { CommandFailed, type CommandContext } from './command.ts';
 import { commandError } from './sdk-client.ts';
 
@@ -20,8 +20,6 @@ export const BENCH_IDLE_MS = 5_000;
 const E2E_POSITION_WAIT_MS_MAX = 30_000;
 /** How often the end conditions (deadline, idle) are checked. */
 const WATCH_INTERVAL_MS = 100;
-/** An e2e value starts with the run id (8 bytes) and the send time (float64 ms, performance.now). */
-export const E2E_HEADER_BYTES = 16;
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -157,7 +155,7 @@ export async function benchProduce(ctx: CommandContext, o: BenchOptions): Promis
         ),
     );
   } catch (err) {
-    throw commandError(err, o.topic);
+    throw await commandError(err, o.topic);
   } finally {
     await producer.close().catch(() => {});
   }
@@ -210,7 +208,7 @@ async function withConsumer<T>(ctx: CommandContext, o: BenchOptions, consumer: C
   try {
     return await fn();
   } catch (err) {
-    throw commandError(err, o.topic);
+    throw await commandError(err, o.topic);
   } finally {
     await consumer.close();
     for (const err of errors.slice(0, 3)) ctx.out.stderr(`runnel: ${err.message}\n`);

@@ -1,11 +1,11 @@
 // `runnel bench produce|consume|e2e`: the project's benchmark client, on the SDK. Flags are
 // checked here (every run is bounded by --records and --time-s, both with a default and a
-// maximum); the runs are in bench-run.ts and the numbers in bench-meter.ts.
+// maximum); the runs are in bench-run.ts (loaded when a run starts, with the client) and the
+// numbers in bench-meter.ts.
 
-import { KafkaError } from '../../client/errors.ts';
 import type { BenchMode } from './bench-meter.ts';
-import { formatSummary } from './bench-meter.ts';
-import { benchConsume, benchE2e, benchProduce, E2E_HEADER_BYTES, type BenchOptions } from './bench-run.ts';
+import { E2E_HEADER_BYTES, formatSummary } from './bench-meter.ts';
+import type { BenchOptions } from './bench-run.ts';
 import { EXIT_OK, flagInteger, flagString, type Command, type CommandContext } from './command.ts';
 import { type FlagSpec, UsageError } from './flags.ts';
 import { acksOf, compressionOf } from './produce.ts';
@@ -84,12 +84,11 @@ async function ensureTopic(ctx: CommandContext, topic: string): Promise<void> {
     try {
       await admin.createTopics([{ name: topic, partitions }]);
     } catch (err) {
+      const { KafkaError } = await import('../../client/errors.ts');
       if (!(err instanceof KafkaError && err.errorName === 'TOPIC_ALREADY_EXISTS')) throw err;
     }
   });
 }
-
-const RUNS = { produce: benchProduce, consume: benchConsume, e2e: benchE2e };
 
 function benchCommand(mode: BenchMode, summary: string, examples: string[]): Command {
   return {
@@ -104,7 +103,8 @@ function benchCommand(mode: BenchMode, summary: string, examples: string[]): Com
     async run(ctx) {
       const o = optionsOf(ctx, mode);
       if (mode !== 'consume') await ensureTopic(ctx, o.topic);
-      const result = await RUNS[mode](ctx, o);
+      const { benchConsume, benchE2e, benchProduce } = await import('./bench-run.ts');
+      const result = await { produce: benchProduce, consume: benchConsume, e2e: benchE2e }[mode](ctx, o);
       ctx.out.stdout(ctx.json ? `${JSON.stringify(result, null, 2)}\n` : formatSummary(result));
       return EXIT_OK;
     },

@@ -1,9 +1,8 @@
 // `runnel cluster ...`: membership and the cluster's state, through the brokers' HTTP admin
 // API (docs/cli.md lists the routes). Each command finds the admin API from --admin, the
-// --config file, or the bootstrap broker's runnel.admin.address.
+// --config file, or the bootstrap broker's runnel.admin.address. The HTTP client and the config
+// loader are imported when a command runs, not at start-up.
 
-import { adminRequest } from './admin-http.ts';
-import { gatherClusterView, formatClusterView } from './cluster-status.ts';
 import { EXIT_OK, flagInteger, flagString, type Command, type CommandContext } from './command.ts';
 import { UsageError, type FlagSpec } from './flags.ts';
 
@@ -27,6 +26,7 @@ export function formatResult(result: unknown): string {
 
 async function postAndPrint(ctx: CommandContext, path: string, body: Record<string, unknown>): Promise<number> {
   const admin = await ctx.target.admin();
+  const { adminRequest } = await import('./admin-http.ts');
   const result = await adminRequest(admin, 'POST', path, body);
   ctx.out.stdout(ctx.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
   return EXIT_OK;
@@ -41,6 +41,7 @@ export const clusterCommands: Command[] = [
       "group's leader knows how far its learners are behind. Members that cannot be asked are marked unreachable.",
     examples: ['runnel cluster status', 'runnel cluster status -b 127.0.0.1:9093 --json'],
     async run(ctx) {
+      const { gatherClusterView, formatClusterView } = await import('./cluster-status.ts');
       const view = await gatherClusterView(await ctx.target.admin());
       ctx.out.stdout(ctx.json ? `${JSON.stringify(view, null, 2)}\n` : formatClusterView(view));
       return EXIT_OK;

@@ -1,13 +1,11 @@
 // `runnel consume TOPIC` and `runnel tail TOPIC`: print a topic's records with the SDK's
 // consumer, as `key:value` lines or JSON lines. Without --group every partition is assigned
 // directly (nothing committed); with --group the command is a member of that consumer group and
-// commits what it printed.
+// commits what it printed. The consumer and the WebSocket client load when the command runs.
 
-import { Consumer, type ConsumerRecord } from '../../client/consumer/index.ts';
-import { KafkaError } from '../../client/errors.ts';
+import type { ConsumerRecord } from '../../client/consumer/index.ts';
 import { CommandFailed, type CommandContext, type Command, EXIT_OK, flagInteger, flagString } from './command.ts';
 import { type FlagSpec, UsageError } from './flags.ts';
-import { tailWs } from './tail-ws.ts';
 
 /** How long `consume` without --follow waits for a record before it exits, unless --timeout-ms says. */
 export const CONSUME_IDLE_MS_DEFAULT = 2_000;
@@ -79,6 +77,8 @@ function optionsOf(ctx: CommandContext, follow: boolean): ConsumeOptions {
 }
 
 async function consume(ctx: CommandContext, o: ConsumeOptions): Promise<number> {
+  const { Consumer } = await import('../../client/consumer/index.ts');
+  const { KafkaError } = await import('../../client/errors.ts');
   const errors: Error[] = [];
   const consumer = new Consumer({
     bootstrap: ctx.target.bootstrap,
@@ -168,8 +168,8 @@ export const consumeCommands: Command[] = [
     ],
     args: [{ name: 'topic' }],
     flags: TAIL_FLAGS,
-    run: (ctx) => {
-      if (ctx.flags.get('ws') === true) return tailWs(ctx);
+    run: async (ctx) => {
+      if (ctx.flags.get('ws') === true) return (await import('./tail-ws.ts')).tailWs(ctx);
       const wsOnly = TAIL_WS_FLAGS.find((f) => ctx.flags.has(f.name));
       if (wsOnly) throw new UsageError(`--${wsOnly.name} needs --ws (the Kafka consumer tail starts at the end of every partition)`);
       return consume(ctx, { topic: ctx.args.get('topic')!, from: 'end', follow: true });

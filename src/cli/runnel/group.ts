@@ -5,7 +5,7 @@
 
 import type { Admin } from '../../client/admin/admin.ts';
 import type { GroupDescription, ResetTarget } from '../../client/admin/groups.ts';
-import { ErrorCode, KafkaError } from '../../client/errors.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { CommandFailed, flagInteger, flagString, printResult, type Command, type CommandContext } from './command.ts';
 import { type FlagSpec, UsageError } from './flags.ts';
 import { withAdmin } from './sdk-client.ts';
@@ -72,6 +72,7 @@ async function partitionsOf(admin: Admin, topic: string): Promise<number[]> {
     const [t] = await admin.describeTopics([topic]);
     return (t?.partitions ?? []).map((p) => p.partition).sort((a, b) => a - b);
   } catch (err) {
+    const { KafkaError } = await import('../../client/errors.ts');
     if (err instanceof KafkaError && err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
       throw new CommandFailed(`topic ${topic} does not exist: see the topics with \`runnel topic list\``);
     }

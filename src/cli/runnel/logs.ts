@@ -5,7 +5,7 @@
 import { LOG_LEVELS } from '../../log/log-ring.ts';
 import { type Command, type CommandContext, flagInteger, flagString } from './command.ts';
 import { UsageError } from './flags.ts';
-import { adminAddressOfNode, followStream, type StreamMessage, wsUrl } from './ws-stream.ts';
+import type { StreamMessage } from './ws-stream.ts';
 
 /** One pino line as `time LEVEL msg {other fields}` (or the JSON line itself with --json). */
 export function formatLogLine(line: unknown, json: boolean): string {
@@ -21,6 +21,8 @@ async function logs(ctx: CommandContext): Promise<number> {
   if (!Object.hasOwn(LOG_LEVELS, level)) throw new UsageError(`--level must be one of ${Object.keys(LOG_LEVELS).join(', ')} (got "${level}")`);
   const node = flagInteger(ctx.flags, 'node');
   const follow = ctx.flags.get('follow') === true;
+  // The WebSocket client loads when the command runs, not at start-up.
+  const { adminAddressOfNode, followStream, wsUrl } = await import('./ws-stream.ts');
   const address = node === undefined ? await ctx.target.admin() : await adminAddressOfNode(ctx, node);
   return followStream(ctx, wsUrl(address, `/v1/ws/logs?level=${level}`), (message: StreamMessage) => {
     if (message.type === 'live') return follow ? undefined : 'stop';

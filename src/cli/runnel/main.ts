@@ -2,8 +2,10 @@
 // arguments, and runs it. Help: `runnel --help`, `runnel cluster --help`,
 // `runnel cluster status --help` (or `runnel help cluster status`). Exit codes: 0 done,
 // 1 the cluster could not be reached or refused the operation, 2 a usage mistake.
+// Start-up: the command modules hold only help and flags; the Kafka client, the WebSocket
+// client and the compression natives load with `import()` once a command runs, so `--help` and
+// usage mistakes skip them (docs/cli.md, "Start-up time"; test/unit/cli/runnel-startup.test.ts).
 
-import { ConnectionError } from '../../client/connection.ts';
 import { benchCommands } from './bench.ts';
 import { clusterCommands } from './cluster.ts';
 import { consumeCommands } from './consume.ts';
@@ -14,7 +16,7 @@ import { reassignCommands } from './reassign.ts';
 import { topicCommands } from './topic.ts';
 import { CommandFailed, EXIT_FAILED, EXIT_OK, EXIT_USAGE, flagString, type Command, type Output } from './command.ts';
 import { FlagTable, formatFlags, parseCommandLine, UsageError, type FlagSpec } from './flags.ts';
-import { Target } from './target.ts';
+import type { Target } from './target.ts';
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
   {
@@ -156,6 +158,7 @@ export async function runRunnel(argv: readonly string[], env: NodeJS.ProcessEnv,
       else if (!spec.optional) throw new UsageError(`runnel ${command.path.join(' ')}: missing <${spec.name}>`);
     });
     if (rest.length > specs.length) throw new UsageError(`runnel ${command.path.join(' ')}: unexpected argument "${rest[specs.length]}"`);
+    const { Target } = await import('./target.ts');
     target = new Target({
       bootstrap: flagString(parsed.flags, 'bootstrap'),
       admin: flagString(parsed.flags, 'admin'),
@@ -168,6 +171,7 @@ export async function runRunnel(argv: readonly string[], env: NodeJS.ProcessEnv,
       out.stderr(`runnel: ${err.message}\n${usageHint}\n`);
       return EXIT_USAGE;
     }
+    const { ConnectionError } = await import('../../client/connection.ts');
     if (err instanceof CommandFailed || err instanceof ConnectionError) {
       out.stderr(`runnel: ${err.message}\n`);
       return EXIT_FAILED;

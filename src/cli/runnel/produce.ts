@@ -5,7 +5,8 @@
 
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Producer, type Acks } from '../../client/producer/producer.ts';
+import type { Interface } from 'node:readline';
+import type { Acks, Producer, ProducerRecord, RecordMetadata } from '../../client/producer/producer.ts';
 import type { CompressionName } from '../../protocol/record-batch.ts';
 import { EXIT_OK, flagInteger, flagString, type Command } from './command.ts';
 import { UsageError } from './flags.ts';
@@ -13,6 +14,69 @@ import { commandError, parsePairs } from './sdk-client.ts';
 
 /** Records sent and not yet acknowledged before reading more lines. */
 export const SENDS_IN_FLIGHT_MAX = 10_000;
+/** Lines handed to the producer's sendBatch at once: one promise per chunk, not per line. */
+export const PRODUCE_CHUNK_RECORDS_MAX = 1_000;
+
+/**
+ * Hands records to `sendBatch` in chunks, in the order added. A chunk goes when it is full or
+ * once the lines read so far are handled (setImmediate), so a slow pipe (`tail -f | runnel
+ * produce`) is not held back waiting for a full chunk. Past SENDS_IN_FLIGHT_MAX unacknowledged
+ * records the reader pauses until acknowledgements come back. The first failure is kept.
+ */
+class ChunkSender {
+  failure: unknown = null;
+  private chunk: ProducerRecord[] = [];
+  private flushScheduled = false;
+  private unacked = 0;
+  private paused = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly reader: Interface,
+    private readonly onAcked: (metas: RecordMetadata[]) => void,
+  ) {}
+
+  add(record: ProducerRecord): void {
+    this.chunk.push(record);
+    if (this.chunk.length >= PRODUCE_CHUNK_RECORDS_MAX) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Sends what is left and waits for every acknowledgement; rejects with the first failure. */
+  async finish(): Promise<void> {
+    this.flush();
+    await Promise.all(this.inFlight);
+    if (this.failure !== null) throw this.failure;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.chunk.length === 0 || this.failure !== null) return;
+    const records = this.chunk;
+    this.chunk = [];
+    this.unacked += records.length;
+    const sending = this.producer.sendBatch(records).then(this.onAcked, (err: unknown) => {
+      this.failure ??= err;
+    });
+    this.inFlight.add(sending);
+    void sending.then(() => {
+      this.inFlight.delete(sending);
+      this.unacked -= records.length;
+      if (this.paused && this.unacked < SENDS_IN_FLIGHT_MAX) {
+        this.paused = false;
+        this.reader.resume();
+      }
+    });
+    if (this.unacked >= SENDS_IN_FLIGHT_MAX) {
+      this.paused = true;
+      this.reader.pause();
+    }
+  }
+}
 const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 /** The --compression flag's codec (default none); anything else is a usage error. */
@@ -61,37 +125,32 @@ export const produceCommands: Command[] = [
       const acks = acksOf(flagString(ctx.flags, 'acks'));
       const file = flagString(ctx.flags, 'file');
 
+      const { Producer } = await import('../../client/producer/producer.ts');
       const producer = new Producer({ bootstrap: ctx.target.bootstrap, clientId: 'runnel-cli', acks, compression });
       const perPartition = new Map<number, number>();
-      const inFlight = new Set<Promise<void>>();
-      let failure: unknown = null;
       let lines = 0;
       try {
         const input = file === undefined ? process.stdin : createReadStream(file);
         const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-        for await (const line of reader) {
-          if (failure) break;
-          lines++;
-          const at = separator === undefined ? -1 : line.indexOf(separator);
-          const key = at < 0 ? null : line.slice(0, at);
-          const value = at < 0 ? line : line.slice(at + separator!.length);
-          const sending = producer.send({ topic, key, value, headers, partition }).then(
-            (meta) => {
-              perPartition.set(meta.partition, (perPartition.get(meta.partition) ?? 0) + 1);
-            },
-            (err: unknown) => {
-              failure ??= err;
-            },
-          );
-          inFlight.add(sending);
-          void sending.then(() => inFlight.delete(sending));
-          if (inFlight.size >= SENDS_IN_FLIGHT_MAX) await Promise.race(inFlight);
-        }
-        await Promise.all(inFlight);
-        if (failure) throw failure;
+        const sender = new ChunkSender(producer, reader, (metas) => {
+          for (const meta of metas) perPartition.set(meta.partition, (perPartition.get(meta.partition) ?? 0) + 1);
+        });
+        await new Promise<void>((resolve, reject) => {
+          input.once('error', reject);
+          reader.once('close', resolve);
+          reader.on('line', (line) => {
+            if (sender.failure !== null) return reader.close();
+            lines++;
+            const at = separator === undefined ? -1 : line.indexOf(separator);
+            const key = at < 0 ? null : line.slice(0, at);
+            const value = at < 0 ? line : line.slice(at + separator!.length);
+            sender.add({ topic, key, value, headers, partition });
+          });
+        });
+        await sender.finish();
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`--file: ${file} does not exist`);
-        throw commandError(err, topic);
+        throw await commandError(err, topic);
       } finally {
         await producer.close().catch(() => {});
       }

@@ -1,9 +1,8 @@
 // Runs a `runnel` command on the SDK (src/client): an Admin or Producer on the command's
 // bootstrap list, closed when the command ends, and a KafkaError turned into exit code 1 with
-// a message that says what to do next.
+// a message that says what to do next. The client loads when a command runs, not at start-up.
 
-import { Admin } from '../../client/admin/admin.ts';
-import { KafkaError } from '../../client/errors.ts';
+import type { Admin } from '../../client/admin/admin.ts';
 import { CommandFailed, type CommandContext } from './command.ts';
 import { UsageError } from './flags.ts';
 
@@ -19,7 +18,8 @@ const NEXT_STEP: Record<string, (what: string) => string> = {
 };
 
 /** `err` as the command's failure (exit 1): a KafkaError with the next step, others unchanged. */
-export function commandError(err: unknown, subject: string): unknown {
+export async function commandError(err: unknown, subject: string): Promise<unknown> {
+  const { KafkaError } = await import('../../client/errors.ts');
   if (!(err instanceof KafkaError)) return err;
   const next = NEXT_STEP[err.errorName]?.(subject);
   return new CommandFailed(next && !err.message.includes('runnel topic create') ? `${err.message}: ${next}` : err.message, { cause: err });
@@ -27,11 +27,12 @@ export function commandError(err: unknown, subject: string): unknown {
 
 /** Runs `fn` with an Admin on the command's cluster, closing it after. */
 export async function withAdmin<T>(ctx: CommandContext, subject: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const { Admin } = await import('../../client/admin/admin.ts');
   const admin = new Admin({ bootstrap: ctx.target.bootstrap, clientId: 'runnel-cli' });
   try {
     return await fn(admin);
   } catch (err) {
-    throw commandError(err, subject);
+    throw await commandError(err, subject);
   } finally {
     await admin.close();
   }
