@@ -159,7 +159,7 @@ export async function runRunnel(argv: readonly string[], env: NodeJS.ProcessEnv,
     });
     if (rest.length > specs.length) throw new UsageError(`runnel ${command.path.join(' ')}: unexpected argument "${rest[specs.length]}"`);
     const { Target } = await import('./target.ts');
-    target = new Target({
+    target = await Target.open({
       bootstrap: flagString(parsed.flags, 'bootstrap'),
       admin: flagString(parsed.flags, 'admin'),
       configFile: flagString(parsed.flags, 'config'),

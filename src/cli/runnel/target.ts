@@ -2,18 +2,24 @@
 // --bootstrap/-b, else RUNNEL_BOOTSTRAP, else --config FILE (a broker config: its Kafka
 // listener), else 127.0.0.1:9092. The HTTP admin API comes from --admin, else the config's
 // HTTP server, else the bootstrap broker itself: DescribeConfigs on its BROKER resource
-// answers the read-only config `runnel.admin.address`.
+// answers the read-only config `runnel.admin.address`. The config loader (and its schema
+// validator) is imported only when --config is given, to keep every other command's start short.
 
 import { KafkaConnection, parseHostPort } from '../../client/connection.ts';
-import { loadConfig, ConfigError, type RunnelConfig } from '../../config/index.ts';
 import { adminAddressOf } from '../../client/admin-address.ts';
-import { reachableAddress } from '../status.ts';
 import { CommandFailed } from './command.ts';
 import { UsageError } from './flags.ts';
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
 /** How long one admin HTTP call may take: long enough for a busy broker, short enough for a script. */
 export const ADMIN_TIMEOUT_MS = 10_000;
+
+/** What a broker config file says about where its Kafka listener and HTTP admin API answer. */
+export interface ConfigAddresses {
+  kafka: string;
+  /** Undefined when the config turns the HTTP server off. */
+  admin: string | undefined;
+}
 
 export interface TargetOptions {
   bootstrap?: string;
@@ -38,28 +44,40 @@ function splitList(value: string, from: string): string[] {
   return list;
 }
 
+async function configAddresses(file: string, env: NodeJS.ProcessEnv): Promise<ConfigAddresses> {
+  const { loadConfig, ConfigError } = await import('../../config/index.ts');
+  const { reachableAddress } = await import('../status.ts');
+  try {
+    const config = loadConfig({ file, env });
+    return {
+      kafka: reachableAddress(config.server.advertised_host, config.server.port),
+      admin: config.http.enabled ? reachableAddress(config.http.host, config.http.port) : undefined,
+    };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`--config ${file}: ${err.message}`);
+    throw err;
+  }
+}
+
 export class Target {
   /** Kafka addresses to try, in order. */
   readonly bootstrap: string[];
   private readonly adminOverride: string | undefined;
   private connection: KafkaConnection | null = null;
 
-  constructor(options: TargetOptions) {
-    let config: RunnelConfig | undefined;
-    if (options.configFile !== undefined) {
-      try {
-        config = loadConfig({ file: options.configFile, env: options.env });
-      } catch (err) {
-        if (err instanceof ConfigError) throw new UsageError(`--config ${options.configFile}: ${err.message}`);
-        throw err;
-      }
-    }
+  /** The target of `options`, reading the --config file (if given) first. */
+  static async open(options: TargetOptions): Promise<Target> {
+    return new Target(options, options.configFile === undefined ? undefined : await configAddresses(options.configFile, options.env));
+  }
+
+  /** `fromConfig`: the addresses of the --config file, which `open` reads. */
+  constructor(options: Omit<TargetOptions, 'configFile'>, fromConfig?: ConfigAddresses) {
     if (options.bootstrap !== undefined) this.bootstrap = splitList(options.bootstrap, '--bootstrap');
     else if (options.env.RUNNEL_BOOTSTRAP) this.bootstrap = splitList(options.env.RUNNEL_BOOTSTRAP, 'RUNNEL_BOOTSTRAP');
-    else if (config) this.bootstrap = [reachableAddress(config.server.advertised_host, config.server.port)];
+    else if (fromConfig) this.bootstrap = [fromConfig.kafka];
     else this.bootstrap = [DEFAULT_BOOTSTRAP];
     if (options.admin !== undefined) this.adminOverride = splitList(options.admin, '--admin')[0];
-    else if (config?.http.enabled) this.adminOverride = reachableAddress(config.http.host, config.http.port);
+    else this.adminOverride = fromConfig?.admin;
   }
 
   /** A connection to the first bootstrap broker that answers; kept for the command's lifetime. */

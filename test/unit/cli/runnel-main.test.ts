@@ -68,7 +68,7 @@ test('a cluster that cannot be reached exits 1 naming the address and how to giv
   assert.match(admin.stderr, new RegExp(`cannot reach the admin API at http://127.0.0.1:${port}/cluster/force-leave`));
 });
 
-test('the cluster is found by --bootstrap, else RUNNEL_BOOTSTRAP, else --config, else 127.0.0.1:9092', (t) => {
+test('the cluster is found by --bootstrap, else RUNNEL_BOOTSTRAP, else --config, else 127.0.0.1:9092', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-target-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'node.json');
@@ -77,9 +77,9 @@ test('the cluster is found by --bootstrap, else RUNNEL_BOOTSTRAP, else --config,
     JSON.stringify({ server: { host: '0.0.0.0', port: 9400, advertised_host: '10.0.0.7' }, http: { enabled: true, host: '0.0.0.0', port: 8400 } }),
   );
   const env = { RUNNEL_BOOTSTRAP: 'e:1,f:2' };
-  assert.deepEqual(new Target({ bootstrap: 'a:1, b:2', env, configFile: config }).bootstrap, ['a:1', 'b:2']);
-  assert.deepEqual(new Target({ env, configFile: config }).bootstrap, ['e:1', 'f:2']);
-  assert.deepEqual(new Target({ env: {}, configFile: config }).bootstrap, ['10.0.0.7:9400']);
+  assert.deepEqual((await Target.open({ bootstrap: 'a:1, b:2', env, configFile: config })).bootstrap, ['a:1', 'b:2']);
+  assert.deepEqual((await Target.open({ env, configFile: config })).bootstrap, ['e:1', 'f:2']);
+  assert.deepEqual((await Target.open({ env: {}, configFile: config })).bootstrap, ['10.0.0.7:9400']);
   assert.deepEqual(new Target({ env: {} }).bootstrap, ['127.0.0.1:9092']);
 });
 
@@ -88,8 +88,8 @@ test("--admin, else the config's HTTP server, names the admin API without asking
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'node.json');
   writeFileSync(config, JSON.stringify({ http: { enabled: true, host: '127.0.0.1', port: 8401 } }));
-  assert.equal(await new Target({ env: {}, configFile: config }).admin(), '127.0.0.1:8401');
-  assert.equal(await new Target({ env: {}, configFile: config, admin: 'h:9' }).admin(), 'h:9');
+  assert.equal(await (await Target.open({ env: {}, configFile: config })).admin(), '127.0.0.1:8401');
+  assert.equal(await (await Target.open({ env: {}, configFile: config, admin: 'h:9' })).admin(), 'h:9');
 });
 
 test("admin routes: an answer is printed, a refusal exits 1 with the broker's error, a missing route says so", async (t) => {

@@ -41,3 +41,16 @@ for (const args of [['--help'], ['bench', 'produce', '--help'], ['produce', '--n
     assert.deepEqual(heavy, []);
   });
 }
+
+// issue 13: a command that runs loads the client, but not the broker config loader (ajv) unless
+// --config is given, nor the WebSocket client unless it tails over WebSocket.
+test('runnel topic list without --config loads no config loader or WebSocket client', async () => {
+  const { stdout, loaded } = await loadedBy(['-b', '127.0.0.1:1', 'topic', 'list']);
+  assert.equal(stdout, '');
+  assert.ok(
+    loaded.some((u) => u.endsWith('/src/client/admin/admin.ts')),
+    'the command ran',
+  );
+  const heavy = loaded.filter((u) => /\/src\/config\/|\/node_modules\/(ws|ajv)\//.test(u));
+  assert.deepEqual(heavy, []);
+});
