@@ -1,5 +1,5 @@
 // GET /v1/groups/:group shows which partitions each member reads, decoded from the consumer
-// protocol's assignment (src/http/consumer-assignment.ts); what it cannot read shows as none.
+// protocol's assignment (src/http/consumer-assignment.ts, over the protocol codec); what it cannot read shows as none.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { consumerAssignment } from '../../../src/http/consumer-assignment.ts';
