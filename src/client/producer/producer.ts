@@ -165,14 +165,7 @@ export class Producer {
     const partitions = await this.partitionCount(record.topic);
     this.checkOpen(); // close() began while the topic was looked up
     const partition = this.partitionFor(record, partitions);
-    if (!this.tryReserve(bytes)) {
-      await this.reserve(bytes);
-      // close() began while this send waited: its flush would not wait for a batch opened now.
-      if (this.closing) {
-        this.release(bytes);
-        this.checkOpen();
-      }
-    }
+    if (!this.tryReserve(bytes)) await this.waitForRoom(bytes);
     const batch = this.append(record, headers, bytes, partition, partitions, Date.now());
     const index = batch.count - 1;
     await batch.done;
@@ -192,6 +185,7 @@ export class Producer {
     const batches: ProducerBatch[] = new Array(n);
     const indexes: number[] = new Array(n);
     const bytesOf: number[] = new Array(n);
+    const headersOf: RecordHeaderInput[][] = new Array(n);
     const partitionsOf: number[] = new Array(n);
     const pending: Promise<void>[] = [];
     let start = 0;
@@ -204,7 +198,8 @@ export class Producer {
       let partitions = 0;
       while (end < n) {
         const record = records[end]!;
-        const bytes = this.checkedBytes(record, toHeaderList(record.headers));
+        const headers = toHeaderList(record.headers);
+        const bytes = this.checkedBytes(record, headers);
         if (end > start && chunkBytes + bytes > this.limits.bufferBytesMax) break;
         if (record.topic !== topic) {
           topic = record.topic;
@@ -212,25 +207,20 @@ export class Producer {
         }
         if (record.partition !== undefined) this.partitionFor(record, partitions);
         bytesOf[end] = bytes;
+        headersOf[end] = headers;
         partitionsOf[end] = partitions;
         chunkBytes += bytes;
         end++;
       }
       this.checkOpen(); // close() may have begun while a topic was looked up
       // Without a wait when there is room, so a `send` made right after this call cannot come first.
-      if (!this.tryReserve(chunkBytes)) {
-        await this.reserve(chunkBytes);
-        if (this.closing) {
-          this.release(chunkBytes);
-          this.checkOpen();
-        }
-      }
+      if (!this.tryReserve(chunkBytes)) await this.waitForRoom(chunkBytes);
       const nowMs = Date.now();
       let last: ProducerBatch | null = null;
       for (let i = start; i < end; i++) {
         const record = records[i]!;
         const partitions = partitionsOf[i]!;
-        const batch = this.append(record, toHeaderList(record.headers), bytesOf[i]!, this.partitionFor(record, partitions), partitions, nowMs);
+        const batch = this.append(record, headersOf[i]!, bytesOf[i]!, this.partitionFor(record, partitions), partitions, nowMs);
         batches[i] = batch;
         indexes[i] = batch.count - 1;
         if (batch !== last) pending.push(batch.done);
@@ -361,6 +351,15 @@ export class Producer {
       return true;
     }
     return false;
+  }
+
+  /** Waits until `bytes` fit in the buffer and counts them; fails if close() began meanwhile: its flush would not wait for a batch opened now. */
+  private async waitForRoom(bytes: number): Promise<void> {
+    await this.reserve(bytes);
+    if (this.closing) {
+      this.release(bytes);
+      this.checkOpen();
+    }
   }
 
   private reserve(bytes: number): Promise<void> {
