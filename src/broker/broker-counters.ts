@@ -3,7 +3,7 @@
 // never per record, so counting costs the data path a few additions.
 
 import { performance } from 'node:perf_hooks';
-import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD_BYTES, RECORDS_COUNT_OFFSET, RECORDS_OFFSET } from '../protocol/record-batch.ts';
+import { BATCH_HEADER_BYTES, batchSizeAt, RECORDS_COUNT_OFFSET, readInt32 } from '../protocol/record-batch.ts';
 import type { AnyApiHandler } from './handler.ts';
 
 export interface BrokerCounters {
@@ -59,13 +59,14 @@ export function timedHandlers(handlers: Map<number, AnyApiHandler>, counters: Br
   return timed;
 }
 
-/** The records in a blob of whole RecordBatch v2 batches, summed from the batch headers. */
+/** The records in a blob of whole RecordBatch v2 batches, summed from the batch headers; a damaged length ends the count. */
 export function recordCountOf(batches: Buffer): number {
   let count = 0;
-  let pos = 0;
-  while (pos + RECORDS_OFFSET <= batches.length) {
-    count += batches.readInt32BE(pos + RECORDS_COUNT_OFFSET);
-    pos += LOG_OVERHEAD_BYTES + batches.readInt32BE(pos + BATCH_LENGTH_OFFSET);
+  for (let pos = 0; pos + BATCH_HEADER_BYTES <= batches.length; ) {
+    const size = batchSizeAt(batches, pos);
+    if (size < BATCH_HEADER_BYTES) break;
+    count += readInt32(batches, pos + RECORDS_COUNT_OFFSET);
+    pos += size;
   }
   return count;
 }

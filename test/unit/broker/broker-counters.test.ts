@@ -72,3 +72,12 @@ test('issue 14: records are counted from the batch headers of a blob of batches'
   // A fetch may end in a partial batch: only whole headers count.
   assert.equal(recordCountOf(Buffer.concat([one, two.subarray(0, 30)])), 2);
 });
+
+test('issue 14: a batch length below a batch header ends the count instead of walking in place', () => {
+  // The count walks batch headers only; a damaged length of -12 used to leave it at the same
+  // position forever (the Fetch handler counting what it returns would hang the broker).
+  const good = buildRecordBatch({ records: [{ value: 'a' }, { value: 'b' }] });
+  const damaged = Buffer.from(buildRecordBatch({ records: [{ value: 'c' }] }));
+  damaged.writeInt32BE(-12, 8);
+  assert.equal(recordCountOf(Buffer.concat([good, damaged])), 2);
+});
