@@ -16,6 +16,7 @@ import { decode } from '../protocol/schema.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { noResponse, servedVersions, type AnyApiHandler, type HandlerResult, type RequestContext } from './handler.ts';
 import type { LogOnce } from '../log/index.ts';
+import { plaintextSession, type Session } from '../security/session.ts';
 
 export interface ConnectionLimits {
   frameBytesMax: number;
@@ -40,6 +41,7 @@ export class Connection {
   private readonly pending: Slot[] = [];
   private readonly abort = new AbortController();
   private readonly remoteAddress: string;
+  private readonly session: Session;
   private writeBlocked = false;
   private closed = false;
 
@@ -51,6 +53,7 @@ export class Connection {
     this.logger = logger;
     this.badInput = badInput;
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.session = plaintextSession(socket.remoteAddress ?? '');
     this.decoder = new FrameDecoder(limits.frameBytesMax);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -141,6 +144,7 @@ export class Connection {
       clientId,
       connectionId: this.id,
       remoteAddress: this.remoteAddress,
+      session: this.session,
       signal: this.abort.signal,
     };
     let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>;

@@ -2,6 +2,7 @@
 
 import type { ApiDefinition } from '../protocol/api.ts';
 import type { EncodeInput } from '../protocol/schema.ts';
+import type { Session } from '../security/session.ts';
 
 export interface RequestContext {
   apiVersion: number;
@@ -9,6 +10,8 @@ export interface RequestContext {
   clientId: string | null;
   connectionId: number;
   remoteAddress: string;
+  /** The connection's listener and principal; the same object for every request of a connection. */
+  session: Session;
   /** Aborted when the connection closes, so long polls stop waiting for it. */
   signal: AbortSignal;
 }

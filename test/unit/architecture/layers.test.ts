@@ -14,6 +14,7 @@ const srcDir = resolve(import.meta.dirname, '../../../src');
 /**
  * The layers, bottom first; docs/architecture.md draws the same picture. Why this order:
  * base holds what every layer uses (the one `invariant` helper); the wire format (protocol), the Raft core and the config parser depend on nothing of ours;
+ * security (sessions, SASL mechanisms, ACL matching) is pure code on the wire format and config, used by the client and the broker alike;
  * logging needs the config; the Kafka client (what `runnel` speaks) needs only the wire format; the log files and the peer transport sit on those; the metadata
  * model (topics, assignments, topic configs, the Controller seam) and the runtime that hosts
  * Raft groups over the transport need only those; partition replicas use all of that; the
@@ -25,6 +26,7 @@ const srcDir = resolve(import.meta.dirname, '../../../src');
 const LAYERS: readonly (readonly string[])[] = [
   ['base'],
   ['protocol', 'raft', 'config'],
+  ['security'],
   ['log', 'client'],
   ['storage', 'transport', 'discovery'],
   ['metadata', 'raft-host'],

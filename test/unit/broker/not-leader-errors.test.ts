@@ -10,6 +10,7 @@ import { listOffsetsHandler, LATEST_TIMESTAMP } from '../../../src/broker/handle
 import { deleteRecordsHandler } from '../../../src/broker/handlers/delete-records.ts';
 import type { BrokerServices } from '../../../src/broker/services.ts';
 import type { RequestContext } from '../../../src/broker/handler.ts';
+import { plaintextSession } from '../../../src/security/session.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 
 /** A broker that knows topic `t` with two partitions and serves none of them. */
@@ -21,7 +22,15 @@ const services = {
 } as unknown as BrokerServices;
 
 const context = (apiVersion: number) =>
-  ({ apiVersion, correlationId: 1, clientId: 'test', connectionId: 1, remoteAddress: '127.0.0.1', signal: new AbortController().signal }) as RequestContext;
+  ({
+    apiVersion,
+    correlationId: 1,
+    clientId: 'test',
+    connectionId: 1,
+    remoteAddress: '127.0.0.1',
+    session: plaintextSession('127.0.0.1'),
+    signal: new AbortController().signal,
+  }) as RequestContext;
 
 test('ListOffsets: a known partition led elsewhere answers NOT_LEADER_OR_FOLLOWER; an unknown one UNKNOWN_TOPIC_OR_PARTITION', async () => {
   const request = {

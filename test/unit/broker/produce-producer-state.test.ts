@@ -9,6 +9,7 @@ import pino from 'pino';
 import { produceHandler } from '../../../src/broker/handlers/produce.ts';
 import type { BrokerServices } from '../../../src/broker/services.ts';
 import type { RequestContext } from '../../../src/broker/handler.ts';
+import { plaintextSession } from '../../../src/security/session.ts';
 import { ErrorCode } from '../../../src/protocol/errors.ts';
 import { buildRecordBatch } from '../../../src/protocol/record-batch.ts';
 import { MemoryLog } from '../../../src/storage/memory-log.ts';
@@ -36,6 +37,7 @@ const context = {
   clientId: 'test',
   connectionId: 1,
   remoteAddress: '127.0.0.1',
+  session: plaintextSession('127.0.0.1'),
   signal: new AbortController().signal,
 } as RequestContext;
 
