@@ -4,6 +4,7 @@
 // coordinates and names the coordinator for the others (421). Delete calls what DeleteGroups
 // calls and a reset commits what OffsetCommit commits (GroupCoordinator), so both ways agree.
 
+import { consumerLag } from '../protocol/consumer-lag.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { OFFSETS_TOPIC } from '../broker/group/offsets-topic.ts';
 import type { BrokerServices } from '../broker/services.ts';
@@ -62,7 +63,7 @@ function describeGroup(services: BrokerServices, groupId: string): Record<string
     .slice(0, DESCRIBE_OFFSETS_MAX)
     .map((o) => {
       const highWatermark = services.replicas.partition(o.topic, o.partitionIndex)?.highWatermark ?? null;
-      const lag = highWatermark === null ? null : Math.max(0, highWatermark - o.committedOffset);
+      const lag = consumerLag(highWatermark, o.committedOffset);
       totalLag += lag ?? 0;
       return { topic: o.topic, partition: o.partitionIndex, committedOffset: o.committedOffset, highWatermark, lag };
     });

@@ -9,6 +9,7 @@
 // The process metrics (event-loop lag, GC time, memory, CPU) are prom-client's defaults, one
 // set per process however many brokers a test runs in it.
 
+import { consumerLag } from '../protocol/consumer-lag.ts';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BrokerCounters } from '../broker/broker-counters.ts';
 import type { BrokerServices } from '../broker/services.ts';
@@ -261,9 +262,8 @@ export class BrokerMetrics implements BrokerCounters, RaftHostCounters {
         let sum = 0;
         for (const t of services.groups.fetchOffsets(groupId, null).topics) {
           for (const p of t.partitions) {
-            const hw = services.replicas.partition(t.name, p.partitionIndex)?.highWatermark;
-            if (hw === undefined || p.committedOffset < 0) continue;
-            const lag = Math.max(0, hw - p.committedOffset);
+            const lag = consumerLag(services.replicas.partition(t.name, p.partitionIndex)?.highWatermark, p.committedOffset);
+            if (lag === null) continue;
             sum += lag;
             if (perPartition.length < CONSUMER_LAG_SERIES_MAX) perPartition.push([{ group: groupId, topic: t.name, partition: String(p.partitionIndex) }, lag]);
           }

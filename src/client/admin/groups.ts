@@ -2,6 +2,7 @@
 // (committed offset against the high watermark), delete, and reset offsets of an empty group.
 // Group requests go to the group's coordinator, found again after NOT_COORDINATOR and the like.
 
+import { consumerLag } from '../../protocol/consumer-lag.ts';
 import { deleteGroups, describeGroups, listGroups, offsetCommit, offsetFetch } from '../../protocol/apis/index.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Cluster } from '../cluster.ts';
@@ -103,7 +104,7 @@ export async function describeGroupsWithLag(cluster: Cluster, groupIds: string[]
         const ends = await offsetsAt(cluster, topic, [...partitions.keys()], LATEST_TIMESTAMP);
         for (const [partition, committed] of [...partitions].sort((a, b) => a[0] - b[0])) {
           const highWatermark = ends.get(partition) ?? -1;
-          offsets.push({ topic, partition, committed, highWatermark, lag: committed >= 0 ? Math.max(0, highWatermark - committed) : -1 });
+          offsets.push({ topic, partition, committed, highWatermark, lag: consumerLag(highWatermark, committed) ?? -1 });
         }
       }
       return {
