@@ -12,6 +12,7 @@
 // wants to survive a restart simply opens a new RawClient.
 
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
 import type { ApiDefinition } from '../../src/protocol/api.ts';
 import { decodeResponse, encodeRequest } from '../../src/protocol/header.ts';
@@ -62,6 +63,8 @@ export interface RawClientOptions {
   connectTimeoutMs?: number;
   /** Per-API version overrides, by Kafka API name (e.g. { Produce: 9 }). */
   versions?: Record<string, number>;
+  /** Connect over TLS with these options (ca, cert, key, servername) to an SSL listener. */
+  tls?: ConnectionOptions;
 }
 
 export interface ProducePartitionResult {
@@ -116,12 +119,13 @@ export class RawClient {
     const host = opts.host ?? '127.0.0.1';
     const timeoutMs = opts.connectTimeoutMs ?? 5_000;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host, port: opts.port, noDelay: true });
+      const s = opts.tls ? connectTls({ host, port: opts.port, ...opts.tls }) : connect({ host, port: opts.port, noDelay: true });
+      if (opts.tls) s.setNoDelay(true);
       const timer = setTimeout(() => {
         s.destroy();
         reject(new Error(`connect ${host}:${opts.port} timed out after ${timeoutMs} ms`));
       }, timeoutMs);
-      s.once('connect', () => {
+      s.once(opts.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         resolve(s);
       });

@@ -16,7 +16,7 @@ import { decode } from '../protocol/schema.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { noResponse, servedVersions, type AnyApiHandler, type HandlerResult, type RequestContext } from './handler.ts';
 import type { LogOnce } from '../log/index.ts';
-import { plaintextSession, type Session } from '../security/session.ts';
+import type { Session } from '../security/session.ts';
 
 export interface ConnectionLimits {
   frameBytesMax: number;
@@ -45,15 +45,15 @@ export class Connection {
   private writeBlocked = false;
   private closed = false;
 
-  constructor(id: number, socket: Socket, handlers: Map<number, AnyApiHandler>, limits: ConnectionLimits, logger: Logger, badInput: LogOnce) {
+  constructor(id: number, socket: Socket, session: Session, handlers: Map<number, AnyApiHandler>, limits: ConnectionLimits, logger: Logger, badInput: LogOnce) {
     this.id = id;
     this.socket = socket;
+    this.session = session;
     this.handlers = handlers;
     this.limits = limits;
     this.logger = logger;
     this.badInput = badInput;
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.session = plaintextSession(socket.remoteAddress ?? '');
     this.decoder = new FrameDecoder(limits.frameBytesMax);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));

@@ -2,6 +2,7 @@
 // NOT_LEADER_OR_FOLLOWER names the leader this broker knows and that broker's address, so the
 // client can go there at once instead of refreshing its metadata first.
 
+import { brokersOn } from '../metadata/broker-endpoints.ts';
 import type { BrokerServices } from './services.ts';
 import { partitionLeader } from './partition-leader.ts';
 
@@ -17,13 +18,14 @@ export function knownLeader(services: BrokerServices, topic: string, index: numb
   return leader.leaderId >= 0 && leader.leaderId !== services.nodeId ? { leaderId: leader.leaderId, leaderEpoch: leader.leaderEpoch } : null;
 }
 
-/** The addresses of the given brokers, for a response's node_endpoints. */
+/** The addresses of the given brokers on `listener` (the request's), for a response's node_endpoints. */
 export function leaderEndpoints(
   services: BrokerServices,
   leaders: ReadonlySet<number>,
+  listener: string,
 ): Array<{ nodeId: number; host: string; port: number; rack: string | null }> {
-  return services.controller.state
-    .allBrokers()
-    .filter((b) => leaders.has(b.nodeId))
-    .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+  return brokersOn(
+    services.controller.state.allBrokers().filter((b) => leaders.has(b.nodeId)),
+    listener,
+  );
 }

@@ -1,12 +1,17 @@
-// The Kafka listener: accepts TCP connections up to the limit and hands each to a Connection.
+// One Kafka listener: accepts TCP connections up to the limit and hands each to a Connection,
+// with the Session of this listener (its name and security protocol, the client's address).
 
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Connection } from './connection.ts';
 import type { AnyApiHandler } from './handler.ts';
 import { LogOnce } from '../log/index.ts';
+import { ANONYMOUS_PRINCIPAL, type SecurityProtocol, type Session } from '../security/session.ts';
 
 export interface KafkaServerOptions {
+  /** The listener's name, as Session.listener (`PLAINTEXT` for the listener made from server.*). */
+  listener: string;
+  securityProtocol: SecurityProtocol;
   host: string;
   port: number;
   frameBytesMax: number;
@@ -67,9 +72,16 @@ export class KafkaServer {
       socket.destroy();
       return;
     }
+    const session: Session = {
+      listener: this.options.listener,
+      securityProtocol: this.options.securityProtocol,
+      host: socket.remoteAddress ?? '',
+      principal: ANONYMOUS_PRINCIPAL,
+    };
     const connection = new Connection(
       this.nextConnectionId++,
       socket,
+      session,
       handlers,
       {
         frameBytesMax: this.options.frameBytesMax,

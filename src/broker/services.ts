@@ -4,6 +4,7 @@
 
 import type { Logger } from 'pino';
 import type { Controller } from '../metadata/controller.ts';
+import type { BrokerEndpoint } from '../metadata/metadata-state.ts';
 import type { Replicas } from '../partition/replicas.ts';
 import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import type { GroupCoordinator } from './group/coordinator.ts';
@@ -34,9 +35,8 @@ export interface BrokerServices {
   dataDir: string;
   /** The cluster's id from the applied metadata ('' until a new cluster is named). */
   readonly clusterId: string;
-  advertisedHost: string;
-  /** Set once the listener is bound: with port 0 the OS chooses it. */
-  advertisedPort: number;
+  /** This broker's advertised endpoint per listener; ports are set once the listeners are bound (port 0: the OS chooses). */
+  listeners: BrokerEndpoint[];
   autoCreateTopics: boolean;
   defaultPartitions: number;
   defaultReplicationFactor: number;

@@ -45,6 +45,8 @@ export function baseDefaults(): BaseDefaults {
       log_level: 'info',
       log_format: 'auto',
     },
+    listeners: [],
+    tls: { cert_file: null, key_file: null, ca_file: null, client_auth: 'none', reload_interval_ms: 30_000 },
     http: { enabled: true, host: '0.0.0.0', port: 8080 },
     limits: {
       max_frame_bytes: 100 * MIB, // Kafka's socket.request.max.bytes.

@@ -23,6 +23,8 @@ export type FieldKind =
   | { type: 'members' }
   /** A list of "http(s)://host:port" URLs (`url`) or of DNS server addresses "ip" / "ip:port" (`dns-server`). */
   | { type: 'list'; item: 'url' | 'dns-server'; max: number }
+  /** The Kafka listeners: a list of {name, host, port, advertised_host, advertised_port, security_protocol} (listeners.ts). */
+  | { type: 'listeners'; max: number }
   /** A Go Queue field Runnel accepts so old files load, but does not use. */
   | { type: 'ignored'; schema: Record<string, unknown>; reason: string };
 
@@ -40,6 +42,9 @@ const INT32_MAX = 2_147_483_647;
 
 // More DNS servers or etcd endpoints than this is a mistake, not a deployment.
 const DISCOVERY_LIST_MAX = 16;
+
+// One listener per security protocol and interface is a handful; dozens would be a mistake.
+const LISTENERS_MAX = 16;
 
 // The smallest possible RecordBatch: a v2 batch header is 61 bytes.
 const RECORD_BATCH_HEADER_BYTES = 61;
@@ -76,6 +81,16 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'server.log_file', kind: { type: 'optional-string' }, goQueue: true },
   { key: 'server.log_level', kind: { type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error'] } },
   { key: 'server.log_format', kind: { type: 'enum', values: ['json', 'pretty', 'auto'] } },
+
+  // Kafka listeners and their TLS (docs/security.md); absent listeners = one PLAINTEXT listener from server.*.
+  { key: 'listeners', kind: { type: 'listeners', max: LISTENERS_MAX } },
+  { key: 'tls.cert_file', kind: { type: 'optional-string' } },
+  { key: 'tls.key_file', kind: { type: 'optional-string' } },
+  { key: 'tls.ca_file', kind: { type: 'optional-string' } },
+  { key: 'tls.client_auth', kind: { type: 'enum', values: ['none', 'requested', 'required'] } },
+  { key: 'tls.reload_interval', target: 'tls.reload_interval_ms', kind: { type: 'duration', min: 0 } },
+  // Accepted so that a normalised config written back to a file loads again.
+  { key: 'tls.reload_interval_ms', kind: { type: 'duration', min: 0 } },
 
   { key: 'http.enabled', kind: { type: 'boolean' } },
   { key: 'http.host', kind: { type: 'string' } },

@@ -8,6 +8,7 @@ export { resolveClusterAuth, SECRET_FILE_BYTES_MAX, type ClusterAuth } from './c
 export { ENV_PREFIX, NON_CONFIG_ENV_PREFIXES, type EnvOverride } from './env.ts';
 export { formatGoDuration, parseGoDuration } from './duration.ts';
 export { parseSize } from './size.ts';
+export { DEFAULT_LISTENER_NAME, effectiveListeners, type ResolvedListener } from './listeners.ts';
 export type {
   ClusterConfig,
   ClusterMember,
@@ -17,11 +18,15 @@ export type {
   FlushConfig,
   GroupsConfig,
   FlushMode,
+  ClientAuth,
   HttpConfig,
   IgnoredField,
+  ListenerConfig,
   LimitsConfig,
   LogFormat,
   LogLevel,
   RunnelConfig,
+  SecurityProtocolName,
   ServerConfig,
+  TlsConfig,
 } from './types.ts';

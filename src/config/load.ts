@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { baseDefaults } from './defaults.ts';
 import { envLayer, variableForField, type EnvOverride } from './env.ts';
 import { ConfigError, fieldError } from './errors.ts';
+import { checkListeners } from './listeners.ts';
 import { normaliseLayer, type VariableFor } from './normalise.ts';
 import { mergeInto, type PlainObject } from './paths.ts';
 import { allKnownPaths, findRawIssue } from './schema.ts';
@@ -174,7 +175,8 @@ function checkDiscovery(discovery: DiscoveryConfig): void {
 
 function checkCrossFieldRules(config: RunnelConfig): void {
   checkDiscovery(config.cluster.discovery);
-  const { cluster, limits, server, http } = config;
+  checkListeners(config);
+  const { cluster, limits } = config;
   // dragonboat refuses ElectionRTT <= 2 * HeartbeatRTT; a follower must miss
   // at least two heartbeats before it may start an election.
   if (cluster.election_rtt <= 2 * cluster.heartbeat_rtt) {
@@ -191,9 +193,6 @@ function checkCrossFieldRules(config: RunnelConfig): void {
   }
   if (config.default_partitions > config.max_topic_partitions) {
     throw fieldError('default_partitions', `must not exceed max_topic_partitions (${config.max_topic_partitions}) (got ${config.default_partitions})`);
-  }
-  if (http.enabled && http.port !== 0 && http.port === server.port) {
-    throw fieldError('http.port', `must differ from server.port (both are ${http.port})`);
   }
   if (config.groups.min_session_timeout_ms > config.groups.max_session_timeout_ms) {
     throw fieldError(

@@ -4,6 +4,7 @@
 // their Runnel field, and ignored Go Queue fields are collected with a reason.
 import { fieldError, type ConfigError } from './errors.ts';
 import { FIELDS, targetOf, type FieldSpec } from './fields.ts';
+import { readListeners } from './listeners.ts';
 import { getPath, setPath, type PlainObject } from './paths.ts';
 import type { ClusterMember, IgnoredField } from './types.ts';
 import { readDuration, readListItem, readMember, readPort, readSize, type Read } from './values.ts';
@@ -58,6 +59,8 @@ function convert(spec: FieldSpec, value: unknown, variableFor: VariableFor): unk
       return unwrap(readSize(value, kind), key, variableFor);
     case 'members':
       return readMembers(value, key, variableFor);
+    case 'listeners':
+      return readListeners(value, key, (field, problem) => fieldError(field, problem, variableFor(field)));
     case 'list':
       return (value as unknown[]).map((entry, position) => unwrap(readListItem(kind.item, entry), `${key}[${position}]`, variableFor));
     case 'string':

@@ -5,6 +5,8 @@
 import { Ajv, type ErrorObject, type FuncKeywordDefinition } from 'ajv';
 import { showValue } from './errors.ts';
 import { FIELDS, type FieldKind } from './fields.ts';
+import { LISTENER_NAME_PATTERN } from './listeners.ts';
+import { SECURITY_PROTOCOLS } from './types.ts';
 import { readAddress, readDuration, readListItem, readMember, readPort, readSize, type DurationRule, type SizeRule } from './values.ts';
 
 type SchemaNode = Record<string, unknown>;
@@ -36,10 +38,27 @@ function leafSchema(kind: FieldKind): SchemaNode {
       return { type: 'array', maxItems: MEMBERS_MAX, items: { 'x-member': true } };
     case 'list':
       return { type: 'array', maxItems: kind.max, items: { [`x-${kind.item}`]: true } };
+    case 'listeners':
+      return { type: 'array', maxItems: kind.max, items: LISTENER_SCHEMA };
     case 'ignored':
       return kind.schema;
   }
 }
+
+// One entry of `listeners`; unique names and ports are checked by the normaliser (listeners.ts).
+const LISTENER_SCHEMA: SchemaNode = {
+  type: 'object',
+  required: ['name', 'port'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', pattern: LISTENER_NAME_PATTERN },
+    host: { type: 'string', minLength: 1 },
+    port: { 'x-port': true },
+    advertised_host: { type: 'string', minLength: 1 },
+    advertised_port: { 'x-port': true },
+    security_protocol: { type: 'string', enum: [...SECURITY_PROTOCOLS] },
+  },
+};
 
 function objectSchema(): SchemaNode {
   return { type: 'object', properties: {}, additionalProperties: false };
@@ -167,6 +186,10 @@ function issueFrom(error: ErrorObject): RawIssue {
     case 'minLength':
     case 'enum':
       return { field, problem: `must be ${describeExpected(parentSchema)} (got ${showValue(error.data)})` };
+    case 'required':
+      return { field: joinField(field, (error.params as { missingProperty: string }).missingProperty), problem: 'is required' };
+    case 'pattern':
+      return { field, problem: `must match ${(error.params as { pattern: string }).pattern} (got ${showValue(error.data)})` };
     case 'maxItems':
       return { field, problem: `must have at most ${(error.params as { limit: number }).limit} entries` };
     default:

@@ -26,6 +26,36 @@ export interface ServerConfig {
   log_format: LogFormat;
 }
 
+/** Kafka's security protocol names (a listener's `security_protocol`); src/security/session.ts re-exports them. */
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type SecurityProtocolName = (typeof SECURITY_PROTOCOLS)[number];
+
+/** One Kafka listener as the file gives it; listeners.ts resolves the defaults (effectiveListeners). */
+export interface ListenerConfig {
+  /** Unique; what Kafka calls the listener name (`PLAINTEXT`, `SECURE`). */
+  name: string;
+  host: string;
+  port: number;
+  /** Host clients are told; null: the listener's host, or server.advertised_host when it binds a wildcard. */
+  advertised_host: string | null;
+  /** Port clients are told; null: the bound port. */
+  advertised_port: number | null;
+  security_protocol: SecurityProtocolName;
+}
+
+export type ClientAuth = 'none' | 'requested' | 'required';
+
+/** Certificates of the TLS listeners (SSL, SASL_SSL); docs/security.md. */
+export interface TlsConfig {
+  cert_file: string | null;
+  key_file: string | null;
+  /** CAs that client certificates must chain to (mTLS). */
+  ca_file: string | null;
+  client_auth: ClientAuth;
+  /** How often the files' modification times are checked for a reload; 0: never. */
+  reload_interval_ms: number;
+}
+
 export interface HttpConfig {
   enabled: boolean;
   host: string;
@@ -143,6 +173,9 @@ export interface RunnelConfig {
   flush: FlushConfig;
   groups: GroupsConfig;
   server: ServerConfig;
+  /** Empty: one PLAINTEXT listener from server.host/port/advertised_host (effectiveListeners). */
+  listeners: ListenerConfig[];
+  tls: TlsConfig;
   http: HttpConfig;
   limits: LimitsConfig;
   cluster: ClusterConfig;

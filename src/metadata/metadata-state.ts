@@ -73,8 +73,18 @@ export interface LeaderPublication extends PublishedLeader {
  */
 export const PUBLISHED_LEADERS_PER_COMMAND_MAX = 1_000;
 
+/** Where clients reach a broker on one of its listeners (Kafka's BrokerRegistration endpoints). */
+export interface BrokerEndpoint {
+  /** The listener's name: a client is told the endpoints of the listener it came in on. */
+  name: string;
+  host: string;
+  port: number;
+  securityProtocol: string;
+}
+
 export interface BrokerRecord {
   nodeId: number;
+  /** The endpoint of the broker's first listener; a record without `listeners` has only this one, named PLAINTEXT. */
   host: string;
   port: number;
   rack: string | null;
@@ -82,7 +92,12 @@ export interface BrokerRecord {
   storageId?: string;
   /** Cluster mode: where peers reach the broker's Raft transport (cluster.raft_address). */
   raftAddress?: string;
+  /** Every listener's advertised endpoint, the first being host/port; absent in records written before listeners existed. */
+  listeners?: BrokerEndpoint[];
 }
+
+/** What a broker registers about its Kafka listeners: the first one's host/port and all of them. */
+export type KafkaEndpoints = Pick<BrokerRecord, 'host' | 'port'> & { listeners: BrokerEndpoint[] };
 
 export type MetadataCommand =
   /**
@@ -219,7 +234,7 @@ export class MetadataState {
     this.removedBrokers.clear();
     for (const id of Array.isArray(snapshot.leaving) ? snapshot.leaving : []) this.leavingBrokers.add(id);
     for (const r of Array.isArray(snapshot.removed) ? snapshot.removed : []) this.removedBrokers.set(r.nodeId, r.storageId);
-    for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, copy ? { ...broker } : broker);
+    for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, copy ? structuredClone(broker) : broker);
     for (const topic of snapshot.topics) this.insertTopic(copy ? structuredClone(topic) : topic);
   }
 
@@ -382,7 +397,7 @@ export class MetadataState {
 
   snapshot(): MetadataSnapshot {
     const view = this.view();
-    return { ...view, brokers: view.brokers.map((b) => ({ ...b })), topics: view.topics.map((t) => structuredClone(t)) };
+    return { ...view, brokers: view.brokers.map((b) => structuredClone(b)), topics: view.topics.map((t) => structuredClone(t)) };
   }
 
   /** snapshot() as JSON, without its copies (which cost more than the encoding for a large state). */
@@ -416,7 +431,7 @@ export class MetadataState {
       };
     }
     this.removedBrokers.delete(broker.nodeId);
-    this.brokers.set(broker.nodeId, { ...broker });
+    this.brokers.set(broker.nodeId, structuredClone(broker));
     return { ok: true };
   }
 

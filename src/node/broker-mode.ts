@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { RunnelConfig } from '../config/index.ts';
 import type { NodeStore } from '../controller/node-store.ts';
-import { MetadataState } from '../metadata/metadata-state.ts';
+import { MetadataState, type KafkaEndpoints } from '../metadata/metadata-state.ts';
 import { LocalController } from '../controller/local-controller.ts';
 import type { Controller } from '../metadata/controller.ts';
 import { ClusterNode } from './cluster-node.ts';
@@ -39,8 +39,8 @@ export interface BrokerMode {
   offsetsPartition(index: number): PartitionReplica | undefined;
   /** Hands the group coordinator to the mode once it is built and loaded. */
   attachGroups(groups: GroupCoordinator): void;
-  /** Registers this broker's Kafka endpoint; in cluster mode starts the node and resolves once it is registered. */
-  register(endpoint: { host: string; port: number }): Promise<void>;
+  /** Registers this broker's Kafka endpoints; in cluster mode starts the node and resolves once it is registered. */
+  register(endpoint: KafkaEndpoints): Promise<void>;
   /** The peers connected to this broker and the Raft groups it hosts (none on a single node). */
   peers(): { connected: Set<number>; groups: GroupStatus[]; transport?: { bytesIn: number; bytesOut: number } };
   /** Cluster mode: where the Raft host counts fsyncs, elections and snapshots (GET /metrics). */

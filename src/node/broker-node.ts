@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { RunnelConfig } from '../config/index.ts';
+import { effectiveListeners, type RunnelConfig } from '../config/index.ts';
 import { NodeStore } from '../controller/node-store.ts';
 import { clusterMode, singleNodeMode } from './broker-mode.ts';
 import type { NodeStatus } from '../http/status.ts';
@@ -36,14 +36,24 @@ const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
 export interface BrokerNode {
   nodeId: number;
   clusterId: string;
+  /** The first listener's bound address. */
   host: string;
   port: number;
+  /** Every listener's bound address, in config order. */
+  listeners: readonly BoundListener[];
   services: BrokerServices;
   close(): Promise<void>;
   /** The HTTP server (admin API, /metrics) when http.enabled: its bound port, and the app for inject() in tests. */
   readonly http: HttpServerHandle | null;
   /** Cluster mode: called once this broker left the cluster (a completed leave); the process should stop then. */
   onLeft(listener: () => void): void;
+}
+
+export interface BoundListener {
+  name: string;
+  securityProtocol: string;
+  host: string;
+  port: number;
 }
 
 export interface BrokerNodeOptions {
@@ -128,14 +138,14 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
 
   mode.attachGroups(groups);
 
+  const listeners = effectiveListeners(config);
   const services: BrokerServices = {
     nodeId,
     dataDir,
     get clusterId() {
       return controller.state.clusterId;
     },
-    advertisedHost: config.server.advertised_host,
-    advertisedPort: config.server.port,
+    listeners: listeners.map((l) => ({ name: l.name, host: l.advertisedHost, port: l.advertisedPort ?? l.port, securityProtocol: l.securityProtocol })),
     autoCreateTopics: config.auto_create_topics,
     defaultPartitions: config.default_partitions,
     defaultReplicationFactor: config.cluster.replication_factor,
@@ -168,20 +178,29 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     mode.countRaft?.(metrics);
     mode.countLogSyncs?.((seconds) => metrics.logFsync(seconds));
   }
-  const server = new KafkaServer(
-    metrics ? timedHandlers(createHandlers(services), metrics) : createHandlers(services),
-    {
-      host: config.server.host,
-      port: config.server.port,
-      frameBytesMax: config.limits.max_frame_bytes,
-      inflightRequestsMax: config.limits.max_inflight_requests_per_connection,
-      connectionsMax: config.limits.max_connections,
-      partitionsPerRequestMax: config.limits.max_partitions_per_request,
-      idleMs: config.limits.connections_max_idle_ms,
-    },
-    logger,
+  const handlers = metrics ? timedHandlers(createHandlers(services), metrics) : createHandlers(services);
+  // One server per listener; all share the handlers, and each gives its connections its own Session.
+  const servers = listeners.map(
+    (listener) =>
+      new KafkaServer(
+        handlers,
+        {
+          listener: listener.name,
+          securityProtocol: listener.securityProtocol,
+          host: listener.host,
+          port: listener.port,
+          frameBytesMax: config.limits.max_frame_bytes,
+          inflightRequestsMax: config.limits.max_inflight_requests_per_connection,
+          connectionsMax: config.limits.max_connections,
+          partitionsPerRequestMax: config.limits.max_partitions_per_request,
+          idleMs: config.limits.connections_max_idle_ms,
+        },
+        logger,
+      ),
   );
-  let listening: { host: string; port: number } = { host: config.server.host, port: config.server.port };
+  // The first listener is the broker's address for peers, tools and status (BrokerRecord host/port).
+  let listening: { host: string; port: number } = { host: listeners[0]!.host, port: listeners[0]!.port };
+  const bound: BoundListener[] = [];
   let http: HttpServerHandle | null = null;
   const status = (): NodeStatus => {
     const { connected, groups, transport } = mode.peers();
@@ -190,7 +209,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
       clusterId: controller.state.clusterId,
       mode: mode.kind,
       controllerId: controller.controllerId,
-      kafka: { host: config.server.advertised_host, port: listening.port },
+      kafka: { host: services.listeners[0]!.host, port: services.listeners[0]!.port },
       brokers: controller.state
         .allBrokers()
         .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, connected: b.nodeId === nodeId || connected.has(b.nodeId) })),
@@ -210,16 +229,21 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
   // replicas (the mode's) and the store under them.
   const releaseAll = async (): Promise<void> => {
     await http?.close();
-    await server.close();
+    await Promise.all(servers.map((server) => server.close()));
     groups.close();
     offsetsFollowers.close();
     await mode.close();
     store.close();
   };
   try {
-    listening = await server.listen();
-    // With port 0 the OS picks the port; clients must be told the real one.
-    services.advertisedPort = listening.port;
+    for (const [position, server] of servers.entries()) {
+      const address = await server.listen();
+      const listener = listeners[position]!;
+      bound.push({ name: listener.name, securityProtocol: listener.securityProtocol, host: address.host, port: address.port });
+      // With port 0 the OS picks the port; clients must be told the real one.
+      if (listener.advertisedPort === null) services.listeners[position]!.port = address.port;
+    }
+    listening = { host: bound[0]!.host, port: bound[0]!.port };
     // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
     if (config.http.enabled) {
       http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, {
@@ -231,7 +255,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
       // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
       services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);
     }
-    await mode.register({ host: config.server.advertised_host, port: listening.port });
+    await mode.register({ host: services.listeners[0]!.host, port: services.listeners[0]!.port, listeners: services.listeners });
   } catch (err) {
     await releaseAll();
     throw err;
@@ -258,7 +282,8 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     {
       host: listening.host,
       port: listening.port,
-      advertised: `${config.server.advertised_host}:${listening.port}`,
+      advertised: `${services.listeners[0]!.host}:${services.listeners[0]!.port}`,
+      listeners: services.listeners.map((l) => `${l.name}://${l.host}:${l.port}`),
       nodeId,
       clusterId: controller.state.clusterId,
       dataDir,
@@ -280,6 +305,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     clusterId: controller.state.clusterId,
     host: listening.host,
     port: listening.port,
+    listeners: bound,
     services,
     http,
     onLeft(listener) {

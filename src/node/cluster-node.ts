@@ -31,7 +31,7 @@ import { BrokerLeave } from './broker-leave.ts';
 import { BootstrapDecider, recommendedSettleMs, type BootstrapDecision } from './bootstrap.ts';
 import { MetadataGroup, metadataGroupName } from '../controller/metadata-group.ts';
 import { MetadataLogStorage } from '../controller/metadata-log-storage.ts';
-import { PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord } from '../metadata/metadata-state.ts';
+import { PUBLISHED_LEADERS_PER_COMMAND_MAX, type BrokerRecord, type KafkaEndpoints } from '../metadata/metadata-state.ts';
 import type { LeaveOutcome } from '../http/cluster-leave.ts';
 import { reconcilePartitionGroups, type CompleteReassignment } from '../partition/reconcile-round.ts';
 import { newClusterId, type NodeStore } from '../controller/node-store.ts';
@@ -269,7 +269,7 @@ export class ClusterNode {
    * Starts the transport and the groups; resolves once this broker is registered in a named
    * cluster under `kafkaEndpoint` (see the file comment). The caller closes the node on failure.
    */
-  async run(kafkaEndpoint: { host: string; port: number }): Promise<void> {
+  async run(kafkaEndpoint: KafkaEndpoints): Promise<void> {
     this.groupStarted = new Promise<void>((resolve, reject) => {
       this.markGroupStarted = resolve;
       this.failStart = reject;
@@ -455,11 +455,12 @@ export class ClusterNode {
    * Registers this broker. With `barrier`, a registration is proposed and applied here even when
    * the state already shows it: once it applied, the state holds everything committed before.
    */
-  private async registerSelf(endpoint: { host: string; port: number }, barrier: boolean): Promise<void> {
+  private async registerSelf(endpoint: KafkaEndpoints, barrier: boolean): Promise<void> {
     const wanted: BrokerRecord = {
       nodeId: this.nodeId,
       host: endpoint.host,
       port: endpoint.port,
+      listeners: endpoint.listeners,
       rack: null,
       storageId: this.options.storageId,
       raftAddress: this.options.config.cluster.raft_address,
@@ -769,7 +770,14 @@ function partitionRegistry(store: NodeStore): ReplicaRegistry {
 }
 
 function sameBroker(a: BrokerRecord, b: BrokerRecord): boolean {
-  return a.host === b.host && a.port === b.port && a.rack === b.rack && a.storageId === b.storageId && a.raftAddress === b.raftAddress;
+  return (
+    a.host === b.host &&
+    a.port === b.port &&
+    a.rack === b.rack &&
+    a.storageId === b.storageId &&
+    a.raftAddress === b.raftAddress &&
+    JSON.stringify(a.listeners) === JSON.stringify(b.listeners)
+  );
 }
 
 /** The transport's listen address from cluster.raft_address (validated by the config schema). */

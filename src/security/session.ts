@@ -5,9 +5,11 @@
 // the principal from a client certificate when the listener asks for one, SASL when the client
 // authenticates. Until then the principal is ANONYMOUS, as in Kafka.
 
-/** Kafka's security protocol names (a listener's `security_protocol`). */
-export const securityProtocols = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
-export type SecurityProtocol = (typeof securityProtocols)[number];
+import { SECURITY_PROTOCOLS, type SecurityProtocolName } from '../config/types.ts';
+
+/** Kafka's security protocol names (a listener's `security_protocol`), defined with the config that names them. */
+export const securityProtocols = SECURITY_PROTOCOLS;
+export type SecurityProtocol = SecurityProtocolName;
 
 /** Kafka's principal of a connection that has not authenticated. */
 export const ANONYMOUS_PRINCIPAL = 'User:ANONYMOUS';

@@ -5,6 +5,7 @@
 //       cluster_id controller_id [brokers] cluster_authorized_operations TAG_BUFFER
 //     brokers => broker_id host port rack
 
+import { brokersOn } from '../../metadata/broker-endpoints.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
@@ -16,7 +17,7 @@ const BROKERS_ENDPOINT = 1;
 export function describeClusterHandler(services: BrokerServices): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
   return {
     api: describeCluster,
-    handle(request) {
+    handle(request, context) {
       const endpointType = request.endpointType ?? BROKERS_ENDPOINT;
       if (endpointType !== BROKERS_ENDPOINT) {
         return {
@@ -37,7 +38,7 @@ export function describeClusterHandler(services: BrokerServices): ApiHandler<Des
         endpointType,
         clusterId: services.clusterId,
         controllerId: services.controller.controllerId,
-        brokers: services.controller.state.allBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        brokers: brokersOn(services.controller.state.allBrokers(), context.session.listener).map(({ nodeId, ...b }) => ({ brokerId: nodeId, ...b })),
         clusterAuthorizedOperations: authorizedOperations('cluster', request.includeClusterAuthorizedOperations),
       };
     },

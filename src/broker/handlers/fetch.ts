@@ -90,7 +90,7 @@ export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest,
         errorCode: ErrorCode.NONE,
         sessionId: answered.sessionId,
         responses: answered.responses,
-        nodeEndpoints: context.apiVersion >= 16 ? leaderEndpoints(services, result.leaders) : [],
+        nodeEndpoints: context.apiVersion >= 16 ? leaderEndpoints(services, result.leaders, context.session.listener) : [],
       };
     },
   };

@@ -10,6 +10,7 @@
 // as Kafka does. Transactions are not implemented, so transaction coordinators (key_type 1) are
 // refused with a non-retriable error instead of sending the client into a retry loop.
 
+import { endpointOn } from '../../metadata/broker-endpoints.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
@@ -36,7 +37,7 @@ export function findCoordinatorHandler(services: BrokerServices): ApiHandler<Fin
       const keyType: number = request.keyType ?? GROUP_KEY;
       const keys: string[] = context.apiVersion >= 4 ? request.coordinatorKeys : [request.key];
       const coordinators: Coordinator[] = [];
-      for (const key of keys) coordinators.push(await findOne(services, keyType, key));
+      for (const key of keys) coordinators.push(await findOne(services, keyType, key, context.session.listener));
       if (context.apiVersion >= 4) return { throttleTimeMs: 0, coordinators };
       const c = coordinators[0];
       return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
@@ -44,7 +45,8 @@ export function findCoordinatorHandler(services: BrokerServices): ApiHandler<Fin
   };
 }
 
-async function findOne(services: BrokerServices, keyType: number, key: string): Promise<Coordinator> {
+/** The coordinator of `key` at its endpoint on `listener`, the listener the request came in on. */
+async function findOne(services: BrokerServices, keyType: number, key: string, listener: string): Promise<Coordinator> {
   const fail = (errorCode: number, errorMessage: string | null): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (keyType !== GROUP_KEY) return fail(ErrorCode.INVALID_REQUEST, 'transactions are not supported by this broker');
   if (!key) return fail(ErrorCode.INVALID_REQUEST, 'the group id is empty');
@@ -62,9 +64,13 @@ async function findOne(services: BrokerServices, keyType: number, key: string): 
     const errorCode = services.groups.coordinatorError(key);
     if (errorCode !== ErrorCode.NONE && errorCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return fail(errorCode, null);
     // Loading is announced by the group APIs themselves (COORDINATOR_LOAD_IN_PROGRESS), not here.
-    return { key, nodeId: services.nodeId, host: services.advertisedHost, port: services.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
+    // This broker's own listeners: known before its registration reaches the metadata.
+    const own = services.listeners.find((endpoint) => endpoint.name === listener);
+    if (!own) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, `this broker has no listener ${listener}`);
+    return { key, nodeId: services.nodeId, host: own.host, port: own.port, errorCode: ErrorCode.NONE, errorMessage: null };
   }
   const broker = services.controller.state.broker(leader.leaderId);
-  if (!broker) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
-  return { key, nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  const endpoint = broker && endpointOn(broker, listener);
+  if (!endpoint) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
+  return { key, nodeId: leader.leaderId, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }

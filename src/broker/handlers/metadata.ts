@@ -20,6 +20,7 @@
 // Kafka creates an unknown topic when the client allows it (v4+, always before v4) and the broker
 // does; kcat's producer depends on this, having no CreateTopics of its own.
 
+import { brokersOn } from '../../metadata/broker-endpoints.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { topicNameProblem } from '../../metadata/topic-names.ts';
 import { hostingReplicas, type TopicRecord } from '../../metadata/metadata-state.ts';
@@ -85,7 +86,8 @@ export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRe
 
       return {
         throttleTimeMs: 0,
-        brokers: state.allBrokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        // The endpoints of the listener this request came in on (a client on SSL is sent to SSL ports).
+        brokers: brokersOn(state.allBrokers(), context.session.listener),
         clusterId: services.clusterId,
         controllerId: services.controller.controllerId,
         topics,

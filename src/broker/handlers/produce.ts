@@ -121,7 +121,7 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
           })),
         })),
         throttleTimeMs: 0,
-        nodeEndpoints: context.apiVersion >= 10 ? leaderEndpoints(services, leaders) : [],
+        nodeEndpoints: context.apiVersion >= 10 ? leaderEndpoints(services, leaders, context.session.listener) : [],
       };
     },
   };

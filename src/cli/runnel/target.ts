@@ -45,12 +45,15 @@ function splitList(value: string, from: string): string[] {
 }
 
 async function configAddresses(file: string, env: NodeJS.ProcessEnv): Promise<ConfigAddresses> {
-  const { loadConfig, ConfigError } = await import('../../config/index.ts');
+  const { loadConfig, ConfigError, effectiveListeners } = await import('../../config/index.ts');
   const { reachableAddress } = await import('../status.ts');
   try {
     const config = loadConfig({ file, env });
+    // The first PLAINTEXT listener when there is one: the one a client needs no credentials for.
+    const listeners = effectiveListeners(config);
+    const kafka = listeners.find((l) => l.securityProtocol === 'PLAINTEXT') ?? listeners[0]!;
     return {
-      kafka: reachableAddress(config.server.advertised_host, config.server.port),
+      kafka: reachableAddress(kafka.advertisedHost, kafka.advertisedPort ?? kafka.port),
       admin: config.http.enabled ? reachableAddress(config.http.host, config.http.port) : undefined,
     };
   } catch (err) {

@@ -1,40 +1,17 @@
 // Loading files: defaults, the shipped configs, Go Queue's file shapes, and
 // errors that name the field (docs/configuration.md).
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, defaultConfig, loadConfig, loadConfigDetailed } from '../../../src/config/index.ts';
+import { configFileWith, configScratchDir as scratch, loadConfigJson, rejectsConfig } from '../../helpers/config-files.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const REPO = join(import.meta.dirname, '..', '..', '..');
 const NO_ENV = {};
-const scratch = mkdtempSync(join(tmpdir(), 'runnel-config-'));
-let scratchFiles = 0;
-
-function fileWith(text: string): string {
-  const path = join(scratch, `config-${scratchFiles++}.json`);
-  writeFileSync(path, text);
-  return path;
-}
-
-function loadJson(value: unknown) {
-  return loadConfig({ file: fileWith(JSON.stringify(value)), env: NO_ENV });
-}
-
-/** Asserts that loading `value` fails naming `field`, with a message matching `message`. */
-function rejects(value: unknown, field: string, message: RegExp): void {
-  assert.throws(
-    () => loadJson(value),
-    (error: unknown) => {
-      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-      assert.equal(error.field, field);
-      assert.match(error.message, message);
-      return true;
-    },
-  );
-}
+const fileWith = configFileWith;
+const loadJson = (value: unknown) => loadConfigJson(value, NO_ENV);
+const rejects = rejectsConfig;
 
 test('no file and no variables: the documented defaults', () => {
   const config = loadConfig({ env: NO_ENV });

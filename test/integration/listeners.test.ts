@@ -1,0 +1,82 @@
+// issue 15 (listeners): one broker, several listeners at once. Each connection's Session names
+// the listener it came in on, and Metadata, DescribeCluster and FindCoordinator answer with the
+// endpoints of that listener (Kafka's rule), so a client is never sent to another listener.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { RawClient } from '../../bench/lib/raw-client.ts';
+import { startBrokerNode, type BrokerNode } from '../../src/node/broker-node.ts';
+import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
+import { inProcessConfig } from '../helpers/in-process-broker.ts';
+
+const ADVERTISED_PORT = 19_094;
+
+let node: BrokerNode;
+let dataDir: string;
+
+before(async () => {
+  const made = inProcessConfig('listeners', (config) => {
+    config.listeners = [
+      { name: 'INTERNAL', host: '127.0.0.1', port: 0, advertised_host: null, advertised_port: null, security_protocol: 'PLAINTEXT' },
+      // What a broker behind a port mapping advertises: another name and port than it binds.
+      { name: 'EXTERNAL', host: '127.0.0.1', port: 0, advertised_host: 'localhost', advertised_port: ADVERTISED_PORT, security_protocol: 'PLAINTEXT' },
+    ];
+  });
+  dataDir = made.dataDir;
+  node = await startBrokerNode(made.config, pino({ level: 'silent' }));
+});
+
+after(async () => {
+  await node?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function portOf(name: string): number {
+  const listener = node.listeners.find((l) => l.name === name);
+  assert.ok(listener, `no listener ${name}`);
+  return listener.port;
+}
+
+test('two listeners: both accept clients, and Metadata advertises the endpoint of the listener asked', async () => {
+  const internal = await RawClient.connect({ port: portOf('INTERNAL') });
+  const external = await RawClient.connect({ port: portOf('EXTERNAL') });
+  try {
+    const fromInternal = await internal.metadata(null);
+    assert.deepEqual(
+      fromInternal.brokers.map((b: { host: string; port: number }) => ({ host: b.host, port: b.port })),
+      [{ host: '127.0.0.1', port: portOf('INTERNAL') }],
+    );
+    const fromExternal = await external.metadata(null);
+    assert.deepEqual(
+      fromExternal.brokers.map((b: { host: string; port: number }) => ({ host: b.host, port: b.port })),
+      [{ host: 'localhost', port: ADVERTISED_PORT }],
+    );
+    assert.equal(node.port, portOf('INTERNAL'), 'the first listener is the broker address');
+  } finally {
+    internal.close();
+    external.close();
+  }
+});
+
+test('DescribeCluster and FindCoordinator also answer with the endpoint of the listener asked', async () => {
+  const external = await RawClient.connect({ port: portOf('EXTERNAL') });
+  const internal = await RawClient.connect({ port: portOf('INTERNAL') });
+  try {
+    const describeCluster = apiByKey.get(ApiKey.DescribeCluster)!;
+    const cluster = await external.request(describeCluster, 0, { includeClusterAuthorizedOperations: false });
+    assert.deepEqual(
+      cluster.brokers.map((b: { host: string; port: number }) => ({ host: b.host, port: b.port })),
+      [{ host: 'localhost', port: ADVERTISED_PORT }],
+    );
+    const findCoordinator = apiByKey.get(ApiKey.FindCoordinator)!;
+    const viaExternal = await external.request(findCoordinator, 3, { key: 'g1', keyType: 0 });
+    assert.equal(viaExternal.errorCode, 0);
+    assert.deepEqual({ host: viaExternal.host, port: viaExternal.port }, { host: 'localhost', port: ADVERTISED_PORT });
+    const viaInternal = await internal.request(findCoordinator, 3, { key: 'g1', keyType: 0 });
+    assert.deepEqual({ host: viaInternal.host, port: viaInternal.port }, { host: '127.0.0.1', port: portOf('INTERNAL') });
+  } finally {
+    external.close();
+    internal.close();
+  }
+});
