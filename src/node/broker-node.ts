@@ -19,6 +19,8 @@ import { metadataGroupName } from '../controller/metadata-group.ts';
 import { ADMIN_ADDRESS_CONFIG } from '../client/admin-address.ts';
 import { createHandlers } from '../broker/handlers/index.ts';
 import { KafkaServer } from '../broker/server.ts';
+import { TlsFiles } from '../broker/tls-files.ts';
+import { usesTls } from '../security/session.ts';
 import type { BrokerServices } from '../broker/services.ts';
 import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import { GroupCoordinator, defaultCoordinatorLimits } from '../broker/group/coordinator.ts';
@@ -67,6 +69,9 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     // The config layer refuses this with a message for the operator; this guards other callers.
     throw new Error('cluster mode without a cluster secret: resolve it with resolveClusterAuth, or set cluster.insecure');
   }
+  const listeners = effectiveListeners(config);
+  // Read before anything opens: an unreadable certificate stops the start with the field's name.
+  const tlsFiles = listeners.some((l) => usesTls(l.securityProtocol)) ? openTlsFiles(config, logger) : null;
   const startedAt = performance.now();
   // How long the event loop was blocked while the partitions load: logged once they have. The
   // histogram only measures from its first tick on, so the synchronous start before the first
@@ -138,7 +143,6 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
 
   mode.attachGroups(groups);
 
-  const listeners = effectiveListeners(config);
   const services: BrokerServices = {
     nodeId,
     dataDir,
@@ -194,10 +198,17 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
           connectionsMax: config.limits.max_connections,
           partitionsPerRequestMax: config.limits.max_partitions_per_request,
           idleMs: config.limits.connections_max_idle_ms,
+          ...(tlsFiles && usesTls(listener.securityProtocol) && { tls: { material: tlsFiles.material, clientAuth: config.tls.client_auth } }),
         },
         logger,
       ),
   );
+  if (tlsFiles) {
+    tlsFiles.onReload((material) => {
+      for (const server of servers) server.setSecureContext(material);
+    });
+    tlsFiles.start(config.tls.reload_interval_ms);
+  }
   // The first listener is the broker's address for peers, tools and status (BrokerRecord host/port).
   let listening: { host: string; port: number } = { host: listeners[0]!.host, port: listeners[0]!.port };
   const bound: BoundListener[] = [];
@@ -229,6 +240,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
   // replicas (the mode's) and the store under them.
   const releaseAll = async (): Promise<void> => {
     await http?.close();
+    tlsFiles?.close();
     await Promise.all(servers.map((server) => server.close()));
     groups.close();
     offsetsFollowers.close();
@@ -323,6 +335,14 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
       return closing;
     },
   };
+}
+
+/** The TLS listeners' files, paths relative to the working directory as every path in the config. */
+function openTlsFiles(config: RunnelConfig, logger: Logger): TlsFiles {
+  const { cert_file: certFile, key_file: keyFile, ca_file: caFile } = config.tls;
+  // The config layer refuses a TLS listener without these (checkListeners); this guards other callers.
+  if (certFile === null || keyFile === null) throw new Error('a TLS listener needs tls.cert_file and tls.key_file');
+  return new TlsFiles({ certFile: resolve(certFile), keyFile: resolve(keyFile), caFile: caFile === null ? null : resolve(caFile) }, logger);
 }
 
 /** What the WebSocket tails read: this broker's replicas (led or not) and the topics in the metadata. */

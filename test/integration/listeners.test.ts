@@ -1,4 +1,4 @@
-// issue 15 (listeners): one broker, several listeners at once. Each connection's Session names
+// issue 15 (listeners): one broker, a PLAINTEXT and an SSL listener at once. Each connection's Session names
 // the listener it came in on, and Metadata, DescribeCluster and FindCoordinator answer with the
 // endpoints of that listener (Kafka's rule), so a client is never sent to another listener.
 import assert from 'node:assert/strict';
@@ -8,20 +8,24 @@ import pino from 'pino';
 import { RawClient } from '../../bench/lib/raw-client.ts';
 import { startBrokerNode, type BrokerNode } from '../../src/node/broker-node.ts';
 import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
+import { makeTestCerts, type TestCerts } from '../helpers/certs.ts';
 import { inProcessConfig } from '../helpers/in-process-broker.ts';
 
 const ADVERTISED_PORT = 19_094;
 
 let node: BrokerNode;
+let certs: TestCerts;
 let dataDir: string;
 
 before(async () => {
+  certs = makeTestCerts();
   const made = inProcessConfig('listeners', (config) => {
     config.listeners = [
       { name: 'INTERNAL', host: '127.0.0.1', port: 0, advertised_host: null, advertised_port: null, security_protocol: 'PLAINTEXT' },
       // What a broker behind a port mapping advertises: another name and port than it binds.
-      { name: 'EXTERNAL', host: '127.0.0.1', port: 0, advertised_host: 'localhost', advertised_port: ADVERTISED_PORT, security_protocol: 'PLAINTEXT' },
+      { name: 'EXTERNAL', host: '127.0.0.1', port: 0, advertised_host: 'localhost', advertised_port: ADVERTISED_PORT, security_protocol: 'SSL' },
     ];
+    config.tls = { cert_file: certs.brokerCertFile, key_file: certs.brokerKeyFile, ca_file: null, client_auth: 'none', reload_interval_ms: 0 };
   });
   dataDir = made.dataDir;
   node = await startBrokerNode(made.config, pino({ level: 'silent' }));
@@ -30,7 +34,13 @@ before(async () => {
 after(async () => {
   await node?.close();
   rmSync(dataDir, { recursive: true, force: true });
+  certs?.remove();
 });
+
+/** A client of the SSL listener, trusting the test CA. */
+function connectExternal(): Promise<RawClient> {
+  return RawClient.connect({ port: portOf('EXTERNAL'), tls: { ca: certs.read(certs.caFile), servername: 'localhost' } });
+}
 
 function portOf(name: string): number {
   const listener = node.listeners.find((l) => l.name === name);
@@ -38,9 +48,9 @@ function portOf(name: string): number {
   return listener.port;
 }
 
-test('two listeners: both accept clients, and Metadata advertises the endpoint of the listener asked', async () => {
+test('PLAINTEXT and SSL listeners: both accept clients, and Metadata advertises the endpoint of the listener asked', async () => {
   const internal = await RawClient.connect({ port: portOf('INTERNAL') });
-  const external = await RawClient.connect({ port: portOf('EXTERNAL') });
+  const external = await connectExternal();
   try {
     const fromInternal = await internal.metadata(null);
     assert.deepEqual(
@@ -60,7 +70,7 @@ test('two listeners: both accept clients, and Metadata advertises the endpoint o
 });
 
 test('DescribeCluster and FindCoordinator also answer with the endpoint of the listener asked', async () => {
-  const external = await RawClient.connect({ port: portOf('EXTERNAL') });
+  const external = await connectExternal();
   const internal = await RawClient.connect({ port: portOf('INTERNAL') });
   try {
     const describeCluster = apiByKey.get(ApiKey.DescribeCluster)!;
