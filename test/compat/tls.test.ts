@@ -15,7 +15,8 @@ import { describeRun, run } from '../helpers/run.ts';
 
 const KCAT = '/usr/bin/kcat';
 const PYTHON = '/usr/bin/python3';
-const PY_SCRIPT = join(fileURLToPath(new URL('./python/', import.meta.url)), 'tls_roundtrip.py');
+const PY_DIR = fileURLToPath(new URL('./python/', import.meta.url));
+const PY_SCRIPT = join(PY_DIR, 'tls_roundtrip.py');
 
 let broker: BrokerHandle;
 let certs: TestCerts;
@@ -131,12 +132,25 @@ test('Python confluent-kafka over SSL with a client certificate: produces, reads
     t.skip(pythonMissing);
     return;
   }
+  const tls = {
+    'security.protocol': 'SSL',
+    'ssl.ca.location': certs.caFile,
+    'ssl.certificate.location': certs.clientCertFile,
+    'ssl.key.location': certs.clientKeyFile,
+  };
   const args = [PY_SCRIPT, sslBootstrap(), 'py-tls', '5', certs.caFile, certs.clientCertFile, certs.clientKeyFile];
   const r = await run(PYTHON, args, { timeoutMs: 60_000 });
   const describe = `${describeRun(PYTHON, args, r)}\n--- broker log tail\n${brokerTail()}`;
   assert.equal(r.code, 0, describe);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { brokers: string[]; delivered: number; values: string[]; errors: string[] };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { brokers: string[]; delivered: number; errors: string[] };
   assert.deepEqual(out.brokers, [`127.0.0.1:${sslPort}`], describe);
   assert.equal(out.delivered, 5, describe);
-  assert.deepEqual(out.values, ['py-tls-0', 'py-tls-1', 'py-tls-2', 'py-tls-3', 'py-tls-4'], describe);
+  const readArgs = [join(PY_DIR, 'consumer.py'), sslBootstrap(), 'py-tls', '0', '0', '5'];
+  const read = await run(PYTHON, readArgs, { timeoutMs: 60_000, env: { ...process.env, KAFKA_EXTRA_CONFIG: JSON.stringify(tls) } });
+  assert.equal(read.code, 0, describeRun(PYTHON, readArgs, read));
+  const records = (JSON.parse(read.stdout.trim().split('\n').pop()!) as { records: Array<[number, string | null, string]> }).records;
+  assert.deepEqual(
+    records.map((record) => record[2]),
+    ['py-tls-0', 'py-tls-1', 'py-tls-2', 'py-tls-3', 'py-tls-4'],
+  );
 });

@@ -1,12 +1,14 @@
 """Read COUNT records from one partition with assign() and explicit offsets, no group work.
 
 Usage: consumer.py BOOTSTRAP TOPIC PARTITION START_OFFSET COUNT
+KAFKA_EXTRA_CONFIG (JSON, optional) is merged into the consumer's config (e.g. SSL settings).
 Prints one JSON object: {"records": [[offset, key, value, headers], ...], "errors": [...]}.
 librdkafka wants a group.id even for assign(); with enable.auto.commit=false and an
 explicit start offset it needs no committed offsets. librdkafka debug output
 (cgrp, fetch, protocol) goes to stderr so the test can see what was asked of the broker.
 """
 import json
+import os
 import sys
 import time
 
@@ -21,6 +23,7 @@ consumer = Consumer({
     "enable.auto.offset.store": False,
     "enable.partition.eof": True,
     "debug": "cgrp,fetch,protocol",
+    **json.loads(os.environ.get("KAFKA_EXTRA_CONFIG", "{}")),
 })
 consumer.assign([TopicPartition(topic, partition, start)])
 
