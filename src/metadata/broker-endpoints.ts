@@ -12,7 +12,7 @@ export function endpointsOf(broker: BrokerRecord): readonly BrokerEndpoint[] {
 }
 
 /** The broker's endpoint on `listener`, or undefined when it has no listener of that name (Kafka leaves it out). */
-export function endpointOn(broker: BrokerRecord, listener: string): { host: string; port: number } | undefined {
+export function endpointOn(broker: BrokerRecord, listener: string): BrokerEndpoint | undefined {
   return endpointsOf(broker).find((endpoint) => endpoint.name === listener);
 }
 

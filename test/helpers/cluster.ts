@@ -18,6 +18,8 @@ export interface ClusterOptions {
   /** One Raft tick in ms (cluster.rtt_ms); by default the product default (50). */
   rttMs?: number;
   env?: Record<string, string>;
+  /** More environment for one broker, given its node id and Kafka port (e.g. its own listeners); applied over `env`. */
+  envFor?: (nodeId: number, port: number) => Record<string, string>;
   /** Called for each broker's data dir before it starts (a test mounts a small tmpfs there). */
   prepareDataDir?: (nodeId: number, dataDir: string) => void;
   /** Milliseconds to wait before starting each broker (by node id); by default all start at once. */
@@ -218,7 +220,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
           dataDir: s.dataDir,
           port: s.port,
           httpPort: s.httpPort,
-          env: options.env,
+          env: { ...options.env, ...options.envFor?.(s.nodeId, s.port) },
           startTimeoutMs: 60_000,
         });
       }),
