@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import { startBroker, type BrokerHandle } from '../test/helpers/broker-process.ts';
 import { RawClient } from './lib/raw-client.ts';
-import { countRecords } from './lib/record-batch.ts';
+import { readPartitionToEnd } from './lib/read-partition.ts';
 import { Histogram } from '../src/client/histogram.ts';
 import { produceAtRate, produceFlatOut, recordValue, type ProduceResult } from './lib/producer.ts';
 import { cpuSeconds, selfCpuSeconds } from './lib/proc.ts';
@@ -158,20 +158,9 @@ async function consumeRunnel(host: string, port: number, expected: number): Prom
     Array.from({ length: partitions }, async (_, p) => {
       const c = await RawClient.connect({ host, port, clientId: `bench-consumer-${p}` });
       try {
-        const end = (await c.listOffset(topic, p, -1)).offset;
-        let offset = 0;
-        let got = 0;
-        while (offset < end && Date.now() < deadline) {
-          const res = await c.fetch(topic, p, offset, { maxWaitMs: 100, partitionMaxBytes: 16 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
-          if (res.errorCode !== 0) throw new Error(`fetch failed with error ${res.errorCode}`);
-          const counted = countRecords(res.records);
-          if (counted.lastOffset >= offset) {
-            got += counted.records;
-            bytes += counted.bytes;
-            offset = counted.lastOffset + 1;
-          }
-        }
-        return got;
+        const read = await readPartitionToEnd(c, topic, p, deadline);
+        bytes += read.bytes;
+        return read.records;
       } finally {
         c.close();
       }

@@ -32,6 +32,7 @@ const BENCHES: Record<string, string> = {
   'ops-overhead':
     'one broker: kcat produce throughput and broker CPU per record with the dashboard open, a tail and /metrics scraped every second, against without (issue 14)',
   'ws-tail': 'one broker: produce throughput and broker CPU per record with WebSocket tails attached against without (issue 14)',
+  'tls-overhead': 'one broker, PLAINTEXT and SSL listeners: produce and consume records/s over each in alternating rounds (issue 15 goal: TLS costs < 30 %)',
   reassign: 'four brokers: MB/s moving a ~200 MB partition replica onto a new broker by AlterPartitionReassignments (issue 11)',
 };
 
@@ -57,6 +58,7 @@ function usage(): void {
   console.log('metrics options: [--partitions 1000] [--groups 20] [--scrapes 200] [--batches 4000] [--rounds 3]');
   console.log('leader-balance options: [--partitions 60] [--stop term,kill9]');
   console.log('ops-overhead options: [--records 1000000] [--rounds 3] [--size 100]');
+  console.log('tls-overhead options: [--records 200000] [--rounds 3] [--size 1000] [--batch 100]');
   console.log('ws-tail options: [--records 200000] [--rounds 3] [--size 100] [--tails 1]');
   console.log('sdk-encode options: [--records 2000000] [--size 100] [--compression none,lz4,zstd]');
   console.log(
