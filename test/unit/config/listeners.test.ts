@@ -2,7 +2,8 @@
 // (`listeners[1].security_protocol`); no listeners = today's single PLAINTEXT listener.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, effectiveListeners } from '../../../src/config/index.ts';
+import { join } from 'node:path';
+import { ConfigError, effectiveListeners, loadConfig } from '../../../src/config/index.ts';
 import { loadConfigJson, rejectsConfig } from '../../helpers/config-files.ts';
 
 const loadJson = loadConfigJson;
@@ -104,4 +105,13 @@ test('listeners from the environment: RUNNEL_LISTENERS as JSON', () => {
     () => loadJson({}, { RUNNEL_LISTENERS: '[{"name":"INTERNAL","port":9400,"security_protocol":"X"}]' }),
     (error: unknown) => error instanceof ConfigError && error.field === 'listeners[0].security_protocol' && error.variable === 'RUNNEL_LISTENERS',
   );
+});
+
+test('configs/secure.json: PLAINTEXT on 127.0.0.1 only and a SASL_SSL listener with the certificates of scripts/gen-certs.sh certs', () => {
+  const config = loadConfig({ file: join(import.meta.dirname, '..', '..', '..', 'configs', 'secure.json'), env: {} });
+  assert.deepEqual(
+    effectiveListeners(config).map((l) => `${l.name} ${l.securityProtocol} ${l.host}:${l.port}`),
+    ['PLAINTEXT PLAINTEXT 127.0.0.1:9092', 'SECURE SASL_SSL 0.0.0.0:9093'],
+  );
+  assert.deepEqual([config.tls.cert_file, config.tls.key_file, config.tls.ca_file], ['certs/broker.pem', 'certs/broker.key', 'certs/ca.pem']);
 });
