@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePorts, startBroker } from '../test/helpers/broker-process.ts';
 import { genCerts } from '../test/helpers/certs.ts';
-import { cpuSeconds, loadAverage } from './lib/proc.ts';
+import { cpuSeconds, loadAverage, selfCpuSeconds } from './lib/proc.ts';
 import { produceFlatOut } from './lib/producer.ts';
 import { RawClient, type RawClientOptions } from './lib/raw-client.ts';
 import { readPartitionToEnd } from './lib/read-partition.ts';
@@ -39,7 +39,11 @@ interface Round {
   listener: ListenerName;
   producePerSecond: number;
   consumePerSecond: number;
-  brokerCpuPer100k: number;
+  /** Broker CPU-seconds per 100,000 records produced, and per 100,000 records consumed. */
+  brokerProduceCpuPer100k: number;
+  brokerConsumeCpuPer100k: number;
+  /** This process's (the client's) CPU-seconds per 100,000 records consumed: it decrypts what the broker encrypts. */
+  clientConsumeCpuPer100k: number;
 }
 
 /** Reads partitions 0..PARTITIONS-1 of `topic` to their end, one connection and fetch loop each; returns the records read. */
@@ -88,23 +92,29 @@ try {
     const cpuBefore = cpuSeconds(broker.pid);
     const produced = await produceFlatOut({ topic, partitions: PARTITIONS, clientFor: () => client, total: records, size, batchSize, acks: -1, inflight: 8 });
     client.close();
+    const cpuProduced = cpuSeconds(broker.pid);
+    const clientCpuBefore = selfCpuSeconds();
     const consumeStart = performance.now();
     const read = await consumeAll(() => RawClient.connect(clientOptions[listener]), topic);
     const consumeSeconds = (performance.now() - consumeStart) / 1000;
-    const cpu = cpuSeconds(broker.pid) - cpuBefore;
+    const clientCpu = selfCpuSeconds() - clientCpuBefore;
+    const cpuConsumed = cpuSeconds(broker.pid);
     if (read !== records) throw new Error(`${listener}: read ${read} of ${records} records`);
     if (round < 0) continue;
     const r: Round = {
       listener,
       producePerSecond: produced.acked / produced.seconds,
       consumePerSecond: read / consumeSeconds,
-      brokerCpuPer100k: (cpu / (2 * records)) * 100_000,
+      brokerProduceCpuPer100k: ((cpuProduced - cpuBefore) / records) * 100_000,
+      brokerConsumeCpuPer100k: ((cpuConsumed - cpuProduced) / records) * 100_000,
+      clientConsumeCpuPer100k: (clientCpu / records) * 100_000,
     };
     results.push(r);
     const mb = (perSecond: number) => ((perSecond * size) / 1e6).toFixed(1);
     console.log(
       `round ${round + 1} ${listener.padEnd(9)} produce ${Math.round(r.producePerSecond).toLocaleString('en-US')} records/s (${mb(r.producePerSecond)} MB/s)  ` +
-        `consume ${Math.round(r.consumePerSecond).toLocaleString('en-US')} records/s (${mb(r.consumePerSecond)} MB/s)  broker CPU ${r.brokerCpuPer100k.toFixed(3)} s per 100k records moved`,
+        `consume ${Math.round(r.consumePerSecond).toLocaleString('en-US')} records/s (${mb(r.consumePerSecond)} MB/s)  CPU s per 100k records: broker produce ${r.brokerProduceCpuPer100k.toFixed(3)}, ` +
+        `broker consume ${r.brokerConsumeCpuPer100k.toFixed(3)}, client consume ${r.clientConsumeCpuPer100k.toFixed(3)}`,
     );
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -116,8 +126,17 @@ try {
     const plain = of('PLAINTEXT', pick);
     const ssl = of('SSL', pick);
     console.log(
-      `median ${label}: PLAINTEXT ${Math.round(plain).toLocaleString('en-US')} records/s, SSL ${Math.round(ssl).toLocaleString('en-US')} records/s: TLS costs ${(100 * (1 - ssl / plain)).toFixed(1)} %`,
+      `median ${label}: PLAINTEXT ${Math.round(plain).toLocaleString('en-US')} records/s, SSL ${Math.round(ssl).toLocaleString('en-US')} records/s: TLS costs ${(100 * (1 - ssl / plain)).toFixed(1)} % of throughput`,
     );
+  }
+  for (const [label, pick] of [
+    ['broker CPU per 100k produced', (r: Round) => r.brokerProduceCpuPer100k],
+    ['broker CPU per 100k consumed', (r: Round) => r.brokerConsumeCpuPer100k],
+    ['client CPU per 100k consumed', (r: Round) => r.clientConsumeCpuPer100k],
+  ] as const) {
+    const plain = of('PLAINTEXT', pick);
+    const ssl = of('SSL', pick);
+    console.log(`median ${label}: PLAINTEXT ${plain.toFixed(3)} s, SSL ${ssl.toFixed(3)} s (+${(100 * (ssl / plain - 1)).toFixed(0)} %)`);
   }
   console.log(`records ${records} of ${size} B, batches of ${batchSize}, ${PARTITIONS} partitions; load average after: ${loadAverage()}`);
 } finally {
