@@ -188,6 +188,8 @@ test('certificate reload: replaced files are taken for new connections; a bad fi
     assert.equal(listening.files.check(), false);
     assert.equal(listening.files.check(), false, 'the same bad state is not read twice');
     assert.equal(listening.log.matching('reload refused').length, 1);
+    // issue 15: no secret in a log line, not even the key that failed.
+    assert.ok(!JSON.stringify(listening.log.lines).includes('PRIVATE KEY'));
     assert.equal((await sessionOf(listening.port, { ca: oldCa })).listener, 'SECURE');
 
     copyFileSync(`${next}/broker.pem`, certs.brokerCertFile);
@@ -197,4 +199,16 @@ test('certificate reload: replaced files are taken for new connections; a bad fi
   } finally {
     await stop(listening);
   }
+});
+
+test('an unreadable or mismatched certificate stops the start with the field named, and no key material in the message', () => {
+  const logger = captureLogger().logger;
+  assert.throws(
+    () => new TlsFiles({ certFile: `${certs.dir}/missing.pem`, keyFile: certs.brokerKeyFile, caFile: null }, logger),
+    /^Error: tls\.cert_file ".*missing\.pem": cannot read it: ENOENT$/,
+  );
+  assert.throws(
+    () => new TlsFiles({ certFile: certs.brokerCertFile, keyFile: certs.clientKeyFile, caFile: null }, logger),
+    (err: Error) => /not a usable certificate and key/.test(err.message) && !err.message.includes('PRIVATE KEY'),
+  );
 });
