@@ -2,16 +2,19 @@
 // the listener it came in on, and Metadata, DescribeCluster and FindCoordinator answer with the
 // endpoints of that listener (Kafka's rule), so a client is never sent to another listener.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { RawClient } from '../../bench/lib/raw-client.ts';
 import { startBrokerNode, type BrokerNode } from '../../src/node/broker-node.ts';
 import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
-import { makeTestCerts, type TestCerts } from '../helpers/certs.ts';
+import { genCerts, makeTestCerts, type TestCerts } from '../helpers/certs.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { inProcessConfig } from '../helpers/in-process-broker.ts';
 
 const ADVERTISED_PORT = 19_094;
+/** Short, so the reload test waits little; the default is 30 s. */
+const RELOAD_INTERVAL_MS = 100;
 
 let node: BrokerNode;
 let certs: TestCerts;
@@ -25,7 +28,7 @@ before(async () => {
       // What a broker behind a port mapping advertises: another name and port than it binds.
       { name: 'EXTERNAL', host: '127.0.0.1', port: 0, advertised_host: 'localhost', advertised_port: ADVERTISED_PORT, security_protocol: 'SSL' },
     ];
-    config.tls = { cert_file: certs.brokerCertFile, key_file: certs.brokerKeyFile, ca_file: null, client_auth: 'none', reload_interval_ms: 0 };
+    config.tls = { cert_file: certs.brokerCertFile, key_file: certs.brokerKeyFile, ca_file: null, client_auth: 'none', reload_interval_ms: RELOAD_INTERVAL_MS };
   });
   dataDir = made.dataDir;
   node = await startBrokerNode(made.config, pino({ level: 'silent' }));
@@ -89,4 +92,27 @@ test('DescribeCluster and FindCoordinator also answer with the endpoint of the l
     external.close();
     internal.close();
   }
+});
+
+test('tls.reload_interval: the broker takes replaced certificate files for new connections without a restart', async () => {
+  const next = `${certs.dir}/next`;
+  genCerts(next);
+  const newCa = certs.read(`${next}/ca.pem`);
+  // The key first, then the certificate: the broker keeps the old pair until both are in place.
+  copyFileSync(`${next}/broker.key`, certs.brokerKeyFile);
+  copyFileSync(`${next}/broker.pem`, certs.brokerCertFile);
+  await waitFor(
+    async () => {
+      try {
+        (await RawClient.connect({ port: portOf('EXTERNAL'), tls: { ca: newCa, servername: 'localhost' } })).close();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    'a client trusting only the new CA connects',
+    10_000,
+    50,
+  );
+  await assert.rejects(connectExternal(), 'a client trusting only the old CA is refused now');
 });
