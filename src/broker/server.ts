@@ -7,11 +7,14 @@ import { Connection } from './connection.ts';
 import type { AnyApiHandler } from './handler.ts';
 import { LogOnce } from '../log/index.ts';
 import { ANONYMOUS_PRINCIPAL, type SecurityProtocol, type Session } from '../security/session.ts';
+import type { SaslEnvironment } from './sasl-authenticator.ts';
 
 export interface KafkaServerOptions {
   /** The listener's name, as Session.listener (`PLAINTEXT` for the listener made from server.*). */
   listener: string;
   securityProtocol: SecurityProtocol;
+  /** SASL settings and credentials: required when securityProtocol is SASL_*. */
+  sasl?: SaslEnvironment;
   host: string;
   port: number;
   frameBytesMax: number;
@@ -90,6 +93,7 @@ export class KafkaServer {
       },
       this.logger,
       this.badInput,
+      this.options.sasl,
     );
     this.connections.add(connection);
     if (this.options.idleMs > 0) {
