@@ -29,10 +29,9 @@ const WRONG_PASSWORD = 'wrong-Pa55word-tuv';
 const log = captureLogger();
 let node: BrokerNode;
 let dataDir: string;
-/** Servers with a SASL_PLAINTEXT session, over the broker's own handlers and services. */
+/** KIP-368's listener: a SASL_PLAINTEXT server over the broker's own handlers, with a clock the test moves. */
 const servers: KafkaServer[] = [];
 let saslPort: number;
-/** KIP-368: a listener whose clock the test moves. */
 let clockMs = 1_000_000;
 let expiringPort: number;
 const connections: KafkaConnection[] = [];
@@ -79,6 +78,10 @@ before(async () => {
     config.http.enabled = false;
     config.sasl.mechanisms = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'];
     config.sasl.bootstrap_user = 'admin';
+    config.listeners = [
+      { name: 'PLAINTEXT', host: '127.0.0.1', port: 0, advertised_host: null, advertised_port: null, security_protocol: 'PLAINTEXT' },
+      { name: 'SASL', host: '127.0.0.1', port: 0, advertised_host: null, advertised_port: null, security_protocol: 'SASL_PLAINTEXT' },
+    ];
   });
   dataDir = made.dataDir;
   process.env.RUNNEL_BOOTSTRAP_PASSWORD = ADMIN_PASSWORD;
@@ -87,8 +90,8 @@ before(async () => {
   } finally {
     delete process.env.RUNNEL_BOOTSTRAP_PASSWORD;
   }
+  saslPort = node.listeners.find((l) => l.name === 'SASL')!.port;
   const env = saslEnvironment(made.config, node.services.controller, log.logger);
-  saslPort = await saslListener(env);
   expiringPort = await saslListener({ ...env, sessionLifetimeMs: 60_000, nowMs: () => clockMs });
   await waitFor(() => node.services.controller.state.scramUsers().length > 0, 'the bootstrap user', 10_000);
 });
@@ -143,7 +146,9 @@ test('issue 15: a wrong password and an unknown user get the same SASL_AUTHENTIC
     }
   }
   // Logged once per client host and minute, with the user and reason, not per attempt.
-  assert.equal(log.matching('SASL authentication failed').length, 1);
+  const failures = log.matching('SASL authentication failed');
+  assert.equal(failures.length, 1);
+  assert.equal(failures[0]!.listener, 'SASL');
 });
 
 test('issue 15: an unsupported mechanism is answered with the enabled ones', async () => {
