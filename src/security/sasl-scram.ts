@@ -88,7 +88,10 @@ export class ScramServer implements SaslServerMechanism {
     if (attrs[0] !== `c=${Buffer.from(state.gs2Header, 'utf8').toString('base64')}`) {
       return failure('SCRAM channel binding attribute does not match the client-first message', state.user);
     }
-    if (attrs[1] !== `r=${state.nonce}`) return failure('SCRAM nonce does not match', state.user);
+    // librdkafka sends its own nonce again in front of the server-first one; Kafka's
+    // ScramSaslServer accepts any final nonce that ends with the server-first nonce, so we do too
+    // (the server's fresh half is still in it, and the proof covers the message as sent).
+    if (!attrs[1]?.startsWith('r=') || !attrs[1].endsWith(state.nonce)) return failure('SCRAM nonce does not match', state.user);
     const proof = Buffer.from(text.slice(proofAt + 3), 'base64');
     const authMessage = `${state.authPrefix},${withoutProof}`;
     if (!state.cred || !proofMatches(this.mechanism, state.cred, authMessage, proof)) return failure('invalid credentials', state.user);

@@ -82,6 +82,20 @@ test('RFC 5802 §5.1: a client-final message with another nonce or channel bindi
   assert.equal(other.step(Buffer.from(final2)).kind, 'failure');
 });
 
+test("librdkafka's client-final nonce is its own nonce followed by the server's whole nonce: accepted, as Kafka accepts it (endsWith)", () => {
+  // librdkafka 2.0.2 rd_kafka_sasl_scram_build_client_final_message_wo_proof writes r=<c-nonce><server r value>,
+  // and Kafka's ScramSaslServer checks that the final nonce ends with the server-first nonce.
+  const cred = credentialFromPassword('SCRAM-SHA-512', 'pw', Buffer.from('s'), 4096);
+  const bare = 'n=user,r=cn0nce';
+  const server = scram('SCRAM-SHA-512', lookupOf([cred]), 'srv');
+  const serverFirst = challenge(server.step(Buffer.from(`n,,${bare}`)));
+  const attrs = Object.fromEntries(serverFirst.split(',').map((a) => [a[0], a.slice(2)]));
+  const withoutProof = `c=biws,r=cn0nce${attrs.r}`;
+  const salted = saltedPassword('SCRAM-SHA-512', 'pw', Buffer.from('s'), 4096);
+  const proof = clientProof('SCRAM-SHA-512', salted, `${bare},${serverFirst},${withoutProof}`);
+  assert.equal(server.step(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`)).kind, 'success');
+});
+
 test('RFC 5802 §7: malformed client-first messages, channel binding and a foreign authzid are refused', () => {
   const lookup = lookupOf([credentialFromPassword('SCRAM-SHA-256', 'pw', Buffer.from('s'), 4096)]);
   for (const message of [
