@@ -21,6 +21,7 @@ import { captureLogger } from '../helpers/log-capture.ts';
 import { RawConnection } from '../helpers/raw-socket.ts';
 import { login, plainLoginV0 } from '../helpers/sasl-login.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { runnelInProcess } from '../helpers/runnel-in-process.ts';
 
 const ADMIN_PASSWORD = 'bootstrap-Pa55word-xyz';
 const ALICE_PASSWORD = 'alice-Pa55word-qrs';
@@ -217,6 +218,30 @@ test('KIP-554: users created, described and deleted through the Admin client, wi
   } finally {
     await admin.close();
   }
+});
+
+test('issue 15: runnel user create|list|delete manage users; the password comes from the environment, never argv', async () => {
+  const bootstrap = ['-b', `127.0.0.1:${node.port}`];
+  const carolPassword = 'carol-Pa55word-cli';
+  const missing = await runnelInProcess(['user', 'create', 'carol', ...bootstrap], {});
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /RUNNEL_CLI_PASSWORD/);
+  const created = await runnelInProcess(['user', 'create', 'carol', '--mechanism', 'SCRAM-SHA-256', ...bootstrap], { RUNNEL_CLI_PASSWORD: carolPassword });
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal((await login(await connect(saslPort), 'SCRAM-SHA-256', 'carol', carolPassword)).errorCode, ErrorCode.NONE);
+  const listed = await runnelInProcess(['user', 'list', '--json', ...bootstrap], {});
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(
+    (JSON.parse(listed.stdout) as Array<{ user: string; mechanisms: unknown[] }>).find((u) => u.user === 'carol'),
+    { user: 'carol', mechanisms: [{ mechanism: 'SCRAM-SHA-256', iterations: 4096 }] },
+  );
+  const deleted = await runnelInProcess(['user', 'delete', 'carol', ...bootstrap], {});
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(deleted.stdout, /carol: SCRAM-SHA-256 deleted/);
+  const again = await runnelInProcess(['user', 'delete', 'carol', ...bootstrap], {});
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /user carol does not exist/);
+  assert.equal(JSON.stringify(log.lines).includes(carolPassword), false);
 });
 
 test('KIP-368: SaslAuthenticate v1 tells the session lifetime; an expired session is closed unless the client re-authenticated', async () => {
