@@ -16,7 +16,8 @@ import { decode } from '../protocol/schema.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { noResponse, servedVersions, type AnyApiHandler, type HandlerResult, type RequestContext } from './handler.ts';
 import type { LogOnce } from '../log/index.ts';
-import type { Session } from '../security/session.ts';
+import { usesSasl, type Session } from '../security/session.ts';
+import { SaslAuthenticator, type SaslEnvironment } from './sasl-authenticator.ts';
 
 export interface ConnectionLimits {
   frameBytesMax: number;
@@ -28,7 +29,12 @@ interface Slot {
   done: boolean;
   /** The response frame as slices (record bytes are referenced, not copied); null for no response. */
   frame: Buffer[] | null;
+  /** A refused SASL login: the connection ends once this answer is written. */
+  closeAfter?: boolean;
 }
+
+/** How long a connection that ends after a refused login waits for its last answer to leave. */
+const SASL_CLOSE_LINGER_MS = 1_000;
 
 export class Connection {
   readonly id: number;
@@ -42,13 +48,28 @@ export class Connection {
   private readonly abort = new AbortController();
   private readonly remoteAddress: string;
   private readonly session: Session;
+  private readonly sasl: SaslAuthenticator | undefined;
   private writeBlocked = false;
   private closed = false;
 
-  constructor(id: number, socket: Socket, session: Session, handlers: Map<number, AnyApiHandler>, limits: ConnectionLimits, logger: Logger, badInput: LogOnce) {
+  constructor(
+    id: number,
+    socket: Socket,
+    session: Session,
+    handlers: Map<number, AnyApiHandler>,
+    limits: ConnectionLimits,
+    logger: Logger,
+    badInput: LogOnce,
+    sasl?: SaslEnvironment,
+  ) {
     this.id = id;
     this.socket = socket;
     this.session = session;
+    if (usesSasl(session.securityProtocol)) {
+      // A SASL listener without SASL settings would serve everyone unauthenticated: never.
+      if (!sasl) throw new Error(`listener ${session.listener} is ${session.securityProtocol} but the broker has no SASL settings`);
+      this.sasl = new SaslAuthenticator(sasl, session);
+    }
     this.handlers = handlers;
     this.limits = limits;
     this.logger = logger;
@@ -93,6 +114,10 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
+    if (this.sasl?.expectsRawToken) {
+      this.onRawSaslToken(frame);
+      return;
+    }
     const reader = new Reader(frame);
     let header;
     try {
@@ -108,6 +133,19 @@ export class Connection {
       return;
     }
     const api = handler.api;
+    const verdict = this.sasl?.gate(apiKey) ?? 'serve';
+    if (verdict !== 'serve') {
+      // Kafka closes a connection that sends anything but the SASL exchange before it logged in,
+      // or a request after its session expired without re-authenticating (KIP-368).
+      this.reject(
+        `sasl-${verdict}`,
+        verdict === 'expired'
+          ? `${api.name} after the SASL session expired (sasl.session_lifetime); the client did not re-authenticate`
+          : `${api.name} before SASL authentication completed`,
+        { clientId, listener: this.session.listener },
+      );
+      return;
+    }
     const served = servedVersions(handler);
     if (apiVersion < served.minVersion || apiVersion > served.maxVersion) {
       if (apiKey === ApiKey.ApiVersions) {
@@ -145,6 +183,7 @@ export class Connection {
       connectionId: this.id,
       remoteAddress: this.remoteAddress,
       session: this.session,
+      sasl: this.sasl,
       signal: this.abort.signal,
     };
     let result: HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
@@ -175,6 +214,23 @@ export class Connection {
       }
     }
     slot.done = true;
+    if (this.sasl?.failed) slot.closeAfter = true;
+    this.writeReady();
+  }
+
+  /**
+   * SaslHandshake v0 (KIP-43): the tokens that follow are bare size-prefixed frames, and so are
+   * the answers. A refused login has no way to say why: the connection just closes.
+   */
+  private onRawSaslToken(token: Buffer): void {
+    const answer = this.sasl!.authenticate(token);
+    if (answer.errorCode !== 0) {
+      this.close();
+      return;
+    }
+    const size = Buffer.allocUnsafe(4);
+    size.writeInt32BE(answer.authBytes.length, 0);
+    this.pending.push({ done: true, frame: [size, answer.authBytes] });
     this.writeReady();
   }
 
@@ -190,9 +246,24 @@ export class Connection {
           if (!this.socket.write(part)) this.writeBlocked = true;
         }
       }
+      if (slot.closeAfter) {
+        if (wrote) this.socket.uncork();
+        this.endAfterWrites();
+        return;
+      }
     }
     if (wrote) process.nextTick(() => this.socket.uncork());
     this.updateReading();
+  }
+
+  /** Closes once what was written is sent (close() would drop it), and reads nothing more. */
+  private endAfterWrites(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.socket.pause();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), SASL_CLOSE_LINGER_MS).unref();
   }
 
   private updateReading(): void {

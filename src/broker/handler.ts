@@ -3,6 +3,7 @@
 import type { ApiDefinition } from '../protocol/api.ts';
 import type { EncodeInput } from '../protocol/schema.ts';
 import type { Session } from '../security/session.ts';
+import type { SaslAuthenticator } from './sasl-authenticator.ts';
 
 export interface RequestContext {
   apiVersion: number;
@@ -12,6 +13,8 @@ export interface RequestContext {
   remoteAddress: string;
   /** The connection's listener and principal; the same object for every request of a connection. */
   session: Session;
+  /** The connection's SASL exchange on a SASL_* listener; absent on the others. */
+  sasl?: SaslAuthenticator;
   /** Aborted when the connection closes, so long polls stop waiting for it. */
   signal: AbortSignal;
 }

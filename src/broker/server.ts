@@ -26,11 +26,14 @@ export interface KafkaServerTls {
   material: TlsMaterial;
   clientAuth: ClientAuth;
 }
+import type { SaslEnvironment } from './sasl-authenticator.ts';
 
 export interface KafkaServerOptions {
   /** The listener's name, as Session.listener (`PLAINTEXT` for the listener made from server.*). */
   listener: string;
   securityProtocol: SecurityProtocol;
+  /** SASL settings and credentials: required when securityProtocol is SASL_*. */
+  sasl?: SaslEnvironment;
   host: string;
   port: number;
   frameBytesMax: number;
@@ -169,6 +172,7 @@ export class KafkaServer {
       },
       this.logger,
       this.badInput,
+      this.options.sasl,
     );
     this.connections.add(connection);
     if (this.options.idleMs > 0) {

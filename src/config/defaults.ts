@@ -86,6 +86,8 @@ export function baseDefaults(): BaseDefaults {
       // A line with a long stack fits; a runaway field does not hold megabytes in the ring.
       max_log_line_bytes: 16 * 1024,
     },
+    // SCRAM only: PLAIN sends the password itself, so an operator turns it on for SASL_SSL listeners.
+    sasl: { mechanisms: ['SCRAM-SHA-512', 'SCRAM-SHA-256'], session_lifetime_ms: 0, bootstrap_user: null },
     cluster: {
       enabled: false,
       node_id: 1,

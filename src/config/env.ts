@@ -19,7 +19,14 @@ export const ENV_PREFIX = 'RUNNEL_';
  * simulator, benchmarks, the `runnel` CLI), not to the broker's config, so
  * they are not reported as unknown fields.
  */
-export const NON_CONFIG_ENV_PREFIXES: readonly string[] = ['RUNNEL_TEST_', 'RUNNEL_SIM_', 'RUNNEL_BENCH_', 'RUNNEL_CLI_'];
+export const NON_CONFIG_ENV_PREFIXES: readonly string[] = [
+  'RUNNEL_TEST_',
+  'RUNNEL_SIM_',
+  'RUNNEL_BENCH_',
+  'RUNNEL_CLI_',
+  // sasl.bootstrap_user's password: read by the broker at start, never part of the config (or its logs).
+  'RUNNEL_BOOTSTRAP_PASSWORD',
+];
 
 export interface EnvOverride {
   variable: string;
@@ -81,7 +88,7 @@ export function parseEnvValue(path: string, text: string): unknown {
   } catch {
     parsed = text;
   }
-  if ((kind === 'members' || kind === 'list') && typeof parsed === 'string') {
+  if ((kind === 'members' || kind === 'list' || kind === 'enum-list') && typeof parsed === 'string') {
     return parsed === '' ? [] : parsed.split(',').map((entry) => entry.trim());
   }
   return parsed;

@@ -25,6 +25,8 @@ export type FieldKind =
   | { type: 'list'; item: 'url' | 'dns-server'; max: number }
   /** The Kafka listeners: a list of {name, host, port, advertised_host, advertised_port, security_protocol} (listeners.ts). */
   | { type: 'listeners'; max: number }
+  /** A list of distinct names out of `values` (at least one). */
+  | { type: 'enum-list'; values: readonly string[] }
   /** A Go Queue field Runnel accepts so old files load, but does not use. */
   | { type: 'ignored'; schema: Record<string, unknown>; reason: string };
 
@@ -153,6 +155,12 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'cluster.discovery.prefix', kind: { type: 'string' } },
   // etcd grants leases in whole seconds; a day is far beyond any sensible liveness window.
   { key: 'cluster.discovery.lease_ttl_s', kind: { type: 'integer', min: 2, max: 86_400 } },
+
+  // SASL (src/broker/sasl-authenticator.ts; docs/security.md, "SASL").
+  { key: 'sasl.mechanisms', kind: { type: 'enum-list', values: ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'] } },
+  { key: 'sasl.session_lifetime', target: 'sasl.session_lifetime_ms', kind: { type: 'duration', min: 0 } },
+  { key: 'sasl.session_lifetime_ms', kind: { type: 'duration', min: 0 } },
+  { key: 'sasl.bootstrap_user', kind: { type: 'optional-string' } },
 
   // Go Queue fields with a Runnel equivalent under another name.
   { key: 'flush_interval', target: 'flush.interval_ms', kind: { type: 'duration', min: 1 }, goQueue: true },

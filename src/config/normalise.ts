@@ -67,6 +67,7 @@ function convert(spec: FieldSpec, value: unknown, variableFor: VariableFor): unk
     case 'boolean':
     case 'integer':
     case 'enum':
+    case 'enum-list':
     case 'address':
     case 'ignored':
       return value;

@@ -40,6 +40,8 @@ function leafSchema(kind: FieldKind): SchemaNode {
       return { type: 'array', maxItems: kind.max, items: { [`x-${kind.item}`]: true } };
     case 'listeners':
       return { type: 'array', maxItems: kind.max, items: LISTENER_SCHEMA };
+    case 'enum-list':
+      return { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...kind.values] } };
     case 'ignored':
       return kind.schema;
   }
@@ -192,6 +194,10 @@ function issueFrom(error: ErrorObject): RawIssue {
       return { field, problem: `must match ${(error.params as { pattern: string }).pattern} (got ${showValue(error.data)})` };
     case 'maxItems':
       return { field, problem: `must have at most ${(error.params as { limit: number }).limit} entries` };
+    case 'minItems':
+      return { field, problem: `must have at least ${(error.params as { limit: number }).limit} entries` };
+    case 'uniqueItems':
+      return { field, problem: 'must not name an entry twice' };
     default:
       // The reader keywords already wrote a full sentence.
       return { field, problem: error.message ?? 'is invalid' };

@@ -110,6 +110,16 @@ export interface LimitsConfig {
   max_log_line_bytes: number;
 }
 
+/** SASL on the SASL_PLAINTEXT and SASL_SSL listeners (docs/security.md, "SASL"). */
+export interface SaslConfig {
+  /** The mechanisms offered, in order: SCRAM-SHA-512, SCRAM-SHA-256, PLAIN. */
+  mechanisms: Array<'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'>;
+  /** KIP-368: a login holds this long, then the client must re-authenticate; 0: no expiry. */
+  session_lifetime_ms: number;
+  /** Created at first start (SCRAM-SHA-256 and -512) with the password in RUNNEL_BOOTSTRAP_PASSWORD, if it does not exist. */
+  bootstrap_user: string | null;
+}
+
 export type DiscoveryType = 'static' | 'manual' | 'dns' | 'etcd';
 
 /** How a node finds the members of its cluster (src/discovery; docs/configuration.md). */
@@ -179,6 +189,7 @@ export interface RunnelConfig {
   http: HttpConfig;
   limits: LimitsConfig;
   cluster: ClusterConfig;
+  sasl: SaslConfig;
 }
 
 /** A Go Queue field that was accepted but has no effect in Runnel, and why. */

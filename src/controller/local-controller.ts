@@ -84,6 +84,13 @@ export function logMetadataCommand(logger: Logger, command: MetadataCommand): vo
     case 'removeBroker':
       logger.info({ broker: command.nodeId }, 'broker removed from the cluster');
       break;
+    case 'alterScramCredentials':
+      // Names only: salts and keys stay out of the log.
+      logger.info(
+        { deleted: command.deletions.map((d) => `${d.user}/${d.mechanism}`), set: command.upsertions.map((u) => `${u.user}/${u.mechanism}`) },
+        'SCRAM credentials altered',
+      );
+      break;
     case 'completeReassignment':
       logger.info({ topicId: command.topicId, partition: command.partition, replicas: command.replicas }, 'reassignment completed');
       break;

@@ -8,6 +8,9 @@
 import { collisionKey, topicNameProblem } from './topic-names.ts';
 import { applyConfigOps, brokerResourceProblem, type ConfigOp, type ConfigResource } from './config-changes.ts';
 import type { DynamicBrokerConfigs } from './topic-configs.ts';
+import { ScramCredentialTable, type ScramCredentialRecord, type ScramDeletion, type ScramUser } from './scram-credentials.ts';
+import type { StoredScramCredential } from '../security/credentials.ts';
+import type { ScramMechanism } from '../security/scram-crypto.ts';
 
 export interface TopicRecord {
   name: string;
@@ -164,7 +167,13 @@ export type MetadataCommand =
    * become the assignment. The topic id names the incarnation (the command may apply after the
    * topic was deleted and created again: then it fails and changes nothing).
    */
-  | { type: 'recoverAssignment'; topicId: string; partition: number; replicas: number[] };
+  | { type: 'recoverAssignment'; topicId: string; partition: number; replicas: number[] }
+  /**
+   * Deletes and sets SASL users' SCRAM credentials (AlterUserScramCredentials), deletions first.
+   * The proposer validated each entry (docs/security.md, "SASL"); apply() refuses the whole
+   * command if one is malformed.
+   */
+  | { type: 'alterScramCredentials'; deletions: ScramDeletion[]; upsertions: ScramCredentialRecord[] };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -190,6 +199,8 @@ export interface MetadataSnapshot {
   nextProducerId?: number;
   /** Dynamic broker configs by resource name ("" = every broker); absent before they existed. */
   brokerConfigs?: Record<string, Record<string, string>>;
+  /** SASL users' SCRAM credentials (salted and hashed); absent before they existed (= none). */
+  scram?: ScramCredentialRecord[];
 }
 
 export class MetadataState {
@@ -205,6 +216,7 @@ export class MetadataState {
   private readonly leavingBrokers = new Set<number>();
   /** Removed broker id → the storage id it had (a registration from that disk is refused). */
   private readonly removedBrokers = new Map<number, string>();
+  private readonly scram = new ScramCredentialTable();
 
   constructor(snapshot: MetadataSnapshot) {
     this.clusterIdValue = snapshot.clusterId;
@@ -235,6 +247,7 @@ export class MetadataState {
     for (const id of Array.isArray(snapshot.leaving) ? snapshot.leaving : []) this.leavingBrokers.add(id);
     for (const r of Array.isArray(snapshot.removed) ? snapshot.removed : []) this.removedBrokers.set(r.nodeId, r.storageId);
     for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, copy ? structuredClone(broker) : broker);
+    this.scram.restore(snapshot.scram);
     for (const topic of snapshot.topics) this.insertTopic(copy ? structuredClone(topic) : topic);
   }
 
@@ -277,6 +290,10 @@ export class MetadataState {
         return this.completeReassignment(command.topicId, command.partition, command.replicas);
       case 'recoverAssignment':
         return this.recoverAssignment(command.topicId, command.partition, command.replicas);
+      case 'alterScramCredentials': {
+        const problem = this.scram.alter(command.deletions, command.upsertions);
+        return problem ? { ok: false, error: 'INVALID_REQUEST', message: problem } : { ok: true };
+      }
       default:
         // A command from a newer broker (or damaged input): refused, never a crash.
         return { ok: false, error: 'INVALID_REQUEST', message: `unknown metadata command ${JSON.stringify((command as { type?: unknown }).type)}` };
@@ -364,6 +381,16 @@ export class MetadataState {
     return Array.isArray(target) ? [...target] : undefined;
   }
 
+  /** The user's SCRAM credential for the mechanism, if it has one. */
+  scramCredential(user: string, mechanism: ScramMechanism): StoredScramCredential | undefined {
+    return this.scram.get(user, mechanism);
+  }
+
+  /** The users with SCRAM credentials, by name, with each credential's mechanism and iterations. */
+  scramUsers(): ScramUser[] {
+    return this.scram.list();
+  }
+
   /** The first producer id no broker has been given yet. */
   get nextProducerId(): number {
     return this.nextProducerIdValue;
@@ -415,6 +442,7 @@ export class MetadataState {
     };
     if (this.brokerConfigs.size > 0) view.brokerConfigs = Object.fromEntries([...this.brokerConfigs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     if (this.leavingBrokers.size > 0) view.leaving = this.leavingBrokerIds();
+    if (this.scram.size > 0) view.scram = this.scram.records();
     if (this.removedBrokers.size > 0) view.removed = [...this.removedBrokers].sort((a, b) => a[0] - b[0]).map(([nodeId, storageId]) => ({ nodeId, storageId }));
     return view;
   }

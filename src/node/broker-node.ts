@@ -31,6 +31,7 @@ import { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 import type { LogRing } from '../log/log-ring.ts';
 import { hostingReplicas } from '../metadata/metadata-state.ts';
 import type { TailRoutes } from '../http/ws-routes.ts';
+import { saslEnvironment, startBootstrapUser } from './sasl-wiring.ts';
 
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
@@ -182,6 +183,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     mode.countRaft?.(metrics);
     mode.countLogSyncs?.((seconds) => metrics.logFsync(seconds));
   }
+  const sasl = saslEnvironment(config, controller, logger);
   const handlers = metrics ? timedHandlers(createHandlers(services), metrics) : createHandlers(services);
   // One server per listener; all share the handlers, and each gives its connections its own Session.
   const servers = listeners.map(
@@ -191,6 +193,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
         {
           listener: listener.name,
           securityProtocol: listener.securityProtocol,
+          sasl,
           host: listener.host,
           port: listener.port,
           frameBytesMax: config.limits.max_frame_bytes,
@@ -303,6 +306,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     },
     'listening',
   );
+  const stopBootstrapUser = startBootstrapUser(config, services);
   void replicas.producerStatesLoaded().then(() => {
     loopDelay.disable();
     logger.info(
@@ -328,6 +332,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
         clearInterval(retentionTimer);
         clearInterval(offsetsExpiryTimer);
         clearInterval(offsetsSnapshotTimer);
+        stopBootstrapUser();
         loopDelay.disable();
         await releaseAll();
         logger.info({ nodeId }, 'broker stopped');

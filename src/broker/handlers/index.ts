@@ -34,6 +34,7 @@ import { describeProducersHandler } from './describe-producers.ts';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 import { electLeadersHandler } from './elect-leaders.ts';
+import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './user-scram-credentials.ts';
 
 export function createHandlers(services: BrokerServices): Map<number, AnyApiHandler> {
   const handlers = new Map<number, AnyApiHandler>();
@@ -71,6 +72,8 @@ export function createHandlers(services: BrokerServices): Map<number, AnyApiHand
     alterPartitionReassignmentsHandler(services),
     listPartitionReassignmentsHandler(services),
     electLeadersHandler(services),
+    describeUserScramCredentialsHandler(services),
+    alterUserScramCredentialsHandler(services),
   ];
   for (const handler of all) handlers.set(handler.api.apiKey, handler);
   return handlers;

@@ -1,12 +1,14 @@
-// SaslHandshake (key 17) and SaslAuthenticate (key 36): Runnel has no SASL mechanisms yet.
+// SaslHandshake (key 17) and SaslAuthenticate (key 36): the SASL exchange of a connection on a
+// SASL_PLAINTEXT or SASL_SSL listener, run by the connection's SaslAuthenticator
+// (../sasl-authenticator.ts), which also decides what the connection may send before it logged in.
 //
 //   SaslHandshakeRequest => mechanism
 //   SaslHandshakeResponse => error_code [mechanisms]
 //   SaslAuthenticateRequest => auth_bytes
 //   SaslAuthenticateResponse => error_code error_message auth_bytes session_lifetime_ms(v1+)
 //
-// We answer them rather than leave them out so that a client configured for SASL gets a clear
-// UNSUPPORTED_SASL_MECHANISM with the (empty) list of what we offer, instead of a dropped connection.
+// On a PLAINTEXT or SSL listener there is no exchange to run: both answer ILLEGAL_SASL_STATE, as
+// Kafka does, so a client configured for SASL on the wrong port hears why.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
@@ -16,8 +18,9 @@ import { saslAuthenticate, type SaslAuthenticateRequest, type SaslAuthenticateRe
 export function saslHandshakeHandler(): ApiHandler<SaslHandshakeRequest, SaslHandshakeResponse> {
   return {
     api: saslHandshake,
-    handle() {
-      return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: [] };
+    handle(request, context) {
+      if (!context.sasl) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
+      return context.sasl.handshake(request.mechanism, context.apiVersion);
     },
   };
 }
@@ -25,13 +28,16 @@ export function saslHandshakeHandler(): ApiHandler<SaslHandshakeRequest, SaslHan
 export function saslAuthenticateHandler(): ApiHandler<SaslAuthenticateRequest, SaslAuthenticateResponse> {
   return {
     api: saslAuthenticate,
-    handle() {
-      return {
-        errorCode: ErrorCode.ILLEGAL_SASL_STATE,
-        errorMessage: 'SASL is not enabled on this broker',
-        authBytes: Buffer.alloc(0),
-        sessionLifetimeMs: 0,
-      };
+    handle(request, context) {
+      if (!context.sasl) {
+        return {
+          errorCode: ErrorCode.ILLEGAL_SASL_STATE,
+          errorMessage: `SASL is not enabled on listener ${context.session.listener} (${context.session.securityProtocol})`,
+          authBytes: Buffer.alloc(0),
+          sessionLifetimeMs: 0,
+        };
+      }
+      return context.sasl.authenticate(request.authBytes);
     },
   };
 }

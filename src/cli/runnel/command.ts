@@ -33,6 +33,8 @@ export interface CommandContext {
   json: boolean;
   target: Target;
   out: Output;
+  /** The environment runnel runs with (a secret a command reads comes from here, not argv). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface Command {

@@ -14,6 +14,7 @@ import { logsCommands } from './logs.ts';
 import { produceCommands } from './produce.ts';
 import { reassignCommands } from './reassign.ts';
 import { topicCommands } from './topic.ts';
+import { userCommands } from './user.ts';
 import { CommandFailed, EXIT_FAILED, EXIT_OK, EXIT_USAGE, flagString, type Command, type Output } from './command.ts';
 import { FlagTable, formatFlags, parseCommandLine, UsageError, type FlagSpec } from './flags.ts';
 import type { Target } from './target.ts';
@@ -39,6 +40,7 @@ export const COMMANDS: Command[] = [
   ...produceCommands,
   ...consumeCommands,
   ...groupCommands,
+  ...userCommands,
   ...logsCommands,
   ...benchCommands,
 ];
@@ -165,7 +167,7 @@ export async function runRunnel(argv: readonly string[], env: NodeJS.ProcessEnv,
       configFile: flagString(parsed.flags, 'config'),
       env,
     });
-    return await command.run({ args, flags: parsed.flags, json: parsed.flags.get('json') === true, target, out });
+    return await command.run({ args, flags: parsed.flags, json: parsed.flags.get('json') === true, target, out, env });
   } catch (err) {
     if (err instanceof UsageError) {
       out.stderr(`runnel: ${err.message}\n${usageHint}\n`);

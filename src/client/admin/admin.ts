@@ -11,7 +11,11 @@ import {
   describeCluster as describeClusterApi,
   describeConfigs as describeConfigsApi,
   incrementalAlterConfigs,
+  alterUserScramCredentials as alterUserScramCredentialsApi,
+  describeUserScramCredentials as describeUserScramCredentialsApi,
 } from '../../protocol/apis/index.ts';
+import { randomBytes } from 'node:crypto';
+import { saltedPassword, scramIterationsMin, scramMechanismCode, scramMechanisms, type ScramMechanism } from '../../security/scram-crypto.ts';
 import type { ApiDefinition } from '../../protocol/api.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { EncodeInput } from '../../protocol/schema.ts';
@@ -73,6 +77,16 @@ export interface ConfigChange {
   name: string;
   op: 'set' | 'delete' | 'append' | 'subtract';
   value?: string;
+}
+
+/** One change of a SASL user's SCRAM credential (KIP-554). The password is salted here; only the salted form is sent. */
+export type ScramCredentialAlteration =
+  | { op: 'upsert'; user: string; mechanism: ScramMechanism; password: string /** Default 4096 (Kafka's minimum). */; iterations?: number }
+  | { op: 'delete'; user: string; mechanism: ScramMechanism };
+
+export interface ScramUserDescription {
+  user: string;
+  mechanisms: Array<{ mechanism: ScramMechanism; iterations: number }>;
 }
 
 export interface ClusterDescription {
@@ -269,19 +283,70 @@ export class Admin {
     };
   }
 
+  /**
+   * Sets and deletes SASL users' SCRAM credentials; rejects with the first user's error
+   * (RESOURCE_NOT_FOUND for a credential to delete that is not there, UNACCEPTABLE_CREDENTIAL for
+   * iterations outside 4096..16384, DUPLICATE_RESOURCE for a user and mechanism named twice).
+   */
+  async alterUserScramCredentials(alterations: ScramCredentialAlteration[]): Promise<void> {
+    const deletions = alterations.flatMap((a) => (a.op === 'delete' ? [{ name: a.user, mechanism: scramMechanismCode[a.mechanism] }] : []));
+    const upsertions = alterations.flatMap((a) => {
+      if (a.op !== 'upsert') return [];
+      const salt = randomBytes(32);
+      const iterations = a.iterations ?? scramIterationsMin;
+      return [
+        {
+          name: a.user,
+          mechanism: scramMechanismCode[a.mechanism],
+          iterations,
+          salt,
+          saltedPassword: saltedPassword(a.mechanism, a.password, salt, iterations),
+        },
+      ];
+    });
+    await this.toController(alterUserScramCredentialsApi, { deletions, upsertions }, (answer) => {
+      for (const r of answer.results)
+        if (r.errorCode !== ErrorCode.NONE) throw kafkaError(r.errorCode, `alter SCRAM credentials of user ${r.user}`, r.errorMessage);
+    });
+  }
+
+  /** The users with SCRAM credentials (all of them without `users`); rejects with RESOURCE_NOT_FOUND for a named user without one. */
+  async describeUserScramCredentials(users?: string[]): Promise<ScramUserDescription[]> {
+    const answer = await withRetries(this.cluster.limits, () =>
+      this.cluster.request('any', describeUserScramCredentialsApi, { users: users === undefined ? null : users.map((name) => ({ name })) }),
+    );
+    if (answer.errorCode !== ErrorCode.NONE) throw kafkaError(answer.errorCode, 'DescribeUserScramCredentials', answer.errorMessage);
+    return answer.results.map((r) => {
+      if (r.errorCode !== ErrorCode.NONE) throw kafkaError(r.errorCode, `describe SCRAM credentials of user ${r.user}`, r.errorMessage);
+      return {
+        user: r.user,
+        mechanisms: r.credentialInfos.flatMap((c) => {
+          const mechanism = scramMechanisms.find((m) => scramMechanismCode[m] === c.mechanism);
+          return mechanism ? [{ mechanism, iterations: c.iterations }] : [];
+        }),
+      };
+    });
+  }
+
   /** Closes the connections (unless the Cluster was passed in). */
   async close(): Promise<void> {
     if (this.ownsCluster) await this.cluster.close();
   }
 
-  /** Topic changes go to the controller (any broker when none is known), asked again after NOT_CONTROLLER. */
-  private toController<Req, Res>(api: ApiDefinition<Req, Res>, body: EncodeInput<Req>): Promise<Res> {
+  /**
+   * Topic changes go to the controller (any broker when none is known), asked again after
+   * NOT_CONTROLLER; `check` throws an answer's error inside the attempt, so a retriable one
+   * (NOT_CONTROLLER in a result) is asked again too.
+   */
+  private toController<Req, Res>(api: ApiDefinition<Req, Res>, body: EncodeInput<Req>, check: (answer: Res) => void = () => {}): Promise<Res> {
     return withRetries(
       this.cluster.limits,
       async () => {
         const meta = await this.cluster.metadata([]);
         const target = meta.controllerId >= 0 && meta.brokers.some((b) => b.nodeId === meta.controllerId) ? meta.controllerId : 'any';
-        return this.cluster.request(target, api, body);
+        const answer = await this.cluster.request(target, api, body);
+        check(answer);
+        return answer;
       },
       () => void this.cluster.metadata([], { refresh: true }).catch(() => {}),
     );

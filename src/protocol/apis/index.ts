@@ -35,6 +35,8 @@ import { describeProducers } from './describe-producers.ts';
 import { electLeaders } from './elect-leaders.ts';
 import { alterPartitionReassignments } from './alter-partition-reassignments.ts';
 import { listPartitionReassignments } from './list-partition-reassignments.ts';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.ts';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
 
 export type { ApiDefinition } from '../api.ts';
 export * from './api-versions.ts';
@@ -70,6 +72,8 @@ export * from './describe-producers.ts';
 export * from './elect-leaders.ts';
 export * from './alter-partition-reassignments.ts';
 export * from './list-partition-reassignments.ts';
+export * from './describe-user-scram-credentials.ts';
+export * from './alter-user-scram-credentials.ts';
 
 /** Kafka API keys (the numbers are Kafka's; the names are its API names). */
 export const ApiKey = {
@@ -104,6 +108,8 @@ export const ApiKey = {
   AlterPartitionReassignments: 45,
   ListPartitionReassignments: 46,
   OffsetDelete: 47,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
   DescribeCluster: 60,
   DescribeProducers: 61,
 } as const;
@@ -145,6 +151,8 @@ export const allApis: readonly ApiDefinition[] = [
   electLeaders,
   alterPartitionReassignments,
   listPartitionReassignments,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 export const apiByKey: Map<number, ApiDefinition> = new Map(allApis.map((api) => [api.apiKey, api]));
