@@ -86,6 +86,7 @@ export function baseDefaults(): BaseDefaults {
       // A line with a long stack fits; a runaway field does not hold megabytes in the ring.
       max_log_line_bytes: 16 * 1024,
     },
+    authorizer: { enabled: false, super_users: [] },
     cluster: {
       enabled: false,
       node_id: 1,

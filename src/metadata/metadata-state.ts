@@ -8,6 +8,7 @@
 import { collisionKey, topicNameProblem } from './topic-names.ts';
 import { applyConfigOps, brokerResourceProblem, type ConfigOp, type ConfigResource } from './config-changes.ts';
 import type { DynamicBrokerConfigs } from './topic-configs.ts';
+import { bindingKey, bindingProblem, compareBindings, filterMatches, filterProblem, type AclBinding, type AclFilter } from '../security/acl.ts';
 
 export interface TopicRecord {
   name: string;
@@ -81,6 +82,11 @@ export interface BrokerEndpoint {
   port: number;
   securityProtocol: string;
 }
+
+/** At most this many ACL bindings in the cluster (each decision walks the ones that apply; the snapshot holds all). */
+export const ACL_BINDINGS_MAX = 10_000;
+/** At most this many bindings or filters in one createAcls or deleteAcls command. */
+export const ACLS_PER_COMMAND_MAX = 1_000;
 
 export interface BrokerRecord {
   nodeId: number;
@@ -164,7 +170,19 @@ export type MetadataCommand =
    * become the assignment. The topic id names the incarnation (the command may apply after the
    * topic was deleted and created again: then it fails and changes nothing).
    */
-  | { type: 'recoverAssignment'; topicId: string; partition: number; replicas: number[] };
+  | { type: 'recoverAssignment'; topicId: string; partition: number; replicas: number[] }
+  /**
+   * Adds ACL bindings (CreateAcls). A binding equal to one that exists changes nothing, as in
+   * Kafka. Every binding is checked (bindingProblem); one bad binding or going past
+   * ACL_BINDINGS_MAX fails the whole command and changes nothing.
+   */
+  | { type: 'createAcls'; bindings: AclBinding[] }
+  /**
+   * Removes every binding any of the filters matches (DeleteAcls). The proposer reads what
+   * matches before it proposes, to answer with it; apply() matches again, so a binding created
+   * in between by another broker goes too, as the operator asked.
+   */
+  | { type: 'deleteAcls'; filters: AclFilter[] };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -190,6 +208,8 @@ export interface MetadataSnapshot {
   nextProducerId?: number;
   /** Dynamic broker configs by resource name ("" = every broker); absent before they existed. */
   brokerConfigs?: Record<string, Record<string, string>>;
+  /** ACL bindings (CreateAcls), in compareBindings order; absent = none. */
+  acls?: AclBinding[];
 }
 
 export class MetadataState {
@@ -205,6 +225,10 @@ export class MetadataState {
   private readonly leavingBrokers = new Set<number>();
   /** Removed broker id → the storage id it had (a registration from that disk is refused). */
   private readonly removedBrokers = new Map<number, string>();
+  /** ACL bindings by bindingKey. */
+  private readonly aclBindings = new Map<string, AclBinding>();
+  /** Counts ACL changes (and restores) in this process: a cache of decisions keys on it. Not replicated. */
+  private aclVersionValue = 0;
 
   constructor(snapshot: MetadataSnapshot) {
     this.clusterIdValue = snapshot.clusterId;
@@ -236,6 +260,12 @@ export class MetadataState {
     for (const r of Array.isArray(snapshot.removed) ? snapshot.removed : []) this.removedBrokers.set(r.nodeId, r.storageId);
     for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, copy ? structuredClone(broker) : broker);
     for (const topic of snapshot.topics) this.insertTopic(copy ? structuredClone(topic) : topic);
+    this.aclBindings.clear();
+    this.aclVersionValue++;
+    // A snapshot is read as it is: a binding that is not one (damage, a newer broker's kind) is left out.
+    for (const binding of Array.isArray(snapshot.acls) ? snapshot.acls : []) {
+      if (bindingProblem(binding) === null) this.aclBindings.set(bindingKey(binding), copyBinding(binding));
+    }
   }
 
   apply(command: MetadataCommand): ApplyResult {
@@ -277,6 +307,10 @@ export class MetadataState {
         return this.completeReassignment(command.topicId, command.partition, command.replicas);
       case 'recoverAssignment':
         return this.recoverAssignment(command.topicId, command.partition, command.replicas);
+      case 'createAcls':
+        return this.createAcls(command.bindings);
+      case 'deleteAcls':
+        return this.deleteAcls(command.filters);
       default:
         // A command from a newer broker (or damaged input): refused, never a crash.
         return { ok: false, error: 'INVALID_REQUEST', message: `unknown metadata command ${JSON.stringify((command as { type?: unknown }).type)}` };
@@ -364,6 +398,21 @@ export class MetadataState {
     return Array.isArray(target) ? [...target] : undefined;
   }
 
+  /** Every ACL binding, in compareBindings order (copies). */
+  acls(): AclBinding[] {
+    return [...this.aclBindings.values()].sort(compareBindings).map((b) => ({ ...b }));
+  }
+
+  /** The bindings a filter matches, in compareBindings order (copies). */
+  matchingAcls(filter: AclFilter): AclBinding[] {
+    return this.acls().filter((b) => filterMatches(filter, b));
+  }
+
+  /** Changes with every ACL change or restore on this broker; equal versions mean equal ACLs. */
+  get aclVersion(): number {
+    return this.aclVersionValue;
+  }
+
   /** The first producer id no broker has been given yet. */
   get nextProducerId(): number {
     return this.nextProducerIdValue;
@@ -415,6 +464,7 @@ export class MetadataState {
     };
     if (this.brokerConfigs.size > 0) view.brokerConfigs = Object.fromEntries([...this.brokerConfigs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     if (this.leavingBrokers.size > 0) view.leaving = this.leavingBrokerIds();
+    if (this.aclBindings.size > 0) view.acls = [...this.aclBindings.values()].sort(compareBindings);
     if (this.removedBrokers.size > 0) view.removed = [...this.removedBrokers].sort((a, b) => a[0] - b[0]).map(([nodeId, storageId]) => ({ nodeId, storageId }));
     return view;
   }
@@ -641,6 +691,46 @@ export class MetadataState {
     return { ok: true };
   }
 
+  /** See the createAcls command. */
+  private createAcls(bindings: AclBinding[]): ApplyResult {
+    if (!Array.isArray(bindings) || bindings.length > ACLS_PER_COMMAND_MAX) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `createAcls.bindings must be an array of at most ${ACLS_PER_COMMAND_MAX} bindings` };
+    }
+    const added = new Map<string, AclBinding>();
+    for (const binding of bindings) {
+      const problem = bindingProblem(binding);
+      if (problem) return { ok: false, error: 'INVALID_REQUEST', message: problem };
+      const key = bindingKey(binding);
+      if (!this.aclBindings.has(key)) added.set(key, binding);
+    }
+    if (this.aclBindings.size + added.size > ACL_BINDINGS_MAX) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `the cluster holds at most ${ACL_BINDINGS_MAX} ACL bindings` };
+    }
+    if (added.size === 0) return { ok: true };
+    for (const [key, binding] of added) this.aclBindings.set(key, copyBinding(binding));
+    this.aclVersionValue++;
+    return { ok: true };
+  }
+
+  /** See the deleteAcls command. */
+  private deleteAcls(filters: AclFilter[]): ApplyResult {
+    if (!Array.isArray(filters) || filters.length > ACLS_PER_COMMAND_MAX) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `deleteAcls.filters must be an array of at most ${ACLS_PER_COMMAND_MAX} filters` };
+    }
+    for (const filter of filters) {
+      const problem = filterProblem(filter);
+      if (problem) return { ok: false, error: 'INVALID_REQUEST', message: problem };
+    }
+    let deleted = 0;
+    for (const [key, binding] of this.aclBindings) {
+      if (!filters.some((f) => filterMatches(f, binding))) continue;
+      this.aclBindings.delete(key);
+      deleted++;
+    }
+    if (deleted > 0) this.aclVersionValue++;
+    return { ok: true };
+  }
+
   private insertTopic(topic: TopicRecord): void {
     this.topics.set(topic.name, topic);
     this.topicsById.set(topic.topicId, topic);
@@ -649,6 +739,19 @@ export class MetadataState {
 }
 
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The binding's own fields only: a command parsed from JSON may carry more. */
+function copyBinding(b: AclBinding): AclBinding {
+  return {
+    resourceType: b.resourceType,
+    resourceName: b.resourceName,
+    patternType: b.patternType,
+    principal: b.principal,
+    host: b.host,
+    operation: b.operation,
+    permission: b.permission,
+  };
+}
 
 function isPublication(entry: unknown): entry is LeaderPublication {
   if (typeof entry !== 'object' || entry === null) return false;

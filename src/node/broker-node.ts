@@ -29,6 +29,7 @@ import { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 import type { LogRing } from '../log/log-ring.ts';
 import { hostingReplicas } from '../metadata/metadata-state.ts';
 import type { TailRoutes } from '../http/ws-routes.ts';
+import { createAuthorizer } from '../broker/authorizer.ts';
 
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
@@ -169,6 +170,7 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     producerIds: new ProducerIdAllocator(controller, nodeId),
     logger,
     brokerConfigs: brokerConfigView(config),
+    authorizer: createAuthorizer(config.authorizer.enabled, { metadata: () => controller.state, superUsers: config.authorizer.super_users, logger }),
   };
 
   // GET /metrics: counted only when there is an HTTP server to show them.
