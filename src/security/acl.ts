@@ -133,15 +133,37 @@ export function nameOfCode<T extends Record<string, number>>(table: T, code: num
   return undefined;
 }
 
-/** The wire form of a binding or filter field. */
-export interface AclWire {
+/** A binding in Kafka's codes, as DescribeAcls and DeleteAcls answer it. */
+export interface AclBindingWire {
   resourceType: number;
-  resourceName: string | null;
+  resourceName: string;
   patternType: number;
-  principal: string | null;
-  host: string | null;
+  principal: string;
+  host: string;
   operation: number;
-  permission: number;
+  permissionType: number;
+}
+
+/** A CreateAcls creation. */
+export interface AclCreationWire {
+  resourceType: number;
+  resourceName: string;
+  resourcePatternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+/** A DescribeAcls request or DeleteAcls filter. */
+export interface AclFilterWire {
+  resourceTypeFilter: number;
+  resourceNameFilter: string | null;
+  patternTypeFilter: number;
+  principalFilter: string | null;
+  hostFilter: string | null;
+  operation: number;
+  permissionType: number;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -162,24 +184,16 @@ function principalProblem(principal: unknown): string | null {
  * resource type does not have, an empty name or host and a principal not `Type:name` are refused,
  * as Kafka refuses them.
  */
-export function bindingFromWire(wire: AclWire): Parsed<AclBinding> {
+export function bindingFromWire(wire: AclCreationWire): Parsed<AclBinding> {
   const resourceType = nameOfCode(ResourceTypeCode, wire.resourceType);
   if (!isOneOf(resourceTypes, resourceType)) return { ok: false, message: `resource type ${wire.resourceType} is not one of ${resourceTypes.join(', ')}` };
-  const patternType = nameOfCode(PatternTypeCode, wire.patternType);
-  if (!isOneOf(patternTypes, patternType)) return { ok: false, message: `pattern type ${wire.patternType} is not LITERAL (3) or PREFIXED (4)` };
+  const patternType = nameOfCode(PatternTypeCode, wire.resourcePatternType);
+  if (!isOneOf(patternTypes, patternType)) return { ok: false, message: `pattern type ${wire.resourcePatternType} is not LITERAL (3) or PREFIXED (4)` };
   const operation = nameOfCode(AclOperationCode, wire.operation);
   if (!isOneOf(aclOperations, operation)) return { ok: false, message: `operation ${wire.operation} is not an operation a binding may name` };
-  const permission = nameOfCode(PermissionTypeCode, wire.permission);
-  if (!isOneOf(permissionTypes, permission)) return { ok: false, message: `permission type ${wire.permission} is not ALLOW (3) or DENY (2)` };
-  const binding: AclBinding = {
-    resourceType,
-    resourceName: wire.resourceName ?? '',
-    patternType,
-    principal: wire.principal ?? '',
-    host: wire.host ?? '',
-    operation,
-    permission,
-  };
+  const permission = nameOfCode(PermissionTypeCode, wire.permissionType);
+  if (!isOneOf(permissionTypes, permission)) return { ok: false, message: `permission type ${wire.permissionType} is not ALLOW (3) or DENY (2)` };
+  const binding: AclBinding = { resourceType, resourceName: wire.resourceName, patternType, principal: wire.principal, host: wire.host, operation, permission };
   const problem = bindingProblem(binding);
   return problem ? { ok: false, message: problem } : { ok: true, value: binding };
 }
@@ -221,22 +235,26 @@ export function filterProblem(filter: AclFilter): string | null {
 }
 
 /** A filter from its wire codes (DescribeAcls, DeleteAcls), or why it is none. */
-export function filterFromWire(wire: AclWire): Parsed<AclFilter> {
-  const resourceType = nameOfCode(ResourceTypeCode, wire.resourceType);
-  if (resourceType !== 'ANY' && !isOneOf(resourceTypes, resourceType)) return { ok: false, message: `resource type filter ${wire.resourceType} is unknown` };
-  const patternType = nameOfCode(PatternTypeCode, wire.patternType);
+export function filterFromWire(wire: AclFilterWire): Parsed<AclFilter> {
+  const resourceType = nameOfCode(ResourceTypeCode, wire.resourceTypeFilter);
+  if (resourceType !== 'ANY' && !isOneOf(resourceTypes, resourceType))
+    return { ok: false, message: `resource type filter ${wire.resourceTypeFilter} is unknown` };
+  const patternType = nameOfCode(PatternTypeCode, wire.patternTypeFilter);
   if (patternType !== 'ANY' && patternType !== 'MATCH' && !isOneOf(patternTypes, patternType)) {
-    return { ok: false, message: `pattern type filter ${wire.patternType} is unknown` };
+    return { ok: false, message: `pattern type filter ${wire.patternTypeFilter} is unknown` };
   }
   const operation = nameOfCode(AclOperationCode, wire.operation);
   if (operation !== 'ANY' && !isOneOf(aclOperations, operation)) return { ok: false, message: `operation filter ${wire.operation} is unknown` };
-  const permission = nameOfCode(PermissionTypeCode, wire.permission);
-  if (permission !== 'ANY' && !isOneOf(permissionTypes, permission)) return { ok: false, message: `permission type filter ${wire.permission} is unknown` };
-  return { ok: true, value: { resourceType, resourceName: wire.resourceName, patternType, principal: wire.principal, host: wire.host, operation, permission } };
+  const permission = nameOfCode(PermissionTypeCode, wire.permissionType);
+  if (permission !== 'ANY' && !isOneOf(permissionTypes, permission)) return { ok: false, message: `permission type filter ${wire.permissionType} is unknown` };
+  return {
+    ok: true,
+    value: { resourceType, resourceName: wire.resourceNameFilter, patternType, principal: wire.principalFilter, host: wire.hostFilter, operation, permission },
+  };
 }
 
-/** A binding's wire codes (DescribeAcls, DeleteAcls answers). */
-export function bindingToWire(binding: AclBinding): AclWire {
+/** A binding in Kafka's codes (DescribeAcls, DeleteAcls answers). */
+export function bindingToWire(binding: AclBinding): AclBindingWire {
   return {
     resourceType: ResourceTypeCode[binding.resourceType],
     resourceName: binding.resourceName,
@@ -244,7 +262,7 @@ export function bindingToWire(binding: AclBinding): AclWire {
     principal: binding.principal,
     host: binding.host,
     operation: AclOperationCode[binding.operation],
-    permission: PermissionTypeCode[binding.permission],
+    permissionType: PermissionTypeCode[binding.permission],
   };
 }
 

@@ -34,6 +34,9 @@ import { describeProducersHandler } from './describe-producers.ts';
 import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 import { electLeadersHandler } from './elect-leaders.ts';
+import { describeAclsHandler } from './describe-acls.ts';
+import { createAclsHandler } from './create-acls.ts';
+import { deleteAclsHandler } from './delete-acls.ts';
 
 export function createHandlers(services: BrokerServices): Map<number, AnyApiHandler> {
   const handlers = new Map<number, AnyApiHandler>();
@@ -71,6 +74,9 @@ export function createHandlers(services: BrokerServices): Map<number, AnyApiHand
     alterPartitionReassignmentsHandler(services),
     listPartitionReassignmentsHandler(services),
     electLeadersHandler(services),
+    describeAclsHandler(services),
+    createAclsHandler(services),
+    deleteAclsHandler(services),
   ];
   for (const handler of all) handlers.set(handler.api.apiKey, handler);
   return handlers;

@@ -108,20 +108,30 @@ test('Kafka authorizer: a super user is allowed everything, even against a DENY'
   assert.equal(index.allowed(alice, 'READ', 'TOPIC', 'orders'), false);
 });
 
-const wire = { resourceType: 2, resourceName: 'orders', patternType: 3, principal: 'User:alice', host: '*', operation: 3, permission: 3 };
+const wire = { resourceType: 2, resourceName: 'orders', resourcePatternType: 3, principal: 'User:alice', host: '*', operation: 3, permissionType: 3 };
+const filterWire = {
+  resourceTypeFilter: 2,
+  resourceNameFilter: 'orders',
+  patternTypeFilter: 3,
+  principalFilter: null,
+  hostFilter: null,
+  operation: 3,
+  permissionType: 3,
+};
 
 test('CreateAcls: a binding from wire codes round-trips; ANY, MATCH and UNKNOWN are refused in a binding', () => {
   const parsed = bindingFromWire(wire);
   assert.ok(parsed.ok);
-  assert.deepEqual(bindingToWire(parsed.value), wire);
+  const { resourcePatternType, ...rest } = wire;
+  assert.deepEqual(bindingToWire(parsed.value), { ...rest, patternType: resourcePatternType });
   for (const bad of [
     { resourceType: 1 },
     { resourceType: 0 },
     { resourceType: 99 },
-    { patternType: 1 },
-    { patternType: 2 },
+    { resourcePatternType: 1 },
+    { resourcePatternType: 2 },
     { operation: 1 },
-    { permission: 1 },
+    { permissionType: 1 },
     { principal: 'alice' },
     { host: '' },
     { resourceName: '' },
@@ -164,7 +174,9 @@ test('DescribeAcls/DeleteAcls filters: ANY and null match everything; LITERAL/PR
     'TOPIC:LITERAL:*',
   ]);
   assert.deepEqual(pick({ principal: 'User:bob' }), []);
-  assert.ok(filterFromWire({ ...wire, resourceType: 1, patternType: 1, operation: 1, permission: 1 }).ok);
-  assert.equal(filterFromWire({ ...wire, patternType: 0 }).ok, false);
-  assert.equal(filterFromWire({ ...wire, resourceType: 0 }).ok, false);
+  assert.ok(filterFromWire({ ...filterWire, resourceTypeFilter: 1, patternTypeFilter: 1, operation: 1, permissionType: 1 }).ok);
+  assert.ok(filterFromWire({ ...filterWire, patternTypeFilter: 2 }).ok);
+  assert.equal(filterFromWire({ ...filterWire, patternTypeFilter: 0 }).ok, false);
+  assert.equal(filterFromWire({ ...filterWire, resourceTypeFilter: 0 }).ok, false);
+  assert.equal(filterFromWire({ ...filterWire, permissionType: 0 }).ok, false);
 });
