@@ -7,9 +7,12 @@ import type { BrokerServices } from '../../src/broker/services.ts';
 import type { AclBinding } from '../../src/security/acl.ts';
 import type { Session } from '../../src/security/session.ts';
 
-/** A SASL_PLAINTEXT session of `principal` from `host`. */
+/**
+ * A session of `principal` from `host` on the broker's default listener (PLAINTEXT: answers name
+ * the endpoints of the listener a request came in on, so it must be one the broker has).
+ */
 export function sessionOf(principal: string, host = '127.0.0.1'): Session {
-  return { listener: 'SASL_PLAINTEXT', securityProtocol: 'SASL_PLAINTEXT', host, principal };
+  return { listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host, principal };
 }
 
 let connections = 0;
