@@ -266,6 +266,30 @@ export function bindingToWire(binding: AclBinding): AclBindingWire {
   };
 }
 
+/** A filter in Kafka's codes (a DescribeAcls request, a DeleteAcls filter). */
+export function filterToWire(filter: AclFilter): AclFilterWire {
+  return {
+    resourceTypeFilter: ResourceTypeCode[filter.resourceType],
+    resourceNameFilter: filter.resourceName,
+    patternTypeFilter: PatternTypeCode[filter.patternType],
+    principalFilter: filter.principal,
+    hostFilter: filter.host,
+    operation: AclOperationCode[filter.operation],
+    permissionType: PermissionTypeCode[filter.permission],
+  };
+}
+
+/** The filter that matches every binding. */
+export const ANY_ACL: Readonly<AclFilter> = Object.freeze({
+  resourceType: 'ANY',
+  resourceName: null,
+  patternType: 'ANY',
+  principal: null,
+  host: null,
+  operation: 'ANY',
+  permission: 'ANY',
+});
+
 /** Whether the filter selects the binding. */
 export function filterMatches(filter: AclFilter, binding: AclBinding): boolean {
   if (filter.resourceType !== 'ANY' && filter.resourceType !== binding.resourceType) return false;

@@ -4,7 +4,7 @@
 import type { AnyApiHandler, RequestContext } from '../../src/broker/handler.ts';
 import { createHandlers } from '../../src/broker/handlers/index.ts';
 import type { BrokerServices } from '../../src/broker/services.ts';
-import type { AclBinding } from '../../src/security/acl.ts';
+import { ANY_ACL, filterToWire, type AclBinding } from '../../src/security/acl.ts';
 import type { Session } from '../../src/security/session.ts';
 
 /**
@@ -43,3 +43,6 @@ export function callerOf(services: BrokerServices): (session: Session, apiKey: n
 export function allow(principal: string, operation: AclBinding['operation'], over: Partial<AclBinding> = {}): AclBinding {
   return { resourceType: 'TOPIC', resourceName: 'orders', patternType: 'LITERAL', principal, host: '*', operation, permission: 'ALLOW', ...over };
 }
+
+/** A DescribeAcls request (or DeleteAcls filter) matching every binding: ANY codes, null names. */
+export const ANY_FILTER_WIRE = filterToWire(ANY_ACL);

@@ -7,22 +7,14 @@ import assert from 'node:assert/strict';
 import { apiByKey, ApiKey } from '../../src/protocol/apis/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { startInProcessBroker } from '../helpers/in-process-broker.ts';
-import { callerOf, sessionOf } from '../helpers/acl-session.ts';
+import { ANY_FILTER_WIRE, callerOf, sessionOf } from '../helpers/acl-session.ts';
 
 const admin = sessionOf('User:admin');
 const alice = sessionOf('User:alice');
 
 /** CreateAcls creations: ALLOW READ on topic `orders` for alice (v1+ shape). */
 const readOrders = { resourceType: 2, resourceName: 'orders', resourcePatternType: 3, principal: 'User:alice', host: '*', operation: 3, permissionType: 3 };
-const anyFilter = {
-  resourceTypeFilter: 1,
-  resourceNameFilter: null,
-  patternTypeFilter: 1,
-  principalFilter: null,
-  hostFilter: null,
-  operation: 1,
-  permissionType: 1,
-};
+const anyFilter = ANY_FILTER_WIRE;
 
 test('issue 15 ACLs: CreateAcls/DeleteAcls need ALTER and DescribeAcls DESCRIBE on the cluster (CLUSTER_AUTHORIZATION_FAILED); a super user has both', async () => {
   const broker = await startInProcessBroker('acl-admin-auth', (c) => {

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiKey } from '../../src/protocol/apis/index.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
-import type { AclBinding } from '../../src/security/acl.ts';
+import { ANY_ACL, type AclBinding } from '../../src/security/acl.ts';
 import { buildBatch } from '../../bench/lib/record-batch.ts';
 import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.ts';
 import { allow, callerOf, sessionOf } from '../helpers/acl-session.ts';
@@ -27,7 +27,7 @@ async function grant(...bindings: AclBinding[]): Promise<void> {
 async function revokeAll(): Promise<void> {
   await broker.node.services.controller.propose({
     type: 'deleteAcls',
-    filters: [{ resourceType: 'ANY', resourceName: null, patternType: 'ANY', principal: null, host: null, operation: 'ANY', permission: 'ANY' }],
+    filters: [ANY_ACL],
   });
 }
 

@@ -30,7 +30,12 @@ import {
   resetOffsetsPlan,
 } from './groups.ts';
 
+import { createAclBindings, deleteAclBindings, describeAclBindings } from './acls.ts';
+import { requestController } from './controller-request.ts';
+import { ANY_ACL, type AclBinding, type AclFilter } from '../../security/acl.ts';
+
 export type { GroupDescription, GroupListing, ResetTarget };
+export type { AclBinding, AclFilter };
 
 export interface AdminOptions {
   /** Brokers to start from, as `host:port` (used when `cluster` is not given). */
@@ -274,16 +279,23 @@ export class Admin {
     if (this.ownsCluster) await this.cluster.close();
   }
 
+  /** Creates ACL bindings (CreateAcls); an existing one is no error. Needs ALTER on the cluster. */
+  createAcls(bindings: AclBinding[]): Promise<void> {
+    return createAclBindings(this.cluster, bindings);
+  }
+
+  /** The ACL bindings a filter matches (DescribeAcls); every binding when omitted. Needs DESCRIBE on the cluster. */
+  describeAcls(filter: AclFilter = ANY_ACL): Promise<AclBinding[]> {
+    return describeAclBindings(this.cluster, filter);
+  }
+
+  /** Deletes the bindings any filter matches (DeleteAcls); returns them. Needs ALTER on the cluster. */
+  deleteAcls(filters: AclFilter[]): Promise<AclBinding[]> {
+    return deleteAclBindings(this.cluster, filters);
+  }
+
   /** Topic changes go to the controller (any broker when none is known), asked again after NOT_CONTROLLER. */
   private toController<Req, Res>(api: ApiDefinition<Req, Res>, body: EncodeInput<Req>): Promise<Res> {
-    return withRetries(
-      this.cluster.limits,
-      async () => {
-        const meta = await this.cluster.metadata([]);
-        const target = meta.controllerId >= 0 && meta.brokers.some((b) => b.nodeId === meta.controllerId) ? meta.controllerId : 'any';
-        return this.cluster.request(target, api, body);
-      },
-      () => void this.cluster.metadata([], { refresh: true }).catch(() => {}),
-    );
+    return requestController(this.cluster, api, body);
   }
 }

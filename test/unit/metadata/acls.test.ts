@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACL_BINDINGS_MAX, MetadataState, type MetadataCommand } from '../../../src/metadata/metadata-state.ts';
-import type { AclBinding, AclFilter } from '../../../src/security/acl.ts';
+import { ANY_ACL, type AclBinding, type AclFilter } from '../../../src/security/acl.ts';
 
 const read: AclBinding = {
   resourceType: 'TOPIC',
@@ -18,7 +18,7 @@ const read: AclBinding = {
 };
 const write: AclBinding = { ...read, operation: 'WRITE' };
 const group: AclBinding = { ...read, resourceType: 'GROUP', resourceName: 'app-', patternType: 'PREFIXED' };
-const any: AclFilter = { resourceType: 'ANY', resourceName: null, patternType: 'ANY', principal: null, host: null, operation: 'ANY', permission: 'ANY' };
+const any: AclFilter = ANY_ACL;
 
 const fresh = () => new MetadataState({ clusterId: 'c', brokers: [], topics: [] });
 

@@ -3,7 +3,16 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AclIndex, bindingFromWire, bindingToWire, filterFromWire, filterMatches, type AclBinding, type AclFilter } from '../../../src/security/acl.ts';
+import {
+  ANY_ACL,
+  AclIndex,
+  bindingFromWire,
+  bindingToWire,
+  filterFromWire,
+  filterMatches,
+  type AclBinding,
+  type AclFilter,
+} from '../../../src/security/acl.ts';
 
 const alice = { principal: 'User:alice', host: '10.0.0.1' };
 const bob = { principal: 'User:bob', host: '10.0.0.2' };
@@ -152,16 +161,7 @@ test('DescribeAcls/DeleteAcls filters: ANY and null match everything; LITERAL/PR
     acl({ resourceType: 'GROUP', resourceName: 'orders' }),
   ];
   const pick = (f: Partial<AclFilter>) => {
-    const filter: AclFilter = {
-      resourceType: 'ANY',
-      resourceName: null,
-      patternType: 'ANY',
-      principal: null,
-      host: null,
-      operation: 'ANY',
-      permission: 'ANY',
-      ...f,
-    };
+    const filter: AclFilter = { ...ANY_ACL, ...f };
     return bindings.filter((b) => filterMatches(filter, b)).map((b) => `${b.resourceType}:${b.patternType}:${b.resourceName}`);
   };
   assert.equal(pick({}).length, 4);
