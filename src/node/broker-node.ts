@@ -173,6 +173,13 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     authorizer: createAuthorizer(config.authorizer.enabled, { metadata: () => controller.state, superUsers: config.authorizer.super_users, logger }),
   };
 
+  if (services.authorizer.enabled) {
+    logger.info(
+      { superUsers: config.authorizer.super_users, acls: controller.state.acls().length },
+      'authorizer enabled: every request is checked against the ACLs',
+    );
+  }
+
   // GET /metrics: counted only when there is an HTTP server to show them.
   const metrics = config.http.enabled ? new BrokerMetrics({ services, mode: mode.kind, raftGroups: () => mode.peers().groups }) : undefined;
   if (metrics) {
