@@ -31,6 +31,7 @@ const BENCHES: Record<string, string> = {
   metrics: 'GET /metrics: CPU ms per scrape with 1,000 partitions, and CPU per produced record with and without metrics (issue 14)',
   'ops-overhead':
     'one broker: kcat produce throughput and broker CPU per record with the dashboard open, a tail and /metrics scraped every second, against without (issue 14)',
+  acl: 'one broker: CPU per produced record with the authorizer off, on with an ALLOW binding, and on for a super user (issue 15)',
   'ws-tail': 'one broker: produce throughput and broker CPU per record with WebSocket tails attached against without (issue 14)',
   'tls-overhead': 'one broker, PLAINTEXT and SSL listeners: produce and consume records/s over each in alternating rounds (issue 15 goal: TLS costs < 30 %)',
   reassign: 'four brokers: MB/s moving a ~200 MB partition replica onto a new broker by AlterPartitionReassignments (issue 11)',

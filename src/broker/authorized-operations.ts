@@ -1,34 +1,32 @@
 // KIP-430 authorized operations: what Metadata (topics, cluster), DescribeCluster and DescribeGroups
-// answer when the client asks for them. Runnel enforces no ACLs, so, as a Kafka broker without an
-// authorizer does, every operation Kafka defines for the resource type is allowed, and the answer
-// is the bit field of their AclOperation codes. Not asked for, the answer is Kafka's marker for
-// "not requested", INT32_MIN.
+// answer when the client asks for them: the bit field (1 << AclOperation code) of the operations
+// Kafka defines for the resource type that the authorizer allows this session. With the
+// authorizer off that is every one of them, as a Kafka broker without an authorizer answers. Not
+// asked for, the answer is Kafka's marker for "not requested", INT32_MIN.
 
-/** Kafka's AclOperation codes. */
-const AclOperation = {
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-} as const;
-
-/** The operations Kafka defines per resource type (its AclEntry.supportedOperations). */
-const supported = {
-  topic: ['READ', 'WRITE', 'CREATE', 'DESCRIBE', 'DELETE', 'ALTER', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'],
-  group: ['READ', 'DESCRIBE', 'DELETE'],
-  cluster: ['CREATE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE', 'ALTER', 'DESCRIBE'],
-} as const satisfies Record<string, ReadonlyArray<keyof typeof AclOperation>>;
+import { AclOperationCode, CLUSTER_RESOURCE_NAME, supportedOperations, type ResourceTypeName } from '../security/acl.ts';
+import type { Session } from '../security/session.ts';
+import type { Authorizer } from './authorizer.ts';
 
 export const AUTHORIZED_OPERATIONS_NOT_REQUESTED = -2147483648;
 
-/** The authorized operations to answer for a resource of `type`, when `requested`. */
-export function authorizedOperations(type: keyof typeof supported, requested: boolean): number {
+/** The authorized operations to answer for the resource, when `requested`. */
+export function authorizedOperations(
+  authorizer: Authorizer,
+  session: Session,
+  resourceType: ResourceTypeName,
+  resourceName: string,
+  requested: boolean,
+): number {
   if (!requested) return AUTHORIZED_OPERATIONS_NOT_REQUESTED;
-  return supported[type].reduce((bits, op) => bits | (1 << AclOperation[op]), 0);
+  let bits = 0;
+  for (const op of supportedOperations[resourceType]) {
+    if (authorizer.allowed(session, op, resourceType, resourceName)) bits |= 1 << AclOperationCode[op];
+  }
+  return bits;
+}
+
+/** The cluster's authorized operations (Metadata v8-10, DescribeCluster). */
+export function clusterAuthorizedOperations(authorizer: Authorizer, session: Session, requested: boolean): number {
+  return authorizedOperations(authorizer, session, 'CLUSTER', CLUSTER_RESOURCE_NAME, requested);
 }

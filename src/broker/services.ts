@@ -10,6 +10,7 @@ import type { TopicConfigDefaults } from '../metadata/topic-configs.ts';
 import type { GroupCoordinator } from './group/coordinator.ts';
 import type { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 import type { BrokerCounters } from './broker-counters.ts';
+import type { Authorizer } from './authorizer.ts';
 
 export interface BrokerLimits {
   frameBytesMax: number;
@@ -51,6 +52,8 @@ export interface BrokerServices {
   logger: Logger;
   /** Broker-level settings shown by DescribeConfigs for resource type BROKER. */
   brokerConfigs: Record<string, string>;
+  /** Who may do what (ACLs); always present, allowing everything when authorizer.enabled is false. */
+  authorizer: Authorizer;
   /** Records in and out per topic for GET /metrics; absent: nothing counts them. */
   counters?: BrokerCounters;
 }

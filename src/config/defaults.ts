@@ -88,6 +88,7 @@ export function baseDefaults(): BaseDefaults {
     },
     // SCRAM only: PLAIN sends the password itself, so an operator turns it on for SASL_SSL listeners.
     sasl: { mechanisms: ['SCRAM-SHA-512', 'SCRAM-SHA-256'], session_lifetime_ms: 0, bootstrap_user: null },
+    authorizer: { enabled: false, super_users: [] },
     cluster: {
       enabled: false,
       node_id: 1,

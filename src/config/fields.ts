@@ -22,7 +22,7 @@ export type FieldKind =
   /** Go Queue's list of "host:port" (node id = position + 1), or "id@host:port", or {node_id, address}. */
   | { type: 'members' }
   /** A list of "http(s)://host:port" URLs (`url`) or of DNS server addresses "ip" / "ip:port" (`dns-server`). */
-  | { type: 'list'; item: 'url' | 'dns-server'; max: number }
+  | { type: 'list'; item: 'url' | 'dns-server' | 'principal'; max: number }
   /** The Kafka listeners: a list of {name, host, port, advertised_host, advertised_port, security_protocol} (listeners.ts). */
   | { type: 'listeners'; max: number }
   /** A list of distinct names out of `values` (at least one). */
@@ -47,6 +47,9 @@ const DISCOVERY_LIST_MAX = 16;
 
 // One listener per security protocol and interface is a handful; dozens would be a mistake.
 const LISTENERS_MAX = 16;
+
+// More super users than this is a mistake: grant ACLs to a group of principals instead.
+const SUPER_USERS_MAX = 100;
 
 // The smallest possible RecordBatch: a v2 batch header is 61 bytes.
 const RECORD_BATCH_HEADER_BYTES = 61;
@@ -161,6 +164,9 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'sasl.session_lifetime', target: 'sasl.session_lifetime_ms', kind: { type: 'duration', min: 0 } },
   { key: 'sasl.session_lifetime_ms', kind: { type: 'duration', min: 0 } },
   { key: 'sasl.bootstrap_user', kind: { type: 'optional-string' } },
+  // The authorizer (ACLs, src/broker/authorizer.ts): off by default, as in Kafka.
+  { key: 'authorizer.enabled', kind: { type: 'boolean' } },
+  { key: 'authorizer.super_users', kind: { type: 'list', item: 'principal', max: SUPER_USERS_MAX } },
 
   // Go Queue fields with a Runnel equivalent under another name.
   { key: 'flush_interval', target: 'flush.interval_ms', kind: { type: 'duration', min: 1 }, goQueue: true },

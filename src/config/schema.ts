@@ -118,6 +118,7 @@ function createAjv(): Ajv {
   ajv.addKeyword(readerKeyword('x-member', 'boolean', () => readMember));
   ajv.addKeyword(readerKeyword('x-url', 'boolean', () => (value) => readListItem('url', value)));
   ajv.addKeyword(readerKeyword('x-dns-server', 'boolean', () => (value) => readListItem('dns-server', value)));
+  ajv.addKeyword(readerKeyword('x-principal', 'boolean', () => (value) => readListItem('principal', value)));
   return ajv;
 }
 

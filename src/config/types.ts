@@ -171,6 +171,14 @@ export interface ClusterConfig {
   discovery: DiscoveryConfig;
 }
 
+/** The authorizer (docs/security.md, "ACLs"). */
+export interface AuthorizerConfig {
+  /** Check every request against the ACLs; off, every request is allowed (Kafka without an authorizer). */
+  enabled: boolean;
+  /** Principals ("User:admin") allowed everything, whatever the ACLs say (Kafka's super.users). */
+  super_users: string[];
+}
+
 export interface RunnelConfig {
   data_dir: string;
   max_topic_partitions: number;
@@ -190,6 +198,7 @@ export interface RunnelConfig {
   limits: LimitsConfig;
   cluster: ClusterConfig;
   sasl: SaslConfig;
+  authorizer: AuthorizerConfig;
 }
 
 /** A Go Queue field that was accepted but has no effect in Runnel, and why. */

@@ -157,7 +157,14 @@ export function readDnsServer(value: unknown): Read<string> {
   return { ok: true, value };
 }
 
+/** A Kafka principal, `Type:name` ("User:admin"), as ACLs and super_users name them. */
+export function readPrincipal(value: unknown): Read<string> {
+  if (typeof value === 'string' && /^[^:\s]+:\S.*$/.test(value)) return { ok: true, value };
+  return { ok: false, problem: `must be a principal such as "User:admin" (got ${showValue(value)})` };
+}
+
 /** One entry of a list field, by the list's item kind. */
-export function readListItem(item: 'url' | 'dns-server', value: unknown): Read<string> {
+export function readListItem(item: 'url' | 'dns-server' | 'principal', value: unknown): Read<string> {
+  if (item === 'principal') return readPrincipal(value);
   return item === 'url' ? readUrl(value) : readDnsServer(value);
 }

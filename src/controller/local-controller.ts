@@ -91,6 +91,12 @@ export function logMetadataCommand(logger: Logger, command: MetadataCommand): vo
         'SCRAM credentials altered',
       );
       break;
+    case 'createAcls':
+      logger.info({ acls: command.bindings }, 'ACLs created');
+      break;
+    case 'deleteAcls':
+      logger.info({ filters: command.filters }, 'ACLs deleted');
+      break;
     case 'completeReassignment':
       logger.info({ topicId: command.topicId, partition: command.partition, replicas: command.replicas }, 'reassignment completed');
       break;

@@ -11,6 +11,7 @@ import type { DynamicBrokerConfigs } from './topic-configs.ts';
 import { ScramCredentialTable, type ScramCredentialRecord, type ScramDeletion, type ScramUser } from './scram-credentials.ts';
 import type { StoredScramCredential } from '../security/credentials.ts';
 import type { ScramMechanism } from '../security/scram-crypto.ts';
+import { bindingKey, bindingProblem, compareBindings, filterMatches, filterProblem, type AclBinding, type AclFilter } from '../security/acl.ts';
 
 export interface TopicRecord {
   name: string;
@@ -84,6 +85,11 @@ export interface BrokerEndpoint {
   port: number;
   securityProtocol: string;
 }
+
+/** At most this many ACL bindings in the cluster (each decision walks the ones that apply; the snapshot holds all). */
+export const ACL_BINDINGS_MAX = 10_000;
+/** At most this many bindings or filters in one createAcls or deleteAcls command. */
+export const ACLS_PER_COMMAND_MAX = 1_000;
 
 export interface BrokerRecord {
   nodeId: number;
@@ -173,7 +179,19 @@ export type MetadataCommand =
    * The proposer validated each entry (docs/security.md, "SASL"); apply() refuses the whole
    * command if one is malformed.
    */
-  | { type: 'alterScramCredentials'; deletions: ScramDeletion[]; upsertions: ScramCredentialRecord[] };
+  | { type: 'alterScramCredentials'; deletions: ScramDeletion[]; upsertions: ScramCredentialRecord[] }
+  /**
+   * Adds ACL bindings (CreateAcls). A binding equal to one that exists changes nothing, as in
+   * Kafka. Every binding is checked (bindingProblem); one bad binding or going past
+   * ACL_BINDINGS_MAX fails the whole command and changes nothing.
+   */
+  | { type: 'createAcls'; bindings: AclBinding[] }
+  /**
+   * Removes every binding any of the filters matches (DeleteAcls). The proposer reads what
+   * matches before it proposes, to answer with it; apply() matches again, so a binding created
+   * in between by another broker goes too, as the operator asked.
+   */
+  | { type: 'deleteAcls'; filters: AclFilter[] };
 
 export type ApplyResult = { ok: true } | { ok: false; error: MetadataErrorKind; message: string };
 
@@ -201,6 +219,8 @@ export interface MetadataSnapshot {
   brokerConfigs?: Record<string, Record<string, string>>;
   /** SASL users' SCRAM credentials (salted and hashed); absent before they existed (= none). */
   scram?: ScramCredentialRecord[];
+  /** ACL bindings (CreateAcls), in compareBindings order; absent = none. */
+  acls?: AclBinding[];
 }
 
 export class MetadataState {
@@ -217,6 +237,10 @@ export class MetadataState {
   /** Removed broker id → the storage id it had (a registration from that disk is refused). */
   private readonly removedBrokers = new Map<number, string>();
   private readonly scram = new ScramCredentialTable();
+  /** ACL bindings by bindingKey. */
+  private readonly aclBindings = new Map<string, AclBinding>();
+  /** Counts ACL changes (and restores) in this process: a cache of decisions keys on it. Not replicated. */
+  private aclVersionValue = 0;
 
   constructor(snapshot: MetadataSnapshot) {
     this.clusterIdValue = snapshot.clusterId;
@@ -249,6 +273,12 @@ export class MetadataState {
     for (const broker of snapshot.brokers) this.brokers.set(broker.nodeId, copy ? structuredClone(broker) : broker);
     this.scram.restore(snapshot.scram);
     for (const topic of snapshot.topics) this.insertTopic(copy ? structuredClone(topic) : topic);
+    this.aclBindings.clear();
+    this.aclVersionValue++;
+    // A snapshot is read as it is: a binding that is not one (damage, a newer broker's kind) is left out.
+    for (const binding of Array.isArray(snapshot.acls) ? snapshot.acls : []) {
+      if (bindingProblem(binding) === null) this.aclBindings.set(bindingKey(binding), copyBinding(binding));
+    }
   }
 
   apply(command: MetadataCommand): ApplyResult {
@@ -294,6 +324,10 @@ export class MetadataState {
         const problem = this.scram.alter(command.deletions, command.upsertions);
         return problem ? { ok: false, error: 'INVALID_REQUEST', message: problem } : { ok: true };
       }
+      case 'createAcls':
+        return this.createAcls(command.bindings);
+      case 'deleteAcls':
+        return this.deleteAcls(command.filters);
       default:
         // A command from a newer broker (or damaged input): refused, never a crash.
         return { ok: false, error: 'INVALID_REQUEST', message: `unknown metadata command ${JSON.stringify((command as { type?: unknown }).type)}` };
@@ -391,6 +425,21 @@ export class MetadataState {
     return this.scram.list();
   }
 
+  /** Every ACL binding, in compareBindings order (copies). */
+  acls(): AclBinding[] {
+    return [...this.aclBindings.values()].sort(compareBindings).map((b) => ({ ...b }));
+  }
+
+  /** The bindings a filter matches, in compareBindings order (copies). */
+  matchingAcls(filter: AclFilter): AclBinding[] {
+    return this.acls().filter((b) => filterMatches(filter, b));
+  }
+
+  /** Changes with every ACL change or restore on this broker; equal versions mean equal ACLs. */
+  get aclVersion(): number {
+    return this.aclVersionValue;
+  }
+
   /** The first producer id no broker has been given yet. */
   get nextProducerId(): number {
     return this.nextProducerIdValue;
@@ -443,6 +492,7 @@ export class MetadataState {
     if (this.brokerConfigs.size > 0) view.brokerConfigs = Object.fromEntries([...this.brokerConfigs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     if (this.leavingBrokers.size > 0) view.leaving = this.leavingBrokerIds();
     if (this.scram.size > 0) view.scram = this.scram.records();
+    if (this.aclBindings.size > 0) view.acls = [...this.aclBindings.values()].sort(compareBindings);
     if (this.removedBrokers.size > 0) view.removed = [...this.removedBrokers].sort((a, b) => a[0] - b[0]).map(([nodeId, storageId]) => ({ nodeId, storageId }));
     return view;
   }
@@ -669,6 +719,46 @@ export class MetadataState {
     return { ok: true };
   }
 
+  /** See the createAcls command. */
+  private createAcls(bindings: AclBinding[]): ApplyResult {
+    if (!Array.isArray(bindings) || bindings.length > ACLS_PER_COMMAND_MAX) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `createAcls.bindings must be an array of at most ${ACLS_PER_COMMAND_MAX} bindings` };
+    }
+    const added = new Map<string, AclBinding>();
+    for (const binding of bindings) {
+      const problem = bindingProblem(binding);
+      if (problem) return { ok: false, error: 'INVALID_REQUEST', message: problem };
+      const key = bindingKey(binding);
+      if (!this.aclBindings.has(key)) added.set(key, binding);
+    }
+    if (this.aclBindings.size + added.size > ACL_BINDINGS_MAX) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `the cluster holds at most ${ACL_BINDINGS_MAX} ACL bindings` };
+    }
+    if (added.size === 0) return { ok: true };
+    for (const [key, binding] of added) this.aclBindings.set(key, copyBinding(binding));
+    this.aclVersionValue++;
+    return { ok: true };
+  }
+
+  /** See the deleteAcls command. */
+  private deleteAcls(filters: AclFilter[]): ApplyResult {
+    if (!Array.isArray(filters) || filters.length > ACLS_PER_COMMAND_MAX) {
+      return { ok: false, error: 'INVALID_REQUEST', message: `deleteAcls.filters must be an array of at most ${ACLS_PER_COMMAND_MAX} filters` };
+    }
+    for (const filter of filters) {
+      const problem = filterProblem(filter);
+      if (problem) return { ok: false, error: 'INVALID_REQUEST', message: problem };
+    }
+    let deleted = 0;
+    for (const [key, binding] of this.aclBindings) {
+      if (!filters.some((f) => filterMatches(f, binding))) continue;
+      this.aclBindings.delete(key);
+      deleted++;
+    }
+    if (deleted > 0) this.aclVersionValue++;
+    return { ok: true };
+  }
+
   private insertTopic(topic: TopicRecord): void {
     this.topics.set(topic.name, topic);
     this.topicsById.set(topic.topicId, topic);
@@ -677,6 +767,19 @@ export class MetadataState {
 }
 
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The binding's own fields only: a command parsed from JSON may carry more. */
+function copyBinding(b: AclBinding): AclBinding {
+  return {
+    resourceType: b.resourceType,
+    resourceName: b.resourceName,
+    patternType: b.patternType,
+    principal: b.principal,
+    host: b.host,
+    operation: b.operation,
+    permission: b.permission,
+  };
+}
 
 function isPublication(entry: unknown): entry is LeaderPublication {
   if (typeof entry !== 'object' || entry === null) return false;

@@ -32,6 +32,7 @@ import type { LogRing } from '../log/log-ring.ts';
 import { hostingReplicas } from '../metadata/metadata-state.ts';
 import type { TailRoutes } from '../http/ws-routes.ts';
 import { saslEnvironment, startBootstrapUser } from './sasl-wiring.ts';
+import { createAuthorizer } from '../broker/authorizer.ts';
 
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
@@ -174,7 +175,15 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     producerIds: new ProducerIdAllocator(controller, nodeId),
     logger,
     brokerConfigs: brokerConfigView(config),
+    authorizer: createAuthorizer(config.authorizer.enabled, { metadata: () => controller.state, superUsers: config.authorizer.super_users, logger }),
   };
+
+  if (services.authorizer.enabled) {
+    logger.info(
+      { superUsers: config.authorizer.super_users, acls: controller.state.acls().length },
+      'authorizer enabled: every request is checked against the ACLs',
+    );
+  }
 
   // GET /metrics: counted only when there is an HTTP server to show them.
   const metrics = config.http.enabled ? new BrokerMetrics({ services, mode: mode.kind, raftGroups: () => mode.peers().groups }) : undefined;

@@ -10,12 +10,13 @@
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { alterAll, alterResourceConfigs } from '../config-admin.ts';
+import { configAccessError } from '../config-resources.ts';
 import { alterConfigs, type AlterConfigsRequest, type AlterConfigsResponse } from '../../protocol/apis/alter-configs.ts';
 
 export function alterConfigsHandler(services: BrokerServices): ApiHandler<AlterConfigsRequest, AlterConfigsResponse> {
   return {
     api: alterConfigs,
-    async handle(request) {
+    async handle(request, context) {
       const responses = await alterAll(
         request.resources,
         (r) => ({
@@ -23,7 +24,12 @@ export function alterConfigsHandler(services: BrokerServices): ApiHandler<AlterC
           resourceName: r.resourceName,
           ops: r.configs.map((c) => ({ name: c.name, op: 'set' as const, value: c.value })),
         }),
-        (change) => alterResourceConfigs(services, change, true, request.validateOnly),
+        async (change) => {
+          // ACLs: ALTER_CONFIGS on the topic, or on the cluster for a broker.
+          const denied = configAccessError(services, context.session, 'ALTER_CONFIGS', change);
+          if (denied !== null) return { errorCode: denied, errorMessage: null, resourceType: change.resourceType, resourceName: change.resourceName };
+          return alterResourceConfigs(services, change, true, request.validateOnly);
+        },
       );
       return { throttleTimeMs: 0, responses };
     },

@@ -11,6 +11,7 @@
 // moved: ListPartitionReassignments shows what is still in flight, as in Kafka.
 
 import { ErrorCode } from '../../protocol/errors.ts';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.ts';
 import { nestedCount, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { repeatedNames } from '../topic-admin.ts';
@@ -27,7 +28,16 @@ export function alterPartitionReassignmentsHandler(
   return {
     api: alterPartitionReassignments,
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
-    async handle(request) {
+    async handle(request, context) {
+      // ACLs: ALTER on the cluster, as Kafka; every partition carries the refusal too.
+      if (!services.authorizer.check(context.session, 'ALTER', 'CLUSTER', CLUSTER_RESOURCE_NAME)) {
+        const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+        const responses = request.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage: null })),
+        }));
+        return { throttleTimeMs: 0, errorCode, errorMessage: 'AlterPartitionReassignments needs ALTER on the cluster', responses };
+      }
       const repeated = repeatedNames(request.topics);
       const responses: AlterPartitionReassignmentsResponse['responses'] = [];
       for (const t of request.topics) {

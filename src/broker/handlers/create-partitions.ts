@@ -15,13 +15,17 @@ import { createPartitions as createPartitionsApi, type CreatePartitionsRequest, 
 export function createPartitionsHandler(services: BrokerServices): ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse> {
   return {
     api: createPartitionsApi,
-    async handle(request) {
+    async handle(request, context) {
       const topics = request.topics;
       const repeated = repeatedNames(topics);
       const results: CreatePartitionsResponse['results'] = [];
       for (const t of topics) {
         if (repeated.has(t.name)) {
           results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic "${t.name}" appears more than once` });
+          continue;
+        }
+        if (!services.authorizer.check(context.session, 'ALTER', 'TOPIC', t.name)) {
+          results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
           continue;
         }
         const result = await createPartitions(services, t.name, t.count, t.assignments, request.validateOnly === true);

@@ -15,6 +15,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic, repeatedNames } from '../topic-admin.ts';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.ts';
 import { describeTopicConfigs } from '../../metadata/topic-configs.ts';
 import { uuidFromHex, zeroUuid } from '../uuid.ts';
 import { createTopics, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/apis/create-topics.ts';
@@ -22,13 +23,21 @@ import { createTopics, type CreateTopicsRequest, type CreateTopicsResponse } fro
 export function createTopicsHandler(services: BrokerServices): ApiHandler<CreateTopicsRequest, CreateTopicsResponse> {
   return {
     api: createTopics,
-    async handle(request) {
+    async handle(request, context) {
       const topics = request.topics;
       const repeated = repeatedNames(topics);
       const results: TopicResult[] = [];
       for (const t of topics) {
         if (repeated.has(t.name)) {
           results.push(failure(t.name, ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once in the request`));
+          continue;
+        }
+        // ACLs: CREATE on the cluster or on the topic, as Kafka.
+        if (
+          !services.authorizer.allowed(context.session, 'CREATE', 'CLUSTER', CLUSTER_RESOURCE_NAME) &&
+          !services.authorizer.check(context.session, 'CREATE', 'TOPIC', t.name)
+        ) {
+          results.push(failure(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null));
           continue;
         }
         const result = await createTopic(

@@ -7,6 +7,7 @@
 // A group with members gets NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND. Deletion writes
 // tombstones for the group and each of its offsets to __consumer_offsets before the answer.
 
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { deleteGroups, type DeleteGroupsRequest, type DeleteGroupsResponse } from '../../protocol/apis/delete-groups.ts';
@@ -14,9 +15,14 @@ import { deleteGroups, type DeleteGroupsRequest, type DeleteGroupsResponse } fro
 export function deleteGroupsHandler(services: BrokerServices): ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> {
   return {
     api: deleteGroups,
-    async handle(request) {
+    async handle(request, context) {
       const results: Array<{ groupId: string; errorCode: number }> = [];
       for (const groupId of request.groupsNames) {
+        // ACLs: DELETE on the group, as Kafka.
+        if (!services.authorizer.check(context.session, 'DELETE', 'GROUP', groupId)) {
+          results.push({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+          continue;
+        }
         results.push({ groupId, errorCode: await services.groups.deleteGroup(groupId) });
       }
       return { throttleTimeMs: 0, results };

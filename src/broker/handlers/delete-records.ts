@@ -47,12 +47,18 @@ export function deleteRecordsHandler(services: BrokerServices): ApiHandler<Delet
   return {
     api: deleteRecords,
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
-    async handle(request) {
+    async handle(request, context) {
       const topics = await Promise.all(
-        request.topics.map(async (t) => ({
-          name: t.name,
-          partitions: await Promise.all(t.partitions.map((p) => trim(t.name, p.partitionIndex, p.offset, request.timeoutMs))),
-        })),
+        request.topics.map(async (t) => {
+          // ACLs: DELETE on the topic, as Kafka.
+          if (!services.authorizer.check(context.session, 'DELETE', 'TOPIC', t.name)) {
+            return {
+              name: t.name,
+              partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+            };
+          }
+          return { name: t.name, partitions: await Promise.all(t.partitions.map((p) => trim(t.name, p.partitionIndex, p.offset, request.timeoutMs))) };
+        }),
       );
       return { throttleTimeMs: 0, topics };
     },

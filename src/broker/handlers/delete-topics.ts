@@ -32,6 +32,11 @@ export function deleteTopicsHandler(services: BrokerServices): ApiHandler<Delete
           }
           name = byId.name;
         }
+        // ACLs: DELETE on the topic, as Kafka.
+        if (!services.authorizer.check(context.session, 'DELETE', 'TOPIC', name)) {
+          responses.push({ name, topicId: entry.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+          continue;
+        }
         const result = await deleteTopic(services, name);
         responses.push({
           name,

@@ -9,7 +9,7 @@ import { brokersOn } from '../../metadata/broker-endpoints.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, clusterAuthorizedOperations } from '../authorized-operations.ts';
 import { describeCluster, type DescribeClusterRequest, type DescribeClusterResponse } from '../../protocol/apis/describe-cluster.ts';
 
 const BROKERS_ENDPOINT = 1;
@@ -39,7 +39,7 @@ export function describeClusterHandler(services: BrokerServices): ApiHandler<Des
         clusterId: services.clusterId,
         controllerId: services.controller.controllerId,
         brokers: brokersOn(services.controller.state.allBrokers(), context.session.listener).map(({ nodeId, ...b }) => ({ brokerId: nodeId, ...b })),
-        clusterAuthorizedOperations: authorizedOperations('cluster', request.includeClusterAuthorizedOperations),
+        clusterAuthorizedOperations: clusterAuthorizedOperations(services.authorizer, context.session, request.includeClusterAuthorizedOperations),
       };
     },
   };

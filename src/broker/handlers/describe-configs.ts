@@ -1,6 +1,7 @@
 // DescribeConfigs (key 32): the configs in force for topics (resource type 2) and brokers (4),
 // each with the source of its value (topic override, this broker's or every broker's dynamic
-// config, the broker's config file, Kafka's default) and, when asked, its synonyms.
+// config, the broker's config file, Kafka's default) and, when asked, its synonyms. ACLs:
+// DESCRIBE_CONFIGS on the topic, or on the cluster for a broker.
 //
 //   DescribeConfigsRequest => [resources] include_synonyms(v1+) include_documentation(v3+)
 //     resources => resource_type resource_name [configuration_keys] (nullable: null = all)
@@ -14,17 +15,19 @@ import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { ConfigSource, describeTopicConfigs, type ConfigEntryView } from '../../metadata/topic-configs.ts';
 import { describeBrokerConfigs } from '../../metadata/config-changes.ts';
-import { ResourceType, brokerResourceError } from '../config-resources.ts';
+import { ResourceType, brokerResourceError, configAccessError } from '../config-resources.ts';
 import { describeConfigs, type DescribeConfigsRequest, type DescribeConfigsResponse } from '../../protocol/apis/describe-configs.ts';
 
 export function describeConfigsHandler(services: BrokerServices): ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse> {
   return {
     api: describeConfigs,
-    handle(request) {
+    handle(request, context) {
       const state = services.controller.state;
       const dynamic = state.dynamicBrokerConfigs(services.nodeId);
       const results = request.resources.map((resource) => {
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+        const denied = configAccessError(services, context.session, 'DESCRIBE_CONFIGS', resource);
+        if (denied !== null) return { ...base, errorCode: denied, errorMessage: null, configs: [] };
         let entries: ConfigEntryView[];
         if (resource.resourceType === ResourceType.TOPIC) {
           const topic = state.topic(resource.resourceName);

@@ -8,18 +8,31 @@
 //           member_assignment
 //
 // As in Kafka, an unknown group is described with state "Dead" and no error, and member metadata
-// and assignments are shown only for a Stable group.
+// and assignments are shown only for a Stable group. A group the session may not DESCRIBE (ACLs)
+// is answered GROUP_AUTHORIZATION_FAILED and nothing else about it.
 
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
-import { authorizedOperations } from '../authorized-operations.ts';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
 import { describeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from '../../protocol/apis/describe-groups.ts';
 
 export function describeGroupsHandler(services: BrokerServices): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
   return {
     api: describeGroups,
-    handle(request) {
+    handle(request, context) {
       const groups = request.groups.map((groupId) => {
+        if (!services.authorizer.check(context.session, 'DESCRIBE', 'GROUP', groupId)) {
+          return {
+            errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+            groupId,
+            groupState: '',
+            protocolType: '',
+            protocolData: '',
+            members: [],
+            authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED,
+          };
+        }
         const { errorCode, summary } = services.groups.describeGroup(groupId);
         return {
           errorCode,
@@ -35,7 +48,7 @@ export function describeGroupsHandler(services: BrokerServices): ApiHandler<Desc
             memberMetadata: m.metadata,
             memberAssignment: m.assignment,
           })),
-          authorizedOperations: authorizedOperations('group', request.includeAuthorizedOperations),
+          authorizedOperations: authorizedOperations(services.authorizer, context.session, 'GROUP', groupId, request.includeAuthorizedOperations),
         };
       });
       return { throttleTimeMs: 0, groups };

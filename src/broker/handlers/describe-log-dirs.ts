@@ -11,6 +11,7 @@
 
 import { statfsSync } from 'node:fs';
 import { ErrorCode } from '../../protocol/errors.ts';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.ts';
 import { nestedCount, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { describeLogDirs, type DescribeLogDirsRequest, type DescribeLogDirsResponse } from '../../protocol/apis/describe-log-dirs.ts';
@@ -21,7 +22,11 @@ export function describeLogDirsHandler(services: BrokerServices): ApiHandler<Des
   return {
     api: describeLogDirs,
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
-    handle(request) {
+    handle(request, context) {
+      // ACLs: DESCRIBE on the cluster, as Kafka.
+      if (!services.authorizer.check(context.session, 'DESCRIBE', 'CLUSTER', CLUSTER_RESOURCE_NAME)) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
+      }
       const wanted = request.topics === null ? null : new Map(request.topics.map((t) => [t.topic, new Set(t.partitions)]));
       const byTopic = new Map<string, TopicResult>();
       for (const { topic, index, log } of services.replicas.hostedLogs()) {

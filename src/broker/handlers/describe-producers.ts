@@ -21,11 +21,13 @@ export function describeProducersHandler(services: BrokerServices): ApiHandler<D
   return {
     api: describeProducers,
     partitionsIn: (request) => nestedCount(request.topics, 'partitionIndexes'),
-    handle(request) {
+    handle(request, context) {
       const topics = request.topics.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((index): PartitionResult => {
           const fail = (errorCode: number, errorMessage: string | null) => ({ partitionIndex: index, errorCode, errorMessage, activeProducers: [] });
+          // ACLs: READ on the topic, as Kafka.
+          if (!services.authorizer.check(context.session, 'READ', 'TOPIC', t.name)) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
           const topic = services.controller.state.topic(t.name);
           if (!topic || index < 0 || index >= topic.partitionCount) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
           const partition = services.replicas.partition(t.name, index);

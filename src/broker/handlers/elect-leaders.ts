@@ -14,6 +14,7 @@
 // may drop acknowledged records.
 
 import { ErrorCode } from '../../protocol/errors.ts';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.ts';
 import { nestedCount, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { electPreferred, ElectionType, type PartitionOutcome } from '../reassignment-admin.ts';
@@ -29,6 +30,15 @@ export function electLeadersHandler(services: BrokerServices): ApiHandler<ElectL
       const state = services.controller.state;
       const type = context.apiVersion >= 1 ? request.electionType : ElectionType.PREFERRED;
       const named = request.topicPartitions ?? state.allTopics().map((t) => ({ topic: t.name, partitions: [...t.assignments.keys()] }));
+      // ACLs: ALTER on the cluster, as Kafka; every partition carries the refusal too.
+      if (!services.authorizer.check(context.session, 'ALTER', 'CLUSTER', CLUSTER_RESOURCE_NAME)) {
+        const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+        const replicaElectionResults = (request.topicPartitions ?? []).map(({ topic, partitions }) => ({
+          topic,
+          partitionResult: partitions.map((partitionId) => ({ partitionId, errorCode, errorMessage: null })),
+        }));
+        return { throttleTimeMs: 0, errorCode, replicaElectionResults };
+      }
       // Elections of different partitions proceed together; each waits at most the request's timeout.
       const results = await Promise.all(
         named.map(async ({ topic, partitions }) => ({

@@ -26,6 +26,10 @@
 // Incremental fetch sessions (KIP-227, v7+): a full request opens a session, later requests name
 // only what changed and get only the partitions with news (../fetch-sessions.ts keeps the rules;
 // this handler reads the partitions the context names and shapes the answer).
+//
+// Each topic needs READ (ACLs, authorizer.ts): without it its partitions are answered
+// TOPIC_AUTHORIZATION_FAILED with no records. Checked on every request, incremental ones too, so
+// an ACL removed stops a consumer's running session.
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import { OffsetOutOfRangeError } from '../../storage/errors.ts';
@@ -71,7 +75,8 @@ export function fetchHandler(services: BrokerServices): ApiHandler<FetchRequest,
       const sessionRequest = toSessionRequest(request, context.apiVersion);
       const session = sessions.newContext(sessionRequest, Date.now());
       if (session.kind === 'error') return { throttleTimeMs: 0, errorCode: session.errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
-      const topics = session.kind === 'incremental' ? sessionTopics(services, session.session) : resolveTopics(services, request, context.apiVersion);
+      const resolved = session.kind === 'incremental' ? sessionTopics(services, session.session) : resolveTopics(services, request, context.apiVersion);
+      const topics = resolved.map((t) => (t.name === null || services.authorizer.check(context.session, 'READ', 'TOPIC', t.name) ? t : { ...t, denied: true }));
       const deadline = Date.now() + maxWaitMs;
       // current_leader is on the wire from v12 (KIP-951 fills it from v12; node_endpoints from v16).
       const hints = context.apiVersion >= 12;
@@ -118,6 +123,8 @@ type FetchTopic = FetchRequest['topics'][number];
 interface ResolvedTopic {
   request: FetchTopic;
   name: string | null;
+  /** The session may not READ the topic. */
+  denied?: boolean;
 }
 
 function resolveTopics(services: BrokerServices, request: FetchRequest, version: number): ResolvedTopic[] {
@@ -215,13 +222,13 @@ function readAll(services: BrokerServices, topics: ResolvedTopic[], maxBytes: nu
   let bytes = 0;
   let hasError = false;
   const leaders = new Set<number>();
-  const responses = topics.map(({ request: topic, name }) => ({
+  const responses = topics.map(({ request: topic, name, denied }) => ({
     topic: name ?? '',
     topicId: topic.topicId,
     partitions: topic.partitions.map((p) => {
-      if (name === null) {
+      if (name === null || denied) {
         hasError = true;
-        return partitionResponse(p.partition, ErrorCode.UNKNOWN_TOPIC_ID, -1, -1, emptyRecords);
+        return partitionResponse(p.partition, denied ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.UNKNOWN_TOPIC_ID, -1, -1, emptyRecords);
       }
       const partition = services.replicas.partition(name, p.partition);
       if (!partition) {
@@ -275,8 +282,8 @@ function partitionResponse(index: number, errorCode: number, hw: number, logStar
 function waitForData(services: BrokerServices, topics: ResolvedTopic[], maxWaitMs: number, context: RequestContext): Promise<void> {
   return new Promise((resolve) => {
     const partitions: PartitionReplica[] = [];
-    for (const { request: topic, name } of topics) {
-      if (name === null) continue;
+    for (const { request: topic, name, denied } of topics) {
+      if (name === null || denied) continue;
       for (const p of topic.partitions ?? []) {
         const partition = services.replicas.partition(name, p.partition);
         if (partition) partitions.push(partition);

@@ -37,7 +37,15 @@ export function findCoordinatorHandler(services: BrokerServices): ApiHandler<Fin
       const keyType: number = request.keyType ?? GROUP_KEY;
       const keys: string[] = context.apiVersion >= 4 ? request.coordinatorKeys : [request.key];
       const coordinators: Coordinator[] = [];
-      for (const key of keys) coordinators.push(await findOne(services, keyType, key, context.session.listener));
+      for (const key of keys) {
+        // ACLs: DESCRIBE on the group, as Kafka (transactional ids are refused below anyway).
+        const denied = keyType === GROUP_KEY && !services.authorizer.check(context.session, 'DESCRIBE', 'GROUP', key);
+        coordinators.push(
+          denied
+            ? { key, nodeId: -1, host: '', port: -1, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null }
+            : await findOne(services, keyType, key, context.session.listener),
+        );
+      }
       if (context.apiVersion >= 4) return { throttleTimeMs: 0, coordinators };
       const c = coordinators[0];
       return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };

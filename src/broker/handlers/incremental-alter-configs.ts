@@ -10,6 +10,7 @@
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { alterAll, alterResourceConfigs } from '../config-admin.ts';
+import { configAccessError } from '../config-resources.ts';
 import { CONFIG_OPERATIONS } from '../../metadata/config-changes.ts';
 import {
   incrementalAlterConfigs,
@@ -20,7 +21,7 @@ import {
 export function incrementalAlterConfigsHandler(services: BrokerServices): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> {
   return {
     api: incrementalAlterConfigs,
-    async handle(request) {
+    async handle(request, context) {
       const responses = await alterAll(
         request.resources,
         (r) => {
@@ -32,7 +33,12 @@ export function incrementalAlterConfigsHandler(services: BrokerServices): ApiHan
             ops: r.configs.map((c) => ({ name: c.name, op: CONFIG_OPERATIONS[c.configOperation], value: c.value })),
           };
         },
-        (change) => alterResourceConfigs(services, change, false, request.validateOnly),
+        async (change) => {
+          // ACLs: ALTER_CONFIGS on the topic, or on the cluster for a broker.
+          const denied = configAccessError(services, context.session, 'ALTER_CONFIGS', change);
+          if (denied !== null) return { errorCode: denied, errorMessage: null, resourceType: change.resourceType, resourceName: change.resourceName };
+          return alterResourceConfigs(services, change, false, request.validateOnly);
+        },
       );
       return { throttleTimeMs: 0, responses };
     },

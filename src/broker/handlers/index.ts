@@ -35,6 +35,9 @@ import { alterPartitionReassignmentsHandler } from './alter-partition-reassignme
 import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 import { electLeadersHandler } from './elect-leaders.ts';
 import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './user-scram-credentials.ts';
+import { describeAclsHandler } from './describe-acls.ts';
+import { createAclsHandler } from './create-acls.ts';
+import { deleteAclsHandler } from './delete-acls.ts';
 
 export function createHandlers(services: BrokerServices): Map<number, AnyApiHandler> {
   const handlers = new Map<number, AnyApiHandler>();
@@ -74,6 +77,9 @@ export function createHandlers(services: BrokerServices): Map<number, AnyApiHand
     electLeadersHandler(services),
     describeUserScramCredentialsHandler(services),
     alterUserScramCredentialsHandler(services),
+    describeAclsHandler(services),
+    createAclsHandler(services),
+    deleteAclsHandler(services),
   ];
   for (const handler of all) handlers.set(handler.api.apiKey, handler);
   return handlers;

@@ -11,15 +11,20 @@
 
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.ts';
+import type { Session } from '../../security/session.ts';
 import type { BrokerServices } from '../services.ts';
 import { initProducerId, type InitProducerIdRequest, type InitProducerIdResponse } from '../../protocol/apis/init-producer-id.ts';
 
 export function initProducerIdHandler(services: BrokerServices): ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
   return {
     api: initProducerId,
-    async handle(request) {
+    async handle(request, context) {
       if (request.transactionalId !== null && request.transactionalId !== undefined) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+      }
+      if (!mayWriteIdempotently(services, context.session)) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
       }
       try {
         const producerId = await services.producerIds.allocate();
@@ -30,4 +35,16 @@ export function initProducerIdHandler(services: BrokerServices): ApiHandler<Init
       }
     },
   };
+}
+
+/**
+ * ACLs: an idempotent producer needs IDEMPOTENT_WRITE on the cluster or, since Kafka 3.0 (KIP-679,
+ * where idempotence became the producer's default), WRITE on any topic: here any topic that exists.
+ */
+function mayWriteIdempotently(services: BrokerServices, session: Session): boolean {
+  const { authorizer } = services;
+  if (!authorizer.enabled || authorizer.allowed(session, 'IDEMPOTENT_WRITE', 'CLUSTER', CLUSTER_RESOURCE_NAME)) return true;
+  for (const topic of services.controller.state.allTopics()) if (authorizer.allowed(session, 'WRITE', 'TOPIC', topic.name)) return true;
+  authorizer.check(session, 'IDEMPOTENT_WRITE', 'CLUSTER', CLUSTER_RESOURCE_NAME);
+  return false;
 }

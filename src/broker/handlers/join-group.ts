@@ -13,6 +13,7 @@
 // skip_assignment (v9) is always false: the leader computes the assignment, which is always right;
 // Kafka sets it only when a static leader rejoins and nothing changed.
 
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { joinGroup, type JoinGroupRequest, type JoinGroupResponse } from '../../protocol/apis/join-group.ts';
@@ -21,6 +22,20 @@ export function joinGroupHandler(services: BrokerServices): ApiHandler<JoinGroup
   return {
     api: joinGroup,
     async handle(request, context) {
+      // ACLs: READ on the group, as Kafka.
+      if (!services.authorizer.check(context.session, 'READ', 'GROUP', request.groupId)) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+          generationId: -1,
+          protocolType: null,
+          protocolName: context.apiVersion >= 7 ? null : '',
+          leader: '',
+          skipAssignment: false,
+          memberId: request.memberId ?? '',
+          members: [],
+        };
+      }
       if (request.reason) services.logger.info({ group: request.groupId, member: request.memberId, reason: request.reason }, 'member joins the group');
       const answer = await services.groups.join(request.groupId, {
         memberId: request.memberId ?? '',

@@ -19,6 +19,10 @@ export function leaveGroupHandler(services: BrokerServices): ApiHandler<LeaveGro
     api: leaveGroup,
     handle(request, context) {
       const batch = context.apiVersion >= 3;
+      // ACLs: READ on the group, as Kafka.
+      if (!services.authorizer.check(context.session, 'READ', 'GROUP', request.groupId)) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
+      }
       for (const m of batch ? request.members : []) {
         if (m.reason) services.logger.info({ group: request.groupId, member: m.memberId, reason: m.reason }, 'member leaves the group');
       }

@@ -7,6 +7,7 @@
 // Each broker lists only its own groups; admin clients ask every broker and merge.
 
 import { ErrorCode } from '../../protocol/errors.ts';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { listGroups, type ListGroupsRequest, type ListGroupsResponse } from '../../protocol/apis/list-groups.ts';
@@ -16,7 +17,13 @@ export function listGroupsHandler(services: BrokerServices): ApiHandler<ListGrou
     api: listGroups,
     handle(request, context) {
       const filter: string[] = context.apiVersion >= 4 ? (request.statesFilter ?? []) : [];
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: services.groups.listGroups(filter) };
+      const groups = services.groups.listGroups(filter);
+      // ACLs: DESCRIBE on the cluster lists every group; without it, the groups the session may describe (Kafka's rule).
+      const { authorizer } = services;
+      const visible = authorizer.allowed(context.session, 'DESCRIBE', 'CLUSTER', CLUSTER_RESOURCE_NAME)
+        ? groups
+        : groups.filter((g) => authorizer.allowed(context.session, 'DESCRIBE', 'GROUP', g.groupId));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: visible };
     },
   };
 }

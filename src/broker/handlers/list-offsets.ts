@@ -40,6 +40,10 @@ export function listOffsetsHandler(services: BrokerServices): ApiHandler<ListOff
       const topics = request.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => {
+          // ACLs: DESCRIBE on the topic, as Kafka.
+          if (!services.authorizer.check(context.session, 'DESCRIBE', 'TOPIC', t.name)) {
+            return answer(version, p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1, -1, -1);
+          }
           const partition = services.replicas.partition(t.name, p.partitionIndex);
           if (!partition) return answer(version, p.partitionIndex, notServedError(services, t.name, p.partitionIndex), -1, -1, -1);
           const epoch = services.replicas.leaderEpoch(t.name, p.partitionIndex);

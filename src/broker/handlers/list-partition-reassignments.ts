@@ -10,6 +10,7 @@
 // that does not exist fails the request with UNKNOWN_TOPIC_OR_PARTITION.
 
 import { ErrorCode } from '../../protocol/errors.ts';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.ts';
 import { nestedCount, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { ongoingReassignment, type OngoingReassignment } from '../reassignment-admin.ts';
@@ -23,7 +24,16 @@ export function listPartitionReassignmentsHandler(services: BrokerServices): Api
   return {
     api: listPartitionReassignments,
     partitionsIn: (request) => nestedCount(request.topics, 'partitionIndexes'),
-    handle(request) {
+    handle(request, context) {
+      // ACLs: DESCRIBE on the cluster, as Kafka.
+      if (!services.authorizer.check(context.session, 'DESCRIBE', 'CLUSTER', CLUSTER_RESOURCE_NAME)) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          errorMessage: 'ListPartitionReassignments needs DESCRIBE on the cluster',
+          topics: [],
+        };
+      }
       const state = services.controller.state;
       const wanted = request.topics ?? state.allTopics().map((t) => ({ name: t.name, partitionIndexes: [...t.assignments.keys()] }));
       const topics: ListPartitionReassignmentsResponse['topics'] = [];

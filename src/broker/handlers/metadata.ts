@@ -12,8 +12,13 @@
 //       partitions => error_code partition_index leader_id leader_epoch(v7+) [replica_nodes]
 //           [isr_nodes] [offline_replicas](v5+)
 //
-// Authorized operations (v8+, KIP-430): as a Kafka broker without an authorizer, everything the
-// resource type defines when asked for, INT32_MIN when not (authorized-operations.ts).
+// Authorized operations (v8+, KIP-430): what the authorizer allows this session of everything the
+// resource type defines, when asked for; INT32_MIN when not (authorized-operations.ts).
+//
+// ACLs, as Kafka: an all-topics request leaves out the topics the session may not DESCRIBE; a
+// named one it may not describe is answered TOPIC_AUTHORIZATION_FAILED, existing or not (so an
+// unauthorized client cannot probe names). Auto-creation also needs CREATE on the cluster or the
+// topic; without it the topic is TOPIC_AUTHORIZATION_FAILED.
 //
 // Every broker names every partition's leader, also where it hosts no replica (partition-leader.ts).
 //
@@ -27,7 +32,8 @@ import { hostingReplicas, type TopicRecord } from '../../metadata/metadata-state
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { createTopic } from '../topic-admin.ts';
-import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, authorizedOperations } from '../authorized-operations.ts';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, authorizedOperations, clusterAuthorizedOperations } from '../authorized-operations.ts';
+import { CLUSTER_RESOURCE_NAME } from '../../security/acl.ts';
 import { partitionLeader } from '../partition-leader.ts';
 import { uuidFromHex, uuidToHex, zeroUuid } from '../uuid.ts';
 import { isInternalTopic } from '../group/offsets-topic.ts';
@@ -46,20 +52,31 @@ export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRe
       const allowCreate = services.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation !== false);
 
       const topics: TopicMetadata[] = [];
-      const topicOps = authorizedOperations('topic', request.includeTopicAuthorizedOperations);
+      const { authorizer } = services;
+      const session = context.session;
+      const topicOps = (name: string) => authorizedOperations(authorizer, session, 'TOPIC', name, request.includeTopicAuthorizedOperations);
+      const describe = (topic: TopicRecord) => describeTopic(services, topic, topicOps(topic.name));
       if (all) {
-        for (const topic of state.allTopics()) topics.push(describeTopic(services, topic, topicOps));
+        for (const topic of state.allTopics()) if (authorizer.allowed(session, 'DESCRIBE', 'TOPIC', topic.name)) topics.push(describe(topic));
       } else {
         for (const entry of requested!) {
           const name: string | null = entry.name;
           if (name === null || name === undefined) {
             const byId = entry.topicId ? state.topicById(uuidToHex(entry.topicId)) : undefined;
-            topics.push(byId ? describeTopic(services, byId, topicOps) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, entry.topicId));
+            if (byId && !authorizer.check(session, 'DESCRIBE', 'TOPIC', byId.name)) {
+              topics.push(topicError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null, entry.topicId));
+              continue;
+            }
+            topics.push(byId ? describe(byId) : topicError(ErrorCode.UNKNOWN_TOPIC_ID, null, entry.topicId));
+            continue;
+          }
+          if (!authorizer.check(session, 'DESCRIBE', 'TOPIC', name)) {
+            topics.push(topicError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, name));
             continue;
           }
           const existing = state.topic(name);
           if (existing) {
-            topics.push(describeTopic(services, existing, topicOps));
+            topics.push(describe(existing));
             continue;
           }
           if (topicNameProblem(name)) {
@@ -71,15 +88,19 @@ export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRe
             topics.push(topicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name));
             continue;
           }
+          if (!authorizer.allowed(session, 'CREATE', 'CLUSTER', CLUSTER_RESOURCE_NAME) && !authorizer.check(session, 'CREATE', 'TOPIC', name)) {
+            topics.push(topicError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, name));
+            continue;
+          }
           const created = await createTopic(services, { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }, false);
           if (created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) {
             // Another request created it while we waited: describe what is there now.
             const now = state.topic(name);
-            topics.push(now ? describeTopic(services, now, topicOps) : topicError(ErrorCode.LEADER_NOT_AVAILABLE, name));
+            topics.push(now ? describe(now) : topicError(ErrorCode.LEADER_NOT_AVAILABLE, name));
           } else if (created.errorCode !== ErrorCode.NONE || !created.topic) {
             topics.push(topicError(created.errorCode, name));
           } else {
-            topics.push(describeTopic(services, state.topic(name) ?? created.topic, topicOps));
+            topics.push(describe(state.topic(name) ?? created.topic));
           }
         }
       }
@@ -91,7 +112,7 @@ export function metadataHandler(services: BrokerServices): ApiHandler<MetadataRe
         clusterId: services.clusterId,
         controllerId: services.controller.controllerId,
         topics,
-        clusterAuthorizedOperations: authorizedOperations('cluster', request.includeClusterAuthorizedOperations),
+        clusterAuthorizedOperations: clusterAuthorizedOperations(authorizer, session, request.includeClusterAuthorizedOperations),
       };
     },
   };

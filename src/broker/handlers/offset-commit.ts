@@ -14,6 +14,7 @@
 // (assign() consumers, admin tools). retention_time_ms and commit_timestamp are ignored, as in
 // Kafka 2.1+: retention is the broker's.
 
+import { ErrorCode } from '../../protocol/errors.ts';
 import { nestedCount, type ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { offsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from '../../protocol/apis/offset-commit.ts';
@@ -32,14 +33,27 @@ export function offsetCommitHandler(services: BrokerServices): ApiHandler<Offset
           committedMetadata: p.committedMetadata ?? null,
         })),
       }));
+      // ACLs: READ on the group, then READ on each topic, as Kafka.
+      const { authorizer } = services;
+      const refuse = (t: (typeof topics)[number], errorCode: number) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+      });
+      if (!authorizer.check(context.session, 'READ', 'GROUP', request.groupId)) {
+        return { throttleTimeMs: 0, topics: topics.map((t) => refuse(t, ErrorCode.GROUP_AUTHORIZATION_FAILED)) };
+      }
+      const readable = topics.map((t) => authorizer.check(context.session, 'READ', 'TOPIC', t.name));
       const results = await services.groups.commitOffsets(
         request.groupId,
         context.apiVersion >= 1 ? (request.memberId ?? '') : '',
         context.apiVersion >= 7 ? (request.groupInstanceId ?? null) : null,
         context.apiVersion >= 1 ? request.generationIdOrMemberEpoch : -1,
-        topics,
+        topics.filter((_, i) => readable[i]),
       );
-      return { throttleTimeMs: 0, topics: results };
+      if (readable.every(Boolean)) return { throttleTimeMs: 0, topics: results };
+      // In the request's order: the committed topics' results, the refused ones in between.
+      let next = 0;
+      return { throttleTimeMs: 0, topics: topics.map((t, i) => (readable[i] ? results[next++] : refuse(t, ErrorCode.TOPIC_AUTHORIZATION_FAILED))) };
     },
   };
 }

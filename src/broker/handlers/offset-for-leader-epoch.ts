@@ -47,8 +47,17 @@ export function offsetForLeaderEpochHandler(services: BrokerServices): ApiHandle
   return {
     api: offsetForLeaderEpoch,
     partitionsIn: (request) => nestedCount(request.topics, 'partitions'),
-    handle(request) {
-      const topics = request.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => answer(t.topic, p)) }));
+    handle(request, context) {
+      const topics = request.topics.map((t) => {
+        // ACLs: DESCRIBE on the topic, as Kafka.
+        if (!services.authorizer.check(context.session, 'DESCRIBE', 'TOPIC', t.topic)) {
+          return {
+            topic: t.topic,
+            partitions: t.partitions.map((p) => ({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: p.partition, leaderEpoch: -1, endOffset: -1 })),
+          };
+        }
+        return { topic: t.topic, partitions: t.partitions.map((p) => answer(t.topic, p)) };
+      });
       return { throttleTimeMs: 0, topics };
     },
   };

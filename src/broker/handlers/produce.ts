@@ -20,6 +20,9 @@
 // timeout and limits.producerStateWaitMsMax, and it moves the partition to the front of the
 // loading), then answers NOT_LEADER_OR_FOLLOWER, which clients retry.
 //
+// Each topic needs WRITE (ACLs, authorizer.ts): without it every partition of the topic is
+// answered TOPIC_AUTHORIZATION_FAILED, whether or not the topic exists, as in Kafka.
+//
 // Produce v0-v2 carry the old message formats (magic 0 and 1), which Runnel does not store or
 // convert: they are advertised, because librdkafka enables compression only when the broker lists
 // Produce v0, and every partition of such a request is answered UNSUPPORTED_VERSION, as Kafka 4.0
@@ -79,6 +82,9 @@ export function produceHandler(services: BrokerServices): ApiHandler<ProduceRequ
       const responses = request.topicData.map((topicData) => ({
         name: topicData.name,
         partitionResponses: topicData.partitionData.map((partitionData) => {
+          if (!services.authorizer.check(context.session, 'WRITE', 'TOPIC', topicData.name)) {
+            return setError(emptyOutcome(partitionData.index), ErrorCode.TOPIC_AUTHORIZATION_FAILED, null);
+          }
           const outcome = produceToPartition(services, configs, appendFailures, acks, request.timeoutMs, topicData.name, partitionData);
           if (outcome.appended) waits.push(outcome.appended);
           if (acks === -1 && outcome.wait) {
@@ -135,6 +141,10 @@ interface ProduceOutcome {
   appended?: Promise<void>;
 }
 
+function emptyOutcome(index: number): PartitionOutcome {
+  return { index, errorCode: ErrorCode.NONE, baseOffset: -1, logStartOffset: -1, errorMessage: null, logAppendTimeMs: -1 };
+}
+
 function produceToPartition(
   services: BrokerServices,
   configs: EffectiveConfigs,
@@ -147,7 +157,7 @@ function produceToPartition(
   waited?: PartitionOutcome,
 ): ProduceOutcome {
   const index: number = partitionData.index;
-  const result: PartitionOutcome = waited ?? { index, errorCode: ErrorCode.NONE, baseOffset: -1, logStartOffset: -1, errorMessage: null, logAppendTimeMs: -1 };
+  const result: PartitionOutcome = waited ?? emptyOutcome(index);
   if (acks !== 0 && acks !== 1 && acks !== -1) {
     return { result: setError(result, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1 (got ${acks})`) };
   }

@@ -9,6 +9,7 @@
 // Followers wait until the leader's SyncGroup arrives; the leader's assignment is relayed byte for
 // byte and made durable in __consumer_offsets before anyone is answered.
 
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { ApiHandler } from '../handler.ts';
 import type { BrokerServices } from '../services.ts';
 import { syncGroup, type SyncGroupRequest, type SyncGroupResponse } from '../../protocol/apis/sync-group.ts';
@@ -17,6 +18,10 @@ export function syncGroupHandler(services: BrokerServices): ApiHandler<SyncGroup
   return {
     api: syncGroup,
     async handle(request, context) {
+      // ACLs: READ on the group, as Kafka.
+      if (!services.authorizer.check(context.session, 'READ', 'GROUP', request.groupId)) {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+      }
       const answer = await services.groups.sync(request.groupId, {
         memberId: request.memberId,
         groupInstanceId: context.apiVersion >= 3 ? (request.groupInstanceId ?? null) : null,

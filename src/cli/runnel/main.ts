@@ -6,6 +6,7 @@
 // client and the compression natives load with `import()` once a command runs, so `--help` and
 // usage mistakes skip them (docs/cli.md, "Start-up time"; test/unit/cli/runnel-startup.test.ts).
 
+import { aclCommands } from './acl.ts';
 import { benchCommands } from './bench.ts';
 import { clusterCommands } from './cluster.ts';
 import { consumeCommands } from './consume.ts';
@@ -41,6 +42,7 @@ export const COMMANDS: Command[] = [
   ...consumeCommands,
   ...groupCommands,
   ...userCommands,
+  ...aclCommands,
   ...logsCommands,
   ...benchCommands,
 ];

@@ -34,7 +34,11 @@ import {
   resetOffsetsPlan,
 } from './groups.ts';
 
+import { createAclBindings, deleteAclBindings, describeAclBindings } from './acls.ts';
+import { ANY_ACL, type AclBinding, type AclFilter } from '../../security/acl.ts';
+
 export type { GroupDescription, GroupListing, ResetTarget };
+export type { AclBinding, AclFilter };
 
 export interface AdminOptions {
   /** Brokers to start from, as `host:port` (used when `cluster` is not given). */
@@ -350,5 +354,20 @@ export class Admin {
       },
       () => void this.cluster.metadata([], { refresh: true }).catch(() => {}),
     );
+  }
+
+  /** Creates ACL bindings (CreateAcls); an existing one is no error. Needs ALTER on the cluster. */
+  createAcls(bindings: AclBinding[]): Promise<void> {
+    return createAclBindings(this.cluster, bindings);
+  }
+
+  /** The ACL bindings a filter matches (DescribeAcls); every binding when omitted. Needs DESCRIBE on the cluster. */
+  describeAcls(filter: AclFilter = ANY_ACL): Promise<AclBinding[]> {
+    return describeAclBindings(this.cluster, filter);
+  }
+
+  /** Deletes the bindings any filter matches (DeleteAcls); returns them. Needs ALTER on the cluster. */
+  deleteAcls(filters: AclFilter[]): Promise<AclBinding[]> {
+    return deleteAclBindings(this.cluster, filters);
   }
 }

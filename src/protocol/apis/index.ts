@@ -37,6 +37,9 @@ import { alterPartitionReassignments } from './alter-partition-reassignments.ts'
 import { listPartitionReassignments } from './list-partition-reassignments.ts';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.ts';
+import { describeAcls } from './describe-acls.ts';
+import { createAcls } from './create-acls.ts';
+import { deleteAcls } from './delete-acls.ts';
 
 export type { ApiDefinition } from '../api.ts';
 export * from './api-versions.ts';
@@ -74,6 +77,9 @@ export * from './alter-partition-reassignments.ts';
 export * from './list-partition-reassignments.ts';
 export * from './describe-user-scram-credentials.ts';
 export * from './alter-user-scram-credentials.ts';
+export * from './describe-acls.ts';
+export * from './create-acls.ts';
+export * from './delete-acls.ts';
 
 /** Kafka API keys (the numbers are Kafka's; the names are its API names). */
 export const ApiKey = {
@@ -97,6 +103,9 @@ export const ApiKey = {
   DeleteRecords: 21,
   InitProducerId: 22,
   OffsetForLeaderEpoch: 23,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   DescribeLogDirs: 35,
@@ -153,6 +162,9 @@ export const allApis: readonly ApiDefinition[] = [
   listPartitionReassignments,
   describeUserScramCredentials,
   alterUserScramCredentials,
+  describeAcls,
+  createAcls,
+  deleteAcls,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 export const apiByKey: Map<number, ApiDefinition> = new Map(allApis.map((api) => [api.apiKey, api]));

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { listOffsetsHandler, LATEST_TIMESTAMP } from '../../../src/broker/handlers/list-offsets.ts';
 import { deleteRecordsHandler } from '../../../src/broker/handlers/delete-records.ts';
+import { allowEverything } from '../../../src/broker/authorizer.ts';
 import type { BrokerServices } from '../../../src/broker/services.ts';
 import type { RequestContext } from '../../../src/broker/handler.ts';
 import { plaintextSession } from '../../../src/security/session.ts';
@@ -19,6 +20,7 @@ const services = {
   replicas: { partition: () => undefined, leaderEpoch: () => -1 },
   limits: { uncompressedBatchBytesMax: 1 << 20 },
   logger: pino({ level: 'silent' }),
+  authorizer: allowEverything,
 } as unknown as BrokerServices;
 
 const context = (apiVersion: number) =>

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { produceHandler } from '../../../src/broker/handlers/produce.ts';
+import { allowEverything } from '../../../src/broker/authorizer.ts';
 import type { BrokerServices } from '../../../src/broker/services.ts';
 import type { RequestContext } from '../../../src/broker/handler.ts';
 import { plaintextSession } from '../../../src/security/session.ts';
@@ -28,6 +29,7 @@ function servicesFor(partitions: Partition[], producerStateWaitMsMax: number): B
     limits: { batchBytesMax: 1 << 20, producerStateWaitMsMax },
     topicDefaults: { retentionMs: -1, retentionBytes: -1, segmentBytes: 1 << 20, maxMessageBytes: 1 << 20 },
     logger: pino({ level: 'silent' }),
+    authorizer: allowEverything,
   } as unknown as BrokerServices;
 }
 
