@@ -209,12 +209,14 @@ test('issue 15 (between brokers): inside TLS the cluster secret is still checked
   }
 });
 
-test('issue 15 (between brokers): updateTls (a certificate reload) applies to the next connections', async () => {
+test('issue 15 (between brokers): updateTls (a certificate reload) applies to the next connections; failed TLS handshakes do not use up maxPendingHandshakes', async () => {
   const a = await startNode(1, { tls: OTHER_CA });
-  const b = await startNode(2);
+  const b = await startNode(2, { limits: { maxPendingHandshakes: 2 } });
   try {
     mesh(a, b);
     await waitFor(() => logged(a, /TLS handshake failed/).length > 0, 'refused with the old certificate');
+    // Many refused attempts (10-50 ms backoff), far more than the two pending handshakes allowed.
+    await new Promise((r) => setTimeout(r, 400));
     assert.equal(a.t.usesTls, true);
     a.t.updateTls(GOOD);
     await waitFor(() => connected(a, 2) && connected(b, 1), 'connected after the reload');
