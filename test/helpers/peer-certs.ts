@@ -1,6 +1,7 @@
 // Certificates for the peer-TLS tests (cluster.tls), made with openssl into a temporary
 // directory and never committed: a cluster CA, a broker certificate it signs for 127.0.0.1 and
-// localhost, one it signs for another host only, and a broker certificate from a second CA.
+// localhost, one it signs for another host only, an expired one, and a broker certificate from a
+// second CA.
 // EC P-256 keys: quick to make. Each certificate serves as server and client (mutual TLS).
 
 import { execFileSync } from 'node:child_process';
@@ -22,6 +23,8 @@ export interface PeerCerts {
   wrongName: PemFiles;
   /** For 127.0.0.1, signed by a CA the cluster does not trust (and trusting only that CA). */
   otherCa: PemFiles;
+  /** Signed by the cluster CA for 127.0.0.1, but its validity ended before it began. */
+  expired: PemFiles;
   remove(): void;
 }
 
@@ -34,7 +37,8 @@ function makeCa(dir: string, name: string): void {
   openssl(dir, ['req', '-x509', '-new', '-key', `${name}.key`, '-sha256', '-days', '2', '-subj', `/CN=${name}/O=Runnel test`, '-out', `${name}.pem`]);
 }
 
-function makeLeaf(dir: string, name: string, ca: string, altNames: string): PemFiles {
+/** A certificate signed by `ca`, valid for `days` (negative: expired). */
+function makeLeaf(dir: string, name: string, ca: string, altNames: string, days = 2): PemFiles {
   openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`]);
   openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}/O=Runnel test`, '-out', `${name}.csr`]);
   writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${altNames}\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n`);
@@ -49,7 +53,7 @@ function makeLeaf(dir: string, name: string, ca: string, altNames: string): PemF
     `${ca}.key`,
     '-CAcreateserial',
     '-days',
-    '2',
+    String(days),
     '-sha256',
     '-extfile',
     `${name}.ext`,
@@ -68,6 +72,7 @@ export function makePeerCerts(): PeerCerts {
     broker: makeLeaf(dir, 'broker', 'cluster-ca', 'IP:127.0.0.1,DNS:localhost'),
     wrongName: makeLeaf(dir, 'wrong-name', 'cluster-ca', 'DNS:other.invalid'),
     otherCa: makeLeaf(dir, 'other-broker', 'other-ca', 'IP:127.0.0.1,DNS:localhost'),
+    expired: makeLeaf(dir, 'expired', 'cluster-ca', 'IP:127.0.0.1,DNS:localhost', -1),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -18,6 +18,7 @@ after(() => certs.remove());
 const GOOD = readPem(certs.broker);
 const OTHER_CA = readPem(certs.otherCa);
 const WRONG_NAME = readPem(certs.wrongName);
+const EXPIRED = readPem(certs.expired);
 
 /** A node with TLS on (the good certificate) unless `over` says otherwise. */
 function startNode(nodeId: number, over: Partial<TcpTransportConfig> = {}): Promise<Node> {
@@ -137,6 +138,23 @@ test('issue 15 (between brokers): a peer whose certificate is from another CA is
     assert.equal(acceptor.length, 1, JSON.stringify(b.lines));
     assert.equal(dialer[0]!.level, 'warn');
     assert.match(String(dialer[0]!.code), /SELF_SIGNED|UNABLE_TO|CERT_/);
+  } finally {
+    await Promise.all([a.t.close(), b.t.close()]);
+  }
+});
+
+test('issue 15 (between brokers): an expired certificate from the cluster CA is refused by the peer it dials, and logged once', async () => {
+  const a = await startNode(1, { tls: EXPIRED });
+  const b = await startNode(2);
+  try {
+    mesh(a, b);
+    await waitFor(() => logged(b, /TLS handshake failed/).length > 0, 'refusal');
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = logged(b, /TLS handshake failed/);
+    assert.equal(lines.length, 1, JSON.stringify(b.lines));
+    assert.equal(lines[0]!.code, 'CERT_HAS_EXPIRED');
+    assert.equal(connected(a, 2), false);
+    assert.equal(connected(b, 1), false);
   } finally {
     await Promise.all([a.t.close(), b.t.close()]);
   }
