@@ -1,7 +1,7 @@
 // Three-broker cluster benchmark (issue 4): replication factor 3, acks=all.
 //
 //   npm run bench -- cluster [--records N] [--partitions 1|6] [--rate R] [--failovers K]
-//                            [--batch N] [--inflight N] [--rtt-ms MS]
+//                            [--batch N] [--inflight N] [--rtt-ms MS] [--peer-tls off|on|both]
 //
 // Starts three real brokers on 127.0.0.1 (test/helpers/cluster.ts, product tuning: rtt_ms 50,
 // election_rtt 10) and measures, in this order:
@@ -17,7 +17,10 @@
 //  4. per broker: peer-transport bytes in/out (GET /status), CPU seconds, peak RSS (VmHWM).
 // --records 0, --rate 0 or --failovers 0 skip a part; --rtt-ms changes the Raft tick (cluster.rtt_ms,
 // default 100: a follower campaigns after 10 to 19 ticks without a heartbeat). It prints
-// numbers; nothing asserts on speed.
+// numbers; nothing asserts on speed. --peer-tls on runs the brokers with cluster.tls (mutual TLS
+// between brokers, certificates made by test/helpers/peer-certs.ts); both runs everything twice,
+// plain then TLS, each on a fresh cluster, and the summary gives the brokers' CPU seconds per
+// million records for each (issue 15, "Between brokers").
 // Issue 4 targets: ≥ 300,000 records/s, p99 < 10 ms at 10,000 records/s, failover median < 1 s
 // and max < 2 s.
 
@@ -29,6 +32,7 @@ import { buildBatch } from './lib/record-batch.ts';
 import { produceAtRate, produceFlatOut, type ProduceResult } from './lib/producer.ts';
 import { cpuSeconds, selfCpuSeconds } from './lib/proc.ts';
 import { describeRaftGroup } from '../src/partition/group-names.ts';
+import { makePeerCerts, type PeerCerts } from '../test/helpers/peer-certs.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,6 +43,7 @@ const { values: opts } = parseArgs({
     batch: { type: 'string', default: '1000' },
     inflight: { type: 'string', default: '16' },
     'rtt-ms': { type: 'string', default: '50' },
+    'peer-tls': { type: 'string', default: 'off' },
   },
   strict: true,
 });
@@ -50,6 +55,12 @@ const batchSize = Number(opts.batch);
 const inflight = Number(opts.inflight);
 const rttMs = Number(opts['rtt-ms']);
 const partitionCounts = opts.partitions === undefined ? [1, 6] : [Number(opts.partitions)];
+const PEER_TLS_VARIANTS: Record<string, boolean[]> = { off: [false], on: [true], both: [false, true] };
+const peerTlsVariants = PEER_TLS_VARIANTS[opts['peer-tls']!];
+if (peerTlsVariants === undefined) {
+  console.error('--peer-tls must be off, on or both');
+  process.exit(2);
+}
 const SIZE = 100;
 const LATENCY_SECONDS = 10;
 /** The failover producer sends one record every this many ms. */
@@ -228,11 +239,14 @@ function printBrokerDeltas(
 
 interface ThroughputResult {
   partitions: number;
+  peerTls: boolean;
   result: ProduceResult;
   transport: string;
+  /** CPU seconds of the three brokers together over the run. */
+  brokerCpu: number;
 }
 
-async function throughput(cluster: TestCluster, conns: Connections, partitions: number): Promise<ThroughputResult> {
+async function throughput(cluster: TestCluster, conns: Connections, partitions: number, peerTls: boolean): Promise<ThroughputResult> {
   const topic = `bench-cluster-p${partitions}-${Date.now()}`;
   await createTopic(conns, topic, partitions);
   const leaders = await stableLeaders(cluster, conns, topic, partitions);
@@ -264,7 +278,8 @@ async function throughput(cluster: TestCluster, conns: Connections, partitions: 
   );
   console.log(`  latency per record (batch built → ack): ${result.hist.summary()}`);
   const transport = printBrokerDeltas(cluster, before, after, leaders, result.seconds, selfCpu);
-  return { partitions, result, transport };
+  const brokerCpu = cluster.members.reduce((sum, m) => sum + after.get(m.nodeId)!.cpu - before.get(m.nodeId)!.cpu, 0);
+  return { partitions, peerTls, result, transport, brokerCpu };
 }
 
 async function latency(cluster: TestCluster, conns: Connections): Promise<ProduceResult> {
@@ -511,20 +526,75 @@ async function main(): Promise<void> {
   const command = `npm run bench -- cluster ${process.argv.slice(2).join(' ')}`.trim();
   const load0 = loadavg();
   console.log(`load average ${load0.map((x) => x.toFixed(2)).join(' ')} (1/5/15 min) before starting`);
-  const cluster = await startCluster({ rttMs });
-  const conns = new Connections(cluster, 'bench-cluster');
   const tputs: ThroughputResult[] = [];
-  let lat: ProduceResult | null = null;
-  let fo: FailoverSample[] = [];
+  const lats: Array<{ peerTls: boolean; result: ProduceResult }> = [];
+  const fos: Array<{ peerTls: boolean; samples: FailoverSample[] }> = [];
+  const certs = peerTlsVariants.includes(true) ? makePeerCerts() : null;
+  try {
+    for (const peerTls of peerTlsVariants) {
+      peakRssKb.clear();
+      await runVariant(peerTls, certs, tputs, lats, fos);
+    }
+  } finally {
+    certs?.remove();
+  }
+
+  console.log(`\n== summary (three brokers, RF 3, acks=all, 100 B records, rtt_ms ${rttMs}) ==`);
+  for (const t of tputs) {
+    console.log(
+      `${variantName(t.peerTls)} throughput ${t.partitions} partition(s): ${fmt(t.result.acked / t.result.seconds).padStart(9)} records/s ` +
+        `(target ≥ 300,000)  latency p50 ${(t.result.hist.percentile(50) / 1000).toFixed(1)} ms, p99 ${(t.result.hist.percentile(99) / 1000).toFixed(1)} ms; ` +
+        `brokers' CPU ${((t.brokerCpu / t.result.acked) * 1e6).toFixed(1)} s per million records`,
+    );
+    console.log(`  peer transport: ${t.transport}`);
+  }
+  for (const { peerTls, result: lat } of lats) {
+    const p = (q: number) => (lat.hist.percentile(q) / 1000).toFixed(2);
+    console.log(
+      `${variantName(peerTls)} latency at ${fmt(rate)} records/s: p50 ${p(50)} ms  p99 ${p(99)} ms  p99.9 ${p(99.9)} ms  max ${(lat.hist.max / 1000).toFixed(2)} ms  (target at 10,000/s: p99 < 10 ms)`,
+    );
+  }
+  for (const { peerTls, samples: fo } of fos) {
+    const t = fo.map((s) => s.totalMs);
+    console.log(
+      `${variantName(peerTls)} failover (kill -9 → next ack): ${t.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(t).toFixed(0)} ms (target < 1000), ` +
+        `max ${Math.max(...t).toFixed(0)} ms (target < 2000); election alone: median ${median(fo.map((s) => s.electionMs)).toFixed(0)} ms`,
+    );
+  }
+  const load1 = loadavg();
+  console.log(`load average ${load1.map((x) => x.toFixed(2)).join(' ')} after; command: ${command}`);
+}
+
+function variantName(peerTls: boolean): string {
+  return peerTls ? '[peer TLS]' : '[plain]';
+}
+
+/** One fresh cluster, plain or with cluster.tls: throughput, latency and failovers as the options say. */
+async function runVariant(
+  peerTls: boolean,
+  certs: PeerCerts | null,
+  tputs: ThroughputResult[],
+  lats: Array<{ peerTls: boolean; result: ProduceResult }>,
+  fos: Array<{ peerTls: boolean; samples: FailoverSample[] }>,
+): Promise<void> {
+  const env: Record<string, string> =
+    peerTls && certs !== null
+      ? { RUNNEL_CLUSTER__TLS: 'true', RUNNEL_TLS__CERT_FILE: certs.broker.cert, RUNNEL_TLS__KEY_FILE: certs.broker.key, RUNNEL_TLS__CA_FILE: certs.broker.ca }
+      : {};
+  const cluster = await startCluster({ rttMs, env });
+  const conns = new Connections(cluster, 'bench-cluster');
   try {
     console.log(
-      `started 3 brokers (rtt_ms ${rttMs}, election_rtt 10): ` +
+      `\n${variantName(peerTls)} started 3 brokers (rtt_ms ${rttMs}, election_rtt 10): ` +
         cluster.members.map((m) => `broker ${m.nodeId} pid ${m.broker.pid} kafka ${m.broker.port}`).join(', '),
     );
-    if (total > 0) for (const p of partitionCounts) tputs.push(await throughput(cluster, conns, p));
-    if (rate > 0) lat = await latency(cluster, conns);
-    if (failovers > 0) fo = await failover(cluster, conns);
+    if (total > 0) for (const p of partitionCounts) tputs.push(await throughput(cluster, conns, p, peerTls));
+    if (rate > 0) lats.push({ peerTls, result: await latency(cluster, conns) });
+    if (failovers > 0) fos.push({ peerTls, samples: await failover(cluster, conns) });
     samplePeakRss(cluster);
+    console.log(
+      `${variantName(peerTls)} peak RSS (VmHWM): ${cluster.members.map((m) => `broker ${m.nodeId} ${mib((peakRssKb.get(m.nodeId) ?? 0) * 1024)}`).join(', ')}`,
+    );
   } catch (err) {
     // Say which broker failed and how, before stop() removes the evidence.
     for (const m of cluster.members) {
@@ -537,31 +607,6 @@ async function main(): Promise<void> {
     conns.closeAll();
     await cluster.stop();
   }
-
-  console.log(`\n== summary (three brokers, RF 3, acks=all, 100 B records, rtt_ms ${rttMs}) ==`);
-  for (const t of tputs) {
-    console.log(
-      `throughput ${t.partitions} partition(s): ${fmt(t.result.acked / t.result.seconds).padStart(9)} records/s ` +
-        `(target ≥ 300,000)  latency p50 ${(t.result.hist.percentile(50) / 1000).toFixed(1)} ms, p99 ${(t.result.hist.percentile(99) / 1000).toFixed(1)} ms`,
-    );
-    console.log(`  peer transport: ${t.transport}`);
-  }
-  if (lat) {
-    const p = (q: number) => (lat!.hist.percentile(q) / 1000).toFixed(2);
-    console.log(
-      `latency at ${fmt(rate)} records/s: p50 ${p(50)} ms  p99 ${p(99)} ms  p99.9 ${p(99.9)} ms  max ${(lat.hist.max / 1000).toFixed(2)} ms  (target at 10,000/s: p99 < 10 ms)`,
-    );
-  }
-  if (fo.length > 0) {
-    const t = fo.map((s) => s.totalMs);
-    console.log(
-      `failover (kill -9 → next ack): ${t.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(t).toFixed(0)} ms (target < 1000), ` +
-        `max ${Math.max(...t).toFixed(0)} ms (target < 2000); election alone: median ${median(fo.map((s) => s.electionMs)).toFixed(0)} ms`,
-    );
-  }
-  console.log(`peak RSS (VmHWM): ${cluster.members.map((m) => `broker ${m.nodeId} ${mib((peakRssKb.get(m.nodeId) ?? 0) * 1024)}`).join(', ')}`);
-  const load1 = loadavg();
-  console.log(`load average ${load1.map((x) => x.toFixed(2)).join(' ')} after; command: ${command}`);
 }
 
 main().catch((err) => {

@@ -50,7 +50,9 @@ function usage(): void {
   console.log('                         [--size BYTES] [--batch RECORDS] [--inflight N] [--partitions N] [--acks all|1]');
   console.log('codecs options: [seconds-per-case]');
   console.log('crc options: [--native-from DIR] [--mib 256] [--batch-bytes 1024,16384,65536,1048576]');
-  console.log('cluster options: [--records N] [--partitions 1|6] [--rate R] [--failovers K] [--batch RECORDS] [--inflight N] [--rtt-ms MS]');
+  console.log(
+    'cluster options: [--records N] [--partitions 1|6] [--rate R] [--failovers K] [--batch RECORDS] [--inflight N] [--rtt-ms MS] [--peer-tls off|on|both]',
+  );
   console.log('offsets-failover options: [--commits N] [--partitions P] [--groups G] [--failovers K] [--connections C] [--pipeline D]');
   console.log('metadata-churn options: [--topics N] [--batch B] [--inflight K] [--rf R] [--snapshot-entries S] [--compaction-overhead C] [--state-topics T]');
   console.log('producer-replay options: --dir DATA_DIR [--partitions 100] [--rounds 2]');

@@ -5,6 +5,7 @@
 // Run: node --import tsx bench/transport.ts [seconds-per-case]
 // Both transports live in this one process, so one thread pays for encoding, the kernel's
 // loopback copy and decoding: the numbers are the cost of the transport end to end.
+// The TLS cases run the same over cluster.tls's mutual TLS (certificates from test/helpers/peer-certs.ts).
 // Prints numbers only; nothing here asserts on speed.
 
 import { randomUUID } from 'node:crypto';
@@ -14,6 +15,8 @@ import { GroupDecoder, GroupEncoder, Reader, encodeMessageFrames, messageSize, r
 import { FrameDecoder } from '../src/transport/frame.ts';
 import { newMessage } from '../src/raft/message.ts';
 import type { Message } from '../src/raft/types.ts';
+import type { PeerTlsMaterial } from '../src/transport/tcp-tls.ts';
+import { makePeerCerts, readPem } from '../test/helpers/peer-certs.ts';
 
 const secondsPerCase = Number(process.argv[2] ?? 3);
 const WINDOW_BYTES = 8 * 1024 * 1024;
@@ -36,9 +39,9 @@ function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-async function pair(internGroups: boolean): Promise<{ a: TcpTransport; b: TcpTransport; received: () => number }> {
+async function pair(internGroups: boolean, tls: PeerTlsMaterial | null): Promise<{ a: TcpTransport; b: TcpTransport; received: () => number }> {
   let received = 0;
-  const common = { listenHost: '127.0.0.1', listenPort: 0, peers: new Map<number, string>(), clusterSecret: 'bench-secret', logger: silent, internGroups };
+  const common = { listenHost: '127.0.0.1', listenPort: 0, peers: new Map<number, string>(), clusterSecret: 'bench-secret', logger: silent, internGroups, tls };
   const a = new TcpTransport({ ...common, nodeId: 1, storageId: disk1 });
   const b = new TcpTransport({ ...common, nodeId: 2, storageId: disk2 });
   b.onMessage(() => {
@@ -57,8 +60,13 @@ async function pair(internGroups: boolean): Promise<{ a: TcpTransport; b: TcpTra
   return { a, b, received: () => received };
 }
 
-async function tcpCase(name: string, internGroups: boolean, perFlush: Array<{ group: string; msg: Message }>): Promise<void> {
-  const { a, b, received } = await pair(internGroups);
+async function tcpCase(
+  name: string,
+  internGroups: boolean,
+  perFlush: Array<{ group: string; msg: Message }>,
+  tls: PeerTlsMaterial | null = null,
+): Promise<void> {
+  const { a, b, received } = await pair(internGroups, tls);
   const budgetMs = secondsPerCase * 1000;
   const start = performance.now();
   let rounds = 0;
@@ -130,3 +138,15 @@ await tcpCase('  100 groups × hb per flush, group names literal', false, heartb
 await tcpCase('  1 hb per flush (no coalescing)', true, heartbeats.slice(0, 1));
 await tcpCase('  8 groups × app 16 KiB per flush', true, appends);
 await tcpCase('  1 app 16 KiB per flush', true, appends.slice(0, 1));
+
+const certs = makePeerCerts();
+try {
+  const tls = readPem(certs.broker);
+  console.log('the same over mutual TLS (cluster.tls):');
+  await tcpCase('  100 groups × hb per flush, groups interned, TLS', true, heartbeats, tls);
+  await tcpCase('  1 hb per flush (no coalescing), TLS', true, heartbeats.slice(0, 1), tls);
+  await tcpCase('  8 groups × app 16 KiB per flush, TLS', true, appends, tls);
+  await tcpCase('  1 app 16 KiB per flush, TLS', true, appends.slice(0, 1), tls);
+} finally {
+  certs.remove();
+}

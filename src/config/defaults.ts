@@ -106,6 +106,7 @@ export function baseDefaults(): BaseDefaults {
       secret: null,
       secret_file: null,
       insecure: false,
+      tls: false,
       initial_cluster_state: 'new',
       bootstrap_timeout_ms: 600_000,
       // Autoclean is opt-in (as EMQX has it): a broker down for maintenance keeps its replicas.

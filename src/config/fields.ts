@@ -143,6 +143,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'cluster.secret', kind: { type: 'optional-string' } },
   { key: 'cluster.secret_file', kind: { type: 'optional-string' } },
   { key: 'cluster.insecure', kind: { type: 'boolean' } },
+  // TLS on peer connections with the broker's tls.* certificate (src/transport/tcp-tls.ts).
+  { key: 'cluster.tls', kind: { type: 'boolean' } },
   { key: 'cluster.initial_cluster_state', kind: { type: 'enum', values: ['new', 'existing'] } },
   { key: 'cluster.bootstrap_timeout_ms', kind: { type: 'duration', min: 1 } },
   // The balancers the controller runs (src/controller/replica-balance.ts); -1: never restore.

@@ -7,6 +7,7 @@ import { envLayer, variableForField, type EnvOverride } from './env.ts';
 import { ConfigError, fieldError } from './errors.ts';
 import { checkListeners } from './listeners.ts';
 import { normaliseLayer, type VariableFor } from './normalise.ts';
+import { checkPeerTls } from './peer-tls.ts';
 import { mergeInto, type PlainObject } from './paths.ts';
 import { allKnownPaths, findRawIssue } from './schema.ts';
 import { suggestKey } from './suggest.ts';
@@ -176,6 +177,7 @@ function checkDiscovery(discovery: DiscoveryConfig): void {
 function checkCrossFieldRules(config: RunnelConfig): void {
   checkDiscovery(config.cluster.discovery);
   checkListeners(config);
+  checkPeerTls(config);
   const { cluster, limits } = config;
   // dragonboat refuses ElectionRTT <= 2 * HeartbeatRTT; a follower must miss
   // at least two heartbeats before it may start an election.

@@ -49,7 +49,7 @@ export type ClientAuth = 'none' | 'requested' | 'required';
 export interface TlsConfig {
   cert_file: string | null;
   key_file: string | null;
-  /** CAs that client certificates must chain to (mTLS). */
+  /** CAs that client certificates (mTLS) and, with cluster.tls, peers' certificates must chain to. */
   ca_file: string | null;
   client_auth: ClientAuth;
   /** How often the files' modification times are checked for a reload; 0: never. */
@@ -159,6 +159,8 @@ export interface ClusterConfig {
   secret_file: string | null;
   /** Run cluster mode without a secret: peer connections are then not authenticated. */
   insecure: boolean;
+  /** Peer connections use TLS with tls.cert_file/key_file, and check peers against tls.ca_file. */
+  tls: boolean;
   initial_cluster_state: 'new' | 'existing';
   bootstrap_timeout_ms: number;
   /** A broker unseen this long has its replicas moved to live brokers; -1: never (docs/cluster.md, "Balancers"). */

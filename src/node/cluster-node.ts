@@ -18,6 +18,7 @@ import type { RunnelConfig } from '../config/index.ts';
 import { Rng, type ConfChange, type RaftNode, type Snapshot } from '../raft/index.ts';
 import { TcpTransport } from '../transport/tcp.ts';
 import { parseAddress } from '../transport/tcp-peers.ts';
+import { readPeerTls } from './peer-tls.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../transport/types.ts';
 import { ClusterReplicaManager } from '../partition/cluster-replica-manager.ts';
 import { LeaderPublisher } from '../partition/leader-publisher.ts';
@@ -135,6 +136,8 @@ export class ClusterNode {
       clusterSecret: cluster.secret,
       storageId,
       logger,
+      // cluster.tls: every peer connection over TLS with the broker's certificate (docs/security.md, "Between brokers").
+      tls: readPeerTls(config),
       // A restarted peer must be redialed within about one election timeout, or a failover in
       // that window cannot elect anyone (issue 9; docs/transport.md, reconnection).
       limits: { reconnectMaxMs: Math.max(DEFAULT_TRANSPORT_LIMITS.reconnectBaseMs, cluster.election_rtt * cluster.rtt_ms) },

@@ -52,6 +52,8 @@ export const RefuseReason = {
   protocol: 7,
   busy: 8,
   closing: 9,
+  /** With TLS: the dialer's certificate does not name the address its node id is configured at. */
+  certificate: 10,
 } as const;
 export type RefuseReasonCode = (typeof RefuseReason)[keyof typeof RefuseReason];
 

@@ -31,6 +31,11 @@ export interface HandshakeSelf {
   /** null: authentication off. */
   secret: Buffer | null;
   peers: PeerRegistry;
+  /**
+   * With TLS: why the dialer's certificate does not name `host` (the address its node id is
+   * configured at), or null when it does. Null without TLS (nothing to check).
+   */
+  peerNameError: ((conn: Conn, host: string) => string | null) | null;
 }
 
 export type HandshakeStep =
@@ -101,6 +106,13 @@ function onHello(self: HandshakeSelf, conn: Conn, frame: Frame): HandshakeStep {
     if (!(hello.dialerId < self.nodeId)) {
       return refuse(RefuseReason.wrongDirection, `node ${self.nodeId} dials node ${hello.dialerId}, not the other way round`, { dialer: hello.dialerId });
     }
+    // A CA-signed certificate is not enough: it must be the one of the node id claimed, or any
+    // broker's certificate could pose as any node (the secret is shared by all of them).
+    const nameError = peer.host === '' || self.peerNameError === null ? null : self.peerNameError(conn, peer.host);
+    if (nameError !== null)
+      return refuse(RefuseReason.certificate, `the certificate of node ${hello.dialerId} does not name its address ${peer.host}: ${nameError}`, {
+        dialer: hello.dialerId,
+      });
   }
   conn.seed = seed;
   conn.claimedId = hello.dialerId;

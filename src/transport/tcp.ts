@@ -9,10 +9,12 @@
 //
 // Everything here is I/O: the sockets, timers and queues. The codec (codec.ts), the handshake
 // messages (handshake.ts) and the backoff (types.ts) are pure and tested on their own; the
-// handshake's steps are in tcp-handshake.ts, the peer and connection records in tcp-peers.ts.
+// handshake's steps are in tcp-handshake.ts, the peer and connection records in tcp-peers.ts,
+// TLS (cluster.tls) in tcp-tls.ts.
 
 import { invariant } from '../base/invariant.ts';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { LogOnce } from '../log/index.ts';
 import type { Message } from '../raft/types.ts';
@@ -33,6 +35,7 @@ import { admitStorageIdClaim } from './storage-id-claims.ts';
 import { HANDSHAKE_FRAME_BYTES_MAX, RefuseReason, checkStorageId, decodeRefuse, encodeRefuse, refuseReasonName, type RefuseReasonCode } from './handshake.ts';
 import { handshakeStep, helloFrame, type HandshakeSelf } from './tcp-handshake.ts';
 import { PeerRegistry, isClosed, parseAddress, type Conn, type Peer } from './tcp-peers.ts';
+import { PeerTls, certificateNameError, isTlsFailure, looksLikeTls, type PeerTlsMaterial } from './tcp-tls.ts';
 import {
   backoffDelayMs,
   checkNodeId,
@@ -71,6 +74,11 @@ export interface TcpTransportConfig {
   internGroups?: boolean;
   /** How often a repeated warning (refusal, bad frame) is logged per key. */
   logIntervalMs?: number;
+  /**
+   * TLS on every peer connection, both ways, with this certificate and CA (cluster.tls); null or
+   * absent: plain TCP. Every node of a cluster must agree: a TLS node refuses plain peers.
+   */
+  tls?: PeerTlsMaterial | null;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -92,9 +100,12 @@ export class TcpTransport implements PeerTransport {
   private readonly random: () => number;
   private readonly internGroups: boolean;
   private readonly peers: PeerRegistry;
+  private readonly tls: PeerTls | null;
   /** Who this node is in handshakes (tcp-handshake.ts). */
   private readonly self: HandshakeSelf;
   private readonly conns = new Set<Conn>();
+  /** With TLS: accepted sockets in their TLS handshake, by remote "host:port" (unique among open connections). */
+  private readonly tlsAccepting = new Map<string, Socket>();
   private handler: MessageHandler | null = null;
   private identityHandler: PeerIdentityHandler | null = null;
   private server: Server | null = null;
@@ -122,7 +133,19 @@ export class TcpTransport implements PeerTransport {
     this.random = config.random ?? Math.random;
     this.internGroups = config.internGroups ?? true;
     this.peers = new PeerRegistry(this.nodeId);
-    this.self = { nodeId: this.nodeId, storageId: this.storageId, secret: this.secret, peers: this.peers };
+    this.tls = config.tls ? new PeerTls(config.tls, this.limits.handshakeTimeoutMs) : null;
+    this.tls?.server.on('secureConnection', (socket: TLSSocket) => this.onSecureAccept(socket));
+    this.tls?.server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
+      this.logTlsFailure(socket.remoteAddress ?? 'unknown', null, 'accept', e.message, (e as NodeJS.ErrnoException).code);
+      socket.destroy();
+    });
+    this.self = {
+      nodeId: this.nodeId,
+      storageId: this.storageId,
+      secret: this.secret,
+      peers: this.peers,
+      peerNameError: this.tls === null ? null : (conn, host) => certificateNameError(conn.socket, host),
+    };
     this.setPeers(config.peers);
   }
 
@@ -131,6 +154,17 @@ export class TcpTransport implements PeerTransport {
     const a = this.server?.address();
     if (a === null || a === undefined || typeof a === 'string') throw new Error('TcpTransport: not listening');
     return a.port;
+  }
+
+  /** Whether peer connections use TLS. */
+  get usesTls(): boolean {
+    return this.tls !== null;
+  }
+
+  /** New certificates (a reload) for the connections made from now on; open ones keep theirs. */
+  updateTls(material: PeerTlsMaterial): void {
+    invariant(this.tls !== null, () => 'updateTls() on a transport without TLS');
+    this.tls.update(material);
   }
 
   /** Binds the listener and starts dialing the peers with higher ids. */
@@ -150,7 +184,7 @@ export class TcpTransport implements PeerTransport {
         resolve();
       });
     });
-    this.logger.info({ host: this.listenHost, port: this.port }, 'peer transport listening');
+    this.logger.info({ host: this.listenHost, port: this.port, tls: this.tls !== null }, 'peer transport listening');
     this.scheduleTick();
     for (const peer of this.peers.values()) if (this.shouldDial(peer)) this.dial(peer);
   }
@@ -191,12 +225,8 @@ export class TcpTransport implements PeerTransport {
         continue;
       }
       if ([...this.conns].some((c) => c.seed && c.role === 'dial' && c.remote === address && !isClosed(c))) continue;
-      const socket = connect(where);
-      const conn = this.newConn(socket, 'dial', address, null, true);
-      socket.once('connect', () => {
-        if (conn.state !== 'connecting') return;
-        this.write(conn, helloFrame(this.self, conn, null));
-      });
+      const conn = this.newConn(this.openSocket(where.host, where.port), 'dial', address, null, true);
+      this.onConnected(conn, () => helloFrame(this.self, conn, null));
     }
   }
 
@@ -288,6 +318,7 @@ export class TcpTransport implements PeerTransport {
     if (this.tickTimer !== null) this.clock.clearTimeout(this.tickTimer);
     this.tickTimer = null;
     for (const peer of this.peers.values()) this.removePeer(peer);
+    for (const socket of this.tlsAccepting.values()) socket.destroy();
     for (const conn of [...this.conns]) {
       this.closeConn(conn, 'transport closing');
       // Refused connections linger to deliver their REFUSE frame; not past close().
@@ -371,11 +402,13 @@ export class TcpTransport implements PeerTransport {
     }, this.limits.handshakeTimeoutMs);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
-    socket.on('error', (e: Error) => this.closeConn(conn, e.message));
+    socket.on('error', (e: Error) => this.onSocketError(conn, e));
     socket.on('close', () => {
       if (conn.destroyTimer !== null) this.clock.clearTimeout(conn.destroyTimer);
       conn.destroyTimer = null;
-      this.closeConn(conn, 'connection closed by peer');
+      // A TLS acceptor drops a plain dial without a word: say what the likely cause is.
+      const hint = this.tls === null && conn.role === 'dial' && conn.state === 'challenge' ? ' during the handshake (does the peer use cluster.tls?)' : '';
+      this.closeConn(conn, `connection closed by peer${hint}`);
       this.conns.delete(conn);
     });
     return conn;
@@ -392,20 +425,74 @@ export class TcpTransport implements PeerTransport {
       socket.destroy();
       return;
     }
+    this.pendingInbound++;
+    if (this.tls !== null) {
+      // Counted from here; the connection record takes the count over once TLS is up.
+      this.tlsAccepting.set(remote, socket);
+      socket.once('close', () => {
+        if (this.tlsAccepting.get(remote) !== socket) return;
+        this.tlsAccepting.delete(remote);
+        this.pendingInbound--;
+      });
+      this.tls.server.emit('connection', socket);
+      return;
+    }
     const conn = this.newConn(socket, 'accept', remote, null);
     conn.pendingInbound = true;
-    this.pendingInbound++;
+  }
+
+  /** With TLS: an accepted connection finished its TLS handshake; only a dialer with a certificate from the CA goes on. */
+  private onSecureAccept(socket: TLSSocket): void {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const raw = this.tlsAccepting.get(remote);
+    if (raw === undefined || this.closing) {
+      socket.destroy();
+      return;
+    }
+    if (!socket.authorized) {
+      this.logTlsFailure(remote, null, 'accept', `peer certificate not trusted: ${String(socket.authorizationError)}`, String(socket.authorizationError));
+      socket.destroy();
+      return;
+    }
+    this.tlsAccepting.delete(remote);
+    const conn = this.newConn(socket, 'accept', remote, null);
+    conn.pendingInbound = true;
+  }
+
+  /** A socket error; a failed TLS handshake (untrusted certificate, wrong name, plain peer) is logged once per peer. */
+  private onSocketError(conn: Conn, e: Error): void {
+    if (conn.state !== 'open' && conn.state !== 'closed' && isTlsFailure(e)) {
+      this.logTlsFailure(conn.remote, conn.peer?.id ?? null, conn.role, e.message, (e as NodeJS.ErrnoException).code);
+    }
+    this.closeConn(conn, e.message);
+  }
+
+  private logTlsFailure(remote: string, peer: number | null, role: 'dial' | 'accept', err: string, code: string | undefined): void {
+    this.logOnce.warn(
+      `tls:${peer ?? remote.replace(/:\d+$/, '')}`,
+      { remote, peer: peer ?? undefined, role, err, code },
+      'peer TLS handshake failed: connection refused',
+    );
   }
 
   private dial(peer: Peer, seed = false): void {
     peer.reconnectTimer = null;
     if (this.closing || peer.removed || peer.conn !== null || peer.dialing !== null || peer.address === '') return;
-    const socket = connect({ host: peer.host, port: peer.port });
-    const conn = this.newConn(socket, 'dial', peer.address, peer, seed);
+    const conn = this.newConn(this.openSocket(peer.host, peer.port), 'dial', peer.address, peer, seed);
     peer.dialing = conn;
-    socket.once('connect', () => {
+    this.onConnected(conn, () => helloFrame(this.self, conn, peer));
+  }
+
+  /** A dial, plain or TLS. */
+  private openSocket(host: string, port: number): Socket {
+    return this.tls === null ? connect({ host, port }) : this.tls.dial(host, port);
+  }
+
+  /** Once a dial can carry the handshake (with TLS: once the acceptor's certificate checked out), HELLO. */
+  private onConnected(conn: Conn, hello: () => Buffer): void {
+    conn.socket.once(this.tls === null ? 'connect' : 'secureConnect', () => {
       if (conn.state !== 'connecting') return;
-      this.write(conn, helloFrame(this.self, conn, peer));
+      this.write(conn, hello());
     });
   }
 
@@ -515,6 +602,10 @@ export class TcpTransport implements PeerTransport {
 
   private onData(conn: Conn, chunk: Buffer): void {
     if (isClosed(conn)) return;
+    if (conn.state === 'hello' && this.tls === null && conn.decoder.bufferedBytes === 0 && looksLikeTls(chunk)) {
+      this.refuse(conn, RefuseReason.protocol, 'a TLS dial on a plaintext peer port: cluster.tls must be the same on every broker', {});
+      return;
+    }
     conn.lastReceivedMs = this.clock.now();
     if (conn.state === 'open') conn.peer!.stats.bytesIn += chunk.length;
     let frames: Frame[];

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
-import { TcpTransport, type TcpTransportConfig } from '../../../src/transport/tcp.ts';
+import { TcpTransport } from '../../../src/transport/tcp.ts';
 import { DEFAULT_TRANSPORT_LIMITS } from '../../../src/transport/types.ts';
 import { FrameDecoder, FrameType, encodeFrame } from '../../../src/transport/frame.ts';
 import {
@@ -19,37 +19,9 @@ import {
 import { newMessage } from '../../../src/raft/message.ts';
 import type { Message } from '../../../src/raft/types.ts';
 import { memoryLogger, type LogLine } from './helpers.ts';
+import { SECRET, startNode, type Node } from './tcp-node.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
-
-const SECRET = 'test-cluster-secret';
-
-interface Node {
-  t: TcpTransport;
-  got: Array<{ from: number; group: string; msg: Message }>;
-  lines: LogLine[];
-}
-
-const FAST = { reconnectBaseMs: 10, reconnectMaxMs: 100, handshakeTimeoutMs: 2000 };
-
-async function startNode(nodeId: number, over: Partial<TcpTransportConfig> = {}): Promise<Node> {
-  const { logger, lines } = memoryLogger();
-  const t = new TcpTransport({
-    nodeId,
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    peers: new Map(),
-    clusterSecret: SECRET,
-    storageId: `disk-${nodeId}`,
-    logger,
-    ...over,
-    limits: { ...FAST, ...over.limits },
-  });
-  const got: Node['got'] = [];
-  t.onMessage((from, group, msg) => got.push({ from, group, msg }));
-  await t.start();
-  return { t, got, lines };
-}
 
 function mesh(nodes: Node[]): void {
   const all = new Map(nodes.map((n) => [n.t.nodeId, `127.0.0.1:${n.t.port}`]));
