@@ -101,7 +101,8 @@ export function fakeSasl(options: FakeSaslOptions): FakeSasl {
       const { user, clientFirstBare, serverFirst, nonce, salt } = state.scram;
       const match = /^(c=biws,r=([^,]*)),p=([^,]*)$/.exec(text);
       const password = options.users[user];
-      if (!match || match[2] !== nonce || password === undefined) return fail(state);
+      // Kafka's ScramSaslServer checks that the nonce ENDS with its own: librdkafka sends its client nonce again in front.
+      if (!match || !match[2]!.endsWith(nonce) || password === undefined) return fail(state);
       const authMessage = `${clientFirstBare},${serverFirst},${match[1]}`;
       const keys = scramKeys(mechanism, saltedPassword(mechanism, password, salt, ITERATIONS));
       if (!proofMatches(mechanism, keys, authMessage, Buffer.from(match[3]!, 'base64'))) return fail(state);
