@@ -34,6 +34,7 @@ const BENCHES: Record<string, string> = {
   acl: 'one broker: CPU per produced record with the authorizer off, on with an ALLOW binding, and on for a super user (issue 15)',
   'ws-tail': 'one broker: produce throughput and broker CPU per record with WebSocket tails attached against without (issue 14)',
   'tls-overhead': 'one broker, PLAINTEXT and SSL listeners: produce and consume records/s over each in alternating rounds (issue 15 goal: TLS costs < 30 %)',
+  'sdk-security': 'one broker, PLAINTEXT, SSL and SASL_SSL listeners: SDK produce and consume throughput over each, the cost of TLS and SASL (issue 15)',
   reassign: 'four brokers: MB/s moving a ~200 MB partition replica onto a new broker by AlterPartitionReassignments (issue 11)',
 };
 
@@ -63,6 +64,7 @@ function usage(): void {
   console.log('ops-overhead options: [--records 1000000] [--rounds 3] [--size 100]');
   console.log('tls-overhead options: [--records 200000] [--rounds 3] [--size 1000] [--batch 100]');
   console.log('ws-tail options: [--records 200000] [--rounds 3] [--size 100] [--tails 1]');
+  console.log('sdk-security options: [--records 300000] [--rounds 3] [--record-bytes 100]');
   console.log('sdk-encode options: [--records 2000000] [--size 100] [--compression none,lz4,zstd]');
   console.log(
     'restart options: [--partitions N] [--size 10GiB] [--batch-bytes B] [--segment-bytes 128MiB] [--dir PATH] [--keep] [--reuse] [--probe-ms MS] [--unrecorded 1GiB] [--worst-only] [--cluster]',

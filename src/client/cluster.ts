@@ -6,14 +6,18 @@
 // admin) asks this class instead of holding connections of its own.
 
 import type { ApiDefinition } from '../protocol/api.ts';
-import { type ApiVersionsResponse, apiVersions, findCoordinator, metadata as metadataApi, type MetadataResponse } from '../protocol/apis/index.ts';
+import { findCoordinator, metadata as metadataApi, type MetadataResponse } from '../protocol/apis/index.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { EncodeInput } from '../protocol/schema.ts';
-import { ConnectionError, KafkaConnection } from './connection.ts';
+import { ConnectionError, type KafkaConnection } from './connection.ts';
 import { KafkaError, kafkaError } from './errors.ts';
 import { backoffMs, type ClientLimits, resolveLimits } from './limits.ts';
+import { openConnection } from './open-connection.ts';
+import type { ApiVersionRanges } from './sasl-login.ts';
+import { checkSecurity, type ConnectionSecurity, type ResolvedSecurity } from './security.ts';
 
-export interface ClusterOptions {
+/** TLS (`ssl`) and SASL (`sasl`) with KafkaJS's option names, for every connection the client opens (src/client/security.ts). */
+export interface ClusterOptions extends ConnectionSecurity {
   /** Brokers to ask first, as `host:port`; any one that answers is enough. */
   bootstrap: string[];
   /** Sent in every request header; brokers log it. */
@@ -63,7 +67,7 @@ export interface ClusterMetadata {
 /** A connection with the versions its broker speaks (apiKey → highest version), negotiated once. */
 interface Link {
   connection: KafkaConnection;
-  versions: Map<number, { min: number; max: number }>;
+  versions: ApiVersionRanges;
 }
 
 /**
@@ -79,8 +83,6 @@ interface Health {
   retryAtMs: number;
 }
 
-const CLIENT_SOFTWARE_NAME = 'runnel-sdk';
-const CLIENT_SOFTWARE_VERSION = '0.1.0';
 const ZERO_UUID = Buffer.alloc(16);
 /** A Metadata request whose connection broke is sent again (to another broker) at most this often in all. */
 const METADATA_ATTEMPTS_MAX = 3;
@@ -91,6 +93,7 @@ export class Cluster {
   private readonly bootstrap: string[];
   private readonly clientId: string;
   private readonly allowAutoTopicCreation: boolean;
+  private readonly security: ResolvedSecurity;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   /** By address and lane (linkKey): a connection being opened (after its backoff) or open. */
@@ -117,6 +120,7 @@ export class Cluster {
     this.bootstrap = [...options.bootstrap];
     this.clientId = options.clientId ?? 'runnel-sdk';
     this.limits = resolveLimits(options.limits);
+    this.security = checkSecurity(options);
     this.allowAutoTopicCreation = options.allowAutoTopicCreation ?? false;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -386,15 +390,12 @@ export class Cluster {
     const waitMs = (this.health.get(address)?.retryAtMs ?? 0) - this.now();
     if (waitMs > 0) await this.sleep(waitMs);
     if (this.closed) throw new ConnectionError('the client is closed');
-    const connection = await KafkaConnection.connect(address, { clientId: this.clientId, limits: this.limits });
-    try {
-      const versions = await negotiate(connection);
-      if (this.closed) throw new ConnectionError('the client is closed');
-      return { connection, versions };
-    } catch (err) {
-      connection.close();
-      throw err;
+    const link = await openConnection(address, { clientId: this.clientId, limits: this.limits, security: this.security, now: this.now });
+    if (this.closed) {
+      link.connection.close();
+      throw new ConnectionError('the client is closed');
     }
+    return link;
   }
 
   private dropLink(key: string, link: Link): void {
@@ -415,21 +416,6 @@ function linkKey(address: string, lane: Lane): string {
 
 function isGroupLane(key: string): boolean {
   return key.endsWith(GROUP_LANE_SUFFIX);
-}
-
-/** Asks the broker which versions it speaks: ApiVersions v3, or v0 when the broker does not speak v3. */
-async function negotiate(connection: KafkaConnection): Promise<Map<number, { min: number; max: number }>> {
-  let answer: ApiVersionsResponse;
-  try {
-    answer = await connection.request(apiVersions, { clientSoftwareName: CLIENT_SOFTWARE_NAME, clientSoftwareVersion: CLIENT_SOFTWARE_VERSION }, 3);
-  } catch (err) {
-    // A broker that does not speak v3 answers with a v0 body, which does not read as v3.
-    if (!(err instanceof ConnectionError) || !/cannot be read/.test(err.message)) throw err;
-    answer = await connection.request(apiVersions, {}, 0);
-  }
-  if (answer.errorCode === ErrorCode.UNSUPPORTED_VERSION) answer = await connection.request(apiVersions, {}, 0);
-  if (answer.errorCode !== ErrorCode.NONE) throw kafkaError(answer.errorCode, `ApiVersions to ${connection.address}`);
-  return new Map(answer.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
 }
 
 function formatAddress(host: string, port: number): string {

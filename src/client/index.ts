@@ -3,6 +3,7 @@
 
 export { Cluster, type BrokerInfo, type ClusterMetadata, type ClusterOptions, type PartitionInfo, type TopicInfo } from './cluster.ts';
 export { ConnectionError, type ConnectionLimits } from './connection.ts';
+export type { ConnectionSecurity, SaslOptions, SslOptions } from './security.ts';
 export { ErrorCode, isRetriable, KafkaError, kafkaError } from './errors.ts';
 export { backoffMs, type ClientLimits, defaultClientLimits, resolveLimits } from './limits.ts';
 export { keyPartition, murmur2, StickyPartitioner, toPositive } from './partitioner.ts';

@@ -121,7 +121,7 @@ async function withProgress<T>(ctx: CommandContext, o: BenchOptions, meter: Benc
 }
 
 function newProducer(ctx: CommandContext, o: BenchOptions): Producer {
-  return new Producer({ bootstrap: ctx.target.bootstrap, clientId: 'runnel-bench', acks: o.acks, compression: o.compression });
+  return new Producer({ ...ctx.target.clientOptions(), clientId: 'runnel-bench', acks: o.acks, compression: o.compression });
 }
 
 function settings(o: BenchOptions): Record<string, string | number> {
@@ -164,7 +164,7 @@ export async function benchProduce(ctx: CommandContext, o: BenchOptions): Promis
 
 /** A consumer of every partition of o.topic (no group), started at `from`. */
 async function assignAll(ctx: CommandContext, o: BenchOptions, from: 'earliest' | 'latest', errors: Error[]): Promise<Consumer> {
-  const consumer = new Consumer({ bootstrap: ctx.target.bootstrap, clientId: 'runnel-bench', autoOffsetReset: from, onError: (err) => errors.push(err) });
+  const consumer = new Consumer({ ...ctx.target.clientOptions(), clientId: 'runnel-bench', autoOffsetReset: from, onError: (err) => errors.push(err) });
   try {
     const partitions = await consumer.partitionsFor(o.topic);
     await consumer.assign(partitions.map((partition) => ({ topic: o.topic, partition })));

@@ -5,7 +5,7 @@
 // them: per group the leader's own report, the learners catching up from every leader, and
 // which members could not be asked. Pure formatting is apart from the fetching, for tests.
 
-import { KafkaConnection } from '../../client/connection.ts';
+import type { ConnectionLimits, KafkaConnection } from '../../client/connection.ts';
 import { adminAddressOf } from '../../client/admin-address.ts';
 import type { LearnerStatus, MemberStatus } from '../../http/members.ts';
 import type { NodeStatus } from '../../http/status.ts';
@@ -177,11 +177,14 @@ function reassignmentLines(view: ClusterView): string[] {
   ];
 }
 
+/** Opens a Kafka connection to a member (with the command's TLS and SASL: Target.connect). */
+export type ConnectTo = (address: string, limits: Partial<ConnectionLimits>) => Promise<KafkaConnection>;
+
 /** One member's own status, reached through its Kafka address; an Error saying why not. */
-async function memberStatus(member: MemberStatus): Promise<NodeStatus | Error> {
+async function memberStatus(member: MemberStatus, connect: ConnectTo): Promise<NodeStatus | Error> {
   let connection: KafkaConnection | undefined;
   try {
-    connection = await KafkaConnection.connect(member.kafka, { limits: { connectTimeoutMs: MEMBER_TIMEOUT_MS, requestTimeoutMs: MEMBER_TIMEOUT_MS } });
+    connection = await connect(member.kafka, { connectTimeoutMs: MEMBER_TIMEOUT_MS, requestTimeoutMs: MEMBER_TIMEOUT_MS });
     const admin = await adminAddressOf(connection);
     return await fetchStatus(statusUrl(admin), MEMBER_TIMEOUT_MS);
   } catch (err) {
@@ -192,7 +195,7 @@ async function memberStatus(member: MemberStatus): Promise<NodeStatus | Error> {
 }
 
 /** Asks the broker at `admin` and then every other member it names. */
-export async function gatherClusterView(admin: string): Promise<ClusterView> {
+export async function gatherClusterView(admin: string, connect: ConnectTo): Promise<ClusterView> {
   let asked: NodeStatus;
   try {
     asked = await fetchStatus(statusUrl(admin));
@@ -203,7 +206,7 @@ export async function gatherClusterView(admin: string): Promise<ClusterView> {
   const pending = asked.mode === 'cluster' ? membersOf(asked).filter((m) => m.nodeId !== asked.nodeId) : [];
   for (let i = 0; i < pending.length; i += MEMBERS_IN_PARALLEL) {
     const batch = pending.slice(i, i + MEMBERS_IN_PARALLEL);
-    const results = await Promise.all(batch.map((m) => memberStatus(m)));
+    const results = await Promise.all(batch.map((m) => memberStatus(m, connect)));
     batch.forEach((m, j) => others.set(m.nodeId, results[j]!));
   }
   return mergeStatuses(asked, others);

@@ -42,7 +42,7 @@ export const clusterCommands: Command[] = [
     examples: ['runnel cluster status', 'runnel cluster status -b 127.0.0.1:9093 --json'],
     async run(ctx) {
       const { gatherClusterView, formatClusterView } = await import('./cluster-status.ts');
-      const view = await gatherClusterView(await ctx.target.admin());
+      const view = await gatherClusterView(await ctx.target.admin(), (address, limits) => ctx.target.connect(address, limits));
       ctx.out.stdout(ctx.json ? `${JSON.stringify(view, null, 2)}\n` : formatClusterView(view));
       return EXIT_OK;
     },

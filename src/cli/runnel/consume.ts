@@ -81,7 +81,7 @@ async function consume(ctx: CommandContext, o: ConsumeOptions): Promise<number> 
   const { KafkaError } = await import('../../client/errors.ts');
   const errors: Error[] = [];
   const consumer = new Consumer({
-    bootstrap: ctx.target.bootstrap,
+    ...ctx.target.clientOptions(),
     clientId: 'runnel-cli',
     groupId: o.group,
     autoOffsetReset: o.from === 'beginning' ? 'earliest' : 'latest',

@@ -18,6 +18,7 @@ import { topicCommands } from './topic.ts';
 import { userCommands } from './user.ts';
 import { CommandFailed, EXIT_FAILED, EXIT_OK, EXIT_USAGE, flagString, type Command, type Output } from './command.ts';
 import { FlagTable, formatFlags, parseCommandLine, UsageError, type FlagSpec } from './flags.ts';
+import { SECURITY_FLAGS, securityFromFlags } from './security-flags.ts';
 import type { Target } from './target.ts';
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
@@ -32,6 +33,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'admin', type: 'string', value: 'HOST:PORT', help: "the broker's HTTP admin address (else asked from the broker: runnel.admin.address)" },
   { name: 'json', type: 'boolean', help: 'print JSON for scripts instead of tables' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show help for the command' },
+  ...SECURITY_FLAGS,
 ];
 
 export const COMMANDS: Command[] = [
@@ -167,6 +169,7 @@ export async function runRunnel(argv: readonly string[], env: NodeJS.ProcessEnv,
       bootstrap: flagString(parsed.flags, 'bootstrap'),
       admin: flagString(parsed.flags, 'admin'),
       configFile: flagString(parsed.flags, 'config'),
+      security: securityFromFlags(parsed.flags, env, (warning) => out.stderr(`runnel: warning: ${warning}\n`)),
       env,
     });
     return await command.run({ args, flags: parsed.flags, json: parsed.flags.get('json') === true, target, out, env });

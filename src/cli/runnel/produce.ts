@@ -126,7 +126,7 @@ export const produceCommands: Command[] = [
       const file = flagString(ctx.flags, 'file');
 
       const { Producer } = await import('../../client/producer/producer.ts');
-      const producer = new Producer({ bootstrap: ctx.target.bootstrap, clientId: 'runnel-cli', acks, compression });
+      const producer = new Producer({ ...ctx.target.clientOptions(), clientId: 'runnel-cli', acks, compression });
       const perPartition = new Map<number, number>();
       let lines = 0;
       try {

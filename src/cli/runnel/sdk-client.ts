@@ -28,7 +28,7 @@ export async function commandError(err: unknown, subject: string): Promise<unkno
 /** Runs `fn` with an Admin on the command's cluster, closing it after. */
 export async function withAdmin<T>(ctx: CommandContext, subject: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const { Admin } = await import('../../client/admin/admin.ts');
-  const admin = new Admin({ bootstrap: ctx.target.bootstrap, clientId: 'runnel-cli' });
+  const admin = new Admin({ ...ctx.target.clientOptions(), clientId: 'runnel-cli' });
   try {
     return await fn(admin);
   } catch (err) {

@@ -5,8 +5,10 @@
 // answers the read-only config `runnel.admin.address`. The config loader (and its schema
 // validator) is imported only when --config is given, to keep every other command's start short.
 
-import { KafkaConnection, parseHostPort } from '../../client/connection.ts';
 import { adminAddressOf } from '../../client/admin-address.ts';
+import { type ConnectionLimits, type KafkaConnection, parseHostPort } from '../../client/connection.ts';
+import { openConnection } from '../../client/open-connection.ts';
+import { type ConnectionSecurity, checkSecurity, type ResolvedSecurity } from '../../client/security.ts';
 import { CommandFailed } from './command.ts';
 import { UsageError } from './flags.ts';
 
@@ -25,6 +27,8 @@ export interface TargetOptions {
   bootstrap?: string;
   admin?: string;
   configFile?: string;
+  /** TLS and SASL from the command line (security-flags.ts); PLAINTEXT when absent. */
+  security?: ConnectionSecurity;
   env: NodeJS.ProcessEnv;
 }
 
@@ -65,6 +69,9 @@ async function configAddresses(file: string, env: NodeJS.ProcessEnv): Promise<Co
 export class Target {
   /** Kafka addresses to try, in order. */
   readonly bootstrap: string[];
+  /** TLS and SASL for every connection the command opens, as the SDK takes them. */
+  readonly security: ConnectionSecurity;
+  private readonly resolvedSecurity: ResolvedSecurity;
   private readonly adminOverride: string | undefined;
   private connection: KafkaConnection | null = null;
 
@@ -81,6 +88,22 @@ export class Target {
     else this.bootstrap = [DEFAULT_BOOTSTRAP];
     if (options.admin !== undefined) this.adminOverride = splitList(options.admin, '--admin')[0];
     else this.adminOverride = fromConfig?.admin;
+    this.security = options.security ?? {};
+    try {
+      this.resolvedSecurity = checkSecurity(this.security);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+
+  /** What an SDK client (Admin, Producer, Consumer) of this command takes: the bootstrap list, TLS and SASL. */
+  clientOptions(): { bootstrap: string[] } & ConnectionSecurity {
+    return { bootstrap: this.bootstrap, ...this.security };
+  }
+
+  /** A connection to `address` with the command's TLS and SASL; the caller closes it. */
+  async connect(address: string, limits?: Partial<ConnectionLimits>): Promise<KafkaConnection> {
+    return (await openConnection(address, { clientId: 'runnel-cli', limits, security: this.resolvedSecurity })).connection;
   }
 
   /** A connection to the first bootstrap broker that answers; kept for the command's lifetime. */
@@ -89,9 +112,11 @@ export class Target {
     const failures: string[] = [];
     for (const address of this.bootstrap) {
       try {
-        this.connection = await KafkaConnection.connect(address);
+        this.connection = await this.connect(address);
         return this.connection;
       } catch (err) {
+        // A broker that refused the login answered: trying the next one with the same password will not help.
+        if ((err as Error).name === 'KafkaError') throw new CommandFailed((err as Error).message, { cause: err });
         failures.push((err as Error).message);
       }
     }

@@ -2,7 +2,7 @@
 // `runnel logs`): the URL from the broker's admin address, the stream's messages handed to the
 // command one by one, its notices on stderr, and Ctrl-C as the normal end.
 
-import { KafkaConnection } from '../../client/connection.ts';
+import type { KafkaConnection } from '../../client/connection.ts';
 import { adminAddressOf } from '../../client/admin-address.ts';
 import { describeCluster } from '../../protocol/apis/index.ts';
 import { statusUrl } from '../status.ts';
@@ -34,7 +34,7 @@ export async function adminAddressOfNode(ctx: CommandContext, nodeId: number): P
   if (address === connection.address) return ctx.target.admin();
   let other: KafkaConnection | null = null;
   try {
-    other = await KafkaConnection.connect(address);
+    other = await ctx.target.connect(address);
     return await adminAddressOf(other);
   } catch (err) {
     throw new CommandFailed(`cannot ask broker ${nodeId} at ${address} for its admin address: ${(err as Error).message}`, { cause: err });

@@ -33,6 +33,7 @@ import {
   resetGroupOffsets,
   resetOffsetsPlan,
 } from './groups.ts';
+import type { ConnectionSecurity } from '../security.ts';
 
 import { createAclBindings, deleteAclBindings, describeAclBindings } from './acls.ts';
 import { ANY_ACL, type AclBinding, type AclFilter } from '../../security/acl.ts';
@@ -40,7 +41,8 @@ import { ANY_ACL, type AclBinding, type AclFilter } from '../../security/acl.ts'
 export type { GroupDescription, GroupListing, ResetTarget };
 export type { AclBinding, AclFilter };
 
-export interface AdminOptions {
+/** `ssl` and `sasl` (KafkaJS's names) secure the connections of the Cluster made from `bootstrap`. */
+export interface AdminOptions extends ConnectionSecurity {
   /** Brokers to start from, as `host:port` (used when `cluster` is not given). */
   bootstrap?: string[];
   /** A Cluster to share with other clients; the admin client then does not close it. */
@@ -120,7 +122,9 @@ export class Admin {
   constructor(options: AdminOptions) {
     if (!options.cluster && !options.bootstrap) throw new Error('an Admin needs `bootstrap` (host:port list) or a `cluster`');
     this.ownsCluster = !options.cluster;
-    this.cluster = options.cluster ?? new Cluster({ bootstrap: options.bootstrap!, clientId: options.clientId, limits: options.limits });
+    this.cluster =
+      options.cluster ??
+      new Cluster({ bootstrap: options.bootstrap!, ssl: options.ssl, sasl: options.sasl, clientId: options.clientId, limits: options.limits });
   }
 
   /** Creates topics; rejects with the first topic's error (TOPIC_ALREADY_EXISTS, INVALID_REPLICATION_FACTOR, INVALID_CONFIG, …). */

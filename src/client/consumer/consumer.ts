@@ -14,6 +14,7 @@ import { type AutoOffsetReset, type ConsumerRecord, Fetcher, type StartAt } from
 import { GroupSession, type RebalanceListeners } from './group-session.ts';
 import { commitOffsets, EARLIEST_TIMESTAMP, fetchCommitted, LATEST_TIMESTAMP } from './offsets.ts';
 import { rangeAssignor } from './range-assignor.ts';
+import type { ConnectionSecurity } from '../security.ts';
 
 export type { ConsumerRecord, AutoOffsetReset };
 
@@ -25,7 +26,8 @@ export interface TopicPartition {
 
 export type AssignorName = 'range' | 'cooperative-sticky';
 
-export interface ConsumerOptions extends RebalanceListeners {
+/** `ssl` and `sasl` (KafkaJS's names) secure the connections of the Cluster made from `bootstrap`. */
+export interface ConsumerOptions extends RebalanceListeners, ConnectionSecurity {
   /** Brokers to bootstrap from (host:port), when no `cluster` is given. */
   bootstrap?: string[];
   /** A Cluster to share with a producer or admin; the consumer then does not close it. */
@@ -72,7 +74,15 @@ export class Consumer {
     if (!options.cluster && !options.bootstrap) throw new Error('Consumer needs bootstrap (host:port list) or cluster');
     this.options = { ...options };
     this.ownsCluster = !options.cluster;
-    this.cluster = options.cluster ?? new Cluster({ bootstrap: options.bootstrap!, clientId: options.clientId ?? 'runnel-consumer', limits: options.limits });
+    this.cluster =
+      options.cluster ??
+      new Cluster({
+        bootstrap: options.bootstrap!,
+        ssl: options.ssl,
+        sasl: options.sasl,
+        clientId: options.clientId ?? 'runnel-consumer',
+        limits: options.limits,
+      });
     const reset = options.autoOffsetReset ?? 'latest';
     if (!['earliest', 'latest', 'none'].includes(reset)) throw new Error(`autoOffsetReset must be earliest, latest or none, got ${String(reset)}`);
     for (const name of options.assignors ?? []) {

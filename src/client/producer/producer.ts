@@ -15,6 +15,7 @@ import { isRetriable, KafkaError, kafkaError } from '../errors.ts';
 import { backoffMs, type ClientLimits } from '../limits.ts';
 import { keyPartition, StickyPartitioner } from '../partitioner.ts';
 import { BATCH_OVERHEAD_BYTES, ProducerBatch, type RecordMetadata, recordFieldBytes } from './batch.ts';
+import type { ConnectionSecurity } from '../security.ts';
 
 export type { RecordMetadata };
 
@@ -34,7 +35,8 @@ export interface ProducerRecord {
   partition?: number;
 }
 
-export interface ProducerOptions {
+/** `ssl` and `sasl` (KafkaJS's names) secure the connections of the Cluster made from `bootstrap`. */
+export interface ProducerOptions extends ConnectionSecurity {
   /** Brokers to start from, as `host:port` (used when `cluster` is not given). */
   bootstrap?: string[];
   /** A Cluster to share with other clients; the producer then does not close it. */
@@ -116,7 +118,9 @@ export class Producer {
   constructor(options: ProducerOptions) {
     if (!options.cluster && !options.bootstrap) throw new Error('a Producer needs `bootstrap` (host:port list) or a `cluster`');
     this.ownsCluster = !options.cluster;
-    this.cluster = options.cluster ?? new Cluster({ bootstrap: options.bootstrap!, clientId: options.clientId, limits: options.limits });
+    this.cluster =
+      options.cluster ??
+      new Cluster({ bootstrap: options.bootstrap!, ssl: options.ssl, sasl: options.sasl, clientId: options.clientId, limits: options.limits });
     this.limits = { ...this.cluster.limits, ...options.limits };
     const acks = options.acks ?? 'all';
     if (![0, 1, -1, 'all'].includes(acks)) throw new Error(`acks must be 0, 1 or 'all', got ${String(acks)}`);
