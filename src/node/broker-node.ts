@@ -29,6 +29,7 @@ import { ProducerIdAllocator } from '../partition/producer-id-allocator.ts';
 import type { LogRing } from '../log/log-ring.ts';
 import { hostingReplicas } from '../metadata/metadata-state.ts';
 import type { TailRoutes } from '../http/ws-routes.ts';
+import { httpSecurity } from './http-security.ts';
 
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
@@ -67,6 +68,8 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     // The config layer refuses this with a message for the operator; this guards other callers.
     throw new Error('cluster mode without a cluster secret: resolve it with resolveClusterAuth, or set cluster.insecure');
   }
+  // The HTTP server's certificate and token files, read before anything opens: a wrong path stops the start at once.
+  const httpSecurityOptions = config.http.enabled ? httpSecurity(config, logger, null) : null;
   const startedAt = performance.now();
   // How long the event loop was blocked while the partitions load: logged once they have. The
   // histogram only measures from its first tick on, so the synchronous start before the first
@@ -245,13 +248,19 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     }
     listening = { host: bound[0]!.host, port: bound[0]!.port };
     // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
-    if (config.http.enabled) {
-      http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, {
-        ...mode.adminOps,
-        services,
-        metrics,
-        tails: tailRoutes(config, nodeId, controller, replicas, options.logRing ?? null),
-      });
+    if (httpSecurityOptions) {
+      http = await startHttpServer(
+        { host: config.http.host, port: config.http.port },
+        status,
+        logger,
+        {
+          ...mode.adminOps,
+          services,
+          metrics,
+          tails: tailRoutes(config, nodeId, controller, replicas, options.logRing ?? null),
+        },
+        httpSecurityOptions,
+      );
       // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
       services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);
     }
@@ -354,10 +363,12 @@ function tailRoutes(
   };
 }
 
-/** Where clients reach the HTTP server: its own host, or the advertised host when it binds every interface. */
+/** Where clients reach the HTTP server: its own host, or the advertised host when it binds every interface; https://... over TLS. */
 function adminAddress(config: RunnelConfig, port: number): string {
   const host = ['', '0.0.0.0', '::', '[::]'].includes(config.http.host) ? config.server.advertised_host : config.http.host;
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+  const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+  // Over TLS the full URL, so a client knows to speak HTTPS (statusUrl and wsUrl take either form).
+  return config.http.tls ? `https://${address}` : address;
 }
 
 /** The broker settings DescribeConfigs shows, under the Kafka names clients know. */
