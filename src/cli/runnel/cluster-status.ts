@@ -178,12 +178,12 @@ function reassignmentLines(view: ClusterView): string[] {
 }
 
 /** One member's own status, reached through its Kafka address; an Error saying why not. */
-async function memberStatus(member: MemberStatus): Promise<NodeStatus | Error> {
+async function memberStatus(member: MemberStatus, headers: Record<string, string>): Promise<NodeStatus | Error> {
   let connection: KafkaConnection | undefined;
   try {
     connection = await KafkaConnection.connect(member.kafka, { limits: { connectTimeoutMs: MEMBER_TIMEOUT_MS, requestTimeoutMs: MEMBER_TIMEOUT_MS } });
     const admin = await adminAddressOf(connection);
-    return await fetchStatus(statusUrl(admin), MEMBER_TIMEOUT_MS);
+    return await fetchStatus(statusUrl(admin), MEMBER_TIMEOUT_MS, headers);
   } catch (err) {
     return err as Error;
   } finally {
@@ -191,11 +191,11 @@ async function memberStatus(member: MemberStatus): Promise<NodeStatus | Error> {
   }
 }
 
-/** Asks the broker at `admin` and then every other member it names. */
-export async function gatherClusterView(admin: string): Promise<ClusterView> {
+/** Asks the broker at `admin` and then every other member it names, each with the same credentials (`headers`). */
+export async function gatherClusterView(admin: string, headers: Record<string, string> = {}): Promise<ClusterView> {
   let asked: NodeStatus;
   try {
-    asked = await fetchStatus(statusUrl(admin));
+    asked = await fetchStatus(statusUrl(admin), undefined, headers);
   } catch (err) {
     throw new CommandFailed((err as Error).message, { cause: err });
   }
@@ -203,7 +203,7 @@ export async function gatherClusterView(admin: string): Promise<ClusterView> {
   const pending = asked.mode === 'cluster' ? membersOf(asked).filter((m) => m.nodeId !== asked.nodeId) : [];
   for (let i = 0; i < pending.length; i += MEMBERS_IN_PARALLEL) {
     const batch = pending.slice(i, i + MEMBERS_IN_PARALLEL);
-    const results = await Promise.all(batch.map((m) => memberStatus(m)));
+    const results = await Promise.all(batch.map((m) => memberStatus(m, headers)));
     batch.forEach((m, j) => others.set(m.nodeId, results[j]!));
   }
   return mergeStatuses(asked, others);

@@ -9,6 +9,8 @@ import { KafkaConnection, parseHostPort } from '../../client/connection.ts';
 import { adminAddressOf } from '../../client/admin-address.ts';
 import { CommandFailed } from './command.ts';
 import { UsageError } from './flags.ts';
+import { httpCredentialHeaders } from './http-credentials.ts';
+import { resolve } from 'node:path';
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
 /** How long one admin HTTP call may take: long enough for a busy broker, short enough for a script. */
@@ -17,14 +19,20 @@ export const ADMIN_TIMEOUT_MS = 10_000;
 /** What a broker config file says about where its Kafka listener and HTTP admin API answer. */
 export interface ConfigAddresses {
   kafka: string;
-  /** Undefined when the config turns the HTTP server off. */
+  /** Undefined when the config turns the HTTP server off; https://host:port with http.tls. */
   admin: string | undefined;
+  /** The config's http.auth.token_file when http.auth.mode is "token" (runnel sends that token unless told otherwise). */
+  tokenFile?: string;
 }
 
 export interface TargetOptions {
   bootstrap?: string;
   admin?: string;
   configFile?: string;
+  /** --http-token-file */
+  httpTokenFile?: string;
+  /** --http-user (the password comes from RUNNEL_HTTP_PASSWORD) */
+  httpUser?: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -52,9 +60,12 @@ async function configAddresses(file: string, env: NodeJS.ProcessEnv): Promise<Co
     // The first PLAINTEXT listener when there is one: the one a client needs no credentials for.
     const listeners = effectiveListeners(config);
     const kafka = listeners.find((l) => l.securityProtocol === 'PLAINTEXT') ?? listeners[0]!;
+    const admin = reachableAddress(config.http.host, config.http.port);
+    const { token_file: tokenFile, mode } = config.http.auth;
     return {
       kafka: reachableAddress(kafka.advertisedHost, kafka.advertisedPort ?? kafka.port),
-      admin: config.http.enabled ? reachableAddress(config.http.host, config.http.port) : undefined,
+      admin: config.http.enabled ? (config.http.tls ? `https://${admin}` : admin) : undefined,
+      ...(mode === 'token' && tokenFile !== null && { tokenFile: resolve(tokenFile) }),
     };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`--config ${file}: ${err.message}`);
@@ -66,6 +77,8 @@ export class Target {
   /** Kafka addresses to try, in order. */
   readonly bootstrap: string[];
   private readonly adminOverride: string | undefined;
+  /** What every HTTP request and WebSocket carries to authenticate (http-credentials.ts); {} when nothing is given. */
+  readonly httpHeaders: Record<string, string>;
   private connection: KafkaConnection | null = null;
 
   /** The target of `options`, reading the --config file (if given) first. */
@@ -81,6 +94,12 @@ export class Target {
     else this.bootstrap = [DEFAULT_BOOTSTRAP];
     if (options.admin !== undefined) this.adminOverride = splitList(options.admin, '--admin')[0];
     else this.adminOverride = fromConfig?.admin;
+    this.httpHeaders = httpCredentialHeaders({
+      tokenFile: options.httpTokenFile,
+      user: options.httpUser,
+      ...(fromConfig?.tokenFile !== undefined && { configTokenFile: fromConfig.tokenFile }),
+      env: options.env,
+    });
   }
 
   /** A connection to the first bootstrap broker that answers; kept for the command's lifetime. */
