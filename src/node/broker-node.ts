@@ -353,6 +353,7 @@ function tailRoutes(
       },
     },
     logRing,
+    tls: config.http.tls,
     limits: {
       connectionsMax: config.limits.max_tail_connections,
       bufferBytesMax: config.limits.tail_buffer_bytes,

@@ -132,3 +132,47 @@ test('the dashboard login: a cookie for the right password, usable until it idle
     await app.close();
   }
 });
+
+test('a topic tail asks the authorizer for READ on the topic as the authenticated principal, before it looks the topic up', async () => {
+  const asked: string[] = [];
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  const check = scramCheck();
+  const app = buildHttpApp(
+    clusterStatus,
+    pino({ level: 'info' }, sink),
+    {
+      tails: {
+        source: { nodeId: 1, partitionCount: (topic) => (topic === 'orders' ? 1 : undefined), committedReader: () => undefined, hosts: () => [1] },
+        logRing: null,
+        limits: { connectionsMax: 4, bufferBytesMax: 1 << 20, messagesPerSecondMax: 100, keyBytesMax: 256, uncompressedBytesMax: 1 << 20 },
+        // The ACL the broker's authorizer would hold: alice may READ orders, nobody else anything.
+        authorizer: {
+          check: (session, operation, resourceType, name) => {
+            asked.push(`${session.principal}@${session.host} ${operation} ${resourceType} ${name}`);
+            return session.principal === 'User:alice' && name === 'orders';
+          },
+        },
+      },
+    },
+    // Both users have alice's password here; only the ACL tells them apart.
+    { auth: { mode: 'basic', token: null, checkPassword: (_user, password) => check('alice', password), metricsOpen: true, secure: false } },
+  );
+  try {
+    const denied = await app.inject({ method: 'GET', url: '/v1/ws/topics/orders', headers: { authorization: basic('bob', PASSWORD) } });
+    assert.equal(denied.statusCode, 403);
+    assert.equal(denied.json().error, 'TOPIC_AUTHORIZATION_FAILED');
+    const hidden = await app.inject({ method: 'GET', url: '/v1/ws/topics/secret-plans', headers: { authorization: basic('alice', PASSWORD) } });
+    assert.equal(hidden.statusCode, 403, 'a topic that does not exist and one not allowed look the same');
+    const allowed = await app.inject({ method: 'GET', url: '/v1/ws/topics/orders', headers: { authorization: basic('alice', PASSWORD) } });
+    assert.notEqual(allowed.statusCode, 403, 'alice may read orders (no upgrade asked here, so no tail opens)');
+    assert.deepEqual(asked, ['User:bob@127.0.0.1 READ TOPIC orders', 'User:alice@127.0.0.1 READ TOPIC secret-plans', 'User:alice@127.0.0.1 READ TOPIC orders']);
+  } finally {
+    await app.close();
+  }
+});
