@@ -29,6 +29,8 @@ import { registerMetricsRoute, type BrokerMetrics } from './metrics.ts';
 import { registerWsTails, type TailRoutes } from './ws-routes.ts';
 import { registerDashboard } from './dashboard/routes.ts';
 import { HttpAuth, type HttpAuthOptions } from './http-auth.ts';
+import { type TlsReloadOptions, watchCertificate } from './tls-reload.ts';
+import type { Server as HttpsServer } from 'node:https';
 
 /** The operations admin routes call, passed in by the node layer; a route whose operation is absent is not served. */
 export interface AdminOperations {
@@ -45,8 +47,8 @@ export interface AdminOperations {
 
 /** How the server is reached and who may use it (docs/security.md, "Operations surface"). */
 export interface HttpSecurity {
-  /** http.tls: serve HTTPS with this certificate and key (PEM). */
-  tls?: { cert: Buffer; key: Buffer } | null;
+  /** http.tls: serve HTTPS with this certificate and key (PEM), and look for new files every reload.intervalMs. */
+  tls?: { cert: Buffer; key: Buffer; reload?: TlsReloadOptions } | null;
   /** http.auth; absent: everyone may use every route (http.auth.mode "none"). */
   auth?: HttpAuthOptions;
 }
@@ -153,6 +155,7 @@ export async function startHttpServer(
     await app.close().catch(() => undefined);
     throw listenError(err, options);
   }
+  const stopWatching = security.tls?.reload ? watchCertificate(app.server as unknown as HttpsServer, security.tls.reload, logger) : () => undefined;
   const address = app.server.address() as AddressInfo;
   logger.info({ host: address.address, port: address.port, tls: Boolean(security.tls), auth: security.auth?.mode ?? 'none' }, 'http listening');
   return {
@@ -160,6 +163,7 @@ export async function startHttpServer(
     port: address.port,
     app,
     close: async () => {
+      stopWatching();
       await app.close();
     },
   };

@@ -3,6 +3,7 @@
 // starts (a missing or empty one stops the start, naming the field), and basic auth checks a
 // user's password against the SCRAM credentials in the metadata, the ones SASL checks.
 
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { resolveHttpAuth, type RunnelConfig } from '../config/index.ts';
 import type { HttpSecurity } from '../http/server.ts';
@@ -19,7 +20,10 @@ export function httpSecurity(config: RunnelConfig, logger: Logger, checkPassword
     throw new Error('http.auth.mode "basic" needs the SCRAM credentials of SASL, which this build does not store yet; use "token"');
   }
   return {
-    tls: secrets.tls,
+    tls: secrets.tls && {
+      ...secrets.tls,
+      reload: { certFile: resolve(config.tls.cert_file!), keyFile: resolve(config.tls.key_file!), intervalMs: config.tls.reload_interval_ms },
+    },
     auth: { mode: auth.mode, token: secrets.token, checkPassword, metricsOpen: auth.metrics_open, secure: config.http.tls },
   };
 }

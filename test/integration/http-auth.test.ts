@@ -7,8 +7,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { connect as tlsConnect } from 'node:tls';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { RunnelConfig } from '../../src/config/index.ts';
@@ -19,6 +20,7 @@ import { inProcessConfig } from '../helpers/in-process-broker.ts';
 import { captureLogger } from '../helpers/log-capture.ts';
 import { selfSignedCert, type SelfSignedCert } from '../helpers/self-signed-cert.ts';
 import { TailClient } from '../helpers/ws-tail.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 interface AuthBroker {
   node: BrokerNode;
@@ -255,5 +257,34 @@ test('http.tls: HTTPS with the token over a real connection; WebSocket tails nee
     assert.equal(wrongLogin.headers['set-cookie'], undefined);
   } finally {
     await broker.close();
+  }
+});
+
+/** The fingerprint of the certificate the server at `port` presents now. */
+function servedFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.end();
+    });
+    socket.on('error', reject);
+  });
+}
+
+test('tls.reload_interval: a new certificate on disk is served without a restart', async () => {
+  const broker = await startAuthBroker('reload', (c) => (c.tls.reload_interval_ms = 100), true);
+  const next = selfSignedCert('reload-next');
+  try {
+    const port = broker.node.http!.port;
+    const before = await servedFingerprint(port);
+    assert.equal(before, new X509Certificate(broker.cert!.cert).fingerprint256);
+    // Both files replaced by renames, as a certificate manager does (a half-written file is never read).
+    renameSync(next.keyFile, broker.cert!.keyFile);
+    renameSync(next.certFile, broker.cert!.certFile);
+    const expected = new X509Certificate(next.cert).fingerprint256;
+    await waitFor(async () => (await servedFingerprint(port)) === expected, 'the new certificate served', 10_000, 50);
+  } finally {
+    await broker.close();
+    rmSync(next.dir, { recursive: true, force: true });
   }
 });
