@@ -27,3 +27,27 @@ export function httpSecurity(config: RunnelConfig, logger: Logger, checkPassword
     auth: { mode: auth.mode, token: secrets.token, checkPassword, metricsOpen: auth.metrics_open, secure: config.http.tls },
   };
 }
+
+/** The SCRAM mechanisms a basic-auth password is checked against, the stronger first. */
+const BASIC_MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256'] as const;
+
+/**
+ * Basic auth's check over the users' stored SCRAM credentials (`lookup`: the metadata's
+ * scramCredential; `verify`: credentials.ts verifyPassword). An unknown user costs the same PBKDF2
+ * as a known one (against `decoy`, a credential of no one's password), so the time of a refusal
+ * does not tell which users exist.
+ */
+export function scramPasswordCheck<C>(
+  lookup: (user: string, mechanism: (typeof BASIC_MECHANISMS)[number]) => C | undefined,
+  verify: (credential: C, password: string) => boolean,
+  decoy: C,
+): (user: string, password: string) => boolean {
+  return (user, password) => {
+    for (const mechanism of BASIC_MECHANISMS) {
+      const credential = lookup(user, mechanism);
+      if (credential !== undefined) return verify(credential, password);
+    }
+    verify(decoy, password);
+    return false;
+  };
+}

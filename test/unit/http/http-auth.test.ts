@@ -12,6 +12,7 @@ import { buildHttpApp } from '../../../src/http/server.ts';
 import { AUTH_FAILURE_WINDOW_MS, AUTH_FAILURES_PER_WINDOW_MAX } from '../../../src/http/auth-attempts.ts';
 import { LOGIN_SESSION_IDLE_MS } from '../../../src/http/login-sessions.ts';
 import { saltedPassword, scramIterationsMin, scramKeys } from '../../../src/security/scram-crypto.ts';
+import { scramPasswordCheck } from '../../../src/node/http-security.ts';
 import { clusterStatus } from '../../helpers/node-status.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -175,4 +176,27 @@ test('a topic tail asks the authorizer for READ on the topic as the authenticate
   } finally {
     await app.close();
   }
+});
+
+test('basic auth over stored SCRAM credentials: SHA-512 first, SHA-256 when the user has only that, and an unknown user costs a check too', () => {
+  type Cred = { mechanism: 'SCRAM-SHA-512' | 'SCRAM-SHA-256'; salt: Buffer; storedKey: Buffer };
+  const make = (mechanism: Cred['mechanism'], password: string): Cred => {
+    const salt = randomBytes(16);
+    return { mechanism, salt, storedKey: scramKeys(mechanism, saltedPassword(mechanism, password, salt, scramIterationsMin)).storedKey };
+  };
+  const stored = new Map<string, Cred>([
+    ['alice/SCRAM-SHA-512', make('SCRAM-SHA-512', PASSWORD)],
+    ['bob/SCRAM-SHA-256', make('SCRAM-SHA-256', 'bobs password')],
+  ]);
+  const verified: string[] = [];
+  const verify = (c: Cred, password: string) => {
+    verified.push(c.mechanism);
+    return timingSafeEqual(scramKeys(c.mechanism, saltedPassword(c.mechanism, password, c.salt, scramIterationsMin)).storedKey, c.storedKey);
+  };
+  const check = scramPasswordCheck((user, mechanism) => stored.get(`${user}/${mechanism}`), verify, make('SCRAM-SHA-512', randomBytes(16).toString('hex')));
+  assert.equal(check('alice', PASSWORD), true);
+  assert.equal(check('alice', 'nope'), false);
+  assert.equal(check('bob', 'bobs password'), true);
+  assert.equal(check('mallory', PASSWORD), false);
+  assert.deepEqual(verified, ['SCRAM-SHA-512', 'SCRAM-SHA-512', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], 'one PBKDF2 per check, the unknown user included');
 });
