@@ -7,6 +7,8 @@ import { loadConfig, ConfigError } from '../config/index.ts';
 import type { NodeStatus } from '../http/status.ts';
 import type { GroupStatus } from '../raft-host/group-status.ts';
 import { table } from './table.ts';
+import { UsageError } from './runnel/flags.ts';
+import { httpCredentialHeaders } from './runnel/http-credentials.ts';
 
 /** Long enough for a busy broker, short enough that a script waiting on a stopped one moves on. */
 const FETCH_TIMEOUT_MS = 5_000;
@@ -72,17 +74,26 @@ function isNodeStatus(value: unknown): value is NodeStatus {
 }
 
 /** Fetches and checks one status; the error message says what went wrong in an operator's words. */
-export async function fetchStatus(url: string, timeoutMs = FETCH_TIMEOUT_MS): Promise<NodeStatus> {
+export async function fetchStatus(url: string, timeoutMs = FETCH_TIMEOUT_MS, headers: Record<string, string> = {}): Promise<NodeStatus> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     const why = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.message ?? e.message);
     throw new Error(`cannot reach the broker at ${url}: ${why} (is it running, with http.enabled true?)`);
   }
   const body = await response.text();
-  if (!response.ok) throw new Error(`the broker at ${url} answered HTTP ${response.status}: ${body.slice(0, 200)}`);
+  if (!response.ok) {
+    // The API's refusals are {error, message}: the message is what the operator needs (a 401 says which credentials).
+    let message = body.slice(0, 200);
+    try {
+      message = String((JSON.parse(body) as { message?: unknown }).message ?? message);
+    } catch {
+      // Not JSON: the start of the body as it is.
+    }
+    throw new Error(`the broker at ${url} answered HTTP ${response.status}: ${message}`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -135,14 +146,21 @@ export function formatStatus(status: NodeStatus): string {
   return `${out.join('\n')}\n`;
 }
 
-/** The address to ask: --address, else the config's HTTP server (the file, then RUNNEL_* variables). */
-function resolveAddress(args: StatusArgs, configFile: string | undefined, env: NodeJS.ProcessEnv): string {
-  if (args.address !== undefined) return args.address;
-  const config = loadConfig({ file: configFile, env });
-  if (!config.http.enabled) {
+/**
+ * The address to ask (--address, else the config's HTTP server: the file, then RUNNEL_* variables;
+ * https:// with http.tls) and the credentials to send (RUNNEL_HTTP_TOKEN, else the config's
+ * http.auth.token_file in token mode: `./broker status` runs where the broker does).
+ */
+function resolveTarget(args: StatusArgs, configFile: string | undefined, env: NodeJS.ProcessEnv): { address: string; headers: Record<string, string> } {
+  const config = args.address !== undefined && configFile === undefined ? null : loadConfig({ file: configFile, env });
+  const { token_file: tokenFile, mode } = config?.http.auth ?? { token_file: null, mode: 'none' };
+  const headers = httpCredentialHeaders({ env, ...(mode === 'token' && tokenFile !== null && { configTokenFile: tokenFile }) });
+  if (args.address !== undefined) return { address: args.address, headers };
+  if (!config!.http.enabled) {
     throw new StatusUsageError('http.enabled is false in this config, so the broker serves no status; pass --address HOST:PORT');
   }
-  return reachableAddress(config.http.host, config.http.port);
+  const address = reachableAddress(config!.http.host, config!.http.port);
+  return { address: config!.http.tls ? `https://${address}` : address, headers };
 }
 
 /** Runs `./broker status`; resolves with the process exit code. */
@@ -152,11 +170,14 @@ export async function runStatusCommand(
 ): Promise<number> {
   let url: string;
   let args: StatusArgs;
+  let headers: Record<string, string>;
   try {
     args = parseStatusArgs(options.rest);
-    url = statusUrl(resolveAddress(args, options.configFile, options.env ?? process.env));
+    const target = resolveTarget(args, options.configFile, options.env ?? process.env);
+    url = statusUrl(target.address);
+    headers = target.headers;
   } catch (err) {
-    if (err instanceof StatusUsageError || err instanceof ConfigError) {
+    if (err instanceof StatusUsageError || err instanceof ConfigError || err instanceof UsageError) {
       output.stderr(`runnel: ${err.message}\n`);
       return EXIT_USAGE;
     }
@@ -164,7 +185,7 @@ export async function runStatusCommand(
   }
   let status: NodeStatus;
   try {
-    status = await fetchStatus(url);
+    status = await fetchStatus(url, FETCH_TIMEOUT_MS, headers);
   } catch (err) {
     output.stderr(`runnel: ${(err as Error).message}\n`);
     return EXIT_UNREACHABLE;

@@ -31,7 +31,10 @@ const HOW_TO_MAKE =
 export function resolveClusterAuth(config: RunnelConfig, opts: ResolveOptions = {}): ClusterAuth {
   const cluster = config.cluster;
   if (!cluster.enabled) return { secret: null, warnings: [] };
-  if (cluster.secret_file !== null) return readSecretFile(resolve(opts.cwd ?? process.cwd(), cluster.secret_file));
+  if (cluster.secret_file !== null) {
+    const { secret, warnings } = readSecretFile(resolve(opts.cwd ?? process.cwd(), cluster.secret_file), 'cluster.secret_file', HOW_TO_MAKE);
+    return { secret, warnings };
+  }
   if (cluster.secret !== null) return { secret: cluster.secret, warnings: [] };
   if (!cluster.insecure) {
     throw fieldError(
@@ -53,7 +56,12 @@ export function resolveClusterAuth(config: RunnelConfig, opts: ResolveOptions = 
   };
 }
 
-function readSecretFile(path: string): ClusterAuth {
+/**
+ * Reads a file holding one secret (the cluster secret, the HTTP token): at most
+ * SECRET_FILE_BYTES_MAX bytes, trailing whitespace dropped, not empty; a file others may read is
+ * a warning. Errors name `field` and say how to make one (`howToMake`).
+ */
+export function readSecretFile(path: string, field: string, howToMake: string): { secret: string; warnings: ConfigWarning[] } {
   let text: string;
   let mode: number;
   let fd: number | undefined;
@@ -62,30 +70,30 @@ function readSecretFile(path: string): ClusterAuth {
     const stat = fstatSync(fd);
     mode = stat.mode;
     if (stat.size > SECRET_FILE_BYTES_MAX) {
-      throw fieldError('cluster.secret_file', `"${path}" is larger than ${SECRET_FILE_BYTES_MAX} bytes (${stat.size}); it should hold only the secret`);
+      throw fieldError(field, `"${path}" is larger than ${SECRET_FILE_BYTES_MAX} bytes (${stat.size}); it should hold only the secret`);
     }
     const buf = Buffer.alloc(SECRET_FILE_BYTES_MAX + 1);
     const length = readSync(fd, buf, 0, buf.length, 0);
     if (length > SECRET_FILE_BYTES_MAX) {
-      throw fieldError('cluster.secret_file', `"${path}" is larger than ${SECRET_FILE_BYTES_MAX} bytes; it should hold only the secret`);
+      throw fieldError(field, `"${path}" is larger than ${SECRET_FILE_BYTES_MAX} bytes; it should hold only the secret`);
     }
     text = buf.subarray(0, length).toString('utf8');
   } catch (error) {
     if ((error as Error).name === 'ConfigError') throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw fieldError('cluster.secret_file', `cannot read "${path}": ${why} (${HOW_TO_MAKE})`);
+    throw fieldError(field, `cannot read "${path}": ${why} (${howToMake})`);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
   // Editors and `echo` end the file with a newline; it is not part of the secret.
   const secret = text.replace(/\s+$/, '');
-  if (secret === '') throw fieldError('cluster.secret_file', `"${path}" is empty (${HOW_TO_MAKE})`);
+  if (secret === '') throw fieldError(field, `"${path}" is empty (${howToMake})`);
   const warnings: ConfigWarning[] = [];
   if ((mode & 0o077) !== 0) {
     warnings.push({
-      field: 'cluster.secret_file',
-      message: `the cluster secret file "${path}" is readable by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`,
+      field,
+      message: `the secret file "${path}" (${field}) is readable by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`,
     });
   }
   return { secret, warnings };

@@ -47,7 +47,8 @@ export function baseDefaults(): BaseDefaults {
     },
     listeners: [],
     tls: { cert_file: null, key_file: null, ca_file: null, client_auth: 'none', reload_interval_ms: 30_000 },
-    http: { enabled: true, host: '0.0.0.0', port: 8080 },
+    // Open by default as before; docs/security.md says how to close it.
+    http: { enabled: true, host: '0.0.0.0', port: 8080, tls: false, auth: { mode: 'none', token_file: null, metrics_open: true } },
     limits: {
       max_frame_bytes: 100 * MIB, // Kafka's socket.request.max.bytes.
       max_batch_bytes: 1_048_588, // Kafka's message.max.bytes.

@@ -100,6 +100,11 @@ export const FIELDS: readonly FieldSpec[] = [
   { key: 'http.enabled', kind: { type: 'boolean' } },
   { key: 'http.host', kind: { type: 'string' } },
   { key: 'http.port', kind: { type: 'port' } },
+  // The operations surface's TLS and authentication (docs/security.md, "Operations surface").
+  { key: 'http.tls', kind: { type: 'boolean' } },
+  { key: 'http.auth.mode', kind: { type: 'enum', values: ['none', 'token', 'basic'] } },
+  { key: 'http.auth.token_file', kind: { type: 'optional-string' } },
+  { key: 'http.auth.metrics_open', kind: { type: 'boolean' } },
 
   { key: 'limits.max_frame_bytes', kind: { type: 'size', min: 1024 } },
   { key: 'limits.max_batch_bytes', kind: { type: 'size', min: RECORD_BATCH_HEADER_BYTES } },

@@ -5,6 +5,7 @@ export { parseArgs, type ParsedArgs } from './args.ts';
 export { defaultConfig, loadConfig, loadConfigDetailed, type LoadedConfig, type LoadOptions } from './load.ts';
 export { ConfigError } from './errors.ts';
 export { resolveClusterAuth, SECRET_FILE_BYTES_MAX, type ClusterAuth } from './cluster-auth.ts';
+export { isLoopbackHost, resolveHttpAuth, type HttpAuthSecrets, type HttpTlsFiles } from './http-auth.ts';
 export { ENV_PREFIX, NON_CONFIG_ENV_PREFIXES, type EnvOverride } from './env.ts';
 export { formatGoDuration, parseGoDuration } from './duration.ts';
 export { parseSize } from './size.ts';
@@ -19,6 +20,8 @@ export type {
   GroupsConfig,
   FlushMode,
   ClientAuth,
+  HttpAuthConfig,
+  HttpAuthMode,
   HttpConfig,
   IgnoredField,
   ListenerConfig,

@@ -6,6 +6,7 @@ import { baseDefaults } from './defaults.ts';
 import { envLayer, variableForField, type EnvOverride } from './env.ts';
 import { ConfigError, fieldError } from './errors.ts';
 import { checkListeners } from './listeners.ts';
+import { isLoopbackHost } from './http-auth.ts';
 import { normaliseLayer, type VariableFor } from './normalise.ts';
 import { checkPeerTls } from './peer-tls.ts';
 import { mergeInto, type PlainObject } from './paths.ts';
@@ -174,6 +175,25 @@ function checkDiscovery(discovery: DiscoveryConfig): void {
   }
 }
 
+/** The operations surface's rules that need no file read (the files are read at start: http-auth.ts). */
+function checkHttpSecurity(config: RunnelConfig): void {
+  const { http, tls } = config;
+  if (!http.enabled) return;
+  if (http.tls && (tls.cert_file === null || tls.key_file === null)) {
+    throw fieldError('http.tls', `is true, so tls.cert_file and tls.key_file must name the broker's certificate and key (PEM files)`);
+  }
+  if (http.auth.mode === 'token' && http.auth.token_file === null) {
+    throw fieldError('http.auth.token_file', 'must name the file holding the token when http.auth.mode is "token"');
+  }
+  // Basic auth sends a user's password (the same one SASL checks) with every request: never in clear over a network.
+  if (http.auth.mode === 'basic' && !http.tls && !isLoopbackHost(http.host)) {
+    throw fieldError(
+      'http.auth.mode',
+      `is "basic", which sends passwords with every request: set http.tls: true, or bind http.host to 127.0.0.1 (got ${JSON.stringify(http.host)})`,
+    );
+  }
+}
+
 function checkCrossFieldRules(config: RunnelConfig): void {
   checkDiscovery(config.cluster.discovery);
   checkListeners(config);
@@ -196,6 +216,7 @@ function checkCrossFieldRules(config: RunnelConfig): void {
   if (config.default_partitions > config.max_topic_partitions) {
     throw fieldError('default_partitions', `must not exceed max_topic_partitions (${config.max_topic_partitions}) (got ${config.default_partitions})`);
   }
+  checkHttpSecurity(config);
   if (config.groups.min_session_timeout_ms > config.groups.max_session_timeout_ms) {
     throw fieldError(
       'groups.min_session_timeout_ms',

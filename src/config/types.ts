@@ -56,10 +56,24 @@ export interface TlsConfig {
   reload_interval_ms: number;
 }
 
+export type HttpAuthMode = 'none' | 'token' | 'basic';
+
+/** Who may use the HTTP server (docs/security.md, "Operations surface"). */
+export interface HttpAuthConfig {
+  mode: HttpAuthMode;
+  /** token mode: the file holding the bearer token (relative paths from the working directory). */
+  token_file: string | null;
+  /** /metrics, /v1/health and /v1/ready answer without credentials (for Prometheus and probes). */
+  metrics_open: boolean;
+}
+
 export interface HttpConfig {
   enabled: boolean;
   host: string;
   port: number;
+  /** Serve HTTPS with tls.cert_file and tls.key_file. */
+  tls: boolean;
+  auth: HttpAuthConfig;
 }
 
 /** Consumer-group coordinator settings, with Kafka's broker config names in the docs. */

@@ -82,7 +82,7 @@ const URL_ECHO_CHARS_MAX = 200;
  * The error body. `statusCode` repeats the status as Fastify's own errors do, which is how
  * `runnel` (cli/runnel/admin-http.ts) knows to print `message` rather than the code.
  */
-function errorBody(statusCode: number, error: string, message: string): { error: string; message: string; statusCode: number } {
+export function errorBody(statusCode: number, error: string, message: string): { error: string; message: string; statusCode: number } {
   return { error, message, statusCode };
 }
 

@@ -28,6 +28,9 @@ import { registerGroupRoutes } from './admin-groups.ts';
 import { registerMetricsRoute, type BrokerMetrics } from './metrics.ts';
 import { registerWsTails, type TailRoutes } from './ws-routes.ts';
 import { registerDashboard } from './dashboard/routes.ts';
+import { HttpAuth, type HttpAuthOptions } from './http-auth.ts';
+import { type TlsReloadOptions, watchCertificate } from './tls-reload.ts';
+import type { Server as HttpsServer } from 'node:https';
 
 /** The operations admin routes call, passed in by the node layer; a route whose operation is absent is not served. */
 export interface AdminOperations {
@@ -40,6 +43,14 @@ export interface AdminOperations {
   metrics?: BrokerMetrics;
   /** The WebSocket tails of topics and of the broker's log (ws-routes.ts). */
   tails?: TailRoutes;
+}
+
+/** How the server is reached and who may use it (docs/security.md, "Operations surface"). */
+export interface HttpSecurity {
+  /** http.tls: serve HTTPS with this certificate and key (PEM), and look for new files every reload.intervalMs. */
+  tls?: { cert: Buffer; key: Buffer; reload?: TlsReloadOptions } | null;
+  /** http.auth; absent: everyone may use every route (http.auth.mode "none"). */
+  auth?: HttpAuthOptions;
 }
 
 /** Largest request body; the admin API's bodies are a few hundred bytes, a topic's configs a few KiB. */
@@ -75,8 +86,10 @@ function httpLogger(logger: Logger): Logger {
 /** A Fastify app that logs through the broker's pino logger. */
 export type HttpApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>;
 
-export function buildHttpApp(status: () => NodeStatus, logger: Logger, ops: AdminOperations = {}): HttpApp {
+export function buildHttpApp(status: () => NodeStatus, logger: Logger, ops: AdminOperations = {}, security: HttpSecurity = {}): HttpApp {
+  // fastify types an HTTPS app apart from an HTTP one; the routes use nothing that differs.
   const app = fastify({
+    ...(security.tls && { https: { cert: security.tls.cert, key: security.tls.key } }),
     loggerInstance: httpLogger(logger),
     bodyLimit: HTTP_BODY_BYTES_MAX,
     // Fastify's default drops unknown body fields silently; a typo must be an error instead.
@@ -88,9 +101,11 @@ export function buildHttpApp(status: () => NodeStatus, logger: Logger, ops: Admi
     },
     // A path parameter is a topic name (249 characters at most) or a group id; a longer one is refused (414).
     routerOptions: { maxParamLength: HTTP_PATH_PARAM_CHARS_MAX },
-  });
+  }) as unknown as HttpApp;
   registerJsonErrors(app);
   registerOpenApi(app, { title: 'Runnel admin API', version: '1' });
+  // Before every route, so its onRequest check covers them all (the tails' plugin scope too).
+  new HttpAuth(security.auth ?? { mode: 'none', token: null, checkPassword: null, metricsOpen: true, secure: false }).register(app);
   for (const prefix of ['', ADMIN_API_PREFIX]) {
     // The document lists each route once, under its versioned path.
     const documented = (summary: string) => (prefix === ADMIN_API_PREFIX ? { schema: { summary, tags: ['health'] } as FastifySchema } : {});
@@ -131,21 +146,24 @@ export async function startHttpServer(
   status: () => NodeStatus,
   logger: Logger,
   ops: AdminOperations = {},
+  security: HttpSecurity = {},
 ): Promise<HttpServerHandle> {
-  const app = buildHttpApp(status, logger, ops);
+  const app = buildHttpApp(status, logger, ops, security);
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (err) {
     await app.close().catch(() => undefined);
     throw listenError(err, options);
   }
+  const stopWatching = security.tls?.reload ? watchCertificate(app.server as unknown as HttpsServer, security.tls.reload, logger) : () => undefined;
   const address = app.server.address() as AddressInfo;
-  logger.info({ host: address.address, port: address.port }, 'http listening');
+  logger.info({ host: address.address, port: address.port, tls: Boolean(security.tls), auth: security.auth?.mode ?? 'none' }, 'http listening');
   return {
     host: address.address,
     port: address.port,
     app,
     close: async () => {
+      stopWatching();
       await app.close();
     },
   };

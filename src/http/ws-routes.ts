@@ -8,6 +8,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LogRing } from '../log/log-ring.ts';
+import type { Session } from '../security/session.ts';
 import { parseLogTail, parseTopicTail } from './ws-params.ts';
 import { startLogTail } from './ws-log-tail.ts';
 import { CLOSE_TRY_LATER, TailSocket, type TailWebSocket } from './ws-socket.ts';
@@ -27,8 +28,20 @@ export interface TailLimits {
   uncompressedBytesMax: number;
 }
 
+/**
+ * What a topic tail asks before it reads: the broker's authorizer (BrokerServices.authorizer),
+ * READ on the topic, as Fetch does. `check` logs a denial (once a minute per principal and topic).
+ */
+export interface TailAuthorizer {
+  check(session: Session, operation: 'READ', resourceType: 'TOPIC', resourceName: string): boolean;
+}
+
 export interface TailRoutes {
   source: TailSource;
+  /** Absent: every tail is allowed (no authorizer). */
+  authorizer?: TailAuthorizer;
+  /** Served over TLS (http.tls): the security protocol the tail's session names. */
+  tls?: boolean;
   /** The broker's log ring; without one /v1/ws/logs answers 404. */
   logRing: LogRing | null;
   limits: TailLimits;
@@ -66,6 +79,11 @@ const LOG_TAIL_SCHEMA = {
   querystring: { type: 'object', properties: { level: text('the lowest level shown: trace, debug, info (default), warn, error, fatal') } },
 };
 
+/** The session an ACL sees for an HTTP request: the principal http-auth.ts proved, from the client's address. */
+function httpSession(request: FastifyRequest, tls: boolean): Session {
+  return { listener: 'HTTP', securityProtocol: tls ? 'SSL' : 'PLAINTEXT', host: request.ip, principal: request.principal };
+}
+
 function refuse(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
   return reply.code(status).send({ error, message });
 }
@@ -97,9 +115,13 @@ export function registerWsTails(app: HttpApp, routes: TailRoutes): void {
         websocket: true,
         schema: TOPIC_TAIL_SCHEMA,
         preValidation: async (request: FastifyRequest<{ Params: { topic: string }; Querystring: Query }>, reply) => {
+          const { topic } = request.params;
+          // Before the topic's existence is looked up: a principal without READ learns nothing of it.
+          if (routes.authorizer && !routes.authorizer.check(httpSession(request, routes.tls === true), 'READ', 'TOPIC', topic)) {
+            return refuse(reply, 403, 'TOPIC_AUTHORIZATION_FAILED', `${request.principal} may not READ topic "${topic}" (ACLs, docs/security.md)`);
+          }
           const parsed = parseTopicTail(request.query, limits.keyBytesMax);
           if (!parsed.ok) return refuse(reply, 400, 'bad_request', parsed.message);
-          const { topic } = request.params;
           const count = routes.source.partitionCount(topic);
           if (count === undefined) return refuse(reply, 404, 'unknown_topic', `topic "${topic}" does not exist`);
           const partition = parsed.value.partition;

@@ -33,6 +33,9 @@ import { hostingReplicas } from '../metadata/metadata-state.ts';
 import type { TailRoutes } from '../http/ws-routes.ts';
 import { saslEnvironment, startBootstrapUser } from './sasl-wiring.ts';
 import { createAuthorizer } from '../broker/authorizer.ts';
+import { httpSecurity, scramPasswordCheck } from './http-security.ts';
+import { credentialFromPassword, verifyPassword, type StoredScramCredential } from '../security/credentials.ts';
+import { randomBytes } from 'node:crypto';
 
 /** How often empty groups' offsets are checked for expiry (Kafka's offsets.retention.check.interval.ms). */
 const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
@@ -74,6 +77,10 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
   const listeners = effectiveListeners(config);
   // Read before anything opens: an unreadable certificate stops the start with the field's name.
   const tlsFiles = listeners.some((l) => usesTls(l.securityProtocol)) ? openTlsFiles(config, logger) : null;
+  // The HTTP server's certificate and token files, read before anything opens: a wrong path stops the start at once.
+  // Basic auth checks passwords against the SASL users' stored SCRAM credentials; `controller` is read only when a request comes in.
+  const passwordCheck = scramPasswordCheck((user, mechanism) => controller.state.scramCredential(user, mechanism), verifyPassword, decoyCredential());
+  const httpSecurityOptions = config.http.enabled ? httpSecurity(config, logger, passwordCheck) : null;
   const startedAt = performance.now();
   // How long the event loop was blocked while the partitions load: logged once they have. The
   // histogram only measures from its first tick on, so the synchronous start before the first
@@ -269,13 +276,19 @@ export async function startBrokerNode(config: RunnelConfig, logger: Logger, opti
     }
     listening = { host: bound[0]!.host, port: bound[0]!.port };
     // Before the cluster starts, so `./broker status` shows a node waiting for its founders.
-    if (config.http.enabled) {
-      http = await startHttpServer({ host: config.http.host, port: config.http.port }, status, logger, {
-        ...mode.adminOps,
-        services,
-        metrics,
-        tails: tailRoutes(config, nodeId, controller, replicas, options.logRing ?? null),
-      });
+    if (httpSecurityOptions) {
+      http = await startHttpServer(
+        { host: config.http.host, port: config.http.port },
+        status,
+        logger,
+        {
+          ...mode.adminOps,
+          services,
+          metrics,
+          tails: { ...tailRoutes(config, nodeId, controller, replicas, options.logRing ?? null), authorizer: services.authorizer },
+        },
+        httpSecurityOptions,
+      );
       // `runnel` finds the admin API from a Kafka address through DescribeConfigs (BROKER).
       services.brokerConfigs[ADMIN_ADDRESS_CONFIG] = adminAddress(config, http.port);
     }
@@ -378,6 +391,7 @@ function tailRoutes(
       },
     },
     logRing,
+    tls: config.http.tls,
     limits: {
       connectionsMax: config.limits.max_tail_connections,
       bufferBytesMax: config.limits.tail_buffer_bytes,
@@ -388,10 +402,12 @@ function tailRoutes(
   };
 }
 
-/** Where clients reach the HTTP server: its own host, or the advertised host when it binds every interface. */
+/** Where clients reach the HTTP server: its own host, or the advertised host when it binds every interface; https://... over TLS. */
 function adminAddress(config: RunnelConfig, port: number): string {
   const host = ['', '0.0.0.0', '::', '[::]'].includes(config.http.host) ? config.server.advertised_host : config.http.host;
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+  const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+  // Over TLS the full URL, so a client knows to speak HTTPS (statusUrl and wsUrl take either form).
+  return config.http.tls ? `https://${address}` : address;
 }
 
 /** The broker settings DescribeConfigs shows, under the Kafka names clients know. */
@@ -407,4 +423,9 @@ function brokerConfigView(config: RunnelConfig): Record<string, string> {
     'num.partitions': String(config.default_partitions),
     'default.replication.factor': String(config.cluster.replication_factor),
   };
+}
+
+/** A credential no password matches: an unknown user's check costs what a known one's does. */
+function decoyCredential(): StoredScramCredential {
+  return credentialFromPassword('SCRAM-SHA-512', randomBytes(24).toString('base64'), randomBytes(16), 4096);
 }

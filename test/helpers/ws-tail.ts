@@ -1,7 +1,7 @@
 // A WebSocket tail client for tests: collects what a broker's /v1/ws/... stream sends and waits,
 // bounded in time, for what a test expects.
 
-import { connectWebSocket, type WsClient } from '../../src/cli/runnel/ws-client.ts';
+import { connectWebSocket, type WsClient, type WsOptions } from '../../src/cli/runnel/ws-client.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface TailMessage {
@@ -17,9 +17,9 @@ export class TailClient {
 
   private constructor() {}
 
-  static async open(url: string): Promise<TailClient> {
+  static async open(url: string, options: WsOptions = {}): Promise<TailClient> {
     const tail = new TailClient();
-    tail.socket = await connectWebSocket(url, (data) => tail.messages.push(JSON.parse(data.toString('utf8')) as TailMessage));
+    tail.socket = await connectWebSocket(url, (data) => tail.messages.push(JSON.parse(data.toString('utf8')) as TailMessage), options);
     tail.socket.on('close', (code, reason) => (tail.closed = { code, reason: reason.toString('utf8') }));
     return tail;
   }

@@ -10,14 +10,22 @@ function baseUrl(address: string): string {
 }
 
 /** GET or POST `path` on the admin API at `address`; resolves with the parsed JSON body of a 2xx answer. */
-export async function adminRequest(address: string, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = ADMIN_TIMEOUT_MS): Promise<unknown> {
+export async function adminRequest(
+  address: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs = ADMIN_TIMEOUT_MS,
+): Promise<unknown> {
   const url = `${baseUrl(address)}${path}`;
   let response: Response;
   try {
     response = await fetch(url, {
       method,
       signal: AbortSignal.timeout(timeoutMs),
-      ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      headers: { ...headers, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
     });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };

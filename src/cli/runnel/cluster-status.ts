@@ -181,12 +181,12 @@ function reassignmentLines(view: ClusterView): string[] {
 export type ConnectTo = (address: string, limits: Partial<ConnectionLimits>) => Promise<KafkaConnection>;
 
 /** One member's own status, reached through its Kafka address; an Error saying why not. */
-async function memberStatus(member: MemberStatus, connect: ConnectTo): Promise<NodeStatus | Error> {
+async function memberStatus(member: MemberStatus, connect: ConnectTo, headers: Record<string, string>): Promise<NodeStatus | Error> {
   let connection: KafkaConnection | undefined;
   try {
     connection = await connect(member.kafka, { connectTimeoutMs: MEMBER_TIMEOUT_MS, requestTimeoutMs: MEMBER_TIMEOUT_MS });
     const admin = await adminAddressOf(connection);
-    return await fetchStatus(statusUrl(admin), MEMBER_TIMEOUT_MS);
+    return await fetchStatus(statusUrl(admin), MEMBER_TIMEOUT_MS, headers);
   } catch (err) {
     return err as Error;
   } finally {
@@ -194,11 +194,11 @@ async function memberStatus(member: MemberStatus, connect: ConnectTo): Promise<N
   }
 }
 
-/** Asks the broker at `admin` and then every other member it names. */
-export async function gatherClusterView(admin: string, connect: ConnectTo): Promise<ClusterView> {
+/** Asks the broker at `admin` and then every other member it names, each with the same credentials (`headers`). */
+export async function gatherClusterView(admin: string, connect: ConnectTo, headers: Record<string, string> = {}): Promise<ClusterView> {
   let asked: NodeStatus;
   try {
-    asked = await fetchStatus(statusUrl(admin));
+    asked = await fetchStatus(statusUrl(admin), undefined, headers);
   } catch (err) {
     throw new CommandFailed((err as Error).message, { cause: err });
   }
@@ -206,7 +206,7 @@ export async function gatherClusterView(admin: string, connect: ConnectTo): Prom
   const pending = asked.mode === 'cluster' ? membersOf(asked).filter((m) => m.nodeId !== asked.nodeId) : [];
   for (let i = 0; i < pending.length; i += MEMBERS_IN_PARALLEL) {
     const batch = pending.slice(i, i + MEMBERS_IN_PARALLEL);
-    const results = await Promise.all(batch.map((m) => memberStatus(m, connect)));
+    const results = await Promise.all(batch.map((m) => memberStatus(m, connect, headers)));
     batch.forEach((m, j) => others.set(m.nodeId, results[j]!));
   }
   return mergeStatuses(asked, others);

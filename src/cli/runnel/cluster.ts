@@ -27,7 +27,7 @@ export function formatResult(result: unknown): string {
 async function postAndPrint(ctx: CommandContext, path: string, body: Record<string, unknown>): Promise<number> {
   const admin = await ctx.target.admin();
   const { adminRequest } = await import('./admin-http.ts');
-  const result = await adminRequest(admin, 'POST', path, body);
+  const result = await adminRequest(admin, 'POST', path, body, ctx.target.httpHeaders);
   ctx.out.stdout(ctx.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
   return EXIT_OK;
 }
@@ -42,7 +42,7 @@ export const clusterCommands: Command[] = [
     examples: ['runnel cluster status', 'runnel cluster status -b 127.0.0.1:9093 --json'],
     async run(ctx) {
       const { gatherClusterView, formatClusterView } = await import('./cluster-status.ts');
-      const view = await gatherClusterView(await ctx.target.admin(), (address, limits) => ctx.target.connect(address, limits));
+      const view = await gatherClusterView(await ctx.target.admin(), (address, limits) => ctx.target.connect(address, limits), ctx.target.httpHeaders);
       ctx.out.stdout(ctx.json ? `${JSON.stringify(view, null, 2)}\n` : formatClusterView(view));
       return EXIT_OK;
     },

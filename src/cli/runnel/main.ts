@@ -31,6 +31,13 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   },
   { name: 'config', type: 'string', value: 'FILE', help: "a broker's config file: its Kafka listener and HTTP server" },
   { name: 'admin', type: 'string', value: 'HOST:PORT', help: "the broker's HTTP admin address (else asked from the broker: runnel.admin.address)" },
+  {
+    name: 'http-token-file',
+    type: 'string',
+    value: 'FILE',
+    help: "the HTTP server's token (http.auth.mode token), else RUNNEL_HTTP_TOKEN, else --config's token_file",
+  },
+  { name: 'http-user', type: 'string', value: 'USER', help: 'HTTP basic authentication as USER, the password in RUNNEL_HTTP_PASSWORD' },
   { name: 'json', type: 'boolean', help: 'print JSON for scripts instead of tables' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show help for the command' },
   ...SECURITY_FLAGS,
@@ -170,6 +177,8 @@ export async function runRunnel(argv: readonly string[], env: NodeJS.ProcessEnv,
       admin: flagString(parsed.flags, 'admin'),
       configFile: flagString(parsed.flags, 'config'),
       security: securityFromFlags(parsed.flags, env, (warning) => out.stderr(`runnel: warning: ${warning}\n`)),
+      httpTokenFile: flagString(parsed.flags, 'http-token-file'),
+      httpUser: flagString(parsed.flags, 'http-user'),
       env,
     });
     return await command.run({ args, flags: parsed.flags, json: parsed.flags.get('json') === true, target, out, env });

@@ -11,6 +11,8 @@ import { openConnection } from '../../client/open-connection.ts';
 import { type ConnectionSecurity, checkSecurity, type ResolvedSecurity } from '../../client/security.ts';
 import { CommandFailed } from './command.ts';
 import { UsageError } from './flags.ts';
+import { httpCredentialHeaders } from './http-credentials.ts';
+import { resolve } from 'node:path';
 
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
 /** How long one admin HTTP call may take: long enough for a busy broker, short enough for a script. */
@@ -19,8 +21,10 @@ export const ADMIN_TIMEOUT_MS = 10_000;
 /** What a broker config file says about where its Kafka listener and HTTP admin API answer. */
 export interface ConfigAddresses {
   kafka: string;
-  /** Undefined when the config turns the HTTP server off. */
+  /** Undefined when the config turns the HTTP server off; https://host:port with http.tls. */
   admin: string | undefined;
+  /** The config's http.auth.token_file when http.auth.mode is "token" (runnel sends that token unless told otherwise). */
+  tokenFile?: string;
 }
 
 export interface TargetOptions {
@@ -29,6 +33,10 @@ export interface TargetOptions {
   configFile?: string;
   /** TLS and SASL from the command line (security-flags.ts); PLAINTEXT when absent. */
   security?: ConnectionSecurity;
+  /** --http-token-file */
+  httpTokenFile?: string;
+  /** --http-user (the password comes from RUNNEL_HTTP_PASSWORD) */
+  httpUser?: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -56,9 +64,12 @@ async function configAddresses(file: string, env: NodeJS.ProcessEnv): Promise<Co
     // The first PLAINTEXT listener when there is one: the one a client needs no credentials for.
     const listeners = effectiveListeners(config);
     const kafka = listeners.find((l) => l.securityProtocol === 'PLAINTEXT') ?? listeners[0]!;
+    const admin = reachableAddress(config.http.host, config.http.port);
+    const { token_file: tokenFile, mode } = config.http.auth;
     return {
       kafka: reachableAddress(kafka.advertisedHost, kafka.advertisedPort ?? kafka.port),
-      admin: config.http.enabled ? reachableAddress(config.http.host, config.http.port) : undefined,
+      admin: config.http.enabled ? (config.http.tls ? `https://${admin}` : admin) : undefined,
+      ...(mode === 'token' && tokenFile !== null && { tokenFile: resolve(tokenFile) }),
     };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(`--config ${file}: ${err.message}`);
@@ -73,6 +84,8 @@ export class Target {
   readonly security: ConnectionSecurity;
   private readonly resolvedSecurity: ResolvedSecurity;
   private readonly adminOverride: string | undefined;
+  /** What every HTTP request and WebSocket carries to authenticate (http-credentials.ts); {} when nothing is given. */
+  readonly httpHeaders: Record<string, string>;
   private connection: KafkaConnection | null = null;
 
   /** The target of `options`, reading the --config file (if given) first. */
@@ -94,6 +107,12 @@ export class Target {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    this.httpHeaders = httpCredentialHeaders({
+      tokenFile: options.httpTokenFile,
+      user: options.httpUser,
+      ...(fromConfig?.tokenFile !== undefined && { configTokenFile: fromConfig.tokenFile }),
+      env: options.env,
+    });
   }
 
   /** What an SDK client (Admin, Producer, Consumer) of this command takes: the bootstrap list, TLS and SASL. */

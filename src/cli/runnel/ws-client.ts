@@ -8,8 +8,15 @@ export type WsClient = WebSocket;
 /** Messages larger than this from a broker are refused (a record is at most a batch, 1 MiB by default, as JSON). */
 const MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 
-export function openWebSocket(url: string): WsClient {
-  return new WebSocket(url, { maxPayload: MESSAGE_BYTES_MAX });
+/** How to reach an authenticated broker over wss: its credentials' header, and the CA its certificate is signed by. */
+export interface WsOptions {
+  headers?: Record<string, string>;
+  /** PEM; absent: Node's trusted CAs (and NODE_EXTRA_CA_CERTS). */
+  ca?: Buffer;
+}
+
+export function openWebSocket(url: string, options: WsOptions = {}): WsClient {
+  return new WebSocket(url, { maxPayload: MESSAGE_BYTES_MAX, ...(options.headers && { headers: options.headers }), ...(options.ca && { ca: options.ca }) });
 }
 
 /** The broker refused the upgrade: its HTTP status and its message ({error, message}). */
@@ -30,9 +37,9 @@ export class WsRefusedError extends Error {
  * attached before the socket opens: the broker's first messages can arrive with the upgrade
  * answer, and ws hands them on before a listener added after 'open' would run.
  */
-export function connectWebSocket(url: string, onMessage: (data: Buffer) => void = () => undefined): Promise<WsClient> {
+export function connectWebSocket(url: string, onMessage: (data: Buffer) => void = () => undefined, options: WsOptions = {}): Promise<WsClient> {
   return new Promise((resolve, reject) => {
-    const socket = openWebSocket(url);
+    const socket = openWebSocket(url, options);
     socket.on('message', onMessage);
     socket.on('open', () => resolve(socket));
     socket.on('error', (err) => reject(err));

@@ -52,21 +52,25 @@ export async function followStream(ctx: CommandContext, url: string, onMessage: 
   let stopRequested = false;
   let socket: WsClient | undefined;
   const ended = new Promise<{ code: number; reason: string }>((resolveEnd, rejectEnd) => {
-    connectWebSocket(url, (data) => {
-      let message: StreamMessage;
-      try {
-        message = JSON.parse(data.toString('utf8')) as StreamMessage;
-      } catch {
-        ctx.out.stderr('runnel: the broker sent a message that is not JSON; skipped\n');
-        return;
-      }
-      if (message.type === 'dropped') ctx.out.stderr(`runnel: ${String(message.count)} dropped: this client did not keep up with the stream\n`);
-      else if (message.type === 'notice' || message.type === 'error') ctx.out.stderr(`runnel: ${String(message.message)}\n`);
-      else if (onMessage(message) === 'stop') {
-        stopRequested = true;
-        socket?.close();
-      }
-    }).then(
+    connectWebSocket(
+      url,
+      (data) => {
+        let message: StreamMessage;
+        try {
+          message = JSON.parse(data.toString('utf8')) as StreamMessage;
+        } catch {
+          ctx.out.stderr('runnel: the broker sent a message that is not JSON; skipped\n');
+          return;
+        }
+        if (message.type === 'dropped') ctx.out.stderr(`runnel: ${String(message.count)} dropped: this client did not keep up with the stream\n`);
+        else if (message.type === 'notice' || message.type === 'error') ctx.out.stderr(`runnel: ${String(message.message)}\n`);
+        else if (onMessage(message) === 'stop') {
+          stopRequested = true;
+          socket?.close();
+        }
+      },
+      { headers: ctx.target.httpHeaders },
+    ).then(
       (open) => {
         socket = open;
         if (stopRequested) open.close();

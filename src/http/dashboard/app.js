@@ -1,7 +1,9 @@
 // The dashboard's entry module: every REFRESH_MS it reads the admin API and /metrics of the
 // broker that served the page and redraws the panes (docs/dashboard.md). One refresh at a time;
 // the next starts REFRESH_MS after the last one ended, so a slow broker is not piled on.
-import { getJson, metricSums, Rates } from './api.js';
+// With http.auth on, it shows its login form first (and again when the session ends); the
+// broker's cookie then carries every request and WebSocket (docs/security.md).
+import { getJson, LoginRequired, login, metricSums, Rates } from './api.js';
 import { RATE_METRICS, renderBrokers, renderGroups, renderLeaders, renderRaft, renderRates, renderTopicNames } from './panes.js';
 import { openLogTail, openTopicTail } from './tails.js';
 
@@ -34,11 +36,49 @@ async function consumerGroups() {
   return described.filter((g) => g !== null);
 }
 
+let authMode = 'none';
+let loggedIn = null;
+
+/** Shows the login form for the broker's mode; resolves once a login succeeded. */
+function askLogin(why) {
+  const form = document.getElementById('login');
+  document.querySelector('main').hidden = true;
+  form.hidden = false;
+  document.getElementById('login-why').textContent = why;
+  for (const label of form.querySelectorAll('label')) label.hidden = label.dataset.mode !== authMode;
+  loggedIn ??= new Promise((resolve) => {
+    form.onsubmit = async (e) => {
+      e.preventDefault();
+      const body =
+        authMode === 'token'
+          ? { token: document.getElementById('login-token').value }
+          : { username: document.getElementById('login-user').value, password: document.getElementById('login-password').value };
+      try {
+        await login(body);
+      } catch (err) {
+        document.getElementById('login-why').textContent = err.message;
+        return;
+      }
+      for (const input of form.querySelectorAll('input')) input.value = '';
+      form.hidden = true;
+      document.querySelector('main').hidden = false;
+      loggedIn = null;
+      resolve();
+    };
+  });
+  return loggedIn;
+}
+
 async function refresh() {
   let cluster;
   try {
     cluster = await getJson('/v1/cluster');
   } catch (err) {
+    if (err instanceof LoginRequired) {
+      await askLogin(err.message);
+      openTails();
+      return;
+    }
     // The broker that served the page is gone: every broker's health is unknown from here, so all show down.
     banner(`broker unreachable (${err.message}); retrying`);
     if (lastCluster) renderBrokers(lastCluster, new Map(), false);
@@ -82,10 +122,21 @@ document.getElementById('tail-form').addEventListener('submit', (e) => {
   closeTail = openTopicTail(document.getElementById('tail-topic').value.trim());
 });
 
-let closeLogs = openLogTail(document.getElementById('logs-level').value);
-document.getElementById('logs-level').addEventListener('change', (e) => {
+let closeLogs = () => undefined;
+/** (Re)opens the log tail: at start, and after a login (a tail refused for want of one has closed). */
+function openTails() {
   closeLogs();
-  closeLogs = openLogTail(e.target.value);
-});
+  closeLogs = openLogTail(document.getElementById('logs-level').value);
+}
+document.getElementById('logs-level').addEventListener('change', openTails);
 
-void loop();
+async function start() {
+  // The mode decides the login form's fields; a page whose cookie is still good goes straight on.
+  const session = await getJson('/v1/auth/session').catch(() => ({ mode: 'none', principal: null }));
+  authMode = session.mode;
+  if (authMode !== 'none' && session.principal === null) await askLogin(`this broker wants a ${authMode === 'token' ? 'token' : 'user and password'}`);
+  openTails();
+  void loop();
+}
+
+void start();
