@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, runBrokerExpectingExit, type BrokerHandle } from '../helpers/broker-process.ts';
 import { RawConnection, type ReadOutcome } from '../helpers/raw-socket.ts';
-import { forEachConcurrently } from '../helpers/concurrency.ts';
 import {
   ApiKeys,
   apiVersionsRequest,
@@ -255,20 +254,26 @@ test('Metadata v1 (the auto-creating kind) still works after all of the above', 
 test('a config file with a misspelt field makes the broker exit non-zero, naming the field', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-config-'));
   try {
-    // Three broker processes of their own, started side by side (each is mostly a process start).
-    const cases = [
-      { file: 'nested.json', config: { server: { prot: 9092 } }, field: /prot/ },
-      { file: 'top.json', config: { segmnet_size: 1024 }, field: /segmnet_size/ },
-      { file: 'type.json', config: { server: { port: 'ninety' } }, field: /port/ },
-    ];
-    await forEachConcurrently(cases, cases.length, async ({ file, config, field }) => {
-      const configFile = join(dir, file);
-      writeFileSync(configFile, JSON.stringify(config));
-      const res = await runBrokerExpectingExit({ configFile });
-      assert.equal(res.listened, false, `${file}: the broker must not start on a bad config`);
-      assert.notEqual(res.code, 0, `${file}: exit code ${res.code}, signal ${res.signal}`);
-      assert.match(res.output, field, `${file}: the message should name the field:\n${res.output}`);
-    });
+    const nested = join(dir, 'nested.json');
+    writeFileSync(nested, JSON.stringify({ server: { prot: 9092 } }));
+    let res = await runBrokerExpectingExit({ configFile: nested });
+    assert.equal(res.listened, false, 'the broker must not start on a bad config');
+    assert.notEqual(res.code, 0, `exit code ${res.code}, signal ${res.signal}`);
+    assert.match(res.output, /prot/, `the message should name the field:\n${res.output}`);
+
+    const top = join(dir, 'top.json');
+    writeFileSync(top, JSON.stringify({ segmnet_size: 1024 }));
+    res = await runBrokerExpectingExit({ configFile: top });
+    assert.equal(res.listened, false);
+    assert.notEqual(res.code, 0);
+    assert.match(res.output, /segmnet_size/, `the message should name the field:\n${res.output}`);
+
+    const wrongType = join(dir, 'type.json');
+    writeFileSync(wrongType, JSON.stringify({ server: { port: 'ninety' } }));
+    res = await runBrokerExpectingExit({ configFile: wrongType });
+    assert.equal(res.listened, false);
+    assert.notEqual(res.code, 0);
+    assert.match(res.output, /port/, `the message should name the field:\n${res.output}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

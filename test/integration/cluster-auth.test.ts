@@ -24,16 +24,13 @@ async function singleMemberCluster(dir: string, extra: Record<string, unknown>):
 test('a cluster broker without a secret refuses to start (exit 2), naming cluster.secret and the ways out', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'runnel-auth-'));
   try {
-    // The two refusals are separate processes, started side by side.
-    const [res, missing] = await Promise.all([
-      singleMemberCluster(dir, {}).then((configFile) => runBrokerExpectingExit({ configFile })),
-      singleMemberCluster(dir, { secret_file: join(dir, 'absent.secret') }).then((configFile) => runBrokerExpectingExit({ configFile })),
-    ]);
+    const res = await runBrokerExpectingExit({ configFile: await singleMemberCluster(dir, {}) });
     assert.equal(res.listened, false, `the broker must not start without a secret:\n${res.output}`);
     assert.equal(res.code, 2, `exit code ${res.code}, signal ${res.signal}:\n${res.output}`);
     assert.match(res.output, /config field "cluster.secret": cluster mode needs a secret/);
     assert.match(res.output, /cluster.secret_file.*cluster.insecure: true/);
 
+    const missing = await runBrokerExpectingExit({ configFile: await singleMemberCluster(dir, { secret_file: join(dir, 'absent.secret') }) });
     assert.equal(missing.listened, false);
     assert.equal(missing.code, 2);
     assert.match(missing.output, /config field "cluster.secret_file": cannot read ".*absent.secret": no such file/);
