@@ -140,8 +140,15 @@ export class TestCluster {
     return Buffer.concat(logs.map((f) => readFileSync(join(dir, f))));
   }
 
+  /**
+   * Ends the cluster at a test's end: every broker is killed (kill -9) and the data dirs removed.
+   * Not a clean stop: nothing looks at the brokers after this, and three brokers sent SIGTERM at
+   * once each wait for a leadership handoff to another that is stopping too (1 s and more per
+   * cluster, at every test's end). The clean stop is what cluster-leader-handoff.test.ts tests,
+   * and a test that needs one stops its broker itself (`member(id).broker.stop()`).
+   */
   async stop(): Promise<void> {
-    await Promise.all(this.members.map((m) => m.broker.stop()));
+    await Promise.all(this.members.map((m) => m.broker.kill9()));
     rmSync(this.root, { recursive: true, force: true });
   }
 

@@ -10,6 +10,7 @@ import { buildBatch, decodeBatches, countRecords, CRC_OFFSET } from '../../bench
 import { Histogram } from '../../src/client/histogram.ts';
 import { buildRecordBatch, decodeRecords } from '../../src/protocol/record-batch.ts';
 import { freePort, freePorts, procStatusKb, startBroker } from '../helpers/broker-process.ts';
+import { forEachConcurrently } from '../helpers/concurrency.ts';
 
 test('CRC-32C matches the standard check value and RFC 3720 vectors', () => {
   // The "check" value of CRC-32C is the CRC of the ASCII string 123456789.
@@ -17,6 +18,39 @@ test('CRC-32C matches the standard check value and RFC 3720 vectors', () => {
   // RFC 3720 B.4: 32 bytes of zeros, and 32 bytes of 0xff.
   assert.equal(crc32c(Buffer.alloc(32, 0)), 0x8a9136aa);
   assert.equal(crc32c(Buffer.alloc(32, 0xff)), 0x62a8ab43);
+});
+
+test('forEachConcurrently runs every item, never more than its limit at once, and after a failure starts nothing new but waits for the running ones', async () => {
+  let running = 0;
+  let most = 0;
+  const done: number[] = [];
+  const step = async (i: number): Promise<void> => {
+    running++;
+    most = Math.max(most, running);
+    await new Promise((r) => setTimeout(r, 5));
+    running--;
+    done.push(i);
+  };
+  await forEachConcurrently([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3, step);
+  assert.deepEqual(
+    [...done].sort((a, b) => a - b),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
+  assert.equal(most, 3, 'three at a time, as asked');
+
+  const started: number[] = [];
+  let item0Finished = false;
+  await assert.rejects(
+    forEachConcurrently([0, 1, 2, 3, 4, 5], 2, async (i) => {
+      started.push(i);
+      if (i === 1) throw new Error('item 1 failed');
+      await new Promise((r) => setTimeout(r, 20));
+      if (i === 0) item0Finished = true;
+    }),
+    /item 1 failed/,
+  );
+  assert.deepEqual(started, [0, 1], 'nothing starts after the failure');
+  assert.ok(item0Finished, 'item 0, running when 1 failed, finished before the failure was thrown');
 });
 
 test('harness RecordBatch round-trips keys, values, null fields, headers and timestamps', () => {

@@ -20,11 +20,14 @@ import { startCluster, type TestCluster } from '../helpers/cluster.ts';
 import { freePorts, REPO_ROOT } from '../helpers/broker-process.ts';
 import { run } from '../helpers/run.ts';
 import { printedCommands } from '../helpers/printed-commands.ts';
+import { forEachConcurrently } from '../helpers/concurrency.ts';
 import type { ClusterView } from '../../src/cli/runnel/cluster-status.ts';
 import { Kafka, logLevel } from 'kafkajs';
 
 const RUNNEL = join(REPO_ROOT, 'runnel');
 const COMMAND_TIMEOUT_MS = 60_000;
+/** Printed commands run side by side (each is mostly a Node process start). */
+const PRINTED_COMMANDS_AT_ONCE = 4;
 
 function words(command: string): { env: Record<string, string>; program: string; args: string[] } {
   const parts = command.split(/[ \t]+/);
@@ -221,7 +224,9 @@ test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka ad
     t.after(() => rmSync(root, { recursive: true, force: true }));
     const secretFile = join(root, 'cluster.secret');
     writeFileSync(secretFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-    for (const { file, command } of commands) {
+    // Independent commands (queries, and brokers on ports and dirs of their own), a few at a time:
+    // each is mostly a process start.
+    await forEachConcurrently(commands, PRINTED_COMMANDS_AT_ONCE, async ({ file, command }) => {
       const { env: printedEnv, program, args: printedArgs } = words(command);
       const args = printedArgs.map((a) => ports.get(a) ?? a);
       const node = Number(/configs\/node(\d)\.json/.exec(command)?.[1] ?? 1);
@@ -259,6 +264,6 @@ test('issue 11: runnel cluster status shows a 3-broker cluster from one Kafka ad
         const r = await startUntilConfigLoaded(program, args, env);
         assert.ok(r.loaded, `${file}: ${command} (exit ${r.code}) did not get to "config loaded":\n${r.output.slice(-2000)}`);
       }
-    }
+    });
   });
 });
