@@ -114,4 +114,9 @@ test('configs/secure.json: PLAINTEXT on 127.0.0.1 only and a SASL_SSL listener w
     ['PLAINTEXT PLAINTEXT 127.0.0.1:9092', 'SECURE SASL_SSL 0.0.0.0:9093'],
   );
   assert.deepEqual([config.tls.cert_file, config.tls.key_file, config.tls.ca_file], ['certs/broker.pem', 'certs/broker.key', 'certs/ca.pem']);
+  // issue 15: SCRAM-SHA-512, ACLs on, the admin user (password from RUNNEL_BOOTSTRAP_PASSWORD at first start) a super user.
+  assert.deepEqual(config.sasl.mechanisms, ['SCRAM-SHA-512']);
+  assert.equal(config.sasl.bootstrap_user, 'admin');
+  assert.equal(config.authorizer.enabled, true);
+  assert.deepEqual(config.authorizer.super_users, ['User:admin']);
 });
